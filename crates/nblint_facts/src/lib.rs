@@ -1,0 +1,384 @@
+//! The language-independent vocabulary of notebook analysis: what each code cell defines,
+//! uses, imports, depends on and mutates, each with a span relative to the cell's source, plus
+//! the syntax errors found. A cell language plugs in by implementing [`CellFrontend`].
+//!
+//! Invariants: nothing here names a parser's types (no syn, no ruff AST), so the graph, the
+//! rules and the reports work for every cell language alike; analysis never fails: a cell that
+//! does not parse gives facts (possibly empty) plus [`SyntaxError`]s.
+
+use nblint_notebook::{Cell, Notebook};
+use serde::Serialize;
+
+/// A byte range in one cell's source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`.
+    pub const fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
+
+    /// Whether the span covers no bytes.
+    pub const fn is_empty(self) -> bool {
+        self.end <= self.start
+    }
+}
+
+/// What kind of thing a top-level name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefinitionKind {
+    /// A variable (`let` in Rust, an assignment in Python).
+    Variable,
+    /// A function (`fn`, `def`).
+    Function,
+    /// A type (`struct`, `enum`, `union`, `trait`, `type`, `class`).
+    Type,
+    /// A constant or static.
+    Constant,
+    /// A module (`mod`).
+    Module,
+    /// A macro (`macro_rules!`).
+    Macro,
+    /// A name brought in by an import (`use`, `import`).
+    Import,
+}
+
+/// A name bound at the top level of a cell, so later cells can use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Definition {
+    /// The name.
+    pub name: String,
+    /// What it is.
+    pub kind: DefinitionKind,
+    /// Where the name is bound (the identifier, not the whole statement).
+    pub span: Span,
+    /// Bound mutably (`let mut`); in Rust only a mutable binding can change in place.
+    pub mutable: bool,
+    /// Declared public (`pub fn`): meant for use outside the notebook.
+    pub public: bool,
+    /// Used again later in the same cell (printed, displayed, passed on).
+    pub used_in_cell: bool,
+}
+
+/// A name the cell reads that it did not bind itself before that point: it must come from an
+/// earlier cell, an import, the prelude, or nowhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NameUse {
+    /// The name.
+    pub name: String,
+    /// Where it is used.
+    pub span: Span,
+}
+
+/// One leaf of an import (`use a::{b, c as d}` gives two).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Import {
+    /// The full path imported, as written, `::`-joined (`std::collections::HashMap`); for a
+    /// glob, the path of the module (`std::io`).
+    pub path: String,
+    /// The name bound in the cell (the alias if renamed); `None` for a glob or `_`.
+    pub binding: Option<String>,
+    /// A glob import (`use a::*`, `from a import *`): it may bind any name.
+    pub glob: bool,
+    /// The leaf (`HashMap`, `c as d`).
+    pub span: Span,
+    /// The whole import statement holding this leaf, including its line break, so a fix can
+    /// remove or move it.
+    pub statement: Span,
+}
+
+impl Import {
+    /// What identifies an import for duplicate detection: the path and the bound name.
+    pub fn key(&self) -> (&str, Option<&str>) {
+        (&self.path, self.binding.as_deref())
+    }
+}
+
+/// A dependency declared in a cell (`:dep name = "1"` in evcxr; `%pip install` in Python).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dependency {
+    /// The dependency name as declared (for evcxr, the `[dependencies]` key).
+    pub name: String,
+    /// The specification exactly as written after the name (`"1.0"`,
+    /// `{ version = "1", features = ["x"] }`); empty when none was given.
+    pub spec: String,
+    /// The version requirement, if one was given.
+    pub version: Option<String>,
+    /// Features asked for, sorted.
+    pub features: Vec<String>,
+    /// `default-features` (or `default_features`), if given.
+    pub default_features: Option<bool>,
+    /// A local path, if the dependency is one.
+    pub path: Option<String>,
+    /// A git repository, if the dependency is one.
+    pub git: Option<String>,
+    /// The real package name, if renamed (`package = "..."`).
+    pub package: Option<String>,
+    /// The whole line, including its line break.
+    pub span: Span,
+}
+
+/// A kernel command line in the cell's leading block: an evcxr `:command`, an IPython
+/// `%magic`, or a `!shell` line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Command {
+    /// The command name with its sigil (`:dep`, `:timing`, `%matplotlib`, `!`).
+    pub name: String,
+    /// The rest of the line.
+    pub argument: String,
+    /// The whole line, including its line break.
+    pub span: Span,
+}
+
+/// How a cell changes a value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum MutationKind {
+    /// `x = ..`, `x.f = ..`, `x[i] = ..`
+    Assign,
+    /// `x += ..` and the other compound assignments
+    CompoundAssign,
+    /// `&mut x`
+    MutableBorrow,
+    /// `x.push(..)`: a method that may change its receiver.
+    MethodCall {
+        /// The method's name.
+        method: String,
+    },
+}
+
+/// A cell that changes, in place, a value that an earlier cell defined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mutation {
+    /// The name of the value changed (the root of the place: `x` in `x.f[0] = 1`).
+    pub name: String,
+    /// How it is changed.
+    pub kind: MutationKind,
+    /// The evidence: the assignment, borrow or call.
+    pub span: Span,
+    /// The change is only possible if the value was bound mutably (Rust's `let mut`): a
+    /// method call on an immutable binding cannot change it, so the graph checks the
+    /// defining binding before counting this.
+    pub requires_mutable_binding: bool,
+}
+
+/// A place where a cell does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyntaxError {
+    /// The parser's message.
+    pub message: String,
+    /// Where (may be empty: a point).
+    pub span: Span,
+}
+
+/// Everything a front end learned about one code cell.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CellFacts {
+    /// Names bound at the top level, in source order (a name may appear twice).
+    pub defines: Vec<Definition>,
+    /// Free names read by the cell, every occurrence, in source order.
+    pub uses: Vec<NameUse>,
+    /// Import leaves, in source order.
+    pub imports: Vec<Import>,
+    /// Declared dependencies, in source order.
+    pub dependencies: Vec<Dependency>,
+    /// Kernel commands and shell lines, in source order.
+    pub commands: Vec<Command>,
+    /// Values from other cells that this cell changes in place.
+    pub mutations: Vec<Mutation>,
+    /// Syntax errors; when not empty the other facts are partial.
+    pub errors: Vec<SyntaxError>,
+    /// The trailing expression the kernel displays, if any.
+    pub trailing_expression: Option<Span>,
+    /// The cell brings in names we cannot list (a glob import, a star import, `%run`): rules
+    /// that report undefined names stay quiet for the notebook.
+    pub binds_unknown_names: bool,
+    /// Part of the cell could not be analysed precisely (a macro body that is not an
+    /// expression list): uses inside it may be missing.
+    pub partially_analysed: bool,
+    /// The cell uses `?` at top level.
+    pub uses_question_mark: bool,
+    /// The cell uses `.await` / `await` at top level.
+    pub uses_await: bool,
+}
+
+impl CellFacts {
+    /// Whether the cell parsed.
+    pub fn parsed(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The distinct free names used, in order of first use.
+    pub fn used_names(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.uses
+            .iter()
+            .map(|use_| use_.name.as_str())
+            .filter(|name| seen.insert(*name))
+            .collect()
+    }
+
+    /// The distinct names defined, in order of first definition.
+    pub fn defined_names(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.defines
+            .iter()
+            .map(|definition| definition.name.as_str())
+            .filter(|name| seen.insert(*name))
+            .collect()
+    }
+}
+
+/// A cell language.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    /// Rust, as run by the evcxr kernel.
+    Rust,
+    /// Python, as run by IPython.
+    Python,
+    /// Any other kernel language, by its name as stored (lower-case).
+    Other(String),
+}
+
+impl Language {
+    /// The language of a notebook's code cells, from `kernelspec` and `language_info`.
+    /// `None` when the notebook says nothing.
+    pub fn detect(notebook: &Notebook) -> Option<Self> {
+        let candidates = [
+            notebook.metadata_str(&["kernelspec", "language"]),
+            notebook.metadata_str(&["language_info", "name"]),
+            notebook.metadata_str(&["kernelspec", "name"]),
+            notebook.metadata_str(&["language"]),
+        ];
+        let extension = notebook.metadata_str(&["language_info", "file_extension"]);
+        if extension == Some(".rs") {
+            return Some(Self::Rust);
+        }
+        if extension == Some(".py") {
+            return Some(Self::Python);
+        }
+        candidates
+            .into_iter()
+            .flatten()
+            .map(str::to_ascii_lowercase)
+            .find(|name| !name.is_empty())
+            .map(|name| Self::from_name(&name))
+    }
+
+    /// The language for a kernel or language name (`rust`, `python3`, `irust`, ...).
+    pub fn from_name(name: &str) -> Self {
+        let name = name.to_ascii_lowercase();
+        match name.as_str() {
+            "rust" | "irust" | "evcxr" => Self::Rust,
+            _ if name.starts_with("python") || name == "ipython" || name == "ipykernel" => {
+                Self::Python
+            }
+            _ => Self::Other(name),
+        }
+    }
+
+    /// The name used in messages and options.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Rust => "rust",
+            Self::Python => "python",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+/// A cell language's analysis: turns one cell's source into [`CellFacts`].
+///
+/// Implementations must not panic on any input and must return in time linear in the
+/// source's length.
+pub trait CellFrontend: Send + Sync {
+    /// The language this front end reads.
+    fn language(&self) -> Language;
+
+    /// Analyses one code cell.
+    fn analyze(&self, source: &str) -> CellFacts;
+
+    /// Whether `name` is always defined in this language without an import (the Rust prelude,
+    /// std macros, primitive types; Python builtins).
+    fn is_builtin(&self, name: &str) -> bool;
+}
+
+/// The facts of every cell of a notebook, indexed like [`Notebook::cells`]; `None` for cells
+/// that are not code.
+#[derive(Debug, Clone, Default)]
+pub struct NotebookFacts {
+    /// One entry per cell.
+    pub cells: Vec<Option<CellFacts>>,
+}
+
+impl NotebookFacts {
+    /// Runs `frontend` on every code cell of `notebook`.
+    pub fn analyze(notebook: &Notebook, frontend: &dyn CellFrontend) -> Self {
+        Self {
+            cells: notebook
+                .cells()
+                .iter()
+                .map(|cell| cell.is_code().then(|| frontend.analyze(&cell.source)))
+                .collect(),
+        }
+    }
+
+    /// Facts for code cells only; no cell was analysed (an unknown language).
+    pub fn unanalysed(notebook: &Notebook) -> Self {
+        Self {
+            cells: notebook.cells().iter().map(|_| None).collect(),
+        }
+    }
+
+    /// The facts of the cell with one-based `number`.
+    pub fn cell(&self, number: usize) -> Option<&CellFacts> {
+        number
+            .checked_sub(1)
+            .and_then(|index| self.cells.get(index))
+            .and_then(Option::as_ref)
+    }
+}
+
+/// Whether a cell counts as code with content (not empty, not only whitespace).
+pub fn has_code(cell: &Cell) -> bool {
+    cell.is_code() && !cell.source.trim().is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_names() {
+        for (name, expected) in [
+            ("rust", Language::Rust),
+            ("Rust", Language::Rust),
+            ("python3", Language::Python),
+            ("Python", Language::Python),
+            ("julia-1.9", Language::Other("julia-1.9".into())),
+        ] {
+            assert_eq!(Language::from_name(name), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn detects_evcxr_metadata() {
+        let notebook = Notebook::parse(
+            br#"{"nbformat": 4, "cells": [], "metadata": {"kernelspec": {"name": "rust",
+              "display_name": "Rust", "language": "rust"}, "language_info": {"name": "Rust",
+              "file_extension": ".rs"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(Language::detect(&notebook), Some(Language::Rust));
+        let bare = Notebook::parse(br#"{"nbformat": 4, "cells": []}"#).unwrap();
+        assert_eq!(Language::detect(&bare), None);
+    }
+}

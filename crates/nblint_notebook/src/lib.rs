@@ -1,0 +1,16 @@
+//! The nbformat model: reading a notebook losslessly, numbering its cells as a person does,
+//! mapping positions inside cells, and writing it back without losing a byte it did not mean
+//! to change.
+//!
+//! This crate knows nothing of cell languages, graphs, rules or git. It never drops a JSON
+//! field it does not understand: the whole document is kept and cells are a view over it.
+
+mod error;
+mod lines;
+mod model;
+mod write;
+
+pub use error::{FilePosition, NotebookError};
+pub use lines::{LineColumn, LineIndex};
+pub use model::{Cell, CellKind, Notebook, SourceForm, split_lines};
+pub use write::{TextStyle, serialize, write_atomically, write_atomically_with};

@@ -1,0 +1,618 @@
+//! The notebook document: the parsed JSON (kept whole, so nothing is lost on write) and a
+//! cell view over it (kind, joined source, execution count, line index).
+
+use serde_json::{Map, Value};
+
+use crate::error::{FilePosition, NotebookError, describe};
+use crate::lines::LineIndex;
+use crate::write::TextStyle;
+
+/// The kind of a cell, from its `cell_type`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CellKind {
+    /// `code`
+    Code,
+    /// `markdown` (and nbformat 3 `heading` cells, which become markdown headings)
+    Markdown,
+    /// `raw`
+    Raw,
+    /// Any other `cell_type`, kept as written.
+    Other(String),
+}
+
+impl CellKind {
+    /// The `cell_type` string as written in nbformat 4.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Code => "code",
+            Self::Markdown => "markdown",
+            Self::Raw => "raw",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+/// Where a cell's object lives in the notebook JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CellPointer {
+    /// nbformat 3 keeps cells in `worksheets[w].cells`; nbformat 4 in `cells`.
+    pub(crate) worksheet: Option<usize>,
+    pub(crate) index: usize,
+}
+
+/// How a cell's `source` was written, so an edit writes it back the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceForm {
+    /// A list of lines (what Jupyter writes).
+    Lines,
+    /// One string.
+    Text,
+    /// No `source` key at all.
+    Missing,
+}
+
+/// One cell, as a person sees it in the notebook.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// One-based position over all cells (markdown included), as a person counts them.
+    pub number: usize,
+    /// The cell's kind.
+    pub kind: CellKind,
+    /// The source with list entries joined, exactly as the user typed it.
+    pub source: String,
+    /// How `source` was stored.
+    pub source_form: SourceForm,
+    /// The stored execution count (`prompt_number` in nbformat 3), if any.
+    pub execution_count: Option<i64>,
+    /// The cell id, if the notebook has one for this cell.
+    pub id: Option<String>,
+    /// Line starts of `source`.
+    pub lines: LineIndex,
+    /// Number of stored outputs.
+    pub output_count: usize,
+    /// Whether any stored output is an `error` output (in evcxr: the cell committed nothing).
+    pub has_error_output: bool,
+    pub(crate) pointer: CellPointer,
+}
+
+impl Cell {
+    /// Whether this is a code cell.
+    pub fn is_code(&self) -> bool {
+        self.kind == CellKind::Code
+    }
+}
+
+/// A parsed notebook. The JSON document is kept whole; [`Notebook::cells`] is a view over it.
+#[derive(Debug, Clone)]
+pub struct Notebook {
+    pub(crate) json: Map<String, Value>,
+    cells: Vec<Cell>,
+    major: u64,
+    minor: u64,
+    pub(crate) style: TextStyle,
+}
+
+impl Notebook {
+    /// Parses a notebook from the bytes of an `.ipynb` file.
+    ///
+    /// A UTF-8 byte-order mark and CRLF line endings are accepted (and remembered for writing).
+    /// nbformat 3 is upgraded in memory for reading: its cells are listed from the first
+    /// worksheet and its `input`/`prompt_number` read as `source`/`execution_count`.
+    ///
+    /// ```
+    /// let notebook = nblint_notebook::Notebook::parse(
+    ///     br#"{"cells": [{"cell_type": "code", "source": ["let a = 1;\n", "a"],
+    ///        "metadata": {}, "outputs": [], "execution_count": 1}],
+    ///        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"#,
+    /// ).unwrap();
+    /// assert_eq!(notebook.cells()[0].source, "let a = 1;\na");
+    /// ```
+    pub fn parse(bytes: &[u8]) -> Result<Self, NotebookError> {
+        let (bom, bytes) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => (true, rest),
+            None => (false, bytes),
+        };
+        let text = std::str::from_utf8(bytes).map_err(|error| NotebookError::InvalidUtf8 {
+            position: byte_position(bytes, error.valid_up_to()),
+        })?;
+        let value: Value = serde_json::from_str(text).map_err(|error| json_error(&error))?;
+        let Value::Object(json) = value else {
+            return Err(NotebookError::NotAnObject {
+                found: describe(&value),
+            });
+        };
+        let style = TextStyle::detect(text, bom);
+        Self::from_json(json, style)
+    }
+
+    fn from_json(json: Map<String, Value>, style: TextStyle) -> Result<Self, NotebookError> {
+        let major = match json.get("nbformat") {
+            Some(Value::Number(number)) => number.as_u64(),
+            None => Some(4),
+            Some(_) => None,
+        };
+        let found = || {
+            json.get("nbformat")
+                .map_or_else(|| "(missing)".to_owned(), Value::to_string)
+        };
+        let major = match major {
+            Some(major @ (3 | 4)) => major,
+            _ => return Err(NotebookError::UnsupportedFormat { found: found() }),
+        };
+        let minor = json
+            .get("nbformat_minor")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let cells = if major == 3 {
+            read_v3_cells(&json)?
+        } else {
+            read_v4_cells(&json)?
+        };
+        Ok(Self {
+            json,
+            cells,
+            major,
+            minor,
+            style,
+        })
+    }
+
+    /// All cells, in order; `cells()[i].number == i + 1`.
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    /// The cell with one-based `number`.
+    pub fn cell(&self, number: usize) -> Option<&Cell> {
+        number
+            .checked_sub(1)
+            .and_then(|index| self.cells.get(index))
+    }
+
+    /// `(nbformat, nbformat_minor)` as stored.
+    pub fn format(&self) -> (u64, u64) {
+        (self.major, self.minor)
+    }
+
+    /// The whole JSON document.
+    pub fn json(&self) -> &Map<String, Value> {
+        &self.json
+    }
+
+    /// The notebook-level `metadata` object, if present.
+    pub fn metadata(&self) -> Option<&Map<String, Value>> {
+        self.json.get("metadata").and_then(Value::as_object)
+    }
+
+    /// A string in the notebook metadata at `path` (`["kernelspec", "name"]`).
+    pub fn metadata_str(&self, path: &[&str]) -> Option<&str> {
+        let mut value = self.json.get("metadata")?;
+        for key in path {
+            value = value.get(key)?;
+        }
+        value.as_str()
+    }
+
+    /// The JSON object of a cell.
+    pub fn cell_json(&self, number: usize) -> Option<&Map<String, Value>> {
+        let pointer = self.cell(number)?.pointer;
+        cell_array(&self.json, pointer.worksheet)?
+            .get(pointer.index)?
+            .as_object()
+    }
+
+    /// The JSON object of a cell, for editing. The cell view is not refreshed: call
+    /// [`Notebook::refresh`] after editing sources or removing cells.
+    pub fn cell_json_mut(&mut self, number: usize) -> Option<&mut Map<String, Value>> {
+        let pointer = self.cell(number)?.pointer;
+        cell_array_mut(&mut self.json, pointer.worksheet)?
+            .get_mut(pointer.index)?
+            .as_object_mut()
+    }
+
+    /// The whole JSON document, for editing. Call [`Notebook::refresh`] afterwards if cells
+    /// changed.
+    pub fn json_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.json
+    }
+
+    /// Replaces the source of cell `number`, written in the form it was stored in (a list of
+    /// lines, or one string), and refreshes the cell view.
+    pub fn set_source(&mut self, number: usize, source: &str) -> Result<(), NotebookError> {
+        let form = self
+            .cell(number)
+            .map_or(SourceForm::Lines, |cell| cell.source_form);
+        let key = if self.major == 3 && self.cell(number).is_some_and(Cell::is_code) {
+            "input"
+        } else {
+            "source"
+        };
+        let value = match form {
+            SourceForm::Text => Value::String(source.to_owned()),
+            SourceForm::Lines | SourceForm::Missing => Value::Array(
+                split_lines(source)
+                    .map(|line| Value::String(line.to_owned()))
+                    .collect(),
+            ),
+        };
+        if let Some(cell) = self.cell_json_mut(number) {
+            cell.insert(key.to_owned(), value);
+        }
+        self.refresh()
+    }
+
+    /// Removes cell `number` and refreshes the cell view (later cells are renumbered).
+    pub fn remove_cell(&mut self, number: usize) -> Result<(), NotebookError> {
+        if let Some(pointer) = self.cell(number).map(|cell| cell.pointer)
+            && let Some(cells) = cell_array_mut(&mut self.json, pointer.worksheet)
+            && pointer.index < cells.len()
+        {
+            cells.remove(pointer.index);
+        }
+        self.refresh()
+    }
+
+    /// Rebuilds the cell view from the JSON after an edit.
+    pub fn refresh(&mut self) -> Result<(), NotebookError> {
+        self.cells = if self.major == 3 {
+            read_v3_cells(&self.json)?
+        } else {
+            read_v4_cells(&self.json)?
+        };
+        Ok(())
+    }
+}
+
+/// Splits text into lines that keep their `\n`, as Jupyter stores `source` lists.
+pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive('\n')
+}
+
+fn cell_array(json: &Map<String, Value>, worksheet: Option<usize>) -> Option<&Vec<Value>> {
+    match worksheet {
+        None => json.get("cells")?.as_array(),
+        Some(w) => json
+            .get("worksheets")?
+            .as_array()?
+            .get(w)?
+            .get("cells")?
+            .as_array(),
+    }
+}
+
+fn cell_array_mut(
+    json: &mut Map<String, Value>,
+    worksheet: Option<usize>,
+) -> Option<&mut Vec<Value>> {
+    match worksheet {
+        None => json.get_mut("cells")?.as_array_mut(),
+        Some(w) => json
+            .get_mut("worksheets")?
+            .as_array_mut()?
+            .get_mut(w)?
+            .get_mut("cells")?
+            .as_array_mut(),
+    }
+}
+
+fn read_v4_cells(json: &Map<String, Value>) -> Result<Vec<Cell>, NotebookError> {
+    let cells = match json.get("cells") {
+        None => return Err(NotebookError::MissingCells { key: "cells" }),
+        Some(Value::Array(cells)) => cells,
+        Some(other) => {
+            return Err(NotebookError::CellsNotArray {
+                found: describe(other),
+            });
+        }
+    };
+    cells
+        .iter()
+        .enumerate()
+        .map(|(index, cell)| {
+            read_cell(
+                cell,
+                index + 1,
+                CellPointer {
+                    worksheet: None,
+                    index,
+                },
+                false,
+            )
+        })
+        .collect()
+}
+
+fn read_v3_cells(json: &Map<String, Value>) -> Result<Vec<Cell>, NotebookError> {
+    let worksheets = match json.get("worksheets") {
+        None => return Err(NotebookError::MissingCells { key: "worksheets" }),
+        Some(Value::Array(worksheets)) => worksheets,
+        Some(other) => {
+            return Err(NotebookError::CellsNotArray {
+                found: describe(other),
+            });
+        }
+    };
+    let mut out = Vec::new();
+    for (w, worksheet) in worksheets.iter().enumerate() {
+        let Some(cells) = worksheet.get("cells").and_then(Value::as_array) else {
+            continue;
+        };
+        for (index, cell) in cells.iter().enumerate() {
+            let number = out.len() + 1;
+            out.push(read_cell(
+                cell,
+                number,
+                CellPointer {
+                    worksheet: Some(w),
+                    index,
+                },
+                true,
+            )?);
+        }
+    }
+    Ok(out)
+}
+
+fn read_cell(
+    value: &Value,
+    number: usize,
+    pointer: CellPointer,
+    v3: bool,
+) -> Result<Cell, NotebookError> {
+    let invalid = |reason: String| NotebookError::InvalidCell {
+        cell: number,
+        reason,
+    };
+    let Value::Object(cell) = value else {
+        return Err(invalid(format!(
+            "a cell must be an object, found {}",
+            describe(value)
+        )));
+    };
+    let kind = match cell.get("cell_type") {
+        Some(Value::String(kind)) => match kind.as_str() {
+            "code" => CellKind::Code,
+            "markdown" => CellKind::Markdown,
+            "raw" => CellKind::Raw,
+            "heading" if v3 => CellKind::Markdown,
+            other => CellKind::Other(other.to_owned()),
+        },
+        Some(other) => {
+            return Err(invalid(format!(
+                "`cell_type` must be a string, found {}",
+                describe(other)
+            )));
+        }
+        None => return Err(invalid("the cell has no `cell_type`".to_owned())),
+    };
+    let source_key = if v3 && kind == CellKind::Code {
+        "input"
+    } else {
+        "source"
+    };
+    let (mut source, source_form) = match cell.get(source_key) {
+        None => (String::new(), SourceForm::Missing),
+        Some(Value::String(text)) => (text.clone(), SourceForm::Text),
+        Some(Value::Array(lines)) => {
+            let mut text = String::new();
+            for line in lines {
+                let Value::String(line) = line else {
+                    return Err(invalid(format!(
+                        "`{source_key}` lists {} where a line of text was expected",
+                        describe(line)
+                    )));
+                };
+                text.push_str(line);
+            }
+            (text, SourceForm::Lines)
+        }
+        Some(other) => {
+            return Err(invalid(format!(
+                "`{source_key}` must be a string or a list of strings, found {}",
+                describe(other)
+            )));
+        }
+    };
+    if v3 && cell.get("cell_type").and_then(Value::as_str) == Some("heading") {
+        let level = cell
+            .get("level")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            .clamp(1, 6);
+        source = format!("{} {source}", "#".repeat(level as usize));
+    }
+    let count_key = if v3 {
+        "prompt_number"
+    } else {
+        "execution_count"
+    };
+    let execution_count = cell.get(count_key).and_then(Value::as_i64);
+    let outputs = cell.get("outputs").and_then(Value::as_array);
+    let output_count = outputs.map_or(0, Vec::len);
+    let has_error_output = outputs.is_some_and(|outputs| {
+        outputs.iter().any(|output| {
+            matches!(
+                output.get("output_type").and_then(Value::as_str),
+                Some("error" | "pyerr")
+            )
+        })
+    });
+    Ok(Cell {
+        number,
+        kind,
+        lines: LineIndex::new(&source),
+        source,
+        source_form,
+        execution_count,
+        id: cell.get("id").and_then(Value::as_str).map(str::to_owned),
+        output_count,
+        has_error_output,
+        pointer,
+    })
+}
+
+/// The one-based line and column of byte `offset` in `bytes`, counting characters where the
+/// prefix is valid UTF-8.
+pub(crate) fn byte_position(bytes: &[u8], offset: usize) -> FilePosition {
+    let prefix = &bytes[..offset.min(bytes.len())];
+    let line_start = prefix
+        .iter()
+        .rposition(|byte| *byte == b'\n')
+        .map_or(0, |at| at + 1);
+    let line = prefix.iter().filter(|byte| **byte == b'\n').count() + 1;
+    let column = String::from_utf8_lossy(&prefix[line_start..])
+        .chars()
+        .count()
+        + 1;
+    FilePosition { line, column }
+}
+
+fn json_error(error: &serde_json::Error) -> NotebookError {
+    // serde_json appends " at line L column C" to its message; we carry the position apart.
+    let message = error.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(head, _)| head)
+        .to_owned();
+    NotebookError::InvalidJson {
+        position: FilePosition {
+            line: error.line(),
+            column: error.column().max(1),
+        },
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Notebook, NotebookError> {
+        Notebook::parse(text.as_bytes())
+    }
+
+    #[test]
+    fn reads_source_as_list_or_string() {
+        let notebook = parse(
+            r##"{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+                {"cell_type": "markdown", "metadata": {}, "source": "# Title"},
+                {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 3,
+                 "source": ["let a = 1;\n", "a"]},
+                {"cell_type": "code", "metadata": {}, "outputs": [{"output_type": "error"}]}
+            ]}"##,
+        )
+        .unwrap();
+        let cells = notebook.cells();
+        assert_eq!(cells.len(), 3);
+        assert_eq!(cells[0].kind, CellKind::Markdown);
+        assert_eq!(cells[0].source, "# Title");
+        assert_eq!(cells[0].source_form, SourceForm::Text);
+        assert_eq!(cells[1].number, 2);
+        assert_eq!(cells[1].execution_count, Some(3));
+        assert_eq!(cells[1].source, "let a = 1;\na");
+        assert_eq!(cells[2].source_form, SourceForm::Missing);
+        assert!(cells[2].has_error_output);
+    }
+
+    #[test]
+    fn errors_name_the_position_or_the_cell() {
+        let cases: &[(&str, NotebookError)] = &[
+            (
+                "{\n  \"cells\": [\n",
+                NotebookError::InvalidJson {
+                    position: FilePosition { line: 3, column: 1 },
+                    message: "EOF while parsing a list".into(),
+                },
+            ),
+            ("[1, 2]", NotebookError::NotAnObject { found: "an array" }),
+            ("42", NotebookError::NotAnObject { found: "a number" }),
+            (
+                r#"{"nbformat": 4}"#,
+                NotebookError::MissingCells { key: "cells" },
+            ),
+            (
+                r#"{"nbformat": 4, "cells": {}}"#,
+                NotebookError::CellsNotArray { found: "an object" },
+            ),
+            (
+                r#"{"nbformat": 5, "cells": []}"#,
+                NotebookError::UnsupportedFormat { found: "5".into() },
+            ),
+            (
+                r#"{"nbformat": 4, "cells": [{"source": "x"}]}"#,
+                NotebookError::InvalidCell {
+                    cell: 1,
+                    reason: "the cell has no `cell_type`".into(),
+                },
+            ),
+            (
+                r#"{"nbformat": 4, "cells": [{"cell_type": "code", "source": 3}]}"#,
+                NotebookError::InvalidCell {
+                    cell: 1,
+                    reason: "`source` must be a string or a list of strings, found a number".into(),
+                },
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse(text).unwrap_err(), *expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_names_line_and_column() {
+        let error = Notebook::parse(b"{\n \"a\": \"\xff\"}").unwrap_err();
+        assert_eq!(
+            error,
+            NotebookError::InvalidUtf8 {
+                position: FilePosition { line: 2, column: 8 }
+            }
+        );
+    }
+
+    #[test]
+    fn bom_and_crlf_are_read() {
+        let text = "\u{feff}{\r\n \"cells\": [],\r\n \"nbformat\": 4\r\n}\r\n";
+        let notebook = parse(text).unwrap();
+        assert!(notebook.cells().is_empty());
+        assert!(notebook.style.bom);
+        assert!(notebook.style.crlf);
+    }
+
+    #[test]
+    fn nbformat_3_is_upgraded_in_memory() {
+        let notebook = parse(
+            r#"{"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": [
+                {"cell_type": "heading", "level": 2, "source": ["Intro"]},
+                {"cell_type": "code", "input": ["x = 1\n"], "prompt_number": 4, "outputs": [],
+                 "language": "python"}
+            ]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(notebook.format(), (3, 0));
+        let cells = notebook.cells();
+        assert_eq!(cells[0].source, "## Intro");
+        assert_eq!(cells[1].source, "x = 1\n");
+        assert_eq!(cells[1].execution_count, Some(4));
+    }
+
+    #[test]
+    fn set_source_keeps_the_stored_form() {
+        let mut notebook = parse(
+            r#"{"nbformat": 4, "cells": [
+                {"cell_type": "code", "source": ["a\n", "b"]},
+                {"cell_type": "code", "source": "c"}]}"#,
+        )
+        .unwrap();
+        notebook.set_source(1, "x\ny\n").unwrap();
+        notebook.set_source(2, "z\n").unwrap();
+        assert_eq!(
+            notebook.cell_json(1).unwrap()["source"],
+            serde_json::json!(["x\n", "y\n"])
+        );
+        assert_eq!(notebook.cell_json(2).unwrap()["source"], "z\n");
+        assert_eq!(notebook.cells()[0].source, "x\ny\n");
+        notebook.remove_cell(1).unwrap();
+        assert_eq!(notebook.cells().len(), 1);
+        assert_eq!(notebook.cells()[0].source, "z\n");
+    }
+}
