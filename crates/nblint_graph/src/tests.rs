@@ -1,0 +1,209 @@
+//! Graph tests over a toy cell language, so they do not depend on any real front end:
+//! each line is `let NAME`, `let mut NAME`, `fn NAME`, `use NAME`, `assign NAME` or
+//! `call NAME` (a method call that needs a mutable binding).
+
+use super::*;
+use nblint_facts::{CellFrontend, Definition, Language, Mutation, NameUse};
+
+struct Toy;
+
+impl CellFrontend for Toy {
+    fn language(&self) -> Language {
+        Language::Other("toy".into())
+    }
+
+    fn analyze(&self, source: &str) -> CellFacts {
+        let mut facts = CellFacts::default();
+        let mut offset = 0;
+        for line in source.split_inclusive('\n') {
+            let span = Span::new(offset, offset + line.trim_end().len());
+            offset += line.len();
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let define = |facts: &mut CellFacts, name: &str, kind, mutable| {
+                facts.defines.push(Definition {
+                    name: name.into(),
+                    kind,
+                    span,
+                    mutable,
+                    public: false,
+                    used_in_cell: false,
+                });
+            };
+            match words.as_slice() {
+                ["let", "mut", name] => define(&mut facts, name, DefinitionKind::Variable, true),
+                ["let", name] => define(&mut facts, name, DefinitionKind::Variable, false),
+                ["fn", name] => define(&mut facts, name, DefinitionKind::Function, false),
+                ["use", name] => facts.uses.push(NameUse {
+                    name: (*name).into(),
+                    span,
+                }),
+                ["assign" | "call", name] => {
+                    facts.uses.push(NameUse {
+                        name: (*name).into(),
+                        span,
+                    });
+                    facts.mutations.push(Mutation {
+                        name: (*name).into(),
+                        kind: if words[0] == "assign" {
+                            MutationKind::Assign
+                        } else {
+                            MutationKind::MethodCall {
+                                method: "push".into(),
+                            }
+                        },
+                        span,
+                        requires_mutable_binding: words[0] == "call",
+                    });
+                }
+                _ => {}
+            }
+        }
+        facts
+    }
+
+    fn is_builtin(&self, name: &str) -> bool {
+        name == "Vec"
+    }
+}
+
+fn notebook(cells: &[&str]) -> Notebook {
+    let cells: Vec<serde_json::Value> = cells
+        .iter()
+        .map(|source| {
+            if let Some(markdown) = source.strip_prefix("# ") {
+                serde_json::json!({"cell_type": "markdown", "metadata": {}, "source": markdown})
+            } else {
+                serde_json::json!({"cell_type": "code", "metadata": {}, "outputs": [],
+                    "execution_count": null, "source": source})
+            }
+        })
+        .collect();
+    let json =
+        serde_json::json!({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5});
+    Notebook::parse(json.to_string().as_bytes()).unwrap()
+}
+
+fn build(cells: &[&str]) -> (Notebook, NotebookFacts, Graph) {
+    let notebook = notebook(cells);
+    let facts = NotebookFacts::analyze(&notebook, &Toy);
+    let graph = Graph::build(&notebook, &facts, &|name| Toy.is_builtin(name));
+    (notebook, facts, graph)
+}
+
+fn edges(graph: &Graph) -> Vec<(usize, usize, String, bool)> {
+    graph
+        .edges()
+        .iter()
+        .map(|edge| (edge.from, edge.to, edge.names.join(","), edge.backward))
+        .collect()
+}
+
+#[test]
+fn uses_take_the_nearest_definition_above() {
+    let (_, _, graph) = build(&["let a\nlet b", "# notes", "let a", "use a\nuse b\nuse Vec"]);
+    assert_eq!(
+        edges(&graph),
+        vec![(1, 4, "b".into(), false), (3, 4, "a".into(), false)]
+    );
+    assert_eq!(graph.used_names(4), ["a", "b"], "builtins are left out");
+    assert!(graph.runs_top_to_bottom());
+}
+
+#[test]
+fn a_name_defined_only_below_is_a_backward_edge_to_the_nearest_below() {
+    let (_, _, graph) = build(&["use a", "let a", "let a"]);
+    assert_eq!(edges(&graph), vec![(2, 1, "a".into(), true)]);
+    let below: Vec<_> = graph.uses_defined_only_below().collect();
+    assert_eq!(below.len(), 1);
+    assert_eq!(below[0].resolution, Resolution::Below(2));
+    assert!(!graph.runs_top_to_bottom());
+}
+
+#[test]
+fn a_use_before_the_cells_own_definition_comes_from_above() {
+    // `let x = x + 1`: the use is resolved before the cell's own definitions count.
+    let (_, _, graph) = build(&["let x", "use x\nlet x", "use x"]);
+    assert_eq!(
+        edges(&graph),
+        vec![(1, 2, "x".into(), false), (2, 3, "x".into(), false)]
+    );
+}
+
+#[test]
+fn names_defined_nowhere_are_unresolved() {
+    let (_, _, graph) = build(&["use ghost\nuse Vec"]);
+    let unresolved: Vec<_> = graph
+        .unresolved_uses()
+        .map(|use_| use_.name.as_str())
+        .collect();
+    assert_eq!(unresolved, ["ghost"]);
+    assert!(graph.edges().is_empty());
+}
+
+#[test]
+fn unused_definitions_and_redefinitions() {
+    let (_, facts, graph) = build(&["let a\nlet b\nfn f", "let a", "use a"]);
+    let unused: Vec<(usize, String)> = graph
+        .unused_definitions(&facts)
+        .map(|site| {
+            (
+                site.cell,
+                facts.cell(site.cell).unwrap().defines[site.index]
+                    .name
+                    .clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        unused,
+        vec![(1, "a".into()), (1, "b".into()), (1, "f".into())]
+    );
+    assert_eq!(
+        Graph::variables_bound_in_several_cells(&facts),
+        vec![("a".to_owned(), vec![1, 2])]
+    );
+}
+
+#[test]
+fn method_calls_mutate_only_mutable_bindings() {
+    let (_, facts, graph) = build(&["let mut v\nlet w\nlet z", "call v\ncall w\nassign z"]);
+    let found: Vec<(usize, String, usize)> = graph
+        .cross_cell_mutations(&facts)
+        .into_iter()
+        .map(|mutation| (mutation.cell, mutation.name, mutation.defined_in))
+        .collect();
+    assert_eq!(found, vec![(2, "v".into(), 1), (2, "z".into(), 1)]);
+}
+
+#[test]
+fn dependency_order_moves_only_what_edges_force() {
+    let (_, _, graph) = build(&["use b", "let c", "let b", "use c"]);
+    assert_eq!(graph.dependency_order(), Some(vec![2, 3, 1, 4]));
+}
+
+#[test]
+fn renderers_show_cells_and_edges() {
+    let (notebook, _, graph) = build(&["use a", "let a\nuse \"q\""]);
+    let json: serde_json::Value = serde_json::from_str(&to_json(&graph)).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "cells": [
+                {"cell": 1, "kind": "code", "execution_count": null, "defines": [], "uses": ["a"]},
+                {"cell": 2, "kind": "code", "execution_count": null, "defines": ["a"], "uses": ["\"q\""]}
+            ],
+            "edges": [{"from": 2, "to": 1, "names": ["a"], "backward": true}]
+        })
+    );
+    let dot = to_dot(&graph, &notebook);
+    assert!(dot.contains("cell2 [label=\"cell 2: let a\"];"), "{dot}");
+    assert!(
+        dot.contains("cell2 -> cell1 [label=\"a\", color=red"),
+        "{dot}"
+    );
+    let mermaid = to_mermaid(&graph, &notebook);
+    assert!(
+        mermaid.contains("cell2 -. \"a (backward)\" .-> cell1"),
+        "{mermaid}"
+    );
+}

@@ -1,0 +1,276 @@
+//! Renders diagnostics for people and for machines: `full` (source snippets with
+//! codespan-reporting, each cell shown as a file named `path:cell N`), `concise` (one line
+//! each), `json` (the fixed contract), `sarif` 2.1.0 and `github` (workflow annotations).
+//!
+//! Renderers return bytes; they never print. Positions come out one-based and
+//! cell-relative: `line` and `column` inside the cell's source.
+
+use nblint_facts::Span;
+use nblint_lint::{Diagnostic, Edit, Severity};
+use nblint_notebook::Notebook;
+use serde::Serialize;
+
+mod full;
+mod sarif;
+
+/// How to render diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Source snippets with labels, and a summary.
+    Full,
+    /// `path:cell N:line:col: CODE message`, and a summary.
+    Concise,
+    /// One JSON array of diagnostics.
+    Json,
+    /// A SARIF 2.1.0 log.
+    Sarif,
+    /// GitHub Actions workflow commands (`::warning file=..::..`).
+    Github,
+}
+
+/// The diagnostics of one notebook, with what is needed to locate them.
+#[derive(Debug)]
+pub struct NotebookReport<'a> {
+    /// The path as the user gave it (or as found walking a folder).
+    pub path: String,
+    /// The notebook the diagnostics are about.
+    pub notebook: &'a Notebook,
+    /// Its diagnostics, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A one-based (line, column) range inside one cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CellRange {
+    /// One-based start line.
+    pub line: usize,
+    /// One-based start column (characters).
+    pub column: usize,
+    /// One-based end line.
+    pub end_line: usize,
+    /// One-based end column (exclusive, characters).
+    pub end_column: usize,
+}
+
+/// The one-based range of `span` in cell `cell` of `notebook`.
+pub fn cell_range(notebook: &Notebook, cell: usize, span: Span) -> CellRange {
+    let Some(found) = notebook.cell(cell) else {
+        return CellRange {
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+        };
+    };
+    let start = found.lines.line_column(&found.source, span.start);
+    let end = found
+        .lines
+        .line_column(&found.source, span.end.max(span.start));
+    CellRange {
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+    }
+}
+
+/// Renders `reports` in `format`; `color` adds ANSI colours where the format has them.
+pub fn render(format: OutputFormat, reports: &[NotebookReport<'_>], color: bool) -> Vec<u8> {
+    match format {
+        OutputFormat::Full => full::render(reports, color),
+        OutputFormat::Concise => render_concise(reports),
+        OutputFormat::Json => render_json(reports),
+        OutputFormat::Sarif => sarif::render(reports),
+        OutputFormat::Github => render_github(reports),
+    }
+}
+
+/// "Found 3 problems in 2 notebooks (1 fixable with `--fix`)", or "All checks passed".
+pub fn summary(reports: &[NotebookReport<'_>]) -> String {
+    let problems: usize = reports.iter().map(|report| report.diagnostics.len()).sum();
+    if problems == 0 {
+        return "All checks passed".to_owned();
+    }
+    let notebooks = reports
+        .iter()
+        .filter(|report| !report.diagnostics.is_empty())
+        .count();
+    let fixable = reports
+        .iter()
+        .flat_map(|report| &report.diagnostics)
+        .filter(|diagnostic| diagnostic.fix.is_some())
+        .count();
+    let mut text = format!(
+        "Found {problems} problem{} in {notebooks} notebook{}",
+        plural(problems),
+        plural(notebooks)
+    );
+    if fixable > 0 {
+        text.push_str(&format!(" ({fixable} fixable with `--fix`)"));
+    }
+    text
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+fn render_concise(reports: &[NotebookReport<'_>]) -> Vec<u8> {
+    let mut out = String::new();
+    for report in reports {
+        for diagnostic in &report.diagnostics {
+            let range = cell_range(report.notebook, diagnostic.cell, diagnostic.span);
+            out.push_str(&format!(
+                "{}:cell {}:{}:{}: {} {}\n",
+                report.path,
+                diagnostic.cell,
+                range.line,
+                range.column,
+                diagnostic.code,
+                diagnostic.message
+            ));
+        }
+    }
+    out.push_str(&summary(reports));
+    out.push('\n');
+    out.into_bytes()
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    name: &'a str,
+    message: &'a str,
+    path: &'a str,
+    cell: usize,
+    #[serde(flatten)]
+    range: CellRange,
+    severity: &'a str,
+    fix: Option<JsonFix<'a>>,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    cell: usize,
+    #[serde(flatten)]
+    range: CellRange,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    message: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum JsonEdit<'a> {
+    Replace {
+        cell: usize,
+        #[serde(flatten)]
+        range: CellRange,
+        content: &'a str,
+    },
+    DeleteCell {
+        cell: usize,
+    },
+}
+
+fn render_json(reports: &[NotebookReport<'_>]) -> Vec<u8> {
+    let diagnostics: Vec<JsonDiagnostic<'_>> = reports
+        .iter()
+        .flat_map(|report| {
+            report
+                .diagnostics
+                .iter()
+                .map(move |diagnostic| JsonDiagnostic {
+                    code: diagnostic.code,
+                    name: diagnostic.name,
+                    message: &diagnostic.message,
+                    path: &report.path,
+                    cell: diagnostic.cell,
+                    range: cell_range(report.notebook, diagnostic.cell, diagnostic.span),
+                    severity: diagnostic.severity.as_str(),
+                    fix: diagnostic.fix.as_ref().map(|fix| JsonFix {
+                        message: &fix.message,
+                        edits: fix
+                            .edits
+                            .iter()
+                            .map(|edit| match edit {
+                                Edit::Replace {
+                                    cell,
+                                    span,
+                                    replacement,
+                                } => JsonEdit::Replace {
+                                    cell: *cell,
+                                    range: cell_range(report.notebook, *cell, *span),
+                                    content: replacement,
+                                },
+                                Edit::DeleteCell { cell } => JsonEdit::DeleteCell { cell: *cell },
+                            })
+                            .collect(),
+                    }),
+                    related: diagnostic
+                        .related
+                        .iter()
+                        .map(|related| JsonRelated {
+                            cell: related.cell,
+                            range: cell_range(report.notebook, related.cell, related.span),
+                            message: &related.message,
+                        })
+                        .collect(),
+                })
+        })
+        .collect();
+    let mut out = serde_json::to_vec_pretty(&diagnostics).unwrap_or_else(|_| b"[]".to_vec());
+    out.push(b'\n');
+    out
+}
+
+/// GitHub workflow commands: `::error file=PATH,line=L,col=C,title=CODE::cell N: message`.
+/// The line is the cell-relative line: GitHub cannot point inside a notebook cell, so the
+/// message names the cell.
+fn render_github(reports: &[NotebookReport<'_>]) -> Vec<u8> {
+    let mut out = String::new();
+    for report in reports {
+        for diagnostic in &report.diagnostics {
+            let range = cell_range(report.notebook, diagnostic.cell, diagnostic.span);
+            let level = match diagnostic.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "notice",
+            };
+            out.push_str(&format!(
+                "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+                escape_property(&report.path),
+                range.line,
+                range.column,
+                range.end_line,
+                range.end_column,
+                escape_property(&format!("{} ({})", diagnostic.code, diagnostic.name)),
+                escape_data(&format!(
+                    "cell {}:{}:{}: {}",
+                    diagnostic.cell, range.line, range.column, diagnostic.message
+                )),
+            ));
+        }
+    }
+    out.into_bytes()
+}
+
+/// Escapes a workflow command's message, as the Actions toolkit does.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,107 @@
+//! The `sarif` format: a SARIF 2.1.0 log with one run, the rules that fired, and one result
+//! per diagnostic. A notebook cell has no line in the `.ipynb` file that a SARIF viewer could
+//! highlight usefully, so each result names its cell as a logical location and carries the
+//! cell-relative position in its message and properties.
+
+use std::collections::BTreeMap;
+
+use nblint_lint::{Severity, find_rule};
+use serde_json::{Value, json};
+
+use crate::{NotebookReport, cell_range};
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// The first paragraph under `## What it finds` in a rule's page.
+fn short_description(documentation: &str) -> String {
+    documentation
+        .split("## What it finds")
+        .nth(1)
+        .and_then(|rest| rest.trim_start().split("\n\n").next())
+        .map(|paragraph| paragraph.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+pub(crate) fn render(reports: &[NotebookReport<'_>]) -> Vec<u8> {
+    // Rules that fired, in code order, and their index in `tool.driver.rules`.
+    let mut fired: BTreeMap<&str, usize> = BTreeMap::new();
+    for diagnostic in reports.iter().flat_map(|report| &report.diagnostics) {
+        fired.insert(diagnostic.code, 0);
+    }
+    let mut rules = Vec::new();
+    for (index, (code, slot)) in fired.iter_mut().enumerate() {
+        *slot = index;
+        let rule = find_rule(code);
+        rules.push(json!({
+            "id": code,
+            "name": rule.map_or("", |rule| rule.name),
+            "shortDescription": {"text": rule.map(|rule| short_description(rule.documentation)).unwrap_or_default()},
+            "fullDescription": {"text": rule.map_or("", |rule| rule.documentation)},
+            "defaultConfiguration": {"level": rule.map_or("warning", |rule| level(rule.severity))},
+        }));
+    }
+    let mut results = Vec::new();
+    for report in reports {
+        for diagnostic in &report.diagnostics {
+            let range = cell_range(report.notebook, diagnostic.cell, diagnostic.span);
+            results.push(json!({
+                "ruleId": diagnostic.code,
+                "ruleIndex": fired.get(diagnostic.code).copied().unwrap_or(0),
+                "level": level(diagnostic.severity),
+                "message": {"text": format!(
+                    "cell {}, line {}, column {}: {}",
+                    diagnostic.cell, range.line, range.column, diagnostic.message
+                )},
+                "locations": [{
+                    "physicalLocation": {"artifactLocation": {"uri": uri(&report.path)}},
+                    "logicalLocations": [{"name": format!("cell {}", diagnostic.cell), "kind": "object"}],
+                }],
+                "properties": {
+                    "cell": diagnostic.cell,
+                    "line": range.line,
+                    "column": range.column,
+                    "endLine": range.end_line,
+                    "endColumn": range.end_column,
+                },
+            }));
+        }
+    }
+    let log: Value = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "nblint",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/nblint/nblint",
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    });
+    let mut out = serde_json::to_vec_pretty(&log).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// A relative URI reference for a path: forward slashes, spaces and `%` escaped.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for ch in path.chars() {
+        match ch {
+            '\\' => out.push('/'),
+            ' ' => out.push_str("%20"),
+            '%' => out.push_str("%25"),
+            '#' => out.push_str("%23"),
+            '?' => out.push_str("%3F"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}

@@ -1,0 +1,129 @@
+use super::*;
+use nblint_lint::{Fix, Related};
+
+fn notebook() -> Notebook {
+    Notebook::parse(
+        br#"{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+          {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
+           "source": ["println!(\"{}\", words.len());\n"]},
+          {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 2,
+           "source": ["let words = vec![\"a\"];\n", "\n"]}
+        ]}"#,
+    )
+    .unwrap()
+}
+
+fn diagnostics() -> Vec<Diagnostic> {
+    vec![
+        Diagnostic {
+            code: "NB201",
+            name: "undefined-above",
+            message: "`words` is used here but only defined in cell 2, below".into(),
+            severity: Severity::Warning,
+            cell: 1,
+            span: Span::new(15, 20),
+            related: vec![Related {
+                cell: 2,
+                span: Span::new(4, 9),
+                message: "`words` is defined here".into(),
+            }],
+            fix: None,
+        },
+        Diagnostic {
+            code: "NB102",
+            name: "empty-cell",
+            message: "this code cell is empty".into(),
+            severity: Severity::Info,
+            cell: 2,
+            span: Span::new(23, 24),
+            related: Vec::new(),
+            fix: Some(Fix {
+                message: "delete the empty cell".into(),
+                edits: vec![Edit::DeleteCell { cell: 2 }],
+            }),
+        },
+    ]
+}
+
+fn rendered(format: OutputFormat) -> String {
+    let notebook = notebook();
+    let reports = [NotebookReport {
+        path: "demo.ipynb".into(),
+        notebook: &notebook,
+        diagnostics: diagnostics(),
+    }];
+    String::from_utf8(render(format, &reports, false)).unwrap()
+}
+
+#[test]
+fn concise_names_path_cell_line_and_column() {
+    let text = rendered(OutputFormat::Concise);
+    assert!(text.starts_with("demo.ipynb:cell 1:1:16: NB201 "), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn full_shows_cells_as_files_and_a_summary() {
+    let text = rendered(OutputFormat::Full);
+    assert!(text.contains("demo.ipynb:cell 1:1:16"), "{text}");
+    assert!(
+        text.contains("Found 2 problems in 1 notebook (1 fixable with `--fix`)"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn json_has_the_contract_fields() {
+    let text = rendered(OutputFormat::Json);
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let first = &value[0];
+    for key in [
+        "code",
+        "name",
+        "message",
+        "path",
+        "cell",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "severity",
+        "fix",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key} in {first}");
+    }
+    assert_eq!(first["fix"], serde_json::Value::Null);
+    assert_eq!(value[1]["fix"]["edits"][0]["kind"], "delete_cell");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn sarif_is_a_2_1_0_log() {
+    let text = rendered(OutputFormat::Sarif);
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(value["version"], "2.1.0");
+    assert_eq!(value["runs"][0]["results"].as_array().unwrap().len(), 2);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn github_annotations_escape_their_fields() {
+    let text = rendered(OutputFormat::Github);
+    assert!(
+        text.starts_with("::warning file=demo.ipynb,line=1,col=16,"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn summary_without_problems() {
+    let notebook = notebook();
+    let reports = [NotebookReport {
+        path: "demo.ipynb".into(),
+        notebook: &notebook,
+        diagnostics: Vec::new(),
+    }];
+    assert_eq!(summary(&reports), "All checks passed");
+}
