@@ -6,11 +6,13 @@
 //! field it does not understand: the whole document is kept and cells are a view over it.
 
 mod error;
+mod file_lines;
 mod lines;
 mod model;
 mod write;
 
 pub use error::{FilePosition, NotebookError};
+pub use file_lines::FileLines;
 pub use lines::{LineColumn, LineIndex};
 pub use model::{Cell, CellKind, Notebook, SourceForm, split_lines};
 pub use write::{TextStyle, serialize, write_atomically, write_atomically_with};

@@ -7,7 +7,7 @@
 
 use nblint_facts::Span;
 use nblint_lint::{Diagnostic, Edit, Severity};
-use nblint_notebook::Notebook;
+use nblint_notebook::{FileLines, Notebook};
 use serde::Serialize;
 
 mod full;
@@ -37,6 +37,18 @@ pub struct NotebookReport<'a> {
     pub notebook: &'a Notebook,
     /// Its diagnostics, sorted.
     pub diagnostics: Vec<Diagnostic>,
+    /// Where cell sources sit in the file, for formats that point at file lines (SARIF,
+    /// GitHub annotations); without it they name the cell only.
+    pub file_lines: Option<FileLines>,
+}
+
+impl NotebookReport<'_> {
+    /// The line of the `.ipynb` file holding `line` of `cell`, when known.
+    pub fn file_line(&self, cell: usize, line: usize) -> Option<usize> {
+        self.file_lines
+            .as_ref()
+            .and_then(|lines| lines.file_line(self.notebook, cell, line))
+    }
 }
 
 /// A one-based (line, column) range inside one cell.
@@ -229,9 +241,9 @@ fn render_json(reports: &[NotebookReport<'_>]) -> Vec<u8> {
     out
 }
 
-/// GitHub workflow commands: `::error file=PATH,line=L,col=C,title=CODE::cell N: message`.
-/// The line is the cell-relative line: GitHub cannot point inside a notebook cell, so the
-/// message names the cell.
+/// GitHub workflow commands: `::error file=PATH,line=L,title=CODE::cell N:L:C: message`.
+/// The line is the line of the `.ipynb` file that holds the cell's line (GitHub shows the
+/// file's text), and the message names the cell-relative position a person looks for.
 fn render_github(reports: &[NotebookReport<'_>]) -> Vec<u8> {
     let mut out = String::new();
     for report in reports {
@@ -242,13 +254,12 @@ fn render_github(reports: &[NotebookReport<'_>]) -> Vec<u8> {
                 Severity::Warning => "warning",
                 Severity::Info => "notice",
             };
+            let location = report
+                .file_line(diagnostic.cell, range.line)
+                .map_or_else(String::new, |line| format!(",line={line}"));
             out.push_str(&format!(
-                "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+                "::{level} file={}{location},title={}::{}\n",
                 escape_property(&report.path),
-                range.line,
-                range.column,
-                range.end_line,
-                range.end_column,
                 escape_property(&format!("{} ({})", diagnostic.code, diagnostic.name)),
                 escape_data(&format!(
                     "cell {}:{}:{}: {}",

@@ -1,7 +1,7 @@
 //! The `sarif` format: a SARIF 2.1.0 log with one run, the rules that fired, and one result
-//! per diagnostic. A notebook cell has no line in the `.ipynb` file that a SARIF viewer could
-//! highlight usefully, so each result names its cell as a logical location and carries the
-//! cell-relative position in its message and properties.
+//! per diagnostic. A SARIF viewer shows the `.ipynb` file's text, so the region is the line of
+//! the file that holds the cell's line; each result also names its cell as a logical location
+//! and carries the cell-relative position in its message and properties.
 
 use std::collections::BTreeMap;
 
@@ -59,7 +59,7 @@ pub(crate) fn render(reports: &[NotebookReport<'_>]) -> Vec<u8> {
                     diagnostic.cell, range.line, range.column, diagnostic.message
                 )},
                 "locations": [{
-                    "physicalLocation": {"artifactLocation": {"uri": uri(&report.path)}},
+                    "physicalLocation": physical_location(report, diagnostic.cell, range.line),
                     "logicalLocations": [{"name": format!("cell {}", diagnostic.cell), "kind": "object"}],
                 }],
                 "properties": {
@@ -88,6 +88,15 @@ pub(crate) fn render(reports: &[NotebookReport<'_>]) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(&log).unwrap_or_default();
     out.push(b'\n');
     out
+}
+
+/// The file, and the line of the file that holds the cell's line when known.
+fn physical_location(report: &NotebookReport<'_>, cell: usize, line: usize) -> Value {
+    let artifact = json!({"uri": uri(&report.path)});
+    match report.file_line(cell, line) {
+        Some(file_line) => json!({"artifactLocation": artifact, "region": {"startLine": file_line}}),
+        None => json!({"artifactLocation": artifact}),
+    }
 }
 
 /// A relative URI reference for a path: forward slashes, spaces and `%` escaped.

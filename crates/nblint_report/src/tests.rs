@@ -1,16 +1,16 @@
 use super::*;
 use nblint_lint::{Fix, Related};
+use nblint_notebook::FileLines;
 
-fn notebook() -> Notebook {
-    Notebook::parse(
-        br#"{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+const TEXT: &str = r#"{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
           {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
            "source": ["println!(\"{}\", words.len());\n"]},
           {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 2,
            "source": ["let words = vec![\"a\"];\n", "\n"]}
-        ]}"#,
-    )
-    .unwrap()
+        ]}"#;
+
+fn notebook() -> Notebook {
+    Notebook::parse(TEXT.as_bytes()).unwrap()
 }
 
 fn diagnostics() -> Vec<Diagnostic> {
@@ -51,6 +51,7 @@ fn rendered(format: OutputFormat) -> String {
         path: "demo.ipynb".into(),
         notebook: &notebook,
         diagnostics: diagnostics(),
+        file_lines: Some(FileLines::new(TEXT)),
     }];
     String::from_utf8(render(format, &reports, false)).unwrap()
 }
@@ -110,8 +111,9 @@ fn sarif_is_a_2_1_0_log() {
 #[test]
 fn github_annotations_escape_their_fields() {
     let text = rendered(OutputFormat::Github);
+    // Line 3 of the file holds cell 1's first line.
     assert!(
-        text.starts_with("::warning file=demo.ipynb,line=1,col=16,"),
+        text.starts_with("::warning file=demo.ipynb,line=3,title=NB201 (undefined-above)::cell 1:1:16: "),
         "{text}"
     );
     insta::assert_snapshot!(text);
@@ -124,6 +126,7 @@ fn summary_without_problems() {
         path: "demo.ipynb".into(),
         notebook: &notebook,
         diagnostics: Vec::new(),
+        file_lines: None,
     }];
     assert_eq!(summary(&reports), "All checks passed");
 }
