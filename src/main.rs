@@ -1,1 +1,80 @@
-fn main() {}
+//! `nblint`: lint, strip, diff and extract Jupyter notebooks.
+//!
+//! This binary is the only place that prints, reads the environment or decides the exit
+//! status; the library crates under `crates/` return values and errors.
+
+// The binary is where printing belongs (the workspace warns on it everywhere else).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+mod config;
+mod discover;
+mod exit;
+mod frontends;
+mod input;
+mod progress;
+
+pub use exit::ExitStatus;
+
+/// Make Jupyter notebooks safe to trust and easy to turn into production code.
+#[derive(Debug, Parser)]
+#[command(name = "nblint", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lint notebooks: out-of-order names, cross-cell mutation, imports, oversized cells, ...
+    Check(commands::check::CheckArgs),
+    /// Print a notebook's variable dependency graph (which cell uses what another defines)
+    Graph(commands::graph::GraphArgs),
+    /// Print a rule's documentation (every rule's without a code)
+    Rule(commands::rule::RuleArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help and version to stdout with status 0, usage errors to stderr
+            // with status 2: both match our contract.
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match &cli.command {
+        Command::Check(args) => commands::check::run(args),
+        Command::Graph(args) => commands::graph::run(args),
+        Command::Rule(args) => commands::rule::run(args),
+    };
+    match result {
+        Ok(status) => status.into(),
+        Err(error) if is_broken_pipe(&error) => ExitStatus::Success.into(),
+        Err(error) => {
+            report_error(&error);
+            ExitStatus::Error.into()
+        }
+    }
+}
+
+/// Prints an error and its cause chain on stderr as `error: outer: cause: cause`.
+pub fn report_error(error: &anyhow::Error) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "error: {error:#}");
+}
+
+/// Whether the error is a closed stdout (`nblint graph x | head`), which exits quietly.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

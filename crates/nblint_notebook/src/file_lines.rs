@@ -151,7 +151,9 @@ fn role_of_container(stack: &[Frame], key: Option<String>, is_array: bool) -> Ro
         return Role::Root;
     };
     match (parent.role, key.as_deref(), is_array) {
-        (Role::Root, Some("cells"), true) | (Role::Worksheet, Some("cells"), true) => Role::CellList,
+        (Role::Root, Some("cells"), true) | (Role::Worksheet, Some("cells"), true) => {
+            Role::CellList
+        }
         (Role::Root, Some("worksheets"), true) => Role::Worksheets,
         (Role::Worksheets, None, false) => Role::Worksheet,
         (Role::CellList, None, false) => Role::Cell,

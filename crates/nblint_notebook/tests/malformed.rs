@@ -1,4 +1,5 @@
 //! Every malformed fixture is either read correctly or refused with an error that says where.
+#![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 
@@ -14,17 +15,47 @@ fn read(name: &str) -> Result<Notebook, NotebookError> {
 #[test]
 fn refused_with_a_position_or_a_reason() {
     let cases: &[(&str, &str)] = &[
-        ("truncated_json.ipynb", "invalid JSON at line 5, column 18: EOF while parsing a string"),
-        ("not_json.ipynb", "invalid JSON at line 1, column 2: expected ident"),
-        ("top_level_array.ipynb", "not a notebook: the top-level JSON value is an array, not an object"),
-        ("top_level_number.ipynb", "not a notebook: the top-level JSON value is a number, not an object"),
-        ("cells_missing.ipynb", "not a notebook: no `cells` key at the top level"),
-        ("cells_not_array.ipynb", "not a notebook: `cells` is an object, not an array"),
-        ("cell_without_cell_type.ipynb", "cell 2: the cell has no `cell_type`"),
-        ("source_as_number.ipynb", "cell 2: `source` must be a string or a list of strings, found a number"),
-        ("nbformat_5.ipynb", "unsupported nbformat 5: nblint reads nbformat 4 (and upgrades nbformat 3 in memory)"),
+        (
+            "truncated_json.ipynb",
+            "invalid JSON at line 5, column 18: EOF while parsing a string",
+        ),
+        (
+            "not_json.ipynb",
+            "invalid JSON at line 1, column 2: expected ident",
+        ),
+        (
+            "top_level_array.ipynb",
+            "not a notebook: the top-level JSON value is an array, not an object",
+        ),
+        (
+            "top_level_number.ipynb",
+            "not a notebook: the top-level JSON value is a number, not an object",
+        ),
+        (
+            "cells_missing.ipynb",
+            "not a notebook: no `cells` key at the top level",
+        ),
+        (
+            "cells_not_array.ipynb",
+            "not a notebook: `cells` is an object, not an array",
+        ),
+        (
+            "cell_without_cell_type.ipynb",
+            "cell 2: the cell has no `cell_type`",
+        ),
+        (
+            "source_as_number.ipynb",
+            "cell 2: `source` must be a string or a list of strings, found a number",
+        ),
+        (
+            "nbformat_5.ipynb",
+            "unsupported nbformat 5: nblint reads nbformat 4 (and upgrades nbformat 3 in memory)",
+        ),
         ("invalid_utf8.ipynb", "invalid UTF-8 at line 10, column 16"),
-        ("deeply_nested_json.ipynb", "invalid JSON at line 1, column 158: recursion limit exceeded"),
+        (
+            "deeply_nested_json.ipynb",
+            "invalid JSON at line 1, column 158: recursion limit exceeded",
+        ),
     ];
     for (name, expected) in cases {
         match read(name) {
@@ -40,7 +71,11 @@ fn read_correctly() {
     assert_eq!(unknown.cells()[1].kind.as_str(), "widget");
     let string = read("source_as_string.ipynb").unwrap();
     assert_eq!(string.cells()[0].source, "let a = 1;\nprintln!(\"{a}\");");
-    assert!(read("missing_cell_ids.ipynb").unwrap().cells()[0].id.is_none());
+    assert!(
+        read("missing_cell_ids.ipynb").unwrap().cells()[0]
+            .id
+            .is_none()
+    );
     let duplicate = read("duplicate_cell_ids.ipynb").unwrap();
     assert_eq!(duplicate.cells().len(), 2);
     let v3 = read("nbformat_3.ipynb").unwrap();
@@ -51,5 +86,9 @@ fn read_correctly() {
     assert_eq!(bom.to_nbformat_bytes()[..3], *b"\xEF\xBB\xBF");
     let crlf = read("crlf_line_endings.ipynb").unwrap();
     assert!(crlf.text_style().crlf);
-    assert!(String::from_utf8(crlf.to_nbformat_bytes()).unwrap().contains("\r\n \"cells\""));
+    assert!(
+        String::from_utf8(crlf.to_nbformat_bytes())
+            .unwrap()
+            .contains("\r\n \"cells\"")
+    );
 }

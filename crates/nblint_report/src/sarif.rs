@@ -94,7 +94,9 @@ pub(crate) fn render(reports: &[NotebookReport<'_>]) -> Vec<u8> {
 fn physical_location(report: &NotebookReport<'_>, cell: usize, line: usize) -> Value {
     let artifact = json!({"uri": uri(&report.path)});
     match report.file_line(cell, line) {
-        Some(file_line) => json!({"artifactLocation": artifact, "region": {"startLine": file_line}}),
+        Some(file_line) => {
+            json!({"artifactLocation": artifact, "region": {"startLine": file_line}})
+        }
         None => json!({"artifactLocation": artifact}),
     }
 }

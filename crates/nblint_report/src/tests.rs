@@ -113,7 +113,9 @@ fn github_annotations_escape_their_fields() {
     let text = rendered(OutputFormat::Github);
     // Line 3 of the file holds cell 1's first line.
     assert!(
-        text.starts_with("::warning file=demo.ipynb,line=3,title=NB201 (undefined-above)::cell 1:1:16: "),
+        text.starts_with(
+            "::warning file=demo.ipynb,line=3,title=NB201 (undefined-above)::cell 1:1:16: "
+        ),
         "{text}"
     );
     insta::assert_snapshot!(text);

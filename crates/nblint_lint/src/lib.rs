@@ -1,0 +1,21 @@
+//! The notebook linter: a registry of rules (one file per rule, each with its documentation
+//! page under `rules/`), configuration and selection, suppression comments, and fixes.
+//!
+//! Rules read [`nblint_facts`] and [`nblint_graph`] only, never a parser's types, so every
+//! cell language gets every rule. Nothing here prints: diagnostics are values that
+//! `nblint_report` renders.
+
+mod diagnostic;
+mod driver;
+mod fix;
+mod registry;
+pub mod rules;
+mod settings;
+mod suppression;
+
+pub use diagnostic::{Diagnostic, Edit, Fix, Related, Severity};
+pub use driver::lint;
+pub use fix::apply_fixes;
+pub use registry::{Context, Finding, Rule, all_rules, find_rule};
+pub use settings::{Config, RuleSelection, RuleSettings, Selector, SettingsError};
+pub use suppression::{Suppression, suppressions};

@@ -1,0 +1,152 @@
+//! The rule registry: every rule declared once, with its code, name, default severity,
+//! whether it can fix, its documentation page and its check function.
+
+use nblint_facts::{Language, NotebookFacts, Span};
+use nblint_graph::Graph;
+use nblint_notebook::Notebook;
+
+use crate::diagnostic::{Fix, Related, Severity};
+use crate::settings::RuleSettings;
+
+/// What a rule's check reads: the notebook, its facts and graph, and the settings. Rules never
+/// check selection or suppression: the registry loop does that once for every rule.
+pub struct Context<'a> {
+    /// The notebook.
+    pub notebook: &'a Notebook,
+    /// Facts per cell (all `None` when the cell language is not one nblint reads).
+    pub facts: &'a NotebookFacts,
+    /// The dependency graph built from `facts`.
+    pub graph: &'a Graph,
+    /// Thresholds and options.
+    pub settings: &'a RuleSettings,
+    /// The notebook's cell language.
+    pub language: &'a Language,
+    /// Whether a front end analysed the code cells. Rules that need names skip notebooks
+    /// whose language nblint does not read.
+    pub analysed: bool,
+}
+
+/// A rule's finding before the registry stamps it with the rule's code, name and severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// One-based cell number.
+    pub cell: usize,
+    /// Byte range in the cell's source.
+    pub span: Span,
+    /// The message.
+    pub message: String,
+    /// Other places involved.
+    pub related: Vec<Related>,
+    /// A fix, when the rule has a safe one.
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    /// A finding with no related places and no fix.
+    pub fn new(cell: usize, span: Span, message: impl Into<String>) -> Self {
+        Self {
+            cell,
+            span,
+            message: message.into(),
+            related: Vec::new(),
+            fix: None,
+        }
+    }
+
+    /// Adds a related place.
+    #[must_use]
+    pub fn with_related(mut self, cell: usize, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            cell,
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Adds a fix.
+    #[must_use]
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+}
+
+/// A lint rule.
+pub struct Rule {
+    /// `NB201`
+    pub code: &'static str,
+    /// `undefined-above`
+    pub name: &'static str,
+    /// Severity unless configured otherwise.
+    pub severity: Severity,
+    /// Whether findings may carry a fix.
+    pub fixable: bool,
+    /// Whether the rule needs the cells analysed by a front end (names, imports).
+    pub needs_analysis: bool,
+    /// The documentation page, `rules/<CODE>-<name>.md`.
+    pub documentation: &'static str,
+    /// The check.
+    pub check: fn(&Context<'_>, &mut Vec<Finding>),
+}
+
+/// Rules are identified by their code.
+impl PartialEq for Rule {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+    }
+}
+
+impl Eq for Rule {}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rule")
+            .field("code", &self.code)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Declares a rule as a `pub static` whose documentation is the page
+/// `rules/<CODE>-<name>.md` (a missing page is a compile error).
+macro_rules! declare_rule {
+    (
+        $(#[$meta:meta])*
+        $static:ident {
+            code: $code:literal,
+            name: $name:literal,
+            severity: $severity:ident,
+            fixable: $fixable:literal,
+            needs_analysis: $needs:literal,
+            check: $check:path $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        pub static $static: $crate::registry::Rule = $crate::registry::Rule {
+            code: $code,
+            name: $name,
+            severity: $crate::diagnostic::Severity::$severity,
+            fixable: $fixable,
+            needs_analysis: $needs,
+            documentation: include_str!(concat!("../../../../rules/", $code, "-", $name, ".md")),
+            check: $check,
+        };
+    };
+}
+
+pub(crate) use declare_rule;
+
+/// Looks a rule up by code (`NB201`) or name (`undefined-above`), case-insensitively for the
+/// code.
+pub fn find_rule(code_or_name: &str) -> Option<&'static Rule> {
+    crate::rules::ALL
+        .iter()
+        .copied()
+        .find(|rule| rule.code.eq_ignore_ascii_case(code_or_name) || rule.name == code_or_name)
+}
+
+/// Every registered rule, in code order.
+pub fn all_rules() -> &'static [&'static Rule] {
+    crate::rules::ALL
+}

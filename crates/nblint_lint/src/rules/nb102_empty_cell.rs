@@ -1,0 +1,53 @@
+use nblint_facts::Span;
+
+use crate::diagnostic::{Edit, Fix};
+use crate::registry::{Context, Finding, declare_rule};
+
+declare_rule! {
+    /// A code cell with no code: only blank lines and comments, or nothing at all.
+    NB102_EMPTY_CELL {
+        code: "NB102",
+        name: "empty-cell",
+        severity: Info,
+        fixable: true,
+        needs_analysis: false,
+        check: check,
+    }
+}
+
+fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
+    for cell in context
+        .notebook
+        .cells()
+        .iter()
+        .filter(|cell| cell.is_code())
+    {
+        let has_code = cell.source.lines().any(|line| {
+            let trimmed = line.trim();
+            !trimmed.is_empty() && !trimmed.starts_with("//") && !trimmed.starts_with('#')
+        });
+        if has_code {
+            continue;
+        }
+        // A cell holding only comments is a note someone wrote: report it, but deleting it
+        // would lose their words, so only a blank cell gets the fix.
+        let blank = cell.source.trim().is_empty();
+        let finding = Finding::new(
+            cell.number,
+            Span::new(0, cell.source.len()),
+            if blank {
+                "this code cell is empty".to_owned()
+            } else {
+                "this code cell has only comments; make it a markdown cell".to_owned()
+            },
+        );
+        findings.push(if blank {
+            finding.with_fix(Fix {
+                message: "delete the empty cell".into(),
+                edits: vec![Edit::DeleteCell { cell: cell.number }],
+            })
+        } else {
+            finding
+        });
+    }
+}

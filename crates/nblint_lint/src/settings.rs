@@ -1,0 +1,327 @@
+//! Configuration: which rules run, their thresholds, per-file ignores, read from
+//! `nblint.toml` or `[workspace.metadata.nblint]` in `Cargo.toml`.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::registry::{Rule, all_rules};
+
+/// Thresholds and options that rules read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSettings {
+    /// NB101: the most non-blank, non-comment lines a code cell may have.
+    pub max_cell_lines: usize,
+    /// NB105: the most code cells in a row with no markdown between them.
+    pub max_code_cells_without_markdown: usize,
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        Self {
+            max_cell_lines: 40,
+            max_code_cells_without_markdown: 10,
+        }
+    }
+}
+
+/// A rule selector as written by a user: a code (`NB201`), a prefix (`NB2`, `NB`), a name
+/// (`undefined-above`) or `ALL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selector(String);
+
+/// Why a selector or configuration is not valid.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    /// A selector that matches no rule.
+    #[error(
+        "unknown rule selector `{0}`: use a code (NB201), a prefix (NB2) or a name (undefined-above)"
+    )]
+    UnknownSelector(String),
+    /// The configuration file is not valid TOML or has an unknown key.
+    #[error("{path}: {message}")]
+    InvalidConfig {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (names the key).
+        message: String,
+    },
+    /// A per-file-ignores glob that does not parse.
+    #[error("{path}: invalid glob `{glob}` in per-file-ignores: {message}")]
+    InvalidGlob {
+        /// The file.
+        path: PathBuf,
+        /// The glob.
+        glob: String,
+        /// Why.
+        message: String,
+    },
+}
+
+impl Selector {
+    /// Parses a selector, checking that it matches at least one rule.
+    pub fn parse(text: &str) -> Result<Self, SettingsError> {
+        let selector = Self(text.trim().to_owned());
+        if all_rules().iter().any(|rule| selector.matches(rule)) {
+            Ok(selector)
+        } else {
+            Err(SettingsError::UnknownSelector(text.to_owned()))
+        }
+    }
+
+    /// Whether the selector picks `rule`.
+    pub fn matches(&self, rule: &Rule) -> bool {
+        let text = self.0.as_str();
+        text.eq_ignore_ascii_case("ALL")
+            || rule.name == text
+            || rule
+                .code
+                .get(..text.len())
+                .is_some_and(|prefix| prefix.eq_ignore_ascii_case(text))
+    }
+
+    /// How specific the selector is: a longer code prefix beats a shorter one, as in ruff,
+    /// so `--select NB2 --ignore NB201` and `--ignore NB2 --select NB201` both do what they
+    /// say.
+    fn specificity(&self) -> usize {
+        if self.0.eq_ignore_ascii_case("ALL") {
+            0
+        } else if self.0.contains('-') {
+            // A name is as specific as a full code.
+            usize::MAX
+        } else {
+            self.0.len()
+        }
+    }
+}
+
+/// Which rules run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleSelection {
+    /// Rules to run; empty means all.
+    pub select: Vec<Selector>,
+    /// Rules not to run.
+    pub ignore: Vec<Selector>,
+}
+
+impl RuleSelection {
+    /// Whether `rule` is selected: the most specific matching selector wins; a tie goes to
+    /// `ignore`.
+    pub fn is_enabled(&self, rule: &Rule) -> bool {
+        let best = |selectors: &[Selector]| {
+            selectors
+                .iter()
+                .filter(|selector| selector.matches(rule))
+                .map(Selector::specificity)
+                .max()
+        };
+        let selected = if self.select.is_empty() {
+            Some(0)
+        } else {
+            best(&self.select)
+        };
+        match (selected, best(&self.ignore)) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(select), Some(ignore)) => select > ignore,
+        }
+    }
+
+    /// This selection with `other`'s selectors added (command-line options on top of a
+    /// configuration file). A non-empty `other.select` replaces ours, as `--select` does in
+    /// ruff.
+    #[must_use]
+    pub fn overridden_by(&self, other: &Self) -> Self {
+        Self {
+            select: if other.select.is_empty() {
+                self.select.clone()
+            } else {
+                other.select.clone()
+            },
+            ignore: self.ignore.iter().chain(&other.ignore).cloned().collect(),
+        }
+    }
+}
+
+/// The contents of a configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ConfigFile {
+    select: Option<Vec<String>>,
+    ignore: Option<Vec<String>>,
+    max_cell_lines: Option<usize>,
+    max_code_cells_without_markdown: Option<usize>,
+    per_file_ignores: Option<std::collections::BTreeMap<String, Vec<String>>>,
+}
+
+/// A loaded configuration: selection, thresholds, per-file ignores.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    /// Which rules run.
+    pub selection: RuleSelection,
+    /// Thresholds.
+    pub settings: RuleSettings,
+    per_file_ignores: Vec<(GlobSet, Vec<Selector>)>,
+    /// Globs are matched against paths relative to this folder (the config file's).
+    root: PathBuf,
+}
+
+impl Config {
+    /// Parses `nblint.toml` text (`cargo_toml`: the text is a `Cargo.toml` and the settings are
+    /// under `[workspace.metadata.nblint]`; `Ok(None)` if it has none).
+    pub fn from_toml(
+        text: &str,
+        path: &Path,
+        cargo_toml: bool,
+    ) -> Result<Option<Self>, SettingsError> {
+        let invalid = |message: String| SettingsError::InvalidConfig {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file: ConfigFile = if cargo_toml {
+            let value: toml::Value =
+                toml::from_str(text).map_err(|error| invalid(error.message().to_owned()))?;
+            let Some(table) = value
+                .get("workspace")
+                .and_then(|workspace| workspace.get("metadata"))
+                .and_then(|metadata| metadata.get("nblint"))
+            else {
+                return Ok(None);
+            };
+            table.clone().try_into().map_err(|error: toml::de::Error| {
+                invalid(format!("[workspace.metadata.nblint]: {}", error.message()))
+            })?
+        } else {
+            toml::from_str(text).map_err(|error| invalid(error.message().to_owned()))?
+        };
+        let selectors = |list: Option<Vec<String>>| -> Result<Vec<Selector>, SettingsError> {
+            list.unwrap_or_default()
+                .iter()
+                .map(|text| Selector::parse(text).map_err(|error| invalid(error.to_string())))
+                .collect()
+        };
+        let defaults = RuleSettings::default();
+        let mut per_file_ignores = Vec::new();
+        for (glob, codes) in file.per_file_ignores.unwrap_or_default() {
+            let compiled = Glob::new(&glob)
+                .and_then(|glob| GlobSetBuilder::new().add(glob).build())
+                .map_err(|error| SettingsError::InvalidGlob {
+                    path: path.to_path_buf(),
+                    glob: glob.clone(),
+                    message: error.to_string(),
+                })?;
+            per_file_ignores.push((compiled, selectors(Some(codes))?));
+        }
+        Ok(Some(Self {
+            path: Some(path.to_path_buf()),
+            selection: RuleSelection {
+                select: selectors(file.select)?,
+                ignore: selectors(file.ignore)?,
+            },
+            settings: RuleSettings {
+                max_cell_lines: file.max_cell_lines.unwrap_or(defaults.max_cell_lines),
+                max_code_cells_without_markdown: file
+                    .max_code_cells_without_markdown
+                    .unwrap_or(defaults.max_code_cells_without_markdown),
+            },
+            per_file_ignores,
+            root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        }))
+    }
+
+    /// The selection for one notebook: the configured one plus the per-file ignores whose
+    /// glob matches the notebook's path (relative to the configuration's folder, or as given).
+    pub fn selection_for(&self, notebook: &Path) -> RuleSelection {
+        let relative = notebook.strip_prefix(&self.root).unwrap_or(notebook);
+        let mut selection = self.selection.clone();
+        for (glob, selectors) in &self.per_file_ignores {
+            if glob.is_match(relative) || glob.is_match(notebook) {
+                selection.ignore.extend(selectors.iter().cloned());
+            }
+        }
+        selection
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::find_rule;
+
+    fn selection(select: &[&str], ignore: &[&str]) -> RuleSelection {
+        RuleSelection {
+            select: select.iter().map(|s| Selector::parse(s).unwrap()).collect(),
+            ignore: ignore.iter().map(|s| Selector::parse(s).unwrap()).collect(),
+        }
+    }
+
+    #[test]
+    fn selectors_match_codes_prefixes_and_names() {
+        let nb101 = find_rule("NB101").unwrap();
+        let nb001 = find_rule("NB001").unwrap();
+        assert!(selection(&[], &[]).is_enabled(nb101));
+        assert!(selection(&["NB1"], &[]).is_enabled(nb101));
+        assert!(!selection(&["NB1"], &[]).is_enabled(nb001));
+        assert!(selection(&["oversized-cell"], &[]).is_enabled(nb101));
+        assert!(!selection(&["NB1"], &["NB101"]).is_enabled(nb101));
+        assert!(selection(&["NB101"], &["NB1"]).is_enabled(nb101));
+        assert!(!selection(&[], &["oversized-cell"]).is_enabled(nb101));
+        assert!(selection(&["nb101"], &[]).is_enabled(nb101));
+        assert_eq!(
+            Selector::parse("NB999"),
+            Err(SettingsError::UnknownSelector("NB999".into()))
+        );
+    }
+
+    #[test]
+    fn config_reads_keys_and_rejects_unknown_ones() {
+        let path = Path::new("/p/nblint.toml");
+        let config = Config::from_toml(
+            "select = [\"NB1\"]\nmax-cell-lines = 10\n[per-file-ignores]\n\"scratch/*.ipynb\" = [\"NB101\"]\n",
+            path,
+            false,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(config.settings.max_cell_lines, 10);
+        let nb101 = find_rule("NB101").unwrap();
+        assert!(
+            config
+                .selection_for(Path::new("/p/a.ipynb"))
+                .is_enabled(nb101)
+        );
+        assert!(
+            !config
+                .selection_for(Path::new("/p/scratch/a.ipynb"))
+                .is_enabled(nb101)
+        );
+
+        let error = Config::from_toml("max-lines = 3\n", path, false).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("/p/nblint.toml") && message.contains("max-lines"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn cargo_toml_metadata_table() {
+        let path = Path::new("Cargo.toml");
+        let none = Config::from_toml("[package]\nname = \"x\"\n", path, true).unwrap();
+        assert!(none.is_none());
+        let some = Config::from_toml(
+            "[workspace.metadata.nblint]\nignore = [\"NB102\"]\n",
+            path,
+            true,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(!some.selection.is_enabled(find_rule("NB102").unwrap()));
+        let error =
+            Config::from_toml("[workspace.metadata.nblint]\nbogus = 1\n", path, true).unwrap_err();
+        assert!(error.to_string().contains("bogus"), "{error}");
+    }
+}

@@ -1,0 +1,340 @@
+//! `nblint check [PATH]...`: lint notebooks, print the diagnostics, optionally fix them.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use clap::{Args, ValueEnum};
+use nblint_graph::Graph;
+use nblint_lint::{Config, Context, Diagnostic, RuleSelection, Selector, apply_fixes, lint};
+use nblint_notebook::{FileLines, Notebook, write_atomically};
+use nblint_report::{NotebookReport, OutputFormat, render};
+use rayon::prelude::*;
+
+use crate::ExitStatus;
+use crate::config::ConfigResolver;
+use crate::frontends::{Analysed, analyse};
+
+/// Arguments of `nblint check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Notebooks or folders to check (folders are walked, `.gitignore` respected); default:
+    /// the current folder
+    pub paths: Vec<PathBuf>,
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    pub output_format: Format,
+    /// Rules to run: codes (NB201), prefixes (NB2), names (undefined-above) or ALL;
+    /// comma-separated or repeated
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Rules not to run, in the same forms as --select
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+    /// Use this configuration file instead of the nearest nblint.toml
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Apply the fixes that are safe, then report what remains
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: show what would change instead of writing
+    #[arg(long)]
+    pub diff: bool,
+}
+
+/// Output formats, as `--output-format` spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Source snippets with labels and a summary
+    Full,
+    /// One line per diagnostic: `path:cell N:line:col: CODE message`
+    Concise,
+    /// A JSON array of diagnostics
+    Json,
+    /// SARIF 2.1.0
+    Sarif,
+    /// GitHub Actions annotations
+    Github,
+}
+
+impl From<Format> for OutputFormat {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Full => Self::Full,
+            Format::Concise => Self::Concise,
+            Format::Json => Self::Json,
+            Format::Sarif => Self::Sarif,
+            Format::Github => Self::Github,
+        }
+    }
+}
+
+/// What checking one notebook produced.
+struct Checked {
+    notebook: Notebook,
+    diagnostics: Vec<Diagnostic>,
+    note: Option<String>,
+    fixed: usize,
+    diff: Option<String>,
+    file_lines: Option<FileLines>,
+}
+
+/// One input: its path as shown to the user and its bytes (from disk or the git index).
+pub struct Input {
+    /// The path as shown.
+    pub path: PathBuf,
+    /// The bytes, when already read (staged blobs); `None` reads the file.
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// Lints notebooks and reports.
+pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
+    if args.diff && !args.fix {
+        anyhow::bail!("--diff previews fixes: use it with --fix");
+    }
+    let selection = cli_selection(args)?;
+    let resolver = match &args.config {
+        Some(path) => ConfigResolver::explicit(path)?,
+        None => ConfigResolver::default(),
+    };
+    let mut status = ExitStatus::Success;
+    let mut inputs = Vec::new();
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    for found in crate::discover::notebooks_under(&paths) {
+        match found {
+            Ok(path) => inputs.push(Input { path, bytes: None }),
+            Err(error) => {
+                crate::report_error(&error);
+                status = ExitStatus::Error;
+            }
+        }
+    }
+    let status = status.max(check_inputs(args, &selection, &resolver, inputs, true)?);
+    Ok(status)
+}
+
+/// Lints `inputs` (in parallel), prints the report, and returns the exit status. `writable`
+/// is false for staged blobs, which `--fix` must not write over the working file.
+pub fn check_inputs(
+    args: &CheckArgs,
+    selection: &RuleSelection,
+    resolver: &ConfigResolver,
+    inputs: Vec<Input>,
+    writable: bool,
+) -> Result<ExitStatus> {
+    let progress = crate::progress::bar(inputs.len(), "checking");
+    let outcomes: Vec<(PathBuf, Result<Checked>)> = inputs
+        .into_par_iter()
+        .map(|input| {
+            let result = check_one(&input, args, selection, resolver, writable);
+            progress.inc(1);
+            (input.path, result)
+        })
+        .collect();
+    progress.finish_and_clear();
+
+    let mut status = ExitStatus::Success;
+    let mut reports = Vec::new();
+    let mut stderr = std::io::stderr().lock();
+    let mut stdout = std::io::stdout().lock();
+    for (path, outcome) in &outcomes {
+        match outcome {
+            Ok(checked) => {
+                if let Some(note) = &checked.note {
+                    writeln!(stderr, "note: {}: {note}", path.display())?;
+                }
+                if checked.fixed > 0 && !args.diff {
+                    writeln!(
+                        stderr,
+                        "fixed {} problem{} in {}",
+                        checked.fixed,
+                        if checked.fixed == 1 { "" } else { "s" },
+                        path.display()
+                    )?;
+                }
+                if let Some(diff) = &checked.diff {
+                    stdout.write_all(diff.as_bytes())?;
+                }
+                if !checked.diagnostics.is_empty() {
+                    status = status.max(ExitStatus::Findings);
+                }
+                reports.push(NotebookReport {
+                    path: display_path(path),
+                    notebook: &checked.notebook,
+                    diagnostics: checked.diagnostics.clone(),
+                    file_lines: checked.file_lines.clone(),
+                });
+            }
+            Err(error) => {
+                writeln!(stderr, "error: {error:#}")?;
+                status = ExitStatus::Error;
+            }
+        }
+    }
+    drop(stderr);
+    let color = args.output_format == Format::Full && use_color();
+    let bytes = render(args.output_format.into(), &reports, color);
+    stdout.write_all(&bytes)?;
+    stdout.flush()?;
+    Ok(status)
+}
+
+/// `--select`/`--ignore` as a selection (empty when neither was given).
+pub fn cli_selection(args: &CheckArgs) -> Result<RuleSelection> {
+    let parse = |list: &[String]| -> Result<Vec<Selector>> {
+        list.iter()
+            .filter(|text| !text.trim().is_empty())
+            .map(|text| Selector::parse(text).map_err(anyhow::Error::from))
+            .collect()
+    };
+    Ok(RuleSelection {
+        select: parse(&args.select)?,
+        ignore: parse(&args.ignore)?,
+    })
+}
+
+fn check_one(
+    input: &Input,
+    args: &CheckArgs,
+    cli: &RuleSelection,
+    resolver: &ConfigResolver,
+    writable: bool,
+) -> Result<Checked> {
+    let path = &input.path;
+    let bytes = match &input.bytes {
+        Some(bytes) => bytes.clone(),
+        None => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+    };
+    let mut notebook =
+        Notebook::parse(&bytes).with_context(|| format!("reading {}", path.display()))?;
+    let config = resolver.config_for(path)?;
+    let selection = config.selection_for(path).overridden_by(cli);
+    let mut analysed = analyse(&notebook);
+    let mut diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
+    let mut fixed = 0;
+    let mut diff = None;
+    let mut final_bytes = None;
+    if args.fix {
+        let before = notebook.clone();
+        // Fixes can unlock or conflict with each other: apply, re-lint, repeat a few times.
+        for _ in 0..4 {
+            if !diagnostics
+                .iter()
+                .any(|diagnostic| diagnostic.fix.is_some())
+            {
+                break;
+            }
+            let applied = apply_fixes(&mut notebook, &diagnostics)
+                .with_context(|| format!("fixing {}", path.display()))?;
+            if applied == 0 {
+                break;
+            }
+            fixed += applied;
+            analysed = analyse(&notebook);
+            diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
+        }
+        if fixed > 0 {
+            let new_bytes = notebook.to_original_style_bytes();
+            if new_bytes != bytes {
+                if args.diff {
+                    diff = Some(source_diff(&before, &notebook, path));
+                } else if writable {
+                    write_atomically(path, &new_bytes)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    final_bytes = Some(new_bytes);
+                }
+            }
+        }
+    }
+    let note = analysed.frontend.is_none().then(|| {
+        format!(
+            "code cells are {}, which nblint does not analyse yet; only the language-independent rules ran",
+            analysed.language.name()
+        )
+    });
+    // SARIF and GitHub annotations point at lines of the file; the others do not need them.
+    let file_lines = matches!(args.output_format, Format::Sarif | Format::Github).then(|| {
+        let text = final_bytes.as_deref().unwrap_or(&bytes);
+        FileLines::new(&String::from_utf8_lossy(text))
+    });
+    Ok(Checked {
+        notebook,
+        diagnostics,
+        note,
+        fixed,
+        diff,
+        file_lines,
+    })
+}
+
+fn lint_analysed(
+    notebook: &Notebook,
+    analysed: &Analysed,
+    config: &Config,
+    selection: &RuleSelection,
+) -> Vec<Diagnostic> {
+    let is_builtin = |name: &str| {
+        analysed
+            .frontend
+            .is_some_and(|frontend| frontend.is_builtin(name))
+    };
+    let graph = Graph::build(notebook, &analysed.facts, &is_builtin);
+    let context = Context {
+        notebook,
+        facts: &analysed.facts,
+        graph: &graph,
+        settings: &config.settings,
+        language: &analysed.language,
+        analysed: analysed.frontend.is_some(),
+    };
+    lint(&context, selection)
+}
+
+/// A unified diff of the cell sources before and after fixing.
+fn source_diff(before: &Notebook, after: &Notebook, path: &Path) -> String {
+    let text = |notebook: &Notebook| {
+        let mut out = String::new();
+        for cell in notebook.cells() {
+            out.push_str(&format!(
+                "# cell {} [{}]\n",
+                cell.number,
+                cell.kind.as_str()
+            ));
+            out.push_str(&cell.source);
+            if !cell.source.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        out
+    };
+    let old = text(before);
+    let new = text(after);
+    similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(2)
+        .header(
+            &display_path(path),
+            &format!("{} (fixed)", display_path(path)),
+        )
+        .to_string()
+}
+
+/// The path as the user should read it: relative paths as given, without a leading `./`.
+fn display_path(path: &Path) -> String {
+    let text = path.display().to_string();
+    text.strip_prefix("./").map_or(text.clone(), str::to_owned)
+}
+
+/// Colour on a terminal unless `NO_COLOR` is set (to anything non-empty), or forced with
+/// `CLICOLOR_FORCE`.
+fn use_color() -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+    if set("NO_COLOR") {
+        return false;
+    }
+    set("CLICOLOR_FORCE") || std::io::stdout().is_terminal()
+}

@@ -1,0 +1,57 @@
+//! `nblint graph NOTEBOOK --format json|dot|mermaid`
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use nblint_graph::Graph;
+
+use crate::ExitStatus;
+use crate::frontends::analyse;
+use crate::input::read_notebook;
+
+/// Arguments of `nblint graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The notebook to read (`-` for standard input)
+    pub notebook: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Json)]
+    pub format: GraphFormat,
+}
+
+/// How to print the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// `{"cells": [...], "edges": [...]}`
+    Json,
+    /// Graphviz DOT (`nblint graph nb.ipynb --format dot | dot -Tsvg`)
+    Dot,
+    /// A Mermaid flowchart (renders in GitHub Markdown)
+    Mermaid,
+}
+
+/// Prints the dependency graph of one notebook.
+pub fn run(args: &GraphArgs) -> Result<ExitStatus> {
+    let notebook = read_notebook(&args.notebook)?;
+    let analysed = analyse(&notebook);
+    let is_builtin = |name: &str| analysed.frontend.is_some_and(|f| f.is_builtin(name));
+    let graph = Graph::build(&notebook, &analysed.facts, &is_builtin);
+    let text = match args.format {
+        GraphFormat::Json => nblint_graph::to_json(&graph),
+        GraphFormat::Dot => nblint_graph::to_dot(&graph, &notebook),
+        GraphFormat::Mermaid => nblint_graph::to_mermaid(&graph, &notebook),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    if analysed.frontend.is_none() {
+        eprintln!(
+            "note: {}: cells in {} are not analysed; the graph has no edges",
+            args.notebook.display(),
+            analysed.language.name()
+        );
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,43 @@
+//! Finding notebooks: explicit files are always taken; folders are walked with `.gitignore`
+//! respected, skipping `.ipynb_checkpoints` and `target`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+/// The notebooks under `paths`, sorted per argument.
+pub fn notebooks_under(paths: &[PathBuf]) -> Vec<Result<PathBuf>> {
+    let mut found = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            found.push(Ok(path.clone()));
+            continue;
+        }
+        let mut here = Vec::new();
+        let walker = ignore::WalkBuilder::new(path)
+            .filter_entry(|entry| {
+                let name = entry.file_name();
+                name != ".ipynb_checkpoints" && name != "target"
+            })
+            .build();
+        for entry in walker {
+            match entry.with_context(|| format!("walking {}", path.display())) {
+                Ok(entry) => {
+                    let file = entry.path();
+                    if entry.file_type().is_some_and(|kind| kind.is_file())
+                        && file.extension().is_some_and(|ext| ext == "ipynb")
+                    {
+                        here.push(Ok(file.to_path_buf()));
+                    }
+                }
+                Err(error) => here.push(Err(error)),
+            }
+        }
+        here.sort_by(|a, b| match (a, b) {
+            (Ok(a), Ok(b)) => a.cmp(b),
+            _ => std::cmp::Ordering::Equal,
+        });
+        found.extend(here);
+    }
+    found
+}

@@ -1,0 +1,42 @@
+//! Choosing the cell front end for a notebook from its kernel metadata.
+
+use nblint_facts::{CellFrontend, Language, NotebookFacts};
+use nblint_notebook::Notebook;
+
+/// The front end for `language`, if nblint reads that cell language. The Rust (evcxr) front
+/// end is not in the tree yet, so no language is analysed and only the language-independent
+/// rules run.
+pub fn frontend_for(_language: &Language) -> Option<&'static dyn CellFrontend> {
+    None
+}
+
+/// The notebook's cell language: from its metadata, or Rust (nblint's first language) when
+/// the metadata says nothing.
+pub fn language_of(notebook: &Notebook) -> Language {
+    Language::detect(notebook).unwrap_or(Language::Rust)
+}
+
+/// A notebook with its language, front end (if any) and cell facts.
+pub struct Analysed {
+    /// The cell language.
+    pub language: Language,
+    /// The front end used, or `None` when the language is not one nblint reads.
+    pub frontend: Option<&'static dyn CellFrontend>,
+    /// Facts per cell (all `None` without a front end).
+    pub facts: NotebookFacts,
+}
+
+/// Runs the notebook's front end over its code cells.
+pub fn analyse(notebook: &Notebook) -> Analysed {
+    let language = language_of(notebook);
+    let frontend = frontend_for(&language);
+    let facts = match frontend {
+        Some(frontend) => NotebookFacts::analyze(notebook, frontend),
+        None => NotebookFacts::unanalysed(notebook),
+    };
+    Analysed {
+        language,
+        frontend,
+        facts,
+    }
+}
