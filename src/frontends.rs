@@ -3,11 +3,13 @@
 use nblint_facts::{CellFrontend, Language, NotebookFacts};
 use nblint_notebook::Notebook;
 
-/// The front end for `language`, if nblint reads that cell language. The Rust (evcxr) front
-/// end is not in the tree yet, so no language is analysed and only the language-independent
-/// rules run.
-pub fn frontend_for(_language: &Language) -> Option<&'static dyn CellFrontend> {
-    None
+/// The front end for `language`, if nblint reads that cell language. Notebooks in other
+/// languages get only the language-independent rules.
+pub fn frontend_for(language: &Language) -> Option<&'static dyn CellFrontend> {
+    match language {
+        Language::Python => Some(&nblint_python::PythonFrontend),
+        Language::Rust | Language::Other(_) => None,
+    }
 }
 
 /// The notebook's cell language: from its metadata, or Rust (nblint's first language) when

@@ -1,0 +1,1629 @@
+//! The scope-aware walk over one cell's syntax tree.
+//!
+//! Python's rules, as this walk applies them:
+//! - Module level runs top to bottom: a name read before the cell binds it is free (a use),
+//!   a name read after is the cell's own; `del x` makes it free again.
+//! - A function (or lambda) body runs later, when called, so its free names are resolved
+//!   against every name the cell binds anywhere, at the end. A name assigned anywhere in a
+//!   function is local to all of it, unless declared `global` (then it is a module binding)
+//!   or `nonlocal`.
+//! - A class body runs at once, in its own namespace that its methods do not see.
+//! - A comprehension has its own scope for its targets; its first iterable is evaluated
+//!   outside it, and a walrus inside it binds in the enclosing function or module.
+//! - Decorators, default values, base classes and annotations (unless
+//!   `from __future__ import annotations`) are evaluated where the definition stands.
+
+use std::collections::{HashMap, HashSet};
+
+use nblint_facts::{
+    CellFacts, Command, Definition, DefinitionKind, Import, Mutation, MutationKind, NameUse, Span,
+    SyntaxError,
+};
+use ruff_python_ast::token::TokenKind;
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{
+    self as ast, Expr, ExprContext, IpyEscapeKind, Mod, Parameters, Pattern, Stmt,
+};
+use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
+use ruff_text_size::{Ranged, TextRange};
+
+use crate::magics::{self, CellBody};
+
+/// CPython's tokenizer refuses more nested brackets than this ("too many nested
+/// parentheses").
+const MAX_BRACKET_DEPTH: usize = 200;
+
+/// Deeper syntax trees are not walked. CPython's compiler gives up (RecursionError) between
+/// 1000 and 3000 levels of nesting, so a cell this deep does not run anyway.
+const MAX_TREE_DEPTH: usize = 3000;
+
+/// Below this depth the walk recurses on the thread's stack without checking it.
+const UNCHECKED_DEPTH: usize = 32;
+
+/// When less than this much stack is left, the walk continues on a new segment.
+const STACK_RED_ZONE: usize = 128 * 1024;
+
+/// The size of each new stack segment.
+const STACK_SEGMENT: usize = 2 * 1024 * 1024;
+
+/// Stack reserved per level of tree depth to drop a deep tree (whose `Drop` recurses).
+const DROP_STACK_PER_LEVEL: usize = 1024;
+
+/// Analyses one cell.
+pub(crate) fn analyze(source: &str) -> CellFacts {
+    if let Some(magic) = magics::cell_magic(source)
+        && magic.body == CellBody::Unknown
+    {
+        let mut analyzer = Analyzer::new(source);
+        analyzer.analyze_cell(false);
+        let facts = analyzer.finish();
+        if facts.parsed() {
+            return facts;
+        }
+        let mut facts = CellFacts::default();
+        facts.commands.push(Command {
+            name: magic.name.to_owned(),
+            argument: magic.argument.to_owned(),
+            span: magic.header,
+        });
+        return facts;
+    }
+    let mut analyzer = Analyzer::new(source);
+    let mut display = true;
+    if let Some(magic) = magics::cell_magic(source) {
+        match magic.body {
+            CellBody::Other | CellBody::Unknown => {
+                // `%%bash`, `%%writefile`, ...: the body is not Python. Only the header is
+                // a command; it may still expand `{python}` expressions.
+                analyzer.facts.commands.push(Command {
+                    name: magic.name.to_owned(),
+                    argument: magic.argument.to_owned(),
+                    span: magic.header,
+                });
+                return analyzer.finish();
+            }
+            CellBody::TransientPython => {
+                analyzer.transient = true;
+                display = false;
+            }
+            // `%%capture` captures the display.
+            CellBody::Python => display = magic.name != "%%capture",
+        }
+    }
+    analyzer.analyze_cell(display);
+    analyzer.finish()
+}
+
+/// What kind of namespace a scope is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScopeKind {
+    Module,
+    /// A function or lambda body: runs later.
+    Function,
+    /// A class body: runs at once, invisible to nested functions.
+    Class,
+    Comprehension,
+}
+
+#[derive(Debug)]
+struct Scope {
+    kind: ScopeKind,
+    /// Function and comprehension scopes: every local name. Class scopes: the names bound
+    /// so far (a class body runs top to bottom like the module).
+    locals: HashSet<String>,
+    /// Names declared `global` in this scope.
+    globals: HashSet<String>,
+}
+
+impl Scope {
+    fn new(kind: ScopeKind, locals: HashSet<String>, globals: HashSet<String>) -> Self {
+        Self {
+            kind,
+            locals,
+            globals,
+        }
+    }
+}
+
+/// Where a read of a name gets its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resolution {
+    /// A local of a function, class or comprehension.
+    Local,
+    /// The module namespace, read now.
+    Module,
+    /// The module namespace, read when a function runs.
+    ModuleLater,
+}
+
+struct Analyzer<'src> {
+    source: &'src str,
+    /// Added to the parser's offsets: non-zero while analysing a fragment (the code of a
+    /// `%time` line) parsed on its own.
+    offset: usize,
+    facts: CellFacts,
+    scopes: Vec<Scope>,
+    /// Module names bound so far in this cell, with the index of their definition (`None`
+    /// for bindings that are no definition: an `except ... as e` name, a `%%timeit` body).
+    bound: HashMap<String, Option<usize>>,
+    /// Every module name the cell binds anywhere, with its latest definition; never shrinks.
+    ever_bound: HashMap<String, Option<usize>>,
+    /// Free module names read inside function bodies: resolved at the end.
+    later_uses: Vec<NameUse>,
+    /// How many function or lambda bodies enclose the current node.
+    function_depth: usize,
+    /// The body runs in a namespace of its own (`%%timeit`): bindings are not definitions.
+    transient: bool,
+    /// `from __future__ import annotations`: annotations are not evaluated.
+    future_annotations: bool,
+    /// The statement being walked, as the evidence of a mutation.
+    statement: Span,
+    depth: usize,
+    max_depth: usize,
+    too_deep: bool,
+}
+
+impl<'src> Analyzer<'src> {
+    fn new(source: &'src str) -> Self {
+        Self {
+            source,
+            offset: 0,
+            facts: CellFacts::default(),
+            scopes: vec![Scope::new(
+                ScopeKind::Module,
+                HashSet::new(),
+                HashSet::new(),
+            )],
+            bound: HashMap::new(),
+            ever_bound: HashMap::new(),
+            later_uses: Vec::new(),
+            function_depth: 0,
+            transient: false,
+            future_annotations: false,
+            statement: Span::default(),
+            depth: 0,
+            max_depth: 0,
+            too_deep: false,
+        }
+    }
+
+    /// Parses and walks the whole cell.
+    fn analyze_cell(&mut self, display: bool) {
+        let mut parsed = parse_unchecked(self.source, ParseOptions::from(Mode::Ipython));
+        if !parsed.errors().is_empty() {
+            // Some IPython syntax ruff's lexer reads differently; rewritten in place, the
+            // cell parses as IPython would run it.
+            let escape_commands: Vec<(usize, usize)> = parsed
+                .tokens()
+                .iter()
+                .filter(|token| token.kind() == TokenKind::IpyEscapeCommand)
+                .map(|token| (usize::from(token.start()), usize::from(token.end())))
+                .collect();
+            let error_lines: Vec<usize> = parsed
+                .errors()
+                .iter()
+                .map(|error| usize::from(error.location.start()))
+                .collect();
+            if let Some(rewritten) =
+                magics::ipython_rewrites(self.source, &escape_commands, &error_lines)
+            {
+                let reparsed = parse_unchecked(&rewritten, ParseOptions::from(Mode::Ipython));
+                dispose_unwalked(std::mem::replace(&mut parsed, reparsed));
+            }
+        }
+        for error in parsed.errors() {
+            self.facts.errors.push(SyntaxError {
+                message: error.error.to_string(),
+                span: self.span(error.location),
+            });
+        }
+        self.check_bracket_depth(parsed.tokens());
+        if let Mod::Module(module) = parsed.syntax() {
+            for statement in &module.body {
+                self.visit_stmt(statement);
+            }
+            if display {
+                self.facts.trailing_expression = module
+                    .body
+                    .last()
+                    .and_then(|statement| self.displayed_expression(statement));
+            }
+        }
+        self.dispose(parsed);
+    }
+
+    /// The expression IPython displays if `statement` is the cell's last: an expression
+    /// statement not silenced by a trailing `;`.
+    fn displayed_expression(&self, statement: &Stmt) -> Option<Span> {
+        let Stmt::Expr(expression) = statement else {
+            return None;
+        };
+        let span = self.span(expression.range());
+        let after = self.source.get(span.end..).unwrap_or("");
+        let silenced = after.trim_start_matches([' ', '\t']).starts_with(';');
+        (!silenced).then_some(span)
+    }
+
+    /// CPython refuses more than 200 nested brackets; ruff's parser accepts them.
+    fn check_bracket_depth(&mut self, tokens: &[ruff_python_ast::token::Token]) {
+        let mut depth = 0usize;
+        for token in tokens {
+            match token.kind() {
+                TokenKind::Lpar | TokenKind::Lsqb | TokenKind::Lbrace => {
+                    depth += 1;
+                    if depth > MAX_BRACKET_DEPTH {
+                        self.facts.errors.push(SyntaxError {
+                            message: "too many nested parentheses".to_owned(),
+                            span: self.span(token.range()),
+                        });
+                        return;
+                    }
+                }
+                TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace => {
+                    depth = depth.saturating_sub(1);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Drops a syntax tree without overflowing the stack: its `Drop` recurses as deep as the
+    /// tree. A tree too deep to walk is leaked instead (only pathological input, bounded by
+    /// the input's size).
+    fn dispose<T>(&self, tree: T) {
+        if self.too_deep {
+            std::mem::forget(tree);
+        } else if self.max_depth > UNCHECKED_DEPTH {
+            stacker::grow(
+                self.max_depth * DROP_STACK_PER_LEVEL + STACK_SEGMENT,
+                move || drop(tree),
+            );
+        } else {
+            drop(tree);
+        }
+    }
+
+    /// Resolves the uses made inside function bodies and returns the facts.
+    fn finish(mut self) -> CellFacts {
+        for later in std::mem::take(&mut self.later_uses) {
+            match self.ever_bound.get(&later.name) {
+                Some(definition) => self.mark_used(*definition),
+                None => self.facts.uses.push(later),
+            }
+        }
+        self.facts.uses.sort_by_key(|use_| use_.span);
+        if !self.facts.errors.is_empty() {
+            self.facts.partially_analysed = true;
+        }
+        self.facts
+    }
+
+    fn span(&self, range: TextRange) -> Span {
+        Span::new(
+            self.offset + usize::from(range.start()),
+            self.offset + usize::from(range.end()),
+        )
+    }
+
+    fn text(&self, span: Span) -> &'src str {
+        self.source.get(span.start..span.end).unwrap_or("")
+    }
+
+    fn innermost(&self) -> ScopeKind {
+        self.scopes
+            .last()
+            .map_or(ScopeKind::Module, |scope| scope.kind)
+    }
+
+    /// Runs `walk` one level deeper, on a fresh stack segment when the stack runs low; past
+    /// [`MAX_TREE_DEPTH`] it reports the cell as too deep and skips the subtree.
+    fn deeper(&mut self, range: TextRange, walk: impl FnOnce(&mut Self)) {
+        if self.depth >= MAX_TREE_DEPTH {
+            if !self.too_deep {
+                self.too_deep = true;
+                self.facts.errors.push(SyntaxError {
+                    message: "too deeply nested to compile".to_owned(),
+                    span: self.span(range),
+                });
+            }
+            return;
+        }
+        self.depth += 1;
+        self.max_depth = self.max_depth.max(self.depth);
+        if self.depth > UNCHECKED_DEPTH {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || walk(self));
+        } else {
+            walk(self);
+        }
+        self.depth -= 1;
+    }
+
+    // Names.
+
+    fn resolve(&self, name: &str) -> Resolution {
+        let mut later = false;
+        let innermost = self.scopes.len().saturating_sub(1);
+        for (index, scope) in self.scopes.iter().enumerate().rev() {
+            match scope.kind {
+                ScopeKind::Module => break,
+                ScopeKind::Class => {
+                    // A class body is visible only to itself, not to what it encloses.
+                    if index == innermost {
+                        if scope.globals.contains(name) {
+                            break;
+                        }
+                        if scope.locals.contains(name) {
+                            return Resolution::Local;
+                        }
+                    }
+                }
+                ScopeKind::Function => {
+                    later = true;
+                    if scope.globals.contains(name) {
+                        break;
+                    }
+                    if scope.locals.contains(name) {
+                        return Resolution::Local;
+                    }
+                }
+                ScopeKind::Comprehension => {
+                    if scope.locals.contains(name) {
+                        return Resolution::Local;
+                    }
+                }
+            }
+        }
+        if later {
+            Resolution::ModuleLater
+        } else {
+            Resolution::Module
+        }
+    }
+
+    fn read(&mut self, name: &str, range: TextRange) {
+        if name.is_empty() {
+            return;
+        }
+        let span = self.span(range);
+        match self.resolve(name) {
+            Resolution::Local => {}
+            Resolution::Module => match self.bound.get(name) {
+                Some(definition) => self.mark_used(*definition),
+                None => self.facts.uses.push(NameUse {
+                    name: name.to_owned(),
+                    span,
+                }),
+            },
+            Resolution::ModuleLater => self.later_uses.push(NameUse {
+                name: name.to_owned(),
+                span,
+            }),
+        }
+    }
+
+    fn mark_used(&mut self, definition: Option<usize>) {
+        if let Some(definition) = definition.and_then(|index| self.facts.defines.get_mut(index)) {
+            definition.used_in_cell = true;
+        }
+    }
+
+    /// Binds `name` in the current scope.
+    fn bind(&mut self, name: &str, range: TextRange, kind: DefinitionKind) {
+        if name.is_empty() {
+            return;
+        }
+        let Some(scope) = self.scopes.last_mut() else {
+            return;
+        };
+        let global = scope.globals.contains(name);
+        match scope.kind {
+            ScopeKind::Module => self.bind_module(name, range, kind),
+            ScopeKind::Function | ScopeKind::Class if global => {
+                self.bind_module(name, range, kind);
+            }
+            ScopeKind::Class => {
+                scope.locals.insert(name.to_owned());
+            }
+            // Function locals were collected before the body was walked; comprehension
+            // targets when the comprehension was entered.
+            ScopeKind::Function | ScopeKind::Comprehension => {}
+        }
+    }
+
+    fn bind_module(&mut self, name: &str, range: TextRange, kind: DefinitionKind) {
+        let definition = if self.transient {
+            None
+        } else {
+            self.facts.defines.push(Definition {
+                name: name.to_owned(),
+                kind,
+                span: self.span(range),
+                // A module, function or class binding is not data a cell changes in place:
+                // calling `np.array()` or `plt.title()` is no mutation of `np` or `plt`.
+                mutable: kind == DefinitionKind::Variable,
+                public: false,
+                used_in_cell: false,
+            });
+            Some(self.facts.defines.len() - 1)
+        };
+        self.bound.insert(name.to_owned(), definition);
+        self.ever_bound.insert(name.to_owned(), definition);
+    }
+
+    /// Binds a walrus target: in the nearest scope that is not a comprehension.
+    fn bind_walrus(&mut self, name: &str, range: TextRange) {
+        let target = self
+            .scopes
+            .iter()
+            .rposition(|scope| scope.kind != ScopeKind::Comprehension)
+            .unwrap_or(0);
+        let saved = self.scopes.split_off(target + 1);
+        self.bind(name, range, DefinitionKind::Variable);
+        self.scopes.extend(saved);
+    }
+
+    /// `del name`.
+    fn unbind(&mut self, name: &str, range: TextRange) {
+        let Some(scope) = self.scopes.last_mut() else {
+            return;
+        };
+        let global = scope.globals.contains(name);
+        match scope.kind {
+            ScopeKind::Module => {
+                if self.bound.remove(name).is_none() {
+                    // Deleting a name from another cell reads it first.
+                    self.read(name, range);
+                }
+            }
+            ScopeKind::Function | ScopeKind::Class if global => {
+                if !self.bound.contains_key(name) {
+                    self.read(name, range);
+                }
+            }
+            ScopeKind::Class => {
+                scope.locals.remove(name);
+            }
+            ScopeKind::Function | ScopeKind::Comprehension => {}
+        }
+    }
+
+    // Mutations.
+
+    /// Records that the statement or call at `span` changes `name` in place, if `name` is a
+    /// module value this cell has not bound (so it comes from another cell) and the change
+    /// happens now (not in a function body that may never run).
+    fn note_mutation(&mut self, name: &str, kind: MutationKind, span: Span) {
+        if self.function_depth == 0
+            && !name.is_empty()
+            && self.resolve(name) == Resolution::Module
+            && !self.bound.contains_key(name)
+        {
+            self.facts.mutations.push(Mutation {
+                name: name.to_owned(),
+                kind,
+                span,
+                // Only a variable's value changes in place; the graph checks the defining
+                // binding's `mutable` flag, which is false for imports, functions and
+                // classes (see `bind_module`).
+                requires_mutable_binding: true,
+            });
+        }
+    }
+
+    fn method_call_mutation(&mut self, call: &ast::ExprCall) {
+        let Expr::Attribute(attribute) = &*call.func else {
+            return;
+        };
+        let method = attribute.attr.id.as_str();
+        let inplace = call.arguments.find_keyword("inplace").is_some_and(
+            |keyword| matches!(&keyword.value, Expr::BooleanLiteral(literal) if literal.value),
+        );
+        let receiver = if inplace {
+            root_name(&attribute.value)
+        } else if let Expr::Name(name) = &*attribute.value {
+            (!is_read_only_method(method)).then_some(name.id.as_str())
+        } else {
+            None
+        };
+        if let Some(receiver) = receiver {
+            let span = self.span(call.range());
+            self.note_mutation(
+                receiver,
+                MutationKind::MethodCall {
+                    method: method.to_owned(),
+                },
+                span,
+            );
+        }
+    }
+
+    // Definitions with bodies.
+
+    fn parameters_outside(&mut self, parameters: &Parameters, annotations: bool) {
+        for parameter in parameters.iter_non_variadic_params() {
+            if let Some(default) = &parameter.default {
+                self.visit_expr(default);
+            }
+        }
+        if annotations && !self.future_annotations {
+            for parameter in parameters {
+                if let Some(annotation) = &parameter.as_parameter().annotation {
+                    self.visit_expr(annotation);
+                }
+            }
+        }
+    }
+
+    fn function(&mut self, function: &ast::StmtFunctionDef) {
+        for decorator in &function.decorator_list {
+            self.visit_expr(&decorator.expression);
+        }
+        let type_parameters = type_parameter_names(function.type_params.as_deref());
+        let generic = !type_parameters.is_empty();
+        if generic {
+            self.enter_function(type_parameters.clone(), HashSet::new());
+        }
+        self.parameters_outside(&function.parameters, true);
+        if let Some(returns) = &function.returns
+            && !self.future_annotations
+        {
+            self.visit_expr(returns);
+        }
+        if generic {
+            self.leave_function();
+        }
+        self.bind(
+            function.name.id.as_str(),
+            function.name.range(),
+            DefinitionKind::Function,
+        );
+
+        let mut collector = LocalCollector::default();
+        for parameter in &*function.parameters {
+            collector
+                .locals
+                .insert(parameter.name().id.as_str().to_owned());
+        }
+        collector.locals.extend(type_parameters);
+        for statement in &function.body {
+            collector.visit_stmt(statement);
+        }
+        let (locals, globals) = collector.finish();
+        self.enter_function(locals, globals);
+        for statement in &function.body {
+            self.visit_stmt(statement);
+        }
+        self.leave_function();
+    }
+
+    fn class(&mut self, class: &ast::StmtClassDef) {
+        for decorator in &class.decorator_list {
+            self.visit_expr(&decorator.expression);
+        }
+        let type_parameters = type_parameter_names(class.type_params.as_deref());
+        let generic = !type_parameters.is_empty();
+        if generic {
+            self.enter_function(type_parameters.clone(), HashSet::new());
+        }
+        if let Some(arguments) = &class.arguments {
+            self.visit_arguments(arguments);
+        }
+        self.scopes.push(Scope::new(
+            ScopeKind::Class,
+            type_parameters,
+            HashSet::new(),
+        ));
+        for statement in &class.body {
+            self.visit_stmt(statement);
+        }
+        self.scopes.pop();
+        if generic {
+            self.leave_function();
+        }
+        self.bind(
+            class.name.id.as_str(),
+            class.name.range(),
+            DefinitionKind::Type,
+        );
+    }
+
+    fn enter_function(&mut self, locals: HashSet<String>, globals: HashSet<String>) {
+        self.function_depth += 1;
+        self.scopes
+            .push(Scope::new(ScopeKind::Function, locals, globals));
+    }
+
+    fn leave_function(&mut self) {
+        self.function_depth = self.function_depth.saturating_sub(1);
+        self.scopes.pop();
+    }
+
+    fn lambda(&mut self, lambda: &ast::ExprLambda) {
+        let mut locals = HashSet::new();
+        if let Some(parameters) = &lambda.parameters {
+            self.parameters_outside(parameters, false);
+            for parameter in parameters {
+                locals.insert(parameter.name().id.as_str().to_owned());
+            }
+        }
+        self.enter_function(locals, HashSet::new());
+        self.visit_expr(&lambda.body);
+        self.leave_function();
+    }
+
+    fn comprehension(&mut self, generators: &[ast::Comprehension], elements: &[&Expr]) {
+        let Some(first) = generators.first() else {
+            for element in elements {
+                self.visit_expr(element);
+            }
+            return;
+        };
+        // The first iterable is evaluated in the enclosing scope.
+        self.visit_expr(&first.iter);
+        let mut locals = HashSet::new();
+        for generator in generators {
+            target_names(&generator.target, &mut locals);
+        }
+        self.scopes
+            .push(Scope::new(ScopeKind::Comprehension, locals, HashSet::new()));
+        for (index, generator) in generators.iter().enumerate() {
+            if index > 0 {
+                self.visit_expr(&generator.iter);
+            }
+            self.visit_expr(&generator.target);
+            for condition in &generator.ifs {
+                self.visit_expr(condition);
+            }
+        }
+        for element in elements {
+            self.visit_expr(element);
+        }
+        self.scopes.pop();
+    }
+
+    // Statements that need more than the default walk.
+
+    fn import(&mut self, import: &ast::StmtImport) {
+        let statement = self.import_statement_span(import.range());
+        for alias in &import.names {
+            let path = alias.name.id.as_str();
+            let (binding, range) = if let Some(asname) = &alias.asname {
+                (asname.id.as_str(), asname.range())
+            } else {
+                // `import a.b.c` binds `a`.
+                let first = path.split('.').next().unwrap_or(path);
+                let start = alias.name.range().start();
+                let length = ruff_text_size::TextSize::try_from(first.len()).unwrap_or_default();
+                (first, TextRange::at(start, length))
+            };
+            self.record_import(path.to_owned(), Some(binding), alias.range(), statement);
+            self.bind(binding, range, DefinitionKind::Import);
+        }
+    }
+
+    fn import_from(&mut self, import: &ast::StmtImportFrom) {
+        let statement = self.import_statement_span(import.range());
+        let mut module = ".".repeat(import.level as usize);
+        if let Some(name) = &import.module {
+            module.push_str(name.id.as_str());
+        }
+        let is_future = module == "__future__";
+        for alias in &import.names {
+            let name = alias.name.id.as_str();
+            if name == "*" {
+                self.record_import(module.clone(), None, alias.range(), statement);
+                if self.innermost() == ScopeKind::Module && !self.transient {
+                    self.facts.binds_unknown_names = true;
+                }
+                continue;
+            }
+            if is_future && name == "annotations" {
+                self.future_annotations = true;
+            }
+            let path = if module.is_empty() || module.ends_with('.') {
+                format!("{module}{name}")
+            } else {
+                format!("{module}.{name}")
+            };
+            let (binding, range) = match &alias.asname {
+                Some(asname) => (asname.id.as_str(), asname.range()),
+                None => (name, alias.name.range()),
+            };
+            self.record_import(path, Some(binding), alias.range(), statement);
+            if !is_future {
+                self.bind(binding, range, DefinitionKind::Import);
+            }
+        }
+    }
+
+    fn record_import(
+        &mut self,
+        path: String,
+        binding: Option<&str>,
+        leaf: TextRange,
+        statement: Span,
+    ) {
+        // Imports inside functions and classes are local to them: not the notebook's.
+        if self.innermost() != ScopeKind::Module || self.transient {
+            return;
+        }
+        self.facts.imports.push(Import {
+            path,
+            glob: binding.is_none(),
+            binding: binding.map(str::to_owned),
+            span: self.span(leaf),
+            statement,
+        });
+    }
+
+    /// The import statement with its line break when it has the line to itself, so that a
+    /// fix removing it leaves no blank line and touches nothing else.
+    fn import_statement_span(&self, range: TextRange) -> Span {
+        let span = self.span(range);
+        let line = magics::line_span(self.source, span.start, span.end);
+        let before = self.source.get(line.start..span.start).unwrap_or("");
+        let after = self.source.get(span.end..line.end).unwrap_or("");
+        let after_code = after.split('#').next().unwrap_or("");
+        if before.trim().is_empty() && after_code.trim().is_empty() {
+            Span::new(span.start, line.end)
+        } else {
+            span
+        }
+    }
+
+    fn augmented_assignment(&mut self, assignment: &ast::StmtAugAssign) {
+        match &*assignment.target {
+            Expr::Name(name) => {
+                let id = name.id.as_str();
+                self.read(id, name.range());
+                self.visit_expr(&assignment.value);
+                self.note_mutation(id, MutationKind::CompoundAssign, self.statement);
+                self.bind(id, name.range(), DefinitionKind::Variable);
+            }
+            target @ (Expr::Attribute(_) | Expr::Subscript(_)) => {
+                if let Some(root) = root_name(target) {
+                    self.note_mutation(root, MutationKind::CompoundAssign, self.statement);
+                }
+                self.place_parts(target);
+                self.visit_expr(&assignment.value);
+            }
+            other => self.visit_expr(other),
+        }
+    }
+
+    /// Reads what an assigned place (`x.a`, `x[k]`) evaluates: its object and subscript.
+    fn place_parts(&mut self, place: &Expr) {
+        match place {
+            Expr::Attribute(attribute) => self.visit_expr(&attribute.value),
+            Expr::Subscript(subscript) => {
+                self.visit_expr(&subscript.value);
+                self.visit_expr(&subscript.slice);
+            }
+            other => self.visit_expr(other),
+        }
+    }
+
+    fn annotated_assignment(&mut self, assignment: &ast::StmtAnnAssign) {
+        if let Some(value) = &assignment.value {
+            self.visit_expr(value);
+        }
+        // Annotations of function locals are never evaluated; at module and class level
+        // they are, unless postponed.
+        if self.innermost() != ScopeKind::Function && !self.future_annotations {
+            self.visit_expr(&assignment.annotation);
+        }
+        if assignment.value.is_some() {
+            self.visit_expr(&assignment.target);
+        } else if !matches!(&*assignment.target, Expr::Name(_)) {
+            // `x.a: int` evaluates `x` but assigns nothing.
+            self.place_parts(&assignment.target);
+        }
+    }
+
+    fn except_handler(&mut self, handler: &ast::ExceptHandlerExceptHandler) {
+        if let Some(type_) = &handler.type_ {
+            self.visit_expr(type_);
+        }
+        let name = handler.name.as_ref().map(|name| name.id.as_str());
+        // `except E as e` binds `e` for the handler only: Python deletes it at the end, so
+        // it is no definition later cells could use.
+        let restore = match (name, self.innermost()) {
+            (Some(name), ScopeKind::Module) => {
+                Some((name, self.bound.insert(name.to_owned(), None)))
+            }
+            (Some(name), ScopeKind::Class) => {
+                if let Some(scope) = self.scopes.last_mut() {
+                    scope.locals.insert(name.to_owned());
+                }
+                None
+            }
+            _ => None,
+        };
+        for statement in &handler.body {
+            self.visit_stmt(statement);
+        }
+        if let Some((name, _previous)) = restore {
+            self.bound.remove(name);
+        }
+    }
+
+    // IPython escape commands.
+
+    fn escape_command(&mut self, kind: IpyEscapeKind, range: TextRange) {
+        let span = self.span(range);
+        let raw = self.text(span);
+        let sigil = kind.as_str();
+        // `x?` puts the sigil last.
+        let (rest, rest_start) = match raw.strip_prefix(sigil) {
+            Some(rest) => (rest, span.start + sigil.len()),
+            None => (raw, span.start),
+        };
+        let (name, argument) = if matches!(kind, IpyEscapeKind::Magic | IpyEscapeKind::Magic2) {
+            let (word, argument) = magics::split_word(rest);
+            (format!("{sigil}{word}"), argument)
+        } else {
+            (sigil.to_owned(), rest.trim())
+        };
+        let line = magics::line_span(self.source, span.start, span.end);
+        let argument_start = rest_start + (argument.as_ptr() as usize - rest.as_ptr() as usize);
+        let in_module = self.function_depth == 0;
+
+        match kind {
+            IpyEscapeKind::Magic => {
+                if in_module && magics::binds_unknown_names(&name, argument) {
+                    self.facts.binds_unknown_names = true;
+                }
+                match name.as_str() {
+                    "%pip" if in_module => self
+                        .facts
+                        .dependencies
+                        .extend(magics::pip_dependencies(argument, false, line)),
+                    // These magics run their argument as Python code, in the user namespace
+                    // (`%time`) or in one of their own (`%timeit`); neither expands `{}`.
+                    "%time" => self.analyse_fragment(argument_start, argument, false),
+                    "%timeit" | "%memit" | "%prun" | "%debug" => {
+                        let (options, transient) = match name.as_str() {
+                            "%prun" => (&["s", "l", "T", "D"][..], false),
+                            "%debug" => (&["b"][..], false),
+                            _ => (&["n", "r", "p"][..], true),
+                        };
+                        let code = magics::code_start(argument, options);
+                        let code_text = argument.get(code..).unwrap_or("");
+                        self.analyse_fragment(argument_start + code, code_text, transient);
+                    }
+                    _ => self.expand_variables(argument_start, argument),
+                }
+            }
+            // `%%capture [--no-stdout ...] name` stores the output in `name`.
+            IpyEscapeKind::Magic2 if name == "%%capture" => {
+                if let Some(output) = argument
+                    .split_whitespace()
+                    .find(|word| !word.starts_with('-'))
+                {
+                    let start =
+                        argument_start + (output.as_ptr() as usize - argument.as_ptr() as usize);
+                    let range = text_range(start.saturating_sub(self.offset), output.len());
+                    self.bind(output, range, DefinitionKind::Variable);
+                }
+            }
+            IpyEscapeKind::Shell | IpyEscapeKind::ShCap => {
+                if in_module {
+                    self.facts
+                        .dependencies
+                        .extend(magics::pip_dependencies(argument, true, line));
+                }
+                self.expand_variables(argument_start, argument);
+            }
+            _ => {}
+        }
+        if in_module {
+            self.facts.commands.push(Command {
+                name,
+                argument: argument.to_owned(),
+                span: line,
+            });
+        }
+    }
+
+    /// IPython expands `{expression}` in shell lines and most magics with the expression's
+    /// value: a use of its names. What does not parse as one expression (`{print $1}` in an
+    /// awk script, `{a,b}` brace expansion) IPython leaves alone, and so does this.
+    fn expand_variables(&mut self, start: usize, text: &str) {
+        let bytes = text.as_bytes();
+        let mut index = 0;
+        while index < bytes.len() {
+            if bytes[index] != b'{' {
+                index += 1;
+                continue;
+            }
+            if bytes.get(index + 1) == Some(&b'{') {
+                index += 2;
+                continue;
+            }
+            let Some(length) = bytes[index + 1..].iter().position(|&byte| byte == b'}') else {
+                return;
+            };
+            let inner = text.get(index + 1..index + 1 + length).unwrap_or("");
+            if !inner.trim().is_empty() && !inner.contains('{') {
+                self.analyse_expansion(start + index + 1, inner);
+            }
+            index += length + 2;
+        }
+    }
+
+    fn analyse_expansion(&mut self, start: usize, text: &str) {
+        let parsed = parse_unchecked(text, ParseOptions::from(Mode::ParenthesizedExpression));
+        if parsed.errors().is_empty()
+            && let Mod::Expression(expression) = parsed.syntax()
+            && !matches!(&*expression.body, Expr::Tuple(_))
+        {
+            let saved = std::mem::replace(&mut self.offset, start);
+            self.visit_expr(&expression.body);
+            self.offset = saved;
+        }
+        self.dispose(parsed);
+    }
+
+    /// Walks Python code that a magic runs (the code of `%time x = f(y)`), parsed on its own;
+    /// code that does not parse is skipped (IPython reports it when the line runs).
+    fn analyse_fragment(&mut self, start: usize, text: &str, transient: bool) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let parsed = parse_unchecked(text, ParseOptions::from(Mode::Ipython));
+        if parsed.errors().is_empty()
+            && let Mod::Module(module) = parsed.syntax()
+        {
+            let saved_offset = std::mem::replace(&mut self.offset, start);
+            let saved_transient = self.transient;
+            self.transient |= transient;
+            let saved_statement = self.statement;
+            for statement in &module.body {
+                self.visit_stmt(statement);
+            }
+            self.offset = saved_offset;
+            self.transient = saved_transient;
+            self.statement = saved_statement;
+        } else {
+            self.facts.partially_analysed = true;
+        }
+        self.dispose(parsed);
+    }
+
+    fn statement(&mut self, statement: &Stmt) {
+        let span = self.span(statement.range());
+        let saved = std::mem::replace(&mut self.statement, span);
+        match statement {
+            Stmt::FunctionDef(function) => self.function(function),
+            Stmt::ClassDef(class) => self.class(class),
+            Stmt::Import(import) => self.import(import),
+            Stmt::ImportFrom(import) => self.import_from(import),
+            Stmt::AugAssign(assignment) => self.augmented_assignment(assignment),
+            Stmt::AnnAssign(assignment) => self.annotated_assignment(assignment),
+            Stmt::Global(global) => {
+                if let Some(scope) = self.scopes.last_mut()
+                    && scope.kind != ScopeKind::Function
+                {
+                    scope
+                        .globals
+                        .extend(global.names.iter().map(|name| name.id.as_str().to_owned()));
+                }
+            }
+            Stmt::Try(try_) => {
+                for statement in &try_.body {
+                    self.visit_stmt(statement);
+                }
+                for handler in &try_.handlers {
+                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    self.except_handler(handler);
+                }
+                for statement in try_.orelse.iter().chain(&try_.finalbody) {
+                    self.visit_stmt(statement);
+                }
+            }
+            Stmt::TypeAlias(alias) => {
+                if let Expr::Name(name) = &*alias.name {
+                    self.bind(name.id.as_str(), name.range(), DefinitionKind::Type);
+                }
+                // The value is evaluated lazily, like a function body.
+                let locals = type_parameter_names(alias.type_params.as_deref());
+                self.enter_function(locals, HashSet::new());
+                self.visit_expr(&alias.value);
+                self.leave_function();
+            }
+            Stmt::For(for_) => {
+                if for_.is_async && self.function_depth == 0 {
+                    self.facts.uses_await = true;
+                }
+                visitor::walk_stmt(self, statement);
+            }
+            Stmt::With(with) => {
+                if with.is_async && self.function_depth == 0 {
+                    self.facts.uses_await = true;
+                }
+                visitor::walk_stmt(self, statement);
+            }
+            Stmt::IpyEscapeCommand(command) => self.escape_command(command.kind, command.range),
+            _ => visitor::walk_stmt(self, statement),
+        }
+        self.statement = saved;
+    }
+
+    fn expression(&mut self, expression: &Expr) {
+        match expression {
+            Expr::Name(name) => match name.ctx {
+                ExprContext::Load => self.read(name.id.as_str(), name.range()),
+                ExprContext::Store => {
+                    self.bind(name.id.as_str(), name.range(), DefinitionKind::Variable);
+                }
+                ExprContext::Del => self.unbind(name.id.as_str(), name.range()),
+                ExprContext::Invalid => {}
+            },
+            Expr::Attribute(ast::ExprAttribute { ctx, .. })
+            | Expr::Subscript(ast::ExprSubscript { ctx, .. })
+                if matches!(ctx, ExprContext::Store | ExprContext::Del) =>
+            {
+                if let Some(root) = root_name(expression) {
+                    self.note_mutation(root, MutationKind::Assign, self.statement);
+                }
+                self.place_parts(expression);
+            }
+            Expr::Named(named) => {
+                self.visit_expr(&named.value);
+                if let Expr::Name(target) = &*named.target {
+                    self.bind_walrus(target.id.as_str(), target.range());
+                }
+            }
+            Expr::Lambda(lambda) => self.lambda(lambda),
+            Expr::ListComp(comprehension) => {
+                self.comprehension(&comprehension.generators, &[&comprehension.elt]);
+            }
+            Expr::SetComp(comprehension) => {
+                self.comprehension(&comprehension.generators, &[&comprehension.elt]);
+            }
+            Expr::Generator(generator) => {
+                self.comprehension(&generator.generators, &[&generator.elt]);
+            }
+            Expr::DictComp(comprehension) => {
+                let mut elements = Vec::with_capacity(2);
+                if let Some(key) = &comprehension.key {
+                    elements.push(&**key);
+                }
+                elements.push(&*comprehension.value);
+                self.comprehension(&comprehension.generators, &elements);
+            }
+            Expr::Call(call) => {
+                self.method_call_mutation(call);
+                visitor::walk_expr(self, expression);
+            }
+            Expr::Await(_) => {
+                if self.function_depth == 0 {
+                    self.facts.uses_await = true;
+                }
+                visitor::walk_expr(self, expression);
+            }
+            Expr::IpyEscapeCommand(command) => self.escape_command(command.kind, command.range),
+            _ => visitor::walk_expr(self, expression),
+        }
+    }
+}
+
+impl<'ast> Visitor<'ast> for Analyzer<'_> {
+    fn visit_stmt(&mut self, statement: &'ast Stmt) {
+        self.deeper(statement.range(), |analyzer| analyzer.statement(statement));
+    }
+
+    fn visit_expr(&mut self, expression: &'ast Expr) {
+        self.deeper(expression.range(), |analyzer| {
+            analyzer.expression(expression);
+        });
+    }
+
+    fn visit_pattern(&mut self, pattern: &'ast Pattern) {
+        self.deeper(pattern.range(), |analyzer| {
+            visitor::walk_pattern(analyzer, pattern);
+            match pattern {
+                Pattern::MatchAs(ast::PatternMatchAs {
+                    name: Some(name), ..
+                })
+                | Pattern::MatchStar(ast::PatternMatchStar {
+                    name: Some(name), ..
+                })
+                | Pattern::MatchMapping(ast::PatternMatchMapping {
+                    rest: Some(name), ..
+                }) => analyzer.bind(name.id.as_str(), name.range(), DefinitionKind::Variable),
+                _ => {}
+            }
+        });
+    }
+
+    fn visit_except_handler(&mut self, handler: &'ast ast::ExceptHandler) {
+        let ast::ExceptHandler::ExceptHandler(handler) = handler;
+        self.except_handler(handler);
+    }
+}
+
+/// Drops a syntax tree that was not walked: its depth is measured first (see
+/// [`Analyzer::dispose`]).
+fn dispose_unwalked(parsed: ruff_python_parser::Parsed<Mod>) {
+    let mut probe = DepthProbe::default();
+    match parsed.syntax() {
+        Mod::Module(module) => {
+            for statement in &module.body {
+                probe.visit_stmt(statement);
+            }
+        }
+        Mod::Expression(expression) => probe.visit_expr(&expression.body),
+    }
+    if probe.exceeded {
+        std::mem::forget(parsed);
+    } else {
+        stacker::grow(
+            probe.max_depth * DROP_STACK_PER_LEVEL + STACK_SEGMENT,
+            move || drop(parsed),
+        );
+    }
+}
+
+/// Measures a syntax tree's depth, up to [`MAX_TREE_DEPTH`].
+#[derive(Default)]
+struct DepthProbe {
+    depth: usize,
+    max_depth: usize,
+    exceeded: bool,
+}
+
+impl DepthProbe {
+    fn deeper(&mut self, walk: impl FnOnce(&mut Self)) {
+        if self.depth >= MAX_TREE_DEPTH {
+            self.exceeded = true;
+            return;
+        }
+        self.depth += 1;
+        self.max_depth = self.max_depth.max(self.depth);
+        if self.depth > UNCHECKED_DEPTH {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || walk(self));
+        } else {
+            walk(self);
+        }
+        self.depth -= 1;
+    }
+}
+
+impl<'ast> Visitor<'ast> for DepthProbe {
+    fn visit_stmt(&mut self, statement: &'ast Stmt) {
+        self.deeper(|probe| visitor::walk_stmt(probe, statement));
+    }
+
+    fn visit_expr(&mut self, expression: &'ast Expr) {
+        self.deeper(|probe| visitor::walk_expr(probe, expression));
+    }
+
+    fn visit_pattern(&mut self, pattern: &'ast Pattern) {
+        self.deeper(|probe| visitor::walk_pattern(probe, pattern));
+    }
+}
+
+/// Collects the names local to a function body before it is walked: every name it binds
+/// (assignment targets, `for`/`with`/`except` names, imports, nested `def`/`class`, walrus
+/// targets, `match` captures, `del` targets), except those declared `global` or `nonlocal`.
+/// It does not enter nested functions, lambdas or classes, whose names are theirs.
+#[derive(Default)]
+struct LocalCollector {
+    locals: HashSet<String>,
+    globals: HashSet<String>,
+    nonlocals: HashSet<String>,
+    comprehension_depth: usize,
+    depth: usize,
+}
+
+impl LocalCollector {
+    fn finish(mut self) -> (HashSet<String>, HashSet<String>) {
+        self.locals
+            .retain(|name| !self.globals.contains(name) && !self.nonlocals.contains(name));
+        (self.locals, self.globals)
+    }
+
+    fn deeper(&mut self, walk: impl FnOnce(&mut Self)) {
+        // The analyzer reports a tree this deep; here it only has to stop.
+        if self.depth >= MAX_TREE_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        if self.depth > UNCHECKED_DEPTH {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || walk(self));
+        } else {
+            walk(self);
+        }
+        self.depth -= 1;
+    }
+}
+
+impl<'ast> Visitor<'ast> for LocalCollector {
+    fn visit_stmt(&mut self, statement: &'ast Stmt) {
+        self.deeper(|collector| match statement {
+            Stmt::FunctionDef(function) => {
+                collector
+                    .locals
+                    .insert(function.name.id.as_str().to_owned());
+            }
+            Stmt::ClassDef(class) => {
+                collector.locals.insert(class.name.id.as_str().to_owned());
+            }
+            Stmt::Global(global) => collector
+                .globals
+                .extend(global.names.iter().map(|name| name.id.as_str().to_owned())),
+            Stmt::Nonlocal(nonlocal) => collector.nonlocals.extend(
+                nonlocal
+                    .names
+                    .iter()
+                    .map(|name| name.id.as_str().to_owned()),
+            ),
+            Stmt::Import(import) => {
+                for alias in &import.names {
+                    let bound = match &alias.asname {
+                        Some(asname) => asname.id.as_str(),
+                        None => alias.name.id.split('.').next().unwrap_or_default(),
+                    };
+                    collector.locals.insert(bound.to_owned());
+                }
+            }
+            Stmt::ImportFrom(import) => {
+                for alias in &import.names {
+                    let bound = alias.asname.as_ref().unwrap_or(&alias.name).id.as_str();
+                    if bound != "*" {
+                        collector.locals.insert(bound.to_owned());
+                    }
+                }
+            }
+            Stmt::AnnAssign(assignment) => {
+                // `x: int` alone makes `x` local too.
+                if let Expr::Name(name) = &*assignment.target {
+                    collector.locals.insert(name.id.as_str().to_owned());
+                }
+                visitor::walk_stmt(collector, statement);
+            }
+            _ => visitor::walk_stmt(collector, statement),
+        });
+    }
+
+    fn visit_expr(&mut self, expression: &'ast Expr) {
+        self.deeper(|collector| match expression {
+            Expr::Name(name) => {
+                if collector.comprehension_depth == 0
+                    && matches!(name.ctx, ExprContext::Store | ExprContext::Del)
+                {
+                    collector.locals.insert(name.id.as_str().to_owned());
+                }
+            }
+            Expr::Named(named) => {
+                if let Expr::Name(name) = &*named.target {
+                    collector.locals.insert(name.id.as_str().to_owned());
+                }
+                collector.visit_expr(&named.value);
+            }
+            Expr::Lambda(_) => {}
+            Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
+                collector.comprehension_depth += 1;
+                visitor::walk_expr(collector, expression);
+                collector.comprehension_depth -= 1;
+            }
+            _ => visitor::walk_expr(collector, expression),
+        });
+    }
+
+    fn visit_pattern(&mut self, pattern: &'ast Pattern) {
+        self.deeper(|collector| {
+            match pattern {
+                Pattern::MatchAs(ast::PatternMatchAs {
+                    name: Some(name), ..
+                })
+                | Pattern::MatchStar(ast::PatternMatchStar {
+                    name: Some(name), ..
+                })
+                | Pattern::MatchMapping(ast::PatternMatchMapping {
+                    rest: Some(name), ..
+                }) => {
+                    collector.locals.insert(name.id.as_str().to_owned());
+                }
+                _ => {}
+            }
+            visitor::walk_pattern(collector, pattern);
+        });
+    }
+
+    fn visit_except_handler(&mut self, handler: &'ast ast::ExceptHandler) {
+        let ast::ExceptHandler::ExceptHandler(inner) = handler;
+        if let Some(name) = &inner.name {
+            self.locals.insert(name.id.as_str().to_owned());
+        }
+        visitor::walk_except_handler(self, handler);
+    }
+}
+
+/// The names a comprehension target binds.
+fn target_names(target: &Expr, names: &mut HashSet<String>) {
+    match target {
+        Expr::Name(name) => {
+            names.insert(name.id.as_str().to_owned());
+        }
+        Expr::Tuple(tuple) => {
+            for element in &tuple.elts {
+                target_names(element, names);
+            }
+        }
+        Expr::List(list) => {
+            for element in &list.elts {
+                target_names(element, names);
+            }
+        }
+        Expr::Starred(starred) => target_names(&starred.value, names),
+        _ => {}
+    }
+}
+
+fn type_parameter_names(type_params: Option<&ast::TypeParams>) -> HashSet<String> {
+    type_params
+        .into_iter()
+        .flat_map(|params| params.type_params.iter())
+        .map(|param| param.name().id.as_str().to_owned())
+        .collect()
+}
+
+/// The name at the root of a place: `x` in `x.a[0].b`.
+fn root_name(mut place: &Expr) -> Option<&str> {
+    loop {
+        match place {
+            Expr::Name(name) => return Some(name.id.as_str()),
+            Expr::Attribute(attribute) => place = &attribute.value,
+            Expr::Subscript(subscript) => place = &subscript.value,
+            _ => return None,
+        }
+    }
+}
+
+fn text_range(start: usize, length: usize) -> TextRange {
+    let start = ruff_text_size::TextSize::try_from(start).unwrap_or_default();
+    let length = ruff_text_size::TextSize::try_from(length).unwrap_or_default();
+    TextRange::at(start, length)
+}
+
+/// Whether calling `method` leaves its receiver as it was: such calls are no mutation. The
+/// goal is few false alarms, so this errs towards read-only: methods of `str`, `dict` views,
+/// numpy arrays and pandas objects that return a new value, plotting, and estimator queries.
+/// (`fit`, `append`, `update`, `sort`, `pop` and the like are absent on purpose.)
+fn is_read_only_method(method: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "to_", "is", "get", "as", "plot", "find", "has", "show", "from_",
+    ];
+    // A capitalised attribute is a class: `layers.Dense(..)` constructs, it changes nothing.
+    method.starts_with(|first: char| first.is_ascii_uppercase())
+        || READ_ONLY_METHODS.binary_search(&method).is_ok()
+        || PREFIXES.iter().any(|prefix| method.starts_with(prefix))
+        || (method.starts_with("__") && method.ends_with("__"))
+}
+
+/// See [`is_read_only_method`]. Sorted, for binary search.
+const READ_ONLY_METHODS: &[&str] = &[
+    "abs",
+    "agg",
+    "aggregate",
+    "aic",
+    "align",
+    "all",
+    "any",
+    "apply",
+    "applymap",
+    "argmax",
+    "argmin",
+    "argsort",
+    "assign",
+    "bar",
+    "barh",
+    "between",
+    "bic",
+    "boxplot",
+    "capitalize",
+    "casefold",
+    "ceil",
+    "center",
+    "clip",
+    "combine",
+    "compress",
+    "conj",
+    "copy",
+    "corr",
+    "corrwith",
+    "cos",
+    "count",
+    "count_nonzero",
+    "cov",
+    "cpu",
+    "cummax",
+    "cummin",
+    "cumprod",
+    "cumsum",
+    "cumulative",
+    "decision_function",
+    "decode",
+    "describe",
+    "detach",
+    "diagonal",
+    "diff",
+    "difference",
+    "dim",
+    "div",
+    "dot",
+    "drop",
+    "drop_duplicates",
+    "dropna",
+    "duplicated",
+    "encode",
+    "endswith",
+    "equals",
+    "evaluate",
+    "ewm",
+    "exists",
+    "exp",
+    "expanding",
+    "expandtabs",
+    "explode",
+    "fillna",
+    "filter",
+    "finditer",
+    "first",
+    "flatten",
+    "floor",
+    "format",
+    "format_map",
+    "fullmatch",
+    "get",
+    "glob",
+    "groupby",
+    "head",
+    "hist",
+    "idxmax",
+    "idxmin",
+    "iloc",
+    "imshow",
+    "index",
+    "info",
+    "interpolate",
+    "intersection",
+    "inverse_transform",
+    "item",
+    "items",
+    "iterdir",
+    "iterrows",
+    "itertuples",
+    "join",
+    "joinpath",
+    "keys",
+    "kneighbors",
+    "kurt",
+    "last",
+    "ljust",
+    "loc",
+    "log",
+    "lower",
+    "lstrip",
+    "map",
+    "mask",
+    "match",
+    "max",
+    "mean",
+    "median",
+    "melt",
+    "memory_usage",
+    "merge",
+    "min",
+    "mode",
+    "mul",
+    "named_parameters",
+    "namelist",
+    "nanmax",
+    "nanmean",
+    "nanmin",
+    "nansum",
+    "ndim",
+    "nlargest",
+    "nonzero",
+    "nsmallest",
+    "numpy",
+    "nunique",
+    "parameters",
+    "partition",
+    "pct_change",
+    "permute",
+    "pipe",
+    "pivot",
+    "pivot_table",
+    "predict",
+    "predict_log_proba",
+    "predict_proba",
+    "prod",
+    "quantile",
+    "rank",
+    "ravel",
+    "read_bytes",
+    "read_text",
+    "reindex",
+    "rename",
+    "repeat",
+    "replace",
+    "resample",
+    "reset_index",
+    "reshape",
+    "resolve",
+    "rfind",
+    "rglob",
+    "rindex",
+    "rjust",
+    "rolling",
+    "round",
+    "rpartition",
+    "rsplit",
+    "rstrip",
+    "sample",
+    "savefig",
+    "scatter",
+    "score",
+    "score_samples",
+    "search",
+    "searchsorted",
+    "select_dtypes",
+    "sem",
+    "set_index",
+    "shift",
+    "sin",
+    "size",
+    "skew",
+    "sort_index",
+    "sort_values",
+    "split",
+    "splitlines",
+    "sqrt",
+    "squeeze",
+    "stack",
+    "startswith",
+    "stat",
+    "state_dict",
+    "std",
+    "strip",
+    "sub",
+    "subn",
+    "sum",
+    "summary",
+    "swapaxes",
+    "swapcase",
+    "symmetric_difference",
+    "tail",
+    "take",
+    "title",
+    "toarray",
+    "tobytes",
+    "todense",
+    "tolist",
+    "trace",
+    "transform",
+    "translate",
+    "transpose",
+    "truncate",
+    "union",
+    "unique",
+    "unsqueeze",
+    "unstack",
+    "upper",
+    "value_counts",
+    "values",
+    "var",
+    "view",
+    "where",
+    "with_name",
+    "with_suffix",
+    "xs",
+    "zfill",
+];
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,648 @@
+use std::fmt::Write as _;
+
+use nblint_facts::{CellFacts, DefinitionKind, MutationKind};
+
+use super::analyze;
+
+/// The facts as short lines, one per kind of fact that is present:
+/// `defines: x f:function C:type np:import` (a `*` marks `used_in_cell`),
+/// `uses: a b`, `mutations: x:append y:assign z:+=`, `imports: numpy as np`,
+/// `commands: %matplotlib`, `dependencies: pandas ==2`, `errors: message @ 3..4`,
+/// `unknown names`, `partial`, `display: text`.
+fn summary(source: &str, facts: &CellFacts) -> String {
+    let mut lines = Vec::new();
+    if !facts.defines.is_empty() {
+        let defines: Vec<String> = facts
+            .defines
+            .iter()
+            .map(|definition| {
+                let kind = match definition.kind {
+                    DefinitionKind::Variable => "",
+                    DefinitionKind::Function => ":function",
+                    DefinitionKind::Type => ":type",
+                    DefinitionKind::Import => ":import",
+                    _ => ":other",
+                };
+                let used = if definition.used_in_cell { "*" } else { "" };
+                assert_eq!(
+                    &source[definition.span.start..definition.span.end],
+                    definition.name,
+                    "definition span of {}",
+                    definition.name
+                );
+                format!("{}{kind}{used}", definition.name)
+            })
+            .collect();
+        lines.push(format!("defines: {}", defines.join(" ")));
+    }
+    if !facts.uses.is_empty() {
+        let uses: Vec<&str> = facts.uses.iter().map(|use_| use_.name.as_str()).collect();
+        for use_ in &facts.uses {
+            assert_eq!(
+                &source[use_.span.start..use_.span.end],
+                use_.name,
+                "use span"
+            );
+        }
+        lines.push(format!("uses: {}", uses.join(" ")));
+    }
+    if !facts.mutations.is_empty() {
+        let mutations: Vec<String> = facts
+            .mutations
+            .iter()
+            .map(|mutation| {
+                let kind = match &mutation.kind {
+                    MutationKind::Assign => "assign".to_owned(),
+                    MutationKind::CompoundAssign => "+=".to_owned(),
+                    MutationKind::MethodCall { method } => method.clone(),
+                    MutationKind::MutableBorrow => "borrow".to_owned(),
+                };
+                format!("{}:{kind}", mutation.name)
+            })
+            .collect();
+        lines.push(format!("mutations: {}", mutations.join(" ")));
+    }
+    if !facts.imports.is_empty() {
+        let imports: Vec<String> = facts
+            .imports
+            .iter()
+            .map(|import| match &import.binding {
+                Some(binding) => format!("{} as {binding}", import.path),
+                None => format!("{}.*", import.path),
+            })
+            .collect();
+        lines.push(format!("imports: {}", imports.join(", ")));
+    }
+    if !facts.commands.is_empty() {
+        let commands: Vec<&str> = facts
+            .commands
+            .iter()
+            .map(|command| command.name.as_str())
+            .collect();
+        lines.push(format!("commands: {}", commands.join(" ")));
+    }
+    if !facts.dependencies.is_empty() {
+        let dependencies: Vec<String> = facts
+            .dependencies
+            .iter()
+            .map(|dependency| match &dependency.version {
+                Some(version) => format!("{} {version}", dependency.name),
+                None => dependency.name.clone(),
+            })
+            .collect();
+        lines.push(format!("dependencies: {}", dependencies.join(", ")));
+    }
+    for error in &facts.errors {
+        lines.push(format!(
+            "error: {} @ {}..{}",
+            error.message, error.span.start, error.span.end
+        ));
+    }
+    if facts.binds_unknown_names {
+        lines.push("unknown names".to_owned());
+    }
+    if facts.uses_await {
+        lines.push("await".to_owned());
+    }
+    if let Some(display) = facts.trailing_expression {
+        lines.push(format!("display: {}", &source[display.start..display.end]));
+    }
+    lines.join("\n")
+}
+
+#[track_caller]
+fn check(source: &str, expected: &str) {
+    let facts = analyze(source);
+    let found = summary(source, &facts);
+    let expected: Vec<&str> = expected
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    assert_eq!(found, expected.join("\n"), "\nsource:\n{source}");
+}
+
+fn check_all(cases: &[(&str, &str)]) {
+    let mut failures = String::new();
+    for (source, expected) in cases {
+        let facts = analyze(source);
+        let found = summary(source, &facts);
+        let expected: Vec<&str> = expected
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect();
+        let expected = expected.join("\n");
+        if found != expected {
+            let _ = write!(
+                failures,
+                "\n--- source:\n{source}\n--- expected:\n{expected}\n--- found:\n{found}\n"
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{failures}");
+}
+
+#[test]
+fn assignments_of_every_target_form() {
+    check_all(&[
+        ("x = 1", "defines: x"),
+        ("a, (b, *c) = t", "defines: a b c\nuses: t"),
+        ("[d, e] = f = g", "defines: d e f\nuses: g"),
+        ("x: int = 1", "defines: x\nuses: int"),
+        ("x: int", "uses: int"),
+        ("x = 1\nx += 1", "defines: x* x"),
+        (
+            "for i, j in pairs:\n    total = i",
+            "defines: i* j total\nuses: pairs",
+        ),
+        (
+            "with open(p) as f, lock:\n    pass",
+            "defines: f\nuses: open p lock",
+        ),
+        ("y = x + 1\nx = 2\nx", "defines: y x*\nuses: x\ndisplay: x"),
+        ("x = x + 1", "defines: x\nuses: x"),
+    ]);
+}
+
+#[test]
+fn augmented_assignment_of_another_cells_name() {
+    check(
+        "count += 1",
+        "defines: count\nuses: count\nmutations: count:+=",
+    );
+    check(
+        "lst[0] += 1\nobj.n -= 2",
+        "uses: lst obj\nmutations: lst:+= obj:+=",
+    );
+}
+
+#[test]
+fn definitions_of_every_kind() {
+    check_all(&[
+        (
+            "def f(a, b=default, *args, c: T = 1, **kw) -> R:\n    return a + b + c + g",
+            "defines: f:function\nuses: default T R g",
+        ),
+        (
+            "class C(Base, metaclass=Meta):\n    x = 1\n    y = x + 1\n    def m(self):\n        return x",
+            "defines: C:type\nuses: Base Meta x",
+        ),
+        (
+            "@decorator(arg)\ndef f(): pass",
+            "defines: f:function\nuses: decorator arg",
+        ),
+        (
+            "@dataclass\nclass P:\n    x: int",
+            "defines: P:type\nuses: dataclass int",
+        ),
+        (
+            "type Pair[T] = tuple[T, T]",
+            "defines: Pair:type\nuses: tuple",
+        ),
+        ("def f[T](x: T) -> T:\n    return x", "defines: f:function"),
+    ]);
+}
+
+#[test]
+fn function_scopes() {
+    check_all(&[
+        // A name assigned anywhere in a function is local to all of it.
+        (
+            "def f():\n    print(x)\n    x = 1",
+            "defines: f:function\nuses: print",
+        ),
+        // Parameters, loop variables and imports inside are local.
+        (
+            "def f(a, *rest, **options):\n    import os\n    for i in a:\n        os.path.join(i, rest, options)",
+            "defines: f:function",
+        ),
+        // The function body's free names resolve when it runs: a later binding counts.
+        (
+            "def f():\n    return helper()\ndef helper():\n    return data",
+            "defines: f:function helper:function*\nuses: data",
+        ),
+        // A global declaration makes assignments module-level.
+        (
+            "def init():\n    global config\n    config = load()\ninit()\nprint(config)",
+            "defines: init:function* config*\nuses: load print\ndisplay: print(config)",
+        ),
+        // Nested functions see the enclosing function's locals; nonlocal stays local.
+        (
+            "def outer():\n    n = 0\n    def inner():\n        nonlocal n\n        n += 1\n        return n + m\n    return inner",
+            "defines: outer:function\nuses: m",
+        ),
+        // A class body does not enclose its methods.
+        (
+            "class C:\n    size = 1\n    def m(self):\n        return size",
+            "defines: C:type\nuses: size",
+        ),
+        ("f = lambda x, y=d: x + y + z", "defines: f\nuses: d z"),
+        (
+            "def f():\n    try:\n        pass\n    except E as e:\n        return e",
+            "defines: f:function\nuses: E",
+        ),
+        (
+            "def f(p):\n    match p:\n        case [a, *rest]:\n            return a, rest\n        case {'k': v, **others}:\n            return v, others",
+            "defines: f:function",
+        ),
+    ]);
+}
+
+#[test]
+fn comprehension_scopes() {
+    check_all(&[
+        (
+            "squares = [x * x for x in xs]",
+            "defines: squares\nuses: xs",
+        ),
+        (
+            "pairs = {k: v for k, v in d.items() if v > limit}",
+            "defines: pairs\nuses: d limit",
+        ),
+        ("g = (y for x in a for y in x)", "defines: g\nuses: a"),
+        // The first iterable is evaluated outside: `x` there is the module's.
+        ("r = [x for x in x]", "defines: r\nuses: x"),
+        // A walrus in a comprehension binds in the enclosing scope.
+        (
+            "any((hit := w) == t for w in words)\nhit",
+            "defines: hit*\nuses: any t words\ndisplay: hit",
+        ),
+        (
+            "if (n := len(a)) > 10:\n    print(n)",
+            "defines: n*\nuses: len a print",
+        ),
+        (
+            "class C:\n    k = 2\n    v = [k * i for i in range(3)]",
+            "defines: C:type\nuses: k range",
+        ),
+    ]);
+}
+
+#[test]
+fn control_flow_bindings() {
+    check_all(&[
+        (
+            "try:\n    import ujson as json\nexcept ImportError as err:\n    print(err)\n    json = None",
+            "defines: json:import json\nuses: ImportError print\nimports: ujson as json",
+        ),
+        // The except name is deleted after the handler.
+        (
+            "try:\n    pass\nexcept E as e:\n    pass\ne",
+            "uses: E e\ndisplay: e",
+        ),
+        (
+            "match command.split():\n    case [verb, obj]:\n        act(verb, obj)\n    case Point(x=0, y=yy) | [yy]:\n        pass\n    case {'a': 1, **rest}:\n        rest",
+            "defines: verb* obj* yy yy rest*\nuses: command act Point",
+        ),
+        (
+            "while running:\n    step()\nelse:\n    done = True",
+            "defines: done\nuses: running step",
+        ),
+        (
+            "x = 1\ndel x\nprint(x)",
+            "defines: x\nuses: print x\ndisplay: print(x)",
+        ),
+        ("del other", "uses: other"),
+    ]);
+}
+
+#[test]
+fn uses_in_strings_and_annotations() {
+    check_all(&[
+        (
+            "f'{x!r:>{width}} and {y.z}'",
+            "uses: x width y\ndisplay: f'{x!r:>{width}} and {y.z}'",
+        ),
+        (
+            "print(f\"{a + b = }\")",
+            "uses: print a b\ndisplay: print(f\"{a + b = }\")",
+        ),
+        // String annotations are not evaluated.
+        ("def f(x: 'Frame') -> 'Frame': pass", "defines: f:function"),
+        (
+            "from __future__ import annotations\ndef f(x: Frame) -> Out: pass\ny: Later = 1",
+            "defines: f:function y\nimports: __future__.annotations as annotations",
+        ),
+        // Local variable annotations are never evaluated.
+        (
+            "def f():\n    v: Hidden = 1\n    return v",
+            "defines: f:function",
+        ),
+    ]);
+}
+
+#[test]
+fn imports_of_every_form() {
+    check_all(&[
+        (
+            "import numpy as np",
+            "defines: np:import\nimports: numpy as np",
+        ),
+        (
+            "import os.path",
+            "defines: os:import\nimports: os.path as os",
+        ),
+        (
+            "import a.b.c, d as e",
+            "defines: a:import e:import\nimports: a.b.c as a, d as e",
+        ),
+        (
+            "from collections import OrderedDict, Counter as C",
+            "defines: OrderedDict:import C:import\nimports: collections.OrderedDict as OrderedDict, collections.Counter as C",
+        ),
+        (
+            "from . import sibling",
+            "defines: sibling:import\nimports: .sibling as sibling",
+        ),
+        (
+            "from ..pkg.mod import f",
+            "defines: f:import\nimports: ..pkg.mod.f as f",
+        ),
+        ("from pylab import *", "imports: pylab.*\nunknown names"),
+        (
+            "def f():\n    import os\n    return os",
+            "defines: f:function",
+        ),
+    ]);
+}
+
+#[test]
+fn import_spans() {
+    let source = "import os  # comment\nimport sys; x = 1\n";
+    let facts = analyze(source);
+    assert_eq!(
+        &source[facts.imports[0].statement.start..facts.imports[0].statement.end],
+        "import os  # comment\n"
+    );
+    assert_eq!(
+        &source[facts.imports[0].span.start..facts.imports[0].span.end],
+        "os"
+    );
+    assert_eq!(
+        &source[facts.imports[1].statement.start..facts.imports[1].statement.end],
+        "import sys"
+    );
+}
+
+#[test]
+fn magics_and_shell_lines() {
+    check_all(&[
+        (
+            "%matplotlib inline\nimport matplotlib.pyplot as plt",
+            "defines: plt:import\nimports: matplotlib.pyplot as plt\ncommands: %matplotlib",
+        ),
+        (
+            "!pip install requests\n%pip install pandas==2.1 Scikit_Learn>=1",
+            "commands: ! %pip\ndependencies: requests, pandas ==2.1, scikit-learn >=1",
+        ),
+        (
+            "files = !ls {folder}\nfiles",
+            "defines: files*\nuses: folder\ncommands: !\ndisplay: files",
+        ),
+        ("!echo {a,b} '{print $1}' {} {{x}}", "commands: !"),
+        (
+            "%time result = compute(data)\nresult",
+            "defines: result*\nuses: compute data\ncommands: %time\ndisplay: result",
+        ),
+        ("%timeit -n 10 tmp = f(x)", "uses: f x\ncommands: %timeit"),
+        ("%run helpers.py", "commands: %run\nunknown names"),
+        // Automagic: IPython runs a magic without its `%` when the line is no Python.
+        (
+            "run helpers.py\nx = 1",
+            "defines: x\ncommands: %run\nunknown names",
+        ),
+        (
+            "cd ..\nprint x",
+            "uses: print x\ncommands: %cd\nerror: Simple statements must be separated by newlines or semicolons @ 12..13\ndisplay: x",
+        ),
+        // A magic's open brackets continue it on the next lines.
+        (
+            "%timeit np.fromiter((a for a in x),\n                    dtype=x.dtype)\ny = 1",
+            // (`np` is a module, so the graph ignores the call; see `bind_module`.)
+            "defines: y\nuses: np x x\nmutations: np:fromiter\ncommands: %timeit",
+        ),
+        ("%store -r model", "commands: %store\nunknown names"),
+        (
+            "%load_ext autoreload\n%autoreload 2",
+            "commands: %load_ext %autoreload",
+        ),
+        ("df.head?\n??np.sum", "commands: ? ??"),
+        (
+            "%%time\ntotal = sum(values)\ntotal",
+            "defines: total*\nuses: sum values\ncommands: %%time\ndisplay: total",
+        ),
+        (
+            "%%timeit\nscratch = sorted(items)",
+            "uses: sorted items\ncommands: %%timeit",
+        ),
+        (
+            "%%capture output --no-stderr\nmodel.fit(X)",
+            "defines: output\nuses: model X\nmutations: model:fit\ncommands: %%capture",
+        ),
+        (
+            "%%bash\nfor f in *.txt; do echo $f; done\nx = (",
+            "commands: %%bash",
+        ),
+        // A notebook's own cell magic: Python if its body parses, else left alone.
+        (
+            "%%backend jax\nmodel = build(keras)",
+            "defines: model\nuses: build keras\ncommands: %%backend",
+        ),
+        ("%%sql\nSELECT * FROM t", "commands: %%sql"),
+        ("%%writefile app.py\nx = 1", "commands: %%writefile"),
+        (
+            "%prun -s cumulative run_all(data)",
+            "uses: run_all data\ncommands: %prun",
+        ),
+        (
+            "\n%%writefile script.py\nimport os\nprint(os.getcwd())\n",
+            "commands: %%writefile",
+        ),
+    ]);
+}
+
+#[test]
+fn command_spans_cover_the_line() {
+    let source = "x = 1\n  %pip install a\n";
+    let facts = analyze(source);
+    let command = &facts.commands[0];
+    assert_eq!(
+        &source[command.span.start..command.span.end],
+        "  %pip install a\n"
+    );
+    assert_eq!(command.argument, "install a");
+    assert_eq!(facts.dependencies[0].span, command.span);
+    assert_eq!(facts.dependencies[0].spec, "a");
+}
+
+#[test]
+fn mutations_and_read_only_methods() {
+    check_all(&[
+        (
+            "results.append(1)",
+            "uses: results\nmutations: results:append\ndisplay: results.append(1)",
+        ),
+        (
+            "df['total'] = df.a + df.b",
+            "uses: df df df\nmutations: df:assign",
+        ),
+        (
+            "config.debug = True",
+            "uses: config\nmutations: config:assign",
+        ),
+        ("del cache[key]", "uses: cache key\nmutations: cache:assign"),
+        ("df.head()\n", "uses: df\ndisplay: df.head()"),
+        (
+            "s = name.strip().lower()\nm = df.groupby('a').mean()\nv = arr.astype(float).to_numpy()",
+            "defines: s m v\nuses: name df arr float",
+        ),
+        ("df.dropna(inplace=True);", "uses: df\nmutations: df:dropna"),
+        (
+            "df['a'].fillna(0, inplace=True);",
+            "uses: df\nmutations: df:fillna",
+        ),
+        // A name this cell bound is this cell's to change.
+        ("items = []\nitems.append(1);", "defines: items*"),
+        // Inside a function nothing changes until it is called.
+        (
+            "def add(v):\n    results.append(v)",
+            "defines: add:function\nuses: results",
+        ),
+        (
+            "[log.append(i) for i in range(3)]",
+            "uses: log range\nmutations: log:append\ndisplay: [log.append(i) for i in range(3)]",
+        ),
+        ("x.attr.append(1);", "uses: x"),
+    ]);
+}
+
+#[test]
+fn read_only_methods_are_sorted_for_binary_search() {
+    assert!(
+        super::READ_ONLY_METHODS
+            .windows(2)
+            .all(|pair| pair[0] < pair[1])
+    );
+    for method in [
+        "copy",
+        "reset_index",
+        "to_csv",
+        "isin",
+        "Dense",
+        "from_file",
+        "mean",
+    ] {
+        assert!(super::is_read_only_method(method), "{method}");
+    }
+    for method in [
+        "append", "fit", "update", "pop", "sort", "add", "extend", "clear",
+    ] {
+        assert!(!super::is_read_only_method(method), "{method}");
+    }
+}
+
+#[test]
+fn trailing_expressions() {
+    check_all(&[
+        ("x = 1\nx", "defines: x*\ndisplay: x"),
+        ("df.describe();", "uses: df"),
+        ("df.describe() ; # quiet", "uses: df"),
+        ("print(1)\n", "uses: print\ndisplay: print(1)"),
+        ("if a:\n    b", "uses: a b"),
+        (
+            "await fetch()",
+            "uses: fetch\nawait\ndisplay: await fetch()",
+        ),
+    ]);
+}
+
+#[test]
+fn syntax_errors_have_positions() {
+    let facts = analyze("x = 1\nprint 'hello'\n");
+    assert!(!facts.errors.is_empty());
+    let error = &facts.errors[0];
+    assert_eq!(error.span.start, 12, "{error:?}");
+    assert!(facts.partially_analysed);
+    // What the parser recovered is still reported.
+    assert_eq!(facts.defined_names(), ["x"]);
+
+    let facts = analyze("def f(:\n    pass\n");
+    assert!(!facts.errors.is_empty());
+    assert!(facts.errors.iter().all(|error| error.span.end <= 17));
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    for depth in [150, 201, 5_000, 100_000] {
+        let source = format!("x = {}1{}\n", "(".repeat(depth), ")".repeat(depth));
+        let facts = analyze(&source);
+        assert_eq!(facts.errors.is_empty(), depth <= 200, "depth {depth}");
+        let source = format!("x = {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+        let facts = analyze(&source);
+        assert_eq!(facts.errors.is_empty(), depth <= 200, "depth {depth}");
+    }
+    // Without brackets: long operator chains, unary chains, attribute chains, nested blocks.
+    for (source, valid) in [
+        (format!("x = {}1", "1 + ".repeat(1_000)), true),
+        (format!("x = {}1", "1 + ".repeat(50_000)), false),
+        (format!("x = {}1", "-".repeat(50_000)), false),
+        (format!("x = a{}", ".b".repeat(50_000)), false),
+        (format!("x = {}", "lambda: ".repeat(20_000)), false),
+        (
+            (0..400).fold(String::new(), |mut nested, level| {
+                let _ = writeln!(nested, "{}if a:", " ".repeat(level));
+                nested
+            }) + &" ".repeat(400)
+                + "pass\n",
+            true,
+        ),
+    ] {
+        let facts = analyze(&source);
+        assert_eq!(facts.errors.is_empty(), valid, "{}", &source[..40]);
+    }
+}
+
+#[test]
+fn never_panics_on_odd_input() {
+    for source in [
+        "",
+        "\n\n",
+        "%",
+        "%%",
+        "!",
+        "?",
+        "%%time",
+        "%%capture",
+        "%pip install",
+        "!pip",
+        "x = !",
+        "f'{",
+        "f'{x",
+        "'''",
+        "def",
+        "class C(",
+        "lambda",
+        "é = ü + ß",
+        "x = 'ü'; y = ü",
+        "\u{feff}x = 1",
+        "\r\nx = 1\r\n",
+        "del",
+        "global x",
+        "nonlocal x",
+        "match x:\n case",
+        "from . import",
+        "import",
+        "@",
+        "x[",
+        "%time (",
+        "%timeit -n",
+        "!ls {",
+        "!ls {x",
+        "async def f():\n    await",
+        "try:\nexcept",
+    ] {
+        let facts = analyze(source);
+        let _ = summary(source, &facts);
+    }
+}

@@ -1,0 +1,621 @@
+//! IPython's own syntax in a cell: cell magics (`%%bash`), line magics (`%pip install`),
+//! shell lines (`!ls`) and what they mean for the notebook's names and dependencies.
+//!
+//! Everything here works on text: the parser hands over an escape command's source range,
+//! and these functions read the command's name, its pip requirements, and the Python code
+//! some magics run.
+
+use nblint_facts::{Dependency, Span};
+
+/// What the body of a cell that starts with a cell magic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CellBody {
+    /// Python run in the user namespace (`%%time`, `%%capture`): analysed as usual.
+    Python,
+    /// Python run in a namespace of its own (`%%timeit`): its uses are real, its bindings
+    /// do not survive the cell.
+    TransientPython,
+    /// Not Python at all (`%%bash`, `%%writefile`, `%%html`).
+    Other,
+    /// A magic this crate does not know, often a notebook's own (`@register_cell_magic`)
+    /// that runs its body with `run_cell`: Python if the body parses as Python.
+    Unknown,
+}
+
+/// A cell magic on the cell's first non-blank line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CellMagic<'a> {
+    /// The magic with its sigil, `%%time`.
+    pub name: &'a str,
+    /// What the rest of the line holds.
+    pub argument: &'a str,
+    /// The header line, including its line break.
+    pub header: Span,
+    /// How to read the body.
+    pub body: CellBody,
+}
+
+/// Cell magics whose body IPython runs as Python in the user namespace.
+const PYTHON_CELL_MAGICS: &[&str] = &["%%capture", "%%debug", "%%prun", "%%time"];
+
+/// Cell magics whose body is Python run in a namespace of its own.
+const TRANSIENT_PYTHON_CELL_MAGICS: &[&str] = &["%%memit", "%%timeit"];
+
+/// Cell magics whose body is another language, a file's text, or Python that runs in
+/// another process (`%%python3`, `%%script`): nothing in it reaches the notebook's namespace.
+const OTHER_CELL_MAGICS: &[&str] = &[
+    "%%HTML",
+    "%%SVG",
+    "%%bash",
+    "%%file",
+    "%%html",
+    "%%javascript",
+    "%%js",
+    "%%latex",
+    "%%markdown",
+    "%%perl",
+    "%%pypy",
+    "%%python",
+    "%%python2",
+    "%%python3",
+    "%%ruby",
+    "%%script",
+    "%%sh",
+    "%%svg",
+    "%%writefile",
+];
+
+/// The cell magic that opens `source`, if any. IPython drops leading blank lines before it
+/// looks for `%%`, so this does too.
+pub(crate) fn cell_magic(source: &str) -> Option<CellMagic<'_>> {
+    let mut start = 0;
+    for line in source.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.trim_end().is_empty() {
+            start += line.len();
+            continue;
+        }
+        let magic = trimmed.strip_prefix("%%")?;
+        let word_length = magic
+            .find(|character: char| character.is_whitespace())
+            .unwrap_or(magic.len());
+        let name_start = start + (line.len() - trimmed.len());
+        let name = source.get(name_start..name_start + 2 + word_length)?;
+        let argument = magic.get(word_length..).unwrap_or("").trim();
+        let body = if PYTHON_CELL_MAGICS.contains(&name) {
+            CellBody::Python
+        } else if TRANSIENT_PYTHON_CELL_MAGICS.contains(&name) {
+            CellBody::TransientPython
+        } else if OTHER_CELL_MAGICS.contains(&name) {
+            CellBody::Other
+        } else {
+            CellBody::Unknown
+        };
+        return Some(CellMagic {
+            name,
+            argument,
+            header: Span::new(start, start + line.len()),
+            body,
+        });
+    }
+    None
+}
+
+/// The line or lines holding `start..end`, from the first line's start to the last line's
+/// break included.
+pub(crate) fn line_span(source: &str, start: usize, end: usize) -> Span {
+    let bytes = source.as_bytes();
+    let start = start.min(bytes.len());
+    let end = end.clamp(start, bytes.len());
+    let line_start = bytes[..start]
+        .iter()
+        .rposition(|&byte| byte == b'\n')
+        .map_or(0, |newline| newline + 1);
+    let line_end = bytes[end..]
+        .iter()
+        .position(|&byte| byte == b'\n')
+        .map_or(bytes.len(), |newline| end + newline + 1);
+    Span::new(line_start, line_end)
+}
+
+/// Splits a magic's text after its sigil into the magic's name and the rest: `matplotlib
+/// inline` gives (`matplotlib`, `inline`).
+pub(crate) fn split_word(text: &str) -> (&str, &str) {
+    let text = text.trim_start();
+    let end = text
+        .find(|character: char| character.is_whitespace())
+        .unwrap_or(text.len());
+    (&text[..end], text[end..].trim())
+}
+
+/// Whether a line magic brings in names that cannot be listed: `%run` executes a script in
+/// the namespace, `%load` pastes code into the cell, `%store -r` restores stored variables,
+/// `%pylab` star-imports numpy and matplotlib.
+pub(crate) fn binds_unknown_names(magic: &str, argument: &str) -> bool {
+    match magic {
+        "%run" | "%load" | "%pylab" => true,
+        "%store" => argument
+            .split_whitespace()
+            .any(|word| word == "-r" || word.starts_with("-r")),
+        _ => false,
+    }
+}
+
+/// The requirements installed by a pip command line: `argument` is what follows `%pip`
+/// (`install pandas==2.0`), or a whole shell command (`pip install ...`,
+/// `python -m pip install ...`, `{sys.executable} -m pip install ...`) when `shell` is set.
+/// Each becomes a [`Dependency`] whose span is `line`.
+pub(crate) fn pip_dependencies(argument: &str, shell: bool, line: Span) -> Vec<Dependency> {
+    let words = shell_words(argument);
+    let mut words = words.iter().map(String::as_str).peekable();
+    if shell {
+        // Find `pip`, `pip3`, `python -m pip`, `{sys.executable} -m pip`; a leading `sudo`
+        // or environment assignment is skipped.
+        let mut found = false;
+        while let Some(word) = words.next() {
+            let program = word.rsplit('/').next().unwrap_or(word);
+            if program == "pip" || program.starts_with("pip3") {
+                found = true;
+                break;
+            }
+            if word == "-m" && words.peek().is_some_and(|next| *next == "pip") {
+                words.next();
+                found = true;
+                break;
+            }
+            if !(word == "sudo"
+                || word.contains('=')
+                || program.starts_with("python")
+                || word.starts_with('{')
+                || word.starts_with('$'))
+            {
+                return Vec::new();
+            }
+        }
+        if !found {
+            return Vec::new();
+        }
+    }
+    // Global options may come before the subcommand (`pip -q install x`).
+    loop {
+        match words.next() {
+            Some("install") => break,
+            Some(word) if word.starts_with('-') => {}
+            _ => return Vec::new(),
+        }
+    }
+    let mut dependencies = Vec::new();
+    while let Some(word) = words.next() {
+        if is_shell_operator(word) {
+            break;
+        }
+        if word.starts_with('-') {
+            if PIP_OPTIONS_WITH_VALUE.contains(&word) {
+                words.next();
+            }
+            continue;
+        }
+        if let Some(dependency) = requirement(word, line) {
+            dependencies.push(dependency);
+        }
+    }
+    dependencies
+}
+
+/// pip install options that take the next word as their value (`-r requirements.txt`).
+const PIP_OPTIONS_WITH_VALUE: &[&str] = &[
+    "--abi",
+    "--cache-dir",
+    "--constraint",
+    "--editable",
+    "--extra-index-url",
+    "--find-links",
+    "--implementation",
+    "--index-url",
+    "--log",
+    "--no-binary",
+    "--only-binary",
+    "--platform",
+    "--prefix",
+    "--progress-bar",
+    "--proxy",
+    "--python-version",
+    "--requirement",
+    "--retries",
+    "--root",
+    "--src",
+    "--target",
+    "--timeout",
+    "--trusted-host",
+    "--upgrade-strategy",
+    "-c",
+    "-e",
+    "-f",
+    "-i",
+    "-r",
+    "-t",
+];
+
+fn is_shell_operator(word: &str) -> bool {
+    matches!(
+        word,
+        "&&" | "||" | ";" | "|" | ">" | ">>" | "2>" | "2>&1" | "&" | "<"
+    ) || word.starts_with('>')
+        || word.starts_with("2>")
+}
+
+/// One requirement word (`pandas[excel]>=2,<3`) as a dependency; `None` for what is not a
+/// named requirement (a path, a URL, a wheel file, an IPython `{variable}`).
+fn requirement(word: &str, line: Span) -> Option<Dependency> {
+    if word.contains(['/', '\\', '{', '}', '$']) || word.starts_with('.') || word.contains("://") {
+        return None;
+    }
+    let name_end = word
+        .find(|character: char| !(character.is_ascii_alphanumeric() || "._-".contains(character)))
+        .unwrap_or(word.len());
+    let name = &word[..name_end];
+    if name.is_empty()
+        || !name.starts_with(|character: char| character.is_ascii_alphanumeric())
+        || [".whl", ".zip", ".tar.gz"]
+            .iter()
+            .any(|suffix| word.ends_with(suffix))
+    {
+        return None;
+    }
+    let mut rest = &word[name_end..];
+    let mut features = Vec::new();
+    if let Some(extras) = rest.strip_prefix('[') {
+        let close = extras.find(']')?;
+        features = extras[..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|extra| !extra.is_empty())
+            .map(normalise_name)
+            .collect();
+        features.sort();
+        rest = &extras[close + 1..];
+    }
+    let version = rest.split(';').next().unwrap_or("").trim();
+    Some(Dependency {
+        name: normalise_name(name),
+        spec: word.to_owned(),
+        version: (!version.is_empty()).then(|| version.to_owned()),
+        features,
+        default_features: None,
+        path: None,
+        git: None,
+        package: None,
+        span: line,
+    })
+}
+
+/// A package name normalised as PEP 503 says: lower case, runs of `-`, `_` and `.` as one `-`.
+pub(crate) fn normalise_name(name: &str) -> String {
+    let mut normalised = String::with_capacity(name.len());
+    let mut in_separator_run = false;
+    for character in name.chars() {
+        if matches!(character, '-' | '_' | '.') {
+            if !in_separator_run {
+                normalised.push('-');
+            }
+            in_separator_run = true;
+        } else {
+            normalised.push(character.to_ascii_lowercase());
+            in_separator_run = false;
+        }
+    }
+    normalised
+}
+
+/// Splits a command line into words the way a shell would for simple cases: whitespace
+/// separates, single and double quotes group and are removed.
+fn shell_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for character in text.chars() {
+        match quote {
+            Some(open) if character == open => quote = None,
+            Some(_) => word.push(character),
+            None if character == '\'' || character == '"' => {
+                quote = Some(character);
+                in_word = true;
+            }
+            None if character.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            None => {
+                word.push(character);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// Where the Python code starts in the argument of a line magic that runs code after its
+/// options (`%timeit -n 10 -r 3 f(x)`); `options_with_value` take the next word unless
+/// attached (`-n10`).
+pub(crate) fn code_start(argument: &str, options_with_value: &[&str]) -> usize {
+    let mut offset = 0;
+    let mut expect_value = false;
+    loop {
+        let rest = &argument[offset..];
+        let trimmed = rest.trim_start();
+        offset += rest.len() - trimmed.len();
+        let word_length = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
+        let word = &trimmed[..word_length];
+        if word.is_empty() {
+            return offset;
+        }
+        if expect_value {
+            expect_value = false;
+        } else if let Some(option) = word.strip_prefix('-') {
+            // `-n 10` takes a value; `-n10` carries it.
+            expect_value = options_with_value.contains(&option);
+        } else {
+            return offset;
+        }
+        offset += word_length;
+    }
+}
+
+/// Line magics IPython runs without their `%` (automagic, on by default): `run script.py`,
+/// `cd ..`, `matplotlib inline`. Only lines that do not parse as Python are read this way.
+const AUTOMAGICS: &[&str] = &[
+    "aimport",
+    "alias",
+    "autoreload",
+    "bookmark",
+    "cd",
+    "conda",
+    "config",
+    "env",
+    "history",
+    "load",
+    "load_ext",
+    "matplotlib",
+    "pip",
+    "precision",
+    "prun",
+    "pwd",
+    "pylab",
+    "reload_ext",
+    "reset",
+    "run",
+    "store",
+    "time",
+    "timeit",
+    "who",
+    "whos",
+];
+
+/// Rewrites what ruff's lexer reads differently from IPython, byte for byte in place so
+/// every offset stays the cell's own. `None` when nothing needs rewriting.
+///
+/// - An escape command whose brackets stay open continues on the next lines, as IPython
+///   joins a logical line (`%timeit f(a,⏎ b)`): the line breaks inside become spaces.
+/// - A line that failed to parse (`error_lines` holds offsets inside such lines) and starts
+///   with an automagic name (`run script.py`) gets its first byte replaced by `%`; the
+///   command's text is later read from the original source, so its name stays `%run`.
+pub(crate) fn ipython_rewrites(
+    source: &str,
+    escape_commands: &[(usize, usize)],
+    error_lines: &[usize],
+) -> Option<String> {
+    let mut bytes = source.as_bytes().to_vec();
+    let mut changed = false;
+    for &(start, end) in escape_commands {
+        let mut depth = bracket_balance(source.get(start..end).unwrap_or(""));
+        let mut position = end;
+        while depth > 0 && position < bytes.len() {
+            // `position` is at the line break that ends the command so far.
+            while position < bytes.len() && matches!(bytes[position], b'\n' | b'\r') {
+                bytes[position] = b' ';
+                position += 1;
+            }
+            let line_end = source[position..]
+                .find(['\n', '\r'])
+                .map_or(source.len(), |offset| position + offset);
+            depth += bracket_balance(&source[position..line_end]);
+            position = line_end;
+            changed = true;
+        }
+    }
+    for &offset in error_lines {
+        let line = line_span(source, offset, offset);
+        let text = source.get(line.start..line.end).unwrap_or("");
+        let indent = text.len() - text.trim_start().len();
+        let (word, rest) = split_word(text);
+        let next = rest.chars().next();
+        let first_byte = line.start + indent;
+        if AUTOMAGICS.contains(&word)
+            && text[indent + word.len()..].starts_with([' ', '\t'])
+            && !next.is_some_and(|character| "=([{,:;)]}".contains(character))
+            && bytes.get(first_byte).is_some_and(u8::is_ascii_alphabetic)
+        {
+            bytes[first_byte] = b'%';
+            changed = true;
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII bytes, so the text is still UTF-8.
+    changed.then(|| String::from_utf8(bytes).ok()).flatten()
+}
+
+/// Opened minus closed brackets in `text`, outside quoted strings (roughly: a quote opens a
+/// string to the next same quote on the line).
+fn bracket_balance(text: &str) -> isize {
+    let mut balance = 0isize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for character in text.chars() {
+        if let Some(open) = quote {
+            if escaped {
+                escaped = false;
+            } else if character == '\\' {
+                escaped = true;
+            } else if character == open {
+                quote = None;
+            }
+            continue;
+        }
+        match character {
+            '\'' | '"' => quote = Some(character),
+            '(' | '[' | '{' => balance += 1,
+            ')' | ']' | '}' => balance -= 1,
+            '#' => break,
+            _ => {}
+        }
+    }
+    balance
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_pip(argument: &str, shell: bool, expected: &[(&str, Option<&str>, &str)]) {
+        let found: Vec<_> = pip_dependencies(argument, shell, Span::default())
+            .into_iter()
+            .map(|dependency| (dependency.name, dependency.version, dependency.spec))
+            .collect();
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(name, version, spec)| {
+                (
+                    (*name).to_owned(),
+                    version.map(str::to_owned),
+                    (*spec).to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(found, expected, "{argument}");
+    }
+
+    #[test]
+    fn pip_requirements() {
+        check_pip(
+            "install pandas==2.0 Scikit_Learn",
+            false,
+            &[
+                ("pandas", Some("==2.0"), "pandas==2.0"),
+                ("scikit-learn", None, "Scikit_Learn"),
+            ],
+        );
+        check_pip(
+            "install -q -U 'numpy>=1.2,<2' -r req.txt --index-url https://x y.z",
+            false,
+            &[
+                ("numpy", Some(">=1.2,<2"), "numpy>=1.2,<2"),
+                ("y-z", None, "y.z"),
+            ],
+        );
+        check_pip(
+            "pip install torch > /dev/null",
+            true,
+            &[("torch", None, "torch")],
+        );
+        check_pip(
+            "python -m pip install requests[socks]~=2.31",
+            true,
+            &[("requests", Some("~=2.31"), "requests[socks]~=2.31")],
+        );
+        check_pip(
+            "{sys.executable} -m pip install seaborn",
+            true,
+            &[("seaborn", None, "seaborn")],
+        );
+        check_pip(
+            "pip3 install ./local git+https://github.com/a/b {pkg}",
+            true,
+            &[],
+        );
+        check_pip("pip list", true, &[]);
+        check_pip("ls -la", true, &[]);
+        check_pip("uninstall pandas", false, &[]);
+    }
+
+    #[test]
+    fn requirement_extras_become_features() {
+        let dependency = requirement("Pandas[Excel,performance]>=2", Span::default()).unwrap();
+        assert_eq!(dependency.features, ["excel", "performance"]);
+        assert_eq!(dependency.version.as_deref(), Some(">=2"));
+    }
+
+    #[test]
+    fn names_are_normalised() {
+        for (name, expected) in [
+            ("Django", "django"),
+            ("scikit_learn", "scikit-learn"),
+            ("zope.interface", "zope-interface"),
+            ("a-_.b", "a-b"),
+        ] {
+            assert_eq!(normalise_name(name), expected);
+        }
+    }
+
+    #[test]
+    fn finds_cell_magics() {
+        let magic = cell_magic("\n  %%time -v\nx = 1\n").unwrap();
+        assert_eq!(magic.name, "%%time");
+        assert_eq!(magic.argument, "-v");
+        assert_eq!(magic.header, Span::new(1, 13));
+        assert_eq!(magic.body, CellBody::Python);
+        assert_eq!(cell_magic("%%bash\nls\n").unwrap().body, CellBody::Other);
+        assert_eq!(
+            cell_magic("%%backend jax\nx = 1\n").unwrap().body,
+            CellBody::Unknown
+        );
+        assert_eq!(
+            cell_magic("%%timeit\nf()").unwrap().body,
+            CellBody::TransientPython
+        );
+        assert_eq!(cell_magic("x = 1\n%%time\n"), None);
+        assert_eq!(cell_magic("%time x\n"), None);
+        assert_eq!(cell_magic(""), None);
+    }
+
+    #[test]
+    fn timeit_options_are_skipped() {
+        for (argument, code) in [
+            ("f(x)", "f(x)"),
+            ("-n 10 -r 3 f(x)", "f(x)"),
+            ("-n10 -o f(x)", "f(x)"),
+            ("  -q   sum(y)", "sum(y)"),
+            ("-n", ""),
+        ] {
+            assert_eq!(
+                &argument[code_start(argument, &["n", "r", "p"])..],
+                code,
+                "{argument}"
+            );
+        }
+    }
+
+    #[test]
+    fn rewrites_keep_offsets() {
+        let source = "%timeit f(a,\n         b)\nx = 1\n";
+        let rewritten = ipython_rewrites(source, &[(0, 12)], &[]).unwrap();
+        assert_eq!(rewritten, "%timeit f(a,          b)\nx = 1\n");
+        let source = "x = 1\n  run script.py;\nrun(1)\n";
+        let rewritten = ipython_rewrites(source, &[], &[10, 24]).unwrap();
+        assert_eq!(rewritten, "x = 1\n  %un script.py;\nrun(1)\n");
+        assert_eq!(ipython_rewrites("print x\n", &[], &[0]), None);
+        assert_eq!(bracket_balance("f(')', [1, \"(\"]  # ("), 1);
+    }
+
+    #[test]
+    fn line_spans() {
+        let source = "a\n  %pip install x\nb";
+        assert_eq!(line_span(source, 4, 17), Span::new(2, 19));
+        assert_eq!(line_span(source, 19, 20), Span::new(19, 20));
+        assert_eq!(line_span(source, 99, 99), Span::new(19, 20));
+    }
+}

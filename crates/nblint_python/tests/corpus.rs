@@ -1,0 +1,71 @@
+//! Runs the Python front end over every notebook of the shared corpus: no panic, every code
+//! cell analysed, and per-notebook totals snapshotted so a change in behaviour shows up as a
+//! reviewed diff.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use nblint_facts::NotebookFacts;
+use nblint_notebook::Notebook;
+use nblint_python::PythonFrontend;
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/python");
+
+#[test]
+fn corpus_totals() {
+    let corpus = Path::new(CORPUS);
+    if !corpus.is_dir() {
+        // The corpus lives outside the repository; without it there is nothing to check.
+        return;
+    }
+    let mut paths: Vec<_> = std::fs::read_dir(corpus)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "ipynb")
+        })
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty());
+
+    let mut table = String::from("notebook | cells | code | defines | uses | syntax errors\n");
+    let (mut notebooks, mut unreadable, mut code_cells, mut error_cells) = (0, 0, 0, 0);
+    for path in &paths {
+        let name = path.file_name().unwrap().to_string_lossy();
+        let bytes = std::fs::read(path).unwrap();
+        let Ok(notebook) = Notebook::parse(&bytes) else {
+            unreadable += 1;
+            writeln!(table, "{name} | not a notebook").unwrap();
+            continue;
+        };
+        notebooks += 1;
+        let facts = NotebookFacts::analyze(&notebook, &PythonFrontend);
+        assert_eq!(facts.cells.len(), notebook.cells().len());
+        let code = notebook
+            .cells()
+            .iter()
+            .filter(|cell| cell.is_code())
+            .count();
+        let analysed: Vec<_> = facts.cells.iter().flatten().collect();
+        assert_eq!(analysed.len(), code, "{name}: every code cell analysed");
+        let defines: usize = analysed.iter().map(|cell| cell.defines.len()).sum();
+        let uses: usize = analysed.iter().map(|cell| cell.uses.len()).sum();
+        let errors = analysed.iter().filter(|cell| !cell.parsed()).count();
+        code_cells += code;
+        error_cells += errors;
+        writeln!(
+            table,
+            "{name} | {} | {code} | {defines} | {uses} | {errors}",
+            notebook.cells().len()
+        )
+        .unwrap();
+    }
+    writeln!(
+        table,
+        "total: {notebooks} notebooks ({unreadable} unreadable), {code_cells} code cells, \
+         {error_cells} with syntax errors"
+    )
+    .unwrap();
+    insta::assert_snapshot!(table);
+}
