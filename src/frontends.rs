@@ -7,8 +7,9 @@ use nblint_notebook::Notebook;
 /// languages get only the language-independent rules.
 pub fn frontend_for(language: &Language) -> Option<&'static dyn CellFrontend> {
     match language {
+        Language::Rust => Some(&nblint_rust::RustFrontend),
         Language::Python => Some(&nblint_python::PythonFrontend),
-        Language::Rust | Language::Other(_) => None,
+        Language::Other(_) => None,
     }
 }
 

@@ -293,6 +293,15 @@ impl Language {
             Self::Other(name) => name,
         }
     }
+
+    /// The name as people write it in prose (`Rust`, `Python`).
+    pub fn display_name(&self) -> &str {
+        match self {
+            Self::Rust => "Rust",
+            Self::Python => "Python",
+            Self::Other(name) => name,
+        }
+    }
 }
 
 /// A cell language's analysis: turns one cell's source into [`CellFacts`].

@@ -1,0 +1,148 @@
+//! The Rust cell front end: reads one cell as the evcxr kernel runs it and reports its
+//! [`CellFacts`]: the leading block of `:commands` and `!shell` lines (every `:dep` form
+//! parsed), then the Rust part parsed with syn as a function body: the names it binds at top
+//! level (`let` patterns, items, `use` leaves), the free names it reads (scope-aware, format
+//! strings and macro arguments included), the values from other cells it changes, its
+//! trailing expression, and its syntax errors.
+//!
+//! It owns Rust's scoping and evcxr's cell syntax; it knows nothing of other cells, the graph
+//! or the rules. Analysis never fails and never panics: a cell that does not parse (or nests
+//! deeper than we analyse) gives its commands plus a syntax error.
+//!
+//! ```
+//! use nblint_facts::CellFrontend;
+//! use nblint_rust::RustFrontend;
+//!
+//! let facts = RustFrontend.analyze(":dep regex = \"1\"\nlet words = split(&text);\nwords.len()\n");
+//! assert_eq!(facts.defined_names(), ["words"]);
+//! assert_eq!(facts.used_names(), ["split", "text"]);
+//! assert_eq!(facts.dependencies[0].name, "regex");
+//! assert!(facts.trailing_expression.is_some());
+//! ```
+
+mod commands;
+mod depth;
+mod macros;
+mod places;
+mod prelude;
+mod walker;
+
+use nblint_facts::{CellFacts, CellFrontend, Language, Span, SyntaxError};
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Block, Stmt};
+
+pub use prelude::is_builtin;
+
+/// The front end for Rust cells as the evcxr kernel runs them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RustFrontend;
+
+impl CellFrontend for RustFrontend {
+    fn language(&self) -> Language {
+        Language::Rust
+    }
+
+    fn analyze(&self, source: &str) -> CellFacts {
+        analyze(source)
+    }
+
+    fn is_builtin(&self, name: &str) -> bool {
+        prelude::is_builtin(name)
+    }
+}
+
+/// Analyses one cell.
+pub fn analyze(source: &str) -> CellFacts {
+    let block = commands::leading_block(source);
+    let mut facts = CellFacts {
+        commands: block.commands,
+        dependencies: block.dependencies,
+        errors: block.errors,
+        ..CellFacts::default()
+    };
+    let rust_start = block.rust_start;
+    let rust = &source[rust_start..];
+    if !rust.trim().is_empty() {
+        analyze_rust(source, rust_start, &mut facts);
+    }
+    facts
+}
+
+fn analyze_rust(source: &str, rust_start: usize, facts: &mut CellFacts) {
+    let rust = &source[rust_start..];
+    let tokens: proc_macro2::TokenStream = match rust.parse() {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            let range = error.span().byte_range();
+            facts.errors.push(SyntaxError {
+                message: lex_message(&error.to_string()),
+                span: Span::new(rust_start + range.start, rust_start + range.end),
+            });
+            forget_spans();
+            return;
+        }
+    };
+    let shape = depth::measure(&tokens);
+    if shape.depth > depth::MAX_DEPTH {
+        facts.errors.push(SyntaxError {
+            message: format!(
+                "this code nests {} levels deep; nblint analyses up to {} (split the \
+                 expression into `let` statements)",
+                shape.depth,
+                depth::MAX_DEPTH
+            ),
+            span: Span::new(
+                rust_start + shape.deepest_at.start,
+                rust_start + shape.deepest_at.end,
+            ),
+        });
+        drop(tokens);
+        forget_spans();
+        return;
+    }
+    let run = || match parse_cell.parse2(tokens) {
+        Ok(stmts) => {
+            let mut walker = walker::Walker::new(source, rust_start, facts);
+            walker.walk_cell(&stmts);
+        }
+        Err(error) => {
+            let range = error.span().byte_range();
+            facts.errors.push(SyntaxError {
+                message: error.to_string(),
+                span: Span::new(rust_start + range.start, rust_start + range.end),
+            });
+        }
+    };
+    if shape.depth > depth::SMALL_DEPTH {
+        stacker::grow(depth::LARGE_STACK, run);
+    } else {
+        run();
+    }
+    forget_spans();
+}
+
+/// The Rust part as evcxr reads it: inner attributes, then a function body.
+fn parse_cell(input: ParseStream) -> syn::Result<Vec<Stmt>> {
+    let _inner = Attribute::parse_inner(input)?;
+    Block::parse_within(input)
+}
+
+/// proc-macro2's lexer says "cannot parse string into token stream"; say what it usually is.
+fn lex_message(message: &str) -> String {
+    if message.contains("cannot parse string into token stream") {
+        "cannot read this as Rust tokens (an unclosed delimiter or string, or a character \
+         Rust does not allow)"
+            .to_owned()
+    } else {
+        message.to_owned()
+    }
+}
+
+/// proc-macro2 keeps every parsed text in a per-thread table; drop it once the spans of a
+/// cell are converted, so memory stays flat over many notebooks.
+fn forget_spans() {
+    proc_macro2::extra::invalidate_current_thread_spans();
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,280 @@
+//! Macro arguments: format strings and their inline captures (`println!("{x}")`), named
+//! arguments, and the keywords skipped when a macro's tokens are not Rust we can parse.
+
+use std::ops::Range;
+
+use proc_macro2::Ident;
+use syn::parse::ParseStream;
+#[cfg(test)]
+use syn::parse::Parser as _;
+use syn::{Expr, Lit, LitStr, Token};
+
+/// One argument of a format macro: `value` or `name = value`.
+pub struct FormatArg {
+    /// The name of a named argument.
+    pub name: Option<Ident>,
+    /// The argument's expression.
+    pub value: Expr,
+}
+
+/// Macros from std and common crates whose arguments include a format string.
+pub fn is_format_macro(name: &str) -> bool {
+    matches!(
+        name,
+        "println"
+            | "print"
+            | "eprintln"
+            | "eprint"
+            | "format"
+            | "format_args"
+            | "write"
+            | "writeln"
+            | "panic"
+            | "assert"
+            | "assert_eq"
+            | "assert_ne"
+            | "debug_assert"
+            | "debug_assert_eq"
+            | "debug_assert_ne"
+            | "unreachable"
+            | "todo"
+            | "unimplemented"
+            | "trace"
+            | "debug"
+            | "info"
+            | "warn"
+            | "error"
+            | "anyhow"
+            | "bail"
+            | "ensure"
+    )
+}
+
+/// Parses comma-separated format arguments.
+pub fn parse_format_args(input: ParseStream) -> syn::Result<Vec<FormatArg>> {
+    let mut args = Vec::new();
+    while !input.is_empty() {
+        let fork = input.fork();
+        let named = (|| -> syn::Result<(Ident, Expr)> {
+            let name: Ident = fork.parse()?;
+            fork.parse::<Token![=]>()?;
+            let value: Expr = fork.parse()?;
+            if !(fork.is_empty() || fork.peek(Token![,])) {
+                return Err(fork.error("not a named argument"));
+            }
+            Ok((name, value))
+        })();
+        let arg = match named {
+            Ok((name, value)) => {
+                syn::parse::discouraged::Speculative::advance_to(input, &fork);
+                FormatArg {
+                    name: Some(name),
+                    value,
+                }
+            }
+            Err(_) => FormatArg {
+                name: None,
+                value: input.parse()?,
+            },
+        };
+        args.push(arg);
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(args)
+}
+
+/// The string literal an argument is, if it is one.
+pub fn string_literal(expr: &Expr) -> Option<&LitStr> {
+    match expr {
+        Expr::Lit(literal) => match &literal.lit {
+            Lit::Str(string) => Some(string),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The names a format string captures (`{x}`, `{x:?}`, `{:width$}`), each with its byte
+/// range inside the literal as written (quotes and prefix included).
+pub fn format_captures(literal: &LitStr) -> Vec<(String, Range<usize>)> {
+    captures_in(&literal.token().to_string())
+}
+
+fn captures_in(text: &str) -> Vec<(String, Range<usize>)> {
+    let raw = text.starts_with('r');
+    let Some(open) = text.find('"') else {
+        return Vec::new();
+    };
+    let close = text.rfind('"').unwrap_or(text.len());
+    let bytes = text.as_bytes();
+    let mut captures = Vec::new();
+    let mut index = open + 1;
+    while index < close {
+        match bytes[index] {
+            b'\\' if !raw => {
+                // `\u{..}` holds braces that are not format syntax.
+                if bytes.get(index + 1) == Some(&b'u') && bytes.get(index + 2) == Some(&b'{') {
+                    index = text[index..close]
+                        .find('}')
+                        .map_or(close, |end| index + end + 1);
+                } else {
+                    index += 2;
+                }
+            }
+            b'{' if bytes.get(index + 1) == Some(&b'{') => index += 2,
+            b'{' => {
+                let Some(length) = text[index + 1..close].find('}') else {
+                    break;
+                };
+                let spec_start = index + 1;
+                let spec = &text[spec_start..spec_start + length];
+                let (argument, format) = spec.split_once(':').unwrap_or((spec, ""));
+                let trimmed = argument.trim();
+                if is_identifier(trimmed) {
+                    let start = spec_start + (argument.len() - argument.trim_start().len());
+                    captures.push((trimmed.to_owned(), start..start + trimmed.len()));
+                }
+                // `{:width$}` / `{:.precision$}` name arguments too.
+                let format_start = spec_start + argument.len() + 1;
+                let mut word_start = None;
+                for (offset, c) in format.char_indices() {
+                    if c.is_alphanumeric() || c == '_' {
+                        word_start.get_or_insert(offset);
+                    } else {
+                        if c == '$'
+                            && let Some(begin) = word_start
+                        {
+                            let word = &format[begin..offset];
+                            if is_identifier(word) {
+                                let start = format_start + begin;
+                                captures.push((word.to_owned(), start..start + word.len()));
+                            }
+                        }
+                        word_start = None;
+                    }
+                }
+                index = spec_start + length + 1;
+            }
+            _ => index += 1,
+        }
+    }
+    captures
+}
+
+fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+        && text != "_"
+}
+
+/// Rust's keywords (strict, reserved and the common weak ones), which are never uses.
+pub fn is_keyword(name: &str) -> bool {
+    matches!(
+        name,
+        "as" | "async"
+            | "await"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "fn"
+            | "for"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "pub"
+            | "ref"
+            | "return"
+            | "self"
+            | "Self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "type"
+            | "unsafe"
+            | "use"
+            | "where"
+            | "while"
+            | "yield"
+            | "union"
+            | "macro_rules"
+            | "abstract"
+            | "become"
+            | "box"
+            | "do"
+            | "final"
+            | "macro"
+            | "override"
+            | "priv"
+            | "try"
+            | "typeof"
+            | "unsized"
+            | "virtual"
+            | "gen"
+    )
+}
+
+/// Parses `text` as format macro arguments (for tests and callers holding text).
+#[cfg(test)]
+fn parse_args_str(text: &str) -> syn::Result<Vec<FormatArg>> {
+    parse_format_args.parse_str(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<String> {
+        captures_in(text)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    #[test]
+    fn captures_inline_names_widths_and_skips_escapes() {
+        assert_eq!(names(r#""{x} and {y:?} and {0} and {}""#), ["x", "y"]);
+        assert_eq!(
+            names(r#""{{not}} {z:>width$.prec$}""#),
+            ["z", "width", "prec"]
+        );
+        assert_eq!(names(r#""\u{1F600} {a}""#), ["a"]);
+        assert_eq!(names(r##"r#"{raw}"#"##), ["raw"]);
+        assert_eq!(names(r#""{ spaced }""#), ["spaced"]);
+    }
+
+    #[test]
+    fn capture_ranges_point_at_the_name() {
+        let text = r#""total: {total:.2}""#;
+        let (name, range) = &captures_in(text)[0];
+        assert_eq!(&text[range.clone()], name);
+    }
+
+    #[test]
+    fn named_arguments_are_told_apart_from_comparisons() {
+        let args = parse_args_str(r#""{x}", x = 5, a == b"#).unwrap();
+        assert_eq!(args.len(), 3);
+        assert_eq!(
+            args[1].name.as_ref().map(ToString::to_string).as_deref(),
+            Some("x")
+        );
+        assert!(args[2].name.is_none());
+    }
+}

@@ -1,0 +1,100 @@
+//! Runs the Rust front end and the graph over every notebook of the shared evcxr corpus: no
+//! panic, every code cell accounted for, and per-notebook totals snapshotted so a change in
+//! behaviour shows up as a reviewed diff.
+#![allow(clippy::unwrap_used)]
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use nblint_facts::{CellFrontend, NotebookFacts};
+use nblint_graph::Graph;
+use nblint_notebook::Notebook;
+use nblint_rust::RustFrontend;
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/evcxr");
+
+#[test]
+fn corpus_totals() {
+    let corpus = Path::new(CORPUS);
+    if !corpus.is_dir() {
+        // The corpus lives outside the repository; without it there is nothing to check.
+        return;
+    }
+    let mut paths: Vec<_> = std::fs::read_dir(corpus)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "ipynb")
+        })
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty());
+
+    let mut table = String::from(
+        "notebook | cells | code | defines | uses | edges | backward | syntax errors\n",
+    );
+    let (mut notebooks, mut unreadable, mut code_cells, mut error_cells) = (0, 0, 0, 0);
+    let (mut all_edges, mut all_backward) = (0, 0);
+    for path in &paths {
+        let name = path.file_name().unwrap().to_string_lossy();
+        let bytes = std::fs::read(path).unwrap();
+        let notebook = match Notebook::parse(&bytes) {
+            Ok(notebook) => notebook,
+            Err(error) => {
+                unreadable += 1;
+                writeln!(table, "{name} | not a notebook: {error}").unwrap();
+                continue;
+            }
+        };
+        notebooks += 1;
+        let facts = NotebookFacts::analyze(&notebook, &RustFrontend);
+        let graph = Graph::build(&notebook, &facts, &|name| RustFrontend.is_builtin(name));
+        let code = notebook
+            .cells()
+            .iter()
+            .filter(|cell| cell.is_code())
+            .count();
+        let analysed: Vec<_> = facts.cells.iter().flatten().collect();
+        assert_eq!(analysed.len(), code, "{name}: every code cell analysed");
+        for (index, cell) in facts.cells.iter().enumerate() {
+            let Some(cell) = cell else { continue };
+            let length = notebook.cells()[index].source.len();
+            for span in cell
+                .defines
+                .iter()
+                .map(|d| d.span)
+                .chain(cell.uses.iter().map(|u| u.span))
+                .chain(cell.errors.iter().map(|e| e.span))
+            {
+                assert!(
+                    span.start <= span.end && span.end <= length,
+                    "{name}: cell {} span {span:?} outside its {length} bytes",
+                    index + 1
+                );
+            }
+        }
+        let defines: usize = analysed.iter().map(|cell| cell.defines.len()).sum();
+        let uses: usize = analysed.iter().map(|cell| cell.uses.len()).sum();
+        let errors = analysed.iter().filter(|cell| !cell.parsed()).count();
+        let edges = graph.edges().len();
+        let backward = graph.edges().iter().filter(|edge| edge.backward).count();
+        code_cells += code;
+        error_cells += errors;
+        all_edges += edges;
+        all_backward += backward;
+        writeln!(
+            table,
+            "{name} | {} | {code} | {defines} | {uses} | {edges} | {backward} | {errors}",
+            notebook.cells().len()
+        )
+        .unwrap();
+    }
+    writeln!(
+        table,
+        "total: {notebooks} notebooks ({unreadable} unreadable), {code_cells} code cells, \
+         {all_edges} edges ({all_backward} backward), {error_cells} cells with syntax errors"
+    )
+    .unwrap();
+    insta::assert_snapshot!(table);
+}
