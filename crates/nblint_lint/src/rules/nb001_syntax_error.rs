@@ -21,7 +21,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 error.span,
                 format!(
                     "this cell does not parse as {}: {}",
-                    context.language.name(),
+                    context.language.display_name(),
                     error.message
                 ),
             ));

@@ -1,0 +1,45 @@
+use nblint_graph::Resolution;
+
+use crate::registry::{Context, Finding, declare_rule};
+
+declare_rule! {
+    /// A name used in a cell but defined only in a cell below it: it works only if that cell
+    /// ran first, and fails on a clean run from the top.
+    NB201_UNDEFINED_ABOVE {
+        code: "NB201",
+        name: "undefined-above",
+        severity: Warning,
+        fixable: false,
+        needs_analysis: true,
+        check: check,
+    }
+}
+
+fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
+    for use_ in context.graph.uses_defined_only_below() {
+        let Resolution::Below(defined_in) = use_.resolution else {
+            continue;
+        };
+        let name = &use_.name;
+        let mut finding = Finding::new(
+            use_.cell,
+            use_.span,
+            format!(
+                "`{name}` is used here but only defined in cell {defined_in}, below; this works only if cell {defined_in} ran first"
+            ),
+        );
+        if let Some(definition) = context.facts.cell(defined_in).and_then(|facts| {
+            facts
+                .defines
+                .iter()
+                .find(|definition| &definition.name == name)
+        }) {
+            finding = finding.with_related(
+                defined_in,
+                definition.span,
+                format!("`{name}` is defined here"),
+            );
+        }
+        findings.push(finding);
+    }
+}

@@ -1,0 +1,79 @@
+use std::collections::HashSet;
+
+use nblint_facts::MutationKind;
+
+use crate::registry::{Context, Finding, declare_rule};
+
+declare_rule! {
+    /// A cell that changes a value another cell defined: re-running it changes results.
+    NB206_MUTATED_ACROSS_CELLS {
+        code: "NB206",
+        name: "mutated-across-cells",
+        severity: Warning,
+        fixable: false,
+        needs_analysis: true,
+        check: check,
+    }
+}
+
+/// The evidence quoted in the message: the source text when it is short and on one line,
+/// otherwise a description of the change.
+fn evidence(name: &str, kind: &MutationKind, text: Option<&str>) -> String {
+    if let Some(text) = text.map(str::trim)
+        && !text.is_empty()
+        && !text.contains('\n')
+        && text.len() <= 40
+    {
+        return format!("`{text}`");
+    }
+    match kind {
+        MutationKind::Assign => format!("an assignment to `{name}`"),
+        MutationKind::CompoundAssign => format!("a compound assignment to `{name}`"),
+        MutationKind::MutableBorrow => format!("`&mut {name}`"),
+        MutationKind::MethodCall { method } => format!("`{name}.{method}(..)`"),
+    }
+}
+
+/// One finding per (cell, name), at the first change: a loop of `push` calls is one problem.
+fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
+    let mut reported: HashSet<(usize, String)> = HashSet::new();
+    for mutation in context.graph.cross_cell_mutations(context.facts) {
+        if !reported.insert((mutation.cell, mutation.name.clone())) {
+            continue;
+        }
+        let source = context
+            .notebook
+            .cell(mutation.cell)
+            .map_or("", |cell| cell.source.as_str());
+        let text = source.get(mutation.span.start..mutation.span.end);
+        let what = evidence(&mutation.name, &mutation.kind, text);
+        let name = &mutation.name;
+        let defined_in = mutation.defined_in;
+        let place = if defined_in > mutation.cell {
+            format!("cell {defined_in}, below,")
+        } else {
+            format!("cell {defined_in}")
+        };
+        let mut finding = Finding::new(
+            mutation.cell,
+            mutation.span,
+            format!(
+                "`{name}` is defined in {place} and changed here ({what}); re-running this cell changes what cell {defined_in} left"
+            ),
+        );
+        if let Some(definition) = context.facts.cell(defined_in).and_then(|facts| {
+            facts
+                .defines
+                .iter()
+                .rev()
+                .find(|definition| &definition.name == name)
+        }) {
+            finding = finding.with_related(
+                defined_in,
+                definition.span,
+                format!("`{name}` is defined here"),
+            );
+        }
+        findings.push(finding);
+    }
+}

@@ -1,0 +1,137 @@
+use nblint_facts::{DefinitionKind, Language};
+
+use crate::registry::{Context, Finding, declare_rule};
+
+declare_rule! {
+    /// A top-level definition (or import) that no cell uses.
+    NB207_UNUSED_DEFINITION {
+        code: "NB207",
+        name: "unused-definition",
+        severity: Info,
+        fixable: false,
+        needs_analysis: true,
+        check: check,
+    }
+}
+
+fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
+    // Uses are only complete when every cell was read in full: a cell that does not parse or
+    // a macro body that was not analysed may hold the use we would miss.
+    let uncertain = context
+        .facts
+        .cells
+        .iter()
+        .flatten()
+        .any(|facts| !facts.parsed() || facts.partially_analysed);
+    if uncertain {
+        return;
+    }
+    for site in context.graph.unused_definitions(context.facts) {
+        let Some(definition) = context
+            .facts
+            .cell(site.cell)
+            .and_then(|facts| facts.defines.get(site.index))
+        else {
+            continue;
+        };
+        let name = &definition.name;
+        // `main` is what a reader runs by hand, `pub` items are meant for outside the
+        // notebook, and a leading `_` says "unused on purpose", as rustc reads it.
+        if name == "main" || definition.public || name.starts_with('_') {
+            continue;
+        }
+        // A trait import is used by method calls (`writeln!`, `.try_into()`, `.par_iter()`)
+        // that never name it; only the compiler knows, so stay quiet for known traits.
+        if definition.kind == DefinitionKind::Import
+            && *context.language == Language::Rust
+            && may_be_trait(name)
+        {
+            continue;
+        }
+        let message = match definition.kind {
+            DefinitionKind::Import => format!("`{name}` is imported but never used"),
+            DefinitionKind::Variable => {
+                format!("`{name}` is bound here but no cell uses it, and it is not displayed")
+            }
+            DefinitionKind::Function => format!("function `{name}` is defined but never used"),
+            DefinitionKind::Type => format!("type `{name}` is defined but never used"),
+            DefinitionKind::Constant => format!("constant `{name}` is defined but never used"),
+            DefinitionKind::Module => format!("module `{name}` is defined but never used"),
+            DefinitionKind::Macro => format!("macro `{name}!` is defined but never used"),
+        };
+        findings.push(Finding::new(site.cell, definition.span, message));
+    }
+}
+
+/// Traits of std and popular crates that code brings into scope only for their methods, and
+/// extension traits by the `*Ext` naming convention. Sorted for binary search.
+const METHOD_TRAITS: &[&str] = &[
+    "Add",
+    "AddAssign",
+    "Any",
+    "AsPrimitive",
+    "Borrow",
+    "BorrowMut",
+    "BufRead",
+    "Context",
+    "Deref",
+    "DerefMut",
+    "Display",
+    "Distribution",
+    "Div",
+    "Error",
+    "Float",
+    "FromIterator",
+    "FromPrimitive",
+    "FromStr",
+    "Hash",
+    "Hasher",
+    "Index",
+    "IndexMut",
+    "IndexedParallelIterator",
+    "IntoParallelIterator",
+    "IntoParallelRefIterator",
+    "IntoParallelRefMutIterator",
+    "IteratorRandom",
+    "Itertools",
+    "Mul",
+    "MulAssign",
+    "Neg",
+    "Num",
+    "NumCast",
+    "One",
+    "ParallelBridge",
+    "ParallelIterator",
+    "ParallelSlice",
+    "ParallelSliceMut",
+    "Product",
+    "Read",
+    "Rng",
+    "RngCore",
+    "SeedableRng",
+    "Seek",
+    "Signed",
+    "SliceRandom",
+    "Sub",
+    "SubAssign",
+    "Sum",
+    "ToPrimitive",
+    "Write",
+    "Zero",
+];
+
+/// Whether an imported name may be a trait used only through its methods.
+fn may_be_trait(name: &str) -> bool {
+    name.ends_with("Ext") || METHOD_TRAITS.binary_search(&name).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trait_list_is_sorted() {
+        assert!(METHOD_TRAITS.windows(2).all(|pair| pair[0] < pair[1]));
+        assert!(may_be_trait("Write") && may_be_trait("StreamExt") && !may_be_trait("HashMap"));
+    }
+}

@@ -1,0 +1,126 @@
+//! Places and descriptions several rules share: where a whole-cell finding points, how an
+//! import or a dependency is named in a message, when two `:dep` lines ask for the same thing.
+
+use nblint_facts::{Dependency, Import, Span};
+use nblint_notebook::{Cell, Notebook};
+
+/// The first line of a cell that is not blank (without its line break), where a finding
+/// about the whole cell points; an empty span at 0 for a blank cell.
+pub(crate) fn first_line(cell: &Cell) -> Span {
+    let mut offset = 0;
+    for line in cell.source.split_inclusive('\n') {
+        let text = line.trim_end_matches(['\n', '\r']);
+        if !text.trim().is_empty() {
+            let indent = text.len() - text.trim_start().len();
+            return Span::new(offset + indent, offset + text.trim_end().len());
+        }
+        offset += line.len();
+    }
+    Span::new(0, 0)
+}
+
+/// Whether a cell holds code: something other than blank lines and comments (`//` in Rust,
+/// `#` in Python), the way NB102 (empty-cell) counts it.
+pub(crate) fn has_code(cell: &Cell) -> bool {
+    cell.is_code()
+        && cell.source.lines().any(|line| {
+            let trimmed = line.trim();
+            !trimmed.is_empty() && !trimmed.starts_with("//") && !trimmed.starts_with('#')
+        })
+}
+
+/// How an import leaf is named in messages: the name it binds, or the path of a glob.
+pub(crate) fn import_label(import: &Import) -> String {
+    match (&import.binding, import.glob) {
+        (_, true) => format!("{}::*", import.path),
+        (Some(binding), false) => binding.clone(),
+        (None, false) => import.path.clone(),
+    }
+}
+
+/// A dependency's specification with whitespace removed and a missing one read as `"*"`
+/// (what evcxr writes for a bare `:dep name`), so that spacing alone never makes two `:dep`
+/// lines differ.
+pub(crate) fn canonical_spec(dependency: &Dependency) -> String {
+    let compact: String = dependency
+        .spec
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if compact.is_empty() {
+        "\"*\"".to_owned()
+    } else {
+        compact
+    }
+}
+
+/// The version a dependency asks for, `*` when it names none (evcxr's default).
+pub(crate) fn version_of(dependency: &Dependency) -> &str {
+    dependency.version.as_deref().unwrap_or("*")
+}
+
+/// Whether two `:dep` lines ask for exactly the same thing: the same text up to spacing, or
+/// the same version, features, source and package written differently (`"1"` and
+/// `{ version = "1" }`), as long as neither names a git revision the front end does not
+/// break out.
+pub(crate) fn same_dependency(a: &Dependency, b: &Dependency) -> bool {
+    if a.name != b.name {
+        return false;
+    }
+    if canonical_spec(a) == canonical_spec(b) {
+        return true;
+    }
+    let unlisted_keys = ["branch", "tag", "rev", "registry"];
+    let has_unlisted = |dependency: &Dependency| {
+        unlisted_keys
+            .iter()
+            .any(|key| dependency.spec.contains(key))
+    };
+    version_of(a) == version_of(b)
+        && a.features == b.features
+        && a.default_features.unwrap_or(true) == b.default_features.unwrap_or(true)
+        && a.path == b.path
+        && a.git == b.git
+        && a.package == b.package
+        && !has_unlisted(a)
+        && !has_unlisted(b)
+}
+
+/// `span` (a whole line of cell `cell`, as the facts give `:dep` lines and `use` statements)
+/// without its trailing line break, where a finding reads best.
+pub(crate) fn without_line_break(notebook: &Notebook, cell: usize, span: Span) -> Span {
+    let text = notebook
+        .cell(cell)
+        .and_then(|cell| cell.source.get(span.start..span.end))
+        .unwrap_or("");
+    Span::new(
+        span.start,
+        span.start + text.trim_end_matches(['\n', '\r']).len(),
+    )
+}
+
+/// The span to delete to remove a statement: `statement` widened to the indentation before
+/// it when only whitespace precedes it on its line, so no stray spaces are left behind.
+pub(crate) fn whole_statement(source: &str, statement: Span) -> Span {
+    let line_start = source
+        .get(..statement.start)
+        .and_then(|before| before.rfind('\n').map(|at| at + 1))
+        .unwrap_or(0);
+    let indent = source.get(line_start..statement.start).unwrap_or("");
+    if indent.chars().all(|c| c == ' ' || c == '\t') {
+        Span::new(line_start, statement.end)
+    } else {
+        statement
+    }
+}
+
+/// Whether `statement` covers whole lines of `source`: it starts at a line start (after
+/// indentation) and ends at a line end (after its line break, or at the end of the source).
+pub(crate) fn covers_whole_lines(source: &str, statement: Span) -> bool {
+    let widened = whole_statement(source, statement);
+    let starts_line =
+        widened.start == 0 || source.as_bytes().get(widened.start - 1) == Some(&b'\n');
+    let ends_line = statement.end == source.len()
+        || (statement.end > 0 && source.as_bytes().get(statement.end - 1) == Some(&b'\n'));
+    starts_line && ends_line
+}

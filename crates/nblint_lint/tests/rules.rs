@@ -1,0 +1,546 @@
+//! The rules, tested the way a person meets them: every rule's fixtures (`triggers_*` fire,
+//! `clean_*` stay quiet, all diagnostics snapshotted in concise form), the registry's
+//! invariants, each rule page's examples run as notebooks, and each fixable rule's fixes
+//! applied and compared byte for byte with the expected notebook.
+// Helpers outside `#[test]` functions panic on bad fixtures too; clippy.toml's test allowance
+// covers only the test functions themselves.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use nblint_facts::{CellFrontend, Language, NotebookFacts};
+use nblint_graph::Graph;
+use nblint_lint::{
+    Context, Diagnostic, RuleSelection, RuleSettings, Selector, all_rules, apply_fixes, lint,
+};
+use nblint_notebook::Notebook;
+use nblint_rust::RustFrontend;
+
+// ---------------------------------------------------------------------------------------------
+// The analysis pipeline, as the CLI runs it.
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixtures_root() -> PathBuf {
+    workspace_root().join("fixtures/rules")
+}
+
+/// Runs the front end (Rust notebooks only; any other language is left unanalysed, as the CLI
+/// does for languages it does not read), builds the graph and lints with `selection`.
+fn lint_notebook(notebook: &Notebook, selection: &RuleSelection) -> Vec<Diagnostic> {
+    let language = Language::detect(notebook).unwrap_or(Language::Rust);
+    let analysed = language == Language::Rust;
+    let facts = if analysed {
+        NotebookFacts::analyze(notebook, &RustFrontend)
+    } else {
+        NotebookFacts::unanalysed(notebook)
+    };
+    let is_builtin = |name: &str| analysed && RustFrontend.is_builtin(name);
+    let graph = Graph::build(notebook, &facts, &is_builtin);
+    let settings = RuleSettings::default();
+    let context = Context {
+        notebook,
+        facts: &facts,
+        graph: &graph,
+        settings: &settings,
+        language: &language,
+        analysed,
+    };
+    lint(&context, selection)
+}
+
+fn read_notebook(path: &Path) -> Notebook {
+    let bytes = fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    Notebook::parse(&bytes).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// Every rule.
+fn everything() -> RuleSelection {
+    RuleSelection::default()
+}
+
+/// Only the rule `code`.
+fn only(code: &str) -> RuleSelection {
+    RuleSelection {
+        select: vec![Selector::parse(code).unwrap()],
+        ignore: Vec::new(),
+    }
+}
+
+/// Diagnostics one a line, `cell N:line:col: CODE message`, with related places indented
+/// below (the real renderers live in `nblint_report`).
+fn concise(notebook: &Notebook, diagnostics: &[Diagnostic]) -> String {
+    let position = |cell: usize, offset: usize| {
+        let cell = notebook.cell(cell).unwrap();
+        let at = cell.lines.line_column(&cell.source, offset);
+        format!("{}:{}", at.line, at.column)
+    };
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        out.push_str(&format!(
+            "cell {}:{}: {} {}{}\n",
+            diagnostic.cell,
+            position(diagnostic.cell, diagnostic.span.start),
+            diagnostic.code,
+            diagnostic.message,
+            if diagnostic.fix.is_some() {
+                " [fix]"
+            } else {
+                ""
+            }
+        ));
+        for related in &diagnostic.related {
+            out.push_str(&format!(
+                "    cell {}:{}: {}\n",
+                related.cell,
+                position(related.cell, related.span.start),
+                related.message
+            ));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("(no diagnostics)\n");
+    }
+    out
+}
+
+/// The one-based (line, column) where a diagnostic starts.
+fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
+    let cell = notebook.cell(diagnostic.cell).unwrap();
+    cell.lines
+        .line_column(&cell.source, diagnostic.span.start)
+        .line
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures.
+
+/// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
+const TRIGGERS: &[(&str, usize, usize)] = &[
+    ("NB001/triggers_unbalanced_bracket", 2, 1),
+    ("NB002/triggers_allow_with_nothing_to_silence", 3, 1),
+    ("NB002/triggers_unknown_rule_name", 3, 1),
+    ("NB101/triggers_cell_over_forty_lines", 2, 41),
+    ("NB102/triggers_blank_cell", 3, 1),
+    ("NB102/triggers_comment_only_cell", 3, 1),
+    ("NB103/triggers_cell_ran_before_cell_above", 4, 1),
+    ("NB103/triggers_first_cell_rerun_last", 3, 1),
+    ("NB103/triggers_python_notebook_out_of_order", 3, 1),
+    ("NB104/triggers_skipped_cell", 3, 1),
+    ("NB105/triggers_no_markdown", 1, 1),
+    ("NB105/triggers_long_run_of_code_cells", 12, 1),
+    ("NB201/triggers_use_in_cell_above", 2, 1),
+    ("NB202/triggers_misspelt_name", 3, 1),
+    ("NB202/triggers_deleted_cell", 2, 1),
+    ("NB203/triggers_same_use_in_two_cells", 3, 1),
+    ("NB203/triggers_twice_in_one_cell", 2, 2),
+    ("NB203/triggers_repeated_dep", 3, 1),
+    ("NB204/triggers_use_in_later_cell", 3, 1),
+    ("NB204/triggers_dep_in_later_cell", 3, 1),
+    ("NB205/triggers_let_in_two_cells", 3, 1),
+    ("NB206/triggers_push_to_earlier_vec", 3, 1),
+    ("NB206/triggers_compound_assignment", 3, 1),
+    ("NB207/triggers_unused_function", 2, 4),
+    ("NB207/triggers_unused_import", 2, 2),
+    ("NB208/triggers_two_versions", 3, 1),
+    ("NB208/triggers_different_features", 3, 1),
+];
+
+/// The fixture files of one rule folder whose names start with `prefix`, sorted, without
+/// the `.expected` files of fix cases.
+fn fixtures(folder: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            name.starts_with(prefix)
+                && Path::new(name)
+                    .extension()
+                    .is_some_and(|extension| extension == "ipynb")
+                && !name.ends_with(".expected.ipynb")
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => "snapshots/rules",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn triggers_fire_and_clean_fixtures_stay_quiet() {
+    let mut checked = HashSet::new();
+    for rule in all_rules() {
+        let folder = fixtures_root().join(rule.code);
+        for path in fixtures(&folder, "triggers_")
+            .into_iter()
+            .chain(fixtures(&folder, "clean_"))
+        {
+            let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+            let key = format!("{}/{stem}", rule.code);
+            let notebook = read_notebook(&path);
+            // An unused suppression is only known when the rule it names ran, so NB002's
+            // fixtures run with every rule, as a user's `nblint check` does.
+            let selection = if rule.code == "NB002" {
+                everything()
+            } else {
+                only(rule.code)
+            };
+            let own = lint_notebook(&notebook, &selection);
+            if stem.starts_with("triggers_") {
+                let &(_, cell, line) = TRIGGERS
+                    .iter()
+                    .find(|(fixture, _, _)| *fixture == key)
+                    .unwrap_or_else(|| panic!("{key}: add its expected cell and line to TRIGGERS"));
+                let first = own
+                    .iter()
+                    .find(|diagnostic| diagnostic.code == rule.code)
+                    .unwrap_or_else(|| panic!("{key}: {} did not fire", rule.code));
+                assert_eq!(
+                    (first.cell, line_of(&notebook, first)),
+                    (cell, line),
+                    "{key}: first {} at the wrong place: {}",
+                    rule.code,
+                    first.message
+                );
+            } else {
+                assert!(
+                    own.iter().all(|diagnostic| diagnostic.code != rule.code),
+                    "{key}: {} fired on a clean fixture:\n{}",
+                    rule.code,
+                    concise(&notebook, &own)
+                );
+            }
+            let all = lint_notebook(&notebook, &everything());
+            snapshot(&format!("{}__{stem}", rule.code), &concise(&notebook, &all));
+            checked.insert(key);
+        }
+    }
+    for (fixture, _, _) in TRIGGERS {
+        assert!(checked.contains(*fixture), "{fixture}: no such fixture");
+    }
+}
+
+#[test]
+fn every_rule_has_triggering_and_clean_fixtures_and_every_folder_a_rule() {
+    let codes: HashSet<&str> = all_rules().iter().map(|rule| rule.code).collect();
+    for rule in all_rules() {
+        let folder = fixtures_root().join(rule.code);
+        assert!(
+            folder.is_dir(),
+            "{}: missing fixtures/rules/{}/",
+            rule.code,
+            rule.code
+        );
+        assert!(
+            !fixtures(&folder, "triggers_").is_empty(),
+            "{}: no triggers_* fixture",
+            rule.code
+        );
+        assert!(
+            !fixtures(&folder, "clean_").is_empty(),
+            "{}: no clean_* fixture",
+            rule.code
+        );
+        if rule.fixable {
+            assert!(
+                !fixtures(&folder, "fix_").is_empty(),
+                "{}: fixable, but no fix_* fixture",
+                rule.code
+            );
+        }
+    }
+    for entry in fs::read_dir(fixtures_root()).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(
+            codes.contains(name.as_str()),
+            "fixtures/rules/{name}: no such rule"
+        );
+    }
+}
+
+#[test]
+fn a_python_notebook_gets_only_the_language_independent_rules() {
+    let notebook =
+        read_notebook(&fixtures_root().join("NB103/triggers_python_notebook_out_of_order.ipynb"));
+    let diagnostics = lint_notebook(&notebook, &everything());
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code).collect();
+    assert!(codes.contains(&"NB103"), "{codes:?}");
+    for diagnostic in &diagnostics {
+        let rule = all_rules()
+            .iter()
+            .find(|rule| rule.code == diagnostic.code)
+            .unwrap();
+        assert!(!rule.needs_analysis, "{} ran on Python cells", rule.code);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixes.
+
+#[test]
+fn fixes_give_the_expected_notebook_byte_for_byte() {
+    let mut cases = 0;
+    for rule in all_rules() {
+        let folder = fixtures_root().join(rule.code);
+        if !folder.is_dir() {
+            continue;
+        }
+        for path in fixtures(&folder, "fix_") {
+            cases += 1;
+            let name = path.display().to_string();
+            let expected_path = path.with_extension("expected.ipynb");
+            let expected = fs::read(&expected_path)
+                .unwrap_or_else(|error| panic!("{}: {error}", expected_path.display()));
+            let mut notebook = read_notebook(&path);
+            let selection = only(rule.code);
+            let before = lint_notebook(&notebook, &selection);
+            let fixable = before.iter().filter(|d| d.fix.is_some()).count();
+            assert!(fixable > 0, "{name}: nothing to fix");
+            let applied = apply_fixes(&mut notebook, &before).unwrap();
+            assert_eq!(applied, fixable, "{name}: some fixes conflicted");
+            let bytes = notebook.to_original_style_bytes();
+            assert_eq!(
+                String::from_utf8_lossy(&bytes),
+                String::from_utf8_lossy(&expected),
+                "{name}: fixed notebook differs from {}",
+                expected_path.display()
+            );
+            let reread = Notebook::parse(&bytes).unwrap();
+            let after = lint_notebook(&reread, &selection);
+            assert!(
+                after.iter().all(|d| d.fix.is_none()),
+                "{name}: fixable diagnostics remain:\n{}",
+                concise(&reread, &after)
+            );
+            assert_eq!(
+                after.len(),
+                before.len() - fixable,
+                "{name}: the fixed diagnostics should be gone and the others stay:\n{}",
+                concise(&reread, &after)
+            );
+        }
+    }
+    assert!(cases >= 3, "only {cases} fix cases");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registry and the rule pages.
+
+fn is_kebab_case(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+#[test]
+fn codes_and_names_are_unique_and_well_formed() {
+    let mut codes = HashSet::new();
+    let mut names = HashSet::new();
+    let mut previous = "";
+    for rule in all_rules() {
+        assert!(codes.insert(rule.code), "{}: code used twice", rule.code);
+        assert!(names.insert(rule.name), "{}: name used twice", rule.name);
+        let digits = rule.code.strip_prefix("NB").unwrap_or("");
+        assert!(
+            digits.len() == 3 && digits.chars().all(|c| c.is_ascii_digit()),
+            "{}: codes are NB and three digits",
+            rule.code
+        );
+        assert!(
+            is_kebab_case(rule.name),
+            "{}: names are kebab-case",
+            rule.name
+        );
+        assert!(
+            previous < rule.code,
+            "{}: rules are in code order",
+            rule.code
+        );
+        previous = rule.code;
+        assert_eq!(nblint_lint::find_rule(rule.code), Some(*rule));
+        assert_eq!(nblint_lint::find_rule(rule.name), Some(*rule));
+    }
+}
+
+#[test]
+fn every_rule_has_its_page_and_every_page_its_rule() {
+    let pages = workspace_root().join("rules");
+    for rule in all_rules() {
+        let path = pages.join(format!("{}-{}.md", rule.code, rule.name));
+        let text =
+            fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        assert_eq!(text, rule.documentation, "{}", path.display());
+    }
+    for entry in fs::read_dir(&pages).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let Some(stem) = name.strip_suffix(".md") else {
+            continue;
+        };
+        assert!(
+            all_rules()
+                .iter()
+                .any(|rule| format!("{}-{}", rule.code, rule.name) == stem),
+            "rules/{name}: no rule has this page"
+        );
+    }
+}
+
+const REQUIRED_HEADINGS: &[&str] = &[
+    "## What it finds",
+    "## Why it matters in a notebook",
+    "## Example",
+    "## Use instead",
+    "## Options",
+];
+const OPTIONAL_HEADINGS: &[&str] = &["## Fix safety", "## Related rules"];
+
+#[test]
+fn every_page_has_the_required_headings_in_order() {
+    for rule in all_rules() {
+        let page = rule.documentation;
+        let title = format!("# {} ({})", rule.name, rule.code);
+        assert_eq!(page.lines().next(), Some(title.as_str()), "{}", rule.code);
+        let headings: Vec<&str> = page
+            .lines()
+            .filter(|line| line.starts_with("## "))
+            .collect();
+        let required: Vec<&str> = headings
+            .iter()
+            .copied()
+            .filter(|heading| REQUIRED_HEADINGS.contains(heading))
+            .collect();
+        assert_eq!(required, REQUIRED_HEADINGS, "{}: headings", rule.code);
+        for heading in &headings {
+            assert!(
+                REQUIRED_HEADINGS.contains(heading) || OPTIONAL_HEADINGS.contains(heading),
+                "{}: unexpected heading {heading}",
+                rule.code
+            );
+        }
+        if rule.fixable {
+            assert!(
+                headings.contains(&"## Fix safety"),
+                "{}: a fixable rule says how safe its fix is",
+                rule.code
+            );
+        }
+    }
+}
+
+/// A cell taken from a page: kind, source, execution count.
+type DocCell = (&'static str, String, Option<i64>);
+
+/// The fenced blocks under `heading` (up to the next `## `): each ```rust block is a code
+/// cell, each ```markdown block a markdown cell. `rust count=N` gives the cell a stored
+/// execution count (for the rules about run order).
+fn cells_under(page: &str, heading: &str) -> Vec<DocCell> {
+    let mut cells = Vec::new();
+    let mut inside_section = false;
+    let mut block: Option<(&'static str, Option<i64>, Vec<&str>)> = None;
+    for line in page.lines() {
+        if let Some((kind, count, lines)) = &mut block {
+            if line.starts_with("```") {
+                cells.push((*kind, lines.join("\n"), *count));
+                block = None;
+            } else {
+                lines.push(line);
+            }
+            continue;
+        }
+        if line.starts_with("## ") {
+            inside_section = line == heading;
+            continue;
+        }
+        if !inside_section {
+            continue;
+        }
+        if let Some(info) = line.strip_prefix("```") {
+            let mut words = info.split_whitespace();
+            let kind = match words.next() {
+                Some("rust") => "code",
+                Some("markdown") => "markdown",
+                other => panic!("{heading}: a ```{other:?} block is not a cell"),
+            };
+            let count = words
+                .find_map(|word| word.strip_prefix("count="))
+                .map(|n| n.parse().unwrap());
+            block = Some((kind, count, Vec::new()));
+        }
+    }
+    cells
+}
+
+/// A Rust notebook made of `cells`.
+fn notebook_of(cells: &[DocCell]) -> Notebook {
+    let cells: Vec<serde_json::Value> = cells
+        .iter()
+        .map(|(kind, source, count)| {
+            if *kind == "code" {
+                serde_json::json!({"cell_type": "code", "source": source, "metadata": {},
+                    "outputs": [], "execution_count": count})
+            } else {
+                serde_json::json!({"cell_type": "markdown", "source": source, "metadata": {}})
+            }
+        })
+        .collect();
+    let json = serde_json::json!({
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Rust", "language": "rust", "name": "rust"},
+            "language_info": {"file_extension": ".rs", "name": "Rust"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5
+    });
+    Notebook::parse(json.to_string().as_bytes()).unwrap()
+}
+
+#[test]
+fn each_page_example_triggers_its_rule_and_use_instead_does_not() {
+    for rule in all_rules() {
+        // NB002 reports a suppression only for rules that ran, so its examples run with
+        // every rule; every other rule runs alone, so its examples show it and nothing else.
+        let selection = if rule.code == "NB002" {
+            everything()
+        } else {
+            only(rule.code)
+        };
+        let example = cells_under(rule.documentation, "## Example");
+        let instead = cells_under(rule.documentation, "## Use instead");
+        assert!(!example.is_empty(), "{}: no example cells", rule.code);
+        assert!(!instead.is_empty(), "{}: no use-instead cells", rule.code);
+        let notebook = notebook_of(&example);
+        let found = lint_notebook(&notebook, &selection);
+        assert!(
+            found.iter().any(|d| d.code == rule.code),
+            "{}: the page's example does not trigger it:\n{}",
+            rule.code,
+            concise(&notebook, &found)
+        );
+        let notebook = notebook_of(&instead);
+        let found = lint_notebook(&notebook, &selection);
+        assert!(
+            found.iter().all(|d| d.code != rule.code),
+            "{}: the page's use-instead cells trigger it:\n{}",
+            rule.code,
+            concise(&notebook, &found)
+        );
+    }
+}
