@@ -37,6 +37,12 @@ enum Command {
     Graph(commands::graph::GraphArgs),
     /// Print a rule's documentation (every rule's without a code)
     Rule(commands::rule::RuleArgs),
+    /// Remove outputs, execution counts and volatile metadata (the git clean filter with --stdin)
+    Strip(commands::strip::StripArgs),
+    /// Print a notebook as readable text (the git textconv driver)
+    Show(commands::show::ShowArgs),
+    /// Install, uninstall or check the git filter and diff driver
+    Git(commands::git::GitArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +59,9 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Graph(args) => commands::graph::run(args),
         Command::Rule(args) => commands::rule::run(args),
+        Command::Strip(args) => commands::strip::run(args),
+        Command::Show(args) => commands::show::run(args),
+        Command::Git(args) => commands::git::run(args),
     };
     match result {
         Ok(status) => status.into(),

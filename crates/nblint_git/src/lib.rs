@@ -1,0 +1,22 @@
+//! Keeping notebooks clean in git.
+//!
+//! - [`strip`](mod@strip): removes outputs, execution counts and volatile metadata, as
+//!   nbstripout does by default, and writes the result the way Jupyter does; the engine of
+//!   `nblint strip` and of the git clean filter `nblint strip --stdin`.
+//! - [`show`]: a readable text view of a notebook for `git diff` (the textconv driver).
+//! - [`install`]: `nblint git install | uninstall | status`, editing git configuration and
+//!   attributes with git2.
+//!
+//! Nothing here prints, reads the environment or exits: the CLI does.
+
+pub mod install;
+mod jupyter;
+pub mod show;
+pub mod strip;
+
+pub use install::{
+    ATTRIBUTES_LINE, Change, ConfigKey, GitError, KEYS, KeyStatus, StatusReport, Target,
+};
+pub use jupyter::to_jupyter_bytes;
+pub use show::render;
+pub use strip::{StripOptions, strip, strip_bytes};

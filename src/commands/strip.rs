@@ -1,0 +1,139 @@
+//! `nblint strip [PATH]... [--check]` and `nblint strip --stdin` (the git clean filter).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use nblint_git::StripOptions;
+
+use crate::ExitStatus;
+use crate::discover::notebooks_under;
+
+/// Arguments of `nblint strip`.
+#[derive(Debug, Args)]
+pub struct StripArgs {
+    /// Notebooks or folders to strip (folders are walked, `.gitignore` respected)
+    #[arg(required_unless_present = "stdin", conflicts_with = "stdin")]
+    pub paths: Vec<PathBuf>,
+    /// Change nothing: list the files that would change and exit 1 if there are any
+    #[arg(long, conflicts_with = "stdin")]
+    pub check: bool,
+    /// Read a notebook on standard input and write it stripped on standard output (the git
+    /// clean filter); input that is not a notebook passes through unchanged
+    #[arg(long)]
+    pub stdin: bool,
+    /// Keep outputs (their execution counts are still cleared unless --keep-count)
+    #[arg(long)]
+    pub keep_output: bool,
+    /// Keep execution counts
+    #[arg(long)]
+    pub keep_count: bool,
+    /// Keep a metadata key strip removes by default (`scrolled`, `cell.metadata.collapsed`,
+    /// `metadata.widgets`); repeatable
+    #[arg(long, value_name = "KEY")]
+    pub keep_metadata: Vec<String>,
+    /// Remove cells whose source is empty or only whitespace
+    #[arg(long)]
+    pub drop_empty_cells: bool,
+}
+
+impl StripArgs {
+    fn options(&self) -> StripOptions {
+        StripOptions {
+            keep_output: self.keep_output,
+            keep_count: self.keep_count,
+            keep_metadata: self.keep_metadata.clone(),
+            drop_empty_cells: self.drop_empty_cells,
+        }
+    }
+}
+
+/// Strips files in place (or lists them with `--check`), or filters standard input.
+pub fn run(args: &StripArgs) -> Result<ExitStatus> {
+    let options = args.options();
+    if args.stdin {
+        return filter(&options);
+    }
+    let mut errors = 0;
+    let (mut changed, mut unchanged) = (0usize, 0usize);
+    let mut stdout = std::io::stdout().lock();
+    for path in notebooks_under(&args.paths) {
+        let path = match path {
+            Ok(path) => path,
+            Err(error) => {
+                crate::report_error(&error);
+                errors += 1;
+                continue;
+            }
+        };
+        match strip_file(&path, &options, args.check) {
+            Ok(true) => {
+                changed += 1;
+                if args.check {
+                    writeln!(stdout, "{}", path.display())?;
+                }
+            }
+            Ok(false) => unchanged += 1,
+            Err(error) => {
+                crate::report_error(&error.context(path.display().to_string()));
+                errors += 1;
+            }
+        }
+    }
+    stdout.flush()?;
+    let files = |n: usize| if n == 1 { "file" } else { "files" };
+    if args.check {
+        eprintln!(
+            "{changed} {} would be stripped, {unchanged} already clean",
+            files(changed)
+        );
+    } else {
+        eprintln!(
+            "{changed} {} stripped, {unchanged} already clean",
+            files(changed)
+        );
+    }
+    Ok(if errors > 0 {
+        ExitStatus::Error
+    } else if args.check && changed > 0 {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// Strips one file; returns whether it changed (or would, with `check`).
+fn strip_file(path: &Path, options: &StripOptions, check: bool) -> Result<bool> {
+    let bytes = std::fs::read(path)?;
+    let Some(stripped) = nblint_git::strip_bytes(&bytes, options)? else {
+        return Ok(false);
+    };
+    if !check {
+        nblint_notebook::write_atomically(path, &stripped).context("writing")?;
+    }
+    Ok(true)
+}
+
+/// The clean filter: never fails a commit over content, only over I/O.
+fn filter(options: &StripOptions) -> Result<ExitStatus> {
+    let mut input = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut input)
+        .context("reading standard input")?;
+    let output = match nblint_git::strip_bytes(&input, options) {
+        Ok(Some(stripped)) => stripped,
+        Ok(None) => input,
+        Err(error) => {
+            eprintln!(
+                "warning: nblint strip --stdin: not a notebook ({error}); passed through unchanged"
+            );
+            input
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&output)?;
+    stdout.flush()?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,293 @@
+//! End-to-end tests of `nblint strip`, `nblint show` and `nblint git`: the binary run as a
+//! user and as git runs it (clean filter and textconv driver in a temporary repository), and
+//! the comparison with nbstripout (`compat`).
+#![allow(clippy::unwrap_used)]
+
+mod compat;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NBLINT: &str = env!("CARGO_BIN_EXE_nblint");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/strip")
+        .join(name)
+}
+
+fn read_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(name)).unwrap()
+}
+
+/// `PATH` with the folder of the nblint under test first, as git will search it.
+fn path_with_nblint() -> OsString {
+    let folder = Path::new(NBLINT).parent().unwrap().to_path_buf();
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(folder).chain(std::env::split_paths(&rest))).unwrap()
+}
+
+/// A command isolated from the user's git configuration, with nblint first on PATH.
+fn command(program: &str, folder: &Path, home: &Path) -> Command {
+    let mut command = Command::new(program);
+    command
+        .current_dir(folder)
+        .env("PATH", path_with_nblint())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GIT_CONFIG_GLOBAL")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE");
+    command
+}
+
+fn run_ok(mut command: Command) -> Output {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn nblint(folder: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(NBLINT);
+    command.current_dir(folder).args(args);
+    command.output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn git_filter_and_textconv_end_to_end() {
+    let temporary = tempfile::tempdir().unwrap();
+    let home = temporary.path().join("home");
+    let repo = temporary.path().join("repo");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let mut command = command("git", &repo, &home);
+        command.args(args);
+        run_ok(command)
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.name", "Test"]);
+    git(&["config", "user.email", "test@example.com"]);
+    git(&["config", "commit.gpgsign", "false"]);
+
+    let mut install = command(NBLINT, &repo, &home);
+    install.args(["git", "install"]);
+    let installed = text(&run_ok(install).stdout);
+    assert!(
+        installed.contains("set filter.nblint.clean = nblint strip --stdin"),
+        "{installed}"
+    );
+    let mut again = command(NBLINT, &repo, &home);
+    again.args(["git", "install"]);
+    let again = text(&run_ok(again).stdout);
+    assert!(
+        !again.contains("set "),
+        "installing twice changes nothing: {again}"
+    );
+    let mut status = command(NBLINT, &repo, &home);
+    status.args(["git", "status"]);
+    let status = text(&run_ok(status).stdout);
+    assert!(status.contains("nblint on PATH           ok"), "{status}");
+
+    // A notebook with outputs: the index gets the stripped blob, the work tree is untouched.
+    let dirty = read_fixture("outputs_and_counts.ipynb");
+    let notebook = repo.join("analysis.ipynb");
+    std::fs::write(&notebook, &dirty).unwrap();
+    git(&["add", "analysis.ipynb", ".gitattributes"]);
+    let staged = git(&["show", ":analysis.ipynb"]).stdout;
+    assert_eq!(
+        text(&staged),
+        text(&read_fixture("outputs_and_counts.expected.ipynb"))
+    );
+    assert!(!text(&staged).contains("\"output_type\""));
+    assert_eq!(std::fs::read(&notebook).unwrap(), dirty);
+
+    git(&["commit", "-q", "-m", "notebook"]);
+    let porcelain = git(&["status", "--porcelain"]).stdout;
+    assert_eq!(text(&porcelain), "", "no phantom modification after commit");
+
+    // Editing one line of a cell: the diff shows that line, not JSON.
+    let edited = text(&dirty).replace("\"x = 42\\n\"", "\"x = 43\\n\"");
+    assert_ne!(edited, text(&dirty));
+    std::fs::write(&notebook, edited).unwrap();
+    let diff = text(&git(&["diff"]).stdout);
+    assert!(diff.contains("\n-x = 42\n"), "{diff}");
+    assert!(diff.contains("\n+x = 43\n"), "{diff}");
+    assert!(!diff.contains("\"source\""), "{diff}");
+
+    // Uninstall leaves no filter or diff configuration behind.
+    let mut uninstall = command(NBLINT, &repo, &home);
+    uninstall.args(["git", "uninstall"]);
+    run_ok(uninstall);
+    let config = std::fs::read_to_string(repo.join(".git/config")).unwrap();
+    assert!(!config.contains("nblint"), "{config}");
+    assert!(!repo.join(".gitattributes").exists());
+    let mut status = command(NBLINT, &repo, &home);
+    status.args(["git", "status"]);
+    let status = status.output().unwrap();
+    assert_eq!(status.status.code(), Some(1), "{}", text(&status.stdout));
+}
+
+#[test]
+fn strip_rewrites_dirty_files_keeps_clean_ones_and_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    std::fs::create_dir_all(root.join("sub/.ipynb_checkpoints")).unwrap();
+    let dirty = root.join("sub/dirty.ipynb");
+    let clean = root.join("clean.ipynb");
+    let checkpoint = root.join("sub/.ipynb_checkpoints/dirty-checkpoint.ipynb");
+    std::fs::write(&dirty, read_fixture("outputs_and_counts.ipynb")).unwrap();
+    std::fs::write(&checkpoint, read_fixture("outputs_and_counts.ipynb")).unwrap();
+    std::fs::write(&clean, read_fixture("already_clean_other_layout.ipynb")).unwrap();
+    std::fs::set_permissions(&dirty, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&clean)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+
+    let check = nblint(root, &["strip", "--check", "."]);
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(text(&check.stdout).trim(), "./sub/dirty.ipynb");
+    assert_eq!(
+        std::fs::read(&dirty).unwrap(),
+        read_fixture("outputs_and_counts.ipynb")
+    );
+
+    let strip = nblint(root, &["strip", "."]);
+    assert_eq!(strip.status.code(), Some(0), "{}", text(&strip.stderr));
+    assert_eq!(
+        std::fs::read(&dirty).unwrap(),
+        read_fixture("outputs_and_counts.expected.ipynb")
+    );
+    let mode = std::fs::metadata(&dirty).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    assert_eq!(std::fs::metadata(&clean).unwrap().modified().unwrap(), old);
+    assert_eq!(
+        std::fs::read(&clean).unwrap(),
+        read_fixture("already_clean_other_layout.ipynb")
+    );
+    assert_eq!(
+        std::fs::read(&checkpoint).unwrap(),
+        read_fixture("outputs_and_counts.ipynb"),
+        "checkpoints are skipped"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(root.join("sub"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
+
+    let check = nblint(root, &["strip", "--check", "."]);
+    assert_eq!(check.status.code(), Some(0));
+    assert_eq!(text(&check.stdout), "");
+}
+
+#[test]
+fn a_bad_file_is_reported_and_the_others_still_stripped() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    std::fs::write(root.join("a_bad.ipynb"), "{\n \"cells\": [\n").unwrap();
+    std::fs::write(
+        root.join("b_good.ipynb"),
+        read_fixture("outputs_and_counts.ipynb"),
+    )
+    .unwrap();
+    let output = nblint(
+        root,
+        &["strip", "a_bad.ipynb", "b_good.ipynb", "missing.ipynb"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("error: a_bad.ipynb: invalid JSON at line 3, column 1"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error: missing.ipynb: "), "{stderr}");
+    assert_eq!(
+        std::fs::read(root.join("b_good.ipynb")).unwrap(),
+        read_fixture("outputs_and_counts.expected.ipynb")
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("a_bad.ipynb")).unwrap(),
+        "{\n \"cells\": [\n"
+    );
+}
+
+fn with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(NBLINT)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn stdin_filter_strips_and_passes_non_notebooks_through() {
+    let output = with_stdin(&["strip", "--stdin"], &read_fixture("crlf.ipynb"));
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.stdout, read_fixture("crlf.expected.ipynb"));
+
+    let clean = read_fixture("already_clean_other_layout.ipynb");
+    let output = with_stdin(&["strip", "--stdin"], &clean);
+    assert_eq!(output.stdout, clean);
+
+    let garbage = b"<<<<<<< HEAD\n{\"cells\": []}\n=======\n>>>>>>> other\n\xff";
+    let output = with_stdin(&["strip", "--stdin"], garbage);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.stdout, garbage);
+    assert!(
+        text(&output.stderr).starts_with("warning: "),
+        "{}",
+        text(&output.stderr)
+    );
+
+    let output = with_stdin(
+        &["strip", "--stdin", "--keep-output"],
+        &read_fixture("keep_output_option.ipynb"),
+    );
+    assert_eq!(
+        output.stdout,
+        read_fixture("keep_output_option.expected.ipynb")
+    );
+}
+
+#[test]
+fn show_prints_cells_and_summarised_outputs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = nblint(root, &["show", "fixtures/strip/outputs_and_counts.ipynb"]);
+    assert_eq!(output.status.code(), Some(0));
+    let shown = text(&output.stdout);
+    assert_eq!(
+        shown,
+        "# cell 1 [markdown]\n# Analysis\n\nNumbers.\n\n\
+         # cell 2 [code] (execution count 1)\nimport math\nprint(math.pi)\n## stdout\n> 3.141592653589793\n\n\
+         # cell 3 [code] (execution count 2)\nx = 1 / 0\n## error: ZeroDivisionError: division by zero\n\n\
+         # cell 4 [code] (execution count 3)\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\n\
+         ## result\n> [<matplotlib.lines.Line2D at 0x7f>]\n\
+         ## display: image/png (97 bytes)\n## display\n> <Figure size 640x480 with 1 Axes>\n\n\
+         # cell 5 [code] (execution count 4)\nx = 42\nx\n## result\n> 42\n"
+    );
+    let from_stdin = with_stdin(&["show", "-"], &read_fixture("outputs_and_counts.ipynb"));
+    assert_eq!(text(&from_stdin.stdout), shown);
+}
