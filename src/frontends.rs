@@ -29,9 +29,10 @@ pub struct Analysed {
     pub facts: NotebookFacts,
 }
 
-/// Runs the notebook's front end over its code cells.
-pub fn analyse(notebook: &Notebook) -> Analysed {
-    let language = language_of(notebook);
+/// Runs the notebook's front end over its code cells; `language` overrides what the
+/// notebook's metadata says.
+pub fn analyse(notebook: &Notebook, language: Option<&Language>) -> Analysed {
+    let language = language.cloned().unwrap_or_else(|| language_of(notebook));
     let frontend = frontend_for(&language);
     let facts = match frontend {
         Some(frontend) => NotebookFacts::analyze(notebook, frontend),
@@ -41,5 +42,15 @@ pub fn analyse(notebook: &Notebook) -> Analysed {
         language,
         frontend,
         facts,
+    }
+}
+
+/// Parses a `--language` value: `rust`, `python` (or a kernel name such as `python3`).
+pub fn parse_language(value: &str) -> Result<Language, String> {
+    match Language::from_name(value) {
+        language @ (Language::Rust | Language::Python) => Ok(language),
+        Language::Other(name) => Err(format!(
+            "`{name}` is not a cell language nblint reads (expected `rust` or `python`)"
+        )),
     }
 }

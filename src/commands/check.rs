@@ -213,7 +213,7 @@ fn check_one(
         Notebook::parse(&bytes).with_context(|| format!("reading {}", path.display()))?;
     let config = resolver.config_for(path)?;
     let selection = config.selection_for(path).overridden_by(cli);
-    let mut analysed = analyse(&notebook);
+    let mut analysed = analyse(&notebook, None);
     let mut diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
     let mut fixed = 0;
     let mut diff = None;
@@ -234,7 +234,7 @@ fn check_one(
                 break;
             }
             fixed += applied;
-            analysed = analyse(&notebook);
+            analysed = analyse(&notebook, None);
             diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
         }
         if fixed > 0 {

@@ -8,7 +8,9 @@ use clap::{Args, ValueEnum};
 use nblint_graph::Graph;
 
 use crate::ExitStatus;
-use crate::frontends::analyse;
+use nblint_facts::Language;
+
+use crate::frontends::{analyse, parse_language};
 use crate::input::read_notebook;
 
 /// Arguments of `nblint graph`.
@@ -19,6 +21,10 @@ pub struct GraphArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = GraphFormat::Json)]
     pub format: GraphFormat,
+    /// Read the cells as this language (`rust` or `python`) instead of what the notebook's
+    /// kernel metadata says
+    #[arg(long, value_parser = parse_language)]
+    pub language: Option<Language>,
 }
 
 /// How to print the graph.
@@ -35,7 +41,7 @@ pub enum GraphFormat {
 /// Prints the dependency graph of one notebook.
 pub fn run(args: &GraphArgs) -> Result<ExitStatus> {
     let notebook = read_notebook(&args.notebook)?;
-    let analysed = analyse(&notebook);
+    let analysed = analyse(&notebook, args.language.as_ref());
     let is_builtin = |name: &str| analysed.frontend.is_some_and(|f| f.is_builtin(name));
     let graph = Graph::build(&notebook, &analysed.facts, &is_builtin);
     let text = match args.format {

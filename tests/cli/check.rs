@@ -1,0 +1,310 @@
+//! `nblint check` and `nblint rule`.
+
+use std::path::Path;
+
+use super::{evcxr_corpus, nblint, nblint_in, notebook, root, status, stderr, stdout};
+
+const EXAMPLE: &str = "examples/word_frequencies.ipynb";
+
+#[test]
+fn every_output_format_on_the_example() {
+    for format in ["full", "concise", "json", "sarif", "github"] {
+        let output = nblint(&["check", EXAMPLE, "--output-format", format]);
+        assert_eq!(status(&output), 1, "{format}: {}", stderr(&output));
+        insta::assert_snapshot!(format!("example_{format}"), stdout(&output));
+    }
+}
+
+#[test]
+fn json_diagnostics_have_the_contract_fields() {
+    let output = nblint(&["check", EXAMPLE, "--output-format", "json"]);
+    let diagnostics: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(!diagnostics.is_empty());
+    for diagnostic in &diagnostics {
+        for key in [
+            "code",
+            "name",
+            "message",
+            "path",
+            "cell",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "severity",
+            "fix",
+        ] {
+            assert!(diagnostic.get(key).is_some(), "no `{key}` in {diagnostic}");
+        }
+    }
+    let undefined_above = diagnostics
+        .iter()
+        .find(|diagnostic| diagnostic["code"] == "NB201")
+        .unwrap();
+    assert_eq!(undefined_above["name"], "undefined-above");
+    assert_eq!(undefined_above["cell"], 7);
+}
+
+#[test]
+fn sarif_is_a_valid_2_1_0_log() {
+    let output = nblint(&["check", EXAMPLE, "--output-format", "sarif"]);
+    let log: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert!(log["$schema"].as_str().unwrap().contains("sarif"));
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "nblint");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for result in run["results"].as_array().unwrap() {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        assert!(["error", "warning", "note"].contains(&result["level"].as_str().unwrap()));
+        // The region is a line of the .ipynb file; the cell position is in the properties.
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap() >= 1);
+        assert!(result["properties"]["cell"].as_u64().unwrap() >= 1);
+    }
+}
+
+#[test]
+fn exit_status_is_0_clean_1_findings_2_errors() {
+    let clean = nblint(&["check", "fixtures/rules/NB201/clean_defined_above.ipynb"]);
+    assert_eq!(status(&clean), 0, "{}", stdout(&clean));
+    let findings = nblint(&["check", EXAMPLE]);
+    assert_eq!(status(&findings), 1);
+    let usage = nblint(&["check", "--output-format", "yaml", EXAMPLE]);
+    assert_eq!(status(&usage), 2);
+
+    // A broken notebook among good ones: reported, the others still checked, exit 2.
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("a_broken.ipynb"), "{\"cells\": [1,").unwrap();
+    std::fs::copy(root().join(EXAMPLE), folder.path().join("b_example.ipynb")).unwrap();
+    let output = nblint_in(folder.path(), &["check", "--output-format", "concise", "."]);
+    assert_eq!(status(&output), 2);
+    assert!(
+        stderr(&output).contains("a_broken.ipynb"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("b_example.ipynb:cell 7"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn no_path_checks_the_current_folder_and_skips_checkpoints_and_target() {
+    let folder = tempfile::tempdir().unwrap();
+    for sub in [".ipynb_checkpoints", "target", "notes"] {
+        std::fs::create_dir(folder.path().join(sub)).unwrap();
+        std::fs::copy(
+            root().join(EXAMPLE),
+            folder.path().join(sub).join("n.ipynb"),
+        )
+        .unwrap();
+    }
+    let output = nblint_in(folder.path(), &["check", "--output-format", "concise"]);
+    let text = stdout(&output);
+    assert!(text.contains("notes/n.ipynb"), "{text}");
+    assert!(!text.contains("checkpoints"), "{text}");
+    assert!(!text.contains("target/"), "{text}");
+}
+
+#[test]
+fn select_and_ignore_by_code_prefix_and_name() {
+    let codes = |args: &[&str]| {
+        let mut all = vec!["check", EXAMPLE, "--output-format", "json"];
+        all.extend_from_slice(args);
+        let output = nblint(&all);
+        let diagnostics: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+        let mut codes: Vec<String> = diagnostics
+            .iter()
+            .map(|diagnostic| diagnostic["code"].as_str().unwrap().to_owned())
+            .collect();
+        codes.sort();
+        codes.dedup();
+        codes
+    };
+    assert_eq!(codes(&["--select", "NB201"]), ["NB201"]);
+    assert_eq!(codes(&["--select", "undefined-above"]), ["NB201"]);
+    assert!(
+        codes(&["--select", "NB2"])
+            .iter()
+            .all(|code| code.starts_with("NB2"))
+    );
+    assert!(
+        !codes(&["--ignore", "NB2"])
+            .iter()
+            .any(|code| code.starts_with("NB2"))
+    );
+    let unknown = nblint(&["check", EXAMPLE, "--select", "NB999"]);
+    assert_eq!(status(&unknown), 2);
+    assert!(stderr(&unknown).contains("NB999"), "{}", stderr(&unknown));
+}
+
+#[test]
+fn configuration_is_found_by_walking_up_and_unknown_keys_are_errors() {
+    let folder = tempfile::tempdir().unwrap();
+    let nested = folder.path().join("a/b");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::copy(root().join(EXAMPLE), nested.join("n.ipynb")).unwrap();
+    std::fs::write(folder.path().join("nblint.toml"), "ignore = [\"NB2\"]\n").unwrap();
+    let output = nblint_in(
+        folder.path(),
+        &["check", "--output-format", "concise", "a/b/n.ipynb"],
+    );
+    assert!(!stdout(&output).contains(" NB2"), "{}", stdout(&output));
+    assert!(stdout(&output).contains(" NB103"), "{}", stdout(&output));
+
+    std::fs::write(folder.path().join("nblint.toml"), "max-cell-line = 3\n").unwrap();
+    let output = nblint_in(folder.path(), &["check", "a/b/n.ipynb"]);
+    assert_eq!(status(&output), 2);
+    let message = stderr(&output);
+    assert!(
+        message.contains("max-cell-line") && message.contains("nblint.toml"),
+        "{message}"
+    );
+}
+
+#[test]
+fn suppression_comments_silence_a_cell() {
+    let folder = tempfile::tempdir().unwrap();
+    let text = notebook(
+        "rust",
+        &[
+            "let a = b + 1;\na",
+            "// nblint: allow(undefined-above)\nlet c = d;\nc",
+            "let b = 1;\nlet d = 2;\n(b, d)",
+        ],
+    );
+    std::fs::write(folder.path().join("n.ipynb"), text).unwrap();
+    let output = nblint_in(
+        folder.path(),
+        &[
+            "check",
+            "--output-format",
+            "concise",
+            "--select",
+            "NB201",
+            "n.ipynb",
+        ],
+    );
+    let text = stdout(&output);
+    assert!(text.contains("cell 1:1:9: NB201 `b`"), "{text}");
+    assert!(!text.contains("cell 2:"), "{text}");
+}
+
+#[test]
+fn other_kernels_get_the_language_independent_rules_and_a_note() {
+    let folder = tempfile::tempdir().unwrap();
+    let text = notebook("julia", &["x = 1", ""]);
+    std::fs::write(folder.path().join("j.ipynb"), text).unwrap();
+    let output = nblint_in(
+        folder.path(),
+        &["check", "--output-format", "concise", "j.ipynb"],
+    );
+    assert!(stdout(&output).contains("NB102"), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("does not analyse"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn fix_writes_the_expected_notebook_and_diff_only_previews() {
+    let folder = tempfile::tempdir().unwrap();
+    let source = root().join("fixtures/rules/NB102/fix_blank_cell.ipynb");
+    let expected =
+        std::fs::read(root().join("fixtures/rules/NB102/fix_blank_cell.expected.ipynb")).unwrap();
+    let path = folder.path().join("n.ipynb");
+    std::fs::copy(&source, &path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+
+    let preview = nblint_in(
+        folder.path(),
+        &["check", "--fix", "--diff", "--select", "NB102", "n.ipynb"],
+    );
+    assert!(
+        stdout(&preview).contains("---") && stdout(&preview).contains("+++"),
+        "{}",
+        stdout(&preview)
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "--diff must not write"
+    );
+
+    let fixed = nblint_in(
+        folder.path(),
+        &["check", "--fix", "--select", "NB102", "n.ipynb"],
+    );
+    assert_eq!(status(&fixed), 0, "{}{}", stdout(&fixed), stderr(&fixed));
+    assert_eq!(std::fs::read(&path).unwrap(), expected);
+    // Nothing left to fix: a second run does not rewrite the file.
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let again = nblint_in(
+        folder.path(),
+        &["check", "--fix", "--select", "NB102", "n.ipynb"],
+    );
+    assert_eq!(status(&again), 0);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        modified
+    );
+}
+
+#[test]
+fn rule_prints_a_page_and_rejects_unknown_codes() {
+    let page = nblint(&["rule", "NB201"]);
+    assert_eq!(status(&page), 0);
+    assert!(
+        stdout(&page).starts_with("# undefined-above (NB201)"),
+        "{}",
+        stdout(&page)
+    );
+    let by_name = nblint(&["rule", "mutated-across-cells"]);
+    assert!(stdout(&by_name).contains("(NB206)"));
+    let all = nblint(&["rule"]);
+    for code in ["NB001", "NB105", "NB208"] {
+        assert!(stdout(&all).contains(code));
+    }
+    let unknown = nblint(&["rule", "NB999"]);
+    assert_eq!(status(&unknown), 2);
+}
+
+#[test]
+fn every_corpus_notebook_is_checked_without_a_panic() {
+    let corpus = evcxr_corpus();
+    if corpus.is_empty() {
+        return;
+    }
+    let folder = corpus[0].parent().unwrap();
+    let output = nblint(&["check", "--output-format", "json", folder.to_str().unwrap()]);
+    assert!(matches!(status(&output), 0 | 1), "{}", stderr(&output));
+    let diagnostics: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(!diagnostics.is_empty());
+    // Every position lies inside its cell.
+    for diagnostic in &diagnostics {
+        let path = Path::new(diagnostic["path"].as_str().unwrap());
+        let notebook: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(root().join(path)).unwrap_or_else(|_| std::fs::read(path).unwrap()),
+        )
+        .unwrap();
+        let cell = &notebook["cells"][diagnostic["cell"].as_u64().unwrap() as usize - 1];
+        let source = match &cell["source"] {
+            serde_json::Value::String(text) => text.clone(),
+            serde_json::Value::Array(lines) => {
+                lines.iter().map(|line| line.as_str().unwrap()).collect()
+            }
+            _ => String::new(),
+        };
+        let lines = source.split('\n').count().max(1);
+        let line = diagnostic["line"].as_u64().unwrap() as usize;
+        assert!(
+            line >= 1 && line <= lines,
+            "{diagnostic} outside a {lines}-line cell"
+        );
+    }
+}
