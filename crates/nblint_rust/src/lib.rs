@@ -102,8 +102,14 @@ fn analyze_rust(source: &str, rust_start: usize, facts: &mut CellFacts) {
     }
     let run = || match parse_cell.parse2(tokens) {
         Ok(stmts) => {
+            // Crates this cell's `:dep` lines declare are in scope for its Rust part.
+            let crates: Vec<String> = facts
+                .dependencies
+                .iter()
+                .map(|dependency| dependency.name.replace('-', "_"))
+                .collect();
             let mut walker = walker::Walker::new(source, rust_start, facts);
-            walker.walk_cell(&stmts);
+            walker.walk_cell(&stmts, crates);
         }
         Err(error) => {
             let range = error.span().byte_range();

@@ -115,6 +115,7 @@ const READ_ONLY_METHODS: &[&str] = &[
     "min",
     "ne",
     "partial_cmp",
+    "peek",
     "position",
     "shape",
     "split",

@@ -308,3 +308,11 @@ fn std_derives_are_not_uses_of_imports() {
     let facts = analyze("#[derive(Debug, Clone, serde::Serialize, Deserialize)]\nstruct S;\n");
     assert_eq!(uses(&facts), ["serde", "Deserialize"]);
 }
+
+#[test]
+fn dep_crates_are_in_scope_in_their_cell() {
+    let facts = analyze(
+        ":dep base64 = \"0.10\"\n:dep serde-json\nbase64::encode(&[1]);\nserde_json::to_string(&1)\n",
+    );
+    assert!(uses(&facts).is_empty(), "{:?}", uses(&facts));
+}

@@ -43,6 +43,8 @@ pub struct Walker<'a> {
     hoisted: HashSet<String>,
     /// Hoisted names used somewhere in the cell.
     hoisted_used: HashSet<String>,
+    /// Crates the cell's `:dep` lines declare.
+    crates: Vec<String>,
     /// Inside an item's body (`fn`, `impl`, `mod`): the cell's variables are out of reach, so
     /// no mutation of them can happen there.
     in_item: usize,
@@ -61,6 +63,7 @@ impl<'a> Walker<'a> {
             top_lets: HashMap::new(),
             hoisted: HashSet::new(),
             hoisted_used: HashSet::new(),
+            crates: Vec::new(),
             in_item: 0,
             in_nested_body: 0,
         }
@@ -72,8 +75,10 @@ impl<'a> Walker<'a> {
         Span::new(self.offset + range.start, self.offset + range.end)
     }
 
-    /// Walks the cell's top-level statements.
-    pub fn walk_cell(&mut self, stmts: &[Stmt]) {
+    /// Walks the cell's top-level statements; `crates` are in scope (declared by the cell's
+    /// `:dep` lines).
+    pub fn walk_cell(&mut self, stmts: &[Stmt], crates: Vec<String>) {
+        self.crates = crates;
         for stmt in stmts {
             if let Stmt::Item(item) = stmt {
                 for (name, _) in item_names(item) {
@@ -142,6 +147,9 @@ impl<'a> Walker<'a> {
         }
         if self.hoisted.contains(&name) {
             self.hoisted_used.insert(name);
+            return;
+        }
+        if self.crates.contains(&name) {
             return;
         }
         let span = self.span(ident.span());

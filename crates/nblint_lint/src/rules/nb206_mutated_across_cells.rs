@@ -41,6 +41,15 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if !reported.insert((mutation.cell, mutation.name.clone())) {
             continue;
         }
+        // A cell whose stored output is an error changed nothing: the kernel discarded its
+        // effects (and it is usually a deliberate compile-error demonstration).
+        if context
+            .notebook
+            .cell(mutation.cell)
+            .is_some_and(|cell| cell.has_error_output)
+        {
+            continue;
+        }
         let source = context
             .notebook
             .cell(mutation.cell)
