@@ -40,6 +40,11 @@ pub struct CheckArgs {
     /// With --fix: show what would change instead of writing
     #[arg(long)]
     pub diff: bool,
+    /// Lint the notebooks as staged in the git index (what the next commit holds), not the
+    /// working files: without PATHs every staged notebook that differs from HEAD, with PATHs
+    /// the staged notebooks under them. Positions are those of the staged version
+    #[arg(long)]
+    pub staged: bool,
 }
 
 /// Output formats, as `--output-format` spells them.
@@ -97,6 +102,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         Some(path) => ConfigResolver::explicit(path)?,
         None => ConfigResolver::default(),
     };
+    if args.staged {
+        return check_staged(args, &selection, &resolver);
+    }
     let mut status = ExitStatus::Success;
     let mut inputs = Vec::new();
     let paths = if args.paths.is_empty() {
@@ -115,6 +123,50 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     }
     let status = status.max(check_inputs(args, &selection, &resolver, inputs, true)?);
     Ok(status)
+}
+
+/// `check --staged`: lints the blobs in the git index (or in `GIT_INDEX_FILE`, which git sets
+/// for hooks during `git commit -a` and `git commit PATH`), each configured by its
+/// working-tree path.
+fn check_staged(
+    args: &CheckArgs,
+    selection: &RuleSelection,
+    resolver: &ConfigResolver,
+) -> Result<ExitStatus> {
+    if args.fix && !args.diff {
+        anyhow::bail!(
+            "--fix writes working files, not the index: with --staged, preview fixes with --fix --diff"
+        );
+    }
+    let cwd = std::env::current_dir().context("reading the current folder")?;
+    // git resolves a relative GIT_INDEX_FILE against the folder it runs in.
+    let index_file = std::env::var_os("GIT_INDEX_FILE")
+        .filter(|file| !file.is_empty())
+        .map(|file| cwd.join(file));
+    let staged = nblint_git::staged_notebooks(&nblint_git::StagedQuery {
+        cwd: &cwd,
+        paths: &args.paths,
+        index_file: index_file.as_deref(),
+    })?;
+    {
+        let mut stderr = std::io::stderr().lock();
+        for path in &staged.unmatched {
+            writeln!(
+                stderr,
+                "note: {}: no staged notebook (not added, or deleted from the index)",
+                path.display()
+            )?;
+        }
+    }
+    let inputs = staged
+        .notebooks
+        .into_iter()
+        .map(|notebook| Input {
+            path: notebook.path,
+            bytes: Some(notebook.bytes),
+        })
+        .collect();
+    check_inputs(args, selection, resolver, inputs, false)
 }
 
 /// Lints `inputs` (in parallel), prints the report, and returns the exit status. `writable`

@@ -6,12 +6,14 @@
 //! - [`show`]: a readable text view of a notebook for `git diff` (the textconv driver).
 //! - [`install`]: `nblint git install | uninstall | status`, editing git configuration and
 //!   attributes with git2.
+//! - [`staged`]: the notebooks staged in the index, for `nblint check --staged`.
 //!
 //! Nothing here prints, reads the environment or exits: the CLI does.
 
 pub mod install;
 mod jupyter;
 pub mod show;
+pub mod staged;
 pub mod strip;
 
 pub use install::{
@@ -19,4 +21,5 @@ pub use install::{
 };
 pub use jupyter::to_jupyter_bytes;
 pub use show::render;
+pub use staged::{Staged, StagedError, StagedNotebook, StagedQuery, staged_notebooks};
 pub use strip::{StripOptions, strip, strip_bytes};
