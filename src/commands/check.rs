@@ -45,6 +45,10 @@ pub struct CheckArgs {
     /// the staged notebooks under them. Positions are those of the staged version
     #[arg(long)]
     pub staged: bool,
+    /// Read code cells as this language (`rust` or `python`) instead of what each
+    /// notebook's kernel metadata says
+    #[arg(long, value_parser = crate::frontends::parse_language)]
+    pub language: Option<nblint_facts::Language>,
 }
 
 /// Output formats, as `--output-format` spells them.
@@ -265,7 +269,7 @@ fn check_one(
         Notebook::parse(&bytes).with_context(|| format!("reading {}", path.display()))?;
     let config = resolver.config_for(path)?;
     let selection = config.selection_for(path).overridden_by(cli);
-    let mut analysed = analyse(&notebook, None);
+    let mut analysed = analyse(&notebook, args.language.as_ref());
     let mut diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
     let mut fixed = 0;
     let mut diff = None;
@@ -286,7 +290,7 @@ fn check_one(
                 break;
             }
             fixed += applied;
-            analysed = analyse(&notebook, None);
+            analysed = analyse(&notebook, args.language.as_ref());
             diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
         }
         if fixed > 0 {

@@ -308,3 +308,32 @@ fn every_corpus_notebook_is_checked_without_a_panic() {
         );
     }
 }
+
+#[test]
+fn language_option_overrides_the_kernel_metadata() {
+    let folder = tempfile::tempdir().unwrap();
+    let text = notebook("julia", &["import math\ny = math.sqrt(undefined_thing)"]);
+    std::fs::write(folder.path().join("j.ipynb"), text).unwrap();
+    let args = [
+        "check",
+        "--output-format",
+        "concise",
+        "--select",
+        "NB202",
+        "j.ipynb",
+    ];
+    let plain = nblint_in(folder.path(), &args);
+    assert_eq!(status(&plain), 0, "{}", stdout(&plain));
+    let mut with_language = args.to_vec();
+    with_language.extend(["--language", "python"]);
+    let python = nblint_in(folder.path(), &with_language);
+    assert_eq!(status(&python), 1, "{}", stderr(&python));
+    assert!(
+        stdout(&python).contains("`undefined_thing`"),
+        "{}",
+        stdout(&python)
+    );
+    let bad = nblint_in(folder.path(), &["check", "--language", "cobol", "j.ipynb"]);
+    assert_eq!(status(&bad), 2);
+    assert!(stderr(&bad).contains("cobol"), "{}", stderr(&bad));
+}
