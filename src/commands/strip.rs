@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Args;
 use nblint_git::StripOptions;
+use rayon::prelude::*;
 
 use crate::ExitStatus;
 use crate::discover::notebooks_under;
@@ -57,17 +58,30 @@ pub fn run(args: &StripArgs) -> Result<ExitStatus> {
     }
     let mut errors = 0;
     let (mut changed, mut unchanged) = (0usize, 0usize);
-    let mut stdout = std::io::stdout().lock();
+    let mut paths = Vec::new();
     for path in notebooks_under(&args.paths) {
-        let path = match path {
-            Ok(path) => path,
+        match path {
+            Ok(path) => paths.push(path),
             Err(error) => {
                 crate::report_error(&error);
                 errors += 1;
-                continue;
             }
-        };
-        match strip_file(&path, &options, args.check) {
+        }
+    }
+    // Files are independent: strip them in parallel, then report in the order found.
+    let progress = crate::progress::bar(paths.len(), "stripping");
+    let results: Vec<Result<bool>> = paths
+        .par_iter()
+        .map(|path| {
+            let result = strip_file(path, &options, args.check);
+            progress.inc(1);
+            result
+        })
+        .collect();
+    progress.finish_and_clear();
+    let mut stdout = std::io::stdout().lock();
+    for (path, result) in paths.iter().zip(results) {
+        match result {
             Ok(true) => {
                 changed += 1;
                 if args.check {
