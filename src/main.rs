@@ -43,6 +43,8 @@ enum Command {
     Show(commands::show::ShowArgs),
     /// Install, uninstall or check the git filter and diff driver
     Git(commands::git::GitArgs),
+    /// Turn an evcxr notebook into a Cargo crate: a module per section, a function per cell
+    Extract(commands::extract::ExtractArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Strip(args) => commands::strip::run(args),
         Command::Show(args) => commands::show::run(args),
         Command::Git(args) => commands::git::run(args),
+        Command::Extract(args) => commands::extract::run(args),
     };
     match result {
         Ok(status) => status.into(),

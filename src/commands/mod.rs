@@ -1,6 +1,7 @@
 //! One module per subcommand; each exposes its clap arguments and a `run` function.
 
 pub mod check;
+pub mod extract;
 pub mod git;
 pub mod graph;
 pub mod rule;

@@ -1,0 +1,831 @@
+//! From notebook cells to a plan: sections (modules), hoisted items, and one step per code cell
+//! with the values it takes from earlier cells and the values later cells take from it.
+
+use std::collections::{HashMap, HashSet};
+
+use nblint_facts::{CellFacts, DefinitionKind, Dependency, MutationKind, NotebookFacts};
+use nblint_graph::{Graph, Resolution};
+use nblint_notebook::{Cell, CellKind, Notebook};
+use serde_json::Value;
+use syn::visit_mut::VisitMut;
+use syn::{Item, ItemExternCrate, ItemMacro, ItemUse};
+
+use crate::naming::{NameTable, snake_case};
+use crate::source::{self, CellCode};
+
+/// Names the generated code defines itself; user names and step names must avoid them.
+const GENERATED: &[&str] = &["main", "run", "CellError", "pipeline"];
+
+/// The extraction plan of one notebook.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// The notebook's file name (`analysis.ipynb`), for comments pointing back at cells.
+    pub file_name: String,
+    /// The notebook's title heading, if it has one above all sections.
+    pub title: Option<String>,
+    /// Markdown prose under the title: the crate's doc comment.
+    pub crate_doc: Vec<String>,
+    /// `#![...]` attributes from cells, deduplicated.
+    pub inner_attrs: Vec<syn::Attribute>,
+    /// `extern crate` items, deduplicated.
+    pub externs: Vec<ItemExternCrate>,
+    /// `use` items, deduplicated, in order.
+    pub uses: Vec<ItemUse>,
+    /// `macro_rules!` definitions, the last per name.
+    pub macros: Vec<ItemMacro>,
+    /// Sections in order; each becomes a module.
+    pub sections: Vec<Section>,
+    /// The steps (code cells that run code), in notebook order.
+    pub steps: Vec<Step>,
+    /// The pipeline: steps and skipped cells in notebook order.
+    pub pipeline: Vec<PipelineEntry>,
+    /// The `:dep` lines of the cells kept, in order.
+    pub dependencies: Vec<Dependency>,
+    /// Some step uses `?` at top level.
+    pub uses_question_mark: bool,
+    /// Some step uses `.await` at top level.
+    pub uses_await: bool,
+    /// The `:fmt` display format in force (`{:?}` by default).
+    pub fmt: String,
+    /// Warnings for the user (skipped cells, redefinitions, lost displays).
+    pub warnings: Vec<String>,
+}
+
+/// A markdown section: a module.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    /// The module name (snake case, unique).
+    pub module: String,
+    /// The heading text (the module's doc comment), if any.
+    pub heading: Option<String>,
+    /// Markdown prose that follows the heading.
+    pub doc: Vec<String>,
+    /// Items, steps and skip notes in cell order.
+    pub entries: Vec<Entry>,
+}
+
+/// Something placed in a section's module.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    /// A user item, with the cell it comes from.
+    Item(usize, Box<Item>),
+    /// A step, by index into [`Plan::steps`].
+    Step(usize),
+    /// A cell left out, with the reason.
+    Skipped(usize, String),
+}
+
+/// One element of the generated `main`.
+#[derive(Debug, Clone)]
+pub enum PipelineEntry {
+    /// Run a step, by index into [`Plan::steps`].
+    Step(usize),
+    /// A cell left out, with the reason.
+    Skipped(usize, String),
+}
+
+/// How a step changes a value it takes from an earlier cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Change {
+    /// No evidence of change.
+    None,
+    /// Method calls on a `let mut` value (may take `&mut self`).
+    Method,
+    /// Assignment, compound assignment or `&mut`.
+    Assign,
+}
+
+/// A value a step takes from an earlier cell.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// The variable's name.
+    pub name: String,
+    /// The cell whose definition gives the value (and its type).
+    pub defined_in: usize,
+    /// How the step changes it.
+    pub change: Change,
+    /// A later step uses the same value (so a step that takes it by value gives it back).
+    pub used_later: bool,
+}
+
+/// A value a step defines and a later step uses.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The variable's name.
+    pub name: String,
+}
+
+/// How a step shows its trailing expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Display {
+    /// No trailing expression.
+    None,
+    /// Print it with the display format (the notebook stored a `text/plain` result).
+    Print,
+    /// It was `()`: run it, then print `()`.
+    Unit,
+    /// Run it as a statement (no text result was stored).
+    Statement,
+}
+
+/// A code cell that runs code: one function.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// One-based cell number.
+    pub cell: usize,
+    /// Index into [`Plan::sections`].
+    pub section: usize,
+    /// The function's name.
+    pub name: String,
+    /// Doc comment lines (markdown prose above the cell).
+    pub doc: Vec<String>,
+    /// The cell's code.
+    pub code: CellCode,
+    /// Values taken from earlier cells.
+    pub params: Vec<Param>,
+    /// Values defined here and used later.
+    pub outputs: Vec<Output>,
+    /// `?` at top level.
+    pub question_mark: bool,
+    /// `.await` at top level.
+    pub awaits: bool,
+    /// How the trailing expression is shown.
+    pub display: Display,
+    /// What the cell printed on stdout (streams, then its text result), as stored.
+    pub stored_stdout: String,
+}
+
+/// What the notebook stored for a cell: its stdout stream text and its `text/plain` result.
+#[derive(Debug, Clone, Default)]
+pub struct StoredOutputs {
+    /// Concatenated `stdout` stream text.
+    pub stdout: String,
+    /// The `text/plain` of the `execute_result`, if any.
+    pub text_result: Option<String>,
+    /// An `execute_result` with no `text/plain` (HTML, images).
+    pub rich_result: bool,
+}
+
+/// Reads the stored outputs of cell `number`.
+pub fn stored_outputs(notebook: &Notebook, number: usize) -> StoredOutputs {
+    let mut stored = StoredOutputs::default();
+    let Some(outputs) = notebook
+        .cell_json(number)
+        .and_then(|cell| cell.get("outputs"))
+        .and_then(Value::as_array)
+    else {
+        return stored;
+    };
+    for output in outputs {
+        match output.get("output_type").and_then(Value::as_str) {
+            Some("stream") if output.get("name").and_then(Value::as_str) == Some("stdout") => {
+                stored.stdout.push_str(&text_of(output.get("text")));
+            }
+            Some("execute_result") => {
+                let data = output.get("data");
+                if let Some(text) = data.and_then(|data| data.get("text/plain")) {
+                    stored.text_result = Some(text_of(Some(text)));
+                } else if data.is_some_and(|data| {
+                    data.as_object().is_some_and(|map| {
+                        map.keys()
+                            .any(|key| key.starts_with("text/") || key.starts_with("image/"))
+                    })
+                }) {
+                    stored.rich_result = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    stored
+}
+
+/// Joins an nbformat multi-line string (a string or a list of strings).
+fn text_of(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Array(parts)) => parts.iter().filter_map(Value::as_str).collect(),
+        _ => String::new(),
+    }
+}
+
+/// Why a code cell is left out, if it is.
+fn skip_reason(cell: &Cell, facts: &CellFacts) -> Option<String> {
+    if cell.has_error_output {
+        return Some(
+            "skipped: its stored output is an error, so the kernel discarded its effects".into(),
+        );
+    }
+    if let Some(error) = facts.errors.first() {
+        let line = cell.lines.line_column(&cell.source, error.span.start).line;
+        return Some(format!(
+            "skipped: not Rust the kernel could run (line {line}: {})",
+            error.message
+        ));
+    }
+    if cell.execution_count.is_none() && !cell.source.trim().is_empty() {
+        return Some("skipped: never run in the notebook".into());
+    }
+    None
+}
+
+/// A markdown heading: `(level, text)`.
+fn heading(line: &str) -> Option<(usize, String)> {
+    let trimmed = line.trim_start();
+    let level = trimmed.chars().take_while(|&ch| ch == '#').count();
+    if level == 0 || level > 6 {
+        return None;
+    }
+    let rest = &trimmed[level..];
+    if !(rest.is_empty() || rest.starts_with(' ')) {
+        return None;
+    }
+    Some((level, rest.trim().trim_end_matches('#').trim().to_owned()))
+}
+
+/// Markdown prose as doc comment lines: code fences become `text` blocks so rustdoc does not
+/// compile them.
+fn prose(lines: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut in_fence = false;
+    for line in lines {
+        let trimmed = line.trim_end();
+        if let Some(rest) = trimmed.trim_start().strip_prefix("```") {
+            if in_fence {
+                out.push("```".into());
+            } else {
+                let _ = rest;
+                out.push("```text".into());
+            }
+            in_fence = !in_fence;
+            continue;
+        }
+        out.push(trimmed.to_owned());
+    }
+    if in_fence {
+        out.push("```".into());
+    }
+    while out.first().is_some_and(String::is_empty) {
+        out.remove(0);
+    }
+    while out.last().is_some_and(String::is_empty) {
+        out.pop();
+    }
+    out
+}
+
+/// Builds the plan of `notebook` (whose file is called `file_name`).
+pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
+    let cells = notebook.cells();
+    let all_facts = NotebookFacts::analyze(notebook, &nblint_rust::RustFrontend);
+    let mut plan = Plan {
+        file_name: file_name.to_owned(),
+        fmt: "{:?}".into(),
+        ..Plan::default()
+    };
+
+    // Which cells are kept, and their split code.
+    let mut kept_facts = NotebookFacts {
+        cells: vec![None; cells.len()],
+    };
+    let mut codes: HashMap<usize, CellCode> = HashMap::new();
+    let mut skipped: HashMap<usize, String> = HashMap::new();
+    for (index, cell) in cells.iter().enumerate() {
+        let Some(facts) = all_facts.cells.get(index).and_then(Option::as_ref) else {
+            continue;
+        };
+        if cell.source.trim().is_empty() {
+            continue;
+        }
+        if let Some(reason) = skip_reason(cell, facts) {
+            plan.warnings
+                .push(format!("cell {}: {reason}", cell.number));
+            skipped.insert(cell.number, reason);
+            continue;
+        }
+        let start = source::rust_start(facts).min(cell.source.len());
+        match source::split(&cell.source[start..]) {
+            Ok(code) => {
+                codes.insert(cell.number, code);
+                kept_facts.cells[index] = Some(facts.clone());
+            }
+            Err(message) => {
+                let reason = format!("skipped: not Rust the kernel could run ({message})");
+                plan.warnings
+                    .push(format!("cell {}: {reason}", cell.number));
+                skipped.insert(cell.number, reason);
+            }
+        }
+    }
+    let graph = Graph::build(notebook, &kept_facts, &nblint_rust::is_builtin);
+
+    // Names the user's code binds anywhere: generated names avoid them.
+    let mut reserved: HashSet<String> = GENERATED.iter().map(|&name| name.to_owned()).collect();
+    for facts in kept_facts.cells.iter().flatten() {
+        reserved.extend(facts.defines.iter().map(|d| d.name.clone()));
+        reserved.extend(facts.imports.iter().filter_map(|i| i.binding.clone()));
+    }
+    let mut function_names = NameTable::with_reserved(reserved.iter().map(String::as_str));
+    let mut module_names = NameTable::with_reserved(
+        ["std", "core", "alloc", "crate", "self", "super", "tokio"]
+            .into_iter()
+            .chain(reserved.iter().map(String::as_str)),
+    );
+    for facts in kept_facts.cells.iter().flatten() {
+        for dependency in &facts.dependencies {
+            module_names.unique(&dependency.name.replace('-', "_"));
+        }
+    }
+
+    // Section level: a single top heading above deeper ones is the title.
+    let headings: Vec<usize> = cells
+        .iter()
+        .filter(|cell| cell.kind == CellKind::Markdown)
+        .flat_map(|cell| {
+            cell.source
+                .lines()
+                .filter_map(heading)
+                .map(|(level, _)| level)
+        })
+        .collect();
+    let min_level = headings.iter().copied().min().unwrap_or(1);
+    let top_count = headings.iter().filter(|&&level| level == min_level).count();
+    let deeper = headings
+        .iter()
+        .copied()
+        .filter(|&level| level > min_level)
+        .min();
+    // A single top heading, first in the notebook, is its title; sections are the next level
+    // (none when there is no deeper heading).
+    let (title_level, section_level) = match deeper {
+        _ if top_count == 1 && headings.first() == Some(&min_level) => {
+            (Some(min_level), deeper.unwrap_or(0))
+        }
+        _ => (None, min_level),
+    };
+
+    let stem = std::path::Path::new(file_name).file_stem().map_or_else(
+        || "notebook".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let mut current_section: Option<usize> = None;
+    let mut pending_doc: Vec<String> = Vec::new();
+    let mut seen_uses: HashSet<String> = HashSet::new();
+    let mut seen_attrs: HashSet<String> = HashSet::new();
+    let mut seen_externs: HashSet<String> = HashSet::new();
+    let mut item_at: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut seen_impls: HashSet<String> = HashSet::new();
+    // Variables: name → the kept cell whose definition reaches here.
+    let mut variables: HashMap<String, usize> = HashMap::new();
+    // (defining cell, name) → the steps that use that value.
+    let mut uses_of: HashMap<(usize, String), Vec<usize>> = HashMap::new();
+
+    let ensure_section =
+        |plan: &mut Plan, names: &mut NameTable, current: &mut Option<usize>| -> usize {
+            if let Some(index) = *current {
+                return index;
+            }
+            plan.sections.push(Section {
+                module: names.unique(&snake_case(&stem, 4, "notebook")),
+                ..Section::default()
+            });
+            *current = Some(plan.sections.len() - 1);
+            plan.sections.len() - 1
+        };
+
+    for (index, cell) in cells.iter().enumerate() {
+        match cell.kind {
+            CellKind::Markdown => {
+                let mut rest: Vec<&str> = Vec::new();
+                let mut started: Option<String> = None;
+                let mut is_title = false;
+                for line in cell.source.lines() {
+                    match heading(line) {
+                        Some((level, text)) if Some(level) == title_level && started.is_none() => {
+                            plan.title.get_or_insert(text);
+                            is_title = true;
+                        }
+                        Some((level, text))
+                            if level <= section_level && Some(level) != title_level =>
+                        {
+                            if let Some(previous) = started.take() {
+                                open_section(
+                                    &mut plan,
+                                    &mut module_names,
+                                    &mut current_section,
+                                    &previous,
+                                    prose(&rest),
+                                );
+                                rest.clear();
+                            }
+                            started = Some(text);
+                        }
+                        _ => rest.push(line),
+                    }
+                }
+                if let Some(text) = started {
+                    open_section(
+                        &mut plan,
+                        &mut module_names,
+                        &mut current_section,
+                        &text,
+                        prose(&rest),
+                    );
+                    pending_doc.clear();
+                } else if is_title && current_section.is_none() {
+                    plan.crate_doc.extend(prose(&rest));
+                } else {
+                    if !pending_doc.is_empty() {
+                        pending_doc.push(String::new());
+                    }
+                    pending_doc.extend(prose(&rest));
+                }
+            }
+            CellKind::Code => {
+                let number = cell.number;
+                if let Some(reason) = skipped.get(&number) {
+                    let section =
+                        ensure_section(&mut plan, &mut module_names, &mut current_section);
+                    plan.sections[section]
+                        .entries
+                        .push(Entry::Skipped(number, reason.clone()));
+                    plan.pipeline
+                        .push(PipelineEntry::Skipped(number, reason.clone()));
+                    continue;
+                }
+                let Some(mut code) = codes.remove(&number) else {
+                    continue;
+                };
+                let Some(facts) = kept_facts.cells.get(index).and_then(Option::as_ref) else {
+                    continue;
+                };
+                let section = ensure_section(&mut plan, &mut module_names, &mut current_section);
+                plan.dependencies.extend(facts.dependencies.iter().cloned());
+                for command in &facts.commands {
+                    if command.name == ":fmt" && !command.argument.trim().is_empty() {
+                        command.argument.trim().clone_into(&mut plan.fmt);
+                    }
+                }
+                // Hoisted things.
+                for attr in code.inner_attrs.drain(..) {
+                    if seen_attrs.insert(quote::quote!(#attr).to_string()) {
+                        plan.inner_attrs.push(attr);
+                    }
+                }
+                for item in code.externs.drain(..) {
+                    if seen_externs.insert(item.ident.to_string()) {
+                        plan.externs.push(item);
+                    }
+                }
+                for item in code.uses.drain(..) {
+                    if seen_uses.insert(quote::quote!(#item).to_string()) {
+                        plan.uses.push(item);
+                    }
+                }
+                for item in code.macros.drain(..) {
+                    let name = item.ident.as_ref().map(ToString::to_string);
+                    plan.macros
+                        .retain(|old| old.ident.as_ref().map(ToString::to_string) != name);
+                    plan.macros.push(item);
+                }
+                for item in code.items.drain(..) {
+                    place_item(
+                        &mut plan,
+                        &mut item_at,
+                        &mut seen_impls,
+                        section,
+                        number,
+                        item,
+                    );
+                }
+                if !code.runs_code() {
+                    continue;
+                }
+                // Values taken from earlier cells.
+                let mut params = Vec::new();
+                for name in graph.used_names(number) {
+                    let from = graph
+                        .uses()
+                        .iter()
+                        .find(|use_| use_.cell == number && &use_.name == name)
+                        .map(|use_| use_.resolution);
+                    let Some(Resolution::Above(defined_in)) = from else {
+                        continue;
+                    };
+                    if variables.get(name) != Some(&defined_in) {
+                        continue;
+                    }
+                    uses_of
+                        .entry((defined_in, name.clone()))
+                        .or_default()
+                        .push(number);
+                    let mutable = kept_facts
+                        .cell(defined_in)
+                        .and_then(|facts| facts.defines.iter().rev().find(|d| &d.name == name))
+                        .is_some_and(|d| d.mutable);
+                    let change = facts
+                        .mutations
+                        .iter()
+                        .filter(|mutation| &mutation.name == name)
+                        .map(|mutation| match mutation.kind {
+                            MutationKind::MethodCall { .. } if mutable => Change::Method,
+                            MutationKind::MethodCall { .. } => Change::None,
+                            _ => Change::Assign,
+                        })
+                        .max()
+                        .unwrap_or(Change::None);
+                    params.push(Param {
+                        name: name.clone(),
+                        defined_in,
+                        change,
+                        used_later: false,
+                    });
+                }
+                for definition in &facts.defines {
+                    if definition.kind == DefinitionKind::Variable {
+                        variables.insert(definition.name.clone(), number);
+                    } else {
+                        variables.remove(&definition.name);
+                    }
+                }
+                let stored = stored_outputs(notebook, number);
+                let display = match (&code.trailing, &stored.text_result) {
+                    (None, _) => Display::None,
+                    (Some(_), Some(text)) if text.trim() == "()" => Display::Unit,
+                    (Some(_), Some(_)) => Display::Print,
+                    (Some(_), None) => {
+                        if stored.rich_result {
+                            plan.warnings.push(format!(
+                                "cell {number}: its result was shown as HTML or an image; the \
+                                 extracted step evaluates it without showing it"
+                            ));
+                        }
+                        Display::Statement
+                    }
+                };
+                let mut stored_stdout = stored.stdout.clone();
+                if matches!(display, Display::Print | Display::Unit)
+                    && let Some(text) = &stored.text_result
+                {
+                    stored_stdout.push_str(text);
+                    stored_stdout.push('\n');
+                }
+                let wanted = code.first_comment.as_ref().map_or_else(
+                    || {
+                        if plan.sections[section].heading.is_some() {
+                            plan.sections[section].module.clone()
+                        } else {
+                            format!("cell_{number}")
+                        }
+                    },
+                    |comment| snake_case(comment, 4, "step"),
+                );
+                let name = function_names.unique(&wanted);
+                plan.uses_question_mark |= facts.uses_question_mark;
+                plan.uses_await |= facts.uses_await;
+                plan.steps.push(Step {
+                    cell: number,
+                    section,
+                    name,
+                    doc: std::mem::take(&mut pending_doc),
+                    code,
+                    params,
+                    outputs: Vec::new(),
+                    question_mark: facts.uses_question_mark,
+                    awaits: facts.uses_await,
+                    display,
+                    stored_stdout,
+                });
+                let index = plan.steps.len() - 1;
+                plan.sections[section].entries.push(Entry::Step(index));
+                plan.pipeline.push(PipelineEntry::Step(index));
+            }
+            _ => {}
+        }
+    }
+
+    // Outputs and pass-through values, now that every use is known.
+    for step in &mut plan.steps {
+        let cell = step.cell;
+        for param in &mut step.params {
+            param.used_later = uses_of
+                .get(&(param.defined_in, param.name.clone()))
+                .is_some_and(|users| users.iter().any(|&user| user > cell));
+        }
+        let Some(facts) = kept_facts.cell(cell) else {
+            continue;
+        };
+        for name in facts.defined_names() {
+            let is_variable = facts
+                .defines
+                .iter()
+                .rev()
+                .find(|d| d.name == name)
+                .is_some_and(|d| d.kind == DefinitionKind::Variable);
+            if is_variable && uses_of.contains_key(&(cell, name.to_owned())) {
+                step.outputs.push(Output {
+                    name: name.to_owned(),
+                });
+            }
+        }
+    }
+    plan
+}
+
+fn open_section(
+    plan: &mut Plan,
+    names: &mut NameTable,
+    current: &mut Option<usize>,
+    heading: &str,
+    doc: Vec<String>,
+) {
+    plan.sections.push(Section {
+        module: names.unique(&snake_case(heading, 4, "section")),
+        heading: Some(heading.to_owned()),
+        doc,
+        entries: Vec::new(),
+    });
+    *current = Some(plan.sections.len() - 1);
+}
+
+/// Puts an item in its section; a later definition of the same name replaces the earlier one
+/// (the kernel keeps the last), and an `impl` identical to an earlier one (a re-run cell) is
+/// dropped.
+fn place_item(
+    plan: &mut Plan,
+    item_at: &mut HashMap<String, (usize, usize)>,
+    seen_impls: &mut HashSet<String>,
+    section: usize,
+    cell: usize,
+    mut item: Item,
+) {
+    make_public(&mut item);
+    if let Item::Impl(_) = &item {
+        if !seen_impls.insert(quote::quote!(#item).to_string()) {
+            return;
+        }
+    } else if let Some(name) = item_name(&item) {
+        let mut versioned_calls = 0;
+        if let Some(&(_, old_cell)) = item_at.get(&name)
+            && matches!(item, Item::Fn(_))
+            && old_cell != cell
+        {
+            // A function redefined by a later cell (a tutorial's `fn main` per cell): the cells
+            // in between that called the old one keep calling it, under a versioned name.
+            let mut rename = Rename {
+                from: name.clone(),
+                to: format!("{name}_cell{old_cell}"),
+                count: 0,
+            };
+            for step in plan
+                .steps
+                .iter_mut()
+                .filter(|step| step.cell >= old_cell && step.cell < cell)
+            {
+                for stmt in &mut step.code.stmts {
+                    rename.visit_stmt_mut(stmt);
+                }
+                if let Some(expr) = &mut step.code.trailing {
+                    rename.visit_expr_mut(expr);
+                }
+            }
+            versioned_calls = rename.count;
+        }
+        if let Some(&(old_section, old_cell)) = item_at.get(&name)
+            && versioned_calls > 0
+        {
+            let versioned = format!("{name}_cell{old_cell}");
+            for entry in &mut plan.sections[old_section].entries {
+                if let Entry::Item(c, old) = entry
+                    && *c == old_cell
+                    && let Item::Fn(function) = &mut **old
+                    && function.sig.ident == name
+                {
+                    function.sig.ident = crate::codegen::ident(&versioned);
+                }
+            }
+            plan.warnings.push(format!(
+                "cell {cell}: `{name}` redefines the function of cell {old_cell}; the earlier one \
+                 is kept as `{versioned}` for the cells that called it"
+            ));
+        } else if let Some(&(old_section, old_cell)) = item_at.get(&name) {
+            plan.sections[old_section].entries.retain(|entry| {
+                !matches!(entry, Entry::Item(c, old) if *c == old_cell && item_name(old).as_deref() == Some(name.as_str()))
+            });
+            plan.warnings.push(format!(
+                "cell {cell}: `{name}` redefines the one of cell {old_cell}; the crate keeps the \
+                 last definition, as the kernel does for later cells"
+            ));
+        }
+        item_at.insert(name, (section, cell));
+    }
+    plan.sections[section]
+        .entries
+        .push(Entry::Item(cell, Box::new(item)));
+}
+
+/// The name an item defines, if it has one.
+fn item_name(item: &Item) -> Option<String> {
+    let ident = match item {
+        Item::Const(item) => &item.ident,
+        Item::Enum(item) => &item.ident,
+        Item::Fn(item) => &item.sig.ident,
+        Item::Mod(item) => &item.ident,
+        Item::Static(item) => &item.ident,
+        Item::Struct(item) => &item.ident,
+        Item::Trait(item) => &item.ident,
+        Item::TraitAlias(item) => &item.ident,
+        Item::Type(item) => &item.ident,
+        Item::Union(item) => &item.ident,
+        _ => return None,
+    };
+    Some(ident.to_string())
+}
+
+/// Items become `pub` (with their fields and inherent methods), so that other modules can use
+/// them and the library has no dead code.
+fn make_public(item: &mut Item) {
+    let public: syn::Visibility = syn::parse_quote!(pub);
+    let set = |vis: &mut syn::Visibility| {
+        if matches!(vis, syn::Visibility::Inherited) {
+            *vis = public.clone();
+        }
+    };
+    match item {
+        Item::Const(item) => set(&mut item.vis),
+        Item::Enum(item) => set(&mut item.vis),
+        Item::Fn(item) => set(&mut item.vis),
+        Item::Mod(item) => set(&mut item.vis),
+        Item::Static(item) => set(&mut item.vis),
+        Item::Trait(item) => set(&mut item.vis),
+        Item::TraitAlias(item) => set(&mut item.vis),
+        Item::Type(item) => set(&mut item.vis),
+        Item::Struct(item) => {
+            set(&mut item.vis);
+            for field in &mut item.fields {
+                set(&mut field.vis);
+            }
+        }
+        Item::Union(item) => {
+            set(&mut item.vis);
+            for field in &mut item.fields.named {
+                set(&mut field.vis);
+            }
+        }
+        Item::Impl(item) if item.trait_.is_none() => {
+            for member in &mut item.items {
+                match member {
+                    syn::ImplItem::Fn(method) => set(&mut method.vis),
+                    syn::ImplItem::Const(constant) => set(&mut constant.vis),
+                    syn::ImplItem::Type(ty) => set(&mut ty.vis),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Renames uses of a function (paths and identifiers inside macro calls).
+struct Rename {
+    from: String,
+    to: String,
+    count: usize,
+}
+
+impl Rename {
+    fn tokens(&mut self, tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+        tokens
+            .into_iter()
+            .map(|tree| match tree {
+                proc_macro2::TokenTree::Ident(ident) if ident == self.from => {
+                    self.count += 1;
+                    proc_macro2::TokenTree::Ident(crate::codegen::ident(&self.to))
+                }
+                proc_macro2::TokenTree::Group(group) => {
+                    let mut renamed =
+                        proc_macro2::Group::new(group.delimiter(), self.tokens(group.stream()));
+                    renamed.set_span(group.span());
+                    proc_macro2::TokenTree::Group(renamed)
+                }
+                other => other,
+            })
+            .collect()
+    }
+}
+
+impl syn::visit_mut::VisitMut for Rename {
+    fn visit_expr_path_mut(&mut self, path: &mut syn::ExprPath) {
+        if path.qself.is_none()
+            && path.path.segments.len() == 1
+            && path.path.segments[0].ident == self.from
+        {
+            path.path.segments[0].ident = crate::codegen::ident(&self.to);
+            self.count += 1;
+        }
+    }
+
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        mac.tokens = self.tokens(std::mem::take(&mut mac.tokens));
+    }
+}

@@ -1,0 +1,134 @@
+//! Snapshot tests: each `fixtures/extract/<case>.ipynb` extracted (with the compiler for the
+//! std-only cases), the generated tree and the notes compared with the stored snapshot; one
+//! extracted crate built and run, its stdout compared with the notebook's stored outputs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use nblint_extract::{CargoRunner, ExtractOptions, Extraction};
+use nblint_notebook::Notebook;
+
+fn fixture(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/extract")
+        .join(format!("{case}.ipynb"))
+}
+
+fn work_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("nblint-extract")
+}
+
+fn cargo() -> PathBuf {
+    std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
+}
+
+fn extract(case: &str, with_compiler: bool) -> (Extraction, PathBuf) {
+    let path = fixture(case);
+    let notebook = Notebook::parse(&std::fs::read(&path).unwrap()).unwrap();
+    let out_dir = work_dir().join("out").join(case);
+    let options = ExtractOptions {
+        package: case.to_owned(),
+        notebook_path: path,
+        // Where relative `path` dependencies are rebased to: a fixed place beside the
+        // fixtures, so the snapshot does not depend on the target directory.
+        out_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/extract/out"),
+        cargo: with_compiler.then(|| CargoRunner {
+            program: cargo(),
+            target_dir: work_dir().join("target"),
+        }),
+        scratch_dir: work_dir().join("scratch"),
+    };
+    (
+        nblint_extract::extract(&notebook, &options, &|_| {}).unwrap(),
+        out_dir,
+    )
+}
+
+/// The generated tree and the notes, as one text.
+fn tree(extraction: &Extraction) -> String {
+    let mut text = String::new();
+    for (path, content) in &extraction.files {
+        text.push_str(&format!("=== {path}\n{content}"));
+        if !content.ends_with('\n') {
+            text.push('\n');
+        }
+    }
+    text.push_str("=== notes\n");
+    text.push_str(&format!("builds: {:?}\n", extraction.builds));
+    text.push_str(&format!("fallback: {:?}\n", extraction.fallback));
+    for warning in &extraction.warnings {
+        text.push_str(&format!("warning: {warning}\n"));
+    }
+    for warning in &extraction.compiler_warnings {
+        text.push_str(&format!("compiler warning: {warning}\n"));
+    }
+    text
+}
+
+macro_rules! snapshot_case {
+    ($name:ident, $with_compiler:expr) => {
+        #[test]
+        fn $name() {
+            let (extraction, _) = extract(stringify!($name), $with_compiler);
+            if $with_compiler {
+                assert_eq!(extraction.builds, Some(true), "{}", tree(&extraction));
+                assert!(
+                    extraction.compiler_warnings.is_empty(),
+                    "{}",
+                    tree(&extraction)
+                );
+            }
+            insta::assert_snapshot!(stringify!($name), tree(&extraction));
+        }
+    };
+}
+
+snapshot_case!(sections_to_modules, true);
+snapshot_case!(values_across_cells, true);
+snapshot_case!(mutated_later, true);
+snapshot_case!(moved_later, true);
+snapshot_case!(items_across_cells, true);
+snapshot_case!(trailing_expression, true);
+snapshot_case!(question_mark, true);
+snapshot_case!(stored_error, true);
+snapshot_case!(non_rust_cell, true);
+// Needs crates.io crates: generated without the compiler (no network in CI).
+snapshot_case!(dep_forms, false);
+
+/// The extracted crate builds, runs, and prints what the notebook printed.
+#[test]
+fn extracted_crate_prints_what_the_notebook_printed() {
+    let (extraction, out_dir) = extract("run_pipeline", true);
+    assert_eq!(extraction.builds, Some(true), "{}", tree(&extraction));
+    assert!(extraction.fallback.is_none(), "{}", tree(&extraction));
+    if out_dir.exists() {
+        std::fs::remove_dir_all(&out_dir).unwrap();
+    }
+    nblint_extract::write_files(&extraction.files, &out_dir).unwrap();
+    let output = Command::new(cargo())
+        .args(["run", "--quiet", "--target-dir"])
+        .arg(work_dir().join("target"))
+        .current_dir(&out_dir)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout, extraction.expected_stdout);
+    assert!(stdout.contains("warmest 70.7F"), "{stdout}");
+}
+
+/// Without the compiler, a value whose type is not written forces the single `run()` form.
+#[test]
+fn unknown_types_without_the_compiler_fall_back_to_run() {
+    let (extraction, _) = extract("moved_later", false);
+    assert!(extraction.fallback.is_some());
+    assert!(extraction.files["src/lib.rs"].contains("pub fn run()"));
+    assert!(extraction.files["src/main.rs"].contains("moved_later::run()"));
+}

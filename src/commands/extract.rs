@@ -1,0 +1,171 @@
+//! `nblint extract NOTEBOOK --out DIR [--name CRATE] [--force]`
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use nblint_extract::{CargoRunner, ExtractOptions};
+use nblint_facts::Language;
+
+use crate::ExitStatus;
+use crate::input::read_notebook;
+
+/// Arguments of `nblint extract`.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The evcxr (Rust) notebook to turn into a crate
+    pub notebook: PathBuf,
+    /// The folder to write the crate into (created if missing; must be empty unless --force)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The package name of the crate (default: the notebook's file name in snake case)
+    #[arg(long, value_name = "CRATE")]
+    pub name: Option<String>,
+    /// Write into a folder that is not empty, replacing the files nblint generates
+    #[arg(long)]
+    pub force: bool,
+    /// Where to build the probe and check crates (default: a folder under the system's
+    /// temporary directory; never inside --out)
+    #[arg(long, value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
+    /// Do not run cargo: types come from annotations only, the crate is not checked, and the
+    /// single-`run()` form is written when a type is unknown
+    #[arg(long)]
+    pub no_check: bool,
+}
+
+/// Extracts one notebook into a crate.
+pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
+    let shown = args.notebook.display();
+    let notebook = read_notebook(&args.notebook)?;
+    match Language::detect(&notebook) {
+        Some(Language::Rust) | None => {}
+        Some(language) => {
+            eprintln!(
+                "error: {shown}: a {} notebook; `nblint extract` turns evcxr (Rust) notebooks \
+                 into Rust crates",
+                language.display_name()
+            );
+            return Ok(ExitStatus::Error);
+        }
+    }
+    let package = match &args.name {
+        Some(name) if !nblint_extract::is_valid_package_name(name) => {
+            eprintln!(
+                "error: --name {name:?} is not a valid crate name (letters, digits, `-` and \
+                 `_`, not starting with a digit)"
+            );
+            return Ok(ExitStatus::Error);
+        }
+        Some(name) => name.clone(),
+        None => nblint_extract::package_name(&args.notebook),
+    };
+    if !args.force && !is_empty_or_missing(&args.out)? {
+        eprintln!(
+            "error: {}: the folder is not empty; pass --force to write the crate into it \
+             (nothing was written)",
+            args.out.display()
+        );
+        return Ok(ExitStatus::Error);
+    }
+    if args.out.exists() && !args.out.is_dir() {
+        eprintln!("error: {}: not a folder", args.out.display());
+        return Ok(ExitStatus::Error);
+    }
+    let target_root = args
+        .target_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("nblint-extract"));
+    let cargo = (!args.no_check).then(|| CargoRunner {
+        program: std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from),
+        target_dir: target_root.join("target"),
+    });
+    let options = ExtractOptions {
+        package: package.clone(),
+        notebook_path: args.notebook.clone(),
+        out_dir: args.out.clone(),
+        cargo,
+        scratch_dir: target_root.join("crates"),
+    };
+    let spinner = spinner();
+    let extraction = nblint_extract::extract(&notebook, &options, &|stage: &str| {
+        spinner.set_message(stage.to_owned());
+    });
+    spinner.finish_and_clear();
+    let extraction = extraction.with_context(|| format!("extracting {shown}"))?;
+    nblint_extract::write_files(&extraction.files, &args.out)
+        .with_context(|| format!("writing the crate for {shown}"))?;
+
+    for warning in &extraction.warnings {
+        eprintln!("warning: {shown}: {warning}");
+    }
+    if let Some(reason) = &extraction.fallback {
+        eprintln!(
+            "warning: {shown}: wrote one `run()` holding every cell's statements in order (the \
+             kernel's meaning) instead of per-cell functions: {reason}"
+        );
+    }
+    match extraction.builds {
+        Some(true) => {
+            for warning in &extraction.compiler_warnings {
+                eprint!("{warning}");
+            }
+            eprintln!(
+                "wrote crate `{package}` to {} (cargo check passed{})",
+                args.out.display(),
+                if extraction.compiler_warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} warnings", extraction.compiler_warnings.len())
+                }
+            );
+            Ok(ExitStatus::Success)
+        }
+        Some(false) => {
+            for error in &extraction.errors {
+                eprint!("{error}");
+            }
+            eprintln!(
+                "error: {shown}: the crate written to {} does not build (errors above)",
+                args.out.display()
+            );
+            Ok(ExitStatus::Findings)
+        }
+        None => {
+            eprintln!(
+                "wrote crate `{package}` to {} (not checked: --no-check)",
+                args.out.display()
+            );
+            Ok(ExitStatus::Success)
+        }
+    }
+}
+
+/// Whether `path` does not exist or is an empty folder.
+fn is_empty_or_missing(path: &Path) -> Result<bool> {
+    if !path.exists() {
+        return Ok(true);
+    }
+    if !path.is_dir() {
+        return Ok(false);
+    }
+    let mut entries =
+        std::fs::read_dir(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(entries.next().is_none())
+}
+
+/// A spinner on stderr naming the current stage, shown only on a terminal.
+fn spinner() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{spinner} extract: {msg} ({elapsed})")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
