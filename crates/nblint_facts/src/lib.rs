@@ -75,6 +75,17 @@ pub struct NameUse {
     pub name: String,
     /// Where it is used.
     pub span: Span,
+    /// The read happens only when a function defined in the cell is called (a Python
+    /// function or lambda body reading a module name), not when the cell runs: a definition
+    /// in any cell that has run by the time of the call serves it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub deferred: bool,
+}
+
+// serde's `skip_serializing_if` passes the field by reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// One leaf of an import (`use a::{b, c as d}` gives two).

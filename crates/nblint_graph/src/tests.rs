@@ -36,11 +36,13 @@ impl CellFrontend for Toy {
                 ["use", name] => facts.uses.push(NameUse {
                     name: (*name).into(),
                     span,
+                    deferred: false,
                 }),
                 ["assign" | "call", name] => {
                     facts.uses.push(NameUse {
                         name: (*name).into(),
                         span,
+                        deferred: false,
                     });
                     facts.mutations.push(Mutation {
                         name: (*name).into(),

@@ -392,11 +392,13 @@ impl<'src> Analyzer<'src> {
                 None => self.facts.uses.push(NameUse {
                     name: name.to_owned(),
                     span,
+                    deferred: false,
                 }),
             },
             Resolution::ModuleLater => self.later_uses.push(NameUse {
                 name: name.to_owned(),
                 span,
+                deferred: true,
             }),
         }
     }
@@ -778,7 +780,16 @@ impl<'src> Analyzer<'src> {
                 self.read(id, name.range());
                 self.visit_expr(&assignment.value);
                 self.note_mutation(id, MutationKind::CompoundAssign, self.statement);
-                self.bind(id, name.range(), DefinitionKind::Variable);
+                // At module level `x += 1` needs an `x` that already exists: unless this cell
+                // bound it above, it defines nothing a cell without `x` could rely on (and a
+                // name only ever bound this way is undefined, not defined below).
+                let at_module = self
+                    .scopes
+                    .last()
+                    .is_none_or(|scope| scope.kind == ScopeKind::Module);
+                if !at_module || self.bound.contains_key(id) {
+                    self.bind(id, name.range(), DefinitionKind::Variable);
+                }
             }
             target @ (Expr::Attribute(_) | Expr::Subscript(_)) => {
                 if let Some(root) = root_name(target) {

@@ -153,7 +153,11 @@ impl<'a> Walker<'a> {
             return;
         }
         let span = self.span(ident.span());
-        self.facts.uses.push(NameUse { name, span });
+        self.facts.uses.push(NameUse {
+            name,
+            span,
+            deferred: false,
+        });
     }
 
     fn is_local(&self, name: &str) -> bool {
@@ -638,6 +642,7 @@ impl<'a> Walker<'a> {
                     self.facts.uses.push(NameUse {
                         name,
                         span: Span::new(start, start + range.len()),
+                        deferred: false,
                     });
                 }
                 continue;

@@ -36,9 +36,21 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if crates.contains(name) {
             continue;
         }
+        // A read inside a function body happens when the function is called, by which time
+        // the cell below may have run (ruff resolves them at the end of the module too): only
+        // a read made while the cell runs counts.
+        let Some(span) = context.facts.cell(use_.cell).and_then(|facts| {
+            facts
+                .uses
+                .iter()
+                .find(|other| &other.name == name && !other.deferred)
+                .map(|other| other.span)
+        }) else {
+            continue;
+        };
         let mut finding = Finding::new(
             use_.cell,
-            use_.span,
+            span,
             format!(
                 "`{name}` is used here but only defined in cell {defined_in}, below; this works only if cell {defined_in} ran first"
             ),

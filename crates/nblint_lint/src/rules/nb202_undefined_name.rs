@@ -1,5 +1,7 @@
 use std::collections::HashSet;
 
+use nblint_facts::Language;
+
 use crate::registry::{Context, Finding, declare_rule};
 
 declare_rule! {
@@ -61,8 +63,12 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if starts_lowercase(name) && is_path_root(source, use_.span, name) {
             continue;
         }
-        let mut message =
-            format!("`{name}` is not defined in any cell, import or `:dep` of this notebook");
+        let mut message = match context.language {
+            Language::Python => format!(
+                "`{name}` is not defined in any cell or import of this notebook, nor a builtin"
+            ),
+            _ => format!("`{name}` is not defined in any cell, import or `:dep` of this notebook"),
+        };
         if let Some(similar) = closest_name(name, &defined) {
             message.push_str(&format!("; did you mean `{similar}`?"));
         }

@@ -1,8 +1,11 @@
 use std::collections::HashMap;
 
-use nblint_facts::{Dependency, Import, Span};
+use nblint_facts::{Dependency, Import, Language, Span};
 
-use super::places::{import_label, same_dependency, whole_statement, without_line_break};
+use super::places::{
+    alone_on_its_line, dependency_label, dependency_line, import_keyword, import_label,
+    same_dependency, whole_statement, without_line_break,
+};
 use crate::diagnostic::{Edit, Fix};
 use crate::registry::{Context, Finding, declare_rule};
 
@@ -75,7 +78,10 @@ fn check_imports(context: &Context<'_>, findings: &mut Vec<Finding>) {
                             whole_statement(&found.source, import.statement)
                         });
                     finding = finding.with_fix(Fix {
-                        message: "remove the duplicate `use`".into(),
+                        message: format!(
+                            "remove the duplicate `{}`",
+                            import_keyword(context.language)
+                        ),
                         edits: vec![Edit::Replace {
                             cell,
                             span,
@@ -116,30 +122,41 @@ fn check_dependencies(context: &Context<'_>, findings: &mut Vec<Finding>) {
             if let Some(&(earlier_cell, earlier)) = latest.get(dependency.name.as_str())
                 && same_dependency(earlier, dependency)
             {
-                findings.push(
-                    Finding::new(
-                        cell,
-                        without_line_break(context.notebook, cell, dependency.span),
-                        format!(
-                            "`:dep {}` is already declared {}",
-                            dependency.name,
-                            where_(earlier_cell, cell)
+                let (verb, declared) = match context.language {
+                    Language::Python => ("installed", "installed"),
+                    _ => ("declared", "declared"),
+                };
+                let finding = Finding::new(
+                    cell,
+                    without_line_break(context.notebook, cell, dependency.span),
+                    format!(
+                        "{} is already {verb} {}",
+                        dependency_label(context.language, dependency),
+                        where_(earlier_cell, cell)
+                    ),
+                )
+                .with_related(
+                    earlier_cell,
+                    without_line_break(context.notebook, earlier_cell, earlier.span),
+                    format!("`{}` is {declared} here", earlier.name),
+                );
+                // A pip line may install other packages too: then it stays for a person to
+                // trim.
+                findings.push(if alone_on_its_line(facts, dependency) {
+                    finding.with_fix(Fix {
+                        message: format!(
+                            "remove the duplicate {}",
+                            dependency_line(context.language).trim_start_matches("the ")
                         ),
-                    )
-                    .with_related(
-                        earlier_cell,
-                        without_line_break(context.notebook, earlier_cell, earlier.span),
-                        format!("`{}` is declared here", earlier.name),
-                    )
-                    .with_fix(Fix {
-                        message: "remove the duplicate `:dep` line".into(),
                         edits: vec![Edit::Replace {
                             cell,
                             span: dependency.span,
                             replacement: String::new(),
                         }],
-                    }),
-                );
+                    })
+                } else {
+                    finding
+                });
             }
             latest.insert(&dependency.name, (cell, dependency));
         }

@@ -1,12 +1,12 @@
 use std::collections::HashSet;
 
-use nblint_facts::{CellFacts, DefinitionKind, Dependency, Span};
+use nblint_facts::{CellFacts, DefinitionKind, Dependency, Language, Span};
 use nblint_notebook::Cell;
 
 use super::nb203_duplicate_import::statements;
 use super::places::{
-    covers_whole_lines, has_code, import_label, same_dependency, whole_statement,
-    without_line_break,
+    alone_on_its_line, covers_whole_lines, dependency_label, dependency_line, has_code,
+    import_keyword, import_label, same_dependency, whole_statement, without_line_break,
 };
 use crate::diagnostic::{Edit, Fix};
 use crate::registry::{Context, Finding, declare_rule};
@@ -126,10 +126,15 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 span: dependency.span,
                 replacement: String::new(),
             };
-            let fix = if already.is_empty() {
+            let line_words = dependency_line(context.language);
+            let fix = if !alone_on_its_line(facts, dependency) {
+                // A pip line installing several packages: one finding per package, and the
+                // line is for a person to move.
+                None
+            } else if already.is_empty() {
                 moved_dependencies.push(dependency);
                 Some(Fix {
-                    message: format!("move the `:dep` line to cell {}", first.number),
+                    message: format!("move {line_words} to cell {}", first.number),
                     edits: vec![
                         Edit::Replace {
                             cell: first.number,
@@ -144,10 +149,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 .all(|other| same_dependency(other, dependency))
             {
                 Some(Fix {
-                    message: format!(
-                        "remove the `:dep` line; cell {} already has it",
-                        first.number
-                    ),
+                    message: format!("remove {line_words}; cell {} already has it", first.number),
                     edits: vec![delete],
                 })
             } else {
@@ -158,10 +160,17 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             let finding = Finding::new(
                 cell.number,
                 line,
-                format!(
-                    "`:dep {}` comes after the first code cell; declare dependencies in cell {}, so a run from the top builds them once",
-                    dependency.name, first.number
-                ),
+                match context.language {
+                    Language::Python => format!(
+                        "{} comes after the first code cell; install packages in cell {}, so a run from the top sets up the environment before any import",
+                        dependency_label(context.language, dependency),
+                        first.number
+                    ),
+                    _ => format!(
+                        "`:dep {}` comes after the first code cell; declare dependencies in cell {}, so a run from the top builds them once",
+                        dependency.name, first.number
+                    ),
+                },
             );
             findings.push(match fix {
                 Some(fix) => finding.with_fix(fix),
@@ -233,7 +242,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             let fix = if all_there && covers_whole_lines(&cell.source, leaf.statement) {
                 Some(Fix {
                     message: format!(
-                        "remove the `use`; cell {} already imports {}",
+                        "remove the `{}`; cell {} already imports {}",
+                        import_keyword(context.language),
                         first.number,
                         labels.join(", ")
                     ),
@@ -246,7 +256,11 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     in_first_cell.insert(import.key());
                 }
                 Some(Fix {
-                    message: format!("move the `use` to cell {}", first.number),
+                    message: format!(
+                        "move the `{}` to cell {}",
+                        import_keyword(context.language),
+                        first.number
+                    ),
                     edits: vec![
                         Edit::Replace {
                             cell: first.number,

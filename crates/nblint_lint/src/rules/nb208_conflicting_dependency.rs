@@ -1,6 +1,8 @@
-use nblint_facts::Dependency;
+use nblint_facts::{Dependency, Language};
 
-use super::places::{canonical_spec, same_dependency, version_of, without_line_break};
+use super::places::{
+    canonical_spec, dependency_label, same_dependency, version_of, without_line_break,
+};
 use crate::registry::{Context, Finding, declare_rule};
 
 declare_rule! {
@@ -101,16 +103,26 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     Finding::new(
                         cell,
                         without_line_break(context.notebook, cell, dependency.span),
-                        format!(
-                            "`:dep {}` conflicts with the `:dep` {there} ({}); the kernel uses whichever ran last",
-                            dependency.name,
-                            differences(earlier, dependency).join("; ")
-                        ),
+                        match context.language {
+                            Language::Python => format!(
+                                "{} conflicts with the pip install {there} ({}); the environment keeps whichever ran last",
+                                dependency_label(context.language, dependency),
+                                differences(earlier, dependency).join("; ")
+                            ),
+                            _ => format!(
+                                "`:dep {}` conflicts with the `:dep` {there} ({}); the kernel uses whichever ran last",
+                                dependency.name,
+                                differences(earlier, dependency).join("; ")
+                            ),
+                        },
                     )
                     .with_related(
                         earlier_cell,
                         without_line_break(context.notebook, earlier_cell, earlier.span),
-                        format!("`{}` is declared here", earlier.name),
+                        match context.language {
+                            Language::Python => format!("`{}` is installed here", earlier.name),
+                            _ => format!("`{}` is declared here", earlier.name),
+                        },
                     ),
                 );
             }

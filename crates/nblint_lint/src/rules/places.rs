@@ -1,8 +1,44 @@
 //! Places and descriptions several rules share: where a whole-cell finding points, how an
 //! import or a dependency is named in a message, when two `:dep` lines ask for the same thing.
 
-use nblint_facts::{Dependency, Import, Span};
+use nblint_facts::{CellFacts, Dependency, Import, Language, Span};
 use nblint_notebook::{Cell, Notebook};
+
+/// How a dependency line is named in messages: `:dep name` for evcxr, the requirement as
+/// written after `pip install` for Python.
+pub(crate) fn dependency_label(language: &Language, dependency: &Dependency) -> String {
+    match language {
+        Language::Python => format!("`pip install {}`", dependency.spec),
+        _ => format!("`:dep {}`", dependency.name),
+    }
+}
+
+/// The word for an import statement in fix messages: `use` or `import`.
+pub(crate) fn import_keyword(language: &Language) -> &'static str {
+    match language {
+        Language::Python => "import",
+        _ => "use",
+    }
+}
+
+/// The words for a dependency line in fix messages: `the `:dep` line` or `the pip line`.
+pub(crate) fn dependency_line(language: &Language) -> &'static str {
+    match language {
+        Language::Python => "the pip line",
+        _ => "the `:dep` line",
+    }
+}
+
+/// Whether `dependency` is the only requirement on its line (a `%pip install a b` line
+/// installs several), so that removing or moving the line touches nothing else.
+pub(crate) fn alone_on_its_line(facts: &CellFacts, dependency: &Dependency) -> bool {
+    facts
+        .dependencies
+        .iter()
+        .filter(|other| other.span == dependency.span)
+        .count()
+        == 1
+}
 
 /// The first line of a cell that is not blank (without its line break), where a finding
 /// about the whole cell points; an empty span at 0 for a blank cell.

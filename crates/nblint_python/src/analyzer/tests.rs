@@ -167,10 +167,9 @@ fn assignments_of_every_target_form() {
 
 #[test]
 fn augmented_assignment_of_another_cells_name() {
-    check(
-        "count += 1",
-        "defines: count\nuses: count\nmutations: count:+=",
-    );
+    // It rebinds a name that must exist already: no definition of its own.
+    check("count += 1", "uses: count\nmutations: count:+=");
+    check("count = 0\ncount += 1", "defines: count* count");
     check(
         "lst[0] += 1\nobj.n -= 2",
         "uses: lst obj\nmutations: lst:+= obj:+=",
