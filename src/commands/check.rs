@@ -49,6 +49,10 @@ pub struct CheckArgs {
     /// notebook's kernel metadata says
     #[arg(long, value_parser = crate::frontends::parse_language)]
     pub language: Option<nblint_facts::Language>,
+    /// Neither read nor write the result cache (`.nblint_cache/` in the current folder, or
+    /// `$NBLINT_CACHE_DIR`), which makes re-checking unchanged notebooks fast
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// Output formats, as `--output-format` spells them.
@@ -106,8 +110,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         Some(path) => ConfigResolver::explicit(path)?,
         None => ConfigResolver::default(),
     };
+    let cache = ResultCache::open(args);
     if args.staged {
-        return check_staged(args, &selection, &resolver);
+        return check_staged(args, &selection, &resolver, cache.as_ref());
     }
     let mut status = ExitStatus::Success;
     let mut inputs = Vec::new();
@@ -125,7 +130,14 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
             }
         }
     }
-    let status = status.max(check_inputs(args, &selection, &resolver, inputs, true)?);
+    let status = status.max(check_inputs(
+        args,
+        &selection,
+        &resolver,
+        cache.as_ref(),
+        inputs,
+        true,
+    )?);
     Ok(status)
 }
 
@@ -136,6 +148,7 @@ fn check_staged(
     args: &CheckArgs,
     selection: &RuleSelection,
     resolver: &ConfigResolver,
+    cache: Option<&ResultCache>,
 ) -> Result<ExitStatus> {
     if args.fix && !args.diff {
         anyhow::bail!(
@@ -170,7 +183,7 @@ fn check_staged(
             bytes: Some(notebook.bytes),
         })
         .collect();
-    check_inputs(args, selection, resolver, inputs, false)
+    check_inputs(args, selection, resolver, cache, inputs, false)
 }
 
 /// Lints `inputs` (in parallel), prints the report, and returns the exit status. `writable`
@@ -179,6 +192,7 @@ pub fn check_inputs(
     args: &CheckArgs,
     selection: &RuleSelection,
     resolver: &ConfigResolver,
+    cache: Option<&ResultCache>,
     inputs: Vec<Input>,
     writable: bool,
 ) -> Result<ExitStatus> {
@@ -186,7 +200,7 @@ pub fn check_inputs(
     let outcomes: Vec<(PathBuf, Result<Checked>)> = inputs
         .into_par_iter()
         .map(|input| {
-            let result = check_one(&input, args, selection, resolver, writable);
+            let result = check_one(&input, args, selection, resolver, cache, writable);
             progress.inc(1);
             (input.path, result)
         })
@@ -258,6 +272,7 @@ fn check_one(
     args: &CheckArgs,
     cli: &RuleSelection,
     resolver: &ConfigResolver,
+    cache: Option<&ResultCache>,
     writable: bool,
 ) -> Result<Checked> {
     let path = &input.path;
@@ -269,8 +284,33 @@ fn check_one(
         Notebook::parse(&bytes).with_context(|| format!("reading {}", path.display()))?;
     let config = resolver.config_for(path)?;
     let selection = config.selection_for(path).overridden_by(cli);
+    // The result depends on the bytes, this build, and the settings that apply to this file.
+    let cached = cache.map(|cache| {
+        let fingerprint = format!("{:?}|{:?}|{:?}", config.settings, selection, args.language);
+        (cache, cache.key(&bytes, &fingerprint))
+    });
+    if let Some((cache, key)) = &cached
+        && let Some(diagnostics) = cache.get(key)
+    {
+        let language = args
+            .language
+            .clone()
+            .unwrap_or_else(|| crate::frontends::language_of(&notebook));
+        let analysed = crate::frontends::frontend_for(&language).is_some();
+        return Ok(finish(
+            notebook,
+            diagnostics,
+            &language,
+            analysed,
+            args,
+            &bytes,
+        ));
+    }
     let mut analysed = analyse(&notebook, args.language.as_ref());
     let mut diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
+    if let Some((cache, key)) = &cached {
+        cache.put(key, &diagnostics);
+    }
     let mut fixed = 0;
     let mut diff = None;
     let mut final_bytes = None;
@@ -306,25 +346,97 @@ fn check_one(
             }
         }
     }
-    let note = analysed.frontend.is_none().then(|| {
+    let mut checked = finish(
+        notebook,
+        diagnostics,
+        &analysed.language,
+        analysed.frontend.is_some(),
+        args,
+        final_bytes.as_deref().unwrap_or(&bytes),
+    );
+    checked.fixed = fixed;
+    checked.diff = diff;
+    Ok(checked)
+}
+
+/// The outcome of checking one notebook, from its diagnostics however they were obtained.
+fn finish(
+    notebook: Notebook,
+    diagnostics: Vec<Diagnostic>,
+    language: &nblint_facts::Language,
+    analysed: bool,
+    args: &CheckArgs,
+    bytes: &[u8],
+) -> Checked {
+    let note = (!analysed).then(|| {
         format!(
             "code cells are {}, which nblint does not analyse yet; only the language-independent rules ran",
-            analysed.language.name()
+            language.name()
         )
     });
     // SARIF and GitHub annotations point at lines of the file; the others do not need them.
-    let file_lines = matches!(args.output_format, Format::Sarif | Format::Github).then(|| {
-        let text = final_bytes.as_deref().unwrap_or(&bytes);
-        FileLines::new(&String::from_utf8_lossy(text))
-    });
-    Ok(Checked {
+    let file_lines = matches!(args.output_format, Format::Sarif | Format::Github)
+        .then(|| FileLines::new(&String::from_utf8_lossy(bytes)));
+    Checked {
         notebook,
         diagnostics,
         note,
-        fixed,
-        diff,
+        fixed: 0,
+        diff: None,
         file_lines,
-    })
+    }
+}
+
+/// The result cache as `check` uses it: diagnostics per (file bytes, build, settings).
+pub struct ResultCache {
+    cache: nblint_cache::Cache,
+    /// This build: the version and the executable's size and modification time, so a
+    /// rebuilt binary never reads results of an older one.
+    build: String,
+}
+
+impl ResultCache {
+    /// The cache for this run, or `None` with `--no-cache` or `--fix` (fixing rewrites the
+    /// file, and is rare enough not to need it).
+    fn open(args: &CheckArgs) -> Option<Self> {
+        if args.no_cache || args.fix {
+            return None;
+        }
+        let cache = match std::env::var_os("NBLINT_CACHE_DIR").filter(|dir| !dir.is_empty()) {
+            Some(dir) => nblint_cache::Cache::at(Path::new(&dir)),
+            None => nblint_cache::Cache::in_project(&std::env::current_dir().ok()?),
+        };
+        let executable = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .map(|metadata| {
+                let modified = metadata
+                    .modified()
+                    .ok()
+                    .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |since| since.as_nanos());
+                format!("{}:{modified}", metadata.len())
+            })
+            .unwrap_or_default();
+        Some(Self {
+            cache,
+            build: format!("{}:{executable}", env!("CARGO_PKG_VERSION")),
+        })
+    }
+
+    fn key(&self, bytes: &[u8], fingerprint: &str) -> nblint_cache::CacheKey {
+        nblint_cache::CacheKey::new(bytes, &self.build, fingerprint, "check-diagnostics-v1")
+    }
+
+    fn get(&self, key: &nblint_cache::CacheKey) -> Option<Vec<Diagnostic>> {
+        nblint_lint::diagnostics_from_bytes(&self.cache.get(key)?)
+    }
+
+    /// Best effort: a cache that cannot be written only makes the next run slower.
+    fn put(&self, key: &nblint_cache::CacheKey, diagnostics: &[Diagnostic]) {
+        let _ = self
+            .cache
+            .put(key, &nblint_lint::diagnostics_to_bytes(diagnostics));
+    }
 }
 
 fn lint_analysed(

@@ -337,3 +337,82 @@ fn language_option_overrides_the_kernel_metadata() {
     assert_eq!(status(&bad), 2);
     assert!(stderr(&bad).contains("cobol"), "{}", stderr(&bad));
 }
+
+#[test]
+fn results_are_cached_by_content_and_no_cache_reads_and_writes_nothing() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join(EXAMPLE), folder.path().join("n.ipynb")).unwrap();
+    let args = ["check", "--output-format", "concise", "n.ipynb"];
+    let first = nblint_in(folder.path(), &args);
+    assert!(
+        folder.path().join(".nblint_cache").is_dir(),
+        "no cache written"
+    );
+    let second = nblint_in(folder.path(), &args);
+    assert_eq!(stdout(&first), stdout(&second));
+    assert_eq!(status(&first), status(&second));
+
+    // A changed notebook is checked again, not answered from the cache.
+    let text = std::fs::read_to_string(folder.path().join("n.ipynb")).unwrap();
+    std::fs::write(
+        folder.path().join("n.ipynb"),
+        text.replace("most_common(&counts, 3)", "most_common(&countz, 3)"),
+    )
+    .unwrap();
+    let changed = nblint_in(folder.path(), &args);
+    assert!(
+        stdout(&changed).contains("`countz`"),
+        "{}",
+        stdout(&changed)
+    );
+    // Different settings are a different entry.
+    let selected = nblint_in(
+        folder.path(),
+        &[
+            "check",
+            "--output-format",
+            "concise",
+            "--select",
+            "NB103",
+            "n.ipynb",
+        ],
+    );
+    assert!(
+        !stdout(&selected).contains("NB201"),
+        "{}",
+        stdout(&selected)
+    );
+
+    // A damaged cache is a miss, never an error.
+    for entry in walkdir(&folder.path().join(".nblint_cache")) {
+        std::fs::write(entry, b"garbage").unwrap();
+    }
+    let damaged = nblint_in(folder.path(), &args);
+    assert_eq!(stdout(&damaged), stdout(&changed), "{}", stderr(&damaged));
+
+    let clean = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join(EXAMPLE), clean.path().join("n.ipynb")).unwrap();
+    let output = nblint_in(clean.path(), &["check", "--no-cache", "n.ipynb"]);
+    assert_eq!(status(&output), 1);
+    assert!(!clean.path().join(".nblint_cache").exists());
+}
+
+/// Every file under `folder`, recursively.
+fn walkdir(folder: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![folder.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .file_name()
+                .is_some_and(|name| name != "CACHEDIR.TAG" && name != ".gitignore")
+            {
+                files.push(path);
+            }
+        }
+    }
+    files
+}

@@ -7,10 +7,12 @@
 //! does not parse gives facts (possibly empty) plus [`SyntaxError`]s.
 
 use nblint_notebook::{Cell, Notebook};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A byte range in one cell's source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub struct Span {
     /// First byte.
     pub start: usize,

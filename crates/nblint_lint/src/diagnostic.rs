@@ -1,10 +1,10 @@
 //! What a rule reports: a located message, its severity, related places and an optional fix.
 
 use nblint_facts::Span;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The notebook is wrong or will fail on a clean run.
@@ -27,7 +27,7 @@ impl Severity {
 }
 
 /// Another place a diagnostic refers to ("defined here").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Related {
     /// One-based cell number.
     pub cell: usize,
@@ -38,7 +38,7 @@ pub struct Related {
 }
 
 /// One change to the notebook, made by a fix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Edit {
     /// Replace a byte range of a cell's source (an empty range inserts, an empty
@@ -68,7 +68,7 @@ impl Edit {
 }
 
 /// A fix: edits that remove the finding, all applied together or not at all.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fix {
     /// What the fix does, for a person ("remove the duplicate import").
     pub message: String,
@@ -95,4 +95,88 @@ pub struct Diagnostic {
     pub related: Vec<Related>,
     /// A fix, if the rule has a safe one for this finding.
     pub fix: Option<Fix>,
+}
+
+/// A diagnostic as stored in the result cache: the rule by its code, looked up again on
+/// reading so `code` and `name` stay the registry's.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    code: String,
+    message: String,
+    severity: Severity,
+    cell: usize,
+    span: Span,
+    related: Vec<Related>,
+    fix: Option<Fix>,
+}
+
+/// Diagnostics as bytes for the result cache.
+pub fn diagnostics_to_bytes(diagnostics: &[Diagnostic]) -> Vec<u8> {
+    let stored: Vec<Stored> = diagnostics
+        .iter()
+        .map(|diagnostic| Stored {
+            code: diagnostic.code.to_owned(),
+            message: diagnostic.message.clone(),
+            severity: diagnostic.severity,
+            cell: diagnostic.cell,
+            span: diagnostic.span,
+            related: diagnostic.related.clone(),
+            fix: diagnostic.fix.clone(),
+        })
+        .collect();
+    serde_json::to_vec(&stored).unwrap_or_default()
+}
+
+/// Diagnostics back from [`diagnostics_to_bytes`]; `None` if the bytes are not that (a
+/// damaged entry, or one naming a rule this build does not have), which the cache treats
+/// as a miss.
+pub fn diagnostics_from_bytes(bytes: &[u8]) -> Option<Vec<Diagnostic>> {
+    let stored: Vec<Stored> = serde_json::from_slice(bytes).ok()?;
+    stored
+        .into_iter()
+        .map(|stored| {
+            let rule = crate::registry::find_rule(&stored.code)?;
+            Some(Diagnostic {
+                code: rule.code,
+                name: rule.name,
+                message: stored.message,
+                severity: stored.severity,
+                cell: stored.cell,
+                span: stored.span,
+                related: stored.related,
+                fix: stored.fix,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_bytes_round_trip_and_damage_is_a_miss() {
+        let diagnostic = Diagnostic {
+            code: "NB203",
+            name: "duplicate-import",
+            message: "`HashMap` is already imported in cell 2".to_owned(),
+            severity: Severity::Info,
+            cell: 3,
+            span: Span::new(4, 11),
+            related: vec![Related {
+                cell: 2,
+                span: Span::new(4, 11),
+                message: "imported here".to_owned(),
+            }],
+            fix: Some(Fix {
+                message: "remove it".to_owned(),
+                edits: vec![Edit::DeleteCell { cell: 3 }],
+            }),
+        };
+        let bytes = diagnostics_to_bytes(std::slice::from_ref(&diagnostic));
+        assert_eq!(diagnostics_from_bytes(&bytes), Some(vec![diagnostic]));
+        assert_eq!(diagnostics_from_bytes(&bytes[..bytes.len() / 2]), None);
+        let unknown = String::from_utf8(bytes).unwrap().replace("NB203", "NB999");
+        assert_eq!(diagnostics_from_bytes(unknown.as_bytes()), None);
+    }
 }

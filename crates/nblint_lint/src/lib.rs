@@ -13,7 +13,9 @@ pub mod rules;
 mod settings;
 mod suppression;
 
-pub use diagnostic::{Diagnostic, Edit, Fix, Related, Severity};
+pub use diagnostic::{
+    Diagnostic, Edit, Fix, Related, Severity, diagnostics_from_bytes, diagnostics_to_bytes,
+};
 pub use driver::lint;
 pub use fix::apply_fixes;
 pub use registry::{Context, Finding, Rule, all_rules, find_rule};
