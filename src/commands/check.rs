@@ -361,13 +361,16 @@ fn check_one(
 
 /// The outcome of checking one notebook, from its diagnostics however they were obtained.
 fn finish(
-    notebook: Notebook,
+    mut notebook: Notebook,
     diagnostics: Vec<Diagnostic>,
     language: &nblint_facts::Language,
     analysed: bool,
     args: &CheckArgs,
     bytes: &[u8],
 ) -> Checked {
+    // The report shows sources only; the outputs (most of a notebook's bytes, often) would
+    // otherwise stay in memory for every notebook until all are rendered.
+    release_outputs(&mut notebook);
     let note = (!analysed).then(|| {
         format!(
             "code cells are {}, which nblint does not analyse yet; only the language-independent rules ran",
@@ -384,6 +387,21 @@ fn finish(
         fixed: 0,
         diff: None,
         file_lines,
+    }
+}
+
+/// Frees the outputs of the in-memory notebook (the cell view, with its output counts,
+/// is kept; the notebook is not written after this).
+fn release_outputs(notebook: &mut Notebook) {
+    if let Some(serde_json::Value::Array(cells)) = notebook.json_mut().get_mut("cells") {
+        for cell in cells
+            .iter_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
+            if let Some(serde_json::Value::Array(outputs)) = cell.get_mut("outputs") {
+                *outputs = Vec::new();
+            }
+        }
     }
 }
 
