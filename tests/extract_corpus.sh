@@ -5,34 +5,55 @@
 #
 #   tests/extract_corpus.sh                 # std-only notebooks (no :dep line)
 #   WITH_DEPS=1 tests/extract_corpus.sh     # also notebooks with :dep lines (downloads crates)
+#   ONLY='rs010|config-logger' WITH_DEPS=1 tests/extract_corpus.sh   # re-run a few notebooks
 #
 # Environment: CORPUS (default ../shared/corpus/evcxr), WORK (scratch folder, default
-# $TMPDIR/nblint-extract-corpus), LIMIT (at most this many eligible notebooks), BUILD_TIMEOUT
-# and RUN_TIMEOUT (seconds, default 600 and 60), REPORT (default docs/extract-report.md).
+# $TMPDIR/nblint-extract-corpus), LIMIT (at most this many eligible notebooks), ONLY (a regex:
+# run only the notebooks whose name matches; the others keep their row from the last run, kept
+# in $WORK/rows), NBLINT (an nblint binary to use instead of building one), EXTRACT_TIMEOUT, BUILD_TIMEOUT and RUN_TIMEOUT (seconds per notebook,
+# default 900, 900 and 60), REPORT (default docs/extract-report.md).
+#
+# Every cargo run (the probes and checks of `nblint extract`, the builds) shares one target
+# directory, $WORK/target, so a dependency common to several notebooks compiles once; all of
+# it runs under `nice -n 10` (the machine is shared).
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 CORPUS=${CORPUS:-$ROOT/../shared/corpus/evcxr}
 WORK=${WORK:-${TMPDIR:-/tmp}/nblint-extract-corpus}
 LIMIT=${LIMIT:-1000}
-BUILD_TIMEOUT=${BUILD_TIMEOUT:-600}
+EXTRACT_TIMEOUT=${EXTRACT_TIMEOUT:-900}
+BUILD_TIMEOUT=${BUILD_TIMEOUT:-900}
 RUN_TIMEOUT=${RUN_TIMEOUT:-60}
 REPORT=${REPORT:-$ROOT/docs/extract-report.md}
 WITH_DEPS=${WITH_DEPS:-0}
-mkdir -p "$WORK" "$(dirname "$REPORT")"
+ONLY=${ONLY:-}
+mkdir -p "$WORK/rows" "$(dirname "$REPORT")"
+# One target directory for everything: `nblint extract` puts its probes under
+# $WORK/shared/target, and the builds below use the same folder.
+TARGET=$WORK/shared/target
+export CARGO_TARGET_DIR=$TARGET
+NICE=(nice -n 10)
 
-cargo build --quiet --bin nblint || exit 2
-NBLINT=$ROOT/target/debug/nblint
+# NBLINT: an nblint binary to use instead of building this checkout's.
+if [[ -z ${NBLINT:-} ]]; then
+  CARGO_TARGET_DIR=$ROOT/target "${NICE[@]}" cargo build --quiet --bin nblint || exit 2
+  NBLINT=$ROOT/target/debug/nblint
+fi
 
 # Dependencies that need a system library, a GPU or a network service at run time.
 EXCLUDED_DEPS='tch|cuda|opencv|rust-bert|torch|reqwest|sqlx|postgres|mysql|redis|z3|gtk|sdl2|hdf5|netcdf|gdal|arrayfire|ocl|blas-src|openblas|lapack|rdkafka'
+# Dependencies too heavy to compile on a shared 2-core machine within the per-notebook limit
+# (hundreds of crates, or minutes of codegen for one crate).
+HEAVY_DEPS='polars|polars-.*|burn|burn-.*|candle-.*|arrow|datafusion|linfa|tensorflow|ort'
 
 # Prints "eligible" or "excluded<TAB>reason" for a notebook, and writes the expected stdout
 # (stored stdout streams and text results of the cells that run Rust code) to $2.
 classify() {
-  python3 - "$1" "$2" "$WITH_DEPS" "$EXCLUDED_DEPS" <<'PY'
-import json, re, sys
-path, expected_path, with_deps, excluded = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
+  python3 - "$1" "$2" "$WITH_DEPS" "$EXCLUDED_DEPS" "$HEAVY_DEPS" <<'PY'
+import json, os, re, sys
+path, expected_path, with_deps, excluded, heavy = (
+    sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4], sys.argv[5])
 def text(value):
     return "".join(value) if isinstance(value, list) else (value or "")
 try:
@@ -54,14 +75,27 @@ if any(b <= a for a, b in zip(counts, counts[1:])):
 if any(o.get("output_type") == "error" for c in cells for o in c.get("outputs", [])):
     print("excluded\tstored error outputs"); sys.exit()
 deps = set()
+git, missing_paths = set(), set()
 for c in cells:
     for line in text(c.get("source")).splitlines():
-        m = re.match(r"\s*:dep\s+([^\s=]+)", line)
+        m = re.match(r"\s*:dep\s+([^\s=]+)(.*)", line)
         if m:
             deps.add(m.group(1))
+            if re.search(r"\bgit\s*=", m.group(2)):
+                git.add(m.group(1))
+            p = re.search(r"\bpath\s*=\s*\"([^\"]*)\"", m.group(2))
+            if p and not os.path.exists(os.path.join(os.path.dirname(path), p.group(1))):
+                missing_paths.add(f"{m.group(1)} at {p.group(1)}")
 bad = sorted(d for d in deps if re.fullmatch(excluded, d))
 if bad:
     print(f"excluded\tneeds a system library, GPU or network service: {', '.join(bad)}"); sys.exit()
+if missing_paths:
+    print(f"excluded\tpath dependency not in the corpus: {', '.join(sorted(missing_paths))}"); sys.exit()
+if git:
+    print(f"excluded\tgit dependency ({', '.join(sorted(git))}): only crates.io is reachable here"); sys.exit()
+big = sorted(d for d in deps if re.fullmatch(heavy, d))
+if big and with_deps:
+    print(f"excluded\ttoo heavy to compile on 2 shared cores: {', '.join(big)}"); sys.exit()
 if deps and not with_deps:
     print(f"excluded\thas :dep lines ({', '.join(sorted(deps))}); run with WITH_DEPS=1"); sys.exit()
 out = []
@@ -95,58 +129,97 @@ for notebook in "$CORPUS"/*.ipynb; do
     continue
   fi
   ran=$((ran + 1))
+  if [[ -n $ONLY && ! $name =~ $ONLY ]]; then
+    if [[ -f $WORK/rows/$name ]]; then
+      rows+=("$(cat "$WORK/rows/$name")")
+    else
+      rows+=("| $name | - | - | - | - | - | not run yet (ONLY=$ONLY) |")
+    fi
+    continue
+  fi
   out=$WORK/crates/$name
   echo "== $name" >&2
-  if ! "$NBLINT" extract "$notebook" --out "$out" --force --target-dir "$WORK/extract" \
-      --name nb_crate 2>"$WORK/$name.extract.log"; then
-    status="extract failed"
-  else
-    status=ok
-  fi
+  started=$SECONDS
+  note=""
+  timeout "$EXTRACT_TIMEOUT" "${NICE[@]}" "$NBLINT" extract "$notebook" --out "$out" --force \
+    --target-dir "$WORK/shared" --name nb_crate 2>"$WORK/$name.extract.log"
+  code=$?
+  case $code in
+    0) ;;
+    124) note="extract timed out after ${EXTRACT_TIMEOUT}s" ;;
+    *) note="extract exit $code: $(grep -m1 -E '^error' "$WORK/$name.extract.log" | cut -c1-120)" ;;
+  esac
+  extracted=yes
+  [[ $code != 0 ]] && extracted=no
   fallback=no
   grep -q "wrote one \`run()\`" "$WORK/$name.extract.log" && fallback=yes
   builds=no warnings=- matches=no
-  if [[ -f $out/Cargo.toml ]] && timeout "$BUILD_TIMEOUT" cargo build --quiet \
-      --manifest-path "$out/Cargo.toml" --target-dir "$WORK/build" \
-      >"$WORK/$name.build.log" 2>&1; then
-    builds=yes
-    # Rebuild the crate itself (touch) to count its warnings.
-    touch "$out/src/lib.rs"
-    warnings=$(cargo build --manifest-path "$out/Cargo.toml" --target-dir "$WORK/build" 2>&1 \
-      | grep -E '^warning: ' | grep -cvE 'generated [0-9]+ warning')
-    if timeout "$RUN_TIMEOUT" "$WORK/build/debug/nb_crate" >"$WORK/$name.stdout" \
-        2>"$WORK/$name.stderr" </dev/null || true; then
+  if [[ $code != 124 && -f $out/Cargo.toml ]]; then
+    timeout "$BUILD_TIMEOUT" "${NICE[@]}" cargo build --quiet --manifest-path "$out/Cargo.toml" \
+      >"$WORK/$name.build.log" 2>&1
+    bcode=$?
+    if [[ $bcode == 0 ]]; then
+      builds=yes
+      # Rebuild the crate itself (touch) to count its warnings.
+      touch "$out/src/lib.rs"
+      warnings=$(timeout "$BUILD_TIMEOUT" "${NICE[@]}" cargo build \
+        --manifest-path "$out/Cargo.toml" 2>&1 \
+        | grep -E '^warning: ' | grep -cvE 'generated [0-9]+ warning')
+      (cd "$WORK" && timeout "$RUN_TIMEOUT" "$TARGET/debug/nb_crate" >"$WORK/$name.stdout" \
+        2>"$WORK/$name.stderr" </dev/null)
+      rcode=$?
       if cmp -s "$WORK/$name.stdout" "$WORK/$name.expected"; then matches=yes; fi
+      if [[ $rcode == 124 ]]; then
+        note="${note:+$note; }run timed out after ${RUN_TIMEOUT}s"
+      elif [[ $rcode != 0 ]]; then
+        note="${note:+$note; }binary exit $rcode"
+      fi
+    elif [[ $bcode == 124 ]]; then
+      note="${note:+$note; }build timed out after ${BUILD_TIMEOUT}s"
     fi
   fi
-  note=""
-  [[ $status != ok ]] && note="$status: $(tail -n 1 "$WORK/$name.extract.log")"
-  rows+=("| $name | $builds | $warnings | $matches | $fallback | $note |")
+  echo "   builds=$builds warnings=$warnings matches=$matches fallback=$fallback" \
+    "($((SECONDS - started))s) $note" >&2
+  row="| $name | $extracted | $builds | $warnings | $matches | $fallback | $note |"
+  echo "$row" >"$WORK/rows/$name"
+  rows+=("$row")
 done
 
 total=${#rows[@]}
-built=$(printf '%s\n' "${rows[@]}" | grep -c '^| [^|]* | yes |')
-matched=$(printf '%s\n' "${rows[@]}" | awk -F'|' '$5 ~ /yes/' | wc -l)
-fallbacks=$(printf '%s\n' "${rows[@]}" | awk -F'|' '$6 ~ /yes/' | wc -l)
+column() { printf '%s\n' "${rows[@]}" | awk -F'|' -v c="$1" '$c ~ /yes/' | wc -l; }
+extracted=$(column 3)
+built=$(column 4)
+matched=$(column 6)
+fallbacks=$(column 7)
+# The hand-written explanations between the notes markers survive a regeneration.
+notes=""
+if [[ -f $REPORT ]]; then
+  notes=$(awk '/^<!-- notes -->$/{keep=1} keep{print} /^<!-- \/notes -->$/{keep=0}' "$REPORT")
+fi
 {
   echo "# \`nblint extract\` on the evcxr corpus"
   echo
   echo "Generated by \`tests/extract_corpus.sh\` on $(date -u +%Y-%m-%d) (WITH_DEPS=$WITH_DEPS)."
-  echo "Eligible: a Rust notebook whose code cells all ran, in order, with no error output;"
-  echo "output compared: the binary's stdout against the stored stdout streams and \`text/plain\`"
-  echo "results of the cells that hold Rust code."
+  echo "Eligible: a Rust notebook whose code cells all ran, in order, with no error output, and"
+  echo "whose \`:dep\` crates can be built here (see Excluded); output compared: the binary's"
+  echo "stdout against the stored stdout streams and \`text/plain\` results of the cells that hold"
+  echo "Rust code."
   echo
-  echo "Totals: $total extracted, $built build, $matched reproduce their output exactly,"
-  echo "$fallbacks used the single \`run()\` fallback."
+  echo "Totals: $total eligible, $extracted extracted, $built build, $matched reproduce their"
+  echo "output exactly, $fallbacks used the single \`run()\` fallback."
   echo
-  echo "| notebook | builds | warnings | output matches | fallback used | note |"
-  echo "|---|---|---|---|---|---|"
+  echo "| notebook | extracted | builds | warnings | output matches | fallback used | note |"
+  echo "|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
+  if [[ -n $notes ]]; then
+    printf '%s\n\n' "$notes"
+  fi
   echo "## Excluded"
   echo
   echo "| notebook | reason |"
   echo "|---|---|"
   printf '%s\n' "${excluded[@]}"
 } >"$REPORT"
-echo "wrote $REPORT: $total extracted, $built build, $matched match, $fallbacks fallbacks" >&2
+echo "wrote $REPORT: $total eligible, $extracted extracted, $built build, $matched match," \
+  "$fallbacks fallbacks" >&2

@@ -116,9 +116,21 @@ pub fn extract(
         manifest_text(&plan, &options.package, &notebook_folder, &options.out_dir)?;
     let scratch = options.scratch_dir.join(&options.package);
     let scratch_manifest = manifest_text(&plan, &options.package, &notebook_folder, &scratch)?;
+    let mut warnings = plan.warnings.clone();
+    let declared = manifest::dependency_table(
+        &plan.dependencies.iter().collect::<Vec<_>>(),
+        &notebook_folder,
+        &scratch,
+    )?;
+    for name in implicit_dependencies(&plan, &declared) {
+        warnings.push(format!(
+            "`extern crate {name};` has no `:dep` line: the crate depends on `{name} = \"*\"` (the \
+             newest version), as the kernel did"
+        ));
+    }
 
     let mut extraction = Extraction {
-        warnings: plan.warnings.clone(),
+        warnings,
         expected_stdout: plan
             .steps
             .iter()
@@ -508,6 +520,9 @@ fn manifest_text(
             }
         }
     }
+    for name in implicit_dependencies(plan, &table) {
+        table.insert(name, toml::Value::String("*".into()));
+    }
     if plan.uses_await {
         add_tokio(&mut table);
     }
@@ -516,6 +531,22 @@ fn manifest_text(
         "\n# A standalone crate: remove this table to make it a member of an enclosing workspace.\n[workspace]\n",
     );
     Ok(text)
+}
+
+/// Crates named by `extern crate` with no `:dep`: the kernel depends on them at any version
+/// (`"*"`), and so does the generated crate.
+fn implicit_dependencies(plan: &Plan, table: &BTreeMap<String, toml::Value>) -> Vec<String> {
+    const BUILT_IN: &[&str] = &["std", "core", "alloc", "proc_macro", "test", "self"];
+    let declared: Vec<String> = table.keys().map(|key| key.replace('-', "_")).collect();
+    let mut names: Vec<String> = Vec::new();
+    for item in &plan.externs {
+        let name = item.ident.to_string();
+        if !BUILT_IN.contains(&name.as_str()) && !declared.contains(&name) && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// Top-level `.await` needs a runtime: tokio with `rt-multi-thread`, as evcxr adds it.

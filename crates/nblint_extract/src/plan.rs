@@ -1,7 +1,7 @@
 //! From notebook cells to a plan: sections (modules), hoisted items, and one step per code cell
 //! with the values it takes from earlier cells and the values later cells take from it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use nblint_facts::{CellFacts, DefinitionKind, Dependency, MutationKind, NotebookFacts};
 use nblint_graph::{Graph, Resolution};
@@ -461,6 +461,17 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
                 };
                 let section = ensure_section(&mut plan, &mut module_names, &mut current_section);
                 plan.dependencies.extend(facts.dependencies.iter().cloned());
+                if plan.dependencies.iter().any(|dep| dep.name == "plotly") {
+                    let files = plotly_displays_to_files(&mut code, number);
+                    if !files.is_empty() {
+                        plan.warnings.push(format!(
+                            "cell {number}: the plotly plot the notebook displayed is written to \
+                             {} in the working folder instead of printing the kernel's display \
+                             protocol",
+                            files.join(", ")
+                        ));
+                    }
+                }
                 for command in &facts.commands {
                     if command.name == ":fmt" && !command.argument.trim().is_empty() {
                         command.argument.trim().clone_into(&mut plan.fmt);
@@ -604,6 +615,8 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
         }
     }
 
+    version_functions(&mut plan, &reserved);
+
     // Outputs and pass-through values, now that every use is known.
     for step in &mut plan.steps {
         let cell = step.cell;
@@ -665,50 +678,13 @@ fn place_item(
             return;
         }
     } else if let Some(name) = item_name(&item) {
-        let mut versioned_calls = 0;
-        if let Some(&(_, old_cell)) = item_at.get(&name)
-            && matches!(item, Item::Fn(_))
-            && old_cell != cell
-        {
-            // A function redefined by a later cell (a tutorial's `fn main` per cell): the cells
-            // in between that called the old one keep calling it, under a versioned name.
-            let mut rename = Rename {
-                from: name.clone(),
-                to: format!("{name}_cell{old_cell}"),
-                count: 0,
-            };
-            for step in plan
-                .steps
-                .iter_mut()
-                .filter(|step| step.cell >= old_cell && step.cell < cell)
-            {
-                for stmt in &mut step.code.stmts {
-                    rename.visit_stmt_mut(stmt);
-                }
-                if let Some(expr) = &mut step.code.trailing {
-                    rename.visit_expr_mut(expr);
-                }
-            }
-            versioned_calls = rename.count;
-        }
-        if let Some(&(old_section, old_cell)) = item_at.get(&name)
-            && versioned_calls > 0
-        {
-            let versioned = format!("{name}_cell{old_cell}");
-            for entry in &mut plan.sections[old_section].entries {
-                if let Entry::Item(c, old) = entry
-                    && *c == old_cell
-                    && let Item::Fn(function) = &mut **old
-                    && function.sig.ident == name
-                {
-                    function.sig.ident = crate::codegen::ident(&versioned);
-                }
-            }
-            plan.warnings.push(format!(
-                "cell {cell}: `{name}` redefines the function of cell {old_cell}; the earlier one \
-                 is kept as `{versioned}` for the cells that called it"
-            ));
-        } else if let Some(&(old_section, old_cell)) = item_at.get(&name) {
+        let function_redefined = matches!(item, Item::Fn(_))
+            && item_at.get(&name).is_some_and(|&(old_section, old_cell)| {
+                old_cell != cell && is_function_entry(plan, old_section, old_cell, &name)
+            });
+        // A function redefined by a later cell stays for now: `version_functions` keeps the
+        // earlier one (renamed) for the cells that still called it, or drops it.
+        if !function_redefined && let Some(&(old_section, old_cell)) = item_at.get(&name) {
             plan.sections[old_section].entries.retain(|entry| {
                 !matches!(entry, Entry::Item(c, old) if *c == old_cell && item_name(old).as_deref() == Some(name.as_str()))
             });
@@ -786,22 +762,362 @@ fn make_public(item: &mut Item) {
     }
 }
 
-/// Renames uses of a function (paths and identifiers inside macro calls).
+/// plotly's notebook displays (`plot.lab_display()`, `notebook_display()`, `evcxr_display()`)
+/// print the kernel's display protocol on stdout; in a program the plot goes to an HTML file
+/// (`plot.write_html("cell_7.html")`). Returns the file names.
+fn plotly_displays_to_files(code: &mut CellCode, cell: usize) -> Vec<String> {
+    struct Displays {
+        cell: usize,
+        files: Vec<String>,
+    }
+    impl syn::visit_mut::VisitMut for Displays {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            if let syn::Expr::MethodCall(call) = expr
+                && call.args.is_empty()
+                && call.turbofish.is_none()
+                && ["lab_display", "notebook_display", "evcxr_display"]
+                    .iter()
+                    .any(|name| call.method == name)
+            {
+                let file = if self.files.is_empty() {
+                    format!("cell_{}.html", self.cell)
+                } else {
+                    format!("cell_{}_{}.html", self.cell, self.files.len() + 1)
+                };
+                let receiver = &call.receiver;
+                *expr = syn::parse_quote!(#receiver.write_html(#file));
+                self.files.push(file);
+            }
+        }
+    }
+    let mut displays = Displays {
+        cell,
+        files: Vec::new(),
+    };
+    for stmt in &mut code.stmts {
+        displays.visit_stmt_mut(stmt);
+    }
+    if let Some(expr) = &mut code.trailing {
+        displays.visit_expr_mut(expr);
+    }
+    displays.files
+}
+
+/// Whether section `section` holds a function `name` from cell `cell`.
+fn is_function_entry(plan: &Plan, section: usize, cell: usize, name: &str) -> bool {
+    plan.sections[section].entries.iter().any(|entry| {
+        matches!(entry, Entry::Item(c, item)
+            if *c == cell && matches!(&**item, Item::Fn(f) if f.sig.ident == name))
+    })
+}
+
+/// Every definition of the functions a notebook redefines, and what each one calls.
+struct FunctionHistory {
+    /// Name → the cells defining it, in order.
+    defs: HashMap<String, Vec<usize>>,
+    /// (name, cell) → the names of known functions its body refers to (itself included).
+    callees: HashMap<(String, usize), Vec<String>>,
+}
+
+impl FunctionHistory {
+    /// The cell whose definition of `name` is in force when cell `at` runs (the items of a
+    /// cell are compiled before its statements run).
+    fn in_force(&self, name: &str, at: usize) -> Option<usize> {
+        self.defs
+            .get(name)?
+            .iter()
+            .copied()
+            .rev()
+            .find(|&cell| cell <= at)
+    }
+
+    fn last(&self, name: &str) -> Option<usize> {
+        self.defs.get(name)?.last().copied()
+    }
+
+    /// The definitions reached from `name` when cell `at` runs (through calls), itself first.
+    fn reached(&self, name: &str, at: usize) -> Vec<(String, usize)> {
+        let mut seen: Vec<(String, usize)> = Vec::new();
+        let mut queue = vec![name.to_owned()];
+        while let Some(next) = queue.pop() {
+            if seen.iter().any(|(n, _)| *n == next) {
+                continue;
+            }
+            let Some(cell) = self.in_force(&next, at) else {
+                continue;
+            };
+            if let Some(callees) = self.callees.get(&(next.clone(), cell)) {
+                queue.extend(callees.iter().rev().cloned());
+            }
+            seen.push((next, cell));
+        }
+        seen
+    }
+
+    /// The name under which the crate holds `name` as it behaved when cell `at` ran: the name
+    /// itself when it and everything it calls are the last definitions, otherwise
+    /// `name_cellK`, K being the cell from which that version was in force.
+    fn version(&self, name: &str, at: usize) -> Option<String> {
+        let reached = self.reached(name, at);
+        if reached.is_empty() {
+            return None;
+        }
+        let stale = reached.iter().any(|(n, cell)| self.last(n) != Some(*cell));
+        if !stale {
+            return Some(name.to_owned());
+        }
+        let since = reached.iter().map(|(_, cell)| *cell).max().unwrap_or(at);
+        Some(format!("{name}_cell{since}"))
+    }
+}
+
+/// The names of `known` functions that `stmts`/`expr` refer to (paths, and identifiers inside
+/// macro calls).
+#[derive(Default)]
+struct References<'a> {
+    known: Option<&'a HashMap<String, Vec<usize>>>,
+    found: Vec<String>,
+}
+
+impl References<'_> {
+    fn note(&mut self, name: String) {
+        if self.known.is_some_and(|known| known.contains_key(&name)) && !self.found.contains(&name)
+        {
+            self.found.push(name);
+        }
+    }
+
+    fn tokens(&mut self, tokens: proc_macro2::TokenStream) {
+        for tree in tokens {
+            match tree {
+                proc_macro2::TokenTree::Ident(ident) => self.note(ident.to_string()),
+                proc_macro2::TokenTree::Group(group) => self.tokens(group.stream()),
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<'ast> syn::visit::Visit<'ast> for References<'_> {
+    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+        if path.qself.is_none() && path.path.segments.len() == 1 {
+            self.note(path.path.segments[0].ident.to_string());
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.tokens(mac.tokens.clone());
+    }
+}
+
+/// Functions redefined by a later cell. The crate keeps the last definition under its name, as
+/// the kernel does for later cells. A cell that ran before the redefinition called the earlier
+/// one, directly or through other functions (a `fn main` calling the redefined helper): it
+/// calls a versioned copy (`helper_cell3`, `main_cell3`) holding the code in force then.
+/// Earlier definitions no cell needs are dropped.
+fn version_functions(plan: &mut Plan, reserved: &HashSet<String>) {
+    use syn::visit::Visit;
+
+    let mut history = FunctionHistory {
+        defs: HashMap::new(),
+        callees: HashMap::new(),
+    };
+    let mut bodies: HashMap<(String, usize), (usize, syn::ItemFn)> = HashMap::new();
+    for (index, section) in plan.sections.iter().enumerate() {
+        for entry in &section.entries {
+            if let Entry::Item(cell, item) = entry
+                && let Item::Fn(function) = &**item
+            {
+                let name = function.sig.ident.to_string();
+                history.defs.entry(name.clone()).or_default().push(*cell);
+                bodies.insert((name, *cell), (index, function.clone()));
+            }
+        }
+    }
+    for cells in history.defs.values_mut() {
+        cells.sort_unstable();
+        cells.dedup();
+    }
+    if history.defs.values().all(|cells| cells.len() < 2) {
+        return;
+    }
+    for ((name, cell), (_, function)) in &bodies {
+        let mut refs = References {
+            known: Some(&history.defs),
+            found: Vec::new(),
+        };
+        refs.visit_item_fn(function);
+        history.callees.insert((name.clone(), *cell), refs.found);
+    }
+
+    // The steps: calls to stale functions go to versioned copies.
+    let mut copies: BTreeMap<String, (String, usize, usize)> = BTreeMap::new();
+    for step in &mut plan.steps {
+        let mut refs = References {
+            known: Some(&history.defs),
+            found: Vec::new(),
+        };
+        for stmt in &step.code.stmts {
+            refs.visit_stmt(stmt);
+        }
+        if let Some(expr) = &step.code.trailing {
+            refs.visit_expr(expr);
+        }
+        let mut renames: HashMap<String, String> = HashMap::new();
+        for name in refs.found {
+            let Some(version) = history.version(&name, step.cell) else {
+                continue;
+            };
+            if version == name {
+                continue;
+            }
+            for (reached, cell) in history.reached(&name, step.cell) {
+                if let Some(copy) = history.version(&reached, step.cell)
+                    && copy != reached
+                {
+                    copies.entry(copy).or_insert((reached, cell, step.cell));
+                }
+            }
+            renames.insert(name, version);
+        }
+        if !renames.is_empty() {
+            let mut rename = Rename::new(renames);
+            for stmt in &mut step.code.stmts {
+                rename.visit_stmt_mut(stmt);
+            }
+            if let Some(expr) = &mut step.code.trailing {
+                rename.visit_expr_mut(expr);
+            }
+        }
+    }
+
+    // Versioned names must not clash with the user's names.
+    let mut taken: HashSet<String> = reserved.clone();
+    taken.extend(history.defs.keys().cloned());
+    taken.extend(plan.steps.iter().map(|step| step.name.clone()));
+    let mut final_names: HashMap<String, String> = HashMap::new();
+    for copy in copies.keys() {
+        let mut unique = copy.clone();
+        let mut n = 2;
+        while taken.contains(&unique) {
+            unique = format!("{copy}_{n}");
+            n += 1;
+        }
+        taken.insert(unique.clone());
+        final_names.insert(copy.clone(), unique);
+    }
+    if final_names.iter().any(|(from, to)| from != to) {
+        let mut rename = Rename::new(final_names.clone());
+        for step in &mut plan.steps {
+            for stmt in &mut step.code.stmts {
+                rename.visit_stmt_mut(stmt);
+            }
+            if let Some(expr) = &mut step.code.trailing {
+                rename.visit_expr_mut(expr);
+            }
+        }
+    }
+
+    // The copies, each right after the definition it copies.
+    let mut after: HashMap<(String, usize), Vec<(String, Item)>> = HashMap::new();
+    for (copy, (name, cell, at)) in &copies {
+        let Some((_, function)) = bodies.get(&(name.clone(), *cell)) else {
+            continue;
+        };
+        let mut function = function.clone();
+        let callees = history
+            .callees
+            .get(&(name.clone(), *cell))
+            .cloned()
+            .unwrap_or_default();
+        let renames: HashMap<String, String> = callees
+            .iter()
+            .filter_map(|callee| {
+                let version = history.version(callee, *at)?;
+                let version = final_names.get(&version).cloned().unwrap_or(version);
+                (version != *callee).then(|| (callee.clone(), version))
+            })
+            .collect();
+        Rename::new(renames).visit_block_mut(&mut function.block);
+        let unique = final_names
+            .get(copy)
+            .cloned()
+            .unwrap_or_else(|| copy.clone());
+        function.sig.ident = crate::codegen::ident(&unique);
+        after
+            .entry((name.clone(), *cell))
+            .or_default()
+            .push((unique, Item::Fn(function)));
+    }
+    for section in &mut plan.sections {
+        let entries = std::mem::take(&mut section.entries);
+        for entry in entries {
+            let Entry::Item(cell, item) = &entry else {
+                section.entries.push(entry);
+                continue;
+            };
+            let Item::Fn(function) = &**item else {
+                section.entries.push(entry);
+                continue;
+            };
+            let key = (function.sig.ident.to_string(), *cell);
+            let cell = *cell;
+            let last = history.last(&key.0) == Some(cell);
+            if last {
+                section.entries.push(entry);
+            }
+            for (_, copy) in after.remove(&key).unwrap_or_default() {
+                section.entries.push(Entry::Item(cell, Box::new(copy)));
+            }
+        }
+    }
+
+    // Notes.
+    let mut names: Vec<&String> = history
+        .defs
+        .iter()
+        .filter(|(_, cells)| cells.len() > 1)
+        .map(|(name, _)| name)
+        .collect();
+    names.sort();
+    for name in names {
+        let cells = &history.defs[name];
+        for pair in cells.windows(2) {
+            plan.warnings.push(format!(
+                "cell {}: `{name}` redefines the function of cell {}; the crate keeps the last \
+                 definition, as the kernel does for later cells",
+                pair[1], pair[0]
+            ));
+        }
+    }
+    for (copy, (name, cell, _)) in &copies {
+        let unique = final_names.get(copy).unwrap_or(copy);
+        plan.warnings.push(format!(
+            "`{unique}`: cell {cell}'s `{name}` as it behaved before a later redefinition (of it \
+             or of a function it calls), for the cells that ran then"
+        ));
+    }
+}
+
+/// Renames uses of functions (paths and identifiers inside macro calls).
 struct Rename {
-    from: String,
-    to: String,
-    count: usize,
+    map: HashMap<String, String>,
 }
 
 impl Rename {
+    fn new(map: HashMap<String, String>) -> Self {
+        Self { map }
+    }
+
     fn tokens(&mut self, tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         tokens
             .into_iter()
             .map(|tree| match tree {
-                proc_macro2::TokenTree::Ident(ident) if ident == self.from => {
-                    self.count += 1;
-                    proc_macro2::TokenTree::Ident(crate::codegen::ident(&self.to))
-                }
+                proc_macro2::TokenTree::Ident(ident) => match self.map.get(&ident.to_string()) {
+                    Some(to) => proc_macro2::TokenTree::Ident(crate::codegen::ident(to)),
+                    None => proc_macro2::TokenTree::Ident(ident),
+                },
                 proc_macro2::TokenTree::Group(group) => {
                     let mut renamed =
                         proc_macro2::Group::new(group.delimiter(), self.tokens(group.stream()));
@@ -816,12 +1132,11 @@ impl Rename {
 
 impl syn::visit_mut::VisitMut for Rename {
     fn visit_expr_path_mut(&mut self, path: &mut syn::ExprPath) {
-        if path.qself.is_none()
-            && path.path.segments.len() == 1
-            && path.path.segments[0].ident == self.from
-        {
-            path.path.segments[0].ident = crate::codegen::ident(&self.to);
-            self.count += 1;
+        if path.qself.is_none() && path.path.segments.len() == 1 {
+            let segment = &mut path.path.segments[0];
+            if let Some(to) = self.map.get(&segment.ident.to_string()) {
+                segment.ident = crate::codegen::ident(to);
+            }
         }
     }
 

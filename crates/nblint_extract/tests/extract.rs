@@ -24,7 +24,10 @@ fn cargo() -> PathBuf {
     std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
 }
 
-fn extract(case: &str, with_compiler: bool) -> (Extraction, PathBuf) {
+/// Extracts `case`; `scratch` names the folders of its probe and check crates and of their
+/// target directory (tests running at the same time on one case need different ones: two
+/// packages of one name in one target directory share cached warnings).
+fn extract(case: &str, with_compiler: bool, scratch: &str) -> (Extraction, PathBuf) {
     let path = fixture(case);
     let notebook = Notebook::parse(&std::fs::read(&path).unwrap()).unwrap();
     let out_dir = work_dir().join("out").join(case);
@@ -36,9 +39,9 @@ fn extract(case: &str, with_compiler: bool) -> (Extraction, PathBuf) {
         out_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/extract/out"),
         cargo: with_compiler.then(|| CargoRunner {
             program: cargo(),
-            target_dir: work_dir().join("target"),
+            target_dir: work_dir().join("target").join(scratch),
         }),
-        scratch_dir: work_dir().join("scratch"),
+        scratch_dir: work_dir().join("scratch").join(scratch),
     };
     (
         nblint_extract::extract(&notebook, &options, &|_| {}).unwrap(),
@@ -71,7 +74,7 @@ macro_rules! snapshot_case {
     ($name:ident, $with_compiler:expr) => {
         #[test]
         fn $name() {
-            let (extraction, _) = extract(stringify!($name), $with_compiler);
+            let (extraction, _) = extract(stringify!($name), $with_compiler, "snapshot");
             if $with_compiler {
                 assert_eq!(extraction.builds, Some(true), "{}", tree(&extraction));
                 assert!(
@@ -94,13 +97,14 @@ snapshot_case!(trailing_expression, true);
 snapshot_case!(question_mark, true);
 snapshot_case!(stored_error, true);
 snapshot_case!(non_rust_cell, true);
+snapshot_case!(redefined_through_item, true);
 // Needs crates.io crates: generated without the compiler (no network in CI).
 snapshot_case!(dep_forms, false);
+snapshot_case!(plotly_display, false);
 
-/// The extracted crate builds, runs, and prints what the notebook printed.
-#[test]
-fn extracted_crate_prints_what_the_notebook_printed() {
-    let (extraction, out_dir) = extract("run_pipeline", true);
+/// Extracts `case`, writes the crate, runs it, and returns the extraction and its stdout.
+fn build_and_run(case: &str) -> (Extraction, String) {
+    let (extraction, out_dir) = extract(case, true, "run");
     assert_eq!(extraction.builds, Some(true), "{}", tree(&extraction));
     assert!(extraction.fallback.is_none(), "{}", tree(&extraction));
     if out_dir.exists() {
@@ -109,7 +113,7 @@ fn extracted_crate_prints_what_the_notebook_printed() {
     nblint_extract::write_files(&extraction.files, &out_dir).unwrap();
     let output = Command::new(cargo())
         .args(["run", "--quiet", "--target-dir"])
-        .arg(work_dir().join("target"))
+        .arg(work_dir().join("target").join("run"))
         .current_dir(&out_dir)
         .env_remove("RUSTFLAGS")
         .output()
@@ -120,14 +124,33 @@ fn extracted_crate_prints_what_the_notebook_printed() {
         String::from_utf8_lossy(&output.stderr)
     );
     let stdout = String::from_utf8(output.stdout).unwrap();
+    (extraction, stdout)
+}
+
+/// The extracted crate builds, runs, and prints what the notebook printed.
+#[test]
+fn extracted_crate_prints_what_the_notebook_printed() {
+    let (extraction, stdout) = build_and_run("run_pipeline");
     assert_eq!(stdout, extraction.expected_stdout);
     assert!(stdout.contains("warmest 70.7F"), "{stdout}");
+}
+
+/// A function redefined later is still called, directly or through `fn main`, in the version
+/// that was in force when each earlier cell ran.
+#[test]
+fn redefined_functions_keep_their_earlier_behaviour() {
+    let (extraction, stdout) = build_and_run("redefined_through_item");
+    assert_eq!(stdout, extraction.expected_stdout);
+    assert!(
+        stdout.starts_with("main: 2\n()\nfib(6) = 32\nfib(6) = 8, helper(1) = 10\nmain: 10\n"),
+        "{stdout}"
+    );
 }
 
 /// Without the compiler, a value whose type is not written forces the single `run()` form.
 #[test]
 fn unknown_types_without_the_compiler_fall_back_to_run() {
-    let (extraction, _) = extract("moved_later", false);
+    let (extraction, _) = extract("moved_later", false, "no-compiler");
     assert!(extraction.fallback.is_some());
     assert!(extraction.files["src/lib.rs"].contains("pub fn run()"));
     assert!(extraction.files["src/main.rs"].contains("moved_later::run()"));
