@@ -86,7 +86,8 @@ impl From<Format> for OutputFormat {
 struct Checked {
     notebook: Notebook,
     diagnostics: Vec<Diagnostic>,
-    note: Option<String>,
+    /// Notes for the user: what was not analysed, which rule stayed quiet and why.
+    notes: Vec<String>,
     fixed: usize,
     diff: Option<String>,
     file_lines: Option<FileLines>,
@@ -214,7 +215,7 @@ pub fn check_inputs(
     for (path, outcome) in &outcomes {
         match outcome {
             Ok(checked) => {
-                if let Some(note) = &checked.note {
+                for note in &checked.notes {
                     writeln!(stderr, "note: {}: {note}", path.display())?;
                 }
                 if checked.fixed > 0 && !args.diff {
@@ -290,26 +291,15 @@ fn check_one(
         (cache, cache.key(&bytes, &fingerprint))
     });
     if let Some((cache, key)) = &cached
-        && let Some(diagnostics) = cache.get(key)
+        && let Some((notes, diagnostics)) = cache.get(key)
     {
-        let language = args
-            .language
-            .clone()
-            .unwrap_or_else(|| crate::frontends::language_of(&notebook));
-        let analysed = crate::frontends::frontend_for(&language).is_some();
-        return Ok(finish(
-            notebook,
-            diagnostics,
-            &language,
-            analysed,
-            args,
-            &bytes,
-        ));
+        return Ok(finish(notebook, diagnostics, notes, args, &bytes));
     }
     let mut analysed = analyse(&notebook, args.language.as_ref());
     let mut diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
+    let notes = notes_for(&analysed, &selection);
     if let Some((cache, key)) = &cached {
-        cache.put(key, &diagnostics);
+        cache.put(key, &notes, &diagnostics);
     }
     let mut fixed = 0;
     let mut diff = None;
@@ -349,8 +339,7 @@ fn check_one(
     let mut checked = finish(
         notebook,
         diagnostics,
-        &analysed.language,
-        analysed.frontend.is_some(),
+        notes,
         args,
         final_bytes.as_deref().unwrap_or(&bytes),
     );
@@ -363,31 +352,62 @@ fn check_one(
 fn finish(
     mut notebook: Notebook,
     diagnostics: Vec<Diagnostic>,
-    language: &nblint_facts::Language,
-    analysed: bool,
+    notes: Vec<String>,
     args: &CheckArgs,
     bytes: &[u8],
 ) -> Checked {
     // The report shows sources only; the outputs (most of a notebook's bytes, often) would
     // otherwise stay in memory for every notebook until all are rendered.
     release_outputs(&mut notebook);
-    let note = (!analysed).then(|| {
-        format!(
-            "code cells are {}, which nblint does not analyse yet; only the language-independent rules ran",
-            language.name()
-        )
-    });
     // SARIF and GitHub annotations point at lines of the file; the others do not need them.
     let file_lines = matches!(args.output_format, Format::Sarif | Format::Github)
         .then(|| FileLines::new(&String::from_utf8_lossy(bytes)));
     Checked {
         notebook,
         diagnostics,
-        note,
+        notes,
         fixed: 0,
         diff: None,
         file_lines,
     }
+}
+
+/// What the user should know about how this notebook was checked: cells in a language
+/// nblint does not read, and undefined-name checks silenced by names nblint cannot see.
+fn notes_for(analysed: &Analysed, selection: &RuleSelection) -> Vec<String> {
+    let mut notes = Vec::new();
+    if analysed.frontend.is_none() {
+        notes.push(format!(
+            "code cells are {}, which nblint does not analyse yet; only the language-independent rules ran",
+            analysed.language.name()
+        ));
+        return notes;
+    }
+    let undefined_name_runs =
+        nblint_lint::find_rule("NB202").is_some_and(|rule| selection.is_enabled(rule));
+    if !undefined_name_runs {
+        return notes;
+    }
+    let cells = || {
+        analysed
+            .facts
+            .cells
+            .iter()
+            .enumerate()
+            .filter_map(|(index, facts)| facts.as_ref().map(|facts| (index + 1, facts)))
+    };
+    if let Some((cell, _)) = cells().find(|(_, facts)| facts.binds_unknown_names) {
+        notes.push(format!(
+            "undefined-name (NB202) stays quiet in this notebook: cell {cell} brings in names \
+             nblint cannot list (a star or glob import, `%run`, `%store -r`, `#[macro_use]`)"
+        ));
+    } else if let Some((cell, _)) = cells().find(|(_, facts)| !facts.parsed()) {
+        notes.push(format!(
+            "undefined-name (NB202) stays quiet in this notebook: cell {cell} does not parse, \
+             so the names it defines are unknown"
+        ));
+    }
+    notes
 }
 
 /// Frees the outputs of the in-memory notebook (the cell view, with its output counts,
@@ -442,18 +462,31 @@ impl ResultCache {
     }
 
     fn key(&self, bytes: &[u8], fingerprint: &str) -> nblint_cache::CacheKey {
-        nblint_cache::CacheKey::new(bytes, &self.build, fingerprint, "check-diagnostics-v1")
+        nblint_cache::CacheKey::new(
+            bytes,
+            &self.build,
+            fingerprint,
+            "check-notes-diagnostics-v2",
+        )
     }
 
-    fn get(&self, key: &nblint_cache::CacheKey) -> Option<Vec<Diagnostic>> {
-        nblint_lint::diagnostics_from_bytes(&self.cache.get(key)?)
+    /// The notes and diagnostics stored under `key`: the notes one a line, a NUL byte, then
+    /// the diagnostics.
+    fn get(&self, key: &nblint_cache::CacheKey) -> Option<(Vec<String>, Vec<Diagnostic>)> {
+        let payload = self.cache.get(key)?;
+        let split = payload.iter().position(|&byte| byte == 0)?;
+        let notes = std::str::from_utf8(&payload[..split]).ok()?;
+        let notes = notes.lines().map(str::to_owned).collect();
+        let diagnostics = nblint_lint::diagnostics_from_bytes(&payload[split + 1..])?;
+        Some((notes, diagnostics))
     }
 
     /// Best effort: a cache that cannot be written only makes the next run slower.
-    fn put(&self, key: &nblint_cache::CacheKey, diagnostics: &[Diagnostic]) {
-        let _ = self
-            .cache
-            .put(key, &nblint_lint::diagnostics_to_bytes(diagnostics));
+    fn put(&self, key: &nblint_cache::CacheKey, notes: &[String], diagnostics: &[Diagnostic]) {
+        let mut payload = notes.join("\n").into_bytes();
+        payload.push(0);
+        payload.extend(nblint_lint::diagnostics_to_bytes(diagnostics));
+        let _ = self.cache.put(key, &payload);
     }
 }
 

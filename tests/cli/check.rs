@@ -416,3 +416,28 @@ fn walkdir(folder: &Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[test]
+fn a_note_says_when_undefined_names_cannot_be_checked() {
+    let folder = tempfile::tempdir().unwrap();
+    let text = notebook(
+        "python",
+        &["import numpy as np", "from helpers import *\nx = load()"],
+    );
+    std::fs::write(folder.path().join("p.ipynb"), text).unwrap();
+    // The second run answers from the cache: the note must survive it.
+    for _ in 0..2 {
+        let output = nblint_in(folder.path(), &["check", "p.ipynb"]);
+        let message = stderr(&output);
+        assert!(
+            message.contains("undefined-name (NB202) stays quiet") && message.contains("cell 2"),
+            "{message}"
+        );
+    }
+    let quiet = nblint_in(folder.path(), &["check", "--ignore", "NB202", "p.ipynb"]);
+    assert!(
+        !stderr(&quiet).contains("stays quiet"),
+        "{}",
+        stderr(&quiet)
+    );
+}
