@@ -105,6 +105,27 @@ fn refused_files_exit_2_naming_file_and_position_in_every_command() {
                 "{args:?} changed {name}"
             );
         }
+        // extract refuses it the same way and creates nothing.
+        let out = folder.path().join("crate_out");
+        let output = run(
+            folder.path(),
+            &[
+                "extract",
+                *name,
+                "--out",
+                out.to_str().unwrap(),
+                "--no-check",
+            ],
+            None,
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "extract: {}",
+            stderr(&output)
+        );
+        assert!(stderr(&output).contains(name) && stderr(&output).contains(position));
+        assert!(!out.exists(), "extract wrote {} for {name}", out.display());
         // The git filters never block git: the bytes pass through with a warning.
         let filtered = run(folder.path(), &["strip", "--stdin"], Some(&original));
         assert_eq!(filtered.status.code(), Some(0), "{name}");
@@ -142,6 +163,29 @@ fn readable_odd_files_work_in_every_command() {
                 stderr(&output)
             );
         }
+        // extract reads it too (without cargo: the types are not the point here).
+        let out = folder.path().join(format!("{name}.crate"));
+        let output = run(
+            folder.path(),
+            &[
+                "extract",
+                *name,
+                "--out",
+                out.to_str().unwrap(),
+                "--no-check",
+            ],
+            None,
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "extract {name}: {}",
+            stderr(&output)
+        );
+        assert!(
+            out.join("Cargo.toml").is_file(),
+            "extract {name} wrote no crate"
+        );
         let bytes = std::fs::read(&path).unwrap();
         let once = run(folder.path(), &["strip", "--stdin"], Some(&bytes));
         assert_eq!(once.status.code(), Some(0));
