@@ -21,11 +21,6 @@ mod progress;
 
 pub use exit::ExitStatus;
 
-/// Checking many notebooks allocates and frees large buffers; mimalloc recycles them faster
-/// than the system allocator (an unchanged re-run is twice as fast; docs/performance.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Make Jupyter notebooks safe to trust and easy to turn into production code.
 #[derive(Debug, Parser)]
 #[command(name = "nblint", version, about, long_about = None, propagate_version = true)]
