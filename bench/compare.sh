@@ -115,7 +115,10 @@ NBLINT, BENCH = env["NBLINT"], env["NBLINT_BENCH"]
 PEERS = {"nbstripout": env["NBSTRIPOUT"], "nbstripout-fast": env["NBSTRIPOUT_FAST"]}
 LOAD_BEFORE = os.getloadavg()[0]
 CACHE_HOME = os.path.join(WORK, "xdg-cache")  # where a user-level nblint cache would go
-CHILD_ENV = dict(env, XDG_CACHE_HOME=CACHE_HOME, NO_COLOR="1")
+# check's result cache goes to one known folder, whatever the working folder of a row, so a
+# "first run" row can clear it before each run.
+RESULT_CACHE = os.path.join(WORK, "nblint-result-cache")
+CHILD_ENV = dict(env, XDG_CACHE_HOME=CACHE_HOME, NBLINT_CACHE_DIR=RESULT_CACHE, NO_COLOR="1")
 
 
 def log(message):
@@ -220,6 +223,7 @@ def check_argv(folder_or_file):
 def clear_cache(folder):
     shutil.rmtree(os.path.join(folder, ".nblint_cache"), ignore_errors=True)
     shutil.rmtree(CACHE_HOME, ignore_errors=True)
+    shutil.rmtree(RESULT_CACHE, ignore_errors=True)
 
 
 targets = []  # (target, measured, met)
