@@ -13,7 +13,10 @@ fn notebooks(folder: &Path) -> Vec<PathBuf> {
     };
     let mut paths: Vec<PathBuf> = entries
         .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|extension| extension == "ipynb"))
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "ipynb")
+        })
         .collect();
     paths.sort();
     paths
