@@ -86,8 +86,10 @@ impl From<Format> for OutputFormat {
 struct Checked {
     notebook: Notebook,
     diagnostics: Vec<Diagnostic>,
-    /// Notes for the user: what was not analysed, which rule stayed quiet and why.
+    /// Notes for the user: what was not analysed.
     notes: Vec<String>,
+    /// Why undefined-name (NB202) stayed quiet in this notebook, if it did.
+    quiet: Option<String>,
     fixed: usize,
     diff: Option<String>,
     file_lines: Option<FileLines>,
@@ -210,6 +212,7 @@ pub fn check_inputs(
 
     let mut status = ExitStatus::Success;
     let mut reports = Vec::new();
+    let mut quiet_notebooks = Vec::new();
     let mut stderr = std::io::stderr().lock();
     let mut stdout = std::io::stdout().lock();
     for (path, outcome) in &outcomes {
@@ -217,6 +220,9 @@ pub fn check_inputs(
             Ok(checked) => {
                 for note in &checked.notes {
                     writeln!(stderr, "note: {}: {note}", path.display())?;
+                }
+                if let Some(quiet) = &checked.quiet {
+                    quiet_notebooks.push((path, quiet));
                 }
                 if checked.fixed > 0 && !args.diff {
                     writeln!(
@@ -251,6 +257,20 @@ pub fn check_inputs(
     let bytes = render(args.output_format.into(), &reports, color);
     stdout.write_all(&bytes)?;
     stdout.flush()?;
+    // One line, not one per notebook: a project whose notebooks all start with a glob
+    // import would otherwise get a note for each.
+    let mut stderr = std::io::stderr().lock();
+    match quiet_notebooks.as_slice() {
+        [] => {}
+        [(path, why)] => writeln!(stderr, "note: {}: {why}", path.display())?,
+        many => writeln!(
+            stderr,
+            "note: undefined-name (NB202) stayed quiet in {} notebooks that bring in names \
+             nblint cannot list (a star or glob import, `%run`, `%store -r`, `#[macro_use]`) \
+             or have a cell that does not parse",
+            many.len()
+        )?,
+    }
     Ok(status)
 }
 
@@ -281,8 +301,6 @@ fn check_one(
         Some(bytes) => bytes.clone(),
         None => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
     };
-    let mut notebook =
-        Notebook::parse(&bytes).with_context(|| format!("reading {}", path.display()))?;
     let config = resolver.config_for(path)?;
     let selection = config.selection_for(path).overridden_by(cli);
     // The result depends on the bytes, this build, and the settings that apply to this file.
@@ -291,15 +309,26 @@ fn check_one(
         (cache, cache.key(&bytes, &fingerprint))
     });
     if let Some((cache, key)) = &cached
-        && let Some((notes, diagnostics)) = cache.get(key)
+        && let Some(hit) = cache.get(key)
     {
-        return Ok(finish(notebook, diagnostics, notes, args, &bytes));
+        // The entry holds the sources the report shows; only SARIF and GitHub annotations,
+        // which point at lines of the .ipynb file, need the whole notebook again.
+        let whole = matches!(args.output_format, Format::Sarif | Format::Github);
+        let notebook = match (whole, Notebook::parse(&hit.sources)) {
+            (false, Ok(sources)) => sources,
+            _ => Notebook::parse(&bytes).with_context(|| format!("reading {}", path.display()))?,
+        };
+        let mut checked = finish(notebook, hit.diagnostics, hit.notes, args, &bytes);
+        checked.quiet = hit.quiet;
+        return Ok(checked);
     }
+    let mut notebook =
+        Notebook::parse(&bytes).with_context(|| format!("reading {}", path.display()))?;
     let mut analysed = analyse(&notebook, args.language.as_ref());
     let mut diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
-    let notes = notes_for(&analysed, &selection);
+    let (notes, quiet) = notes_for(&analysed, &selection);
     if let Some((cache, key)) = &cached {
-        cache.put(key, &notes, &diagnostics);
+        cache.put(key, &notes, quiet.as_deref(), &diagnostics, &notebook);
     }
     let mut fixed = 0;
     let mut diff = None;
@@ -345,6 +374,7 @@ fn check_one(
     );
     checked.fixed = fixed;
     checked.diff = diff;
+    checked.quiet = quiet;
     Ok(checked)
 }
 
@@ -366,6 +396,7 @@ fn finish(
         notebook,
         diagnostics,
         notes,
+        quiet: None,
         fixed: 0,
         diff: None,
         file_lines,
@@ -374,19 +405,18 @@ fn finish(
 
 /// What the user should know about how this notebook was checked: cells in a language
 /// nblint does not read, and undefined-name checks silenced by names nblint cannot see.
-fn notes_for(analysed: &Analysed, selection: &RuleSelection) -> Vec<String> {
-    let mut notes = Vec::new();
+fn notes_for(analysed: &Analysed, selection: &RuleSelection) -> (Vec<String>, Option<String>) {
     if analysed.frontend.is_none() {
-        notes.push(format!(
+        let note = format!(
             "code cells are {}, which nblint does not analyse yet; only the language-independent rules ran",
             analysed.language.name()
-        ));
-        return notes;
+        );
+        return (vec![note], None);
     }
     let undefined_name_runs =
         nblint_lint::find_rule("NB202").is_some_and(|rule| selection.is_enabled(rule));
     if !undefined_name_runs {
-        return notes;
+        return (Vec::new(), None);
     }
     let cells = || {
         analysed
@@ -396,18 +426,20 @@ fn notes_for(analysed: &Analysed, selection: &RuleSelection) -> Vec<String> {
             .enumerate()
             .filter_map(|(index, facts)| facts.as_ref().map(|facts| (index + 1, facts)))
     };
-    if let Some((cell, _)) = cells().find(|(_, facts)| facts.binds_unknown_names) {
-        notes.push(format!(
+    let quiet = if let Some((cell, _)) = cells().find(|(_, facts)| facts.binds_unknown_names) {
+        Some(format!(
             "undefined-name (NB202) stays quiet in this notebook: cell {cell} brings in names \
              nblint cannot list (a star or glob import, `%run`, `%store -r`, `#[macro_use]`)"
-        ));
+        ))
     } else if let Some((cell, _)) = cells().find(|(_, facts)| !facts.parsed()) {
-        notes.push(format!(
+        Some(format!(
             "undefined-name (NB202) stays quiet in this notebook: cell {cell} does not parse, \
              so the names it defines are unknown"
-        ));
-    }
-    notes
+        ))
+    } else {
+        None
+    };
+    (Vec::new(), quiet)
 }
 
 /// Frees the outputs of the in-memory notebook (the cell view, with its output counts,
@@ -423,6 +455,60 @@ fn release_outputs(notebook: &mut Notebook) {
             }
         }
     }
+}
+
+/// What a cache entry gives back.
+struct CachedResult {
+    notes: Vec<String>,
+    quiet: Option<String>,
+    diagnostics: Vec<Diagnostic>,
+    /// A notebook with every cell, holding the sources of the cells the diagnostics point at
+    /// (their related places and fixes included) and nothing else: enough to render them.
+    sources: Vec<u8>,
+}
+
+/// The notebook a cached report is rendered from: the same cells, numbered the same, with
+/// the source of each cell a diagnostic points at and nothing else. Small, and quick to read
+/// back, so a cached run does not parse the whole notebook again.
+fn report_sources(notebook: &Notebook, diagnostics: &[Diagnostic]) -> Vec<u8> {
+    let mut needed = std::collections::HashSet::new();
+    for diagnostic in diagnostics {
+        needed.insert(diagnostic.cell);
+        needed.extend(diagnostic.related.iter().map(|related| related.cell));
+        if let Some(fix) = &diagnostic.fix {
+            needed.extend(fix.edits.iter().map(nblint_lint::Edit::cell));
+        }
+    }
+    let cells: Vec<serde_json::Value> = notebook
+        .cells()
+        .iter()
+        .map(|cell| {
+            let source = if needed.contains(&cell.number) {
+                cell.source.as_str()
+            } else {
+                ""
+            };
+            let mut json = serde_json::json!({
+                "cell_type": cell.kind.as_str(),
+                "metadata": {},
+                "source": source,
+            });
+            if cell.is_code()
+                && let Some(object) = json.as_object_mut()
+            {
+                object.insert("outputs".to_owned(), serde_json::Value::Array(Vec::new()));
+                object.insert("execution_count".to_owned(), serde_json::Value::Null);
+            }
+            json
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "cells": cells,
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }))
+    .unwrap_or_default()
 }
 
 /// The result cache as `check` uses it: diagnostics per (file bytes, build, settings).
@@ -462,30 +548,45 @@ impl ResultCache {
     }
 
     fn key(&self, bytes: &[u8], fingerprint: &str) -> nblint_cache::CacheKey {
-        nblint_cache::CacheKey::new(
-            bytes,
-            &self.build,
-            fingerprint,
-            "check-notes-diagnostics-v2",
-        )
+        nblint_cache::CacheKey::new(bytes, &self.build, fingerprint, "check-result-v4")
     }
 
-    /// The notes and diagnostics stored under `key`: the notes one a line, a NUL byte, then
-    /// the diagnostics.
-    fn get(&self, key: &nblint_cache::CacheKey) -> Option<(Vec<String>, Vec<Diagnostic>)> {
+    /// The entry stored under `key`: the notes one a line, a NUL byte, why NB202 stayed quiet
+    /// (or nothing), a NUL byte, the diagnostics, a NUL byte, then the sources the report
+    /// shows.
+    fn get(&self, key: &nblint_cache::CacheKey) -> Option<CachedResult> {
         let payload = self.cache.get(key)?;
-        let split = payload.iter().position(|&byte| byte == 0)?;
-        let notes = std::str::from_utf8(&payload[..split]).ok()?;
+        let mut parts = payload.splitn(4, |&byte| byte == 0);
+        let notes = std::str::from_utf8(parts.next()?).ok()?;
         let notes = notes.lines().map(str::to_owned).collect();
-        let diagnostics = nblint_lint::diagnostics_from_bytes(&payload[split + 1..])?;
-        Some((notes, diagnostics))
+        let quiet = std::str::from_utf8(parts.next()?).ok()?;
+        let quiet = (!quiet.is_empty()).then(|| quiet.to_owned());
+        let diagnostics = nblint_lint::diagnostics_from_bytes(parts.next()?)?;
+        let sources = parts.next()?.to_vec();
+        Some(CachedResult {
+            notes,
+            quiet,
+            diagnostics,
+            sources,
+        })
     }
 
     /// Best effort: a cache that cannot be written only makes the next run slower.
-    fn put(&self, key: &nblint_cache::CacheKey, notes: &[String], diagnostics: &[Diagnostic]) {
+    fn put(
+        &self,
+        key: &nblint_cache::CacheKey,
+        notes: &[String],
+        quiet: Option<&str>,
+        diagnostics: &[Diagnostic],
+        notebook: &Notebook,
+    ) {
         let mut payload = notes.join("\n").into_bytes();
         payload.push(0);
+        payload.extend_from_slice(quiet.unwrap_or_default().as_bytes());
+        payload.push(0);
         payload.extend(nblint_lint::diagnostics_to_bytes(diagnostics));
+        payload.push(0);
+        payload.extend(report_sources(notebook, diagnostics));
         let _ = self.cache.put(key, &payload);
     }
 }

@@ -441,3 +441,39 @@ fn a_note_says_when_undefined_names_cannot_be_checked() {
         stderr(&quiet)
     );
 }
+
+#[test]
+fn a_cached_run_prints_exactly_what_the_first_run_printed_in_every_format() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join(EXAMPLE), folder.path().join("n.ipynb")).unwrap();
+    for format in ["full", "concise", "json", "sarif", "github"] {
+        let args = ["check", "--output-format", format, "n.ipynb"];
+        let first = nblint_in(folder.path(), &args);
+        let cached = nblint_in(folder.path(), &args);
+        assert_eq!(stdout(&first), stdout(&cached), "{format}");
+        assert_eq!(stderr(&first), stderr(&cached), "{format}");
+        assert_eq!(status(&first), status(&cached), "{format}");
+        let uncached = nblint_in(
+            folder.path(),
+            &["check", "--no-cache", "--output-format", format, "n.ipynb"],
+        );
+        assert_eq!(stdout(&uncached), stdout(&cached), "{format}");
+    }
+}
+
+#[test]
+fn many_quiet_notebooks_get_one_note() {
+    let folder = tempfile::tempdir().unwrap();
+    for name in ["a", "b", "c"] {
+        let text = notebook("python", &["from helpers import *\nx = load()"]);
+        std::fs::write(folder.path().join(format!("{name}.ipynb")), text).unwrap();
+    }
+    let output = nblint_in(folder.path(), &["check", "."]);
+    let message = stderr(&output);
+    assert_eq!(
+        message.matches("stayed quiet in 3 notebooks").count(),
+        1,
+        "{message}"
+    );
+    assert!(!message.contains("a.ipynb"), "{message}");
+}

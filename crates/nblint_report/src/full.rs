@@ -8,19 +8,37 @@ use codespan_reporting::diagnostic::{Diagnostic as Snippet, Label, Severity as S
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config, termcolor};
 use nblint_lint::Severity;
+use rayon::prelude::*;
 
 use crate::{NotebookReport, summary};
 
 pub(crate) fn render(reports: &[NotebookReport<'_>], color: bool) -> Vec<u8> {
+    // Notebooks are drawn independently (in parallel: a large run has many thousands of
+    // snippets) and joined in order.
+    let parts: Vec<Vec<u8>> = reports
+        .par_iter()
+        .map(|report| render_report(report, color))
+        .collect();
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + 64);
+    for part in parts {
+        out.extend_from_slice(&part);
+    }
+    out.extend_from_slice(summary(reports).as_bytes());
+    out.push(b'\n');
+    out
+}
+
+/// The snippets of one notebook's diagnostics.
+fn render_report(report: &NotebookReport<'_>, color: bool) -> Vec<u8> {
     let mut files = SimpleFiles::new();
-    let mut file_ids: HashMap<(usize, usize), usize> = HashMap::new();
-    let mut file_id = |files: &mut SimpleFiles<String, String>, report: usize, cell: usize| {
-        *file_ids.entry((report, cell)).or_insert_with(|| {
-            let source = reports[report]
+    let mut file_ids: HashMap<usize, usize> = HashMap::new();
+    let mut file_id = |files: &mut SimpleFiles<String, String>, cell: usize| {
+        *file_ids.entry(cell).or_insert_with(|| {
+            let source = report
                 .notebook
                 .cell(cell)
                 .map_or_else(String::new, |found| found.source.clone());
-            files.add(format!("{}:cell {cell}", reports[report].path), source)
+            files.add(format!("{}:cell {cell}", report.path), source)
         })
     };
     let mut buffer = if color {
@@ -29,43 +47,37 @@ pub(crate) fn render(reports: &[NotebookReport<'_>], color: bool) -> Vec<u8> {
         termcolor::Buffer::no_color()
     };
     let config = Config::default();
-    for (report_index, report) in reports.iter().enumerate() {
-        for diagnostic in &report.diagnostics {
-            let primary = file_id(&mut files, report_index, diagnostic.cell);
-            let mut labels = vec![Label::primary(
-                primary,
-                clamp(report, diagnostic.cell, diagnostic.span),
-            )];
-            for related in &diagnostic.related {
-                let id = file_id(&mut files, report_index, related.cell);
-                labels.push(
-                    Label::secondary(id, clamp(report, related.cell, related.span))
-                        .with_message(related.message.clone()),
-                );
-            }
-            let mut notes = vec![format!("{} ({})", diagnostic.name, diagnostic.code)];
-            if let Some(fix) = &diagnostic.fix {
-                notes.push(format!("fix available with `--fix`: {}", fix.message));
-            }
-            let snippet = Snippet::new(match diagnostic.severity {
-                Severity::Error => SnippetSeverity::Error,
-                Severity::Warning => SnippetSeverity::Warning,
-                Severity::Info => SnippetSeverity::Note,
-            })
-            .with_code(diagnostic.code)
-            .with_message(diagnostic.message.clone())
-            .with_labels(labels)
-            .with_notes(notes);
-            // An error here means a span outside its cell, which `clamp` rules out; a
-            // diagnostic that still cannot be drawn is left out rather than aborting the
-            // report.
-            let _ = term::emit_to_write_style(&mut buffer, &config, &files, &snippet);
+    for diagnostic in &report.diagnostics {
+        let primary = file_id(&mut files, diagnostic.cell);
+        let mut labels = vec![Label::primary(
+            primary,
+            clamp(report, diagnostic.cell, diagnostic.span),
+        )];
+        for related in &diagnostic.related {
+            let id = file_id(&mut files, related.cell);
+            labels.push(
+                Label::secondary(id, clamp(report, related.cell, related.span))
+                    .with_message(related.message.clone()),
+            );
         }
+        let mut notes = vec![format!("{} ({})", diagnostic.name, diagnostic.code)];
+        if let Some(fix) = &diagnostic.fix {
+            notes.push(format!("fix available with `--fix`: {}", fix.message));
+        }
+        let snippet = Snippet::new(match diagnostic.severity {
+            Severity::Error => SnippetSeverity::Error,
+            Severity::Warning => SnippetSeverity::Warning,
+            Severity::Info => SnippetSeverity::Note,
+        })
+        .with_code(diagnostic.code)
+        .with_message(diagnostic.message.clone())
+        .with_labels(labels)
+        .with_notes(notes);
+        // An error here means a span outside its cell, which `clamp` rules out; a diagnostic
+        // that still cannot be drawn is left out rather than aborting the report.
+        let _ = term::emit_to_write_style(&mut buffer, &config, &files, &snippet);
     }
-    let mut out = buffer.into_inner();
-    out.extend_from_slice(summary(reports).as_bytes());
-    out.push(b'\n');
-    out
+    buffer.into_inner()
 }
 
 /// The span as a range inside the cell's source, clamped to it and to char boundaries.
