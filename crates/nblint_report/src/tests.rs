@@ -105,6 +105,20 @@ fn sarif_is_a_2_1_0_log() {
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(value["version"], "2.1.0");
     assert_eq!(value["runs"][0]["results"].as_array().unwrap().len(), 2);
+    // Validate against the SARIF 2.1.0 schema through serde-sarif, whose types are generated
+    // from it: the log must read into them, and nothing may be lost on the way (a field the
+    // schema does not define, or of the wrong type, would be).
+    let log: serde_sarif::sarif::Sarif = serde_json::from_str(&text).unwrap();
+    let again = serde_json::to_value(&log).unwrap();
+    assert_eq!(
+        again, value,
+        "the SARIF log has fields the 2.1.0 schema does not define"
+    );
+    // The check can fail: a field outside the schema does not survive the round trip.
+    let mut bogus = value.clone();
+    bogus["runs"][0]["results"][0]["notInTheSchema"] = serde_json::json!(1);
+    let read: serde_sarif::sarif::Sarif = serde_json::from_value(bogus.clone()).unwrap();
+    assert_ne!(serde_json::to_value(&read).unwrap(), bogus);
     insta::assert_snapshot!(text);
 }
 
