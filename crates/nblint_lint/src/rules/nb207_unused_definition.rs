@@ -48,6 +48,19 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         {
             continue;
         }
+        // A Python module imported for what importing it does (`mpl_toolkits.mplot3d`
+        // registers the 3-D projection) is used even if its names never are.
+        if definition.kind == DefinitionKind::Import
+            && *context.language == Language::Python
+            && context.facts.cell(site.cell).is_some_and(|facts| {
+                facts.imports.iter().any(|import| {
+                    import.binding.as_deref() == Some(name.as_str())
+                        && is_side_effect_import(&import.path)
+                })
+            })
+        {
+            continue;
+        }
         let message = match definition.kind {
             DefinitionKind::Import => format!("`{name}` is imported but never used"),
             DefinitionKind::Variable => {
@@ -120,6 +133,19 @@ const METHOD_TRAITS: &[&str] = &[
     "Zero",
 ];
 
+/// Python modules people import for the import's effect, not for the names it binds.
+const SIDE_EFFECT_MODULES: &[&str] = &["mpl_toolkits.mplot3d", "readline", "rlcompleter"];
+
+/// Whether `path` (`mpl_toolkits.mplot3d.Axes3D`) comes from a side-effect module.
+fn is_side_effect_import(path: &str) -> bool {
+    SIDE_EFFECT_MODULES.iter().any(|module| {
+        path == *module
+            || path
+                .strip_prefix(module)
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
 /// Whether an imported name may be a trait used only through its methods.
 fn may_be_trait(name: &str) -> bool {
     name.ends_with("Ext") || METHOD_TRAITS.binary_search(&name).is_ok()
@@ -133,5 +159,9 @@ mod tests {
     fn trait_list_is_sorted() {
         assert!(METHOD_TRAITS.windows(2).all(|pair| pair[0] < pair[1]));
         assert!(may_be_trait("Write") && may_be_trait("StreamExt") && !may_be_trait("HashMap"));
+        assert!(is_side_effect_import("mpl_toolkits.mplot3d.Axes3D"));
+        assert!(is_side_effect_import("mpl_toolkits.mplot3d"));
+        assert!(!is_side_effect_import("mpl_toolkits.mplot3d_other"));
+        assert!(!is_side_effect_import("numpy"));
     }
 }
