@@ -5,11 +5,11 @@
 //! The cache stores opaque payloads: the caller serialises its diagnostics however it likes
 //! and reads them back the same way; this crate never looks inside.
 //!
-//! - **Key**: a BLAKE3 hash of the file's bytes, the nblint version, a settings fingerprint
+//! - **Key**: an XXH3-128 hash of the file's bytes, the nblint version, a settings fingerprint
 //!   (any string that changes whenever the configuration that applies to the file changes)
 //!   and the output-relevant options. Each part is length-prefixed, so no two different
 //!   tuples hash the same input. See [`CacheKey::new`].
-//! - **Layout**: `<folder>/v1/<64 hex digits>`, one file per key, in a folder the caller
+//! - **Layout**: `<folder>/v2/<32 hex digits>`, one file per key, in a folder the caller
 //!   chooses: [`Cache::in_project`] (`<root>/.nblint_cache/`, which gets a `.gitignore` and
 //!   a `CACHEDIR.TAG`) or [`Cache::at`] with [`user_cache_dir`].
 //! - **Concurrency**: an entry is written to a temporary file in the same folder and renamed
@@ -33,13 +33,15 @@ pub const PROJECT_FOLDER: &str = ".nblint_cache";
 
 /// The layout version: the subfolder entries live in. Bump it when the entry format or the
 /// key derivation changes, so old entries are never read as new ones.
-const LAYOUT: &str = "v1";
+const LAYOUT: &str = "v2";
 
 /// The first bytes of every entry.
 const MAGIC: &[u8; 8] = b"NBLCACHE";
 
 /// Bytes of an entry around its payload: magic, key, payload length, checksum.
-const HEADER_LEN: usize = MAGIC.len() + 32 + 8;
+const HEADER_LEN: usize = MAGIC.len() + KEY_LEN + 8;
+/// Bytes in a key.
+const KEY_LEN: usize = 16;
 const CHECKSUM_LEN: usize = 16;
 
 /// Prefix of temporary files while an entry is written.
@@ -50,7 +52,7 @@ const STALE_TEMP_AGE: Duration = Duration::from_hours(1);
 
 /// What a cached result depends on, hashed: a stable 256-bit name for one cache entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CacheKey([u8; 32]);
+pub struct CacheKey([u8; KEY_LEN]);
 
 impl CacheKey {
     /// The key of a result computed from `file_bytes` by nblint `version` under the settings
@@ -65,8 +67,8 @@ impl CacheKey {
         settings_fingerprint: &str,
         options: &str,
     ) -> Self {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(b"nblint-cache-key-v1");
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(b"nblint-cache-key-v2");
         for part in [
             file_bytes,
             version.as_bytes(),
@@ -76,13 +78,13 @@ impl CacheKey {
             hasher.update(&(part.len() as u64).to_le_bytes());
             hasher.update(part);
         }
-        Self(*hasher.finalize().as_bytes())
+        Self(hasher.digest128().to_le_bytes())
     }
 
-    /// The key as 64 lower-case hex digits (its file name).
+    /// The key as 32 lower-case hex digits (its file name).
     pub fn to_hex(&self) -> String {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut text = String::with_capacity(64);
+        let mut text = String::with_capacity(2 * KEY_LEN);
         for byte in self.0 {
             text.push(char::from(DIGITS[usize::from(byte >> 4)]));
             text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
@@ -91,7 +93,7 @@ impl CacheKey {
     }
 
     /// The raw hash.
-    pub fn as_bytes(&self) -> &[u8; 32] {
+    pub fn as_bytes(&self) -> &[u8; KEY_LEN] {
         &self.0
     }
 }
@@ -289,15 +291,15 @@ fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// An entry: magic, key, payload length (u64 little-endian), payload, and the first 16 bytes
-/// of the BLAKE3 hash of everything before it.
+/// of the XXH3-128 hash of everything before it.
 fn encode(key: &CacheKey, payload: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len() + CHECKSUM_LEN);
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(key.as_bytes());
     bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     bytes.extend_from_slice(payload);
-    let checksum = blake3::hash(&bytes);
-    bytes.extend_from_slice(&checksum.as_bytes()[..CHECKSUM_LEN]);
+    let checksum = xxhash_rust::xxh3::xxh3_128(&bytes).to_le_bytes();
+    bytes.extend_from_slice(&checksum[..CHECKSUM_LEN]);
     bytes
 }
 
@@ -311,7 +313,8 @@ fn decode<'a>(bytes: &'a [u8], key: &CacheKey) -> Option<&'a [u8]> {
     if u64::try_from(payload.len()).ok()? != u64::from_le_bytes(*length) {
         return None;
     }
-    (blake3::hash(body).as_bytes()[..CHECKSUM_LEN] == *checksum).then_some(payload)
+    (xxhash_rust::xxh3::xxh3_128(body).to_le_bytes()[..CHECKSUM_LEN] == *checksum)
+        .then_some(payload)
 }
 
 #[cfg(test)]
@@ -354,18 +357,17 @@ mod tests {
     #[test]
     fn key_is_stable_across_releases() {
         // The derivation is part of the on-disk format: changing it needs a new LAYOUT.
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(b"nblint-cache-key-v1");
+        let mut input = b"nblint-cache-key-v2".to_vec();
         for _ in 0..4 {
-            hasher.update(&0u64.to_le_bytes());
+            input.extend_from_slice(&0u64.to_le_bytes());
         }
         assert_eq!(
-            CacheKey::new(b"", "", "", "").as_bytes(),
-            hasher.finalize().as_bytes()
+            *CacheKey::new(b"", "", "", "").as_bytes(),
+            xxhash_rust::xxh3::xxh3_128(&input).to_le_bytes()
         );
         assert_eq!(
             CacheKey::new(b"{}", "0.1.0", "settings", "options").to_hex(),
-            "94d273b92a095330b9cd874469446288b60b123d511163292dad8cf5c0edc6ba"
+            "d31561649077aab5bcc5b38cbcee1525"
         );
     }
 
