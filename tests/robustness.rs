@@ -395,3 +395,30 @@ fn hostile_cells_are_syntax_errors_not_crashes() {
         );
     }
 }
+
+#[test]
+fn deep_but_accepted_cells_do_not_overflow_extract() {
+    // Deeper than a normal stack can parse and print, shallow enough for the front end to
+    // accept: extract must handle it as the linter does.
+    let folder = tempfile::tempdir().unwrap();
+    let deep = format!("let d = {}1{};\nd", "(".repeat(1_900), ")".repeat(1_900));
+    std::fs::write(
+        folder.path().join("deep.ipynb"),
+        generated(vec![(deep, serde_json::json!([]))]),
+    )
+    .unwrap();
+    let out = folder.path().join("crate");
+    let output = run(
+        folder.path(),
+        &[
+            "extract",
+            "deep.ipynb",
+            "--out",
+            out.to_str().unwrap(),
+            "--no-check",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(out.join("src/lib.rs").is_file());
+}

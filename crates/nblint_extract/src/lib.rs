@@ -101,6 +101,16 @@ pub fn extract(
     options: &ExtractOptions,
     progress: &dyn Fn(&str),
 ) -> Result<Extraction, ExtractError> {
+    // Cells the front end accepts can nest deeper than a normal stack can parse, generate
+    // and print: run on the front end's deep stack.
+    nblint_rust::with_cell_stack(|| extract_on_deep_stack(notebook, options, progress))
+}
+
+fn extract_on_deep_stack(
+    notebook: &Notebook,
+    options: &ExtractOptions,
+    progress: &dyn Fn(&str),
+) -> Result<Extraction, ExtractError> {
     let file_name = options.notebook_path.file_name().map_or_else(
         || "notebook.ipynb".to_owned(),
         |name| name.to_string_lossy().into_owned(),

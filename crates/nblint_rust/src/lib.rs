@@ -120,11 +120,19 @@ fn analyze_rust(source: &str, rust_start: usize, facts: &mut CellFacts) {
         }
     };
     if shape.depth > depth::SMALL_DEPTH {
-        stacker::grow(depth::LARGE_STACK, run);
+        with_cell_stack(run);
     } else {
         run();
     }
     forget_spans();
+}
+
+/// Runs `work` on a stack deep enough for any cell this front end accepts: its depth guard
+/// lets through syntax trees (up to `depth::MAX_DEPTH`) that a normal thread stack cannot
+/// parse, walk, print or drop. Callers that handle cell code themselves (extraction) run
+/// inside it. The stack is reserved address space, committed only as it is used.
+pub fn with_cell_stack<R>(work: impl FnOnce() -> R) -> R {
+    stacker::grow(depth::LARGE_STACK, work)
 }
 
 /// The Rust part as evcxr reads it: inner attributes, then a function body.
