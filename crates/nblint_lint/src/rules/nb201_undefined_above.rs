@@ -1,7 +1,6 @@
-use std::collections::HashSet;
-
 use nblint_graph::Resolution;
 
+use super::places;
 use crate::registry::{Context, Finding, declare_rule};
 
 declare_rule! {
@@ -20,14 +19,7 @@ declare_rule! {
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     // A crate declared with `:dep` is in scope from the cell that declares it; a later
     // `extern crate` of it below is not what the use depends on (NB204 covers late `:dep`s).
-    let crates: HashSet<String> = context
-        .facts
-        .cells
-        .iter()
-        .flatten()
-        .flat_map(|facts| &facts.dependencies)
-        .map(|dependency| dependency.name.replace('-', "_"))
-        .collect();
+    let crates = places::declared_crates(context.facts);
     for use_ in context.graph.uses_defined_only_below() {
         let Resolution::Below(defined_in) = use_.resolution else {
             continue;

@@ -1,7 +1,6 @@
-use std::collections::HashSet;
-
 use nblint_facts::Language;
 
+use super::places;
 use crate::registry::{Context, Finding, declare_rule};
 
 declare_rule! {
@@ -31,15 +30,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     if cells().any(|facts| facts.binds_unknown_names || !facts.parsed()) {
         return;
     }
-    // Crates declared with `:dep` are in scope under their key, with `-` read as `_`, and
-    // under their real package name too (evcxr accepts both spellings in practice).
-    let crates: HashSet<String> = cells()
-        .flat_map(|facts| &facts.dependencies)
-        .flat_map(|dependency| {
-            std::iter::once(dependency.name.replace('-', "_"))
-                .chain(dependency.package.iter().map(|name| name.replace('-', "_")))
-        })
-        .collect();
+    let crates = places::declared_crates(context.facts);
     let defined: Vec<&str> = cells()
         .flat_map(|facts| {
             facts

@@ -1,8 +1,26 @@
 //! Places and descriptions several rules share: where a whole-cell finding points, how an
 //! import or a dependency is named in a message, when two `:dep` lines ask for the same thing.
 
-use nblint_facts::{CellFacts, Dependency, Import, Language, Span};
+use std::collections::HashSet;
+
+use nblint_facts::{CellFacts, Dependency, Import, Language, NotebookFacts, Span};
 use nblint_notebook::{Cell, Notebook};
+
+/// The crates the notebook's `:dep` lines bring into scope, as code names them: under their
+/// key with `-` read as `_`, and under their real package name too (evcxr accepts both
+/// spellings in practice).
+pub(crate) fn declared_crates(facts: &NotebookFacts) -> HashSet<String> {
+    facts
+        .cells
+        .iter()
+        .flatten()
+        .flat_map(|facts| &facts.dependencies)
+        .flat_map(|dependency| {
+            std::iter::once(dependency.name.replace('-', "_"))
+                .chain(dependency.package.iter().map(|name| name.replace('-', "_")))
+        })
+        .collect()
+}
 
 /// How a dependency line is named in messages: `:dep name` for evcxr, the requirement as
 /// written after `pip install` for Python.
