@@ -202,10 +202,10 @@ pub fn check_inputs(
     let progress = crate::progress::bar(inputs.len(), "checking");
     let outcomes: Vec<(PathBuf, Result<Checked>)> = inputs
         .into_par_iter()
-        .map(|input| {
-            let result = check_one(&input, args, selection, resolver, cache, writable);
+        .map(|Input { path, bytes }| {
+            let result = check_one(&path, bytes, args, selection, resolver, cache, writable);
             progress.inc(1);
-            (input.path, result)
+            (path, result)
         })
         .collect();
     progress.finish_and_clear();
@@ -288,17 +288,18 @@ pub fn cli_selection(args: &CheckArgs) -> Result<RuleSelection> {
     })
 }
 
+/// Checks one notebook: its bytes when already read (staged blobs), else the file at `path`.
 fn check_one(
-    input: &Input,
+    path: &Path,
+    bytes: Option<Vec<u8>>,
     args: &CheckArgs,
     cli: &RuleSelection,
     resolver: &ConfigResolver,
     cache: Option<&ResultCache>,
     writable: bool,
 ) -> Result<Checked> {
-    let path = &input.path;
-    let bytes = match &input.bytes {
-        Some(bytes) => bytes.clone(),
+    let bytes = match bytes {
+        Some(bytes) => bytes,
         None => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
     };
     let config = resolver.config_for(path)?;
