@@ -48,6 +48,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // git runs the clean filter once per staged notebook, so its start-up is felt: the exact
+    // command line `nblint git install` configures skips building the full parser.
+    let mut args = std::env::args_os().skip(1);
+    if let (Some(first), Some(second), None) = (args.next(), args.next(), args.next())
+        && first == "strip"
+        && second == "--stdin"
+    {
+        return finish(commands::strip::run_filter());
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -66,6 +75,11 @@ fn main() -> ExitCode {
         Command::Git(args) => commands::git::run(args),
         Command::Extract(args) => commands::extract::run(args),
     };
+    finish(result)
+}
+
+/// The exit status of a command's result; errors are reported on stderr.
+fn finish(result: anyhow::Result<ExitStatus>) -> ExitCode {
     match result {
         Ok(status) => status.into(),
         Err(error) if is_broken_pipe(&error) => ExitStatus::Success.into(),

@@ -70,7 +70,7 @@ pub fn run(args: &StripArgs) -> Result<ExitStatus> {
     }
     // Files are independent: strip them in parallel, then report in the order found.
     let progress = crate::progress::bar(paths.len(), "stripping");
-    let results: Vec<Result<bool>> = paths
+    let results: Vec<Result<Option<PathBuf>>> = paths
         .par_iter()
         .map(|path| {
             let result = strip_file(path, &options, args.check);
@@ -80,15 +80,18 @@ pub fn run(args: &StripArgs) -> Result<ExitStatus> {
         .collect();
     progress.finish_and_clear();
     let mut stdout = std::io::stdout().lock();
+    let mut written = Vec::new();
     for (path, result) in paths.iter().zip(results) {
         match result {
-            Ok(true) => {
+            Ok(Some(target)) => {
                 changed += 1;
                 if args.check {
                     writeln!(stdout, "{}", path.display())?;
+                } else {
+                    written.push(target);
                 }
             }
-            Ok(false) => unchanged += 1,
+            Ok(None) => unchanged += 1,
             Err(error) => {
                 crate::report_error(&error.context(path.display().to_string()));
                 errors += 1;
@@ -96,6 +99,12 @@ pub fn run(args: &StripArgs) -> Result<ExitStatus> {
         }
     }
     stdout.flush()?;
+    // The files were replaced atomically but not synced one by one: make them durable here,
+    // once per file system.
+    if let Err(error) = nblint_notebook::sync_written(&written) {
+        crate::report_error(&anyhow::Error::new(error).context("syncing the stripped files"));
+        errors += 1;
+    }
     let files = |n: usize| if n == 1 { "file" } else { "files" };
     if args.check {
         eprintln!(
@@ -117,16 +126,24 @@ pub fn run(args: &StripArgs) -> Result<ExitStatus> {
     })
 }
 
-/// Strips one file; returns whether it changed (or would, with `check`).
-fn strip_file(path: &Path, options: &StripOptions, check: bool) -> Result<bool> {
+/// Strips one file; returns the path that changed (or would, with `check`), `None` when the
+/// file was already clean. The file is replaced atomically; the caller syncs it.
+fn strip_file(path: &Path, options: &StripOptions, check: bool) -> Result<Option<PathBuf>> {
     let bytes = std::fs::read(path)?;
     let Some(stripped) = nblint_git::strip_bytes(&bytes, options)? else {
-        return Ok(false);
+        return Ok(None);
     };
-    if !check {
-        nblint_notebook::write_atomically(path, &stripped).context("writing")?;
+    if check {
+        return Ok(Some(path.to_path_buf()));
     }
-    Ok(true)
+    nblint_notebook::write_atomically_unsynced(path, &stripped)
+        .context("writing")
+        .map(Some)
+}
+
+/// `nblint strip --stdin` with the default options (the command line git runs).
+pub fn run_filter() -> Result<ExitStatus> {
+    filter(&StripOptions::default())
 }
 
 /// The clean filter: never fails a commit over content, only over I/O.

@@ -125,6 +125,16 @@ impl Notebook {
         Self::from_json(json, style)
     }
 
+    /// A notebook from a JSON document read by other means (the strip filter reads cells'
+    /// outputs lazily), checked exactly as [`Notebook::parse`] checks it; `style` is the
+    /// layout of the file it came from ([`TextStyle::detect`]).
+    pub fn from_document(
+        json: Map<String, Value>,
+        style: TextStyle,
+    ) -> Result<Self, NotebookError> {
+        Self::from_json(json, style)
+    }
+
     fn from_json(json: Map<String, Value>, style: TextStyle) -> Result<Self, NotebookError> {
         let major = match json.get("nbformat") {
             Some(Value::Number(number)) => number.as_u64(),

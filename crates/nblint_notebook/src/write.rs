@@ -2,7 +2,7 @@
 //! style the file already had; and writing a file so that it is never left half-written.
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -38,7 +38,7 @@ impl TextStyle {
     };
 
     /// Detects the layout of `text` (without its BOM).
-    pub(crate) fn detect(text: &str, bom: bool) -> Self {
+    pub fn detect(text: &str, bom: bool) -> Self {
         let first_newline = text.find('\n');
         let crlf = first_newline.is_some_and(|at| at > 0 && text.as_bytes()[at - 1] == b'\r');
         let indent = first_newline.map(|at| {
@@ -312,14 +312,60 @@ pub fn write_atomically_with(
     path: &Path,
     write: impl FnOnce(&mut std::fs::File) -> io::Result<()>,
 ) -> io::Result<()> {
-    let target = match std::fs::canonicalize(path) {
-        Ok(resolved) => resolved,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => path.to_path_buf(),
-        Err(error) => return Err(error),
+    replace(path, true, write).map(drop)
+}
+
+/// [`write_atomically`] without the sync before the rename, for commands that write many
+/// files: the replacement is still atomic (a reader or a crash of nblint sees the old file or
+/// the new one, never a mix), and the caller makes it durable once for the whole run with
+/// [`sync_written`] (one `syncfs` per file system instead of one `fsync` per file). Returns
+/// the path actually written (the target of a symbolic link).
+pub fn write_atomically_unsynced(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
+    replace(path, false, |file| file.write_all(bytes))
+}
+
+/// Makes files written with [`write_atomically_unsynced`] durable: on Linux one `syncfs` for
+/// each file system holding them, elsewhere an `fsync` of each file.
+pub fn sync_written(paths: &[PathBuf]) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mut devices = Vec::new();
+        for path in paths {
+            let file = std::fs::File::open(path)?;
+            let device = file.metadata()?.dev();
+            if !devices.contains(&device) {
+                devices.push(device);
+                rustix::fs::syncfs(&file)?;
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        for path in paths {
+            std::fs::File::open(path)?.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+fn replace(
+    path: &Path,
+    sync: bool,
+    write: impl FnOnce(&mut std::fs::File) -> io::Result<()>,
+) -> io::Result<PathBuf> {
+    // Only a symbolic link needs resolving (its target is replaced, the link kept); a plain
+    // file is replaced where it is, without the system calls of a full canonicalisation.
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink());
+    let target = if is_link {
+        std::fs::canonicalize(path)?
+    } else {
+        path.to_path_buf()
     };
     let folder = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
+        _ => PathBuf::from("."),
     };
     let file_name = target
         .file_name()
@@ -329,14 +375,16 @@ pub fn write_atomically_with(
         .suffix(".nblint-tmp")
         .tempfile_in(&folder)?;
     write(temporary.as_file_mut())?;
-    temporary.as_file().sync_all()?;
+    if sync {
+        temporary.as_file().sync_all()?;
+    }
     if let Ok(metadata) = std::fs::metadata(&target) {
         temporary
             .as_file()
             .set_permissions(metadata.permissions())?;
     }
     temporary.persist(&target).map_err(|error| error.error)?;
-    Ok(())
+    Ok(target)
 }
 
 #[cfg(test)]
@@ -398,5 +446,31 @@ mod tests {
         assert_eq!(leftovers, 1, "the temporary file is removed");
         write_atomically(&path, b"new").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unsynced_write_replaces_a_link_target_keeps_permissions_and_syncs() {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = tempfile::tempdir().unwrap();
+        let real = folder.path().join("real.ipynb");
+        std::fs::write(&real, b"original").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = folder.path().join("link.ipynb");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+
+        let written = write_atomically_unsynced(&link, b"new").unwrap();
+        assert_eq!(written, std::fs::canonicalize(&real).unwrap());
+        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        sync_written(&[written]).unwrap();
+        assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 2);
     }
 }
