@@ -12,6 +12,7 @@
 
 pub mod install;
 mod jupyter;
+mod lazy;
 pub mod show;
 pub mod staged;
 pub mod strip;

@@ -18,7 +18,7 @@
 //! every cell keeps them when the notebook metadata has `keep_output` true or the caller asks.
 //! Cell ids are kept. Every other field is kept as it was.
 
-use nblint_notebook::{Notebook, NotebookError};
+use nblint_notebook::{Notebook, NotebookError, TextStyle};
 use serde_json::{Map, Value};
 
 use crate::jupyter::jupyter_bytes;
@@ -67,6 +67,17 @@ impl StripOptions {
 /// input is already clean and must be left byte for byte as it is), or the stripped notebook
 /// written as Jupyter writes it.
 pub fn strip_bytes(bytes: &[u8], options: &StripOptions) -> Result<Option<Vec<u8>>, NotebookError> {
+    if let Some(result) = strip_bytes_lazily(bytes, options) {
+        return result;
+    }
+    strip_bytes_parsed(bytes, options)
+}
+
+/// [`strip_bytes`] through the whole notebook model, outputs parsed: every format and shape.
+fn strip_bytes_parsed(
+    bytes: &[u8],
+    options: &StripOptions,
+) -> Result<Option<Vec<u8>>, NotebookError> {
     let mut notebook = Notebook::parse(bytes)?;
     let major = notebook.format().0;
     let changed = strip_json(notebook.json_mut(), major, options);
@@ -76,6 +87,57 @@ pub fn strip_bytes(bytes: &[u8], options: &StripOptions) -> Result<Option<Vec<u8
     let style = notebook.text_style();
     let json = std::mem::take(notebook.json_mut());
     Ok(Some(jupyter_bytes(json, major, style)))
+}
+
+/// [`strip_bytes`] for the usual case, an nbformat 4 notebook, without parsing the outputs it
+/// drops (see [`crate::lazy`]). `None` when the notebook is not of that shape: the caller
+/// then takes the general path, which also gives the errors.
+fn strip_bytes_lazily(
+    bytes: &[u8],
+    options: &StripOptions,
+) -> Option<Result<Option<Vec<u8>>, NotebookError>> {
+    if options.keep_output {
+        return None;
+    }
+    let (bom, rest) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (true, rest),
+        None => (false, bytes),
+    };
+    let text = std::str::from_utf8(rest).ok()?;
+    let lazy = crate::lazy::read(text)?;
+    let mut json = lazy.json;
+    let keep_all_outputs = match json.get("metadata") {
+        Some(Value::Object(metadata)) => metadata.get("keep_output").is_some_and(truthy),
+        _ => false,
+    };
+    let mut outputs_dropped = false;
+    let mut cells = Vec::with_capacity(lazy.cells.len());
+    for cell in lazy.cells {
+        let nonempty = cell.outputs_nonempty();
+        let mut fields = cell.fields;
+        if let Some(raw) = cell.outputs {
+            let dropped = !keeps_outputs(&fields, keep_all_outputs);
+            let outputs = match nonempty {
+                Some(nonempty) if dropped => {
+                    outputs_dropped |= nonempty;
+                    Value::Array(Vec::new())
+                }
+                // Kept (or not a list, which stripping leaves alone): parse them after all.
+                _ => serde_json::from_str(raw.get()).ok()?,
+            };
+            fields.insert("outputs".to_owned(), outputs);
+        }
+        cells.push(Value::Object(fields));
+    }
+    json.insert("cells".to_owned(), Value::Array(cells));
+    let mut notebook = Notebook::from_document(json, TextStyle::detect(text, bom)).ok()?;
+    let changed = strip_json(notebook.json_mut(), 4, options) | outputs_dropped;
+    if !changed {
+        return Some(Ok(None));
+    }
+    let style = notebook.text_style();
+    let json = std::mem::take(notebook.json_mut());
+    Some(Ok(Some(jupyter_bytes(json, 4, style))))
 }
 
 /// Strips `notebook` in memory and returns whether anything changed. Write it with
@@ -244,6 +306,78 @@ mod tests {
  "nbformat": 4,
  "nbformat_minor": 5
 }"##;
+
+    /// The lazy path either declines or gives exactly what the general path gives.
+    fn assert_paths_agree(text: &str, options: &StripOptions) -> bool {
+        let lazy = strip_bytes_lazily(text.as_bytes(), options);
+        let general = strip_bytes_parsed(text.as_bytes(), options);
+        match lazy {
+            None => false,
+            Some(lazy) => {
+                assert_eq!(
+                    lazy.map_err(|error| error.to_string()),
+                    general.map_err(|error| error.to_string()),
+                    "{text}"
+                );
+                true
+            }
+        }
+    }
+
+    #[test]
+    fn lazy_outputs_path_agrees_with_the_general_path() {
+        let keep_count = StripOptions {
+            keep_count: true,
+            ..StripOptions::default()
+        };
+        let drop_empty = StripOptions {
+            drop_empty_cells: true,
+            ..StripOptions::default()
+        };
+        let kept_metadata = DIRTY.replace(
+            r#""kernelspec": {"name": "python3"}"#,
+            r#""kernelspec": {"name": "python3"}, "keep_output": true"#,
+        );
+        let init_cell = DIRTY.replace(r#""custom": 1"#, r#""custom": 1, "init_cell": true"#);
+        let not_a_list = DIRTY.replace(r#""outputs": [],"#, r#""outputs": "text","#);
+        let repeated = DIRTY.replace(
+            r#""outputs": [],"#,
+            r#""outputs": [{"a": 1}], "outputs": [],"#,
+        );
+        let clean = r#"{"cells": [{"cell_type": "code", "execution_count": null, "metadata": {},
+            "outputs": [ ], "source": []}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"#;
+        let crlf = DIRTY.replace('\n', "\r\n");
+        let bom = format!("\u{feff}{DIRTY}");
+        for text in [
+            DIRTY,
+            &kept_metadata,
+            &init_cell,
+            &not_a_list,
+            &repeated,
+            clean,
+            &crlf,
+            &bom,
+        ] {
+            for options in [&StripOptions::default(), &keep_count, &drop_empty] {
+                assert!(assert_paths_agree(text, options), "declined: {text}");
+            }
+        }
+        // Other shapes, and invalid cells (for the general path's error), go the general way.
+        for text in [
+            r#"{"cells": [{"cell_type": 3, "outputs": [{"x": 1}]}], "metadata": {},
+                "nbformat": 4, "nbformat_minor": 5}"#,
+            r#"{"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}"#,
+            r#"{"cells": [1], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"#,
+            r#"{"metadata": {}, "nbformat": 4, "nbformat_minor": 5}"#,
+            "[1, 2]",
+            "{\"cells\": [",
+        ] {
+            assert!(
+                !assert_paths_agree(text, &StripOptions::default()),
+                "{text}"
+            );
+        }
+    }
 
     fn stripped(text: &str, options: &StripOptions) -> Value {
         let bytes = strip_bytes(text.as_bytes(), options).unwrap().unwrap();
