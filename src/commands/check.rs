@@ -317,14 +317,20 @@ fn check_one(
         let whole = matches!(args.output_format, Format::Sarif | Format::Github);
         let notebook = match (whole, Notebook::parse(&hit.sources)) {
             (false, Ok(sources)) => sources,
-            _ => Notebook::parse(&bytes).with_context(|| format!("reading {}", path.display()))?,
+            _ => Notebook::parse_for_analysis(&bytes)
+                .with_context(|| format!("reading {}", path.display()))?,
         };
         let mut checked = finish(notebook, hit.diagnostics, hit.notes, args, &bytes);
         checked.quiet = hit.quiet;
         return Ok(checked);
     }
-    let mut notebook =
-        Notebook::parse(&bytes).with_context(|| format!("reading {}", path.display()))?;
+    // Only --fix writes the notebook back; otherwise outputs are read for their types alone.
+    let parse = if args.fix {
+        Notebook::parse
+    } else {
+        Notebook::parse_for_analysis
+    };
+    let mut notebook = parse(&bytes).with_context(|| format!("reading {}", path.display()))?;
     let mut analysed = analyse(&notebook, args.language.as_ref());
     let mut diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
     let (notes, quiet) = notes_for(&analysed, &selection);

@@ -8,7 +8,7 @@
 //! | stage | what is timed |
 //! |---|---|
 //! | `floor` | `fs::read` + `serde_json::from_slice::<Value>` of every file |
-//! | `parse` | `fs::read` + `Notebook::parse` |
+//! | `parse` | `fs::read` + `Notebook::parse_for_analysis` (as `check` reads) |
 //! | `front end` | `NotebookFacts::analyze` (Rust or Python by `Language::detect`) |
 //! | `graph` | `Graph::build` |
 //! | `lint` | `nblint_lint::lint`, all rules, default settings |
@@ -147,7 +147,7 @@ fn read(path: &Path) -> Vec<u8> {
 }
 
 fn parse(path: &Path) -> Option<Parsed> {
-    let notebook = Notebook::parse(&read(path)).ok()?;
+    let notebook = Notebook::parse_for_analysis(&read(path)).ok()?;
     let language = Language::detect(&notebook).unwrap_or(Language::Rust);
     let frontend = frontend_for(&language);
     Some(Parsed {
@@ -262,7 +262,7 @@ fn all_rows(paths: &[PathBuf], runs: usize) -> Result<(Vec<Row>, String), String
             parallel: false,
         },
         Row {
-            stage: "parse (read + Notebook::parse)",
+            stage: "parse (read + Notebook::parse_for_analysis)",
             time: median(runs, || paths.iter().filter_map(|p| parse(p)).count()),
             parallel: false,
         },

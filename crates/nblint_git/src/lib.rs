@@ -12,7 +12,6 @@
 
 pub mod install;
 mod jupyter;
-mod lazy;
 pub mod show;
 pub mod staged;
 pub mod strip;

@@ -90,7 +90,7 @@ fn strip_bytes_parsed(
 }
 
 /// [`strip_bytes`] for the usual case, an nbformat 4 notebook, without parsing the outputs it
-/// drops (see [`crate::lazy`]). `None` when the notebook is not of that shape: the caller
+/// drops (see [`nblint_notebook::lazy`]). `None` when the notebook is not of that shape: the caller
 /// then takes the general path, which also gives the errors.
 fn strip_bytes_lazily(
     bytes: &[u8],
@@ -104,7 +104,7 @@ fn strip_bytes_lazily(
         None => (false, bytes),
     };
     let text = std::str::from_utf8(rest).ok()?;
-    let lazy = crate::lazy::read(text)?;
+    let lazy = nblint_notebook::lazy::read(text)?;
     let mut json = lazy.json;
     let keep_all_outputs = match json.get("metadata") {
         Some(Value::Object(metadata)) => metadata.get("keep_output").is_some_and(truthy),

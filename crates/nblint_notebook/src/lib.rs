@@ -7,6 +7,7 @@
 
 mod error;
 mod file_lines;
+pub mod lazy;
 mod lines;
 mod model;
 mod write;

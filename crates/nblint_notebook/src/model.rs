@@ -125,6 +125,45 @@ impl Notebook {
         Self::from_json(json, style)
     }
 
+    /// [`Notebook::parse`] for analysis only: every cell's outputs are reduced to their
+    /// `output_type`s while reading (the rest of each output is checked, not built), so the
+    /// cell view is the same (output counts, error outputs) at a fraction of the cost when
+    /// outputs are large. The document no longer holds the outputs: do not write it back.
+    /// Errors are those of [`Notebook::parse`].
+    pub fn parse_for_analysis(bytes: &[u8]) -> Result<Self, NotebookError> {
+        let (bom, rest) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => (true, rest),
+            None => (false, bytes),
+        };
+        let Ok(text) = std::str::from_utf8(rest) else {
+            return Self::parse(bytes);
+        };
+        let Some(lazy) = crate::lazy::read(text) else {
+            return Self::parse(bytes);
+        };
+        let mut json = lazy.json;
+        let mut cells = Vec::with_capacity(lazy.cells.len());
+        for cell in lazy.cells {
+            let mut fields = cell.fields;
+            if let Some(raw) = cell.outputs {
+                let outputs = match serde_json::from_str::<Vec<OutputKind>>(raw.get()) {
+                    Ok(kinds) => {
+                        Value::Array(kinds.into_iter().map(OutputKind::into_value).collect())
+                    }
+                    // Not a list of objects: keep it as it is, the cell view reads it as before.
+                    Err(_) => match serde_json::from_str(raw.get()) {
+                        Ok(value) => value,
+                        Err(_) => return Self::parse(bytes),
+                    },
+                };
+                fields.insert("outputs".to_owned(), outputs);
+            }
+            cells.push(Value::Object(fields));
+        }
+        json.insert("cells".to_owned(), Value::Array(cells));
+        Self::from_json(json, TextStyle::detect(text, bom))
+    }
+
     /// A notebook from a JSON document read by other means (the strip filter reads cells'
     /// outputs lazily), checked exactly as [`Notebook::parse`] checks it; `style` is the
     /// layout of the file it came from ([`TextStyle::detect`]).
@@ -624,5 +663,21 @@ mod tests {
         notebook.remove_cell(1).unwrap();
         assert_eq!(notebook.cells().len(), 1);
         assert_eq!(notebook.cells()[0].source, "z\n");
+    }
+}
+
+/// What analysis keeps of an output: its type.
+#[derive(serde::Deserialize)]
+struct OutputKind {
+    output_type: Option<Value>,
+}
+
+impl OutputKind {
+    fn into_value(self) -> Value {
+        let mut object = Map::new();
+        if let Some(kind) = self.output_type {
+            object.insert("output_type".to_owned(), kind);
+        }
+        Value::Object(object)
     }
 }

@@ -1,10 +1,11 @@
-//! Reading an nbformat 4 notebook for stripping without building its outputs.
+//! Reading an nbformat 4 notebook without building its outputs.
 //!
 //! Outputs are most of a notebook's bytes (base64 images, HTML tables, long logs) and the
 //! strip filter throws them away: parsing them into `serde_json::Value` only to drop them is
-//! most of the work of `strip --stdin`. Here each cell's `outputs` is kept as the raw JSON
-//! text ([`RawValue`]: checked by the parser, nothing allocated), every other field is read
-//! as usual. The caller parses the outputs it keeps.
+//! most of the work of `strip --stdin`; linting needs only how many there are and whether one
+//! is an error. Here each cell's `outputs` is kept as the raw JSON text ([`RawValue`]: checked
+//! by the parser, nothing allocated), every other field is read as usual. The caller parses
+//! what it needs of them.
 //!
 //! Anything unusual (another format version, a top level or cell that is not an object, a
 //! missing `cells` list) makes [`read`] return `None`: the caller then takes the general path,
@@ -17,7 +18,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// A notebook whose cells' outputs are not parsed yet.
-pub(crate) struct LazyNotebook<'a> {
+pub struct LazyNotebook<'a> {
     /// The top level, with `cells` holding `null` until the caller puts the cells back.
     pub json: Map<String, Value>,
     /// The cells, in order.
@@ -26,8 +27,10 @@ pub(crate) struct LazyNotebook<'a> {
 
 /// One cell: its fields, with `outputs` (if present) holding `null` and its text in
 /// [`LazyCell::outputs`].
-pub(crate) struct LazyCell<'a> {
+pub struct LazyCell<'a> {
+    /// Every field, `outputs` holding `null`.
     pub fields: Map<String, Value>,
+    /// The outputs as written, if the cell has the field.
     pub outputs: Option<&'a RawValue>,
 }
 
@@ -42,7 +45,7 @@ impl LazyCell<'_> {
 
 /// Reads `text` (a whole `.ipynb` file without its byte-order mark) if it is an nbformat 4
 /// notebook of the usual shape; `None` otherwise, including for JSON errors.
-pub(crate) fn read(text: &str) -> Option<LazyNotebook<'_>> {
+pub fn read(text: &str) -> Option<LazyNotebook<'_>> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let notebook = deserializer.deserialize_map(NotebookVisitor).ok()?;
     deserializer.end().ok()?;
