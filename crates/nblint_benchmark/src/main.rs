@@ -12,6 +12,7 @@
 //! | `front end` | `NotebookFacts::analyze` (Rust or Python by `Language::detect`) |
 //! | `graph` | `Graph::build` |
 //! | `lint` | `nblint_lint::lint`, all rules, default settings |
+//! | `strip` | `fs::read` + `nblint_git::strip_bytes` (what `strip` does before writing) |
 //! | `pipeline` | read + parse + front end + graph + lint in one pass (what `check` does before rendering) |
 //! | `cache hit` | read + `CacheKey::new` + `Cache::get` of a stored payload per file (`nblint_cache`, in a temporary folder): the floor of a re-run of `check` that finds every file in its cache |
 //!
@@ -144,6 +145,15 @@ fn run_lint(parsed: &Parsed, facts: &NotebookFacts, graph: &Graph) -> usize {
 fn read(path: &Path) -> Vec<u8> {
     // Files that vanish mid-run time as empty: the benchmark reports, it does not fail.
     std::fs::read(path).unwrap_or_default()
+}
+
+/// What `nblint strip` does to one file, short of writing it: the bytes it would write.
+fn strip(path: &Path) -> usize {
+    let options = nblint_git::StripOptions::default();
+    match nblint_git::strip_bytes(&read(path), &options) {
+        Ok(Some(bytes)) => bytes.len(),
+        _ => 0,
+    }
 }
 
 fn parse(path: &Path) -> Option<Parsed> {
@@ -300,6 +310,11 @@ fn all_rows(paths: &[PathBuf], runs: usize) -> Result<(Vec<Row>, String), String
         Row {
             stage: "pipeline (all of the above)",
             time: median(runs, || paths.iter().map(|p| pipeline(p)).sum::<usize>()),
+            parallel: false,
+        },
+        Row {
+            stage: "strip (read + strip_bytes)",
+            time: median(runs, || paths.iter().map(|p| strip(p)).sum::<usize>()),
             parallel: false,
         },
         Row {
