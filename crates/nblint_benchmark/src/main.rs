@@ -8,6 +8,7 @@
 //! | stage | what is timed |
 //! |---|---|
 //! | `floor` | `fs::read` + `serde_json::from_slice::<Value>` of every file |
+//! | `read` | `fs::read` of every file (what every stage pays first) |
 //! | `parse` | `fs::read` + `Notebook::parse_for_analysis` (as `check` reads) |
 //! | `front end` | `NotebookFacts::analyze` (Rust or Python by `Language::detect`) |
 //! | `graph` | `Graph::build` |
@@ -269,6 +270,11 @@ fn all_rows(paths: &[PathBuf], runs: usize) -> Result<(Vec<Row>, String), String
         Row {
             stage: "floor (read + serde_json::Value)",
             time: median(runs, || paths.iter().map(|p| floor(p)).sum::<usize>()),
+            parallel: false,
+        },
+        Row {
+            stage: "read (fs::read only)",
+            time: median(runs, || paths.iter().map(|p| read(p).len()).sum::<usize>()),
             parallel: false,
         },
         Row {

@@ -90,7 +90,7 @@ fn strip_bytes_parsed(
 }
 
 /// [`strip_bytes`] for the usual case, an nbformat 4 notebook, without parsing the outputs it
-/// drops (see [`nblint_notebook::lazy`]). `None` when the notebook is not of that shape: the caller
+/// drops (see [`nblint_notebook::outline`]). `None` when the notebook is not of that shape: the caller
 /// then takes the general path, which also gives the errors.
 fn strip_bytes_lazily(
     bytes: &[u8],
@@ -104,37 +104,44 @@ fn strip_bytes_lazily(
         None => (false, bytes),
     };
     let text = std::str::from_utf8(rest).ok()?;
-    let lazy = nblint_notebook::lazy::read(text)?;
-    let mut json = lazy.json;
+    let outline = nblint_notebook::outline::outline(text)?;
+    let Ok(Value::Object(mut json)) = serde_json::from_str::<Value>(&outline.reduced) else {
+        return None;
+    };
+    let version_ok = match json.get("nbformat") {
+        None => true,
+        Some(version) => version.as_u64() == Some(4),
+    };
+    if !version_ok {
+        return None;
+    }
     let keep_all_outputs = match json.get("metadata") {
         Some(Value::Object(metadata)) => metadata.get("keep_output").is_some_and(truthy),
         _ => false,
     };
     let mut outputs_dropped = false;
-    let mut cells = Vec::with_capacity(lazy.cells.len());
-    for cell in lazy.cells {
-        let nonempty = cell.outputs_nonempty();
-        let mut fields = cell.fields;
-        if let Some(raw) = cell.outputs {
-            let dropped = !keeps_outputs(&fields, keep_all_outputs);
-            let outputs = match nonempty {
-                Some(nonempty) if dropped => {
+    if let Some(Value::Array(cells)) = json.get_mut("cells") {
+        for (cell, outputs) in cells.iter_mut().zip(outline.cells) {
+            let (Value::Object(fields), Some(outputs)) = (cell, outputs) else {
+                continue;
+            };
+            let value = match outputs.nonempty() {
+                Some(nonempty) if !keeps_outputs(fields, keep_all_outputs) => {
                     outputs_dropped |= nonempty;
                     Value::Array(Vec::new())
                 }
                 // Kept (or not a list, which stripping leaves alone): parse them after all.
-                _ => serde_json::from_str(raw.get()).ok()?,
+                _ => serde_json::from_str(outputs.raw).ok()?,
             };
-            fields.insert("outputs".to_owned(), outputs);
+            fields.insert("outputs".to_owned(), value);
         }
-        cells.push(Value::Object(fields));
     }
-    json.insert("cells".to_owned(), Value::Array(cells));
-    let mut notebook = Notebook::from_document(json, TextStyle::detect(text, bom)).ok()?;
+    let mut notebook = Notebook::from_document(json, TextStyle::detect_layout(text, bom)).ok()?;
     let changed = strip_json(notebook.json_mut(), 4, options) | outputs_dropped;
     if !changed {
         return Some(Ok(None));
     }
+    // Jupyter's layout is written whatever the file's; only its BOM and line endings carry over.
     let style = notebook.text_style();
     let json = std::mem::take(notebook.json_mut());
     Some(Ok(Some(jupyter_bytes(json, 4, style))))
@@ -353,7 +360,6 @@ mod tests {
             &kept_metadata,
             &init_cell,
             &not_a_list,
-            &repeated,
             clean,
             &crlf,
             &bom,
@@ -362,8 +368,10 @@ mod tests {
                 assert!(assert_paths_agree(text, options), "declined: {text}");
             }
         }
-        // Other shapes, and invalid cells (for the general path's error), go the general way.
+        // Other shapes, invalid cells (for the general path's error) and repeated keys go the
+        // general way.
         for text in [
+            &repeated,
             r#"{"cells": [{"cell_type": 3, "outputs": [{"x": 1}]}], "metadata": {},
                 "nbformat": 4, "nbformat_minor": 5}"#,
             r#"{"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}"#,

@@ -7,9 +7,9 @@
 
 mod error;
 mod file_lines;
-pub mod lazy;
 mod lines;
 mod model;
+pub mod outline;
 mod write;
 
 pub use error::{FilePosition, NotebookError};

@@ -126,9 +126,10 @@ impl Notebook {
     }
 
     /// [`Notebook::parse`] for analysis only: every cell's outputs are reduced to their
-    /// `output_type`s while reading (the rest of each output is checked, not built), so the
-    /// cell view is the same (output counts, error outputs) at a fraction of the cost when
-    /// outputs are large. The document no longer holds the outputs: do not write it back.
+    /// `output_type`s while reading (the rest of each output is checked, not built: see
+    /// [`crate::outline`]), so the cell view is the same (output counts, error outputs) at a
+    /// fraction of the cost when outputs are large. The document no longer holds the outputs
+    /// and its text style is not fully detected: do not write it back.
     /// Errors are those of [`Notebook::parse`].
     pub fn parse_for_analysis(bytes: &[u8]) -> Result<Self, NotebookError> {
         let (bom, rest) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
@@ -138,30 +139,31 @@ impl Notebook {
         let Ok(text) = std::str::from_utf8(rest) else {
             return Self::parse(bytes);
         };
-        let Some(lazy) = crate::lazy::read(text) else {
+        let Some(outline) = crate::outline::outline(text) else {
             return Self::parse(bytes);
         };
-        let mut json = lazy.json;
-        let mut cells = Vec::with_capacity(lazy.cells.len());
-        for cell in lazy.cells {
-            let mut fields = cell.fields;
-            if let Some(raw) = cell.outputs {
-                let outputs = match serde_json::from_str::<Vec<OutputKind>>(raw.get()) {
-                    Ok(kinds) => {
-                        Value::Array(kinds.into_iter().map(OutputKind::into_value).collect())
-                    }
-                    // Not a list of objects: keep it as it is, the cell view reads it as before.
-                    Err(_) => match serde_json::from_str(raw.get()) {
+        let Ok(Value::Object(mut json)) = serde_json::from_str::<Value>(&outline.reduced) else {
+            return Self::parse(bytes);
+        };
+        if let Some(Value::Array(cells)) = json.get_mut("cells") {
+            for (cell, outputs) in cells.iter_mut().zip(outline.cells) {
+                let (Value::Object(fields), Some(outputs)) = (cell, outputs) else {
+                    continue;
+                };
+                let value = match outputs.kinds {
+                    Some(kinds) => Value::Array(kinds.into_iter().map(output_summary).collect()),
+                    // Not a list: kept as it is, the cell view reads it as before.
+                    None => match serde_json::from_str(outputs.raw) {
                         Ok(value) => value,
                         Err(_) => return Self::parse(bytes),
                     },
                 };
-                fields.insert("outputs".to_owned(), outputs);
+                fields.insert("outputs".to_owned(), value);
             }
-            cells.push(Value::Object(fields));
         }
-        json.insert("cells".to_owned(), Value::Array(cells));
-        Self::from_json(json, TextStyle::detect(text, bom))
+        // Not written back: the layout only needs what is cheap to see (no scan of the whole
+        // text for `\uXXXX` escapes).
+        Self::from_json(json, TextStyle::detect_layout(text, bom))
     }
 
     /// A notebook from a JSON document read by other means (the strip filter reads cells'
@@ -532,6 +534,15 @@ fn json_error(error: &serde_json::Error) -> NotebookError {
     }
 }
 
+/// What analysis keeps of an output: its type.
+fn output_summary(kind: Option<&str>) -> Value {
+    let mut object = Map::new();
+    if let Some(kind) = kind {
+        object.insert("output_type".to_owned(), Value::String(kind.to_owned()));
+    }
+    Value::Object(object)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,21 +674,5 @@ mod tests {
         notebook.remove_cell(1).unwrap();
         assert_eq!(notebook.cells().len(), 1);
         assert_eq!(notebook.cells()[0].source, "z\n");
-    }
-}
-
-/// What analysis keeps of an output: its type.
-#[derive(serde::Deserialize)]
-struct OutputKind {
-    output_type: Option<Value>,
-}
-
-impl OutputKind {
-    fn into_value(self) -> Value {
-        let mut object = Map::new();
-        if let Some(kind) = self.output_type {
-            object.insert("output_type".to_owned(), kind);
-        }
-        Value::Object(object)
     }
 }

@@ -39,6 +39,15 @@ impl TextStyle {
 
     /// Detects the layout of `text` (without its BOM).
     pub fn detect(text: &str, bom: bool) -> Self {
+        Self {
+            ascii_only: text.is_ascii() && has_non_ascii_escape(text),
+            ..Self::detect_layout(text, bom)
+        }
+    }
+
+    /// [`TextStyle::detect`] without the one part that reads the whole text (`ascii_only`,
+    /// left false): line endings, indent and final newline are seen at the ends.
+    pub fn detect_layout(text: &str, bom: bool) -> Self {
         let first_newline = text.find('\n');
         let crlf = first_newline.is_some_and(|at| at > 0 && text.as_bytes()[at - 1] == b'\r');
         let indent = first_newline.map(|at| {
@@ -51,7 +60,7 @@ impl TextStyle {
             bom,
             crlf,
             indent: indent.filter(|width| *width > 0),
-            ascii_only: text.is_ascii() && has_non_ascii_escape(text),
+            ascii_only: false,
             final_newline: text.ends_with('\n'),
         }
     }
