@@ -13,6 +13,9 @@
 #   SCALES="1000 10000 100000"   cells per notebook for the growth rows
 #   COUNT=2000                   notebooks in the generated rust corpus
 #   SKIP_PEERS=1                 do not install or time nbstripout / nbstripout-fast
+#   STATIC=1                     also build nblint statically linked (x86_64 Linux, glibc:
+#                                `cargo rustc -- -C target-feature=+crt-static`) and time its
+#                                clean filter: start-up without the dynamic loader
 #
 # What is timed: each row runs the command(s) as separate processes, wall-clock, median of
 # RUNS after one warm-up run; the warm-up run (untimed) measures peak memory with
@@ -70,6 +73,16 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 NBLINT=$TARGET/release/nblint
 BENCH=$TARGET/release/nblint-bench
 [[ -x $NBLINT && -x $BENCH ]] || die "release binaries not found under $TARGET/release"
+NBLINT_STATIC=""
+if [[ ${STATIC:-0} == 1 ]]; then
+    say "building a statically linked nblint (release, into $WORK/target-static)"
+    if (cd "$ROOT" && CARGO_TARGET_DIR=$WORK/target-static cargo rustc --release --quiet \
+        --bin nblint -- -C target-feature=+crt-static); then
+        NBLINT_STATIC=$WORK/target-static/release/nblint
+    else
+        say "the static build failed: its row is skipped"
+    fi
+fi
 
 # --- Peers from PyPI, in a throwaway venv ---------------------------------------------------
 NBSTRIPOUT=""
@@ -97,7 +110,7 @@ if [[ -x $VENV/bin/python ]]; then
 fi
 
 # --- Measure --------------------------------------------------------------------------------
-export NBLINT NBLINT_BENCH=$BENCH NBSTRIPOUT NBSTRIPOUT_FAST RUNS PER_FILE_RUNS SCALES WORK COUNT PEER_VERSIONS
+export NBLINT NBLINT_STATIC NBLINT_BENCH=$BENCH NBSTRIPOUT NBSTRIPOUT_FAST RUNS PER_FILE_RUNS SCALES WORK COUNT PEER_VERSIONS
 export PYTHON_CORPUS=$SHARED/corpus/python
 COMMIT=${NBLINT_BENCH_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}
 export COMMIT
@@ -325,6 +338,8 @@ shutil.rmtree(copy, ignore_errors=True)
 # --- strip --stdin, one process per file, as git's clean filter runs it ----------------------
 group = "clean filter: one process per file, stdin to stdout"
 filters = {"cat": ["cat"], "nblint strip --stdin": [NBLINT, "strip", "--stdin"]}
+if env.get("NBLINT_STATIC"):
+    filters["nblint strip --stdin (static build)"] = [env["NBLINT_STATIC"], "strip", "--stdin"]
 for name, exe in PEERS.items():
     if exe:
         filters[name] = [exe]
@@ -358,6 +373,10 @@ for name, (seconds, peak) in filter_times.items():
 if cat and "nblint strip --stdin" in filter_times:
     ratio = filter_times["nblint strip --stdin"][0] / cat[0]
     targets.append(("strip --stdin per file within 1.2x of cat", f"{ratio:.2f}x", ratio <= 1.2))
+if cat and "nblint strip --stdin (static build)" in filter_times:
+    ratio = filter_times["nblint strip --stdin (static build)"][0] / cat[0]
+    targets.append(("strip --stdin per file within 1.2x of cat, static build (context)",
+                    f"{ratio:.2f}x", None))
 if "nbstripout-fast" in filter_times and "nblint strip --stdin" in filter_times:
     ratio = filter_times["nblint strip --stdin"][0] / filter_times["nbstripout-fast"][0]
     targets.append(("strip --stdin per file vs nbstripout-fast (no target; context)",

@@ -117,3 +117,75 @@ fn analysis_reading_sees_the_same_cells_and_errors() {
     assert_eq!(light.cells()[0].output_count, 2);
     assert!(light.cells()[0].has_error_output);
 }
+
+/// A small deterministic generator (xorshift), so the mutations are the same on every run.
+struct Mutations(u64);
+
+impl Mutations {
+    fn next(&mut self, below: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % below as u64) as usize
+    }
+
+    /// `bytes` with one byte deleted, replaced or inserted near a JSON delimiter.
+    fn mutate(&mut self, bytes: &[u8]) -> Vec<u8> {
+        const INSERTS: &[u8] = b"\"\\{}[],:0-.eu\x01 ";
+        let mut out = bytes.to_vec();
+        // Aim at structure: pick a random delimiter position most of the time.
+        let mut at = self.next(out.len().max(1));
+        for _ in 0..64 {
+            if matches!(
+                out.get(at),
+                Some(b'"' | b'{' | b'}' | b'[' | b']' | b',' | b'\\')
+            ) {
+                break;
+            }
+            at = self.next(out.len().max(1));
+        }
+        let byte = INSERTS[self.next(INSERTS.len())];
+        match self.next(3) {
+            0 if at < out.len() => {
+                out.remove(at);
+            }
+            1 if at < out.len() => out[at] = byte,
+            _ => out.insert(at.min(out.len()), byte),
+        }
+        out
+    }
+}
+
+#[test]
+fn analysis_reading_agrees_on_mutated_notebooks() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut paths = notebooks(&root.join("../shared/corpus/evcxr"));
+    paths.truncate(25);
+    paths.extend(notebooks(&root.join("fixtures/rust")));
+    let mut mutations = Mutations(0x9E37_79B9_7F4A_7C15);
+    let mut accepted = 0;
+    for path in &paths {
+        let original = std::fs::read(path).unwrap();
+        for _ in 0..40 {
+            let bytes = mutations.mutate(&original);
+            match (
+                Notebook::parse(&bytes),
+                Notebook::parse_for_analysis(&bytes),
+            ) {
+                (Ok(full), Ok(light)) => {
+                    accepted += 1;
+                    assert_eq!(cell_view(&full), cell_view(&light), "{}", path.display());
+                }
+                (Err(full), Err(light)) => assert_eq!(full.to_string(), light.to_string()),
+                (full, light) => panic!(
+                    "{}: {:?} vs {:?} on {}",
+                    path.display(),
+                    full.map(|_| ()),
+                    light.map(|_| ()),
+                    String::from_utf8_lossy(&bytes)
+                ),
+            }
+        }
+    }
+    assert!(accepted > 0);
+}
