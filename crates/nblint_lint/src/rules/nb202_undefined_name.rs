@@ -39,6 +39,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 .map(|definition| definition.name.as_str())
         })
         .collect();
+    let mut suggestions = Suggestions::new(defined);
     for use_ in context.graph.unresolved_uses() {
         let name = use_.name.as_str();
         let Some(facts) = context.facts.cell(use_.cell) else {
@@ -60,7 +61,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             ),
             _ => format!("`{name}` is not defined in any cell, import or `:dep` of this notebook"),
         };
-        if let Some(similar) = closest_name(name, &defined) {
+        if let Some(similar) = suggestions.closest(name) {
             message.push_str(&format!("; did you mean `{similar}`?"));
         }
         findings.push(Finding::new(use_.cell, use_.span, message));
@@ -81,18 +82,76 @@ fn is_path_root(source: &str, span: nblint_facts::Span, name: &str) -> bool {
         || (at == name && after.trim_start().starts_with("::"))
 }
 
+/// Characters compared by edit distance per notebook, at most: suggestions cost the number of
+/// undefined names times the number of defined ones, so past this budget (a few milliseconds)
+/// the rest of a huge notebook's undefined names get none, and checking stays linear.
+const SUGGESTION_BUDGET: usize = 4_000_000;
+
+/// "Did you mean" suggestions for one notebook: each distinct name is looked up once, among
+/// the distinct defined names of about its length, within [`SUGGESTION_BUDGET`].
+struct Suggestions<'a> {
+    /// Distinct defined names by their length in characters.
+    by_length: std::collections::BTreeMap<usize, Vec<&'a str>>,
+    found: std::collections::HashMap<String, Option<&'a str>>,
+    budget: usize,
+}
+
+impl<'a> Suggestions<'a> {
+    fn new(mut defined: Vec<&'a str>) -> Self {
+        defined.sort_unstable();
+        defined.dedup();
+        let mut by_length = std::collections::BTreeMap::<usize, Vec<&'a str>>::new();
+        for name in defined {
+            by_length
+                .entry(name.chars().count())
+                .or_default()
+                .push(name);
+        }
+        Self {
+            by_length,
+            found: std::collections::HashMap::new(),
+            budget: SUGGESTION_BUDGET,
+        }
+    }
+
+    fn closest(&mut self, name: &str) -> Option<&'a str> {
+        if let Some(found) = self.found.get(name) {
+            return *found;
+        }
+        let length = name.chars().count();
+        let limit = 2.min(length / 2);
+        let candidates = self
+            .by_length
+            .range(length.saturating_sub(limit)..=length + limit)
+            .flat_map(|(_, names)| names.iter().copied());
+        let mut best = None;
+        for candidate in candidates {
+            let cost = length * candidate.len();
+            if cost > self.budget {
+                return None;
+            }
+            self.budget -= cost;
+            if let Some(found) = closer(name, candidate, limit) {
+                best = Some(best.map_or(found, |old: (usize, &'a str)| old.min(found)));
+            }
+        }
+        let found = best.map(|(_, candidate)| candidate);
+        self.found.insert(name.to_owned(), found);
+        found
+    }
+}
+
+/// `candidate` with its distance from `name`, if it is a different name within `limit` edits.
+fn closer<'a>(name: &str, candidate: &'a str, limit: usize) -> Option<(usize, &'a str)> {
+    let distance = edit_distance(name, candidate);
+    (candidate != name && distance > 0 && distance <= limit).then_some((distance, candidate))
+}
+
 /// The defined name closest to a misspelt one (at most two edits, and fewer than half its
 /// letters), to suggest in the message.
+#[cfg(test)]
 fn closest_name<'a>(name: &str, defined: &[&'a str]) -> Option<&'a str> {
-    let limit = 2.min(name.chars().count() / 2);
-    defined
-        .iter()
-        .copied()
-        .filter(|candidate| *candidate != name)
-        .map(|candidate| (edit_distance(name, candidate), candidate))
-        .filter(|(distance, _)| *distance <= limit && *distance > 0)
-        .min()
-        .map(|(_, candidate)| candidate)
+    Suggestions::new(defined.to_vec()).closest(name)
 }
 
 /// Levenshtein distance over characters.
@@ -141,5 +200,16 @@ mod tests {
             nblint_facts::Span::new(23, 26),
             "foo"
         ));
+    }
+
+    #[test]
+    fn suggestions_have_a_budget_per_notebook() {
+        let names: Vec<String> = (0..20_000).map(|i| format!("value_{i:05}")).collect();
+        let mut suggestions = Suggestions::new(names.iter().map(String::as_str).collect());
+        // 20,000 candidates of the same length cost 2.4 million: the first lookup fits...
+        assert_eq!(suggestions.closest("value_0000"), Some("value_00000"));
+        // ...a repeated one is free, and the budget runs out for new ones.
+        assert_eq!(suggestions.closest("value_0000"), Some("value_00000"));
+        assert_eq!(suggestions.closest("value_1111"), None);
     }
 }
