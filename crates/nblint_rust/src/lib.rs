@@ -22,6 +22,7 @@
 
 mod commands;
 mod depth;
+mod fast;
 mod macros;
 mod places;
 mod prelude;
@@ -51,8 +52,65 @@ impl CellFrontend for RustFrontend {
     }
 }
 
-/// Analyses one cell.
+/// Analyses one cell: the fast path when it accepts the cell, else syn.
 pub fn analyze(source: &str) -> CellFacts {
+    analyze_cell(source, Route::FastThenSyn).unwrap_or_default()
+}
+
+/// Analyses one cell with syn only (for the differential test of the fast path).
+#[doc(hidden)]
+pub fn analyze_with_syn_only(source: &str) -> CellFacts {
+    analyze_cell(source, Route::SynOnly).unwrap_or_default()
+}
+
+/// Analyses one cell with the fast path only; `None` when it declines (for the differential
+/// test and benchmarks).
+#[doc(hidden)]
+pub fn analyze_fast_only(source: &str) -> Option<CellFacts> {
+    analyze_cell(source, Route::FastOnly)
+}
+
+/// Lexes `source` with the fast path's lexer (for its tests): each token's kind as text and
+/// its byte range; `None` when the lexer declines.
+#[doc(hidden)]
+pub fn fast_tokens(source: &str) -> Option<Vec<(String, std::ops::Range<usize>)>> {
+    fast::lexer::lex(source, 0).map(|tokens| {
+        tokens
+            .iter()
+            .map(|token| {
+                (
+                    format!("{:?}", token.kind),
+                    token.start as usize..token.end as usize,
+                )
+            })
+            .collect()
+    })
+}
+
+/// Why the fast path declines the cell, if it does (for finding what to support next).
+#[doc(hidden)]
+pub fn fast_decline_reason(source: &str) -> Option<String> {
+    let block = commands::leading_block(source);
+    let crates: Vec<String> = block
+        .dependencies
+        .iter()
+        .map(|dependency| dependency.name.replace('-', "_"))
+        .collect();
+    if source[block.rust_start..].trim().is_empty() {
+        return None;
+    }
+    fast::decline_reason(source, block.rust_start, &crates)
+}
+
+/// Which analysis to run on the Rust part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    FastThenSyn,
+    SynOnly,
+    FastOnly,
+}
+
+fn analyze_cell(source: &str, route: Route) -> Option<CellFacts> {
     let block = commands::leading_block(source);
     let mut facts = CellFacts {
         commands: block.commands,
@@ -62,10 +120,39 @@ pub fn analyze(source: &str) -> CellFacts {
     };
     let rust_start = block.rust_start;
     let rust = &source[rust_start..];
-    if !rust.trim().is_empty() {
-        analyze_rust(source, rust_start, &mut facts);
+    if rust.trim().is_empty() {
+        return Some(facts);
     }
+    if route != Route::SynOnly {
+        let crates = dep_crates(&facts);
+        if let Some(found) = fast::analyze(source, rust_start, &crates) {
+            facts.defines = found.defines;
+            facts.uses = found.uses;
+            facts.imports = found.imports;
+            facts.mutations = found.mutations;
+            facts.trailing_expression = found.trailing_expression;
+            facts.binds_unknown_names = found.binds_unknown_names;
+            facts.partially_analysed = found.partially_analysed;
+            facts.uses_question_mark = found.uses_question_mark;
+            facts.uses_await = found.uses_await;
+            return Some(facts);
+        }
+        if route == Route::FastOnly {
+            return None;
+        }
+    }
+    analyze_rust(source, rust_start, &mut facts);
+    Some(facts)
+}
+
+/// Crates this cell's `:dep` lines declare, as Rust names: they are in scope for its Rust
+/// part.
+fn dep_crates(facts: &CellFacts) -> Vec<String> {
     facts
+        .dependencies
+        .iter()
+        .map(|dependency| dependency.name.replace('-', "_"))
+        .collect()
 }
 
 fn analyze_rust(source: &str, rust_start: usize, facts: &mut CellFacts) {
@@ -102,12 +189,7 @@ fn analyze_rust(source: &str, rust_start: usize, facts: &mut CellFacts) {
     }
     let run = || match parse_cell.parse2(tokens) {
         Ok(stmts) => {
-            // Crates this cell's `:dep` lines declare are in scope for its Rust part.
-            let crates: Vec<String> = facts
-                .dependencies
-                .iter()
-                .map(|dependency| dependency.name.replace('-', "_"))
-                .collect();
+            let crates = dep_crates(facts);
             let mut walker = walker::Walker::new(source, rust_start, facts);
             walker.walk_cell(&stmts, crates);
         }

@@ -103,14 +103,24 @@ pub fn format_captures(literal: &LitStr) -> Vec<(String, Range<usize>)> {
     captures_in(&literal.token().to_string())
 }
 
+/// The captures of a format string given as its literal's source text.
 fn captures_in(text: &str) -> Vec<(String, Range<usize>)> {
+    let mut captures = Vec::new();
+    for_each_capture(text, |range| {
+        captures.push((text[range.clone()].to_owned(), range));
+    });
+    captures
+}
+
+/// Calls `found` with the byte range of each name a format string captures, in order, given
+/// the literal's source text (quotes and prefix included).
+pub(crate) fn for_each_capture(text: &str, mut found: impl FnMut(Range<usize>)) {
     let raw = text.starts_with('r');
     let Some(open) = text.find('"') else {
-        return Vec::new();
+        return;
     };
     let close = text.rfind('"').unwrap_or(text.len());
     let bytes = text.as_bytes();
-    let mut captures = Vec::new();
     let mut index = open + 1;
     while index < close {
         match bytes[index] {
@@ -135,7 +145,7 @@ fn captures_in(text: &str) -> Vec<(String, Range<usize>)> {
                 let trimmed = argument.trim();
                 if is_identifier(trimmed) {
                     let start = spec_start + (argument.len() - argument.trim_start().len());
-                    captures.push((trimmed.to_owned(), start..start + trimmed.len()));
+                    found(start..start + trimmed.len());
                 }
                 // `{:width$}` / `{:.precision$}` name arguments too.
                 let format_start = spec_start + argument.len() + 1;
@@ -150,7 +160,7 @@ fn captures_in(text: &str) -> Vec<(String, Range<usize>)> {
                             let word = &format[begin..offset];
                             if is_identifier(word) {
                                 let start = format_start + begin;
-                                captures.push((word.to_owned(), start..start + word.len()));
+                                found(start..start + word.len());
                             }
                         }
                         word_start = None;
@@ -161,7 +171,6 @@ fn captures_in(text: &str) -> Vec<(String, Range<usize>)> {
             _ => index += 1,
         }
     }
-    captures
 }
 
 fn is_identifier(text: &str) -> bool {

@@ -526,25 +526,7 @@ impl<'a> Walker<'a> {
     /// A statement's span widened to its whole line(s): from the line start when only
     /// whitespace precedes it, through the line break when only whitespace follows.
     fn statement_span(&self, span: proc_macro2::Span) -> Span {
-        let Span { mut start, mut end } = self.span(span);
-        let bytes = self.source.as_bytes();
-        let mut before = start;
-        while before > 0 && matches!(bytes[before - 1], b' ' | b'\t') {
-            before -= 1;
-        }
-        if before == 0 || bytes[before - 1] == b'\n' {
-            start = before;
-        }
-        let mut after = end;
-        while after < bytes.len() && matches!(bytes[after], b' ' | b'\t' | b'\r') {
-            after += 1;
-        }
-        if after < bytes.len() && bytes[after] == b'\n' {
-            end = after + 1;
-        } else if after == bytes.len() {
-            end = after;
-        }
-        Span::new(start, end)
+        widen_to_lines(self.source, self.span(span))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -757,6 +739,30 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// A statement's span widened to its whole line(s): from the line start when only whitespace
+/// precedes it, through the line break when only whitespace follows.
+pub(crate) fn widen_to_lines(source: &str, span: Span) -> Span {
+    let Span { mut start, mut end } = span;
+    let bytes = source.as_bytes();
+    let mut before = start;
+    while before > 0 && matches!(bytes[before - 1], b' ' | b'\t') {
+        before -= 1;
+    }
+    if before == 0 || bytes[before - 1] == b'\n' {
+        start = before;
+    }
+    let mut after = end;
+    while after < bytes.len() && matches!(bytes[after], b' ' | b'\t' | b'\r') {
+        after += 1;
+    }
+    if after < bytes.len() && bytes[after] == b'\n' {
+        end = after + 1;
+    } else if after == bytes.len() {
+        end = after;
+    }
+    Span::new(start, end)
+}
+
 /// The names an item binds, with their kinds (a `use` gives one per leaf).
 fn item_names(item: &Item) -> Vec<(String, DefinitionKind)> {
     let one = |ident: &Ident, kind| vec![(ident.unraw().to_string(), kind)];
@@ -871,14 +877,14 @@ fn item_visibility(item: &Item) -> Option<&Visibility> {
     }
 }
 
-fn is_std_derive(name: &str) -> bool {
+pub(crate) fn is_std_derive(name: &str) -> bool {
     matches!(
         name,
         "Debug" | "Clone" | "Copy" | "PartialEq" | "Eq" | "PartialOrd" | "Ord" | "Hash" | "Default"
     )
 }
 
-fn is_path_keyword(name: &str) -> bool {
+pub(crate) fn is_path_keyword(name: &str) -> bool {
     matches!(name, "self" | "Self" | "super" | "crate")
 }
 
