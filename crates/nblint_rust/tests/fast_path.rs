@@ -224,6 +224,8 @@ fn mutate(source: &str, random: &mut Random) -> String {
 /// Hand-written cells around the edges of the fast path's subset: precedence, statement
 /// boundaries, scopes, patterns, macros, items.
 const EDGE_CELLS: &[&str] = &[
+    // Found by fuzzing: a tuple index past u32 is a syn error.
+    "l = 100.5.44444444444444444444 * rate;\nt.0 + t.4294967295 + u.4294967296",
     "let a = 1 + 2 * 3 - -4 / 5 % 6;\na << 2 >> 1 & 3 | 4 ^ 5",
     "x = y = 3;\nz += 1;\n*p.q[0] -= 2;\n(w).v *= 4;\nm.entry(k).or_default().push(1);\n",
     "let v = &mut items;\nlet r = &mut *other;\nlet q = &&x;\nbuf.len()\n",

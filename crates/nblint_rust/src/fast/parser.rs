@@ -1784,6 +1784,8 @@ impl<'t, 's> Parser<'t, 's> {
                     Some(self.take_ident())
                 } else if self.kind_at(0) == Some(Kind::Lit(LitKind::Number))
                     && self.text_of(self.pos).bytes().all(|b| b.is_ascii_digit())
+                    // syn reads a tuple index as a u32 and reports an error past it.
+                    && self.text_of(self.pos).parse::<u32>().is_ok()
                 {
                     self.pos += 1;
                     None
