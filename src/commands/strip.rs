@@ -70,7 +70,7 @@ pub fn run(args: &StripArgs) -> Result<ExitStatus> {
     }
     // Files are independent: strip them in parallel, then report in the order found.
     let progress = crate::progress::bar(paths.len(), "stripping");
-    let results: Vec<Result<Option<PathBuf>>> = paths
+    let results: Vec<Result<bool>> = paths
         .par_iter()
         .map(|path| {
             let result = strip_file(path, &options, args.check);
@@ -80,18 +80,15 @@ pub fn run(args: &StripArgs) -> Result<ExitStatus> {
         .collect();
     progress.finish_and_clear();
     let mut stdout = std::io::stdout().lock();
-    let mut written = Vec::new();
     for (path, result) in paths.iter().zip(results) {
         match result {
-            Ok(Some(target)) => {
+            Ok(true) => {
                 changed += 1;
                 if args.check {
                     writeln!(stdout, "{}", path.display())?;
-                } else {
-                    written.push(target);
                 }
             }
-            Ok(None) => unchanged += 1,
+            Ok(false) => unchanged += 1,
             Err(error) => {
                 crate::report_error(&error.context(path.display().to_string()));
                 errors += 1;
@@ -99,12 +96,6 @@ pub fn run(args: &StripArgs) -> Result<ExitStatus> {
         }
     }
     stdout.flush()?;
-    // The files were replaced atomically but not synced one by one: make them durable here,
-    // once per file system.
-    if let Err(error) = nblint_notebook::sync_written(&written) {
-        crate::report_error(&anyhow::Error::new(error).context("syncing the stripped files"));
-        errors += 1;
-    }
     let files = |n: usize| if n == 1 { "file" } else { "files" };
     if args.check {
         eprintln!(
@@ -126,19 +117,17 @@ pub fn run(args: &StripArgs) -> Result<ExitStatus> {
     })
 }
 
-/// Strips one file; returns the path that changed (or would, with `check`), `None` when the
-/// file was already clean. The file is replaced atomically; the caller syncs it.
-fn strip_file(path: &Path, options: &StripOptions, check: bool) -> Result<Option<PathBuf>> {
+/// Strips one file; returns whether it changed (or would, with `check`). The file is
+/// replaced atomically, without a sync of its own (see `write_atomically_unsynced`).
+fn strip_file(path: &Path, options: &StripOptions, check: bool) -> Result<bool> {
     let bytes = std::fs::read(path)?;
     let Some(stripped) = nblint_git::strip_bytes(&bytes, options)? else {
-        return Ok(None);
+        return Ok(false);
     };
-    if check {
-        return Ok(Some(path.to_path_buf()));
+    if !check {
+        nblint_notebook::write_atomically_unsynced(path, &stripped).context("writing")?;
     }
-    nblint_notebook::write_atomically_unsynced(path, &stripped)
-        .context("writing")
-        .map(Some)
+    Ok(true)
 }
 
 /// `nblint strip --stdin` with the default options (the command line git runs).

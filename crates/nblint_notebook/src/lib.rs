@@ -17,6 +17,5 @@ pub use file_lines::FileLines;
 pub use lines::{LineColumn, LineIndex};
 pub use model::{Cell, CellKind, Notebook, SourceForm, split_lines};
 pub use write::{
-    TextStyle, serialize, sync_written, write_atomically, write_atomically_unsynced,
-    write_atomically_with,
+    TextStyle, serialize, write_atomically, write_atomically_unsynced, write_atomically_with,
 };
