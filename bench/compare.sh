@@ -395,7 +395,8 @@ lines = [f"commit {env['COMMIT']}"
          + f" ({PER_FILE_RUNS} for the per-file rows); "
          + (env["PEER_VERSIONS"] or "peers not installed")
          + f" load average {LOAD_BEFORE:.1f} before, {os.getloadavg()[0]:.1f} after"
-         + " (above the core count, other processes shared the machine)", ""]
+         + (" (above the core count: other processes shared the machine)"
+            if max(LOAD_BEFORE, os.getloadavg()[0]) > (os.cpu_count() or 1) else ""), ""]
 current = None
 for group, label, seconds, files, ratio, peak, note in rows:
     if group != current:
