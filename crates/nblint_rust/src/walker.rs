@@ -443,17 +443,7 @@ impl<'a> Walker<'a> {
         statement: Span,
         public: bool,
     ) {
-        let joined = |prefix: &[String], last: Option<&str>| {
-            let mut path = leading.to_owned();
-            path.push_str(&prefix.join("::"));
-            if let Some(last) = last {
-                if !prefix.is_empty() {
-                    path.push_str("::");
-                }
-                path.push_str(last);
-            }
-            path
-        };
+        let joined = |prefix: &[String], last: Option<&str>| import_path(leading, prefix, last);
         match tree {
             UseTree::Path(path) => {
                 prefix.push(path.ident.unraw().to_string());
@@ -468,7 +458,7 @@ impl<'a> Walker<'a> {
                     (joined(prefix, Some(&leaf)), Some(leaf))
                 };
                 let span = self.span(name.ident.span());
-                self.push_import(path, binding, false, span, statement, public);
+                push_import(self.facts, path, binding, false, span, statement, public);
             }
             UseTree::Rename(rename) => {
                 let leaf = rename.ident.unraw().to_string();
@@ -480,12 +470,20 @@ impl<'a> Walker<'a> {
                 let alias = rename.rename.unraw().to_string();
                 let binding = (alias != "_").then_some(alias);
                 let span = self.span(rename.span());
-                self.push_import(path, binding, false, span, statement, public);
+                push_import(self.facts, path, binding, false, span, statement, public);
             }
             UseTree::Glob(glob) => {
                 self.facts.binds_unknown_names = true;
                 let span = self.span(glob.star_token.span());
-                self.push_import(joined(prefix, None), None, true, span, statement, public);
+                push_import(
+                    self.facts,
+                    joined(prefix, None),
+                    None,
+                    true,
+                    span,
+                    statement,
+                    public,
+                );
             }
             UseTree::Group(group) => {
                 for tree in &group.items {
@@ -493,34 +491,6 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-    }
-
-    fn push_import(
-        &mut self,
-        path: String,
-        binding: Option<String>,
-        glob: bool,
-        span: Span,
-        statement: Span,
-        public: bool,
-    ) {
-        if let Some(name) = &binding {
-            self.facts.defines.push(Definition {
-                name: name.clone(),
-                kind: DefinitionKind::Import,
-                span,
-                mutable: false,
-                public,
-                used_in_cell: false,
-            });
-        }
-        self.facts.imports.push(Import {
-            path,
-            binding,
-            glob,
-            span,
-            statement,
-        });
     }
 
     /// A statement's span widened to its whole line(s): from the line start when only
@@ -761,6 +731,59 @@ pub(crate) fn widen_to_lines(source: &str, span: Span) -> Span {
         end = after;
     }
     Span::new(start, end)
+}
+
+/// An import's path as written: the leading `::` (if any), the prefix segments and the leaf.
+/// Shared with the fast path, which must build the same strings.
+pub(crate) fn import_path<S: AsRef<str>>(
+    leading: &str,
+    prefix: &[S],
+    last: Option<&str>,
+) -> String {
+    let mut path = leading.to_owned();
+    for (index, segment) in prefix.iter().enumerate() {
+        if index > 0 {
+            path.push_str("::");
+        }
+        path.push_str(segment.as_ref());
+    }
+    if let Some(last) = last {
+        if !prefix.is_empty() {
+            path.push_str("::");
+        }
+        path.push_str(last);
+    }
+    path
+}
+
+/// Records one import leaf, and the name it binds (if any) as a definition. Shared with the
+/// fast path.
+pub(crate) fn push_import(
+    facts: &mut CellFacts,
+    path: String,
+    binding: Option<String>,
+    glob: bool,
+    span: Span,
+    statement: Span,
+    public: bool,
+) {
+    if let Some(name) = &binding {
+        facts.defines.push(Definition {
+            name: name.clone(),
+            kind: DefinitionKind::Import,
+            span,
+            mutable: false,
+            public,
+            used_in_cell: false,
+        });
+    }
+    facts.imports.push(Import {
+        path,
+        binding,
+        glob,
+        span,
+        statement,
+    });
 }
 
 /// The names an item binds, with their kinds (a `use` gives one per leaf).

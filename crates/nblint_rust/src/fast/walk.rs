@@ -7,9 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use nblint_facts::{
-    CellFacts, Definition, DefinitionKind, Import, Mutation, MutationKind, NameUse, Span,
-};
+use nblint_facts::{CellFacts, Definition, DefinitionKind, Mutation, MutationKind, NameUse, Span};
 
 use super::ast::{
     Attr, BinOp, Block, Expr, ExprKind, FnArg, Function, GenericArg, GenericParam, Ident, ImplItem,
@@ -19,7 +17,7 @@ use super::lexer::{Kw, Token};
 use super::parser::{Decline, Parser, R};
 use crate::macros;
 use crate::places;
-use crate::walker::{is_path_keyword, is_std_derive, widen_to_lines};
+use crate::walker::{import_path, is_path_keyword, is_std_derive, push_import, widen_to_lines};
 
 /// A fast, non-cryptographic hasher for the walk's small name sets (FxHash's mixing).
 #[derive(Default, Clone, Copy)]
@@ -461,17 +459,7 @@ impl<'w, 's> Walk<'w, 's> {
         statement: Span,
         public: bool,
     ) {
-        let joined = |prefix: &[&str], last: Option<&str>| {
-            let mut path = leading.to_owned();
-            path.push_str(&prefix.join("::"));
-            if let Some(last) = last {
-                if !prefix.is_empty() {
-                    path.push_str("::");
-                }
-                path.push_str(last);
-            }
-            path
-        };
+        let joined = |prefix: &[&str], last: Option<&str>| import_path(leading, prefix, last);
         match tree {
             UseTree::Path(ident, tree) => {
                 prefix.push(ident.name());
@@ -488,7 +476,9 @@ impl<'w, 's> Walk<'w, 's> {
                 } else {
                     (joined(prefix, Some(leaf)), Some(leaf.to_owned()))
                 };
-                self.push_import(path, binding, false, ident.span, statement, public);
+                push_import(
+                    self.facts, path, binding, false, ident.span, statement, public,
+                );
             }
             UseTree::Rename(ident, rename, span) => {
                 let leaf = ident.name();
@@ -499,11 +489,19 @@ impl<'w, 's> Walk<'w, 's> {
                 };
                 let alias = rename.name();
                 let binding = (alias != "_").then(|| alias.to_owned());
-                self.push_import(path, binding, false, *span, statement, public);
+                push_import(self.facts, path, binding, false, *span, statement, public);
             }
             UseTree::Glob(span) => {
                 self.facts.binds_unknown_names = true;
-                self.push_import(joined(prefix, None), None, true, *span, statement, public);
+                push_import(
+                    self.facts,
+                    joined(prefix, None),
+                    None,
+                    true,
+                    *span,
+                    statement,
+                    public,
+                );
             }
             UseTree::Group(items) => {
                 for tree in items {
@@ -511,34 +509,6 @@ impl<'w, 's> Walk<'w, 's> {
                 }
             }
         }
-    }
-
-    fn push_import(
-        &mut self,
-        path: String,
-        binding: Option<String>,
-        glob: bool,
-        span: Span,
-        statement: Span,
-        public: bool,
-    ) {
-        if let Some(name) = &binding {
-            self.facts.defines.push(Definition {
-                name: name.clone(),
-                kind: DefinitionKind::Import,
-                span,
-                mutable: false,
-                public,
-                used_in_cell: false,
-            });
-        }
-        self.facts.imports.push(Import {
-            path,
-            binding,
-            glob,
-            span,
-            statement,
-        });
     }
 
     // -----------------------------------------------------------------------------------------
