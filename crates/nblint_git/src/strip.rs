@@ -18,7 +18,7 @@
 //! every cell keeps them when the notebook metadata has `keep_output` true or the caller asks.
 //! Cell ids are kept. Every other field is kept as it was.
 
-use nblint_notebook::{Notebook, NotebookError, TextStyle};
+use nblint_notebook::{Notebook, NotebookError};
 use serde_json::{Map, Value};
 
 use crate::jupyter::jupyter_bytes;
@@ -67,10 +67,10 @@ impl StripOptions {
 /// input is already clean and must be left byte for byte as it is), or the stripped notebook
 /// written as Jupyter writes it.
 pub fn strip_bytes(bytes: &[u8], options: &StripOptions) -> Result<Option<Vec<u8>>, NotebookError> {
-    if let Some(result) = strip_bytes_lazily(bytes, options) {
-        return result;
+    match strip_bytes_lazily(bytes, options) {
+        Some(stripped) => Ok(stripped),
+        None => strip_bytes_parsed(bytes, options),
     }
-    strip_bytes_parsed(bytes, options)
 }
 
 /// [`strip_bytes`] through the whole notebook model, outputs parsed: every format and shape.
@@ -90,61 +90,39 @@ fn strip_bytes_parsed(
 }
 
 /// [`strip_bytes`] for the usual case, an nbformat 4 notebook, without parsing the outputs it
-/// drops (see [`nblint_notebook::outline`]). `None` when the notebook is not of that shape: the caller
-/// then takes the general path, which also gives the errors.
-fn strip_bytes_lazily(
-    bytes: &[u8],
-    options: &StripOptions,
-) -> Option<Result<Option<Vec<u8>>, NotebookError>> {
+/// drops (see [`nblint_notebook::outline`]). `None` when the notebook is not of that shape
+/// or not valid: the caller then takes the general path, which also gives the errors.
+fn strip_bytes_lazily(bytes: &[u8], options: &StripOptions) -> Option<Option<Vec<u8>>> {
     if options.keep_output {
         return None;
     }
-    let (bom, rest) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (true, rest),
-        None => (false, bytes),
-    };
-    let text = std::str::from_utf8(rest).ok()?;
-    let outline = nblint_notebook::outline::outline(text)?;
-    let Ok(Value::Object(mut json)) = serde_json::from_str::<Value>(&outline.reduced) else {
-        return None;
-    };
-    let version_ok = match json.get("nbformat") {
-        None => true,
-        Some(version) => version.as_u64() == Some(4),
-    };
-    if !version_ok {
-        return None;
-    }
-    let keep_all_outputs = match json.get("metadata") {
+    let outlined = nblint_notebook::outline::read(bytes)?;
+    let keep_all_outputs = match outlined.json().get("metadata") {
         Some(Value::Object(metadata)) => metadata.get("keep_output").is_some_and(truthy),
         _ => false,
     };
     let mut outputs_dropped = false;
-    if let Some(Value::Array(cells)) = json.get_mut("cells") {
-        for (cell, outputs) in cells.iter_mut().zip(outline.cells) {
-            let (Value::Object(fields), Some(outputs)) = (cell, outputs) else {
-                continue;
-            };
-            let value = match outputs.nonempty() {
-                Some(nonempty) if !keeps_outputs(fields, keep_all_outputs) => {
-                    outputs_dropped |= nonempty;
-                    Value::Array(Vec::new())
-                }
-                // Kept (or not a list, which stripping leaves alone): parse them after all.
-                _ => serde_json::from_str(outputs.raw).ok()?,
-            };
-            fields.insert("outputs".to_owned(), value);
-        }
+    let mut notebook = outlined
+        .into_notebook(|fields, outputs| match outputs.nonempty() {
+            Some(nonempty) if !keeps_outputs(fields, keep_all_outputs) => {
+                outputs_dropped |= nonempty;
+                Some(Value::Array(Vec::new()))
+            }
+            // Kept (or not a list, which stripping leaves alone): parse them after all.
+            _ => serde_json::from_str(outputs.raw).ok(),
+        })?
+        .ok()?;
+    if notebook.format().0 != 4 {
+        return None;
     }
-    let mut notebook = Notebook::from_document(json, TextStyle::detect_layout(text, bom)).ok()?;
     let changed = strip_json(notebook.json_mut(), 4, options) | outputs_dropped;
     if !changed {
-        return Some(Ok(None));
+        return Some(None);
     }
     // Jupyter's layout is written whatever the file's; only its BOM and line endings carry over.
     let style = notebook.text_style();
     let json = std::mem::take(notebook.json_mut());
-    Some(Ok(Some(jupyter_bytes(json, 4, style))))
+    Some(Some(jupyter_bytes(json, 4, style)))
 }
 
 /// Strips `notebook` in memory and returns whether anything changed. Write it with
@@ -322,7 +300,7 @@ mod tests {
             None => false,
             Some(lazy) => {
                 assert_eq!(
-                    lazy.map_err(|error| error.to_string()),
+                    Ok(lazy),
                     general.map_err(|error| error.to_string()),
                     "{text}"
                 );

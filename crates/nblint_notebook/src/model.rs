@@ -132,51 +132,22 @@ impl Notebook {
     /// and its text style is not fully detected: do not write it back.
     /// Errors are those of [`Notebook::parse`].
     pub fn parse_for_analysis(bytes: &[u8]) -> Result<Self, NotebookError> {
-        let (bom, rest) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-            Some(rest) => (true, rest),
-            None => (false, bytes),
-        };
-        let Ok(text) = std::str::from_utf8(rest) else {
-            return Self::parse(bytes);
-        };
-        let Some(outline) = crate::outline::outline(text) else {
-            return Self::parse(bytes);
-        };
-        let Ok(Value::Object(mut json)) = serde_json::from_str::<Value>(&outline.reduced) else {
-            return Self::parse(bytes);
-        };
-        if let Some(Value::Array(cells)) = json.get_mut("cells") {
-            for (cell, outputs) in cells.iter_mut().zip(outline.cells) {
-                let (Value::Object(fields), Some(outputs)) = (cell, outputs) else {
-                    continue;
-                };
-                let value = match outputs.kinds {
-                    Some(kinds) => Value::Array(kinds.into_iter().map(output_summary).collect()),
-                    // Not a list: kept as it is, the cell view reads it as before.
-                    None => match serde_json::from_str(outputs.raw) {
-                        Ok(value) => value,
-                        Err(_) => return Self::parse(bytes),
-                    },
-                };
-                fields.insert("outputs".to_owned(), value);
-            }
-        }
-        // Not written back: the layout only needs what is cheap to see (no scan of the whole
-        // text for `\uXXXX` escapes).
-        Self::from_json(json, TextStyle::detect_layout(text, bom))
+        let read = crate::outline::read(bytes).and_then(|outlined| {
+            outlined.into_notebook(|_, outputs| match outputs.kinds {
+                Some(kinds) => Some(Value::Array(
+                    kinds.into_iter().map(output_summary).collect(),
+                )),
+                // Not a list: kept as it is, the cell view reads it as before.
+                None => serde_json::from_str(outputs.raw).ok(),
+            })
+        });
+        read.unwrap_or_else(|| Self::parse(bytes))
     }
 
-    /// A notebook from a JSON document read by other means (the strip filter reads cells'
-    /// outputs lazily), checked exactly as [`Notebook::parse`] checks it; `style` is the
-    /// layout of the file it came from ([`TextStyle::detect`]).
-    pub fn from_document(
+    pub(crate) fn from_json(
         json: Map<String, Value>,
         style: TextStyle,
     ) -> Result<Self, NotebookError> {
-        Self::from_json(json, style)
-    }
-
-    fn from_json(json: Map<String, Value>, style: TextStyle) -> Result<Self, NotebookError> {
         let major = match json.get("nbformat") {
             Some(Value::Number(number)) => number.as_u64(),
             None => Some(4),

@@ -11,6 +11,11 @@
 //! result or the same error as before.
 
 use memchr::memchr2;
+use serde_json::{Map, Value};
+
+use crate::error::NotebookError;
+use crate::model::Notebook;
+use crate::write::TextStyle;
 
 /// Deeper nesting than this is left to the full parser (its own limit is 128).
 pub const MAX_DEPTH: usize = 100;
@@ -38,6 +43,62 @@ impl Outputs<'_> {
     /// Whether the value is a list with at least one output (`None`: not a list).
     pub fn nonempty(&self) -> Option<bool> {
         self.kinds.as_ref().map(|kinds| !kinds.is_empty())
+    }
+}
+
+/// A notebook file read with its cells' outputs set aside: the rest of the document parsed,
+/// each cell's outputs still as written.
+pub struct Outlined<'a> {
+    /// The document, each cell's `outputs` holding `[]`.
+    json: Map<String, Value>,
+    /// Each cell's outputs, in the order of the `cells` list.
+    cells: Vec<Option<Outputs<'a>>>,
+    /// The file's layout, as far as it is seen at its ends (no whole-text scan).
+    style: TextStyle,
+}
+
+/// Reads a whole `.ipynb` file with its outputs set aside: `None` where [`outline`] gives up
+/// (and for text that is not UTF-8), so the caller can take the general path.
+pub fn read(bytes: &[u8]) -> Option<Outlined<'_>> {
+    let (bom, rest) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (true, rest),
+        None => (false, bytes),
+    };
+    let text = std::str::from_utf8(rest).ok()?;
+    let outline = outline(text)?;
+    let Ok(Value::Object(json)) = serde_json::from_str::<Value>(&outline.reduced) else {
+        return None;
+    };
+    Some(Outlined {
+        json,
+        cells: outline.cells,
+        style: TextStyle::detect_layout(text, bom),
+    })
+}
+
+impl<'a> Outlined<'a> {
+    /// The document without the outputs.
+    pub fn json(&self) -> &Map<String, Value> {
+        &self.json
+    }
+
+    /// Puts back what `outputs_for` makes of each cell's outputs (given the cell's other
+    /// fields) and checks the notebook as [`Notebook::parse`] does. `None` when `outputs_for`
+    /// gives up on a cell.
+    pub fn into_notebook(
+        mut self,
+        mut outputs_for: impl FnMut(&Map<String, Value>, Outputs<'a>) -> Option<Value>,
+    ) -> Option<Result<Notebook, NotebookError>> {
+        if let Some(Value::Array(cells)) = self.json.get_mut("cells") {
+            for (cell, outputs) in cells.iter_mut().zip(self.cells) {
+                let (Value::Object(fields), Some(outputs)) = (cell, outputs) else {
+                    continue;
+                };
+                let value = outputs_for(fields, outputs)?;
+                fields.insert("outputs".to_owned(), value);
+            }
+        }
+        Some(Notebook::from_json(self.json, self.style))
     }
 }
 

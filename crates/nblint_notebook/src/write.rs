@@ -38,7 +38,7 @@ impl TextStyle {
     };
 
     /// Detects the layout of `text` (without its BOM).
-    pub fn detect(text: &str, bom: bool) -> Self {
+    pub(crate) fn detect(text: &str, bom: bool) -> Self {
         Self {
             ascii_only: text.is_ascii() && has_non_ascii_escape(text),
             ..Self::detect_layout(text, bom)
@@ -47,7 +47,7 @@ impl TextStyle {
 
     /// [`TextStyle::detect`] without the one part that reads the whole text (`ascii_only`,
     /// left false): line endings, indent and final newline are seen at the ends.
-    pub fn detect_layout(text: &str, bom: bool) -> Self {
+    pub(crate) fn detect_layout(text: &str, bom: bool) -> Self {
         let first_newline = text.find('\n');
         let crlf = first_newline.is_some_and(|at| at > 0 && text.as_bytes()[at - 1] == b'\r');
         let indent = first_newline.map(|at| {
