@@ -48,15 +48,6 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // git runs the clean filter once per staged notebook, so its start-up is felt: the exact
-    // command line `nblint git install` configures skips building the full parser.
-    let mut args = std::env::args_os().skip(1);
-    if let (Some(first), Some(second), None) = (args.next(), args.next(), args.next())
-        && first == "strip"
-        && second == "--stdin"
-    {
-        return finish(commands::strip::run_filter());
-    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

@@ -130,11 +130,6 @@ fn strip_file(path: &Path, options: &StripOptions, check: bool) -> Result<bool> 
     Ok(true)
 }
 
-/// `nblint strip --stdin` with the default options (the command line git runs).
-pub fn run_filter() -> Result<ExitStatus> {
-    filter(&StripOptions::default())
-}
-
 /// The clean filter: never fails a commit over content, only over I/O.
 fn filter(options: &StripOptions) -> Result<ExitStatus> {
     let mut input = Vec::new();
