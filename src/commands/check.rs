@@ -84,15 +84,42 @@ impl From<Format> for OutputFormat {
 
 /// What checking one notebook produced.
 struct Checked {
-    notebook: Notebook,
-    diagnostics: Vec<Diagnostic>,
+    shown: Shown,
     /// Notes for the user: what was not analysed.
     notes: Vec<String>,
     /// Why undefined-name (NB202) stayed quiet in this notebook, if it did.
     quiet: Option<String>,
     fixed: usize,
     diff: Option<String>,
-    file_lines: Option<FileLines>,
+    /// The cache entry to write once the report is drawn: for a fresh result, and for a
+    /// cached one whose stored part was drawn for other options.
+    store: Option<nblint_cache::CacheKey>,
+}
+
+/// What the report shows of one notebook.
+enum Shown {
+    /// Its diagnostics, with what is needed to draw them.
+    Diagnostics {
+        notebook: Notebook,
+        diagnostics: Vec<Diagnostic>,
+        file_lines: Option<FileLines>,
+    },
+    /// Its part of the report, drawn by an earlier run with the same options, and its counts.
+    Drawn {
+        part: Vec<u8>,
+        counts: nblint_report::Counts,
+    },
+}
+
+impl Shown {
+    fn counts(&self) -> nblint_report::Counts {
+        match self {
+            Self::Diagnostics { diagnostics, .. } => {
+                nblint_report::Counts::of_diagnostics(diagnostics)
+            }
+            Self::Drawn { counts, .. } => *counts,
+        }
+    }
 }
 
 /// One input: its path as shown to the user and its bytes (from disk or the git index).
@@ -199,11 +226,22 @@ pub fn check_inputs(
     inputs: Vec<Input>,
     writable: bool,
 ) -> Result<ExitStatus> {
+    let run = Run {
+        args,
+        selection,
+        resolver,
+        cache,
+        style: ReportStyle {
+            format: args.output_format.into(),
+            color: args.output_format == Format::Full && use_color(),
+        },
+        writable,
+    };
     let progress = crate::progress::bar(inputs.len(), "checking");
     let outcomes: Vec<(PathBuf, Result<Checked>)> = inputs
         .into_par_iter()
         .map(|Input { path, bytes }| {
-            let result = check_one(&path, bytes, args, selection, resolver, cache, writable);
+            let result = check_one(&path, bytes, &run);
             progress.inc(1);
             (path, result)
         })
@@ -211,10 +249,10 @@ pub fn check_inputs(
     progress.finish_and_clear();
 
     let mut status = ExitStatus::Success;
-    let mut reports = Vec::new();
     let mut quiet_notebooks = Vec::new();
     let mut stderr = std::io::stderr().lock();
     let mut stdout = std::io::stdout().lock();
+    let mut checked_notebooks = Vec::new();
     for (path, outcome) in &outcomes {
         match outcome {
             Ok(checked) => {
@@ -236,15 +274,10 @@ pub fn check_inputs(
                 if let Some(diff) = &checked.diff {
                     stdout.write_all(diff.as_bytes())?;
                 }
-                if !checked.diagnostics.is_empty() {
+                if checked.shown.counts().problems > 0 {
                     status = status.max(ExitStatus::Findings);
                 }
-                reports.push(NotebookReport {
-                    path: display_path(path),
-                    notebook: &checked.notebook,
-                    diagnostics: checked.diagnostics.clone(),
-                    file_lines: checked.file_lines.clone(),
-                });
+                checked_notebooks.push((path.as_path(), checked));
             }
             Err(error) => {
                 writeln!(stderr, "error: {error:#}")?;
@@ -253,8 +286,7 @@ pub fn check_inputs(
         }
     }
     drop(stderr);
-    let color = args.output_format == Format::Full && use_color();
-    let bytes = render(args.output_format.into(), &reports, color);
+    let bytes = draw_report(run.style, &checked_notebooks, cache);
     stdout.write_all(&bytes)?;
     stdout.flush()?;
     // One line, not one per notebook: a project whose notebooks all start with a glob
@@ -274,6 +306,125 @@ pub fn check_inputs(
     Ok(status)
 }
 
+/// How the report is drawn: what a stored part of it depends on, besides the notebook.
+#[derive(Debug, Clone, Copy)]
+struct ReportStyle {
+    format: OutputFormat,
+    color: bool,
+}
+
+impl ReportStyle {
+    /// What a notebook's stored part is drawn for: these options and the path shown.
+    fn tag(self, path: &str) -> String {
+        format!("{:?}|{}|{path}", self.format, self.color)
+    }
+}
+
+/// The report of all checked notebooks, in order. Formats drawn a notebook at a time reuse
+/// the parts stored in the cache and store the parts they draw; the others draw the whole
+/// report from the diagnostics.
+fn draw_report(
+    style: ReportStyle,
+    checked: &[(&Path, &Checked)],
+    cache: Option<&ResultCache>,
+) -> Vec<u8> {
+    if !style.format.draws_each_notebook() {
+        // Only formats drawn a notebook at a time read stored parts, so every notebook here
+        // has its diagnostics.
+        let reports: Vec<NotebookReport<'_>> = checked
+            .iter()
+            .filter_map(|(path, checked)| notebook_report(path, checked))
+            .collect();
+        let bytes = render(style.format, &reports, style.color);
+        store_results(cache, checked, None);
+        return bytes;
+    }
+    // Parts are drawn in parallel: a large run has many thousands of snippets.
+    let parts: Vec<std::borrow::Cow<'_, [u8]>> = checked
+        .par_iter()
+        .map(
+            |(path, checked)| match (&checked.shown, notebook_report(path, checked)) {
+                (Shown::Drawn { part, .. }, _) => part.as_slice().into(),
+                (Shown::Diagnostics { .. }, Some(report)) => {
+                    nblint_report::render_notebook(style.format, &report, style.color)
+                        .unwrap_or_default()
+                        .into()
+                }
+                (Shown::Diagnostics { .. }, None) => Vec::new().into(),
+            },
+        )
+        .collect();
+    let counts = checked
+        .iter()
+        .map(|(_, checked)| checked.shown.counts())
+        .sum::<nblint_report::Counts>();
+    let drawn: Vec<(String, &[u8])> = checked
+        .iter()
+        .zip(&parts)
+        .map(|((path, _), part)| (style.tag(&display_path(path)), part.as_ref()))
+        .collect();
+    store_results(cache, checked, Some(&drawn));
+    nblint_report::join_parts(parts.iter().map(AsRef::as_ref), counts)
+}
+
+/// What the report needs of a notebook whose diagnostics it shows (`None` for a stored part).
+fn notebook_report<'c>(path: &Path, checked: &'c Checked) -> Option<NotebookReport<'c>> {
+    match &checked.shown {
+        Shown::Diagnostics {
+            notebook,
+            diagnostics,
+            file_lines,
+        } => Some(NotebookReport {
+            path: display_path(path),
+            notebook,
+            diagnostics: diagnostics.clone(),
+            file_lines: file_lines.clone(),
+        }),
+        Shown::Drawn { .. } => None,
+    }
+}
+
+/// Writes the cache entries the checked notebooks asked for (in parallel), each with its
+/// part of the report and what that part was drawn for, when there is one.
+fn store_results(
+    cache: Option<&ResultCache>,
+    checked: &[(&Path, &Checked)],
+    drawn: Option<&[(String, &[u8])]>,
+) {
+    let Some(cache) = cache else {
+        return;
+    };
+    checked
+        .par_iter()
+        .enumerate()
+        .for_each(|(index, (_, checked))| {
+            if let (
+                Some(key),
+                Shown::Diagnostics {
+                    notebook,
+                    diagnostics,
+                    ..
+                },
+            ) = (&checked.store, &checked.shown)
+            {
+                let (tag, part) = drawn.map_or(("", &[][..]), |drawn| {
+                    (drawn[index].0.as_str(), drawn[index].1)
+                });
+                cache.put(
+                    key,
+                    &StoredResult {
+                        notes: &checked.notes,
+                        quiet: checked.quiet.as_deref(),
+                        diagnostics,
+                        notebook,
+                        tag,
+                        part,
+                    },
+                );
+            }
+        });
+}
+
 /// `--select`/`--ignore` as a selection (empty when neither was given).
 pub fn cli_selection(args: &CheckArgs) -> Result<RuleSelection> {
     let parse = |list: &[String]| -> Result<Vec<Selector>> {
@@ -288,40 +439,36 @@ pub fn cli_selection(args: &CheckArgs) -> Result<RuleSelection> {
     })
 }
 
-/// Checks one notebook: its bytes when already read (staged blobs), else the file at `path`.
-fn check_one(
-    path: &Path,
-    bytes: Option<Vec<u8>>,
-    args: &CheckArgs,
-    cli: &RuleSelection,
-    resolver: &ConfigResolver,
-    cache: Option<&ResultCache>,
+/// What every notebook of one `check` run shares.
+struct Run<'a> {
+    args: &'a CheckArgs,
+    /// `--select`/`--ignore`, over each notebook's configuration.
+    selection: &'a RuleSelection,
+    resolver: &'a ConfigResolver,
+    cache: Option<&'a ResultCache>,
+    style: ReportStyle,
+    /// False for staged blobs, which `--fix` must not write over the working file.
     writable: bool,
-) -> Result<Checked> {
+}
+
+/// Checks one notebook: its bytes when already read (staged blobs), else the file at `path`.
+fn check_one(path: &Path, bytes: Option<Vec<u8>>, run: &Run<'_>) -> Result<Checked> {
+    let args = run.args;
     let bytes = match bytes {
         Some(bytes) => bytes,
         None => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
     };
-    let config = resolver.config_for(path)?;
-    let selection = config.selection_for(path).overridden_by(cli);
+    let config = run.resolver.config_for(path)?;
+    let selection = config.selection_for(path).overridden_by(run.selection);
     // The result depends on the bytes, this build, and the settings that apply to this file.
-    let cached = cache.map(|cache| {
+    let cached = run.cache.map(|cache| {
         let fingerprint = format!("{:?}|{:?}|{:?}", config.settings, selection, args.language);
         (cache, cache.key(&bytes, &fingerprint))
     });
     if let Some((cache, key)) = &cached
         && let Some(hit) = cache.get(key)
+        && let Some(checked) = from_cache(&hit, *key, path, &bytes, run)?
     {
-        // The entry holds the sources the report shows; only SARIF and GitHub annotations,
-        // which point at lines of the .ipynb file, need the whole notebook again.
-        let whole = matches!(args.output_format, Format::Sarif | Format::Github);
-        let notebook = match (whole, Notebook::parse(&hit.sources)) {
-            (false, Ok(sources)) => sources,
-            _ => Notebook::parse_for_analysis(&bytes)
-                .with_context(|| format!("reading {}", path.display()))?,
-        };
-        let mut checked = finish(notebook, hit.diagnostics, hit.notes, args, &bytes);
-        checked.quiet = hit.quiet;
         return Ok(checked);
     }
     // Only --fix writes the notebook back; otherwise outputs are read for their types alone.
@@ -334,9 +481,6 @@ fn check_one(
     let mut analysed = analyse(&notebook, args.language.as_ref());
     let mut diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
     let (notes, quiet) = notes_for(&analysed, &selection);
-    if let Some((cache, key)) = &cached {
-        cache.put(key, &notes, quiet.as_deref(), &diagnostics, &notebook);
-    }
     let mut fixed = 0;
     let mut diff = None;
     let mut final_bytes = None;
@@ -364,7 +508,7 @@ fn check_one(
             if new_bytes != bytes {
                 if args.diff {
                     diff = Some(source_diff(&before, &notebook, path));
-                } else if writable {
+                } else if run.writable {
                     write_atomically(path, &new_bytes)
                         .with_context(|| format!("writing {}", path.display()))?;
                     final_bytes = Some(new_bytes);
@@ -372,40 +516,81 @@ fn check_one(
             }
         }
     }
-    let mut checked = finish(
+    let shown = shown(
         notebook,
         diagnostics,
-        notes,
         args,
         final_bytes.as_deref().unwrap_or(&bytes),
     );
-    checked.fixed = fixed;
-    checked.diff = diff;
-    checked.quiet = quiet;
-    Ok(checked)
+    Ok(Checked {
+        shown,
+        notes,
+        quiet,
+        fixed,
+        diff,
+        // The cache is off with --fix, so what is stored is what was checked.
+        store: cached.map(|(_, key)| key),
+    })
 }
 
-/// The outcome of checking one notebook, from its diagnostics however they were obtained.
-fn finish(
+/// The result of a cache hit: the stored part of the report when it was drawn with this
+/// run's options, else the stored diagnostics (and the entry is written again with the part
+/// this run draws). `None` when the entry cannot be read back: check the notebook anew.
+fn from_cache(
+    hit: &CachedResult,
+    key: nblint_cache::CacheKey,
+    path: &Path,
+    bytes: &[u8],
+    run: &Run<'_>,
+) -> Result<Option<Checked>> {
+    let args = run.args;
+    let draws_each = run.style.format.draws_each_notebook();
+    let checked = |shown, store| Checked {
+        shown,
+        notes: hit.notes.clone(),
+        quiet: hit.quiet.clone(),
+        fixed: 0,
+        diff: None,
+        store,
+    };
+    if draws_each && hit.tag() == run.style.tag(&display_path(path)).as_bytes() {
+        let shown = Shown::Drawn {
+            part: hit.part().to_vec(),
+            counts: hit.counts,
+        };
+        return Ok(Some(checked(shown, None)));
+    }
+    let Some(diagnostics) = nblint_lint::diagnostics_from_bytes(hit.diagnostics()) else {
+        return Ok(None);
+    };
+    // The entry holds the sources the report shows; only SARIF and GitHub annotations,
+    // which point at lines of the .ipynb file, need the whole notebook again.
+    let whole = matches!(args.output_format, Format::Sarif | Format::Github);
+    let notebook = match (whole, Notebook::parse(hit.sources())) {
+        (false, Ok(sources)) => sources,
+        _ => Notebook::parse_for_analysis(bytes)
+            .with_context(|| format!("reading {}", path.display()))?,
+    };
+    let shown = shown(notebook, diagnostics, args, bytes);
+    Ok(Some(checked(shown, draws_each.then_some(key))))
+}
+
+/// What the report shows of a notebook, from its diagnostics however they were obtained.
+fn shown(
     mut notebook: Notebook,
     diagnostics: Vec<Diagnostic>,
-    notes: Vec<String>,
     args: &CheckArgs,
     bytes: &[u8],
-) -> Checked {
+) -> Shown {
     // The report shows sources only; the outputs (most of a notebook's bytes, often) would
     // otherwise stay in memory for every notebook until all are rendered.
     release_outputs(&mut notebook);
     // SARIF and GitHub annotations point at lines of the file; the others do not need them.
     let file_lines = matches!(args.output_format, Format::Sarif | Format::Github)
         .then(|| FileLines::new(&String::from_utf8_lossy(bytes)));
-    Checked {
+    Shown::Diagnostics {
         notebook,
         diagnostics,
-        notes,
-        quiet: None,
-        fixed: 0,
-        diff: None,
         file_lines,
     }
 }
@@ -464,14 +649,78 @@ fn release_outputs(notebook: &mut Notebook) {
     }
 }
 
-/// What a cache entry gives back.
+/// A cache entry, read back. Only its sections are split apart; the diagnostics and the
+/// sources are decoded when the stored part of the report cannot be used.
 struct CachedResult {
     notes: Vec<String>,
     quiet: Option<String>,
-    diagnostics: Vec<Diagnostic>,
+    counts: nblint_report::Counts,
+    /// The whole entry, which [`split_sections`] takes apart.
+    payload: Vec<u8>,
+}
+
+impl CachedResult {
+    fn section(&self, index: usize) -> &[u8] {
+        split_sections(&self.payload).map_or(&[][..], |sections| sections[index])
+    }
+
+    /// What [`Self::part`] was drawn for ([`ReportStyle::tag`]), or empty.
+    fn tag(&self) -> &[u8] {
+        self.section(3)
+    }
+
+    /// The notebook's part of the report.
+    fn part(&self) -> &[u8] {
+        self.section(4)
+    }
+
+    /// The diagnostics, as [`nblint_lint::diagnostics_to_bytes`] wrote them.
+    fn diagnostics(&self) -> &[u8] {
+        self.section(5)
+    }
+
     /// A notebook with every cell, holding the sources of the cells the diagnostics point at
     /// (their related places and fixes included) and nothing else: enough to render them.
-    sources: Vec<u8>,
+    fn sources(&self) -> &[u8] {
+        self.section(6)
+    }
+}
+
+/// What a cache entry is written from.
+struct StoredResult<'a> {
+    notes: &'a [String],
+    quiet: Option<&'a str>,
+    diagnostics: &'a [Diagnostic],
+    notebook: &'a Notebook,
+    /// What `part` was drawn for, or empty when the format draws the report as a whole.
+    tag: &'a str,
+    part: &'a [u8],
+}
+
+/// The sections of a cache entry, in order: each an 8-byte little-endian length and its bytes.
+const ENTRY_SECTIONS: usize = 7;
+
+fn join_sections(sections: [&[u8]; ENTRY_SECTIONS]) -> Vec<u8> {
+    let length = sections.iter().map(|section| 8 + section.len()).sum();
+    let mut out = Vec::with_capacity(length);
+    for section in sections {
+        out.extend_from_slice(&(section.len() as u64).to_le_bytes());
+        out.extend_from_slice(section);
+    }
+    out
+}
+
+fn split_sections(mut payload: &[u8]) -> Option<[&[u8]; ENTRY_SECTIONS]> {
+    let mut sections = [&[][..]; ENTRY_SECTIONS];
+    for section in &mut sections {
+        let (length, rest) = payload.split_first_chunk::<8>()?;
+        let length = usize::try_from(u64::from_le_bytes(*length)).ok()?;
+        if length > rest.len() {
+            return None;
+        }
+        (*section, payload) = rest.split_at(length);
+    }
+    payload.is_empty().then_some(sections)
 }
 
 /// The notebook a cached report is rendered from: the same cells, numbered the same, with
@@ -555,45 +804,49 @@ impl ResultCache {
     }
 
     fn key(&self, bytes: &[u8], fingerprint: &str) -> nblint_cache::CacheKey {
-        nblint_cache::CacheKey::new(bytes, &self.build, fingerprint, "check-result-v4")
+        nblint_cache::CacheKey::new(bytes, &self.build, fingerprint, "check-result-v5")
     }
 
-    /// The entry stored under `key`: the notes one a line, a NUL byte, why NB202 stayed quiet
-    /// (or nothing), a NUL byte, the diagnostics, a NUL byte, then the sources the report
+    /// The entry stored under `key` ([`join_sections`]): the notes one a line, why NB202
+    /// stayed quiet (or nothing), the counts (problems, notebooks, fixable; 8 bytes each),
+    /// what the part was drawn for, the part, the diagnostics, and the sources the report
     /// shows.
     fn get(&self, key: &nblint_cache::CacheKey) -> Option<CachedResult> {
         let payload = self.cache.get(key)?;
-        let mut parts = payload.splitn(4, |&byte| byte == 0);
-        let notes = std::str::from_utf8(parts.next()?).ok()?;
-        let notes = notes.lines().map(str::to_owned).collect();
-        let quiet = std::str::from_utf8(parts.next()?).ok()?;
-        let quiet = (!quiet.is_empty()).then(|| quiet.to_owned());
-        let diagnostics = nblint_lint::diagnostics_from_bytes(parts.next()?)?;
-        let sources = parts.next()?.to_vec();
+        let [notes, quiet, counts, ..] = split_sections(&payload)?;
+        let notes = std::str::from_utf8(notes).ok()?;
+        let quiet = std::str::from_utf8(quiet).ok()?;
+        let mut counts = counts
+            .chunks_exact(8)
+            .map(|count| usize::try_from(u64::from_le_bytes(count.try_into().ok()?)).ok());
         Some(CachedResult {
-            notes,
-            quiet,
-            diagnostics,
-            sources,
+            notes: notes.lines().map(str::to_owned).collect(),
+            quiet: (!quiet.is_empty()).then(|| quiet.to_owned()),
+            counts: nblint_report::Counts {
+                problems: counts.next()??,
+                notebooks: counts.next()??,
+                fixable: counts.next()??,
+            },
+            payload,
         })
     }
 
     /// Best effort: a cache that cannot be written only makes the next run slower.
-    fn put(
-        &self,
-        key: &nblint_cache::CacheKey,
-        notes: &[String],
-        quiet: Option<&str>,
-        diagnostics: &[Diagnostic],
-        notebook: &Notebook,
-    ) {
-        let mut payload = notes.join("\n").into_bytes();
-        payload.push(0);
-        payload.extend_from_slice(quiet.unwrap_or_default().as_bytes());
-        payload.push(0);
-        payload.extend(nblint_lint::diagnostics_to_bytes(diagnostics));
-        payload.push(0);
-        payload.extend(report_sources(notebook, diagnostics));
+    fn put(&self, key: &nblint_cache::CacheKey, result: &StoredResult<'_>) {
+        let counts = nblint_report::Counts::of_diagnostics(result.diagnostics);
+        let counts: Vec<u8> = [counts.problems, counts.notebooks, counts.fixable]
+            .into_iter()
+            .flat_map(|count| (count as u64).to_le_bytes())
+            .collect();
+        let payload = join_sections([
+            result.notes.join("\n").as_bytes(),
+            result.quiet.unwrap_or_default().as_bytes(),
+            &counts,
+            result.tag.as_bytes(),
+            result.part,
+            &nblint_lint::diagnostics_to_bytes(result.diagnostics),
+            &report_sources(result.notebook, result.diagnostics),
+        ]);
         let _ = self.cache.put(key, &payload);
     }
 }

@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use super::{evcxr_corpus, nblint, nblint_in, notebook, root, status, stderr, stdout};
+use std::process::Command;
+
+use super::{NBLINT, evcxr_corpus, nblint, nblint_in, notebook, root, status, stderr, stdout};
 
 const EXAMPLE: &str = "examples/word_frequencies.ipynb";
 
@@ -458,6 +460,67 @@ fn a_cached_run_prints_exactly_what_the_first_run_printed_in_every_format() {
             &["check", "--no-cache", "--output-format", format, "n.ipynb"],
         );
         assert_eq!(stdout(&uncached), stdout(&cached), "{format}");
+    }
+}
+
+#[test]
+fn a_stored_report_is_reused_only_for_the_same_path_format_and_colour() {
+    // The cache is keyed by content: two copies of a notebook share an entry, and the part
+    // of the report stored in it names one of them. Each must still be reported under its
+    // own name, in the format and colour asked for.
+    let folder = tempfile::tempdir().unwrap();
+    for name in ["a.ipynb", "b.ipynb"] {
+        std::fs::copy(root().join(EXAMPLE), folder.path().join(name)).unwrap();
+    }
+    let run = |format: &str, color: bool| {
+        let mut command = Command::new(NBLINT);
+        command.current_dir(folder.path()).args([
+            "check",
+            "--output-format",
+            format,
+            "a.ipynb",
+            "b.ipynb",
+        ]);
+        if color {
+            command.env("CLICOLOR_FORCE", "1").env_remove("NO_COLOR");
+        } else {
+            command.env("NO_COLOR", "1");
+        }
+        stdout(&command.output().unwrap())
+    };
+    let fresh = |format: &str| {
+        stdout(&nblint_in(
+            folder.path(),
+            &[
+                "check",
+                "--no-cache",
+                "--output-format",
+                format,
+                "a.ipynb",
+                "b.ipynb",
+            ],
+        ))
+    };
+    let (full, concise) = (fresh("full"), fresh("concise"));
+    assert!(
+        concise.contains("\na.ipynb:cell") || concise.starts_with("a.ipynb:cell"),
+        "{concise}"
+    );
+    assert!(concise.contains("\nb.ipynb:cell"), "{concise}");
+    // Each run twice: the second answers from the parts the first stored.
+    for _ in 0..2 {
+        assert_eq!(run("concise", false), concise);
+    }
+    for _ in 0..2 {
+        assert_eq!(run("full", false), full);
+    }
+    for _ in 0..2 {
+        let colored = run("full", true);
+        assert!(colored.contains('\u{1b}'), "no colour: {colored}");
+        assert_ne!(colored, full);
+    }
+    for _ in 0..2 {
+        assert_eq!(run("full", false), full);
     }
 }
 

@@ -8,28 +8,11 @@ use codespan_reporting::diagnostic::{Diagnostic as Snippet, Label, Severity as S
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config, termcolor};
 use nblint_lint::Severity;
-use rayon::prelude::*;
 
-use crate::{NotebookReport, summary};
-
-pub(crate) fn render(reports: &[NotebookReport<'_>], color: bool) -> Vec<u8> {
-    // Notebooks are drawn independently (in parallel: a large run has many thousands of
-    // snippets) and joined in order.
-    let parts: Vec<Vec<u8>> = reports
-        .par_iter()
-        .map(|report| render_report(report, color))
-        .collect();
-    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + 64);
-    for part in parts {
-        out.extend_from_slice(&part);
-    }
-    out.extend_from_slice(summary(reports).as_bytes());
-    out.push(b'\n');
-    out
-}
+use crate::NotebookReport;
 
 /// The snippets of one notebook's diagnostics.
-fn render_report(report: &NotebookReport<'_>, color: bool) -> Vec<u8> {
+pub(crate) fn render_report(report: &NotebookReport<'_>, color: bool) -> Vec<u8> {
     let mut files = SimpleFiles::new();
     let mut file_ids: HashMap<usize, usize> = HashMap::new();
     let mut file_id = |files: &mut SimpleFiles<String, String>, cell: usize| {

@@ -8,6 +8,7 @@
 use nblint_facts::Span;
 use nblint_lint::{Diagnostic, Edit, Severity};
 use nblint_notebook::{FileLines, Notebook};
+use rayon::prelude::*;
 use serde::Serialize;
 
 mod full;
@@ -26,6 +27,15 @@ pub enum OutputFormat {
     Sarif,
     /// GitHub Actions workflow commands (`::warning file=..::..`).
     Github,
+}
+
+impl OutputFormat {
+    /// Whether the format draws each notebook on its own and ends with a summary (`full`,
+    /// `concise`): its report is the notebooks' parts from [`render_notebook`], then
+    /// [`summary`].
+    pub fn draws_each_notebook(self) -> bool {
+        matches!(self, Self::Full | Self::Concise)
+    }
 }
 
 /// The diagnostics of one notebook, with what is needed to locate them.
@@ -89,29 +99,111 @@ pub fn cell_range(notebook: &Notebook, cell: usize, span: Span) -> CellRange {
 /// Renders `reports` in `format`; `color` adds ANSI colours where the format has them.
 pub fn render(format: OutputFormat, reports: &[NotebookReport<'_>], color: bool) -> Vec<u8> {
     match format {
-        OutputFormat::Full => full::render(reports, color),
-        OutputFormat::Concise => render_concise(reports),
+        OutputFormat::Full | OutputFormat::Concise => {
+            // Notebooks are drawn independently (in parallel: a large run has many thousands
+            // of snippets) and joined in order.
+            let parts: Vec<Vec<u8>> = reports
+                .par_iter()
+                .map(|report| render_notebook(format, report, color).unwrap_or_default())
+                .collect();
+            join_parts(parts.iter().map(Vec::as_slice), Counts::of(reports))
+        }
         OutputFormat::Json => render_json(reports),
         OutputFormat::Sarif => sarif::render(reports),
         OutputFormat::Github => render_github(reports),
     }
 }
 
+/// One notebook's part of the report, for the formats that draw each notebook on its own
+/// and end with a summary (`full` and `concise`); `None` for the others. The parts of a
+/// run, in order, then [`summary`] make the report [`render`] makes, so a part can be kept
+/// (in a cache) and reused while its notebook and the rendering options stay the same.
+pub fn render_notebook(
+    format: OutputFormat,
+    report: &NotebookReport<'_>,
+    color: bool,
+) -> Option<Vec<u8>> {
+    match format {
+        OutputFormat::Full => Some(full::render_report(report, color)),
+        OutputFormat::Concise => Some(render_concise(report)),
+        OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Github => None,
+    }
+}
+
+/// A report made of parts (from [`render_notebook`]) and the summary line of `counts`.
+pub fn join_parts<'p>(parts: impl Iterator<Item = &'p [u8]> + Clone, counts: Counts) -> Vec<u8> {
+    let summary = summary(counts);
+    let length = parts.clone().map(<[u8]>::len).sum::<usize>() + summary.len() + 1;
+    let mut out = Vec::with_capacity(length);
+    for part in parts {
+        out.extend_from_slice(part);
+    }
+    out.extend_from_slice(summary.as_bytes());
+    out.push(b'\n');
+    out
+}
+
+/// What the summary line counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Diagnostics.
+    pub problems: usize,
+    /// Notebooks with at least one diagnostic.
+    pub notebooks: usize,
+    /// Diagnostics with a fix.
+    pub fixable: usize,
+}
+
+impl Counts {
+    /// The counts of one notebook's diagnostics.
+    pub fn of_diagnostics(diagnostics: &[Diagnostic]) -> Self {
+        Self {
+            problems: diagnostics.len(),
+            notebooks: usize::from(!diagnostics.is_empty()),
+            fixable: diagnostics
+                .iter()
+                .filter(|diagnostic| diagnostic.fix.is_some())
+                .count(),
+        }
+    }
+
+    /// The counts over all `reports`.
+    pub fn of(reports: &[NotebookReport<'_>]) -> Self {
+        reports
+            .iter()
+            .map(|report| Self::of_diagnostics(&report.diagnostics))
+            .sum()
+    }
+}
+
+impl std::ops::Add for Counts {
+    type Output = Self;
+
+    fn add(self, other: Self) -> Self {
+        Self {
+            problems: self.problems + other.problems,
+            notebooks: self.notebooks + other.notebooks,
+            fixable: self.fixable + other.fixable,
+        }
+    }
+}
+
+impl std::iter::Sum for Counts {
+    fn sum<I: Iterator<Item = Self>>(counts: I) -> Self {
+        counts.fold(Self::default(), |total, counts| total + counts)
+    }
+}
+
 /// "Found 3 problems in 2 notebooks (1 fixable with `--fix`)", or "All checks passed".
-pub fn summary(reports: &[NotebookReport<'_>]) -> String {
-    let problems: usize = reports.iter().map(|report| report.diagnostics.len()).sum();
+pub fn summary(counts: Counts) -> String {
+    let Counts {
+        problems,
+        notebooks,
+        fixable,
+    } = counts;
     if problems == 0 {
         return "All checks passed".to_owned();
     }
-    let notebooks = reports
-        .iter()
-        .filter(|report| !report.diagnostics.is_empty())
-        .count();
-    let fixable = reports
-        .iter()
-        .flat_map(|report| &report.diagnostics)
-        .filter(|diagnostic| diagnostic.fix.is_some())
-        .count();
     let mut text = format!(
         "Found {problems} problem{} in {notebooks} notebook{}",
         plural(problems),
@@ -127,24 +219,20 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
-fn render_concise(reports: &[NotebookReport<'_>]) -> Vec<u8> {
+fn render_concise(report: &NotebookReport<'_>) -> Vec<u8> {
     let mut out = String::new();
-    for report in reports {
-        for diagnostic in &report.diagnostics {
-            let range = cell_range(report.notebook, diagnostic.cell, diagnostic.span);
-            out.push_str(&format!(
-                "{}:cell {}:{}:{}: {} {}\n",
-                report.path,
-                diagnostic.cell,
-                range.line,
-                range.column,
-                diagnostic.code,
-                diagnostic.message
-            ));
-        }
+    for diagnostic in &report.diagnostics {
+        let range = cell_range(report.notebook, diagnostic.cell, diagnostic.span);
+        out.push_str(&format!(
+            "{}:cell {}:{}:{}: {} {}\n",
+            report.path,
+            diagnostic.cell,
+            range.line,
+            range.column,
+            diagnostic.code,
+            diagnostic.message
+        ));
     }
-    out.push_str(&summary(reports));
-    out.push('\n');
     out.into_bytes()
 }
 

@@ -144,5 +144,53 @@ fn summary_without_problems() {
         diagnostics: Vec::new(),
         file_lines: None,
     }];
-    assert_eq!(summary(&reports), "All checks passed");
+    assert_eq!(summary(Counts::of(&reports)), "All checks passed");
+}
+
+#[test]
+fn parts_and_summary_make_the_whole_report() {
+    // What a cached run does: each notebook's part as drawn before, then the summary of the
+    // counts. It must be the report drawn in one go.
+    let notebook = notebook();
+    let report = |path: &str, diagnostics: Vec<Diagnostic>| NotebookReport {
+        path: path.into(),
+        notebook: &notebook,
+        diagnostics,
+        file_lines: None,
+    };
+    let reports = [
+        report("a.ipynb", diagnostics()),
+        report("b.ipynb", Vec::new()),
+        report("c.ipynb", diagnostics()[..1].to_vec()),
+    ];
+    for format in [OutputFormat::Full, OutputFormat::Concise] {
+        for color in [false, true] {
+            let parts: Vec<Vec<u8>> = reports
+                .iter()
+                .map(|report| render_notebook(format, report, color).unwrap())
+                .collect();
+            let counts = reports
+                .iter()
+                .map(|report| Counts::of_diagnostics(&report.diagnostics))
+                .sum();
+            assert_eq!(
+                counts,
+                Counts {
+                    problems: 3,
+                    notebooks: 2,
+                    fixable: 1
+                }
+            );
+            let joined = join_parts(parts.iter().map(Vec::as_slice), counts);
+            assert_eq!(
+                String::from_utf8(joined).unwrap(),
+                String::from_utf8(render(format, &reports, color)).unwrap(),
+                "{format:?}, color {color}"
+            );
+        }
+    }
+    assert_eq!(
+        render_notebook(OutputFormat::Json, &reports[0], false),
+        None
+    );
 }
