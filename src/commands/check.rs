@@ -398,14 +398,8 @@ fn store_results(
         .par_iter()
         .enumerate()
         .for_each(|(index, (_, checked))| {
-            if let (
-                Some(key),
-                Shown::Diagnostics {
-                    notebook,
-                    diagnostics,
-                    ..
-                },
-            ) = (&checked.store, &checked.shown)
+            if let (Some(key), Shown::Diagnostics { diagnostics, .. }) =
+                (&checked.store, &checked.shown)
             {
                 let (tag, part) = drawn.map_or(("", &[][..]), |drawn| {
                     (drawn[index].0.as_str(), drawn[index].1)
@@ -416,7 +410,6 @@ fn store_results(
                         notes: &checked.notes,
                         quiet: checked.quiet.as_deref(),
                         diagnostics,
-                        notebook,
                         tag,
                         part,
                     },
@@ -563,14 +556,10 @@ fn from_cache(
     let Some(diagnostics) = nblint_lint::diagnostics_from_bytes(hit.diagnostics()) else {
         return Ok(None);
     };
-    // The entry holds the sources the report shows; only SARIF and GitHub annotations,
-    // which point at lines of the .ipynb file, need the whole notebook again.
-    let whole = matches!(args.output_format, Format::Sarif | Format::Github);
-    let notebook = match (whole, Notebook::parse(hit.sources())) {
-        (false, Ok(sources)) => sources,
-        _ => Notebook::parse_for_analysis(bytes)
-            .with_context(|| format!("reading {}", path.display()))?,
-    };
+    // Drawing needs the cell sources, which are not stored: reading them again costs a
+    // fraction of checking, and keeps entries small (a run writes one per notebook).
+    let notebook = Notebook::parse_for_analysis(bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
     let shown = shown(notebook, diagnostics, args, bytes);
     Ok(Some(checked(shown, draws_each.then_some(key))))
 }
@@ -650,7 +639,7 @@ fn release_outputs(notebook: &mut Notebook) {
 }
 
 /// A cache entry, read back. Only its sections are split apart; the diagnostics and the
-/// sources are decoded when the stored part of the report cannot be used.
+/// cell sources are read when the stored part of the report cannot be used.
 struct CachedResult {
     notes: Vec<String>,
     quiet: Option<String>,
@@ -678,12 +667,6 @@ impl CachedResult {
     fn diagnostics(&self) -> &[u8] {
         self.section(5)
     }
-
-    /// A notebook with every cell, holding the sources of the cells the diagnostics point at
-    /// (their related places and fixes included) and nothing else: enough to render them.
-    fn sources(&self) -> &[u8] {
-        self.section(6)
-    }
 }
 
 /// What a cache entry is written from.
@@ -691,14 +674,13 @@ struct StoredResult<'a> {
     notes: &'a [String],
     quiet: Option<&'a str>,
     diagnostics: &'a [Diagnostic],
-    notebook: &'a Notebook,
     /// What `part` was drawn for, or empty when the format draws the report as a whole.
     tag: &'a str,
     part: &'a [u8],
 }
 
 /// The sections of a cache entry, in order: each an 8-byte little-endian length and its bytes.
-const ENTRY_SECTIONS: usize = 7;
+const ENTRY_SECTIONS: usize = 6;
 
 fn join_sections(sections: [&[u8]; ENTRY_SECTIONS]) -> Vec<u8> {
     let length = sections.iter().map(|section| 8 + section.len()).sum();
@@ -721,50 +703,6 @@ fn split_sections(mut payload: &[u8]) -> Option<[&[u8]; ENTRY_SECTIONS]> {
         (*section, payload) = rest.split_at(length);
     }
     payload.is_empty().then_some(sections)
-}
-
-/// The notebook a cached report is rendered from: the same cells, numbered the same, with
-/// the source of each cell a diagnostic points at and nothing else. Small, and quick to read
-/// back, so a cached run does not parse the whole notebook again.
-fn report_sources(notebook: &Notebook, diagnostics: &[Diagnostic]) -> Vec<u8> {
-    let mut needed = std::collections::HashSet::new();
-    for diagnostic in diagnostics {
-        needed.insert(diagnostic.cell);
-        needed.extend(diagnostic.related.iter().map(|related| related.cell));
-        if let Some(fix) = &diagnostic.fix {
-            needed.extend(fix.edits.iter().map(nblint_lint::Edit::cell));
-        }
-    }
-    let cells: Vec<serde_json::Value> = notebook
-        .cells()
-        .iter()
-        .map(|cell| {
-            let source = if needed.contains(&cell.number) {
-                cell.source.as_str()
-            } else {
-                ""
-            };
-            let mut json = serde_json::json!({
-                "cell_type": cell.kind.as_str(),
-                "metadata": {},
-                "source": source,
-            });
-            if cell.is_code()
-                && let Some(object) = json.as_object_mut()
-            {
-                object.insert("outputs".to_owned(), serde_json::Value::Array(Vec::new()));
-                object.insert("execution_count".to_owned(), serde_json::Value::Null);
-            }
-            json
-        })
-        .collect();
-    serde_json::to_vec(&serde_json::json!({
-        "cells": cells,
-        "metadata": {},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }))
-    .unwrap_or_default()
 }
 
 /// The result cache as `check` uses it: diagnostics per (file bytes, build, settings).
@@ -804,13 +742,12 @@ impl ResultCache {
     }
 
     fn key(&self, bytes: &[u8], fingerprint: &str) -> nblint_cache::CacheKey {
-        nblint_cache::CacheKey::new(bytes, &self.build, fingerprint, "check-result-v5")
+        nblint_cache::CacheKey::new(bytes, &self.build, fingerprint, "check-result-v6")
     }
 
     /// The entry stored under `key` ([`join_sections`]): the notes one a line, why NB202
     /// stayed quiet (or nothing), the counts (problems, notebooks, fixable; 8 bytes each),
-    /// what the part was drawn for, the part, the diagnostics, and the sources the report
-    /// shows.
+    /// what the part was drawn for, the part, and the diagnostics.
     fn get(&self, key: &nblint_cache::CacheKey) -> Option<CachedResult> {
         let payload = self.cache.get(key)?;
         let [notes, quiet, counts, ..] = split_sections(&payload)?;
@@ -845,7 +782,6 @@ impl ResultCache {
             result.tag.as_bytes(),
             result.part,
             &nblint_lint::diagnostics_to_bytes(result.diagnostics),
-            &report_sources(result.notebook, result.diagnostics),
         ]);
         let _ = self.cache.put(key, &payload);
     }
