@@ -91,9 +91,6 @@ struct Checked {
     quiet: Option<String>,
     fixed: usize,
     diff: Option<String>,
-    /// The cache entry to write once the report is drawn: for a fresh result, and for a
-    /// cached one whose stored part was drawn for other options.
-    store: Option<nblint_cache::CacheKey>,
 }
 
 /// What the report shows of one notebook.
@@ -104,7 +101,7 @@ enum Shown {
         diagnostics: Vec<Diagnostic>,
         file_lines: Option<FileLines>,
     },
-    /// Its part of the report, drawn by an earlier run with the same options, and its counts.
+    /// Its part of the report (for formats drawn a notebook at a time), and its counts.
     Drawn {
         part: Vec<u8>,
         counts: nblint_report::Counts,
@@ -241,7 +238,7 @@ pub fn check_inputs(
     let outcomes: Vec<(PathBuf, Result<Checked>)> = inputs
         .into_par_iter()
         .map(|Input { path, bytes }| {
-            let result = check_one(&path, bytes, &run);
+            let result = check_input(&path, bytes, &run);
             progress.inc(1);
             (path, result)
         })
@@ -286,7 +283,7 @@ pub fn check_inputs(
         }
     }
     drop(stderr);
-    let bytes = draw_report(run.style, &checked_notebooks, cache);
+    let bytes = draw_report(run.style, &checked_notebooks);
     stdout.write_all(&bytes)?;
     stdout.flush()?;
     // One line, not one per notebook: a project whose notebooks all start with a glob
@@ -320,102 +317,38 @@ impl ReportStyle {
     }
 }
 
-/// The report of all checked notebooks, in order. Formats drawn a notebook at a time reuse
-/// the parts stored in the cache and store the parts they draw; the others draw the whole
-/// report from the diagnostics.
-fn draw_report(
-    style: ReportStyle,
-    checked: &[(&Path, &Checked)],
-    cache: Option<&ResultCache>,
-) -> Vec<u8> {
-    if !style.format.draws_each_notebook() {
-        // Only formats drawn a notebook at a time read stored parts, so every notebook here
-        // has its diagnostics.
-        let reports: Vec<NotebookReport<'_>> = checked
-            .iter()
-            .filter_map(|(path, checked)| notebook_report(path, checked))
-            .collect();
-        let bytes = render(style.format, &reports, style.color);
-        store_results(cache, checked, None);
-        return bytes;
-    }
-    // Parts are drawn in parallel: a large run has many thousands of snippets.
-    let parts: Vec<std::borrow::Cow<'_, [u8]>> = checked
-        .par_iter()
-        .map(
-            |(path, checked)| match (&checked.shown, notebook_report(path, checked)) {
-                (Shown::Drawn { part, .. }, _) => part.as_slice().into(),
-                (Shown::Diagnostics { .. }, Some(report)) => {
-                    nblint_report::render_notebook(style.format, &report, style.color)
-                        .unwrap_or_default()
-                        .into()
-                }
-                (Shown::Diagnostics { .. }, None) => Vec::new().into(),
-            },
-        )
-        .collect();
-    let counts = checked
-        .iter()
-        .map(|(_, checked)| checked.shown.counts())
-        .sum::<nblint_report::Counts>();
-    let drawn: Vec<(String, &[u8])> = checked
-        .iter()
-        .zip(&parts)
-        .map(|((path, _), part)| (style.tag(&display_path(path)), part.as_ref()))
-        .collect();
-    store_results(cache, checked, Some(&drawn));
-    nblint_report::join_parts(parts.iter().map(AsRef::as_ref), counts)
-}
-
-/// What the report needs of a notebook whose diagnostics it shows (`None` for a stored part).
-fn notebook_report<'c>(path: &Path, checked: &'c Checked) -> Option<NotebookReport<'c>> {
-    match &checked.shown {
-        Shown::Diagnostics {
-            notebook,
-            diagnostics,
-            file_lines,
-        } => Some(NotebookReport {
-            path: display_path(path),
-            notebook,
-            diagnostics: diagnostics.clone(),
-            file_lines: file_lines.clone(),
-        }),
-        Shown::Drawn { .. } => None,
-    }
-}
-
-/// Writes the cache entries the checked notebooks asked for (in parallel), each with its
-/// part of the report and what that part was drawn for, when there is one.
-fn store_results(
-    cache: Option<&ResultCache>,
-    checked: &[(&Path, &Checked)],
-    drawn: Option<&[(String, &[u8])]>,
-) {
-    let Some(cache) = cache else {
-        return;
-    };
-    checked
-        .par_iter()
-        .enumerate()
-        .for_each(|(index, (_, checked))| {
-            if let (Some(key), Shown::Diagnostics { diagnostics, .. }) =
-                (&checked.store, &checked.shown)
-            {
-                let (tag, part) = drawn.map_or(("", &[][..]), |drawn| {
-                    (drawn[index].0.as_str(), drawn[index].1)
-                });
-                cache.put(
-                    key,
-                    &StoredResult {
-                        notes: &checked.notes,
-                        quiet: checked.quiet.as_deref(),
-                        diagnostics,
-                        tag,
-                        part,
-                    },
-                );
-            }
+/// The report of all checked notebooks, in order: the parts drawn as each notebook was
+/// checked and the summary, or for the other formats the whole report drawn from the
+/// diagnostics.
+fn draw_report(style: ReportStyle, checked: &[(&Path, &Checked)]) -> Vec<u8> {
+    if style.format.draws_each_notebook() {
+        let parts = checked.iter().map(|(_, checked)| match &checked.shown {
+            Shown::Drawn { part, .. } => part.as_slice(),
+            Shown::Diagnostics { .. } => &[][..],
         });
+        let counts = checked
+            .iter()
+            .map(|(_, checked)| checked.shown.counts())
+            .sum::<nblint_report::Counts>();
+        return nblint_report::join_parts(parts, counts);
+    }
+    let reports: Vec<NotebookReport<'_>> = checked
+        .iter()
+        .filter_map(|(path, checked)| match &checked.shown {
+            Shown::Diagnostics {
+                notebook,
+                diagnostics,
+                file_lines,
+            } => Some(NotebookReport {
+                path: display_path(path),
+                notebook,
+                diagnostics,
+                file_lines: file_lines.as_ref(),
+            }),
+            Shown::Drawn { .. } => None,
+        })
+        .collect();
+    render(style.format, &reports, style.color)
 }
 
 /// `--select`/`--ignore` as a selection (empty when neither was given).
@@ -444,23 +377,28 @@ struct Run<'a> {
     writable: bool,
 }
 
-/// Checks one notebook: its bytes when already read (staged blobs), else the file at `path`.
-fn check_one(path: &Path, bytes: Option<Vec<u8>>, run: &Run<'_>) -> Result<Checked> {
-    let args = run.args;
+/// Checks one input: its bytes when already read (staged blobs), else the file at `path`.
+fn check_input(path: &Path, bytes: Option<Vec<u8>>, run: &Run<'_>) -> Result<Checked> {
     let bytes = match bytes {
         Some(bytes) => bytes,
         None => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
     };
+    check_one(path, &bytes, run)
+}
+
+/// Checks one notebook, whose file holds `bytes`.
+fn check_one(path: &Path, bytes: &[u8], run: &Run<'_>) -> Result<Checked> {
+    let args = run.args;
     let config = run.resolver.config_for(path)?;
     let selection = config.selection_for(path).overridden_by(run.selection);
     // The result depends on the bytes, this build, and the settings that apply to this file.
     let cached = run.cache.map(|cache| {
         let fingerprint = format!("{:?}|{:?}|{:?}", config.settings, selection, args.language);
-        (cache, cache.key(&bytes, &fingerprint))
+        (cache, cache.key(bytes, &fingerprint))
     });
     if let Some((cache, key)) = &cached
         && let Some(hit) = cache.get(key)
-        && let Some(checked) = from_cache(&hit, *key, path, &bytes, run)?
+        && let Some(checked) = from_cache(&hit, *key, path, bytes, run)?
     {
         return Ok(checked);
     }
@@ -470,7 +408,7 @@ fn check_one(path: &Path, bytes: Option<Vec<u8>>, run: &Run<'_>) -> Result<Check
     } else {
         Notebook::parse_for_analysis
     };
-    let mut notebook = parse(&bytes).with_context(|| format!("reading {}", path.display()))?;
+    let mut notebook = parse(bytes).with_context(|| format!("reading {}", path.display()))?;
     let mut analysed = analyse(&notebook, args.language.as_ref());
     let mut diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
     let (notes, quiet) = notes_for(&analysed, &selection);
@@ -509,21 +447,19 @@ fn check_one(path: &Path, bytes: Option<Vec<u8>>, run: &Run<'_>) -> Result<Check
             }
         }
     }
-    let shown = shown(
+    let bytes = final_bytes.as_deref().unwrap_or(bytes);
+    // The cache is off with --fix, so what is stored is what was checked.
+    let store = cached.map(|(_, key)| key);
+    let found = Found {
         notebook,
         diagnostics,
-        args,
-        final_bytes.as_deref().unwrap_or(&bytes),
-    );
-    Ok(Checked {
-        shown,
         notes,
         quiet,
-        fixed,
-        diff,
-        // The cache is off with --fix, so what is stored is what was checked.
-        store: cached.map(|(_, key)| key),
-    })
+    };
+    let mut checked = show(path, found, bytes, run, store);
+    checked.fixed = fixed;
+    checked.diff = diff;
+    Ok(checked)
 }
 
 /// The result of a cache hit: the stored part of the report when it was drawn with this
@@ -536,22 +472,18 @@ fn from_cache(
     bytes: &[u8],
     run: &Run<'_>,
 ) -> Result<Option<Checked>> {
-    let args = run.args;
     let draws_each = run.style.format.draws_each_notebook();
-    let checked = |shown, store| Checked {
-        shown,
-        notes: hit.notes.clone(),
-        quiet: hit.quiet.clone(),
-        fixed: 0,
-        diff: None,
-        store,
-    };
     if draws_each && hit.tag() == run.style.tag(&display_path(path)).as_bytes() {
-        let shown = Shown::Drawn {
-            part: hit.part().to_vec(),
-            counts: hit.counts,
-        };
-        return Ok(Some(checked(shown, None)));
+        return Ok(Some(Checked {
+            shown: Shown::Drawn {
+                part: hit.part().to_vec(),
+                counts: hit.counts,
+            },
+            notes: hit.notes.clone(),
+            quiet: hit.quiet.clone(),
+            fixed: 0,
+            diff: None,
+        }));
     }
     let Some(diagnostics) = nblint_lint::diagnostics_from_bytes(hit.diagnostics()) else {
         return Ok(None);
@@ -560,27 +492,101 @@ fn from_cache(
     // fraction of checking, and keeps entries small (a run writes one per notebook).
     let notebook = Notebook::parse_for_analysis(bytes)
         .with_context(|| format!("reading {}", path.display()))?;
-    let shown = shown(notebook, diagnostics, args, bytes);
-    Ok(Some(checked(shown, draws_each.then_some(key))))
+    let found = Found {
+        notebook,
+        diagnostics,
+        notes: hit.notes.clone(),
+        quiet: hit.quiet.clone(),
+    };
+    // Stored again with the part drawn for this run's options.
+    Ok(Some(show(
+        path,
+        found,
+        bytes,
+        run,
+        draws_each.then_some(key),
+    )))
 }
 
-/// What the report shows of a notebook, from its diagnostics however they were obtained.
-fn shown(
-    mut notebook: Notebook,
+/// What checking a notebook found, before it is shown.
+struct Found {
+    notebook: Notebook,
     diagnostics: Vec<Diagnostic>,
-    args: &CheckArgs,
+    notes: Vec<String>,
+    quiet: Option<String>,
+}
+
+/// What the report shows of a notebook, from its diagnostics however they were obtained:
+/// its part of the report for the formats drawn a notebook at a time (drawn here, on the
+/// checking thread, so the notebook need not be kept), else the diagnostics and what
+/// drawing them needs. The result is written to the cache under `store`, if given.
+fn show(
+    path: &Path,
+    found: Found,
     bytes: &[u8],
-) -> Shown {
+    run: &Run<'_>,
+    store: Option<nblint_cache::CacheKey>,
+) -> Checked {
+    let Found {
+        mut notebook,
+        diagnostics,
+        notes,
+        quiet,
+    } = found;
+    let style = run.style;
+    let tag = style.tag(&display_path(path));
+    let mut stored = StoredResult {
+        notes: &notes,
+        quiet: quiet.as_deref(),
+        diagnostics: &diagnostics,
+        tag: "",
+        part: &[],
+    };
+    if style.format.draws_each_notebook() {
+        let report = NotebookReport {
+            path: display_path(path),
+            notebook: &notebook,
+            diagnostics: &diagnostics,
+            file_lines: None,
+        };
+        let part =
+            nblint_report::render_notebook(style.format, &report, style.color).unwrap_or_default();
+        if let (Some(cache), Some(key)) = (run.cache, store) {
+            stored.tag = &tag;
+            stored.part = &part;
+            cache.put(&key, &stored);
+        }
+        let shown = Shown::Drawn {
+            counts: nblint_report::Counts::of_diagnostics(&diagnostics),
+            part,
+        };
+        return Checked {
+            shown,
+            notes,
+            quiet,
+            fixed: 0,
+            diff: None,
+        };
+    }
+    if let (Some(cache), Some(key)) = (run.cache, store) {
+        cache.put(&key, &stored);
+    }
     // The report shows sources only; the outputs (most of a notebook's bytes, often) would
     // otherwise stay in memory for every notebook until all are rendered.
     release_outputs(&mut notebook);
     // SARIF and GitHub annotations point at lines of the file; the others do not need them.
-    let file_lines = matches!(args.output_format, Format::Sarif | Format::Github)
+    let file_lines = matches!(run.args.output_format, Format::Sarif | Format::Github)
         .then(|| FileLines::new(&String::from_utf8_lossy(bytes)));
-    Shown::Diagnostics {
-        notebook,
-        diagnostics,
-        file_lines,
+    Checked {
+        shown: Shown::Diagnostics {
+            notebook,
+            diagnostics,
+            file_lines,
+        },
+        notes,
+        quiet,
+        fixed: 0,
+        diff: None,
     }
 }
 

@@ -30,7 +30,7 @@ pub(crate) fn render_report(report: &NotebookReport<'_>, color: bool) -> Vec<u8>
         termcolor::Buffer::no_color()
     };
     let config = Config::default();
-    for diagnostic in &report.diagnostics {
+    for diagnostic in report.diagnostics {
         let primary = file_id(&mut files, diagnostic.cell);
         let mut labels = vec![Label::primary(
             primary,

@@ -46,17 +46,16 @@ pub struct NotebookReport<'a> {
     /// The notebook the diagnostics are about.
     pub notebook: &'a Notebook,
     /// Its diagnostics, sorted.
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: &'a [Diagnostic],
     /// Where cell sources sit in the file, for formats that point at file lines (SARIF,
     /// GitHub annotations); without it they name the cell only.
-    pub file_lines: Option<FileLines>,
+    pub file_lines: Option<&'a FileLines>,
 }
 
 impl NotebookReport<'_> {
     /// The line of the `.ipynb` file holding `line` of `cell`, when known.
     pub fn file_line(&self, cell: usize, line: usize) -> Option<usize> {
         self.file_lines
-            .as_ref()
             .and_then(|lines| lines.file_line(self.notebook, cell, line))
     }
 }
@@ -171,7 +170,7 @@ impl Counts {
     pub fn of(reports: &[NotebookReport<'_>]) -> Self {
         reports
             .iter()
-            .map(|report| Self::of_diagnostics(&report.diagnostics))
+            .map(|report| Self::of_diagnostics(report.diagnostics))
             .sum()
     }
 }
@@ -221,7 +220,7 @@ fn plural(count: usize) -> &'static str {
 
 fn render_concise(report: &NotebookReport<'_>) -> Vec<u8> {
     let mut out = String::new();
-    for diagnostic in &report.diagnostics {
+    for diagnostic in report.diagnostics {
         let range = cell_range(report.notebook, diagnostic.cell, diagnostic.span);
         out.push_str(&format!(
             "{}:cell {}:{}:{}: {} {}\n",
@@ -335,7 +334,7 @@ fn render_json(reports: &[NotebookReport<'_>]) -> Vec<u8> {
 fn render_github(reports: &[NotebookReport<'_>]) -> Vec<u8> {
     let mut out = String::new();
     for report in reports {
-        for diagnostic in &report.diagnostics {
+        for diagnostic in report.diagnostics {
             let range = cell_range(report.notebook, diagnostic.cell, diagnostic.span);
             let level = match diagnostic.severity {
                 Severity::Error => "error",

@@ -31,7 +31,7 @@ fn short_description(documentation: &str) -> String {
 pub(crate) fn render(reports: &[NotebookReport<'_>]) -> Vec<u8> {
     // Rules that fired, in code order, and their index in `tool.driver.rules`.
     let mut fired: BTreeMap<&str, usize> = BTreeMap::new();
-    for diagnostic in reports.iter().flat_map(|report| &report.diagnostics) {
+    for diagnostic in reports.iter().flat_map(|report| report.diagnostics) {
         fired.insert(diagnostic.code, 0);
     }
     let mut rules = Vec::new();
@@ -48,7 +48,7 @@ pub(crate) fn render(reports: &[NotebookReport<'_>]) -> Vec<u8> {
     }
     let mut results = Vec::new();
     for report in reports {
-        for diagnostic in &report.diagnostics {
+        for diagnostic in report.diagnostics {
             let range = cell_range(report.notebook, diagnostic.cell, diagnostic.span);
             results.push(json!({
                 "ruleId": diagnostic.code,

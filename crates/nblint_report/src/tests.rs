@@ -47,11 +47,13 @@ fn diagnostics() -> Vec<Diagnostic> {
 
 fn rendered(format: OutputFormat) -> String {
     let notebook = notebook();
+    let diagnostics = diagnostics();
+    let file_lines = FileLines::new(TEXT);
     let reports = [NotebookReport {
         path: "demo.ipynb".into(),
         notebook: &notebook,
-        diagnostics: diagnostics(),
-        file_lines: Some(FileLines::new(TEXT)),
+        diagnostics: &diagnostics,
+        file_lines: Some(&file_lines),
     }];
     String::from_utf8(render(format, &reports, false)).unwrap()
 }
@@ -141,7 +143,7 @@ fn summary_without_problems() {
     let reports = [NotebookReport {
         path: "demo.ipynb".into(),
         notebook: &notebook,
-        diagnostics: Vec::new(),
+        diagnostics: &[],
         file_lines: None,
     }];
     assert_eq!(summary(Counts::of(&reports)), "All checks passed");
@@ -152,16 +154,17 @@ fn parts_and_summary_make_the_whole_report() {
     // What a cached run does: each notebook's part as drawn before, then the summary of the
     // counts. It must be the report drawn in one go.
     let notebook = notebook();
-    let report = |path: &str, diagnostics: Vec<Diagnostic>| NotebookReport {
+    let all = diagnostics();
+    let report = |path: &str, diagnostics| NotebookReport {
         path: path.into(),
         notebook: &notebook,
         diagnostics,
         file_lines: None,
     };
     let reports = [
-        report("a.ipynb", diagnostics()),
-        report("b.ipynb", Vec::new()),
-        report("c.ipynb", diagnostics()[..1].to_vec()),
+        report("a.ipynb", &all[..]),
+        report("b.ipynb", &[]),
+        report("c.ipynb", &all[..1]),
     ];
     for format in [OutputFormat::Full, OutputFormat::Concise] {
         for color in [false, true] {
