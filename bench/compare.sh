@@ -388,6 +388,54 @@ if "nbstripout-fast" in filter_times and "nblint strip --stdin" in filter_times:
     targets.append(("strip --stdin per file vs nbstripout-fast (no target; context)",
                     f"{ratio:.2f}x", None))
 
+# --- git add of the python corpus through each filter ---------------------------------------
+group = f"git add: python corpus ({len(py_files)} notebooks) through the filter"
+GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+           "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com"}
+CHILD_ENV.update(GIT_ENV)
+adders = {"no filter (git alone)": None,
+          "nblint strip --stdin (clean, one process per file)": {
+              "clean": f"'{NBLINT}' strip --stdin", "required": "true"},
+          "nblint strip --filter-process (as `nblint git install` sets it)": {
+              "clean": f"'{NBLINT}' strip --stdin",
+              "process": f"'{NBLINT}' strip --filter-process", "required": "true"}}
+for name, exe in PEERS.items():
+    if exe:
+        adders[f"{name} (clean, one process per file)"] = {"clean": f"'{exe}'", "required": "true"}
+add_times = {}
+for name, driver in adders.items():
+    repo = os.path.join(WORK, "git-add-repo")
+    shutil.rmtree(repo, ignore_errors=True)
+    os.makedirs(repo)
+    for file in py_files:
+        shutil.copyfile(os.path.join(pristine, file), os.path.join(repo, file))
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True, env=CHILD_ENV)
+    if driver:
+        for key, value in driver.items():
+            subprocess.run(["git", "config", f"filter.bench.{key}", value], cwd=repo,
+                           check=True, env=CHILD_ENV)
+        with open(os.path.join(repo, ".gitattributes"), "w") as attributes:
+            attributes.write("*.ipynb filter=bench\n")
+    index = os.path.join(repo, ".git", "index")
+
+    def forget_index():
+        if os.path.exists(index):
+            os.remove(index)
+
+    log(f"{group}: {name}")
+    per_process = "one process per file" in name
+    result = guarded(group, name, len(py_files), lambda: measure(
+        lambda m: spawn(["git", "add", "."], cwd=repo, memory=m), setup=forget_index,
+        runs=PER_FILE_RUNS if per_process else RUNS))
+    if result:
+        add_times[name] = result
+    shutil.rmtree(repo, ignore_errors=True)
+alone = add_times.get("no filter (git alone)")
+for name, (seconds, peak) in add_times.items():
+    row(group, name, seconds, len(py_files),
+        f"{seconds / alone[0]:.2f}x git alone" if alone else "", peak,
+        f"{seconds / len(py_files) * 1000:.2f} ms per file")
+
 # --- The table -------------------------------------------------------------------------------
 lines = [f"commit {env['COMMIT']}"
          + (f" (+{env['DIRTY']} uncommitted paths)" if env["DIRTY"] not in ("", "0") else "")

@@ -1,4 +1,5 @@
-//! `nblint strip [PATH]... [--check]` and `nblint strip --stdin` (the git clean filter).
+//! `nblint strip [PATH]... [--check]`, `nblint strip --stdin` (the git clean filter) and
+//! `nblint strip --filter-process` (the same filter, one process for all files).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -15,15 +16,23 @@ use crate::discover::notebooks_under;
 #[derive(Debug, Args)]
 pub struct StripArgs {
     /// Notebooks or folders to strip (folders are walked, `.gitignore` respected)
-    #[arg(required_unless_present = "stdin", conflicts_with = "stdin")]
+    #[arg(
+        required_unless_present_any = ["stdin", "filter_process"],
+        conflicts_with_all = ["stdin", "filter_process"]
+    )]
     pub paths: Vec<PathBuf>,
     /// Change nothing: list the files that would change and exit 1 if there are any
-    #[arg(long, conflicts_with = "stdin")]
+    #[arg(long, conflicts_with_all = ["stdin", "filter_process"])]
     pub check: bool,
     /// Read a notebook on standard input and write it stripped on standard output (the git
     /// clean filter); input that is not a notebook passes through unchanged
-    #[arg(long)]
+    #[arg(long, conflicts_with = "filter_process")]
     pub stdin: bool,
+    /// Serve git's long-running filter protocol on standard input and output
+    /// (`filter.nblint.process`, which `nblint git install` sets): one process strips every
+    /// notebook of a git command, as --stdin does one
+    #[arg(long)]
+    pub filter_process: bool,
     /// Keep outputs (their execution counts are still cleared unless --keep-count)
     #[arg(long)]
     pub keep_output: bool,
@@ -55,6 +64,9 @@ pub fn run(args: &StripArgs) -> Result<ExitStatus> {
     let options = args.options();
     if args.stdin {
         return filter(&options);
+    }
+    if args.filter_process {
+        return filter_process(&options);
     }
     let mut errors = 0;
     let (mut changed, mut unchanged) = (0usize, 0usize);
@@ -137,18 +149,37 @@ fn filter(options: &StripOptions) -> Result<ExitStatus> {
         .lock()
         .read_to_end(&mut input)
         .context("reading standard input")?;
-    let output = match nblint_git::strip_bytes(&input, options) {
-        Ok(Some(stripped)) => stripped,
-        Ok(None) => input,
-        Err(error) => {
-            eprintln!(
-                "warning: nblint strip --stdin: not a notebook ({error}); passed through unchanged"
-            );
-            input
-        }
-    };
+    let output = clean(input, options, "nblint strip --stdin");
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&output)?;
     stdout.flush()?;
     Ok(ExitStatus::Success)
+}
+
+/// The clean filter as a long-running process: the same cleaning for every file git sends.
+fn filter_process(options: &StripOptions) -> Result<ExitStatus> {
+    let stdin = std::io::stdin().lock();
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    nblint_git::process::serve(stdin, stdout, |command, pathname, content| {
+        match command {
+            nblint_git::process::Command::Clean => clean(content, options, pathname),
+            // Checkouts write what is stored.
+            nblint_git::process::Command::Smudge => content,
+        }
+    })
+    .context("nblint strip --filter-process: talking to git")?;
+    Ok(ExitStatus::Success)
+}
+
+/// `input` stripped; unchanged when clean, and when it is not a notebook (with a warning
+/// naming `what`: a commit never fails over content).
+fn clean(input: Vec<u8>, options: &StripOptions, what: &str) -> Vec<u8> {
+    match nblint_git::strip_bytes(&input, options) {
+        Ok(Some(stripped)) => stripped,
+        Ok(None) => input,
+        Err(error) => {
+            eprintln!("warning: {what}: not a notebook ({error}); passed through unchanged");
+            input
+        }
+    }
 }

@@ -91,6 +91,10 @@ fn git_filter_and_textconv_end_to_end() {
         installed.contains("set filter.nblint.clean = nblint strip --stdin"),
         "{installed}"
     );
+    assert!(
+        installed.contains("set filter.nblint.process = nblint strip --filter-process"),
+        "{installed}"
+    );
     let mut again = command(NBLINT, &repo, &home);
     again.args(["git", "install"]);
     let again = text(&run_ok(again).stdout);
@@ -140,6 +144,71 @@ fn git_filter_and_textconv_end_to_end() {
     status.args(["git", "status"]);
     let status = status.output().unwrap();
     assert_eq!(status.status.code(), Some(1), "{}", text(&status.stdout));
+}
+
+#[test]
+fn one_filter_process_serves_a_whole_git_add_and_checkout() {
+    let temporary = tempfile::tempdir().unwrap();
+    let home = temporary.path().join("home");
+    let repo = temporary.path().join("repo");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&repo).unwrap();
+    let trace = temporary.path().join("packets.log");
+    let git = |args: &[&str]| {
+        let mut command = command("git", &repo, &home);
+        command.args(args).env("GIT_TRACE_PACKET", &trace);
+        run_ok(command)
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.name", "Test"]);
+    git(&["config", "user.email", "test@example.com"]);
+    git(&["config", "commit.gpgsign", "false"]);
+    let mut install = command(NBLINT, &repo, &home);
+    install.args(["git", "install"]);
+    run_ok(install);
+
+    // Several notebooks in one `git add`: one larger than a packet, one not a notebook.
+    let dirty = read_fixture("outputs_and_counts.ipynb");
+    let expected = read_fixture("outputs_and_counts.expected.ipynb");
+    let big_source = format!("x = \"{}\"\n", "y".repeat(200_000));
+    let big = text(&dirty).replace(
+        "\"x = 42\\n\"",
+        &serde_json::to_string(&big_source).unwrap(),
+    );
+    assert!(big.len() > 3 * 65_516);
+    std::fs::write(repo.join("a.ipynb"), &dirty).unwrap();
+    std::fs::write(repo.join("big.ipynb"), &big).unwrap();
+    std::fs::write(repo.join("broken.ipynb"), b"{ not json").unwrap();
+    let added = git(&["add", "."]);
+    assert!(
+        text(&added.stderr).contains("broken.ipynb: not a notebook"),
+        "{}",
+        text(&added.stderr)
+    );
+    assert_eq!(git(&["show", ":a.ipynb"]).stdout, expected);
+    let staged_big = text(&git(&["show", ":big.ipynb"]).stdout);
+    assert!(staged_big.contains(&"y".repeat(200_000)));
+    assert!(
+        !staged_big.contains("\"output_type\""),
+        "big notebook not stripped"
+    );
+    assert_eq!(git(&["show", ":broken.ipynb"]).stdout, b"{ not json");
+    // git spoke to one process, in the long-running protocol, for all three files.
+    let log = std::fs::read_to_string(&trace).unwrap();
+    assert_eq!(log.matches("git-filter-server").count(), 1, "{log}");
+    assert_eq!(log.matches("command=clean").count(), 3, "{log}");
+
+    // Checkout goes through the process too (smudge: the stored content as it is), which
+    // `filter.nblint.required` demands.
+    git(&["commit", "-q", "-m", "notebooks"]);
+    std::fs::remove_file(repo.join("a.ipynb")).unwrap();
+    git(&["checkout", "--", "a.ipynb"]);
+    assert_eq!(std::fs::read(repo.join("a.ipynb")).unwrap(), expected);
+    assert!(
+        std::fs::read_to_string(&trace)
+            .unwrap()
+            .contains("command=smudge")
+    );
 }
 
 #[test]

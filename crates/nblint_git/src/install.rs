@@ -22,10 +22,16 @@ pub struct ConfigKey {
 }
 
 /// The configuration install writes, in order.
-pub const KEYS: [ConfigKey; 4] = [
+pub const KEYS: [ConfigKey; 5] = [
     ConfigKey {
         key: "filter.nblint.clean",
         value: "nblint strip --stdin",
+    },
+    // git (2.11 and later) prefers the long-running process: one for all the files of a
+    // command. The clean and smudge commands serve older versions.
+    ConfigKey {
+        key: "filter.nblint.process",
+        value: "nblint strip --filter-process",
     },
     ConfigKey {
         key: "filter.nblint.smudge",

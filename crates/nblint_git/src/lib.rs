@@ -3,6 +3,8 @@
 //! - [`strip`](mod@strip): removes outputs, execution counts and volatile metadata, as
 //!   nbstripout does by default, and writes the result the way Jupyter does; the engine of
 //!   `nblint strip` and of the git clean filter `nblint strip --stdin`.
+//! - [`process`]: git's long-running filter protocol, so that one `nblint strip
+//!   --filter-process` serves every file of a git command.
 //! - [`show`]: a readable text view of a notebook for `git diff` (the textconv driver).
 //! - [`install`]: `nblint git install | uninstall | status`, editing git configuration and
 //!   attributes with git2.
@@ -12,6 +14,7 @@
 
 pub mod install;
 mod jupyter;
+pub mod process;
 pub mod show;
 pub mod staged;
 pub mod strip;
