@@ -174,7 +174,7 @@ fn parts_and_summary_make_the_whole_report() {
                 .collect();
             let counts = reports
                 .iter()
-                .map(|report| Counts::of_diagnostics(&report.diagnostics))
+                .map(|report| Counts::of_diagnostics(report.diagnostics))
                 .sum();
             assert_eq!(
                 counts,
