@@ -214,8 +214,11 @@ mod tests {
         input
     }
 
+    /// One file's answer: its status list and content.
+    type Answer = (Vec<String>, Vec<u8>);
+
     /// What the filter answered: its handshake lists, then per file its status and content.
-    fn answers(mut output: &[u8]) -> (Vec<Vec<String>>, Vec<(Vec<String>, Vec<u8>)>) {
+    fn answers(mut output: &[u8]) -> (Vec<Vec<String>>, Vec<Answer>) {
         let handshake = vec![
             read_text_list(&mut output).unwrap().unwrap(),
             read_text_list(&mut output).unwrap().unwrap(),
