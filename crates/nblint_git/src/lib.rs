@@ -16,6 +16,7 @@ pub mod install;
 mod jupyter;
 pub mod process;
 pub mod show;
+mod splice;
 pub mod staged;
 pub mod strip;
 

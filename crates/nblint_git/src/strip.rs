@@ -18,7 +18,7 @@
 //! every cell keeps them when the notebook metadata has `keep_output` true or the caller asks.
 //! Cell ids are kept. Every other field is kept as it was.
 
-use nblint_notebook::{Notebook, NotebookError};
+use nblint_notebook::{Notebook, NotebookError, outline};
 use serde_json::{Map, Value};
 
 use crate::jupyter::jupyter_bytes;
@@ -67,10 +67,32 @@ impl StripOptions {
 /// input is already clean and must be left byte for byte as it is), or the stripped notebook
 /// written as Jupyter writes it.
 pub fn strip_bytes(bytes: &[u8], options: &StripOptions) -> Result<Option<Vec<u8>>, NotebookError> {
-    match strip_bytes_lazily(bytes, options) {
-        Some(stripped) => Ok(stripped),
-        None => strip_bytes_parsed(bytes, options),
+    strip_bytes_with(bytes, options, true)
+}
+
+/// [`strip_bytes`]; `splice` false leaves out the splicing path (to test the others).
+pub(crate) fn strip_bytes_with(
+    bytes: &[u8],
+    options: &StripOptions,
+    splice: bool,
+) -> Result<Option<Vec<u8>>, NotebookError> {
+    // One outline pass serves both fast paths.
+    if let Some((text, bom)) = outline::text_of(bytes)
+        && let Some(outline) = outline::outline(text)
+    {
+        if splice
+            && !bom
+            && let Some(stripped) = crate::splice::strip_spliced(&outline, options)
+        {
+            return Ok(stripped);
+        }
+        if let Some(stripped) = outline::Outlined::new(text, bom, outline)
+            .and_then(|outlined| strip_outlined(outlined, options))
+        {
+            return Ok(stripped);
+        }
     }
+    strip_bytes_parsed(bytes, options)
 }
 
 /// [`strip_bytes`] through the whole notebook model, outputs parsed: every format and shape.
@@ -92,11 +114,13 @@ fn strip_bytes_parsed(
 /// [`strip_bytes`] for the usual case, an nbformat 4 notebook, without parsing the outputs it
 /// drops (see [`nblint_notebook::outline`]). `None` when the notebook is not of that shape
 /// or not valid: the caller then takes the general path, which also gives the errors.
-fn strip_bytes_lazily(bytes: &[u8], options: &StripOptions) -> Option<Option<Vec<u8>>> {
+fn strip_outlined(
+    outlined: outline::Outlined<'_>,
+    options: &StripOptions,
+) -> Option<Option<Vec<u8>>> {
     if options.keep_output {
         return None;
     }
-    let outlined = nblint_notebook::outline::read(bytes)?;
     let keep_all_outputs = match outlined.json().get("metadata") {
         Some(Value::Object(metadata)) => metadata.get("keep_output").is_some_and(truthy),
         _ => false,
@@ -294,7 +318,8 @@ mod tests {
 
     /// The lazy path either declines or gives exactly what the general path gives.
     fn assert_paths_agree(text: &str, options: &StripOptions) -> bool {
-        let lazy = strip_bytes_lazily(text.as_bytes(), options);
+        let lazy = nblint_notebook::outline::read(text.as_bytes())
+            .and_then(|outlined| strip_outlined(outlined, options));
         let general = strip_bytes_parsed(text.as_bytes(), options);
         match lazy {
             None => false,

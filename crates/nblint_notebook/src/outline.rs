@@ -60,23 +60,34 @@ pub struct Outlined<'a> {
 /// Reads a whole `.ipynb` file with its outputs set aside: `None` where [`outline`] gives up
 /// (and for text that is not UTF-8), so the caller can take the general path.
 pub fn read(bytes: &[u8]) -> Option<Outlined<'_>> {
+    let (text, bom) = text_of(bytes)?;
+    Outlined::new(text, bom, outline(text)?)
+}
+
+/// The text of an `.ipynb` file without its UTF-8 byte-order mark, and whether it had one;
+/// `None` when it is not UTF-8.
+pub fn text_of(bytes: &[u8]) -> Option<(&str, bool)> {
     let (bom, rest) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => (true, rest),
         None => (false, bytes),
     };
-    let text = std::str::from_utf8(rest).ok()?;
-    let outline = outline(text)?;
-    let Ok(Value::Object(json)) = serde_json::from_str::<Value>(&outline.reduced) else {
-        return None;
-    };
-    Some(Outlined {
-        json,
-        cells: outline.cells,
-        style: TextStyle::detect_layout(text, bom),
-    })
+    Some((std::str::from_utf8(rest).ok()?, bom))
 }
 
 impl<'a> Outlined<'a> {
+    /// The file `text` (without its byte-order mark, `bom` telling whether it had one) read
+    /// from its `outline`: the rest of the document parsed.
+    pub fn new(text: &'a str, bom: bool, outline: Outline<'a>) -> Option<Self> {
+        let Ok(Value::Object(json)) = serde_json::from_str::<Value>(&outline.reduced) else {
+            return None;
+        };
+        Some(Self {
+            json,
+            cells: outline.cells,
+            style: TextStyle::detect_layout(text, bom),
+        })
+    }
+
     /// The document without the outputs.
     pub fn json(&self) -> &Map<String, Value> {
         &self.json
