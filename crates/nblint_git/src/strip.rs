@@ -70,6 +70,16 @@ pub fn strip_bytes(bytes: &[u8], options: &StripOptions) -> Result<Option<Vec<u8
     strip_bytes_with(bytes, options, true)
 }
 
+/// [`strip_bytes`] without the path that splices bytes: what that path must agree with.
+/// For the differential fuzz target; not part of the API.
+#[doc(hidden)]
+pub fn strip_bytes_without_splicing(
+    bytes: &[u8],
+    options: &StripOptions,
+) -> Result<Option<Vec<u8>>, NotebookError> {
+    strip_bytes_with(bytes, options, false)
+}
+
 /// [`strip_bytes`]; `splice` false leaves out the splicing path (to test the others).
 pub(crate) fn strip_bytes_with(
     bytes: &[u8],
