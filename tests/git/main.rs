@@ -57,6 +57,26 @@ fn run_ok(mut command: Command) -> Output {
     output
 }
 
+/// A new repository with an author, and the empty home folder its commands run with, under
+/// `root`: `(repository, home)`.
+fn new_repository(root: &Path) -> (PathBuf, PathBuf) {
+    let home = root.join("home");
+    let repo = root.join("repo");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&repo).unwrap();
+    for args in [
+        &["init", "-q"][..],
+        &["config", "user.name", "Test"],
+        &["config", "user.email", "test@example.com"],
+        &["config", "commit.gpgsign", "false"],
+    ] {
+        let mut git = command("git", &repo, &home);
+        git.args(args);
+        run_ok(git);
+    }
+    (repo, home)
+}
+
 fn nblint(folder: &Path, args: &[&str]) -> Output {
     let mut command = Command::new(NBLINT);
     command.current_dir(folder).args(args);
@@ -70,19 +90,12 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn git_filter_and_textconv_end_to_end() {
     let temporary = tempfile::tempdir().unwrap();
-    let home = temporary.path().join("home");
-    let repo = temporary.path().join("repo");
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::create_dir_all(&repo).unwrap();
+    let (repo, home) = new_repository(temporary.path());
     let git = |args: &[&str]| {
         let mut command = command("git", &repo, &home);
         command.args(args);
         run_ok(command)
     };
-    git(&["init", "-q"]);
-    git(&["config", "user.name", "Test"]);
-    git(&["config", "user.email", "test@example.com"]);
-    git(&["config", "commit.gpgsign", "false"]);
 
     let mut install = command(NBLINT, &repo, &home);
     install.args(["git", "install"]);
@@ -149,20 +162,13 @@ fn git_filter_and_textconv_end_to_end() {
 #[test]
 fn one_filter_process_serves_a_whole_git_add_and_checkout() {
     let temporary = tempfile::tempdir().unwrap();
-    let home = temporary.path().join("home");
-    let repo = temporary.path().join("repo");
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::create_dir_all(&repo).unwrap();
+    let (repo, home) = new_repository(temporary.path());
     let trace = temporary.path().join("packets.log");
     let git = |args: &[&str]| {
         let mut command = command("git", &repo, &home);
         command.args(args).env("GIT_TRACE_PACKET", &trace);
         run_ok(command)
     };
-    git(&["init", "-q"]);
-    git(&["config", "user.name", "Test"]);
-    git(&["config", "user.email", "test@example.com"]);
-    git(&["config", "commit.gpgsign", "false"]);
     let mut install = command(NBLINT, &repo, &home);
     install.args(["git", "install"]);
     run_ok(install);
