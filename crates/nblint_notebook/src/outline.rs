@@ -344,14 +344,8 @@ impl<'a> Scanner<'a> {
                     Found::OutputKind(kind) => kinds.push(kind),
                     _ => {}
                 }
-                self.whitespace();
-                match self.peek()? {
-                    b',' => self.at += 1,
-                    b']' => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.closes(b']')? {
+                    break;
                 }
             }
         }
@@ -369,6 +363,19 @@ impl<'a> Scanner<'a> {
             })),
             _ => Some(Found::Nothing),
         }
+    }
+
+    /// After a member of a list or object: `true` at its closing `close`, `false` at a
+    /// comma (both taken), `None` at anything else.
+    fn closes(&mut self, close: u8) -> Option<bool> {
+        self.whitespace();
+        let closed = match self.peek()? {
+            b',' => false,
+            byte if byte == close => true,
+            _ => return None,
+        };
+        self.at += 1;
+        Some(closed)
     }
 
     fn object(&mut self, role: Role, depth: usize) -> Option<Found<'a>> {
@@ -416,14 +423,8 @@ impl<'a> Scanner<'a> {
                     }
                     _ => {}
                 }
-                self.whitespace();
-                match self.peek()? {
-                    b',' => self.at += 1,
-                    b'}' => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.closes(b'}')? {
+                    break;
                 }
             }
         }

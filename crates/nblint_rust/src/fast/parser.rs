@@ -202,6 +202,14 @@ impl<'t, 's> Parser<'t, 's> {
     // -----------------------------------------------------------------------------------------
     // Consuming.
 
+    /// An expression of `kind` spanning the tokens from `start` to here.
+    fn expr_since(&self, start: usize, kind: ExprKind<'s>) -> Expr<'s> {
+        Expr {
+            span: self.span_from(start),
+            kind,
+        }
+    }
+
     fn span_from(&self, start: usize) -> Span {
         let last = self.pos.max(start + 1) - 1;
         Span::new(
@@ -1731,25 +1739,25 @@ impl<'t, 's> Parser<'t, 's> {
                 }
                 let mutable = p.eat_word(Kw::Mut);
                 let expr = p.unary_expr(allow_struct)?;
-                return Ok(Expr {
-                    span: p.span_from(start),
-                    kind: ExprKind::Reference {
+                return Ok(p.expr_since(
+                    start,
+                    ExprKind::Reference {
                         mutable,
                         expr: Box::new(expr),
                     },
-                });
+                ));
             }
             if p.punct(b'*') || p.punct(b'!') || p.punct(b'-') {
                 let deref = p.punct(b'*');
                 p.pos += 1;
                 let expr = p.unary_expr(allow_struct)?;
-                return Ok(Expr {
-                    span: p.span_from(start),
-                    kind: ExprKind::Unary {
+                return Ok(p.expr_since(
+                    start,
+                    ExprKind::Unary {
                         deref,
                         expr: Box::new(expr),
                     },
-                });
+                ));
             }
             let atom = p.atom_expr(allow_struct)?;
             p.trailer_helper(atom)
@@ -1864,10 +1872,7 @@ impl<'t, 's> Parser<'t, 's> {
         if self.lit_at(0) {
             let string = kind == Kind::Lit(LitKind::Str);
             self.pos += 1;
-            return Ok(Expr {
-                span: self.span_from(start),
-                kind: ExprKind::Lit { string },
-            });
+            return Ok(self.expr_since(start, ExprKind::Lit { string }));
         }
         if self.word(Kw::Async)
             || self.word(Kw::Try)
@@ -1910,10 +1915,7 @@ impl<'t, 's> Parser<'t, 's> {
                 }
                 Ok(ExprKind::Tuple(elems))
             })?;
-            return Ok(Expr {
-                span: self.span_from(start),
-                kind,
-            });
+            return Ok(self.expr_since(start, kind));
         }
         if self.word(Kw::Break) || self.word(Kw::Return) {
             let is_break = self.word(Kw::Break);
@@ -1927,20 +1929,14 @@ impl<'t, 's> Parser<'t, 's> {
                 } else {
                     None
                 };
-            return Ok(Expr {
-                span: self.span_from(start),
-                kind: ExprKind::Jump(value),
-            });
+            return Ok(self.expr_since(start, ExprKind::Jump(value)));
         }
         if self.word(Kw::Continue) {
             self.pos += 1;
             if self.lifetime_at(0) {
                 return Err(Decline);
             }
-            return Ok(Expr {
-                span: self.span_from(start),
-                kind: ExprKind::Continue,
-            });
+            return Ok(self.expr_since(start, ExprKind::Continue));
         }
         if self.open(Delim::Bracket) {
             let kind = self.group(Delim::Bracket, |p| {
@@ -1965,10 +1961,7 @@ impl<'t, 's> Parser<'t, 's> {
                     Err(Decline)
                 }
             })?;
-            return Ok(Expr {
-                span: self.span_from(start),
-                kind,
-            });
+            return Ok(self.expr_since(start, kind));
         }
         if self.word(Kw::Let) {
             self.pos += 1;
@@ -1976,10 +1969,7 @@ impl<'t, 's> Parser<'t, 's> {
             self.expect_punct(b'=')?;
             let lhs = self.unary_expr(allow_struct)?;
             let expr = self.parse_expr(lhs, allow_struct, COMPARE)?;
-            return Ok(Expr {
-                span: self.span_from(start),
-                kind: ExprKind::Let(Box::new(pat), Box::new(expr)),
-            });
+            return Ok(self.expr_since(start, ExprKind::Let(Box::new(pat), Box::new(expr))));
         }
         if self.word(Kw::If) {
             return self.expr_if();
@@ -2005,16 +1995,10 @@ impl<'t, 's> Parser<'t, 's> {
         if self.op(b"..") {
             let closed = self.range_limits()?;
             let end = self.parse_range_end(closed, allow_struct)?;
-            return Ok(Expr {
-                span: self.span_from(start),
-                kind: ExprKind::Range(None, end.map(Box::new)),
-            });
+            return Ok(self.expr_since(start, ExprKind::Range(None, end.map(Box::new))));
         }
         if self.eat_word(Kw::Underscore) {
-            return Ok(Expr {
-                span: self.span_from(start),
-                kind: ExprKind::Infer,
-            });
+            return Ok(self.expr_since(start, ExprKind::Infer));
         }
         Err(Decline)
     }
@@ -2050,15 +2034,15 @@ impl<'t, 's> Parser<'t, 's> {
             let open = self.pos;
             let close = self.toks[open].partner as usize;
             self.pos = close + 1;
-            return Ok(Expr {
-                span: self.span_from(start),
-                kind: ExprKind::Macro(Box::new(Macro {
+            return Ok(self.expr_since(
+                start,
+                ExprKind::Macro(Box::new(Macro {
                     path,
                     body: (open + 1, close),
                     brace: delim == Delim::Brace,
                     depth: self.depth,
                 })),
-            });
+            ));
         }
         if allow_struct && self.open(Delim::Brace) {
             let (fields, rest) = self.group(Delim::Brace, |p| {
@@ -2091,15 +2075,12 @@ impl<'t, 's> Parser<'t, 's> {
                 }
                 Ok((fields, rest))
             })?;
-            return Ok(Expr {
-                span: self.span_from(start),
-                kind: ExprKind::Struct(Box::new(StructLit { path, fields, rest })),
-            });
+            return Ok(self.expr_since(
+                start,
+                ExprKind::Struct(Box::new(StructLit { path, fields, rest })),
+            ));
         }
-        Ok(Expr {
-            span: self.span_from(start),
-            kind: ExprKind::Path(path),
-        })
+        Ok(self.expr_since(start, ExprKind::Path(path)))
     }
 
     /// syn's `expr_closure`: `|inputs| body`, `move |..|`, `|..| -> T { .. }`.
@@ -2149,14 +2130,14 @@ impl<'t, 's> Parser<'t, 's> {
         } else {
             (None, self.ambiguous_expr(allow_struct)?)
         };
-        Ok(Expr {
-            span: self.span_from(start),
-            kind: ExprKind::Closure {
+        Ok(self.expr_since(
+            start,
+            ExprKind::Closure {
                 inputs,
                 output,
                 body: Box::new(body),
             },
-        })
+        ))
     }
 
     /// syn's `Block::parse` (no inner attributes) for `if` branches.
@@ -2193,14 +2174,14 @@ impl<'t, 's> Parser<'t, 's> {
             } else {
                 None
             };
-            Ok(Expr {
-                span: p.span_from(start),
-                kind: ExprKind::If {
+            Ok(p.expr_since(
+                start,
+                ExprKind::If {
                     cond: Box::new(cond),
                     then,
                     otherwise,
                 },
-            })
+            ))
         })
     }
 
@@ -2210,10 +2191,7 @@ impl<'t, 's> Parser<'t, 's> {
         self.expect_word(Kw::While)?;
         let cond = self.ambiguous_expr(false)?;
         let body = self.braced_body()?;
-        Ok(Expr {
-            span: self.span_from(start),
-            kind: ExprKind::While(Box::new(cond), body),
-        })
+        Ok(self.expr_since(start, ExprKind::While(Box::new(cond), body)))
     }
 
     /// syn's `ExprForLoop::parse` (no label).
@@ -2224,10 +2202,10 @@ impl<'t, 's> Parser<'t, 's> {
         self.expect_word(Kw::In)?;
         let expr = self.ambiguous_expr(false)?;
         let body = self.braced_body()?;
-        Ok(Expr {
-            span: self.span_from(start),
-            kind: ExprKind::ForLoop(Box::new(pat), Box::new(expr), body),
-        })
+        Ok(self.expr_since(
+            start,
+            ExprKind::ForLoop(Box::new(pat), Box::new(expr), body),
+        ))
     }
 
     /// syn's `ExprLoop::parse` (no label).
@@ -2235,10 +2213,7 @@ impl<'t, 's> Parser<'t, 's> {
         let start = self.pos;
         self.expect_word(Kw::Loop)?;
         let body = self.braced_body()?;
-        Ok(Expr {
-            span: self.span_from(start),
-            kind: ExprKind::Loop(body),
-        })
+        Ok(self.expr_since(start, ExprKind::Loop(body)))
     }
 
     /// syn's `ExprUnsafe::parse`.
@@ -2246,20 +2221,14 @@ impl<'t, 's> Parser<'t, 's> {
         let start = self.pos;
         self.expect_word(Kw::Unsafe)?;
         let body = self.braced_body()?;
-        Ok(Expr {
-            span: self.span_from(start),
-            kind: ExprKind::Block(body),
-        })
+        Ok(self.expr_since(start, ExprKind::Block(body)))
     }
 
     /// syn's `ExprBlock::parse` (no label).
     fn expr_block(&mut self) -> R<Expr<'s>> {
         let start = self.pos;
         let body = self.braced_body()?;
-        Ok(Expr {
-            span: self.span_from(start),
-            kind: ExprKind::Block(body),
-        })
+        Ok(self.expr_since(start, ExprKind::Block(body)))
     }
 
     /// syn's `ExprMatch::parse` and `Arm::parse`.
@@ -2291,10 +2260,7 @@ impl<'t, 's> Parser<'t, 's> {
                 Ok(arms)
             })
         })?;
-        Ok(Expr {
-            span: self.span_from(start),
-            kind: ExprKind::Match(Box::new(scrutinee), arms),
-        })
+        Ok(self.expr_since(start, ExprKind::Match(Box::new(scrutinee), arms)))
     }
 }
 

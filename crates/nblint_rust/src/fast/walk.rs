@@ -251,14 +251,7 @@ impl<'w, 's> Walk<'w, 's> {
                 self.visit_expr(guard)?;
             }
             Pat::Path(path) => self.visit_path(path)?,
-            Pat::Range(start, end) => {
-                if let Some(start) = start {
-                    self.visit_expr(start)?;
-                }
-                if let Some(end) = end {
-                    self.visit_expr(end)?;
-                }
-            }
+            Pat::Range(start, end) => self.visit_bounds(start.as_deref(), end.as_deref())?,
             Pat::Leaf => {}
         }
         Ok(())
@@ -299,15 +292,16 @@ impl<'w, 's> Walk<'w, 's> {
                 self.visit_expr(guard)?;
             }
             Pat::Path(path) => self.visit_path(path)?,
-            Pat::Range(start, end) => {
-                if let Some(start) = start {
-                    self.visit_expr(start)?;
-                }
-                if let Some(end) = end {
-                    self.visit_expr(end)?;
-                }
-            }
+            Pat::Range(start, end) => self.visit_bounds(start.as_deref(), end.as_deref())?,
             Pat::Leaf => {}
+        }
+        Ok(())
+    }
+
+    /// The bounds of a range, in a pattern or an expression.
+    fn visit_bounds(&mut self, start: Option<&Expr<'s>>, end: Option<&Expr<'s>>) -> R<()> {
+        for bound in [start, end].into_iter().flatten() {
+            self.visit_expr(bound)?;
         }
         Ok(())
     }
@@ -790,14 +784,7 @@ impl<'w, 's> Walk<'w, 's> {
                 self.visit_expr(inner)?;
                 self.visit_type(ty)?;
             }
-            ExprKind::Range(start, end) => {
-                if let Some(start) = start {
-                    self.visit_expr(start)?;
-                }
-                if let Some(end) = end {
-                    self.visit_expr(end)?;
-                }
-            }
+            ExprKind::Range(start, end) => self.visit_bounds(start.as_deref(), end.as_deref())?,
             ExprKind::Closure {
                 inputs,
                 output,
