@@ -398,7 +398,7 @@ fn check_one(path: &Path, bytes: &[u8], run: &Run<'_>) -> Result<Checked> {
     });
     if let Some((cache, key)) = &cached
         && let Some(hit) = cache.get(key)
-        && let Some(checked) = from_cache(&hit, *key, path, bytes, run)?
+        && let Some(checked) = from_cache(hit, *key, path, bytes, run)?
     {
         return Ok(checked);
     }
@@ -466,7 +466,7 @@ fn check_one(path: &Path, bytes: &[u8], run: &Run<'_>) -> Result<Checked> {
 /// run's options, else the stored diagnostics (and the entry is written again with the part
 /// this run draws). `None` when the entry cannot be read back: check the notebook anew.
 fn from_cache(
-    hit: &CachedResult,
+    hit: CachedResult,
     key: nblint_cache::CacheKey,
     path: &Path,
     bytes: &[u8],
@@ -479,8 +479,8 @@ fn from_cache(
                 part: hit.part().to_vec(),
                 counts: hit.counts,
             },
-            notes: hit.notes.clone(),
-            quiet: hit.quiet.clone(),
+            notes: hit.notes,
+            quiet: hit.quiet,
             fixed: 0,
             diff: None,
         }));
@@ -495,8 +495,8 @@ fn from_cache(
     let found = Found {
         notebook,
         diagnostics,
-        notes: hit.notes.clone(),
-        quiet: hit.quiet.clone(),
+        notes: hit.notes,
+        quiet: hit.quiet,
     };
     // Stored again with the part drawn for this run's options.
     Ok(Some(show(
@@ -534,55 +534,50 @@ fn show(
         quiet,
     } = found;
     let style = run.style;
-    let tag = style.tag(&display_path(path));
-    let mut stored = StoredResult {
-        notes: &notes,
-        quiet: quiet.as_deref(),
-        diagnostics: &diagnostics,
-        tag: "",
-        part: &[],
-    };
-    if style.format.draws_each_notebook() {
+    let shown_path = display_path(path);
+    let part = style.format.draws_each_notebook().then(|| {
         let report = NotebookReport {
-            path: display_path(path),
+            path: shown_path.clone(),
             notebook: &notebook,
             diagnostics: &diagnostics,
             file_lines: None,
         };
-        let part =
-            nblint_report::render_notebook(style.format, &report, style.color).unwrap_or_default();
-        if let (Some(cache), Some(key)) = (run.cache, store) {
-            stored.tag = &tag;
-            stored.part = &part;
-            cache.put(&key, &stored);
-        }
-        let shown = Shown::Drawn {
-            counts: nblint_report::Counts::of_diagnostics(&diagnostics),
-            part,
-        };
-        return Checked {
-            shown,
-            notes,
-            quiet,
-            fixed: 0,
-            diff: None,
-        };
-    }
+        nblint_report::render_notebook(style.format, &report, style.color).unwrap_or_default()
+    });
     if let (Some(cache), Some(key)) = (run.cache, store) {
+        let tag = part
+            .as_ref()
+            .map_or_else(String::new, |_| style.tag(&shown_path));
+        let stored = StoredResult {
+            notes: &notes,
+            quiet: quiet.as_deref(),
+            diagnostics: &diagnostics,
+            tag: &tag,
+            part: part.as_deref().unwrap_or_default(),
+        };
         cache.put(&key, &stored);
     }
-    // The report shows sources only; the outputs (most of a notebook's bytes, often) would
-    // otherwise stay in memory for every notebook until all are rendered.
-    release_outputs(&mut notebook);
-    // SARIF and GitHub annotations point at lines of the file; the others do not need them.
-    let file_lines = matches!(run.args.output_format, Format::Sarif | Format::Github)
-        .then(|| FileLines::new(&String::from_utf8_lossy(bytes)));
-    Checked {
-        shown: Shown::Diagnostics {
+    let shown = if let Some(part) = part {
+        Shown::Drawn {
+            counts: nblint_report::Counts::of_diagnostics(&diagnostics),
+            part,
+        }
+    } else {
+        // The report shows sources only; the outputs (most of a notebook's bytes,
+        // often) would otherwise stay in memory for every notebook until all are drawn.
+        release_outputs(&mut notebook);
+        // SARIF and GitHub annotations point at lines of the file; the others do not
+        // need them.
+        let file_lines = matches!(run.args.output_format, Format::Sarif | Format::Github)
+            .then(|| FileLines::new(&String::from_utf8_lossy(bytes)));
+        Shown::Diagnostics {
             notebook,
             diagnostics,
             file_lines,
-        },
+        }
+    };
+    Checked {
+        shown,
         notes,
         quiet,
         fixed: 0,

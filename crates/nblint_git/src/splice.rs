@@ -414,20 +414,12 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::strip::strip_bytes_with;
+    use crate::strip::strip_bytes_without_splicing as strip_bytes_general;
 
     /// The splicing path alone, on a whole file.
     fn strip_spliced(bytes: &[u8], options: &StripOptions) -> Option<Option<Vec<u8>>> {
         let text = std::str::from_utf8(bytes).ok()?;
         super::strip_spliced(&nblint_notebook::outline::outline(text)?, options)
-    }
-
-    /// Every path but splicing.
-    fn strip_bytes_general(
-        bytes: &[u8],
-        options: &StripOptions,
-    ) -> Result<Option<Vec<u8>>, nblint_notebook::NotebookError> {
-        strip_bytes_with(bytes, options, false)
     }
 
     /// Splicing declines or gives exactly the general path's answer; returns whether it

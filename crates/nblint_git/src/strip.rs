@@ -81,7 +81,7 @@ pub fn strip_bytes_without_splicing(
 }
 
 /// [`strip_bytes`]; `splice` false leaves out the splicing path (to test the others).
-pub(crate) fn strip_bytes_with(
+fn strip_bytes_with(
     bytes: &[u8],
     options: &StripOptions,
     splice: bool,
