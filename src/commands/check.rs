@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
 use nblint_graph::Graph;
-use nblint_lint::{Config, Context, Diagnostic, RuleSelection, Selector, apply_fixes, lint};
+use nblint_lint::{
+    Analysis, Applicability, Config, Context, Diagnostic, FixOptions, RuleSelection, Selector,
+    apply_fixes, lint,
+};
 use nblint_notebook::{FileLines, Notebook, write_atomically};
 use nblint_report::{NotebookReport, OutputFormat, render};
 use rayon::prelude::*;
@@ -34,9 +37,16 @@ pub struct CheckArgs {
     /// Use this configuration file instead of the nearest nblint.toml
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Apply the fixes that are safe, then report what remains
+    /// Apply the fixes that are safe, then report what remains. Each fix is checked before
+    /// anything is written: every cell it touches must still parse and keep its other code,
+    /// and no cell holding text, outputs or metadata is deleted; a fix that fails is not
+    /// applied and the reason is printed
     #[arg(long)]
     pub fix: bool,
+    /// With --fix: also apply the fixes marked unsafe (they may change what the notebook
+    /// does, such as an import moved above the cell that sets an environment variable)
+    #[arg(long, requires = "fix")]
+    pub unsafe_fixes: bool,
     /// With --fix: show what would change instead of writing
     #[arg(long)]
     pub diff: bool,
@@ -90,6 +100,10 @@ struct Checked {
     /// Why undefined-name (NB202) stayed quiet in this notebook, if it did.
     quiet: Option<String>,
     fixed: usize,
+    /// Fixes the checks refused, and why.
+    refused: Vec<nblint_lint::Refusal>,
+    /// Fixes left unapplied because they are unsafe (without `--unsafe-fixes`).
+    held_back: usize,
     diff: Option<String>,
 }
 
@@ -250,6 +264,7 @@ pub fn check_inputs(
     let mut stderr = std::io::stderr().lock();
     let mut stdout = std::io::stdout().lock();
     let mut checked_notebooks = Vec::new();
+    let mut held_back = 0;
     for (path, outcome) in &outcomes {
         match outcome {
             Ok(checked) => {
@@ -268,6 +283,17 @@ pub fn check_inputs(
                         path.display()
                     )?;
                 }
+                for refusal in &checked.refused {
+                    writeln!(
+                        stderr,
+                        "warning: {}: fix for {} in cell {} not applied: {}",
+                        path.display(),
+                        refusal.code,
+                        refusal.cell,
+                        refusal.reason
+                    )?;
+                }
+                held_back += checked.held_back;
                 if let Some(diff) = &checked.diff {
                     stdout.write_all(diff.as_bytes())?;
                 }
@@ -281,6 +307,14 @@ pub fn check_inputs(
                 status = ExitStatus::Error;
             }
         }
+    }
+    if held_back > 0 {
+        writeln!(
+            stderr,
+            "note: {held_back} unsafe fix{} not applied (they may change what the notebook does; \
+             review them, then use --unsafe-fixes)",
+            if held_back == 1 { " was" } else { "es were" }
+        )?;
     }
     drop(stderr);
     let bytes = draw_report(run.style, &checked_notebooks);
@@ -413,24 +447,39 @@ fn check_one(path: &Path, bytes: &[u8], run: &Run<'_>) -> Result<Checked> {
     let mut diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
     let (notes, quiet) = notes_for(&analysed, &selection);
     let mut fixed = 0;
+    let mut refused = Vec::new();
     let mut diff = None;
     let mut final_bytes = None;
+    let options = FixOptions {
+        unsafe_fixes: args.unsafe_fixes,
+    };
     if args.fix {
         let before = notebook.clone();
         // Fixes can unlock or conflict with each other: apply, re-lint, repeat a few times.
         for _ in 0..4 {
-            if !diagnostics
-                .iter()
-                .any(|diagnostic| diagnostic.fix.is_some())
-            {
+            if !diagnostics.iter().any(|diagnostic| {
+                diagnostic
+                    .fix
+                    .as_ref()
+                    .is_some_and(|fix| options.allows(fix.applicability))
+            }) {
                 break;
             }
-            let applied = apply_fixes(&mut notebook, &diagnostics)
+            let analysis = Analysis {
+                facts: &analysed.facts,
+                frontend: analysed.frontend,
+            };
+            let outcome = apply_fixes(&mut notebook, &diagnostics, analysis, options)
                 .with_context(|| format!("fixing {}", path.display()))?;
-            if applied == 0 {
+            for refusal in outcome.refused {
+                if !refused.contains(&refusal) {
+                    refused.push(refusal);
+                }
+            }
+            if outcome.applied == 0 {
                 break;
             }
-            fixed += applied;
+            fixed += outcome.applied;
             analysed = analyse(&notebook, args.language.as_ref());
             diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
         }
@@ -456,8 +505,20 @@ fn check_one(path: &Path, bytes: &[u8], run: &Run<'_>) -> Result<Checked> {
         notes,
         quiet,
     };
+    let held_back = if args.fix {
+        found
+            .diagnostics
+            .iter()
+            .filter_map(|diagnostic| diagnostic.fix.as_ref())
+            .filter(|fix| fix.applicability == Applicability::Unsafe && !options.unsafe_fixes)
+            .count()
+    } else {
+        0
+    };
     let mut checked = show(path, found, bytes, run, store);
     checked.fixed = fixed;
+    checked.refused = refused;
+    checked.held_back = held_back;
     checked.diff = diff;
     Ok(checked)
 }
@@ -482,6 +543,8 @@ fn from_cache(
             notes: hit.notes,
             quiet: hit.quiet,
             fixed: 0,
+            refused: Vec::new(),
+            held_back: 0,
             diff: None,
         }));
     }
@@ -581,6 +644,8 @@ fn show(
         notes,
         quiet,
         fixed: 0,
+        refused: Vec::new(),
+        held_back: 0,
         diff: None,
     }
 }

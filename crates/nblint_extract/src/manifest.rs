@@ -184,6 +184,7 @@ mod tests {
             git: None,
             package: None,
             span: Span::default(),
+            top_level: true,
         }
     }
 

@@ -105,6 +105,12 @@ pub struct Import {
     /// The whole import statement holding this leaf, including its line break, so a fix can
     /// remove or move it.
     pub statement: Span,
+    /// What to delete to remove the whole statement holding this leaf and nothing else: the
+    /// rest of a `;` chain and a trailing comment stay on their line, a line left blank goes.
+    /// `None` where the statement cannot go on its own: inside a block (`if`, `try`, ...,
+    /// where it may be the block's only statement, and where it runs only sometimes) or in a
+    /// cell magic's body.
+    pub removal: Option<Span>,
 }
 
 impl Import {
@@ -136,6 +142,10 @@ pub struct Dependency {
     pub package: Option<String>,
     /// The whole line, including its line break.
     pub span: Span,
+    /// Whether the line is a statement of its own at the top of the cell, so a fix may
+    /// delete or move the whole line: false inside a block (an indented `%pip install` under
+    /// `if 'google.colab' in sys.modules:`).
+    pub top_level: bool,
 }
 
 /// A kernel command line in the cell's leading block: an evcxr `:command`, an IPython
@@ -220,6 +230,13 @@ pub struct CellFacts {
     pub uses_question_mark: bool,
     /// The cell uses `.await` / `await` at top level.
     pub uses_await: bool,
+    /// Top-level names the cell deletes (`del x` in Python), in source order.
+    pub deleted: Vec<NameUse>,
+    /// Statements that change what a later import finds or does: environment variables
+    /// (`os.environ[..] = ..`, `%env`), the module search path (`sys.path.insert`), the
+    /// working folder (`%cd`, `os.chdir`), installs and other shell or magic lines. An import
+    /// moved up past one of these may load something else.
+    pub environment: Vec<Span>,
 }
 
 impl CellFacts {
@@ -247,6 +264,70 @@ impl CellFacts {
             .filter(|name| seen.insert(*name))
             .collect()
     }
+}
+
+/// What to delete from `source` to remove the statement at `statement` (its exact span) and
+/// nothing else, keeping the source valid where it was.
+///
+/// `separator` is the character that separates statements on one line when it is not part
+/// of the statement itself (Python's `;`; `None` for Rust, whose `;` ends the item), and
+/// `comment` starts a line comment (`#`, `//`). What is left on the line stays as written:
+/// the rest of a chain (`import os; print(os.sep)` keeps `print(os.sep)`), a trailing
+/// comment (kept on its own line at the statement's indentation). A line left blank is
+/// deleted with its line break.
+pub fn statement_removal(
+    source: &str,
+    statement: Span,
+    separator: Option<char>,
+    comment: &str,
+) -> Span {
+    let bytes = source.as_bytes();
+    let start = statement.start.min(source.len());
+    let mut end = statement.end.clamp(start, source.len());
+    let line_start = source[..start].rfind('\n').map_or(0, |at| at + 1);
+    let line_end = source[end..].find('\n').map_or(source.len(), |at| end + at);
+    // A separator after the statement goes with it: `import os; print(1)`.
+    if let Some(separator) = separator {
+        let after = &source[end..line_end];
+        let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+        if after[gap..].starts_with(separator) {
+            end += gap + separator.len_utf8();
+        }
+    }
+    let before = &source[line_start..start];
+    let after = &source[end..line_end];
+    let code_after = {
+        let rest = after.trim();
+        !rest.is_empty() && !rest.starts_with(comment)
+    };
+    let code_before = !before.trim().is_empty();
+    if code_before {
+        // `x = 1; import os`: from the end of the code before, through the statement.
+        let kept = line_start + before.trim_end().len();
+        return Span::new(kept, end);
+    }
+    if code_after {
+        // `import os; print(1)`: the statement and the space after it.
+        let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+        return Span::new(start, end + gap);
+    }
+    if after.trim().is_empty() {
+        // Alone on its line: the whole line with its line break.
+        let through = if line_end < bytes.len() {
+            line_end + 1
+        } else {
+            line_end
+        };
+        // At the very end without a final line break, take the line break before instead,
+        // so no blank line is left behind.
+        if through == line_end && line_start > 0 && line_end == bytes.len() {
+            return Span::new(line_start - 1, line_end);
+        }
+        return Span::new(line_start, through);
+    }
+    // Only a comment after: it stays, at the statement's indentation.
+    let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+    Span::new(start, end + gap)
 }
 
 /// A cell language.
@@ -377,6 +458,41 @@ pub fn has_code(cell: &Cell) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `source` with the statement `needle` (its first occurrence) removed.
+    fn remove(source: &str, needle: &str, separator: Option<char>, comment: &str) -> String {
+        let start = source.find(needle).unwrap();
+        let span = statement_removal(
+            source,
+            Span::new(start, start + needle.len()),
+            separator,
+            comment,
+        );
+        format!("{}{}", &source[..span.start], &source[span.end..])
+    }
+
+    #[test]
+    fn removal_keeps_the_rest_of_a_chain_and_comments() {
+        let python = |source, needle| remove(source, needle, Some(';'), "#");
+        assert_eq!(
+            python("import os; print(os.sep)\n", "import os"),
+            "print(os.sep)\n"
+        );
+        assert_eq!(python("x = 1; import os\ny\n", "import os"), "x = 1;\ny\n");
+        assert_eq!(python("x = 1; import os; y\n", "import os"), "x = 1; y\n");
+        assert_eq!(python("a\nimport os\nb\n", "import os"), "a\nb\n");
+        assert_eq!(python("a\nimport os", "import os"), "a");
+        assert_eq!(python("import os", "import os"), "");
+        assert_eq!(
+            python("import os  # paths\nb\n", "import os"),
+            "# paths\nb\n"
+        );
+        assert_eq!(python("import os;\nb\n", "import os"), "b\n");
+        let rust = |source, needle| remove(source, needle, None, "//");
+        assert_eq!(rust("use a; use b;\n", "use a;"), "use b;\n");
+        assert_eq!(rust("use a; use b;\n", "use b;"), "use a;\n");
+        assert_eq!(rust("use a;\r\nlet x = 1;\r\n", "use a;"), "let x = 1;\r\n");
+    }
 
     #[test]
     fn language_names() {

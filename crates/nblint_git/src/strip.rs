@@ -24,14 +24,7 @@ use serde_json::{Map, Value};
 use crate::jupyter::jupyter_bytes;
 
 /// Cell metadata keys removed by default (nbstripout's defaults).
-pub const VOLATILE_CELL_METADATA: &[&str] = &[
-    "collapsed",
-    "scrolled",
-    "ExecuteTime",
-    "execution",
-    "heading_collapsed",
-    "hidden",
-];
+pub use nblint_notebook::VOLATILE_CELL_METADATA;
 
 /// Notebook metadata keys removed by default (nbstripout's defaults).
 pub const VOLATILE_NOTEBOOK_METADATA: &[&str] = &["signature", "widgets"];

@@ -67,6 +67,33 @@ impl Edit {
     }
 }
 
+/// When a fix may be applied (ruff's model).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Applicability {
+    /// Keeps the notebook's meaning: applied by `--fix`.
+    #[default]
+    Safe,
+    /// May change what the notebook does (an import moved above environment setup):
+    /// applied only with `--unsafe-fixes`.
+    Unsafe,
+    /// Shown for a person to apply by hand, never applied.
+    DisplayOnly,
+}
+
+impl Applicability {
+    /// The lower-case name (`safe`, `unsafe`, `display_only`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Safe => "safe",
+            Self::Unsafe => "unsafe",
+            Self::DisplayOnly => "display_only",
+        }
+    }
+}
+
 /// A fix: edits that remove the finding, all applied together or not at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fix {
@@ -74,6 +101,27 @@ pub struct Fix {
     pub message: String,
     /// The edits.
     pub edits: Vec<Edit>,
+    /// When it may be applied.
+    #[serde(default)]
+    pub applicability: Applicability,
+}
+
+impl Fix {
+    /// A safe fix.
+    pub fn safe(message: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Self {
+            message: message.into(),
+            edits,
+            applicability: Applicability::Safe,
+        }
+    }
+
+    /// The same fix with another applicability.
+    #[must_use]
+    pub fn with_applicability(mut self, applicability: Applicability) -> Self {
+        self.applicability = applicability;
+        self
+    }
 }
 
 /// A finding of one rule at one place in a notebook.
@@ -168,10 +216,10 @@ mod tests {
                 span: Span::new(4, 11),
                 message: "imported here".to_owned(),
             }],
-            fix: Some(Fix {
-                message: "remove it".to_owned(),
-                edits: vec![Edit::DeleteCell { cell: 3 }],
-            }),
+            fix: Some(
+                Fix::safe("remove it", vec![Edit::DeleteCell { cell: 3 }])
+                    .with_applicability(Applicability::Unsafe),
+            ),
         };
         let bytes = diagnostics_to_bytes(std::slice::from_ref(&diagnostic));
         assert_eq!(diagnostics_from_bytes(&bytes), Some(vec![diagnostic]));

@@ -14,10 +14,13 @@ mod settings;
 mod suppression;
 
 pub use diagnostic::{
-    Diagnostic, Edit, Fix, Related, Severity, diagnostics_from_bytes, diagnostics_to_bytes,
+    Applicability, Diagnostic, Edit, Fix, Related, Severity, diagnostics_from_bytes,
+    diagnostics_to_bytes,
 };
 pub use driver::lint;
-pub use fix::apply_fixes;
+pub use fix::{
+    Analysis, FixOptions, FixOutcome, Refusal, apply_fixes, disposable_cell, verify_notebook,
+};
 pub use registry::{Context, Finding, Rule, all_rules, find_rule};
 pub use settings::{Config, RuleSelection, RuleSettings, Selector, SettingsError};
 pub use suppression::{Suppression, suppressions};

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use nblint_facts::{CellFrontend, Language, NotebookFacts};
 use nblint_graph::Graph;
 use nblint_lint::{
-    Context, Diagnostic, RuleSelection, RuleSettings, Selector, all_rules, apply_fixes, lint,
+    Analysis, Applicability, Context, Diagnostic, FixOptions, RuleSelection, RuleSettings,
+    Selector, all_rules, apply_fixes, lint,
 };
 use nblint_notebook::Notebook;
 use nblint_python::PythonFrontend;
@@ -42,6 +43,18 @@ fn frontend_for(language: &Language) -> Option<&'static dyn CellFrontend> {
 
 /// Runs the notebook's front end, builds the graph and lints with `selection`.
 fn lint_notebook(notebook: &Notebook, selection: &RuleSelection) -> Vec<Diagnostic> {
+    lint_with_facts(notebook, selection).0
+}
+
+/// [`lint_notebook`], with the facts and front end the diagnostics were found with.
+fn lint_with_facts(
+    notebook: &Notebook,
+    selection: &RuleSelection,
+) -> (
+    Vec<Diagnostic>,
+    NotebookFacts,
+    Option<&'static dyn CellFrontend>,
+) {
     let language = Language::detect(notebook).unwrap_or(Language::Rust);
     let frontend = frontend_for(&language);
     let analysed = frontend.is_some();
@@ -60,7 +73,42 @@ fn lint_notebook(notebook: &Notebook, selection: &RuleSelection) -> Vec<Diagnost
         language: &language,
         analysed,
     };
-    lint(&context, selection)
+    let diagnostics = lint(&context, selection);
+    (diagnostics, facts, frontend)
+}
+
+/// What `check --fix` does to `notebook` with `selection`: apply the allowed fixes, lint
+/// again, repeat (a few passes at most). Returns the fixes applied and the refusals' reasons.
+fn fix_notebook(
+    notebook: &mut Notebook,
+    selection: &RuleSelection,
+    options: FixOptions,
+) -> (usize, Vec<String>) {
+    let mut applied = 0;
+    let mut refused = Vec::new();
+    for _ in 0..4 {
+        let (diagnostics, facts, frontend) = lint_with_facts(notebook, selection);
+        let outcome = apply_fixes(
+            notebook,
+            &diagnostics,
+            Analysis {
+                facts: &facts,
+                frontend,
+            },
+            options,
+        )
+        .unwrap();
+        refused.extend(
+            outcome.refused.iter().map(|refusal| {
+                format!("{} cell {}: {}", refusal.code, refusal.cell, refusal.reason)
+            }),
+        );
+        if outcome.applied == 0 {
+            break;
+        }
+        applied += outcome.applied;
+    }
+    (applied, refused)
 }
 
 fn read_notebook(path: &Path) -> Notebook {
@@ -342,50 +390,103 @@ fn a_python_notebook_is_analysed() {
 // ---------------------------------------------------------------------------------------------
 // Fixes.
 
+/// Runs `check` for each fix fixture of every rule: `fix_*` (safe fixes give the expected
+/// notebook), `unsafe_*` (nothing changes without `--unsafe-fixes`; with it, the expected
+/// notebook) and `keep_*` (no fix may change the notebook, safe or unsafe: what a fixer must
+/// not touch).
 #[test]
 fn fixes_give_the_expected_notebook_byte_for_byte() {
     let mut cases = 0;
+    let safe = FixOptions::default();
+    let all = FixOptions { unsafe_fixes: true };
     for rule in all_rules() {
         let folder = fixtures_root().join(rule.code);
         if !folder.is_dir() {
             continue;
         }
+        let selection = only(rule.code);
         for path in fixtures(&folder, "fix_") {
             cases += 1;
             let name = path.display().to_string();
-            let expected_path = path.with_extension("expected.ipynb");
-            let expected = fs::read(&expected_path)
-                .unwrap_or_else(|error| panic!("{}: {error}", expected_path.display()));
             let mut notebook = read_notebook(&path);
-            let selection = only(rule.code);
             let before = lint_notebook(&notebook, &selection);
-            let fixable = before.iter().filter(|d| d.fix.is_some()).count();
+            let fixable = before
+                .iter()
+                .filter(|d| {
+                    d.fix
+                        .as_ref()
+                        .is_some_and(|fix| fix.applicability == Applicability::Safe)
+                })
+                .count();
             assert!(fixable > 0, "{name}: nothing to fix");
-            let applied = apply_fixes(&mut notebook, &before).unwrap();
-            assert_eq!(applied, fixable, "{name}: some fixes conflicted");
-            let bytes = notebook.to_original_style_bytes();
-            assert_eq!(
-                String::from_utf8_lossy(&bytes),
-                String::from_utf8_lossy(&expected),
-                "{name}: fixed notebook differs from {}",
-                expected_path.display()
-            );
-            let reread = Notebook::parse(&bytes).unwrap();
+            let (applied, refused) = fix_notebook(&mut notebook, &selection, safe);
+            assert!(applied > 0, "{name}: nothing applied; refused: {refused:?}");
+            assert_expected(&path, &notebook);
+            let reread = Notebook::parse(&notebook.to_original_style_bytes()).unwrap();
             let after = lint_notebook(&reread, &selection);
             assert!(
-                after.iter().all(|d| d.fix.is_none()),
-                "{name}: fixable diagnostics remain:\n{}",
+                after.iter().all(|d| d
+                    .fix
+                    .as_ref()
+                    .is_none_or(|fix| fix.applicability != Applicability::Safe)),
+                "{name}: safe fixes remain:\n{}",
                 concise(&reread, &after)
             );
+        }
+        for path in fixtures(&folder, "unsafe_") {
+            cases += 1;
+            let name = path.display().to_string();
+            let original = fs::read(&path).unwrap();
+            let mut notebook = read_notebook(&path);
+            let before = lint_notebook(&notebook, &selection);
+            assert!(
+                before.iter().any(|d| d
+                    .fix
+                    .as_ref()
+                    .is_some_and(|fix| fix.applicability == Applicability::Unsafe)),
+                "{name}: no unsafe fix offered:\n{}",
+                concise(&notebook, &before)
+            );
+            fix_notebook(&mut notebook, &selection, safe);
             assert_eq!(
-                after.len(),
-                before.len() - fixable,
-                "{name}: the fixed diagnostics should be gone and the others stay:\n{}",
-                concise(&reread, &after)
+                String::from_utf8_lossy(&notebook.to_original_style_bytes()),
+                String::from_utf8_lossy(&original),
+                "{name}: --fix without --unsafe-fixes changed the notebook"
+            );
+            let (applied, refused) = fix_notebook(&mut notebook, &selection, all);
+            assert!(applied > 0, "{name}: nothing applied; refused: {refused:?}");
+            assert_expected(&path, &notebook);
+        }
+        for path in fixtures(&folder, "keep_") {
+            cases += 1;
+            let name = path.display().to_string();
+            let original = fs::read(&path).unwrap();
+            let mut notebook = read_notebook(&path);
+            let findings = lint_notebook(&notebook, &selection);
+            assert!(!findings.is_empty(), "{name}: the rule should still report");
+            fix_notebook(&mut notebook, &selection, all);
+            assert_eq!(
+                String::from_utf8_lossy(&notebook.to_original_style_bytes()),
+                String::from_utf8_lossy(&original),
+                "{name}: a fix changed a notebook it must keep as it is"
             );
         }
     }
     assert!(cases >= 3, "only {cases} fix cases");
+}
+
+/// Compares a fixed notebook with the fixture's `.expected.ipynb`, byte for byte.
+fn assert_expected(path: &Path, notebook: &Notebook) {
+    let expected_path = path.with_extension("expected.ipynb");
+    let expected = fs::read(&expected_path)
+        .unwrap_or_else(|error| panic!("{}: {error}", expected_path.display()));
+    assert_eq!(
+        String::from_utf8_lossy(&notebook.to_original_style_bytes()),
+        String::from_utf8_lossy(&expected),
+        "{}: fixed notebook differs from {}",
+        path.display(),
+        expected_path.display()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,6 +16,17 @@ pub use error::{FilePosition, NotebookError};
 pub use file_lines::FileLines;
 pub use lines::{LineColumn, LineIndex};
 pub use model::{Cell, CellKind, Notebook, SourceForm, split_lines};
+/// Cell metadata that tools rewrite on every run (nbstripout's defaults): the keys `strip`
+/// removes, and the only metadata a fix may lose with a blank cell it deletes.
+pub const VOLATILE_CELL_METADATA: &[&str] = &[
+    "collapsed",
+    "scrolled",
+    "ExecuteTime",
+    "execution",
+    "heading_collapsed",
+    "hidden",
+];
+
 pub use write::{
     TextStyle, serialize, write_atomically, write_atomically_unsynced, write_atomically_with,
 };

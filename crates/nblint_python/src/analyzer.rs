@@ -16,8 +16,8 @@
 use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{
-    CellFacts, Command, Definition, DefinitionKind, Import, Mutation, MutationKind, NameUse, Span,
-    SyntaxError,
+    CellFacts, Command, Definition, DefinitionKind, Dependency, Import, Mutation, MutationKind,
+    NameUse, Span, SyntaxError,
 };
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::visitor::{self, Visitor};
@@ -158,6 +158,10 @@ struct Analyzer<'src> {
     future_annotations: bool,
     /// The statement being walked, as the evidence of a mutation.
     statement: Span,
+    /// How many statements enclose the current node (1 inside a top-level statement).
+    statement_depth: usize,
+    /// The cell starts with a cell magic: its statements are not the cell's own to edit.
+    cell_magic: bool,
     depth: usize,
     max_depth: usize,
     too_deep: bool,
@@ -181,6 +185,8 @@ impl<'src> Analyzer<'src> {
             transient: false,
             future_annotations: false,
             statement: Span::default(),
+            statement_depth: 0,
+            cell_magic: magics::cell_magic(source).is_some(),
             depth: 0,
             max_depth: 0,
             too_deep: false,
@@ -472,6 +478,14 @@ impl<'src> Analyzer<'src> {
         let global = scope.globals.contains(name);
         match scope.kind {
             ScopeKind::Module => {
+                if !self.transient {
+                    let span = self.span(range);
+                    self.facts.deleted.push(NameUse {
+                        name: name.to_owned(),
+                        span,
+                        deferred: false,
+                    });
+                }
                 if self.bound.remove(name).is_none() {
                     // Deleting a name from another cell reads it first.
                     self.read(name, range);
@@ -686,7 +700,7 @@ impl<'src> Analyzer<'src> {
     // Statements that need more than the default walk.
 
     fn import(&mut self, import: &ast::StmtImport) {
-        let statement = self.import_statement_span(import.range());
+        let statement = self.import_statement(import.range());
         for alias in &import.names {
             let path = alias.name.id.as_str();
             let (binding, range) = if let Some(asname) = &alias.asname {
@@ -704,7 +718,7 @@ impl<'src> Analyzer<'src> {
     }
 
     fn import_from(&mut self, import: &ast::StmtImportFrom) {
-        let statement = self.import_statement_span(import.range());
+        let statement = self.import_statement(import.range());
         let mut module = ".".repeat(import.level as usize);
         if let Some(name) = &import.module {
             module.push_str(name.id.as_str());
@@ -743,7 +757,7 @@ impl<'src> Analyzer<'src> {
         path: String,
         binding: Option<&str>,
         leaf: TextRange,
-        statement: Span,
+        (statement, removal): (Span, Option<Span>),
     ) {
         // Imports inside functions and classes are local to them: not the notebook's.
         if self.innermost() != ScopeKind::Module || self.transient {
@@ -755,7 +769,17 @@ impl<'src> Analyzer<'src> {
             binding: binding.map(str::to_owned),
             span: self.span(leaf),
             statement,
+            removal,
         });
+    }
+
+    /// The import statement at `range` (see [`Self::import_statement_span`]) and what a fix
+    /// deletes to remove it, if it may.
+    fn import_statement(&self, range: TextRange) -> (Span, Option<Span>) {
+        let removal = self.at_top().then(|| {
+            nblint_facts::statement_removal(self.source, self.span(range), Some(';'), "#")
+        });
+        (self.import_statement_span(range), removal)
     }
 
     /// The import statement with its line break when it has the line to itself, so that a
@@ -878,6 +902,12 @@ impl<'src> Analyzer<'src> {
         let line = magics::line_span(self.source, span.start, span.end);
         let argument_start = rest_start + (argument.as_ptr() as usize - rest.as_ptr() as usize);
         let in_module = self.function_depth == 0;
+        // The line is a statement of its own at the top (not `x = !pip ...`, not indented in
+        // a block), so a fix may move or delete it.
+        let own_statement = self.at_top() && self.statement == span;
+        if in_module && !self.transient && changes_environment(kind, &name) {
+            self.facts.environment.push(line);
+        }
 
         match kind {
             IpyEscapeKind::Magic => {
@@ -885,10 +915,17 @@ impl<'src> Analyzer<'src> {
                     self.facts.binds_unknown_names = true;
                 }
                 match name.as_str() {
-                    "%pip" if in_module => self
-                        .facts
-                        .dependencies
-                        .extend(magics::pip_dependencies(argument, false, line)),
+                    "%pip" if in_module => {
+                        let top_level = own_statement;
+                        self.facts.dependencies.extend(
+                            magics::pip_dependencies(argument, false, line)
+                                .into_iter()
+                                .map(|dependency| Dependency {
+                                    top_level,
+                                    ..dependency
+                                }),
+                        );
+                    }
                     // These magics run their argument as Python code, in the user namespace
                     // (`%time`) or in one of their own (`%timeit`); neither expands `{}`.
                     "%time" => self.analyse_fragment(argument_start, argument, false),
@@ -919,9 +956,15 @@ impl<'src> Analyzer<'src> {
             }
             IpyEscapeKind::Shell | IpyEscapeKind::ShCap => {
                 if in_module {
-                    self.facts
-                        .dependencies
-                        .extend(magics::pip_dependencies(argument, true, line));
+                    let top_level = own_statement;
+                    self.facts.dependencies.extend(
+                        magics::pip_dependencies(argument, true, line)
+                            .into_iter()
+                            .map(|dependency| Dependency {
+                                top_level,
+                                ..dependency
+                            }),
+                    );
                 }
                 self.expand_variables(argument_start, argument);
             }
@@ -1004,6 +1047,8 @@ impl<'src> Analyzer<'src> {
     fn statement(&mut self, statement: &Stmt) {
         let span = self.span(statement.range());
         let saved = std::mem::replace(&mut self.statement, span);
+        self.statement_depth += 1;
+        self.note_environment(statement);
         match statement {
             Stmt::FunctionDef(function) => self.function(function),
             Stmt::ClassDef(class) => self.class(class),
@@ -1057,7 +1102,37 @@ impl<'src> Analyzer<'src> {
             Stmt::IpyEscapeCommand(command) => self.escape_command(command.kind, command.range),
             _ => visitor::walk_stmt(self, statement),
         }
+        self.statement_depth -= 1;
         self.statement = saved;
+    }
+
+    /// Whether the statement being walked stands on its own at the top of the cell (not in a
+    /// block, a function, a cell magic's body or a magic's code), where a fix may remove it.
+    fn at_top(&self) -> bool {
+        self.statement_depth == 1
+            && self.function_depth == 0
+            && self.offset == 0
+            && !self.transient
+            && !self.cell_magic
+    }
+
+    /// Records `statement` as environment setup when it changes what a later import finds or
+    /// does (see [`CellFacts::environment`]).
+    fn note_environment(&mut self, statement: &Stmt) {
+        if self.function_depth > 0 || self.transient {
+            return;
+        }
+        let sets = match statement {
+            Stmt::Assign(assignment) => assignment.targets.iter().any(is_environment_place),
+            Stmt::AugAssign(assignment) => is_environment_place(&assignment.target),
+            Stmt::AnnAssign(assignment) => is_environment_place(&assignment.target),
+            Stmt::Delete(delete) => delete.targets.iter().any(is_environment_place),
+            _ => false,
+        };
+        if sets {
+            let span = self.statement;
+            self.facts.environment.push(span);
+        }
     }
 
     fn expression(&mut self, expression: &Expr) {
@@ -1105,6 +1180,10 @@ impl<'src> Analyzer<'src> {
             }
             Expr::Call(call) => {
                 self.method_call_mutation(call);
+                if self.function_depth == 0 && !self.transient && is_environment_call(call) {
+                    let span = self.statement;
+                    self.facts.environment.push(span);
+                }
                 visitor::walk_expr(self, expression);
             }
             Expr::Await(_) => {
@@ -1379,6 +1458,108 @@ fn type_parameter_names(type_params: Option<&ast::TypeParams>) -> HashSet<String
         .flat_map(|params| params.type_params.iter())
         .map(|param| param.name().id.as_str().to_owned())
         .collect()
+}
+
+/// The dotted path of a name or attribute chain (`os.environ`), if it is one.
+fn dotted(expression: &Expr) -> Option<String> {
+    match expression {
+        Expr::Name(name) => Some(name.id.as_str().to_owned()),
+        Expr::Attribute(attribute) => {
+            let mut path = dotted(&attribute.value)?;
+            path.push('.');
+            path.push_str(attribute.attr.id.as_str());
+            Some(path)
+        }
+        _ => None,
+    }
+}
+
+/// The objects whose change alters what a later import finds or does: environment variables,
+/// the module search path and the module table.
+const ENVIRONMENT_OBJECTS: &[&str] = &["os.environ", "environ", "sys.path", "sys.modules"];
+
+/// Whether assigning to or deleting `place` changes the environment: `os.environ["X"] = ..`,
+/// `sys.path[0] = ..`, `os.environ = ..`.
+fn is_environment_place(place: &Expr) -> bool {
+    let mut place = place;
+    loop {
+        if dotted(place).is_some_and(|path| ENVIRONMENT_OBJECTS.contains(&path.as_str())) {
+            return true;
+        }
+        match place {
+            Expr::Subscript(subscript) => place = &subscript.value,
+            Expr::Attribute(attribute) => place = &attribute.value,
+            Expr::Tuple(tuple) => return tuple.elts.iter().any(is_environment_place),
+            Expr::List(list) => return list.elts.iter().any(is_environment_place),
+            _ => return false,
+        }
+    }
+}
+
+/// Whether a call changes the environment later imports see: a method of an environment
+/// object (`os.environ.update(..)`, `sys.path.insert(..)`), `os.putenv`, `os.chdir`,
+/// `site.addsitedir`, `load_dotenv`, or `matplotlib.use` (which must come before pyplot's
+/// import).
+fn is_environment_call(call: &ast::ExprCall) -> bool {
+    const FUNCTIONS: &[&str] = &[
+        "os.putenv",
+        "os.unsetenv",
+        "os.chdir",
+        "chdir",
+        "site.addsitedir",
+        "load_dotenv",
+        "dotenv.load_dotenv",
+        "matplotlib.use",
+        "mpl.use",
+        "importlib.reload",
+        "reload",
+        "importlib.invalidate_caches",
+    ];
+    let Some(function) = dotted(&call.func) else {
+        return false;
+    };
+    if FUNCTIONS.contains(&function.as_str()) {
+        return true;
+    }
+    function
+        .rsplit_once('.')
+        .is_some_and(|(object, _)| ENVIRONMENT_OBJECTS.contains(&object))
+}
+
+/// Whether an IPython escape may change what a later import finds or does: every shell line
+/// (it may install or set up files) and every line magic but those that only display, time
+/// or configure the display.
+fn changes_environment(kind: IpyEscapeKind, name: &str) -> bool {
+    const DISPLAY_ONLY: &[&str] = &[
+        "%matplotlib",
+        "%config",
+        "%precision",
+        "%time",
+        "%timeit",
+        "%who",
+        "%whos",
+        "%who_ls",
+        "%lsmagic",
+        "%pwd",
+        "%history",
+        "%pinfo",
+        "%pinfo2",
+        "%psearch",
+        "%pdoc",
+        "%pdef",
+        "%psource",
+        "%pfile",
+        "%page",
+        "%xmode",
+        "%pprint",
+        "%colors",
+    ];
+    match kind {
+        IpyEscapeKind::Shell | IpyEscapeKind::ShCap => true,
+        IpyEscapeKind::Magic => !DISPLAY_ONLY.contains(&name),
+        // `x?`, `%%...` headers (a cell magic's body is not the cell's Python).
+        _ => false,
+    }
 }
 
 /// The name at the root of a place: `x` in `x.a[0].b`.

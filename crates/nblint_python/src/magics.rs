@@ -286,6 +286,8 @@ fn requirement(word: &str, line: Span) -> Option<Dependency> {
         git: None,
         package: None,
         span: line,
+        // The analyzer says whether the line is a statement of its own at the top.
+        top_level: false,
     })
 }
 

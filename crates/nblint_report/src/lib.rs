@@ -260,6 +260,8 @@ struct JsonRelated<'a> {
 #[derive(Serialize)]
 struct JsonFix<'a> {
     message: &'a str,
+    /// `safe`, `unsafe` (applied only with `--unsafe-fixes`) or `display_only`.
+    applicability: &'static str,
     edits: Vec<JsonEdit<'a>>,
 }
 
@@ -294,6 +296,7 @@ fn render_json(reports: &[NotebookReport<'_>]) -> Vec<u8> {
                     severity: diagnostic.severity.as_str(),
                     fix: diagnostic.fix.as_ref().map(|fix| JsonFix {
                         message: &fix.message,
+                        applicability: fix.applicability.as_str(),
                         edits: fix
                             .edits
                             .iter()

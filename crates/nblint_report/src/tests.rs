@@ -37,10 +37,10 @@ fn diagnostics() -> Vec<Diagnostic> {
             cell: 2,
             span: Span::new(23, 24),
             related: Vec::new(),
-            fix: Some(Fix {
-                message: "delete the empty cell".into(),
-                edits: vec![Edit::DeleteCell { cell: 2 }],
-            }),
+            fix: Some(Fix::safe(
+                "delete the empty cell",
+                vec![Edit::DeleteCell { cell: 2 }],
+            )),
         },
     ]
 }

@@ -95,6 +95,8 @@ fn dependency(argument: &str, span: Span) -> Result<Dependency, String> {
         git: None,
         package: None,
         span,
+        // The command block leads the cell: every `:dep` line is its own statement.
+        top_level: true,
     };
     if name.is_empty() {
         return Err("`:dep` needs a crate name".to_owned());

@@ -359,7 +359,7 @@ impl<'a> Walker<'a> {
         match item {
             Item::Use(item_use) => {
                 let public = matches!(item_use.vis, Visibility::Public(_));
-                let statement = self.statement_span(item_use.span());
+                let statement = UseStatement::new(self.source, self.span(item_use.span()));
                 let mut prefix = Vec::new();
                 let leading = if item_use.leading_colon.is_some() {
                     "::"
@@ -440,7 +440,7 @@ impl<'a> Walker<'a> {
         tree: &UseTree,
         leading: &str,
         prefix: &mut Vec<String>,
-        statement: Span,
+        statement: UseStatement,
         public: bool,
     ) {
         let joined = |prefix: &[String], last: Option<&str>| import_path(leading, prefix, last);
@@ -491,12 +491,6 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-    }
-
-    /// A statement's span widened to its whole line(s): from the line start when only
-    /// whitespace precedes it, through the line break when only whitespace follows.
-    fn statement_span(&self, span: proc_macro2::Span) -> Span {
-        widen_to_lines(self.source, self.span(span))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -756,6 +750,26 @@ pub(crate) fn import_path<S: AsRef<str>>(
     path
 }
 
+/// Where a `use` item stands in the cell, for fixes that remove or move it. Shared with the
+/// fast path.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UseStatement {
+    /// The item widened to its whole line(s) (see [`widen_to_lines`]).
+    span: Span,
+    /// What to delete to remove it (see [`nblint_facts::statement_removal`]).
+    removal: Span,
+}
+
+impl UseStatement {
+    /// The `use` item at `exact` (attributes and `;` included) in `source`.
+    pub(crate) fn new(source: &str, exact: Span) -> Self {
+        Self {
+            span: widen_to_lines(source, exact),
+            removal: nblint_facts::statement_removal(source, exact, None, "//"),
+        }
+    }
+}
+
 /// Records one import leaf, and the name it binds (if any) as a definition. Shared with the
 /// fast path.
 pub(crate) fn push_import(
@@ -764,7 +778,7 @@ pub(crate) fn push_import(
     binding: Option<String>,
     glob: bool,
     span: Span,
-    statement: Span,
+    statement: UseStatement,
     public: bool,
 ) {
     if let Some(name) = &binding {
@@ -782,7 +796,8 @@ pub(crate) fn push_import(
         binding,
         glob,
         span,
-        statement,
+        statement: statement.span,
+        removal: Some(statement.removal),
     });
 }
 

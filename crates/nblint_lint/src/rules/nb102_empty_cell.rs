@@ -1,6 +1,7 @@
 use nblint_facts::Span;
 
 use crate::diagnostic::{Edit, Fix};
+use crate::fix::disposable_cell;
 use crate::registry::{Context, Finding, declare_rule};
 
 declare_rule! {
@@ -30,8 +31,10 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             continue;
         }
         // A cell holding only comments is a note someone wrote: report it, but deleting it
-        // would lose their words, so only a blank cell gets the fix.
+        // would lose their words, so only a blank cell gets the fix, and only when it holds
+        // nothing else either (outputs, attachments, tags, ids, slideshow metadata).
         let blank = cell.source.trim().is_empty();
+        let disposable = blank && disposable_cell(context.notebook, cell.number).is_ok();
         let finding = Finding::new(
             cell.number,
             Span::new(0, cell.source.len()),
@@ -41,11 +44,11 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 "this code cell has only comments; make it a markdown cell".to_owned()
             },
         );
-        findings.push(if blank {
-            finding.with_fix(Fix {
-                message: "delete the empty cell".into(),
-                edits: vec![Edit::DeleteCell { cell: cell.number }],
-            })
+        findings.push(if disposable {
+            finding.with_fix(Fix::safe(
+                "delete the empty cell",
+                vec![Edit::DeleteCell { cell: cell.number }],
+            ))
         } else {
             finding
         });

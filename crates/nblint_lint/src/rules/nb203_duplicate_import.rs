@@ -1,10 +1,10 @@
 use std::collections::HashMap;
 
-use nblint_facts::{Dependency, Import, Language, Span};
+use nblint_facts::{DefinitionKind, Dependency, Import, Language, Span};
 
 use super::places::{
     alone_on_its_line, dependency_label, dependency_line, import_keyword, import_label,
-    same_dependency, whole_statement, without_line_break,
+    same_dependency, without_line_break,
 };
 use crate::diagnostic::{Edit, Fix};
 use crate::registry::{Context, Finding, declare_rule};
@@ -37,23 +37,50 @@ fn where_(earlier_cell: usize, cell: usize) -> String {
 
 /// The first occurrence of each import stays: it is above every later one, so it reaches
 /// every cell the later ones reach, and removing the later ones never takes an import away
-/// from a cell that needs it.
+/// from a cell that needs it. Two things end a first occurrence's reach: the name it binds
+/// being bound to something else or deleted (`pi = 3`, `del np`), after which an import of
+/// it again is needed; and a stored error output in its cell (evcxr discards a cell that
+/// fails to compile, and a Python cell that raised ran only up to the failing statement,
+/// which its output does not place reliably), so an import there is never the copy others
+/// lean on.
 fn check_imports(context: &Context<'_>, findings: &mut Vec<Finding>) {
-    let mut first: HashMap<(String, Option<String>), (usize, Span)> = HashMap::new();
+    let mut first = FirstCopies::default();
     for (index, facts) in context.facts.cells.iter().enumerate() {
         let Some(facts) = facts else { continue };
         let cell = index + 1;
+        let failed = context
+            .notebook
+            .cell(cell)
+            .is_some_and(|found| found.has_error_output);
+        let mut rebinds: Vec<(usize, &str)> = facts
+            .defines
+            .iter()
+            .filter(|definition| definition.kind != DefinitionKind::Import)
+            .map(|definition| (definition.span.start, definition.name.as_str()))
+            .chain(
+                facts
+                    .deleted
+                    .iter()
+                    .map(|deleted| (deleted.span.start, deleted.name.as_str())),
+            )
+            .collect();
+        rebinds.sort_unstable();
+        let mut rebinds = rebinds.into_iter().peekable();
         for statement in statements(&facts.imports) {
-            let earlier: Vec<Option<(usize, Span)>> = statement
-                .iter()
-                .map(|import| first.get(&owned_key(import)).copied())
-                .collect();
+            let at = statement[0].statement.start;
+            while let Some((_, name)) = rebinds.next_if(|(start, _)| *start < at) {
+                first.forget(name);
+            }
+            let earlier: Vec<Option<(usize, Span)>> =
+                statement.iter().map(|import| first.get(import)).collect();
             // A statement whose every leaf is a duplicate can go as a whole; one that also
             // brings something new is left for a person to trim.
             let removable = earlier.iter().all(Option::is_some);
             for (import, earlier) in statement.iter().zip(&earlier) {
                 let Some((earlier_cell, earlier_span)) = *earlier else {
-                    first.insert(owned_key(import), (cell, import.span));
+                    if !failed {
+                        first.insert(import, cell);
+                    }
                     continue;
                 };
                 let label = import_label(import);
@@ -70,27 +97,56 @@ fn check_imports(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     earlier_span,
                     format!("`{label}` is imported here"),
                 );
-                if removable {
-                    let span = context
-                        .notebook
-                        .cell(cell)
-                        .map_or(import.statement, |found| {
-                            whole_statement(&found.source, import.statement)
-                        });
-                    finding = finding.with_fix(Fix {
-                        message: format!(
+                if removable && let Some(removal) = import.removal {
+                    finding = finding.with_fix(Fix::safe(
+                        format!(
                             "remove the duplicate `{}`",
                             import_keyword(context.language)
                         ),
-                        edits: vec![Edit::Replace {
+                        vec![Edit::Replace {
                             cell,
-                            span,
+                            span: removal,
                             replacement: String::new(),
                         }],
-                    });
+                    ));
                 }
                 findings.push(finding);
             }
+        }
+        for (_, name) in rebinds {
+            first.forget(name);
+        }
+    }
+}
+
+/// The first copy of each import still in force, by path and bound name.
+#[derive(Default)]
+struct FirstCopies {
+    by_key: HashMap<(String, Option<String>), (usize, Span)>,
+    /// The keys in `by_key` binding each name, so a rebinding forgets them at once.
+    by_binding: HashMap<String, Vec<(String, Option<String>)>>,
+}
+
+impl FirstCopies {
+    fn get(&self, import: &Import) -> Option<(usize, Span)> {
+        self.by_key.get(&owned_key(import)).copied()
+    }
+
+    fn insert(&mut self, import: &Import, cell: usize) {
+        let key = owned_key(import);
+        if let Some(binding) = &import.binding {
+            self.by_binding
+                .entry(binding.clone())
+                .or_default()
+                .push(key.clone());
+        }
+        self.by_key.insert(key, (cell, import.span));
+    }
+
+    /// `name` now means something else: imports binding it are no longer in force.
+    fn forget(&mut self, name: &str) {
+        for key in self.by_binding.remove(name).unwrap_or_default() {
+            self.by_key.remove(&key);
         }
     }
 }
@@ -142,21 +198,24 @@ fn check_dependencies(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 );
                 // A pip line may install other packages too: then it stays for a person to
                 // trim.
-                findings.push(if alone_on_its_line(facts, dependency) {
-                    finding.with_fix(Fix {
-                        message: format!(
-                            "remove the duplicate {}",
-                            dependency_line(context.language).trim_start_matches("the ")
-                        ),
-                        edits: vec![Edit::Replace {
-                            cell,
-                            span: dependency.span,
-                            replacement: String::new(),
-                        }],
-                    })
-                } else {
-                    finding
-                });
+                // An indented one (under `if`) may be its block's only statement.
+                findings.push(
+                    if alone_on_its_line(facts, dependency) && dependency.top_level {
+                        finding.with_fix(Fix::safe(
+                            format!(
+                                "remove the duplicate {}",
+                                dependency_line(context.language).trim_start_matches("the ")
+                            ),
+                            vec![Edit::Replace {
+                                cell,
+                                span: dependency.span,
+                                replacement: String::new(),
+                            }],
+                        ))
+                    } else {
+                        finding
+                    },
+                );
             }
             latest.insert(&dependency.name, (cell, dependency));
         }

@@ -1,14 +1,14 @@
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use nblint_facts::{CellFacts, DefinitionKind, Dependency, Language, Span};
+use nblint_facts::{CellFacts, DefinitionKind, Dependency, Import, Language, Span};
 use nblint_notebook::Cell;
 
 use super::nb203_duplicate_import::statements;
 use super::places::{
-    alone_on_its_line, covers_whole_lines, dependency_label, dependency_line, has_code,
-    import_keyword, import_label, same_dependency, whole_statement, without_line_break,
+    alone_on_its_line, dependency_label, dependency_line, has_code, import_keyword, import_label,
+    same_dependency, without_line_break,
 };
-use crate::diagnostic::{Edit, Fix};
+use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::registry::{Context, Finding, declare_rule};
 
 declare_rule! {
@@ -36,6 +36,11 @@ struct Target<'a> {
     /// Where a moved `use` statement goes: just after the leading command block.
     use_at: usize,
     has_commands: bool,
+    /// Whether statements may be put into the cell at all: not into a cell magic's body
+    /// (`%%writefile`, `%%bash`), nor into a cell that does not parse.
+    open: bool,
+    /// The cell's stored output is an error: what it imports is not known to be in force.
+    failed: bool,
 }
 
 impl<'a> Target<'a> {
@@ -46,6 +51,12 @@ impl<'a> Target<'a> {
             .map(|command| command.span)
             .chain(facts.dependencies.iter().map(|dependency| dependency.span))
             .max_by_key(|span| span.end);
+        let cell_magic = facts
+            .commands
+            .first()
+            .is_some_and(|command| command.name.starts_with("%%"));
+        let open = !cell_magic && facts.parsed();
+        let failed = cell.has_error_output;
         match last_command {
             Some(span) => {
                 let text = cell.source.get(span.start..span.end).unwrap_or("");
@@ -55,6 +66,8 @@ impl<'a> Target<'a> {
                     dependency_at: span.start + text.trim_end_matches(['\n', '\r']).len(),
                     use_at: span.end,
                     has_commands: true,
+                    open,
+                    failed,
                 }
             }
             None => Self {
@@ -63,6 +76,8 @@ impl<'a> Target<'a> {
                 dependency_at: 0,
                 use_at: 0,
                 has_commands: false,
+                open,
+                failed,
             },
         }
     }
@@ -93,6 +108,121 @@ impl<'a> Target<'a> {
     }
 }
 
+/// Where environment setup stands (see [`CellFacts::environment`]), so a move can tell
+/// whether it would pass any: an import moved above `os.environ["KERAS_BACKEND"] = ...`
+/// loads another backend.
+struct Environment {
+    /// For each cell number, how many cells before it (after the first code cell) set up
+    /// the environment.
+    cells_before: Vec<usize>,
+}
+
+impl Environment {
+    fn new(context: &Context<'_>, first: usize) -> Self {
+        let mut cells_before = Vec::with_capacity(context.facts.cells.len() + 2);
+        let mut count = 0;
+        cells_before.push(0);
+        for (index, facts) in context.facts.cells.iter().enumerate() {
+            cells_before.push(count);
+            let cell = index + 1;
+            if cell > first
+                && facts
+                    .as_ref()
+                    .is_some_and(|facts| !facts.environment.is_empty())
+            {
+                count += 1;
+            }
+        }
+        Self { cells_before }
+    }
+
+    /// Whether moving a statement at `at` in cell `cell` to `insert_at` in the first cell
+    /// passes environment setup.
+    fn passed(
+        &self,
+        target: &Target<'_>,
+        insert_at: usize,
+        cell: usize,
+        facts: &CellFacts,
+        at: usize,
+    ) -> bool {
+        target
+            .facts
+            .environment
+            .iter()
+            .any(|span| span.start >= insert_at)
+            || self.cells_before.get(cell).copied().unwrap_or(0) > 0
+            || facts.environment.iter().any(|span| span.start < at)
+    }
+}
+
+/// Every place a name is bound or deleted, in notebook order, to tell whether a moved import
+/// would be overridden by something between its new place and its old one.
+struct Bindings<'a> {
+    by_name: HashMap<&'a str, Vec<Binding<'a>>>,
+}
+
+/// One place a name is bound or deleted.
+struct Binding<'a> {
+    cell: usize,
+    at: usize,
+    /// The import's key when it is an import.
+    import: Option<(&'a str, Option<&'a str>)>,
+}
+
+impl<'a> Bindings<'a> {
+    fn new(context: &'a Context<'_>) -> Self {
+        let mut by_name: HashMap<&str, Vec<Binding<'_>>> = HashMap::new();
+        for (index, facts) in context.facts.cells.iter().enumerate() {
+            let Some(facts) = facts else { continue };
+            let cell = index + 1;
+            for definition in &facts.defines {
+                if definition.kind != DefinitionKind::Import {
+                    by_name.entry(&definition.name).or_default().push(Binding {
+                        cell,
+                        at: definition.span.start,
+                        import: None,
+                    });
+                }
+            }
+            for deleted in &facts.deleted {
+                by_name.entry(&deleted.name).or_default().push(Binding {
+                    cell,
+                    at: deleted.span.start,
+                    import: None,
+                });
+            }
+            for import in &facts.imports {
+                if let Some(binding) = &import.binding {
+                    by_name.entry(binding).or_default().push(Binding {
+                        cell,
+                        at: import.span.start,
+                        import: Some(import.key()),
+                    });
+                }
+            }
+        }
+        Self { by_name }
+    }
+
+    /// Whether `import` (in cell `cell`) may move to the first cell: no other binding or
+    /// deletion of its name stands anywhere in the first cell, or between the first cell and
+    /// the import, except the same import.
+    fn clear(&self, import: &Import, first: usize, cell: usize) -> bool {
+        let Some(name) = import.binding.as_deref() else {
+            return true;
+        };
+        self.by_name.get(name).is_none_or(|bindings| {
+            bindings.iter().all(|binding| {
+                let between = binding.cell == first
+                    || (binding.cell > first && binding.cell < cell)
+                    || (binding.cell == cell && binding.at < import.span.start);
+                !between || binding.import == Some(import.key())
+            })
+        })
+    }
+}
+
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let cells = context.notebook.cells();
     let Some(first) = cells.iter().find(|cell| has_code(cell)) else {
@@ -102,6 +232,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         return;
     };
     let target = Target::new(first, first_facts);
+    let environment = Environment::new(context, first.number);
     let late = || {
         cells[first.number..]
             .iter()
@@ -127,31 +258,48 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 replacement: String::new(),
             };
             let line_words = dependency_line(context.language);
-            let fix = if !alone_on_its_line(facts, dependency) {
-                // A pip line installing several packages: one finding per package, and the
-                // line is for a person to move.
+            let fix = if !alone_on_its_line(facts, dependency) || !dependency.top_level {
+                // A pip line installing several packages (one finding per package), or one
+                // inside a block (`if 'google.colab' in sys.modules:`): for a person to move.
                 None
             } else if already.is_empty() {
-                moved_dependencies.push(dependency);
-                Some(Fix {
-                    message: format!("move {line_words} to cell {}", first.number),
-                    edits: vec![
-                        Edit::Replace {
-                            cell: first.number,
-                            span: Span::new(target.dependency_at, target.dependency_at),
-                            replacement: target.dependency_text(text),
+                if target.open {
+                    moved_dependencies.push(dependency);
+                    let fix = Fix::safe(
+                        format!("move {line_words} to cell {}", first.number),
+                        vec![
+                            Edit::Replace {
+                                cell: first.number,
+                                span: Span::new(target.dependency_at, target.dependency_at),
+                                replacement: target.dependency_text(text),
+                            },
+                            delete,
+                        ],
+                    );
+                    Some(
+                        if environment.passed(
+                            &target,
+                            target.dependency_at,
+                            cell.number,
+                            facts,
+                            dependency.span.start,
+                        ) {
+                            fix.with_applicability(Applicability::Unsafe)
+                        } else {
+                            fix
                         },
-                        delete,
-                    ],
-                })
+                    )
+                } else {
+                    None
+                }
             } else if already
                 .iter()
                 .all(|other| same_dependency(other, dependency))
             {
-                Some(Fix {
-                    message: format!("remove {line_words}; cell {} already has it", first.number),
-                    edits: vec![delete],
-                })
+                Some(Fix::safe(
+                    format!("remove {line_words}; cell {} already has it", first.number),
+                    vec![delete],
+                ))
             } else {
                 // Cell one asks for the crate differently (NB208): which should win is a
                 // person's call.
@@ -189,18 +337,24 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         .chain(moved_dependencies.iter().copied())
         .map(|dependency| dependency.name.replace('-', "_"))
         .collect();
-    let first_defines: HashSet<&str> = first_facts
-        .defines
-        .iter()
-        .filter(|definition| definition.kind != DefinitionKind::Import)
-        .map(|definition| definition.name.as_str())
-        .collect();
-    let mut in_first_cell: HashSet<(&str, Option<&str>)> = target
-        .facts
-        .imports
-        .iter()
-        .map(|import| import.key())
-        .collect();
+    let bindings = Bindings::new(context);
+    // What the first cell imports, by bound name, with the moves accepted so far. A cell whose
+    // stored output is an error left nothing behind that later cells could count on.
+    let mut in_first_cell: HashMap<Option<&str>, Vec<(&str, Option<&str>)>> = HashMap::new();
+    if !target.failed {
+        for import in &target.facts.imports {
+            in_first_cell
+                .entry(import.binding.as_deref())
+                .or_default()
+                .push(import.key());
+        }
+    }
+    let has_key = |in_first_cell: &HashMap<Option<&str>, Vec<(&str, Option<&str>)>>,
+                   import: &Import| {
+        in_first_cell
+            .get(&import.binding.as_deref())
+            .is_some_and(|keys| keys.contains(&import.key()))
+    };
     for (cell, facts) in late() {
         for statement in statements(&facts.imports) {
             let Some(&leaf) = statement.first() else {
@@ -221,62 +375,136 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     first.number
                 ),
             );
-            let all_there = statement
-                .iter()
-                .all(|import| in_first_cell.contains(&import.key()));
-            let movable = covers_whole_lines(&cell.source, leaf.statement)
-                && statement.iter().all(|import| {
+            let fix = leaf.removal.and_then(|removal| {
+                let delete = Edit::Replace {
+                    cell: cell.number,
+                    span: removal,
+                    replacement: String::new(),
+                };
+                // Imports of the same name between the two places decide what it means.
+                let clear = statement
+                    .iter()
+                    .all(|import| bindings.clear(import, first.number, cell.number));
+                if !clear {
+                    return None;
+                }
+                let there: Vec<bool> = statement
+                    .iter()
+                    .map(|import| has_key(&in_first_cell, import))
+                    .collect();
+                if there.iter().all(|there| *there) {
+                    return Some(Fix::safe(
+                        format!(
+                            "remove the `{}`; cell {} already imports {}",
+                            import_keyword(context.language),
+                            first.number,
+                            labels.join(", ")
+                        ),
+                        vec![delete],
+                    ));
+                }
+                if !target.open || uses_wait {
+                    return None;
+                }
+                let available = statement.iter().all(|import| {
                     let root = import.path.trim_start_matches("::");
                     let root = root.split("::").next().unwrap_or("");
-                    (ALWAYS_THERE.contains(&root) || crates_in_first_cell.contains(root))
-                        && import
-                            .binding
-                            .as_deref()
-                            .is_none_or(|binding| !first_defines.contains(binding))
+                    context.language != &Language::Rust
+                        || ALWAYS_THERE.contains(&root)
+                        || crates_in_first_cell.contains(root)
                 });
-            let delete = Edit::Replace {
-                cell: cell.number,
-                span: whole_statement(&cell.source, leaf.statement),
-                replacement: String::new(),
-            };
-            let fix = if all_there && covers_whole_lines(&cell.source, leaf.statement) {
-                Some(Fix {
-                    message: format!(
-                        "remove the `{}`; cell {} already imports {}",
-                        import_keyword(context.language),
-                        first.number,
-                        labels.join(", ")
-                    ),
-                    edits: vec![delete],
-                })
-            } else if movable && !uses_wait {
-                let span = whole_statement(&cell.source, leaf.statement);
-                let text = cell.source.get(span.start..span.end).unwrap_or("");
-                for import in &statement {
-                    in_first_cell.insert(import.key());
+                // A name the first cell already binds another way would be bound twice
+                // there (E0252 in Rust) or be overridden.
+                let free = statement.iter().zip(&there).all(|(import, there)| {
+                    *there
+                        || in_first_cell
+                            .get(&import.binding.as_deref())
+                            .is_none_or(Vec::is_empty)
+                        || import.binding.is_none()
+                });
+                if !available || !free {
+                    return None;
                 }
-                Some(Fix {
-                    message: format!(
+                let text = moved_text(context.language, &cell.source, &statement, &there, removal)?;
+                for import in &statement {
+                    in_first_cell
+                        .entry(import.binding.as_deref())
+                        .or_default()
+                        .push(import.key());
+                }
+                let fix = Fix::safe(
+                    format!(
                         "move the `{}` to cell {}",
                         import_keyword(context.language),
                         first.number
                     ),
-                    edits: vec![
+                    vec![
                         Edit::Replace {
                             cell: first.number,
                             span: Span::new(target.use_at, target.use_at),
-                            replacement: target.use_text(text),
+                            replacement: target.use_text(&text),
                         },
                         delete,
                     ],
-                })
-            } else {
-                None
-            };
+                );
+                Some(
+                    if environment.passed(
+                        &target,
+                        target.use_at,
+                        cell.number,
+                        facts,
+                        leaf.statement.start,
+                    ) {
+                        fix.with_applicability(Applicability::Unsafe)
+                    } else {
+                        fix
+                    },
+                )
+            });
             findings.push(match fix {
                 Some(fix) => finding.with_fix(fix),
                 None => finding,
             });
         }
     }
+}
+
+/// The text to put in the first cell for a moved import statement: the statement as written
+/// (without a trailing comment, which stays where it was), or for a Rust `use` some of whose
+/// leaves the first cell already has, one `use` per new leaf, so no name is bound twice.
+/// `None` when that cannot be written safely (a `pub use` or one with attributes).
+fn moved_text(
+    language: &Language,
+    source: &str,
+    statement: &[&Import],
+    there: &[bool],
+    removal: Span,
+) -> Option<String> {
+    let leaf = statement.first()?;
+    let end = leaf
+        .statement
+        .end
+        .min(removal.end.max(leaf.statement.start));
+    let written = source.get(leaf.statement.start..end)?.trim();
+    if there.iter().all(|there| !*there) {
+        return Some(written.to_owned());
+    }
+    if language != &Language::Rust || !written.starts_with("use ") {
+        return (language != &Language::Rust).then(|| written.to_owned());
+    }
+    let mut text = String::new();
+    for (import, there) in statement.iter().zip(there) {
+        if *there {
+            continue;
+        }
+        let last = import.path.rsplit("::").next().unwrap_or(&import.path);
+        let line = match (&import.binding, import.glob) {
+            (_, true) => format!("use {}::*;\n", import.path),
+            (Some(binding), false) if binding == last => format!("use {};\n", import.path),
+            (Some(binding), false) => format!("use {} as {binding};\n", import.path),
+            (None, false) => format!("use {} as _;\n", import.path),
+        };
+        text.push_str(&line);
+    }
+    Some(text.trim_end().to_owned())
 }

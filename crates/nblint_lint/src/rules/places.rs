@@ -152,29 +152,3 @@ pub(crate) fn without_line_break(notebook: &Notebook, cell: usize, span: Span) -
         span.start + text.trim_end_matches(['\n', '\r']).len(),
     )
 }
-
-/// The span to delete to remove a statement: `statement` widened to the indentation before
-/// it when only whitespace precedes it on its line, so no stray spaces are left behind.
-pub(crate) fn whole_statement(source: &str, statement: Span) -> Span {
-    let line_start = source
-        .get(..statement.start)
-        .and_then(|before| before.rfind('\n').map(|at| at + 1))
-        .unwrap_or(0);
-    let indent = source.get(line_start..statement.start).unwrap_or("");
-    if indent.chars().all(|c| c == ' ' || c == '\t') {
-        Span::new(line_start, statement.end)
-    } else {
-        statement
-    }
-}
-
-/// Whether `statement` covers whole lines of `source`: it starts at a line start (after
-/// indentation) and ends at a line end (after its line break, or at the end of the source).
-pub(crate) fn covers_whole_lines(source: &str, statement: Span) -> bool {
-    let widened = whole_statement(source, statement);
-    let starts_line =
-        widened.start == 0 || source.as_bytes().get(widened.start - 1) == Some(&b'\n');
-    let ends_line = statement.end == source.len()
-        || (statement.end > 0 && source.as_bytes().get(statement.end - 1) == Some(&b'\n'));
-    starts_line && ends_line
-}

@@ -17,7 +17,7 @@ use super::lexer::{Kw, Token};
 use super::parser::{Decline, Parser, R};
 use crate::macros;
 use crate::places;
-use crate::walker::{import_path, is_path_keyword, is_std_derive, push_import, widen_to_lines};
+use crate::walker::{UseStatement, import_path, is_path_keyword, is_std_derive, push_import};
 
 /// A fast, non-cryptographic hasher for the walk's small name sets (FxHash's mixing).
 #[derive(Default, Clone, Copy)]
@@ -392,7 +392,7 @@ impl<'w, 's> Walk<'w, 's> {
                 tree,
                 span,
             } => {
-                let statement = widen_to_lines(self.source, *span);
+                let statement = UseStatement::new(self.source, *span);
                 let mut prefix = Vec::new();
                 let leading = if *leading_colon { "::" } else { "" };
                 self.define_use_tree(tree, leading, &mut prefix, statement, *public);
@@ -450,7 +450,7 @@ impl<'w, 's> Walk<'w, 's> {
         tree: &UseTree<'s>,
         leading: &str,
         prefix: &mut Vec<&'s str>,
-        statement: Span,
+        statement: UseStatement,
         public: bool,
     ) {
         let joined = |prefix: &[&str], last: Option<&str>| import_path(leading, prefix, last);
