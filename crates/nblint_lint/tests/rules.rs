@@ -697,3 +697,126 @@ fn each_page_example_triggers_its_rule_and_use_instead_does_not() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The checks every fix passes before anything changes, tried with fixes that do harm.
+
+/// A Python notebook with one code cell per source, after a markdown heading (cell 1).
+fn python_notebook(cells: &[(&str, &str)]) -> Notebook {
+    let cells: Vec<serde_json::Value> = std::iter::once(serde_json::json!({
+        "cell_type": "markdown", "metadata": {}, "source": "# Title"
+    }))
+    .chain(cells.iter().map(|(source, outputs)| {
+        serde_json::json!({
+            "cell_type": "code", "execution_count": null, "metadata": {},
+            "outputs": serde_json::from_str::<serde_json::Value>(outputs).unwrap(),
+            "source": source,
+        })
+    }))
+    .collect();
+    let json = serde_json::json!({
+        "cells": cells, "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"language": "python", "name": "python3", "display_name": "Python 3"}},
+    });
+    Notebook::parse(json.to_string().as_bytes()).unwrap()
+}
+
+/// Applies one hand-made fix of `edits` and returns the refusals' reasons; the notebook must
+/// come back unchanged.
+fn refused(notebook: &Notebook, edits: Vec<nblint_lint::Edit>) -> Vec<String> {
+    let mut fixed = notebook.clone();
+    let diagnostic = Diagnostic {
+        code: "NB203",
+        name: "duplicate-import",
+        message: String::new(),
+        severity: nblint_lint::Severity::Info,
+        cell: 2,
+        span: nblint_facts::Span::new(0, 0),
+        related: Vec::new(),
+        fix: Some(nblint_lint::Fix::safe("a harmful fix", edits)),
+    };
+    let facts = NotebookFacts::analyze(notebook, &PythonFrontend);
+    let outcome = apply_fixes(
+        &mut fixed,
+        std::slice::from_ref(&diagnostic),
+        Analysis {
+            facts: &facts,
+            frontend: Some(&PythonFrontend),
+        },
+        FixOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(outcome.applied, 0);
+    assert_eq!(
+        fixed.to_original_style_bytes(),
+        notebook.to_original_style_bytes(),
+        "a refused fix changed the notebook"
+    );
+    outcome
+        .refused
+        .into_iter()
+        .map(|refusal| refusal.reason)
+        .collect()
+}
+
+fn replace(cell: usize, start: usize, end: usize, text: &str) -> nblint_lint::Edit {
+    nblint_lint::Edit::Replace {
+        cell,
+        span: nblint_facts::Span::new(start, end),
+        replacement: text.to_owned(),
+    }
+}
+
+#[test]
+fn a_fix_that_would_break_a_cell_is_refused() {
+    // `import os; print(os.sep)` cut by lines leaves `; print(os.sep)` (which ruff's parser
+    // accepts, so the statement comparison is what refuses it).
+    let notebook = python_notebook(&[("import os; print(os.sep)", "[]")]);
+    assert_eq!(refused(&notebook, vec![replace(2, 0, 9, "")]).len(), 1);
+    let notebook = python_notebook(&[("import os\nprint(os.sep)", "[]")]);
+    assert_eq!(
+        refused(&notebook, vec![replace(2, 10, 15, "print((")]),
+        ["cell 2 would no longer parse (unexpected EOF while parsing)"]
+    );
+    // The only statement of an `if` body.
+    let notebook = python_notebook(&[("if True:\n    import os\nprint(1)\n", "[]")]);
+    assert_eq!(refused(&notebook, vec![replace(2, 9, 23, "")]).len(), 1);
+}
+
+#[test]
+fn a_fix_that_would_change_other_code_is_refused() {
+    let notebook = python_notebook(&[("import os\nx = 1\n", "[]")]);
+    assert_eq!(
+        refused(&notebook, vec![replace(2, 10, 16, "x = 2\n")]),
+        ["cell 2 would change code other than its import and install statements"]
+    );
+    // An import moved out of its block: the block's other code stays, but the import
+    // now runs always.
+    let notebook = python_notebook(&[("if c:\n    import a\n    x = 1\n", "[]")]);
+    assert_eq!(
+        refused(
+            &notebook,
+            vec![replace(2, 6, 19, ""), replace(2, 0, 0, "import a\n")]
+        ),
+        ["cell 2 would change code other than its import and install statements"]
+    );
+}
+
+#[test]
+fn a_fix_never_writes_into_a_cell_magic() {
+    let notebook = python_notebook(&[("%%writefile notes.txt\nhello\n", "[]")]);
+    assert_eq!(
+        refused(&notebook, vec![replace(2, 0, 0, "%pip install polars\n")]),
+        ["cell 2 is a cell magic; its body is not the notebook's code"]
+    );
+}
+
+#[test]
+fn a_fix_never_deletes_a_cell_that_holds_something() {
+    let outputs = r#"[{"output_type": "stream", "name": "stdout", "text": "1\n"}]"#;
+    let delete = || vec![nblint_lint::Edit::DeleteCell { cell: 2 }];
+    let notebook = python_notebook(&[("", outputs)]);
+    assert_eq!(refused(&notebook, delete()), ["cell 2 has outputs"]);
+    let notebook = python_notebook(&[("# a note\n", "[]")]);
+    assert_eq!(refused(&notebook, delete()), ["cell 2 has text"]);
+}

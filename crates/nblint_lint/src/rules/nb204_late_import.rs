@@ -341,19 +341,25 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     // What the first cell imports, by bound name, with the moves accepted so far. A cell whose
     // stored output is an error left nothing behind that later cells could count on.
     let mut in_first_cell: HashMap<Option<&str>, Vec<(&str, Option<&str>)>> = HashMap::new();
-    if !target.failed {
-        for import in &target.facts.imports {
-            in_first_cell
-                .entry(import.binding.as_deref())
-                .or_default()
-                .push(import.key());
-        }
+    for import in &target.facts.imports {
+        in_first_cell
+            .entry(import.binding.as_deref())
+            .or_default()
+            .push(import.key());
     }
-    let has_key = |in_first_cell: &HashMap<Option<&str>, Vec<(&str, Option<&str>)>>,
-                   import: &Import| {
+    // Its own imports still bind their names there (a move must not bind one twice), but
+    // they are not known to be in force when its stored output is an error.
+    let in_force = |in_first_cell: &HashMap<Option<&str>, Vec<(&str, Option<&str>)>>,
+                    import: &Import| {
+        let original = target
+            .facts
+            .imports
+            .iter()
+            .any(|own| own.key() == import.key());
         in_first_cell
             .get(&import.binding.as_deref())
             .is_some_and(|keys| keys.contains(&import.key()))
+            && !(target.failed && original)
     };
     for (cell, facts) in late() {
         for statement in statements(&facts.imports) {
@@ -390,7 +396,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 }
                 let there: Vec<bool> = statement
                     .iter()
-                    .map(|import| has_key(&in_first_cell, import))
+                    .map(|import| in_force(&in_first_cell, import))
                     .collect();
                 if there.iter().all(|there| *there) {
                     return Some(Fix::safe(
