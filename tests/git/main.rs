@@ -1,10 +1,11 @@
 //! End-to-end tests of `nblint strip`, `nblint show` and `nblint git`: the binary run as a
 //! user and as git runs it (clean filter and textconv driver in a temporary repository), and
-//! the comparison with nbstripout (`compat`), and `check --staged` and the pre-commit hooks
-//! (`staged`).
+//! the comparison with nbstripout (`compat`), `git install | uninstall | status` round trips
+//! (`install`), and `check --staged` and the pre-commit hooks (`staged`).
 #![allow(clippy::unwrap_used)]
 
 mod compat;
+mod install;
 mod staged;
 
 use std::ffi::OsString;
