@@ -67,7 +67,7 @@ pub struct TargetArgs {
     #[arg(long)]
     pub global: bool,
     /// Write the attributes line into .git/info/attributes (not committed) instead of
-    /// .gitattributes
+    /// .gitattributes (uninstall undoes both either way)
     #[arg(long, conflicts_with = "global")]
     pub attributes_local: bool,
 }
@@ -76,12 +76,15 @@ pub struct TargetArgs {
 pub fn run(args: &GitArgs) -> Result<ExitStatus> {
     match &args.command {
         GitCommand::Install(install) => {
-            let changes = nblint_git::install::install(&target(&install.target)?, install.force)?;
+            let target = target(&install.target, install.target.attributes_local)?;
+            let changes = nblint_git::install::install(&target, install.force)?;
             print_changes(&changes)?;
             Ok(ExitStatus::Success)
         }
         GitCommand::Uninstall(install) => {
-            let changes = nblint_git::install::uninstall(&target(install)?)?;
+            // Uninstall undoes both local attributes files whichever is named first; naming
+            // .git/info/attributes first works in a bare repository too.
+            let changes = nblint_git::install::uninstall(&target(install, true)?)?;
             if changes.is_empty() {
                 eprintln!("nothing to uninstall");
             }
@@ -92,7 +95,7 @@ pub fn run(args: &GitArgs) -> Result<ExitStatus> {
     }
 }
 
-fn target(args: &TargetArgs) -> Result<Target> {
+fn target(args: &TargetArgs, attributes_local: bool) -> Result<Target> {
     if args.global {
         // git's reading of the environment: an empty variable counts as unset.
         let variable = |name| std::env::var_os(name).filter(|value| !value.is_empty());
@@ -104,7 +107,7 @@ fn target(args: &TargetArgs) -> Result<Target> {
         return Ok(Target::global(&home, &xdg, git_config_global.as_deref())?);
     }
     let here = std::env::current_dir().context("reading the current folder")?;
-    Ok(Target::local(&here, args.attributes_local)?)
+    Ok(Target::local(&here, attributes_local)?)
 }
 
 fn print_changes(changes: &[Change]) -> Result<()> {

@@ -257,3 +257,25 @@ fn global_install_uses_the_xdg_config_when_it_is_the_only_one() {
         "[user]\n\tname = Someone\n"
     );
 }
+
+#[test]
+fn a_linked_work_tree_installs_into_the_shared_config() {
+    let temporary = tempfile::tempdir().unwrap();
+    let (repo, home) = new_repository(temporary.path());
+    let git = |args: &[&str]| git_in(&repo, &home, None, args);
+    git(&["commit", "-q", "--allow-empty", "-m", "start"]);
+    let linked = temporary.path().join("linked");
+    git(&["worktree", "add", "-q", linked.to_str().unwrap()]);
+
+    succeeds(&nblint_in(&linked, &home, None, &["git", "install"]));
+    let shared = std::fs::read_to_string(repo.join(".git/config")).unwrap();
+    assert!(shared.contains("clean = nblint strip --stdin"), "{shared}");
+    assert!(linked.join(".gitattributes").exists());
+    // git in the linked work tree sees it.
+    succeeds(&nblint_in(&linked, &home, None, &["git", "status"]));
+
+    succeeds(&nblint_in(&linked, &home, None, &["git", "uninstall"]));
+    let shared = std::fs::read_to_string(repo.join(".git/config")).unwrap();
+    assert!(!shared.contains("nblint"), "{shared}");
+    assert!(!linked.join(".gitattributes").exists());
+}

@@ -113,23 +113,23 @@ pub const ATTRIBUTES_LINE: &str = "*.ipynb filter=nblint diff=nblint";
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
     /// No repository contains the starting folder.
-    #[error("not in a git repository (searched from {path}): {source}")]
+    #[error("not in a git repository (searched from {path}): {}", error.message())]
     NoRepository {
         /// The folder the search started from.
         path: PathBuf,
         /// git2's reason.
-        source: git2::Error,
+        error: git2::Error,
     },
     /// A bare repository has no work tree for `.gitattributes`.
     #[error("the repository at {0} is bare: it has no .gitattributes (use --attributes-local)")]
     Bare(PathBuf),
     /// git2 failed reading or writing configuration.
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", error.message())]
     Config {
         /// The configuration file.
         path: PathBuf,
         /// git2's reason.
-        source: git2::Error,
+        error: git2::Error,
     },
     /// Keys install writes already hold other values, and replacing them was not asked for.
     #[error("{}", occupied_message(path, keys))]
@@ -139,8 +139,8 @@ pub enum GitError {
         /// Each key and the value it holds.
         keys: Vec<(&'static str, String)>,
     },
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    /// A file could not be read or written (the reason is the error's source).
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -521,7 +521,7 @@ pub fn uninstall(target: &Target) -> Result<Vec<Change>, GitError> {
             } else {
                 config.remove(key.key).map_err(|source| GitError::Config {
                     path: path.clone(),
-                    source,
+                    error: source,
                 })?;
                 changes.push(Change::Removed { key: key.key });
             }
@@ -549,7 +549,7 @@ pub fn uninstall(target: &Target) -> Result<Vec<Change>, GitError> {
         // The record goes last: an uninstall cut short can be run again.
         let config_error = |source| GitError::Config {
             path: path.clone(),
-            source,
+            error: source,
         };
         let mut names = Vec::new();
         config
@@ -561,7 +561,7 @@ pub fn uninstall(target: &Target) -> Result<Vec<Change>, GitError> {
         for name in names {
             config.remove(&name).map_err(|source| GitError::Config {
                 path: path.clone(),
-                source,
+                error: source,
             })?;
         }
         drop(config);
@@ -726,11 +726,14 @@ pub fn status(start: &Path) -> Result<StatusReport, GitError> {
             }
         })
         .collect();
-    let workdir = repository.as_ref().and_then(Repository::workdir);
+    // A bare repository has attributes too (its info/attributes, the global file).
+    let top = repository
+        .as_ref()
+        .map(|repository| repository.workdir().unwrap_or_else(|| repository.path()));
     let (mut filter_attribute, mut diff_attribute) = (None, None);
-    if let Some(workdir) = workdir {
+    if let Some(top) = top {
         let checked = run_git(
-            workdir,
+            top,
             &["check-attr", "-z", "filter", "diff", "--", "x.ipynb"],
         )?;
         // Each attribute: path NUL name NUL value NUL.
@@ -818,7 +821,7 @@ fn value(config: &Config, key: &str, path: &Path) -> Result<Option<String>, GitE
         Err(error) if error.code() == git2::ErrorCode::NotFound => Ok(None),
         Err(source) => Err(GitError::Config {
             path: path.to_path_buf(),
-            source,
+            error: source,
         }),
     }
 }
@@ -828,21 +831,21 @@ fn set(config: &mut Config, key: &str, value: &str, path: &Path) -> Result<(), G
         .set_str(key, value)
         .map_err(|source| GitError::Config {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })
 }
 
 fn discover(start: &Path) -> Result<Repository, GitError> {
     Repository::discover(start).map_err(|source| GitError::NoRepository {
         path: start.to_path_buf(),
-        source,
+        error: source,
     })
 }
 
 fn open(path: &Path) -> Result<Config, GitError> {
     Config::open(path).map_err(|source| GitError::Config {
         path: path.to_path_buf(),
-        source,
+        error: source,
     })
 }
 
