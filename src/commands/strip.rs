@@ -162,7 +162,10 @@ fn filter_process(options: &StripOptions) -> Result<ExitStatus> {
     let stdout = std::io::BufWriter::new(std::io::stdout().lock());
     nblint_git::process::serve(stdin, stdout, |command, pathname, content| {
         match command {
-            nblint_git::process::Command::Clean => clean(content, options, pathname),
+            nblint_git::process::Command::Clean => {
+                // git's names are bytes; shown lossily, never refused.
+                clean(content, options, &String::from_utf8_lossy(pathname))
+            }
             // Checkouts write what is stored.
             nblint_git::process::Command::Smudge => content,
         }

@@ -1,10 +1,11 @@
 //! End-to-end tests of `nblint strip`, `nblint show` and `nblint git`: the binary run as a
 //! user and as git runs it (clean filter and textconv driver in a temporary repository), and
-//! the comparison with nbstripout (`compat`), and `check --staged` and the pre-commit hooks
-//! (`staged`).
+//! the comparison with nbstripout (`compat`), `git install | uninstall | status` round trips
+//! (`install`), and `check --staged` and the pre-commit hooks (`staged`).
 #![allow(clippy::unwrap_used)]
 
 mod compat;
+mod install;
 mod staged;
 
 use std::ffi::OsString;
@@ -215,6 +216,42 @@ fn one_filter_process_serves_a_whole_git_add_and_checkout() {
             .unwrap()
             .contains("command=smudge")
     );
+}
+
+#[test]
+fn a_file_name_that_is_not_utf8_goes_through_the_filter_process() {
+    use std::os::unix::ffi::OsStrExt;
+    let temporary = tempfile::tempdir().unwrap();
+    let (repo, home) = new_repository(temporary.path());
+    let git = |args: &[&std::ffi::OsStr]| {
+        let mut command = command("git", &repo, &home);
+        command.args(args);
+        run_ok(command)
+    };
+    let mut install = command(NBLINT, &repo, &home);
+    install.args(["git", "install"]);
+    run_ok(install);
+
+    // Latin-1 "café.ipynb" (0xE9 alone is not UTF-8), beside a plain name in the same add.
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.ipynb");
+    let dirty = read_fixture("outputs_and_counts.ipynb");
+    let expected = read_fixture("outputs_and_counts.expected.ipynb");
+    std::fs::write(repo.join(name), &dirty).unwrap();
+    std::fs::write(repo.join("plain.ipynb"), &dirty).unwrap();
+    let added = git(&["add".as_ref(), ".".as_ref()]);
+    assert_eq!(text(&added.stderr), "", "no warning, no error");
+
+    let listed = git(&["ls-files".as_ref(), "-z".as_ref()]).stdout;
+    let listed: Vec<&[u8]> = listed.split(|&byte| byte == 0).collect();
+    assert!(listed.contains(&name.as_bytes()), "{listed:?}");
+    let blob = |path: &std::ffi::OsStr| {
+        let mut spec = std::ffi::OsString::from(":");
+        spec.push(path);
+        git(&["show".as_ref(), &spec]).stdout
+    };
+    assert_eq!(blob(name), expected, "the stored blob is stripped");
+    assert_eq!(blob("plain.ipynb".as_ref()), expected);
+    assert_eq!(std::fs::read(repo.join(name)).unwrap(), dirty);
 }
 
 #[test]

@@ -260,6 +260,49 @@ fn check_staged_lints_the_index_not_the_working_files() {
 }
 
 #[test]
+fn check_staged_lints_a_notebook_whose_name_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = Repo::new();
+    // Latin-1 "café.ipynb" in a folder, staged with the problem, fixed in the work tree.
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.ipynb");
+    std::fs::create_dir_all(repo.root.join("sub")).unwrap();
+    let file = repo.root.join("sub").join(name);
+    std::fs::write(&file, with_comment_cell()).unwrap();
+    repo.git(&["add", "sub"]);
+    std::fs::write(&file, without_comment_cell()).unwrap();
+
+    let shown = "sub/caf\u{fffd}.ipynb".to_owned();
+    assert_eq!(
+        staged_json(&repo, "", &[]),
+        (Some(1), vec![(shown.clone(), 3)]),
+        "the staged blob is linted; its path is shown lossily"
+    );
+    assert_eq!(
+        staged_json(&repo, "", &["sub"]),
+        (Some(1), vec![(shown.clone(), 3)])
+    );
+    // Named by its own bytes on the command line.
+    let mut named = command(NBLINT, &repo.root, &repo.home);
+    named
+        .args([
+            "check",
+            "--staged",
+            "--select",
+            "NB102",
+            "--output-format",
+            "concise",
+        ])
+        .arg(Path::new("sub").join(name));
+    let named = named.output().unwrap();
+    assert_eq!(named.status.code(), Some(1), "{}", text(&named.stderr));
+    assert!(
+        text(&named.stdout).contains(&format!("{shown}:cell 3:1:1: NB102")),
+        "{}",
+        text(&named.stdout)
+    );
+}
+
+#[test]
 fn check_staged_outside_a_repository_is_a_usage_error() {
     let temporary = tempfile::tempdir().unwrap();
     let home = temporary.path().join("home");

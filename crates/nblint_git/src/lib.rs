@@ -7,10 +7,13 @@
 //!   --filter-process` serves every file of a git command.
 //! - [`show`]: a readable text view of a notebook for `git diff` (the textconv driver).
 //! - [`install`]: `nblint git install | uninstall | status`, editing git configuration and
-//!   attributes with git2.
+//!   attributes with git2, recording what install changed so uninstall restores exactly
+//!   that, and reading the status from git itself.
 //! - [`staged`]: the notebooks staged in the index, for `nblint check --staged`.
 //!
-//! Nothing here prints, reads the environment or exits: the CLI does.
+//! Nothing here prints, reads the environment or exits: the CLI does (it passes in the
+//! environment values git's rules need). [`install::status`] runs `git`, which reads its own
+//! environment as it always does.
 
 pub mod install;
 mod jupyter;
@@ -21,7 +24,8 @@ pub mod staged;
 pub mod strip;
 
 pub use install::{
-    ATTRIBUTES_LINE, Change, ConfigKey, GitError, KEYS, KeyStatus, StatusReport, Target,
+    ATTRIBUTES_LINE, AttributesFile, Change, ConfigKey, GitError, KEYS, KeyStatus, StatusReport,
+    Target, global_config_file,
 };
 pub use jupyter::to_jupyter_bytes;
 pub use show::render;

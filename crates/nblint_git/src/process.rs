@@ -20,6 +20,10 @@
 //! Smudge is offered and answered with the content unchanged: with `filter.<driver>.required`
 //! set, git refuses to check out a file through a process that lacks a capability it needs.
 //! See git's `Documentation/gitattributes.txt`, "Long Running Filter Process".
+//!
+//! Text packets are read as bytes: a `pathname=` value is whatever bytes git has for the
+//! file's name (git allows any but NUL, and Linux file names need not be UTF-8), so a name
+//! never ends the exchange; the filter receives it as bytes and shows it lossily.
 
 use std::io::{self, Read, Write};
 
@@ -73,24 +77,31 @@ fn read_packet(input: &mut impl Read) -> io::Result<Option<Packet>> {
 }
 
 /// Reads a list of text packets up to a flush, each without its final newline; `None` when
-/// input ends before the list starts.
-fn read_text_list(input: &mut impl Read) -> io::Result<Option<Vec<String>>> {
+/// input ends before the list starts. The packets are kept as bytes: their values (a
+/// pathname) need not be UTF-8.
+fn read_text_list(input: &mut impl Read) -> io::Result<Option<Vec<Vec<u8>>>> {
     let mut lines = Vec::new();
     loop {
         match read_packet(input)? {
             None if lines.is_empty() => return Ok(None),
             None => return Err(protocol_error("input ended inside a list")),
             Some(Packet::Flush) => return Ok(Some(lines)),
-            Some(Packet::Data(data)) => {
-                let mut line = String::from_utf8(data)
-                    .map_err(|_| protocol_error("a text packet is not UTF-8"))?;
-                if line.ends_with('\n') {
+            Some(Packet::Data(mut line)) => {
+                if line.last() == Some(&b'\n') {
                     line.pop();
                 }
                 lines.push(line);
             }
         }
     }
+}
+
+/// A list of text packets as text, for error messages.
+fn lossy(lines: &[Vec<u8>]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect()
 }
 
 /// Reads content packets up to a flush.
@@ -131,25 +142,28 @@ fn write_content(output: &mut impl Write, content: &[u8]) -> io::Result<()> {
 
 /// Serves git on `input` and `output` until git closes `input`: the handshake, then each
 /// file's content through `filter(command, pathname, content)`, whose result git stores (for
-/// clean) or writes (for smudge). The filter cannot fail a file: it returns the content to
-/// use, the input itself for content it does not understand.
+/// clean) or writes (for smudge). The pathname is the bytes git sent (any bytes but NUL;
+/// show it with [`String::from_utf8_lossy`]). The filter cannot fail a file: it returns the
+/// content to use, the input itself for content it does not understand.
 ///
 /// Errors are those of the exchange: git speaking another protocol or version, a malformed
 /// packet, input ending inside a request, or a failed write.
 pub fn serve(
     mut input: impl Read,
     mut output: impl Write,
-    mut filter: impl FnMut(Command, &str, Vec<u8>) -> Vec<u8>,
+    mut filter: impl FnMut(Command, &[u8], Vec<u8>) -> Vec<u8>,
 ) -> io::Result<()> {
     let hello = read_text_list(&mut input)?.unwrap_or_default();
-    if hello.first().map(String::as_str) != Some("git-filter-client") {
+    if hello.first().map(Vec::as_slice) != Some(b"git-filter-client".as_slice()) {
         return Err(protocol_error(format!(
-            "expected git-filter-client, got {hello:?}"
+            "expected git-filter-client, got {:?}",
+            lossy(&hello)
         )));
     }
-    if !hello.iter().any(|line| line == "version=2") {
+    if !hello.iter().any(|line| line == b"version=2") {
         return Err(protocol_error(format!(
-            "git offers no protocol version this filter speaks (2): {hello:?}"
+            "git offers no protocol version this filter speaks (2): {:?}",
+            lossy(&hello)
         )));
     }
     write_text_list(&mut output, &["git-filter-server", "version=2"])?;
@@ -158,24 +172,25 @@ pub fn serve(
         .ok_or_else(|| protocol_error("input ended before the capabilities"))?;
     let capabilities: Vec<&str> = ["capability=clean", "capability=smudge"]
         .into_iter()
-        .filter(|wanted| offered.iter().any(|line| line == wanted))
+        .filter(|wanted| offered.iter().any(|line| line == wanted.as_bytes()))
         .collect();
     write_text_list(&mut output, &capabilities)?;
     output.flush()?;
     while let Some(request) = read_text_list(&mut input)? {
-        let value = |key: &str| {
+        let value = |key: &[u8]| {
             request
                 .iter()
-                .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
+                .find_map(|line| line.strip_prefix(key)?.strip_prefix(b"="))
         };
-        let command = match value("command") {
-            Some("clean") => Command::Clean,
-            Some("smudge") => Command::Smudge,
+        let command = match value(b"command") {
+            Some(b"clean") => Command::Clean,
+            Some(b"smudge") => Command::Smudge,
             other => {
+                let other = other.map(String::from_utf8_lossy);
                 return Err(protocol_error(format!("unknown command {other:?}")));
             }
         };
-        let pathname = value("pathname").unwrap_or_default().to_owned();
+        let pathname = value(b"pathname").unwrap_or_default().to_vec();
         let content = read_content(&mut input)?;
         let filtered = filter(command, &pathname, content);
         write_text_list(&mut output, &["status=success"])?;
@@ -192,7 +207,7 @@ mod tests {
     use super::*;
 
     /// git's side of a session: the handshake, then each (command, pathname, content).
-    fn git_session(files: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    fn git_session(files: &[(&str, &[u8], &[u8])]) -> Vec<u8> {
         let mut input = Vec::new();
         write_text_list(&mut input, &["git-filter-client", "version=2"]).unwrap();
         write_text_list(
@@ -201,14 +216,9 @@ mod tests {
         )
         .unwrap();
         for (command, pathname, content) in files {
-            write_text_list(
-                &mut input,
-                &[
-                    &format!("command={command}"),
-                    &format!("pathname={pathname}"),
-                ],
-            )
-            .unwrap();
+            write_packet(&mut input, format!("command={command}\n").as_bytes()).unwrap();
+            write_packet(&mut input, &[b"pathname=", *pathname, b"\n"].concat()).unwrap();
+            write_flush(&mut input).unwrap();
             write_content(&mut input, content).unwrap();
         }
         input
@@ -220,11 +230,12 @@ mod tests {
     /// What the filter answered: its handshake lists, then per file its status and content.
     fn answers(mut output: &[u8]) -> (Vec<Vec<String>>, Vec<Answer>) {
         let handshake = vec![
-            read_text_list(&mut output).unwrap().unwrap(),
-            read_text_list(&mut output).unwrap().unwrap(),
+            lossy(&read_text_list(&mut output).unwrap().unwrap()),
+            lossy(&read_text_list(&mut output).unwrap().unwrap()),
         ];
         let mut files = Vec::new();
         while let Some(status) = read_text_list(&mut output).unwrap() {
+            let status = lossy(&status);
             let content = read_content(&mut output).unwrap();
             assert_eq!(read_text_list(&mut output).unwrap(), Some(Vec::new()));
             files.push((status, content));
@@ -236,10 +247,10 @@ mod tests {
     fn cleans_each_file_and_passes_smudge_through() {
         let big: Vec<u8> = (0..3 * MAX_PACKET_DATA + 17).map(|i| i as u8).collect();
         let input = git_session(&[
-            ("clean", "a.ipynb", b"dirty"),
-            ("smudge", "a.ipynb", b"stored"),
-            ("clean", "big.ipynb", &big),
-            ("clean", "empty.ipynb", b""),
+            ("clean", b"a.ipynb", b"dirty"),
+            ("smudge", b"a.ipynb", b"stored"),
+            ("clean", b"big.ipynb", &big),
+            ("clean", b"empty.ipynb", b""),
         ]);
         let mut seen = Vec::new();
         let mut output = Vec::new();
@@ -247,7 +258,7 @@ mod tests {
             input.as_slice(),
             &mut output,
             |command, pathname, content| {
-                seen.push((command, pathname.to_owned(), content.len()));
+                seen.push((command, pathname.to_vec(), content.len()));
                 match command {
                     Command::Clean => [b"clean:".as_slice(), &content].concat(),
                     Command::Smudge => content,
@@ -258,10 +269,10 @@ mod tests {
         assert_eq!(
             seen,
             [
-                (Command::Clean, "a.ipynb".to_owned(), 5),
-                (Command::Smudge, "a.ipynb".to_owned(), 6),
-                (Command::Clean, "big.ipynb".to_owned(), big.len()),
-                (Command::Clean, "empty.ipynb".to_owned(), 0),
+                (Command::Clean, b"a.ipynb".to_vec(), 5),
+                (Command::Smudge, b"a.ipynb".to_vec(), 6),
+                (Command::Clean, b"big.ipynb".to_vec(), big.len()),
+                (Command::Clean, b"empty.ipynb".to_vec(), 0),
             ]
         );
         let (handshake, files) = answers(&output);
@@ -286,6 +297,29 @@ mod tests {
     }
 
     #[test]
+    fn a_pathname_that_is_not_utf8_is_passed_as_bytes() {
+        // Latin-1 "café.ipynb", as a file created on a Latin-1 system is named on Linux.
+        let name: &[u8] = b"caf\xe9.ipynb";
+        let input = git_session(&[("clean", name, b"dirty"), ("clean", b"b.ipynb", b"next")]);
+        let mut seen = Vec::new();
+        let mut output = Vec::new();
+        serve(input.as_slice(), &mut output, |_, pathname, content| {
+            seen.push(pathname.to_vec());
+            [b"clean:".as_slice(), &content].concat()
+        })
+        .unwrap();
+        assert_eq!(seen, [name.to_vec(), b"b.ipynb".to_vec()]);
+        let (_, files) = answers(&output);
+        assert_eq!(
+            files,
+            [
+                (vec!["status=success".to_owned()], b"clean:dirty".to_vec()),
+                (vec!["status=success".to_owned()], b"clean:next".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
     fn packets_never_exceed_the_limit() {
         let mut output = Vec::new();
         write_content(&mut output, &vec![b'x'; 2 * MAX_PACKET_DATA + 1]).unwrap();
@@ -299,15 +333,15 @@ mod tests {
 
     #[test]
     fn refuses_other_protocols_and_truncated_requests() {
-        let identity = |_: Command, _: &str, content: Vec<u8>| content;
+        let identity = |_: Command, _: &[u8], content: Vec<u8>| content;
         let mut wrong = Vec::new();
         write_text_list(&mut wrong, &["git-filter-client", "version=3"]).unwrap();
         assert!(serve(wrong.as_slice(), Vec::new(), identity).is_err());
         assert!(serve(&b"zzzz"[..], Vec::new(), identity).is_err());
-        let mut truncated = git_session(&[("clean", "a.ipynb", b"content")]);
+        let mut truncated = git_session(&[("clean", b"a.ipynb", b"content")]);
         truncated.truncate(truncated.len() - 6);
         assert!(serve(truncated.as_slice(), Vec::new(), identity).is_err());
-        let unknown = git_session(&[("frobnicate", "a.ipynb", b"")]);
+        let unknown = git_session(&[("frobnicate", b"a.ipynb", b"")]);
         assert!(serve(unknown.as_slice(), Vec::new(), identity).is_err());
         // git closing the pipe between files is the normal end.
         let done = git_session(&[]);

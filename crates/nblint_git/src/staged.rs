@@ -7,6 +7,10 @@
 //! extension, a folder contributes its `.ipynb` entries. Entries deleted from the index are
 //! not there to select, entries with merge conflicts (stages 1 to 3) and symbolic links or
 //! submodules are skipped, and so are notebooks under `.ipynb_checkpoints` unless named.
+//!
+//! Index paths are bytes (git allows any but NUL): a name that is not UTF-8 is selected and
+//! read like any other, its working-tree path made from the same bytes (on Unix; elsewhere,
+//! where git stores UTF-8, lossily).
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -33,8 +37,9 @@ pub struct StagedNotebook {
     /// Its working-tree path relative to [`StagedQuery::cwd`] (`../a.ipynb` from a
     /// subfolder): the path to show and to find its configuration by.
     pub path: PathBuf,
-    /// Its path in the repository, `/`-separated, as git names it.
-    pub repo_path: String,
+    /// Its path in the repository, `/`-separated, as git names it: bytes, which need not be
+    /// UTF-8 (show them with [`String::from_utf8_lossy`]).
+    pub repo_path: Vec<u8>,
     /// The staged blob: the bytes that will be committed.
     pub bytes: Vec<u8>,
 }
@@ -148,16 +153,12 @@ pub fn staged_notebooks(query: &StagedQuery<'_>) -> Result<Staged, StagedError> 
     let head = head_tree(&repository)?;
 
     let mut matched = vec![false; specs.len()];
-    let mut selected: Vec<(IndexEntry, String)> = Vec::new();
+    let mut selected: Vec<(IndexEntry, Vec<u8>)> = Vec::new();
     for entry in index.iter() {
         if stage(&entry) != 0 || !matches!(entry.mode, REGULAR_FILE | EXECUTABLE_FILE) {
             continue;
         }
-        let Ok(repo_path) = String::from_utf8(entry.path.clone()) else {
-            // git allows any bytes in a path; a notebook named so cannot be shown or
-            // configured by its path, and is not worth a lossy guess.
-            continue;
-        };
+        let repo_path = entry.path.clone();
         let wanted = if specs.is_empty() {
             is_notebook(&repo_path) && differs_from_head(head.as_ref(), &repo_path, entry.id)
         } else {
@@ -180,12 +181,13 @@ pub fn staged_notebooks(query: &StagedQuery<'_>) -> Result<Staged, StagedError> 
         let blob = repository
             .find_blob(entry.id)
             .map_err(|source| StagedError::Git {
-                what: format!("reading the staged blob of {repo_path}"),
+                what: format!(
+                    "reading the staged blob of {}",
+                    String::from_utf8_lossy(&repo_path)
+                ),
                 source,
             })?;
-        let absolute = repo_path
-            .split('/')
-            .fold(workdir.clone(), |path, part| path.join(part));
+        let absolute = workdir.join(native_path(&repo_path));
         notebooks.push(StagedNotebook {
             path: relative_to(&absolute, &cwd),
             bytes: blob.content().to_vec(),
@@ -228,9 +230,24 @@ fn head_tree(repository: &Repository) -> Result<Option<Tree<'_>>, StagedError> {
 }
 
 /// Whether the staged blob `id` at `repo_path` is new or changed since `HEAD`.
-fn differs_from_head(head: Option<&Tree<'_>>, repo_path: &str, id: Oid) -> bool {
-    head.and_then(|tree| tree.get_path(Path::new(repo_path)).ok())
+fn differs_from_head(head: Option<&Tree<'_>>, repo_path: &[u8], id: Oid) -> bool {
+    head.and_then(|tree| tree.get_path(&native_path(repo_path)).ok())
         .is_none_or(|entry| entry.id() != id)
+}
+
+/// A `/`-separated repository path as a relative path of this system, from its bytes as
+/// they are (on Unix, where a file name is any bytes).
+#[cfg(unix)]
+fn native_path(repo_path: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(repo_path))
+}
+
+/// A `/`-separated repository path as a relative path of this system (git stores UTF-8
+/// names here; other bytes are replaced).
+#[cfg(not(unix))]
+fn native_path(repo_path: &[u8]) -> PathBuf {
+    String::from_utf8_lossy(repo_path).split('/').collect()
 }
 
 /// The merge stage of an index entry (0 when the path has no conflict).
@@ -239,45 +256,51 @@ fn stage(entry: &IndexEntry) -> u16 {
 }
 
 /// A `.ipynb` file outside Jupyter's checkpoint folders.
-fn is_notebook(repo_path: &str) -> bool {
-    // Case-sensitive, as the folder walk of `nblint check` matches.
-    Path::new(repo_path)
-        .extension()
-        .is_some_and(|extension| extension == "ipynb")
+fn is_notebook(repo_path: &[u8]) -> bool {
+    const EXTENSION: &[u8] = b".ipynb";
+    // Case-sensitive, as the folder walk of `nblint check` matches; a name that is only the
+    // extension (`.ipynb`) has none, as for `Path::extension`.
+    let name = repo_path
+        .rsplit(|&byte| byte == b'/')
+        .next()
+        .unwrap_or_default();
+    name.len() > EXTENSION.len()
+        && name.ends_with(EXTENSION)
         && !repo_path
-            .split('/')
-            .any(|part| part == ".ipynb_checkpoints")
+            .split(|&byte| byte == b'/')
+            .any(|part| part == b".ipynb_checkpoints")
 }
 
-/// Whether a query path (`spec`, repository-relative, `""` for the whole work tree) selects
+/// Whether a query path (`spec`, repository-relative, empty for the whole work tree) selects
 /// the index entry `repo_path`: the file itself, whatever its name, or a notebook under it.
-fn selects(spec: &str, repo_path: &str) -> bool {
+fn selects(spec: &[u8], repo_path: &[u8]) -> bool {
     if spec == repo_path {
         return true;
     }
     let under = spec.is_empty()
         || repo_path
             .strip_prefix(spec)
-            .is_some_and(|rest| rest.starts_with('/'));
+            .is_some_and(|rest| rest.starts_with(b"/"));
     under && is_notebook(repo_path)
 }
 
-/// A query path as a `/`-separated path relative to the work tree (`""` for its top).
-fn repo_path_of(path: &Path, cwd: &Path, workdir: &Path) -> Result<String, StagedError> {
+/// A query path as a `/`-separated path relative to the work tree (empty for its top), in
+/// the bytes git uses for names (on Unix the file name's own bytes; elsewhere its UTF-8).
+fn repo_path_of(path: &Path, cwd: &Path, workdir: &Path) -> Result<Vec<u8>, StagedError> {
     let resolved = resolve(&cwd.join(path));
     let outside = || StagedError::OutsideRepository {
         path: path.to_path_buf(),
         workdir: workdir.to_path_buf(),
     };
     let relative = resolved.strip_prefix(workdir).map_err(|_| outside())?;
-    let mut parts = Vec::new();
+    let mut parts: Vec<&[u8]> = Vec::new();
     for component in relative.components() {
         match component {
-            Component::Normal(part) => parts.push(part.to_str().ok_or_else(outside)?),
+            Component::Normal(part) => parts.push(part.as_encoded_bytes()),
             _ => return Err(outside()),
         }
     }
-    Ok(parts.join("/"))
+    Ok(parts.join(&b'/'))
 }
 
 /// `path` (absolute) without `.` and `..`, and with symbolic links resolved in the part of it
@@ -336,17 +359,23 @@ mod tests {
 
     #[test]
     fn paths_select_themselves_and_notebooks_below() {
-        assert!(selects("a.ipynb", "a.ipynb"));
-        assert!(selects("notes.txt", "notes.txt"));
-        assert!(selects("", "sub/a.ipynb"));
-        assert!(selects("sub", "sub/a.ipynb"));
-        assert!(!selects("sub", "subway/a.ipynb"));
-        assert!(!selects("sub", "sub/notes.txt"));
-        assert!(!selects("sub", "sub/.ipynb_checkpoints/a-checkpoint.ipynb"));
-        assert!(selects(
-            "sub/.ipynb_checkpoints/a-checkpoint.ipynb",
-            "sub/.ipynb_checkpoints/a-checkpoint.ipynb"
+        assert!(selects(b"a.ipynb", b"a.ipynb"));
+        assert!(selects(b"notes.txt", b"notes.txt"));
+        assert!(selects(b"", b"sub/a.ipynb"));
+        assert!(selects(b"sub", b"sub/a.ipynb"));
+        assert!(!selects(b"sub", b"subway/a.ipynb"));
+        assert!(!selects(b"sub", b"sub/notes.txt"));
+        assert!(!selects(
+            b"sub",
+            b"sub/.ipynb_checkpoints/a-checkpoint.ipynb"
         ));
+        assert!(selects(
+            b"sub/.ipynb_checkpoints/a-checkpoint.ipynb",
+            b"sub/.ipynb_checkpoints/a-checkpoint.ipynb"
+        ));
+        assert!(selects(b"", b"caf\xe9/\xff.ipynb"));
+        assert!(!selects(b"", b"sub/.ipynb"));
+        assert!(!selects(b"", b"a.ipynb.txt"));
     }
 
     #[test]
@@ -368,13 +397,29 @@ mod tests {
         std::fs::create_dir_all(root.join("sub")).unwrap();
         let cwd = root.join("sub");
         let of = |path: &str| repo_path_of(Path::new(path), &cwd, &root);
-        assert_eq!(of("a.ipynb").unwrap(), "sub/a.ipynb");
-        assert_eq!(of("../b/./c.ipynb").unwrap(), "b/c.ipynb");
-        assert_eq!(of(".").unwrap(), "sub");
-        assert_eq!(of("..").unwrap(), "");
+        assert_eq!(of("a.ipynb").unwrap(), b"sub/a.ipynb");
+        assert_eq!(of("../b/./c.ipynb").unwrap(), b"b/c.ipynb");
+        assert_eq!(of(".").unwrap(), b"sub");
+        assert_eq!(of("..").unwrap(), b"");
         assert!(matches!(
             of("../.."),
             Err(StagedError::OutsideRepository { .. })
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_query_path_that_is_not_utf8_keeps_its_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let root = Path::new("/r");
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9.ipynb");
+        assert_eq!(
+            repo_path_of(Path::new(name), &root.join("sub"), root).unwrap(),
+            b"sub/caf\xe9.ipynb"
+        );
+        assert_eq!(
+            native_path(b"sub/caf\xe9.ipynb"),
+            Path::new("sub").join(name)
+        );
     }
 }
