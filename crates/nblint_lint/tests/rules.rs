@@ -337,8 +337,8 @@ fn every_rule_has_triggering_and_clean_fixtures_and_every_folder_a_rule() {
         );
         if rule.fixable {
             assert!(
-                !fixtures(&folder, "fix_").is_empty(),
-                "{}: fixable, but no fix_* fixture",
+                !fixtures(&folder, "fix_").is_empty() || !fixtures(&folder, "unsafe_").is_empty(),
+                "{}: fixable, but no fix_* or unsafe_* fixture",
                 rule.code
             );
         }

@@ -1,6 +1,6 @@
 use nblint_facts::Span;
 
-use crate::diagnostic::{Edit, Fix};
+use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::fix::disposable_cell;
 use crate::registry::{Context, Finding, declare_rule};
 
@@ -44,11 +44,17 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 "this code cell has only comments; make it a markdown cell".to_owned()
             },
         );
+        // Deleting a cell renumbers every cell below it (what people, suppressions and
+        // reports refer to), and a blank cell emptied by another fix in the same run once
+        // held code: so the fix is unsafe, applied only when asked for.
         findings.push(if disposable {
-            finding.with_fix(Fix::safe(
-                "delete the empty cell",
-                vec![Edit::DeleteCell { cell: cell.number }],
-            ))
+            finding.with_fix(
+                Fix::safe(
+                    "delete the empty cell",
+                    vec![Edit::DeleteCell { cell: cell.number }],
+                )
+                .with_applicability(Applicability::Unsafe),
+            )
         } else {
             finding
         });
