@@ -216,16 +216,33 @@ fn other_kernels_get_the_language_independent_rules_and_a_note() {
 #[test]
 fn fix_writes_the_expected_notebook_and_diff_only_previews() {
     let folder = tempfile::tempdir().unwrap();
-    let source = root().join("fixtures/rules/NB102/fix_blank_cell.ipynb");
+    let source = root().join("fixtures/rules/NB102/unsafe_blank_cell.ipynb");
     let expected =
-        std::fs::read(root().join("fixtures/rules/NB102/fix_blank_cell.expected.ipynb")).unwrap();
+        std::fs::read(root().join("fixtures/rules/NB102/unsafe_blank_cell.expected.ipynb"))
+            .unwrap();
     let path = folder.path().join("n.ipynb");
     std::fs::copy(&source, &path).unwrap();
     let before = std::fs::read(&path).unwrap();
+    let unsafe_fix = [
+        "check",
+        "--fix",
+        "--unsafe-fixes",
+        "--select",
+        "NB102",
+        "n.ipynb",
+    ];
 
     let preview = nblint_in(
         folder.path(),
-        &["check", "--fix", "--diff", "--select", "NB102", "n.ipynb"],
+        &[
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--diff",
+            "--select",
+            "NB102",
+            "n.ipynb",
+        ],
     );
     assert!(
         stdout(&preview).contains("---") && stdout(&preview).contains("+++"),
@@ -238,23 +255,61 @@ fn fix_writes_the_expected_notebook_and_diff_only_previews() {
         "--diff must not write"
     );
 
-    let fixed = nblint_in(
+    // Deleting a cell is unsafe: --fix alone keeps it and says how many fixes it held back.
+    let held = nblint_in(
         folder.path(),
         &["check", "--fix", "--select", "NB102", "n.ipynb"],
     );
+    assert_eq!(status(&held), 1, "{}{}", stdout(&held), stderr(&held));
+    assert!(
+        stderr(&held).contains("1 unsafe fix was not applied"),
+        "{}",
+        stderr(&held)
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+
+    let fixed = nblint_in(folder.path(), &unsafe_fix);
     assert_eq!(status(&fixed), 0, "{}{}", stdout(&fixed), stderr(&fixed));
     assert_eq!(std::fs::read(&path).unwrap(), expected);
     // Nothing left to fix: a second run does not rewrite the file.
     let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
-    let again = nblint_in(
-        folder.path(),
-        &["check", "--fix", "--select", "NB102", "n.ipynb"],
-    );
+    let again = nblint_in(folder.path(), &unsafe_fix);
     assert_eq!(status(&again), 0);
     assert_eq!(
         std::fs::metadata(&path).unwrap().modified().unwrap(),
         modified
     );
+}
+
+#[test]
+fn a_fix_that_empties_a_cell_keeps_the_cell_with_its_outputs_and_tags() {
+    let folder = tempfile::tempdir().unwrap();
+    let notebook = serde_json::json!({
+        "cells": [
+            {"cell_type": "markdown", "id": "a", "metadata": {}, "source": "# Title"},
+            {"cell_type": "code", "execution_count": 1, "id": "b", "metadata": {},
+             "outputs": [], "source": "import os\nprint(os.sep)"},
+            {"cell_type": "code", "execution_count": 2, "id": "c",
+             "metadata": {"tags": ["parameters"]},
+             "outputs": [{"name": "stdout", "output_type": "stream", "text": ["kept\n"]}],
+             "source": "import os"},
+        ],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    });
+    let path = folder.path().join("n.ipynb");
+    std::fs::write(&path, serde_json::to_string_pretty(&notebook).unwrap()).unwrap();
+    let fixed = nblint_in(
+        folder.path(),
+        &["check", "--fix", "--unsafe-fixes", "--no-cache", "n.ipynb"],
+    );
+    assert_ne!(status(&fixed), 2, "{}", stderr(&fixed));
+    let after: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let cells = after["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 3, "the emptied cell must stay: {after:#}");
+    assert_eq!(cells[2]["source"], "");
+    assert_eq!(cells[2]["outputs"], notebook["cells"][2]["outputs"]);
+    assert_eq!(cells[2]["metadata"], notebook["cells"][2]["metadata"]);
 }
 
 #[test]
