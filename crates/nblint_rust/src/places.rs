@@ -1,5 +1,5 @@
 //! Places a cell changes: the root variable of an assigned or borrowed place, and which
-//! method calls leave their receiver unchanged.
+//! method calls change their receiver.
 
 use proc_macro2::Ident;
 use syn::{BinOp, Expr, UnOp};
@@ -63,82 +63,21 @@ pub fn is_compound_assignment(op: &BinOp) -> bool {
     )
 }
 
-/// Well-known methods that only read their receiver (or consume it, which is a move, not a
-/// change). Sorted for binary search.
-const READ_ONLY_METHODS: &[&str] = &[
-    "as_bytes",
-    "as_deref",
-    "as_mut_ptr",
-    "as_ptr",
-    "as_ref",
-    "as_slice",
-    "as_str",
-    "borrow",
-    "bytes",
-    "capacity",
-    "chars",
-    "chunks",
-    "clone",
-    "cloned",
-    "cmp",
-    "collect",
-    "contains",
-    "contains_key",
-    "copied",
-    "count",
-    "debug",
-    "display",
-    "ends_with",
-    "enumerate",
-    "eq",
-    "expect",
-    "filter",
-    "find",
-    "first",
-    "fmt",
-    "fold",
-    "get",
-    "hash",
-    "into_iter",
-    "is_empty",
-    "is_none",
-    "is_ok",
-    "is_some",
-    "iter",
-    "join",
-    "keys",
-    "last",
-    "len",
-    "lines",
-    "map",
-    "max",
-    "min",
-    "ne",
-    "partial_cmp",
-    "peek",
-    "position",
-    "shape",
-    "split",
-    "split_whitespace",
-    "starts_with",
-    "sum",
-    "to_lowercase",
-    "to_owned",
-    "to_string",
-    "to_uppercase",
-    "to_vec",
-    "trim",
-    "unwrap",
-    "unwrap_or",
-    "unwrap_or_default",
-    "values",
-    "windows",
-    "zip",
-];
+/// The methods known to change their receiver in place (`mutating_methods.txt`, one a line):
+/// std's `&mut self` methods and rand's generators.
+static MUTATING_METHODS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("mutating_methods.txt")
+            .lines()
+            .map(|line| line.split('#').next().unwrap_or("").trim())
+            .filter(|line| !line.is_empty())
+            .collect()
+    });
 
-/// Whether calling `method` leaves its receiver unchanged.
-pub fn is_read_only_method(method: &str) -> bool {
-    READ_ONLY_METHODS.binary_search(&method).is_ok()
+/// Whether calling `method` is evidence that it changes its receiver: a listed `&mut self`
+/// method. An unknown method is not (it may well take `&self`).
+pub fn is_mutating_method(method: &str) -> bool {
+    MUTATING_METHODS.contains(method)
 }
 
 #[cfg(test)]
@@ -146,8 +85,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn read_only_list_is_sorted() {
-        assert!(READ_ONLY_METHODS.windows(2).all(|pair| pair[0] < pair[1]));
+    fn mutating_methods_are_listed_once_each() {
+        let text = include_str!("mutating_methods.txt");
+        let names: Vec<&str> = text.lines().filter(|line| !line.starts_with('#')).collect();
+        assert!(
+            names.windows(2).all(|pair| pair[0] < pair[1]),
+            "keep it sorted"
+        );
+        assert!(is_mutating_method("push") && is_mutating_method("insert"));
+        assert!(!is_mutating_method("len") && !is_mutating_method("replace"));
     }
 
     #[test]

@@ -1081,7 +1081,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_method_call(&mut self, expr: &'ast syn::ExprMethodCall) {
         let method = expr.method.unraw().to_string();
-        if !places::is_read_only_method(&method) {
+        if places::is_mutating_method(&method) {
             let evidence = self.span(expr.span());
             self.record_mutation(
                 &expr.receiver,

@@ -722,7 +722,7 @@ impl<'w, 's> Walk<'w, 's> {
                 args,
             } => {
                 let name = method.name();
-                if !places::is_read_only_method(name) {
+                if places::is_mutating_method(name) {
                     self.record_mutation(
                         receiver,
                         MutationKind::MethodCall {
