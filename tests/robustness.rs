@@ -56,6 +56,18 @@ const REFUSED: &[(&str, &str)] = &[
         "cell 2: `source` must be a string or a list",
     ),
     ("nbformat_5.ipynb", "unsupported nbformat 5"),
+    (
+        "v4_code_cell_with_input.ipynb",
+        "cell 2: this nbformat 4 code cell has",
+    ),
+    (
+        "v4_code_cell_without_source.ipynb",
+        "cell 2: this code cell has no `source`",
+    ),
+    (
+        "v3_code_cell_with_source.ipynb",
+        "cell 2: the cell's text is in `source`",
+    ),
     ("deeply_nested_json.ipynb", "recursion limit exceeded"),
 ];
 

@@ -412,6 +412,7 @@ fn read_cell(
     } else {
         "source"
     };
+    check_text_is_read(cell, &kind, v3).map_err(invalid)?;
     let (mut source, source_form) = match cell.get(source_key) {
         None => (String::new(), SourceForm::Missing),
         Some(Value::String(text)) => (text.clone(), SourceForm::Text),
@@ -473,6 +474,59 @@ fn read_cell(
     })
 }
 
+/// Refuses a cell whose text sits where this reader does not look, so that no cell with text
+/// is ever read as empty (and then, say, deleted by a fix with its outputs):
+///
+/// - nbformat 4 code cells keep their code in `source`: a code cell with nbformat 3's `input`
+///   or without `source` is refused;
+/// - nbformat 3 code cells keep theirs in `input` (nbformat's v3-to-v4 upgrade takes `input`
+///   and discards anything else, so Jupyter would open such a cell empty): one whose `source`
+///   holds text is refused rather than read as Jupyter reads it;
+/// - other cells keep their text in `source`: one whose `input` holds text is refused.
+fn check_text_is_read(cell: &Map<String, Value>, kind: &CellKind, v3: bool) -> Result<(), String> {
+    let code = *kind == CellKind::Code;
+    if !v3 && code {
+        if cell.contains_key("input") {
+            return Err(
+                "this nbformat 4 code cell has nbformat 3's `input` field; nbformat 4 keeps code \
+                 in `source`, so its text would be read as empty"
+                    .to_owned(),
+            );
+        }
+        if !cell.contains_key("source") {
+            return Err("this code cell has no `source` (nbformat 4 requires one)".to_owned());
+        }
+        return Ok(());
+    }
+    let (read, unread) = if v3 && code {
+        ("input", "source")
+    } else {
+        ("source", "input")
+    };
+    if cell.get(unread).is_some_and(holds_text) {
+        let which = if v3 { "nbformat 3" } else { "nbformat 4" };
+        return Err(format!(
+            "the cell's text is in `{unread}`, but {which} {} cells keep it in `{read}`, so it \
+             would be read as empty",
+            cell.get("cell_type").and_then(Value::as_str).unwrap_or("")
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a field holds anything but nothing: not null, not an empty string, not a list of
+/// empty strings.
+fn holds_text(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(text) => !text.is_empty(),
+        Value::Array(items) => items
+            .iter()
+            .any(|item| item.as_str().is_none_or(|text| !text.is_empty())),
+        _ => true,
+    }
+}
+
 /// The one-based line and column of byte `offset` in `bytes`, counting characters where the
 /// prefix is valid UTF-8.
 pub(crate) fn byte_position(bytes: &[u8], offset: usize) -> FilePosition {
@@ -529,12 +583,14 @@ mod tests {
                 {"cell_type": "markdown", "metadata": {}, "source": "# Title"},
                 {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 3,
                  "source": ["let a = 1;\n", "a"]},
-                {"cell_type": "code", "metadata": {}, "outputs": [{"output_type": "error"}]}
+                {"cell_type": "markdown", "metadata": {}},
+                {"cell_type": "code", "metadata": {}, "outputs": [{"output_type": "error"}],
+                 "source": []}
             ]}"##,
         )
         .unwrap();
         let cells = notebook.cells();
-        assert_eq!(cells.len(), 3);
+        assert_eq!(cells.len(), 4);
         assert_eq!(cells[0].kind, CellKind::Markdown);
         assert_eq!(cells[0].source, "# Title");
         assert_eq!(cells[0].source_form, SourceForm::Text);
@@ -542,7 +598,75 @@ mod tests {
         assert_eq!(cells[1].execution_count, Some(3));
         assert_eq!(cells[1].source, "let a = 1;\na");
         assert_eq!(cells[2].source_form, SourceForm::Missing);
-        assert!(cells[2].has_error_output);
+        assert_eq!(cells[3].source_form, SourceForm::Lines);
+        assert!(cells[3].has_error_output);
+    }
+
+    #[test]
+    fn a_cell_with_text_where_it_is_not_read_is_refused_not_emptied() {
+        let v4 = |cell: &str| {
+            format!(
+                r#"{{"nbformat": 4, "cells": [{{"cell_type": "markdown", "source": "a"}}, {cell}]}}"#
+            )
+        };
+        let v3 =
+            |cell: &str| format!(r#"{{"nbformat": 3, "worksheets": [{{"cells": [{cell}]}}]}}"#);
+        let refused = [
+            (
+                v4(r#"{"cell_type": "code", "input": ["x = 1"], "outputs": []}"#),
+                2,
+                "`input`",
+            ),
+            (
+                v4(r#"{"cell_type": "code", "input": "", "source": "x"}"#),
+                2,
+                "`input`",
+            ),
+            (
+                v4(r#"{"cell_type": "code", "outputs": []}"#),
+                2,
+                "no `source`",
+            ),
+            (
+                v4(r#"{"cell_type": "markdown", "input": "text"}"#),
+                2,
+                "`input`",
+            ),
+            (
+                v3(r#"{"cell_type": "code", "source": ["x = 1"], "outputs": []}"#),
+                1,
+                "`source`",
+            ),
+            (
+                v3(r#"{"cell_type": "code", "input": "y", "source": "x"}"#),
+                1,
+                "`source`",
+            ),
+            (
+                v3(r#"{"cell_type": "markdown", "input": "text"}"#),
+                1,
+                "`input`",
+            ),
+        ];
+        for (text, cell, field) in refused {
+            let error = parse(&text).unwrap_err();
+            assert_eq!(error.cell(), Some(cell), "{text}: {error}");
+            assert!(error.to_string().contains(field), "{text}: {error}");
+            assert!(
+                error.to_string().contains("read as empty") || field == "no `source`",
+                "{error}"
+            );
+        }
+        // Empty fields that are not read hide nothing.
+        for text in [
+            v3(r#"{"cell_type": "code", "input": "y", "source": ""}"#),
+            v3(r#"{"cell_type": "code", "input": "y", "source": [""]}"#),
+            v3(r#"{"cell_type": "code", "outputs": []}"#),
+            v3(r#"{"cell_type": "markdown", "source": "t", "input": null}"#),
+            v4(r#"{"cell_type": "raw"}"#),
+        ] {
+            assert!(parse(&text).is_ok(), "{text}");
+        }
     }
 
     #[test]

@@ -53,6 +53,20 @@ fn refused_with_a_position_or_a_reason() {
         ),
         ("invalid_utf8.ipynb", "invalid UTF-8 at line 10, column 16"),
         (
+            "v4_code_cell_with_input.ipynb",
+            "cell 2: this nbformat 4 code cell has nbformat 3's `input` field; nbformat 4 keeps \
+             code in `source`, so its text would be read as empty",
+        ),
+        (
+            "v4_code_cell_without_source.ipynb",
+            "cell 2: this code cell has no `source` (nbformat 4 requires one)",
+        ),
+        (
+            "v3_code_cell_with_source.ipynb",
+            "cell 2: the cell's text is in `source`, but nbformat 3 code cells keep it in \
+             `input`, so it would be read as empty",
+        ),
+        (
             "deeply_nested_json.ipynb",
             "invalid JSON at line 1, column 158: recursion limit exceeded",
         ),
