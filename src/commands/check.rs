@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
 use nblint_graph::Graph;
 use nblint_lint::{Config, Context, Diagnostic, RuleSelection, Selector, apply_fixes, lint};
-use nblint_notebook::{FileLines, Notebook, write_atomically};
+use nblint_notebook::{FileLines, Notebook, ReadStamp};
 use nblint_report::{NotebookReport, OutputFormat, render};
 use rayon::prelude::*;
 
@@ -378,16 +378,26 @@ struct Run<'a> {
 }
 
 /// Checks one input: its bytes when already read (staged blobs), else the file at `path`.
+/// A file is stamped as it is read, so that `--fix` never writes over a newer save.
 fn check_input(path: &Path, bytes: Option<Vec<u8>>, run: &Run<'_>) -> Result<Checked> {
-    let bytes = match bytes {
-        Some(bytes) => bytes,
-        None => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+    let (bytes, stamp) = match bytes {
+        Some(bytes) => (bytes, None),
+        None => {
+            let (bytes, stamp) = nblint_notebook::read_stamped(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            (bytes, Some(stamp))
+        }
     };
-    check_one(path, &bytes, run)
+    check_one(path, &bytes, stamp.as_ref(), run)
 }
 
-/// Checks one notebook, whose file holds `bytes`.
-fn check_one(path: &Path, bytes: &[u8], run: &Run<'_>) -> Result<Checked> {
+/// Checks one notebook, whose file holds `bytes` (as read with `stamp`, for a file).
+fn check_one(
+    path: &Path,
+    bytes: &[u8],
+    stamp: Option<&ReadStamp>,
+    run: &Run<'_>,
+) -> Result<Checked> {
     let args = run.args;
     let config = run.resolver.config_for(path)?;
     let selection = config.selection_for(path).overridden_by(run.selection);
@@ -439,8 +449,10 @@ fn check_one(path: &Path, bytes: &[u8], run: &Run<'_>) -> Result<Checked> {
             if new_bytes != bytes {
                 if args.diff {
                     diff = Some(source_diff(&before, &notebook, path));
-                } else if run.writable {
-                    write_atomically(path, &new_bytes)
+                } else if run.writable
+                    && let Some(stamp) = stamp
+                {
+                    crate::replace::replace_notebook(path, &new_bytes, stamp, true)
                         .with_context(|| format!("writing {}", path.display()))?;
                     final_bytes = Some(new_bytes);
                 }

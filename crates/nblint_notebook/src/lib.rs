@@ -17,5 +17,6 @@ pub use file_lines::FileLines;
 pub use lines::{LineColumn, LineIndex};
 pub use model::{Cell, CellKind, Notebook, SourceForm, split_lines};
 pub use write::{
-    TextStyle, serialize, write_atomically, write_atomically_unsynced, write_atomically_with,
+    ReadStamp, ReplaceOptions, Replaced, TextStyle, WriteError, read_stamped, replace_read_file,
+    serialize, write_atomically, write_atomically_unsynced, write_atomically_with,
 };
