@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use nblint_graph::Graph;
 use nblint_lint::{Config, Context, Diagnostic, RuleSelection, Selector, apply_fixes, lint};
 use nblint_notebook::{FileLines, Notebook, ReadStamp};
-use nblint_report::{NotebookReport, OutputFormat, render};
+use nblint_report::{NotebookReport, OutputFormat, ReadFailure, render_with_failures};
 use rayon::prelude::*;
 
 use crate::ExitStatus;
@@ -250,6 +250,7 @@ pub fn check_inputs(
     let mut stderr = std::io::stderr().lock();
     let mut stdout = std::io::stdout().lock();
     let mut checked_notebooks = Vec::new();
+    let mut failures = Vec::new();
     for (path, outcome) in &outcomes {
         match outcome {
             Ok(checked) => {
@@ -278,12 +279,14 @@ pub fn check_inputs(
             }
             Err(error) => {
                 writeln!(stderr, "error: {error:#}")?;
+                // Also a finding in the report (NB000), whatever the format.
+                failures.push(read_failure(path, error));
                 status = ExitStatus::Error;
             }
         }
     }
     drop(stderr);
-    let bytes = draw_report(run.style, &checked_notebooks);
+    let bytes = draw_report(run.style, &checked_notebooks, &failures);
     stdout.write_all(&bytes)?;
     stdout.flush()?;
     // One line, not one per notebook: a project whose notebooks all start with a glob
@@ -317,19 +320,51 @@ impl ReportStyle {
     }
 }
 
-/// The report of all checked notebooks, in order: the parts drawn as each notebook was
-/// checked and the summary, or for the other formats the whole report drawn from the
-/// diagnostics.
-fn draw_report(style: ReportStyle, checked: &[(&Path, &Checked)]) -> Vec<u8> {
+/// A notebook that could not be checked, as the report shows it (NB000): the error's cell
+/// or place in the file, when it is a notebook that could not be parsed.
+fn read_failure(path: &Path, error: &anyhow::Error) -> ReadFailure {
+    let cause = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<nblint_notebook::NotebookError>());
+    ReadFailure {
+        path: display_path(path),
+        message: format!("{error:#}"),
+        cell: cause.and_then(nblint_notebook::NotebookError::cell),
+        position: cause.and_then(nblint_notebook::NotebookError::file_position),
+    }
+}
+
+/// The report of all checked notebooks, in order, then the notebooks that could not be
+/// checked (`failures`): the parts drawn as each notebook was checked and the summary, or
+/// for the other formats the whole report drawn from the diagnostics.
+fn draw_report(
+    style: ReportStyle,
+    checked: &[(&Path, &Checked)],
+    failures: &[ReadFailure],
+) -> Vec<u8> {
     if style.format.draws_each_notebook() {
-        let parts = checked.iter().map(|(_, checked)| match &checked.shown {
-            Shown::Drawn { part, .. } => part.as_slice(),
-            Shown::Diagnostics { .. } => &[][..],
-        });
+        let failure_parts: Vec<Vec<u8>> = failures
+            .iter()
+            .map(|failure| {
+                nblint_report::render_failure(style.format, failure, style.color)
+                    .unwrap_or_default()
+            })
+            .collect();
+        let parts = checked
+            .iter()
+            .map(|(_, checked)| match &checked.shown {
+                Shown::Drawn { part, .. } => part.as_slice(),
+                Shown::Diagnostics { .. } => &[][..],
+            })
+            .chain(failure_parts.iter().map(Vec::as_slice));
         let counts = checked
             .iter()
             .map(|(_, checked)| checked.shown.counts())
-            .sum::<nblint_report::Counts>();
+            .sum::<nblint_report::Counts>()
+            + nblint_report::Counts {
+                unreadable: failures.len(),
+                ..nblint_report::Counts::default()
+            };
         return nblint_report::join_parts(parts, counts);
     }
     let reports: Vec<NotebookReport<'_>> = checked
@@ -348,7 +383,7 @@ fn draw_report(style: ReportStyle, checked: &[(&Path, &Checked)]) -> Vec<u8> {
             Shown::Drawn { .. } => None,
         })
         .collect();
-    render(style.format, &reports, style.color)
+    render_with_failures(style.format, &reports, failures, style.color)
 }
 
 /// `--select`/`--ignore` as a selection (empty when neither was given).
@@ -776,6 +811,7 @@ impl ResultCache {
                 problems: counts.next()??,
                 notebooks: counts.next()??,
                 fixable: counts.next()??,
+                unreadable: 0,
             },
             payload,
         })
