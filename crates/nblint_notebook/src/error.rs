@@ -29,6 +29,13 @@ pub enum NotebookError {
         /// Where the first invalid byte is.
         position: FilePosition,
     },
+    /// The file is UTF-16 or UTF-32 (seen by its byte-order mark, or by the NUL bytes that
+    /// ASCII JSON text has in those encodings), not UTF-8 as nbformat requires.
+    #[error("this file is {encoding}, not UTF-8: save it as UTF-8 (nbformat notebooks are UTF-8)")]
+    WrongEncoding {
+        /// `UTF-16LE`, `UTF-16BE`, `UTF-32LE` or `UTF-32BE`.
+        encoding: &'static str,
+    },
     /// The text is not JSON (truncated, a syntax error, nested too deeply).
     #[error("invalid JSON at {position}: {message}")]
     InvalidJson {

@@ -108,6 +108,9 @@ impl Notebook {
     /// assert_eq!(notebook.cells()[0].source, "let a = 1;\na");
     /// ```
     pub fn parse(bytes: &[u8]) -> Result<Self, NotebookError> {
+        if let Some(encoding) = wide_encoding(bytes) {
+            return Err(NotebookError::WrongEncoding { encoding });
+        }
         let (bom, bytes) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
             Some(rest) => (true, rest),
             None => (false, bytes),
@@ -527,6 +530,24 @@ fn holds_text(value: &Value) -> bool {
     }
 }
 
+/// The encoding of a UTF-16 or UTF-32 file, by its byte-order mark or, as Python's
+/// `json.detect_encoding` does, by the NUL bytes of its first characters (JSON text begins
+/// with ASCII); `None` for anything else (UTF-8 with or without its byte-order mark).
+fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
+    let encoding = match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => "UTF-32LE",
+        [0, 0, 0xFE, 0xFF, ..] => "UTF-32BE",
+        [0xFF, 0xFE, ..] => "UTF-16LE",
+        [0xFE, 0xFF, ..] => "UTF-16BE",
+        [0, 0, 0, _, ..] => "UTF-32BE",
+        [_, 0, 0, 0, ..] => "UTF-32LE",
+        [0, _, ..] => "UTF-16BE",
+        [_, 0, ..] => "UTF-16LE",
+        _ => return None,
+    };
+    Some(encoding)
+}
+
 /// The one-based line and column of byte `offset` in `bytes`, counting characters where the
 /// prefix is valid UTF-8.
 pub(crate) fn byte_position(bytes: &[u8], offset: usize) -> FilePosition {
@@ -722,6 +743,54 @@ mod tests {
                 position: FilePosition { line: 2, column: 8 }
             }
         );
+    }
+
+    #[test]
+    fn utf16_and_utf32_are_named_with_or_without_a_bom() {
+        let text = r#"{"nbformat": 4, "cells": []}"#;
+        let utf16 = |big: bool| -> Vec<u8> {
+            text.encode_utf16()
+                .flat_map(|unit| {
+                    if big {
+                        unit.to_be_bytes()
+                    } else {
+                        unit.to_le_bytes()
+                    }
+                })
+                .collect()
+        };
+        let utf32 = |big: bool| -> Vec<u8> {
+            text.chars()
+                .flat_map(|ch| {
+                    let ch = u32::from(ch);
+                    if big {
+                        ch.to_be_bytes()
+                    } else {
+                        ch.to_le_bytes()
+                    }
+                })
+                .collect()
+        };
+        let bom = |mark: &[u8], body: Vec<u8>| [mark, &body].concat();
+        let cases = [
+            (utf16(false), "UTF-16LE"),
+            (utf16(true), "UTF-16BE"),
+            (utf32(false), "UTF-32LE"),
+            (utf32(true), "UTF-32BE"),
+            (bom(&[0xFF, 0xFE], utf16(false)), "UTF-16LE"),
+            (bom(&[0xFE, 0xFF], utf16(true)), "UTF-16BE"),
+            (bom(&[0xFF, 0xFE, 0, 0], utf32(false)), "UTF-32LE"),
+            (bom(&[0, 0, 0xFE, 0xFF], utf32(true)), "UTF-32BE"),
+        ];
+        for (bytes, encoding) in cases {
+            let error = Notebook::parse(&bytes).unwrap_err();
+            assert_eq!(error, NotebookError::WrongEncoding { encoding });
+            assert!(error.to_string().contains("save it as UTF-8"), "{error}");
+            assert!(Notebook::parse_for_analysis(&bytes).is_err());
+        }
+        // UTF-8, with or without its byte-order mark, is read.
+        assert!(Notebook::parse(text.as_bytes()).is_ok());
+        assert!(Notebook::parse(&bom(b"\xEF\xBB\xBF", text.as_bytes().to_vec())).is_ok());
     }
 
     #[test]

@@ -53,6 +53,14 @@ fn refused_with_a_position_or_a_reason() {
         ),
         ("invalid_utf8.ipynb", "invalid UTF-8 at line 10, column 16"),
         (
+            "utf16_with_bom.ipynb",
+            "this file is UTF-16LE, not UTF-8: save it as UTF-8 (nbformat notebooks are UTF-8)",
+        ),
+        (
+            "utf32_without_bom.ipynb",
+            "this file is UTF-32BE, not UTF-8: save it as UTF-8 (nbformat notebooks are UTF-8)",
+        ),
+        (
             "v4_code_cell_with_input.ipynb",
             "cell 2: this nbformat 4 code cell has nbformat 3's `input` field; nbformat 4 keeps \
              code in `source`, so its text would be read as empty",
