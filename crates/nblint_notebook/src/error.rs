@@ -44,6 +44,18 @@ pub enum NotebookError {
         /// The parser's description, without its position suffix.
         message: String,
     },
+    /// The JSON nests arrays and objects deeper than nblint reads
+    /// ([`crate::MAX_NESTING`] levels; real notebooks use a few dozen at most).
+    #[error(
+        "JSON nested more than {limit} levels deep at {position}: nblint reads at most {limit} \
+         levels (real notebooks use a few dozen)"
+    )]
+    TooDeep {
+        /// Where the first array or object past the limit opens.
+        position: FilePosition,
+        /// The limit, [`crate::MAX_NESTING`].
+        limit: usize,
+    },
     /// The top-level JSON value is not an object.
     #[error("not a notebook: the top-level JSON value is {found}, not an object")]
     NotAnObject {
@@ -92,7 +104,9 @@ impl NotebookError {
     /// The position in the `.ipynb` file, if the error has one.
     pub fn file_position(&self) -> Option<FilePosition> {
         match self {
-            Self::InvalidUtf8 { position } | Self::InvalidJson { position, .. } => Some(*position),
+            Self::InvalidUtf8 { position }
+            | Self::InvalidJson { position, .. }
+            | Self::TooDeep { position, .. } => Some(*position),
             _ => None,
         }
     }

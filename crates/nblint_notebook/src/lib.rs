@@ -15,7 +15,7 @@ mod write;
 pub use error::{FilePosition, NotebookError};
 pub use file_lines::FileLines;
 pub use lines::{LineColumn, LineIndex};
-pub use model::{Cell, CellKind, Notebook, SourceForm, split_lines};
+pub use model::{Cell, CellKind, MAX_NESTING, Notebook, SourceForm, split_lines};
 pub use write::{
     ReadStamp, ReplaceOptions, Replaced, TextStyle, WriteError, read_stamped, replace_read_file,
     serialize, write_atomically, write_atomically_unsynced, write_atomically_with,

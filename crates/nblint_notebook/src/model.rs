@@ -82,8 +82,16 @@ impl Cell {
     }
 }
 
+/// The deepest nesting of JSON arrays and objects nblint reads. serde_json alone stops at
+/// 128, which a deep JSON output can pass (nbstripout strips such files); deeper documents
+/// are read on a stack grown as needed. The bound stays because a `serde_json::Value` is
+/// dropped (and compared, and printed) by recursion on the thread's own stack: at this
+/// depth that fits in the 2 MiB of a spawned thread even in a debug build, with room to
+/// spare. Real notebooks nest a few dozen levels at most (10 in our 350-notebook corpora).
+pub const MAX_NESTING: usize = 5_000;
+
 /// A parsed notebook. The JSON document is kept whole; [`Notebook::cells`] is a view over it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Notebook {
     pub(crate) json: Map<String, Value>,
     cells: Vec<Cell>,
@@ -118,7 +126,7 @@ impl Notebook {
         let text = std::str::from_utf8(bytes).map_err(|error| NotebookError::InvalidUtf8 {
             position: byte_position(bytes, error.valid_up_to()),
         })?;
-        let value: Value = serde_json::from_str(text).map_err(|error| json_error(&error))?;
+        let value = parse_json(text)?;
         let Value::Object(json) = value else {
             return Err(NotebookError::NotAnObject {
                 found: describe(&value),
@@ -180,6 +188,12 @@ impl Notebook {
             minor,
             style,
         })
+    }
+
+    /// A copy of the whole JSON document, made without deep recursion on the thread's
+    /// stack (see [`MAX_NESTING`]).
+    pub fn clone_json(&self) -> Map<String, Value> {
+        clone_map(&self.json)
     }
 
     /// All cells, in order; `cells()[i].number == i + 1`.
@@ -286,6 +300,104 @@ impl Notebook {
         };
         Ok(())
     }
+}
+
+/// A clone that copies the document without deep recursion on the thread's stack.
+impl Clone for Notebook {
+    fn clone(&self) -> Self {
+        Self {
+            json: self.clone_json(),
+            cells: self.cells.clone(),
+            major: self.major,
+            minor: self.minor,
+            style: self.style,
+        }
+    }
+}
+
+/// Stack used per level is at most this much before the stack is grown: a clone frame is
+/// far smaller, even unoptimised.
+const RED_ZONE: usize = 64 * 1024;
+/// How much stack is added each time it runs low.
+const STACK_GROWTH: usize = 2 * 1024 * 1024;
+
+fn clone_map(map: &Map<String, Value>) -> Map<String, Value> {
+    map.iter()
+        .map(|(key, value)| (key.clone(), clone_value(value)))
+        .collect()
+}
+
+/// `value.clone()`, growing the stack where the nesting is deep.
+fn clone_value(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || {
+            Value::Array(items.iter().map(clone_value).collect())
+        }),
+        Value::Object(map) => {
+            stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || Value::Object(clone_map(map)))
+        }
+        scalar => scalar.clone(),
+    }
+}
+
+/// Parses the JSON text of a notebook: with serde_json's own recursion limit (128) when it
+/// is enough, else, up to [`MAX_NESTING`] levels, on a stack grown as needed.
+fn parse_json(text: &str) -> Result<Value, NotebookError> {
+    match serde_json::from_str(text) {
+        Ok(value) => Ok(value),
+        Err(error) if error.to_string().starts_with("recursion limit exceeded") => {
+            parse_deep_json(text)
+        }
+        Err(error) => Err(json_error(&error)),
+    }
+}
+
+fn parse_deep_json(text: &str) -> Result<Value, NotebookError> {
+    if let Some(offset) = nesting_past(text.as_bytes(), MAX_NESTING) {
+        return Err(NotebookError::TooDeep {
+            position: byte_position(text.as_bytes(), offset),
+            limit: MAX_NESTING,
+        });
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    let value =
+        serde::Deserialize::deserialize(serde_stacker::Deserializer::new(&mut deserializer))
+            .map_err(|error| json_error(&error))?;
+    deserializer.end().map_err(|error| json_error(&error))?;
+    Ok(value)
+}
+
+/// The offset of the first `[` or `{` (outside strings) that opens level `limit + 1`, if
+/// any: a linear scan, before anything is built.
+fn nesting_past(bytes: &[u8], limit: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => {
+                // Skip the string: to its closing quote, over escapes.
+                at += 1;
+                while at < bytes.len() {
+                    match bytes[at] {
+                        b'\\' => at += 2,
+                        b'"' => break,
+                        _ => at += 1,
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(at);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        at += 1;
+    }
+    None
 }
 
 /// Splits text into lines that keep their `\n`, as Jupyter stores `source` lists.

@@ -7,8 +7,8 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
-use serde_json::Value;
 use serde_json::ser::Formatter;
+use serde_json::{Map, Value};
 
 use crate::model::Notebook;
 
@@ -103,14 +103,14 @@ impl Notebook {
             crlf: self.style.crlf,
             ..TextStyle::NBFORMAT
         };
-        serialize(&Value::Object(self.json.clone()), style, true)
+        serialize_root(Root::Map(&self.json), style, true)
     }
 
     /// The notebook in the layout the file had when it was read (indent, key order, line
     /// endings, escaping, final newline), so an edit to one cell changes only that cell's
     /// lines in a file that was written consistently.
     pub fn to_original_style_bytes(&self) -> Vec<u8> {
-        serialize(&Value::Object(self.json.clone()), self.style, false)
+        serialize_root(Root::Map(&self.json), self.style, false)
     }
 
     /// The layout detected when the notebook was read.
@@ -119,8 +119,21 @@ impl Notebook {
     }
 }
 
-/// Serialises `value` in `style`, with keys sorted at every level when `sort_keys`.
+/// Serialises `value` in `style`, with keys sorted at every level when `sort_keys`. Deep
+/// nesting is written on a stack grown as needed.
 pub fn serialize(value: &Value, style: TextStyle, sort_keys: bool) -> Vec<u8> {
+    serialize_root(Root::Value(value), style, sort_keys)
+}
+
+/// What [`serialize_root`] writes: a value, or an object's map (a notebook's document,
+/// written without copying it into a `Value`).
+#[derive(Clone, Copy)]
+enum Root<'a> {
+    Value(&'a Value),
+    Map(&'a Map<String, Value>),
+}
+
+fn serialize_root(root: Root<'_>, style: TextStyle, sort_keys: bool) -> Vec<u8> {
     let mut out = Vec::new();
     if style.bom {
         out.extend_from_slice(b"\xEF\xBB\xBF");
@@ -137,7 +150,10 @@ pub fn serialize(value: &Value, style: TextStyle, sort_keys: bool) -> Vec<u8> {
     );
     // Serialising a `Value` into memory cannot fail: its keys are strings and writes to a
     // Vec do not fail.
-    let result = Ordered { value, sort_keys }.serialize(&mut serializer);
+    let result = match root {
+        Root::Value(value) => Ordered { value, sort_keys }.serialize(&mut serializer),
+        Root::Map(map) => OrderedMap { map, sort_keys }.serialize(&mut serializer),
+    };
     debug_assert!(result.is_ok());
     if style.final_newline {
         out.push(b'\n');
@@ -166,7 +182,8 @@ struct Ordered<'a> {
 impl Serialize for Ordered<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.value {
-            Value::Array(items) => {
+            // Each level of nesting recurses: grow the stack where it runs low.
+            Value::Array(items) => stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;
                 for item in items {
                     seq.serialize_element(&Ordered {
@@ -175,26 +192,47 @@ impl Serialize for Ordered<'_> {
                     })?;
                 }
                 seq.end()
-            }
-            Value::Object(map) => {
-                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                if self.sort_keys {
-                    entries.sort_by(|a, b| a.0.cmp(b.0));
+            }),
+            Value::Object(map) => stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || {
+                OrderedMap {
+                    map,
+                    sort_keys: self.sort_keys,
                 }
-                let mut object = serializer.serialize_map(Some(entries.len()))?;
-                for (key, value) in entries {
-                    object.serialize_entry(
-                        key,
-                        &Ordered {
-                            value,
-                            sort_keys: self.sort_keys,
-                        },
-                    )?;
-                }
-                object.end()
-            }
+                .serialize(serializer)
+            }),
             scalar => scalar.serialize(serializer),
         }
+    }
+}
+
+/// Stack a level of serialisation may use before the stack is grown (frames of serde's
+/// serializer are large unoptimised), and how much is added each time.
+const RED_ZONE: usize = 128 * 1024;
+const STACK_GROWTH: usize = 4 * 1024 * 1024;
+
+/// An object's entries, serialised as [`Ordered`] does.
+struct OrderedMap<'a> {
+    map: &'a Map<String, Value>,
+    sort_keys: bool,
+}
+
+impl Serialize for OrderedMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut entries: Vec<(&String, &Value)> = self.map.iter().collect();
+        if self.sort_keys {
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+        }
+        let mut object = serializer.serialize_map(Some(entries.len()))?;
+        for (key, value) in entries {
+            object.serialize_entry(
+                key,
+                &Ordered {
+                    value,
+                    sort_keys: self.sort_keys,
+                },
+            )?;
+        }
+        object.end()
     }
 }
 
