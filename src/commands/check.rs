@@ -415,13 +415,12 @@ struct Run<'a> {
 /// Checks one input: its bytes when already read (staged blobs), else the file at `path`.
 /// A file is stamped as it is read, so that `--fix` never writes over a newer save.
 fn check_input(path: &Path, bytes: Option<Vec<u8>>, run: &Run<'_>) -> Result<Checked> {
-    let (bytes, stamp) = match bytes {
-        Some(bytes) => (bytes, None),
-        None => {
-            let (bytes, stamp) = nblint_notebook::read_stamped(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            (bytes, Some(stamp))
-        }
+    let (bytes, stamp) = if let Some(bytes) = bytes {
+        (bytes, None)
+    } else {
+        let (bytes, stamp) = nblint_notebook::read_stamped(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        (bytes, Some(stamp))
     };
     check_one(path, &bytes, stamp.as_ref(), run)
 }

@@ -647,14 +647,11 @@ fn holds_text(value: &Value) -> bool {
 /// with ASCII); `None` for anything else (UTF-8 with or without its byte-order mark).
 fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
     let encoding = match bytes {
-        [0xFF, 0xFE, 0, 0, ..] => "UTF-32LE",
-        [0, 0, 0xFE, 0xFF, ..] => "UTF-32BE",
-        [0xFF, 0xFE, ..] => "UTF-16LE",
-        [0xFE, 0xFF, ..] => "UTF-16BE",
-        [0, 0, 0, _, ..] => "UTF-32BE",
-        [_, 0, 0, 0, ..] => "UTF-32LE",
-        [0, _, ..] => "UTF-16BE",
-        [_, 0, ..] => "UTF-16LE",
+        // In order: the UTF-32 patterns first (a UTF-32LE mark begins as UTF-16LE's).
+        [0, 0, 0xFE, 0xFF, ..] | [0, 0, 0, _, ..] => "UTF-32BE",
+        [0xFF, 0xFE, 0, 0, ..] | [_, 0, 0, 0, ..] => "UTF-32LE",
+        [0xFE, 0xFF, ..] | [0, _, ..] => "UTF-16BE",
+        [0xFF, 0xFE, ..] | [_, 0, ..] => "UTF-16LE",
         _ => return None,
     };
     Some(encoding)
