@@ -18,6 +18,7 @@ mod exit;
 mod frontends;
 mod input;
 mod progress;
+mod replace;
 
 pub use exit::ExitStatus;
 

@@ -56,7 +56,22 @@ const REFUSED: &[(&str, &str)] = &[
         "cell 2: `source` must be a string or a list",
     ),
     ("nbformat_5.ipynb", "unsupported nbformat 5"),
-    ("deeply_nested_json.ipynb", "recursion limit exceeded"),
+    (
+        "deeply_nested_json.ipynb",
+        "JSON nested more than 5000 levels deep at line 1, column 5031",
+    ),
+    (
+        "v4_code_cell_with_input.ipynb",
+        "cell 2: this nbformat 4 code cell has",
+    ),
+    (
+        "v4_code_cell_without_source.ipynb",
+        "cell 2: this code cell has no `source`",
+    ),
+    (
+        "v3_code_cell_with_source.ipynb",
+        "cell 2: the cell's text is in `source`",
+    ),
 ];
 
 /// Cases nblint reads.
@@ -68,6 +83,7 @@ const READ: &[&str] = &[
     "duplicate_cell_ids.ipynb",
     "unknown_cell_type.ipynb",
     "nbformat_3.ipynb",
+    "nested_deeper_than_128_levels.ipynb",
 ];
 
 #[test]
@@ -421,4 +437,69 @@ fn deep_but_accepted_cells_do_not_overflow_extract() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(out.join("src/lib.rs").is_file());
+}
+
+#[test]
+fn deep_json_outputs_are_stripped_up_to_the_limit_and_refused_beyond() {
+    let folder = tempfile::tempdir().unwrap();
+    // A deep JSON output: 4,000 nested lists (nbstripout strips it; serde_json alone stops
+    // at 128), and 100,000 (past nblint's limit of 5,000: refused, not a crash).
+    let template = String::from_utf8(generated(vec![(
+        "x".to_owned(),
+        serde_json::json!([{
+            "output_type": "execute_result",
+            "execution_count": 1,
+            "metadata": {},
+            "data": {"application/json": "DEEP"},
+        }]),
+    )]))
+    .unwrap();
+    let with = |levels: usize| {
+        template.replacen(
+            "\"DEEP\"",
+            &format!("{}1{}", "[".repeat(levels), "]".repeat(levels)),
+            1,
+        )
+    };
+    let path = folder.path().join("deep.ipynb");
+    std::fs::write(&path, with(4_000)).unwrap();
+    let check = run(folder.path(), &["check", "deep.ipynb"], None);
+    assert!(
+        matches!(check.status.code(), Some(0 | 1)),
+        "{}",
+        stderr(&check)
+    );
+    let strip = run(folder.path(), &["strip", "deep.ipynb"], None);
+    assert_eq!(strip.status.code(), Some(0), "{}", stderr(&strip));
+    let stripped = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !stripped.contains("[[[") && stripped.contains("\"outputs\": []"),
+        "{stripped}"
+    );
+
+    let too_deep = with(100_000);
+    std::fs::write(&path, &too_deep).unwrap();
+    for args in [&["check", "deep.ipynb"][..], &["strip", "deep.ipynb"][..]] {
+        let output = run(folder.path(), args, None);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("deep.ipynb")
+                && stderr(&output).contains("nested more than 5000 levels deep at line"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), too_deep);
+    let filtered = run(
+        folder.path(),
+        &["strip", "--stdin"],
+        Some(too_deep.as_bytes()),
+    );
+    assert_eq!(filtered.status.code(), Some(0));
+    assert_eq!(filtered.stdout, too_deep.as_bytes());
 }

@@ -10,8 +10,8 @@ use nblint_lint::{
     Analysis, Applicability, Config, Context, Diagnostic, FixOptions, RuleSelection, Selector,
     apply_fixes, lint,
 };
-use nblint_notebook::{FileLines, Notebook, write_atomically};
-use nblint_report::{NotebookReport, OutputFormat, render};
+use nblint_notebook::{FileLines, Notebook, ReadStamp};
+use nblint_report::{NotebookReport, OutputFormat, ReadFailure, render_with_failures};
 use rayon::prelude::*;
 
 use crate::ExitStatus;
@@ -265,6 +265,7 @@ pub fn check_inputs(
     let mut stdout = std::io::stdout().lock();
     let mut checked_notebooks = Vec::new();
     let mut held_back = 0;
+    let mut failures = Vec::new();
     for (path, outcome) in &outcomes {
         match outcome {
             Ok(checked) => {
@@ -304,6 +305,8 @@ pub fn check_inputs(
             }
             Err(error) => {
                 writeln!(stderr, "error: {error:#}")?;
+                // Also a finding in the report (NB000), whatever the format.
+                failures.push(read_failure(path, error));
                 status = ExitStatus::Error;
             }
         }
@@ -317,7 +320,7 @@ pub fn check_inputs(
         )?;
     }
     drop(stderr);
-    let bytes = draw_report(run.style, &checked_notebooks);
+    let bytes = draw_report(run.style, &checked_notebooks, &failures);
     stdout.write_all(&bytes)?;
     stdout.flush()?;
     // One line, not one per notebook: a project whose notebooks all start with a glob
@@ -351,19 +354,51 @@ impl ReportStyle {
     }
 }
 
-/// The report of all checked notebooks, in order: the parts drawn as each notebook was
-/// checked and the summary, or for the other formats the whole report drawn from the
-/// diagnostics.
-fn draw_report(style: ReportStyle, checked: &[(&Path, &Checked)]) -> Vec<u8> {
+/// A notebook that could not be checked, as the report shows it (NB000): the error's cell
+/// or place in the file, when it is a notebook that could not be parsed.
+fn read_failure(path: &Path, error: &anyhow::Error) -> ReadFailure {
+    let cause = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<nblint_notebook::NotebookError>());
+    ReadFailure {
+        path: display_path(path),
+        message: format!("{error:#}"),
+        cell: cause.and_then(nblint_notebook::NotebookError::cell),
+        position: cause.and_then(nblint_notebook::NotebookError::file_position),
+    }
+}
+
+/// The report of all checked notebooks, in order, then the notebooks that could not be
+/// checked (`failures`): the parts drawn as each notebook was checked and the summary, or
+/// for the other formats the whole report drawn from the diagnostics.
+fn draw_report(
+    style: ReportStyle,
+    checked: &[(&Path, &Checked)],
+    failures: &[ReadFailure],
+) -> Vec<u8> {
     if style.format.draws_each_notebook() {
-        let parts = checked.iter().map(|(_, checked)| match &checked.shown {
-            Shown::Drawn { part, .. } => part.as_slice(),
-            Shown::Diagnostics { .. } => &[][..],
-        });
+        let failure_parts: Vec<Vec<u8>> = failures
+            .iter()
+            .map(|failure| {
+                nblint_report::render_failure(style.format, failure, style.color)
+                    .unwrap_or_default()
+            })
+            .collect();
+        let parts = checked
+            .iter()
+            .map(|(_, checked)| match &checked.shown {
+                Shown::Drawn { part, .. } => part.as_slice(),
+                Shown::Diagnostics { .. } => &[][..],
+            })
+            .chain(failure_parts.iter().map(Vec::as_slice));
         let counts = checked
             .iter()
             .map(|(_, checked)| checked.shown.counts())
-            .sum::<nblint_report::Counts>();
+            .sum::<nblint_report::Counts>()
+            + nblint_report::Counts {
+                unreadable: failures.len(),
+                ..nblint_report::Counts::default()
+            };
         return nblint_report::join_parts(parts, counts);
     }
     let reports: Vec<NotebookReport<'_>> = checked
@@ -382,7 +417,7 @@ fn draw_report(style: ReportStyle, checked: &[(&Path, &Checked)]) -> Vec<u8> {
             Shown::Drawn { .. } => None,
         })
         .collect();
-    render(style.format, &reports, style.color)
+    render_with_failures(style.format, &reports, failures, style.color)
 }
 
 /// `--select`/`--ignore` as a selection (empty when neither was given).
@@ -412,16 +447,25 @@ struct Run<'a> {
 }
 
 /// Checks one input: its bytes when already read (staged blobs), else the file at `path`.
+/// A file is stamped as it is read, so that `--fix` never writes over a newer save.
 fn check_input(path: &Path, bytes: Option<Vec<u8>>, run: &Run<'_>) -> Result<Checked> {
-    let bytes = match bytes {
-        Some(bytes) => bytes,
-        None => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+    let (bytes, stamp) = if let Some(bytes) = bytes {
+        (bytes, None)
+    } else {
+        let (bytes, stamp) = nblint_notebook::read_stamped(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        (bytes, Some(stamp))
     };
-    check_one(path, &bytes, run)
+    check_one(path, &bytes, stamp.as_ref(), run)
 }
 
-/// Checks one notebook, whose file holds `bytes`.
-fn check_one(path: &Path, bytes: &[u8], run: &Run<'_>) -> Result<Checked> {
+/// Checks one notebook, whose file holds `bytes` (as read with `stamp`, for a file).
+fn check_one(
+    path: &Path,
+    bytes: &[u8],
+    stamp: Option<&ReadStamp>,
+    run: &Run<'_>,
+) -> Result<Checked> {
     let args = run.args;
     let config = run.resolver.config_for(path)?;
     let selection = config.selection_for(path).overridden_by(run.selection);
@@ -488,8 +532,10 @@ fn check_one(path: &Path, bytes: &[u8], run: &Run<'_>) -> Result<Checked> {
             if new_bytes != bytes {
                 if args.diff {
                     diff = Some(source_diff(&before, &notebook, path));
-                } else if run.writable {
-                    write_atomically(path, &new_bytes)
+                } else if run.writable
+                    && let Some(stamp) = stamp
+                {
+                    crate::replace::replace_notebook(path, &new_bytes, stamp, true)
                         .with_context(|| format!("writing {}", path.display()))?;
                     final_bytes = Some(new_bytes);
                 }
@@ -829,6 +875,7 @@ impl ResultCache {
                 problems: counts.next()??,
                 notebooks: counts.next()??,
                 fixable: counts.next()??,
+                unreadable: 0,
             },
             payload,
         })

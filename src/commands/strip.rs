@@ -109,14 +109,15 @@ pub fn run(args: &StripArgs) -> Result<ExitStatus> {
     }
     stdout.flush()?;
     let files = |n: usize| if n == 1 { "file" } else { "files" };
+    // Files that could not be read, stripped or written are counted, never left out.
     if args.check {
         eprintln!(
-            "{changed} {} would be stripped, {unchanged} already clean",
+            "{changed} {} would be stripped, {unchanged} already clean, {errors} refused",
             files(changed)
         );
     } else {
         eprintln!(
-            "{changed} {} stripped, {unchanged} already clean",
+            "{changed} {} stripped, {unchanged} already clean, {errors} refused",
             files(changed)
         );
     }
@@ -131,13 +132,14 @@ pub fn run(args: &StripArgs) -> Result<ExitStatus> {
 
 /// Strips one file; returns whether it changed (or would, with `check`). The file is
 /// replaced atomically, without a sync of its own (see `write_atomically_unsynced`).
+/// A file changed since it was read, or read-only, is left as it is (an error).
 fn strip_file(path: &Path, options: &StripOptions, check: bool) -> Result<bool> {
-    let bytes = std::fs::read(path)?;
+    let (bytes, stamp) = nblint_notebook::read_stamped(path)?;
     let Some(stripped) = nblint_git::strip_bytes(&bytes, options)? else {
         return Ok(false);
     };
     if !check {
-        nblint_notebook::write_atomically_unsynced(path, &stripped).context("writing")?;
+        crate::replace::replace_notebook(path, &stripped, &stamp, false)?;
     }
     Ok(true)
 }

@@ -595,3 +595,54 @@ fn many_quiet_notebooks_get_one_note() {
     );
     assert!(!message.contains("a.ipynb"), "{message}");
 }
+
+#[test]
+fn a_notebook_that_cannot_be_read_is_a_finding_in_every_format() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/malformed/truncated_json.ipynb"),
+        folder.path().join("a_broken.ipynb"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("fixtures/rules/NB201/clean_defined_above.ipynb"),
+        folder.path().join("b_clean.ipynb"),
+    )
+    .unwrap();
+    for format in ["full", "concise", "json", "sarif", "github"] {
+        let output = nblint_in(
+            folder.path(),
+            &["check", "--no-cache", "--output-format", format, "."],
+        );
+        assert_eq!(status(&output), 2, "{format}: {}", stderr(&output));
+        let text = stdout(&output);
+        assert!(!text.contains("All checks passed"), "{format}: {text}");
+        assert!(
+            text.contains("NB000") && text.contains("a_broken.ipynb"),
+            "{format}: {text}"
+        );
+        insta::assert_snapshot!(format!("io_error_beside_a_clean_notebook_{format}"), text);
+    }
+    let json = nblint_in(
+        folder.path(),
+        &["check", "--no-cache", "--output-format", "json", "."],
+    );
+    let entries: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
+    assert_eq!(entries[0]["code"], "NB000");
+    assert_eq!(entries[0]["path"], "a_broken.ipynb");
+    assert_eq!(entries[0]["line"], 5);
+    assert_eq!(entries[0]["column"], 18);
+    let full = nblint_in(folder.path(), &["check", "--no-cache", "."]);
+    assert!(
+        stdout(&full).ends_with("Found 1 error reading notebooks\n"),
+        "{}",
+        stdout(&full)
+    );
+    // A cached run of the clean notebook still reports the broken one.
+    for _ in 0..2 {
+        let cached = nblint_in(folder.path(), &["check", "."]);
+        assert_eq!(status(&cached), 2);
+        assert_eq!(stdout(&cached), stdout(&full));
+    }
+}

@@ -4,6 +4,7 @@
 
 mod check;
 mod graph;
+mod writes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

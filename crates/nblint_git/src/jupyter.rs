@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 /// a UTF-8 byte-order mark and CRLF line endings kept if the file had them.
 pub fn to_jupyter_bytes(notebook: &Notebook) -> Vec<u8> {
     jupyter_bytes(
-        notebook.json().clone(),
+        notebook.clone_json(),
         notebook.format().0,
         notebook.text_style(),
     )

@@ -228,6 +228,9 @@ impl<'a> Layout<'a> {
         }
         let mut previous: Option<&'a [u8]> = None;
         let mut typed = role != Role::Cell;
+        // A cell without `source` (or with nbformat 3's `input`) is the general path's to
+        // judge: a code cell of that shape is refused there.
+        let mut sourced = role != Role::Cell;
         // Each entry's text, and whether stripping removes it.
         let mut entries: Vec<(Range<usize>, bool)> = Vec::new();
         loop {
@@ -255,6 +258,8 @@ impl<'a> Layout<'a> {
                     self.changed = true;
                 }
                 (Role::Cell, b"cell_type") => typed = true,
+                (Role::Cell, b"source") => sourced = true,
+                (Role::Cell, b"input") => return None,
                 (Role::CellMetadata, b"tags")
                     if memchr::memmem::find(value, b"keep_output").is_some() =>
                 {
@@ -282,7 +287,7 @@ impl<'a> Layout<'a> {
             self.edits
                 .push((open..close, self.without(&entries, depth)));
         }
-        typed.then_some(())
+        (typed && sourced).then_some(())
     }
 
     /// The inside of an object (between its braces) holding only the entries kept.

@@ -522,4 +522,41 @@ mod tests {
         assert_eq!(notebook.cells()[1].execution_count, None);
         assert!(!strip(&mut notebook, &options).unwrap());
     }
+
+    #[test]
+    fn deep_outputs_are_stripped_and_kept_on_a_small_stack_and_refused_past_the_limit() {
+        let deep = |levels: usize| {
+            format!(
+                r#"{{"cells": [{{"cell_type": "code", "execution_count": 1, "metadata": {{}},
+                "outputs": [{{"data": {{"application/json": {}1{}}}, "execution_count": 1,
+                "metadata": {{}}, "output_type": "execute_result"}}], "source": ["x"]}}],
+                "metadata": {{}}, "nbformat": 4, "nbformat_minor": 5}}"#,
+                "[".repeat(levels),
+                "]".repeat(levels)
+            )
+        };
+        // The default stack of a spawned thread (2 MiB), as in `strip`'s worker threads.
+        std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let text = deep(nblint_notebook::MAX_NESTING - 6);
+                let stripped = strip_bytes(text.as_bytes(), &StripOptions::default())
+                    .unwrap()
+                    .unwrap();
+                let stripped = String::from_utf8(stripped).unwrap();
+                assert!(stripped.contains("\"outputs\": []"), "{stripped}");
+                let kept = StripOptions {
+                    keep_output: true,
+                    ..StripOptions::default()
+                };
+                let written = strip_bytes(text.as_bytes(), &kept).unwrap().unwrap();
+                assert!(Notebook::parse(&written).unwrap().cells()[0].output_count == 1);
+                let error =
+                    strip_bytes(deep(100_000).as_bytes(), &StripOptions::default()).unwrap_err();
+                assert!(matches!(error, NotebookError::TooDeep { .. }), "{error}");
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
 }

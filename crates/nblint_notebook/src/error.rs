@@ -29,6 +29,13 @@ pub enum NotebookError {
         /// Where the first invalid byte is.
         position: FilePosition,
     },
+    /// The file is UTF-16 or UTF-32 (seen by its byte-order mark, or by the NUL bytes that
+    /// ASCII JSON text has in those encodings), not UTF-8 as nbformat requires.
+    #[error("this file is {encoding}, not UTF-8: save it as UTF-8 (nbformat notebooks are UTF-8)")]
+    WrongEncoding {
+        /// `UTF-16LE`, `UTF-16BE`, `UTF-32LE` or `UTF-32BE`.
+        encoding: &'static str,
+    },
     /// The text is not JSON (truncated, a syntax error, nested too deeply).
     #[error("invalid JSON at {position}: {message}")]
     InvalidJson {
@@ -36,6 +43,18 @@ pub enum NotebookError {
         position: FilePosition,
         /// The parser's description, without its position suffix.
         message: String,
+    },
+    /// The JSON nests arrays and objects deeper than nblint reads
+    /// ([`crate::MAX_NESTING`] levels; real notebooks use a few dozen at most).
+    #[error(
+        "JSON nested more than {limit} levels deep at {position}: nblint reads at most {limit} \
+         levels (real notebooks use a few dozen)"
+    )]
+    TooDeep {
+        /// Where the first array or object past the limit opens.
+        position: FilePosition,
+        /// The limit, [`crate::MAX_NESTING`].
+        limit: usize,
     },
     /// The top-level JSON value is not an object.
     #[error("not a notebook: the top-level JSON value is {found}, not an object")]
@@ -85,7 +104,9 @@ impl NotebookError {
     /// The position in the `.ipynb` file, if the error has one.
     pub fn file_position(&self) -> Option<FilePosition> {
         match self {
-            Self::InvalidUtf8 { position } | Self::InvalidJson { position, .. } => Some(*position),
+            Self::InvalidUtf8 { position }
+            | Self::InvalidJson { position, .. }
+            | Self::TooDeep { position, .. } => Some(*position),
             _ => None,
         }
     }

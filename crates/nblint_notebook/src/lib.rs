@@ -15,7 +15,6 @@ mod write;
 pub use error::{FilePosition, NotebookError};
 pub use file_lines::FileLines;
 pub use lines::{LineColumn, LineIndex};
-pub use model::{Cell, CellKind, Notebook, SourceForm, split_lines};
 /// Cell metadata that tools rewrite on every run (nbstripout's defaults): the keys `strip`
 /// removes, and the only metadata a fix may lose with a blank cell it deletes.
 pub const VOLATILE_CELL_METADATA: &[&str] = &[
@@ -27,6 +26,8 @@ pub const VOLATILE_CELL_METADATA: &[&str] = &[
     "hidden",
 ];
 
+pub use model::{Cell, CellKind, MAX_NESTING, Notebook, SourceForm, split_lines};
 pub use write::{
-    TextStyle, serialize, write_atomically, write_atomically_unsynced, write_atomically_with,
+    ReadStamp, ReplaceOptions, Replaced, TextStyle, WriteError, read_stamped, replace_read_file,
+    serialize, write_atomically, write_atomically_unsynced, write_atomically_with,
 };

@@ -82,8 +82,16 @@ impl Cell {
     }
 }
 
+/// The deepest nesting of JSON arrays and objects nblint reads. serde_json alone stops at
+/// 128, which a deep JSON output can pass (nbstripout strips such files); deeper documents
+/// are read on a stack grown as needed. The bound stays because a `serde_json::Value` is
+/// dropped (and compared, and printed) by recursion on the thread's own stack: at this
+/// depth that fits in the 2 MiB of a spawned thread even in a debug build, with room to
+/// spare. Real notebooks nest a few dozen levels at most (10 in our 350-notebook corpora).
+pub const MAX_NESTING: usize = 5_000;
+
 /// A parsed notebook. The JSON document is kept whole; [`Notebook::cells`] is a view over it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Notebook {
     pub(crate) json: Map<String, Value>,
     cells: Vec<Cell>,
@@ -108,6 +116,9 @@ impl Notebook {
     /// assert_eq!(notebook.cells()[0].source, "let a = 1;\na");
     /// ```
     pub fn parse(bytes: &[u8]) -> Result<Self, NotebookError> {
+        if let Some(encoding) = wide_encoding(bytes) {
+            return Err(NotebookError::WrongEncoding { encoding });
+        }
         let (bom, bytes) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
             Some(rest) => (true, rest),
             None => (false, bytes),
@@ -115,7 +126,7 @@ impl Notebook {
         let text = std::str::from_utf8(bytes).map_err(|error| NotebookError::InvalidUtf8 {
             position: byte_position(bytes, error.valid_up_to()),
         })?;
-        let value: Value = serde_json::from_str(text).map_err(|error| json_error(&error))?;
+        let value = parse_json(text)?;
         let Value::Object(json) = value else {
             return Err(NotebookError::NotAnObject {
                 found: describe(&value),
@@ -177,6 +188,12 @@ impl Notebook {
             minor,
             style,
         })
+    }
+
+    /// A copy of the whole JSON document, made without deep recursion on the thread's
+    /// stack (see [`MAX_NESTING`]).
+    pub fn clone_json(&self) -> Map<String, Value> {
+        clone_map(&self.json)
     }
 
     /// All cells, in order; `cells()[i].number == i + 1`.
@@ -283,6 +300,104 @@ impl Notebook {
         };
         Ok(())
     }
+}
+
+/// A clone that copies the document without deep recursion on the thread's stack.
+impl Clone for Notebook {
+    fn clone(&self) -> Self {
+        Self {
+            json: self.clone_json(),
+            cells: self.cells.clone(),
+            major: self.major,
+            minor: self.minor,
+            style: self.style,
+        }
+    }
+}
+
+/// Stack used per level is at most this much before the stack is grown: a clone frame is
+/// far smaller, even unoptimised.
+const RED_ZONE: usize = 64 * 1024;
+/// How much stack is added each time it runs low.
+const STACK_GROWTH: usize = 2 * 1024 * 1024;
+
+fn clone_map(map: &Map<String, Value>) -> Map<String, Value> {
+    map.iter()
+        .map(|(key, value)| (key.clone(), clone_value(value)))
+        .collect()
+}
+
+/// `value.clone()`, growing the stack where the nesting is deep.
+fn clone_value(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || {
+            Value::Array(items.iter().map(clone_value).collect())
+        }),
+        Value::Object(map) => {
+            stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || Value::Object(clone_map(map)))
+        }
+        scalar => scalar.clone(),
+    }
+}
+
+/// Parses the JSON text of a notebook: with serde_json's own recursion limit (128) when it
+/// is enough, else, up to [`MAX_NESTING`] levels, on a stack grown as needed.
+fn parse_json(text: &str) -> Result<Value, NotebookError> {
+    match serde_json::from_str(text) {
+        Ok(value) => Ok(value),
+        Err(error) if error.to_string().starts_with("recursion limit exceeded") => {
+            parse_deep_json(text)
+        }
+        Err(error) => Err(json_error(&error)),
+    }
+}
+
+fn parse_deep_json(text: &str) -> Result<Value, NotebookError> {
+    if let Some(offset) = nesting_past(text.as_bytes(), MAX_NESTING) {
+        return Err(NotebookError::TooDeep {
+            position: byte_position(text.as_bytes(), offset),
+            limit: MAX_NESTING,
+        });
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    let value =
+        serde::Deserialize::deserialize(serde_stacker::Deserializer::new(&mut deserializer))
+            .map_err(|error| json_error(&error))?;
+    deserializer.end().map_err(|error| json_error(&error))?;
+    Ok(value)
+}
+
+/// The offset of the first `[` or `{` (outside strings) that opens level `limit + 1`, if
+/// any: a linear scan, before anything is built.
+fn nesting_past(bytes: &[u8], limit: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => {
+                // Skip the string: to its closing quote, over escapes.
+                at += 1;
+                while at < bytes.len() {
+                    match bytes[at] {
+                        b'\\' => at += 2,
+                        b'"' => break,
+                        _ => at += 1,
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(at);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        at += 1;
+    }
+    None
 }
 
 /// Splits text into lines that keep their `\n`, as Jupyter stores `source` lists.
@@ -412,6 +527,7 @@ fn read_cell(
     } else {
         "source"
     };
+    check_text_is_read(cell, &kind, v3).map_err(invalid)?;
     let (mut source, source_form) = match cell.get(source_key) {
         None => (String::new(), SourceForm::Missing),
         Some(Value::String(text)) => (text.clone(), SourceForm::Text),
@@ -473,6 +589,74 @@ fn read_cell(
     })
 }
 
+/// Refuses a cell whose text sits where this reader does not look, so that no cell with text
+/// is ever read as empty (and then, say, deleted by a fix with its outputs):
+///
+/// - nbformat 4 code cells keep their code in `source`: a code cell with nbformat 3's `input`
+///   or without `source` is refused;
+/// - nbformat 3 code cells keep theirs in `input` (nbformat's v3-to-v4 upgrade takes `input`
+///   and discards anything else, so Jupyter would open such a cell empty): one whose `source`
+///   holds text is refused rather than read as Jupyter reads it;
+/// - other cells keep their text in `source`: one whose `input` holds text is refused.
+fn check_text_is_read(cell: &Map<String, Value>, kind: &CellKind, v3: bool) -> Result<(), String> {
+    let code = *kind == CellKind::Code;
+    if !v3 && code {
+        if cell.contains_key("input") {
+            return Err(
+                "this nbformat 4 code cell has nbformat 3's `input` field; nbformat 4 keeps code \
+                 in `source`, so its text would be read as empty"
+                    .to_owned(),
+            );
+        }
+        if !cell.contains_key("source") {
+            return Err("this code cell has no `source` (nbformat 4 requires one)".to_owned());
+        }
+        return Ok(());
+    }
+    let (read, unread) = if v3 && code {
+        ("input", "source")
+    } else {
+        ("source", "input")
+    };
+    if cell.get(unread).is_some_and(holds_text) {
+        let which = if v3 { "nbformat 3" } else { "nbformat 4" };
+        return Err(format!(
+            "the cell's text is in `{unread}`, but {which} {} cells keep it in `{read}`, so it \
+             would be read as empty",
+            cell.get("cell_type").and_then(Value::as_str).unwrap_or("")
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a field holds anything but nothing: not null, not an empty string, not a list of
+/// empty strings.
+fn holds_text(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(text) => !text.is_empty(),
+        Value::Array(items) => items
+            .iter()
+            .any(|item| item.as_str().is_none_or(|text| !text.is_empty())),
+        _ => true,
+    }
+}
+
+/// The encoding of a UTF-16 or UTF-32 file, by its byte-order mark or, as Python's
+/// `json.detect_encoding` does, by the NUL bytes of its first characters (JSON text begins
+/// with ASCII); `None` for anything else (UTF-8 with or without its byte-order mark).
+fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
+    let encoding = match bytes {
+        // In order: the UTF-32 patterns first (a UTF-32LE mark begins as UTF-16LE's).
+        [0, 0, 0xFE, 0xFF, ..] | [0, 0, 0, _, ..] => "UTF-32BE",
+        [0xFF, 0xFE, 0, 0, ..] | [_, 0, 0, 0, ..] => "UTF-32LE",
+        [0xFE, 0xFF, ..] | [0, _, ..] => "UTF-16BE",
+        [0xFF, 0xFE, ..] | [_, 0, ..] => "UTF-16LE",
+        _ => return None,
+    };
+    Some(encoding)
+}
+
 /// The one-based line and column of byte `offset` in `bytes`, counting characters where the
 /// prefix is valid UTF-8.
 pub(crate) fn byte_position(bytes: &[u8], offset: usize) -> FilePosition {
@@ -529,12 +713,14 @@ mod tests {
                 {"cell_type": "markdown", "metadata": {}, "source": "# Title"},
                 {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 3,
                  "source": ["let a = 1;\n", "a"]},
-                {"cell_type": "code", "metadata": {}, "outputs": [{"output_type": "error"}]}
+                {"cell_type": "markdown", "metadata": {}},
+                {"cell_type": "code", "metadata": {}, "outputs": [{"output_type": "error"}],
+                 "source": []}
             ]}"##,
         )
         .unwrap();
         let cells = notebook.cells();
-        assert_eq!(cells.len(), 3);
+        assert_eq!(cells.len(), 4);
         assert_eq!(cells[0].kind, CellKind::Markdown);
         assert_eq!(cells[0].source, "# Title");
         assert_eq!(cells[0].source_form, SourceForm::Text);
@@ -542,7 +728,75 @@ mod tests {
         assert_eq!(cells[1].execution_count, Some(3));
         assert_eq!(cells[1].source, "let a = 1;\na");
         assert_eq!(cells[2].source_form, SourceForm::Missing);
-        assert!(cells[2].has_error_output);
+        assert_eq!(cells[3].source_form, SourceForm::Lines);
+        assert!(cells[3].has_error_output);
+    }
+
+    #[test]
+    fn a_cell_with_text_where_it_is_not_read_is_refused_not_emptied() {
+        let v4 = |cell: &str| {
+            format!(
+                r#"{{"nbformat": 4, "cells": [{{"cell_type": "markdown", "source": "a"}}, {cell}]}}"#
+            )
+        };
+        let v3 =
+            |cell: &str| format!(r#"{{"nbformat": 3, "worksheets": [{{"cells": [{cell}]}}]}}"#);
+        let refused = [
+            (
+                v4(r#"{"cell_type": "code", "input": ["x = 1"], "outputs": []}"#),
+                2,
+                "`input`",
+            ),
+            (
+                v4(r#"{"cell_type": "code", "input": "", "source": "x"}"#),
+                2,
+                "`input`",
+            ),
+            (
+                v4(r#"{"cell_type": "code", "outputs": []}"#),
+                2,
+                "no `source`",
+            ),
+            (
+                v4(r#"{"cell_type": "markdown", "input": "text"}"#),
+                2,
+                "`input`",
+            ),
+            (
+                v3(r#"{"cell_type": "code", "source": ["x = 1"], "outputs": []}"#),
+                1,
+                "`source`",
+            ),
+            (
+                v3(r#"{"cell_type": "code", "input": "y", "source": "x"}"#),
+                1,
+                "`source`",
+            ),
+            (
+                v3(r#"{"cell_type": "markdown", "input": "text"}"#),
+                1,
+                "`input`",
+            ),
+        ];
+        for (text, cell, field) in refused {
+            let error = parse(&text).unwrap_err();
+            assert_eq!(error.cell(), Some(cell), "{text}: {error}");
+            assert!(error.to_string().contains(field), "{text}: {error}");
+            assert!(
+                error.to_string().contains("read as empty") || field == "no `source`",
+                "{error}"
+            );
+        }
+        // Empty fields that are not read hide nothing.
+        for text in [
+            v3(r#"{"cell_type": "code", "input": "y", "source": ""}"#),
+            v3(r#"{"cell_type": "code", "input": "y", "source": [""]}"#),
+            v3(r#"{"cell_type": "code", "outputs": []}"#),
+            v3(r#"{"cell_type": "markdown", "source": "t", "input": null}"#),
+            v4(r#"{"cell_type": "raw"}"#),
+        ] {
+            assert!(parse(&text).is_ok(), "{text}");
+        }
     }
 
     #[test]
@@ -598,6 +852,54 @@ mod tests {
                 position: FilePosition { line: 2, column: 8 }
             }
         );
+    }
+
+    #[test]
+    fn utf16_and_utf32_are_named_with_or_without_a_bom() {
+        let text = r#"{"nbformat": 4, "cells": []}"#;
+        let utf16 = |big: bool| -> Vec<u8> {
+            text.encode_utf16()
+                .flat_map(|unit| {
+                    if big {
+                        unit.to_be_bytes()
+                    } else {
+                        unit.to_le_bytes()
+                    }
+                })
+                .collect()
+        };
+        let utf32 = |big: bool| -> Vec<u8> {
+            text.chars()
+                .flat_map(|ch| {
+                    let ch = u32::from(ch);
+                    if big {
+                        ch.to_be_bytes()
+                    } else {
+                        ch.to_le_bytes()
+                    }
+                })
+                .collect()
+        };
+        let bom = |mark: &[u8], body: Vec<u8>| [mark, &body].concat();
+        let cases = [
+            (utf16(false), "UTF-16LE"),
+            (utf16(true), "UTF-16BE"),
+            (utf32(false), "UTF-32LE"),
+            (utf32(true), "UTF-32BE"),
+            (bom(&[0xFF, 0xFE], utf16(false)), "UTF-16LE"),
+            (bom(&[0xFE, 0xFF], utf16(true)), "UTF-16BE"),
+            (bom(&[0xFF, 0xFE, 0, 0], utf32(false)), "UTF-32LE"),
+            (bom(&[0, 0, 0xFE, 0xFF], utf32(true)), "UTF-32BE"),
+        ];
+        for (bytes, encoding) in cases {
+            let error = Notebook::parse(&bytes).unwrap_err();
+            assert_eq!(error, NotebookError::WrongEncoding { encoding });
+            assert!(error.to_string().contains("save it as UTF-8"), "{error}");
+            assert!(Notebook::parse_for_analysis(&bytes).is_err());
+        }
+        // UTF-8, with or without its byte-order mark, is read.
+        assert!(Notebook::parse(text.as_bytes()).is_ok());
+        assert!(Notebook::parse(&bom(b"\xEF\xBB\xBF", text.as_bytes().to_vec())).is_ok());
     }
 
     #[test]

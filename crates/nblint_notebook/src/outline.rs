@@ -17,7 +17,8 @@ use crate::error::NotebookError;
 use crate::model::Notebook;
 use crate::write::TextStyle;
 
-/// Deeper nesting than this is left to the full parser (its own limit is 128).
+/// Deeper nesting than this is left to the full parser (which reads up to
+/// [`crate::MAX_NESTING`] levels).
 pub const MAX_DEPTH: usize = 100;
 
 /// A notebook's text with its cells' outputs set aside.

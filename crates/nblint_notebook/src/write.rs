@@ -3,11 +3,12 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
-use serde_json::Value;
 use serde_json::ser::Formatter;
+use serde_json::{Map, Value};
 
 use crate::model::Notebook;
 
@@ -102,14 +103,14 @@ impl Notebook {
             crlf: self.style.crlf,
             ..TextStyle::NBFORMAT
         };
-        serialize(&Value::Object(self.json.clone()), style, true)
+        serialize_root(Root::Map(&self.json), style, true)
     }
 
     /// The notebook in the layout the file had when it was read (indent, key order, line
     /// endings, escaping, final newline), so an edit to one cell changes only that cell's
     /// lines in a file that was written consistently.
     pub fn to_original_style_bytes(&self) -> Vec<u8> {
-        serialize(&Value::Object(self.json.clone()), self.style, false)
+        serialize_root(Root::Map(&self.json), self.style, false)
     }
 
     /// The layout detected when the notebook was read.
@@ -118,8 +119,21 @@ impl Notebook {
     }
 }
 
-/// Serialises `value` in `style`, with keys sorted at every level when `sort_keys`.
+/// Serialises `value` in `style`, with keys sorted at every level when `sort_keys`. Deep
+/// nesting is written on a stack grown as needed.
 pub fn serialize(value: &Value, style: TextStyle, sort_keys: bool) -> Vec<u8> {
+    serialize_root(Root::Value(value), style, sort_keys)
+}
+
+/// What [`serialize_root`] writes: a value, or an object's map (a notebook's document,
+/// written without copying it into a `Value`).
+#[derive(Clone, Copy)]
+enum Root<'a> {
+    Value(&'a Value),
+    Map(&'a Map<String, Value>),
+}
+
+fn serialize_root(root: Root<'_>, style: TextStyle, sort_keys: bool) -> Vec<u8> {
     let mut out = Vec::new();
     if style.bom {
         out.extend_from_slice(b"\xEF\xBB\xBF");
@@ -136,7 +150,10 @@ pub fn serialize(value: &Value, style: TextStyle, sort_keys: bool) -> Vec<u8> {
     );
     // Serialising a `Value` into memory cannot fail: its keys are strings and writes to a
     // Vec do not fail.
-    let result = Ordered { value, sort_keys }.serialize(&mut serializer);
+    let result = match root {
+        Root::Value(value) => Ordered { value, sort_keys }.serialize(&mut serializer),
+        Root::Map(map) => OrderedMap { map, sort_keys }.serialize(&mut serializer),
+    };
     debug_assert!(result.is_ok());
     if style.final_newline {
         out.push(b'\n');
@@ -165,7 +182,8 @@ struct Ordered<'a> {
 impl Serialize for Ordered<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.value {
-            Value::Array(items) => {
+            // Each level of nesting recurses: grow the stack where it runs low.
+            Value::Array(items) => stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;
                 for item in items {
                     seq.serialize_element(&Ordered {
@@ -174,26 +192,47 @@ impl Serialize for Ordered<'_> {
                     })?;
                 }
                 seq.end()
-            }
-            Value::Object(map) => {
-                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                if self.sort_keys {
-                    entries.sort_by(|a, b| a.0.cmp(b.0));
+            }),
+            Value::Object(map) => stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || {
+                OrderedMap {
+                    map,
+                    sort_keys: self.sort_keys,
                 }
-                let mut object = serializer.serialize_map(Some(entries.len()))?;
-                for (key, value) in entries {
-                    object.serialize_entry(
-                        key,
-                        &Ordered {
-                            value,
-                            sort_keys: self.sort_keys,
-                        },
-                    )?;
-                }
-                object.end()
-            }
+                .serialize(serializer)
+            }),
             scalar => scalar.serialize(serializer),
         }
+    }
+}
+
+/// Stack a level of serialisation may use before the stack is grown (frames of serde's
+/// serializer are large unoptimised), and how much is added each time.
+const RED_ZONE: usize = 128 * 1024;
+const STACK_GROWTH: usize = 4 * 1024 * 1024;
+
+/// An object's entries, serialised as [`Ordered`] does.
+struct OrderedMap<'a> {
+    map: &'a Map<String, Value>,
+    sort_keys: bool,
+}
+
+impl Serialize for OrderedMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut entries: Vec<(&String, &Value)> = self.map.iter().collect();
+        if self.sort_keys {
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+        }
+        let mut object = serializer.serialize_map(Some(entries.len()))?;
+        for (key, value) in entries {
+            object.serialize_entry(
+                key,
+                &Ordered {
+                    value,
+                    sort_keys: self.sort_keys,
+                },
+            )?;
+        }
+        object.end()
     }
 }
 
@@ -340,14 +379,36 @@ fn replace(
     sync: bool,
     write: impl FnOnce(&mut std::fs::File) -> io::Result<()>,
 ) -> io::Result<PathBuf> {
-    // Only a symbolic link needs resolving (its target is replaced, the link kept); a plain
-    // file is replaced where it is, without the system calls of a full canonicalisation.
+    let target = resolve(path)?;
+    let mut temporary = temporary_beside(&target)?;
+    write(temporary.as_file_mut())?;
+    if sync {
+        temporary.as_file().sync_all()?;
+    }
+    if let Ok(metadata) = std::fs::metadata(&target) {
+        // Best effort: callers that must tell the user use `replace_read_file`.
+        let _ = keep_owner(temporary.as_file(), &metadata);
+        temporary
+            .as_file()
+            .set_permissions(metadata.permissions())?;
+    }
+    temporary.persist(&target).map_err(|error| error.error)?;
+    Ok(target)
+}
+
+/// The file a write to `path` replaces: `path` itself, or the target of a symbolic link (the
+/// link is kept). A plain file is not canonicalised (that costs system calls).
+fn resolve(path: &Path) -> io::Result<PathBuf> {
     let is_link = std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink());
-    let target = if is_link {
-        std::fs::canonicalize(path)?
+    if is_link {
+        std::fs::canonicalize(path)
     } else {
-        path.to_path_buf()
-    };
+        Ok(path.to_path_buf())
+    }
+}
+
+/// A temporary file in the folder of `target`, named after it, removed unless persisted.
+fn temporary_beside(target: &Path) -> io::Result<tempfile::NamedTempFile> {
     let folder = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -355,21 +416,202 @@ fn replace(
     let file_name = target
         .file_name()
         .map_or_else(|| "notebook".into(), |name| name.to_string_lossy());
-    let mut temporary = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(&format!(".{file_name}."))
         .suffix(".nblint-tmp")
-        .tempfile_in(&folder)?;
-    write(temporary.as_file_mut())?;
-    if sync {
+        .tempfile_in(&folder)
+}
+
+/// What a file was when it was read: its length, modification time and a hash of its bytes.
+/// [`replace_read_file`] compares it with the file on disk just before renaming the new
+/// version into place, so that a save made in the meantime (Jupyter saves by writing a new
+/// file and renaming it over the old one) is never overwritten by a result computed from the
+/// old bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadStamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    hash: u128,
+}
+
+impl ReadStamp {
+    /// The stamp of `bytes`, read from a file whose metadata (taken after reading, from the
+    /// same open file) is `metadata`. A file that grew or shrank while it was read gets a
+    /// stamp that matches nothing on disk, so it is never replaced.
+    pub fn new(bytes: &[u8], metadata: &std::fs::Metadata) -> Self {
+        Self {
+            len: if metadata.len() == bytes.len() as u64 {
+                metadata.len()
+            } else {
+                u64::MAX
+            },
+            modified: metadata.modified().ok(),
+            hash: xxhash_rust::xxh3::xxh3_128(bytes),
+        }
+    }
+
+    /// Whether the file at `path` still is the one this stamp was taken of: same length and
+    /// modification time, and bytes with the same hash (read only when the rest agrees).
+    fn matches(&self, path: &Path) -> io::Result<bool> {
+        let metadata = match std::fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(error) => return Err(error),
+        };
+        if metadata.len() != self.len || metadata.modified().ok() != self.modified {
+            return Ok(false);
+        }
+        let bytes = std::fs::read(path)?;
+        Ok(bytes.len() as u64 == self.len && xxhash_rust::xxh3::xxh3_128(&bytes) == self.hash)
+    }
+}
+
+/// Reads the file at `path` and stamps what was read (see [`ReadStamp`]), for a later
+/// [`replace_read_file`].
+pub fn read_stamped(path: &Path) -> io::Result<(Vec<u8>, ReadStamp)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut file, &mut bytes)?;
+    // Taken after reading, from the file that was read (not from the path, which a rename may
+    // already point at another file).
+    let metadata = file.metadata()?;
+    let stamp = ReadStamp::new(&bytes, &metadata);
+    Ok((bytes, stamp))
+}
+
+/// Why [`replace_read_file`] did not replace a file.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The file changed (or went away) after it was read: the new version, computed from the
+    /// old bytes, would undo that change, so it was not written.
+    #[error(
+        "the file changed on disk after nblint read it (saved by another program?); \
+         it was left as it is: run nblint again"
+    )]
+    ChangedSinceRead,
+    /// The file is read-only (no write permission bit set, or this process may not write
+    /// it): nblint respects that, even when it could rename over it.
+    #[error(
+        "the file is read-only; it was left as it is (make it writable to let nblint change it)"
+    )]
+    ReadOnly,
+    /// Reading, writing or renaming failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// How [`replace_read_file`] writes.
+#[derive(Default)]
+pub struct ReplaceOptions<'a> {
+    /// Sync the temporary file before the rename (single writes do; `strip`, which rewrites
+    /// many files, does not: see [`write_atomically_unsynced`]).
+    pub sync: bool,
+    /// Called after the temporary file is written and before the file is compared with its
+    /// stamp and replaced: a test hook, to change the file in that window.
+    pub before_replace: Option<&'a dyn Fn(&Path)>,
+}
+
+/// A file replaced by [`replace_read_file`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replaced {
+    /// The path actually written (the target of a symbolic link).
+    pub target: PathBuf,
+    /// What could not be kept of the original file, for the user: an owner or group this
+    /// process may not give (the file now belongs to whoever ran nblint).
+    pub warnings: Vec<String>,
+}
+
+/// Replaces the file at `path`, which was read with stamp `read`, by `bytes`, atomically (a
+/// temporary file in the same folder renamed over it), never losing anything:
+///
+/// - a read-only file is not written ([`WriteError::ReadOnly`]);
+/// - the new file keeps the original's permission bits, and its owner and group where this
+///   process may give them (as root it may; otherwise a warning says what changed);
+/// - just before the rename the file on disk is compared with `read`: if it changed since it
+///   was read, it is left as it is ([`WriteError::ChangedSinceRead`]). (A save that lands in
+///   the microseconds between that check and the rename can still be lost: POSIX has no
+///   rename-if-unchanged.)
+///
+/// If `path` is a symbolic link, the file it points to is replaced and the link kept.
+pub fn replace_read_file(
+    path: &Path,
+    bytes: &[u8],
+    read: &ReadStamp,
+    options: &ReplaceOptions<'_>,
+) -> Result<Replaced, WriteError> {
+    let target = resolve(path)?;
+    let metadata = std::fs::metadata(&target)?;
+    if is_read_only(&target, &metadata) {
+        return Err(WriteError::ReadOnly);
+    }
+    let mut temporary = temporary_beside(&target)?;
+    temporary.as_file_mut().write_all(bytes)?;
+    if options.sync {
         temporary.as_file().sync_all()?;
     }
-    if let Ok(metadata) = std::fs::metadata(&target) {
-        temporary
-            .as_file()
-            .set_permissions(metadata.permissions())?;
+    // Owner first: changing it can clear set-id bits, which the permissions then restore.
+    let warnings = keep_owner(temporary.as_file(), &metadata);
+    temporary
+        .as_file()
+        .set_permissions(metadata.permissions())?;
+    if let Some(hook) = options.before_replace {
+        hook(&target);
+    }
+    if !read.matches(&target)? {
+        return Err(WriteError::ChangedSinceRead);
     }
     temporary.persist(&target).map_err(|error| error.error)?;
-    Ok(target)
+    Ok(Replaced { target, warnings })
+}
+
+/// Whether nblint must not replace the file: no write permission bit is set (checked even
+/// for root, who could write it anyway), or this process may not open it for writing.
+fn is_read_only(target: &Path, metadata: &std::fs::Metadata) -> bool {
+    if metadata.permissions().readonly() {
+        return true;
+    }
+    // Opening for writing (without truncating) changes nothing and asks the system.
+    matches!(
+        std::fs::OpenOptions::new().write(true).open(target),
+        Err(error) if error.kind() == io::ErrorKind::PermissionDenied
+    )
+}
+
+/// Gives `file` the owner and group of `original` where they differ and this process may;
+/// returns a warning for each that could not be given.
+#[cfg(unix)]
+fn keep_owner(file: &std::fs::File, original: &std::fs::Metadata) -> Vec<String> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(current) = file.metadata() else {
+        return Vec::new();
+    };
+    let (uid, gid) = (original.uid(), original.gid());
+    if current.uid() == uid && current.gid() == gid {
+        return Vec::new();
+    }
+    if std::os::unix::fs::fchown(file, Some(uid), Some(gid)).is_ok() {
+        return Vec::new();
+    }
+    let mut warnings = Vec::new();
+    if current.uid() != uid {
+        warnings.push(format!(
+            "could not keep its owner (uid {uid}): it is now owned by uid {}",
+            current.uid()
+        ));
+    }
+    // A user may still give a group they belong to.
+    if current.gid() != gid && std::os::unix::fs::fchown(file, None, Some(gid)).is_err() {
+        warnings.push(format!(
+            "could not keep its group (gid {gid}): its group is now gid {}",
+            current.gid()
+        ));
+    }
+    warnings
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_file: &std::fs::File, _original: &std::fs::Metadata) -> Vec<String> {
+    Vec::new()
 }
 
 #[cfg(test)]
@@ -430,6 +672,131 @@ mod tests {
         let leftovers = std::fs::read_dir(folder.path()).unwrap().count();
         assert_eq!(leftovers, 1, "the temporary file is removed");
         write_atomically(&path, b"new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
+
+    /// A file holding `text`, and its stamp as read.
+    fn read_file(folder: &Path, text: &str) -> (PathBuf, ReadStamp) {
+        let path = folder.join("n.ipynb");
+        std::fs::write(&path, text).unwrap();
+        let (bytes, stamp) = read_stamped(&path).unwrap();
+        assert_eq!(bytes, text.as_bytes());
+        (path, stamp)
+    }
+
+    fn entries(folder: &Path) -> usize {
+        std::fs::read_dir(folder).unwrap().count()
+    }
+
+    #[test]
+    fn a_file_read_and_unchanged_is_replaced() {
+        let folder = tempfile::tempdir().unwrap();
+        let (path, stamp) = read_file(folder.path(), "old");
+        for sync in [true, false] {
+            let options = ReplaceOptions {
+                sync,
+                before_replace: None,
+            };
+            let replaced = replace_read_file(&path, b"new", &stamp, &options);
+            if sync {
+                assert_eq!(replaced.unwrap().target, path);
+                assert_eq!(std::fs::read(&path).unwrap(), b"new");
+            } else {
+                // The file is no longer the one that was read.
+                assert!(matches!(replaced, Err(WriteError::ChangedSinceRead)));
+            }
+        }
+        assert_eq!(entries(folder.path()), 1);
+    }
+
+    #[test]
+    fn a_save_made_after_reading_is_never_overwritten() {
+        let folder = tempfile::tempdir().unwrap();
+        // Saved the way Jupyter saves: a new file renamed over the old one, same length.
+        let save = |target: &Path| {
+            let saved = target.with_extension("saving");
+            std::fs::write(&saved, "NEW").unwrap();
+            std::fs::rename(&saved, target).unwrap();
+        };
+        // Written in place, same length, and the old modification time put back: only the
+        // hash tells.
+        let sneak = |target: &Path| {
+            let modified = std::fs::metadata(target).unwrap().modified().unwrap();
+            std::fs::write(target, "ol!").unwrap();
+            let file = std::fs::File::options().write(true).open(target).unwrap();
+            file.set_modified(modified).unwrap();
+        };
+        let delete = |target: &Path| std::fs::remove_file(target).unwrap();
+        let hooks: [&dyn Fn(&Path); 3] = [&save, &sneak, &delete];
+        for hook in hooks {
+            let folder = tempfile::tempdir().unwrap();
+            let (path, stamp) = read_file(folder.path(), "old");
+            let before = std::fs::read(&path).ok();
+            let options = ReplaceOptions {
+                sync: false,
+                before_replace: Some(&|target: &Path| hook(target)),
+            };
+            let error = replace_read_file(&path, b"fixed", &stamp, &options).unwrap_err();
+            assert!(matches!(error, WriteError::ChangedSinceRead), "{error}");
+            assert_ne!(std::fs::read(&path).ok(), Some(b"fixed".to_vec()));
+            assert_ne!(std::fs::read(&path).ok(), before);
+            // No temporary file is left behind.
+            assert!(std::fs::read_dir(folder.path()).unwrap().all(|entry| {
+                !entry
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with("nblint-tmp")
+            }));
+        }
+        drop(folder);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_only_files_are_refused_and_modes_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = tempfile::tempdir().unwrap();
+        let (path, stamp) = read_file(folder.path(), "old");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let error =
+            replace_read_file(&path, b"new", &stamp, &ReplaceOptions::default()).unwrap_err();
+        assert!(matches!(error, WriteError::ReadOnly), "{error}");
+        assert!(error.to_string().contains("read-only"));
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        assert_eq!(entries(folder.path()), 1);
+
+        for mode in [0o600, 0o640, 0o755, 0o2775] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let (_, stamp) = read_stamped(&path).unwrap();
+            replace_read_file(&path, b"new", &stamp, &ReplaceOptions::default()).unwrap();
+            let written = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(written & 0o7777, mode, "{mode:o}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    #[allow(clippy::print_stderr)]
+    fn owner_and_group_are_kept() {
+        use std::os::unix::fs::MetadataExt;
+        let folder = tempfile::tempdir().unwrap();
+        let (path, _) = read_file(folder.path(), "old");
+        let me = std::fs::metadata(&path).unwrap();
+        // Only root may give a file to someone else.
+        if std::os::unix::fs::chown(&path, Some(4321), Some(4322)).is_err() {
+            eprintln!(
+                "SKIPPED owner_and_group_are_kept: needs root (running as uid {}), to chown a file to another user",
+                me.uid()
+            );
+            return;
+        }
+        let (_, stamp) = read_stamped(&path).unwrap();
+        let replaced =
+            replace_read_file(&path, b"new", &stamp, &ReplaceOptions::default()).unwrap();
+        assert!(replaced.warnings.is_empty(), "{:?}", replaced.warnings);
+        let written = std::fs::metadata(&path).unwrap();
+        assert_eq!((written.uid(), written.gid()), (4321, 4322));
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
     }
 

@@ -54,7 +54,30 @@ fn refused_with_a_position_or_a_reason() {
         ("invalid_utf8.ipynb", "invalid UTF-8 at line 10, column 16"),
         (
             "deeply_nested_json.ipynb",
-            "invalid JSON at line 1, column 158: recursion limit exceeded",
+            "JSON nested more than 5000 levels deep at line 1, column 5031: nblint reads at \
+             most 5000 levels (real notebooks use a few dozen)",
+        ),
+        (
+            "utf16_with_bom.ipynb",
+            "this file is UTF-16LE, not UTF-8: save it as UTF-8 (nbformat notebooks are UTF-8)",
+        ),
+        (
+            "utf32_without_bom.ipynb",
+            "this file is UTF-32BE, not UTF-8: save it as UTF-8 (nbformat notebooks are UTF-8)",
+        ),
+        (
+            "v4_code_cell_with_input.ipynb",
+            "cell 2: this nbformat 4 code cell has nbformat 3's `input` field; nbformat 4 keeps \
+             code in `source`, so its text would be read as empty",
+        ),
+        (
+            "v4_code_cell_without_source.ipynb",
+            "cell 2: this code cell has no `source` (nbformat 4 requires one)",
+        ),
+        (
+            "v3_code_cell_with_source.ipynb",
+            "cell 2: the cell's text is in `source`, but nbformat 3 code cells keep it in \
+             `input`, so it would be read as empty",
         ),
     ];
     for (name, expected) in cases {
@@ -84,6 +107,9 @@ fn read_correctly() {
     let bom = read("utf8_bom.ipynb").unwrap();
     assert!(bom.text_style().bom);
     assert_eq!(bom.to_nbformat_bytes()[..3], *b"\xEF\xBB\xBF");
+    // Deeper than serde_json's own limit of 128 levels, far below nblint's.
+    let deep = read("nested_deeper_than_128_levels.ipynb").unwrap();
+    assert!(deep.metadata().unwrap().contains_key("x"));
     let crlf = read("crlf_line_endings.ipynb").unwrap();
     assert!(crlf.text_style().crlf);
     assert!(

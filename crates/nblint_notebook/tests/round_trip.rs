@@ -189,3 +189,60 @@ fn analysis_reading_agrees_on_mutated_notebooks() {
     }
     assert!(accepted > 0);
 }
+
+/// Both readers on notebooks whose cells keep their text where it is not read for their
+/// version: a code cell's `source` renamed to v3's `input` or removed, a v3 code cell's
+/// `input` renamed to `source`, and deep JSON. They must refuse the same cells with the
+/// same errors (never read such a cell as empty), and read the rest the same.
+#[test]
+fn analysis_reading_agrees_on_cells_with_text_in_the_wrong_field() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut paths = notebooks(&root.join("../shared/corpus/evcxr"));
+    paths.truncate(20);
+    let mut python = notebooks(&root.join("../shared/corpus/python"));
+    python.truncate(40);
+    paths.extend(python);
+    let mut refused = 0;
+    for path in &paths {
+        let text = std::fs::read_to_string(path).unwrap();
+        let variants = [
+            text.replacen("\"source\":", "\"input\":", 2),
+            text.replacen("\"input\":", "\"source\":", 1),
+            text.replacen(
+                "\"cell_type\": \"code\",",
+                "\"cell_type\": \"code\", \"input\": [],",
+                1,
+            ),
+            text.replacen(
+                "\"outputs\": [",
+                &format!(
+                    "\"deep\": {}{}, \"outputs\": [",
+                    "[".repeat(300),
+                    "]".repeat(300)
+                ),
+                1,
+            ),
+        ];
+        for variant in variants.iter().filter(|variant| **variant != text) {
+            match (
+                Notebook::parse(variant.as_bytes()),
+                Notebook::parse_for_analysis(variant.as_bytes()),
+            ) {
+                (Ok(full), Ok(light)) => {
+                    assert_eq!(cell_view(&full), cell_view(&light), "{}", path.display());
+                }
+                (Err(full), Err(light)) => {
+                    refused += 1;
+                    assert_eq!(full, light, "{}", path.display());
+                }
+                (full, light) => panic!(
+                    "{}: parse gives {:?}, parse_for_analysis {:?}",
+                    path.display(),
+                    full.map(|_| ()),
+                    light.map(|_| ())
+                ),
+            }
+        }
+    }
+    assert!(refused > 0);
+}

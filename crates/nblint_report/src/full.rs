@@ -63,6 +63,29 @@ pub(crate) fn render_report(report: &NotebookReport<'_>, color: bool) -> Vec<u8>
     buffer.into_inner()
 }
 
+/// A notebook that could not be read, drawn as an NB000 error with where it happened.
+pub(crate) fn render_failure(failure: &crate::ReadFailure, color: bool) -> Vec<u8> {
+    let rule = crate::io_error_rule();
+    let files: SimpleFiles<String, String> = SimpleFiles::new();
+    let mut buffer = if color {
+        termcolor::Buffer::ansi()
+    } else {
+        termcolor::Buffer::no_color()
+    };
+    let snippet = Snippet::new(SnippetSeverity::Error)
+        .with_code(rule.code)
+        .with_message(failure.message.clone())
+        .with_notes(vec![
+            format!("at {}", failure.location()),
+            format!(
+                "{} ({}): this notebook was not checked",
+                rule.name, rule.code
+            ),
+        ]);
+    let _ = term::emit_to_write_style(&mut buffer, &Config::default(), &files, &snippet);
+    buffer.into_inner()
+}
+
 /// The span as a range inside the cell's source, clamped to it and to char boundaries.
 fn clamp(
     report: &NotebookReport<'_>,

@@ -7,7 +7,7 @@
 
 use nblint_facts::Span;
 use nblint_lint::{Diagnostic, Edit, Severity};
-use nblint_notebook::{FileLines, Notebook};
+use nblint_notebook::{FileLines, FilePosition, Notebook};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -95,21 +95,100 @@ pub fn cell_range(notebook: &Notebook, cell: usize, span: Span) -> CellRange {
     }
 }
 
+/// A notebook that could not be read or parsed (or, with `--fix`, written back): reported as
+/// NB000 (io-error) in every format, so that no report passes over a file it never checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFailure {
+    /// The path as the user gave it (or as found walking a folder).
+    pub path: String,
+    /// What went wrong, for a person.
+    pub message: String,
+    /// The cell the failure is about, if it is about a cell.
+    pub cell: Option<usize>,
+    /// Where in the `.ipynb` file (invalid JSON or UTF-8), if known.
+    pub position: Option<FilePosition>,
+}
+
+impl ReadFailure {
+    /// The one-based line and column reported: the place in the file when known, else 1:1
+    /// (of the cell, or of the file).
+    pub fn line_column(&self) -> (usize, usize) {
+        self.position
+            .map_or((1, 1), |position| (position.line, position.column))
+    }
+
+    /// `path:line:column` or `path:cell N:1:1`, as the concise format and the `full` note
+    /// locate it.
+    fn location(&self) -> String {
+        let (line, column) = self.line_column();
+        match (self.cell, self.position) {
+            (Some(cell), None) => format!("{}:cell {cell}:{line}:{column}", self.path),
+            _ => format!("{}:{line}:{column}", self.path),
+        }
+    }
+}
+
+/// The rule failures are reported under.
+fn io_error_rule() -> &'static nblint_lint::Rule {
+    &nblint_lint::rules::NB000_IO_ERROR
+}
+
 /// Renders `reports` in `format`; `color` adds ANSI colours where the format has them.
 pub fn render(format: OutputFormat, reports: &[NotebookReport<'_>], color: bool) -> Vec<u8> {
+    render_with_failures(format, reports, &[], color)
+}
+
+/// [`render`], with the notebooks that could not be read reported after the others, as
+/// NB000 (io-error) diagnostics; the summary of `full` and `concise` counts them apart.
+pub fn render_with_failures(
+    format: OutputFormat,
+    reports: &[NotebookReport<'_>],
+    failures: &[ReadFailure],
+    color: bool,
+) -> Vec<u8> {
     match format {
         OutputFormat::Full | OutputFormat::Concise => {
             // Notebooks are drawn independently (in parallel: a large run has many thousands
             // of snippets) and joined in order.
-            let parts: Vec<Vec<u8>> = reports
+            let mut parts: Vec<Vec<u8>> = reports
                 .par_iter()
                 .map(|report| render_notebook(format, report, color).unwrap_or_default())
                 .collect();
-            join_parts(parts.iter().map(Vec::as_slice), Counts::of(reports))
+            parts.extend(
+                failures
+                    .iter()
+                    .map(|failure| render_failure(format, failure, color).unwrap_or_default()),
+            );
+            let counts = Counts::of(reports)
+                + Counts {
+                    unreadable: failures.len(),
+                    ..Counts::default()
+                };
+            join_parts(parts.iter().map(Vec::as_slice), counts)
         }
-        OutputFormat::Json => render_json(reports),
-        OutputFormat::Sarif => sarif::render(reports),
-        OutputFormat::Github => render_github(reports),
+        OutputFormat::Json => render_json(reports, failures),
+        OutputFormat::Sarif => sarif::render(reports, failures),
+        OutputFormat::Github => render_github(reports, failures),
+    }
+}
+
+/// A failure's part of the report, for the formats drawn a notebook at a time (`full`,
+/// `concise`; `None` for the others): an NB000 diagnostic, which the summary counts as
+/// [`Counts::unreadable`].
+pub fn render_failure(format: OutputFormat, failure: &ReadFailure, color: bool) -> Option<Vec<u8>> {
+    let rule = io_error_rule();
+    match format {
+        OutputFormat::Full => Some(full::render_failure(failure, color)),
+        OutputFormat::Concise => Some(
+            format!(
+                "{}: {} {}\n",
+                failure.location(),
+                rule.code,
+                failure.message
+            )
+            .into_bytes(),
+        ),
+        OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Github => None,
     }
 }
 
@@ -151,6 +230,8 @@ pub struct Counts {
     pub notebooks: usize,
     /// Diagnostics with a fix.
     pub fixable: usize,
+    /// Notebooks that could not be read (NB000, io-error), counted apart from problems.
+    pub unreadable: usize,
 }
 
 impl Counts {
@@ -163,6 +244,7 @@ impl Counts {
                 .iter()
                 .filter(|diagnostic| diagnostic.fix.is_some())
                 .count(),
+            unreadable: 0,
         }
     }
 
@@ -183,6 +265,7 @@ impl std::ops::Add for Counts {
             problems: self.problems + other.problems,
             notebooks: self.notebooks + other.notebooks,
             fixable: self.fixable + other.fixable,
+            unreadable: self.unreadable + other.unreadable,
         }
     }
 }
@@ -193,15 +276,23 @@ impl std::iter::Sum for Counts {
     }
 }
 
-/// "Found 3 problems in 2 notebooks (1 fixable with `--fix`)", or "All checks passed".
+/// "Found 3 problems in 2 notebooks (1 fixable with `--fix`)", "Found 1 error reading
+/// notebooks" (never "All checks passed" while a notebook could not be read), both joined
+/// by "and", or "All checks passed".
 pub fn summary(counts: Counts) -> String {
     let Counts {
         problems,
         notebooks,
         fixable,
+        unreadable,
     } = counts;
+    let errors = format!("{unreadable} error{} reading notebooks", plural(unreadable));
     if problems == 0 {
-        return "All checks passed".to_owned();
+        return if unreadable == 0 {
+            "All checks passed".to_owned()
+        } else {
+            format!("Found {errors}")
+        };
     }
     let mut text = format!(
         "Found {problems} problem{} in {notebooks} notebook{}",
@@ -210,6 +301,9 @@ pub fn summary(counts: Counts) -> String {
     );
     if fixable > 0 {
         text.push_str(&format!(" ({fixable} fixable with `--fix`)"));
+    }
+    if unreadable > 0 {
+        text.push_str(&format!(", and {errors}"));
     }
     text
 }
@@ -279,8 +373,55 @@ enum JsonEdit<'a> {
     },
 }
 
-fn render_json(reports: &[NotebookReport<'_>]) -> Vec<u8> {
-    let diagnostics: Vec<JsonDiagnostic<'_>> = reports
+/// An NB000 entry: `cell` is null when the position is in the `.ipynb` file itself (then
+/// `line` and `column` are the file's), or when there is none (then they are 1:1).
+#[derive(Serialize)]
+struct JsonFailure<'a> {
+    code: &'a str,
+    name: &'a str,
+    message: &'a str,
+    path: &'a str,
+    cell: Option<usize>,
+    #[serde(flatten)]
+    range: CellRange,
+    severity: &'a str,
+    fix: Option<JsonFix<'a>>,
+    related: Vec<JsonRelated<'a>>,
+}
+
+impl<'a> JsonFailure<'a> {
+    fn of(failure: &'a ReadFailure) -> Self {
+        let rule = io_error_rule();
+        let (line, column) = failure.line_column();
+        Self {
+            code: rule.code,
+            name: rule.name,
+            message: &failure.message,
+            path: &failure.path,
+            cell: failure.cell,
+            range: CellRange {
+                line,
+                column,
+                end_line: line,
+                end_column: column,
+            },
+            severity: rule.severity.as_str(),
+            fix: None,
+            related: Vec::new(),
+        }
+    }
+}
+
+/// One entry of the JSON array.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum JsonEntry<'a> {
+    Diagnostic(JsonDiagnostic<'a>),
+    Failure(JsonFailure<'a>),
+}
+
+fn render_json(reports: &[NotebookReport<'_>], failures: &[ReadFailure]) -> Vec<u8> {
+    let diagnostics: Vec<JsonEntry<'_>> = reports
         .iter()
         .flat_map(|report| {
             report
@@ -324,7 +465,9 @@ fn render_json(reports: &[NotebookReport<'_>]) -> Vec<u8> {
                         })
                         .collect(),
                 })
+                .map(JsonEntry::Diagnostic)
         })
+        .chain(failures.iter().map(JsonFailure::of).map(JsonEntry::Failure))
         .collect();
     let mut out = serde_json::to_vec_pretty(&diagnostics).unwrap_or_else(|_| b"[]".to_vec());
     out.push(b'\n');
@@ -334,7 +477,8 @@ fn render_json(reports: &[NotebookReport<'_>]) -> Vec<u8> {
 /// GitHub workflow commands: `::error file=PATH,line=L,title=CODE::cell N:L:C: message`.
 /// The line is the line of the `.ipynb` file that holds the cell's line (GitHub shows the
 /// file's text), and the message names the cell-relative position a person looks for.
-fn render_github(reports: &[NotebookReport<'_>]) -> Vec<u8> {
+/// A failure is an `::error` annotation at the file's line and column when known.
+fn render_github(reports: &[NotebookReport<'_>], failures: &[ReadFailure]) -> Vec<u8> {
     let mut out = String::new();
     for report in reports {
         for diagnostic in report.diagnostics {
@@ -357,6 +501,18 @@ fn render_github(reports: &[NotebookReport<'_>]) -> Vec<u8> {
                 )),
             ));
         }
+    }
+    let rule = io_error_rule();
+    for failure in failures {
+        let location = failure.position.map_or_else(String::new, |position| {
+            format!(",line={},col={}", position.line, position.column)
+        });
+        out.push_str(&format!(
+            "::error file={}{location},title={}::{}\n",
+            escape_property(&failure.path),
+            escape_property(&format!("{} ({})", rule.code, rule.name)),
+            escape_data(&failure.message),
+        ));
     }
     out.into_bytes()
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use nblint_lint::{Severity, find_rule};
 use serde_json::{Value, json};
 
-use crate::{NotebookReport, cell_range};
+use crate::{NotebookReport, ReadFailure, cell_range};
 
 fn level(severity: Severity) -> &'static str {
     match severity {
@@ -28,11 +28,17 @@ fn short_description(documentation: &str) -> String {
         .unwrap_or_default()
 }
 
-pub(crate) fn render(reports: &[NotebookReport<'_>]) -> Vec<u8> {
+/// The log; a notebook that could not be read is a result of rule NB000 (io-error) and a
+/// tool execution notification of an unsuccessful invocation.
+pub(crate) fn render(reports: &[NotebookReport<'_>], failures: &[ReadFailure]) -> Vec<u8> {
     // Rules that fired, in code order, and their index in `tool.driver.rules`.
     let mut fired: BTreeMap<&str, usize> = BTreeMap::new();
     for diagnostic in reports.iter().flat_map(|report| report.diagnostics) {
         fired.insert(diagnostic.code, 0);
+    }
+    let io_error = crate::io_error_rule();
+    if !failures.is_empty() {
+        fired.insert(io_error.code, 0);
     }
     let mut rules = Vec::new();
     for (index, (code, slot)) in fired.iter_mut().enumerate() {
@@ -72,18 +78,54 @@ pub(crate) fn render(reports: &[NotebookReport<'_>]) -> Vec<u8> {
             }));
         }
     }
+    let mut notifications = Vec::new();
+    for failure in failures {
+        let (line, column) = failure.line_column();
+        let mut location = json!({
+            "physicalLocation": failure_location(failure),
+        });
+        if let Some(cell) = failure.cell {
+            location["logicalLocations"] =
+                json!([{"name": format!("cell {cell}"), "kind": "object"}]);
+        }
+        let mut properties = json!({"line": line, "column": column});
+        if let Some(cell) = failure.cell {
+            properties["cell"] = json!(cell);
+        }
+        results.push(json!({
+            "ruleId": io_error.code,
+            "ruleIndex": fired.get(io_error.code).copied().unwrap_or(0),
+            "level": "error",
+            "message": {"text": failure.message},
+            "locations": [location.clone()],
+            "properties": properties,
+        }));
+        notifications.push(json!({
+            "level": "error",
+            "message": {"text": failure.message},
+            "descriptor": {"id": io_error.code},
+            "locations": [location],
+        }));
+    }
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": "nblint",
+            "version": env!("CARGO_PKG_VERSION"),
+            "informationUri": "https://github.com/nblint/nblint",
+            "rules": rules,
+        }},
+        "results": results,
+    });
+    if !notifications.is_empty() {
+        run["invocations"] = json!([{
+            "executionSuccessful": false,
+            "toolExecutionNotifications": notifications,
+        }]);
+    }
     let log: Value = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "nblint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/nblint/nblint",
-                "rules": rules,
-            }},
-            "results": results,
-        }],
+        "runs": [run],
     });
     let mut out = serde_json::to_vec_pretty(&log).unwrap_or_default();
     out.push(b'\n');
@@ -97,6 +139,18 @@ fn physical_location(report: &NotebookReport<'_>, cell: usize, line: usize) -> V
         Some(file_line) => {
             json!({"artifactLocation": artifact, "region": {"startLine": file_line}})
         }
+        None => json!({"artifactLocation": artifact}),
+    }
+}
+
+/// The file of a failure, and its line and column when known.
+fn failure_location(failure: &ReadFailure) -> Value {
+    let artifact = json!({"uri": uri(&failure.path)});
+    match failure.position {
+        Some(position) => json!({
+            "artifactLocation": artifact,
+            "region": {"startLine": position.line, "startColumn": position.column},
+        }),
         None => json!({"artifactLocation": artifact}),
     }
 }

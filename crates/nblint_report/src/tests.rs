@@ -181,7 +181,8 @@ fn parts_and_summary_make_the_whole_report() {
                 Counts {
                     problems: 3,
                     notebooks: 2,
-                    fixable: 1
+                    fixable: 1,
+                    unreadable: 0,
                 }
             );
             let joined = join_parts(parts.iter().map(Vec::as_slice), counts);
@@ -195,5 +196,121 @@ fn parts_and_summary_make_the_whole_report() {
     assert_eq!(
         render_notebook(OutputFormat::Json, &reports[0], false),
         None
+    );
+}
+
+/// Two notebooks that could not be read: broken JSON (a position in the file) and a cell
+/// that cannot be read (a cell number).
+fn failures() -> Vec<ReadFailure> {
+    vec![
+        ReadFailure {
+            path: "broken.ipynb".into(),
+            message: "reading broken.ipynb: invalid JSON at line 3, column 1: EOF while parsing a list"
+                .into(),
+            cell: None,
+            position: Some(nblint_notebook::FilePosition { line: 3, column: 1 }),
+        },
+        ReadFailure {
+            path: "old, odd.ipynb".into(),
+            message: "reading old, odd.ipynb: cell 2: this code cell has no `source` (nbformat 4 requires one)"
+                .into(),
+            cell: Some(2),
+            position: None,
+        },
+    ]
+}
+
+/// The demo notebook without findings, and the two failures, rendered in `format`.
+fn rendered_with_failures(format: OutputFormat, diagnostics: &[Diagnostic]) -> String {
+    let notebook = notebook();
+    let file_lines = FileLines::new(TEXT);
+    let reports = [NotebookReport {
+        path: "demo.ipynb".into(),
+        notebook: &notebook,
+        diagnostics,
+        file_lines: Some(&file_lines),
+    }];
+    String::from_utf8(render_with_failures(format, &reports, &failures(), false)).unwrap()
+}
+
+#[test]
+fn io_errors_are_reported_in_every_format() {
+    for format in [
+        OutputFormat::Full,
+        OutputFormat::Concise,
+        OutputFormat::Json,
+        OutputFormat::Sarif,
+        OutputFormat::Github,
+    ] {
+        let text = rendered_with_failures(format, &[]);
+        assert!(!text.contains("All checks passed"), "{format:?}: {text}");
+        assert!(text.contains("NB000"), "{format:?}: {text}");
+        assert!(text.contains("broken.ipynb"), "{format:?}: {text}");
+        insta::assert_snapshot!(format!("io_error_{format:?}").to_lowercase(), text);
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&rendered_with_failures(OutputFormat::Json, &[])).unwrap();
+    assert_eq!(json[0]["code"], "NB000");
+    assert_eq!(json[0]["name"], "io-error");
+    assert_eq!(json[0]["severity"], "error");
+    assert_eq!(
+        (
+            json[0]["cell"].clone(),
+            json[0]["line"].clone(),
+            json[0]["column"].clone()
+        ),
+        (serde_json::Value::Null, 3.into(), 1.into())
+    );
+    assert_eq!(json[1]["cell"], 2);
+    let github = rendered_with_failures(OutputFormat::Github, &[]);
+    assert!(
+        github.starts_with("::error file=broken.ipynb,line=3,col=1,title=NB000 (io-error)::"),
+        "{github}"
+    );
+}
+
+#[test]
+fn sarif_with_io_errors_is_a_2_1_0_log() {
+    let text = rendered_with_failures(OutputFormat::Sarif, &diagnostics());
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let run = &value["runs"][0];
+    assert_eq!(run["results"].as_array().unwrap().len(), 4);
+    assert_eq!(run["results"][2]["ruleId"], "NB000");
+    let index = run["results"][2]["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "NB000");
+    assert_eq!(run["invocations"][0]["executionSuccessful"], false);
+    assert_eq!(
+        run["invocations"][0]["toolExecutionNotifications"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let log: serde_sarif::sarif::Sarif = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        serde_json::to_value(&log).unwrap(),
+        value,
+        "the SARIF log has fields the 2.1.0 schema does not define"
+    );
+}
+
+#[test]
+fn the_summary_never_says_all_passed_while_a_notebook_failed() {
+    let counts = |problems, unreadable| Counts {
+        problems,
+        notebooks: usize::from(problems > 0),
+        fixable: 0,
+        unreadable,
+    };
+    assert_eq!(summary(counts(0, 0)), "All checks passed");
+    assert_eq!(summary(counts(0, 1)), "Found 1 error reading notebooks");
+    assert_eq!(
+        summary(counts(2, 3)),
+        "Found 2 problems in 1 notebook, and 3 errors reading notebooks"
+    );
+    let full = rendered_with_failures(OutputFormat::Full, &diagnostics());
+    assert!(
+        full.ends_with("Found 2 problems in 1 notebook (1 fixable with `--fix`), and 2 errors reading notebooks\n"),
+        "{full}"
     );
 }

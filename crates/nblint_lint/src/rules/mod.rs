@@ -2,6 +2,7 @@
 //! severity, fixability, whether it needs the cells analysed, and its page under `rules/`)
 //! and holds its check function.
 
+mod nb000_io_error;
 mod nb001_syntax_error;
 mod nb002_unused_suppression;
 mod nb101_oversized_cell;
@@ -19,6 +20,7 @@ mod nb207_unused_definition;
 mod nb208_conflicting_dependency;
 mod places;
 
+pub use nb000_io_error::NB000_IO_ERROR;
 pub use nb001_syntax_error::NB001_SYNTAX_ERROR;
 pub use nb002_unused_suppression::NB002_UNUSED_SUPPRESSION;
 pub use nb101_oversized_cell::NB101_OVERSIZED_CELL;
@@ -39,6 +41,7 @@ use crate::registry::Rule;
 
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
+    &NB000_IO_ERROR,
     &NB001_SYNTAX_ERROR,
     &NB002_UNUSED_SUPPRESSION,
     &NB101_OVERSIZED_CELL,
