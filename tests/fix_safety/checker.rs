@@ -134,6 +134,46 @@ fn safe_edits_have_no_violations() {
             ],
         ),
         (
+            "late import hoisted over ordinary code, duplicate removed over it",
+            Language::Python,
+            vec![
+                code("import os\n"),
+                code("x = os.sep\n"),
+                code("import json\nimport os\nprint(json.dumps(x))\n"),
+            ],
+            vec![
+                code("import os\nimport json\n"),
+                code("x = os.sep\n"),
+                code("print(json.dumps(x))\n"),
+            ],
+        ),
+        (
+            "repeat removed over an import binding the name to the same module",
+            Language::Python,
+            vec![
+                code("import matplotlib.pyplot as plt\n"),
+                code("from matplotlib import pyplot as plt\nplt.plot()\n"),
+                code("import matplotlib.pyplot as plt\nplt.show()\n"),
+            ],
+            vec![
+                code("import matplotlib.pyplot as plt\n"),
+                code("from matplotlib import pyplot as plt\nplt.plot()\n"),
+                code("plt.show()\n"),
+            ],
+        ),
+        (
+            "pip line hoisted above a sys.path change",
+            Language::Python,
+            vec![
+                code("import sys\nsys.path.insert(0, '..')\n"),
+                code("!pip install -q pandas\n"),
+            ],
+            vec![
+                code("!pip install -q pandas\nimport sys\nsys.path.insert(0, '..')\n"),
+                code(""),
+            ],
+        ),
+        (
             "a cell of imports alone hoisted to the first cell and deleted",
             Language::Python,
             vec![
@@ -247,6 +287,62 @@ fn harmful_edits_are_reported() {
             vec![code("print 'x'\nimport os\n")],
             vec![code("import os\n")],
             "2",
+        ),
+        (
+            "import hoisted above os.environ setup",
+            python,
+            vec![
+                code("import os\nos.environ['KERAS_BACKEND'] = 'jax'\n"),
+                code("import keras\nkeras.backend.backend()\n"),
+            ],
+            vec![
+                code("import os\nimport keras\nos.environ['KERAS_BACKEND'] = 'jax'\n"),
+                code("keras.backend.backend()\n"),
+            ],
+            "6",
+        ),
+        (
+            "import hoisted above sys.path.insert",
+            python,
+            vec![
+                code("import sys\nsys.path.insert(0, '..')\n"),
+                code("import mymodule\n"),
+            ],
+            vec![
+                code("import mymodule\nimport sys\nsys.path.insert(0, '..')\n"),
+                code(""),
+            ],
+            "6",
+        ),
+        (
+            "re-import after rebinding removed as a duplicate",
+            python,
+            vec![
+                code("import json\n"),
+                code("json = {'a': 1}\n"),
+                code("import json\nprint(json.dumps({}))\n"),
+            ],
+            vec![
+                code("import json\n"),
+                code("json = {'a': 1}\n"),
+                code("print(json.dumps({}))\n"),
+            ],
+            "6",
+        ),
+        (
+            "re-import after del removed as a duplicate",
+            python,
+            vec![
+                code("import os\n"),
+                code("del os\n"),
+                code("import os\nprint(os.sep)\n"),
+            ],
+            vec![
+                code("import os\n"),
+                code("del os\n"),
+                code("print(os.sep)\n"),
+            ],
+            "6",
         ),
         (
             "blank cell with outputs deleted",

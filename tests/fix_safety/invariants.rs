@@ -12,7 +12,11 @@
 //!    non-whitespace source;
 //! 4. nothing but the source of a code cell changes: outputs, attachments, metadata, ids,
 //!    execution counts, non-code cells and the notebook's own fields stay as they were;
-//! 5. a second `--fix` changes nothing.
+//! 5. a second `--fix` changes nothing;
+//! 6. (DESIGN.md, "Fixes") a safe fix keeps what each Python import means: it never moves an
+//!    import above environment setup (`os.environ`, `sys.path`, `%pip`, ...) or above a
+//!    statement that rebinds or deletes a name it binds, and never removes a repeated import
+//!    when such a statement comes between it and the one above.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -47,7 +51,7 @@ pub struct Violation {
     pub notebook: String,
     /// The cell, numbered from 1 over all cells of the notebook before the fix.
     pub cell: Option<usize>,
-    /// Which invariant (`"1"` to `"5"`, `"1 E0252"` for a duplicate `use` binding).
+    /// Which invariant (`"1"` to `"6"`, `"1 E0252"` for a duplicate `use` binding).
     pub invariant: &'static str,
     /// What went wrong.
     pub message: String,
@@ -175,6 +179,9 @@ pub fn check_notebook(name: &str, before: &[u8], after: &[u8], refixed: &[u8]) -
                 snippet(&cell.text),
             );
         }
+    }
+    if language == Some(Language::Python) {
+        check_import_order(&mut found, &before_cells, &after_cells);
     }
     found.violations
 }
@@ -852,6 +859,342 @@ fn is_python_import_start(line: &str) -> bool {
             .is_some_and(|rest| rest.starts_with([' ', '\t', '\\', '(']))
     };
     keyword_then_space("import") || (keyword_then_space("from") && line.contains(" import"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invariant 6: imports keep their meaning
+
+/// Statement text that changes what a later import does: environment variables, the module
+/// search path, the working folder, installs. Reads (`os.environ.get`, `"x" in sys.modules`)
+/// are not setup.
+const ENVIRONMENT_SETUP: &[&str] = &[
+    "environ.update(",
+    "environ.setdefault(",
+    "putenv(",
+    "load_dotenv(",
+    "%env ",
+    "%set_env ",
+    "sys.path.insert(",
+    "sys.path.append(",
+    "sys.path.extend(",
+    "sys.path +=",
+    "sys.path =",
+    "site.addsitedir(",
+    "chdir(",
+    "%cd ",
+    "pip install",
+    "pip uninstall",
+    "conda install",
+    "matplotlib.use(",
+];
+
+/// Setup that matters to an `import` but not to a pip line (whose `bound_by_import` is empty).
+const IMPORT_ONLY_SETUP: &[&str] = &[
+    "sys.path.insert(",
+    "sys.path.append(",
+    "sys.path.extend(",
+    "sys.path +=",
+    "sys.path =",
+    "site.addsitedir(",
+    "matplotlib.use(",
+];
+
+/// Whether a statement sets up the environment: one of [`ENVIRONMENT_SETUP`], or an
+/// assignment to `os.environ[...]`.
+fn environment_setup(unit: &str) -> Option<&str> {
+    if let Some(marker) = ENVIRONMENT_SETUP
+        .iter()
+        .find(|marker| unit.contains(*marker))
+    {
+        return Some(marker);
+    }
+    unit.lines()
+        .any(|line| {
+            line.split_once("environ[").is_some_and(|(_, rest)| {
+                rest.split_once(']').is_some_and(|(_, after)| {
+                    let after = after.trim_start();
+                    after.starts_with('=') && !after.starts_with("==")
+                })
+            })
+        })
+        .then_some("environ[...] =")
+}
+
+/// A top-level unit of the whole notebook, in order: an import, or anything else (a cell
+/// that is not Python or does not parse is one opaque unit of its non-import lines).
+struct NotebookUnit {
+    text: String,
+    import: bool,
+    cell: usize,
+}
+
+fn notebook_units(cells: &[CellView<'_>]) -> Vec<NotebookUnit> {
+    let mut units = Vec::new();
+    for (index, cell) in cells.iter().enumerate() {
+        if !cell.is_code() || cell.text.trim().is_empty() {
+            continue;
+        }
+        let parsed = if is_cell_magic(&cell.text) {
+            None
+        } else {
+            python_units(&cell.text).ok()
+        };
+        if let Some(parsed) = parsed {
+            units.extend(parsed.into_iter().map(|unit| NotebookUnit {
+                text: unit.text,
+                import: unit.import,
+                cell: index + 1,
+            }));
+        } else {
+            let rest: Vec<String> = line_units(&cell.text, Language::Python)
+                .into_iter()
+                .filter(|unit| !unit.import)
+                .map(|unit| unit.text)
+                .collect();
+            units.push(NotebookUnit {
+                text: rest.join("\n"),
+                import: false,
+                cell: index + 1,
+            });
+        }
+    }
+    units
+}
+
+/// Invariant 6 (DESIGN.md, "Fixes": moving a Python import above environment setup is
+/// unsafe, so `--fix` must not do it): no import moves above a statement that sets up the
+/// environment or rebinds or deletes a name it binds, and no import is removed as a
+/// duplicate of one above it when a statement in between rebinds or deletes its names.
+/// Checked only when the other code is unchanged (invariant 2), so positions compare.
+fn check_import_order(found: &mut Found, before: &[CellView<'_>], after: &[CellView<'_>]) {
+    let before_units = notebook_units(before);
+    let after_units = notebook_units(after);
+    let code = |units: &[NotebookUnit]| -> Vec<String> {
+        units
+            .iter()
+            .filter(|unit| !unit.import)
+            .map(|unit| unit.text.clone())
+            .collect()
+    };
+    let other_code = code(&before_units);
+    if other_code != code(&after_units) {
+        return;
+    }
+    // Each import's position: how many other statements come before it, and its cell.
+    let positions = |units: &[NotebookUnit]| -> BTreeMap<String, Vec<(usize, usize)>> {
+        let mut positions: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+        let mut others = 0;
+        for unit in units {
+            if unit.import {
+                positions
+                    .entry(unit.text.trim().to_owned())
+                    .or_default()
+                    .push((others, unit.cell));
+            } else {
+                others += 1;
+            }
+        }
+        positions
+    };
+    let before_positions = positions(&before_units);
+    let after_positions = positions(&after_units);
+    let imports_between = |from: usize, to: usize, text: &str| -> Vec<String> {
+        before_positions
+            .iter()
+            .filter(|(other, _)| other.as_str() != text)
+            .filter(|(_, places)| places.iter().any(|(at, _)| (from..to).contains(at)))
+            .map(|(other, _)| other.clone())
+            .collect()
+    };
+    for (text, was) in &before_positions {
+        let now = after_positions.get(text).map_or(&[][..], Vec::as_slice);
+        let bound = bound_by_import(text);
+        let names: Vec<String> = bound.iter().map(|(name, _)| name.clone()).collect();
+        // An import only moves up: pair each one after the fix with the first one before
+        // it at or below its position; the ones left over were removed.
+        let mut used = vec![false; was.len()];
+        for &(position, _) in now {
+            let Some(source) = (0..was.len()).find(|&k| !used[k] && was[k].0 >= position) else {
+                continue;
+            };
+            used[source] = true;
+            let (from, cell) = was[source];
+            let crossed = &other_code[position..from];
+            if let Some((reason, culprit)) = crossed
+                .iter()
+                .find_map(|unit| {
+                    changes_meaning(unit, &names, true).map(|reason| (reason, unit.clone()))
+                })
+                .or_else(|| rebinding_import(&imports_between(position, from, text), &bound))
+            {
+                found.push(
+                    Some(cell),
+                    "6",
+                    &format!("`{text}` was moved above {reason}"),
+                    clip(&culprit),
+                    format!("{text:?} now comes before it"),
+                );
+            }
+        }
+        for (source, &(from, cell)) in was.iter().enumerate() {
+            if used[source] {
+                continue;
+            }
+            // Removed: the nearest identical import that is still there serves it now.
+            let Some(&(kept, _)) = now.iter().filter(|(at, _)| *at <= from).max() else {
+                continue;
+            };
+            // A repeated import only rebinds its names (Python caches modules), so only a
+            // statement that rebinds or deletes them makes the second one matter.
+            let between = &other_code[kept..from];
+            if let Some((reason, culprit)) = between
+                .iter()
+                .find_map(|unit| {
+                    changes_meaning(unit, &names, false).map(|reason| (reason, unit.clone()))
+                })
+                .or_else(|| rebinding_import(&imports_between(kept, from, text), &bound))
+            {
+                found.push(
+                    Some(cell),
+                    "6",
+                    &format!("`{text}` was removed as a repeat, but {reason} comes between"),
+                    clip(&culprit),
+                    String::from("(import removed)"),
+                );
+            }
+        }
+    }
+}
+
+/// Why crossing `unit` changes what an import binding `names` means, if it does; environment
+/// setup counts when the import `moves`.
+fn changes_meaning(unit: &str, names: &[String], moves: bool) -> Option<String> {
+    if moves
+        && let Some(marker) = environment_setup(unit)
+        && !(names.is_empty() && IMPORT_ONLY_SETUP.contains(&marker))
+    {
+        return Some(format!("environment setup (`{marker}`)"));
+    }
+    names
+        .iter()
+        .find(|name| rebinds(unit, name))
+        .map(|name| format!("a statement that rebinds or deletes `{name}`"))
+}
+
+/// Another import among `imports` that binds one of the names in `bound` to a different
+/// module or object (`from matplotlib import pyplot as plt` and `import matplotlib.pyplot as
+/// plt` bind the same one).
+fn rebinding_import(imports: &[String], bound: &[(String, String)]) -> Option<(String, String)> {
+    imports.iter().find_map(|import| {
+        let other = bound_by_import(import);
+        bound
+            .iter()
+            .find(|(name, path)| {
+                other
+                    .iter()
+                    .any(|(other_name, other_path)| other_name == name && other_path != path)
+            })
+            .map(|(name, _)| (format!("another import of `{name}`"), import.clone()))
+    })
+}
+
+/// The names an `import`/`from ... import` statement binds (none for `*`), each with the
+/// dotted path it is bound to (`import a.b` binds `a` to `a`; `import a.b as c` and
+/// `from a import b as c` bind `c` to `a.b`).
+fn bound_by_import(text: &str) -> Vec<(String, String)> {
+    let text = text.replace(['(', ')', '\\', '\n'], " ");
+    let (module, list) = if let Some(rest) = text.trim().strip_prefix("from ") {
+        match rest.split_once(" import ") {
+            Some((module, names)) => (Some(module.trim().to_owned()), names.to_owned()),
+            None => return Vec::new(),
+        }
+    } else if let Some(rest) = text.trim().strip_prefix("import ") {
+        (None, rest.to_owned())
+    } else {
+        return Vec::new();
+    };
+    let path = |name: &str| match &module {
+        Some(module) => format!("{module}.{name}"),
+        None => name.to_owned(),
+    };
+    list.split(',')
+        .filter_map(|item| {
+            let words: Vec<&str> = item.split_whitespace().collect();
+            match words.as_slice() {
+                [name, "as", alias] => Some(((*alias).to_owned(), path(name))),
+                [name] if *name != "*" => Some(if module.is_some() {
+                    ((*name).to_owned(), path(name))
+                } else {
+                    let root = name.split('.').next().unwrap_or(name);
+                    (root.to_owned(), root.to_owned())
+                }),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Whether a statement rebinds or deletes the global `name` on one of its lines (`name =`,
+/// `name += `, `del name`, `for name in`, `def name`, `class name`, `with ... as name`);
+/// lines inside a `def` or `class` body bind locals and are skipped.
+fn rebinds(unit: &str, name: &str) -> bool {
+    let is_name = |word: &str| word.trim() == name;
+    let mut local_body: Option<usize> = None;
+    unit.lines().any(|line| {
+        let body = line.trim_start();
+        let indentation = line.len() - body.len();
+        if body.is_empty() {
+            return false;
+        }
+        if let Some(depth) = local_body {
+            if indentation > depth {
+                return false;
+            }
+            local_body = None;
+        }
+        let first_word = |prefix: &str| {
+            body.strip_prefix(prefix).is_some_and(|rest| {
+                rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next()
+                    .is_some_and(is_name)
+            })
+        };
+        if first_word("def ") || first_word("class ") || first_word("async def ") {
+            return true;
+        }
+        if ["def ", "class ", "async def ", "@"]
+            .iter()
+            .any(|start| body.starts_with(start))
+        {
+            if !body.starts_with('@') {
+                local_body = Some(indentation);
+            }
+            return false;
+        }
+        if let Some(targets) = body.strip_prefix("del ") {
+            return targets.split(',').any(is_name);
+        }
+        if let Some((targets, _)) = body
+            .strip_prefix("for ")
+            .and_then(|rest| rest.split_once(" in "))
+        {
+            return targets.replace(['(', ')'], " ").split(',').any(is_name);
+        }
+        if body.starts_with("with ") && body.contains(&format!(" as {name}")) {
+            return true;
+        }
+        body.strip_prefix(name).is_some_and(|rest| {
+            let rest = rest.trim_start();
+            (rest.starts_with('=') && !rest.starts_with("=="))
+                || [
+                    "+=", "-=", "*=", "/=", "|=", "&=", "^=", "%=", "@=", "//=", "**=", ">>=",
+                    "<<=",
+                ]
+                .iter()
+                .any(|operator| rest.starts_with(operator))
+                || (rest.starts_with(':') && rest.contains('='))
+        })
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
