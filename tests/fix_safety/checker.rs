@@ -215,6 +215,23 @@ fn safe_edits_have_no_violations() {
                 code("let x = 1;\nx"),
             ],
         ),
+        (
+            "Rust cell of uses alone deleted before a cell whose multi-line use tree moved",
+            Language::Rust,
+            vec![
+                code("use std::fmt;\n"),
+                code(":dep rand = \"0.8\"\nuse rand::Rng;"),
+                code(
+                    "use std::collections::{\n    BTreeMap,\n    HashMap,\n};\nfn helper() -> i32 { 1 }\nhelper()",
+                ),
+            ],
+            vec![
+                code(
+                    ":dep rand = \"0.8\"\nuse std::fmt;\nuse rand::Rng;\nuse std::collections::{\n    BTreeMap,\n    HashMap,\n};\n",
+                ),
+                code("fn helper() -> i32 { 1 }\nhelper()"),
+            ],
+        ),
     ];
     for (what, language, before, after) in cases {
         let found = broken(*language, before, after, after);

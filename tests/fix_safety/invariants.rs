@@ -336,21 +336,15 @@ pub fn cells_of(root: &Map<String, Value>) -> Vec<CellView<'_>> {
 }
 
 fn signature(text: &str) -> String {
-    const IMPORTS: &[&str] = &[
-        "import ",
-        "from ",
-        "use ",
-        "pub use ",
-        "extern crate ",
-        ":dep ",
-        "%pip ",
-        "!pip ",
-    ];
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !IMPORTS.iter().any(|start| line.starts_with(start)))
-        .collect::<Vec<_>>()
-        .join("\n")
+    let without = |text: &str, language| -> String {
+        line_units(text, language)
+            .into_iter()
+            .filter(|unit| !unit.import && !unit.text.trim().is_empty())
+            .map(|unit| unit.text.trim().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    without(&without(text, Language::Rust), Language::Python)
 }
 
 /// A `source`/`input` value as text: a string, or a list of lines joined.
@@ -425,12 +419,14 @@ fn align(before: &[CellView<'_>], after: &[CellView<'_>]) -> Vec<Option<usize>> 
     let (before_count, after_count) = (before.len(), after.len());
     let weight = |at_before: usize, at_after: usize| -> i64 {
         let (b, a) = (&before[at_before], &after[at_after]);
-        if b.kind != a.kind {
+        // Only a cell that kept its other fields, or its code other than imports, can be
+        // the same cell: pairing unrelated cells would report edits nobody made.
+        let same_fields = b.skeleton == a.skeleton;
+        let same_code = b.signature == a.signature;
+        if b.kind != a.kind || !(same_fields || same_code || b.text == a.text) {
             return 0;
         }
-        1 + 4 * i64::from(b.skeleton == a.skeleton)
-            + 2 * i64::from(b.text == a.text)
-            + 2 * i64::from(b.signature == a.signature)
+        1 + 4 * i64::from(same_fields) + 2 * i64::from(b.text == a.text) + 2 * i64::from(same_code)
     };
     // best[x][y]: the best total weight aligning before[x..] with after[y..].
     let mut best = vec![vec![0_i64; after_count + 1]; before_count + 1];

@@ -2,6 +2,8 @@
 //! shared corpus, generated notebooks, the hazard fixtures), and the result is checked against
 //! the fix contract (`invariants.rs`) with parsers of this test's own, never nblint's crates,
 //! so a bug in nblint's analysis cannot hide a bug in its fixes.
+//!
+//! `NBLINT_FIX_KEEP=folder` keeps every notebook before and after the fix for inspection.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
 mod checker;
@@ -168,6 +170,9 @@ pub fn fix_and_check(notebooks: &BTreeMap<String, Vec<u8>>) -> FixReport {
         .join()
         .unwrap();
     let (mut violations, after) = violations;
+    if let Some(keep) = std::env::var_os("NBLINT_FIX_KEEP") {
+        keep_for_inspection(Path::new(&keep), notebooks, &after);
+    }
     report.changed = notebooks
         .iter()
         .filter(|(name, before)| after[*name] != **before)
@@ -181,6 +186,22 @@ pub fn fix_and_check(notebooks: &BTreeMap<String, Vec<u8>>) -> FixReport {
     }
     report.violations = violations;
     report
+}
+
+/// Copies every notebook before and after the fix into `keep/before/` and `keep/after/`
+/// (`NBLINT_FIX_KEEP=folder`), to look at a violation with other tools.
+fn keep_for_inspection(
+    keep: &Path,
+    before: &BTreeMap<String, Vec<u8>>,
+    after: &BTreeMap<String, Vec<u8>>,
+) {
+    for (side, notebooks) in [("before", before), ("after", after)] {
+        let folder = keep.join(side);
+        std::fs::create_dir_all(&folder).unwrap();
+        for (name, bytes) in notebooks {
+            std::fs::write(folder.join(name), bytes).unwrap();
+        }
+    }
 }
 
 fn read_all(folder: &Path, notebooks: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
