@@ -12,6 +12,7 @@ mod invariants;
 mod property;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -127,10 +128,7 @@ pub fn fix_and_check(notebooks: &BTreeMap<String, Vec<u8>>) -> FixReport {
         match output.status.code() {
             Some(0 | 1) => {}
             Some(2) => {
-                let named: Vec<&String> = notebooks
-                    .keys()
-                    .filter(|name| stderr.contains(name.as_str()))
-                    .collect();
+                let named = failed_notebooks(&stderr, notebooks.keys());
                 if named.is_empty() {
                     report.run_problems.push(format!(
                         "{run} exited with 2 without naming a notebook it could not read: {stderr}"
@@ -186,6 +184,33 @@ pub fn fix_and_check(notebooks: &BTreeMap<String, Vec<u8>>) -> FixReport {
     }
     report.violations = violations;
     report
+}
+
+/// Which of `names` the `error: ...` messages on stderr are about: the longest name that
+/// ends each message's first `.ipynb` path (stderr also names the notebooks it fixed, and a
+/// name may hold spaces).
+fn failed_notebooks<'a>(stderr: &str, names: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
+    let names: Vec<&String> = names.collect();
+    let mut failed: Vec<&String> = stderr
+        .split("error:")
+        .skip(1)
+        .filter_map(|message| Some(&message[..message.find(".ipynb")? + ".ipynb".len()]))
+        .filter_map(|path| {
+            // The longest name that ends the path (`Call C from Rust.ipynb`, not `Rust.ipynb`).
+            names
+                .iter()
+                .filter(|name| {
+                    path.strip_suffix(name.as_str()).is_some_and(|before| {
+                        before.is_empty() || before.ends_with(['/', '\\', ' '])
+                    })
+                })
+                .max_by_key(|name| name.len())
+                .copied()
+        })
+        .collect();
+    failed.sort();
+    failed.dedup();
+    failed
 }
 
 /// Copies every notebook before and after the fix into `keep/before/` and `keep/after/`
@@ -266,7 +291,12 @@ fn shared_folder(test: &str) -> Option<PathBuf> {
         "{test}: NBLINT_REQUIRE_CORPUS is set but {} is missing",
         shared.display()
     );
-    println!("skipped: {test} ({} not found)", shared.display());
+    // Straight to stderr, which the test harness does not capture, so the skip is seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: {test}, nothing checked ({}: ../shared not found)",
+        shared.display()
+    );
     None
 }
 
@@ -297,4 +327,23 @@ fn fixtures_keep_invariants() {
         fixtures.len()
     );
     fix_and_check(&fixtures).assert_clean("fixtures/fix");
+}
+
+/// Only the notebook an error names counts as unreadable, not the ones reported as fixed,
+/// even when nblint prints the next message on the same line.
+#[test]
+fn stderr_errors_name_only_the_failed_notebooks() {
+    let stderr = "error: reading ./Call C from Rust.ipynb: invalid JSON at line 20fixed 1 \
+                  problem in ./fine.ipynb\nfixed 2 problems in ./other.ipynb\n\
+                  error: reading broken.ipynb: x\n";
+    let names: Vec<String> = [
+        "Call C from Rust.ipynb",
+        "Rust.ipynb",
+        "broken.ipynb",
+        "fine.ipynb",
+    ]
+    .map(String::from)
+    .to_vec();
+    let failed = failed_notebooks(stderr, names.iter());
+    assert_eq!(failed, ["Call C from Rust.ipynb", "broken.ipynb"]);
 }

@@ -316,10 +316,23 @@ fn random_notebooks_keep_invariants() {
         .and_then(|count| count.parse().ok())
         .unwrap_or(300);
     println!("random_notebooks_keep_invariants: seed {seed} (NBLINT_FIX_SEED={seed} replays it)");
-    let report = fix_and_check(&random_notebooks(seed, count));
+    let mut notebooks = random_notebooks(seed, count);
+    // A notebook cut short: nblint must report it (exit status 2), leave it byte for byte and
+    // still fix the others.
+    let truncated = notebooks
+        .values()
+        .next()
+        .map(|bytes| bytes[..bytes.len() / 2].to_vec());
+    notebooks.insert("truncated.ipynb".to_owned(), truncated.unwrap_or_default());
+    let report = fix_and_check(&notebooks);
     assert!(
         report.changed > 0,
         "seed {seed}: --fix changed no generated notebook"
+    );
+    assert_eq!(
+        report.unreadable,
+        ["truncated.ipynb"],
+        "seed {seed}: the notebooks nblint could not read"
     );
     report.assert_clean(&format!("random notebooks, seed {seed}"));
 }
