@@ -309,6 +309,7 @@ fn seed() -> u64 {
 
 /// `nblint check --fix` over a few hundred random notebooks keeps invariants 1–5.
 #[test]
+#[ignore = "enable when the safe fixer lands"]
 fn random_notebooks_keep_invariants() {
     let seed = seed();
     let count = std::env::var("NBLINT_FIX_CASES")
