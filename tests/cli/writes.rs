@@ -6,8 +6,8 @@ use std::process::{Command, Output};
 
 use super::{NBLINT, root, status, stderr, stdout};
 
-/// A notebook with an empty code cell that `check --fix --select NB102` deletes.
-const FIXABLE: &str = "fixtures/rules/NB102/fix_blank_cell.ipynb";
+/// A notebook with a duplicate `use` that `check --fix --select NB203` removes.
+const FIXABLE: &str = "fixtures/rules/NB203/fix_duplicate_use.ipynb";
 /// A notebook with outputs that `strip` removes.
 const STRIPPABLE: &str = "fixtures/malformed/nbformat_3.ipynb";
 
@@ -39,7 +39,7 @@ fn a_save_made_while_fixing_or_stripping_survives() {
     for (fixture, args) in [
         (
             FIXABLE,
-            &["check", "--fix", "--select", "NB102", "n.ipynb"][..],
+            &["check", "--fix", "--select", "NB203", "n.ipynb"][..],
         ),
         (STRIPPABLE, &["strip", "n.ipynb"][..]),
     ] {
@@ -79,7 +79,7 @@ fn read_only_files_are_not_rewritten() {
     for (fixture, args) in [
         (
             FIXABLE,
-            &["check", "--fix", "--select", "NB102", "n.ipynb"][..],
+            &["check", "--fix", "--select", "NB203", "n.ipynb"][..],
         ),
         (STRIPPABLE, &["strip", "n.ipynb"][..]),
     ] {
@@ -117,7 +117,7 @@ fn mode_owner_and_group_are_kept() {
     for (fixture, args) in [
         (
             FIXABLE,
-            &["check", "--fix", "--select", "NB102", "n.ipynb"][..],
+            &["check", "--fix", "--select", "NB203", "n.ipynb"][..],
         ),
         (STRIPPABLE, &["strip", "n.ipynb"][..]),
     ] {

@@ -174,19 +174,6 @@ fn safe_edits_have_no_violations() {
             ],
         ),
         (
-            "a cell of imports alone hoisted to the first cell and deleted",
-            Language::Python,
-            vec![
-                code("import os\n"),
-                code("%pip install pandas\nimport pandas as pd\n"),
-                code("df = pd.DataFrame()\n"),
-            ],
-            vec![
-                code("%pip install pandas\nimport os\nimport pandas as pd\n"),
-                code("df = pd.DataFrame()\n"),
-            ],
-        ),
-        (
             "magics around an unchanged if block",
             Language::Python,
             vec![code(
@@ -216,7 +203,7 @@ fn safe_edits_have_no_violations() {
             ],
         ),
         (
-            "Rust cell of uses alone deleted before a cell whose multi-line use tree moved",
+            "Rust cell of uses alone emptied before a cell whose multi-line use tree moved",
             Language::Rust,
             vec![
                 code("use std::fmt;\n"),
@@ -229,6 +216,7 @@ fn safe_edits_have_no_violations() {
                 code(
                     ":dep rand = \"0.8\"\nuse std::fmt;\nuse rand::Rng;\nuse std::collections::{\n    BTreeMap,\n    HashMap,\n};\n",
                 ),
+                code(""),
                 code("fn helper() -> i32 { 1 }\nhelper()"),
             ],
         ),
@@ -254,6 +242,35 @@ fn harmful_edits_are_reported() {
             vec![code("import os\n"), code("import os; print(os.sep)\n")],
             vec![code("import os\n"), code("; print(os.sep)\n")],
             "1",
+        ),
+        (
+            "a cell of imports alone hoisted to the first cell and deleted",
+            python,
+            vec![
+                code("import os\n"),
+                code("%pip install pandas\nimport pandas as pd\n"),
+                code("df = pd.DataFrame()\n"),
+            ],
+            vec![
+                code("%pip install pandas\nimport os\nimport pandas as pd\n"),
+                code("df = pd.DataFrame()\n"),
+            ],
+            "3",
+        ),
+        (
+            "keyword argument is no rebinding, but a moved import past a real one is",
+            python,
+            vec![
+                code("x = 1\n"),
+                code("f(a,\n  metrics=1)\nmetrics = 2\n"),
+                code("from keras import metrics\n"),
+            ],
+            vec![
+                code("from keras import metrics\nx = 1\n"),
+                code("f(a,\n  metrics=1)\nmetrics = 2\n"),
+                code(""),
+            ],
+            "6",
         ),
         (
             "only statement of an if body removed",

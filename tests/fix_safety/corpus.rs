@@ -28,7 +28,6 @@ pub fn corpus_notebooks(shared: &Path) -> BTreeMap<String, Vec<u8>> {
 
 /// `nblint check --fix` over every corpus notebook keeps invariants 1–5.
 #[test]
-#[ignore = "enable when the safe fixer lands"]
 fn corpus_keeps_invariants() {
     let Some(shared) = shared_folder("corpus_keeps_invariants") else {
         return;

@@ -468,7 +468,7 @@ fn align(before: &[CellView<'_>], after: &[CellView<'_>]) -> Vec<Option<usize>> 
 /// last import out of a cell, since the blank cell it leaves would be deleted by the next
 /// `--fix` (breaking invariant 5). Deleting such a cell loses no data, so it is allowed;
 /// comments, code, outputs, attachments and non-volatile metadata still keep a cell.
-const IMPORT_ONLY_CELL_MAY_GO: bool = true;
+const IMPORT_ONLY_CELL_MAY_GO: bool = false;
 
 /// Why a deleted cell should have been kept, or `None` if deleting it loses nothing.
 fn keeps_data(cell: &CellView<'_>, language: Option<Language>) -> Option<String> {
@@ -1036,20 +1036,31 @@ fn check_import_order(found: &mut Found, before: &[CellView<'_>], after: &[CellV
             if used[source] {
                 continue;
             }
-            // Removed: the nearest identical import that is still there serves it now.
-            let Some(&(kept, _)) = now.iter().filter(|(at, _)| *at <= from).max() else {
-                continue;
-            };
-            // A repeated import only rebinds its names (Python caches modules), so only a
-            // statement that rebinds or deletes them makes the second one matter.
-            let between = &other_code[kept..from];
-            if let Some((reason, culprit)) = between
-                .iter()
-                .find_map(|unit| {
-                    changes_meaning(unit, &names, false).map(|reason| (reason, unit.clone()))
-                })
-                .or_else(|| rebinding_import(&imports_between(kept, from, text), &bound))
-            {
+            // Removed: for each name it binds, the nearest import still there that binds the
+            // name to the same path (`import os, sys` serves a removed `import os`) serves
+            // it now. A repeated import only rebinds its names (Python caches modules), so
+            // only a statement between that rebinds or deletes them makes it matter.
+            let crossed = bound.iter().find_map(|leaf| {
+                let kept = after_positions
+                    .iter()
+                    .filter(|(other, _)| bound_by_import(other).contains(leaf))
+                    .flat_map(|(_, places)| places.iter().map(|(at, _)| *at))
+                    .filter(|at| *at <= from)
+                    .max()?;
+                let name = std::slice::from_ref(&leaf.0);
+                other_code[kept..from]
+                    .iter()
+                    .find_map(|unit| {
+                        changes_meaning(unit, name, false).map(|reason| (reason, unit.clone()))
+                    })
+                    .or_else(|| {
+                        rebinding_import(
+                            &imports_between(kept, from, text),
+                            std::slice::from_ref(leaf),
+                        )
+                    })
+            });
+            if let Some((reason, culprit)) = crossed {
                 found.push(
                     Some(cell),
                     "6",
@@ -1136,10 +1147,21 @@ fn bound_by_import(text: &str) -> Vec<(String, String)> {
 fn rebinds(unit: &str, name: &str) -> bool {
     let is_name = |word: &str| word.trim() == name;
     let mut local_body: Option<usize> = None;
+    // Open brackets before the line: a line inside a call's arguments (`metrics=[...]`) binds
+    // nothing.
+    let mut depth: i64 = 0;
     unit.lines().any(|line| {
         let body = line.trim_start();
         let indentation = line.len() - body.len();
-        if body.is_empty() {
+        let inside_brackets = depth > 0;
+        for c in line.chars() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        if body.is_empty() || inside_brackets {
             return false;
         }
         if let Some(depth) = local_body {

@@ -323,7 +323,6 @@ fn fix_fixtures() -> BTreeMap<String, Vec<u8>> {
 
 /// Every hazard fixture keeps invariants 1–5 under `--fix`.
 #[test]
-#[ignore = "enable when the safe fixer lands"]
 fn fixtures_keep_invariants() {
     let fixtures = fix_fixtures();
     assert!(

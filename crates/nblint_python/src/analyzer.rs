@@ -66,6 +66,7 @@ pub(crate) fn analyze(source: &str) -> CellFacts {
             argument: magic.argument.to_owned(),
             span: magic.header,
         });
+        facts.environment.push(magic.header);
         return facts;
     }
     let mut analyzer = Analyzer::new(source);
@@ -74,12 +75,14 @@ pub(crate) fn analyze(source: &str) -> CellFacts {
         match magic.body {
             CellBody::Other | CellBody::Unknown => {
                 // `%%bash`, `%%writefile`, ...: the body is not Python. Only the header is
-                // a command; it may still expand `{python}` expressions.
+                // a command; it may still expand `{python}` expressions. Such a cell may
+                // write a module a later cell imports, or install one.
                 analyzer.facts.commands.push(Command {
                     name: magic.name.to_owned(),
                     argument: magic.argument.to_owned(),
                     span: magic.header,
                 });
+                analyzer.facts.environment.push(magic.header);
                 return analyzer.finish();
             }
             CellBody::TransientPython => {

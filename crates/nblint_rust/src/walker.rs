@@ -756,16 +756,37 @@ pub(crate) fn import_path<S: AsRef<str>>(
 pub(crate) struct UseStatement {
     /// The item widened to its whole line(s) (see [`widen_to_lines`]).
     span: Span,
-    /// What to delete to remove it (see [`nblint_facts::statement_removal`]).
-    removal: Span,
+    /// What to delete to remove it (see [`nblint_facts::statement_removal`]); `None` when a
+    /// doc comment or attribute above it is not part of `span`, which removing the item
+    /// alone would hand to the next item.
+    removal: Option<Span>,
 }
 
 impl UseStatement {
     /// The `use` item at `exact` (attributes and `;` included) in `source`.
     pub(crate) fn new(source: &str, exact: Span) -> Self {
+        let start = exact.start.min(source.len());
+        let attached = source
+            .get(..start)
+            .unwrap_or("")
+            .lines()
+            .rev()
+            .map(str::trim)
+            // Blank lines and plain comments sit between an attribute and its item.
+            .find(|line| {
+                let plain_comment = line.starts_with("//") && !line.starts_with("///");
+                !line.is_empty() && !plain_comment
+            })
+            .is_some_and(|line| {
+                line.starts_with("///") || line.starts_with("#[") || line.ends_with("*/")
+            });
+        let before = &source[source[..start].rfind('\n').map_or(0, |at| at + 1)..start];
+        let attached =
+            attached && before.trim().is_empty() || before.trim_start().starts_with("#[");
         Self {
             span: widen_to_lines(source, exact),
-            removal: nblint_facts::statement_removal(source, exact, None, "//"),
+            removal: (!attached)
+                .then(|| nblint_facts::statement_removal(source, exact, None, "//")),
         }
     }
 }
@@ -797,7 +818,7 @@ pub(crate) fn push_import(
         glob,
         span,
         statement: statement.span,
-        removal: Some(statement.removal),
+        removal: statement.removal,
     });
 }
 

@@ -1,7 +1,8 @@
 //! The checks a fix must pass before anything is written, made on the result and not on the
 //! fix's intent, so a fixer's mistake is caught rather than written:
 //!
-//! - a code cell that parsed still parses, read by the same front end;
+//! - a code cell that parsed still parses, read by the same front end, and one that did not
+//!   parse is not changed (its facts are only what the parser recovered);
 //! - its code other than top-level import and dependency statements is unchanged and in the
 //!   same order (compared statement by statement as the front end delimits them);
 //! - a cell opened by a cell magic (`%%writefile`, `%%bash`) is never changed;
@@ -35,10 +36,14 @@ pub(super) fn verify_cell(
             "cell {number} is a cell magic; its body is not the notebook's code"
         ));
     }
+    if !before.parsed() {
+        // Its facts are what the parser recovered: not enough to know what an edit touches.
+        return Err(format!(
+            "cell {number} does not parse; fixes leave it as it is"
+        ));
+    }
     let after_facts = frontend.analyze(after);
-    if before.parsed()
-        && let Some(error) = after_facts.errors.first()
-    {
+    if let Some(error) = after_facts.errors.first() {
         return Err(format!(
             "cell {number} would no longer parse ({})",
             error.message

@@ -78,7 +78,16 @@ fn check_imports(context: &Context<'_>, findings: &mut Vec<Finding>) {
             let removable = earlier.iter().all(Option::is_some);
             for (import, earlier) in statement.iter().zip(&earlier) {
                 let Some((earlier_cell, earlier_span)) = *earlier else {
-                    if !failed {
+                    // A new import of a name rebinds it: earlier imports of that name from
+                    // elsewhere are no longer in force.
+                    if let Some(binding) = &import.binding {
+                        first.forget(binding);
+                    }
+                    // Only an import that surely ran is a copy others may lean on: not one
+                    // in a failed cell or a cell that does not parse (which never runs), nor
+                    // one inside a block (`if`, `for`: it runs only sometimes) or a cell
+                    // magic, which have no removal span.
+                    if !failed && facts.parsed() && import.removal.is_some() {
                         first.insert(import, cell);
                     }
                     continue;
@@ -97,7 +106,10 @@ fn check_imports(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     earlier_span,
                     format!("`{label}` is imported here"),
                 );
-                if removable && let Some(removal) = import.removal {
+                if removable
+                    && facts.parsed()
+                    && let Some(removal) = import.removal
+                {
                     finding = finding.with_fix(Fix::safe(
                         format!(
                             "remove the duplicate `{}`",
@@ -200,7 +212,10 @@ fn check_dependencies(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 // trim.
                 // An indented one (under `if`) may be its block's only statement.
                 findings.push(
-                    if alone_on_its_line(facts, dependency) && dependency.top_level {
+                    if alone_on_its_line(facts, dependency)
+                        && dependency.top_level
+                        && facts.parsed()
+                    {
                         finding.with_fix(Fix::safe(
                             format!(
                                 "remove the duplicate {}",

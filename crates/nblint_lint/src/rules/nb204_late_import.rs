@@ -258,7 +258,10 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 replacement: String::new(),
             };
             let line_words = dependency_line(context.language);
-            let fix = if !alone_on_its_line(facts, dependency) || !dependency.top_level {
+            let fix = if !alone_on_its_line(facts, dependency)
+                || !dependency.top_level
+                || !facts.parsed()
+            {
                 // A pip line installing several packages (one finding per package), or one
                 // inside a block (`if 'google.colab' in sys.modules:`): for a person to move.
                 None
@@ -381,7 +384,9 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     first.number
                 ),
             );
-            let fix = leaf.removal.and_then(|removal| {
+            // A cell that does not parse is left as it is: its facts are partial.
+            let removal = leaf.removal.filter(|_| facts.parsed());
+            let fix = removal.and_then(|removal| {
                 let delete = Edit::Replace {
                     cell: cell.number,
                     span: removal,
