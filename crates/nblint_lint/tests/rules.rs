@@ -182,6 +182,12 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB001/triggers_unbalanced_bracket", 2, 1),
     ("NB001/triggers_python_print_statement", 3, 1),
     ("NB001/triggers_python2_notebook_one_error_per_cell", 3, 1),
+    (
+        "NB001/triggers_rust_syntax_error_beside_bare_trait_object",
+        3,
+        2,
+    ),
+    ("NB001/triggers_python2_notebook_one_error_per_cell", 3, 1),
     ("NB002/triggers_allow_with_nothing_to_silence", 3, 1),
     ("NB002/triggers_unknown_rule_name", 3, 1),
     ("NB002/triggers_python_allow_with_nothing_to_silence", 3, 1),

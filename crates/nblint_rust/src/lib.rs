@@ -22,6 +22,7 @@
 
 mod commands;
 mod depth;
+mod edition2018;
 mod fast;
 mod macros;
 mod places;
@@ -187,18 +188,37 @@ fn analyze_rust(source: &str, rust_start: usize, facts: &mut CellFacts) {
         forget_spans();
         return;
     }
-    let run = || match parse_cell.parse2(tokens) {
-        Ok(stmts) => {
-            let crates = dep_crates(facts);
-            let mut walker = walker::Walker::new(source, rust_start, facts);
-            walker.walk_cell(&stmts, crates);
-        }
-        Err(error) => {
-            let range = error.span().byte_range();
-            facts.errors.push(SyntaxError {
-                message: error.to_string(),
-                span: Span::new(rust_start + range.start, rust_start + range.end),
-            });
+    let run = || {
+        // Kept for a second try in Rust 2018's syntax (cloning shares the token trees).
+        let written = tokens.clone();
+        let parsed = parse_cell.parse2(tokens).or_else(|error| {
+            let Some(rewritten) = edition2018::with_dyn(written) else {
+                return Err(error);
+            };
+            // When the retry gets past the first error but fails further on, its error is
+            // the real one (the inserted `dyn`s carry their trait's position).
+            parse_cell.parse2(rewritten).map_err(|retry| {
+                let at = |error: &syn::Error| error.span().byte_range().start;
+                if at(&retry) > at(&error) {
+                    retry
+                } else {
+                    error
+                }
+            })
+        });
+        match parsed {
+            Ok(stmts) => {
+                let crates = dep_crates(facts);
+                let mut walker = walker::Walker::new(source, rust_start, facts);
+                walker.walk_cell(&stmts, crates);
+            }
+            Err(error) => {
+                let range = error.span().byte_range();
+                facts.errors.push(SyntaxError {
+                    message: error.to_string(),
+                    span: Span::new(rust_start + range.start, rust_start + range.end),
+                });
+            }
         }
     };
     if shape.depth > depth::SMALL_DEPTH {

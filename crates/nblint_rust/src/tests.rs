@@ -316,3 +316,23 @@ fn dep_crates_are_in_scope_in_their_cell() {
     );
     assert!(uses(&facts).is_empty(), "{:?}", uses(&facts));
 }
+
+#[test]
+fn rust_2018_bare_trait_objects_parse_and_real_errors_stay() {
+    let facts = analyze(
+        "fn make_adder(n: i32) -> Box<Fn(i32) -> i32> { Box::new(move |x| x + n) }\n\
+         fn call(f: &mut FnMut(), g: &'static Fn(&str)) { f(); g(\"x\") }\n\
+         let adders: Vec<Box<Fn(i32) -> i32 + Send>> = vec![make_adder(offset)];\n",
+    );
+    assert!(facts.parsed(), "{:?}", facts.errors);
+    assert_eq!(defines(&facts), ["make_adder", "call", "adders"]);
+    assert_eq!(
+        uses(&facts),
+        [
+            "i32", "Box", "Fn", "FnMut", "str", "vec", "offset", "Vec", "Send"
+        ]
+    );
+    let broken = analyze("let f: Box<Fn(i32) -> i32> = Box::new(|x| x;\n");
+    assert_eq!(broken.errors.len(), 1, "{:?}", broken.errors);
+    assert!(broken.defines.is_empty());
+}
