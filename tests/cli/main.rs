@@ -4,6 +4,7 @@
 
 mod check;
 mod graph;
+mod language;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -60,6 +60,48 @@ pub fn leading_block(source: &str) -> LeadingBlock {
     block
 }
 
+/// The commands the evcxr kernel knows (its `:help` list), with their colon.
+const EVCXR_COMMANDS: &[&str] = &[
+    ":allow_static_linking",
+    ":build_env",
+    ":cache",
+    ":clear",
+    ":clear_cache",
+    ":codegen_backend",
+    ":dep",
+    ":doc",
+    ":efmt",
+    ":env",
+    ":explain",
+    ":fmt",
+    ":help",
+    ":internal_debug",
+    ":last_compile_dir",
+    ":last_error_json",
+    ":linker",
+    ":load_config",
+    ":offline",
+    ":opt",
+    ":preserve_vars_on_panic",
+    ":quit",
+    ":restart",
+    ":sccache",
+    ":show_deps",
+    ":t",
+    ":time_passes",
+    ":timing",
+    ":toolchain",
+    ":type",
+    ":types",
+    ":vars",
+    ":version",
+];
+
+/// Whether `name` (with its colon) is a command evcxr knows.
+pub fn is_evcxr_command(name: &str) -> bool {
+    EVCXR_COMMANDS.binary_search(&name).is_ok()
+}
+
 /// `:word rest`: optional spaces, a colon, a word, then optional spaces and the argument.
 fn command(line: &str) -> Option<(&str, &str)> {
     let trimmed = line.trim_start();

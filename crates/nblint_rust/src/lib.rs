@@ -51,6 +51,17 @@ impl CellFrontend for RustFrontend {
     fn is_builtin(&self, name: &str) -> bool {
         prelude::is_builtin(name)
     }
+
+    /// An evcxr command (`:dep`, `:timing`, ...) in the cell's leading block: a line no other
+    /// kernel accepts there. Only commands evcxr knows count, so a `:symbol` of another
+    /// language does not.
+    fn kernel_command(&self, source: &str) -> Option<String> {
+        commands::leading_block(source)
+            .commands
+            .into_iter()
+            .find(|command| commands::is_evcxr_command(&command.name))
+            .map(|command| command.name)
+    }
 }
 
 /// Analyses one cell: the fast path when it accepts the cell, else syn.
