@@ -54,6 +54,9 @@ pub enum DefinitionKind {
     Macro,
     /// A name brought in by an import (`use`, `import`).
     Import,
+    /// A crate a kernel command brings in (evcxr's `:dep regex`): in scope, by its name, in
+    /// the cells that run after it.
+    Dependency,
 }
 
 /// A name bound at the top level of a cell, so later cells can use it.

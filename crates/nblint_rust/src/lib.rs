@@ -14,7 +14,7 @@
 //! use nblint_rust::RustFrontend;
 //!
 //! let facts = RustFrontend.analyze(":dep regex = \"1\"\nlet words = split(&text);\nwords.len()\n");
-//! assert_eq!(facts.defined_names(), ["words"]);
+//! assert_eq!(facts.defined_names(), ["regex", "words"]);
 //! assert_eq!(facts.used_names(), ["split", "text"]);
 //! assert_eq!(facts.dependencies[0].name, "regex");
 //! assert!(facts.trailing_expression.is_some());
@@ -123,7 +123,21 @@ enum Route {
 }
 
 fn analyze_cell(source: &str, route: Route) -> Option<CellFacts> {
-    let block = commands::leading_block(source);
+    let mut block = commands::leading_block(source);
+    let crates = std::mem::take(&mut block.definitions);
+    let mut facts = analyze_rust_part(source, block, route)?;
+    // The `:dep` crates are defined first: their lines lead the cell.
+    facts.defines.splice(0..0, crates);
+    Some(facts)
+}
+
+/// The facts of the cell's Rust part, with its command block's commands, dependencies and
+/// errors (not yet the crates it defines).
+fn analyze_rust_part(
+    source: &str,
+    block: commands::LeadingBlock,
+    route: Route,
+) -> Option<CellFacts> {
     let mut facts = CellFacts {
         commands: block.commands,
         dependencies: block.dependencies,

@@ -212,8 +212,11 @@ fn commands_then_rust() {
     let facts = analyze(":dep regex = \"1\"\n:timing\n!ls\nlet re = Regex::new(\"a\").unwrap();\n");
     assert_eq!(facts.commands.len(), 3);
     assert_eq!(facts.dependencies[0].name, "regex");
-    assert_eq!(defines(&facts), ["re"]);
-    assert_eq!(facts.defines[0].span.start, 33);
+    // The `:dep` crate is defined first, spanning its name on the `:dep` line.
+    assert_eq!(defines(&facts), ["regex", "re"]);
+    assert_eq!(facts.defines[0].kind, DefinitionKind::Dependency);
+    assert_eq!(facts.defines[0].span.start, 5);
+    assert_eq!(facts.defines[1].span.start, 33);
 }
 
 #[test]
