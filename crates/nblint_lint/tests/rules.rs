@@ -187,6 +187,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB001/triggers_python_print_statement", 3, 1),
     ("NB001/triggers_python2_notebook_one_error_per_cell", 3, 1),
     (
+        "NB001/triggers_colab_notebook_without_metadata_python_error",
+        3,
+        2,
+    ),
+    (
         "NB001/triggers_rust_syntax_error_beside_bare_trait_object",
         3,
         2,

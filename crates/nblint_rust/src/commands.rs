@@ -44,7 +44,8 @@ pub fn leading_block(source: &str) -> LeadingBlock {
             if name == ":dep" {
                 match dependency(argument, span) {
                     Ok(dependency) => {
-                        let at = start + (argument.as_ptr() as usize - text.as_ptr() as usize);
+                        let at = start
+                            + (argument.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
                         if let Some(definition) = crate_definition(&dependency, argument, at) {
                             block.definitions.push(definition);
                         }
