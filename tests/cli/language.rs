@@ -49,7 +49,7 @@ fn a_notebook_without_metadata_is_read_in_the_language_its_cells_are_in() {
         (
             "rust_without_metadata_parses_only_as_rust",
             "Rust",
-            "2 code cells parse as Rust and not otherwise",
+            "2 code cells parse as Rust and not as Python",
         ),
         (
             "nothing_tells_is_python",

@@ -55,6 +55,8 @@ pub enum Evidence {
     Parses {
         /// Cells that parse only in the language chosen.
         only_this: usize,
+        /// The other language (with several, the one with most such cells).
+        other: Language,
         /// Cells that parse only in the other language.
         only_other: usize,
     },
@@ -95,11 +97,13 @@ impl Detected {
             }
             Evidence::Parses {
                 only_this,
+                other,
                 only_other,
             } => format!(
-                "{only_this} code cell{} parse{} as {language} and not otherwise{}",
+                "{only_this} code cell{} parse{} as {language} and not as {}{}",
                 plural(*only_this),
                 if *only_this == 1 { "s" } else { "" },
+                other.display_name(),
                 if *only_other == 0 {
                     String::new()
                 } else {
@@ -281,20 +285,21 @@ impl Language {
                 best = index;
             }
         }
-        let only_other = only
-            .iter()
-            .enumerate()
-            .filter(|&(index, _)| index != best)
-            .map(|(_, &count)| count)
-            .max()
-            .unwrap_or(0);
-        let evidence = if only[best] == 0 {
-            Evidence::Nothing
-        } else {
-            Evidence::Parses {
+        // The runner-up: the first of the others with the most cells parsing only there.
+        let runner_up = (0..frontends.len()).filter(|&index| index != best).fold(
+            None,
+            |found: Option<usize>, index| match found {
+                Some(kept) if only[kept] >= only[index] => Some(kept),
+                _ => Some(index),
+            },
+        );
+        let evidence = match runner_up {
+            Some(other) if only[best] > 0 => Evidence::Parses {
                 only_this: only[best],
-                only_other,
-            }
+                other: frontends[other].language(),
+                only_other: only[other],
+            },
+            _ => Evidence::Nothing,
         };
         let facts = all.into_iter().nth(best);
         (guessed(&frontends[best], evidence), facts)
@@ -454,5 +459,102 @@ mod tests {
             r#"{"kernelspec": {"name": "python3"}, "language_info": {"version": "3.11.4",
                 "codemirror_mode": {"name": "ipython", "version": 3}}}"#
         )));
+    }
+
+    /// A toy language: a cell parses unless it holds `rejects`; `marker` starts its commands.
+    struct Toy {
+        language: Language,
+        rejects: &'static str,
+        marker: &'static str,
+    }
+
+    impl CellFrontend for Toy {
+        fn language(&self) -> Language {
+            self.language.clone()
+        }
+
+        fn analyze(&self, source: &str) -> crate::CellFacts {
+            let mut facts = crate::CellFacts::default();
+            if source.contains(self.rejects) {
+                facts.errors.push(crate::SyntaxError {
+                    message: "no".into(),
+                    span: crate::Span::default(),
+                });
+            }
+            facts
+        }
+
+        fn is_builtin(&self, _: &str) -> bool {
+            false
+        }
+
+        fn kernel_command(&self, source: &str) -> Option<String> {
+            source
+                .lines()
+                .find(|line| line.starts_with(self.marker))
+                .map(str::to_owned)
+        }
+    }
+
+    fn guess(cells: &[&str]) -> Detected {
+        let cells: Vec<String> = cells
+            .iter()
+            .map(|source| {
+                format!(
+                    r#"{{"cell_type": "code", "source": {}, "metadata": {{}}, "outputs": []}}"#,
+                    serde_json::to_string(source).unwrap()
+                )
+            })
+            .collect();
+        let notebook = read(&format!(
+            r#"{{"nbformat": 4, "nbformat_minor": 5, "metadata": {{}}, "cells": [{}]}}"#,
+            cells.join(",")
+        ));
+        // "Python" rejects `let`, "Rust" rejects `import`.
+        let python = Toy {
+            language: Language::Python,
+            rejects: "let ",
+            marker: "%",
+        };
+        let rust = Toy {
+            language: Language::Rust,
+            rejects: "import ",
+            marker: ":",
+        };
+        Language::guess(&notebook, &[&python, &rust]).0
+    }
+
+    #[test]
+    fn a_guess_weighs_kernel_commands_then_cells_that_parse_in_one_language() {
+        let rust = guess(&[":dep x", "x"]);
+        assert_eq!(rust.language, Language::Rust);
+        assert!(matches!(
+            rust.source,
+            LanguageSource::Cells(Evidence::KernelCommand { cell: 1, .. })
+        ));
+        assert!(rust.guess_note().unwrap().contains("`:dep x`"));
+        // Commands of both kernels: the cells decide.
+        assert_eq!(
+            guess(&[":dep x", "%time", "let a = 1;"]).language,
+            Language::Rust
+        );
+        assert_eq!(
+            guess(&["let a = 1;", "let b = 2;", "import os"]).source,
+            LanguageSource::Cells(Evidence::Parses {
+                only_this: 2,
+                other: Language::Python,
+                only_other: 1
+            })
+        );
+        // A tie, everything parsing, or no code: the default.
+        assert_eq!(
+            guess(&["let a = 1;", "import os"]).language,
+            Language::Python
+        );
+        assert_eq!(
+            guess(&["x = 1", "x"]).source,
+            LanguageSource::Cells(Evidence::AllParse { cells: 2 })
+        );
+        assert_eq!(guess(&[]).source, LanguageSource::Cells(Evidence::Nothing));
     }
 }
