@@ -1,6 +1,8 @@
-//! Choosing the cell front end for a notebook from its kernel metadata.
+//! Choosing the cell front end for a notebook: `--language`, else the `language` setting of
+//! `nblint.toml`, else the notebook's kernel metadata, else a guess from its cells. `check`,
+//! `graph` and `extract` all decide here, so they read a notebook alike.
 
-use nblint_facts::{CellFrontend, Language, NotebookFacts};
+use nblint_facts::{CellFrontend, Detected, Language, LanguageSource, NotebookFacts};
 use nblint_notebook::Notebook;
 
 /// The front end for `language`, if nblint reads that cell language. Notebooks in other
@@ -13,33 +15,100 @@ pub fn frontend_for(language: &Language) -> Option<&'static dyn CellFrontend> {
     }
 }
 
-/// The notebook's cell language: from its metadata, or Rust (nblint's first language) when
-/// the metadata says nothing.
-pub fn language_of(notebook: &Notebook) -> Language {
-    Language::detect(notebook).unwrap_or(Language::Rust)
+/// What the user chose, if anything: `--language` and the configuration's `language`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Choice<'a> {
+    /// `--language`, which overrides everything.
+    pub flag: Option<&'a Language>,
+    /// `language` in `nblint.toml`, which overrides the notebook's metadata.
+    pub setting: Option<&'a Language>,
+}
+
+/// The front ends a guess from the cells weighs, the default (Python) first.
+const GUESSED_FROM: [&dyn CellFrontend; 2] =
+    [&nblint_python::PythonFrontend, &nblint_rust::RustFrontend];
+
+/// The notebook's cell language and where it came from, with the facts of its cells when
+/// guessing already analysed them.
+fn decide(notebook: &Notebook, choice: Choice<'_>) -> (Detected, Option<NotebookFacts>) {
+    if let Some(language) = choice.flag {
+        let detected = Detected {
+            language: language.clone(),
+            source: LanguageSource::CommandLine,
+        };
+        return (detected, None);
+    }
+    if let Some(language) = choice.setting {
+        let detected = Detected {
+            language: language.clone(),
+            source: LanguageSource::Configuration,
+        };
+        return (detected, None);
+    }
+    if let Some((language, field)) = Language::from_metadata(notebook) {
+        let detected = Detected {
+            language,
+            source: LanguageSource::Metadata(field),
+        };
+        return (detected, None);
+    }
+    Language::guess(notebook, &GUESSED_FROM)
+}
+
+/// The notebook's cell language and where it came from.
+pub fn language_of(notebook: &Notebook, choice: Choice<'_>) -> Detected {
+    decide(notebook, choice).0
 }
 
 /// A notebook with its language, front end (if any) and cell facts.
 pub struct Analysed {
     /// The cell language.
     pub language: Language,
+    /// Where the language came from.
+    pub detected: Detected,
+    /// The notebook says it ran on Python 2 (and is read as Python 3).
+    pub python2: bool,
     /// The front end used, or `None` when the language is not one nblint reads.
     pub frontend: Option<&'static dyn CellFrontend>,
     /// Facts per cell (all `None` without a front end).
     pub facts: NotebookFacts,
 }
 
-/// Runs the notebook's front end over its code cells; `language` overrides what the
-/// notebook's metadata says.
-pub fn analyse(notebook: &Notebook, language: Option<&Language>) -> Analysed {
-    let language = language.cloned().unwrap_or_else(|| language_of(notebook));
+impl Analysed {
+    /// What the user should know about how the cells were read: a language guessed from
+    /// the content, a Python 2 notebook read as Python 3.
+    pub fn language_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some(note) = self.detected.guess_note() {
+            notes.push(note);
+        }
+        if self.python2 {
+            notes.push(
+                "Python 2 notebook: cells are read as Python 3, so Python 2 syntax (`print x`, \
+                 `raise E, \"message\"`) is a syntax-error (NB001), reported once per cell"
+                    .to_owned(),
+            );
+        }
+        notes
+    }
+}
+
+/// Runs the notebook's front end over its code cells, in the language [`language_of`]
+/// decides.
+pub fn analyse(notebook: &Notebook, choice: Choice<'_>) -> Analysed {
+    let (detected, guessed_facts) = decide(notebook, choice);
+    let language = detected.language.clone();
     let frontend = frontend_for(&language);
-    let facts = match frontend {
-        Some(frontend) => NotebookFacts::analyze(notebook, frontend),
-        None => NotebookFacts::unanalysed(notebook),
+    let facts = match (guessed_facts, frontend) {
+        (Some(facts), Some(_)) => facts,
+        (None, Some(frontend)) => NotebookFacts::analyze(notebook, frontend),
+        (_, None) => NotebookFacts::unanalysed(notebook),
     };
+    let python2 = language == Language::Python && Language::is_python2(notebook);
     Analysed {
         language,
+        detected,
+        python2,
         frontend,
         facts,
     }

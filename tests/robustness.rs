@@ -179,7 +179,9 @@ fn readable_odd_files_work_in_every_command() {
                 stderr(&output)
             );
         }
-        // extract reads it too (without cargo: the types are not the point here).
+        // extract reads it too (without cargo: the types are not the point here). The
+        // nbformat 3 file's cells say `"language": "python"` over Rust code, so the language
+        // is chosen: reading the odd file is what is tested.
         let out = folder.path().join(format!("{name}.crate"));
         let output = run(
             folder.path(),
@@ -189,6 +191,8 @@ fn readable_odd_files_work_in_every_command() {
                 "--out",
                 out.to_str().unwrap(),
                 "--no-check",
+                "--language",
+                "rust",
             ],
             None,
         );

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::ExitStatus;
 use crate::config::ConfigResolver;
-use crate::frontends::{Analysed, analyse};
+use crate::frontends::{Analysed, Choice, analyse};
 
 /// Arguments of `nblint check`.
 #[derive(Debug, Args)]
@@ -56,7 +56,9 @@ pub struct CheckArgs {
     #[arg(long)]
     pub staged: bool,
     /// Read code cells as this language (`rust` or `python`) instead of what each
-    /// notebook's kernel metadata says
+    /// notebook's kernel metadata (or `language` in nblint.toml) says; without either, the
+    /// language is guessed from the cells (Python unless they hold evcxr commands or parse
+    /// only as Rust), with a note
     #[arg(long, value_parser = crate::frontends::parse_language)]
     pub language: Option<nblint_facts::Language>,
     /// Neither read nor write the result cache (`.nblint_cache/` in the current folder, or
@@ -471,7 +473,10 @@ fn check_one(
     let selection = config.selection_for(path).overridden_by(run.selection);
     // The result depends on the bytes, this build, and the settings that apply to this file.
     let cached = run.cache.map(|cache| {
-        let fingerprint = format!("{:?}|{:?}|{:?}", config.settings, selection, args.language);
+        let fingerprint = format!(
+            "{:?}|{:?}|{:?}|{:?}",
+            config.settings, selection, args.language, config.language
+        );
         (cache, cache.key(bytes, &fingerprint))
     });
     if let Some((cache, key)) = &cached
@@ -487,7 +492,11 @@ fn check_one(
         Notebook::parse_for_analysis
     };
     let mut notebook = parse(bytes).with_context(|| format!("reading {}", path.display()))?;
-    let mut analysed = analyse(&notebook, args.language.as_ref());
+    let choice = Choice {
+        flag: args.language.as_ref(),
+        setting: config.language.as_ref(),
+    };
+    let mut analysed = analyse(&notebook, choice);
     let mut diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
     let (notes, quiet) = notes_for(&analysed, &selection);
     let mut fixed = 0;
@@ -524,7 +533,7 @@ fn check_one(
                 break;
             }
             fixed += outcome.applied;
-            analysed = analyse(&notebook, args.language.as_ref());
+            analysed = analyse(&notebook, choice);
             diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
         }
         if fixed > 0 {
@@ -699,17 +708,18 @@ fn show(
 /// What the user should know about how this notebook was checked: cells in a language
 /// nblint does not read, and undefined-name checks silenced by names nblint cannot see.
 fn notes_for(analysed: &Analysed, selection: &RuleSelection) -> (Vec<String>, Option<String>) {
+    let mut notes = analysed.language_notes();
     if analysed.frontend.is_none() {
-        let note = format!(
+        notes.push(format!(
             "code cells are {}, which nblint does not analyse yet; only the language-independent rules ran",
             analysed.language.name()
-        );
-        return (vec![note], None);
+        ));
+        return (notes, None);
     }
     let undefined_name_runs =
         nblint_lint::find_rule("NB202").is_some_and(|rule| selection.is_enabled(rule));
     if !undefined_name_runs {
-        return (Vec::new(), None);
+        return (notes, None);
     }
     let cells = || {
         analysed
@@ -732,7 +742,7 @@ fn notes_for(analysed: &Analysed, selection: &RuleSelection) -> (Vec<String>, Op
     } else {
         None
     };
-    (Vec::new(), quiet)
+    (notes, quiet)
 }
 
 /// Frees the outputs of the in-memory notebook (the cell view, with its output counts,

@@ -11,6 +11,8 @@ use nblint_extract::{CargoRunner, ExtractOptions};
 use nblint_facts::Language;
 
 use crate::ExitStatus;
+use crate::config::ConfigResolver;
+use crate::frontends::{Choice, language_of};
 use crate::input::read_notebook;
 
 /// Arguments of `nblint extract`.
@@ -35,15 +37,30 @@ pub struct ExtractArgs {
     /// single-`run()` form is written when a type is unknown
     #[arg(long)]
     pub no_check: bool,
+    /// Read the cells as this language instead of what the notebook's kernel metadata (or
+    /// `language` in nblint.toml) says; only `rust` can be extracted
+    #[arg(long, value_parser = crate::frontends::parse_language)]
+    pub language: Option<Language>,
 }
 
 /// Extracts one notebook into a crate.
 pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
     let shown = args.notebook.display();
     let notebook = read_notebook(&args.notebook)?;
-    match Language::detect(&notebook) {
-        Some(Language::Rust) | None => {}
-        Some(language) => {
+    let config = ConfigResolver::default().config_for(&args.notebook)?;
+    let detected = language_of(
+        &notebook,
+        Choice {
+            flag: args.language.as_ref(),
+            setting: config.language.as_ref(),
+        },
+    );
+    if let Some(note) = detected.guess_note() {
+        eprintln!("note: {shown}: {note}");
+    }
+    match detected.language {
+        Language::Rust => {}
+        language => {
             eprintln!(
                 "error: {shown}: a {} notebook; `nblint extract` turns evcxr (Rust) notebooks \
                  into Rust crates",

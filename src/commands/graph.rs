@@ -10,7 +10,8 @@ use nblint_graph::Graph;
 use crate::ExitStatus;
 use nblint_facts::Language;
 
-use crate::frontends::{analyse, parse_language};
+use crate::config::ConfigResolver;
+use crate::frontends::{Choice, analyse, parse_language};
 use crate::input::read_notebook;
 
 /// Arguments of `nblint graph`.
@@ -22,7 +23,7 @@ pub struct GraphArgs {
     #[arg(long, value_enum, default_value_t = GraphFormat::Json)]
     pub format: GraphFormat,
     /// Read the cells as this language (`rust` or `python`) instead of what the notebook's
-    /// kernel metadata says
+    /// kernel metadata (or `language` in nblint.toml) says
     #[arg(long, value_parser = parse_language)]
     pub language: Option<Language>,
 }
@@ -41,7 +42,14 @@ pub enum GraphFormat {
 /// Prints the dependency graph of one notebook.
 pub fn run(args: &GraphArgs) -> Result<ExitStatus> {
     let notebook = read_notebook(&args.notebook)?;
-    let analysed = analyse(&notebook, args.language.as_ref());
+    let config = ConfigResolver::default().config_for(&args.notebook)?;
+    let analysed = analyse(
+        &notebook,
+        Choice {
+            flag: args.language.as_ref(),
+            setting: config.language.as_ref(),
+        },
+    );
     let is_builtin = |name: &str| analysed.frontend.is_some_and(|f| f.is_builtin(name));
     let graph = Graph::build(&notebook, &analysed.facts, &is_builtin);
     let text = match args.format {
@@ -52,6 +60,9 @@ pub fn run(args: &GraphArgs) -> Result<ExitStatus> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
+    for note in analysed.language_notes() {
+        eprintln!("note: {}: {note}", args.notebook.display());
+    }
     if analysed.frontend.is_none() {
         eprintln!(
             "note: {}: cells in {} are not analysed; the graph has no edges",

@@ -4,6 +4,7 @@
 
 mod check;
 mod graph;
+mod language;
 mod writes;
 
 use std::path::{Path, PathBuf};

@@ -10,7 +10,7 @@
 //! | `floor` | `fs::read` + `serde_json::from_slice::<Value>` of every file |
 //! | `read` | `fs::read` of every file (what every stage pays first) |
 //! | `parse` | `fs::read` + `Notebook::parse_for_analysis` (as `check` reads) |
-//! | `front end` | `NotebookFacts::analyze` (Rust or Python by `Language::detect`) |
+//! | `front end` | `NotebookFacts::analyze` (Rust or Python by `Language::detect`, else `Language::guess`) |
 //! | `graph` | `Graph::build` |
 //! | `lint` | `nblint_lint::lint`, all rules, default settings |
 //! | `strip` | `fs::read` + `nblint_git::strip_bytes` (what `strip` does before writing) |
@@ -159,7 +159,15 @@ fn strip(path: &Path) -> usize {
 
 fn parse(path: &Path) -> Option<Parsed> {
     let notebook = Notebook::parse_for_analysis(&read(path)).ok()?;
-    let language = Language::detect(&notebook).unwrap_or(Language::Rust);
+    // As `check` decides without configuration: the metadata, else a guess from the cells.
+    let language = Language::detect(&notebook).unwrap_or_else(|| {
+        Language::guess(
+            &notebook,
+            &[&nblint_python::PythonFrontend, &nblint_rust::RustFrontend],
+        )
+        .0
+        .language
+    });
     let frontend = frontend_for(&language);
     Some(Parsed {
         notebook,

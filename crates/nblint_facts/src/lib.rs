@@ -6,8 +6,12 @@
 //! rules and the reports work for every cell language alike; analysis never fails: a cell that
 //! does not parse gives facts (possibly empty) plus [`SyntaxError`]s.
 
+mod language;
+
 use nblint_notebook::{Cell, Notebook};
 use serde::{Deserialize, Serialize};
+
+pub use language::{Detected, Evidence, Language, LanguageSource};
 
 /// A byte range in one cell's source.
 #[derive(
@@ -50,6 +54,9 @@ pub enum DefinitionKind {
     Macro,
     /// A name brought in by an import (`use`, `import`).
     Import,
+    /// A crate a kernel command brings in (evcxr's `:dep regex`): in scope, by its name, in
+    /// the cells that run after it.
+    Dependency,
 }
 
 /// A name bound at the top level of a cell, so later cells can use it.
@@ -330,74 +337,6 @@ pub fn statement_removal(
     Span::new(start, end + gap)
 }
 
-/// A cell language.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Language {
-    /// Rust, as run by the evcxr kernel.
-    Rust,
-    /// Python, as run by IPython.
-    Python,
-    /// Any other kernel language, by its name as stored (lower-case).
-    Other(String),
-}
-
-impl Language {
-    /// The language of a notebook's code cells, from `kernelspec` and `language_info`.
-    /// `None` when the notebook says nothing.
-    pub fn detect(notebook: &Notebook) -> Option<Self> {
-        let candidates = [
-            notebook.metadata_str(&["kernelspec", "language"]),
-            notebook.metadata_str(&["language_info", "name"]),
-            notebook.metadata_str(&["kernelspec", "name"]),
-            notebook.metadata_str(&["language"]),
-        ];
-        let extension = notebook.metadata_str(&["language_info", "file_extension"]);
-        if extension == Some(".rs") {
-            return Some(Self::Rust);
-        }
-        if extension == Some(".py") {
-            return Some(Self::Python);
-        }
-        candidates
-            .into_iter()
-            .flatten()
-            .map(str::to_ascii_lowercase)
-            .find(|name| !name.is_empty())
-            .map(|name| Self::from_name(&name))
-    }
-
-    /// The language for a kernel or language name (`rust`, `python3`, `irust`, ...).
-    pub fn from_name(name: &str) -> Self {
-        let name = name.to_ascii_lowercase();
-        match name.as_str() {
-            "rust" | "irust" | "evcxr" => Self::Rust,
-            _ if name.starts_with("python") || name == "ipython" || name == "ipykernel" => {
-                Self::Python
-            }
-            _ => Self::Other(name),
-        }
-    }
-
-    /// The name used in messages and options.
-    pub fn name(&self) -> &str {
-        match self {
-            Self::Rust => "rust",
-            Self::Python => "python",
-            Self::Other(name) => name,
-        }
-    }
-
-    /// The name as people write it in prose (`Rust`, `Python`).
-    pub fn display_name(&self) -> &str {
-        match self {
-            Self::Rust => "Rust",
-            Self::Python => "Python",
-            Self::Other(name) => name,
-        }
-    }
-}
-
 /// A cell language's analysis: turns one cell's source into [`CellFacts`].
 ///
 /// Implementations must not panic on any input and must return in time linear in the
@@ -412,6 +351,15 @@ pub trait CellFrontend: Send + Sync {
     /// Whether `name` is always defined in this language without an import (the Rust prelude,
     /// std macros, primitive types; Python builtins).
     fn is_builtin(&self, name: &str) -> bool;
+
+    /// A kernel command in `source` that only this language's kernel accepts (evcxr's `:dep`
+    /// and its other commands in the cell's leading block; IPython's `%matplotlib` and other
+    /// magics), as written: its name with its sigil. A cheap sign of the cell language when
+    /// a notebook's metadata names none. The default finds none.
+    fn kernel_command(&self, source: &str) -> Option<String> {
+        let _ = source;
+        None
+    }
 }
 
 /// The facts of every cell of a notebook, indexed like [`Notebook::cells`]; `None` for cells

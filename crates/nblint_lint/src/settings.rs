@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use nblint_facts::Language;
 use serde::Deserialize;
 
 use crate::registry::{Rule, all_rules};
@@ -153,6 +154,7 @@ struct ConfigFile {
     max_cell_lines: Option<usize>,
     max_code_cells_without_markdown: Option<usize>,
     per_file_ignores: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    language: Option<String>,
 }
 
 /// A loaded configuration: selection, thresholds, per-file ignores.
@@ -164,6 +166,9 @@ pub struct Config {
     pub selection: RuleSelection,
     /// Thresholds.
     pub settings: RuleSettings,
+    /// `language = "rust"` or `"python"`: read every notebook's code cells in this language,
+    /// whatever its metadata says (`--language` overrides it in turn). `None` when not set.
+    pub language: Option<Language>,
     per_file_ignores: Vec<(GlobSet, Vec<Selector>)>,
     /// Globs are matched against paths relative to this folder (the config file's).
     root: PathBuf,
@@ -215,8 +220,18 @@ impl Config {
                 })?;
             per_file_ignores.push((compiled, selectors(Some(codes))?));
         }
+        let language = match file.language.as_deref().map(Language::from_name) {
+            None => None,
+            Some(language @ (Language::Rust | Language::Python)) => Some(language),
+            Some(Language::Other(name)) => {
+                return Err(invalid(format!(
+                    "language = \"{name}\" is not a cell language nblint reads (expected \"rust\" or \"python\")"
+                )));
+            }
+        };
         Ok(Some(Self {
             path: Some(path.to_path_buf()),
+            language,
             selection: RuleSelection {
                 select: selectors(file.select)?,
                 ignore: selectors(file.ignore)?,
@@ -304,6 +319,26 @@ mod tests {
         assert!(
             message.contains("/p/nblint.toml") && message.contains("max-lines"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn language_setting() {
+        let path = Path::new("/p/nblint.toml");
+        let read = |text: &str| Config::from_toml(text, path, false);
+        assert_eq!(read("").unwrap().unwrap().language, None);
+        assert_eq!(
+            read("language = \"rust\"\n").unwrap().unwrap().language,
+            Some(Language::Rust)
+        );
+        assert_eq!(
+            read("language = \"Python\"\n").unwrap().unwrap().language,
+            Some(Language::Python)
+        );
+        let error = read("language = \"julia\"\n").unwrap_err().to_string();
+        assert!(
+            error.contains("julia") && error.contains("nblint.toml"),
+            "{error}"
         );
     }
 

@@ -55,7 +55,11 @@ fn lint_with_facts(
     NotebookFacts,
     Option<&'static dyn CellFrontend>,
 ) {
-    let language = Language::detect(notebook).unwrap_or(Language::Rust);
+    let language = Language::detect(notebook).unwrap_or_else(|| {
+        Language::guess(notebook, &[&PythonFrontend, &RustFrontend])
+            .0
+            .language
+    });
     let frontend = frontend_for(&language);
     let analysed = frontend.is_some();
     let facts = match frontend {
@@ -181,6 +185,17 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB001/triggers_unbalanced_bracket", 2, 1),
     ("NB001/triggers_python_print_statement", 3, 1),
+    ("NB001/triggers_python2_notebook_one_error_per_cell", 3, 1),
+    (
+        "NB001/triggers_colab_notebook_without_metadata_python_error",
+        3,
+        2,
+    ),
+    (
+        "NB001/triggers_rust_syntax_error_beside_bare_trait_object",
+        3,
+        2,
+    ),
     ("NB002/triggers_allow_with_nothing_to_silence", 3, 1),
     ("NB002/triggers_unknown_rule_name", 3, 1),
     ("NB002/triggers_python_allow_with_nothing_to_silence", 3, 1),

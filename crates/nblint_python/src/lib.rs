@@ -25,6 +25,30 @@ mod magics;
 
 use nblint_facts::{CellFacts, CellFrontend, Language};
 
+/// IPython line magics common in notebooks, without their `%` (sorted for binary search).
+const LINE_MAGICS: &[&str] = &[
+    "autoreload",
+    "capture",
+    "cd",
+    "conda",
+    "config",
+    "env",
+    "load",
+    "load_ext",
+    "matplotlib",
+    "pip",
+    "precision",
+    "prun",
+    "pylab",
+    "reload_ext",
+    "run",
+    "store",
+    "time",
+    "timeit",
+    "who",
+    "whos",
+];
+
 /// The front end for Python cells as IPython (the `python3` kernel) runs them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PythonFrontend;
@@ -40,5 +64,26 @@ impl CellFrontend for PythonFrontend {
 
     fn is_builtin(&self, name: &str) -> bool {
         builtins::is_builtin(name)
+    }
+
+    /// A cell magic (`%%time`, on the cell's first non-blank line) or one of IPython's
+    /// common line magics (`%matplotlib`, `%load_ext`, ...) at the start of a line: syntax
+    /// no other kernel nblint reads accepts there. Line magics are taken from a list so that
+    /// a line of a multi-line string that happens to start with `%d` is not one.
+    fn kernel_command(&self, source: &str) -> Option<String> {
+        if let Some(magic) = magics::cell_magic(source) {
+            return Some(magic.name.to_owned());
+        }
+        source.lines().find_map(|line| {
+            let rest = line.strip_prefix('%')?;
+            let word_len = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let name = &rest[..word_len];
+            LINE_MAGICS
+                .binary_search(&name)
+                .is_ok()
+                .then(|| format!("%{name}"))
+        })
     }
 }

@@ -2,7 +2,7 @@
 //! lines, with blank lines and `//` comments (at column 0) between them. The first other line
 //! starts the Rust part, and command scanning stops for good.
 
-use nblint_facts::{Command, Dependency, Span, SyntaxError};
+use nblint_facts::{Command, Definition, DefinitionKind, Dependency, Span, SyntaxError};
 
 /// What the leading block holds, and where the Rust part starts.
 #[derive(Debug, Default)]
@@ -11,6 +11,9 @@ pub struct LeadingBlock {
     pub commands: Vec<Command>,
     /// The `:dep` lines, parsed.
     pub dependencies: Vec<Dependency>,
+    /// The crates the `:dep` lines bring into scope, by the name code uses (`-` read as
+    /// `_`), each spanning the name on its line.
+    pub definitions: Vec<Definition>,
     /// `:dep` lines that are not valid.
     pub errors: Vec<SyntaxError>,
     /// Byte offset of the first Rust line (the source length when there is none).
@@ -40,7 +43,14 @@ pub fn leading_block(source: &str) -> LeadingBlock {
         } else if let Some((name, argument)) = command(text) {
             if name == ":dep" {
                 match dependency(argument, span) {
-                    Ok(dependency) => block.dependencies.push(dependency),
+                    Ok(dependency) => {
+                        let at = start
+                            + (argument.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+                        if let Some(definition) = crate_definition(&dependency, argument, at) {
+                            block.definitions.push(definition);
+                        }
+                        block.dependencies.push(dependency);
+                    }
                     Err(message) => block.errors.push(SyntaxError {
                         message,
                         span: Span::new(start, start + text.len()),
@@ -58,6 +68,71 @@ pub fn leading_block(source: &str) -> LeadingBlock {
         }
     }
     block
+}
+
+/// The commands the evcxr kernel knows (its `:help` list), with their colon.
+const EVCXR_COMMANDS: &[&str] = &[
+    ":allow_static_linking",
+    ":build_env",
+    ":cache",
+    ":clear",
+    ":clear_cache",
+    ":codegen_backend",
+    ":dep",
+    ":doc",
+    ":efmt",
+    ":env",
+    ":explain",
+    ":fmt",
+    ":help",
+    ":internal_debug",
+    ":last_compile_dir",
+    ":last_error_json",
+    ":linker",
+    ":load_config",
+    ":offline",
+    ":opt",
+    ":preserve_vars_on_panic",
+    ":quit",
+    ":restart",
+    ":sccache",
+    ":show_deps",
+    ":t",
+    ":time_passes",
+    ":timing",
+    ":toolchain",
+    ":type",
+    ":types",
+    ":vars",
+    ":version",
+];
+
+/// Whether `name` (with its colon) is a command evcxr knows.
+pub fn is_evcxr_command(name: &str) -> bool {
+    EVCXR_COMMANDS.binary_search(&name).is_ok()
+}
+
+/// The crate a parsed `:dep` line (whose argument starts at byte `at`) brings into scope, as
+/// code names it: `ndarray-rand` is `ndarray_rand`; a local crate is named by its folder
+/// (the kernel reads its Cargo.toml, which we do not). `None` when that is no identifier.
+fn crate_definition(dependency: &Dependency, argument: &str, at: usize) -> Option<Definition> {
+    let name = dependency.name.replace('-', "_");
+    let identifier = name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if !identifier {
+        return None;
+    }
+    let written = argument
+        .find(|c: char| c.is_whitespace() || c == '=')
+        .unwrap_or(argument.len());
+    Some(Definition {
+        name,
+        kind: DefinitionKind::Dependency,
+        span: Span::new(at, at + written),
+        mutable: false,
+        public: false,
+        used_in_cell: false,
+    })
 }
 
 /// `:word rest`: optional spaces, a colon, a word, then optional spaces and the argument.
@@ -213,6 +288,25 @@ mod tests {
         assert_eq!(local.path.as_deref(), Some("../crates/my-lib"));
         let path = dependency("foo = { path = \"../foo\" }", span).unwrap();
         assert_eq!(path.path.as_deref(), Some("../foo"));
+    }
+
+    #[test]
+    fn dep_lines_define_their_crates() {
+        let source = ":dep ndarray-rand = \"0.14\"\n:dep  serde\n:dep ../crates/my-lib\n:dep .\nx";
+        let block = leading_block(source);
+        let defined: Vec<(&str, &str)> = block
+            .definitions
+            .iter()
+            .map(|d| (d.name.as_str(), &source[d.span.start..d.span.end]))
+            .collect();
+        assert_eq!(
+            defined,
+            [
+                ("ndarray_rand", "ndarray-rand"),
+                ("serde", "serde"),
+                ("my_lib", "../crates/my-lib")
+            ]
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! use nblint_rust::RustFrontend;
 //!
 //! let facts = RustFrontend.analyze(":dep regex = \"1\"\nlet words = split(&text);\nwords.len()\n");
-//! assert_eq!(facts.defined_names(), ["words"]);
+//! assert_eq!(facts.defined_names(), ["regex", "words"]);
 //! assert_eq!(facts.used_names(), ["split", "text"]);
 //! assert_eq!(facts.dependencies[0].name, "regex");
 //! assert!(facts.trailing_expression.is_some());
@@ -22,6 +22,7 @@
 
 mod commands;
 mod depth;
+mod edition2018;
 mod fast;
 mod macros;
 mod places;
@@ -49,6 +50,17 @@ impl CellFrontend for RustFrontend {
 
     fn is_builtin(&self, name: &str) -> bool {
         prelude::is_builtin(name)
+    }
+
+    /// An evcxr command (`:dep`, `:timing`, ...) in the cell's leading block: a line no other
+    /// kernel accepts there. Only commands evcxr knows count, so a `:symbol` of another
+    /// language does not.
+    fn kernel_command(&self, source: &str) -> Option<String> {
+        commands::leading_block(source)
+            .commands
+            .into_iter()
+            .find(|command| commands::is_evcxr_command(&command.name))
+            .map(|command| command.name)
     }
 }
 
@@ -111,7 +123,21 @@ enum Route {
 }
 
 fn analyze_cell(source: &str, route: Route) -> Option<CellFacts> {
-    let block = commands::leading_block(source);
+    let mut block = commands::leading_block(source);
+    let crates = std::mem::take(&mut block.definitions);
+    let mut facts = analyze_rust_part(source, block, route)?;
+    // The `:dep` crates are defined first: their lines lead the cell.
+    facts.defines.splice(0..0, crates);
+    Some(facts)
+}
+
+/// The facts of the cell's Rust part, with its command block's commands, dependencies and
+/// errors (not yet the crates it defines).
+fn analyze_rust_part(
+    source: &str,
+    block: commands::LeadingBlock,
+    route: Route,
+) -> Option<CellFacts> {
     let mut facts = CellFacts {
         commands: block.commands,
         dependencies: block.dependencies,
@@ -187,18 +213,37 @@ fn analyze_rust(source: &str, rust_start: usize, facts: &mut CellFacts) {
         forget_spans();
         return;
     }
-    let run = || match parse_cell.parse2(tokens) {
-        Ok(stmts) => {
-            let crates = dep_crates(facts);
-            let mut walker = walker::Walker::new(source, rust_start, facts);
-            walker.walk_cell(&stmts, crates);
-        }
-        Err(error) => {
-            let range = error.span().byte_range();
-            facts.errors.push(SyntaxError {
-                message: error.to_string(),
-                span: Span::new(rust_start + range.start, rust_start + range.end),
-            });
+    let run = || {
+        // Kept for a second try in Rust 2018's syntax (cloning shares the token trees).
+        let written = tokens.clone();
+        let parsed = parse_cell.parse2(tokens).or_else(|error| {
+            let Some(rewritten) = edition2018::with_dyn(written) else {
+                return Err(error);
+            };
+            // When the retry gets past the first error but fails further on, its error is
+            // the real one (the inserted `dyn`s carry their trait's position).
+            parse_cell.parse2(rewritten).map_err(|retry| {
+                let at = |error: &syn::Error| error.span().byte_range().start;
+                if at(&retry) > at(&error) {
+                    retry
+                } else {
+                    error
+                }
+            })
+        });
+        match parsed {
+            Ok(stmts) => {
+                let crates = dep_crates(facts);
+                let mut walker = walker::Walker::new(source, rust_start, facts);
+                walker.walk_cell(&stmts, crates);
+            }
+            Err(error) => {
+                let range = error.span().byte_range();
+                facts.errors.push(SyntaxError {
+                    message: error.to_string(),
+                    span: Span::new(rust_start + range.start, rust_start + range.end),
+                });
+            }
         }
     };
     if shape.depth > depth::SMALL_DEPTH {

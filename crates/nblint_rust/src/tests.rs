@@ -212,8 +212,11 @@ fn commands_then_rust() {
     let facts = analyze(":dep regex = \"1\"\n:timing\n!ls\nlet re = Regex::new(\"a\").unwrap();\n");
     assert_eq!(facts.commands.len(), 3);
     assert_eq!(facts.dependencies[0].name, "regex");
-    assert_eq!(defines(&facts), ["re"]);
-    assert_eq!(facts.defines[0].span.start, 33);
+    // The `:dep` crate is defined first, spanning its name on the `:dep` line.
+    assert_eq!(defines(&facts), ["regex", "re"]);
+    assert_eq!(facts.defines[0].kind, DefinitionKind::Dependency);
+    assert_eq!(facts.defines[0].span.start, 5);
+    assert_eq!(facts.defines[1].span.start, 33);
 }
 
 #[test]
@@ -315,4 +318,24 @@ fn dep_crates_are_in_scope_in_their_cell() {
         ":dep base64 = \"0.10\"\n:dep serde-json\nbase64::encode(&[1]);\nserde_json::to_string(&1)\n",
     );
     assert!(uses(&facts).is_empty(), "{:?}", uses(&facts));
+}
+
+#[test]
+fn rust_2018_bare_trait_objects_parse_and_real_errors_stay() {
+    let facts = analyze(
+        "fn make_adder(n: i32) -> Box<Fn(i32) -> i32> { Box::new(move |x| x + n) }\n\
+         fn call(f: &mut FnMut(), g: &'static Fn(&str)) { f(); g(\"x\") }\n\
+         let adders: Vec<Box<Fn(i32) -> i32 + Send>> = vec![make_adder(offset)];\n",
+    );
+    assert!(facts.parsed(), "{:?}", facts.errors);
+    assert_eq!(defines(&facts), ["make_adder", "call", "adders"]);
+    assert_eq!(
+        uses(&facts),
+        [
+            "i32", "Box", "Fn", "FnMut", "str", "vec", "offset", "Vec", "Send"
+        ]
+    );
+    let broken = analyze("let f: Box<Fn(i32) -> i32> = Box::new(|x| x;\n");
+    assert_eq!(broken.errors.len(), 1, "{:?}", broken.errors);
+    assert!(broken.defines.is_empty());
 }

@@ -263,6 +263,11 @@ const EDGE_CELLS: &[&str] = &[
     "let r#type = 1;\nr#type + r#match",
     "let v: Vec<Vec<i32>>= vec![];\nlet w: HashMap<String, Box<Vec<u8>>> = HashMap::new();",
     "impl<T> Foo<T> {}",
+    // Rust 2018 bare trait objects: the syn path retries them with `dyn`; the fast path
+    // must decline or agree.
+    "let f: Box<Fn(i32) -> i32> = Box::new(|x| x + 1);\nf(2)",
+    "fn apply(f: &Fn(i32) -> i32, g: &mut FnMut()) -> i32 { g(); f(1) }\nfn show(v: &Display) {}\napply(&h, &mut k)",
+    "let v: Vec<Box<Fn(i32) -> i32 + Send>> = Vec::new();\nlet w: &(Fn() + Sync) = &|| {};\nv.len()",
     "let c = 'x';\nlet l: &'static str = \"s\";\nlet b = b'a';\nlet s = r#\"raw \"q\" {x}\"#;\nprintln!(r#\"{y}\"#)",
 ];
 

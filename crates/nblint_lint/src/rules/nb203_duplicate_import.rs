@@ -55,7 +55,12 @@ fn check_imports(context: &Context<'_>, findings: &mut Vec<Finding>) {
         let mut rebinds: Vec<(usize, &str)> = facts
             .defines
             .iter()
-            .filter(|definition| definition.kind != DefinitionKind::Import)
+            .filter(|definition| {
+                !matches!(
+                    definition.kind,
+                    DefinitionKind::Import | DefinitionKind::Dependency
+                )
+            })
             .map(|definition| (definition.span.start, definition.name.as_str()))
             .chain(
                 facts

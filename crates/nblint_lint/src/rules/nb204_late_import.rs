@@ -177,7 +177,10 @@ impl<'a> Bindings<'a> {
             let Some(facts) = facts else { continue };
             let cell = index + 1;
             for definition in &facts.defines {
-                if definition.kind != DefinitionKind::Import {
+                if !matches!(
+                    definition.kind,
+                    DefinitionKind::Import | DefinitionKind::Dependency
+                ) {
                     by_name.entry(&definition.name).or_default().push(Binding {
                         cell,
                         at: definition.span.start,

@@ -35,6 +35,11 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             continue;
         };
         let name = &definition.name;
+        // A `:dep` crate is used by what it links, derives and features too, which no cell
+        // names: its use is the compiler's to judge.
+        if definition.kind == DefinitionKind::Dependency {
+            continue;
+        }
         // `main` is what a reader runs by hand, `pub` items are meant for outside the
         // notebook, and a leading `_` says "unused on purpose", as rustc reads it.
         if name == "main" || definition.public || name.starts_with('_') {
@@ -63,6 +68,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }
         let message = match definition.kind {
             DefinitionKind::Import => format!("`{name}` is imported but never used"),
+            DefinitionKind::Dependency => format!("crate `{name}` is declared but never used"),
             DefinitionKind::Variable => {
                 format!("`{name}` is bound here but no cell uses it, and it is not displayed")
             }
