@@ -1,11 +1,13 @@
-use nblint_facts::DefinitionKind;
-use nblint_graph::Graph;
+use std::collections::HashMap;
+
+use nblint_facts::{DefinitionKind, Span};
+use nblint_graph::{Graph, Resolution};
 
 use crate::registry::{Context, Finding, declare_rule};
 
 declare_rule! {
-    /// A top-level name bound by `let` in more than one cell: which value later cells see
-    /// depends on which of those cells ran last.
+    /// A top-level variable bound in more than one cell while another cell reads it across
+    /// cells: which value that reader sees depends on which binding cell ran last.
     NB205_REDEFINED_ACROSS_CELLS {
         code: "NB205",
         name: "redefined-across-cells",
@@ -16,10 +18,34 @@ declare_rule! {
     }
 }
 
-/// One finding per later binding cell, naming the binding cell just before it (the value it
-/// replaces on a run from the top).
+/// A cell that reads a name from another cell: the reader, the cell its value comes from in
+/// top-to-bottom order, and where it first reads it.
+struct Reader {
+    cell: usize,
+    from: usize,
+    span: Span,
+}
+
+/// One finding per later binding cell whose value some other cell reads, or which reads the
+/// earlier value itself. A name bound and used only within each cell (`fig`, `ax`, `i`) is
+/// quiet: no cell's result depends on which binding ran last.
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
+    let mut readers: HashMap<&str, Vec<Reader>> = HashMap::new();
+    for use_ in context.graph.uses() {
+        if let Resolution::Above(from) | Resolution::Below(from) = use_.resolution
+            && from != use_.cell
+        {
+            readers.entry(&use_.name).or_default().push(Reader {
+                cell: use_.cell,
+                from,
+                span: use_.span,
+            });
+        }
+    }
     for (name, cells) in Graph::variables_bound_in_several_cells(context.facts) {
+        let Some(readers) = readers.get(name.as_str()) else {
+            continue;
+        };
         let binding = |cell: usize| {
             context.facts.cell(cell).and_then(|facts| {
                 facts.defines.iter().find(|definition| {
@@ -33,19 +59,36 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             else {
                 continue;
             };
+            // The redefinition matters when the later value is read across cells (re-running
+            // the earlier cell after it changes what that reader sees), or when the later
+            // binding reads the old value (`data = sorted(data)`: re-running it applies it
+            // twice). A reader between the two of the earlier value alone is left out: in a
+            // run from the top it always sees that value.
+            let Some(reader) = readers.iter().find(|reader| {
+                (reader.from == later && reader.cell != later)
+                    || (reader.cell == later && reader.from == earlier)
+            }) else {
+                continue;
+            };
+            let reads = if reader.cell == later {
+                format!("cell {later} reads it before binding it again")
+            } else {
+                format!("cell {} reads it", reader.cell)
+            };
             findings.push(
                 Finding::new(
                     later,
                     later_binding.span,
                     format!(
-                        "`{name}` is also bound in cell {earlier}; what later cells see depends on which of the two ran last, so re-running cell {earlier} changes them"
+                        "`{name}` is also bound in cell {earlier}, and {reads}: which value it sees depends on which of the two cells ran last"
                     ),
                 )
                 .with_related(
                     earlier,
                     earlier_binding.span,
                     format!("`{name}` is first bound here"),
-                ),
+                )
+                .with_related(reader.cell, reader.span, format!("`{name}` is read here")),
             );
         }
     }
