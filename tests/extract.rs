@@ -130,3 +130,24 @@ fn help_describes_every_option() {
         assert!(text.contains(option), "{option} missing from:\n{text}");
     }
 }
+
+#[test]
+fn nothing_to_extract_exits_1_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("crate");
+    let notebook = fixture("nothing_to_extract.ipynb");
+    let output = nblint(&[
+        "extract",
+        &notebook,
+        "--out",
+        &out.to_string_lossy(),
+        "--no-check",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("nothing to extract: the notebook has no code; no crate was written"),
+        "{text}"
+    );
+    assert!(!out.exists());
+}

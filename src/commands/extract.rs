@@ -112,6 +112,13 @@ pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
         spinner.set_message(stage.to_owned());
     });
     spinner.finish_and_clear();
+    if let Err(nblint_extract::ExtractError::NothingToExtract { reason, warnings }) = &extraction {
+        for warning in warnings {
+            eprintln!("warning: {shown}: {warning}");
+        }
+        eprintln!("error: {shown}: nothing to extract: {reason}; no crate was written");
+        return Ok(ExitStatus::Findings);
+    }
     let extraction = extraction.with_context(|| format!("extracting {shown}"))?;
     nblint_extract::write_files(&extraction.files, &args.out)
         .with_context(|| format!("writing the crate for {shown}"))?;

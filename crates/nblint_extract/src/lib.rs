@@ -55,6 +55,14 @@ pub enum ExtractError {
         /// The cause.
         source: std::io::Error,
     },
+    /// No code cell is left to extract: an empty crate would be no extraction at all.
+    #[error("nothing to extract: {reason}")]
+    NothingToExtract {
+        /// Why (no code, or every code cell skipped).
+        reason: String,
+        /// The notes gathered on the way (why each cell was skipped).
+        warnings: Vec<String>,
+    },
 }
 
 /// The inputs of an extraction.
@@ -117,6 +125,20 @@ fn extract_on_deep_stack(
     );
     progress("reading cells");
     let plan = plan::plan(notebook, &file_name);
+    if plan.kept_cells == 0 {
+        let has_code = notebook
+            .cells()
+            .iter()
+            .any(|cell| cell.is_code() && !cell.source.trim().is_empty());
+        return Err(ExtractError::NothingToExtract {
+            reason: if has_code {
+                "every code cell was skipped".to_owned()
+            } else {
+                "the notebook has no code".to_owned()
+            },
+            warnings: plan.warnings,
+        });
+    }
     let lib_name = options.package.replace('-', "_");
     let notebook_folder = options
         .notebook_path

@@ -49,6 +49,8 @@ pub struct Plan {
     pub fmt: String,
     /// Warnings for the user (skipped cells, redefinitions, lost displays).
     pub warnings: Vec<String>,
+    /// How many code cells are kept (not blank, not skipped).
+    pub kept_cells: usize,
 }
 
 /// A markdown section: a module.
@@ -209,8 +211,10 @@ fn text_of(value: Option<&Value>) -> String {
     }
 }
 
-/// Why a code cell is left out, if it is.
-fn skip_reason(cell: &Cell, facts: &CellFacts) -> Option<String> {
+/// Why a code cell is left out, if it is. `ran_in_order` is false for a notebook where no
+/// cell has an execution count (stripped, or never run): then every cell counts as run, in
+/// document order.
+fn skip_reason(cell: &Cell, facts: &CellFacts, ran_in_order: bool) -> Option<String> {
     if cell.has_error_output {
         return Some(
             "skipped: its stored output is an error, so the kernel discarded its effects".into(),
@@ -223,7 +227,7 @@ fn skip_reason(cell: &Cell, facts: &CellFacts) -> Option<String> {
             error.message
         ));
     }
-    if cell.execution_count.is_none() && !cell.source.trim().is_empty() {
+    if ran_in_order && cell.execution_count.is_none() && !cell.source.trim().is_empty() {
         return Some("skipped: never run in the notebook".into());
     }
     None
@@ -290,6 +294,22 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
     };
     let mut codes: HashMap<usize, CellCode> = HashMap::new();
     let mut skipped: HashMap<usize, String> = HashMap::new();
+    // A stripped (or never run) notebook has no execution counts at all: its cells run in
+    // document order, as a restart-and-run-all would.
+    let has_counts = cells
+        .iter()
+        .any(|cell| cell.is_code() && cell.execution_count.is_some());
+    if !has_counts
+        && cells
+            .iter()
+            .any(|cell| cell.is_code() && !cell.source.trim().is_empty())
+    {
+        plan.warnings.push(
+            "no cell has an execution count (a stripped or never-run notebook): cells are \
+             taken in document order"
+                .to_owned(),
+        );
+    }
     for (index, cell) in cells.iter().enumerate() {
         let Some(facts) = all_facts.cells.get(index).and_then(Option::as_ref) else {
             continue;
@@ -297,7 +317,7 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
         if cell.source.trim().is_empty() {
             continue;
         }
-        if let Some(reason) = skip_reason(cell, facts) {
+        if let Some(reason) = skip_reason(cell, facts, has_counts) {
             plan.warnings
                 .push(format!("cell {}: {reason}", cell.number));
             skipped.insert(cell.number, reason);
@@ -317,6 +337,7 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
             }
         }
     }
+    plan.kept_cells = codes.len();
     let graph = Graph::build(notebook, &kept_facts, &nblint_rust::is_builtin);
 
     // Names the user's code binds anywhere: generated names avoid them.
@@ -564,6 +585,10 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
                     (None, _) => Display::None,
                     (Some(_), Some(text)) if text.trim() == "()" => Display::Unit,
                     (Some(_), Some(_)) => Display::Print,
+                    // A stripped notebook stored no results: the kernel shows every trailing
+                    // expression with `{:?}` (a cell whose value has no `Debug` would not have
+                    // compiled there either).
+                    (Some(_), None) if !has_counts => Display::Print,
                     (Some(_), None) => {
                         if stored.rich_result {
                             plan.warnings.push(format!(

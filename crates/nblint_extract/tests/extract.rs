@@ -155,3 +155,43 @@ fn unknown_types_without_the_compiler_fall_back_to_run() {
     assert!(extraction.files["src/lib.rs"].contains("pub fn run()"));
     assert!(extraction.files["src/main.rs"].contains("moved_later::run()"));
 }
+
+/// A stripped notebook (no execution counts, no outputs: what git holds behind nblint's own
+/// clean filter) is extracted in document order and prints what the notebook printed before
+/// it was stripped.
+#[test]
+fn a_stripped_notebook_runs_in_document_order() {
+    let (extraction, stdout) = build_and_run("stripped_notebook");
+    assert!(
+        extraction
+            .warnings
+            .iter()
+            .any(|warning| warning.contains("document order")),
+        "{}",
+        tree(&extraction)
+    );
+    let (original, _) = extract("run_pipeline", false, "stripped-original");
+    assert_eq!(stdout, original.expected_stdout);
+    assert!(stdout.contains("warmest 70.7F"), "{stdout}");
+}
+
+/// A notebook with no code to extract is an error, never an empty crate called a success.
+#[test]
+fn nothing_to_extract_is_an_error() {
+    let path = fixture("nothing_to_extract");
+    let notebook = Notebook::parse(&std::fs::read(&path).unwrap()).unwrap();
+    let options = ExtractOptions {
+        package: "nothing".to_owned(),
+        notebook_path: path,
+        out_dir: work_dir().join("out").join("nothing"),
+        cargo: None,
+        scratch_dir: work_dir().join("scratch").join("nothing"),
+    };
+    let error = nblint_extract::extract(&notebook, &options, &|_| {}).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("nothing to extract: the notebook has no code"),
+        "{error}"
+    );
+}
