@@ -1007,13 +1007,7 @@ fn version_functions(plan: &mut Plan, reserved: &HashSet<String>) {
             renames.insert(name, version);
         }
         if !renames.is_empty() {
-            let mut rename = Rename::new(renames);
-            for stmt in &mut step.code.stmts {
-                rename.visit_stmt_mut(stmt);
-            }
-            if let Some(expr) = &mut step.code.trailing {
-                rename.visit_expr_mut(expr);
-            }
+            Rename::new(renames).visit_cell(&mut step.code.stmts, step.code.trailing.as_mut());
         }
     }
 
@@ -1035,12 +1029,7 @@ fn version_functions(plan: &mut Plan, reserved: &HashSet<String>) {
     if final_names.iter().any(|(from, to)| from != to) {
         let mut rename = Rename::new(final_names.clone());
         for step in &mut plan.steps {
-            for stmt in &mut step.code.stmts {
-                rename.visit_stmt_mut(stmt);
-            }
-            if let Some(expr) = &mut step.code.trailing {
-                rename.visit_expr_mut(expr);
-            }
+            rename.visit_cell(&mut step.code.stmts, step.code.trailing.as_mut());
         }
     }
 
@@ -1064,7 +1053,8 @@ fn version_functions(plan: &mut Plan, reserved: &HashSet<String>) {
                 (version != *callee).then(|| (callee.clone(), version))
             })
             .collect();
-        Rename::new(renames).visit_block_mut(&mut function.block);
+        let sig = function.sig.clone();
+        Rename::new(renames).visit_function(&sig, &mut function.block);
         let unique = final_names
             .get(copy)
             .cloned()
@@ -1125,21 +1115,92 @@ fn version_functions(plan: &mut Plan, reserved: &HashSet<String>) {
     }
 }
 
-/// Renames uses of functions (paths and identifiers inside macro calls).
+/// Renames uses of functions (paths and identifiers inside macro calls) where the name
+/// still means the function: a parameter, local, closure parameter or pattern binding of the
+/// same name shadows it, and its uses are left alone (`fn apply(f: fn(f64) -> f64, x: f64)
+/// { f(x) }` calls its parameter, whatever top-level `f` is renamed to).
 struct Rename {
     map: HashMap<String, String>,
+    /// Names bound by the scopes around the node being visited, innermost last.
+    scopes: Vec<HashSet<String>>,
 }
 
 impl Rename {
     fn new(map: HashMap<String, String>) -> Self {
-        Self { map }
+        Self {
+            map,
+            scopes: Vec::new(),
+        }
+    }
+
+    /// The new name for `name` where it is used here, if it is renamed and not shadowed.
+    fn target(&self, name: &str) -> Option<&String> {
+        if self.scopes.iter().any(|scope| scope.contains(name)) {
+            return None;
+        }
+        self.map.get(name)
+    }
+
+    /// Binds the names of `pat` in the innermost scope.
+    fn bind_pattern(&mut self, pat: &syn::Pat) {
+        let names = pattern_names(pat);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.extend(names);
+        }
+    }
+
+    /// Visits a cell's top-level statements and trailing expression: its `let`s shadow the
+    /// names below them, as in a block.
+    fn visit_cell(&mut self, stmts: &mut [syn::Stmt], trailing: Option<&mut syn::Expr>) {
+        self.scopes.push(HashSet::new());
+        for stmt in stmts {
+            self.visit_statement(stmt);
+        }
+        if let Some(expr) = trailing {
+            self.visit_expr_mut(expr);
+        }
+        self.scopes.pop();
+    }
+
+    /// Visits a function's body with its parameters in scope.
+    fn visit_function(&mut self, sig: &syn::Signature, block: &mut syn::Block) {
+        self.scopes.push(HashSet::new());
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(typed) = input {
+                self.bind_pattern(&typed.pat);
+            }
+        }
+        self.visit_block_mut(block);
+        self.scopes.pop();
+    }
+
+    /// One statement of a block or cell: a `let` binds its names after its initializer.
+    fn visit_statement(&mut self, stmt: &mut syn::Stmt) {
+        match stmt {
+            syn::Stmt::Local(local) => {
+                if let Some(init) = &mut local.init {
+                    self.visit_expr_mut(&mut init.expr);
+                    if let Some((_, diverge)) = &mut init.diverge {
+                        self.visit_expr_mut(diverge);
+                    }
+                }
+                self.bind_pattern(&local.pat);
+            }
+            syn::Stmt::Item(syn::Item::Fn(function)) => {
+                if let Some(scope) = self.scopes.last_mut() {
+                    scope.insert(syn::ext::IdentExt::unraw(&function.sig.ident).to_string());
+                }
+                self.visit_item_fn_mut(function);
+            }
+            other => self.visit_stmt_mut(other),
+        }
     }
 
     fn tokens(&mut self, tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         tokens
             .into_iter()
             .map(|tree| match tree {
-                proc_macro2::TokenTree::Ident(ident) => match self.map.get(&ident.to_string()) {
+                proc_macro2::TokenTree::Ident(ident) => match self.target(&ident.to_string()) {
                     Some(to) => proc_macro2::TokenTree::Ident(crate::codegen::ident(to)),
                     None => proc_macro2::TokenTree::Ident(ident),
                 },
@@ -1155,14 +1216,106 @@ impl Rename {
     }
 }
 
+/// The names a pattern binds (`x`, `(a, mut b)`, `Some(ref c)`, `S { d, e: f }`).
+fn pattern_names(pat: &syn::Pat) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+            self.0
+                .push(syn::ext::IdentExt::unraw(&pat.ident).to_string());
+            syn::visit::visit_pat_ident(self, pat);
+        }
+    }
+    let mut names = Names(Vec::new());
+    syn::visit::Visit::visit_pat(&mut names, pat);
+    names.0
+}
+
+/// The names `let` conditions bind (`if let Some(f) = g`, `while let ... && let ...`).
+fn let_condition_names(condition: &syn::Expr) -> Vec<String> {
+    match condition {
+        syn::Expr::Let(binding) => pattern_names(&binding.pat),
+        syn::Expr::Binary(binary) => {
+            let mut names = let_condition_names(&binary.left);
+            names.extend(let_condition_names(&binary.right));
+            names
+        }
+        syn::Expr::Paren(paren) => let_condition_names(&paren.expr),
+        _ => Vec::new(),
+    }
+}
+
 impl syn::visit_mut::VisitMut for Rename {
     fn visit_expr_path_mut(&mut self, path: &mut syn::ExprPath) {
         if path.qself.is_none() && path.path.segments.len() == 1 {
             let segment = &mut path.path.segments[0];
-            if let Some(to) = self.map.get(&segment.ident.to_string()) {
+            if let Some(to) = self.target(&segment.ident.to_string()) {
                 segment.ident = crate::codegen::ident(to);
             }
         }
+    }
+
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        self.scopes.push(HashSet::new());
+        for stmt in &mut block.stmts {
+            self.visit_statement(stmt);
+        }
+        self.scopes.pop();
+    }
+
+    fn visit_item_fn_mut(&mut self, function: &mut syn::ItemFn) {
+        let sig = function.sig.clone();
+        self.visit_function(&sig, &mut function.block);
+    }
+
+    fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+        let sig = function.sig.clone();
+        self.visit_function(&sig, &mut function.block);
+    }
+
+    fn visit_expr_closure_mut(&mut self, closure: &mut syn::ExprClosure) {
+        self.scopes.push(HashSet::new());
+        for input in &closure.inputs {
+            self.bind_pattern(input);
+        }
+        self.visit_expr_mut(&mut closure.body);
+        self.scopes.pop();
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, for_loop: &mut syn::ExprForLoop) {
+        self.visit_expr_mut(&mut for_loop.expr);
+        self.scopes.push(HashSet::new());
+        self.bind_pattern(&for_loop.pat);
+        self.visit_block_mut(&mut for_loop.body);
+        self.scopes.pop();
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        self.scopes.push(HashSet::new());
+        self.bind_pattern(&arm.pat);
+        // The guard (`x if f(x)`) lives in the pattern.
+        self.visit_pat_mut(&mut arm.pat);
+        self.visit_expr_mut(&mut arm.body);
+        self.scopes.pop();
+    }
+
+    fn visit_expr_if_mut(&mut self, expr: &mut syn::ExprIf) {
+        self.visit_expr_mut(&mut expr.cond);
+        self.scopes
+            .push(let_condition_names(&expr.cond).into_iter().collect());
+        self.visit_block_mut(&mut expr.then_branch);
+        self.scopes.pop();
+        if let Some((_, otherwise)) = &mut expr.else_branch {
+            self.visit_expr_mut(otherwise);
+        }
+    }
+
+    fn visit_expr_while_mut(&mut self, expr: &mut syn::ExprWhile) {
+        self.visit_expr_mut(&mut expr.cond);
+        self.scopes
+            .push(let_condition_names(&expr.cond).into_iter().collect());
+        self.visit_block_mut(&mut expr.body);
+        self.scopes.pop();
     }
 
     fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {

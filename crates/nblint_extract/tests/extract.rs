@@ -195,3 +195,13 @@ fn nothing_to_extract_is_an_error() {
         "{error}"
     );
 }
+
+/// A parameter named like a function that a later cell redefines is the parameter: only the
+/// uses that mean the top-level function follow its versions (a calculus notebook printed
+/// the derivative of the wrong function when the parameter was renamed too).
+#[test]
+fn a_parameter_named_like_a_redefined_function_stays_the_parameter() {
+    let (extraction, stdout) = build_and_run("parameter_named_like_redefined_function");
+    assert_eq!(stdout, "9 6 6 2\n4 1 6 2\n", "{}", tree(&extraction));
+    assert_eq!(stdout, extraction.expected_stdout);
+}
