@@ -52,9 +52,18 @@ pub fn rust_start(facts: &nblint_facts::CellFacts) -> usize {
 
 /// Splits the Rust part of a cell. `Err` carries the parser's message.
 pub fn split(rust: &str) -> Result<CellCode, String> {
-    let parsed = parse_cell
+    let mut parsed = parse_cell
         .parse_str(rust)
         .map_err(|error| error.to_string());
+    if parsed.is_err()
+        // Rust 2018, which older kernels ran, accepted bare closure-trait objects
+        // (`Box<Fn(i32) -> i32>`); the crate is written in a newer edition, so they get `dyn`.
+        && let Ok(tokens) = rust.parse::<proc_macro2::TokenStream>()
+        && let Some(with_dyn) = nblint_rust::with_dyn(tokens)
+        && let Ok(reparsed) = parse_cell.parse2(with_dyn)
+    {
+        parsed = Ok(reparsed);
+    }
     proc_macro2::extra::invalidate_current_thread_spans();
     let (inner_attrs, stmts) = parsed?;
     let mut code = CellCode {

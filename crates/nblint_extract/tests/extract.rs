@@ -205,3 +205,27 @@ fn a_parameter_named_like_a_redefined_function_stays_the_parameter() {
     assert_eq!(stdout, "9 6 6 2\n4 1 6 2\n", "{}", tree(&extraction));
     assert_eq!(stdout, extraction.expected_stdout);
 }
+
+/// A cell in Rust 2018 syntax the kernel ran (a bare `Box<Fn(i32) -> i32>`) is extracted with
+/// `dyn`, not skipped as "not Rust the kernel could run".
+#[test]
+fn a_bare_trait_object_is_extracted_with_dyn() {
+    let (extraction, stdout) = build_and_run("bare_trait_object");
+    assert_eq!(stdout, "42\n", "{}", tree(&extraction));
+    assert!(
+        extraction
+            .files
+            .values()
+            .any(|file| file.contains("Box<dyn Fn(i32) -> i32>")),
+        "{}",
+        tree(&extraction)
+    );
+    assert!(
+        !extraction
+            .warnings
+            .iter()
+            .any(|warning| warning.contains("skipped")),
+        "{}",
+        tree(&extraction)
+    );
+}

@@ -33,6 +33,7 @@ use nblint_facts::{CellFacts, CellFrontend, Language, Span, SyntaxError};
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Block, Stmt};
 
+pub use edition2018::with_dyn;
 pub use prelude::is_builtin;
 
 /// The front end for Rust cells as the evcxr kernel runs them.
