@@ -667,7 +667,161 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
             }
         }
     }
+    let uses = std::mem::take(&mut plan.uses);
+    plan.uses = merge_uses(uses, &mut plan.warnings);
     plan
+}
+
+/// One imported name of a `use` tree: its parent path (`std::io` for `std::io::Write`;
+/// `std` for `std::io::{self}`) and what it brings in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum UseLeaf {
+    /// `name` or `name as alias` (`alias` is `_` for an anonymous import).
+    Name { name: String, alias: Option<String> },
+    /// `*`.
+    Glob,
+}
+
+/// The `use` items of every cell as the crate root can hold them: each imported name once
+/// (`use std::io;` beside `use std::io::{self, Write};` binds `io` twice, E0252), grouped by
+/// parent path (`use std::io::{Read, Write};`). A name the cells import from two places
+/// cannot be both at the root: the first stays, and a warning says so.
+fn merge_uses(uses: Vec<ItemUse>, warnings: &mut Vec<String>) -> Vec<ItemUse> {
+    let mut kept: Vec<ItemUse> = Vec::new();
+    let mut groups: Vec<(String, Vec<UseLeaf>)> = Vec::new();
+    let mut bound: HashMap<String, String> = HashMap::new();
+    for item in uses {
+        // Attributes or `pub` change what the item means: it stays as written.
+        if !item.attrs.is_empty() || !matches!(item.vis, syn::Visibility::Inherited) {
+            kept.push(item);
+            continue;
+        }
+        let leading = if item.leading_colon.is_some() {
+            "::"
+        } else {
+            ""
+        };
+        let mut leaves = Vec::new();
+        use_leaves(&item.tree, &mut Vec::new(), &mut leaves);
+        for (parent, leaf) in leaves {
+            let parent = format!("{leading}{parent}");
+            let binding = match &leaf {
+                UseLeaf::Name { name, alias } => alias.clone().unwrap_or_else(|| name.clone()),
+                UseLeaf::Glob => String::new(),
+            };
+            let full = match &leaf {
+                UseLeaf::Name { name, .. } if parent.is_empty() => name.clone(),
+                UseLeaf::Name { name, .. } => format!("{parent}::{name}"),
+                UseLeaf::Glob => format!("{parent}::*"),
+            };
+            if !binding.is_empty() && binding != "_" {
+                match bound.get(&binding) {
+                    Some(earlier) if *earlier == full => continue,
+                    Some(earlier) => {
+                        warnings.push(format!(
+                            "`{binding}` is imported as `{earlier}` and as `{full}`; the crate \
+                             root can hold one, so it keeps `{earlier}`"
+                        ));
+                        continue;
+                    }
+                    None => {
+                        bound.insert(binding, full);
+                    }
+                }
+            }
+            match groups.iter_mut().find(|(path, _)| *path == parent) {
+                Some((_, group)) => {
+                    if !group.contains(&leaf) {
+                        group.push(leaf);
+                    }
+                }
+                None => groups.push((parent, vec![leaf])),
+            }
+        }
+    }
+    let leaf_text = |leaf: &UseLeaf| match leaf {
+        UseLeaf::Name { name, alias: None } => name.clone(),
+        UseLeaf::Name {
+            name,
+            alias: Some(alias),
+        } => format!("{name} as {alias}"),
+        UseLeaf::Glob => "*".to_owned(),
+    };
+    let mut merged = Vec::new();
+    for (parent, group) in groups {
+        let inner = match group.as_slice() {
+            [one] => leaf_text(one),
+            many => format!(
+                "{{{}}}",
+                many.iter().map(leaf_text).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        let text = if parent.is_empty() || parent == "::" {
+            format!("use {parent}{inner};")
+        } else {
+            format!("use {parent}::{inner};")
+        };
+        if let Ok(item) = syn::parse_str::<ItemUse>(&text) {
+            merged.push(item);
+        }
+    }
+    merged.extend(kept);
+    merged
+}
+
+/// The leaves of a `use` tree with their parent paths.
+fn use_leaves(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<(String, UseLeaf)>) {
+    let unraw = |ident: &proc_macro2::Ident| syn::ext::IdentExt::unraw(ident).to_string();
+    match tree {
+        syn::UseTree::Path(path) => {
+            prefix.push(path.ident.to_string());
+            use_leaves(&path.tree, prefix, out);
+            prefix.pop();
+        }
+        syn::UseTree::Name(name) if name.ident == "self" => {
+            // `a::b::{self}` is `a::b`.
+            if let Some((last, parent)) = prefix.split_last() {
+                out.push((
+                    parent.join("::"),
+                    UseLeaf::Name {
+                        name: last.clone(),
+                        alias: None,
+                    },
+                ));
+            }
+        }
+        syn::UseTree::Name(name) => out.push((
+            prefix.join("::"),
+            UseLeaf::Name {
+                name: name.ident.to_string(),
+                alias: None,
+            },
+        )),
+        syn::UseTree::Rename(rename) if rename.ident == "self" => {
+            if let Some((last, parent)) = prefix.split_last() {
+                out.push((
+                    parent.join("::"),
+                    UseLeaf::Name {
+                        name: last.clone(),
+                        alias: Some(unraw(&rename.rename)),
+                    },
+                ));
+            }
+        }
+        syn::UseTree::Rename(rename) => out.push((
+            prefix.join("::"),
+            UseLeaf::Name {
+                name: rename.ident.to_string(),
+                alias: Some(rename.rename.to_string()),
+            },
+        )),
+        syn::UseTree::Glob(_) => out.push((prefix.join("::"), UseLeaf::Glob)),
+        syn::UseTree::Group(group) => {
+            for tree in &group.items {
+                use_leaves(tree, prefix, out);
+            }
+        }
+    }
 }
 
 fn open_section(

@@ -229,3 +229,15 @@ fn a_bare_trait_object_is_extracted_with_dyn() {
         tree(&extraction)
     );
 }
+
+/// `use` lines of several cells that import the same name (`use std::io;` and
+/// `use std::io::{self, Write};`) are merged at the crate root without binding a name twice
+/// (E0252).
+#[test]
+fn overlapping_use_lines_are_merged() {
+    let (extraction, stdout) = build_and_run("overlapping_use_lines");
+    assert_eq!(stdout, "0\nflushed\n", "{}", tree(&extraction));
+    let lib = &extraction.files["src/lib.rs"];
+    assert_eq!(lib.matches("use std::io;").count(), 1, "{lib}");
+    assert!(lib.contains("use std::io::{BufRead, Write};"), "{lib}");
+}
