@@ -33,11 +33,17 @@ pub fn notebooks_under(paths: &[PathBuf]) -> Vec<Result<PathBuf>> {
                 Err(error) => here.push(Err(error)),
             }
         }
-        here.sort_by(|a, b| match (a, b) {
-            (Ok(a), Ok(b)) => a.cmp(b),
-            _ => std::cmp::Ordering::Equal,
-        });
-        found.extend(here);
+        // Errors first, in the order they were met, then the notebooks by path: a total order
+        // (`sort_by` may panic on one that is not).
+        let mut notebooks = Vec::new();
+        for entry in here {
+            match entry {
+                Ok(notebook) => notebooks.push(notebook),
+                Err(error) => found.push(Err(error)),
+            }
+        }
+        notebooks.sort();
+        found.extend(notebooks.into_iter().map(Ok));
     }
     found
 }
