@@ -61,10 +61,15 @@ pub struct CheckArgs {
     /// only as Rust), with a note
     #[arg(long, value_parser = crate::frontends::parse_language)]
     pub language: Option<nblint_facts::Language>,
-    /// Neither read nor write the result cache (`.nblint_cache/` in the current folder, or
-    /// `$NBLINT_CACHE_DIR`), which makes re-checking unchanged notebooks fast
+    /// Neither read nor write the result cache, which makes re-checking unchanged notebooks
+    /// fast (`.nblint_cache/` at the project root: the nearest folder above the current one
+    /// with an `nblint.toml` or a `.git`, else the current folder)
     #[arg(long)]
     pub no_cache: bool,
+    /// Keep the result cache in DIR (also `$NBLINT_CACHE_DIR`). After each run the cache is
+    /// pruned, oldest entries first, to `$NBLINT_CACHE_MAX_BYTES` (default 256 MiB)
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Output formats, as `--output-format` spells them.
@@ -181,7 +186,20 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         inputs,
         true,
     )?);
+    if let Some(cache) = &cache {
+        cache.prune();
+    }
     Ok(status)
+}
+
+/// Where a project's cache lives: the nearest folder from `start` upwards that holds an
+/// `nblint.toml` or a `.git`, else `start` itself.
+fn project_root(start: &Path) -> PathBuf {
+    start
+        .ancestors()
+        .find(|folder| folder.join("nblint.toml").is_file() || folder.join(".git").exists())
+        .unwrap_or(start)
+        .to_path_buf()
 }
 
 /// `check --staged`: lints the blobs in the git index (or in `GIT_INDEX_FILE`, which git sets
@@ -842,9 +860,12 @@ impl ResultCache {
         if args.no_cache || args.fix {
             return None;
         }
-        let cache = match std::env::var_os("NBLINT_CACHE_DIR").filter(|dir| !dir.is_empty()) {
-            Some(dir) => nblint_cache::Cache::at(Path::new(&dir)),
-            None => nblint_cache::Cache::in_project(&std::env::current_dir().ok()?),
+        let from_env = std::env::var_os("NBLINT_CACHE_DIR")
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from);
+        let cache = match args.cache_dir.clone().or(from_env) {
+            Some(dir) => nblint_cache::Cache::at(&dir),
+            None => nblint_cache::Cache::in_project(&project_root(&std::env::current_dir().ok()?)),
         };
         let executable = std::env::current_exe()
             .and_then(std::fs::metadata)
@@ -861,6 +882,17 @@ impl ResultCache {
             cache,
             build: format!("{}:{executable}", env!("CARGO_PKG_VERSION")),
         })
+    }
+
+    /// Shrinks the cache to its size cap (`$NBLINT_CACHE_MAX_BYTES`, default 256 MiB), oldest
+    /// entries first. Best effort, like every cache write.
+    fn prune(&self) {
+        const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
+        let max = std::env::var("NBLINT_CACHE_MAX_BYTES")
+            .ok()
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or(DEFAULT_MAX_BYTES);
+        let _ = self.cache.prune(max);
     }
 
     fn key(&self, bytes: &[u8], fingerprint: &str) -> nblint_cache::CacheKey {

@@ -646,3 +646,49 @@ fn a_notebook_that_cannot_be_read_is_a_finding_in_every_format() {
         assert_eq!(stdout(&cached), stdout(&full));
     }
 }
+
+#[test]
+fn the_cache_stays_under_its_size_cap_and_lives_at_the_project_root() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join("nblint.toml"), "").unwrap();
+    let notebooks = project.path().join("notebooks");
+    std::fs::create_dir(&notebooks).unwrap();
+    let example = std::fs::read_to_string(root().join(EXAMPLE)).unwrap();
+    for index in 0..12 {
+        // Different bytes, so each is its own cache entry.
+        let text = example.replacen(
+            "\"cells\"",
+            &format!("\"x{index}\": {index},\n \"cells\""),
+            1,
+        );
+        std::fs::write(notebooks.join(format!("n{index}.ipynb")), text).unwrap();
+    }
+    let cap: u64 = 8 * 1024;
+    let run = || {
+        std::process::Command::new(NBLINT)
+            .current_dir(&notebooks)
+            .args(["check", "--output-format", "concise", "."])
+            .env("NO_COLOR", "1")
+            .env_remove("NBLINT_CACHE_DIR")
+            .env("NBLINT_CACHE_MAX_BYTES", cap.to_string())
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert_ne!(status(&first), 2, "{}", stderr(&first));
+    let second = run();
+    assert_eq!(stdout(&first), stdout(&second));
+    // At the project root (the folder with nblint.toml), not where nblint ran.
+    assert!(!notebooks.join(".nblint_cache").exists());
+    let cache = project.path().join(".nblint_cache");
+    let entries = walkdir(&cache);
+    assert!(!entries.is_empty(), "nothing cached");
+    let total: u64 = entries
+        .iter()
+        .map(|entry| std::fs::metadata(entry).unwrap().len())
+        .sum();
+    assert!(
+        total <= cap,
+        "the cache holds {total} bytes, over its cap of {cap}"
+    );
+}
