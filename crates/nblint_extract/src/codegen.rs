@@ -353,8 +353,10 @@ fn step_fn(plan: &Plan, step: &Step, sig: &Signature) -> syn::ItemFn {
     };
     let asyncness = step.awaits.then(|| quote!(async));
     let docs = doc_attrs(&step.doc);
+    let lints = &step.code.lint_attrs;
     syn::parse_quote! {
         #(#docs)*
+        #(#lints)*
         pub #asyncness fn #name(#(#params),*) #output {
             #(#stmts)*
             #tail
@@ -514,6 +516,16 @@ pub fn render(
                 }
             }
         };
+        // Each cell's lint levels, on the one function that holds every cell.
+        let mut run = run;
+        let mut seen = HashSet::new();
+        for step in &plan.steps {
+            for attr in &step.code.lint_attrs {
+                if seen.insert(quote!(#attr).to_string()) {
+                    run.attrs.push(attr.clone());
+                }
+            }
+        }
         items.push(Item::Fn(run));
     }
     let lib = syn::File {

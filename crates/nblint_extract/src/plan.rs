@@ -499,11 +499,18 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
                     }
                 }
                 // Hoisted things.
-                for attr in code.inner_attrs.drain(..) {
-                    if seen_attrs.insert(quote::quote!(#attr).to_string()) {
+                for mut attr in code.inner_attrs.drain(..) {
+                    let lint_level = ["allow", "warn", "deny", "forbid", "expect"]
+                        .iter()
+                        .any(|level| attr.path().is_ident(level));
+                    if lint_level {
+                        attr.style = syn::AttrStyle::Outer;
+                        code.lint_attrs.push(attr);
+                    } else if seen_attrs.insert(quote::quote!(#attr).to_string()) {
                         plan.inner_attrs.push(attr);
                     }
                 }
+                let lint_attrs = code.lint_attrs.clone();
                 for item in code.externs.drain(..) {
                     if seen_externs.insert(item.ident.to_string()) {
                         plan.externs.push(item);
@@ -520,7 +527,10 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
                         .retain(|old| old.ident.as_ref().map(ToString::to_string) != name);
                     plan.macros.push(item);
                 }
-                for item in code.items.drain(..) {
+                for mut item in code.items.drain(..) {
+                    if let Some(attrs) = item_attrs(&mut item) {
+                        attrs.splice(0..0, lint_attrs.iter().cloned());
+                    }
                     place_item(
                         &mut plan,
                         &mut item_at,
@@ -670,6 +680,23 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
     let uses = std::mem::take(&mut plan.uses);
     plan.uses = merge_uses(uses, &mut plan.warnings);
     plan
+}
+
+/// The attributes of an item that can carry a lint level.
+fn item_attrs(item: &mut Item) -> Option<&mut Vec<syn::Attribute>> {
+    match item {
+        Item::Const(item) => Some(&mut item.attrs),
+        Item::Enum(item) => Some(&mut item.attrs),
+        Item::Fn(item) => Some(&mut item.attrs),
+        Item::Impl(item) => Some(&mut item.attrs),
+        Item::Mod(item) => Some(&mut item.attrs),
+        Item::Static(item) => Some(&mut item.attrs),
+        Item::Struct(item) => Some(&mut item.attrs),
+        Item::Trait(item) => Some(&mut item.attrs),
+        Item::Type(item) => Some(&mut item.attrs),
+        Item::Union(item) => Some(&mut item.attrs),
+        _ => None,
+    }
 }
 
 /// One imported name of a `use` tree: its parent path (`std::io` for `std::io::Write`;

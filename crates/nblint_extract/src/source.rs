@@ -14,6 +14,10 @@ use syn::{Attribute, Block, Expr, Item, ItemExternCrate, ItemUse, Pat, Stmt, Typ
 pub struct CellCode {
     /// `#![...]` attributes: crate-level in evcxr.
     pub inner_attrs: Vec<Attribute>,
+    /// The cell's lint levels (`#![allow(..)]`, `warn`, `deny`, `forbid`, `expect`), as outer
+    /// attributes: they stay on the cell's own function and items instead of silencing the
+    /// whole crate.
+    pub lint_attrs: Vec<Attribute>,
     /// `use` items, hoisted to the crate root.
     pub uses: Vec<ItemUse>,
     /// `extern crate` items, hoisted to the crate root.

@@ -241,3 +241,13 @@ fn overlapping_use_lines_are_merged() {
     assert_eq!(lib.matches("use std::io;").count(), 1, "{lib}");
     assert!(lib.contains("use std::io::{BufRead, Write};"), "{lib}");
 }
+
+/// A cell's `#![allow(..)]` stays on that cell's function: it does not silence the crate.
+#[test]
+fn a_cells_allow_stays_on_its_function() {
+    let (extraction, stdout) = build_and_run("cell_allow_attribute");
+    assert_eq!(stdout, "one\ntwo\n", "{}", tree(&extraction));
+    let all: String = extraction.files.values().cloned().collect();
+    assert!(!all.contains("#![allow(unused_variables)]"), "{all}");
+    assert!(all.contains("#[allow(unused_variables)]\npub fn"), "{all}");
+}
