@@ -155,18 +155,39 @@ fn failure_location(failure: &ReadFailure) -> Value {
     }
 }
 
-/// A relative URI reference for a path: forward slashes, spaces and `%` escaped.
+/// What a URI path segment may not hold as is (RFC 3986): controls, space, and the
+/// delimiters `"#%<>?[]^`{|}`; non-ASCII bytes are escaped too. `/` separates segments.
+const NOT_IN_PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// A relative URI reference for a path: forward slashes, and every byte a URI path may not
+/// hold percent-encoded.
 fn uri(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for ch in path.chars() {
-        match ch {
-            '\\' => out.push('/'),
-            ' ' => out.push_str("%20"),
-            '%' => out.push_str("%25"),
-            '#' => out.push_str("%23"),
-            '?' => out.push_str("%3F"),
-            _ => out.push(ch),
-        }
+    percent_encoding::utf8_percent_encode(&path.replace('\\', "/"), NOT_IN_PATH).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(uri("notebooks/a b.ipynb"), "notebooks/a%20b.ipynb");
+        assert_eq!(uri("dir\\50%#1?.ipynb"), "dir/50%25%231%3F.ipynb");
+        assert_eq!(uri("café/[x].ipynb"), "caf%C3%A9/%5Bx%5D.ipynb");
+        assert_eq!(uri("plain/path-1_2.ipynb"), "plain/path-1_2.ipynb");
     }
-    out
 }
