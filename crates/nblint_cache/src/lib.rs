@@ -50,7 +50,7 @@ const TEMP_PREFIX: &str = ".tmp-";
 /// Temporary files older than this are leftovers of an interrupted run.
 const STALE_TEMP_AGE: Duration = Duration::from_hours(1);
 
-/// What a cached result depends on, hashed: a stable 256-bit name for one cache entry.
+/// What a cached result depends on, hashed: a stable 128-bit name for one cache entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CacheKey([u8; KEY_LEN]);
 
