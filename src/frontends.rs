@@ -2,7 +2,9 @@
 //! `nblint.toml`, else the notebook's kernel metadata, else a guess from its cells. `check`,
 //! `graph` and `extract` all decide here, so they read a notebook alike.
 
-use nblint_facts::{CellFrontend, Detected, Language, LanguageSource, NotebookFacts};
+use nblint_facts::{
+    CellFrontend, DefinitionKind, Detected, Language, LanguageSource, NotebookFacts,
+};
 use nblint_notebook::Notebook;
 
 /// The front end for `language`, if nblint reads that cell language. Notebooks in other
@@ -104,6 +106,10 @@ pub fn analyse(notebook: &Notebook, choice: Choice<'_>) -> Analysed {
         (None, Some(frontend)) => NotebookFacts::analyze(notebook, frontend),
         (_, None) => NotebookFacts::unanalysed(notebook),
     };
+    let mut facts = facts;
+    if language == Language::Rust {
+        forget_failed_variables(notebook, &mut facts);
+    }
     let python2 = language == Language::Python && Language::is_python2(notebook);
     Analysed {
         language,
@@ -111,6 +117,34 @@ pub fn analyse(notebook: &Notebook, choice: Choice<'_>) -> Analysed {
         python2,
         frontend,
         facts,
+    }
+}
+
+/// evcxr keeps none of the new variables of a cell whose stored output is an error: a compile
+/// error commits no state at all, and a panic or a `?` error drops the cell's new variables
+/// (`../shared/notes/evcxr.md`, 1.6). So in the graph such a cell binds no variable: a later
+/// use finds the binding that really held. Its items stay (a panicking cell had compiled
+/// them), and so do its uses. A variable that a cell which ran fine reads is kept: the stored
+/// error may be older than a run that worked, and a use must never be called undefined on
+/// that guess.
+fn forget_failed_variables(notebook: &Notebook, facts: &mut NotebookFacts) {
+    let cells = notebook.cells();
+    let read_by_working_cells: std::collections::HashSet<String> = cells
+        .iter()
+        .zip(&facts.cells)
+        .filter(|(cell, _)| !cell.has_error_output)
+        .filter_map(|(_, facts)| facts.as_ref())
+        .flat_map(|facts| facts.uses.iter().map(|use_| use_.name.clone()))
+        .collect();
+    for (cell, facts) in cells.iter().zip(facts.cells.iter_mut()) {
+        if cell.has_error_output
+            && let Some(facts) = facts
+        {
+            facts.defines.retain(|definition| {
+                definition.kind != DefinitionKind::Variable
+                    || read_by_working_cells.contains(&definition.name)
+            });
+        }
     }
 }
 

@@ -692,3 +692,41 @@ fn the_cache_stays_under_its_size_cap_and_lives_at_the_project_root() {
         "the cache holds {total} bytes, over its cap of {cap}"
     );
 }
+
+#[test]
+fn a_rust_cell_whose_output_is_an_error_binds_no_variable() {
+    let folder = tempfile::tempdir().unwrap();
+    let error = serde_json::json!([{"ename": "Error", "evalue": "mismatched types",
+        "output_type": "error", "traceback": []}]);
+    let notebook = serde_json::json!({
+        "cells": [
+            {"cell_type": "markdown", "id": "a", "metadata": {}, "source": "# Failed cells"},
+            {"cell_type": "code", "execution_count": 1, "id": "b", "metadata": {},
+             "outputs": error, "source": "let discarded = 3;\nlet n: u8 = \"x\";"},
+            {"cell_type": "code", "execution_count": 2, "id": "c", "metadata": {},
+             "outputs": [], "source": "let kept = 4;"},
+        ],
+        "metadata": {"kernelspec": {"display_name": "Rust", "language": "rust", "name": "rust"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    });
+    std::fs::write(folder.path().join("n.ipynb"), notebook.to_string()).unwrap();
+    let output = nblint_in(
+        folder.path(),
+        &[
+            "check",
+            "--no-cache",
+            "--select",
+            "NB207",
+            "--output-format",
+            "concise",
+            "n.ipynb",
+        ],
+    );
+    // evcxr kept nothing of cell 2, so its variables are not "defined and never used".
+    assert!(
+        !stdout(&output).contains("discarded"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(stdout(&output).contains("`kept`"), "{}", stdout(&output));
+}
