@@ -7,7 +7,7 @@ use proc_macro2::Ident;
 use syn::parse::ParseStream;
 #[cfg(test)]
 use syn::parse::Parser as _;
-use syn::{Expr, Lit, LitStr, Token};
+use syn::{Attribute, Expr, Lit, LitStr, Token, Type, Visibility};
 
 /// One argument of a format macro: `value` or `name = value`.
 pub struct FormatArg {
@@ -84,6 +84,47 @@ pub fn parse_format_args(input: ParseStream) -> syn::Result<Vec<FormatArg>> {
         input.parse::<Token![,]>()?;
     }
     Ok(args)
+}
+
+/// One static that `thread_local!` or `lazy_static!` declares:
+/// `#[attr] pub static [ref] NAME: Type = init;`.
+pub struct StaticDeclaration {
+    /// Its outer attributes.
+    pub attrs: Vec<Attribute>,
+    /// Its name.
+    pub ident: Ident,
+    /// Its type.
+    pub ty: Type,
+    /// Its initialiser (`const { .. }` included).
+    pub init: Expr,
+}
+
+/// Parses the body of `thread_local!` / `lazy_static!`: static declarations separated by
+/// `;` (the last one's `;` is optional, as `thread_local!` allows).
+pub fn parse_static_declarations(input: ParseStream) -> syn::Result<Vec<StaticDeclaration>> {
+    let mut statics = Vec::new();
+    while !input.is_empty() {
+        let attrs = Attribute::parse_outer(input)?;
+        input.parse::<Visibility>()?;
+        input.parse::<Token![static]>()?;
+        input.parse::<Option<Token![ref]>>()?;
+        let ident: Ident = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let ty: Type = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let init: Expr = input.parse()?;
+        statics.push(StaticDeclaration {
+            attrs,
+            ident,
+            ty,
+            init,
+        });
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![;]>()?;
+    }
+    Ok(statics)
 }
 
 /// The string literal an argument is, if it is one.

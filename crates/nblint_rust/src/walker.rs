@@ -50,6 +50,8 @@ pub struct Walker<'a> {
     in_item: usize,
     /// Inside a closure, `async` block or item: `?` and `.await` there are not top level.
     in_nested_body: usize,
+    /// Inside an inline `mod`: `self::` there names the module, not the crate root.
+    in_mod: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -66,6 +68,7 @@ impl<'a> Walker<'a> {
             crates: Vec::new(),
             in_item: 0,
             in_nested_body: 0,
+            in_mod: 0,
         }
     }
 
@@ -150,6 +153,23 @@ impl<'a> Walker<'a> {
             return;
         }
         if self.crates.contains(&name) {
+            return;
+        }
+        let span = self.span(ident.span());
+        self.facts.uses.push(NameUse {
+            name,
+            span,
+            deferred: false,
+        });
+    }
+
+    /// Records a read of `ident` as a name at the crate root (`crate::ident`, `self::ident`
+    /// outside a `mod`): local and top-level `let` bindings cannot be named there, so only the
+    /// cell's items and `use` leaves bind it; otherwise it comes from another cell.
+    fn resolve_in_crate_root(&mut self, ident: &Ident) {
+        let name = ident.unraw().to_string();
+        if self.hoisted.contains(&name) {
+            self.hoisted_used.insert(name);
             return;
         }
         let span = self.span(ident.span());
@@ -308,6 +328,10 @@ impl<'a> Walker<'a> {
                     FnArg::Receiver(receiver) => {
                         for attr in &receiver.attrs {
                             walker.visit_attribute(attr);
+                        }
+                        // `self: Pin<&mut Self>`, `self: Rc<Self>`: the type is a use.
+                        if let syn::ReceiverKind::Typed(_, ty) = &receiver.kind {
+                            walker.visit_type(ty);
                         }
                     }
                     FnArg::Typed(typed) => {
@@ -508,6 +532,12 @@ impl<'a> Walker<'a> {
             .unwrap_or_default();
         match name.as_str() {
             "macro_rules" => self.walk_unparsed_tokens(mac.tokens.clone()),
+            "thread_local" | "lazy_static" => {
+                match mac.parse_body_with(macros::parse_static_declarations) {
+                    Ok(statics) => self.walk_static_declarations(&statics),
+                    Err(_) => self.walk_unparsed_tokens(mac.tokens.clone()),
+                }
+            }
             "cfg" | "stringify" | "concat_idents" | "include" | "include_str" | "include_bytes"
             | "env" | "option_env" | "compile_error" | "line" | "column" | "file"
             | "module_path" => {}
@@ -526,6 +556,25 @@ impl<'a> Walker<'a> {
                 }
             }
             _ => self.walk_macro_body(mac),
+        }
+    }
+
+    /// The statics `thread_local!` and `lazy_static!` declare: attributes, types and
+    /// initialisers are walked as a static item's (the cell's variables are out of their
+    /// reach), and the names are bound from here to the end of the enclosing block. At top
+    /// level that is the rest of the cell and no further: evcxr runs such macro calls inside
+    /// the cell's function, so their statics are local to the cell (evcxr#227) and are no
+    /// definitions for other cells.
+    fn walk_static_declarations(&mut self, statics: &[macros::StaticDeclaration]) {
+        for declaration in statics {
+            self.in_item += 1;
+            for attr in &declaration.attrs {
+                self.visit_attribute(attr);
+            }
+            self.visit_type(&declaration.ty);
+            self.visit_expr(&declaration.init);
+            self.in_item -= 1;
+            self.bind_local(declaration.ident.unraw().to_string());
         }
     }
 
@@ -947,6 +996,25 @@ pub(crate) fn is_path_keyword(name: &str) -> bool {
     matches!(name, "self" | "Self" | "super" | "crate")
 }
 
+/// Whether a path starting with `root` names items at the crate root, where evcxr hoists a
+/// cell's items: `crate::`, and `self::` outside an inline `mod` (a cell's code runs in a
+/// function of the root module). Shared with the fast path.
+pub(crate) fn crate_root_path(root: &str, in_mod: bool) -> bool {
+    root == "crate" || (root == "self" && !in_mod)
+}
+
+/// The first names under a `use crate::` / `use self::` root: each is a name at the crate
+/// root (`use crate::{shapes::area, Point}` reads `shapes` and `Point`).
+fn use_tree_roots(tree: &UseTree) -> Vec<&Ident> {
+    match tree {
+        UseTree::Path(path) => vec![&path.ident],
+        UseTree::Name(name) if name.ident != "self" => vec![&name.ident],
+        UseTree::Rename(rename) if rename.ident != "self" => vec![&rename.ident],
+        UseTree::Group(group) => group.items.iter().flat_map(use_tree_roots).collect(),
+        _ => Vec::new(),
+    }
+}
+
 impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_block(&mut self, block: &'ast Block) {
         self.with_scope(|walker| {
@@ -1011,9 +1079,15 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_path(&mut self, path: &'ast Path) {
         if path.leading_colon.is_none()
             && let Some(first) = path.segments.first()
-            && !is_path_keyword(&first.ident.to_string())
         {
-            self.resolve(&first.ident);
+            let root = first.ident.to_string();
+            if !is_path_keyword(&root) {
+                self.resolve(&first.ident);
+            } else if crate_root_path(&root, self.in_mod > 0)
+                && let Some(second) = path.segments.iter().nth(1)
+            {
+                self.resolve_in_crate_root(&second.ident);
+            }
         }
         for segment in &path.segments {
             self.visit_path_arguments(&segment.arguments);
@@ -1207,6 +1281,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         if let Some((_, items)) = &item.content {
             self.in_item += 1;
             self.in_nested_body += 1;
+            self.in_mod += 1;
             self.with_scope(|walker| {
                 for inner in items {
                     for (name, _) in item_names(inner) {
@@ -1219,6 +1294,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             });
             self.in_item -= 1;
             self.in_nested_body -= 1;
+            self.in_mod -= 1;
         }
     }
 
@@ -1234,9 +1310,15 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         // are bound where the `use` stands (hoisted already at top level).
         if item.leading_colon.is_none()
             && let UseTree::Path(path) = &item.tree
-            && !is_path_keyword(&path.ident.to_string())
         {
-            self.resolve(&path.ident);
+            let root = path.ident.to_string();
+            if !is_path_keyword(&root) {
+                self.resolve(&path.ident);
+            } else if crate_root_path(&root, self.in_mod > 0) {
+                for ident in use_tree_roots(&path.tree) {
+                    self.resolve_in_crate_root(ident);
+                }
+            }
         }
         if !self.scopes.is_empty() {
             let mut names = Vec::new();

@@ -17,7 +17,9 @@ use super::lexer::{Kw, Token};
 use super::parser::{Decline, Parser, R};
 use crate::macros;
 use crate::places;
-use crate::walker::{UseStatement, import_path, is_path_keyword, is_std_derive, push_import};
+use crate::walker::{
+    UseStatement, crate_root_path, import_path, is_path_keyword, is_std_derive, push_import,
+};
 
 /// A fast, non-cryptographic hasher for the walk's small name sets (FxHash's mixing).
 #[derive(Default, Clone, Copy)]
@@ -149,6 +151,21 @@ impl<'w, 's> Walk<'w, 's> {
             return;
         }
         if self.crates.iter().any(|krate| krate == name) {
+            return;
+        }
+        self.facts.uses.push(NameUse {
+            name: name.to_owned(),
+            span: ident.span,
+            deferred: false,
+        });
+    }
+
+    /// `Walker::resolve_in_crate_root` (the fast path has no inline `mod`, so `self::` always
+    /// names the crate root here).
+    fn resolve_in_crate_root(&mut self, ident: &Ident<'s>) {
+        let name = ident.name();
+        if self.hoisted.contains(name) {
+            self.hoisted_used.insert(name);
             return;
         }
         self.facts.uses.push(NameUse {
@@ -546,11 +563,16 @@ impl<'w, 's> Walk<'w, 's> {
                 tree,
                 ..
             } => {
-                if !leading_colon
-                    && let UseTree::Path(ident, _) = tree
-                    && !is_path_keyword(ident.text)
-                {
-                    self.resolve(ident);
+                if !leading_colon && let UseTree::Path(ident, rest) = tree {
+                    if !is_path_keyword(ident.text) {
+                        self.resolve(ident);
+                    } else if crate_root_path(ident.text, false) {
+                        let mut roots = Vec::new();
+                        use_tree_roots(rest, &mut roots);
+                        for root in &roots {
+                            self.resolve_in_crate_root(root);
+                        }
+                    }
                 }
                 if !self.scopes.is_empty() {
                     let mut names = Vec::new();
@@ -662,8 +684,15 @@ impl<'w, 's> Walk<'w, 's> {
     }
 
     fn visit_path(&mut self, path: &Path<'s>) -> R<()> {
-        if !path.leading_colon && !is_path_keyword(path.first.ident.text) {
-            self.resolve(&path.first.ident);
+        if !path.leading_colon {
+            let root = path.first.ident.text;
+            if !is_path_keyword(root) {
+                self.resolve(&path.first.ident);
+            } else if crate_root_path(root, false)
+                && let Some(second) = path.rest.first()
+            {
+                self.resolve_in_crate_root(&second.ident);
+            }
         }
         for segment in path.segments() {
             if let Some(args) = &segment.args {
@@ -883,7 +912,8 @@ impl<'w, 's> Walk<'w, 's> {
             "cfg" | "stringify" | "concat_idents" | "include" | "include_str" | "include_bytes"
             | "env" | "option_env" | "compile_error" | "line" | "column" | "file"
             | "module_path" => Ok(()),
-            "macro_rules" => Err(Decline),
+            // Their statics bind names (`Walker::walk_static_declarations`): the syn path's.
+            "macro_rules" | "thread_local" | "lazy_static" => Err(Decline),
             "matches" | "assert_matches" | "debug_assert_matches" => self.walk_matches(mac),
             _ if macros::is_format_macro(name) => {
                 let args = self.format_args(mac)?;
@@ -1120,6 +1150,22 @@ fn item_names<'s>(item: &Item<'s>, found: &mut impl FnMut(&'s str, DefinitionKin
         }
         Item::ExternCrate { ident, .. } => found(ident.name(), DefinitionKind::Import),
         Item::Impl { .. } => {}
+    }
+}
+
+/// `walker::use_tree_roots`.
+fn use_tree_roots<'t, 's>(tree: &'t UseTree<'s>, roots: &mut Vec<&'t Ident<'s>>) {
+    match tree {
+        UseTree::Path(ident, _) => roots.push(ident),
+        UseTree::Name(ident) | UseTree::Rename(ident, _, _) if ident.text != "self" => {
+            roots.push(ident);
+        }
+        UseTree::Group(items) => {
+            for tree in items {
+                use_tree_roots(tree, roots);
+            }
+        }
+        _ => {}
     }
 }
 
