@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use proc_macro2::Ident;
+use proc_macro2::{Ident, TokenStream, TokenTree};
 use syn::parse::ParseStream;
 #[cfg(test)]
 use syn::parse::Parser as _;
@@ -125,6 +125,57 @@ pub fn parse_static_declarations(input: ParseStream) -> syn::Result<Vec<StaticDe
         input.parse::<Token![;]>()?;
     }
     Ok(statics)
+}
+
+/// Whether a `macro_rules!` body may define names where the macro is called: an item keyword
+/// (`fn`, `struct`, `enum`, `union`, `trait`, `type`, `static`, `const`, `mod`) followed by a
+/// name or a `$` metavariable, or `let $name` (a binding named by the caller is visible to
+/// the caller despite hygiene). Which names it defines depends on each call, which nblint
+/// does not expand.
+pub fn defines_items(tokens: TokenStream) -> bool {
+    let mut stack = vec![tokens.into_iter()];
+    let mut keyword: Option<String> = None;
+    while let Some(top) = stack.last_mut() {
+        let Some(tree) = top.next() else {
+            stack.pop();
+            keyword = None;
+            continue;
+        };
+        let previous = keyword.take();
+        match tree {
+            TokenTree::Group(group) => stack.push(group.stream().into_iter()),
+            TokenTree::Punct(punct) => {
+                if punct.as_char() == '$' && previous.is_some() {
+                    return true;
+                }
+            }
+            TokenTree::Ident(ident) => {
+                let name = ident.to_string();
+                if let Some(previous) = previous
+                    && previous != "let"
+                    && !is_keyword(&name)
+                {
+                    return true;
+                }
+                if matches!(
+                    name.as_str(),
+                    "fn" | "struct"
+                        | "enum"
+                        | "union"
+                        | "trait"
+                        | "type"
+                        | "static"
+                        | "const"
+                        | "mod"
+                        | "let"
+                ) {
+                    keyword = Some(name);
+                }
+            }
+            TokenTree::Literal(_) => {}
+        }
+    }
+    false
 }
 
 /// The string literal an argument is, if it is one.
@@ -308,6 +359,18 @@ mod tests {
         assert_eq!(names(r#""\u{1F600} {a}""#), ["a"]);
         assert_eq!(names(r##"r#"{raw}"#"##), ["raw"]);
         assert_eq!(names(r#""{ spaced }""#), ["spaced"]);
+    }
+
+    #[test]
+    fn item_defining_macro_rules_bodies() {
+        let defines = |text: &str| defines_items(text.parse().unwrap());
+        assert!(defines("($name:ident) => { struct $name { x: i32 } }"));
+        assert!(defines("() => { fn helper() -> u8 { 1 } }"));
+        assert!(defines("($v:ident, $e:expr) => { let $v = $e; }"));
+        assert!(defines("($t:ty) => { const fn zero() -> $t { 0 } }"));
+        assert!(!defines("($e:expr) => { { let x = $e; x * 2 } }"));
+        assert!(!defines("($a:expr, $b:expr) => { $a.max($b) }"));
+        assert!(!defines("($t:ty) => { impl Show for $t {} }"));
     }
 
     #[test]

@@ -260,6 +260,14 @@ fn unparsed_macro_bodies_give_possible_uses_and_mark_the_cell() {
 }
 
 #[test]
+fn item_defining_macro_rules_bind_unknown_names() {
+    let facts = analyze("macro_rules! point { ($n:ident) => { struct $n { x: i32 } }; }\n");
+    assert!(facts.binds_unknown_names);
+    let facts = analyze("macro_rules! twice { ($e:expr) => { $e * 2 }; }\n");
+    assert!(!facts.binds_unknown_names);
+}
+
+#[test]
 fn typed_self_receivers_use_their_types() {
     let facts = analyze(
         "use std::pin::Pin;\nuse std::rc::Rc;\nstruct Task;\n\

@@ -531,7 +531,13 @@ impl<'a> Walker<'a> {
             .map(|segment| segment.ident.to_string())
             .unwrap_or_default();
         match name.as_str() {
-            "macro_rules" => self.walk_unparsed_tokens(mac.tokens.clone()),
+            "macro_rules" => {
+                // Items it generates are named by its calls, which nblint does not expand.
+                if macros::defines_items(mac.tokens.clone()) {
+                    self.facts.binds_unknown_names = true;
+                }
+                self.walk_unparsed_tokens(mac.tokens.clone());
+            }
             "thread_local" | "lazy_static" => {
                 match mac.parse_body_with(macros::parse_static_declarations) {
                     Ok(statics) => self.walk_static_declarations(&statics),
