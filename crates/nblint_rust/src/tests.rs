@@ -295,6 +295,13 @@ fn crate_and_self_paths_use_their_first_item() {
     );
     assert_eq!(uses(&facts), ["geometry", "shapes"]);
     assert_eq!(facts.uses.len(), 3);
+    // `super::` from a module at the top reaches the crate root; from a nested one, not.
+    let facts = analyze(
+        "fn function() {}\nmod my {\n    mod cool { pub fn g() { super::f() } }\n    \
+         fn f() { super::function(); }\n    use super::Shape;\n}\n",
+    );
+    assert_eq!(uses(&facts), ["Shape"]);
+    assert!(facts.defines[0].used_in_cell);
     // A `let` is no crate-root item: `crate::x` does not read the cell's `x`.
     let facts = analyze("let x = 1;\nlet y = crate::x::f(x);\n");
     assert_eq!(uses(&facts), ["x"]);

@@ -1004,7 +1004,8 @@ pub(crate) fn is_path_keyword(name: &str) -> bool {
 
 /// Whether a path starting with `root` names items at the crate root, where evcxr hoists a
 /// cell's items: `crate::`, and `self::` outside an inline `mod` (a cell's code runs in a
-/// function of the root module). Shared with the fast path.
+/// function of the root module). Shared with the fast path. (Inside inline modules, which
+/// only the syn walk sees, `super::` repeated once per enclosing module does too.)
 pub(crate) fn crate_root_path(root: &str, in_mod: bool) -> bool {
     root == "crate" || (root == "self" && !in_mod)
 }
@@ -1093,6 +1094,18 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 && let Some(second) = path.segments.iter().nth(1)
             {
                 self.resolve_in_crate_root(&second.ident);
+            } else if root == "super" && self.in_mod > 0 {
+                // As many `super`s as enclosing inline modules reach the crate root.
+                let supers = path
+                    .segments
+                    .iter()
+                    .take_while(|segment| segment.ident == "super")
+                    .count();
+                if supers == self.in_mod
+                    && let Some(named) = path.segments.iter().nth(supers)
+                {
+                    self.resolve_in_crate_root(&named.ident);
+                }
             }
         }
         for segment in &path.segments {
@@ -1323,6 +1336,20 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             } else if crate_root_path(&root, self.in_mod > 0) {
                 for ident in use_tree_roots(&path.tree) {
                     self.resolve_in_crate_root(ident);
+                }
+            } else if root == "super" && self.in_mod > 0 {
+                let mut tree: &UseTree = &path.tree;
+                let mut supers = 1;
+                while let UseTree::Path(inner) = tree
+                    && inner.ident == "super"
+                {
+                    supers += 1;
+                    tree = &inner.tree;
+                }
+                if supers == self.in_mod {
+                    for ident in use_tree_roots(tree) {
+                        self.resolve_in_crate_root(ident);
+                    }
                 }
             }
         }
