@@ -6,13 +6,10 @@
 //! parameters, `match`/`if let`/`while let`/`for` patterns and generic parameters are local
 //! to their construct. A name is a *use* when no enclosing scope and no earlier top-level
 //! binding of the cell binds it: it must then come from another cell, an import, a `:dep`
-//! crate or the prelude.
+//! crate or the prelude. The lookup itself lives in [`crate::binder`], shared with the fast
+//! path's walk.
 
-use std::collections::{HashMap, HashSet};
-
-use nblint_facts::{
-    CellFacts, Definition, DefinitionKind, Import, Mutation, MutationKind, NameUse, Span,
-};
+use nblint_facts::{CellFacts, Definition, DefinitionKind, Import, MutationKind, Span};
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
@@ -24,6 +21,7 @@ use syn::{
     Token, UseTree, Visibility,
 };
 
+use crate::binder::Binder;
 use crate::macros;
 use crate::places;
 
@@ -35,16 +33,8 @@ pub struct Walker<'a> {
     offset: usize,
     /// The facts being built.
     pub facts: &'a mut CellFacts,
-    /// Local scopes, innermost last.
-    scopes: Vec<Vec<String>>,
-    /// Top-level `let` names bound so far, to the index of their latest definition.
-    top_lets: HashMap<String, usize>,
-    /// Names of the cell's top-level items and `use` leaves (visible in the whole cell).
-    hoisted: HashSet<String>,
-    /// Hoisted names used somewhere in the cell.
-    hoisted_used: HashSet<String>,
-    /// Crates the cell's `:dep` lines declare.
-    crates: Vec<String>,
+    /// Scopes, top-level lets, hoisted items and crates: the lookup shared with the fast path.
+    binder: Binder<String>,
     /// Inside an item's body (`fn`, `impl`, `mod`): the cell's variables are out of reach, so
     /// no mutation of them can happen there.
     in_item: usize,
@@ -61,11 +51,7 @@ impl<'a> Walker<'a> {
             source,
             offset,
             facts,
-            scopes: Vec::new(),
-            top_lets: HashMap::new(),
-            hoisted: HashSet::new(),
-            hoisted_used: HashSet::new(),
-            crates: Vec::new(),
+            binder: Binder::new(Vec::new()),
             in_item: 0,
             in_nested_body: 0,
             in_mod: 0,
@@ -81,11 +67,11 @@ impl<'a> Walker<'a> {
     /// Walks the cell's top-level statements; `crates` are in scope (declared by the cell's
     /// `:dep` lines).
     pub fn walk_cell(&mut self, stmts: &[Stmt], crates: Vec<String>) {
-        self.crates = crates;
+        self.binder = Binder::new(crates);
         for stmt in stmts {
             if let Stmt::Item(item) = stmt {
                 for (name, _) in item_names(item) {
-                    self.hoisted.insert(name);
+                    self.binder.hoist(name);
                 }
             }
         }
@@ -126,13 +112,7 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-        for definition in &mut self.facts.defines {
-            if definition.kind != DefinitionKind::Variable
-                && self.hoisted_used.contains(&definition.name)
-            {
-                definition.used_in_cell = true;
-            }
-        }
+        self.binder.finish(self.facts);
     }
 
     // -----------------------------------------------------------------------------------------
@@ -141,26 +121,8 @@ impl<'a> Walker<'a> {
     /// Records a read of `ident` unless something in scope binds it.
     pub fn resolve(&mut self, ident: &Ident) {
         let name = ident.unraw().to_string();
-        if self.is_local(&name) {
-            return;
-        }
-        if let Some(&index) = self.top_lets.get(&name) {
-            self.facts.defines[index].used_in_cell = true;
-            return;
-        }
-        if self.hoisted.contains(&name) {
-            self.hoisted_used.insert(name);
-            return;
-        }
-        if self.crates.contains(&name) {
-            return;
-        }
         let span = self.span(ident.span());
-        self.facts.uses.push(NameUse {
-            name,
-            span,
-            deferred: false,
-        });
+        self.binder.resolve(self.facts, &name, span);
     }
 
     /// Records a read of `ident` as a name at the crate root (`crate::ident`, `self::ident`
@@ -168,41 +130,18 @@ impl<'a> Walker<'a> {
     /// cell's items and `use` leaves bind it; otherwise it comes from another cell.
     fn resolve_in_crate_root(&mut self, ident: &Ident) {
         let name = ident.unraw().to_string();
-        if self.hoisted.contains(&name) {
-            self.hoisted_used.insert(name);
-            return;
-        }
         let span = self.span(ident.span());
-        self.facts.uses.push(NameUse {
-            name,
-            span,
-            deferred: false,
-        });
-    }
-
-    fn is_local(&self, name: &str) -> bool {
-        self.scopes
-            .iter()
-            .rev()
-            .any(|scope| scope.iter().any(|bound| bound == name))
-    }
-
-    /// Whether `name` comes from another cell (nothing in this cell binds it here).
-    fn is_free(&self, name: &str) -> bool {
-        !self.is_local(name) && !self.top_lets.contains_key(name) && !self.hoisted.contains(name)
+        self.binder.resolve_in_crate_root(self.facts, &name, span);
     }
 
     fn bind_local(&mut self, name: String) {
-        match self.scopes.last_mut() {
-            Some(scope) => scope.push(name),
-            None => self.scopes.push(vec![name]),
-        }
+        self.binder.bind_local(name);
     }
 
     fn with_scope(&mut self, walk: impl FnOnce(&mut Self)) {
-        self.scopes.push(Vec::new());
+        self.binder.push_scope();
         walk(self);
-        self.scopes.pop();
+        self.binder.pop_scope();
     }
 
     /// Binds the names of an irrefutable pattern (`let`, parameters, `for`): as top-level
@@ -235,16 +174,9 @@ impl<'a> Walker<'a> {
                     self.bind(subpattern, top, refutable);
                 }
                 if top {
-                    let index = self.facts.defines.len();
-                    self.facts.defines.push(Definition {
-                        name: name.clone(),
-                        kind: DefinitionKind::Variable,
-                        span: self.span(binding.ident.span()),
-                        mutable: binding.mutability.is_some(),
-                        public: false,
-                        used_in_cell: false,
-                    });
-                    self.top_lets.insert(name, index);
+                    let span = self.span(binding.ident.span());
+                    let mutable = binding.mutability.is_some();
+                    self.binder.define_top_let(self.facts, name, span, mutable);
                 } else {
                     self.bind_local(name);
                 }
@@ -628,23 +560,9 @@ impl<'a> Walker<'a> {
                     if named.contains(&name) {
                         continue;
                     }
-                    if self.is_local(&name) {
-                        continue;
-                    }
-                    if let Some(&index) = self.top_lets.get(&name) {
-                        self.facts.defines[index].used_in_cell = true;
-                        continue;
-                    }
-                    if self.hoisted.contains(&name) {
-                        self.hoisted_used.insert(name);
-                        continue;
-                    }
                     let start = self.span(literal.span()).start + range.start;
-                    self.facts.uses.push(NameUse {
-                        name,
-                        span: Span::new(start, start + range.len()),
-                        deferred: false,
-                    });
+                    let span = Span::new(start, start + range.len());
+                    self.binder.resolve(self.facts, &name, span);
                 }
                 continue;
             }
@@ -745,16 +663,8 @@ impl<'a> Walker<'a> {
             return;
         };
         let name = root.unraw().to_string();
-        if !self.is_free(&name) {
-            return;
-        }
-        let requires_mutable_binding = matches!(kind, MutationKind::MethodCall { .. });
-        self.facts.mutations.push(Mutation {
-            name,
-            kind,
-            span: evidence,
-            requires_mutable_binding,
-        });
+        self.binder
+            .record_mutation(self.facts, &name, kind, evidence);
     }
 }
 
@@ -1353,7 +1263,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 }
             }
         }
-        if !self.scopes.is_empty() {
+        if self.binder.in_scope() {
             let mut names = Vec::new();
             use_tree_bindings(&item.tree, None, &mut names);
             for name in names {
