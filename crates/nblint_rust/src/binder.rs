@@ -134,8 +134,14 @@ impl<N: Borrow<str> + Hash + Eq + Clone> Binder<N> {
         !self.is_local(name) && !self.top_lets.contains_key(name) && !self.hoisted.contains(name)
     }
 
-    /// A read of `name` at `span`: marks what binds it in the cell as used, or records a use.
-    pub(crate) fn resolve(&mut self, facts: &mut CellFacts, name: &str, span: Span) {
+    /// A read of `name` at `span` (computed only for a use): marks what binds it in the cell
+    /// as used, or records a use.
+    pub(crate) fn resolve(
+        &mut self,
+        facts: &mut CellFacts,
+        name: &str,
+        span: impl FnOnce() -> Span,
+    ) {
         if self.is_local(name) {
             return;
         }
@@ -146,7 +152,7 @@ impl<N: Borrow<str> + Hash + Eq + Clone> Binder<N> {
         if self.use_hoisted(name) || self.crates.iter().any(|krate| krate == name) {
             return;
         }
-        push_use(facts, name, span);
+        push_use(facts, name, span());
     }
 
     /// A read of `name` at the crate root (`crate::name`): only the cell's hoisted items and

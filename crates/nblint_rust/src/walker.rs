@@ -121,8 +121,11 @@ impl<'a> Walker<'a> {
     /// Records a read of `ident` unless something in scope binds it.
     pub fn resolve(&mut self, ident: &Ident) {
         let name = ident.unraw().to_string();
-        let span = self.span(ident.span());
-        self.binder.resolve(self.facts, &name, span);
+        let (source_offset, span) = (self.offset, ident.span());
+        self.binder.resolve(self.facts, &name, || {
+            let range = span.byte_range();
+            Span::new(source_offset + range.start, source_offset + range.end)
+        });
     }
 
     /// Records a read of `ident` as a name at the crate root (`crate::ident`, `self::ident`
@@ -562,7 +565,7 @@ impl<'a> Walker<'a> {
                     }
                     let start = self.span(literal.span()).start + range.start;
                     let span = Span::new(start, start + range.len());
-                    self.binder.resolve(self.facts, &name, span);
+                    self.binder.resolve(self.facts, &name, || span);
                 }
                 continue;
             }

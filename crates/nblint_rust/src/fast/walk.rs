@@ -2,8 +2,9 @@
 //! scope rules, the order names are visited in (syn's `Visit` order where the syn walker
 //! relies on the default traversal), the mutation roots and the macro handling are the same;
 //! only the tree differs. Name lookup, scopes, top-level lets, hoisted items and mutation
-//! records are not ported but shared: both walks call [`crate::binder::Binder`]. A macro body is parsed here, as the syn walker parses it, and a body
-//! the fast parser does not understand declines the whole cell.
+//! records are not ported but shared: both walks call [`crate::binder::Binder`]. A macro
+//! body is parsed here, as the syn walker parses it, and a body the fast parser does not
+//! understand declines the whole cell.
 
 use nblint_facts::{CellFacts, Definition, DefinitionKind, MutationKind, Span};
 
@@ -95,7 +96,7 @@ impl<'w, 's> Walk<'w, 's> {
     // Names.
 
     fn resolve(&mut self, ident: &Ident<'s>) {
-        self.binder.resolve(self.facts, ident.name(), ident.span);
+        self.binder.resolve(self.facts, ident.name(), || ident.span);
     }
 
     /// `Walker::resolve_in_crate_root` (the fast path has no inline `mod`, so `self::` always
@@ -922,7 +923,7 @@ impl<'w, 's> Walk<'w, 's> {
                     let name = &source[start..start + range.len()];
                     if !named.contains(&name) {
                         let span = Span::new(start, start + range.len());
-                        self.binder.resolve(self.facts, name, span);
+                        self.binder.resolve(self.facts, name, || span);
                     }
                 });
                 continue;
