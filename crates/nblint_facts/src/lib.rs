@@ -227,8 +227,9 @@ pub struct CellFacts {
     pub errors: Vec<SyntaxError>,
     /// The trailing expression the kernel displays, if any.
     pub trailing_expression: Option<Span>,
-    /// The cell brings in names we cannot list (a glob import, a star import, `%run`): rules
-    /// that report undefined names stay quiet for the notebook.
+    /// The cell brings in names we cannot list (a glob import, a star import, `%run`, a
+    /// `macro_rules!` that defines items where it is called): rules that report undefined
+    /// names stay quiet for the notebook.
     pub binds_unknown_names: bool,
     /// Part of the cell could not be analysed precisely (a macro body that is not an
     /// expression list): uses inside it may be missing.

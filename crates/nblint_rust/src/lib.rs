@@ -20,6 +20,7 @@
 //! assert!(facts.trailing_expression.is_some());
 //! ```
 
+mod binder;
 mod commands;
 mod depth;
 mod edition2018;

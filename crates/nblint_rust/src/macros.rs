@@ -3,11 +3,11 @@
 
 use std::ops::Range;
 
-use proc_macro2::Ident;
+use proc_macro2::{Ident, TokenStream, TokenTree};
 use syn::parse::ParseStream;
 #[cfg(test)]
 use syn::parse::Parser as _;
-use syn::{Expr, Lit, LitStr, Token};
+use syn::{Attribute, Expr, Lit, LitStr, Token, Type, Visibility};
 
 /// One argument of a format macro: `value` or `name = value`.
 pub struct FormatArg {
@@ -84,6 +84,98 @@ pub fn parse_format_args(input: ParseStream) -> syn::Result<Vec<FormatArg>> {
         input.parse::<Token![,]>()?;
     }
     Ok(args)
+}
+
+/// One static that `thread_local!` or `lazy_static!` declares:
+/// `#[attr] pub static [ref] NAME: Type = init;`.
+pub struct StaticDeclaration {
+    /// Its outer attributes.
+    pub attrs: Vec<Attribute>,
+    /// Its name.
+    pub ident: Ident,
+    /// Its type.
+    pub ty: Type,
+    /// Its initialiser (`const { .. }` included).
+    pub init: Expr,
+}
+
+/// Parses the body of `thread_local!` / `lazy_static!`: static declarations separated by
+/// `;` (the last one's `;` is optional, as `thread_local!` allows).
+pub fn parse_static_declarations(input: ParseStream) -> syn::Result<Vec<StaticDeclaration>> {
+    let mut statics = Vec::new();
+    while !input.is_empty() {
+        let attrs = Attribute::parse_outer(input)?;
+        input.parse::<Visibility>()?;
+        input.parse::<Token![static]>()?;
+        input.parse::<Option<Token![ref]>>()?;
+        let ident: Ident = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let ty: Type = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let init: Expr = input.parse()?;
+        statics.push(StaticDeclaration {
+            attrs,
+            ident,
+            ty,
+            init,
+        });
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![;]>()?;
+    }
+    Ok(statics)
+}
+
+/// Whether a `macro_rules!` body may define names where the macro is called: an item keyword
+/// (`fn`, `struct`, `enum`, `union`, `trait`, `type`, `static`, `const`, `mod`) followed by a
+/// name or a `$` metavariable, or `let $name` (a binding named by the caller is visible to
+/// the caller despite hygiene). Which names it defines depends on each call, which nblint
+/// does not expand.
+pub fn defines_items(tokens: TokenStream) -> bool {
+    let mut stack = vec![tokens.into_iter()];
+    let mut keyword: Option<String> = None;
+    while let Some(top) = stack.last_mut() {
+        let Some(tree) = top.next() else {
+            stack.pop();
+            keyword = None;
+            continue;
+        };
+        let previous = keyword.take();
+        match tree {
+            TokenTree::Group(group) => stack.push(group.stream().into_iter()),
+            TokenTree::Punct(punct) => {
+                if punct.as_char() == '$' && previous.is_some() {
+                    return true;
+                }
+            }
+            TokenTree::Ident(ident) => {
+                let name = ident.to_string();
+                if let Some(previous) = previous
+                    && previous != "let"
+                    && !is_keyword(&name)
+                {
+                    return true;
+                }
+                if matches!(
+                    name.as_str(),
+                    "fn" | "struct"
+                        | "enum"
+                        | "union"
+                        | "trait"
+                        | "type"
+                        | "static"
+                        | "const"
+                        | "mod"
+                        | "let"
+                ) {
+                    keyword = Some(name);
+                }
+            }
+            TokenTree::Literal(_) => {}
+        }
+    }
+    false
 }
 
 /// The string literal an argument is, if it is one.
@@ -267,6 +359,18 @@ mod tests {
         assert_eq!(names(r#""\u{1F600} {a}""#), ["a"]);
         assert_eq!(names(r##"r#"{raw}"#"##), ["raw"]);
         assert_eq!(names(r#""{ spaced }""#), ["spaced"]);
+    }
+
+    #[test]
+    fn item_defining_macro_rules_bodies() {
+        let defines = |text: &str| defines_items(text.parse().unwrap());
+        assert!(defines("($name:ident) => { struct $name { x: i32 } }"));
+        assert!(defines("() => { fn helper() -> u8 { 1 } }"));
+        assert!(defines("($v:ident, $e:expr) => { let $v = $e; }"));
+        assert!(defines("($t:ty) => { const fn zero() -> $t { 0 } }"));
+        assert!(!defines("($e:expr) => { { let x = $e; x * 2 } }"));
+        assert!(!defines("($a:expr, $b:expr) => { $a.max($b) }"));
+        assert!(!defines("($t:ty) => { impl Show for $t {} }"));
     }
 
     #[test]

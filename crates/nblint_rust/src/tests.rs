@@ -253,10 +253,84 @@ fn hostile_nesting_is_an_error_not_a_crash() {
 
 #[test]
 fn unparsed_macro_bodies_give_possible_uses_and_mark_the_cell() {
-    let facts = analyze("lazy_static! { static ref RE: Regex = Regex::new(PATTERN).unwrap(); }\n");
+    let facts = analyze("bitflags! { struct Flags: u32 { const A = LOW.bits(); } }\n");
     assert!(facts.partially_analysed);
-    assert!(uses(&facts).contains(&"PATTERN"));
-    assert!(!uses(&facts).contains(&"unwrap"));
+    assert!(uses(&facts).contains(&"LOW"));
+    assert!(!uses(&facts).contains(&"bits"));
+}
+
+#[test]
+fn item_defining_macro_rules_bind_unknown_names() {
+    let facts = analyze("macro_rules! point { ($n:ident) => { struct $n { x: i32 } }; }\n");
+    assert!(facts.binds_unknown_names);
+    let facts = analyze("macro_rules! twice { ($e:expr) => { $e * 2 }; }\n");
+    assert!(!facts.binds_unknown_names);
+}
+
+#[test]
+fn typed_self_receivers_use_their_types() {
+    let facts = analyze(
+        "use std::pin::Pin;\nuse std::rc::Rc;\nstruct Task;\n\
+         impl Task { fn poll(self: Pin<&mut Self>) {} fn share(self: Rc<Self>, n: Count) {} }\n",
+    );
+    assert_eq!(uses(&facts), ["std", "Count"]);
+    for name in ["Pin", "Rc"] {
+        let import = facts.defines.iter().find(|d| d.name == name).unwrap();
+        assert!(import.used_in_cell, "{name}");
+    }
+}
+
+#[test]
+fn crate_and_self_paths_use_their_first_item() {
+    let facts = analyze(
+        "mod shapes { pub fn area() -> f64 { self::unit() } fn unit() -> f64 { 1.0 } }\n\
+         let a = crate::shapes::area();\n",
+    );
+    assert_eq!(uses(&facts), ["f64"]);
+    let shapes = facts.defines.iter().find(|d| d.name == "shapes").unwrap();
+    assert!(shapes.used_in_cell);
+    // From another cell: `shapes` (and `geometry`) are read there.
+    let facts = analyze(
+        "use crate::geometry::{Point, norm};\nlet a = self::shapes::area();\nlet b = crate::shapes::area();\n",
+    );
+    assert_eq!(uses(&facts), ["geometry", "shapes"]);
+    assert_eq!(facts.uses.len(), 3);
+    // `super::` from a module at the top reaches the crate root; from a nested one, not.
+    let facts = analyze(
+        "fn function() {}\nmod my {\n    mod cool { pub fn g() { super::f() } }\n    \
+         fn f() { super::function(); }\n    use super::Shape;\n}\n",
+    );
+    assert_eq!(uses(&facts), ["Shape"]);
+    assert!(facts.defines[0].used_in_cell);
+    // A `let` is no crate-root item: `crate::x` does not read the cell's `x`.
+    let facts = analyze("let x = 1;\nlet y = crate::x::f(x);\n");
+    assert_eq!(uses(&facts), ["x"]);
+    assert_eq!(
+        facts.uses[0].span.start,
+        "let x = 1;\nlet y = crate::".len()
+    );
+}
+
+#[test]
+fn thread_local_and_lazy_static_bind_their_statics_in_their_block() {
+    let facts = analyze(
+        "fn next_id() -> u32 {\n    thread_local! { static COUNTER: Cell<u32> = const { Cell::new(START) }; }\n    \
+         COUNTER.with(|c| { c.set(c.get() + 1); c.get() })\n}\n",
+    );
+    assert!(!facts.partially_analysed);
+    assert_eq!(uses(&facts), ["u32", "thread_local", "Cell", "START"]);
+    let facts = analyze(
+        "lazy_static! {\n    static ref RE: Regex = Regex::new(PATTERN).unwrap();\n    \
+         pub static ref TABLE: Vec<u8> = vec![];\n}\nRE.is_match(&TABLE.len().to_string())\n",
+    );
+    assert!(!facts.partially_analysed);
+    assert_eq!(
+        uses(&facts),
+        ["lazy_static", "Regex", "PATTERN", "Vec", "u8", "vec"]
+    );
+    // evcxr runs the call inside the cell's function: no definition for other cells.
+    assert!(defines(&facts).is_empty());
+    assert!(facts.mutations.is_empty());
 }
 
 #[test]

@@ -6,13 +6,10 @@
 //! parameters, `match`/`if let`/`while let`/`for` patterns and generic parameters are local
 //! to their construct. A name is a *use* when no enclosing scope and no earlier top-level
 //! binding of the cell binds it: it must then come from another cell, an import, a `:dep`
-//! crate or the prelude.
+//! crate or the prelude. The lookup itself lives in [`crate::binder`], shared with the fast
+//! path's walk.
 
-use std::collections::{HashMap, HashSet};
-
-use nblint_facts::{
-    CellFacts, Definition, DefinitionKind, Import, Mutation, MutationKind, NameUse, Span,
-};
+use nblint_facts::{CellFacts, Definition, DefinitionKind, Import, MutationKind, Span};
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
@@ -24,6 +21,7 @@ use syn::{
     Token, UseTree, Visibility,
 };
 
+use crate::binder::Binder;
 use crate::macros;
 use crate::places;
 
@@ -35,21 +33,15 @@ pub struct Walker<'a> {
     offset: usize,
     /// The facts being built.
     pub facts: &'a mut CellFacts,
-    /// Local scopes, innermost last.
-    scopes: Vec<Vec<String>>,
-    /// Top-level `let` names bound so far, to the index of their latest definition.
-    top_lets: HashMap<String, usize>,
-    /// Names of the cell's top-level items and `use` leaves (visible in the whole cell).
-    hoisted: HashSet<String>,
-    /// Hoisted names used somewhere in the cell.
-    hoisted_used: HashSet<String>,
-    /// Crates the cell's `:dep` lines declare.
-    crates: Vec<String>,
+    /// Scopes, top-level lets, hoisted items and crates: the lookup shared with the fast path.
+    binder: Binder<String>,
     /// Inside an item's body (`fn`, `impl`, `mod`): the cell's variables are out of reach, so
     /// no mutation of them can happen there.
     in_item: usize,
     /// Inside a closure, `async` block or item: `?` and `.await` there are not top level.
     in_nested_body: usize,
+    /// Inside an inline `mod`: `self::` there names the module, not the crate root.
+    in_mod: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -59,13 +51,10 @@ impl<'a> Walker<'a> {
             source,
             offset,
             facts,
-            scopes: Vec::new(),
-            top_lets: HashMap::new(),
-            hoisted: HashSet::new(),
-            hoisted_used: HashSet::new(),
-            crates: Vec::new(),
+            binder: Binder::new(Vec::new()),
             in_item: 0,
             in_nested_body: 0,
+            in_mod: 0,
         }
     }
 
@@ -78,11 +67,11 @@ impl<'a> Walker<'a> {
     /// Walks the cell's top-level statements; `crates` are in scope (declared by the cell's
     /// `:dep` lines).
     pub fn walk_cell(&mut self, stmts: &[Stmt], crates: Vec<String>) {
-        self.crates = crates;
+        self.binder = Binder::new(crates);
         for stmt in stmts {
             if let Stmt::Item(item) = stmt {
                 for (name, _) in item_names(item) {
-                    self.hoisted.insert(name);
+                    self.binder.hoist(name);
                 }
             }
         }
@@ -123,13 +112,7 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-        for definition in &mut self.facts.defines {
-            if definition.kind != DefinitionKind::Variable
-                && self.hoisted_used.contains(&definition.name)
-            {
-                definition.used_in_cell = true;
-            }
-        }
+        self.binder.finish(self.facts);
     }
 
     // -----------------------------------------------------------------------------------------
@@ -138,51 +121,30 @@ impl<'a> Walker<'a> {
     /// Records a read of `ident` unless something in scope binds it.
     pub fn resolve(&mut self, ident: &Ident) {
         let name = ident.unraw().to_string();
-        if self.is_local(&name) {
-            return;
-        }
-        if let Some(&index) = self.top_lets.get(&name) {
-            self.facts.defines[index].used_in_cell = true;
-            return;
-        }
-        if self.hoisted.contains(&name) {
-            self.hoisted_used.insert(name);
-            return;
-        }
-        if self.crates.contains(&name) {
-            return;
-        }
-        let span = self.span(ident.span());
-        self.facts.uses.push(NameUse {
-            name,
-            span,
-            deferred: false,
+        let (source_offset, span) = (self.offset, ident.span());
+        self.binder.resolve(self.facts, &name, || {
+            let range = span.byte_range();
+            Span::new(source_offset + range.start, source_offset + range.end)
         });
     }
 
-    fn is_local(&self, name: &str) -> bool {
-        self.scopes
-            .iter()
-            .rev()
-            .any(|scope| scope.iter().any(|bound| bound == name))
-    }
-
-    /// Whether `name` comes from another cell (nothing in this cell binds it here).
-    fn is_free(&self, name: &str) -> bool {
-        !self.is_local(name) && !self.top_lets.contains_key(name) && !self.hoisted.contains(name)
+    /// Records a read of `ident` as a name at the crate root (`crate::ident`, `self::ident`
+    /// outside a `mod`): local and top-level `let` bindings cannot be named there, so only the
+    /// cell's items and `use` leaves bind it; otherwise it comes from another cell.
+    fn resolve_in_crate_root(&mut self, ident: &Ident) {
+        let name = ident.unraw().to_string();
+        let span = self.span(ident.span());
+        self.binder.resolve_in_crate_root(self.facts, &name, span);
     }
 
     fn bind_local(&mut self, name: String) {
-        match self.scopes.last_mut() {
-            Some(scope) => scope.push(name),
-            None => self.scopes.push(vec![name]),
-        }
+        self.binder.bind_local(name);
     }
 
     fn with_scope(&mut self, walk: impl FnOnce(&mut Self)) {
-        self.scopes.push(Vec::new());
+        self.binder.push_scope();
         walk(self);
-        self.scopes.pop();
+        self.binder.pop_scope();
     }
 
     /// Binds the names of an irrefutable pattern (`let`, parameters, `for`): as top-level
@@ -215,16 +177,9 @@ impl<'a> Walker<'a> {
                     self.bind(subpattern, top, refutable);
                 }
                 if top {
-                    let index = self.facts.defines.len();
-                    self.facts.defines.push(Definition {
-                        name: name.clone(),
-                        kind: DefinitionKind::Variable,
-                        span: self.span(binding.ident.span()),
-                        mutable: binding.mutability.is_some(),
-                        public: false,
-                        used_in_cell: false,
-                    });
-                    self.top_lets.insert(name, index);
+                    let span = self.span(binding.ident.span());
+                    let mutable = binding.mutability.is_some();
+                    self.binder.define_top_let(self.facts, name, span, mutable);
                 } else {
                     self.bind_local(name);
                 }
@@ -308,6 +263,10 @@ impl<'a> Walker<'a> {
                     FnArg::Receiver(receiver) => {
                         for attr in &receiver.attrs {
                             walker.visit_attribute(attr);
+                        }
+                        // `self: Pin<&mut Self>`, `self: Rc<Self>`: the type is a use.
+                        if let syn::ReceiverKind::Typed(_, ty) = &receiver.kind {
+                            walker.visit_type(ty);
                         }
                     }
                     FnArg::Typed(typed) => {
@@ -507,7 +466,19 @@ impl<'a> Walker<'a> {
             .map(|segment| segment.ident.to_string())
             .unwrap_or_default();
         match name.as_str() {
-            "macro_rules" => self.walk_unparsed_tokens(mac.tokens.clone()),
+            "macro_rules" => {
+                // Items it generates are named by its calls, which nblint does not expand.
+                if macros::defines_items(mac.tokens.clone()) {
+                    self.facts.binds_unknown_names = true;
+                }
+                self.walk_unparsed_tokens(mac.tokens.clone());
+            }
+            "thread_local" | "lazy_static" => {
+                match mac.parse_body_with(macros::parse_static_declarations) {
+                    Ok(statics) => self.walk_static_declarations(&statics),
+                    Err(_) => self.walk_unparsed_tokens(mac.tokens.clone()),
+                }
+            }
             "cfg" | "stringify" | "concat_idents" | "include" | "include_str" | "include_bytes"
             | "env" | "option_env" | "compile_error" | "line" | "column" | "file"
             | "module_path" => {}
@@ -526,6 +497,25 @@ impl<'a> Walker<'a> {
                 }
             }
             _ => self.walk_macro_body(mac),
+        }
+    }
+
+    /// The statics `thread_local!` and `lazy_static!` declare: attributes, types and
+    /// initialisers are walked as a static item's (the cell's variables are out of their
+    /// reach), and the names are bound from here to the end of the enclosing block. At top
+    /// level that is the rest of the cell and no further: evcxr runs such macro calls inside
+    /// the cell's function, so their statics are local to the cell (evcxr#227) and are no
+    /// definitions for other cells.
+    fn walk_static_declarations(&mut self, statics: &[macros::StaticDeclaration]) {
+        for declaration in statics {
+            self.in_item += 1;
+            for attr in &declaration.attrs {
+                self.visit_attribute(attr);
+            }
+            self.visit_type(&declaration.ty);
+            self.visit_expr(&declaration.init);
+            self.in_item -= 1;
+            self.bind_local(declaration.ident.unraw().to_string());
         }
     }
 
@@ -573,23 +563,9 @@ impl<'a> Walker<'a> {
                     if named.contains(&name) {
                         continue;
                     }
-                    if self.is_local(&name) {
-                        continue;
-                    }
-                    if let Some(&index) = self.top_lets.get(&name) {
-                        self.facts.defines[index].used_in_cell = true;
-                        continue;
-                    }
-                    if self.hoisted.contains(&name) {
-                        self.hoisted_used.insert(name);
-                        continue;
-                    }
                     let start = self.span(literal.span()).start + range.start;
-                    self.facts.uses.push(NameUse {
-                        name,
-                        span: Span::new(start, start + range.len()),
-                        deferred: false,
-                    });
+                    let span = Span::new(start, start + range.len());
+                    self.binder.resolve(self.facts, &name, || span);
                 }
                 continue;
             }
@@ -690,16 +666,8 @@ impl<'a> Walker<'a> {
             return;
         };
         let name = root.unraw().to_string();
-        if !self.is_free(&name) {
-            return;
-        }
-        let requires_mutable_binding = matches!(kind, MutationKind::MethodCall { .. });
-        self.facts.mutations.push(Mutation {
-            name,
-            kind,
-            span: evidence,
-            requires_mutable_binding,
-        });
+        self.binder
+            .record_mutation(self.facts, &name, kind, evidence);
     }
 }
 
@@ -947,6 +915,26 @@ pub(crate) fn is_path_keyword(name: &str) -> bool {
     matches!(name, "self" | "Self" | "super" | "crate")
 }
 
+/// Whether a path starting with `root` names items at the crate root, where evcxr hoists a
+/// cell's items: `crate::`, and `self::` outside an inline `mod` (a cell's code runs in a
+/// function of the root module). Shared with the fast path. (Inside inline modules, which
+/// only the syn walk sees, `super::` repeated once per enclosing module does too.)
+pub(crate) fn crate_root_path(root: &str, in_mod: bool) -> bool {
+    root == "crate" || (root == "self" && !in_mod)
+}
+
+/// The first names under a `use crate::` / `use self::` root: each is a name at the crate
+/// root (`use crate::{shapes::area, Point}` reads `shapes` and `Point`).
+fn use_tree_roots(tree: &UseTree) -> Vec<&Ident> {
+    match tree {
+        UseTree::Path(path) => vec![&path.ident],
+        UseTree::Name(name) if name.ident != "self" => vec![&name.ident],
+        UseTree::Rename(rename) if rename.ident != "self" => vec![&rename.ident],
+        UseTree::Group(group) => group.items.iter().flat_map(use_tree_roots).collect(),
+        _ => Vec::new(),
+    }
+}
+
 impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_block(&mut self, block: &'ast Block) {
         self.with_scope(|walker| {
@@ -1011,9 +999,27 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_path(&mut self, path: &'ast Path) {
         if path.leading_colon.is_none()
             && let Some(first) = path.segments.first()
-            && !is_path_keyword(&first.ident.to_string())
         {
-            self.resolve(&first.ident);
+            let root = first.ident.to_string();
+            if !is_path_keyword(&root) {
+                self.resolve(&first.ident);
+            } else if crate_root_path(&root, self.in_mod > 0)
+                && let Some(second) = path.segments.iter().nth(1)
+            {
+                self.resolve_in_crate_root(&second.ident);
+            } else if root == "super" && self.in_mod > 0 {
+                // As many `super`s as enclosing inline modules reach the crate root.
+                let supers = path
+                    .segments
+                    .iter()
+                    .take_while(|segment| segment.ident == "super")
+                    .count();
+                if supers == self.in_mod
+                    && let Some(named) = path.segments.iter().nth(supers)
+                {
+                    self.resolve_in_crate_root(&named.ident);
+                }
+            }
         }
         for segment in &path.segments {
             self.visit_path_arguments(&segment.arguments);
@@ -1207,6 +1213,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         if let Some((_, items)) = &item.content {
             self.in_item += 1;
             self.in_nested_body += 1;
+            self.in_mod += 1;
             self.with_scope(|walker| {
                 for inner in items {
                     for (name, _) in item_names(inner) {
@@ -1219,6 +1226,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             });
             self.in_item -= 1;
             self.in_nested_body -= 1;
+            self.in_mod -= 1;
         }
     }
 
@@ -1234,11 +1242,31 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         // are bound where the `use` stands (hoisted already at top level).
         if item.leading_colon.is_none()
             && let UseTree::Path(path) = &item.tree
-            && !is_path_keyword(&path.ident.to_string())
         {
-            self.resolve(&path.ident);
+            let root = path.ident.to_string();
+            if !is_path_keyword(&root) {
+                self.resolve(&path.ident);
+            } else if crate_root_path(&root, self.in_mod > 0) {
+                for ident in use_tree_roots(&path.tree) {
+                    self.resolve_in_crate_root(ident);
+                }
+            } else if root == "super" && self.in_mod > 0 {
+                let mut tree: &UseTree = &path.tree;
+                let mut supers = 1;
+                while let UseTree::Path(inner) = tree
+                    && inner.ident == "super"
+                {
+                    supers += 1;
+                    tree = &inner.tree;
+                }
+                if supers == self.in_mod {
+                    for ident in use_tree_roots(tree) {
+                        self.resolve_in_crate_root(ident);
+                    }
+                }
+            }
         }
-        if !self.scopes.is_empty() {
+        if self.binder.in_scope() {
             let mut names = Vec::new();
             use_tree_bindings(&item.tree, None, &mut names);
             for name in names {

@@ -26,6 +26,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     if uncertain {
         return;
     }
+    let mut method_calls = None;
     for site in context.graph.unused_definitions(context.facts) {
         let Some(definition) = context
             .facts
@@ -47,11 +48,23 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }
         // A trait import is used by method calls (`writeln!`, `.try_into()`, `.par_iter()`)
         // that never name it; only the compiler knows, so stay quiet for known traits.
-        if definition.kind == DefinitionKind::Import
-            && *context.language == Language::Rust
-            && may_be_trait(name)
-        {
-            continue;
+        if definition.kind == DefinitionKind::Import && *context.language == Language::Rust {
+            let path = context.facts.cell(site.cell).and_then(|facts| {
+                facts
+                    .imports
+                    .iter()
+                    .find(|import| import.binding.as_deref() == Some(name.as_str()))
+                    .map(|import| import.path.as_str())
+            });
+            if may_be_trait(name) || path.is_some_and(|path| is_trait_path(path, name)) {
+                continue;
+            }
+            // `use ndarray::linalg::Dot;` then `a.dot(&b)`: a method named after the import
+            // (its name in snake case) called in its cell or below.
+            let calls = method_calls.get_or_insert_with(|| MethodCalls::of(context));
+            if calls.called_at_or_after(&snake_case(name), site.cell) {
+                continue;
+            }
         }
         // A Python module imported for what importing it does (`mpl_toolkits.mplot3d`
         // registers the 3-D projection) is used even if its names never are.
@@ -85,6 +98,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
 /// Traits of std and popular crates that code brings into scope only for their methods, and
 /// extension traits by the `*Ext` naming convention. Sorted for binary search.
 const METHOD_TRAITS: &[&str] = &[
+    "AbsDiffEq",
     "Add",
     "AddAssign",
     "Any",
@@ -105,6 +119,7 @@ const METHOD_TRAITS: &[&str] = &[
     "FromStr",
     "Hash",
     "Hasher",
+    "ImageDisplay",
     "Index",
     "IndexMut",
     "IndexedParallelIterator",
@@ -125,6 +140,7 @@ const METHOD_TRAITS: &[&str] = &[
     "ParallelSliceMut",
     "Product",
     "Read",
+    "RelativeEq",
     "Rng",
     "RngCore",
     "SeedableRng",
@@ -135,9 +151,88 @@ const METHOD_TRAITS: &[&str] = &[
     "SubAssign",
     "Sum",
     "ToPrimitive",
+    "TryFrom",
+    "TryInto",
+    "UlpsEq",
     "Write",
     "Zero",
 ];
+
+/// Traits known by their full import path, whose short name other crates give to types
+/// (`ndarray::linalg::Dot` is a trait, `petgraph::dot::Dot` a struct).
+const TRAIT_PATHS: &[&str] = &["ndarray::linalg::Dot"];
+
+/// Modules whose capitalised names are all traits: smartcore's array and matrix traits
+/// (`Array2`, `MutArray`, `MatrixStats`, ...), unlike ndarray's `Array2`, a type.
+const TRAIT_MODULES: &[&str] = &[
+    "smartcore::linalg::basic::arrays",
+    "smartcore::linalg::traits",
+];
+
+/// Whether the import of `name` from `path` is a trait known by its path.
+fn is_trait_path(path: &str, name: &str) -> bool {
+    let path = path.strip_prefix("::").unwrap_or(path);
+    TRAIT_PATHS.contains(&path)
+        || (name.starts_with(|c: char| c.is_ascii_uppercase())
+            && TRAIT_MODULES.iter().any(|module| {
+                path.strip_prefix(module)
+                    .is_some_and(|rest| rest.starts_with("::"))
+            }))
+}
+
+/// `MatrixStats` → `matrix_stats`, `AbsDiffEq` → `abs_diff_eq`, `Dot` → `dot`.
+fn snake_case(name: &str) -> String {
+    let mut snake = String::with_capacity(name.len() + 4);
+    for (index, c) in name.char_indices() {
+        if c.is_uppercase() {
+            if index > 0 {
+                snake.push('_');
+            }
+            snake.extend(c.to_lowercase());
+        } else {
+            snake.push(c);
+        }
+    }
+    snake
+}
+
+/// The methods the notebook's code cells call (`.name(` or `.name::<`), each with the last
+/// cell that calls it; read from the cell text once per notebook, so comments and strings
+/// count too (which can only keep the rule quiet).
+struct MethodCalls {
+    last_cell: std::collections::HashMap<String, usize>,
+}
+
+impl MethodCalls {
+    fn of(context: &Context<'_>) -> Self {
+        let mut last_cell = std::collections::HashMap::new();
+        for (index, cell) in context.notebook.cells().iter().enumerate() {
+            if !cell.is_code() {
+                continue;
+            }
+            let text = cell.source.as_bytes();
+            let mut at = 0;
+            while let Some(offset) = text[at..].iter().position(|&byte| byte == b'.') {
+                let start = at + offset + 1;
+                let mut end = start;
+                while end < text.len() && (text[end].is_ascii_alphanumeric() || text[end] == b'_') {
+                    end += 1;
+                }
+                let call = text.get(end) == Some(&b'(') || text[end..].starts_with(b"::<");
+                if end > start && call && !text[start].is_ascii_digit() {
+                    let method = String::from_utf8_lossy(&text[start..end]).into_owned();
+                    last_cell.insert(method, index + 1);
+                }
+                at = end.max(start);
+            }
+        }
+        Self { last_cell }
+    }
+
+    fn called_at_or_after(&self, method: &str, cell: usize) -> bool {
+        self.last_cell.get(method).is_some_and(|&last| last >= cell)
+    }
+}
 
 /// Python modules people import for the import's effect, not for the names it binds.
 const SIDE_EFFECT_MODULES: &[&str] = &["mpl_toolkits.mplot3d", "readline", "rlcompleter"];
@@ -169,5 +264,14 @@ mod tests {
         assert!(is_side_effect_import("mpl_toolkits.mplot3d"));
         assert!(!is_side_effect_import("mpl_toolkits.mplot3d_other"));
         assert!(!is_side_effect_import("numpy"));
+        assert!(is_trait_path(
+            "smartcore::linalg::basic::arrays::MutArray",
+            "MutArray"
+        ));
+        assert!(is_trait_path("ndarray::linalg::Dot", "Dot"));
+        assert!(!is_trait_path("petgraph::dot::Dot", "Dot"));
+        assert!(!is_trait_path("ndarray::Array2", "Array2"));
+        assert_eq!(snake_case("AbsDiffEq"), "abs_diff_eq");
+        assert_eq!(snake_case("Dot"), "dot");
     }
 }

@@ -1,13 +1,12 @@
 //! The fast path's walk: `walker.rs` ported, function for function, to the fast tree. The
 //! scope rules, the order names are visited in (syn's `Visit` order where the syn walker
 //! relies on the default traversal), the mutation roots and the macro handling are the same;
-//! only the tree differs. A macro body is parsed here, as the syn walker parses it, and a body
-//! the fast parser does not understand declines the whole cell.
+//! only the tree differs. Name lookup, scopes, top-level lets, hoisted items and mutation
+//! records are not ported but shared: both walks call [`crate::binder::Binder`]. A macro
+//! body is parsed here, as the syn walker parses it, and a body the fast parser does not
+//! understand declines the whole cell.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
-
-use nblint_facts::{CellFacts, Definition, DefinitionKind, Mutation, MutationKind, NameUse, Span};
+use nblint_facts::{CellFacts, Definition, DefinitionKind, MutationKind, Span};
 
 use super::ast::{
     Attr, BinOp, Block, Expr, ExprKind, FnArg, Function, GenericArg, GenericParam, Ident, ImplItem,
@@ -15,46 +14,20 @@ use super::ast::{
 };
 use super::lexer::{Kw, Token};
 use super::parser::{Decline, Parser, R};
+use crate::binder::Binder;
 use crate::macros;
 use crate::places;
-use crate::walker::{UseStatement, import_path, is_path_keyword, is_std_derive, push_import};
-
-/// A fast, non-cryptographic hasher for the walk's small name sets (FxHash's mixing).
-#[derive(Default, Clone, Copy)]
-struct NameHasher(u64);
-
-impl Hasher for NameHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
-        }
-        for &byte in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(SEED);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+use crate::walker::{
+    UseStatement, crate_root_path, import_path, is_path_keyword, is_std_derive, push_import,
+};
 
 /// Walks one cell's statements and fills in its facts (see `walker::Walker`).
 pub struct Walk<'w, 's> {
     source: &'s str,
     toks: &'w [Token],
     facts: &'w mut CellFacts,
-    /// Names bound in local scopes, innermost last.
-    locals: Vec<&'s str>,
-    /// Where each local scope starts in `locals`, innermost last.
-    scopes: Vec<usize>,
-    top_lets: HashMap<&'s str, usize, BuildHasherDefault<NameHasher>>,
-    hoisted: HashSet<&'s str, BuildHasherDefault<NameHasher>>,
-    hoisted_used: HashSet<&'s str, BuildHasherDefault<NameHasher>>,
-    crates: &'w [String],
+    /// Scopes, top-level lets, hoisted items and crates: the lookup shared with syn's walk.
+    binder: Binder<&'s str>,
     in_item: usize,
     in_nested_body: usize,
 }
@@ -77,12 +50,7 @@ impl<'w, 's> Walk<'w, 's> {
             source,
             toks,
             facts,
-            locals: Vec::new(),
-            scopes: Vec::new(),
-            top_lets: HashMap::default(),
-            hoisted: HashSet::default(),
-            hoisted_used: HashSet::default(),
-            crates,
+            binder: Binder::new(crates.to_vec()),
             in_item: 0,
             in_nested_body: 0,
         }
@@ -92,9 +60,7 @@ impl<'w, 's> Walk<'w, 's> {
     pub fn walk_cell(&mut self, stmts: &[Stmt<'s>]) -> R<()> {
         for stmt in stmts {
             if let Stmt::Item(item) = stmt {
-                item_names(item, &mut |name, _| {
-                    self.hoisted.insert(name);
-                });
+                item_names(item, &mut |name, _| self.binder.hoist(name));
             }
         }
         for (index, stmt) in stmts.iter().enumerate() {
@@ -122,13 +88,7 @@ impl<'w, 's> Walk<'w, 's> {
                 Stmt::Empty => {}
             }
         }
-        for definition in &mut self.facts.defines {
-            if definition.kind != DefinitionKind::Variable
-                && self.hoisted_used.contains(definition.name.as_str())
-            {
-                definition.used_in_cell = true;
-            }
-        }
+        self.binder.finish(self.facts);
         Ok(())
     }
 
@@ -136,49 +96,24 @@ impl<'w, 's> Walk<'w, 's> {
     // Names.
 
     fn resolve(&mut self, ident: &Ident<'s>) {
-        let name = ident.name();
-        if self.is_local(name) {
-            return;
-        }
-        if let Some(&index) = self.top_lets.get(name) {
-            self.facts.defines[index].used_in_cell = true;
-            return;
-        }
-        if self.hoisted.contains(name) {
-            self.hoisted_used.insert(name);
-            return;
-        }
-        if self.crates.iter().any(|krate| krate == name) {
-            return;
-        }
-        self.facts.uses.push(NameUse {
-            name: name.to_owned(),
-            span: ident.span,
-            deferred: false,
-        });
+        self.binder.resolve(self.facts, ident.name(), || ident.span);
     }
 
-    fn is_local(&self, name: &str) -> bool {
-        self.locals.iter().rev().any(|bound| *bound == name)
-    }
-
-    fn is_free(&self, name: &str) -> bool {
-        !self.is_local(name) && !self.top_lets.contains_key(name) && !self.hoisted.contains(name)
+    /// `Walker::resolve_in_crate_root` (the fast path has no inline `mod`, so `self::` always
+    /// names the crate root here).
+    fn resolve_in_crate_root(&mut self, ident: &Ident<'s>) {
+        self.binder
+            .resolve_in_crate_root(self.facts, ident.name(), ident.span);
     }
 
     fn bind_local(&mut self, name: &'s str) {
-        if self.scopes.is_empty() {
-            self.scopes.push(self.locals.len());
-        }
-        self.locals.push(name);
+        self.binder.bind_local(name);
     }
 
     fn with_scope(&mut self, walk: impl FnOnce(&mut Self) -> R<()>) -> R<()> {
-        self.scopes.push(self.locals.len());
+        self.binder.push_scope();
         walk(self)?;
-        if let Some(start) = self.scopes.pop() {
-            self.locals.truncate(start);
-        }
+        self.binder.pop_scope();
         Ok(())
     }
 
@@ -201,16 +136,8 @@ impl<'w, 's> Walk<'w, 's> {
                     self.bind(subpat, top, refutable)?;
                 }
                 if top {
-                    let index = self.facts.defines.len();
-                    self.facts.defines.push(Definition {
-                        name: name.to_owned(),
-                        kind: DefinitionKind::Variable,
-                        span: ident.span,
-                        mutable: *mutable,
-                        public: false,
-                        used_in_cell: false,
-                    });
-                    self.top_lets.insert(name, index);
+                    self.binder
+                        .define_top_let(self.facts, name, ident.span, *mutable);
                 } else {
                     self.bind_local(name);
                 }
@@ -546,13 +473,18 @@ impl<'w, 's> Walk<'w, 's> {
                 tree,
                 ..
             } => {
-                if !leading_colon
-                    && let UseTree::Path(ident, _) = tree
-                    && !is_path_keyword(ident.text)
-                {
-                    self.resolve(ident);
+                if !leading_colon && let UseTree::Path(ident, rest) = tree {
+                    if !is_path_keyword(ident.text) {
+                        self.resolve(ident);
+                    } else if crate_root_path(ident.text, false) {
+                        let mut roots = Vec::new();
+                        use_tree_roots(rest, &mut roots);
+                        for root in &roots {
+                            self.resolve_in_crate_root(root);
+                        }
+                    }
                 }
-                if !self.scopes.is_empty() {
+                if self.binder.in_scope() {
                     let mut names = Vec::new();
                     use_tree_bindings(tree, None, &mut names);
                     for name in names {
@@ -662,8 +594,15 @@ impl<'w, 's> Walk<'w, 's> {
     }
 
     fn visit_path(&mut self, path: &Path<'s>) -> R<()> {
-        if !path.leading_colon && !is_path_keyword(path.first.ident.text) {
-            self.resolve(&path.first.ident);
+        if !path.leading_colon {
+            let root = path.first.ident.text;
+            if !is_path_keyword(root) {
+                self.resolve(&path.first.ident);
+            } else if crate_root_path(root, false)
+                && let Some(second) = path.rest.first()
+            {
+                self.resolve_in_crate_root(&second.ident);
+            }
         }
         for segment in path.segments() {
             if let Some(args) = &segment.args {
@@ -883,7 +822,8 @@ impl<'w, 's> Walk<'w, 's> {
             "cfg" | "stringify" | "concat_idents" | "include" | "include_str" | "include_bytes"
             | "env" | "option_env" | "compile_error" | "line" | "column" | "file"
             | "module_path" => Ok(()),
-            "macro_rules" => Err(Decline),
+            // Their statics bind names (`Walker::walk_static_declarations`): the syn path's.
+            "macro_rules" | "thread_local" | "lazy_static" => Err(Decline),
             "matches" | "assert_matches" | "debug_assert_matches" => self.walk_matches(mac),
             _ if macros::is_format_macro(name) => {
                 let args = self.format_args(mac)?;
@@ -981,22 +921,10 @@ impl<'w, 's> Walk<'w, 's> {
                 macros::for_each_capture(&source[literal.start..literal.end], |range| {
                     let start = literal.start + range.start;
                     let name = &source[start..start + range.len()];
-                    if named.contains(&name) || self.is_local(name) {
-                        return;
+                    if !named.contains(&name) {
+                        let span = Span::new(start, start + range.len());
+                        self.binder.resolve(self.facts, name, || span);
                     }
-                    if let Some(&index) = self.top_lets.get(name) {
-                        self.facts.defines[index].used_in_cell = true;
-                        return;
-                    }
-                    if self.hoisted.contains(name) {
-                        self.hoisted_used.insert(name);
-                        return;
-                    }
-                    self.facts.uses.push(NameUse {
-                        name: name.to_owned(),
-                        span: Span::new(start, start + range.len()),
-                        deferred: false,
-                    });
                 });
                 continue;
             }
@@ -1058,17 +986,8 @@ impl<'w, 's> Walk<'w, 's> {
         let Some(root) = root else {
             return;
         };
-        let name = root.name();
-        if !self.is_free(name) {
-            return;
-        }
-        let requires_mutable_binding = matches!(kind, MutationKind::MethodCall { .. });
-        self.facts.mutations.push(Mutation {
-            name: name.to_owned(),
-            kind,
-            span: evidence,
-            requires_mutable_binding,
-        });
+        self.binder
+            .record_mutation(self.facts, root.name(), kind, evidence);
     }
 }
 
@@ -1120,6 +1039,22 @@ fn item_names<'s>(item: &Item<'s>, found: &mut impl FnMut(&'s str, DefinitionKin
         }
         Item::ExternCrate { ident, .. } => found(ident.name(), DefinitionKind::Import),
         Item::Impl { .. } => {}
+    }
+}
+
+/// `walker::use_tree_roots`.
+fn use_tree_roots<'t, 's>(tree: &'t UseTree<'s>, roots: &mut Vec<&'t Ident<'s>>) {
+    match tree {
+        UseTree::Path(ident, _) => roots.push(ident),
+        UseTree::Name(ident) | UseTree::Rename(ident, _, _) if ident.text != "self" => {
+            roots.push(ident);
+        }
+        UseTree::Group(items) => {
+            for tree in items {
+                use_tree_roots(tree, roots);
+            }
+        }
+        _ => {}
     }
 }
 
