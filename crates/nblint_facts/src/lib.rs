@@ -74,6 +74,13 @@ pub struct Definition {
     pub public: bool,
     /// Used again later in the same cell (printed, displayed, passed on).
     pub used_in_cell: bool,
+    /// Bound only on some paths through the cell: inside a block that may not run (Python's
+    /// `if`, `for`, `while`, `try`, `with`, `match` at module level, or a function that
+    /// declares the name `global`). A later cell's conditional binding does not replace an
+    /// earlier cell's definition, which may still be the value read below. The Rust front end
+    /// never sets it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub conditional: bool,
 }
 
 /// A name the cell reads that it did not bind itself before that point: it must come from an
@@ -89,6 +96,18 @@ pub struct NameUse {
     /// in any cell that has run by the time of the call serves it.
     #[serde(skip_serializing_if = "is_false")]
     pub deferred: bool,
+    /// The name need not exist when the cell runs: it is named in an annotation that is never
+    /// evaluated (a string annotation, a function local's annotation, any annotation under
+    /// `from __future__ import annotations`), or in a `$name` that IPython expands in a shell
+    /// line and leaves as it is when no variable has the name. It shows that a definition is
+    /// used, but a missing definition is no error.
+    #[serde(skip_serializing_if = "is_false")]
+    pub optional: bool,
+    /// The read (or, in [`CellFacts::deleted`], the deletion) happens only on some paths
+    /// through the cell: inside a block at module level that may not run (see
+    /// [`Definition::conditional`]). The Rust front end never sets it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub conditional: bool,
 }
 
 // serde's `skip_serializing_if` passes the field by reference.
@@ -227,7 +246,9 @@ pub struct CellFacts {
     pub errors: Vec<SyntaxError>,
     /// The trailing expression the kernel displays, if any.
     pub trailing_expression: Option<Span>,
-    /// The cell brings in names we cannot list (a glob import, a star import, `%run`): rules
+    /// The cell brings in names we cannot list (a glob import, a star import, `%run`,
+    /// `%store -r`, `exec(..)`, a write through `globals()` or a module-level `vars()` or
+    /// `locals()`): rules
     /// that report undefined names stay quiet for the notebook.
     pub binds_unknown_names: bool,
     /// Part of the cell could not be analysed precisely (a macro body that is not an
@@ -237,7 +258,8 @@ pub struct CellFacts {
     pub uses_question_mark: bool,
     /// The cell uses `.await` / `await` at top level.
     pub uses_await: bool,
-    /// Top-level names the cell deletes (`del x` in Python), in source order.
+    /// Module-level names the cell deletes (`del x` in Python), in source order; a deletion
+    /// inside a block is marked [`NameUse::conditional`].
     pub deleted: Vec<NameUse>,
     /// Statements that change what a later import finds or does: environment variables
     /// (`os.environ[..] = ..`, `%env`), the module search path (`sys.path.insert`), the

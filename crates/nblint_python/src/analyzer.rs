@@ -402,12 +402,16 @@ impl<'src> Analyzer<'src> {
                     name: name.to_owned(),
                     span,
                     deferred: false,
+                    optional: false,
+                    conditional: false,
                 }),
             },
             Resolution::ModuleLater => self.later_uses.push(NameUse {
                 name: name.to_owned(),
                 span,
                 deferred: true,
+                optional: false,
+                conditional: false,
             }),
         }
     }
@@ -454,6 +458,7 @@ impl<'src> Analyzer<'src> {
                 mutable: kind == DefinitionKind::Variable,
                 public: false,
                 used_in_cell: false,
+                conditional: false,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -487,6 +492,8 @@ impl<'src> Analyzer<'src> {
                         name: name.to_owned(),
                         span,
                         deferred: false,
+                        optional: false,
+                        conditional: false,
                     });
                 }
                 if self.bound.remove(name).is_none() {

@@ -157,6 +157,8 @@ impl<'a> Walker<'a> {
             name,
             span,
             deferred: false,
+            optional: false,
+            conditional: false,
         });
     }
 
@@ -223,6 +225,7 @@ impl<'a> Walker<'a> {
                         mutable: binding.mutability.is_some(),
                         public: false,
                         used_in_cell: false,
+                        conditional: false,
                     });
                     self.top_lets.insert(name, index);
                 } else {
@@ -401,6 +404,7 @@ impl<'a> Walker<'a> {
                             mutable,
                             public: false,
                             used_in_cell: false,
+                            conditional: false,
                         });
                         continue;
                     };
@@ -412,6 +416,7 @@ impl<'a> Walker<'a> {
                         mutable,
                         public,
                         used_in_cell: false,
+                        conditional: false,
                     });
                 }
             }
@@ -432,6 +437,7 @@ impl<'a> Walker<'a> {
             mutable,
             public: matches!(vis, Visibility::Public(_)),
             used_in_cell: false,
+            conditional: false,
         });
     }
 
@@ -589,6 +595,8 @@ impl<'a> Walker<'a> {
                         name,
                         span: Span::new(start, start + range.len()),
                         deferred: false,
+                        optional: false,
+                        conditional: false,
                     });
                 }
                 continue;
@@ -810,6 +818,7 @@ pub(crate) fn push_import(
             mutable: false,
             public,
             used_in_cell: false,
+            conditional: false,
         });
     }
     facts.imports.push(Import {

@@ -155,6 +155,8 @@ impl<'w, 's> Walk<'w, 's> {
             name: name.to_owned(),
             span: ident.span,
             deferred: false,
+            optional: false,
+            conditional: false,
         });
     }
 
@@ -209,6 +211,7 @@ impl<'w, 's> Walk<'w, 's> {
                         mutable: *mutable,
                         public: false,
                         used_in_cell: false,
+                        conditional: false,
                     });
                     self.top_lets.insert(name, index);
                 } else {
@@ -415,6 +418,7 @@ impl<'w, 's> Walk<'w, 's> {
                     mutable: false,
                     public: *public,
                     used_in_cell: false,
+                    conditional: false,
                 });
             }
             _ => {
@@ -439,6 +443,7 @@ impl<'w, 's> Walk<'w, 's> {
                         mutable,
                         public,
                         used_in_cell: false,
+                        conditional: false,
                     });
                 });
             }
@@ -996,6 +1001,8 @@ impl<'w, 's> Walk<'w, 's> {
                         name: name.to_owned(),
                         span: Span::new(start, start + range.len()),
                         deferred: false,
+                        optional: false,
+                        conditional: false,
                     });
                 });
                 continue;
