@@ -103,6 +103,11 @@ pub struct NameUse {
     /// used, but a missing definition is no error.
     #[serde(skip_serializing_if = "is_false")]
     pub optional: bool,
+    /// The name is read by an annotation evaluated where it stands (a module-level function's
+    /// parameter or return annotation): no longer evaluated, so no longer needed, once an
+    /// earlier cell postponed annotations ([`CellFacts::postpones_annotations`]).
+    #[serde(skip_serializing_if = "is_false")]
+    pub annotation: bool,
     /// The read (or, in [`CellFacts::deleted`], the deletion) happens only on some paths
     /// through the cell: inside a block at module level that may not run (see
     /// [`Definition::conditional`]). The Rust front end never sets it.
@@ -258,6 +263,10 @@ pub struct CellFacts {
     pub uses_question_mark: bool,
     /// The cell uses `.await` / `await` at top level.
     pub uses_await: bool,
+    /// The cell postpones the evaluation of annotations for itself and every cell run after
+    /// it (Python's `from __future__ import annotations`, which IPython keeps for the session).
+    #[serde(skip_serializing_if = "is_false")]
+    pub postpones_annotations: bool,
     /// Module-level names the cell deletes (`del x` in Python), in source order; a deletion
     /// inside a block is marked [`NameUse::conditional`].
     pub deleted: Vec<NameUse>,

@@ -46,6 +46,7 @@ impl CellFrontend for Toy {
                     span,
                     deferred: false,
                     optional: false,
+                    annotation: false,
                     conditional: false,
                 }),
                 ["assign" | "call", name] => {
@@ -54,6 +55,7 @@ impl CellFrontend for Toy {
                         span,
                         deferred: false,
                         optional: false,
+                        annotation: false,
                         conditional: false,
                     });
                     facts.mutations.push(Mutation {

@@ -427,6 +427,7 @@ impl<'src> Analyzer<'src> {
             span,
             deferred,
             optional: self.optional_depth > 0,
+            annotation: self.annotation_depth > 0,
             conditional: self.block_depth > 0 && self.function_depth == 0,
         }
     }
@@ -841,6 +842,9 @@ impl<'src> Analyzer<'src> {
             }
             if is_future && name == "annotations" {
                 self.future_annotations = true;
+                if !self.transient {
+                    self.facts.postpones_annotations = true;
+                }
             }
             let path = if module.is_empty() || module.ends_with('.') {
                 format!("{module}{name}")

@@ -158,6 +158,7 @@ impl<'a> Walker<'a> {
             span,
             deferred: false,
             optional: false,
+            annotation: false,
             conditional: false,
         });
     }
@@ -596,6 +597,7 @@ impl<'a> Walker<'a> {
                         span: Span::new(start, start + range.len()),
                         deferred: false,
                         optional: false,
+                        annotation: false,
                         conditional: false,
                     });
                 }

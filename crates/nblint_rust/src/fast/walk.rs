@@ -156,6 +156,7 @@ impl<'w, 's> Walk<'w, 's> {
             span: ident.span,
             deferred: false,
             optional: false,
+            annotation: false,
             conditional: false,
         });
     }
@@ -1002,6 +1003,7 @@ impl<'w, 's> Walk<'w, 's> {
                         span: Span::new(start, start + range.len()),
                         deferred: false,
                         optional: false,
+                        annotation: false,
                         conditional: false,
                     });
                 });
