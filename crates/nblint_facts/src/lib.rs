@@ -256,6 +256,11 @@ pub struct CellFacts {
     /// `locals()`): rules
     /// that report undefined names stay quiet for the notebook.
     pub binds_unknown_names: bool,
+    /// The cell reads names chosen when it runs (Python's `globals()`, `eval(..)`,
+    /// `exec(..)`, a module-level `vars()` or `locals()`): rules that report unused
+    /// definitions stay quiet for the notebook.
+    #[serde(skip_serializing_if = "is_false")]
+    pub reads_unknown_names: bool,
     /// Part of the cell could not be analysed precisely (a macro body that is not an
     /// expression list): uses inside it may be missing.
     pub partially_analysed: bool,

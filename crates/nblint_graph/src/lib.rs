@@ -92,6 +92,9 @@ pub struct Graph {
     uses: Vec<ResolvedUse>,
     edges: Vec<Edge>,
     used_definitions: HashSet<(usize, String)>,
+    /// For each name a function body reads ([`nblint_facts::NameUse::deferred`]), the first
+    /// cell that reads it so.
+    first_deferred_read: HashMap<String, usize>,
     graph: DiGraph<usize, usize>,
 }
 
@@ -114,6 +117,7 @@ impl Graph {
         // linear.
         let mut also_reaching: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut also_used: Vec<(usize, String)> = Vec::new();
+        let mut first_deferred_read: HashMap<String, usize> = HashMap::new();
         let mut uses = Vec::new();
         let mut pending_below: Vec<usize> = Vec::new();
         let mut defined_names = Vec::with_capacity(cells.len());
@@ -124,6 +128,11 @@ impl Graph {
                 used_names.push(Vec::new());
                 continue;
             };
+            for use_ in cell_facts.uses.iter().filter(|use_| use_.deferred) {
+                first_deferred_read
+                    .entry(use_.name.clone())
+                    .or_insert(cell.number);
+            }
             let mut names = Vec::new();
             for (name, span) in first_uses(cell_facts) {
                 let resolution = match reaching.get(name) {
@@ -237,6 +246,7 @@ impl Graph {
             uses,
             edges,
             used_definitions,
+            first_deferred_read,
             graph,
         }
     }
@@ -301,9 +311,14 @@ impl Graph {
 
     /// Whether any cell uses the definition of `name` made in cell `cell`: it is the reaching
     /// definition of some use, above or below it, or it still reaches a use above which only
-    /// conditional bindings of the name ([`nblint_facts::Definition::conditional`]) stand.
+    /// conditional bindings of the name ([`nblint_facts::Definition::conditional`]) stand,
+    /// or a function body defined in this cell or above reads the name: the function reads
+    /// whichever definition is current when it is called, which may be this one.
     pub fn is_used(&self, cell: usize, name: &str) -> bool {
-        self.used_definitions.contains(&(cell, name.to_owned()))
+        self.first_deferred_read
+            .get(name)
+            .is_some_and(|&first| first <= cell)
+            || self.used_definitions.contains(&(cell, name.to_owned()))
     }
 
     /// Top-level definitions that no other cell uses and that are not used later in their

@@ -217,6 +217,37 @@ fn a_conditional_binding_does_not_replace_the_one_above() {
 }
 
 #[test]
+fn a_name_a_function_body_reads_is_used_by_every_later_definition() {
+    let notebook = notebook(&["let a", "let a", "fn f", "let a", "let b"]);
+    let mut facts = NotebookFacts::analyze(&notebook, &Toy);
+    // Cell 3's function body reads `a` when it is called, after any later cell.
+    if let Some(Some(cell)) = facts.cells.get_mut(2) {
+        cell.uses.push(NameUse {
+            name: "a".into(),
+            span: Span::new(0, 4),
+            deferred: true,
+            optional: false,
+            annotation: false,
+            conditional: false,
+        });
+    }
+    let graph = Graph::build(&notebook, &facts, &|name| Toy.is_builtin(name));
+    let unused: Vec<(usize, String)> = graph
+        .unused_definitions(&facts)
+        .map(|site| {
+            let name = &facts.cell(site.cell).unwrap().defines[site.index].name;
+            (site.cell, name.clone())
+        })
+        .collect();
+    // Cell 1's `a` is replaced before the function exists; cell 2's reaches it; cell 4's
+    // may be the one it reads.
+    assert_eq!(
+        unused,
+        vec![(1, "a".into()), (3, "f".into()), (5, "b".into())]
+    );
+}
+
+#[test]
 fn method_calls_mutate_only_mutable_bindings() {
     let (_, facts, graph) = build(&["let mut v\nlet w\nlet z", "call v\ncall w\nassign z"]);
     let found: Vec<(usize, String, usize)> = graph

@@ -156,6 +156,9 @@ struct Analyzer<'src> {
     annotation_depth: usize,
     /// How many never-evaluated contexts enclose the current node: its reads are optional.
     optional_depth: usize,
+    /// The namespace call being walked is the target of a write (`globals()[k] = v`,
+    /// `globals().update(..)`), not a read.
+    writing_namespace: bool,
     /// How many blocks that may not run (`if`, loops, `try`, `with`, `match`) enclose the
     /// current node at module level.
     block_depth: usize,
@@ -190,6 +193,7 @@ impl<'src> Analyzer<'src> {
             annotation_depth: 0,
             optional_depth: 0,
             block_depth: 0,
+            writing_namespace: false,
             statement: Span::default(),
             statement_depth: 0,
             cell_magic: magics::cell_magic(source).is_some(),
@@ -1234,9 +1238,11 @@ impl<'src> Analyzer<'src> {
     /// Whether `namespace` is a call that returns the module namespace here: `globals()`
     /// anywhere, `vars()` and `locals()` at module level.
     fn writes_namespace(&self, namespace: &Expr) -> bool {
-        let Expr::Call(call) = namespace else {
-            return false;
-        };
+        matches!(namespace, Expr::Call(call) if self.is_namespace_call(call))
+    }
+
+    /// Whether `call` returns the module namespace here (see [`Self::writes_namespace`]).
+    fn is_namespace_call(&self, call: &ast::ExprCall) -> bool {
         let Expr::Name(function) = &*call.func else {
             return false;
         };
@@ -1273,6 +1279,18 @@ impl<'src> Analyzer<'src> {
         }
     }
 
+    /// Whether `call` may read module names chosen when it runs: `eval(..)`, `exec(..)`, or
+    /// the namespace itself (`globals()`, a module-level `vars()` or `locals()`).
+    fn reads_through_call(&self, call: &ast::ExprCall) -> bool {
+        let Expr::Name(function) = &*call.func else {
+            return false;
+        };
+        match function.id.as_str() {
+            "eval" | "exec" => self.resolve(function.id.as_str()) != Resolution::Local,
+            _ => !self.writing_namespace && self.is_namespace_call(call),
+        }
+    }
+
     /// Walks a block that may not run, or not to its end.
     fn block(&mut self, walk: impl FnOnce(&mut Self)) {
         self.block_depth += 1;
@@ -1281,8 +1299,18 @@ impl<'src> Analyzer<'src> {
     }
 
     fn try_statement(&mut self, try_: &ast::StmtTry) {
+        let first = self.facts.defines.len();
         for statement in &try_.body {
             self.visit_stmt(statement);
+        }
+        // `try: import x` / `except ImportError:` checks that `x` is installed (and installs
+        // or replaces it if not): the import does its job by running.
+        if try_.handlers.iter().any(catches_import_error) {
+            for definition in &mut self.facts.defines[first..] {
+                if definition.kind == DefinitionKind::Import {
+                    definition.used_in_cell = true;
+                }
+            }
         }
         for handler in &try_.handlers {
             let ast::ExceptHandler::ExceptHandler(handler) = handler;
@@ -1340,12 +1368,14 @@ impl<'src> Analyzer<'src> {
                     self.note_mutation(root, MutationKind::Assign, self.statement);
                 }
                 // `globals()[name] = value` binds a name no one can list.
-                if let Expr::Subscript(subscript) = expression
-                    && self.writes_namespace(&subscript.value)
-                {
+                let writes = matches!(expression, Expr::Subscript(subscript)
+                    if self.writes_namespace(&subscript.value));
+                if writes {
                     self.facts.binds_unknown_names = true;
                 }
+                let saved = std::mem::replace(&mut self.writing_namespace, writes);
                 self.place_parts(expression);
+                self.writing_namespace = saved;
             }
             Expr::StringLiteral(string) if self.annotation_depth > 0 => {
                 self.string_annotation(string);
@@ -1387,11 +1417,20 @@ impl<'src> Analyzer<'src> {
                 if self.binds_through_call(call) {
                     self.facts.binds_unknown_names = true;
                 }
+                if self.reads_through_call(call) {
+                    self.facts.reads_unknown_names = true;
+                }
                 if self.function_depth == 0 && !self.transient && is_environment_call(call) {
                     let span = self.statement;
                     self.facts.environment.push(span);
                 }
-                visitor::walk_expr(self, expression);
+                // In `globals().update(..)` the namespace is written, not read.
+                let writes =
+                    matches!(&*call.func, Expr::Attribute(_)) && self.binds_through_call(call);
+                let saved = std::mem::replace(&mut self.writing_namespace, writes);
+                self.visit_expr(&call.func);
+                self.writing_namespace = saved;
+                self.visit_arguments(&call.arguments);
             }
             Expr::Await(_) => {
                 if self.function_depth == 0 {
@@ -1766,6 +1805,29 @@ fn changes_environment(kind: IpyEscapeKind, name: &str) -> bool {
         IpyEscapeKind::Magic => !DISPLAY_ONLY.contains(&name),
         // `x?`, `%%...` headers (a cell magic's body is not the cell's Python).
         _ => false,
+    }
+}
+
+/// Whether an `except` clause catches a failed import: bare, or naming `ImportError`,
+/// `ModuleNotFoundError`, `Exception` or `BaseException` (alone or in a tuple).
+fn catches_import_error(handler: &ast::ExceptHandler) -> bool {
+    const CATCHERS: &[&str] = &[
+        "ImportError",
+        "ModuleNotFoundError",
+        "Exception",
+        "BaseException",
+    ];
+    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+    let names_catcher = |expression: &Expr| {
+        dotted(expression).is_some_and(|path| {
+            let last = path.rsplit('.').next().unwrap_or(&path);
+            CATCHERS.contains(&last)
+        })
+    };
+    match handler.type_.as_deref() {
+        None => true,
+        Some(Expr::Tuple(tuple)) => tuple.elts.iter().any(names_catcher),
+        Some(other) => names_catcher(other),
     }
 }
 

@@ -121,6 +121,9 @@ fn summary(source: &str, facts: &CellFacts) -> String {
     if facts.binds_unknown_names {
         lines.push("unknown names".to_owned());
     }
+    if facts.reads_unknown_names {
+        lines.push("reads unknown names".to_owned());
+    }
     if facts.uses_await {
         lines.push("await".to_owned());
     }
@@ -303,7 +306,7 @@ fn control_flow_bindings() {
     check_all(&[
         (
             "try:\n    import ujson as json\nexcept ImportError as err:\n    print(err)\n    json = None",
-            "defines: json:import~ json~\nuses: ImportError print\nimports: ujson as json",
+            "defines: json:import*~ json~\nuses: ImportError print\nimports: ujson as json",
         ),
         // The except name is deleted after the handler.
         (
@@ -771,7 +774,10 @@ fn namespace_writes_bind_unknown_names() {
             "uses: globals key value\nunknown names",
         ),
         ("vars()['x'] = 1", "uses: vars\nunknown names"),
-        ("exec(code);", "uses: exec code\nunknown names"),
+        (
+            "exec(code);",
+            "uses: exec code\nunknown names\nreads unknown names",
+        ),
         (
             "def load():\n    globals()['model'] = 1",
             "defines: load:function\nuses: globals\nunknown names",
@@ -779,10 +785,13 @@ fn namespace_writes_bind_unknown_names() {
         // A function's own `vars()`, `locals()` and `exec` write only its locals.
         (
             "def f():\n    vars()['x'] = 1\n    exec('y = 2')",
-            "defines: f:function\nuses: vars exec",
+            "defines: f:function\nuses: vars exec\nreads unknown names",
         ),
         // Reading the namespace binds nothing.
-        ("x = globals()['x']", "defines: x\nuses: globals"),
+        (
+            "x = globals()['x']",
+            "defines: x\nuses: globals\nreads unknown names",
+        ),
     ]);
 }
 
@@ -798,4 +807,48 @@ fn deletions_in_blocks_are_conditional() {
     let facts = analyze("if flag:\n    print(x)\ny");
     let conditional: Vec<bool> = facts.uses.iter().map(|use_| use_.conditional).collect();
     assert_eq!(conditional, [false, true, true, false], "flag print x y");
+}
+
+#[test]
+fn imports_that_check_an_install_are_used() {
+    check_all(&[
+        (
+            "try:\n    import pg8000\nexcept ImportError:\n    pg8000 = None",
+            "defines: pg8000:import*~ pg8000~\nuses: ImportError\nimports: pg8000 as pg8000",
+        ),
+        (
+            "try:\n    import google.colab\nexcept:\n    pass",
+            "defines: google:import*~\nimports: google.colab as google",
+        ),
+        // Another exception does not say the import is a check.
+        (
+            "try:\n    import json\nexcept KeyError:\n    pass",
+            "defines: json:import~\nuses: KeyError\nimports: json as json",
+        ),
+    ]);
+}
+
+#[test]
+fn dynamic_reads_of_the_namespace() {
+    check_all(&[
+        (
+            "def run(day):\n    return globals()[f'day{day}']()",
+            "defines: run:function\nuses: globals\nreads unknown names",
+        ),
+        (
+            "print('{name}'.format(**locals()))",
+            "uses: print locals\nreads unknown names\ndisplay: print('{name}'.format(**locals()))",
+        ),
+        (
+            "y = eval(text)",
+            "defines: y\nuses: eval text\nreads unknown names",
+        ),
+        // A method named `eval` is no such read.
+        ("model.eval()", "uses: model\ndisplay: model.eval()"),
+        // A function's own `locals()` holds its locals.
+        (
+            "def f(a):\n    return locals()",
+            "defines: f:function\nuses: locals",
+        ),
+    ]);
 }
