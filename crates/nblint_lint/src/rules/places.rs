@@ -34,7 +34,8 @@ pub(crate) fn annotations_postponed_from(facts: &NotebookFacts) -> Option<usize>
 /// Whether a use in cell `cell` needs its name to exist when the cell runs: not an optional
 /// use, and not an annotation that a cell above (`postponed_from`) stopped evaluating.
 pub(crate) fn needs_name(use_: &NameUse, cell: usize, postponed_from: Option<usize>) -> bool {
-    !use_.optional && !(use_.annotation && postponed_from.is_some_and(|from| from < cell))
+    let postponed = use_.annotation && postponed_from.is_some_and(|from| from < cell);
+    !(use_.optional || postponed)
 }
 
 /// How a dependency line is named in messages: `:dep name` for evcxr, the requirement as
