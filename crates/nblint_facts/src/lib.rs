@@ -81,6 +81,12 @@ pub struct Definition {
     /// never sets it.
     #[serde(skip_serializing_if = "is_false")]
     pub conditional: bool,
+    /// A function body in the same cell reads the name (Python: a module name a `def` or
+    /// `lambda` reads, bound in the cell): the function reads whichever definition is
+    /// current when it is called, so a later cell's definition of the name may be read too.
+    /// The Rust front end never sets it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub read_by_function: bool,
 }
 
 /// A name the cell reads that it did not bind itself before that point: it must come from an

@@ -128,9 +128,21 @@ impl Graph {
                 used_names.push(Vec::new());
                 continue;
             };
-            for use_ in cell_facts.uses.iter().filter(|use_| use_.deferred) {
+            let read_by_functions = cell_facts
+                .uses
+                .iter()
+                .filter(|use_| use_.deferred)
+                .map(|use_| &use_.name)
+                .chain(
+                    cell_facts
+                        .defines
+                        .iter()
+                        .filter(|definition| definition.read_by_function)
+                        .map(|definition| &definition.name),
+                );
+            for name in read_by_functions {
                 first_deferred_read
-                    .entry(use_.name.clone())
+                    .entry(name.clone())
                     .or_insert(cell.number);
             }
             let mut names = Vec::new();

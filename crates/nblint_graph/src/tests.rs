@@ -29,6 +29,7 @@ impl CellFrontend for Toy {
                     public: false,
                     used_in_cell: false,
                     conditional: false,
+                    read_by_function: false,
                 });
             };
             match words.as_slice() {
@@ -245,6 +246,20 @@ fn a_name_a_function_body_reads_is_used_by_every_later_definition() {
         unused,
         vec![(1, "a".into()), (3, "f".into()), (5, "b".into())]
     );
+}
+
+#[test]
+fn a_function_reading_its_own_cells_binding_reads_later_ones_too() {
+    // Cell 1 defines a function and the name its body reads; cell 2 defines the name again.
+    let notebook = notebook(&["fn life\nfn step", "fn step", "use life"]);
+    let mut facts = NotebookFacts::analyze(&notebook, &Toy);
+    if let Some(Some(cell)) = facts.cells.first_mut() {
+        cell.defines[1].used_in_cell = true;
+        cell.defines[1].read_by_function = true;
+    }
+    let graph = Graph::build(&notebook, &facts, &|name| Toy.is_builtin(name));
+    assert_eq!(graph.unused_definitions(&facts).count(), 0);
+    assert!(graph.is_used(2, "step"));
 }
 
 #[test]

@@ -303,7 +303,17 @@ impl<'src> Analyzer<'src> {
     fn finish(mut self) -> CellFacts {
         for later in std::mem::take(&mut self.later_uses) {
             match self.ever_bound.get(&later.name) {
-                Some(definition) => self.mark_used(*definition),
+                Some(definition) => {
+                    let definition = *definition;
+                    self.mark_used(definition);
+                    if later.deferred
+                        && !later.optional
+                        && let Some(definition) =
+                            definition.and_then(|index| self.facts.defines.get_mut(index))
+                    {
+                        definition.read_by_function = true;
+                    }
+                }
                 None => self.facts.uses.push(later),
             }
         }
@@ -566,6 +576,8 @@ impl<'src> Analyzer<'src> {
                 used_in_cell: false,
                 // In a block, or in a function that declares it `global`.
                 conditional: self.block_depth > 0 || self.function_depth > 0,
+                // Set at the end, when function bodies' reads are resolved.
+                read_by_function: false,
             });
             Some(self.facts.defines.len() - 1)
         };

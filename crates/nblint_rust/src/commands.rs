@@ -133,6 +133,7 @@ fn crate_definition(dependency: &Dependency, argument: &str, at: usize) -> Optio
         public: false,
         used_in_cell: false,
         conditional: false,
+        read_by_function: false,
     })
 }
 

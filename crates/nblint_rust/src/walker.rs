@@ -227,6 +227,7 @@ impl<'a> Walker<'a> {
                         public: false,
                         used_in_cell: false,
                         conditional: false,
+                        read_by_function: false,
                     });
                     self.top_lets.insert(name, index);
                 } else {
@@ -406,6 +407,7 @@ impl<'a> Walker<'a> {
                             public: false,
                             used_in_cell: false,
                             conditional: false,
+                            read_by_function: false,
                         });
                         continue;
                     };
@@ -418,6 +420,7 @@ impl<'a> Walker<'a> {
                         public,
                         used_in_cell: false,
                         conditional: false,
+                        read_by_function: false,
                     });
                 }
             }
@@ -439,6 +442,7 @@ impl<'a> Walker<'a> {
             public: matches!(vis, Visibility::Public(_)),
             used_in_cell: false,
             conditional: false,
+            read_by_function: false,
         });
     }
 
@@ -821,6 +825,7 @@ pub(crate) fn push_import(
             public,
             used_in_cell: false,
             conditional: false,
+            read_by_function: false,
         });
     }
     facts.imports.push(Import {

@@ -852,3 +852,24 @@ fn dynamic_reads_of_the_namespace() {
         ),
     ]);
 }
+
+#[test]
+fn names_function_bodies_read_are_marked() {
+    let facts = analyze(
+        "def life(world):\n    return step(world)\n\ndef step(world):\n    return world\nsize = 3\nf = lambda: size",
+    );
+    let read: Vec<(&str, bool)> = facts
+        .defines
+        .iter()
+        .map(|definition| (definition.name.as_str(), definition.read_by_function))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("life", false),
+            ("step", true),
+            ("size", true),
+            ("f", false)
+        ]
+    );
+}

@@ -213,6 +213,7 @@ impl<'w, 's> Walk<'w, 's> {
                         public: false,
                         used_in_cell: false,
                         conditional: false,
+                        read_by_function: false,
                     });
                     self.top_lets.insert(name, index);
                 } else {
@@ -420,6 +421,7 @@ impl<'w, 's> Walk<'w, 's> {
                     public: *public,
                     used_in_cell: false,
                     conditional: false,
+                    read_by_function: false,
                 });
             }
             _ => {
@@ -445,6 +447,7 @@ impl<'w, 's> Walk<'w, 's> {
                         public,
                         used_in_cell: false,
                         conditional: false,
+                        read_by_function: false,
                     });
                 });
             }
