@@ -352,7 +352,8 @@ pub fn check_inputs(
         many => writeln!(
             stderr,
             "note: undefined-name (NB202) stayed quiet in {} notebooks that bring in names \
-             nblint cannot list (a star or glob import, `%run`, `%store -r`, `#[macro_use]`, \
+             nblint cannot list (a star or glob import, `%run`, `%store -r`, `exec`, a write \
+             through `globals()`, `#[macro_use]`, \
              an item-defining `macro_rules!`) or have a cell that does not parse",
             many.len()
         )?,
@@ -750,7 +751,8 @@ fn notes_for(analysed: &Analysed, selection: &RuleSelection) -> (Vec<String>, Op
     let quiet = if let Some((cell, _)) = cells().find(|(_, facts)| facts.binds_unknown_names) {
         Some(format!(
             "undefined-name (NB202) stays quiet in this notebook: cell {cell} brings in names \
-             nblint cannot list (a star or glob import, `%run`, `%store -r`, `#[macro_use]`, \
+             nblint cannot list (a star or glob import, `%run`, `%store -r`, `exec`, a write \
+             through `globals()`, `#[macro_use]`, \
              an item-defining `macro_rules!`)"
         ))
     } else if let Some((cell, _)) = cells().find(|(_, facts)| !facts.parsed()) {

@@ -74,6 +74,19 @@ pub struct Definition {
     pub public: bool,
     /// Used again later in the same cell (printed, displayed, passed on).
     pub used_in_cell: bool,
+    /// Bound only on some paths through the cell: inside a block that may not run (Python's
+    /// `if`, `for`, `while`, `try`, `with`, `match` at module level, or a function that
+    /// declares the name `global`). A later cell's conditional binding does not replace an
+    /// earlier cell's definition, which may still be the value read below. The Rust front end
+    /// never sets it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub conditional: bool,
+    /// A function body in the same cell reads the name (Python: a module name a `def` or
+    /// `lambda` reads, bound in the cell): the function reads whichever definition is
+    /// current when it is called, so a later cell's definition of the name may be read too.
+    /// The Rust front end never sets it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub read_by_function: bool,
 }
 
 /// A name the cell reads that it did not bind itself before that point: it must come from an
@@ -89,6 +102,23 @@ pub struct NameUse {
     /// in any cell that has run by the time of the call serves it.
     #[serde(skip_serializing_if = "is_false")]
     pub deferred: bool,
+    /// The name need not exist when the cell runs: it is named in an annotation that is never
+    /// evaluated (a string annotation, a function local's annotation, any annotation under
+    /// `from __future__ import annotations`), or in a `$name` that IPython expands in a shell
+    /// line and leaves as it is when no variable has the name. It shows that a definition is
+    /// used, but a missing definition is no error.
+    #[serde(skip_serializing_if = "is_false")]
+    pub optional: bool,
+    /// The name is read by an annotation evaluated where it stands (a module-level function's
+    /// parameter or return annotation): no longer evaluated, so no longer needed, once an
+    /// earlier cell postponed annotations ([`CellFacts::postpones_annotations`]).
+    #[serde(skip_serializing_if = "is_false")]
+    pub annotation: bool,
+    /// The read (or, in [`CellFacts::deleted`], the deletion) happens only on some paths
+    /// through the cell: inside a block at module level that may not run (see
+    /// [`Definition::conditional`]). The Rust front end never sets it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub conditional: bool,
 }
 
 // serde's `skip_serializing_if` passes the field by reference.
@@ -227,10 +257,16 @@ pub struct CellFacts {
     pub errors: Vec<SyntaxError>,
     /// The trailing expression the kernel displays, if any.
     pub trailing_expression: Option<Span>,
-    /// The cell brings in names we cannot list (a glob import, a star import, `%run`, a
-    /// `macro_rules!` that defines items where it is called): rules that report undefined
-    /// names stay quiet for the notebook.
+    /// The cell brings in names we cannot list (a glob import, a star import, `%run`,
+    /// `%store -r`, `exec(..)`, a write through `globals()` or a module-level `vars()` or
+    /// `locals()`, a `macro_rules!` that defines items where it is called): rules that report
+    /// undefined names stay quiet for the notebook.
     pub binds_unknown_names: bool,
+    /// The cell reads names chosen when it runs (Python's `globals()`, `eval(..)`,
+    /// `exec(..)`, a module-level `vars()` or `locals()`): rules that report unused
+    /// definitions stay quiet for the notebook.
+    #[serde(skip_serializing_if = "is_false")]
+    pub reads_unknown_names: bool,
     /// Part of the cell could not be analysed precisely (a macro body that is not an
     /// expression list): uses inside it may be missing.
     pub partially_analysed: bool,
@@ -238,7 +274,12 @@ pub struct CellFacts {
     pub uses_question_mark: bool,
     /// The cell uses `.await` / `await` at top level.
     pub uses_await: bool,
-    /// Top-level names the cell deletes (`del x` in Python), in source order.
+    /// The cell postpones the evaluation of annotations for itself and every cell run after
+    /// it (Python's `from __future__ import annotations`, which IPython keeps for the session).
+    #[serde(skip_serializing_if = "is_false")]
+    pub postpones_annotations: bool,
+    /// Module-level names the cell deletes (`del x` in Python), in source order; a deletion
+    /// inside a block is marked [`NameUse::conditional`].
     pub deleted: Vec<NameUse>,
     /// Statements that change what a later import finds or does: environment variables
     /// (`os.environ[..] = ..`, `%env`), the module search path (`sys.path.insert`), the

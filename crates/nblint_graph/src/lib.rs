@@ -92,6 +92,9 @@ pub struct Graph {
     uses: Vec<ResolvedUse>,
     edges: Vec<Edge>,
     used_definitions: HashSet<(usize, String)>,
+    /// For each name a function body reads ([`nblint_facts::NameUse::deferred`]), the first
+    /// cell that reads it so.
+    first_deferred_read: HashMap<String, usize>,
     graph: DiGraph<usize, usize>,
 }
 
@@ -108,6 +111,13 @@ impl Graph {
 
         // Top to bottom: each use resolves to the nearest definition above.
         let mut reaching: HashMap<&str, usize> = HashMap::new();
+        // Earlier definitions that still reach because every cell since bound the name only
+        // conditionally (`if ...: x = 1`): a use takes its value from one of them or from the
+        // nearest. Each definition enters once and leaves at the first use, so this stays
+        // linear.
+        let mut also_reaching: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut also_used: Vec<(usize, String)> = Vec::new();
+        let mut first_deferred_read: HashMap<String, usize> = HashMap::new();
         let mut uses = Vec::new();
         let mut pending_below: Vec<usize> = Vec::new();
         let mut defined_names = Vec::with_capacity(cells.len());
@@ -118,10 +128,33 @@ impl Graph {
                 used_names.push(Vec::new());
                 continue;
             };
+            let read_by_functions = cell_facts
+                .uses
+                .iter()
+                .filter(|use_| use_.deferred)
+                .map(|use_| &use_.name)
+                .chain(
+                    cell_facts
+                        .defines
+                        .iter()
+                        .filter(|definition| definition.read_by_function)
+                        .map(|definition| &definition.name),
+                );
+            for name in read_by_functions {
+                first_deferred_read
+                    .entry(name.clone())
+                    .or_insert(cell.number);
+            }
             let mut names = Vec::new();
             for (name, span) in first_uses(cell_facts) {
                 let resolution = match reaching.get(name) {
-                    Some(&from) => Resolution::Above(from),
+                    Some(&from) => {
+                        if let Some(earlier) = also_reaching.remove(name) {
+                            also_used
+                                .extend(earlier.into_iter().map(|cell| (cell, name.to_owned())));
+                        }
+                        Resolution::Above(from)
+                    }
                     None if is_builtin(name) => Resolution::Builtin,
                     None => {
                         pending_below.push(uses.len());
@@ -144,8 +177,27 @@ impl Graph {
                 .into_iter()
                 .map(str::to_owned)
                 .collect();
+            // A name the cell binds on every path replaces what reached it; one it binds
+            // only on some paths adds itself in front of it.
+            let mut only_conditional: HashMap<&str, bool> = HashMap::new();
             for definition in &cell_facts.defines {
-                reaching.insert(&definition.name, cell.number);
+                *only_conditional
+                    .entry(definition.name.as_str())
+                    .or_insert(true) &= definition.conditional;
+            }
+            for definition in &cell_facts.defines {
+                let name = definition.name.as_str();
+                let Some(conditional) = only_conditional.remove(name) else {
+                    continue;
+                };
+                let previous = reaching.insert(name, cell.number);
+                if conditional {
+                    if let Some(previous) = previous {
+                        also_reaching.entry(name).or_default().push(previous);
+                    }
+                } else {
+                    also_reaching.remove(name);
+                }
             }
             defined_names.push(defined);
         }
@@ -185,6 +237,7 @@ impl Graph {
                 }
                 Resolution::Builtin | Resolution::Unresolved => None,
             })
+            .chain(also_used)
             .collect();
 
         let mut graph = DiGraph::with_capacity(cells.len(), edges.len());
@@ -205,6 +258,7 @@ impl Graph {
             uses,
             edges,
             used_definitions,
+            first_deferred_read,
             graph,
         }
     }
@@ -267,10 +321,16 @@ impl Graph {
             .filter(|use_| matches!(use_.resolution, Resolution::Below(_)))
     }
 
-    /// Whether any cell uses the definition of `name` made in cell `cell` (the reaching
-    /// definition of some use, above or below it).
+    /// Whether any cell uses the definition of `name` made in cell `cell`: it is the reaching
+    /// definition of some use, above or below it, or it still reaches a use above which only
+    /// conditional bindings of the name ([`nblint_facts::Definition::conditional`]) stand,
+    /// or a function body defined in this cell or above reads the name: the function reads
+    /// whichever definition is current when it is called, which may be this one.
     pub fn is_used(&self, cell: usize, name: &str) -> bool {
-        self.used_definitions.contains(&(cell, name.to_owned()))
+        self.first_deferred_read
+            .get(name)
+            .is_some_and(|&first| first <= cell)
+            || self.used_definitions.contains(&(cell, name.to_owned()))
     }
 
     /// Top-level definitions that no other cell uses and that are not used later in their

@@ -1,6 +1,7 @@
 //! Graph tests over a toy cell language, so they do not depend on any real front end:
-//! each line is `let NAME`, `let mut NAME`, `fn NAME`, `use NAME`, `assign NAME` or
-//! `call NAME` (a method call that needs a mutable binding).
+//! each line is `let NAME`, `let mut NAME`, `if let NAME` (a binding on some paths only),
+//! `fn NAME`, `use NAME`, `assign NAME` or `call NAME` (a method call that needs a mutable
+//! binding).
 
 use super::*;
 use nblint_facts::{CellFrontend, Definition, Language, Mutation, NameUse};
@@ -27,9 +28,17 @@ impl CellFrontend for Toy {
                     mutable,
                     public: false,
                     used_in_cell: false,
+                    conditional: false,
+                    read_by_function: false,
                 });
             };
             match words.as_slice() {
+                ["if", "let", name] => {
+                    define(&mut facts, name, DefinitionKind::Variable, false);
+                    if let Some(definition) = facts.defines.last_mut() {
+                        definition.conditional = true;
+                    }
+                }
                 ["let", "mut", name] => define(&mut facts, name, DefinitionKind::Variable, true),
                 ["let", name] => define(&mut facts, name, DefinitionKind::Variable, false),
                 ["fn", name] => define(&mut facts, name, DefinitionKind::Function, false),
@@ -37,12 +46,18 @@ impl CellFrontend for Toy {
                     name: (*name).into(),
                     span,
                     deferred: false,
+                    optional: false,
+                    annotation: false,
+                    conditional: false,
                 }),
                 ["assign" | "call", name] => {
                     facts.uses.push(NameUse {
                         name: (*name).into(),
                         span,
                         deferred: false,
+                        optional: false,
+                        annotation: false,
+                        conditional: false,
                     });
                     facts.mutations.push(Mutation {
                         name: (*name).into(),
@@ -164,6 +179,87 @@ fn unused_definitions_and_redefinitions() {
         Graph::variables_bound_in_several_cells(&facts),
         vec![("a".to_owned(), vec![1, 2])]
     );
+}
+
+fn unused(cells: &[&str]) -> Vec<(usize, String)> {
+    let (_, facts, graph) = build(cells);
+    graph
+        .unused_definitions(&facts)
+        .map(|site| {
+            (
+                site.cell,
+                facts.cell(site.cell).unwrap().defines[site.index]
+                    .name
+                    .clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_conditional_binding_does_not_replace_the_one_above() {
+    // Cell 3 reads `a` from cell 2 if its condition held, else from cell 1: both are used.
+    assert_eq!(unused(&["let a", "if let a", "use a"]), vec![]);
+    // A chain of conditional bindings all reach the use.
+    assert_eq!(unused(&["let a", "if let a", "if let a", "use a"]), vec![]);
+    // A binding on every path replaces everything above it.
+    assert_eq!(
+        unused(&["let a", "if let a", "let a", "use a"]),
+        vec![(1, "a".into()), (2, "a".into())]
+    );
+    // A cell that binds the name both ways binds it on every path.
+    assert_eq!(
+        unused(&["let a", "let a\nif let a", "use a"]),
+        vec![(1, "a".into())]
+    );
+    // The edge still comes from the nearest definition.
+    let (_, _, graph) = build(&["let a", "if let a", "use a"]);
+    assert_eq!(edges(&graph), vec![(2, 3, "a".into(), false)]);
+}
+
+#[test]
+fn a_name_a_function_body_reads_is_used_by_every_later_definition() {
+    let notebook = notebook(&["let a", "let a", "fn f", "let a", "let b"]);
+    let mut facts = NotebookFacts::analyze(&notebook, &Toy);
+    // Cell 3's function body reads `a` when it is called, after any later cell.
+    if let Some(Some(cell)) = facts.cells.get_mut(2) {
+        cell.uses.push(NameUse {
+            name: "a".into(),
+            span: Span::new(0, 4),
+            deferred: true,
+            optional: false,
+            annotation: false,
+            conditional: false,
+        });
+    }
+    let graph = Graph::build(&notebook, &facts, &|name| Toy.is_builtin(name));
+    let unused: Vec<(usize, String)> = graph
+        .unused_definitions(&facts)
+        .map(|site| {
+            let name = &facts.cell(site.cell).unwrap().defines[site.index].name;
+            (site.cell, name.clone())
+        })
+        .collect();
+    // Cell 1's `a` is replaced before the function exists; cell 2's reaches it; cell 4's
+    // may be the one it reads.
+    assert_eq!(
+        unused,
+        vec![(1, "a".into()), (3, "f".into()), (5, "b".into())]
+    );
+}
+
+#[test]
+fn a_function_reading_its_own_cells_binding_reads_later_ones_too() {
+    // Cell 1 defines a function and the name its body reads; cell 2 defines the name again.
+    let notebook = notebook(&["fn life\nfn step", "fn step", "use life"]);
+    let mut facts = NotebookFacts::analyze(&notebook, &Toy);
+    if let Some(Some(cell)) = facts.cells.first_mut() {
+        cell.defines[1].used_in_cell = true;
+        cell.defines[1].read_by_function = true;
+    }
+    let graph = Graph::build(&notebook, &facts, &|name| Toy.is_builtin(name));
+    assert_eq!(graph.unused_definitions(&facts).count(), 0);
+    assert!(graph.is_used(2, "step"));
 }
 
 #[test]

@@ -218,6 +218,8 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB202/triggers_deleted_cell", 2, 1),
     ("NB202/triggers_thread_local_static_from_another_cell", 3, 1),
     ("NB202/triggers_python_misspelt_name", 3, 1),
+    ("NB202/triggers_python_use_after_del", 4, 1),
+    ("NB202/triggers_python_use_after_del_in_same_cell", 3, 3),
     (
         "NB202/triggers_python_augmented_assignment_of_undefined_name",
         3,
@@ -244,6 +246,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB207/triggers_python_unused_import", 2, 1),
     ("NB207/triggers_python_unused_function", 2, 3),
     ("NB207/triggers_type_import_not_a_trait", 2, 2),
+    ("NB207/triggers_python_unconditional_rebinding", 2, 1),
     ("NB208/triggers_two_versions", 3, 1),
     ("NB208/triggers_different_features", 3, 1),
     ("NB208/triggers_python_two_versions", 3, 1),

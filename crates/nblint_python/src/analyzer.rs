@@ -12,6 +12,12 @@
 //!   outside it, and a walrus inside it binds in the enclosing function or module.
 //! - Decorators, default values, base classes and annotations (unless
 //!   `from __future__ import annotations`) are evaluated where the definition stands.
+//!   Annotations that are never evaluated (postponed ones, function locals', the text of
+//!   string annotations) still name what they refer to: optional uses
+//!   ([`NameUse::optional`]), as are `$name` expansions in shell lines and the names a shell
+//!   or SQL cell magic's body mentions.
+//! - A binding inside a block at module level (`if`, `for`, `while`, `try`, `with`,
+//!   `match`) happens only on some paths: [`Definition::conditional`].
 
 use std::collections::{HashMap, HashSet};
 
@@ -27,7 +33,7 @@ use ruff_python_ast::{
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
 use ruff_text_size::{Ranged, TextRange};
 
-use crate::magics::{self, CellBody};
+use crate::magics::{self, CellBody, References};
 
 /// CPython's tokenizer refuses more nested brackets than this ("too many nested
 /// parentheses").
@@ -60,29 +66,16 @@ pub(crate) fn analyze(source: &str) -> CellFacts {
         if facts.parsed() {
             return facts;
         }
-        let mut facts = CellFacts::default();
-        facts.commands.push(Command {
-            name: magic.name.to_owned(),
-            argument: magic.argument.to_owned(),
-            span: magic.header,
-        });
-        facts.environment.push(magic.header);
-        return facts;
+        let mut analyzer = Analyzer::new(source);
+        analyzer.foreign_cell_magic(&magic);
+        return analyzer.finish();
     }
     let mut analyzer = Analyzer::new(source);
     let mut display = true;
     if let Some(magic) = magics::cell_magic(source) {
         match magic.body {
             CellBody::Other | CellBody::Unknown => {
-                // `%%bash`, `%%writefile`, ...: the body is not Python. Only the header is
-                // a command; it may still expand `{python}` expressions. Such a cell may
-                // write a module a later cell imports, or install one.
-                analyzer.facts.commands.push(Command {
-                    name: magic.name.to_owned(),
-                    argument: magic.argument.to_owned(),
-                    span: magic.header,
-                });
-                analyzer.facts.environment.push(magic.header);
+                analyzer.foreign_cell_magic(&magic);
                 return analyzer.finish();
             }
             CellBody::TransientPython => {
@@ -159,6 +152,16 @@ struct Analyzer<'src> {
     transient: bool,
     /// `from __future__ import annotations`: annotations are not evaluated.
     future_annotations: bool,
+    /// How many annotations enclose the current node: a string in one is a forward reference.
+    annotation_depth: usize,
+    /// How many never-evaluated contexts enclose the current node: its reads are optional.
+    optional_depth: usize,
+    /// The namespace call being walked is the target of a write (`globals()[k] = v`,
+    /// `globals().update(..)`), not a read.
+    writing_namespace: bool,
+    /// How many blocks that may not run (`if`, loops, `try`, `with`, `match`) enclose the
+    /// current node at module level.
+    block_depth: usize,
     /// The statement being walked, as the evidence of a mutation.
     statement: Span,
     /// How many statements enclose the current node (1 inside a top-level statement).
@@ -187,6 +190,10 @@ impl<'src> Analyzer<'src> {
             function_depth: 0,
             transient: false,
             future_annotations: false,
+            annotation_depth: 0,
+            optional_depth: 0,
+            block_depth: 0,
+            writing_namespace: false,
             statement: Span::default(),
             statement_depth: 0,
             cell_magic: magics::cell_magic(source).is_some(),
@@ -296,7 +303,17 @@ impl<'src> Analyzer<'src> {
     fn finish(mut self) -> CellFacts {
         for later in std::mem::take(&mut self.later_uses) {
             match self.ever_bound.get(&later.name) {
-                Some(definition) => self.mark_used(*definition),
+                Some(definition) => {
+                    let definition = *definition;
+                    self.mark_used(definition);
+                    if later.deferred
+                        && !later.optional
+                        && let Some(definition) =
+                            definition.and_then(|index| self.facts.defines.get_mut(index))
+                    {
+                        definition.read_by_function = true;
+                    }
+                }
                 None => self.facts.uses.push(later),
             }
         }
@@ -394,21 +411,124 @@ impl<'src> Analyzer<'src> {
             return;
         }
         let span = self.span(range);
+        let optional = self.optional_depth > 0;
         match self.resolve(name) {
             Resolution::Local => {}
             Resolution::Module => match self.bound.get(name) {
                 Some(definition) => self.mark_used(*definition),
-                None => self.facts.uses.push(NameUse {
-                    name: name.to_owned(),
-                    span,
-                    deferred: false,
-                }),
+                // A name an unevaluated annotation mentions may be bound later in the cell
+                // (a class named in its own methods' annotations): resolved at the end.
+                None if optional => {
+                    let use_ = self.name_use(name, span, false);
+                    self.later_uses.push(use_);
+                }
+                None => {
+                    let use_ = self.name_use(name, span, false);
+                    self.facts.uses.push(use_);
+                }
             },
-            Resolution::ModuleLater => self.later_uses.push(NameUse {
-                name: name.to_owned(),
-                span,
-                deferred: true,
-            }),
+            Resolution::ModuleLater => {
+                let use_ = self.name_use(name, span, true);
+                self.later_uses.push(use_);
+            }
+        }
+    }
+
+    /// A use of `name` at `span` as the current context makes it.
+    fn name_use(&self, name: &str, span: Span, deferred: bool) -> NameUse {
+        NameUse {
+            name: name.to_owned(),
+            span,
+            deferred,
+            optional: self.optional_depth > 0,
+            annotation: self.annotation_depth > 0,
+            conditional: self.block_depth > 0 && self.function_depth == 0,
+        }
+    }
+
+    /// Reads the names of `text` (at byte `start` of the cell) that a shell line, a magic's
+    /// arguments or a cell magic's body mentions (see [`magics::name_references`]): optional
+    /// uses, since IPython leaves a `$name` as it is when no variable has the name.
+    fn read_references(&mut self, start: usize, text: &str, kind: Option<References>) {
+        self.optional_depth += 1;
+        for (offset, name) in magics::name_references(text, kind) {
+            let range = text_range((start + offset).saturating_sub(self.offset), name.len());
+            self.read(name, range);
+        }
+        self.optional_depth -= 1;
+    }
+
+    /// Walks an annotation: evaluated where it stands, or, when `evaluated` is false, only
+    /// mentioning names (optional uses).
+    fn annotation(&mut self, annotation: &Expr, evaluated: bool) {
+        self.annotation_depth += 1;
+        if !evaluated {
+            self.optional_depth += 1;
+        }
+        self.visit_expr(annotation);
+        if !evaluated {
+            self.optional_depth -= 1;
+        }
+        self.annotation_depth -= 1;
+    }
+
+    /// A string in an annotation (`"Frame"`, `list["Path"]`) is a forward reference: the
+    /// names of the expression it holds are optional uses. Strings with escapes or
+    /// concatenated parts are skipped (their text is not the source's).
+    fn string_annotation(&mut self, string: &ast::ExprStringLiteral) {
+        let Some(literal) = string.as_single_part_string() else {
+            return;
+        };
+        let content = self.span(literal.content_range());
+        let text = self.text(content);
+        if text != literal.as_str() || text.trim().is_empty() {
+            return;
+        }
+        let parsed = parse_unchecked(text, ParseOptions::from(Mode::ParenthesizedExpression));
+        if parsed.errors().is_empty()
+            && let Mod::Expression(expression) = parsed.syntax()
+        {
+            let saved = std::mem::replace(&mut self.offset, content.start);
+            self.optional_depth += 1;
+            self.visit_expr(&expression.body);
+            self.optional_depth -= 1;
+            self.offset = saved;
+        }
+        self.dispose(parsed);
+    }
+
+    /// The header and body of a cell that starts with a cell magic whose body is not the
+    /// notebook's Python (`%%bash`, `%%writefile`, `%%sql`): the header is a command (such a
+    /// cell may write a module a later cell imports, or install one), whose `{expression}`s
+    /// and `$name`s IPython expands; the variable it stores its result in is a definition;
+    /// the names a shell or SQL body mentions are optional uses.
+    fn foreign_cell_magic(&mut self, magic: &magics::CellMagic<'_>) {
+        self.facts.commands.push(Command {
+            name: magic.name.to_owned(),
+            argument: magic.argument.to_owned(),
+            span: magic.header,
+        });
+        self.facts.environment.push(magic.header);
+        // `magic.argument` is a slice of the cell's source.
+        let argument_start = (magic.argument.as_ptr() as usize)
+            .checked_sub(self.source.as_ptr() as usize)
+            .filter(|start| *start <= self.source.len())
+            .unwrap_or(magic.header.start);
+        self.magic_arguments(magic.name, argument_start, magic.argument);
+        let body_start = magic.header.end;
+        let body = self.source.get(body_start..).unwrap_or("");
+        if let Some(kind) = magics::body_references(magic.name) {
+            self.read_references(body_start, body, Some(kind));
+        }
+    }
+
+    /// What a magic's arguments (at byte `start`) read and bind: `{expression}`s and
+    /// `$name`s IPython expands, and the variable the magic stores its result in.
+    fn magic_arguments(&mut self, name: &str, start: usize, argument: &str) {
+        self.expand_variables(start, argument);
+        if let Some((offset, output)) = magics::output_variable(name, argument) {
+            let range = text_range((start + offset).saturating_sub(self.offset), output.len());
+            self.bind(output, range, DefinitionKind::Variable);
         }
     }
 
@@ -454,6 +574,10 @@ impl<'src> Analyzer<'src> {
                 mutable: kind == DefinitionKind::Variable,
                 public: false,
                 used_in_cell: false,
+                // In a block, or in a function that declares it `global`.
+                conditional: self.block_depth > 0 || self.function_depth > 0,
+                // Set at the end, when function bodies' reads are resolved.
+                read_by_function: false,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -483,11 +607,8 @@ impl<'src> Analyzer<'src> {
             ScopeKind::Module => {
                 if !self.transient {
                     let span = self.span(range);
-                    self.facts.deleted.push(NameUse {
-                        name: name.to_owned(),
-                        span,
-                        deferred: false,
-                    });
+                    let deleted = self.name_use(name, span, false);
+                    self.facts.deleted.push(deleted);
                 }
                 if self.bound.remove(name).is_none() {
                     // Deleting a name from another cell reads it first.
@@ -564,10 +685,11 @@ impl<'src> Analyzer<'src> {
                 self.visit_expr(default);
             }
         }
-        if annotations && !self.future_annotations {
+        if annotations {
+            let evaluated = !self.future_annotations;
             for parameter in parameters {
                 if let Some(annotation) = &parameter.as_parameter().annotation {
-                    self.visit_expr(annotation);
+                    self.annotation(annotation, evaluated);
                 }
             }
         }
@@ -583,10 +705,8 @@ impl<'src> Analyzer<'src> {
             self.enter_function(type_parameters.clone(), HashSet::new());
         }
         self.parameters_outside(&function.parameters, true);
-        if let Some(returns) = &function.returns
-            && !self.future_annotations
-        {
-            self.visit_expr(returns);
+        if let Some(returns) = &function.returns {
+            self.annotation(returns, !self.future_annotations);
         }
         if generic {
             self.leave_function();
@@ -738,6 +858,9 @@ impl<'src> Analyzer<'src> {
             }
             if is_future && name == "annotations" {
                 self.future_annotations = true;
+                if !self.transient {
+                    self.facts.postpones_annotations = true;
+                }
             }
             let path = if module.is_empty() || module.ends_with('.') {
                 format!("{module}{name}")
@@ -847,9 +970,8 @@ impl<'src> Analyzer<'src> {
         }
         // Annotations of function locals are never evaluated; at module and class level
         // they are, unless postponed.
-        if self.innermost() != ScopeKind::Function && !self.future_annotations {
-            self.visit_expr(&assignment.annotation);
-        }
+        let evaluated = self.innermost() != ScopeKind::Function && !self.future_annotations;
+        self.annotation(&assignment.annotation, evaluated);
         if assignment.value.is_some() {
             self.visit_expr(&assignment.target);
         } else if !matches!(&*assignment.target, Expr::Name(_)) {
@@ -942,21 +1064,12 @@ impl<'src> Analyzer<'src> {
                         let code_text = argument.get(code..).unwrap_or("");
                         self.analyse_fragment(argument_start + code, code_text, transient);
                     }
-                    _ => self.expand_variables(argument_start, argument),
+                    _ => self.magic_arguments(&name, argument_start, argument),
                 }
             }
-            // `%%capture [--no-stdout ...] name` stores the output in `name`.
-            IpyEscapeKind::Magic2 if name == "%%capture" => {
-                if let Some(output) = argument
-                    .split_whitespace()
-                    .find(|word| !word.starts_with('-'))
-                {
-                    let start =
-                        argument_start + (output.as_ptr() as usize - argument.as_ptr() as usize);
-                    let range = text_range(start.saturating_sub(self.offset), output.len());
-                    self.bind(output, range, DefinitionKind::Variable);
-                }
-            }
+            // A cell magic's header in a cell read as Python: `%%capture [options] name`
+            // stores the output in `name`.
+            IpyEscapeKind::Magic2 => self.magic_arguments(&name, argument_start, argument),
             IpyEscapeKind::Shell | IpyEscapeKind::ShCap => {
                 if in_module {
                     let top_level = own_statement;
@@ -984,8 +1097,11 @@ impl<'src> Analyzer<'src> {
 
     /// IPython expands `{expression}` in shell lines and most magics with the expression's
     /// value: a use of its names. What does not parse as one expression (`{print $1}` in an
-    /// awk script, `{a,b}` brace expansion) IPython leaves alone, and so does this.
+    /// awk script, `{a,b}` brace expansion) IPython leaves alone, and so does this. It
+    /// expands `$name` too, or leaves it for the shell when no variable has the name: an
+    /// optional use.
     fn expand_variables(&mut self, start: usize, text: &str) {
+        self.read_references(start, text, None);
         let bytes = text.as_bytes();
         let mut index = 0;
         while index < bytes.len() {
@@ -1068,18 +1184,35 @@ impl<'src> Analyzer<'src> {
                         .extend(global.names.iter().map(|name| name.id.as_str().to_owned()));
                 }
             }
-            Stmt::Try(try_) => {
-                for statement in &try_.body {
-                    self.visit_stmt(statement);
-                }
-                for handler in &try_.handlers {
-                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
-                    self.except_handler(handler);
-                }
-                for statement in try_.orelse.iter().chain(&try_.finalbody) {
-                    self.visit_stmt(statement);
-                }
+            // The first test runs on every path; the rest may not.
+            Stmt::If(if_) => {
+                self.visit_expr(&if_.test);
+                self.block(|analyzer| {
+                    analyzer.visit_body(&if_.body);
+                    for clause in &if_.elif_else_clauses {
+                        if let Some(test) = &clause.test {
+                            analyzer.visit_expr(test);
+                        }
+                        analyzer.visit_body(&clause.body);
+                    }
+                });
             }
+            Stmt::While(while_) => {
+                self.visit_expr(&while_.test);
+                self.block(|analyzer| {
+                    analyzer.visit_body(&while_.body);
+                    analyzer.visit_body(&while_.orelse);
+                });
+            }
+            Stmt::Match(match_) => {
+                self.visit_expr(&match_.subject);
+                self.block(|analyzer| {
+                    for case in &match_.cases {
+                        analyzer.visit_match_case(case);
+                    }
+                });
+            }
+            Stmt::Try(try_) => self.block(|analyzer| analyzer.try_statement(try_)),
             Stmt::TypeAlias(alias) => {
                 if let Expr::Name(name) = &*alias.name {
                     self.bind(name.id.as_str(), name.range(), DefinitionKind::Type);
@@ -1094,19 +1227,110 @@ impl<'src> Analyzer<'src> {
                 if for_.is_async && self.function_depth == 0 {
                     self.facts.uses_await = true;
                 }
-                visitor::walk_stmt(self, statement);
+                self.visit_expr(&for_.iter);
+                self.block(|analyzer| {
+                    analyzer.visit_expr(&for_.target);
+                    analyzer.visit_body(&for_.body);
+                    analyzer.visit_body(&for_.orelse);
+                });
             }
             Stmt::With(with) => {
                 if with.is_async && self.function_depth == 0 {
                     self.facts.uses_await = true;
                 }
-                visitor::walk_stmt(self, statement);
+                self.block(|analyzer| visitor::walk_stmt(analyzer, statement));
             }
             Stmt::IpyEscapeCommand(command) => self.escape_command(command.kind, command.range),
             _ => visitor::walk_stmt(self, statement),
         }
         self.statement_depth -= 1;
         self.statement = saved;
+    }
+
+    /// Whether `namespace` is a call that returns the module namespace here: `globals()`
+    /// anywhere, `vars()` and `locals()` at module level.
+    fn writes_namespace(&self, namespace: &Expr) -> bool {
+        matches!(namespace, Expr::Call(call) if self.is_namespace_call(call))
+    }
+
+    /// Whether `call` returns the module namespace here (see [`Self::writes_namespace`]).
+    fn is_namespace_call(&self, call: &ast::ExprCall) -> bool {
+        let Expr::Name(function) = &*call.func else {
+            return false;
+        };
+        if !call.arguments.is_empty() {
+            return false;
+        }
+        match function.id.as_str() {
+            "globals" => self.resolve("globals") != Resolution::Local,
+            "vars" | "locals" => self.innermost() == ScopeKind::Module,
+            _ => false,
+        }
+    }
+
+    /// Whether `call` binds module names no one can list: `exec(..)` at module level or with
+    /// `globals()`, `globals().update(..)` (and `setdefault`, `__setitem__`), and the same
+    /// through a module-level `vars()` or `locals()`.
+    fn binds_through_call(&self, call: &ast::ExprCall) -> bool {
+        match &*call.func {
+            Expr::Name(function) if function.id.as_str() == "exec" => {
+                self.function_depth == 0
+                    || call
+                        .arguments
+                        .args
+                        .iter()
+                        .any(|argument| self.writes_namespace(argument))
+            }
+            Expr::Attribute(attribute) => {
+                matches!(
+                    attribute.attr.id.as_str(),
+                    "update" | "setdefault" | "__setitem__"
+                ) && self.writes_namespace(&attribute.value)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `call` may read module names chosen when it runs: `eval(..)`, `exec(..)`, or
+    /// the namespace itself (`globals()`, a module-level `vars()` or `locals()`).
+    fn reads_through_call(&self, call: &ast::ExprCall) -> bool {
+        let Expr::Name(function) = &*call.func else {
+            return false;
+        };
+        match function.id.as_str() {
+            "eval" | "exec" => self.resolve(function.id.as_str()) != Resolution::Local,
+            _ => !self.writing_namespace && self.is_namespace_call(call),
+        }
+    }
+
+    /// Walks a block that may not run, or not to its end.
+    fn block(&mut self, walk: impl FnOnce(&mut Self)) {
+        self.block_depth += 1;
+        walk(self);
+        self.block_depth -= 1;
+    }
+
+    fn try_statement(&mut self, try_: &ast::StmtTry) {
+        let first = self.facts.defines.len();
+        for statement in &try_.body {
+            self.visit_stmt(statement);
+        }
+        // `try: import x` / `except ImportError:` checks that `x` is installed (and installs
+        // or replaces it if not): the import does its job by running.
+        if try_.handlers.iter().any(catches_import_error) {
+            for definition in &mut self.facts.defines[first..] {
+                if definition.kind == DefinitionKind::Import {
+                    definition.used_in_cell = true;
+                }
+            }
+        }
+        for handler in &try_.handlers {
+            let ast::ExceptHandler::ExceptHandler(handler) = handler;
+            self.except_handler(handler);
+        }
+        for statement in try_.orelse.iter().chain(&try_.finalbody) {
+            self.visit_stmt(statement);
+        }
     }
 
     /// Whether the statement being walked stands on its own at the top of the cell (not in a
@@ -1155,7 +1379,26 @@ impl<'src> Analyzer<'src> {
                 if let Some(root) = root_name(expression) {
                     self.note_mutation(root, MutationKind::Assign, self.statement);
                 }
+                // `globals()[name] = value` binds a name no one can list.
+                let writes = matches!(expression, Expr::Subscript(subscript)
+                    if self.writes_namespace(&subscript.value));
+                if writes {
+                    self.facts.binds_unknown_names = true;
+                }
+                let saved = std::mem::replace(&mut self.writing_namespace, writes);
                 self.place_parts(expression);
+                self.writing_namespace = saved;
+            }
+            Expr::StringLiteral(string) if self.annotation_depth > 0 => {
+                self.string_annotation(string);
+            }
+            // `Literal["a", "b"]` holds values, not forward references.
+            Expr::Subscript(subscript)
+                if self.annotation_depth > 0
+                    && dotted(&subscript.value)
+                        .is_some_and(|path| path == "Literal" || path.ends_with(".Literal")) =>
+            {
+                self.visit_expr(&subscript.value);
             }
             Expr::Named(named) => {
                 self.visit_expr(&named.value);
@@ -1183,11 +1426,23 @@ impl<'src> Analyzer<'src> {
             }
             Expr::Call(call) => {
                 self.method_call_mutation(call);
+                if self.binds_through_call(call) {
+                    self.facts.binds_unknown_names = true;
+                }
+                if self.reads_through_call(call) {
+                    self.facts.reads_unknown_names = true;
+                }
                 if self.function_depth == 0 && !self.transient && is_environment_call(call) {
                     let span = self.statement;
                     self.facts.environment.push(span);
                 }
-                visitor::walk_expr(self, expression);
+                // In `globals().update(..)` the namespace is written, not read.
+                let writes =
+                    matches!(&*call.func, Expr::Attribute(_)) && self.binds_through_call(call);
+                let saved = std::mem::replace(&mut self.writing_namespace, writes);
+                self.visit_expr(&call.func);
+                self.writing_namespace = saved;
+                self.visit_arguments(&call.arguments);
             }
             Expr::Await(_) => {
                 if self.function_depth == 0 {
@@ -1562,6 +1817,29 @@ fn changes_environment(kind: IpyEscapeKind, name: &str) -> bool {
         IpyEscapeKind::Magic => !DISPLAY_ONLY.contains(&name),
         // `x?`, `%%...` headers (a cell magic's body is not the cell's Python).
         _ => false,
+    }
+}
+
+/// Whether an `except` clause catches a failed import: bare, or naming `ImportError`,
+/// `ModuleNotFoundError`, `Exception` or `BaseException` (alone or in a tuple).
+fn catches_import_error(handler: &ast::ExceptHandler) -> bool {
+    const CATCHERS: &[&str] = &[
+        "ImportError",
+        "ModuleNotFoundError",
+        "Exception",
+        "BaseException",
+    ];
+    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+    let names_catcher = |expression: &Expr| {
+        dotted(expression).is_some_and(|path| {
+            let last = path.rsplit('.').next().unwrap_or(&path);
+            CATCHERS.contains(&last)
+        })
+    };
+    match handler.type_.as_deref() {
+        None => true,
+        Some(Expr::Tuple(tuple)) => tuple.elts.iter().any(names_catcher),
+        Some(other) => names_catcher(other),
     }
 }
 

@@ -166,7 +166,9 @@ const PYTHON_BUILTINS: &[&str] = &[
     "zip",
 ];
 
-/// Names IPython's kernel puts in the user namespace: display and history helpers. The
+/// Names IPython's kernel puts in the user namespace (`InteractiveShell.init_user_ns`): the
+/// `builtins` module as `__builtin__` (and `__builtins__`, listed above), display and history
+/// helpers. The
 /// numbered history names (`_3`, `_i3`) are matched in [`is_ipython_history_name`].
 const IPYTHON_NAMES: &[&str] = &[
     "In",
@@ -174,6 +176,7 @@ const IPYTHON_NAMES: &[&str] = &[
     "_",
     "__",
     "___",
+    "__builtin__",
     "_dh",
     "_i",
     "_ih",
@@ -219,6 +222,12 @@ mod tests {
             ("ValueError", true),
             ("__name__", true),
             ("__builtins__", true),
+            ("__builtin__", true),
+            ("_oh", true),
+            ("_dh", true),
+            ("Out", true),
+            ("exit", true),
+            ("quit", true),
             ("__file__", false),
             ("display", true),
             ("get_ipython", true),

@@ -141,6 +141,170 @@ pub(crate) fn binds_unknown_names(magic: &str, argument: &str) -> bool {
     }
 }
 
+/// `%%bigquery` options that take the next word as their value (`--project my-project`).
+const BIGQUERY_OPTIONS_WITH_VALUE: &[&str] = &[
+    "--bigquery_api_endpoint",
+    "--bqstorage_api_endpoint",
+    "--destination_table",
+    "--engine",
+    "--location",
+    "--max_results",
+    "--maximum_bytes_billed",
+    "--progress_bar_type",
+    "--project",
+];
+
+/// The variable a magic stores its result in, named on its own line, with its byte offset in
+/// `argument`: `%%capture [options] NAME`, `%%bigquery [options] NAME` (google-cloud-bigquery)
+/// and `%%sql NAME <<` / `%sql NAME << ...` (ipython-sql, JupySQL). `None` when the magic
+/// stores nothing or the word is no Python name.
+pub(crate) fn output_variable<'a>(magic: &str, argument: &'a str) -> Option<(usize, &'a str)> {
+    let words = word_offsets(argument);
+    let found = match magic {
+        "%%capture" => words
+            .iter()
+            .find(|(_, word)| !word.starts_with('-'))
+            .copied(),
+        "%%bigquery" => {
+            let mut skip_value = false;
+            let mut found = None;
+            for &(offset, word) in &words {
+                if skip_value {
+                    skip_value = false;
+                } else if word == "--params" {
+                    // Its value (a dict, `$params`) runs to the end of the line.
+                    break;
+                } else if word.starts_with('-') {
+                    skip_value = BIGQUERY_OPTIONS_WITH_VALUE.contains(&word);
+                } else {
+                    found = Some((offset, word));
+                    break;
+                }
+            }
+            found
+        }
+        "%%sql" | "%sql" => {
+            // `NAME <<` or `NAME<<`, possibly after a connection string.
+            let marker = argument.find("<<")?;
+            let before = argument[..marker].trim_end();
+            let start = before
+                .rfind(|character: char| character.is_whitespace())
+                .map_or(0, |at| at + 1);
+            Some((start, &before[start..]))
+        }
+        _ => None,
+    }?;
+    is_identifier(found.1).then_some(found)
+}
+
+/// The whitespace-separated words of `text`, with their byte offsets.
+fn word_offsets(text: &str) -> Vec<(usize, &str)> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (index, character) in text.char_indices() {
+        match (character.is_whitespace(), start) {
+            (true, Some(from)) => {
+                words.push((from, &text[from..index]));
+                start = None;
+            }
+            (false, None) => start = Some(index),
+            _ => {}
+        }
+    }
+    if let Some(from) = start {
+        words.push((from, &text[from..]));
+    }
+    words
+}
+
+/// Whether `word` is a Python identifier (ASCII letters, digits and `_`; not starting with a
+/// digit). Non-ASCII identifiers are rare in magic arguments and are not recognised.
+pub(crate) fn is_identifier(word: &str) -> bool {
+    word.starts_with(|character: char| character.is_ascii_alphabetic() || character == '_')
+        && word
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_')
+}
+
+/// What a cell magic's body may name from the notebook's namespace, as text (see
+/// [`name_references`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum References {
+    /// A shell script (`%%bash`, `%%sh`, `%%script`): `$NAME`, `${NAME}` and `{NAME}`.
+    Shell,
+    /// An SQL query (`%%sql`): `$NAME`, `{NAME}`, `{{NAME}}` and `:NAME` parameters.
+    Sql,
+}
+
+/// How to read names in the body of `magic`, if its body may name any.
+pub(crate) fn body_references(magic: &str) -> Option<References> {
+    match magic {
+        "%%bash" | "%%sh" | "%%script" | "%%system" | "%%!" => Some(References::Shell),
+        "%%sql" => Some(References::Sql),
+        _ => None,
+    }
+}
+
+/// The names `text` mentions in the forms `kind` reads (with their byte offsets): `$NAME`
+/// and `${NAME}` always (`$$` is a literal dollar), `{NAME}` with only a name inside, and for
+/// SQL `:NAME` (not `::type`).
+pub(crate) fn name_references(text: &str, kind: Option<References>) -> Vec<(usize, &str)> {
+    let bytes = text.as_bytes();
+    let identifier_at = |start: usize| {
+        let length = bytes[start..]
+            .iter()
+            .position(|&byte| !(byte.is_ascii_alphanumeric() || byte == b'_'))
+            .unwrap_or(bytes.len() - start);
+        let word = &text[start..start + length];
+        is_identifier(word).then_some(word)
+    };
+    let mut found = Vec::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        let at = index + 1;
+        index += 1;
+        match byte {
+            b'$' if bytes.get(at) == Some(&b'$') => index += 1,
+            b'$' => {
+                let start = if bytes.get(at) == Some(&b'{') {
+                    at + 1
+                } else {
+                    at
+                };
+                if let Some(word) = identifier_at(start) {
+                    found.push((start, word));
+                    index = start + word.len();
+                }
+            }
+            b'{' if kind.is_some() => {
+                let start = if bytes.get(at) == Some(&b'{') && kind == Some(References::Sql) {
+                    at + 1
+                } else {
+                    at
+                };
+                if let Some(word) = identifier_at(start)
+                    && bytes.get(start + word.len()) == Some(&b'}')
+                {
+                    found.push((start, word));
+                    index = start + word.len();
+                }
+            }
+            b':' if kind == Some(References::Sql)
+                && bytes.get(at) != Some(&b':')
+                && index.checked_sub(2).and_then(|before| bytes.get(before)) != Some(&b':') =>
+            {
+                if let Some(word) = identifier_at(at) {
+                    found.push((at, word));
+                    index = at + word.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 /// The requirements installed by a pip command line: `argument` is what follows `%pip`
 /// (`install pandas==2.0`), or a whole shell command (`pip install ...`,
 /// `python -m pip install ...`, `{sys.executable} -m pip install ...`) when `shell` is set.
@@ -582,6 +746,56 @@ mod tests {
         assert_eq!(cell_magic("x = 1\n%%time\n"), None);
         assert_eq!(cell_magic("%time x\n"), None);
         assert_eq!(cell_magic(""), None);
+    }
+
+    #[test]
+    fn output_variables() {
+        for (magic, argument, expected) in [
+            ("%%capture", "--no-stderr out", Some("out")),
+            ("%%capture", "", None),
+            ("%%bigquery", "df", Some("df")),
+            ("%%bigquery", "--project my-project df", Some("df")),
+            ("%%bigquery", "--project=p --use_legacy_sql df", Some("df")),
+            ("%%bigquery", "--verbose", None),
+            ("%%bigquery", "--params {\"a\": 1}", None),
+            ("%%bigquery", "--project $project_id", None),
+            ("%%sql", "result <<", Some("result")),
+            ("%%sql", "postgresql://u@h/db rows<<", Some("rows")),
+            ("%sql", "n << SELECT 1", Some("n")),
+            ("%%sql", "SELECT 1", None),
+            ("%%time", "x", None),
+        ] {
+            let found = output_variable(magic, argument);
+            assert_eq!(found.map(|(_, name)| name), expected, "{magic} {argument}");
+            if let Some((offset, name)) = found {
+                assert_eq!(&argument[offset..offset + name.len()], name);
+            }
+        }
+    }
+
+    #[test]
+    fn name_references_in_bodies() {
+        let names = |text, kind| -> Vec<&str> {
+            name_references(text, kind)
+                .into_iter()
+                .map(|(offset, name)| {
+                    assert_eq!(&text[offset..offset + name.len()], name);
+                    name
+                })
+                .collect()
+        };
+        assert_eq!(
+            names("echo $a ${b} {c} $$d $1 {e f}", Some(References::Shell)),
+            ["a", "b", "c"]
+        );
+        assert_eq!(names("ls {c} $a", None), ["a"]);
+        assert_eq!(
+            names(
+                "SELECT x::int FROM t WHERE y = :limit AND z = {{w}}",
+                Some(References::Sql)
+            ),
+            ["limit", "w"]
+        );
     }
 
     #[test]

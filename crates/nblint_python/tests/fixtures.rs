@@ -41,9 +41,14 @@ const CASES: &[(&str, Check)] = &[
     ("bash_cell_magic_body_is_not_python", |facts| {
         for number in [1, 2] {
             let cell = cell(facts, number);
-            assert!(cell.parsed() && cell.uses.is_empty() && cell.defines.is_empty());
+            assert!(cell.parsed() && cell.defines.is_empty());
             assert_eq!(cell.commands.len(), 1);
         }
+        // A shell body's `$f` may name a Python variable: an optional use, never an error.
+        let shell = cell(facts, 1);
+        assert_eq!(shell.used_names(), ["f"]);
+        assert!(shell.uses.iter().all(|use_| use_.optional));
+        assert!(cell(facts, 2).uses.is_empty());
     }),
     ("time_cell_magic_body_is_python", |facts| {
         assert_eq!(cell(facts, 1).defined_names(), ["total"]);

@@ -120,6 +120,8 @@ impl<N: Borrow<str> + Hash + Eq + Clone> Binder<N> {
             mutable,
             public: false,
             used_in_cell: false,
+            conditional: false,
+            read_by_function: false,
         });
         self.top_lets.insert(name, index);
     }
@@ -211,5 +213,8 @@ fn push_use(facts: &mut CellFacts, name: &str, span: Span) {
         name: name.to_owned(),
         span,
         deferred: false,
+        optional: false,
+        annotation: false,
+        conditional: false,
     });
 }

@@ -132,6 +132,8 @@ fn crate_definition(dependency: &Dependency, argument: &str, at: usize) -> Optio
         mutable: false,
         public: false,
         used_in_cell: false,
+        conditional: false,
+        read_by_function: false,
     })
 }
 

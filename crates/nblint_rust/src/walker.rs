@@ -360,6 +360,8 @@ impl<'a> Walker<'a> {
                             mutable,
                             public: false,
                             used_in_cell: false,
+                            conditional: false,
+                            read_by_function: false,
                         });
                         continue;
                     };
@@ -371,6 +373,8 @@ impl<'a> Walker<'a> {
                         mutable,
                         public,
                         used_in_cell: false,
+                        conditional: false,
+                        read_by_function: false,
                     });
                 }
             }
@@ -391,6 +395,8 @@ impl<'a> Walker<'a> {
             mutable,
             public: matches!(vis, Visibility::Public(_)),
             used_in_cell: false,
+            conditional: false,
+            read_by_function: false,
         });
     }
 
@@ -778,6 +784,8 @@ pub(crate) fn push_import(
             mutable: false,
             public,
             used_in_cell: false,
+            conditional: false,
+            read_by_function: false,
         });
     }
     facts.imports.push(Import {

@@ -20,6 +20,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     // A crate declared with `:dep` is in scope from the cell that declares it; a later
     // `extern crate` of it below is not what the use depends on (NB204 covers late `:dep`s).
     let crates = places::declared_crates(context.facts);
+    let postponed_from = places::annotations_postponed_from(context.facts);
     for use_ in context.graph.uses_defined_only_below() {
         let Resolution::Below(defined_in) = use_.resolution else {
             continue;
@@ -30,12 +31,17 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }
         // A read inside a function body happens when the function is called, by which time
         // the cell below may have run (ruff resolves them at the end of the module too): only
-        // a read made while the cell runs counts.
+        // a read made while the cell runs counts, and not a mention of a name that need not
+        // exist (an unevaluated annotation, a `$name` in a shell line).
         let Some(span) = context.facts.cell(use_.cell).and_then(|facts| {
             facts
                 .uses
                 .iter()
-                .find(|other| &other.name == name && !other.deferred)
+                .find(|other| {
+                    &other.name == name
+                        && !other.deferred
+                        && places::needs_name(other, use_.cell, postponed_from)
+                })
                 .map(|other| other.span)
         }) else {
             continue;

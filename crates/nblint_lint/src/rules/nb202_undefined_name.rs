@@ -1,4 +1,6 @@
-use nblint_facts::Language;
+use std::collections::{HashMap, HashSet};
+
+use nblint_facts::{CellFacts, Language, Span};
 
 use super::places;
 use crate::registry::{Context, Finding, declare_rule};
@@ -21,10 +23,16 @@ const PATH_KEYWORDS: &[&str] = &["self", "Self", "super", "crate"];
 
 /// A false positive costs more than a miss, so the rule stays quiet wherever the notebook can
 /// define names nblint cannot see:
-/// - a glob import or a cell that does not parse anywhere: nothing is reported at all;
+/// - a glob import, a cell that binds names no one can list (`exec`, `globals()` writes,
+///   `%run`, `%store -r`) or a cell that does not parse anywhere: nothing is reported at all;
 /// - a cell whose macro bodies were not fully analysed: nothing in that cell;
+/// - a name only mentioned where it need not exist (an unevaluated annotation, a `$name` in
+///   a shell line): nothing for it;
 /// - a lower-case name used as a path root (`rand::random()`): a crate the kernel may get from
 ///   `evcxr.toml`, `init.evcxr` or `extern crate`, none of which the notebook shows.
+///
+/// A name a cell reads after an earlier cell (or the cell itself, above) deleted it with no
+/// binding between is reported too: defined in the notebook, but gone when read.
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let cells = || context.facts.cells.iter().flatten();
     if cells().any(|facts| facts.binds_unknown_names || !facts.parsed()) {
@@ -40,19 +48,31 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         })
         .collect();
     let mut suggestions = Suggestions::new(defined);
+    let postponed_from = places::annotations_postponed_from(context.facts);
+    let mut required_uses: HashMap<usize, HashMap<&str, Span>> = HashMap::new();
+    let mut unresolved: HashSet<(usize, &str)> = HashSet::new();
     for use_ in context.graph.unresolved_uses() {
         let name = use_.name.as_str();
+        unresolved.insert((use_.cell, name));
         let Some(facts) = context.facts.cell(use_.cell) else {
             continue;
         };
         if facts.partially_analysed || crates.contains(name) || PATH_KEYWORDS.contains(&name) {
             continue;
         }
+        // Only a use that needs the name counts, and the finding points at the first.
+        let Some(&span) = required_uses
+            .entry(use_.cell)
+            .or_insert_with(|| first_required_uses(facts, use_.cell, postponed_from))
+            .get(name)
+        else {
+            continue;
+        };
         let source = context
             .notebook
             .cell(use_.cell)
             .map_or("", |cell| cell.source.as_str());
-        if starts_lowercase(name) && is_path_root(source, use_.span, name) {
+        if starts_lowercase(name) && is_path_root(source, span, name) {
             continue;
         }
         let mut message = match context.language {
@@ -64,7 +84,126 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if let Some(similar) = suggestions.closest(name) {
             message.push_str(&format!("; did you mean `{similar}`?"));
         }
-        findings.push(Finding::new(use_.cell, use_.span, message));
+        findings.push(Finding::new(use_.cell, span, message));
+    }
+    report_deleted(context, &unresolved, postponed_from, findings);
+}
+
+/// The first use of each name in cell `cell` that needs the name to exist (see
+/// [`places::needs_name`]).
+fn first_required_uses(
+    facts: &CellFacts,
+    cell: usize,
+    postponed_from: Option<usize>,
+) -> HashMap<&str, Span> {
+    let mut first = HashMap::new();
+    for use_ in facts
+        .uses
+        .iter()
+        .filter(|use_| places::needs_name(use_, cell, postponed_from))
+    {
+        first.entry(use_.name.as_str()).or_insert(use_.span);
+    }
+    first
+}
+
+/// What happens to a name at one point of a cell, in source order.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    /// Read while the cell runs (a use that needs the name).
+    Read,
+    /// Bound (on every path or not: either way it may exist after).
+    Bound,
+    /// Deleted on some paths only: it may exist after.
+    MaybeDeleted,
+    /// Deleted on every path.
+    Deleted,
+}
+
+/// Reads of a name that a `del` above removed with no binding between, in the same cell or
+/// an earlier one: "`x` was deleted in cell N". One walk over every cell's uses, definitions
+/// and deletions in order; names already reported as defined nowhere are left out. Reads in
+/// function bodies are not counted: they happen when the function is called, perhaps after a
+/// cell that binds the name again.
+fn report_deleted(
+    context: &Context<'_>,
+    unresolved: &HashSet<(usize, &str)>,
+    postponed_from: Option<usize>,
+    findings: &mut Vec<Finding>,
+) {
+    let mut deleted: HashMap<&str, (usize, Span)> = HashMap::new();
+    for (index, facts) in context.facts.cells.iter().enumerate() {
+        let Some(facts) = facts else { continue };
+        let cell = index + 1;
+        let mut events: Vec<(usize, Event, &str, Span)> = facts
+            .uses
+            .iter()
+            .filter(|use_| !use_.deferred && places::needs_name(use_, cell, postponed_from))
+            .map(|use_| (use_.span.start, Event::Read, use_.name.as_str(), use_.span))
+            .chain(facts.defines.iter().map(|definition| {
+                let name = definition.name.as_str();
+                (definition.span.start, Event::Bound, name, definition.span)
+            }))
+            .chain(facts.deleted.iter().map(|deletion| {
+                let event = if deletion.conditional {
+                    Event::MaybeDeleted
+                } else {
+                    Event::Deleted
+                };
+                (
+                    deletion.span.start,
+                    event,
+                    deletion.name.as_str(),
+                    deletion.span,
+                )
+            }))
+            .collect();
+        if events.is_empty() {
+            continue;
+        }
+        // At one position a read comes first: `del x` of another cell's `x` reads it.
+        events.sort_unstable_by_key(|(start, event, _, _)| (*start, *event));
+        let mut reported: HashSet<&str> = HashSet::new();
+        for (_, event, name, span) in events {
+            match event {
+                Event::Read => {
+                    let Some(&(deleted_in, deletion)) = deleted.get(name) else {
+                        continue;
+                    };
+                    if facts.partially_analysed
+                        || unresolved.contains(&(cell, name))
+                        || !reported.insert(name)
+                    {
+                        continue;
+                    }
+                    let place = if deleted_in == cell {
+                        "above in this cell".to_owned()
+                    } else {
+                        format!("in cell {deleted_in}")
+                    };
+                    findings.push(
+                        Finding::new(
+                            cell,
+                            span,
+                            format!(
+                                "`{name}` was deleted {place} and not bound again before this use"
+                            ),
+                        )
+                        .with_related(
+                            deleted_in,
+                            deletion,
+                            format!("`{name}` is deleted here"),
+                        ),
+                    );
+                }
+                Event::Bound | Event::MaybeDeleted => {
+                    deleted.remove(name);
+                }
+                Event::Deleted => {
+                    deleted.insert(name, (cell, span));
+                }
+            }
+        }
     }
 }
 

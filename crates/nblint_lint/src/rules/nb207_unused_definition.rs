@@ -15,14 +15,15 @@ declare_rule! {
 }
 
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
-    // Uses are only complete when every cell was read in full: a cell that does not parse or
-    // a macro body that was not analysed may hold the use we would miss.
+    // Uses are only complete when every cell was read in full: a cell that does not parse,
+    // a macro body that was not analysed, or a cell that reads names chosen when it runs
+    // (`globals()[name]`, `eval(..)`) may hold the use we would miss.
     let uncertain = context
         .facts
         .cells
         .iter()
         .flatten()
-        .any(|facts| !facts.parsed() || facts.partially_analysed);
+        .any(|facts| !facts.parsed() || facts.partially_analysed || facts.reads_unknown_names);
     if uncertain {
         return;
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use nblint_facts::{CellFacts, Dependency, Import, Language, NotebookFacts, Span};
+use nblint_facts::{CellFacts, Dependency, Import, Language, NameUse, NotebookFacts, Span};
 use nblint_notebook::{Cell, Notebook};
 
 /// The crates the notebook's `:dep` lines bring into scope, as code names them: under their
@@ -20,6 +20,22 @@ pub(crate) fn declared_crates(facts: &NotebookFacts) -> HashSet<String> {
                 .chain(dependency.package.iter().map(|name| name.replace('-', "_")))
         })
         .collect()
+}
+
+/// The first cell (one-based) that postpones annotations for the cells after it, if any.
+pub(crate) fn annotations_postponed_from(facts: &NotebookFacts) -> Option<usize> {
+    facts
+        .cells
+        .iter()
+        .position(|cell| cell.as_ref().is_some_and(|cell| cell.postpones_annotations))
+        .map(|index| index + 1)
+}
+
+/// Whether a use in cell `cell` needs its name to exist when the cell runs: not an optional
+/// use, and not an annotation that a cell above (`postponed_from`) stopped evaluating.
+pub(crate) fn needs_name(use_: &NameUse, cell: usize, postponed_from: Option<usize>) -> bool {
+    let postponed = use_.annotation && postponed_from.is_some_and(|from| from < cell);
+    !(use_.optional || postponed)
 }
 
 /// How a dependency line is named in messages: `:dep name` for evcxr, the requirement as

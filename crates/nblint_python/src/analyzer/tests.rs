@@ -5,8 +5,9 @@ use nblint_facts::{CellFacts, DefinitionKind, MutationKind};
 use super::analyze;
 
 /// The facts as short lines, one per kind of fact that is present:
-/// `defines: x f:function C:type np:import` (a `*` marks `used_in_cell`),
-/// `uses: a b`, `mutations: x:append y:assign z:+=`, `imports: numpy as np`,
+/// `defines: x f:function C:type np:import` (a `*` marks `used_in_cell`, a `~`
+/// `conditional`), `uses: a b` (a `?` marks an optional use),
+/// `deleted: x`, `mutations: x:append y:assign z:+=`, `imports: numpy as np`,
 /// `commands: %matplotlib`, `dependencies: pandas ==2`, `errors: message @ 3..4`,
 /// `unknown names`, `partial`, `display: text`.
 fn summary(source: &str, facts: &CellFacts) -> String {
@@ -24,19 +25,27 @@ fn summary(source: &str, facts: &CellFacts) -> String {
                     _ => ":other",
                 };
                 let used = if definition.used_in_cell { "*" } else { "" };
+                let conditional = if definition.conditional { "~" } else { "" };
                 assert_eq!(
                     &source[definition.span.start..definition.span.end],
                     definition.name,
                     "definition span of {}",
                     definition.name
                 );
-                format!("{}{kind}{used}", definition.name)
+                format!("{}{kind}{used}{conditional}", definition.name)
             })
             .collect();
         lines.push(format!("defines: {}", defines.join(" ")));
     }
     if !facts.uses.is_empty() {
-        let uses: Vec<&str> = facts.uses.iter().map(|use_| use_.name.as_str()).collect();
+        let uses: Vec<String> = facts
+            .uses
+            .iter()
+            .map(|use_| {
+                let optional = if use_.optional { "?" } else { "" };
+                format!("{}{optional}", use_.name)
+            })
+            .collect();
         for use_ in &facts.uses {
             assert_eq!(
                 &source[use_.span.start..use_.span.end],
@@ -45,6 +54,17 @@ fn summary(source: &str, facts: &CellFacts) -> String {
             );
         }
         lines.push(format!("uses: {}", uses.join(" ")));
+    }
+    if !facts.deleted.is_empty() {
+        let deleted: Vec<String> = facts
+            .deleted
+            .iter()
+            .map(|deleted| {
+                let conditional = if deleted.conditional { "~" } else { "" };
+                format!("{}{conditional}", deleted.name)
+            })
+            .collect();
+        lines.push(format!("deleted: {}", deleted.join(" ")));
     }
     if !facts.mutations.is_empty() {
         let mutations: Vec<String> = facts
@@ -101,6 +121,9 @@ fn summary(source: &str, facts: &CellFacts) -> String {
     if facts.binds_unknown_names {
         lines.push("unknown names".to_owned());
     }
+    if facts.reads_unknown_names {
+        lines.push("reads unknown names".to_owned());
+    }
     if facts.uses_await {
         lines.push("await".to_owned());
     }
@@ -154,11 +177,11 @@ fn assignments_of_every_target_form() {
         ("x = 1\nx += 1", "defines: x* x"),
         (
             "for i, j in pairs:\n    total = i",
-            "defines: i* j total\nuses: pairs",
+            "defines: i*~ j~ total~\nuses: pairs",
         ),
         (
             "with open(p) as f, lock:\n    pass",
-            "defines: f\nuses: open p lock",
+            "defines: f~\nuses: open p lock",
         ),
         ("y = x + 1\nx = 2\nx", "defines: y x*\nuses: x\ndisplay: x"),
         ("x = x + 1", "defines: x\nuses: x"),
@@ -224,7 +247,7 @@ fn function_scopes() {
         // A global declaration makes assignments module-level.
         (
             "def init():\n    global config\n    config = load()\ninit()\nprint(config)",
-            "defines: init:function* config*\nuses: load print\ndisplay: print(config)",
+            "defines: init:function* config*~\nuses: load print\ndisplay: print(config)",
         ),
         // Nested functions see the enclosing function's locals; nonlocal stays local.
         (
@@ -283,7 +306,7 @@ fn control_flow_bindings() {
     check_all(&[
         (
             "try:\n    import ujson as json\nexcept ImportError as err:\n    print(err)\n    json = None",
-            "defines: json:import json\nuses: ImportError print\nimports: ujson as json",
+            "defines: json:import*~ json~\nuses: ImportError print\nimports: ujson as json",
         ),
         // The except name is deleted after the handler.
         (
@@ -292,17 +315,17 @@ fn control_flow_bindings() {
         ),
         (
             "match command.split():\n    case [verb, obj]:\n        act(verb, obj)\n    case Point(x=0, y=yy) | [yy]:\n        pass\n    case {'a': 1, **rest}:\n        rest",
-            "defines: verb* obj* yy yy rest*\nuses: command act Point",
+            "defines: verb*~ obj*~ yy~ yy~ rest*~\nuses: command act Point",
         ),
         (
             "while running:\n    step()\nelse:\n    done = True",
-            "defines: done\nuses: running step",
+            "defines: done~\nuses: running step",
         ),
         (
             "x = 1\ndel x\nprint(x)",
-            "defines: x\nuses: print x\ndisplay: print(x)",
+            "defines: x\nuses: print x\ndeleted: x\ndisplay: print(x)",
         ),
-        ("del other", "uses: other"),
+        ("del other", "uses: other\ndeleted: other"),
     ]);
 }
 
@@ -317,16 +340,30 @@ fn uses_in_strings_and_annotations() {
             "print(f\"{a + b = }\")",
             "uses: print a b\ndisplay: print(f\"{a + b = }\")",
         ),
-        // String annotations are not evaluated.
-        ("def f(x: 'Frame') -> 'Frame': pass", "defines: f:function"),
+        // String annotations are not evaluated: their names are optional uses.
+        (
+            "def f(x: 'Frame') -> 'Frame': pass",
+            "defines: f:function\nuses: Frame? Frame?",
+        ),
+        (
+            "def f(x: list['Path'], y: Literal['left', 'right'] = 'a') -> None: pass",
+            "defines: f:function\nuses: list Path? Literal",
+        ),
+        // Escapes make the text differ from the value: skipped.
+        ("def f(x: 'P\\x61th'): pass", "defines: f:function"),
         (
             "from __future__ import annotations\ndef f(x: Frame) -> Out: pass\ny: Later = 1",
-            "defines: f:function y\nimports: __future__.annotations as annotations",
+            "defines: f:function y\nuses: Frame? Out? Later?\nimports: __future__.annotations as annotations",
+        ),
+        // A class named in its own methods' postponed annotations is the cell's own.
+        (
+            "from __future__ import annotations\nclass Node:\n    def join(self, other: Node) -> Node:\n        return self",
+            "defines: Node:type*\nimports: __future__.annotations as annotations",
         ),
         // Local variable annotations are never evaluated.
         (
             "def f():\n    v: Hidden = 1\n    return v",
-            "defines: f:function",
+            "defines: f:function\nuses: Hidden?",
         ),
     ]);
 }
@@ -441,7 +478,8 @@ fn magics_and_shell_lines() {
         ),
         (
             "%%bash\nfor f in *.txt; do echo $f; done\nx = (",
-            "commands: %%bash",
+            // `$f` may name a Python variable (an optional use); bash's own here.
+            "uses: f?\ncommands: %%bash",
         ),
         // A notebook's own cell magic: Python if its body parses, else left alone.
         (
@@ -665,4 +703,173 @@ fn never_panics_on_odd_input() {
         let facts = analyze(source);
         let _ = summary(source, &facts);
     }
+}
+
+#[test]
+fn magics_that_store_their_result_define_it() {
+    check_all(&[
+        (
+            "%%bigquery df\nSELECT name FROM t",
+            "defines: df\ncommands: %%bigquery",
+        ),
+        (
+            "%%bigquery --project my-project --use_legacy_sql totals\nSELECT 1",
+            "defines: totals\ncommands: %%bigquery",
+        ),
+        // The header's `$name` is expanded.
+        (
+            "%%bigquery --project $project_id\nSELECT 1",
+            "uses: project_id?\ncommands: %%bigquery",
+        ),
+        (
+            "%%sql rows <<\nSELECT * FROM t WHERE id = :wanted",
+            "defines: rows\nuses: wanted?\ncommands: %%sql",
+        ),
+        (
+            "%sql n << SELECT count(*) FROM t",
+            "defines: n\ncommands: %sql",
+        ),
+        (
+            "%%capture out\nprint(1)",
+            "defines: out\nuses: print\ncommands: %%capture",
+        ),
+        (
+            "t = %timeit -o f(x)\nfiles = !ls\nlisting = %sx ls -la",
+            "defines: t files listing\nuses: f x\ncommands: %timeit ! %sx",
+        ),
+    ]);
+}
+
+#[test]
+fn shell_expansions_are_optional_uses() {
+    check_all(&[
+        (
+            "!gsutil cp $SOURCE gs://{bucket}/ $$HOME",
+            "uses: SOURCE? bucket\ncommands: !",
+        ),
+        (
+            "%env GOOGLE_CLOUD_PROJECT=$PROJECT_ID",
+            "uses: PROJECT_ID?\ncommands: %env",
+        ),
+        (
+            "%%bash\ngcloud config set project ${PROJECT_ID}\necho {REGION} $1",
+            "uses: PROJECT_ID? REGION?\ncommands: %%bash",
+        ),
+        // A name the cell binds is used in the cell.
+        ("name = 'a'\n!echo $name", "defines: name*\ncommands: !"),
+        // Not in a `%%writefile` body.
+        ("%%writefile run.sh\necho $HOME", "commands: %%writefile"),
+    ]);
+}
+
+#[test]
+fn namespace_writes_bind_unknown_names() {
+    check_all(&[
+        (
+            "globals().update(config);",
+            "uses: globals config\nunknown names",
+        ),
+        (
+            "globals()[key] = value",
+            "uses: globals key value\nunknown names",
+        ),
+        ("vars()['x'] = 1", "uses: vars\nunknown names"),
+        (
+            "exec(code);",
+            "uses: exec code\nunknown names\nreads unknown names",
+        ),
+        (
+            "def load():\n    globals()['model'] = 1",
+            "defines: load:function\nuses: globals\nunknown names",
+        ),
+        // A function's own `vars()`, `locals()` and `exec` write only its locals.
+        (
+            "def f():\n    vars()['x'] = 1\n    exec('y = 2')",
+            "defines: f:function\nuses: vars exec\nreads unknown names",
+        ),
+        // Reading the namespace binds nothing.
+        (
+            "x = globals()['x']",
+            "defines: x\nuses: globals\nreads unknown names",
+        ),
+    ]);
+}
+
+#[test]
+fn deletions_in_blocks_are_conditional() {
+    check_all(&[
+        ("del model", "uses: model\ndeleted: model"),
+        (
+            "try:\n    del model\nexcept NameError:\n    pass",
+            "uses: model NameError\ndeleted: model~",
+        ),
+    ]);
+    let facts = analyze("if flag:\n    print(x)\ny");
+    let conditional: Vec<bool> = facts.uses.iter().map(|use_| use_.conditional).collect();
+    assert_eq!(conditional, [false, true, true, false], "flag print x y");
+}
+
+#[test]
+fn imports_that_check_an_install_are_used() {
+    check_all(&[
+        (
+            "try:\n    import pg8000\nexcept ImportError:\n    pg8000 = None",
+            "defines: pg8000:import*~ pg8000~\nuses: ImportError\nimports: pg8000 as pg8000",
+        ),
+        (
+            "try:\n    import google.colab\nexcept:\n    pass",
+            "defines: google:import*~\nimports: google.colab as google",
+        ),
+        // Another exception does not say the import is a check.
+        (
+            "try:\n    import json\nexcept KeyError:\n    pass",
+            "defines: json:import~\nuses: KeyError\nimports: json as json",
+        ),
+    ]);
+}
+
+#[test]
+fn dynamic_reads_of_the_namespace() {
+    check_all(&[
+        (
+            "def run(day):\n    return globals()[f'day{day}']()",
+            "defines: run:function\nuses: globals\nreads unknown names",
+        ),
+        (
+            "print('{name}'.format(**locals()))",
+            "uses: print locals\nreads unknown names\ndisplay: print('{name}'.format(**locals()))",
+        ),
+        (
+            "y = eval(text)",
+            "defines: y\nuses: eval text\nreads unknown names",
+        ),
+        // A method named `eval` is no such read.
+        ("model.eval()", "uses: model\ndisplay: model.eval()"),
+        // A function's own `locals()` holds its locals.
+        (
+            "def f(a):\n    return locals()",
+            "defines: f:function\nuses: locals",
+        ),
+    ]);
+}
+
+#[test]
+fn names_function_bodies_read_are_marked() {
+    let facts = analyze(
+        "def life(world):\n    return step(world)\n\ndef step(world):\n    return world\nsize = 3\nf = lambda: size",
+    );
+    let read: Vec<(&str, bool)> = facts
+        .defines
+        .iter()
+        .map(|definition| (definition.name.as_str(), definition.read_by_function))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("life", false),
+            ("step", true),
+            ("size", true),
+            ("f", false)
+        ]
+    );
 }

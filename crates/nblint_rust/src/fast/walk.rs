@@ -342,6 +342,8 @@ impl<'w, 's> Walk<'w, 's> {
                     mutable: false,
                     public: *public,
                     used_in_cell: false,
+                    conditional: false,
+                    read_by_function: false,
                 });
             }
             _ => {
@@ -366,6 +368,8 @@ impl<'w, 's> Walk<'w, 's> {
                         mutable,
                         public,
                         used_in_cell: false,
+                        conditional: false,
+                        read_by_function: false,
                     });
                 });
             }
