@@ -46,19 +46,9 @@ fn status(output: &Output) -> i32 {
 
 /// The evcxr corpus beside the repository (empty when it is not there).
 fn evcxr_corpus() -> Vec<PathBuf> {
-    let folder = root().join("../shared/corpus/evcxr");
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return Vec::new();
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|extension| extension == "ipynb")
-        })
-        .collect();
-    paths.sort();
-    paths
+    nblint_testing::corpus("evcxr", "cli corpus tests")
+        .map(|folder| nblint_testing::ipynb_files(&folder))
+        .unwrap_or_default()
 }
 
 /// A minimal notebook with the given code cells, in `language`.

@@ -154,10 +154,12 @@ fn strip_matches_nbstripout() {
     }
 
     // The corpus, with default options.
-    let corpus = root.join("../shared/corpus");
     let mut originals = Vec::new();
     for language in ["python", "evcxr"] {
-        let Ok(entries) = std::fs::read_dir(corpus.join(language)) else {
+        let Some(folder) = nblint_testing::corpus(language, "nbstripout compatibility") else {
+            continue;
+        };
+        let Ok(entries) = std::fs::read_dir(folder) else {
             continue;
         };
         for entry in entries {

@@ -416,7 +416,7 @@ fn named(names: &[&str], key: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
 
     use super::*;
     use crate::strip::strip_bytes_without_splicing as strip_bytes_general;
@@ -663,13 +663,10 @@ mod tests {
     }
 
     fn corpus() -> Vec<PathBuf> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
         let mut paths: Vec<PathBuf> = ["python", "evcxr"]
-            .iter()
-            .filter_map(|language| std::fs::read_dir(root.join(language)).ok())
-            .flatten()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "ipynb"))
+            .into_iter()
+            .filter_map(|language| nblint_testing::corpus(language, "splice corpus tests"))
+            .flat_map(|folder| nblint_testing::ipynb_files(&folder))
             .collect();
         paths.sort();
         paths

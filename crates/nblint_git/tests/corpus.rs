@@ -10,18 +10,11 @@ use nblint_git::{StripOptions, render, strip_bytes};
 use nblint_notebook::Notebook;
 
 fn corpus() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    let mut paths = Vec::new();
-    for language in ["python", "evcxr"] {
-        let Ok(entries) = std::fs::read_dir(root.join(language)) else {
-            continue;
-        };
-        paths.extend(
-            entries
-                .map(|entry| entry.unwrap().path())
-                .filter(|path| path.extension().is_some_and(|ext| ext == "ipynb")),
-        );
-    }
+    let mut paths: Vec<PathBuf> = ["python", "evcxr"]
+        .into_iter()
+        .filter_map(|language| nblint_testing::corpus(language, "nblint_git corpus tests"))
+        .flat_map(|folder| nblint_testing::ipynb_files(&folder))
+        .collect();
     paths.sort();
     paths
 }

@@ -28,8 +28,8 @@ fn untouched_notebooks_are_written_back_byte_for_byte() {
     let mut checked = 0;
     let mut differing = Vec::new();
     for folder in [
-        root.join("../shared/corpus/python"),
-        root.join("../shared/corpus/evcxr"),
+        nblint_testing::corpus("python", "round_trip").unwrap_or_default(),
+        nblint_testing::corpus("evcxr", "round_trip").unwrap_or_default(),
         root.join("fixtures/malformed"),
         root.join("fixtures/rules/NB102"),
     ] {
@@ -79,8 +79,8 @@ fn analysis_reading_sees_the_same_cells_and_errors() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut checked = 0;
     for folder in [
-        root.join("../shared/corpus/python"),
-        root.join("../shared/corpus/evcxr"),
+        nblint_testing::corpus("python", "round_trip").unwrap_or_default(),
+        nblint_testing::corpus("evcxr", "round_trip").unwrap_or_default(),
         root.join("fixtures/malformed"),
         root.join("fixtures/rust"),
         root.join("fixtures/graph"),
@@ -159,7 +159,9 @@ impl Mutations {
 #[test]
 fn analysis_reading_agrees_on_mutated_notebooks() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut paths = notebooks(&root.join("../shared/corpus/evcxr"));
+    let mut paths = nblint_testing::corpus("evcxr", "round_trip")
+        .map(|folder| notebooks(&folder))
+        .unwrap_or_default();
     paths.truncate(25);
     paths.extend(notebooks(&root.join("fixtures/rust")));
     let mut mutations = Mutations(0x9E37_79B9_7F4A_7C15);
@@ -196,10 +198,13 @@ fn analysis_reading_agrees_on_mutated_notebooks() {
 /// same errors (never read such a cell as empty), and read the rest the same.
 #[test]
 fn analysis_reading_agrees_on_cells_with_text_in_the_wrong_field() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut paths = notebooks(&root.join("../shared/corpus/evcxr"));
+    let mut paths = nblint_testing::corpus("evcxr", "round_trip")
+        .map(|folder| notebooks(&folder))
+        .unwrap_or_default();
     paths.truncate(20);
-    let mut python = notebooks(&root.join("../shared/corpus/python"));
+    let mut python = nblint_testing::corpus("python", "round_trip")
+        .map(|folder| notebooks(&folder))
+        .unwrap_or_default();
     python.truncate(40);
     paths.extend(python);
     let mut refused = 0;

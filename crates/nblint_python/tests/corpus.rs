@@ -3,29 +3,17 @@
 //! reviewed diff.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use nblint_facts::NotebookFacts;
 use nblint_notebook::Notebook;
 use nblint_python::PythonFrontend;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/python");
-
 #[test]
 fn corpus_totals() {
-    let corpus = Path::new(CORPUS);
-    if !corpus.is_dir() {
-        // The corpus lives outside the repository; without it there is nothing to check.
+    let Some(corpus) = nblint_testing::corpus("python", "corpus_totals") else {
         return;
-    }
-    let mut paths: Vec<_> = std::fs::read_dir(corpus)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|extension| extension == "ipynb")
-        })
-        .collect();
+    };
+    let mut paths = nblint_testing::ipynb_files(&corpus);
     paths.sort();
     assert!(!paths.is_empty());
 

@@ -4,30 +4,18 @@
 #![allow(clippy::unwrap_used)]
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use nblint_facts::{CellFrontend, NotebookFacts};
 use nblint_graph::Graph;
 use nblint_notebook::Notebook;
 use nblint_rust::RustFrontend;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/evcxr");
-
 #[test]
 fn corpus_totals() {
-    let corpus = Path::new(CORPUS);
-    if !corpus.is_dir() {
-        // The corpus lives outside the repository; without it there is nothing to check.
+    let Some(corpus) = nblint_testing::corpus("evcxr", "corpus_totals") else {
         return;
-    }
-    let mut paths: Vec<_> = std::fs::read_dir(corpus)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|extension| extension == "ipynb")
-        })
-        .collect();
+    };
+    let mut paths = nblint_testing::ipynb_files(&corpus);
     paths.sort();
     assert!(!paths.is_empty());
 

@@ -403,10 +403,11 @@ fn fast_path_agrees_with_syn_on_fixtures() {
 
 #[test]
 fn fast_path_agrees_with_syn_on_the_evcxr_corpus() {
-    let corpus = Path::new(ROOT).join("../../../shared/corpus/evcxr");
-    if !corpus.is_dir() {
+    let Some(corpus) =
+        nblint_testing::corpus("evcxr", "fast_path_agrees_with_syn_on_the_evcxr_corpus")
+    else {
         return;
-    }
+    };
     let cells = code_cells(&notebooks_under(&corpus));
     let mut tally = Tally::default();
     tally.run(&cells, 8, 2);

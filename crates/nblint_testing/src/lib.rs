@@ -1,0 +1,74 @@
+//! Test support shared by nblint's test suites (dev-dependency only, never published).
+//!
+//! The real notebooks the tests read live beside the repository, in `../shared/corpus/`, not
+//! in it. A test asks for a part of it with [`corpus`]: when it is missing the test says so
+//! where a person sees it (even under the test harness's output capture) and is skipped, or
+//! fails when `NBLINT_REQUIRE_CORPUS` is set, as `.ci/run` sets it, so a corpus test never
+//! passes without having looked at a notebook.
+// A test-support crate: its panics are the test failures.
+#![allow(clippy::print_stderr, clippy::missing_panics_doc)]
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The repository's root folder.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The folder of one part of the shared corpus (`"evcxr"`, `"python"`), or `None` when it is
+/// not there: then a `skipped:` line naming `test` goes straight to the terminal. With
+/// `NBLINT_REQUIRE_CORPUS` set, a missing corpus fails the test instead.
+pub fn corpus(name: &str, test: &str) -> Option<PathBuf> {
+    let folder = workspace_root().join("../shared/corpus").join(name);
+    if folder.is_dir() {
+        return Some(folder);
+    }
+    let message = format!(
+        "skipped: {test}: {} not found (the corpus lives beside the repository)",
+        folder.display()
+    );
+    assert!(
+        std::env::var_os("NBLINT_REQUIRE_CORPUS").is_none(),
+        "{message}; NBLINT_REQUIRE_CORPUS is set, so this is a failure"
+    );
+    // Written to the stream itself, not through `eprintln!`, which the test harness captures.
+    let _ = writeln!(std::io::stderr(), "{message}");
+    None
+}
+
+/// The `.ipynb` files directly in `folder`, sorted by path; empty when it cannot be read.
+pub fn ipynb_files(folder: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "ipynb")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_only_notebooks_sorted() {
+        let folder = std::env::temp_dir().join(format!("nblint-testing-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        for name in ["b.ipynb", "a.ipynb", "notes.txt"] {
+            std::fs::write(folder.join(name), "{}").unwrap();
+        }
+        let names: Vec<String> = ipynb_files(&folder)
+            .iter()
+            .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        std::fs::remove_dir_all(&folder).unwrap();
+        assert_eq!(names, ["a.ipynb", "b.ipynb"]);
+    }
+}
