@@ -899,11 +899,12 @@ impl ResultCache {
     }
 
     fn key(&self, bytes: &[u8], fingerprint: &str) -> nblint_cache::CacheKey {
-        nblint_cache::CacheKey::new(bytes, &self.build, fingerprint, "check-result-v6")
+        nblint_cache::CacheKey::new(bytes, &self.build, fingerprint, "check-result-v7")
     }
 
     /// The entry stored under `key` ([`join_sections`]): the notes one a line, why NB202
-    /// stayed quiet (or nothing), the counts (problems, notebooks, fixable; 8 bytes each),
+    /// stayed quiet (or nothing), the counts (problems, notebooks, fixable, unsafe fixable;
+    /// 8 bytes each),
     /// what the part was drawn for, the part, and the diagnostics.
     fn get(&self, key: &nblint_cache::CacheKey) -> Option<CachedResult> {
         let payload = self.cache.get(key)?;
@@ -920,6 +921,7 @@ impl ResultCache {
                 problems: counts.next()??,
                 notebooks: counts.next()??,
                 fixable: counts.next()??,
+                unsafe_fixable: counts.next()??,
                 unreadable: 0,
             },
             payload,
@@ -929,10 +931,15 @@ impl ResultCache {
     /// Best effort: a cache that cannot be written only makes the next run slower.
     fn put(&self, key: &nblint_cache::CacheKey, result: &StoredResult<'_>) {
         let counts = nblint_report::Counts::of_diagnostics(result.diagnostics);
-        let counts: Vec<u8> = [counts.problems, counts.notebooks, counts.fixable]
-            .into_iter()
-            .flat_map(|count| (count as u64).to_le_bytes())
-            .collect();
+        let counts: Vec<u8> = [
+            counts.problems,
+            counts.notebooks,
+            counts.fixable,
+            counts.unsafe_fixable,
+        ]
+        .into_iter()
+        .flat_map(|count| (count as u64).to_le_bytes())
+        .collect();
         let payload = join_sections([
             result.notes.join("\n").as_bytes(),
             result.quiet.unwrap_or_default().as_bytes(),

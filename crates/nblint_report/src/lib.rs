@@ -6,7 +6,7 @@
 //! cell-relative: `line` and `column` inside the cell's source.
 
 use nblint_facts::Span;
-use nblint_lint::{Diagnostic, Edit, Severity};
+use nblint_lint::{Applicability, Diagnostic, Edit, Severity};
 use nblint_notebook::{FileLines, FilePosition, Notebook};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -228,8 +228,10 @@ pub struct Counts {
     pub problems: usize,
     /// Notebooks with at least one diagnostic.
     pub notebooks: usize,
-    /// Diagnostics with a fix.
+    /// Diagnostics with a safe fix (applied by `--fix`).
     pub fixable: usize,
+    /// Diagnostics with an unsafe fix (applied only with `--unsafe-fixes`).
+    pub unsafe_fixable: usize,
     /// Notebooks that could not be read (NB000, io-error), counted apart from problems.
     pub unreadable: usize,
 }
@@ -240,10 +242,8 @@ impl Counts {
         Self {
             problems: diagnostics.len(),
             notebooks: usize::from(!diagnostics.is_empty()),
-            fixable: diagnostics
-                .iter()
-                .filter(|diagnostic| diagnostic.fix.is_some())
-                .count(),
+            fixable: with_fix(diagnostics, Applicability::Safe),
+            unsafe_fixable: with_fix(diagnostics, Applicability::Unsafe),
             unreadable: 0,
         }
     }
@@ -265,6 +265,7 @@ impl std::ops::Add for Counts {
             problems: self.problems + other.problems,
             notebooks: self.notebooks + other.notebooks,
             fixable: self.fixable + other.fixable,
+            unsafe_fixable: self.unsafe_fixable + other.unsafe_fixable,
             unreadable: self.unreadable + other.unreadable,
         }
     }
@@ -276,6 +277,19 @@ impl std::iter::Sum for Counts {
     }
 }
 
+/// How many of `diagnostics` have a fix of this applicability.
+fn with_fix(diagnostics: &[Diagnostic], applicability: Applicability) -> usize {
+    diagnostics
+        .iter()
+        .filter(|diagnostic| {
+            diagnostic
+                .fix
+                .as_ref()
+                .is_some_and(|fix| fix.applicability == applicability)
+        })
+        .count()
+}
+
 /// "Found 3 problems in 2 notebooks (1 fixable with `--fix`)", "Found 1 error reading
 /// notebooks" (never "All checks passed" while a notebook could not be read), both joined
 /// by "and", or "All checks passed".
@@ -284,6 +298,7 @@ pub fn summary(counts: Counts) -> String {
         problems,
         notebooks,
         fixable,
+        unsafe_fixable,
         unreadable,
     } = counts;
     let errors = format!("{unreadable} error{} reading notebooks", plural(unreadable));
@@ -299,8 +314,13 @@ pub fn summary(counts: Counts) -> String {
         plural(problems),
         plural(notebooks)
     );
-    if fixable > 0 {
-        text.push_str(&format!(" ({fixable} fixable with `--fix`)"));
+    match (fixable, unsafe_fixable) {
+        (0, 0) => {}
+        (safe, 0) => text.push_str(&format!(" ({safe} fixable with `--fix`)")),
+        (0, more) => text.push_str(&format!(" ({more} fixable with `--fix --unsafe-fixes`)")),
+        (safe, more) => text.push_str(&format!(
+            " ({safe} fixable with `--fix`, {more} more with `--unsafe-fixes`)"
+        )),
     }
     if unreadable > 0 {
         text.push_str(&format!(", and {errors}"));

@@ -182,6 +182,7 @@ fn parts_and_summary_make_the_whole_report() {
                     problems: 3,
                     notebooks: 2,
                     fixable: 1,
+                    unsafe_fixable: 0,
                     unreadable: 0,
                 }
             );
@@ -300,6 +301,7 @@ fn the_summary_never_says_all_passed_while_a_notebook_failed() {
         problems,
         notebooks: usize::from(problems > 0),
         fixable: 0,
+        unsafe_fixable: 0,
         unreadable,
     };
     assert_eq!(summary(counts(0, 0)), "All checks passed");
@@ -313,4 +315,24 @@ fn the_summary_never_says_all_passed_while_a_notebook_failed() {
         full.ends_with("Found 2 problems in 1 notebook (1 fixable with `--fix`), and 2 errors reading notebooks\n"),
         "{full}"
     );
+}
+
+#[test]
+fn the_summary_counts_safe_and_unsafe_fixes_apart() {
+    let counts = |fixable, unsafe_fixable| Counts {
+        problems: 3,
+        notebooks: 1,
+        fixable,
+        unsafe_fixable,
+        unreadable: 0,
+    };
+    assert_eq!(
+        summary(counts(2, 1)),
+        "Found 3 problems in 1 notebook (2 fixable with `--fix`, 1 more with `--unsafe-fixes`)"
+    );
+    assert_eq!(
+        summary(counts(0, 1)),
+        "Found 3 problems in 1 notebook (1 fixable with `--fix --unsafe-fixes`)"
+    );
+    assert_eq!(summary(counts(0, 0)), "Found 3 problems in 1 notebook");
 }
