@@ -15,34 +15,12 @@
 
 use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::Hash;
 
 use nblint_facts::{CellFacts, Definition, DefinitionKind, Mutation, MutationKind, NameUse, Span};
 
-/// A fast, non-cryptographic hasher for the binder's small name sets (FxHash's mixing).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct NameHasher(u64);
-
-impl Hasher for NameHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
-        }
-        for &byte in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(SEED);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type NameHash = BuildHasherDefault<NameHasher>;
+/// The binder's hasher: FxHash, fast for the short names of one cell.
+type NameHash = rustc_hash::FxBuildHasher;
 
 /// What binds names in one cell, and the lookup both walks use (see the module docs).
 pub(crate) struct Binder<N> {

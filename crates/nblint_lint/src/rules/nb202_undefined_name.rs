@@ -282,7 +282,7 @@ impl<'a> Suggestions<'a> {
 
 /// `candidate` with its distance from `name`, if it is a different name within `limit` edits.
 fn closer<'a>(name: &str, candidate: &'a str, limit: usize) -> Option<(usize, &'a str)> {
-    let distance = edit_distance(name, candidate);
+    let distance = strsim::levenshtein(name, candidate);
     (candidate != name && distance > 0 && distance <= limit).then_some((distance, candidate))
 }
 
@@ -291,24 +291,6 @@ fn closer<'a>(name: &str, candidate: &'a str, limit: usize) -> Option<(usize, &'
 #[cfg(test)]
 fn closest_name<'a>(name: &str, defined: &[&'a str]) -> Option<&'a str> {
     Suggestions::new(defined.to_vec()).closest(name)
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
