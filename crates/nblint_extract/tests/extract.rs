@@ -98,6 +98,7 @@ snapshot_case!(question_mark, true);
 snapshot_case!(stored_error, true);
 snapshot_case!(non_rust_cell, true);
 snapshot_case!(redefined_through_item, true);
+snapshot_case!(redefined_items, true);
 // Needs crates.io crates: generated without the compiler (no network in CI).
 snapshot_case!(dep_forms, false);
 snapshot_case!(plotly_display, false);
@@ -144,6 +145,19 @@ fn redefined_functions_keep_their_earlier_behaviour() {
     assert!(
         stdout.starts_with("main: 2\n()\nfib(6) = 32\nfib(6) = 8, helper(1) = 10\nmain: 10\n"),
         "{stdout}"
+    );
+}
+
+/// A struct, its impls, a const and a static redefined by a later cell (`struct Shape` then
+/// `enum Shape`): every cell, and every function it calls, compiles against the version in
+/// force when it ran.
+#[test]
+fn redefined_types_consts_and_statics_keep_their_earlier_versions() {
+    let (extraction, stdout) = build_and_run("redefined_items");
+    assert_eq!(stdout, extraction.expected_stdout);
+    assert_eq!(
+        stdout,
+        "rect 2x3 area 6 scaled 12 v1\nCircle(1.0) area 3 scaled 30 v2\nSquare(2.0) area 4\n"
     );
 }
 
