@@ -35,6 +35,45 @@ pub struct Choices {
     pub by_value: HashSet<(usize, String)>,
     /// Extra `use` lines found through the compiler's import suggestions.
     pub extra_uses: Vec<syn::ItemUse>,
+    /// Parameters `(cell, name)` borrowed as `&Vec<T>` / `&String` because the step did not
+    /// compile with `&[T]` / `&str` (which clippy's `ptr_arg` asks for).
+    pub plain_refs: HashSet<(usize, String)>,
+}
+
+/// The type a read-only `&Vec<T>` / `&String` parameter is better borrowed as: `[T]` / `str`.
+pub fn borrowed_form(ty: &Type) -> Option<Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    if path.qself.is_some() {
+        return None;
+    }
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let last = path.path.segments.last()?;
+    match segments.as_slice() {
+        ["Vec"] | ["std" | "alloc", "vec", "Vec"] => {
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            let mut args = args.args.iter();
+            match (args.next(), args.next()) {
+                (Some(syn::GenericArgument::Type(element)), None) => {
+                    Some(syn::parse_quote!([#element]))
+                }
+                _ => None,
+            }
+        }
+        ["String"] | ["std" | "alloc", "string", "String"] if last.arguments.is_none() => {
+            Some(syn::parse_quote!(str))
+        }
+        _ => None,
+    }
 }
 
 /// The generated files: path relative to the crate folder, and text.
@@ -305,6 +344,15 @@ pub fn signature(step: &Step, choices: &Choices) -> Result<Signature, String> {
         };
         let changed = param.change != Change::None;
         let mutable = mode == Mode::Value && changed;
+        if mode == Mode::Ref
+            && !choices
+                .plain_refs
+                .contains(&(step.cell, param.name.clone()))
+            && let Some(borrowed) = borrowed_form(ty)
+        {
+            params.push((param.name.clone(), mode, borrowed, false));
+            continue;
+        }
         let give_back = mode == Mode::Value && param.used_later && !redefined && (changed || !copy);
         if give_back {
             returns.push((param.name.clone(), ty.clone()));

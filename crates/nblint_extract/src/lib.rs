@@ -248,6 +248,8 @@ fn extract_on_deep_stack(
     let mut files: Option<Files> = None;
     if fallback_reason.is_none() {
         let mut attempt = 0;
+        // Rounds spent giving `&Vec<T>` / `&String` back: not counted against MAX_ATTEMPTS.
+        let mut slice_rounds = 0;
         loop {
             attempt += 1;
             let rendered = match codegen::render(&plan, &choices, &lib_name, false) {
@@ -283,6 +285,7 @@ fn extract_on_deep_stack(
                 .filter(|item| !known.contains(&quote::quote!(#item).to_string()))
                 .collect();
             let mut progressed = !new_imports.is_empty();
+            let mut slice_round = false;
             choices.extra_uses.extend(new_imports);
             for diagnostic in outcome.errors() {
                 let Some(step) = step_of_error(&plan, &rendered, diagnostic) else {
@@ -308,13 +311,43 @@ fn extract_on_deep_stack(
                 } else {
                     mentioned
                 };
+                // A step that borrows a `Vec`/`String` as a slice/`str` first gets `&Vec<T>` /
+                // `&String` back; only then are values moved in.
+                let sliced: Vec<&str> = step
+                    .params
+                    .iter()
+                    .filter(|param| {
+                        !choices
+                            .plain_refs
+                            .contains(&(step.cell, param.name.clone()))
+                            && !choices.by_value.contains(&(step.cell, param.name.clone()))
+                            && param.change == plan::Change::None
+                            && !step.code.consumed.contains(&param.name)
+                            && choices
+                                .types
+                                .get(&(param.defined_in, param.name.clone()))
+                                .is_some_and(|ty| codegen::borrowed_form(ty).is_some())
+                    })
+                    .map(|param| param.name.as_str())
+                    .collect();
+                if !sliced.is_empty() {
+                    for name in sliced {
+                        choices.plain_refs.insert((step.cell, name.to_owned()));
+                    }
+                    progressed = true;
+                    slice_round = true;
+                    continue;
+                }
                 for name in names {
                     if choices.by_value.insert((step.cell, name.to_owned())) {
                         progressed = true;
                     }
                 }
             }
-            if !progressed || attempt >= MAX_ATTEMPTS {
+            if slice_round {
+                slice_rounds += 1;
+            }
+            if !progressed || attempt >= MAX_ATTEMPTS + slice_rounds {
                 fallback_reason = Some(format!(
                     "per-cell functions do not compile: {}",
                     first_problem(&outcome)

@@ -161,6 +161,57 @@ fn redefined_types_consts_and_statics_keep_their_earlier_versions() {
     );
 }
 
+/// A `Vec` or `String` a cell only reads is borrowed as `&[T]` / `&str` (clippy's `ptr_arg`);
+/// a cell that needs the `Vec` itself (`numbers.clone()` into a `Vec<i32>`) gets `&Vec<T>`
+/// back after the compiler refuses the slice.
+#[test]
+fn read_only_vectors_and_strings_are_borrowed_as_slices() {
+    let (extraction, stdout) = build_and_run("borrowed_params");
+    assert_eq!(stdout, extraction.expected_stdout);
+    let code = &extraction.files["src/borrowed_params.rs"];
+    assert!(
+        code.contains("pub fn cell_3(name: &str, numbers: &[i32])")
+            || code.contains("pub fn cell_3(numbers: &[i32], name: &str)"),
+        "{code}"
+    );
+    assert!(code.contains("pub fn cell_4(numbers: &Vec<i32>)"), "{code}");
+}
+
+/// The crate extracted from a notebook whose own code is clippy-clean passes
+/// `cargo clippy -- -D warnings` (skipped, saying so, where clippy is not installed).
+#[test]
+fn extracted_crate_passes_clippy() {
+    let available = Command::new(cargo())
+        .args(["clippy", "--version"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !available {
+        eprintln!("SKIPPED extracted_crate_passes_clippy: `cargo clippy` is not available");
+        return;
+    }
+    let (extraction, _) = extract("values_across_cells", true, "clippy");
+    assert_eq!(extraction.builds, Some(true), "{}", tree(&extraction));
+    let out_dir = work_dir().join("out").join("clippy_values_across_cells");
+    if out_dir.exists() {
+        std::fs::remove_dir_all(&out_dir).unwrap();
+    }
+    nblint_extract::write_files(&extraction.files, &out_dir).unwrap();
+    let output = Command::new(cargo())
+        .args(["clippy", "--quiet", "--target-dir"])
+        .arg(work_dir().join("target").join("clippy"))
+        .args(["--", "-D", "warnings"])
+        .current_dir(&out_dir)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        tree(&extraction)
+    );
+}
+
 /// Without the compiler, a value whose type is not written forces the single `run()` form.
 #[test]
 fn unknown_types_without_the_compiler_fall_back_to_run() {
