@@ -177,7 +177,7 @@ fn read_only_vectors_and_strings_are_borrowed_as_slices() {
     assert!(code.contains("pub fn cell_4(numbers: &Vec<i32>)"), "{code}");
 }
 
-/// The crate extracted from a notebook whose own code is clippy-clean passes
+/// The crates extracted from notebooks whose own code is clippy-clean pass
 /// `cargo clippy -- -D warnings` (skipped, saying so, where clippy is not installed).
 #[test]
 fn extracted_crate_passes_clippy() {
@@ -189,27 +189,34 @@ fn extracted_crate_passes_clippy() {
         eprintln!("SKIPPED extracted_crate_passes_clippy: `cargo clippy` is not available");
         return;
     }
-    let (extraction, _) = extract("values_across_cells", true, "clippy");
-    assert_eq!(extraction.builds, Some(true), "{}", tree(&extraction));
-    let out_dir = work_dir().join("out").join("clippy_values_across_cells");
-    if out_dir.exists() {
-        std::fs::remove_dir_all(&out_dir).unwrap();
+    for case in [
+        "values_across_cells",
+        "mutated_later",
+        "borrowed_params",
+        "redefined_items",
+    ] {
+        let (extraction, _) = extract(case, true, "clippy");
+        assert_eq!(extraction.builds, Some(true), "{}", tree(&extraction));
+        let out_dir = work_dir().join("out").join(format!("clippy_{case}"));
+        if out_dir.exists() {
+            std::fs::remove_dir_all(&out_dir).unwrap();
+        }
+        nblint_extract::write_files(&extraction.files, &out_dir).unwrap();
+        let output = Command::new(cargo())
+            .args(["clippy", "--quiet", "--target-dir"])
+            .arg(work_dir().join("target").join("clippy"))
+            .args(["--", "-D", "warnings"])
+            .current_dir(&out_dir)
+            .env_remove("RUSTFLAGS")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{case}: {}\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            tree(&extraction)
+        );
     }
-    nblint_extract::write_files(&extraction.files, &out_dir).unwrap();
-    let output = Command::new(cargo())
-        .args(["clippy", "--quiet", "--target-dir"])
-        .arg(work_dir().join("target").join("clippy"))
-        .args(["--", "-D", "warnings"])
-        .current_dir(&out_dir)
-        .env_remove("RUSTFLAGS")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        tree(&extraction)
-    );
 }
 
 /// Without the compiler, a value whose type is not written forces the single `run()` form.
