@@ -101,6 +101,11 @@ pub struct Extraction {
     /// What the notebook printed on stdout in the cells kept (streams and text results): what
     /// the binary should print.
     pub expected_stdout: String,
+    /// Dependencies the notebook left at any version (`:dep name`, `extern crate name`), each
+    /// pinned in `Cargo.toml` to the version cargo resolved for `*` when the crate was checked
+    /// (the newest, unless the scratch crate's `Cargo.lock` already held one) and which built:
+    /// `(name, version)`.
+    pub pinned: Vec<(String, String)>,
 }
 
 /// Extracts `notebook`. `progress` hears what is being done (for a progress display).
@@ -401,6 +406,16 @@ fn extract_on_deep_stack(
     }
     for text in files.values_mut() {
         *text = tidy(text);
+    }
+    let mut final_manifest = final_manifest;
+    if extraction.builds == Some(true) {
+        let lock_path = scratch.join("Cargo.lock");
+        if let Ok(lock) = std::fs::read_to_string(&lock_path) {
+            let versions = manifest::locked_versions(&lock, &options.package);
+            let (pinned_text, pinned) = manifest::pin_any_versions(&final_manifest, &versions);
+            final_manifest = pinned_text;
+            extraction.pinned = pinned;
+        }
     }
     files.insert("Cargo.toml".into(), final_manifest);
     files.insert(".gitignore".into(), "/target\n".into());
