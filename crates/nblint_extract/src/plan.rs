@@ -1404,6 +1404,7 @@ fn version_items(plan: &mut Plan, reserved: &HashSet<String>) {
         .into_iter()
         .map(|(section, entry, cell, found)| ((section, entry), (cell, found)))
         .collect();
+    let mut dropped_trait_impls: Vec<String> = Vec::new();
     for (section_index, section) in plan.sections.iter_mut().enumerate() {
         let entries = std::mem::take(&mut section.entries);
         for (entry_index, entry) in entries.into_iter().enumerate() {
@@ -1415,6 +1416,25 @@ fn version_items(plan: &mut Plan, reserved: &HashSet<String>) {
                 if kept_impls.contains(&(section_index, entry_index)) {
                     rename_in_item(&renames_in(found, *at), &history.types, &mut item);
                     section.entries.push(Entry::Item(cell, item));
+                } else if let Item::Impl(implementation) = &*item
+                    && let Some((trait_path, _)) = &implementation.trait_
+                    && let Some(first) = trait_path.segments.first()
+                    && history.types.contains(&first.ident.to_string())
+                    && history
+                        .version(&first.ident.to_string(), *at)
+                        .is_some_and(|version| first.ident != version)
+                {
+                    // Method calls name no trait: the earlier cells calling this impl's
+                    // methods now reach the impl written for the later trait, if any.
+                    let self_ty = &implementation.self_ty;
+                    dropped_trait_impls.push(format!(
+                        "cell {cell}: `impl {} for {}` was written for the earlier `{}`, which \
+                         no later cell names; it is left out, and method calls in earlier cells \
+                         use the impl of the trait's last definition, if there is one",
+                        quote::quote!(#trait_path).to_string().replace(' ', ""),
+                        quote::quote!(#self_ty).to_string().replace(' ', ""),
+                        first.ident
+                    ));
                 }
                 continue;
             }
@@ -1455,6 +1475,7 @@ fn version_items(plan: &mut Plan, reserved: &HashSet<String>) {
             ));
         }
     }
+    plan.warnings.extend(dropped_trait_impls);
     for (copy, (name, cell, _)) in &copies {
         let unique = final_names.get(copy).unwrap_or(copy);
         let what = if history.types.contains(name) {

@@ -219,6 +219,22 @@ fn extracted_crate_passes_clippy() {
     }
 }
 
+/// A trait redefined with its impl: the crate builds (the two impls of one trait for `Dog`
+/// would conflict), and since a method call names no trait, the earlier cell now reaches the
+/// later impl; the extraction says so rather than staying silent (known limitation).
+#[test]
+fn a_redefined_trait_impl_left_out_is_reported() {
+    let (extraction, _) = extract("redefined_trait", true, "trait");
+    assert_eq!(extraction.builds, Some(true), "{}", tree(&extraction));
+    assert!(extraction.fallback.is_none(), "{}", tree(&extraction));
+    assert!(
+        extraction.warnings.iter().any(|warning| warning
+            .starts_with("cell 2: `impl Speak for Dog` was written for the earlier `Speak`")),
+        "{:?}",
+        extraction.warnings
+    );
+}
+
 /// Without the compiler, a value whose type is not written forces the single `run()` form.
 #[test]
 fn unknown_types_without_the_compiler_fall_back_to_run() {
