@@ -251,8 +251,18 @@ fn display_stmts(step: &Step, fmt: &str) -> Vec<Stmt> {
                 vec![syn::parse_quote!(println!(#fmt, &(#expr));)]
             }
         }
-        Display::Unit => vec![statement(expr), syn::parse_quote!(println!("()");)],
+        // The kernel showed `()`: the value is unit, so no `let _ =` (clippy's
+        // `let_unit_value`).
+        Display::Unit => vec![unit_statement(expr), syn::parse_quote!(println!("()");)],
         Display::Statement => vec![statement(expr)],
+    }
+}
+
+/// A unit-typed expression run for its effect: `main();`.
+fn unit_statement(expr: &Expr) -> Stmt {
+    match statement(expr) {
+        Stmt::Local(_) => Stmt::Expr(expr.clone(), Some(syn::token::Semi::default())),
+        other => other,
     }
 }
 

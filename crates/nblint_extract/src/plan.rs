@@ -252,6 +252,8 @@ fn heading(line: &str) -> Option<(usize, String)> {
 fn prose(lines: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut in_fence = false;
+    // The indentation of the text of the list item above, while its paragraph goes on.
+    let mut list_indent: Option<usize> = None;
     for line in lines {
         let trimmed = line.trim_end();
         if let Some(rest) = trimmed.trim_start().strip_prefix("```") {
@@ -262,9 +264,27 @@ fn prose(lines: &[&str]) -> Vec<String> {
                 out.push("```text".into());
             }
             in_fence = !in_fence;
+            list_indent = None;
             continue;
         }
-        out.push(trimmed.to_owned());
+        if in_fence {
+            out.push(trimmed.to_owned());
+            continue;
+        }
+        let indent = trimmed.len() - trimmed.trim_start().len();
+        if let Some(width) = list_marker_width(trimmed.trim_start()) {
+            list_indent = Some(indent + width);
+            out.push(trimmed.to_owned());
+        } else if trimmed.is_empty() || trimmed.trim_start().starts_with('#') {
+            list_indent = None;
+            out.push(trimmed.to_owned());
+        } else if let Some(width) = list_indent.filter(|&width| indent < width) {
+            // A lazy continuation of a list item, indented as the item's text (same
+            // rendering; clippy's `doc_lazy_continuation`).
+            out.push(format!("{}{}", " ".repeat(width), trimmed.trim_start()));
+        } else {
+            out.push(trimmed.to_owned());
+        }
     }
     if in_fence {
         out.push("```".into());
@@ -276,6 +296,21 @@ fn prose(lines: &[&str]) -> Vec<String> {
         out.pop();
     }
     out
+}
+
+/// The width of a markdown list marker starting `line` with its space (`- `, `* `, `+ `,
+/// `12. `, `3) `), if it starts with one.
+fn list_marker_width(line: &str) -> Option<usize> {
+    if ["- ", "* ", "+ "]
+        .iter()
+        .any(|marker| line.starts_with(marker))
+    {
+        return Some(2);
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    let rest = &line[digits..];
+    (digits > 0 && digits < 10 && (rest.starts_with(". ") || rest.starts_with(") ")))
+        .then_some(digits + 2)
 }
 
 /// Builds the plan of `notebook` (whose file is called `file_name`).
@@ -1750,5 +1785,43 @@ impl syn::visit_mut::VisitMut for Rename {
 
     fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
         mac.tokens = self.tokens(std::mem::take(&mut mac.tokens));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_list_continuations_are_indented() {
+        let lines = [
+            "* enthalpy",
+            "$H = U+PV$",
+            "12. twelfth",
+            "text",
+            "   already indented",
+            "",
+            "paragraph",
+            "```",
+            "- in a fence",
+            "code",
+            "```",
+        ];
+        assert_eq!(
+            prose(&lines),
+            [
+                "* enthalpy",
+                "  $H = U+PV$",
+                "12. twelfth",
+                "    text",
+                "    already indented",
+                "",
+                "paragraph",
+                "```text",
+                "- in a fence",
+                "code",
+                "```",
+            ]
+        );
     }
 }

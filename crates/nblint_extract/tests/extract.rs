@@ -194,6 +194,7 @@ fn extracted_crate_passes_clippy() {
         "mutated_later",
         "borrowed_params",
         "redefined_items",
+        "redefined_through_item",
     ] {
         let (extraction, _) = extract(case, true, "clippy");
         assert_eq!(extraction.builds, Some(true), "{}", tree(&extraction));
