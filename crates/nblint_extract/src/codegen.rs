@@ -354,11 +354,14 @@ pub fn signature(step: &Step, choices: &Choices) -> Result<Signature, String> {
         };
         let changed = param.change != Change::None;
         let mutable = mode == Mode::Value && changed;
-        if mode == Mode::Ref
+        // `&[T]` / `&str` for a value only read, `&mut [T]` for a `Vec` changed in place
+        // (`sort`, `swap`, element assignment), unless the compiler refused it.
+        if matches!(mode, Mode::Ref | Mode::RefMut)
             && !choices
                 .plain_refs
                 .contains(&(step.cell, param.name.clone()))
             && let Some(borrowed) = borrowed_form(ty)
+            && (mode == Mode::Ref || matches!(borrowed, Type::Slice(_)))
         {
             params.push((param.name.clone(), mode, borrowed, false));
             continue;

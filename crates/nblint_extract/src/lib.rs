@@ -318,26 +318,28 @@ fn extract_on_deep_stack(
                 };
                 // A step that borrows a `Vec`/`String` as a slice/`str` first gets `&Vec<T>` /
                 // `&String` back; only then are values moved in.
-                let sliced: Vec<&str> = step
-                    .params
-                    .iter()
-                    .filter(|param| {
-                        !choices
-                            .plain_refs
-                            .contains(&(step.cell, param.name.clone()))
-                            && !choices.by_value.contains(&(step.cell, param.name.clone()))
-                            && param.change == plan::Change::None
-                            && !step.code.consumed.contains(&param.name)
-                            && choices
-                                .types
-                                .get(&(param.defined_in, param.name.clone()))
-                                .is_some_and(|ty| codegen::borrowed_form(ty).is_some())
+                let sliced: Vec<String> = codegen::signature(step, &choices)
+                    .map(|sig| {
+                        sig.params
+                            .iter()
+                            .zip(&step.params)
+                            .filter(|((_, mode, ty, _), param)| {
+                                *mode != codegen::Mode::Value
+                                    && choices
+                                        .types
+                                        .get(&(param.defined_in, param.name.clone()))
+                                        .is_some_and(|full| {
+                                            quote::quote!(#full).to_string()
+                                                != quote::quote!(#ty).to_string()
+                                        })
+                            })
+                            .map(|(_, param)| param.name.clone())
+                            .collect()
                     })
-                    .map(|param| param.name.as_str())
-                    .collect();
+                    .unwrap_or_default();
                 if !sliced.is_empty() {
                     for name in sliced {
-                        choices.plain_refs.insert((step.cell, name.to_owned()));
+                        choices.plain_refs.insert((step.cell, name));
                     }
                     progressed = true;
                     slice_round = true;

@@ -161,8 +161,9 @@ fn redefined_types_consts_and_statics_keep_their_earlier_versions() {
     );
 }
 
-/// A `Vec` or `String` a cell only reads is borrowed as `&[T]` / `&str` (clippy's `ptr_arg`);
-/// a cell that needs the `Vec` itself (`numbers.clone()` into a `Vec<i32>`) gets `&Vec<T>`
+/// A `Vec` or `String` a cell only reads is borrowed as `&[T]` / `&str`, a `Vec` it changes in
+/// place as `&mut [T]` (clippy's `ptr_arg`); a cell that needs the `Vec` itself
+/// (`numbers.clone()` into a `Vec<i32>`, `scores.push(1)`) gets `&Vec<T>` / `&mut Vec<T>`
 /// back after the compiler refuses the slice.
 #[test]
 fn read_only_vectors_and_strings_are_borrowed_as_slices() {
@@ -175,6 +176,12 @@ fn read_only_vectors_and_strings_are_borrowed_as_slices() {
         "{code}"
     );
     assert!(code.contains("pub fn cell_4(numbers: &Vec<i32>)"), "{code}");
+    // Changed in place: `sort` works on `&mut [i32]`, `push` needs the `Vec`.
+    assert!(code.contains("pub fn cell_5(scores: &mut [i32])"), "{code}");
+    assert!(
+        code.contains("pub fn cell_6(scores: &mut Vec<i32>)"),
+        "{code}"
+    );
 }
 
 /// The crates extracted from notebooks whose own code is clippy-clean pass
