@@ -651,16 +651,21 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
                     stored_stdout.push_str(text);
                     stored_stdout.push('\n');
                 }
-                let wanted = code.first_comment.as_ref().map_or_else(
-                    || {
-                        if plan.sections[section].heading.is_some() {
-                            plan.sections[section].module.clone()
-                        } else {
-                            format!("cell_{number}")
-                        }
-                    },
-                    |comment| snake_case(comment, 4, "step"),
-                );
+                // The cell's first comment, else its section's heading, else its number: a
+                // comment or heading with no ASCII word (`// 计算`) names nothing.
+                let worded = |text: &str| {
+                    let name = snake_case(text, 4, "step");
+                    (name != "step").then_some(name)
+                };
+                let wanted = code
+                    .first_comment
+                    .as_deref()
+                    .and_then(worded)
+                    .or_else(|| {
+                        let heading = plan.sections[section].heading.as_deref()?;
+                        worded(heading).map(|_| plan.sections[section].module.clone())
+                    })
+                    .unwrap_or_else(|| format!("cell_{number}"));
                 let name = function_names.unique(&wanted);
                 plan.uses_question_mark |= facts.uses_question_mark;
                 plan.uses_await |= facts.uses_await;

@@ -243,6 +243,17 @@ fn a_redefined_trait_impl_left_out_is_reported() {
     );
 }
 
+/// A heading or first comment with no ASCII word (`## 闭包`, `// 计算`) does not name the
+/// cell's function (it was `section`, `step_2`...): the cell number does; accented Latin
+/// headings are spelt in ASCII (`## Étape deux` → `etape_deux`).
+#[test]
+fn cells_without_a_worded_heading_or_comment_are_named_by_number() {
+    let (extraction, _) = extract("unworded_names", false, "unworded");
+    let main = &extraction.files["src/main.rs"];
+    assert!(main.contains("let x = cell_2();"), "{main}");
+    assert!(main.contains("etape_deux(x);"), "{main}");
+}
+
 /// Without the compiler, a value whose type is not written forces the single `run()` form.
 #[test]
 fn unknown_types_without_the_compiler_fall_back_to_run() {
