@@ -115,14 +115,21 @@ impl NameTable {
         }
     }
 
-    /// `wanted`, or `wanted_N` for the smallest N ≥ 2 not taken; the result is taken.
+    /// `wanted`, or `wanted_N` (`wantedN` when it ends in `_`) for the smallest N ≥ 2 not
+    /// taken; the result is taken.
     pub fn unique(&mut self, wanted: &str) -> String {
         if self.taken.insert(wanted.to_owned()) {
             return wanted.to_owned();
         }
         let mut suffix = 2;
         loop {
-            let candidate = format!("{wanted}_{suffix}");
+            // `box_` (a keyword made a name) goes on as `box_2`, not `box__2`, which
+            // is not snake case.
+            let candidate = if wanted.ends_with('_') {
+                format!("{wanted}{suffix}")
+            } else {
+                format!("{wanted}_{suffix}")
+            };
             if self.taken.insert(candidate.clone()) {
                 return candidate;
             }
@@ -160,5 +167,7 @@ mod tests {
         assert_eq!(table.unique("load"), "load");
         assert_eq!(table.unique("load"), "load_2");
         assert_eq!(table.unique("main"), "main_2");
+        assert_eq!(table.unique("box_"), "box_");
+        assert_eq!(table.unique("box_"), "box_2");
     }
 }
