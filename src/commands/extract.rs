@@ -132,18 +132,34 @@ pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
              kernel's meaning) instead of per-cell functions: {reason}"
         );
     }
+    for (name, version) in &extraction.pinned {
+        eprintln!(
+            "note: {shown}: `{name}` had no version (`:dep {name}` or `extern crate {name};`): \
+             pinned to {version}, the version cargo resolved and built"
+        );
+    }
     match extraction.builds {
         Some(true) => {
             for warning in &extraction.compiler_warnings {
                 eprint!("{warning}");
             }
+            let pinned: Vec<String> = extraction
+                .pinned
+                .iter()
+                .map(|(name, version)| format!("{name} {version}"))
+                .collect();
             eprintln!(
-                "wrote crate `{package}` to {} (cargo check passed{})",
+                "wrote crate `{package}` to {} (cargo check passed{}{})",
                 args.out.display(),
                 if extraction.compiler_warnings.is_empty() {
                     String::new()
                 } else {
                     format!(", {} warnings", extraction.compiler_warnings.len())
+                },
+                if pinned.is_empty() {
+                    String::new()
+                } else {
+                    format!("; pinned {}", pinned.join(", "))
                 }
             );
             Ok(ExitStatus::Success)

@@ -35,6 +35,45 @@ pub struct Choices {
     pub by_value: HashSet<(usize, String)>,
     /// Extra `use` lines found through the compiler's import suggestions.
     pub extra_uses: Vec<syn::ItemUse>,
+    /// Parameters `(cell, name)` borrowed as `&Vec<T>` / `&String` because the step did not
+    /// compile with `&[T]` / `&str` (which clippy's `ptr_arg` asks for).
+    pub plain_refs: HashSet<(usize, String)>,
+}
+
+/// The type a read-only `&Vec<T>` / `&String` parameter is better borrowed as: `[T]` / `str`.
+pub fn borrowed_form(ty: &Type) -> Option<Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    if path.qself.is_some() {
+        return None;
+    }
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let last = path.path.segments.last()?;
+    match segments.as_slice() {
+        ["Vec"] | ["std" | "alloc", "vec", "Vec"] => {
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            let mut args = args.args.iter();
+            match (args.next(), args.next()) {
+                (Some(syn::GenericArgument::Type(element)), None) => {
+                    Some(syn::parse_quote!([#element]))
+                }
+                _ => None,
+            }
+        }
+        ["String"] | ["std" | "alloc", "string", "String"] if last.arguments.is_none() => {
+            Some(syn::parse_quote!(str))
+        }
+        _ => None,
+    }
 }
 
 /// The generated files: path relative to the crate folder, and text.
@@ -212,8 +251,18 @@ fn display_stmts(step: &Step, fmt: &str) -> Vec<Stmt> {
                 vec![syn::parse_quote!(println!(#fmt, &(#expr));)]
             }
         }
-        Display::Unit => vec![statement(expr), syn::parse_quote!(println!("()");)],
+        // The kernel showed `()`: the value is unit, so no `let _ =` (clippy's
+        // `let_unit_value`).
+        Display::Unit => vec![unit_statement(expr), syn::parse_quote!(println!("()");)],
         Display::Statement => vec![statement(expr)],
+    }
+}
+
+/// A unit-typed expression run for its effect: `main();`.
+fn unit_statement(expr: &Expr) -> Stmt {
+    match statement(expr) {
+        Stmt::Local(_) => Stmt::Expr(expr.clone(), Some(syn::token::Semi::default())),
+        other => other,
     }
 }
 
@@ -305,6 +354,18 @@ pub fn signature(step: &Step, choices: &Choices) -> Result<Signature, String> {
         };
         let changed = param.change != Change::None;
         let mutable = mode == Mode::Value && changed;
+        // `&[T]` / `&str` for a value only read, `&mut [T]` for a `Vec` changed in place
+        // (`sort`, `swap`, element assignment), unless the compiler refused it.
+        if matches!(mode, Mode::Ref | Mode::RefMut)
+            && !choices
+                .plain_refs
+                .contains(&(step.cell, param.name.clone()))
+            && let Some(borrowed) = borrowed_form(ty)
+            && (mode == Mode::Ref || matches!(borrowed, Type::Slice(_)))
+        {
+            params.push((param.name.clone(), mode, borrowed, false));
+            continue;
+        }
         let give_back = mode == Mode::Value && param.used_later && !redefined && (changed || !copy);
         if give_back {
             returns.push((param.name.clone(), ty.clone()));
@@ -312,6 +373,42 @@ pub fn signature(step: &Step, choices: &Choices) -> Result<Signature, String> {
         params.push((param.name.clone(), mode, ty.clone(), mutable));
     }
     Ok(Signature { params, returns })
+}
+
+/// The struct a step returns its values in when it hands more than two on (a tuple of three
+/// or more is hard to read and trips clippy's `type_complexity`): `Cell3Values`,
+/// `LoadDataValues`.
+pub fn values_struct(step: &Step, sig: &Signature) -> Option<Ident> {
+    (sig.returns.len() > 2).then(|| {
+        let camel: String = step
+            .name
+            .split('_')
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let mut chars = part.chars();
+                chars.next().map_or_else(String::new, |first| {
+                    first.to_ascii_uppercase().to_string() + chars.as_str()
+                })
+            })
+            .collect();
+        ident(&format!("{camel}Values"))
+    })
+}
+
+/// The definition of [`values_struct`].
+fn values_struct_item(step: &Step, sig: &Signature) -> Option<Item> {
+    let name = values_struct(step, sig)?;
+    let fields = sig.returns.iter().map(|(field, ty)| {
+        let field = ident(field);
+        quote!(pub #field: #ty)
+    });
+    let doc = format!(" The values cell {} hands on to later cells.", step.cell);
+    Some(syn::parse_quote! {
+        #[doc = #doc]
+        pub struct #name {
+            #(#fields),*
+        }
+    })
 }
 
 fn tuple_type(types: &[&Type]) -> TokenStream {
@@ -342,9 +439,25 @@ fn step_fn(plan: &Plan, step: &Step, sig: &Signature) -> syn::ItemFn {
     });
     let return_types: Vec<&Type> = sig.returns.iter().map(|(_, ty)| ty).collect();
     let return_names: Vec<Ident> = sig.returns.iter().map(|(name, _)| ident(name)).collect();
-    let stmts = body(step, &plan.fmt);
-    let value = tuple_expr(&return_names);
-    let ret_ty = tuple_type(&return_types);
+    let mut stmts = body(step, &plan.fmt);
+    let (mut value, ret_ty) = match values_struct(step, sig) {
+        Some(name) => (quote!(#name { #(#return_names),* }), quote!(#name)),
+        None => (tuple_expr(&return_names), tuple_type(&return_types)),
+    };
+    // `let x = ...; x` returns the value itself (clippy's `let_and_return`).
+    if let ([only], false) = (return_names.as_slice(), step.question_mark)
+        && let Some(Stmt::Local(local)) = stmts.last()
+        && let syn::Pat::Ident(binding) = &local.pat
+        && binding.ident == *only
+        && binding.subpat.is_none()
+        && binding.by_ref.is_none()
+        && let Some(init) = &local.init
+        && init.diverge.is_none()
+    {
+        let expr = &init.expr;
+        value = quote!(#expr);
+        stmts.pop();
+    }
     let (output, tail) = match (step.question_mark, return_types.is_empty()) {
         (false, true) => (quote!(), quote!()),
         (false, false) => (quote!(-> #ret_ty), value),
@@ -400,6 +513,10 @@ pub fn render(
                     let Some(sig) = signatures.get(&step.cell) else {
                         continue;
                     };
+                    if let Some(values) = values_struct_item(step, sig) {
+                        items.push(comments.item(format!("{file_name}, cell {}", step.cell)));
+                        items.push(values);
+                    }
                     items.push(comments.item(format!("{file_name}, cell {}", step.cell)));
                     items.push(Item::Fn(step_fn(plan, step, sig)));
                     public = true;
@@ -583,6 +700,8 @@ fn main_pipeline(plan: &Plan, lib_name: &str, signatures: &HashMap<usize, Signat
     let krate = ident(lib_name);
     // (statement index, names bound there); a binding passed as `&mut` later must be `mut`.
     let mut stmts: Vec<(Option<Vec<String>>, TokenStream, bool)> = Vec::new();
+    // Statement index → the struct its values come in (more than two values).
+    let mut structs: HashMap<usize, Ident> = HashMap::new();
     let mut binding_of: HashMap<String, usize> = HashMap::new();
     let mut mutable_bindings: HashSet<usize> = HashSet::new();
     let mut imported: Vec<Ident> = Vec::new();
@@ -624,6 +743,10 @@ fn main_pipeline(plan: &Plan, lib_name: &str, signatures: &HashMap<usize, Signat
                     for bound in &names {
                         binding_of.insert(bound.clone(), stmts.len());
                     }
+                    if let Some(values) = values_struct(step, sig) {
+                        imported.push(values.clone());
+                        structs.insert(stmts.len(), values);
+                    }
                     stmts.push((Some(names), call, true));
                 }
             }
@@ -653,9 +776,10 @@ fn main_pipeline(plan: &Plan, lib_name: &str, signatures: &HashMap<usize, Signat
                     }
                 })
                 .collect();
-            let pattern = match pattern.as_slice() {
-                [single] => single.clone(),
-                many => quote!((#(#many),*)),
+            let pattern = match (structs.get(&index), pattern.as_slice()) {
+                (Some(values), many) => quote!(#values { #(#many),* }),
+                (None, [single]) => single.clone(),
+                (None, many) => quote!((#(#many),*)),
             };
             quote!(let #pattern = #tokens;)
         })

@@ -101,6 +101,11 @@ pub struct Extraction {
     /// What the notebook printed on stdout in the cells kept (streams and text results): what
     /// the binary should print.
     pub expected_stdout: String,
+    /// Dependencies the notebook left at any version (`:dep name`, `extern crate name`), each
+    /// pinned in `Cargo.toml` to the version cargo resolved for `*` when the crate was checked
+    /// (the newest, unless the scratch crate's `Cargo.lock` already held one) and which built:
+    /// `(name, version)`.
+    pub pinned: Vec<(String, String)>,
 }
 
 /// Extracts `notebook`. `progress` hears what is being done (for a progress display).
@@ -248,6 +253,8 @@ fn extract_on_deep_stack(
     let mut files: Option<Files> = None;
     if fallback_reason.is_none() {
         let mut attempt = 0;
+        // Rounds spent giving `&Vec<T>` / `&String` back: not counted against MAX_ATTEMPTS.
+        let mut slice_rounds = 0;
         loop {
             attempt += 1;
             let rendered = match codegen::render(&plan, &choices, &lib_name, false) {
@@ -283,6 +290,7 @@ fn extract_on_deep_stack(
                 .filter(|item| !known.contains(&quote::quote!(#item).to_string()))
                 .collect();
             let mut progressed = !new_imports.is_empty();
+            let mut slice_round = false;
             choices.extra_uses.extend(new_imports);
             for diagnostic in outcome.errors() {
                 let Some(step) = step_of_error(&plan, &rendered, diagnostic) else {
@@ -308,13 +316,45 @@ fn extract_on_deep_stack(
                 } else {
                     mentioned
                 };
+                // A step that borrows a `Vec`/`String` as a slice/`str` first gets `&Vec<T>` /
+                // `&String` back; only then are values moved in.
+                let sliced: Vec<String> = codegen::signature(step, &choices)
+                    .map(|sig| {
+                        sig.params
+                            .iter()
+                            .zip(&step.params)
+                            .filter(|((_, mode, ty, _), param)| {
+                                *mode != codegen::Mode::Value
+                                    && choices
+                                        .types
+                                        .get(&(param.defined_in, param.name.clone()))
+                                        .is_some_and(|full| {
+                                            quote::quote!(#full).to_string()
+                                                != quote::quote!(#ty).to_string()
+                                        })
+                            })
+                            .map(|(_, param)| param.name.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if !sliced.is_empty() {
+                    for name in sliced {
+                        choices.plain_refs.insert((step.cell, name));
+                    }
+                    progressed = true;
+                    slice_round = true;
+                    continue;
+                }
                 for name in names {
                     if choices.by_value.insert((step.cell, name.to_owned())) {
                         progressed = true;
                     }
                 }
             }
-            if !progressed || attempt >= MAX_ATTEMPTS {
+            if slice_round {
+                slice_rounds += 1;
+            }
+            if !progressed || attempt >= MAX_ATTEMPTS + slice_rounds {
                 fallback_reason = Some(format!(
                     "per-cell functions do not compile: {}",
                     first_problem(&outcome)
@@ -368,6 +408,16 @@ fn extract_on_deep_stack(
     }
     for text in files.values_mut() {
         *text = tidy(text);
+    }
+    let mut final_manifest = final_manifest;
+    if extraction.builds == Some(true) {
+        let lock_path = scratch.join("Cargo.lock");
+        if let Ok(lock) = std::fs::read_to_string(&lock_path) {
+            let versions = manifest::locked_versions(&lock, &options.package);
+            let (pinned_text, pinned) = manifest::pin_any_versions(&final_manifest, &versions);
+            final_manifest = pinned_text;
+            extraction.pinned = pinned;
+        }
     }
     files.insert("Cargo.toml".into(), final_manifest);
     files.insert(".gitignore".into(), "/target\n".into());

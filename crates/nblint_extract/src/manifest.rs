@@ -155,6 +155,77 @@ pub fn render_manifest(package: &str, dependencies: &BTreeMap<String, toml::Valu
     out
 }
 
+/// The versions `Cargo.lock` (text `lock`) resolved for the direct dependencies of `package`:
+/// name → version. A lock file that does not parse gives none.
+pub fn locked_versions(lock: &str, package: &str) -> BTreeMap<String, String> {
+    let mut versions = BTreeMap::new();
+    let Ok(document) = lock.parse::<toml::Table>() else {
+        return versions;
+    };
+    let Some(toml::Value::Array(packages)) = document.get("package") else {
+        return versions;
+    };
+    let field = |entry: &toml::Value, key: &str| -> Option<String> {
+        entry.get(key)?.as_str().map(str::to_owned)
+    };
+    let Some(root) = packages.iter().find(|entry| {
+        field(entry, "name").as_deref() == Some(package) && entry.get("source").is_none()
+    }) else {
+        return versions;
+    };
+    let direct: Vec<String> = root
+        .get("dependencies")
+        .and_then(toml::Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|d| d.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    for dependency in direct {
+        // "name" when one version is locked, "name version" (or with a source) otherwise.
+        let mut parts = dependency.split(' ');
+        let Some(name) = parts.next() else {
+            continue;
+        };
+        let version = parts.next().map(str::to_owned).or_else(|| {
+            let mut candidates = packages
+                .iter()
+                .filter(|entry| field(entry, "name").as_deref() == Some(name))
+                .filter_map(|entry| field(entry, "version"));
+            let first = candidates.next();
+            first.filter(|_| candidates.next().is_none())
+        });
+        if let Some(version) = version {
+            versions.insert(name.to_owned(), version);
+        }
+    }
+    versions
+}
+
+/// Rewrites the `name = "*"` lines of a rendered manifest to the `versions` found (cargo
+/// matches `-` and `_` in names). Returns the new text and the `(name, version)` pinned.
+pub fn pin_any_versions(
+    manifest: &str,
+    versions: &BTreeMap<String, String>,
+) -> (String, Vec<(String, String)>) {
+    let mut pinned = Vec::new();
+    let mut out = String::with_capacity(manifest.len());
+    for line in manifest.split_inclusive('\n') {
+        let replaced = line.trim_end().strip_suffix(" = \"*\"").and_then(|key| {
+            let wanted = key.replace('_', "-");
+            let version = versions
+                .iter()
+                .find(|(name, _)| name.replace('_', "-") == wanted)
+                .map(|(_, version)| version.clone())?;
+            pinned.push((key.to_owned(), version.clone()));
+            Some(format!("{key} = \"{version}\"\n"))
+        });
+        out.push_str(replaced.as_deref().unwrap_or(line));
+    }
+    (out, pinned)
+}
+
 /// A bare TOML key when the name allows it, else a quoted one.
 fn toml_key(name: &str) -> String {
     if !name.is_empty()
@@ -186,6 +257,42 @@ mod tests {
             span: Span::default(),
             top_level: true,
         }
+    }
+
+    #[test]
+    fn any_versions_are_pinned_to_the_locked_ones() {
+        let lock = r#"version = 4
+
+[[package]]
+name = "either"
+version = "1.15.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "itertools"
+version = "0.14.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["either"]
+
+[[package]]
+name = "nb"
+version = "0.1.0"
+dependencies = ["itertools", "rand 0.8.5"]
+"#;
+        let versions = locked_versions(lock, "nb");
+        assert_eq!(
+            versions.get("itertools").map(String::as_str),
+            Some("0.14.0")
+        );
+        assert_eq!(versions.get("rand").map(String::as_str), Some("0.8.5"));
+        assert!(!versions.contains_key("either"));
+        let manifest = "[dependencies]\nitertools = \"*\"\nrand = \"0.8\"\n";
+        let (text, pinned) = pin_any_versions(manifest, &versions);
+        assert_eq!(
+            text,
+            "[dependencies]\nitertools = \"0.14.0\"\nrand = \"0.8\"\n"
+        );
+        assert_eq!(pinned, vec![("itertools".to_owned(), "0.14.0".to_owned())]);
     }
 
     #[test]

@@ -12,16 +12,81 @@ const KEYWORDS: &[&str] = &[
     "override", "priv", "typeof", "unsized", "virtual", "yield",
 ];
 
-/// A snake-case identifier from free text (`"## Load the data!"` → `load_the_data`): ASCII
-/// letters and digits kept (lower-cased), everything else a separator; at most `max_words`
-/// words; `fallback` when nothing is left.
+/// Small words left out of names when others remain (`"Load the data"` → `load_data`).
+const FILLER: &[&str] = &[
+    "a", "an", "the", "of", "to", "and", "for", "with", "in", "on", "at", "by", "from",
+];
+
+/// The ASCII spelling of a Latin letter with a diacritic (`é` → `e`, `ß` → `ss`), if known.
+fn ascii_letter(ch: char) -> Option<&'static str> {
+    Some(match ch {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' | 'Ă' | 'Ą' => "A",
+        'æ' => "ae",
+        'Æ' => "AE",
+        'ç' | 'ć' | 'č' => "c",
+        'Ç' | 'Ć' | 'Č' => "C",
+        'ď' | 'đ' => "d",
+        'Ď' | 'Đ' => "D",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+        'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę' | 'Ě' => "E",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' => "i",
+        'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'Į' => "I",
+        'ł' | 'ľ' => "l",
+        'Ł' | 'Ľ' => "L",
+        'ñ' | 'ń' | 'ň' => "n",
+        'Ñ' | 'Ń' | 'Ň' => "N",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' | 'Ő' => "O",
+        'œ' => "oe",
+        'Œ' => "OE",
+        'ř' => "r",
+        'Ř' => "R",
+        'ś' | 'š' | 'ş' => "s",
+        'Ś' | 'Š' | 'Ş' => "S",
+        'ß' => "ss",
+        'ť' | 'ţ' => "t",
+        'Ť' | 'Ţ' => "T",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => "u",
+        'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' | 'Ű' | 'Ų' => "U",
+        'ý' | 'ÿ' => "y",
+        'Ý' | 'Ÿ' => "Y",
+        'ź' | 'ż' | 'ž' => "z",
+        'Ź' | 'Ż' | 'Ž' => "Z",
+        _ => return None,
+    })
+}
+
+/// A snake-case identifier from free text (`"## Load the data!"` → `load_data`): Latin
+/// letters with diacritics spelt in ASCII (`é` → `e`), ASCII letters and digits kept
+/// (lower-cased), everything else a separator; small words (`the`, `of`, ...) left out when
+/// others remain; at most `max_words` words; `fallback` when nothing is left.
 pub fn snake_case(text: &str, max_words: usize, fallback: &str) -> String {
-    let words: Vec<String> = text
+    let mut ascii = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ascii_letter(ch) {
+            Some(spelt) => ascii.push_str(spelt),
+            None => ascii.push(ch),
+        }
+    }
+    let all: Vec<String> = ascii
         .split(|ch: char| !ch.is_ascii_alphanumeric())
         .filter(|word| !word.is_empty())
-        .take(max_words)
         .map(str::to_ascii_lowercase)
         .collect();
+    let meaningful: Vec<&String> = all
+        .iter()
+        .filter(|word| !FILLER.contains(&word.as_str()))
+        .collect();
+    let words: Vec<&str> = if meaningful.is_empty() {
+        all.iter().map(String::as_str).take(max_words).collect()
+    } else {
+        meaningful
+            .into_iter()
+            .map(String::as_str)
+            .take(max_words)
+            .collect()
+    };
     let mut name = words.join("_");
     if name.is_empty() {
         fallback.clone_into(&mut name);
@@ -50,14 +115,21 @@ impl NameTable {
         }
     }
 
-    /// `wanted`, or `wanted_N` for the smallest N ≥ 2 not taken; the result is taken.
+    /// `wanted`, or `wanted_N` (`wantedN` when it ends in `_`) for the smallest N ≥ 2 not
+    /// taken; the result is taken.
     pub fn unique(&mut self, wanted: &str) -> String {
         if self.taken.insert(wanted.to_owned()) {
             return wanted.to_owned();
         }
         let mut suffix = 2;
         loop {
-            let candidate = format!("{wanted}_{suffix}");
+            // `box_` (a keyword made a name) goes on as `box_2`, not `box__2`, which
+            // is not snake case.
+            let candidate = if wanted.ends_with('_') {
+                format!("{wanted}{suffix}")
+            } else {
+                format!("{wanted}_{suffix}")
+            };
             if self.taken.insert(candidate.clone()) {
                 return candidate;
             }
@@ -73,14 +145,16 @@ mod tests {
     #[test]
     fn snake_case_names() {
         for (text, expected) in [
-            ("## Load the data!", "load_the_data"),
-            ("Étape 2: résultats", "tape_2_r_sultats"),
+            ("## Load the data!", "load_data"),
+            ("Étape 2: résultats", "etape_2_resultats"),
+            ("The shape becomes an enum", "shape_becomes_enum"),
+            ("Of the", "of_the"),
             ("2021 results", "section_2021_results"),
             ("", "section"),
             ("Type", "type_"),
             (
                 "A very long heading with many words in it",
-                "a_very_long_heading_with",
+                "very_long_heading_many_words",
             ),
         ] {
             assert_eq!(snake_case(text, 5, "section"), expected, "{text}");
@@ -93,5 +167,7 @@ mod tests {
         assert_eq!(table.unique("load"), "load");
         assert_eq!(table.unique("load"), "load_2");
         assert_eq!(table.unique("main"), "main_2");
+        assert_eq!(table.unique("box_"), "box_");
+        assert_eq!(table.unique("box_"), "box_2");
     }
 }

@@ -252,6 +252,8 @@ fn heading(line: &str) -> Option<(usize, String)> {
 fn prose(lines: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut in_fence = false;
+    // The indentation of the text of the list item above, while its paragraph goes on.
+    let mut list_indent: Option<usize> = None;
     for line in lines {
         let trimmed = line.trim_end();
         if let Some(rest) = trimmed.trim_start().strip_prefix("```") {
@@ -262,9 +264,27 @@ fn prose(lines: &[&str]) -> Vec<String> {
                 out.push("```text".into());
             }
             in_fence = !in_fence;
+            list_indent = None;
             continue;
         }
-        out.push(trimmed.to_owned());
+        if in_fence {
+            out.push(trimmed.to_owned());
+            continue;
+        }
+        let indent = trimmed.len() - trimmed.trim_start().len();
+        if let Some(width) = list_marker_width(trimmed.trim_start()) {
+            list_indent = Some(indent + width);
+            out.push(trimmed.to_owned());
+        } else if trimmed.is_empty() || trimmed.trim_start().starts_with('#') {
+            list_indent = None;
+            out.push(trimmed.to_owned());
+        } else if let Some(width) = list_indent.filter(|&width| indent < width) {
+            // A lazy continuation of a list item, indented as the item's text (same
+            // rendering; clippy's `doc_lazy_continuation`).
+            out.push(format!("{}{}", " ".repeat(width), trimmed.trim_start()));
+        } else {
+            out.push(trimmed.to_owned());
+        }
     }
     if in_fence {
         out.push("```".into());
@@ -276,6 +296,21 @@ fn prose(lines: &[&str]) -> Vec<String> {
         out.pop();
     }
     out
+}
+
+/// The width of a markdown list marker starting `line` with its space (`- `, `* `, `+ `,
+/// `12. `, `3) `), if it starts with one.
+fn list_marker_width(line: &str) -> Option<usize> {
+    if ["- ", "* ", "+ "]
+        .iter()
+        .any(|marker| line.starts_with(marker))
+    {
+        return Some(2);
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    let rest = &line[digits..];
+    (digits > 0 && digits < 10 && (rest.starts_with(". ") || rest.starts_with(") ")))
+        .then_some(digits + 2)
 }
 
 /// Builds the plan of `notebook` (whose file is called `file_name`).
@@ -616,16 +651,21 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
                     stored_stdout.push_str(text);
                     stored_stdout.push('\n');
                 }
-                let wanted = code.first_comment.as_ref().map_or_else(
-                    || {
-                        if plan.sections[section].heading.is_some() {
-                            plan.sections[section].module.clone()
-                        } else {
-                            format!("cell_{number}")
-                        }
-                    },
-                    |comment| snake_case(comment, 4, "step"),
-                );
+                // The cell's first comment, else its section's heading, else its number: a
+                // comment or heading with no ASCII word (`// 计算`) names nothing.
+                let worded = |text: &str| {
+                    let name = snake_case(text, 4, "step");
+                    (name != "step").then_some(name)
+                };
+                let wanted = code
+                    .first_comment
+                    .as_deref()
+                    .and_then(worded)
+                    .or_else(|| {
+                        let heading = plan.sections[section].heading.as_deref()?;
+                        worded(heading).map(|_| plan.sections[section].module.clone())
+                    })
+                    .unwrap_or_else(|| format!("cell_{number}"));
                 let name = function_names.unique(&wanted);
                 plan.uses_question_mark |= facts.uses_question_mark;
                 plan.uses_await |= facts.uses_await;
@@ -650,7 +690,7 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
         }
     }
 
-    version_functions(&mut plan, &reserved);
+    version_items(&mut plan, &reserved);
 
     // Outputs and pass-through values, now that every use is known.
     for step in &mut plan.steps {
@@ -879,18 +919,23 @@ fn place_item(
     mut item: Item,
 ) {
     make_public(&mut item);
-    if let Item::Impl(_) = &item {
-        if !seen_impls.insert(quote::quote!(#item).to_string()) {
+    if let Item::Impl(implementation) = &item {
+        // The same impl text for another definition of its type (`impl Display for Shape`
+        // after `struct Shape` and again after `enum Shape`) is a different impl.
+        let epoch = impl_self_name(implementation)
+            .and_then(|name| item_at.get(&name))
+            .map_or(0, |&(_, cell)| cell);
+        if !seen_impls.insert(format!("{epoch}:{}", quote::quote!(#item))) {
             return;
         }
     } else if let Some(name) = item_name(&item) {
-        let function_redefined = matches!(item, Item::Fn(_))
+        let redefined = is_versioned(&item)
             && item_at.get(&name).is_some_and(|&(old_section, old_cell)| {
-                old_cell != cell && is_function_entry(plan, old_section, old_cell, &name)
+                old_cell != cell && is_versioned_entry(plan, old_section, old_cell, &name)
             });
-        // A function redefined by a later cell stays for now: `version_functions` keeps the
-        // earlier one (renamed) for the cells that still called it, or drops it.
-        if !function_redefined && let Some(&(old_section, old_cell)) = item_at.get(&name) {
+        // An item redefined by a later cell stays for now: `version_items` keeps the earlier
+        // one (renamed) for the cells that still used it, or drops it.
+        if !redefined && let Some(&(old_section, old_cell)) = item_at.get(&name) {
             plan.sections[old_section].entries.retain(|entry| {
                 !matches!(entry, Entry::Item(c, old) if *c == old_cell && item_name(old).as_deref() == Some(name.as_str()))
             });
@@ -1010,19 +1055,80 @@ fn plotly_displays_to_files(code: &mut CellCode, cell: usize) -> Vec<String> {
     displays.files
 }
 
-/// Whether section `section` holds a function `name` from cell `cell`.
-fn is_function_entry(plan: &Plan, section: usize, cell: usize, name: &str) -> bool {
+/// Whether section `section` holds a versioned item `name` from cell `cell`.
+fn is_versioned_entry(plan: &Plan, section: usize, cell: usize, name: &str) -> bool {
     plan.sections[section].entries.iter().any(|entry| {
         matches!(entry, Entry::Item(c, item)
-            if *c == cell && matches!(&**item, Item::Fn(f) if f.sig.ident == name))
+            if *c == cell && is_versioned(item) && item_name(item).as_deref() == Some(name))
     })
 }
 
-/// Every definition of the functions a notebook redefines, and what each one calls.
+/// Items a later cell may redefine while earlier cells keep their own version: functions,
+/// types, traits, consts and statics.
+fn is_versioned(item: &Item) -> bool {
+    matches!(
+        item,
+        Item::Fn(_)
+            | Item::Struct(_)
+            | Item::Enum(_)
+            | Item::Union(_)
+            | Item::Trait(_)
+            | Item::Type(_)
+            | Item::Const(_)
+            | Item::Static(_)
+    )
+}
+
+/// Gives a named item a new name.
+fn set_item_name(item: &mut Item, name: &str) {
+    let ident = crate::codegen::ident(name);
+    match item {
+        Item::Const(item) => item.ident = ident,
+        Item::Enum(item) => item.ident = ident,
+        Item::Fn(item) => item.sig.ident = ident,
+        Item::Static(item) => item.ident = ident,
+        Item::Struct(item) => item.ident = ident,
+        Item::Trait(item) => item.ident = ident,
+        Item::Type(item) => item.ident = ident,
+        Item::Union(item) => item.ident = ident,
+        _ => {}
+    }
+}
+
+/// The name of the type an `impl` is for (`Shape` in `impl Describe for Shape<T>`).
+fn impl_self_name(implementation: &syn::ItemImpl) -> Option<String> {
+    match &*implementation.self_ty {
+        syn::Type::Path(path) if path.qself.is_none() && path.path.leading_colon.is_none() => {
+            path.path.segments.first().map(|s| s.ident.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// The name of `name` as it was from cell `since` on, in its naming style: `helper_cell3`,
+/// `ShapeCell3`, `SCALE_CELL3`.
+fn versioned_name(name: &str, since: usize) -> String {
+    let upper = name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if upper {
+        format!("{name}_CELL{since}")
+    } else if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        format!("{name}Cell{since}")
+    } else {
+        format!("{name}_cell{since}")
+    }
+}
+
+/// Every definition of the items (functions, types, consts, statics) a notebook defines, and
+/// what each one refers to.
 struct FunctionHistory {
     /// Name → the cells defining it, in order.
     defs: HashMap<String, Vec<usize>>,
-    /// (name, cell) → the names of known functions its body refers to (itself included).
+    /// Names that are types, traits, consts or statics rather than functions.
+    types: HashSet<String>,
+    /// (name, cell) → the names of known items it refers to (itself included).
     callees: HashMap<(String, usize), Vec<String>>,
 }
 
@@ -1062,8 +1168,9 @@ impl FunctionHistory {
     }
 
     /// The name under which the crate holds `name` as it behaved when cell `at` ran: the name
-    /// itself when it and everything it calls are the last definitions, otherwise
-    /// `name_cellK`, K being the cell from which that version was in force.
+    /// itself when it and everything it refers to are the last definitions, otherwise a
+    /// versioned name (`name_cellK`, `NameCellK`), K being the cell from which that version was
+    /// in force.
     fn version(&self, name: &str, at: usize) -> Option<String> {
         let reached = self.reached(name, at);
         if reached.is_empty() {
@@ -1074,15 +1181,16 @@ impl FunctionHistory {
             return Some(name.to_owned());
         }
         let since = reached.iter().map(|(_, cell)| *cell).max().unwrap_or(at);
-        Some(format!("{name}_cell{since}"))
+        Some(versioned_name(name, since))
     }
 }
 
-/// The names of `known` functions that `stmts`/`expr` refer to (paths, and identifiers inside
-/// macro calls).
+/// The names of `known` items that `stmts`/`expr` refer to (paths, and identifiers inside
+/// macro calls): functions by a one-segment path, types and consts by a path's first segment.
 #[derive(Default)]
 struct References<'a> {
     known: Option<&'a HashMap<String, Vec<usize>>>,
+    types: Option<&'a HashSet<String>>,
     found: Vec<String>,
 }
 
@@ -1110,6 +1218,19 @@ impl<'ast> syn::visit::Visit<'ast> for References<'_> {
         if path.qself.is_none() && path.path.segments.len() == 1 {
             self.note(path.path.segments[0].ident.to_string());
         }
+        syn::visit::visit_expr_path(self, path);
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        if path.leading_colon.is_none()
+            && let Some(first) = path.segments.first()
+        {
+            let name = first.ident.to_string();
+            if self.types.is_some_and(|types| types.contains(&name)) {
+                self.note(name);
+            }
+        }
+        syn::visit::visit_path(self, path);
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
@@ -1117,27 +1238,34 @@ impl<'ast> syn::visit::Visit<'ast> for References<'_> {
     }
 }
 
-/// Functions redefined by a later cell. The crate keeps the last definition under its name, as
-/// the kernel does for later cells. A cell that ran before the redefinition called the earlier
-/// one, directly or through other functions (a `fn main` calling the redefined helper): it
-/// calls a versioned copy (`helper_cell3`, `main_cell3`) holding the code in force then.
-/// Earlier definitions no cell needs are dropped.
-fn version_functions(plan: &mut Plan, reserved: &HashSet<String>) {
+/// Items redefined by a later cell: functions, types, traits, consts and statics. The crate
+/// keeps the last definition under its name, as the kernel does for later cells. A cell that
+/// ran before the redefinition used the earlier one, directly or through other items (a
+/// `fn main` calling the redefined helper, a function taking the redefined `Shape`): it uses a
+/// versioned copy (`helper_cell3`, `main_cell3`, `ShapeCell3`, `SCALE_CELL3`) holding the code
+/// in force then, and the impls of an earlier type version follow it. Earlier definitions no
+/// cell needs are dropped.
+#[allow(clippy::too_many_lines)]
+fn version_items(plan: &mut Plan, reserved: &HashSet<String>) {
     use syn::visit::Visit;
 
     let mut history = FunctionHistory {
         defs: HashMap::new(),
+        types: HashSet::new(),
         callees: HashMap::new(),
     };
-    let mut bodies: HashMap<(String, usize), (usize, syn::ItemFn)> = HashMap::new();
-    for (index, section) in plan.sections.iter().enumerate() {
+    let mut bodies: HashMap<(String, usize), Item> = HashMap::new();
+    for section in &plan.sections {
         for entry in &section.entries {
             if let Entry::Item(cell, item) = entry
-                && let Item::Fn(function) = &**item
+                && is_versioned(item)
+                && let Some(name) = item_name(item)
             {
-                let name = function.sig.ident.to_string();
+                if !matches!(&**item, Item::Fn(_)) {
+                    history.types.insert(name.clone());
+                }
                 history.defs.entry(name.clone()).or_default().push(*cell);
-                bodies.insert((name, *cell), (index, function.clone()));
+                bodies.insert((name, *cell), (**item).clone());
             }
         }
     }
@@ -1148,20 +1276,48 @@ fn version_functions(plan: &mut Plan, reserved: &HashSet<String>) {
     if history.defs.values().all(|cells| cells.len() < 2) {
         return;
     }
-    for ((name, cell), (_, function)) in &bodies {
+    for ((name, cell), item) in &bodies {
         let mut refs = References {
             known: Some(&history.defs),
+            types: Some(&history.types),
             found: Vec::new(),
         };
-        refs.visit_item_fn(function);
+        refs.visit_item(item);
         history.callees.insert((name.clone(), *cell), refs.found);
     }
 
-    // The steps: calls to stale functions go to versioned copies.
+    // Renames (functions, and types by their paths) from the names used in cell `at`.
+    let renames_at = |found: &[String], at: usize| -> HashMap<String, String> {
+        found
+            .iter()
+            .filter_map(|name| {
+                let version = history.version(name, at)?;
+                (version != *name).then(|| (name.clone(), version))
+            })
+            .collect()
+    };
+    // Records the copies needed for `name` as in force at cell `at`.
+    let need_copies =
+        |copies: &mut BTreeMap<String, (String, usize, usize)>, name: &str, at: usize| {
+            let mut added = false;
+            for (reached, cell) in history.reached(name, at) {
+                if let Some(copy) = history.version(&reached, at)
+                    && copy != reached
+                    && !copies.contains_key(&copy)
+                {
+                    copies.insert(copy, (reached, cell, at));
+                    added = true;
+                }
+            }
+            added
+        };
+
+    // The steps: uses of stale items go to versioned copies.
     let mut copies: BTreeMap<String, (String, usize, usize)> = BTreeMap::new();
     for step in &mut plan.steps {
         let mut refs = References {
             known: Some(&history.defs),
+            types: Some(&history.types),
             found: Vec::new(),
         };
         for stmt in &step.code.stmts {
@@ -1170,25 +1326,58 @@ fn version_functions(plan: &mut Plan, reserved: &HashSet<String>) {
         if let Some(expr) = &step.code.trailing {
             refs.visit_expr(expr);
         }
-        let mut renames: HashMap<String, String> = HashMap::new();
-        for name in refs.found {
-            let Some(version) = history.version(&name, step.cell) else {
-                continue;
-            };
-            if version == name {
-                continue;
-            }
-            for (reached, cell) in history.reached(&name, step.cell) {
-                if let Some(copy) = history.version(&reached, step.cell)
-                    && copy != reached
-                {
-                    copies.entry(copy).or_insert((reached, cell, step.cell));
+        let renames = renames_at(&refs.found, step.cell);
+        for name in renames.keys() {
+            need_copies(&mut copies, name, step.cell);
+        }
+        rename_in_cell(&renames, &history.types, step);
+    }
+
+    // Impls written for an earlier version of a type (or trait) stay with that version: they
+    // are kept, renamed, when that version is kept, and dropped otherwise.
+    let mut old_impls: Vec<(usize, usize, usize, Vec<String>)> = Vec::new();
+    for (section_index, section) in plan.sections.iter().enumerate() {
+        for (entry_index, entry) in section.entries.iter().enumerate() {
+            if let Entry::Item(cell, item) = entry
+                && let Item::Impl(implementation) = &**item
+            {
+                let mut refs = References {
+                    known: Some(&history.defs),
+                    types: Some(&history.types),
+                    found: Vec::new(),
+                };
+                refs.visit_item_impl(implementation);
+                let stale_type = refs.found.iter().any(|name| {
+                    history.types.contains(name)
+                        && history.version(name, *cell).is_some_and(|v| v != *name)
+                });
+                if stale_type {
+                    old_impls.push((section_index, entry_index, *cell, refs.found));
                 }
             }
-            renames.insert(name, version);
         }
-        if !renames.is_empty() {
-            Rename::new(renames).visit_cell(&mut step.code.stmts, step.code.trailing.as_mut());
+    }
+    let mut kept_impls: HashSet<(usize, usize)> = HashSet::new();
+    loop {
+        let mut added = false;
+        for (section_index, entry_index, cell, found) in &old_impls {
+            if kept_impls.contains(&(*section_index, *entry_index)) {
+                continue;
+            }
+            let renames = renames_at(found, *cell);
+            let needed = renames.iter().any(|(name, version)| {
+                history.types.contains(name) && copies.contains_key(version)
+            });
+            if needed {
+                kept_impls.insert((*section_index, *entry_index));
+                for name in renames.keys() {
+                    need_copies(&mut copies, name, *cell);
+                }
+                added = true;
+            }
+        }
+        if !added {
+            break;
         }
     }
 
@@ -1207,61 +1396,95 @@ fn version_functions(plan: &mut Plan, reserved: &HashSet<String>) {
         taken.insert(unique.clone());
         final_names.insert(copy.clone(), unique);
     }
+    let final_types: HashSet<String> = copies
+        .iter()
+        .filter(|(_, (name, _, _))| history.types.contains(name))
+        .map(|(copy, _)| copy.clone())
+        .collect();
     if final_names.iter().any(|(from, to)| from != to) {
-        let mut rename = Rename::new(final_names.clone());
         for step in &mut plan.steps {
-            rename.visit_cell(&mut step.code.stmts, step.code.trailing.as_mut());
+            rename_in_cell(&final_names, &final_types, step);
         }
     }
+    // The renames inside an item as it was in force at cell `at`.
+    let renames_in = |found: &[String], at: usize| -> HashMap<String, String> {
+        renames_at(found, at)
+            .into_iter()
+            .map(|(name, version)| {
+                let version = final_names.get(&version).cloned().unwrap_or(version);
+                (name, version)
+            })
+            .collect()
+    };
 
     // The copies, each right after the definition it copies.
     let mut after: HashMap<(String, usize), Vec<(String, Item)>> = HashMap::new();
     for (copy, (name, cell, at)) in &copies {
-        let Some((_, function)) = bodies.get(&(name.clone(), *cell)) else {
+        let Some(item) = bodies.get(&(name.clone(), *cell)) else {
             continue;
         };
-        let mut function = function.clone();
+        let mut item = item.clone();
         let callees = history
             .callees
             .get(&(name.clone(), *cell))
             .cloned()
             .unwrap_or_default();
-        let renames: HashMap<String, String> = callees
-            .iter()
-            .filter_map(|callee| {
-                let version = history.version(callee, *at)?;
-                let version = final_names.get(&version).cloned().unwrap_or(version);
-                (version != *callee).then(|| (callee.clone(), version))
-            })
-            .collect();
-        let sig = function.sig.clone();
-        Rename::new(renames).visit_function(&sig, &mut function.block);
+        rename_in_item(&renames_in(&callees, *at), &history.types, &mut item);
         let unique = final_names
             .get(copy)
             .cloned()
             .unwrap_or_else(|| copy.clone());
-        function.sig.ident = crate::codegen::ident(&unique);
+        set_item_name(&mut item, &unique);
         after
             .entry((name.clone(), *cell))
             .or_default()
-            .push((unique, Item::Fn(function)));
+            .push((unique, item));
     }
-    for section in &mut plan.sections {
+    let old_impl_found: HashMap<(usize, usize), (usize, Vec<String>)> = old_impls
+        .into_iter()
+        .map(|(section, entry, cell, found)| ((section, entry), (cell, found)))
+        .collect();
+    let mut dropped_trait_impls: Vec<String> = Vec::new();
+    for (section_index, section) in plan.sections.iter_mut().enumerate() {
         let entries = std::mem::take(&mut section.entries);
-        for entry in entries {
-            let Entry::Item(cell, item) = &entry else {
+        for (entry_index, entry) in entries.into_iter().enumerate() {
+            let Entry::Item(cell, mut item) = entry else {
                 section.entries.push(entry);
                 continue;
             };
-            let Item::Fn(function) = &**item else {
-                section.entries.push(entry);
+            if let Some((at, found)) = old_impl_found.get(&(section_index, entry_index)) {
+                if kept_impls.contains(&(section_index, entry_index)) {
+                    rename_in_item(&renames_in(found, *at), &history.types, &mut item);
+                    section.entries.push(Entry::Item(cell, item));
+                } else if let Item::Impl(implementation) = &*item
+                    && let Some((trait_path, _)) = &implementation.trait_
+                    && let Some(first) = trait_path.segments.first()
+                    && history.types.contains(&first.ident.to_string())
+                    && history
+                        .version(&first.ident.to_string(), *at)
+                        .is_some_and(|version| first.ident != version)
+                {
+                    // Method calls name no trait: the earlier cells calling this impl's
+                    // methods now reach the impl written for the later trait, if any.
+                    let self_ty = &implementation.self_ty;
+                    dropped_trait_impls.push(format!(
+                        "cell {cell}: `impl {} for {}` was written for the earlier `{}`, which \
+                         no later cell names; it is left out, and method calls in earlier cells \
+                         use the impl of the trait's last definition, if there is one",
+                        quote::quote!(#trait_path).to_string().replace(' ', ""),
+                        quote::quote!(#self_ty).to_string().replace(' ', ""),
+                        first.ident
+                    ));
+                }
+                continue;
+            }
+            let Some(name) = item_name(&item).filter(|_| is_versioned(&item)) else {
+                section.entries.push(Entry::Item(cell, item));
                 continue;
             };
-            let key = (function.sig.ident.to_string(), *cell);
-            let cell = *cell;
-            let last = history.last(&key.0) == Some(cell);
-            if last {
-                section.entries.push(entry);
+            let key = (name, cell);
+            if history.last(&key.0) == Some(cell) {
+                section.entries.push(Entry::Item(cell, item));
             }
             for (_, copy) in after.remove(&key).unwrap_or_default() {
                 section.entries.push(Entry::Item(cell, Box::new(copy)));
@@ -1279,20 +1502,86 @@ fn version_functions(plan: &mut Plan, reserved: &HashSet<String>) {
     names.sort();
     for name in names {
         let cells = &history.defs[name];
+        let what = if history.types.contains(name) {
+            "one"
+        } else {
+            "function"
+        };
         for pair in cells.windows(2) {
             plan.warnings.push(format!(
-                "cell {}: `{name}` redefines the function of cell {}; the crate keeps the last \
+                "cell {}: `{name}` redefines the {what} of cell {}; the crate keeps the last \
                  definition, as the kernel does for later cells",
                 pair[1], pair[0]
             ));
         }
     }
+    plan.warnings.extend(dropped_trait_impls);
     for (copy, (name, cell, _)) in &copies {
         let unique = final_names.get(copy).unwrap_or(copy);
+        let what = if history.types.contains(name) {
+            "as it was"
+        } else {
+            "as it behaved"
+        };
         plan.warnings.push(format!(
-            "`{unique}`: cell {cell}'s `{name}` as it behaved before a later redefinition (of it \
-             or of a function it calls), for the cells that ran then"
+            "`{unique}`: cell {cell}'s `{name}` {what} before a later redefinition (of it \
+             or of an item it uses), for the cells that ran then"
         ));
+    }
+}
+
+/// Renames the versioned items a step uses: functions where the name is not shadowed, types,
+/// consts and statics (`types`) by their paths.
+fn rename_in_cell(renames: &HashMap<String, String>, types: &HashSet<String>, step: &mut Step) {
+    if renames.is_empty() {
+        return;
+    }
+    Rename::new(renames.clone()).visit_cell(&mut step.code.stmts, step.code.trailing.as_mut());
+    let mut paths = RenameTypes::new(renames, types);
+    for stmt in &mut step.code.stmts {
+        paths.visit_stmt_mut(stmt);
+    }
+    if let Some(expr) = step.code.trailing.as_mut() {
+        paths.visit_expr_mut(expr);
+    }
+}
+
+/// Renames the versioned items an item (a copy, an impl) uses.
+fn rename_in_item(renames: &HashMap<String, String>, types: &HashSet<String>, item: &mut Item) {
+    if renames.is_empty() {
+        return;
+    }
+    Rename::new(renames.clone()).visit_item_mut(item);
+    RenameTypes::new(renames, types).visit_item_mut(item);
+}
+
+/// Renames the first segment of paths (`Shape` in `Shape::Circle(1.0)`, `&Shape`,
+/// `impl Describe for Shape`) for the types, traits, consts and statics among `renames`.
+struct RenameTypes {
+    map: HashMap<String, String>,
+}
+
+impl RenameTypes {
+    fn new(renames: &HashMap<String, String>, types: &HashSet<String>) -> Self {
+        Self {
+            map: renames
+                .iter()
+                .filter(|(name, _)| types.contains(*name))
+                .map(|(name, to)| (name.clone(), to.clone()))
+                .collect(),
+        }
+    }
+}
+
+impl syn::visit_mut::VisitMut for RenameTypes {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        if path.leading_colon.is_none()
+            && let Some(first) = path.segments.first_mut()
+            && let Some(to) = self.map.get(&first.ident.to_string())
+        {
+            first.ident = crate::codegen::ident(to);
+        }
+        syn::visit_mut::visit_path_mut(self, path);
     }
 }
 
@@ -1501,5 +1790,43 @@ impl syn::visit_mut::VisitMut for Rename {
 
     fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
         mac.tokens = self.tokens(std::mem::take(&mut mac.tokens));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_list_continuations_are_indented() {
+        let lines = [
+            "* enthalpy",
+            "$H = U+PV$",
+            "12. twelfth",
+            "text",
+            "   already indented",
+            "",
+            "paragraph",
+            "```",
+            "- in a fence",
+            "code",
+            "```",
+        ];
+        assert_eq!(
+            prose(&lines),
+            [
+                "* enthalpy",
+                "  $H = U+PV$",
+                "12. twelfth",
+                "    text",
+                "    already indented",
+                "",
+                "paragraph",
+                "```text",
+                "- in a fence",
+                "code",
+                "```",
+            ]
+        );
     }
 }

@@ -98,6 +98,7 @@ snapshot_case!(question_mark, true);
 snapshot_case!(stored_error, true);
 snapshot_case!(non_rust_cell, true);
 snapshot_case!(redefined_through_item, true);
+snapshot_case!(redefined_items, true);
 // Needs crates.io crates: generated without the compiler (no network in CI).
 snapshot_case!(dep_forms, false);
 snapshot_case!(plotly_display, false);
@@ -145,6 +146,112 @@ fn redefined_functions_keep_their_earlier_behaviour() {
         stdout.starts_with("main: 2\n()\nfib(6) = 32\nfib(6) = 8, helper(1) = 10\nmain: 10\n"),
         "{stdout}"
     );
+}
+
+/// A struct, its impls, a const and a static redefined by a later cell (`struct Shape` then
+/// `enum Shape`): every cell, and every function it calls, compiles against the version in
+/// force when it ran.
+#[test]
+fn redefined_types_consts_and_statics_keep_their_earlier_versions() {
+    let (extraction, stdout) = build_and_run("redefined_items");
+    assert_eq!(stdout, extraction.expected_stdout);
+    assert_eq!(
+        stdout,
+        "rect 2x3 area 6 scaled 12 v1\nCircle(1.0) area 3 scaled 30 v2\nSquare(2.0) area 4\n"
+    );
+}
+
+/// A `Vec` or `String` a cell only reads is borrowed as `&[T]` / `&str`, a `Vec` it changes in
+/// place as `&mut [T]` (clippy's `ptr_arg`); a cell that needs the `Vec` itself
+/// (`numbers.clone()` into a `Vec<i32>`, `scores.push(1)`) gets `&Vec<T>` / `&mut Vec<T>`
+/// back after the compiler refuses the slice.
+#[test]
+fn read_only_vectors_and_strings_are_borrowed_as_slices() {
+    let (extraction, stdout) = build_and_run("borrowed_params");
+    assert_eq!(stdout, extraction.expected_stdout);
+    let code = &extraction.files["src/borrowed_params.rs"];
+    assert!(
+        code.contains("pub fn cell_3(name: &str, numbers: &[i32])")
+            || code.contains("pub fn cell_3(numbers: &[i32], name: &str)"),
+        "{code}"
+    );
+    assert!(code.contains("pub fn cell_4(numbers: &Vec<i32>)"), "{code}");
+    // Changed in place: `sort` works on `&mut [i32]`, `push` needs the `Vec`.
+    assert!(code.contains("pub fn cell_5(scores: &mut [i32])"), "{code}");
+    assert!(
+        code.contains("pub fn cell_6(scores: &mut Vec<i32>)"),
+        "{code}"
+    );
+}
+
+/// The crates extracted from notebooks whose own code is clippy-clean pass
+/// `cargo clippy -- -D warnings` (skipped, saying so, where clippy is not installed).
+#[test]
+fn extracted_crate_passes_clippy() {
+    let available = Command::new(cargo())
+        .args(["clippy", "--version"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !available {
+        eprintln!("SKIPPED extracted_crate_passes_clippy: `cargo clippy` is not available");
+        return;
+    }
+    for case in [
+        "values_across_cells",
+        "mutated_later",
+        "borrowed_params",
+        "redefined_items",
+        "redefined_through_item",
+    ] {
+        let (extraction, _) = extract(case, true, "clippy");
+        assert_eq!(extraction.builds, Some(true), "{}", tree(&extraction));
+        let out_dir = work_dir().join("out").join(format!("clippy_{case}"));
+        if out_dir.exists() {
+            std::fs::remove_dir_all(&out_dir).unwrap();
+        }
+        nblint_extract::write_files(&extraction.files, &out_dir).unwrap();
+        let output = Command::new(cargo())
+            .args(["clippy", "--quiet", "--target-dir"])
+            .arg(work_dir().join("target").join("clippy"))
+            .args(["--", "-D", "warnings"])
+            .current_dir(&out_dir)
+            .env_remove("RUSTFLAGS")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{case}: {}\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            tree(&extraction)
+        );
+    }
+}
+
+/// A trait redefined with its impl: the crate builds (the two impls of one trait for `Dog`
+/// would conflict), and since a method call names no trait, the earlier cell now reaches the
+/// later impl; the extraction says so rather than staying silent (known limitation).
+#[test]
+fn a_redefined_trait_impl_left_out_is_reported() {
+    let (extraction, _) = extract("redefined_trait", true, "trait");
+    assert_eq!(extraction.builds, Some(true), "{}", tree(&extraction));
+    assert!(extraction.fallback.is_none(), "{}", tree(&extraction));
+    assert!(
+        extraction.warnings.iter().any(|warning| warning
+            .starts_with("cell 2: `impl Speak for Dog` was written for the earlier `Speak`")),
+        "{:?}",
+        extraction.warnings
+    );
+}
+
+/// A heading or first comment with no ASCII word (`## 闭包`, `// 计算`) does not name the
+/// cell's function (it was `section`, `step_2`...): the cell number does; accented Latin
+/// headings are spelt in ASCII (`## Étape deux` → `etape_deux`).
+#[test]
+fn cells_without_a_worded_heading_or_comment_are_named_by_number() {
+    let (extraction, _) = extract("unworded_names", false, "unworded");
+    let main = &extraction.files["src/main.rs"];
+    assert!(main.contains("let x = cell_2();"), "{main}");
+    assert!(main.contains("etape_deux(x);"), "{main}");
 }
 
 /// Without the compiler, a value whose type is not written forces the single `run()` form.
