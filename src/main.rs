@@ -15,7 +15,6 @@ mod commands;
 mod config;
 mod discover;
 mod exit;
-mod frontends;
 mod input;
 mod progress;
 mod replace;

@@ -5,10 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
-use nblint_graph::Graph;
 use nblint_lint::{
-    Analysis, Applicability, Config, Context, Diagnostic, FixOptions, RuleSelection, Selector,
-    apply_fixes, lint,
+    Analysis, Applicability, Diagnostic, FixOptions, RuleSelection, Selector, apply_fixes,
 };
 use nblint_notebook::{FileLines, Notebook, ReadStamp};
 use nblint_report::{NotebookReport, OutputFormat, ReadFailure, render_with_failures};
@@ -16,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::ExitStatus;
 use crate::config::ConfigResolver;
-use crate::frontends::{Analysed, Choice, analyse};
+use nblint_analysis::{Analysed, Choice, analyse};
 
 /// Arguments of `nblint check`.
 #[derive(Debug, Args)]
@@ -59,7 +57,7 @@ pub struct CheckArgs {
     /// notebook's kernel metadata (or `language` in nblint.toml) says; without either, the
     /// language is guessed from the cells (Python unless they hold evcxr commands or parse
     /// only as Rust), with a note
-    #[arg(long, value_parser = crate::frontends::parse_language)]
+    #[arg(long, value_parser = nblint_analysis::parse_language)]
     pub language: Option<nblint_facts::Language>,
     /// Neither read nor write the result cache, which makes re-checking unchanged notebooks
     /// fast (`.nblint_cache/` at the project root: the nearest folder above the current one
@@ -516,7 +514,7 @@ fn check_one(
         setting: config.language.as_ref(),
     };
     let mut analysed = analyse(&notebook, choice);
-    let mut diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
+    let mut diagnostics = nblint_analysis::lint(&notebook, &analysed, &config.settings, &selection);
     let (notes, quiet) = notes_for(&analysed, &selection);
     let mut fixed = 0;
     let mut refused = Vec::new();
@@ -553,7 +551,7 @@ fn check_one(
             }
             fixed += outcome.applied;
             analysed = analyse(&notebook, choice);
-            diagnostics = lint_analysed(&notebook, &analysed, &config, &selection);
+            diagnostics = nblint_analysis::lint(&notebook, &analysed, &config.settings, &selection);
         }
         if fixed > 0 {
             let new_bytes = notebook.to_original_style_bytes();
@@ -950,29 +948,6 @@ impl ResultCache {
         ]);
         let _ = self.cache.put(key, &payload);
     }
-}
-
-fn lint_analysed(
-    notebook: &Notebook,
-    analysed: &Analysed,
-    config: &Config,
-    selection: &RuleSelection,
-) -> Vec<Diagnostic> {
-    let is_builtin = |name: &str| {
-        analysed
-            .frontend
-            .is_some_and(|frontend| frontend.is_builtin(name))
-    };
-    let graph = Graph::build(notebook, &analysed.facts, &is_builtin);
-    let context = Context {
-        notebook,
-        facts: &analysed.facts,
-        graph: &graph,
-        settings: &config.settings,
-        language: &analysed.language,
-        analysed: analysed.frontend.is_some(),
-    };
-    lint(&context, selection)
 }
 
 /// A unified diff of the cell sources before and after fixing.

@@ -12,8 +12,8 @@ use nblint_facts::Language;
 
 use crate::ExitStatus;
 use crate::config::ConfigResolver;
-use crate::frontends::{Choice, language_of};
 use crate::input::read_notebook;
+use nblint_analysis::{Choice, language_of};
 
 /// Arguments of `nblint extract`.
 #[derive(Debug, Args)]
@@ -39,7 +39,7 @@ pub struct ExtractArgs {
     pub no_check: bool,
     /// Read the cells as this language instead of what the notebook's kernel metadata (or
     /// `language` in nblint.toml) says; only `rust` can be extracted
-    #[arg(long, value_parser = crate::frontends::parse_language)]
+    #[arg(long, value_parser = nblint_analysis::parse_language)]
     pub language: Option<Language>,
 }
 

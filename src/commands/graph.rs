@@ -5,14 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use nblint_graph::Graph;
 
 use crate::ExitStatus;
 use nblint_facts::Language;
 
 use crate::config::ConfigResolver;
-use crate::frontends::{Choice, analyse, parse_language};
 use crate::input::read_notebook;
+use nblint_analysis::{Choice, analyse, parse_language};
 
 /// Arguments of `nblint graph`.
 #[derive(Debug, Args)]
@@ -50,8 +49,7 @@ pub fn run(args: &GraphArgs) -> Result<ExitStatus> {
             setting: config.language.as_ref(),
         },
     );
-    let is_builtin = |name: &str| analysed.frontend.is_some_and(|f| f.is_builtin(name));
-    let graph = Graph::build(&notebook, &analysed.facts, &is_builtin);
+    let graph = nblint_analysis::graph(&notebook, &analysed);
     let text = match args.format {
         GraphFormat::Json => nblint_graph::to_json(&graph),
         GraphFormat::Dot => nblint_graph::to_dot(&graph, &notebook),

@@ -10,7 +10,7 @@
 //! | `floor` | `fs::read` + `serde_json::from_slice::<Value>` of every file |
 //! | `read` | `fs::read` of every file (what every stage pays first) |
 //! | `parse` | `fs::read` + `Notebook::parse_for_analysis` (as `check` reads) |
-//! | `front end` | `NotebookFacts::analyze` (Rust or Python by `Language::detect`, else `Language::guess`) |
+//! | `front end` | `nblint_analysis::analyse` (the language and front end `check` picks) |
 //! | `graph` | `Graph::build` |
 //! | `lint` | `nblint_lint::lint`, all rules, default settings |
 //! | `strip` | `fs::read` + `nblint_git::strip_bytes` (what `strip` does before writing) |
@@ -28,9 +28,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use nblint_facts::{CellFrontend, Language, NotebookFacts};
+use nblint_analysis::{Analysed, Choice};
 use nblint_graph::Graph;
-use nblint_lint::{Context, RuleSelection, RuleSettings, lint};
+use nblint_lint::{RuleSelection, RuleSettings};
 use nblint_notebook::Notebook;
 use rayon::prelude::*;
 
@@ -106,41 +106,27 @@ fn notebooks(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 /// A notebook read and parsed once, for the stages that start from it.
 struct Parsed {
     notebook: Notebook,
-    language: Language,
-    frontend: Option<&'static dyn CellFrontend>,
 }
 
-fn frontend_for(language: &Language) -> Option<&'static dyn CellFrontend> {
-    match language {
-        Language::Rust => Some(&nblint_rust::RustFrontend),
-        Language::Python => Some(&nblint_python::PythonFrontend),
-        Language::Other(_) => None,
-    }
+/// The front end stage: `nblint_analysis::analyse`, as `check` runs it without configuration
+/// (the language from the metadata, else a guess from the cells).
+fn analyze(parsed: &Parsed) -> Analysed {
+    nblint_analysis::analyse(&parsed.notebook, Choice::default())
 }
 
-fn analyze(parsed: &Parsed) -> NotebookFacts {
-    match parsed.frontend {
-        Some(frontend) => NotebookFacts::analyze(&parsed.notebook, frontend),
-        None => NotebookFacts::unanalysed(&parsed.notebook),
-    }
+fn build_graph(parsed: &Parsed, analysed: &Analysed) -> Graph {
+    nblint_analysis::graph(&parsed.notebook, analysed)
 }
 
-fn build_graph(parsed: &Parsed, facts: &NotebookFacts) -> Graph {
-    let is_builtin = |name: &str| parsed.frontend.is_some_and(|f| f.is_builtin(name));
-    Graph::build(&parsed.notebook, facts, &is_builtin)
-}
-
-fn run_lint(parsed: &Parsed, facts: &NotebookFacts, graph: &Graph) -> usize {
-    let settings = RuleSettings::default();
-    let context = Context {
-        notebook: &parsed.notebook,
-        facts,
+fn run_lint(parsed: &Parsed, analysed: &Analysed, graph: &Graph) -> usize {
+    nblint_analysis::lint_with_graph(
+        &parsed.notebook,
+        analysed,
         graph,
-        settings: &settings,
-        language: &parsed.language,
-        analysed: parsed.frontend.is_some(),
-    };
-    lint(&context, &RuleSelection::default()).len()
+        &RuleSettings::default(),
+        &RuleSelection::default(),
+    )
+    .len()
 }
 
 fn read(path: &Path) -> Vec<u8> {
@@ -159,21 +145,7 @@ fn strip(path: &Path) -> usize {
 
 fn parse(path: &Path) -> Option<Parsed> {
     let notebook = Notebook::parse_for_analysis(&read(path)).ok()?;
-    // As `check` decides without configuration: the metadata, else a guess from the cells.
-    let language = Language::detect(&notebook).unwrap_or_else(|| {
-        Language::guess(
-            &notebook,
-            &[&nblint_python::PythonFrontend, &nblint_rust::RustFrontend],
-        )
-        .0
-        .language
-    });
-    let frontend = frontend_for(&language);
-    Some(Parsed {
-        notebook,
-        language,
-        frontend,
-    })
+    Some(Parsed { notebook })
 }
 
 /// The whole per-file pipeline of `check` before rendering; returns the diagnostic count.
@@ -251,7 +223,7 @@ fn all_rows(paths: &[PathBuf], runs: usize) -> Result<(Vec<Row>, String), String
     let parsed: Vec<Parsed> = paths.iter().filter_map(|path| parse(path)).collect();
     let cells: usize = parsed.iter().map(|p| p.notebook.cells().len()).sum();
     let unreadable = paths.len() - parsed.len();
-    let facts: Vec<NotebookFacts> = parsed.iter().map(analyze).collect();
+    let facts: Vec<Analysed> = parsed.iter().map(analyze).collect();
     let graphs: Vec<Graph> = parsed
         .iter()
         .zip(&facts)
@@ -291,7 +263,7 @@ fn all_rows(paths: &[PathBuf], runs: usize) -> Result<(Vec<Row>, String), String
             parallel: false,
         },
         Row {
-            stage: "front end (NotebookFacts::analyze)",
+            stage: "front end (nblint_analysis::analyse)",
             time: median(runs, || {
                 for one in &parsed {
                     drop(black_box(analyze(one)));

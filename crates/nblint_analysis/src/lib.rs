@@ -1,10 +1,14 @@
-//! Choosing the cell front end for a notebook: `--language`, else the `language` setting of
-//! `nblint.toml`, else the notebook's kernel metadata, else a guess from its cells. `check`,
-//! `graph` and `extract` all decide here, so they read a notebook alike.
+//! The one composition of nblint's analysis, which the CLI, the benchmark, the rule tests and
+//! (through the same language decision) `graph` and `extract` call: the notebook's cell
+//! language (`--language`, else the `language` setting of `nblint.toml`, else the kernel
+//! metadata, else a guess from its cells), its front end and cell facts ([`analyse`]), then
+//! the graph and the rules ([`lint`]). A change to how analysis is composed is made here once.
 
 use nblint_facts::{
     CellFrontend, DefinitionKind, Detected, Language, LanguageSource, NotebookFacts,
 };
+use nblint_graph::Graph;
+use nblint_lint::{Context, Diagnostic, RuleSelection, RuleSettings};
 use nblint_notebook::Notebook;
 
 /// The front end for `language`, if nblint reads that cell language. Notebooks in other
@@ -156,4 +160,44 @@ pub fn parse_language(value: &str) -> Result<Language, String> {
             "`{name}` is not a cell language nblint reads (expected `rust` or `python`)"
         )),
     }
+}
+
+/// The dependency graph of `notebook`, from what [`analyse`] found.
+pub fn graph(notebook: &Notebook, analysed: &Analysed) -> Graph {
+    let is_builtin = |name: &str| {
+        analysed
+            .frontend
+            .is_some_and(|frontend| frontend.is_builtin(name))
+    };
+    Graph::build(notebook, &analysed.facts, &is_builtin)
+}
+
+/// Runs the rules `selection` enables over `notebook`, with its graph already built.
+pub fn lint_with_graph(
+    notebook: &Notebook,
+    analysed: &Analysed,
+    graph: &Graph,
+    settings: &RuleSettings,
+    selection: &RuleSelection,
+) -> Vec<Diagnostic> {
+    let context = Context {
+        notebook,
+        facts: &analysed.facts,
+        graph,
+        settings,
+        language: &analysed.language,
+        analysed: analysed.frontend.is_some(),
+    };
+    nblint_lint::lint(&context, selection)
+}
+
+/// Builds the graph and runs the rules `selection` enables: the diagnostics `check` reports.
+pub fn lint(
+    notebook: &Notebook,
+    analysed: &Analysed,
+    settings: &RuleSettings,
+    selection: &RuleSelection,
+) -> Vec<Diagnostic> {
+    let graph = graph(notebook, analysed);
+    lint_with_graph(notebook, analysed, &graph, settings, selection)
 }

@@ -10,18 +10,16 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use nblint_facts::{CellFrontend, Language, NotebookFacts};
-use nblint_graph::Graph;
+use nblint_facts::{CellFrontend, NotebookFacts};
 use nblint_lint::{
-    Analysis, Applicability, Context, Diagnostic, FixOptions, RuleSelection, RuleSettings,
-    Selector, all_rules, apply_fixes, lint,
+    Analysis, Applicability, Diagnostic, FixOptions, RuleSelection, RuleSettings, Selector,
+    all_rules, apply_fixes,
 };
 use nblint_notebook::Notebook;
 use nblint_python::PythonFrontend;
-use nblint_rust::RustFrontend;
 
 // ---------------------------------------------------------------------------------------------
-// The analysis pipeline, as the CLI runs it.
+// The analysis pipeline: `nblint_analysis`, as the CLI runs it.
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -29,16 +27,6 @@ fn workspace_root() -> PathBuf {
 
 fn fixtures_root() -> PathBuf {
     workspace_root().join("fixtures/rules")
-}
-
-/// The front end the CLI picks for `language`: Rust or Python; any other language is left
-/// unanalysed, as the CLI does for languages it does not read.
-fn frontend_for(language: &Language) -> Option<&'static dyn CellFrontend> {
-    match language {
-        Language::Rust => Some(&RustFrontend),
-        Language::Python => Some(&PythonFrontend),
-        Language::Other(_) => None,
-    }
 }
 
 /// Runs the notebook's front end, builds the graph and lints with `selection`.
@@ -55,30 +43,11 @@ fn lint_with_facts(
     NotebookFacts,
     Option<&'static dyn CellFrontend>,
 ) {
-    let language = Language::detect(notebook).unwrap_or_else(|| {
-        Language::guess(notebook, &[&PythonFrontend, &RustFrontend])
-            .0
-            .language
-    });
-    let frontend = frontend_for(&language);
-    let analysed = frontend.is_some();
-    let facts = match frontend {
-        Some(frontend) => NotebookFacts::analyze(notebook, frontend),
-        None => NotebookFacts::unanalysed(notebook),
-    };
-    let is_builtin = |name: &str| frontend.is_some_and(|frontend| frontend.is_builtin(name));
-    let graph = Graph::build(notebook, &facts, &is_builtin);
-    let settings = RuleSettings::default();
-    let context = Context {
-        notebook,
-        facts: &facts,
-        graph: &graph,
-        settings: &settings,
-        language: &language,
-        analysed,
-    };
-    let diagnostics = lint(&context, selection);
-    (diagnostics, facts, frontend)
+    // The pipeline the CLI runs: language, front end, facts, graph, rules.
+    let analysed = nblint_analysis::analyse(notebook, nblint_analysis::Choice::default());
+    let diagnostics =
+        nblint_analysis::lint(notebook, &analysed, &RuleSettings::default(), selection);
+    (diagnostics, analysed.facts, analysed.frontend)
 }
 
 /// What `check --fix` does to `notebook` with `selection`: apply the allowed fixes, lint
