@@ -136,6 +136,24 @@ impl Environment {
         Self { cells_before }
     }
 
+    /// `fix`, which moves the statement at `at` in cell `cell` to `insert_at` in the first
+    /// cell, made unsafe when the move passes environment setup.
+    fn judge(
+        &self,
+        fix: Fix,
+        target: &Target<'_>,
+        insert_at: usize,
+        cell: usize,
+        facts: &CellFacts,
+        at: usize,
+    ) -> Fix {
+        if self.passed(target, insert_at, cell, facts, at) {
+            fix.with_applicability(Applicability::Unsafe)
+        } else {
+            fix
+        }
+    }
+
     /// Whether moving a statement at `at` in cell `cell` to `insert_at` in the first cell
     /// passes environment setup.
     fn passed(
@@ -282,19 +300,14 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                             delete,
                         ],
                     );
-                    Some(
-                        if environment.passed(
-                            &target,
-                            target.dependency_at,
-                            cell.number,
-                            facts,
-                            dependency.span.start,
-                        ) {
-                            fix.with_applicability(Applicability::Unsafe)
-                        } else {
-                            fix
-                        },
-                    )
+                    Some(environment.judge(
+                        fix,
+                        &target,
+                        target.dependency_at,
+                        cell.number,
+                        facts,
+                        dependency.span.start,
+                    ))
                 } else {
                     None
                 }
@@ -461,19 +474,14 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                         delete,
                     ],
                 );
-                Some(
-                    if environment.passed(
-                        &target,
-                        target.use_at,
-                        cell.number,
-                        facts,
-                        leaf.statement.start,
-                    ) {
-                        fix.with_applicability(Applicability::Unsafe)
-                    } else {
-                        fix
-                    },
-                )
+                Some(environment.judge(
+                    fix,
+                    &target,
+                    target.use_at,
+                    cell.number,
+                    facts,
+                    leaf.statement.start,
+                ))
             });
             findings.push(match fix {
                 Some(fix) => finding.with_fix(fix),
