@@ -32,9 +32,15 @@ pub(super) fn verify_cell(
         ));
     };
     if opens_with_cell_magic(before) {
-        return Err(format!(
-            "cell {number} is a cell magic; its body is not the notebook's code"
-        ));
+        let first = cell.source.trim_start().starts_with("%%");
+        return Err(if first {
+            format!("cell {number} is a cell magic; its body is not the notebook's code")
+        } else {
+            format!(
+                "cell {number} has a cell-magic line (`%%`) below its first line, which IPython \
+                 refuses; fix the cell by hand"
+            )
+        });
     }
     if !before.parsed() {
         // Its facts are what the parser recovered: not enough to know what an edit touches.
@@ -60,8 +66,8 @@ pub(super) fn verify_cell(
     Ok(())
 }
 
-/// Whether the cell starts with a cell magic line (`%%bash`): a command named `%%...` at the
-/// very start.
+/// Whether the cell holds a cell magic line (`%%bash`) as its first command: at the very
+/// start, or (wrongly, for IPython) below a comment.
 fn opens_with_cell_magic(facts: &CellFacts) -> bool {
     facts
         .commands
