@@ -133,6 +133,9 @@ pub fn analyse(notebook: &Notebook, choice: Choice<'_>) -> Analysed {
 /// that guess.
 fn forget_failed_variables(notebook: &Notebook, facts: &mut NotebookFacts) {
     let cells = notebook.cells();
+    if !cells.iter().any(|cell| cell.has_error_output) {
+        return;
+    }
     let read_by_working_cells: std::collections::HashSet<String> = cells
         .iter()
         .zip(&facts.cells)

@@ -25,30 +25,6 @@ mod magics;
 
 use nblint_facts::{CellFacts, CellFrontend, Language};
 
-/// IPython line magics common in notebooks, without their `%` (sorted for binary search).
-const LINE_MAGICS: &[&str] = &[
-    "autoreload",
-    "capture",
-    "cd",
-    "conda",
-    "config",
-    "env",
-    "load",
-    "load_ext",
-    "matplotlib",
-    "pip",
-    "precision",
-    "prun",
-    "pylab",
-    "reload_ext",
-    "run",
-    "store",
-    "time",
-    "timeit",
-    "who",
-    "whos",
-];
-
 /// The front end for Python cells as IPython (the `python3` kernel) runs them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PythonFrontend;
@@ -80,10 +56,7 @@ impl CellFrontend for PythonFrontend {
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .unwrap_or(rest.len());
             let name = &rest[..word_len];
-            LINE_MAGICS
-                .binary_search(&name)
-                .is_ok()
-                .then(|| format!("%{name}"))
+            magics::is_line_magic(name).then(|| format!("%{name}"))
         })
     }
 }

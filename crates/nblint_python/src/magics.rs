@@ -533,6 +533,11 @@ pub(crate) fn code_start(argument: &str, options_with_value: &[&str]) -> usize {
     }
 }
 
+/// Whether `name` (without its `%`) is one of IPython's common line magics ([`AUTOMAGICS`]).
+pub(crate) fn is_line_magic(name: &str) -> bool {
+    AUTOMAGICS.binary_search(&name).is_ok()
+}
+
 /// Line magics IPython runs without their `%` (automagic, on by default): `run script.py`,
 /// `cd ..`, `matplotlib inline`. Only lines that do not parse as Python are read this way.
 const AUTOMAGICS: &[&str] = &[

@@ -100,11 +100,12 @@ pub fn apply_fixes(
     let mut outcome = FixOutcome::default();
     let mut excluded: HashSet<usize> = HashSet::new();
     // Each round either passes the checks or excludes at least one more fix.
-    let plan = loop {
+    let (plan, sources) = loop {
         let plan = plan(notebook, &candidates, &excluded);
-        let refused = check_plan(notebook, &plan, analysis);
+        let sources = new_sources(notebook, &plan);
+        let refused = check_plan(notebook, &plan, &sources, analysis);
         if refused.is_empty() {
-            break plan;
+            break (plan, sources);
         }
         for (fix, reason) in refused {
             if excluded.insert(fix) {
@@ -120,7 +121,7 @@ pub fn apply_fixes(
         return Ok(outcome);
     }
     let before = notebook.clone();
-    for (cell, source) in new_sources(notebook, &plan) {
+    for (cell, source) in sources {
         notebook.set_source(cell, &source)?;
     }
     let mut deleted: Vec<usize> = plan.deleted.iter().map(|(cell, _)| *cell).collect();
@@ -226,14 +227,20 @@ fn new_sources(notebook: &Notebook, plan: &Plan) -> Vec<(usize, String)> {
 
 /// The fixes of `plan` that fail a check, with the reason: every fix touching a cell whose
 /// new source fails, and every fix deleting a cell that holds something.
-fn check_plan(notebook: &Notebook, plan: &Plan, analysis: Analysis<'_>) -> Vec<(usize, String)> {
+fn check_plan(
+    notebook: &Notebook,
+    plan: &Plan,
+    sources: &[(usize, String)],
+    analysis: Analysis<'_>,
+) -> Vec<(usize, String)> {
     let mut refused = Vec::new();
-    for (cell, source) in new_sources(notebook, plan) {
+    for (cell, source) in sources {
+        let cell = *cell;
         let Some(found) = notebook.cell(cell) else {
             continue;
         };
         let facts = analysis.facts.cells.get(cell - 1).and_then(Option::as_ref);
-        if let Err(reason) = verify::verify_cell(found, facts, &source, analysis.frontend) {
+        if let Err(reason) = verify::verify_cell(found, facts, source, analysis.frontend) {
             for (_, _, _, fix) in plan.replacements.get(&cell).into_iter().flatten() {
                 refused.push((*fix, reason.clone()));
             }

@@ -368,13 +368,11 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     }
     // Its own imports still bind their names there (a move must not bind one twice), but
     // they are not known to be in force when its stored output is an error.
+    let own_keys: HashSet<(&str, Option<&str>)> =
+        target.facts.imports.iter().map(Import::key).collect();
     let in_force = |in_first_cell: &HashMap<Option<&str>, Vec<(&str, Option<&str>)>>,
                     import: &Import| {
-        let original = target
-            .facts
-            .imports
-            .iter()
-            .any(|own| own.key() == import.key());
+        let original = own_keys.contains(&import.key());
         in_first_cell
             .get(&import.binding.as_deref())
             .is_some_and(|keys| keys.contains(&import.key()))
