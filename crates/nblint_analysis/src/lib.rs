@@ -5,7 +5,7 @@
 //! the graph and the rules ([`lint`]). A change to how analysis is composed is made here once.
 
 use nblint_facts::{
-    CellFrontend, DefinitionKind, Detected, Language, LanguageSource, NotebookFacts,
+    CellFrontend, DefinitionKind, Detected, Language, LanguageSource, NotebookFacts, Vocabulary,
 };
 use nblint_graph::Graph;
 use nblint_lint::{Context, Diagnostic, RuleSelection, RuleSettings};
@@ -189,6 +189,9 @@ pub fn lint_with_graph(
         graph,
         settings,
         language: &analysed.language,
+        vocabulary: analysed
+            .frontend
+            .map_or(&Vocabulary::UNREAD, |frontend| frontend.vocabulary()),
         analysed: analysed.frontend.is_some(),
     };
     nblint_lint::lint(&context, selection)

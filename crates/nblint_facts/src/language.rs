@@ -488,6 +488,10 @@ mod tests {
             false
         }
 
+        fn vocabulary(&self) -> &'static crate::Vocabulary {
+            &crate::Vocabulary::UNREAD
+        }
+
         fn kernel_command(&self, source: &str) -> Option<String> {
             source
                 .lines()

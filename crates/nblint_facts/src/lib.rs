@@ -7,11 +7,13 @@
 //! does not parse gives facts (possibly empty) plus [`SyntaxError`]s.
 
 mod language;
+mod vocabulary;
 
 use nblint_notebook::{Cell, Notebook};
 use serde::{Deserialize, Serialize};
 
 pub use language::{Detected, Evidence, Language, LanguageSource};
+pub use vocabulary::{ImplicitUse, Vocabulary};
 
 /// A byte range in one cell's source.
 #[derive(
@@ -128,7 +130,7 @@ fn is_false(value: &bool) -> bool {
 }
 
 /// One leaf of an import (`use a::{b, c as d}` gives two).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Import {
     /// The full path imported, as written, `::`-joined (`std::collections::HashMap`); for a
     /// glob, the path of the module (`std::io`).
@@ -393,6 +395,9 @@ pub trait CellFrontend: Send + Sync {
     /// Whether `name` is always defined in this language without an import (the Rust prelude,
     /// std macros, primitive types; Python builtins).
     fn is_builtin(&self, name: &str) -> bool;
+
+    /// The language's words and conventions that rules and fixes need.
+    fn vocabulary(&self) -> &'static Vocabulary;
 
     /// A kernel command in `source` that only this language's kernel accepts (evcxr's `:dep`
     /// and its other commands in the cell's leading block; IPython's `%matplotlib` and other

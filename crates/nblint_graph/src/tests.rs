@@ -81,6 +81,10 @@ impl CellFrontend for Toy {
     fn is_builtin(&self, name: &str) -> bool {
         name == "Vec"
     }
+
+    fn vocabulary(&self) -> &'static nblint_facts::Vocabulary {
+        &nblint_facts::Vocabulary::UNREAD
+    }
 }
 
 fn notebook(cells: &[&str]) -> Notebook {

@@ -1,7 +1,7 @@
 //! The rule registry: every rule declared once, with its code, name, default severity,
 //! whether it can fix, its documentation page and its check function.
 
-use nblint_facts::{Language, NotebookFacts, Span};
+use nblint_facts::{Language, NotebookFacts, Span, Vocabulary};
 use nblint_graph::Graph;
 use nblint_notebook::Notebook;
 
@@ -21,6 +21,9 @@ pub struct Context<'a> {
     pub settings: &'a RuleSettings,
     /// The notebook's cell language.
     pub language: &'a Language,
+    /// Its words and conventions, from its front end: rules ask these instead of matching
+    /// on the language.
+    pub vocabulary: &'a Vocabulary,
     /// Whether a front end analysed the code cells. Rules that need names skip notebooks
     /// whose language nblint does not read.
     pub analysed: bool,

@@ -22,6 +22,7 @@
 mod analyzer;
 mod builtins;
 mod magics;
+mod vocabulary;
 
 use nblint_facts::{CellFacts, CellFrontend, Language};
 
@@ -40,6 +41,10 @@ impl CellFrontend for PythonFrontend {
 
     fn is_builtin(&self, name: &str) -> bool {
         builtins::is_builtin(name)
+    }
+
+    fn vocabulary(&self) -> &'static nblint_facts::Vocabulary {
+        &vocabulary::PYTHON
     }
 
     /// A cell magic (`%%time`, on the cell's first non-blank line) or one of IPython's

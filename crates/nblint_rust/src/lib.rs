@@ -28,6 +28,7 @@ mod fast;
 mod macros;
 mod places;
 mod prelude;
+mod vocabulary;
 mod walker;
 
 use nblint_facts::{CellFacts, CellFrontend, Language, Span, SyntaxError};
@@ -52,6 +53,10 @@ impl CellFrontend for RustFrontend {
 
     fn is_builtin(&self, name: &str) -> bool {
         prelude::is_builtin(name)
+    }
+
+    fn vocabulary(&self) -> &'static nblint_facts::Vocabulary {
+        &vocabulary::RUST
     }
 
     /// An evcxr command (`:dep`, `:timing`, ...) in the cell's leading block: a line no other

@@ -14,11 +14,6 @@ declare_rule! {
     }
 }
 
-/// Whether a line is a comment in any cell language nblint knows (`//` Rust, `#` Python).
-fn is_comment(line: &str) -> bool {
-    line.starts_with("//") || line.starts_with('#')
-}
-
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let limit = context.settings.max_cell_lines;
     for cell in context
@@ -32,7 +27,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         let mut offset = 0;
         for line in cell.source.split_inclusive('\n') {
             let trimmed = line.trim();
-            if !trimmed.is_empty() && !is_comment(trimmed) {
+            if !trimmed.is_empty() && !context.vocabulary.is_comment(trimmed) {
                 count += 1;
                 if count == limit + 1 {
                     first_over = Some(offset + (line.len() - line.trim_start().len()));

@@ -25,7 +25,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     {
         let has_code = cell.source.lines().any(|line| {
             let trimmed = line.trim();
-            !trimmed.is_empty() && !trimmed.starts_with("//") && !trimmed.starts_with('#')
+            !trimmed.is_empty() && !context.vocabulary.is_comment(trimmed)
         });
         if has_code {
             continue;

@@ -26,7 +26,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     };
     for cell in cells[..last_run.number - 1]
         .iter()
-        .filter(|cell| has_code(cell) && cell.execution_count.is_none())
+        .filter(|cell| has_code(cell, context.vocabulary) && cell.execution_count.is_none())
     {
         // The nearest run cell below, which is the one named in the message.
         let ran_below = cells[cell.number..]

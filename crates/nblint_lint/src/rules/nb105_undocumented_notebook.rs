@@ -23,8 +23,10 @@ fn is_prose(cell: &nblint_notebook::Cell) -> bool {
 
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let cells = context.notebook.cells();
-    let code_cells: Vec<&nblint_notebook::Cell> =
-        cells.iter().filter(|cell| has_code(cell)).collect();
+    let code_cells: Vec<&nblint_notebook::Cell> = cells
+        .iter()
+        .filter(|cell| has_code(cell, context.vocabulary))
+        .collect();
     if !cells.iter().any(is_prose) {
         // One code cell is a snippet, not a notebook that needs a narrative.
         if let [first, _, ..] = code_cells.as_slice() {
@@ -67,7 +69,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     for cell in cells {
         if is_prose(cell) {
             flush(&mut run, findings);
-        } else if has_code(cell) {
+        } else if has_code(cell, context.vocabulary) {
             run.push(cell.number);
         }
     }

@@ -1,6 +1,6 @@
 use std::collections::{HashMap, HashSet};
 
-use nblint_facts::{CellFacts, Language, Span};
+use nblint_facts::{CellFacts, Span};
 
 use super::places;
 use crate::registry::{Context, Finding, declare_rule};
@@ -75,12 +75,10 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if starts_lowercase(name) && is_path_root(source, span, name) {
             continue;
         }
-        let mut message = match context.language {
-            Language::Python => format!(
-                "`{name}` is not defined in any cell or import of this notebook, nor a builtin"
-            ),
-            _ => format!("`{name}` is not defined in any cell, import or `:dep` of this notebook"),
-        };
+        let mut message = format!(
+            "`{name}` is not defined in {}",
+            context.vocabulary.defined_in
+        );
         if let Some(similar) = suggestions.closest(name) {
             message.push_str(&format!("; did you mean `{similar}`?"));
         }

@@ -1,11 +1,8 @@
 use std::collections::HashMap;
 
-use nblint_facts::{DefinitionKind, Dependency, Import, Language, Span};
+use nblint_facts::{DefinitionKind, Dependency, Import, Span};
 
-use super::places::{
-    alone_on_its_line, dependency_label, dependency_line, import_keyword, import_label,
-    same_dependency, without_line_break,
-};
+use super::places::{alone_on_its_line, import_label, same_dependency, without_line_break};
 use crate::diagnostic::{Edit, Fix};
 use crate::registry::{Context, Finding, declare_rule};
 
@@ -118,7 +115,7 @@ fn check_imports(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     finding = finding.with_fix(Fix::safe(
                         format!(
                             "remove the duplicate `{}`",
-                            import_keyword(context.language)
+                            context.vocabulary.import_keyword
                         ),
                         vec![Edit::Replace {
                             cell,
@@ -195,23 +192,20 @@ fn check_dependencies(context: &Context<'_>, findings: &mut Vec<Finding>) {
             if let Some(&(earlier_cell, earlier)) = latest.get(dependency.name.as_str())
                 && same_dependency(earlier, dependency)
             {
-                let (verb, declared) = match context.language {
-                    Language::Python => ("installed", "installed"),
-                    _ => ("declared", "declared"),
-                };
+                let verb = context.vocabulary.dependency_done;
                 let finding = Finding::new(
                     cell,
                     without_line_break(context.notebook, cell, dependency.span),
                     format!(
                         "{} is already {verb} {}",
-                        dependency_label(context.language, dependency),
+                        (context.vocabulary.dependency_label)(dependency),
                         where_(earlier_cell, cell)
                     ),
                 )
                 .with_related(
                     earlier_cell,
                     without_line_break(context.notebook, earlier_cell, earlier.span),
-                    format!("`{}` is {declared} here", earlier.name),
+                    format!("`{}` is {verb} here", earlier.name),
                 );
                 // A pip line may install other packages too: then it stays for a person to
                 // trim.
@@ -224,7 +218,10 @@ fn check_dependencies(context: &Context<'_>, findings: &mut Vec<Finding>) {
                         finding.with_fix(Fix::safe(
                             format!(
                                 "remove the duplicate {}",
-                                dependency_line(context.language).trim_start_matches("the ")
+                                context
+                                    .vocabulary
+                                    .dependency_line
+                                    .trim_start_matches("the ")
                             ),
                             vec![Edit::Replace {
                                 cell,

@@ -1,12 +1,11 @@
 use std::collections::{HashMap, HashSet};
 
-use nblint_facts::{CellFacts, DefinitionKind, Dependency, Import, Language, Span};
+use nblint_facts::{CellFacts, DefinitionKind, Dependency, Import, Span, Vocabulary};
 use nblint_notebook::Cell;
 
 use super::nb203_duplicate_import::statements;
 use super::places::{
-    alone_on_its_line, dependency_label, dependency_line, has_code, import_keyword, import_label,
-    same_dependency, without_line_break,
+    alone_on_its_line, has_code, import_label, same_dependency, without_line_break,
 };
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::registry::{Context, Finding, declare_rule};
@@ -22,9 +21,6 @@ declare_rule! {
         check: check,
     }
 }
-
-/// Path roots that are always there, so a `use` of them works in the first cell too.
-const ALWAYS_THERE: &[&str] = &["std", "core", "alloc"];
 
 /// The first code cell, where late imports are moved, and the two places in it where they go.
 struct Target<'a> {
@@ -246,7 +242,7 @@ impl<'a> Bindings<'a> {
 
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let cells = context.notebook.cells();
-    let Some(first) = cells.iter().find(|cell| has_code(cell)) else {
+    let Some(first) = cells.iter().find(|cell| has_code(cell, context.vocabulary)) else {
         return;
     };
     let Some(first_facts) = context.facts.cell(first.number) else {
@@ -278,7 +274,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 span: dependency.span,
                 replacement: String::new(),
             };
-            let line_words = dependency_line(context.language);
+            let line_words = context.vocabulary.dependency_line;
             let fix = if !alone_on_its_line(facts, dependency)
                 || !dependency.top_level
                 || !facts.parsed()
@@ -324,20 +320,17 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 // person's call.
                 None
             };
+            let words = context.vocabulary;
             let finding = Finding::new(
                 cell.number,
                 line,
-                match context.language {
-                    Language::Python => format!(
-                        "{} comes after the first code cell; install packages in cell {}, so a run from the top sets up the environment before any import",
-                        dependency_label(context.language, dependency),
-                        first.number
-                    ),
-                    _ => format!(
-                        "`:dep {}` comes after the first code cell; declare dependencies in cell {}, so a run from the top builds them once",
-                        dependency.name, first.number
-                    ),
-                },
+                format!(
+                    "{} comes after the first code cell; {} in cell {}, so a run from the top {}",
+                    (words.dependency_label)(dependency),
+                    words.dependency_advice,
+                    first.number,
+                    words.dependency_reason,
+                ),
             );
             findings.push(match fix {
                 Some(fix) => finding.with_fix(fix),
@@ -421,7 +414,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     return Some(Fix::safe(
                         format!(
                             "remove the `{}`; cell {} already imports {}",
-                            import_keyword(context.language),
+                            context.vocabulary.import_keyword,
                             first.number,
                             labels.join(", ")
                         ),
@@ -434,8 +427,10 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 let available = statement.iter().all(|import| {
                     let root = import.path.trim_start_matches("::");
                     let root = root.split("::").next().unwrap_or("");
-                    context.language != &Language::Rust
-                        || ALWAYS_THERE.contains(&root)
+                    context
+                        .vocabulary
+                        .roots_without_dependency
+                        .is_none_or(|roots| roots.contains(&root))
                         || crates_in_first_cell.contains(root)
                 });
                 // A name the first cell already binds another way would be bound twice
@@ -450,7 +445,13 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 if !available || !free {
                     return None;
                 }
-                let text = moved_text(context.language, &cell.source, &statement, &there, removal)?;
+                let text = moved_text(
+                    context.vocabulary,
+                    &cell.source,
+                    &statement,
+                    &there,
+                    removal,
+                )?;
                 for import in &statement {
                     in_first_cell
                         .entry(import.binding.as_deref())
@@ -460,8 +461,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 let fix = Fix::safe(
                     format!(
                         "move the `{}` to cell {}",
-                        import_keyword(context.language),
-                        first.number
+                        context.vocabulary.import_keyword, first.number
                     ),
                     vec![
                         Edit::Replace {
@@ -494,7 +494,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
 /// leaves the first cell already has, one `use` per new leaf, so no name is bound twice.
 /// `None` when that cannot be written safely (a `pub use` or one with attributes).
 fn moved_text(
-    language: &Language,
+    vocabulary: &Vocabulary,
     source: &str,
     statement: &[&Import],
     there: &[bool],
@@ -509,22 +509,18 @@ fn moved_text(
     if there.iter().all(|there| !*there) {
         return Some(written.to_owned());
     }
-    if language != &Language::Rust || !written.starts_with("use ") {
-        return (language != &Language::Rust).then(|| written.to_owned());
+    let Some(write_import) = vocabulary.write_import else {
+        return Some(written.to_owned());
+    };
+    if !written.starts_with(&format!("{} ", vocabulary.import_keyword)) {
+        return None;
     }
     let mut text = String::new();
     for (import, there) in statement.iter().zip(there) {
-        if *there {
-            continue;
+        if !*there {
+            text.push_str(&write_import(import));
+            text.push('\n');
         }
-        let last = import.path.rsplit("::").next().unwrap_or(&import.path);
-        let line = match (&import.binding, import.glob) {
-            (_, true) => format!("use {}::*;\n", import.path),
-            (Some(binding), false) if binding == last => format!("use {};\n", import.path),
-            (Some(binding), false) => format!("use {} as {binding};\n", import.path),
-            (None, false) => format!("use {} as _;\n", import.path),
-        };
-        text.push_str(&line);
     }
     Some(text.trim_end().to_owned())
 }

@@ -1,8 +1,6 @@
-use nblint_facts::{Dependency, Language};
+use nblint_facts::Dependency;
 
-use super::places::{
-    canonical_spec, dependency_label, same_dependency, version_of, without_line_break,
-};
+use super::places::{canonical_spec, same_dependency, version_of, without_line_break};
 use crate::registry::{Context, Finding, declare_rule};
 
 declare_rule! {
@@ -85,6 +83,7 @@ fn differences(earlier: &Dependency, later: &Dependency) -> Vec<String> {
 /// Each `:dep` is compared with the last earlier `:dep` of the same crate (the one it
 /// replaces when the notebook runs from the top); identical repeats are NB203's.
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
+    let words = context.vocabulary;
     let mut latest: std::collections::HashMap<&str, (usize, &Dependency)> =
         std::collections::HashMap::new();
     for (index, facts) in context.facts.cells.iter().enumerate() {
@@ -103,26 +102,18 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     Finding::new(
                         cell,
                         without_line_break(context.notebook, cell, dependency.span),
-                        match context.language {
-                            Language::Python => format!(
-                                "{} conflicts with the pip install {there} ({}); the environment keeps whichever ran last",
-                                dependency_label(context.language, dependency),
-                                differences(earlier, dependency).join("; ")
-                            ),
-                            _ => format!(
-                                "`:dep {}` conflicts with the `:dep` {there} ({}); the kernel uses whichever ran last",
-                                dependency.name,
-                                differences(earlier, dependency).join("; ")
-                            ),
-                        },
+                        format!(
+                            "{} conflicts with the {} {there} ({}); {}",
+                            (words.dependency_label)(dependency),
+                            words.dependency_command,
+                            differences(earlier, dependency).join("; "),
+                            words.last_dependency_wins,
+                        ),
                     )
                     .with_related(
                         earlier_cell,
                         without_line_break(context.notebook, earlier_cell, earlier.span),
-                        match context.language {
-                            Language::Python => format!("`{}` is installed here", earlier.name),
-                            _ => format!("`{}` is declared here", earlier.name),
-                        },
+                        format!("`{}` is {} here", earlier.name, words.dependency_done),
                     ),
                 );
             }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use nblint_facts::{CellFacts, Dependency, Import, Language, NameUse, NotebookFacts, Span};
+use nblint_facts::{CellFacts, Dependency, Import, NameUse, NotebookFacts, Span, Vocabulary};
 use nblint_notebook::{Cell, Notebook};
 
 /// The crates the notebook's `:dep` lines bring into scope, as code names them: under their
@@ -38,31 +38,6 @@ pub(crate) fn needs_name(use_: &NameUse, cell: usize, postponed_from: Option<usi
     !(use_.optional || postponed)
 }
 
-/// How a dependency line is named in messages: `:dep name` for evcxr, the requirement as
-/// written after `pip install` for Python.
-pub(crate) fn dependency_label(language: &Language, dependency: &Dependency) -> String {
-    match language {
-        Language::Python => format!("`pip install {}`", dependency.spec),
-        _ => format!("`:dep {}`", dependency.name),
-    }
-}
-
-/// The word for an import statement in fix messages: `use` or `import`.
-pub(crate) fn import_keyword(language: &Language) -> &'static str {
-    match language {
-        Language::Python => "import",
-        _ => "use",
-    }
-}
-
-/// The words for a dependency line in fix messages: `the `:dep` line` or `the pip line`.
-pub(crate) fn dependency_line(language: &Language) -> &'static str {
-    match language {
-        Language::Python => "the pip line",
-        _ => "the `:dep` line",
-    }
-}
-
 /// Whether `dependency` is the only requirement on its line (a `%pip install a b` line
 /// installs several), so that removing or moving the line touches nothing else.
 pub(crate) fn alone_on_its_line(facts: &CellFacts, dependency: &Dependency) -> bool {
@@ -89,13 +64,13 @@ pub(crate) fn first_line(cell: &Cell) -> Span {
     Span::new(0, 0)
 }
 
-/// Whether a cell holds code: something other than blank lines and comments (`//` in Rust,
-/// `#` in Python), the way NB102 (empty-cell) counts it.
-pub(crate) fn has_code(cell: &Cell) -> bool {
+/// Whether a cell holds code: something other than blank lines and the language's comments,
+/// the way NB102 (empty-cell) counts it.
+pub(crate) fn has_code(cell: &Cell, vocabulary: &Vocabulary) -> bool {
     cell.is_code()
         && cell.source.lines().any(|line| {
             let trimmed = line.trim();
-            !trimmed.is_empty() && !trimmed.starts_with("//") && !trimmed.starts_with('#')
+            !trimmed.is_empty() && !vocabulary.is_comment(trimmed)
         })
 }
 

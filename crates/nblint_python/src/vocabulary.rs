@@ -1,0 +1,61 @@
+//! Python's words and conventions for the rules (see [`Vocabulary`]): `import` and `pip
+//! install`, and modules imported for what importing them does.
+
+use nblint_facts::{Dependency, ImplicitUse, Import, Vocabulary};
+
+/// Python as IPython runs it.
+pub(crate) const PYTHON: Vocabulary = Vocabulary {
+    line_comments: &["#"],
+    import_keyword: "import",
+    dependency_command: "pip install",
+    dependency_line: "the pip line",
+    dependency_done: "installed",
+    dependency_advice: "install packages",
+    dependency_reason: "sets up the environment before any import",
+    last_dependency_wins: "the environment keeps whichever ran last",
+    defined_in: "any cell or import of this notebook, nor a builtin",
+    dependency_label,
+    roots_without_dependency: None,
+    write_import: None,
+    implicit_use,
+};
+
+fn dependency_label(dependency: &Dependency) -> String {
+    format!("`pip install {}`", dependency.spec)
+}
+
+/// A module imported for what importing it does (`mpl_toolkits.mplot3d` registers the 3-D
+/// projection) is used even if its names never are.
+fn implicit_use(import: &Import) -> ImplicitUse {
+    if is_side_effect_import(&import.path) {
+        ImplicitUse::Always
+    } else {
+        ImplicitUse::NameOnly
+    }
+}
+
+/// Python modules people import for the import's effect, not for the names it binds.
+const SIDE_EFFECT_MODULES: &[&str] = &["mpl_toolkits.mplot3d", "readline", "rlcompleter"];
+
+/// Whether `path` (`mpl_toolkits.mplot3d.Axes3D`) comes from a side-effect module.
+fn is_side_effect_import(path: &str) -> bool {
+    SIDE_EFFECT_MODULES.iter().any(|module| {
+        path == *module
+            || path
+                .strip_prefix(module)
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn side_effect_modules() {
+        assert!(is_side_effect_import("mpl_toolkits.mplot3d.Axes3D"));
+        assert!(is_side_effect_import("mpl_toolkits.mplot3d"));
+        assert!(!is_side_effect_import("mpl_toolkits.mplot3d_other"));
+        assert!(!is_side_effect_import("numpy"));
+    }
+}

@@ -1,0 +1,206 @@
+//! Rust's words and conventions for the rules (see [`Vocabulary`]): `use` and `:dep`, imports
+//! that need their crate's `:dep` above them, how one leaf of a `use` tree is written on its
+//! own, and which imports are traits used only through their methods.
+
+use nblint_facts::{Dependency, ImplicitUse, Import, Vocabulary};
+
+/// Rust as the evcxr kernel runs it.
+pub(crate) const RUST: Vocabulary = Vocabulary {
+    line_comments: &["//"],
+    import_keyword: "use",
+    dependency_command: "`:dep`",
+    dependency_line: "the `:dep` line",
+    dependency_done: "declared",
+    dependency_advice: "declare dependencies",
+    dependency_reason: "builds them once",
+    last_dependency_wins: "the kernel uses whichever ran last",
+    defined_in: "any cell, import or `:dep` of this notebook",
+    dependency_label,
+    roots_without_dependency: Some(&["std", "core", "alloc"]),
+    write_import: Some(write_import),
+    implicit_use,
+};
+
+fn dependency_label(dependency: &Dependency) -> String {
+    format!("`:dep {}`", dependency.name)
+}
+
+/// One leaf of a `use` tree as a statement of its own.
+fn write_import(import: &Import) -> String {
+    let last = import.path.rsplit("::").next().unwrap_or(&import.path);
+    match (&import.binding, import.glob) {
+        (_, true) => format!("use {}::*;", import.path),
+        (Some(binding), false) if binding == last => format!("use {};", import.path),
+        (Some(binding), false) => format!("use {} as {binding};", import.path),
+        (None, false) => format!("use {} as _;", import.path),
+    }
+}
+
+/// A trait import is used by method calls (`writeln!`, `.try_into()`, `.par_iter()`) that
+/// never name it; only the compiler knows, so known traits count as used, and any other
+/// capitalised import may be used by calls of its name in snake case (`Dot` → `.dot(`).
+fn implicit_use(import: &Import) -> ImplicitUse {
+    let Some(name) = import.binding.as_deref() else {
+        return ImplicitUse::Always;
+    };
+    if may_be_trait(name) || is_trait_path(&import.path, name) {
+        ImplicitUse::Always
+    } else {
+        ImplicitUse::ThroughMethod(snake_case(name))
+    }
+}
+
+/// Traits of std and popular crates that code brings into scope only for their methods, and
+/// extension traits by the `*Ext` naming convention. Sorted for binary search.
+const METHOD_TRAITS: &[&str] = &[
+    "AbsDiffEq",
+    "Add",
+    "AddAssign",
+    "Any",
+    "AsPrimitive",
+    "Borrow",
+    "BorrowMut",
+    "BufRead",
+    "Context",
+    "Deref",
+    "DerefMut",
+    "Display",
+    "Distribution",
+    "Div",
+    "Error",
+    "Float",
+    "FromIterator",
+    "FromPrimitive",
+    "FromStr",
+    "Hash",
+    "Hasher",
+    "ImageDisplay",
+    "Index",
+    "IndexMut",
+    "IndexedParallelIterator",
+    "IntoParallelIterator",
+    "IntoParallelRefIterator",
+    "IntoParallelRefMutIterator",
+    "IteratorRandom",
+    "Itertools",
+    "Mul",
+    "MulAssign",
+    "Neg",
+    "Num",
+    "NumCast",
+    "One",
+    "ParallelBridge",
+    "ParallelIterator",
+    "ParallelSlice",
+    "ParallelSliceMut",
+    "Product",
+    "Read",
+    "RelativeEq",
+    "Rng",
+    "RngCore",
+    "SeedableRng",
+    "Seek",
+    "Signed",
+    "SliceRandom",
+    "Sub",
+    "SubAssign",
+    "Sum",
+    "ToPrimitive",
+    "TryFrom",
+    "TryInto",
+    "UlpsEq",
+    "Write",
+    "Zero",
+];
+
+/// Traits known by their full import path, whose short name other crates give to types
+/// (`ndarray::linalg::Dot` is a trait, `petgraph::dot::Dot` a struct).
+const TRAIT_PATHS: &[&str] = &["ndarray::linalg::Dot"];
+
+/// Modules whose capitalised names are all traits: smartcore's array and matrix traits
+/// (`Array2`, `MutArray`, `MatrixStats`, ...), unlike ndarray's `Array2`, a type.
+const TRAIT_MODULES: &[&str] = &[
+    "smartcore::linalg::basic::arrays",
+    "smartcore::linalg::traits",
+];
+
+/// Whether the import of `name` from `path` is a trait known by its path.
+fn is_trait_path(path: &str, name: &str) -> bool {
+    let path = path.strip_prefix("::").unwrap_or(path);
+    TRAIT_PATHS.contains(&path)
+        || (name.starts_with(|c: char| c.is_ascii_uppercase())
+            && TRAIT_MODULES.iter().any(|module| {
+                path.strip_prefix(module)
+                    .is_some_and(|rest| rest.starts_with("::"))
+            }))
+}
+
+/// `MatrixStats` → `matrix_stats`, `AbsDiffEq` → `abs_diff_eq`, `Dot` → `dot`.
+fn snake_case(name: &str) -> String {
+    let mut snake = String::with_capacity(name.len() + 4);
+    for (index, c) in name.char_indices() {
+        if c.is_uppercase() {
+            if index > 0 {
+                snake.push('_');
+            }
+            snake.extend(c.to_lowercase());
+        } else {
+            snake.push(c);
+        }
+    }
+    snake
+}
+
+/// Whether an imported name may be a trait used only through its methods.
+fn may_be_trait(name: &str) -> bool {
+    name.ends_with("Ext") || METHOD_TRAITS.binary_search(&name).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trait_list_is_sorted() {
+        assert!(METHOD_TRAITS.windows(2).all(|pair| pair[0] < pair[1]));
+        assert!(may_be_trait("Write") && may_be_trait("StreamExt") && !may_be_trait("HashMap"));
+        assert!(is_trait_path(
+            "smartcore::linalg::basic::arrays::MutArray",
+            "MutArray"
+        ));
+        assert!(is_trait_path("ndarray::linalg::Dot", "Dot"));
+        assert!(!is_trait_path("petgraph::dot::Dot", "Dot"));
+        assert!(!is_trait_path("ndarray::Array2", "Array2"));
+        assert_eq!(snake_case("AbsDiffEq"), "abs_diff_eq");
+        assert_eq!(snake_case("Dot"), "dot");
+    }
+
+    fn import(path: &str, binding: Option<&str>, glob: bool) -> Import {
+        Import {
+            path: path.into(),
+            binding: binding.map(Into::into),
+            glob,
+            ..Import::default()
+        }
+    }
+
+    #[test]
+    fn one_leaf_of_a_use_tree_is_written_on_its_own() {
+        assert_eq!(
+            write_import(&import("std::fmt", None, true)),
+            "use std::fmt::*;"
+        );
+        assert_eq!(
+            write_import(&import("std::fmt::Write", Some("Write"), false)),
+            "use std::fmt::Write;"
+        );
+        assert_eq!(
+            write_import(&import("std::io::Write", Some("IoWrite"), false)),
+            "use std::io::Write as IoWrite;"
+        );
+        assert_eq!(
+            write_import(&import("std::io::Write", None, false)),
+            "use std::io::Write as _;"
+        );
+    }
+}
