@@ -102,7 +102,7 @@ impl Comments {
 
 /// Prints a file and turns comment markers into comments.
 fn print(file: &syn::File, comments: &Comments) -> String {
-    let text = prettyplease::unparse(file);
+    let text = crate::source::restore_comments(&prettyplease::unparse(file));
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let trimmed = line.trim_start();
@@ -285,10 +285,38 @@ fn statement(expr: &Expr) -> Stmt {
     }
 }
 
-/// A step's body statements (with its display), as one list.
+/// The attributes of an expression that [`statement`] keeps as a statement of its own.
+fn expr_attrs(expr: &mut Expr) -> Option<&mut Vec<syn::Attribute>> {
+    match expr {
+        Expr::ForLoop(expr) => Some(&mut expr.attrs),
+        Expr::While(expr) => Some(&mut expr.attrs),
+        Expr::Loop(expr) => Some(&mut expr.attrs),
+        Expr::If(expr) => Some(&mut expr.attrs),
+        Expr::Block(expr) => Some(&mut expr.attrs),
+        Expr::Match(expr) => Some(&mut expr.attrs),
+        Expr::Unsafe(expr) => Some(&mut expr.attrs),
+        Expr::Call(expr) => Some(&mut expr.attrs),
+        Expr::MethodCall(expr) => Some(&mut expr.attrs),
+        Expr::Path(expr) => Some(&mut expr.attrs),
+        _ => None,
+    }
+}
+
+/// A step's body statements (with its display), as one list. The comments written above the
+/// trailing expression go above the statement that shows it.
 fn body(step: &Step, fmt: &str) -> Vec<Stmt> {
     let mut stmts = step.code.stmts.clone();
-    stmts.extend(display_stmts(step, fmt));
+    let mut display = display_stmts(step, fmt);
+    let attrs = match display.first_mut() {
+        Some(Stmt::Local(local)) => Some(&mut local.attrs),
+        Some(Stmt::Macro(mac)) => Some(&mut mac.attrs),
+        Some(Stmt::Expr(expr, _)) => expr_attrs(expr),
+        Some(Stmt::Item(_)) | None => None,
+    };
+    if let Some(attrs) = attrs {
+        attrs.splice(0..0, step.code.trailing_comments.iter().cloned());
+    }
+    stmts.extend(display);
     stmts
 }
 
@@ -879,5 +907,8 @@ pub fn probe_source(plan: &Plan, wanted: &[ValueKey]) -> (String, Vec<ValueKey>)
             Ok(())
         }
     };
-    (prettyplease::unparse(&file), probes)
+    (
+        crate::source::restore_comments(&prettyplease::unparse(&file)),
+        probes,
+    )
 }

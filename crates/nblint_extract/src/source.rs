@@ -30,6 +30,9 @@ pub struct CellCode {
     pub stmts: Vec<Stmt>,
     /// The last expression, when it has no `;`: the kernel displays its value.
     pub trailing: Option<Expr>,
+    /// The comments written above the trailing expression (comment markers, see
+    /// [`COMMENT_MARKER`]), for the statement that displays it.
+    pub trailing_comments: Vec<Attribute>,
     /// The text of the first `//` comment of the Rust part, if any (names the step).
     pub first_comment: Option<String>,
     /// Types written on top-level `let name: Type` bindings (only complete types, no `_`).
@@ -56,18 +59,17 @@ pub fn rust_start(facts: &nblint_facts::CellFacts) -> usize {
 
 /// Splits the Rust part of a cell. `Err` carries the parser's message.
 pub fn split(rust: &str) -> Result<CellCode, String> {
-    let mut parsed = parse_cell
-        .parse_str(rust)
-        .map_err(|error| error.to_string());
-    if parsed.is_err()
-        // Rust 2018, which older kernels ran, accepted bare closure-trait objects
-        // (`Box<Fn(i32) -> i32>`); the crate is written in a newer edition, so they get `dyn`.
-        && let Ok(tokens) = rust.parse::<proc_macro2::TokenStream>()
-        && let Some(with_dyn) = nblint_rust::with_dyn(tokens)
-        && let Ok(reparsed) = parse_cell.parse2(with_dyn)
-    {
-        parsed = Ok(reparsed);
-    }
+    // The cell's own comments ride along as marker attributes when the cell still parses
+    // with them (first with end-of-line comments, then with whole-line ones only).
+    let with_comments = [
+        comments_as_attributes(rust, true),
+        comments_as_attributes(rust, false),
+    ];
+    let parsed = with_comments
+        .iter()
+        .flatten()
+        .find_map(|text| parse_any_edition(text).ok())
+        .map_or_else(|| parse_any_edition(rust), Ok);
     proc_macro2::extra::invalidate_current_thread_spans();
     let (inner_attrs, stmts) = parsed?;
     let mut code = CellCode {
@@ -81,18 +83,31 @@ pub fn split(rust: &str) -> Result<CellCode, String> {
         match stmt {
             Stmt::Item(Item::Use(mut item)) => {
                 item.vis = syn::Visibility::Inherited;
+                drop_comments(&mut item.attrs);
                 code.uses.push(item);
             }
-            Stmt::Item(Item::ExternCrate(item)) => code.externs.push(item),
-            Stmt::Item(Item::Macro(item)) if item.ident.is_some() => code.macros.push(item),
+            Stmt::Item(Item::ExternCrate(mut item)) => {
+                drop_comments(&mut item.attrs);
+                code.externs.push(item);
+            }
+            Stmt::Item(Item::Macro(mut item)) if item.ident.is_some() => {
+                drop_comments(&mut item.attrs);
+                code.macros.push(item);
+            }
             Stmt::Item(Item::Macro(item)) => code.stmts.push(Stmt::Macro(syn::StmtMacro {
                 attrs: item.attrs,
                 mac: item.mac,
                 semi_token: item.semi_token,
             })),
             Stmt::Item(item) => code.items.push(item),
-            Stmt::Expr(expr, None) if last => code.trailing = Some(expr),
-            Stmt::Macro(mac) if last && mac.semi_token.is_none() => {
+            Stmt::Expr(expr, None) if last => {
+                let (expr, comments) = take_leading_comments(expr);
+                code.trailing = Some(expr);
+                code.trailing_comments = comments;
+            }
+            Stmt::Macro(mut mac) if last && mac.semi_token.is_none() => {
+                code.trailing_comments =
+                    mac.attrs.extract_if(.., |attr| is_comment(attr)).collect();
                 code.trailing = Some(Expr::Macro(syn::ExprMacro {
                     attrs: mac.attrs,
                     mac: mac.mac,
@@ -167,6 +182,23 @@ impl<'ast> Visit<'ast> for Consumed {
     fn visit_item(&mut self, _: &'ast Item) {}
 }
 
+/// Parses the Rust part; Rust 2018, which older kernels ran, accepted bare closure-trait
+/// objects (`Box<Fn(i32) -> i32>`); the crate is written in a newer edition, so they get
+/// `dyn`.
+fn parse_any_edition(rust: &str) -> Result<(Vec<Attribute>, Vec<Stmt>), String> {
+    let parsed = parse_cell
+        .parse_str(rust)
+        .map_err(|error| error.to_string());
+    if parsed.is_err()
+        && let Ok(tokens) = rust.parse::<proc_macro2::TokenStream>()
+        && let Some(with_dyn) = nblint_rust::with_dyn(tokens)
+        && let Ok(reparsed) = parse_cell.parse2(with_dyn)
+    {
+        return Ok(reparsed);
+    }
+    parsed
+}
+
 /// The Rust part as evcxr reads it: inner attributes, then a function body.
 fn parse_cell(input: ParseStream) -> syn::Result<(Vec<Attribute>, Vec<Stmt>)> {
     let inner = Attribute::parse_inner(input)?;
@@ -183,6 +215,254 @@ fn first_comment(rust: &str) -> Option<String> {
     }
     let text = text.trim();
     (!text.is_empty() && !text.starts_with("nblint:")).then(|| text.to_owned())
+}
+
+/// The text a `//` comment's doc attribute starts with while the cell is a syntax tree:
+/// [`comments_as_attributes`] turns comments into `#[doc = "@nblint-comment@ text"]` so syn
+/// keeps them on the statement or item that follows, and printing turns them back.
+pub const COMMENT_MARKER: &str = "@nblint-comment@";
+
+/// `rust` with each `//` line comment (not `///`/`//!` doc comments, not `// nblint:`
+/// directives, not inside a macro's or attribute's brackets, where an attribute would change
+/// the tokens) rewritten as a marker doc attribute on what follows. A comment at the end of a
+/// line of code moves to the start of that line when `trailing` is set, else it is dropped.
+/// `None` when there is no comment to keep. The result may not parse (a comment before `}` or
+/// inside an expression): the caller then tries with fewer comments.
+pub fn comments_as_attributes(rust: &str, trailing: bool) -> Option<String> {
+    let bytes = rust.as_bytes();
+    let mut out = String::with_capacity(rust.len() + 64);
+    let mut copied_to = 0;
+    let mut converted = false;
+    // One entry per open bracket: whether it holds macro or attribute tokens.
+    let mut frames: Vec<bool> = Vec::new();
+    let mut macro_next = false;
+    let mut after_ident = false;
+    let mut macro_rules = false;
+    let mut line_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        match byte {
+            b'\n' => {
+                line_start = i + 1;
+                i += 1;
+                continue;
+            }
+            b'/' if next == Some(b'/') => {
+                let end = rust[i..].find('\n').map_or(rust.len(), |at| i + at);
+                let text = &rust[i + 2..end];
+                let doc =
+                    (text.starts_with('/') && !text.starts_with("//")) || text.starts_with('!');
+                let inside = frames.iter().any(|&tokens| tokens);
+                let directive = text.trim_start().starts_with("nblint:");
+                if !(doc || inside) {
+                    let before = &rust[line_start..i];
+                    let attribute = format!("#[doc = {:?}]", format!("{COMMENT_MARKER}{text}"));
+                    if before.trim().is_empty() {
+                        out.push_str(&rust[copied_to..i]);
+                        if !directive {
+                            out.push_str(&attribute);
+                            converted = true;
+                        }
+                        copied_to = end;
+                    } else if trailing && !directive {
+                        out.push_str(rust[copied_to..i].trim_end_matches([' ', '\t']));
+                        let before = before.trim_end_matches([' ', '\t']);
+                        let indent = before.len() - before.trim_start().len();
+                        let at = out.len() - (before.len() - indent);
+                        out.insert_str(at, &format!("{attribute} "));
+                        converted = true;
+                        copied_to = end;
+                    }
+                }
+                i = end;
+                continue;
+            }
+            b'/' if next == Some(b'*') => {
+                let mut depth = 0usize;
+                while i < bytes.len() {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            b'"' => {
+                i = skip_string(bytes, i + 1);
+                after_ident = false;
+                continue;
+            }
+            b'\'' => {
+                i = skip_char_or_lifetime(rust, i);
+                after_ident = false;
+                continue;
+            }
+            b'!' if after_ident && next != Some(b'=') => {
+                let after = rust[i + 1..].trim_start();
+                macro_next = after.starts_with(['(', '[', '{']) || macro_rules;
+                after_ident = false;
+            }
+            b'#' => {
+                let after = rust[i + 1..].trim_start();
+                macro_next = after.starts_with('[') || after.starts_with('!');
+                after_ident = false;
+            }
+            b'(' | b'[' | b'{' => {
+                let inherited = frames.last().copied().unwrap_or(false);
+                frames.push(macro_next || inherited);
+                macro_next = false;
+                macro_rules = false;
+                after_ident = false;
+            }
+            b')' | b']' | b'}' => {
+                frames.pop();
+                after_ident = false;
+            }
+            _ if byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80 => {
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                let word = &rust[start..i];
+                // Raw and byte strings: `r"..."`, `r#"..."#`, `b"..."`, `br#"..."#`.
+                if matches!(word, "r" | "br" | "cr") && matches!(bytes.get(i), Some(b'"' | b'#')) {
+                    let hashes = bytes[i..].iter().take_while(|&&b| b == b'#').count();
+                    if bytes.get(i + hashes) == Some(&b'"') {
+                        let closing = format!("\"{}", "#".repeat(hashes));
+                        i = rust[i + hashes + 1..]
+                            .find(&closing)
+                            .map_or(bytes.len(), |at| i + hashes + 1 + at + closing.len());
+                        after_ident = false;
+                        continue;
+                    }
+                }
+                if matches!(word, "b" | "c") && bytes.get(i) == Some(&b'"') {
+                    i = skip_string(bytes, i + 1);
+                    after_ident = false;
+                    continue;
+                }
+                if word == "b" && bytes.get(i) == Some(&b'\'') {
+                    i = skip_char_or_lifetime(rust, i);
+                    after_ident = false;
+                    continue;
+                }
+                macro_rules = word == "macro_rules";
+                after_ident = true;
+                continue;
+            }
+            _ if byte.is_ascii_whitespace() => {}
+            _ => after_ident = false,
+        }
+        i += 1;
+    }
+    if !converted {
+        return None;
+    }
+    out.push_str(&rust[copied_to..]);
+    Some(out)
+}
+
+/// The index after a string literal's closing quote; `start` is just past the opening one.
+fn skip_string(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// The index after a char literal (`'a'`, `'\n'`, `'é'`) or a lifetime's quote (`'a`).
+fn skip_char_or_lifetime(source: &str, at: usize) -> usize {
+    let rest = &source[at + 1..];
+    if let Some(escaped) = rest.strip_prefix('\\') {
+        // `'\n'`, `'\''`, `'\u{1F600}'`: up to the next quote after the escaped character.
+        let skip = escaped.chars().next().map_or(0, char::len_utf8);
+        return escaped[skip..]
+            .find('\'')
+            .map_or(source.len(), |close| at + 2 + skip + close + 1);
+    }
+    let mut chars = rest.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), Some('\'')) => at + 1 + c.len_utf8() + 1,
+        _ => at + 1,
+    }
+}
+
+/// Takes the comment markers off the front of an expression (a cell's trailing expression,
+/// which is printed inside `println!`), returning them separately.
+fn take_leading_comments(expr: Expr) -> (Expr, Vec<Attribute>) {
+    let mut tokens: Vec<proc_macro2::TokenTree> = quote::ToTokens::to_token_stream(&expr)
+        .into_iter()
+        .collect();
+    let mut comments = Vec::new();
+    while let [
+        proc_macro2::TokenTree::Punct(pound),
+        proc_macro2::TokenTree::Group(group),
+        ..,
+    ] = tokens.as_slice()
+        && pound.as_char() == '#'
+        && group.delimiter() == proc_macro2::Delimiter::Bracket
+    {
+        let attribute: Option<Attribute> = Attribute::parse_outer
+            .parse2(quote::quote!(#pound #group))
+            .ok()
+            .and_then(|mut attrs| attrs.pop());
+        match attribute {
+            Some(attribute) if is_comment(&attribute) => {
+                comments.push(attribute);
+                tokens.drain(..2);
+            }
+            _ => break,
+        }
+    }
+    if comments.is_empty() {
+        return (expr, comments);
+    }
+    match syn::parse2::<Expr>(tokens.into_iter().collect()) {
+        Ok(bare) => (bare, comments),
+        Err(_) => (expr, Vec::new()),
+    }
+}
+
+/// Whether an attribute is a comment marker.
+pub fn is_comment(attribute: &Attribute) -> bool {
+    attribute.path().is_ident("doc")
+        && matches!(&attribute.meta, syn::Meta::NameValue(value)
+            if matches!(&value.value, Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. })
+                if text.value().starts_with(COMMENT_MARKER)))
+}
+
+/// Drops comment markers from attributes (of hoisted `use` lines, which are merged and
+/// compared as text).
+fn drop_comments(attrs: &mut Vec<Attribute>) {
+    attrs.retain(|attribute| !is_comment(attribute));
+}
+
+/// Turns printed comment markers (`///@nblint-comment@ text`, wherever prettyplease put
+/// them) back into `// text`. A line comment runs to the end of its line, so the code stays
+/// the same code wherever the marker stood.
+pub fn restore_comments(text: &str) -> String {
+    let printed = format!("///{COMMENT_MARKER}");
+    if !text.contains(&printed) {
+        return text.to_owned();
+    }
+    text.replace(&printed, "//")
 }
 
 /// Whether a type is written out completely (no `_` for the compiler to fill in).
@@ -225,6 +505,41 @@ mod tests {
         assert_eq!(code.first_comment.as_deref(), Some("Load the data"));
         assert!(code.annotations.contains_key("v"));
         assert!(!code.annotations.contains_key("w"));
+    }
+
+    #[test]
+    fn comments_become_markers_outside_macros_strings_and_attributes() {
+        let marker = |text: &str| format!("#[doc = \"{COMMENT_MARKER}{text}\"]");
+        let source = "// a\nlet x = 1; // b\nlet s = \"// no\";\nprintln!(\"{}\", x // c\n);\n\
+                      /// doc\n//! inner\n// nblint: allow(NB207)\nlet c = '/'; let d = '\\'';\n\
+                      #[derive(Debug, // d\n)]\nstruct S;\nmacro_rules! m { () => { // e\n } }\n";
+        let all = comments_as_attributes(source, true).unwrap();
+        assert!(all.starts_with(&format!("{}\n{} let x = 1;\n", marker(" a"), marker(" b"))));
+        assert!(all.contains("let s = \"// no\";"));
+        assert!(all.contains("x // c\n"), "{all}");
+        assert!(all.contains("/// doc\n//! inner\n\nlet c"), "{all}");
+        assert!(all.contains("#[derive(Debug, // d\n)]"), "{all}");
+        assert!(all.contains("() => { // e\n }"), "{all}");
+        let whole_lines = comments_as_attributes(source, false).unwrap();
+        assert!(whole_lines.contains("let x = 1; // b\n"), "{whole_lines}");
+        assert_eq!(comments_as_attributes("let x = 1;\n", true), None);
+    }
+
+    #[test]
+    fn comments_stay_with_their_statements_and_items() {
+        let code = split(
+            "// first\nlet x = 1;\n// helper\nfn f() {\n    // inside\n    g();\n}\n// shown\nx",
+        )
+        .unwrap();
+        assert_eq!(code.stmts.len(), 1);
+        assert_eq!(code.trailing_comments.len(), 1);
+        let item = &code.items[0];
+        let printed = restore_comments(&prettyplease::unparse(&syn::parse_quote!(#item)));
+        assert_eq!(printed, "// helper\nfn f() {\n    // inside\n    g();\n}\n");
+        // A comment before a closing brace does not parse as an attribute: the cell is still
+        // read, without its comments.
+        let code = split("let v = {\n    1\n    // done\n};\nv").unwrap();
+        assert!(code.trailing.is_some());
     }
 
     #[test]

@@ -99,6 +99,7 @@ snapshot_case!(stored_error, true);
 snapshot_case!(non_rust_cell, true);
 snapshot_case!(redefined_through_item, true);
 snapshot_case!(redefined_items, true);
+snapshot_case!(keeps_comments, true);
 // Needs crates.io crates: generated without the compiler (no network in CI).
 snapshot_case!(dep_forms, false);
 snapshot_case!(plotly_display, false);
@@ -182,6 +183,25 @@ fn read_only_vectors_and_strings_are_borrowed_as_slices() {
         code.contains("pub fn cell_6(scores: &mut Vec<i32>)"),
         "{code}"
     );
+}
+
+/// The cell's own comments are kept in the function bodies and on moved items, and the crate
+/// still prints what the notebook printed.
+#[test]
+fn comments_are_kept_and_output_is_unchanged() {
+    let (extraction, stdout) = build_and_run("keeps_comments");
+    assert_eq!(stdout, extraction.expected_stdout);
+    let code = &extraction.files["src/keeps_comments.rs"];
+    for comment in [
+        "// The sentence to count",
+        "// fixed input",
+        "// one more for this word",
+        "// the most common word",
+        "// show the top word",
+    ] {
+        assert!(code.contains(comment), "{comment} missing:\n{code}");
+    }
+    assert!(!code.contains("nblint-comment"), "{code}");
 }
 
 /// The crates extracted from notebooks whose own code is clippy-clean pass
