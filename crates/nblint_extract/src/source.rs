@@ -59,17 +59,9 @@ pub fn rust_start(facts: &nblint_facts::CellFacts) -> usize {
 
 /// Splits the Rust part of a cell. `Err` carries the parser's message.
 pub fn split(rust: &str) -> Result<CellCode, String> {
-    // The cell's own comments ride along as marker attributes when the cell still parses
-    // with them (first with end-of-line comments, then with whole-line ones only).
-    let with_comments = [
-        comments_as_attributes(rust, true),
-        comments_as_attributes(rust, false),
-    ];
-    let parsed = with_comments
-        .iter()
-        .flatten()
-        .find_map(|text| parse_any_edition(text).ok())
-        .map_or_else(|| parse_any_edition(rust), Ok);
+    // The cell's own comments ride along as marker attributes, less those that stand where
+    // no attribute can.
+    let parsed = parse_keeping_comments(rust).map_or_else(|| parse_any_edition(rust), Ok);
     proc_macro2::extra::invalidate_current_thread_spans();
     let (inner_attrs, stmts) = parsed?;
     let mut code = CellCode {
@@ -180,6 +172,61 @@ impl<'ast> Visit<'ast> for Consumed {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 
     fn visit_item(&mut self, _: &'ast Item) {}
+}
+
+/// Parses the Rust part with its comments as marker attributes. Where the parser stops at
+/// a marker (a comment before a closing brace, inside an expression), the nearest marker at
+/// or above the error is dropped and the parse tried again, so one misplaced comment costs
+/// only itself. `None` when there is no comment or the cell does not parse anyway.
+fn parse_keeping_comments(rust: &str) -> Option<(Vec<Attribute>, Vec<Stmt>)> {
+    let mut text = comments_as_attributes(rust, true)?;
+    for _ in 0..64 {
+        match parse_any_edition_with_line(&text) {
+            Ok(parsed) => return Some(parsed),
+            Err(line) => {
+                if !drop_marker_at_or_above(&mut text, line) {
+                    return None;
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Removes the last comment marker at or above one-based `line`; false when there is none.
+fn drop_marker_at_or_above(text: &mut String, line: usize) -> bool {
+    let prefix = format!("#[doc = \"{COMMENT_MARKER}");
+    let limit = text
+        .split_inclusive('\n')
+        .take(line.max(1))
+        .map(str::len)
+        .sum::<usize>();
+    let Some(start) = text[..limit].rfind(&prefix) else {
+        return false;
+    };
+    // The end of the attribute: its string's closing quote (not an escaped one), then `]`.
+    let bytes = text.as_bytes();
+    let mut at = start + prefix.len();
+    while at < bytes.len() && bytes[at] != b'"' {
+        at += if bytes[at] == b'\\' { 2 } else { 1 };
+    }
+    let mut end = (at + 2).min(text.len());
+    if text[end..].starts_with(' ') {
+        end += 1;
+    }
+    text.replace_range(start..end, "");
+    true
+}
+
+/// [`parse_any_edition`], with the one-based line of the parser's error.
+fn parse_any_edition_with_line(rust: &str) -> Result<(Vec<Attribute>, Vec<Stmt>), usize> {
+    match parse_cell.parse_str(rust) {
+        Ok(parsed) => Ok(parsed),
+        Err(error) => {
+            let line = error.span().start().line;
+            parse_any_edition(rust).map_err(|_| line)
+        }
+    }
 }
 
 /// Parses the Rust part; Rust 2018, which older kernels ran, accepted bare closure-trait
@@ -536,10 +583,17 @@ mod tests {
         let item = &code.items[0];
         let printed = restore_comments(&prettyplease::unparse(&syn::parse_quote!(#item)));
         assert_eq!(printed, "// helper\nfn f() {\n    // inside\n    g();\n}\n");
-        // A comment before a closing brace does not parse as an attribute: the cell is still
-        // read, without its comments.
-        let code = split("let v = {\n    1\n    // done\n};\nv").unwrap();
+        // A comment before a closing brace does not parse as an attribute: it alone is left
+        // out, the others stay.
+        let code = split("// kept\nlet v = {\n    1\n    // lost\n};\nv").unwrap();
         assert!(code.trailing.is_some());
+        let stmt = &code.stmts[0];
+        let printed =
+            restore_comments(&prettyplease::unparse(&syn::parse_quote!(fn f() { #stmt })));
+        assert!(
+            printed.contains("// kept") && !printed.contains("lost"),
+            "{printed}"
+        );
     }
 
     #[test]
