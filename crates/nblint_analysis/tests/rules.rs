@@ -152,6 +152,20 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 
 /// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
 const TRIGGERS: &[(&str, usize, usize)] = &[
+    ("NB205/triggers_python_same_constant_changed_between", 4, 1),
+    (
+        "NB205/triggers_python_same_call_after_its_input_changed",
+        3,
+        1,
+    ),
+    ("NB205/triggers_python_new_random_generator", 3, 1),
+    (
+        "NB201/triggers_python_star_import_does_not_cover_a_later_assignment",
+        3,
+        1,
+    ),
+    ("NB202/triggers_python_else_of_python2_branch", 2, 5),
+    ("NB207/triggers_python_cached_function_unused", 3, 2),
     ("NB001/triggers_unbalanced_bracket", 2, 1),
     ("NB001/triggers_python_print_statement", 3, 1),
     ("NB001/triggers_python2_notebook_one_error_per_cell", 3, 1),

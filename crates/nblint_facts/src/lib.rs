@@ -89,6 +89,21 @@ pub struct Definition {
     /// The Rust front end never sets it.
     #[serde(skip_serializing_if = "is_false")]
     pub read_by_function: bool,
+    /// The expression bound, when running it again gives the same value from the same
+    /// inputs (a literal, arithmetic, a call of nothing random, stateful or mutating):
+    /// two cells that bind the same such value from unchanged inputs give a reader the same
+    /// value whichever ran last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<BoundValue>,
+}
+
+/// A repeatable expression a name is bound to (see [`Definition::value`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BoundValue {
+    /// Its source text with spacing removed.
+    pub text: String,
+    /// The names it reads, sorted, each once.
+    pub reads: Vec<String>,
 }
 
 /// A name the cell reads that it did not bind itself before that point: it must come from an

@@ -30,6 +30,7 @@ impl CellFrontend for Toy {
                     used_in_cell: false,
                     conditional: false,
                     read_by_function: false,
+                    value: None,
                 });
             };
             match words.as_slice() {

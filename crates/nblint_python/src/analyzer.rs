@@ -22,8 +22,8 @@
 use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{
-    CellFacts, Command, Definition, DefinitionKind, Dependency, Import, Mutation, MutationKind,
-    NameUse, Span, SyntaxError,
+    BoundValue, CellFacts, Command, Definition, DefinitionKind, Dependency, Import, Mutation,
+    MutationKind, NameUse, Span, SyntaxError,
 };
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::visitor::{self, Visitor};
@@ -156,6 +156,8 @@ struct Analyzer<'src> {
     annotation_depth: usize,
     /// How many never-evaluated contexts enclose the current node: its reads are optional.
     optional_depth: usize,
+    /// Names an enclosing `if 'NAME' in locals():` checks exist: reads of them are optional.
+    guarded_names: Vec<String>,
     /// The namespace call being walked is the target of a write (`globals()[k] = v`,
     /// `globals().update(..)`), not a read.
     writing_namespace: bool,
@@ -192,6 +194,7 @@ impl<'src> Analyzer<'src> {
             future_annotations: false,
             annotation_depth: 0,
             optional_depth: 0,
+            guarded_names: Vec::new(),
             block_depth: 0,
             writing_namespace: false,
             statement: Span::default(),
@@ -411,7 +414,7 @@ impl<'src> Analyzer<'src> {
             return;
         }
         let span = self.span(range);
-        let optional = self.optional_depth > 0;
+        let optional = self.is_optional(name);
         match self.resolve(name) {
             Resolution::Local => {}
             Resolution::Module => match self.bound.get(name) {
@@ -434,13 +437,19 @@ impl<'src> Analyzer<'src> {
         }
     }
 
+    /// Whether a read of `name` here need not find it defined: in an optional context, or
+    /// under a guard that checks the name exists.
+    fn is_optional(&self, name: &str) -> bool {
+        self.optional_depth > 0 || self.guarded_names.iter().any(|guarded| guarded == name)
+    }
+
     /// A use of `name` at `span` as the current context makes it.
     fn name_use(&self, name: &str, span: Span, deferred: bool) -> NameUse {
         NameUse {
             name: name.to_owned(),
             span,
             deferred,
-            optional: self.optional_depth > 0,
+            optional: self.is_optional(name),
             annotation: self.annotation_depth > 0,
             conditional: self.block_depth > 0 && self.function_depth == 0,
         }
@@ -520,6 +529,14 @@ impl<'src> Analyzer<'src> {
         if let Some(kind) = magics::body_references(magic.name) {
             self.read_references(body_start, body, Some(kind));
         }
+        // `%%cython` / `%%fortran` compile the body and import its functions and classes.
+        for (offset, name, kind) in magics::compiled_definitions(magic.name, body) {
+            let range = text_range(
+                (body_start + offset).saturating_sub(self.offset),
+                name.len(),
+            );
+            self.bind(name, range, kind);
+        }
     }
 
     /// What a magic's arguments (at byte `start`) read and bind: `{expression}`s and
@@ -578,6 +595,7 @@ impl<'src> Analyzer<'src> {
                 conditional: self.block_depth > 0 || self.function_depth > 0,
                 // Set at the end, when function bodies' reads are resolved.
                 read_by_function: false,
+                value: None,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -711,11 +729,22 @@ impl<'src> Analyzer<'src> {
         if generic {
             self.leave_function();
         }
+        let defined = self.facts.defines.len();
         self.bind(
             function.name.id.as_str(),
             function.name.range(),
             DefinitionKind::Function,
         );
+        // `@interact(..)`, `@trainer.on(..)`, `@app.route(..)`: the decorator hands the
+        // function to something that calls it, so it is used where it is defined.
+        if function
+            .decorator_list
+            .iter()
+            .any(|decorator| registers(&decorator.expression))
+            && let Some(definition) = self.facts.defines.get_mut(defined)
+        {
+            definition.used_in_cell = true;
+        }
 
         let mut collector = LocalCollector::default();
         for parameter in &*function.parameters {
@@ -1054,6 +1083,22 @@ impl<'src> Analyzer<'src> {
                     // These magics run their argument as Python code, in the user namespace
                     // (`%time`) or in one of their own (`%timeit`); neither expands `{}`.
                     "%time" => self.analyse_fragment(argument_start, argument, false),
+                    // `%config Class.trait = value` runs `cfg.Class.trait = value` in the user
+                    // namespace: the value's names are read.
+                    "%config" => {
+                        if let Some(equals) = argument.find('=')
+                            && !argument[equals..].starts_with("==")
+                        {
+                            let value = &argument[equals + 1..];
+                            let value_start = argument_start + equals + 1;
+                            let trimmed = value.trim_start();
+                            self.analyse_fragment(
+                                value_start + (value.len() - trimmed.len()),
+                                trimmed,
+                                false,
+                            );
+                        }
+                    }
                     "%timeit" | "%memit" | "%prun" | "%debug" => {
                         let (options, transient) = match name.as_str() {
                             "%prun" => (&["s", "l", "T", "D"][..], false),
@@ -1113,6 +1158,12 @@ impl<'src> Analyzer<'src> {
                 index += 2;
                 continue;
             }
+            // `${NAME}` is the `$` form, read above (and the shell's own syntax when IPython
+            // has no such name).
+            if index > 0 && bytes[index - 1] == b'$' {
+                index += 1;
+                continue;
+            }
             let Some(length) = bytes[index + 1..].iter().position(|&byte| byte == b'}') else {
                 return;
             };
@@ -1130,6 +1181,8 @@ impl<'src> Analyzer<'src> {
             && let Mod::Expression(expression) = parsed.syntax()
             && !matches!(&*expression.body, Expr::Tuple(_))
         {
+            // IPython runs the line unexpanded when `{..}` fails, so the shell gets the
+            // braces: almost always a bug, so these names are uses that must exist.
             let saved = std::mem::replace(&mut self.offset, start);
             self.visit_expr(&expression.body);
             self.offset = saved;
@@ -1187,8 +1240,17 @@ impl<'src> Analyzer<'src> {
             // The first test runs on every path; the rest may not.
             Stmt::If(if_) => {
                 self.visit_expr(&if_.test);
+                // `if 'job' in locals():` guards reads of `job`; `if sys.version_info < (3,):`
+                // guards code that never runs on Python 3: their reads need no definition.
+                let guarded = namespace_guard(&if_.test);
+                let dead = python2_only(&if_.test);
                 self.block(|analyzer| {
+                    let guards = analyzer.guarded_names.len();
+                    analyzer.guarded_names.extend(guarded);
+                    analyzer.optional_depth += usize::from(dead);
                     analyzer.visit_body(&if_.body);
+                    analyzer.optional_depth -= usize::from(dead);
+                    analyzer.guarded_names.truncate(guards);
                     for clause in &if_.elif_else_clauses {
                         if let Some(test) = &clause.test {
                             analyzer.visit_expr(test);
@@ -1241,6 +1303,27 @@ impl<'src> Analyzer<'src> {
                 self.block(|analyzer| visitor::walk_stmt(analyzer, statement));
             }
             Stmt::IpyEscapeCommand(command) => self.escape_command(command.kind, command.range),
+            Stmt::Assign(assignment) => {
+                let defined = self.facts.defines.len();
+                visitor::walk_stmt(self, statement);
+                // `n_epochs = 5`, `df = pd.read_csv(path)`: a value NB205 can compare.
+                let mut reads = Vec::new();
+                if let [Expr::Name(_)] = assignment.targets.as_slice()
+                    && self.facts.defines.len() == defined + 1
+                    && repeatable(&assignment.value, &mut reads, 16)
+                    && let Some(text) = self.source.get(
+                        assignment.value.range().start().to_usize()
+                            ..assignment.value.range().end().to_usize(),
+                    )
+                {
+                    reads.sort_unstable();
+                    reads.dedup();
+                    self.facts.defines[defined].value = Some(BoundValue {
+                        text: text.split_whitespace().collect(),
+                        reads,
+                    });
+                }
+            }
             _ => visitor::walk_stmt(self, statement),
         }
         self.statement_depth -= 1;
@@ -1883,6 +1966,242 @@ fn is_mutating_method(method: &str) -> bool {
             && method.ends_with('_')
             && !method.ends_with("__")
             && !method.starts_with('_'))
+}
+
+/// The name an `if` test checks exists in the namespace: `'NAME' in locals()` (or
+/// `globals()`, `dir()`, `vars()`).
+fn namespace_guard(test: &Expr) -> Option<String> {
+    let Expr::Compare(compare) = test else {
+        return None;
+    };
+    let (Expr::StringLiteral(name), [ast::CmpOp::In], [Expr::Call(call)]) =
+        (&*compare.left, &*compare.ops, &*compare.comparators)
+    else {
+        return None;
+    };
+    let Expr::Name(function) = &*call.func else {
+        return None;
+    };
+    (matches!(function.id.as_str(), "locals" | "globals" | "dir" | "vars")
+        && call.arguments.is_empty())
+    .then(|| name.value.to_str().to_owned())
+}
+
+/// Whether an `if` test holds only on Python 2: `sys.version_info < (3, ..)`,
+/// `sys.version_info[0] == 2` (or `< 3`, `.major`), `six.PY2`, `PY2`.
+fn python2_only(test: &Expr) -> bool {
+    let is_version_info = |expr: &Expr| {
+        matches!(expr, Expr::Attribute(attribute)
+            if attribute.attr.id.as_str() == "version_info"
+                && matches!(&*attribute.value, Expr::Name(module) if module.id.as_str() == "sys"))
+    };
+    let int = |expr: &Expr| match expr {
+        Expr::NumberLiteral(number) => match &number.value {
+            ast::Number::Int(value) => value.as_u64(),
+            _ => None,
+        },
+        _ => None,
+    };
+    match test {
+        Expr::Name(name) => name.id.as_str() == "PY2",
+        Expr::Attribute(attribute) => {
+            attribute.attr.id.as_str() == "PY2"
+                && matches!(&*attribute.value, Expr::Name(module) if module.id.as_str() == "six")
+        }
+        Expr::Compare(compare) => {
+            let (Some(op), Some(right)) = (compare.ops.first(), compare.comparators.first()) else {
+                return false;
+            };
+            if compare.ops.len() != 1 {
+                return false;
+            }
+            let major = match &*compare.left {
+                Expr::Subscript(subscript) => {
+                    is_version_info(&subscript.value) && int(&subscript.slice) == Some(0)
+                }
+                Expr::Attribute(attribute) => {
+                    attribute.attr.id.as_str() == "major" && is_version_info(&attribute.value)
+                }
+                _ => false,
+            };
+            if major {
+                return matches!(
+                    (op, int(right)),
+                    (ast::CmpOp::Eq, Some(2)) | (ast::CmpOp::Lt, Some(3))
+                );
+            }
+            is_version_info(&compare.left)
+                && matches!(op, ast::CmpOp::Lt)
+                && matches!(right, Expr::Tuple(tuple)
+                    if tuple.elts.first().and_then(int) == Some(3))
+        }
+        _ => false,
+    }
+}
+
+/// Decorators that wrap a function and return it for the notebook to call (caching,
+/// compiling, context managers), by their last name: any other decorator may register the
+/// function somewhere that calls it (`@interact`, `@app.route`, `@trainer.on`).
+const WRAPPING_DECORATORS: &[&str] = &[
+    "asynccontextmanager",
+    "cache",
+    "cached",
+    "cached_property",
+    "classmethod",
+    "contextmanager",
+    "dataclass",
+    "function",
+    "guvectorize",
+    "inference_mode",
+    "jit",
+    "lru_cache",
+    "njit",
+    "no_grad",
+    "overload",
+    "property",
+    "singledispatch",
+    "staticmethod",
+    "total_ordering",
+    "vectorize",
+    "wraps",
+];
+
+/// Whether a decorator may register the function it decorates (see [`WRAPPING_DECORATORS`]).
+fn registers(decorator: &Expr) -> bool {
+    let callee = match decorator {
+        Expr::Call(call) => &*call.func,
+        other => other,
+    };
+    let last = match callee {
+        Expr::Name(name) => name.id.as_str(),
+        Expr::Attribute(attribute) => attribute.attr.id.as_str(),
+        _ => return false,
+    };
+    WRAPPING_DECORATORS.binary_search(&last).is_err()
+}
+
+/// Calls whose result differs from one run to the next (random draws, clocks, input, the
+/// next item of an iterator, a read from a file or queue), by the called name.
+const UNREPEATABLE_CALLS: &[&str] = &[
+    "choice",
+    "choices",
+    "default_rng",
+    "getrandbits",
+    "input",
+    "next",
+    "normal",
+    "now",
+    "perf_counter",
+    "permutation",
+    "rand",
+    "randint",
+    "randn",
+    "random",
+    "randrange",
+    "read",
+    "readline",
+    "readlines",
+    "recv",
+    "sample",
+    "shuffle",
+    "time",
+    "today",
+    "token_hex",
+    "uniform",
+    "urandom",
+    "uuid1",
+    "uuid4",
+];
+
+/// Whether a name or attribute names a random generator or its state (`np.random`,
+/// `RandomState`, `rng`, `torch.Generator`, `seed`): a fresh one restarts the stream, so two
+/// cells that make one each do not give a reader the same state.
+fn is_random_state(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["random", "rng", "generator", "seed"]
+        .iter()
+        .any(|word| lower.contains(word))
+}
+
+/// Whether every expression of `exprs` is [`repeatable`].
+fn all_repeatable<'a>(
+    exprs: impl IntoIterator<Item = &'a Expr>,
+    reads: &mut Vec<String>,
+    depth: usize,
+) -> bool {
+    exprs.into_iter().all(|expr| repeatable(expr, reads, depth))
+}
+
+/// Whether evaluating `expr` again, with the same values of the names it reads, gives the
+/// same value: literals, names, attributes, arithmetic, comparisons, containers, subscripts
+/// and calls of anything but [`UNREPEATABLE_CALLS`] and methods that change their receiver.
+/// Collects the names it reads into `reads`. Anything else (lambdas, comprehensions,
+/// f-strings, `await`, nesting deeper than `depth`) is not judged repeatable.
+fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
+    if depth == 0 {
+        return false;
+    }
+    match expr {
+        Expr::NumberLiteral(_)
+        | Expr::StringLiteral(_)
+        | Expr::BytesLiteral(_)
+        | Expr::BooleanLiteral(_)
+        | Expr::NoneLiteral(_)
+        | Expr::EllipsisLiteral(_) => true,
+        Expr::Name(name) => {
+            reads.push(name.id.as_str().to_owned());
+            !is_random_state(name.id.as_str())
+        }
+        Expr::Attribute(attribute) => {
+            !is_random_state(attribute.attr.id.as_str())
+                && repeatable(&attribute.value, reads, depth - 1)
+        }
+        Expr::UnaryOp(unary) => repeatable(&unary.operand, reads, depth - 1),
+        Expr::BinOp(binary) => {
+            repeatable(&binary.left, reads, depth - 1)
+                && repeatable(&binary.right, reads, depth - 1)
+        }
+        Expr::BoolOp(boolean) => all_repeatable(boolean.values.iter(), reads, depth - 1),
+        Expr::Compare(compare) => {
+            repeatable(&compare.left, reads, depth - 1)
+                && all_repeatable(compare.comparators.iter(), reads, depth - 1)
+        }
+        Expr::Tuple(tuple) => all_repeatable(tuple.elts.iter(), reads, depth - 1),
+        Expr::List(list) => all_repeatable(list.elts.iter(), reads, depth - 1),
+        Expr::Set(set) => all_repeatable(set.elts.iter(), reads, depth - 1),
+        Expr::Dict(dict) => dict.items.iter().all(|item| {
+            item.key
+                .as_ref()
+                .is_none_or(|key| repeatable(key, reads, depth - 1))
+                && repeatable(&item.value, reads, depth - 1)
+        }),
+        Expr::Subscript(subscript) => {
+            repeatable(&subscript.value, reads, depth - 1)
+                && repeatable(&subscript.slice, reads, depth - 1)
+        }
+        Expr::Slice(slice) => [&slice.lower, &slice.upper, &slice.step]
+            .into_iter()
+            .flatten()
+            .all(|part| repeatable(part, reads, depth - 1)),
+        Expr::Starred(starred) => repeatable(&starred.value, reads, depth - 1),
+        Expr::Call(call) => {
+            let called = match &*call.func {
+                Expr::Name(name) => name.id.as_str(),
+                Expr::Attribute(attribute) => attribute.attr.id.as_str(),
+                _ => return false,
+            };
+            let mutates = matches!(&*call.func, Expr::Attribute(_)) && is_mutating_method(called);
+            !(UNREPEATABLE_CALLS.contains(&called) || mutates)
+                && repeatable(&call.func, reads, depth - 1)
+                && all_repeatable(call.arguments.args.iter(), reads, depth - 1)
+                && call
+                    .arguments
+                    .keywords
+                    .iter()
+                    .all(|keyword| repeatable(&keyword.value, reads, depth - 1))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! and these functions read the command's name, its pip requirements, and the Python code
 //! some magics run.
 
-use nblint_facts::{Dependency, Span};
+use nblint_facts::{DefinitionKind, Dependency, Span};
 
 /// What the body of a cell that starts with a cell magic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,6 +234,71 @@ pub(crate) enum References {
     Shell,
     /// An SQL query (`%%sql`): `$NAME`, `{NAME}`, `{{NAME}}` and `:NAME` parameters.
     Sql,
+}
+
+/// The names a cell magic that compiles its body into a module (`%%cython`,
+/// `%%fortran`) imports into the notebook's namespace: the module's top-level functions,
+/// classes and globals. Each with its byte offset in `body` and what it is.
+/// Lines are read at column 0 only (nested definitions are not exported).
+pub(crate) fn compiled_definitions<'a>(
+    magic: &str,
+    body: &'a str,
+) -> Vec<(usize, &'a str, DefinitionKind)> {
+    let fortran = match magic {
+        "%%cython" | "%%cython_pyximport" => false,
+        "%%fortran" => true,
+        _ => return Vec::new(),
+    };
+    let mut found = Vec::new();
+    let mut offset = 0;
+    for line in body.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        if line.starts_with([' ', '\t', '#', '!']) {
+            continue;
+        }
+        let words: Vec<&str> = line
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let name_at = |word: &str| line.find(word).map_or(start, |at| start + at);
+        let definition = if fortran {
+            // `subroutine name(`, `real function name(`.
+            let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+            lower
+                .iter()
+                .position(|w| w == "subroutine" || w == "function")
+                .filter(|&at| !lower[..at].iter().any(|w| w == "end"))
+                .and_then(|at| words.get(at + 1))
+                .map(|name| (*name, DefinitionKind::Function))
+        } else {
+            match words.as_slice() {
+                ["def", name, ..] => Some((*name, DefinitionKind::Function)),
+                ["class", name, ..] | ["cdef", "class", name, ..] => {
+                    Some((*name, DefinitionKind::Type))
+                }
+                // `cpdef double f(double x):` — the name is the word before `(`.
+                ["cpdef", ..] => line
+                    .split('(')
+                    .next()
+                    .and_then(|head| head.split_whitespace().last())
+                    .map(|name| (name, DefinitionKind::Function)),
+                [name, ..]
+                    if line[name.len()..].trim_start().starts_with('=')
+                        && !line[name.len()..].trim_start().starts_with("==") =>
+                {
+                    Some((*name, DefinitionKind::Variable))
+                }
+                _ => None,
+            }
+        };
+        if let Some((name, kind)) = definition
+            && is_identifier(name)
+        {
+            found.push((name_at(name), name, kind));
+        }
+    }
+    found
 }
 
 /// How to read names in the body of `magic`, if its body may name any.

@@ -35,7 +35,12 @@ fn implicit_use(import: &Import) -> ImplicitUse {
 }
 
 /// Python modules people import for the import's effect, not for the names it binds.
-const SIDE_EFFECT_MODULES: &[&str] = &["mpl_toolkits.mplot3d", "readline", "rlcompleter"];
+const SIDE_EFFECT_MODULES: &[&str] = &[
+    "mpl_toolkits.mplot3d",
+    "readline",
+    "rlcompleter",
+    "tf_keras",
+];
 
 /// Whether `path` (`mpl_toolkits.mplot3d.Axes3D`) comes from a side-effect module.
 fn is_side_effect_import(path: &str) -> bool {

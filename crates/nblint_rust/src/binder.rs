@@ -100,6 +100,7 @@ impl<N: Borrow<str> + Hash + Eq + Clone> Binder<N> {
             used_in_cell: false,
             conditional: false,
             read_by_function: false,
+            value: None,
         });
         self.top_lets.insert(name, index);
     }

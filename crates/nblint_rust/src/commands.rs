@@ -134,6 +134,7 @@ fn crate_definition(dependency: &Dependency, argument: &str, at: usize) -> Optio
         used_in_cell: false,
         conditional: false,
         read_by_function: false,
+        value: None,
     })
 }
 

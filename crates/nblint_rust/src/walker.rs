@@ -362,6 +362,7 @@ impl<'a> Walker<'a> {
                             used_in_cell: false,
                             conditional: false,
                             read_by_function: false,
+                            value: None,
                         });
                         continue;
                     };
@@ -375,6 +376,7 @@ impl<'a> Walker<'a> {
                         used_in_cell: false,
                         conditional: false,
                         read_by_function: false,
+                        value: None,
                     });
                 }
             }
@@ -397,6 +399,7 @@ impl<'a> Walker<'a> {
             used_in_cell: false,
             conditional: false,
             read_by_function: false,
+            value: None,
         });
     }
 
@@ -786,6 +789,7 @@ pub(crate) fn push_import(
             used_in_cell: false,
             conditional: false,
             read_by_function: false,
+            value: None,
         });
     }
     facts.imports.push(Import {

@@ -59,6 +59,16 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             else {
                 continue;
             };
+            // The same value bound again (`n_epochs = 5`, `df = pd.read_csv(path)` in two
+            // cells) from inputs nothing rebinds or changes in between: a reader sees the
+            // same value whichever ran last.
+            if let (Some(first), Some(second)) = (&earlier_binding.value, &later_binding.value)
+                && first == second
+                && !first.reads.contains(&name)
+                && !changed_between(context, earlier, later, name.as_str(), &first.reads)
+            {
+                continue;
+            }
             // The redefinition matters when the later value is read across cells (re-running
             // the earlier cell after it changes what that reader sees), or when the later
             // binding reads the old value (`data = sorted(data)`: re-running it applies it
@@ -92,4 +102,29 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// Whether `name` or one of the names its value reads (`reads`) is changed in place from cell
+/// `earlier` to cell `later`, or rebound in a cell after `earlier` up to `later`.
+fn changed_between(
+    context: &Context<'_>,
+    earlier: usize,
+    later: usize,
+    name: &str,
+    reads: &[String],
+) -> bool {
+    let watched = |candidate: &str| candidate == name || reads.iter().any(|read| read == candidate);
+    (earlier..=later).any(|cell| {
+        context.facts.cell(cell).is_some_and(|facts| {
+            facts
+                .mutations
+                .iter()
+                .any(|mutation| watched(&mutation.name))
+                || (cell > earlier
+                    && facts
+                        .defines
+                        .iter()
+                        .any(|definition| definition.name != name && watched(&definition.name)))
+        })
+    })
 }

@@ -211,8 +211,18 @@ fn definitions_of_every_kind() {
             "defines: C:type\nuses: Base Meta x",
         ),
         (
+            // A decorator may register the function (`@interact(..)`): used where defined.
             "@decorator(arg)\ndef f(): pass",
-            "defines: f:function\nuses: decorator arg",
+            "defines: f:function*\nuses: decorator arg",
+        ),
+        (
+            // A wrapping decorator returns the function for the notebook to call.
+            "@functools.lru_cache(maxsize=None)\ndef f(): pass",
+            "defines: f:function\nuses: functools",
+        ),
+        (
+            "%%cython\ncpdef int twice(int n):\n    return 2 * n\ndef g(x):\n    pass\nclass C:\n    pass\nLIMIT = 3",
+            "defines: twice:function g:function C:type LIMIT\ncommands: %%cython",
         ),
         (
             "@dataclass\nclass P:\n    x: int",
@@ -872,4 +882,41 @@ fn names_function_bodies_read_are_marked() {
             ("f", false)
         ]
     );
+}
+
+#[test]
+fn bound_values_that_repeat() {
+    let value = |source: &str| {
+        analyze(source)
+            .defines
+            .last()
+            .and_then(|definition| definition.value.clone())
+            .map(|value| format!("{} <- {}", value.text, value.reads.join(",")))
+    };
+    assert_eq!(value("n = 5").as_deref(), Some("5 <- "));
+    assert_eq!(
+        value("labels = ('a', 'b')").as_deref(),
+        Some("('a','b') <- ")
+    );
+    assert_eq!(
+        value("df = pd.read_csv(path, sep=',')").as_deref(),
+        Some("pd.read_csv(path,sep=',') <- path,pd")
+    );
+    assert_eq!(value("x = a[1:] + b").as_deref(), Some("a[1:]+b <- a,b"));
+    // Random draws, iterators, clocks, input, reads and mutating methods do not repeat.
+    for source in [
+        "x = np.random.rand(3)",
+        "rng = np.random.RandomState(42)",
+        "batch = next(loader)",
+        "t = time.time()",
+        "line = f.readline()",
+        "item = queue.pop()",
+        "s = f\"{x}\"",
+        "y = [v for v in xs]",
+        "z = (w := 3)",
+    ] {
+        assert_eq!(value(source), None, "{source}");
+    }
+    // Only a single name bound at module level.
+    assert_eq!(value("a, b = 1, 2"), None);
 }

@@ -344,6 +344,7 @@ impl<'w, 's> Walk<'w, 's> {
                     used_in_cell: false,
                     conditional: false,
                     read_by_function: false,
+                    value: None,
                 });
             }
             _ => {
@@ -370,6 +371,7 @@ impl<'w, 's> Walk<'w, 's> {
                         used_in_cell: false,
                         conditional: false,
                         read_by_function: false,
+                        value: None,
                     });
                 });
             }
