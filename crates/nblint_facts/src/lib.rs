@@ -311,6 +311,33 @@ impl CellFacts {
         self.errors.is_empty()
     }
 
+    /// Moves every span through `offset` (a front end that analysed a rewritten text, such
+    /// as the cell with IPython's leading indentation removed, maps its spans back to the
+    /// cell's own bytes).
+    pub fn map_spans(&mut self, offset: impl Fn(usize) -> usize) {
+        let map = |span: &mut Span| {
+            *span = Span::new(offset(span.start), offset(span.end));
+        };
+        self.defines.iter_mut().for_each(|d| map(&mut d.span));
+        self.uses.iter_mut().for_each(|u| map(&mut u.span));
+        self.deleted.iter_mut().for_each(|u| map(&mut u.span));
+        for import in &mut self.imports {
+            map(&mut import.span);
+            map(&mut import.statement);
+            if let Some(removal) = &mut import.removal {
+                map(removal);
+            }
+        }
+        self.dependencies.iter_mut().for_each(|d| map(&mut d.span));
+        self.commands.iter_mut().for_each(|c| map(&mut c.span));
+        self.mutations.iter_mut().for_each(|m| map(&mut m.span));
+        self.errors.iter_mut().for_each(|e| map(&mut e.span));
+        self.environment.iter_mut().for_each(map);
+        if let Some(trailing) = &mut self.trailing_expression {
+            map(trailing);
+        }
+    }
+
     /// The distinct free names used, in order of first use.
     pub fn used_names(&self) -> Vec<&str> {
         let mut seen = std::collections::HashSet::new();

@@ -55,8 +55,77 @@ const STACK_SEGMENT: usize = 2 * 1024 * 1024;
 /// Stack reserved per level of tree depth to drop a deep tree (whose `Drop` recurses).
 const DROP_STACK_PER_LEVEL: usize = 1024;
 
-/// Analyses one cell.
+/// Analyses one cell. A cell whose first line is indented runs in IPython with that
+/// indentation removed from every line that has it (its `leading_indent` transform): when
+/// the cell does not parse as written, it is read that way, spans mapped back.
 pub(crate) fn analyze(source: &str) -> CellFacts {
+    let facts = analyze_as_written(source);
+    if facts.parsed() {
+        return facts;
+    }
+    let Some(dedented) = LeadingIndent::remove(source) else {
+        return facts;
+    };
+    let mut dedented_facts = analyze_as_written(&dedented.text);
+    if !dedented_facts.parsed() {
+        return facts;
+    }
+    dedented_facts.map_spans(|offset| dedented.original(offset));
+    // A fix edits by span, and the indentation IPython removes lies between the spans:
+    // no fix deletes or moves a statement of such a cell.
+    for import in &mut dedented_facts.imports {
+        import.removal = None;
+    }
+    for dependency in &mut dedented_facts.dependencies {
+        dependency.top_level = false;
+    }
+    dedented_facts
+}
+
+/// A cell with IPython's leading indentation removed, and where each line came from.
+struct LeadingIndent {
+    text: String,
+    /// Per line of `text`: its start there, and how many bytes were removed before it.
+    lines: Vec<(usize, usize)>,
+}
+
+impl LeadingIndent {
+    /// The cell without the first line's indentation on every line that starts with it;
+    /// `None` when the first line is not indented.
+    fn remove(source: &str) -> Option<Self> {
+        let first = source.lines().next()?;
+        let indent = &first[..first.len() - first.trim_start_matches([' ', '\t']).len()];
+        if indent.is_empty() || first.trim().is_empty() {
+            return None;
+        }
+        let mut text = String::with_capacity(source.len());
+        let mut lines = Vec::new();
+        let mut removed = 0;
+        for line in source.split_inclusive('\n') {
+            let cut = if line.starts_with(indent) {
+                indent.len()
+            } else {
+                0
+            };
+            removed += cut;
+            lines.push((text.len(), removed));
+            text.push_str(&line[cut..]);
+        }
+        Some(Self { text, lines })
+    }
+
+    /// The offset in the cell of `offset` in the dedented text.
+    fn original(&self, offset: usize) -> usize {
+        let line = self
+            .lines
+            .partition_point(|&(start, _)| start <= offset)
+            .saturating_sub(1);
+        offset + self.lines.get(line).map_or(0, |&(_, removed)| removed)
+    }
+}
+
+/// Analyses one cell as written.
+fn analyze_as_written(source: &str) -> CellFacts {
     if let Some(magic) = magics::cell_magic(source)
         && magic.body == CellBody::Unknown
     {

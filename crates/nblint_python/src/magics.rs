@@ -604,20 +604,36 @@ pub(crate) fn is_line_magic(name: &str) -> bool {
 }
 
 /// Line magics IPython runs without their `%` (automagic, on by default): `run script.py`,
-/// `cd ..`, `matplotlib inline`. Only lines that do not parse as Python are read this way.
+/// `cd ..`, `matplotlib inline`, and the shell aliases IPython defines on POSIX systems
+/// (`ls`, `cat`, `cp`, `mkdir`, ...). Only lines that do not parse as Python are read this
+/// way.
 const AUTOMAGICS: &[&str] = &[
     "aimport",
     "alias",
     "autoreload",
     "bookmark",
+    "cat",
     "cd",
+    "clear",
     "conda",
     "config",
+    "cp",
     "env",
     "history",
+    "ldir",
+    "less",
+    "lf",
+    "lk",
+    "ll",
     "load",
     "load_ext",
+    "ls",
+    "lx",
+    "man",
     "matplotlib",
+    "mkdir",
+    "more",
+    "mv",
     "pip",
     "precision",
     "prun",
@@ -625,6 +641,8 @@ const AUTOMAGICS: &[&str] = &[
     "pylab",
     "reload_ext",
     "reset",
+    "rm",
+    "rmdir",
     "run",
     "store",
     "time",

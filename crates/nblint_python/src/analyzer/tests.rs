@@ -920,3 +920,31 @@ fn bound_values_that_repeat() {
     // Only a single name bound at module level.
     assert_eq!(value("a, b = 1, 2"), None);
 }
+
+#[test]
+fn leading_indentation_is_removed_as_ipython_does() {
+    let source = "  x = 1 + y\n  print(x)\n";
+    let facts = analyze(source);
+    assert!(facts.parsed(), "{:?}", facts.errors);
+    assert_eq!(facts.defined_names(), ["x"]);
+    let y = &facts.uses[0];
+    assert_eq!(&source[y.span.start..y.span.end], "y");
+    let print = facts.uses.iter().find(|use_| use_.name == "print").unwrap();
+    assert_eq!(&source[print.span.start..print.span.end], "print");
+    let x = &facts.defines[0];
+    assert_eq!(&source[x.span.start..x.span.end], "x");
+    // Statements of such a cell are not offered for deletion or moving.
+    let facts = analyze("  import os\n  print(os.sep)\n");
+    assert!(facts.parsed());
+    assert_eq!(facts.imports[0].removal, None);
+    // A real indentation error stays one.
+    assert!(!analyze("x = 1\n    y = 2\n").parsed());
+}
+
+#[test]
+fn shell_aliases_run_as_automagic() {
+    let facts = analyze("ls scripts/*.py");
+    assert!(facts.parsed(), "{:?}", facts.errors);
+    assert_eq!(facts.commands[0].name, "%ls");
+    assert!(analyze("cat data/hello.txt").parsed());
+}
