@@ -345,6 +345,31 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
                 .to_owned(),
         );
     }
+    // Cells that ran out of order: the crate runs them top to bottom, which is not what
+    // produced the stored outputs. Said plainly rather than printing other numbers silently.
+    let mut highest: Option<(usize, i64)> = None;
+    for cell in cells
+        .iter()
+        .filter(|cell| cell.is_code() && !cell.has_error_output)
+    {
+        let Some(count) = cell.execution_count else {
+            continue;
+        };
+        match highest {
+            Some((above, above_count)) if count < above_count => {
+                plan.warnings.push(format!(
+                    "cells ran out of order: cell {} (In [{count}]) ran before cell {above} \
+                     (In [{above_count}]) above it; the crate runs the cells top to bottom, as \
+                     Restart & Run All would, so what it prints can differ from the notebook's \
+                     stored outputs",
+                    cell.number
+                ));
+                break;
+            }
+            Some((_, above_count)) if count <= above_count => {}
+            _ => highest = Some((cell.number, count)),
+        }
+    }
     for (index, cell) in cells.iter().enumerate() {
         let Some(facts) = all_facts.cells.get(index).and_then(Option::as_ref) else {
             continue;

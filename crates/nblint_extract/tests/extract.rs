@@ -378,3 +378,25 @@ fn a_cells_allow_stays_on_its_function() {
     assert!(!all.contains("#![allow(unused_variables)]"), "{all}");
     assert!(all.contains("#[allow(unused_variables)]\npub fn"), "{all}");
 }
+
+/// A notebook whose cells ran out of order cannot be reproduced top to bottom: the
+/// extraction says so instead of printing other numbers silently.
+#[test]
+fn cells_that_ran_out_of_order_are_reported() {
+    let (extraction, _) = extract("ran_out_of_order", false, "order");
+    assert!(
+        extraction.warnings.iter().any(|warning| warning
+            .starts_with("cells ran out of order: cell 4 (In [2]) ran before cell 3 (In [3])")),
+        "{}",
+        tree(&extraction)
+    );
+    let (in_order, _) = extract("values_across_cells", false, "order");
+    assert!(
+        !in_order
+            .warnings
+            .iter()
+            .any(|warning| warning.contains("out of order")),
+        "{}",
+        tree(&in_order)
+    );
+}
