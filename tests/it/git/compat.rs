@@ -1,11 +1,11 @@
 //! nblint strip against nbstripout, byte for byte, over the strip fixtures and the shared
 //! corpus (`../shared/corpus/{python,evcxr}`, copied only into a temporary folder).
 //!
-//! nbstripout runs through `tests/git/nbstripout_driver.py` (in-place, `--keep-id`, one
+//! nbstripout runs through `tests/it/git/nbstripout_driver.py` (in-place, `--keep-id`, one
 //! Python process) under the Python named by `NBLINT_NBSTRIPOUT_PYTHON`, else `python3`; when
 //! that cannot `import nbstripout` the test prints a note and passes. To run it:
 //! `python3 -m venv /tmp/nbs && /tmp/nbs/bin/pip install nbstripout` then
-//! `NBLINT_NBSTRIPOUT_PYTHON=/tmp/nbs/bin/python cargo test --test git compat`.
+//! `NBLINT_NBSTRIPOUT_PYTHON=/tmp/nbs/bin/python cargo test --test it git::compat`.
 //! Every difference allowed here is a class documented in `docs/strip-compat.md`.
 
 use std::collections::BTreeMap;
@@ -42,7 +42,7 @@ fn nbstripout(python: &str, args: &str, files: &[PathBuf]) -> Vec<PathBuf> {
     if files.is_empty() {
         return Vec::new();
     }
-    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/git/nbstripout_driver.py");
+    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/git/nbstripout_driver.py");
     let output = Command::new(python)
         .arg(driver)
         .args(args.split_whitespace())

@@ -2,8 +2,6 @@
 //! user and as git runs it (clean filter and textconv driver in a temporary repository), and
 //! the comparison with nbstripout (`compat`), `git install | uninstall | status` round trips
 //! (`install`), and `check --staged` and the pre-commit hooks (`staged`).
-#![allow(clippy::unwrap_used)]
-
 mod compat;
 mod install;
 mod staged;
@@ -12,7 +10,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const NBLINT: &str = env!("CARGO_BIN_EXE_nblint");
+use crate::support::NBLINT;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,11 +1,9 @@
 //! End-to-end tests of `nblint extract`: exit statuses for a non-empty output folder (with and
 //! without `--force`), a Python notebook, a missing file; what is (and is not) written.
-#![allow(clippy::unwrap_used)]
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-const NBLINT: &str = env!("CARGO_BIN_EXE_nblint");
+use crate::support::{NBLINT, stderr};
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -21,10 +19,6 @@ fn nblint(args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]

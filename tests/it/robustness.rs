@@ -2,12 +2,10 @@
 //! or odd ones) through every command, asserting the exact behaviour: the exit status, a
 //! message that names the file and the position, nothing written when it should not be, and
 //! the other files of the same run still processed. `docs/robustness.md` has the table.
-#![allow(clippy::unwrap_used)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const NBLINT: &str = env!("CARGO_BIN_EXE_nblint");
+use crate::support::{NBLINT, stderr};
 
 fn malformed(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,10 +30,6 @@ fn run(folder: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
             child.wait_with_output().unwrap()
         }
     }
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Cases nblint refuses, with the words its message must contain (the position or reason).

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::fix_and_check;
+use super::fix_and_check;
 
 /// xorshift64*: small, seedable, no dependency.
 pub struct Rng(u64);

@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 
-use crate::invariants::{self, Language};
-use crate::{corpus, fix_fixtures, property};
+use super::invariants::{self, Language};
+use super::{corpus, fix_fixtures, property};
 
 fn notebook(language: Language, cells: &[Value]) -> Vec<u8> {
     let kernelspec = match language {
@@ -63,7 +63,7 @@ fn broken(
 fn identical_notebook_has_no_violations() {
     let mut notebooks = fix_fixtures();
     notebooks.extend(property::random_notebooks(7, 200));
-    if let Some(shared) = crate::shared_folder("identical_notebook_has_no_violations (corpus part)")
+    if let Some(shared) = super::shared_folder("identical_notebook_has_no_violations (corpus part)")
     {
         notebooks.extend(corpus::corpus_notebooks(&shared));
     }

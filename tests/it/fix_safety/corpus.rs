@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::{fix_and_check, shared_folder};
+use super::{fix_and_check, shared_folder};
 
 /// Every corpus notebook, keyed by a unique name (`<corpus folder>__<file name>`).
 pub fn corpus_notebooks(shared: &Path) -> BTreeMap<String, Vec<u8>> {

@@ -7,8 +7,8 @@
 //!
 //! The tests that run `--fix` fail against the fixer of today, which is known to be unsafe,
 //! and are ignored until the safe fixer lands; run them with
-//! `cargo test --test fix_safety -- --include-ignored` (the checker's own tests always run).
-#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+//! `cargo test --test it fix_safety -- --include-ignored` (the checker's own tests always run).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod checker;
 mod corpus;
@@ -22,12 +22,7 @@ use std::process::{Command, Output};
 
 use invariants::Violation;
 
-const NBLINT: &str = env!("CARGO_BIN_EXE_nblint");
-
-/// The repository root.
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{NBLINT, root};
 
 /// Runs nblint in `folder` on `.` with colour off.
 fn nblint_in(folder: &Path, args: &[&str]) -> Output {
