@@ -297,22 +297,16 @@ fn a_missing_file_and_a_folder_without_access_are_errors() {
 
 /// A notebook of `cells` code cells with the given sources and outputs.
 fn generated(cells: Vec<(String, serde_json::Value)>) -> Vec<u8> {
-    let cells: Vec<serde_json::Value> = cells
+    let rust = serde_json::json!({
+        "kernelspec": {"display_name": "Rust", "language": "rust", "name": "rust"}
+    });
+    cells
         .into_iter()
-        .enumerate()
-        .map(|(index, (source, outputs))| {
-            serde_json::json!({
-                "cell_type": "code", "execution_count": index + 1, "id": format!("c{index}"),
-                "metadata": {}, "outputs": outputs, "source": source,
-            })
-        })
-        .collect();
-    serde_json::to_vec(&serde_json::json!({
-        "cells": cells,
-        "metadata": {"kernelspec": {"display_name": "Rust", "language": "rust", "name": "rust"}},
-        "nbformat": 4, "nbformat_minor": 5
-    }))
-    .unwrap()
+        .fold(
+            nblint_testing::NotebookBuilder::with_metadata(rust).counted(),
+            |notebook, (source, outputs)| notebook.code_with_outputs(&source, outputs),
+        )
+        .bytes()
 }
 
 #[test]

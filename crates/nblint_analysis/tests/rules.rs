@@ -17,6 +17,7 @@ use nblint_lint::{
 };
 use nblint_notebook::Notebook;
 use nblint_python::PythonFrontend;
+use nblint_testing::NotebookBuilder;
 
 // ---------------------------------------------------------------------------------------------
 // The analysis pipeline: `nblint_analysis`, as the CLI runs it.
@@ -659,27 +660,17 @@ fn cells_under(page: &str, heading: &str) -> Vec<DocCell> {
 
 /// A Rust notebook made of `cells`.
 fn notebook_of(cells: &[DocCell]) -> Notebook {
-    let cells: Vec<serde_json::Value> = cells
-        .iter()
-        .map(|(kind, source, count)| {
+    let notebook = cells.iter().fold(
+        NotebookBuilder::rust(),
+        |notebook, (kind, source, count)| {
             if *kind == "code" {
-                serde_json::json!({"cell_type": "code", "source": source, "metadata": {},
-                    "outputs": [], "execution_count": count})
+                notebook.code(source).count(*count)
             } else {
-                serde_json::json!({"cell_type": "markdown", "source": source, "metadata": {}})
+                notebook.markdown(source)
             }
-        })
-        .collect();
-    let json = serde_json::json!({
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Rust", "language": "rust", "name": "rust"},
-            "language_info": {"file_extension": ".rs", "name": "Rust"}
         },
-        "nbformat": 4,
-        "nbformat_minor": 5
-    });
-    Notebook::parse(json.to_string().as_bytes()).unwrap()
+    );
+    Notebook::parse(&notebook.bytes()).unwrap()
 }
 
 #[test]
@@ -723,22 +714,13 @@ fn each_page_example_triggers_its_rule_and_use_instead_does_not() {
 
 /// A Python notebook with one code cell per source, after a markdown heading (cell 1).
 fn python_notebook(cells: &[(&str, &str)]) -> Notebook {
-    let cells: Vec<serde_json::Value> = std::iter::once(serde_json::json!({
-        "cell_type": "markdown", "metadata": {}, "source": "# Title"
-    }))
-    .chain(cells.iter().map(|(source, outputs)| {
-        serde_json::json!({
-            "cell_type": "code", "execution_count": null, "metadata": {},
-            "outputs": serde_json::from_str::<serde_json::Value>(outputs).unwrap(),
-            "source": source,
-        })
-    }))
-    .collect();
-    let json = serde_json::json!({
-        "cells": cells, "nbformat": 4, "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"language": "python", "name": "python3", "display_name": "Python 3"}},
-    });
-    Notebook::parse(json.to_string().as_bytes()).unwrap()
+    let notebook = cells.iter().fold(
+        NotebookBuilder::python().markdown("# Title"),
+        |notebook, (source, outputs)| {
+            notebook.code_with_outputs(source, serde_json::from_str(outputs).unwrap())
+        },
+    );
+    Notebook::parse(&notebook.bytes()).unwrap()
 }
 
 /// Applies one hand-made fix of `edits` and returns the refusals' reasons; the notebook must

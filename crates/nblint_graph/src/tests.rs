@@ -89,20 +89,14 @@ impl CellFrontend for Toy {
 }
 
 fn notebook(cells: &[&str]) -> Notebook {
-    let cells: Vec<serde_json::Value> = cells
-        .iter()
-        .map(|source| {
-            if let Some(markdown) = source.strip_prefix("# ") {
-                serde_json::json!({"cell_type": "markdown", "metadata": {}, "source": markdown})
-            } else {
-                serde_json::json!({"cell_type": "code", "metadata": {}, "outputs": [],
-                    "execution_count": null, "source": source})
-            }
-        })
-        .collect();
-    let json =
-        serde_json::json!({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5});
-    Notebook::parse(json.to_string().as_bytes()).unwrap()
+    let notebook = cells.iter().fold(
+        nblint_testing::NotebookBuilder::bare(),
+        |notebook, source| match source.strip_prefix("# ") {
+            Some(markdown) => notebook.markdown(markdown),
+            None => notebook.code(source),
+        },
+    );
+    Notebook::parse(&notebook.bytes()).unwrap()
 }
 
 fn build(cells: &[&str]) -> (Notebook, NotebookFacts, Graph) {

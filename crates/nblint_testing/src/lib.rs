@@ -8,8 +8,12 @@
 // A test-support crate: its panics are the test failures.
 #![allow(clippy::print_stderr, clippy::missing_panics_doc)]
 
+mod builder;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
+pub use builder::NotebookBuilder;
 
 /// The repository's root folder.
 pub fn workspace_root() -> PathBuf {

@@ -22,30 +22,13 @@ fn evcxr_corpus() -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-/// A minimal notebook with the given code cells, in `language`.
+/// A minimal notebook with the given code cells (counted 1, 2, ...), in `language`.
 fn notebook(language: &str, cells: &[&str]) -> String {
-    let cells: Vec<serde_json::Value> = cells
+    cells
         .iter()
-        .enumerate()
-        .map(|(index, source)| {
-            serde_json::json!({
-                "cell_type": "code",
-                "execution_count": index + 1,
-                "id": format!("c{index}"),
-                "metadata": {},
-                "outputs": [],
-                "source": source,
-            })
-        })
-        .collect();
-    let document = serde_json::json!({
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": language, "language": language, "name": language},
-            "language_info": {"name": language}
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5
-    });
-    serde_json::to_string_pretty(&document).unwrap() + "\n"
+        .fold(
+            nblint_testing::NotebookBuilder::language(language).counted(),
+            |notebook, source| notebook.code(source),
+        )
+        .build()
 }

@@ -14,35 +14,20 @@ use super::{NBLINT, command, run_ok, text};
 /// A stripped Python notebook (nothing for `nblint strip` to change) whose cells are
 /// `(kind, source lines)`.
 fn notebook(cells: &[(&str, &[&str])]) -> String {
-    let cells: Vec<serde_json::Value> = cells
+    cells
         .iter()
-        .enumerate()
-        .map(|(index, (kind, source))| {
-            let mut cell = serde_json::json!({
-                "cell_type": kind,
-                "id": format!("cell-{index}"),
-                "metadata": {},
-                "source": source,
-            });
-            if *kind == "code" {
-                cell["execution_count"] = serde_json::Value::Null;
-                cell["outputs"] = serde_json::json!([]);
-            }
-            cell
-        })
-        .collect();
-    let document = serde_json::json!({
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"}
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5
-    });
-    let mut text = serde_json::to_string_pretty(&document).unwrap();
-    text.push('\n');
-    text
+        .fold(
+            nblint_testing::NotebookBuilder::python(),
+            |notebook, (kind, source)| {
+                let source = source.concat();
+                if *kind == "code" {
+                    notebook.code(&source)
+                } else {
+                    notebook.markdown(&source)
+                }
+            },
+        )
+        .build()
 }
 
 /// Has NB102 (a code cell with only a comment) in cell 3.

@@ -276,13 +276,8 @@ mod tests {
     use crate::diagnostic::{Fix, Severity};
 
     fn notebook(source: &str) -> Notebook {
-        let json = format!(
-            r#"{{"nbformat": 4, "nbformat_minor": 5, "metadata": {{}}, "cells": [
-              {{"cell_type": "code", "source": {}, "metadata": {{}}, "outputs": [],
-                "execution_count": null}}]}}"#,
-            serde_json::to_string(source).unwrap()
-        );
-        Notebook::parse(json.as_bytes()).unwrap()
+        let bytes = nblint_testing::NotebookBuilder::bare().code(source).bytes();
+        Notebook::parse(&bytes).unwrap()
     }
 
     fn replace(start: usize, end: usize, replacement: &str) -> Diagnostic {
