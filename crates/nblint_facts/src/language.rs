@@ -344,6 +344,36 @@ fn has_code_at(notebook: &Notebook, index: usize) -> bool {
         .is_some_and(|cell| cell.is_code() && !cell.source.trim().is_empty())
 }
 
+/// The language a code cell's own metadata gives it, where a notebook mixes languages:
+/// Polyglot / .NET Interactive notebooks (`metadata.polyglot_notebook.kernelName`,
+/// `metadata.dotnet_interactive.language`), VS Code's `metadata.vscode.languageId`, and
+/// nbformat 3's `language` on the cell. `None` when the cell names none.
+pub fn cell_language(notebook: &Notebook, number: usize) -> Option<Language> {
+    let cell = notebook.cell_json(number)?;
+    let metadata = cell.get("metadata");
+    let at = |path: &[&str]| {
+        let mut value = metadata?;
+        for key in path {
+            value = value.get(key)?;
+        }
+        value
+            .as_str()
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(Language::from_name)
+    };
+    at(&["polyglot_notebook", "kernelName"])
+        .or_else(|| at(&["dotnet_interactive", "language"]))
+        .or_else(|| at(&["vscode", "languageId"]))
+        .or_else(|| {
+            cell.get("language")
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(Language::from_name)
+        })
+}
+
 /// nbformat 3 kept the language on each code cell (`"language": "python"`); some writers put
 /// it on the worksheet's metadata too.
 fn nbformat3_language(notebook: &Notebook) -> Option<(Language, &'static str)> {

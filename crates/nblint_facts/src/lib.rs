@@ -12,7 +12,7 @@ mod vocabulary;
 use nblint_notebook::{Cell, Notebook};
 use serde::{Deserialize, Serialize};
 
-pub use language::{Detected, Evidence, Language, LanguageSource};
+pub use language::{Detected, Evidence, Language, LanguageSource, cell_language};
 pub use vocabulary::{ImplicitUse, Vocabulary};
 
 /// A byte range in one cell's source.
@@ -461,12 +461,20 @@ pub struct NotebookFacts {
 
 impl NotebookFacts {
     /// Runs `frontend` on every code cell of `notebook`.
+    ///
+    /// A code cell whose own metadata names another language (a C# cell of a Polyglot
+    /// notebook, see [`cell_language`]) is not analysed: it is not this language's code.
     pub fn analyze(notebook: &Notebook, frontend: &dyn CellFrontend) -> Self {
+        let language = frontend.language();
         Self {
             cells: notebook
                 .cells()
                 .iter()
-                .map(|cell| cell.is_code().then(|| frontend.analyze(&cell.source)))
+                .map(|cell| {
+                    let foreign =
+                        cell_language(notebook, cell.number).is_some_and(|own| own != language);
+                    (cell.is_code() && !foreign).then(|| frontend.analyze(&cell.source))
+                })
                 .collect(),
         }
     }

@@ -1399,6 +1399,79 @@ impl<'src> Analyzer<'src> {
         self.statement = saved;
     }
 
+    /// Names a library evaluates from a string argument, read as optional uses (they keep
+    /// NB207 quiet, never make NB202 fire): `@name` in pandas' `df.query("x > @mu")` and
+    /// `df.eval(..)`, and functions called in a statsmodels / patsy formula
+    /// (`smf.ols("y ~ log1p(x)", data)`; plain names there are columns).
+    fn names_in_evaluated_string(&mut self, call: &ast::ExprCall) {
+        let called = match &*call.func {
+            Expr::Attribute(attribute) => attribute.attr.id.as_str(),
+            Expr::Name(name) => name.id.as_str(),
+            _ => return,
+        };
+        let query = matches!(called, "query" | "eval") && matches!(&*call.func, Expr::Attribute(_));
+        let formula = FORMULA_FUNCTIONS.contains(&called);
+        if !(query || formula) {
+            return;
+        }
+        let argument = call.arguments.args.first().or_else(|| {
+            call.arguments
+                .keywords
+                .iter()
+                .find(|keyword| {
+                    keyword
+                        .arg
+                        .as_ref()
+                        .is_some_and(|name| matches!(name.id.as_str(), "formula" | "expr"))
+                })
+                .map(|keyword| &keyword.value)
+        });
+        let Some(Expr::StringLiteral(string)) = argument else {
+            return;
+        };
+        let Some(literal) = string.as_single_part_string() else {
+            return;
+        };
+        let content = self.span(literal.content_range());
+        let text = self.text(content).to_owned();
+        if text != literal.as_str() {
+            return;
+        }
+        let bytes = text.as_bytes();
+        let mut names = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let starts_word = (bytes[at].is_ascii_alphabetic() || bytes[at] == b'_')
+                && (at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_'));
+            if !starts_word {
+                at += 1;
+                continue;
+            }
+            let end = bytes[at..]
+                .iter()
+                .position(|&byte| !(byte.is_ascii_alphanumeric() || byte == b'_'))
+                .map_or(bytes.len(), |length| at + length);
+            let wanted = if query {
+                at > 0 && bytes[at - 1] == b'@'
+            } else {
+                text[end..].trim_start().starts_with('(')
+            };
+            if wanted {
+                names.push((at, end));
+            }
+            at = end;
+        }
+        self.optional_depth += 1;
+        for (start, end) in names {
+            let range = text_range(
+                (content.start + start).saturating_sub(self.offset),
+                end - start,
+            );
+            self.read(&text[start..end], range);
+        }
+        self.optional_depth -= 1;
+    }
+
     /// Whether `namespace` is a call that returns the module namespace here: `globals()`
     /// anywhere, `vars()` and `locals()` at module level.
     fn writes_namespace(&self, namespace: &Expr) -> bool {
@@ -1595,6 +1668,7 @@ impl<'src> Analyzer<'src> {
                 self.visit_expr(&call.func);
                 self.writing_namespace = saved;
                 self.visit_arguments(&call.arguments);
+                self.names_in_evaluated_string(call);
             }
             Expr::Await(_) => {
                 if self.function_depth == 0 {
@@ -2191,6 +2265,29 @@ fn is_random_state(name: &str) -> bool {
         .iter()
         .any(|word| lower.contains(word))
 }
+
+/// Functions that take a statsmodels / patsy formula string, whose `name(..)` calls are
+/// evaluated in the caller's namespace.
+const FORMULA_FUNCTIONS: &[&str] = &[
+    "dmatrices",
+    "dmatrix",
+    "from_formula",
+    "gee",
+    "glm",
+    "gls",
+    "logit",
+    "mixedlm",
+    "mnlogit",
+    "negativebinomial",
+    "nominal_gee",
+    "ols",
+    "ordinal_gee",
+    "poisson",
+    "probit",
+    "quantreg",
+    "rlm",
+    "wls",
+];
 
 /// Whether every expression of `exprs` is [`repeatable`].
 fn all_repeatable<'a>(

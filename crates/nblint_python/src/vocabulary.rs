@@ -36,10 +36,24 @@ fn implicit_use(import: &Import) -> ImplicitUse {
 
 /// Python modules people import for the import's effect, not for the names it binds.
 const SIDE_EFFECT_MODULES: &[&str] = &[
+    // Registers the 3-D projection with matplotlib.
     "mpl_toolkits.mplot3d",
     "readline",
     "rlcompleter",
+    // Imported after `TF_USE_LEGACY_KERAS=1` so that `tf.keras` is Keras 2.
     "tf_keras",
+    // Add the `.hvplot` accessor to pandas, xarray, ... objects.
+    "hvplot.dask",
+    "hvplot.intake",
+    "hvplot.networkx",
+    "hvplot.pandas",
+    "hvplot.polars",
+    "hvplot.streamz",
+    "hvplot.xarray",
+    // Load a HoloViews plotting backend.
+    "holoviews.plotting.bokeh",
+    "holoviews.plotting.mpl",
+    "holoviews.plotting.plotly",
 ];
 
 /// Whether `path` (`mpl_toolkits.mplot3d.Axes3D`) comes from a side-effect module.
