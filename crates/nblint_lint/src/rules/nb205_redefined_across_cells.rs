@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use nblint_facts::{DefinitionKind, Span};
+use nblint_facts::{Definition, DefinitionKind, Span};
 use nblint_graph::{Graph, Resolution};
 
 use crate::registry::{Context, Finding, declare_rule};
@@ -105,7 +105,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
 }
 
 /// Whether `name` or one of the names its value reads (`reads`) is changed in place from cell
-/// `earlier` to cell `later`, or rebound in a cell after `earlier` up to `later`.
+/// `earlier` to cell `later`, or rebound in a cell after `earlier` up to `later` to another
+/// value than it had at `earlier` (`nsample = 50` bound again to `50` changes nothing).
 fn changed_between(
     context: &Context<'_>,
     earlier: usize,
@@ -121,10 +122,35 @@ fn changed_between(
                 .iter()
                 .any(|mutation| watched(&mutation.name))
                 || (cell > earlier
-                    && facts
-                        .defines
-                        .iter()
-                        .any(|definition| definition.name != name && watched(&definition.name)))
+                    && facts.defines.iter().any(|definition| {
+                        definition.name != name
+                            && watched(&definition.name)
+                            && !rebinds_same_value(context, earlier, definition)
+                    }))
         })
     })
+}
+
+/// Whether `definition` binds its name to the same repeatable value (reading no names) that
+/// the name's last binding at or above cell `earlier` gave it.
+fn rebinds_same_value(context: &Context<'_>, earlier: usize, definition: &Definition) -> bool {
+    let Some(value) = definition
+        .value
+        .as_ref()
+        .filter(|value| value.reads.is_empty())
+    else {
+        return false;
+    };
+    (1..=earlier)
+        .rev()
+        .find_map(|cell| {
+            context.facts.cell(cell).and_then(|facts| {
+                facts
+                    .defines
+                    .iter()
+                    .rev()
+                    .find(|other| other.name == definition.name)
+            })
+        })
+        .is_some_and(|before| before.value.as_ref() == Some(value))
 }
