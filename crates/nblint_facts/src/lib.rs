@@ -13,7 +13,7 @@ use nblint_notebook::{Cell, Notebook};
 use serde::{Deserialize, Serialize};
 
 pub use language::{Detected, Evidence, Language, LanguageSource, cell_language};
-pub use vocabulary::{ImplicitUse, Vocabulary};
+pub use vocabulary::{ImplicitUse, Vocabulary, never as vocabulary_never};
 
 /// A byte range in one cell's source.
 #[derive(

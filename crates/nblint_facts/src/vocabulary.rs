@@ -2,7 +2,7 @@
 //! end: so a rule has no `match` on the language, and adding a language means writing one
 //! [`Vocabulary`], not editing every rule.
 
-use crate::{Dependency, Import};
+use crate::{BoundValue, Dependency, Import};
 
 /// A cell language's words (for messages) and conventions (for rules and fixes), given by
 /// its [`CellFrontend`](crate::CellFrontend).
@@ -42,6 +42,10 @@ pub struct Vocabulary {
     pub write_import: Option<fn(&Import) -> String>,
     /// Whether an import can be used without its name being written (see [`ImplicitUse`]).
     pub implicit_use: fn(&Import) -> ImplicitUse,
+    /// Whether calling `method` (a method that changes most receivers) leaves a value made by
+    /// `value` unchanged: statsmodels' `fit()` returns a results object, unlike
+    /// scikit-learn's and Keras'.
+    pub leaves_unchanged: fn(value: &BoundValue, method: &str) -> bool,
 }
 
 /// How an import may be used without its binding ever being named.
@@ -81,6 +85,7 @@ impl Vocabulary {
         roots_without_dependency: None,
         write_import: None,
         implicit_use: name_only,
+        leaves_unchanged: never,
     };
 }
 
@@ -90,4 +95,9 @@ fn plain_label(dependency: &Dependency) -> String {
 
 fn name_only(_: &Import) -> ImplicitUse {
     ImplicitUse::NameOnly
+}
+
+/// For [`Vocabulary::leaves_unchanged`]: no value is known to stay unchanged.
+pub fn never(_: &BoundValue, _: &str) -> bool {
+    false
 }

@@ -1,7 +1,7 @@
 //! Python's words and conventions for the rules (see [`Vocabulary`]): `import` and `pip
 //! install`, and modules imported for what importing them does.
 
-use nblint_facts::{Dependency, ImplicitUse, Import, Vocabulary};
+use nblint_facts::{BoundValue, Dependency, ImplicitUse, Import, Vocabulary};
 
 /// Python as IPython runs it.
 pub(crate) const PYTHON: Vocabulary = Vocabulary {
@@ -18,7 +18,17 @@ pub(crate) const PYTHON: Vocabulary = Vocabulary {
     roots_without_dependency: None,
     write_import: None,
     implicit_use,
+    leaves_unchanged,
 };
+
+/// Model constructors whose `fit()` returns a results object and leaves the model as it was
+/// (statsmodels: `sm.OLS(..)`, `smf.ols(..)`, `statsmodels.api.GLM(..)`).
+fn leaves_unchanged(value: &BoundValue, method: &str) -> bool {
+    method == "fit"
+        && ["sm.", "smf.", "statsmodels.", "tsa."]
+            .iter()
+            .any(|prefix| value.text.starts_with(prefix))
+}
 
 fn dependency_label(dependency: &Dependency) -> String {
     format!("`pip install {}`", dependency.spec)

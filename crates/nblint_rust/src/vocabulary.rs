@@ -19,6 +19,7 @@ pub(crate) const RUST: Vocabulary = Vocabulary {
     roots_without_dependency: Some(&["std", "core", "alloc"]),
     write_import: Some(write_import),
     implicit_use,
+    leaves_unchanged: nblint_facts::vocabulary_never,
 };
 
 fn dependency_label(dependency: &Dependency) -> String {

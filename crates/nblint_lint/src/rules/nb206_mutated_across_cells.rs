@@ -50,6 +50,22 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         {
             continue;
         }
+        let definition = context.facts.cell(mutation.defined_in).and_then(|facts| {
+            facts
+                .defines
+                .iter()
+                .rev()
+                .find(|definition| definition.name == mutation.name)
+        });
+        // A method that changes most receivers leaves this one alone, given how it was made
+        // (`mod = smf.ols(..)` then `mod.fit()`: statsmodels returns a results object).
+        if let (MutationKind::MethodCall { method }, Some(value)) = (
+            &mutation.kind,
+            definition.and_then(|definition| definition.value.as_ref()),
+        ) && (context.vocabulary.leaves_unchanged)(value, method)
+        {
+            continue;
+        }
         let source = context
             .notebook
             .cell(mutation.cell)
@@ -70,13 +86,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 "`{name}` is defined in {place} and changed here ({what}); re-running this cell changes what cell {defined_in} left"
             ),
         );
-        if let Some(definition) = context.facts.cell(defined_in).and_then(|facts| {
-            facts
-                .defines
-                .iter()
-                .rev()
-                .find(|definition| &definition.name == name)
-        }) {
+        if let Some(definition) = definition {
             finding = finding.with_related(
                 defined_in,
                 definition.span,
