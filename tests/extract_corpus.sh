@@ -6,6 +6,9 @@
 #   tests/extract_corpus.sh                 # std-only notebooks (no :dep line)
 #   WITH_DEPS=1 tests/extract_corpus.sh     # also notebooks with :dep lines (downloads crates)
 #   ONLY='rs010|config-logger' WITH_DEPS=1 tests/extract_corpus.sh   # re-run a few notebooks
+#   UNRUN=1 CORPUS=DIR tests/extract_corpus.sh   # also notebooks with cells never run or run
+#                                                # out of order: extracted, built and run, but
+#                                                # their output is not compared ("n/a")
 #
 # Environment: CORPUS (default ../shared/corpus/evcxr), WORK (scratch folder, default
 # $TMPDIR/nblint-extract-corpus), LIMIT (at most this many eligible notebooks), ONLY (a regex:
@@ -50,10 +53,16 @@ HEAVY_DEPS='polars|polars-.*|burn|burn-.*|candle-.*|arrow|datafusion|linfa|tenso
 # Prints "eligible" or "excluded<TAB>reason" for a notebook, and writes the expected stdout
 # (stored stdout streams and text results of the cells that run Rust code) to $2.
 classify() {
-  python3 - "$1" "$2" "$WITH_DEPS" "$EXCLUDED_DEPS" "$HEAVY_DEPS" <<'PY'
+  python3 - "$1" "$2" "$WITH_DEPS" "$EXCLUDED_DEPS" "$HEAVY_DEPS" "${UNRUN:-0}" <<'PY'
 import json, os, re, sys
-path, expected_path, with_deps, excluded, heavy = (
-    sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4], sys.argv[5])
+path, expected_path, with_deps, excluded, heavy, unrun = (
+    sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4], sys.argv[5], sys.argv[6] == "1")
+no_compare = ""
+def not_comparable(reason):
+    global no_compare
+    if not unrun:
+        print(f"excluded\t{reason}"); sys.exit()
+    no_compare = no_compare or reason
 def text(value):
     return "".join(value) if isinstance(value, list) else (value or "")
 try:
@@ -69,9 +78,9 @@ if not cells:
     print("excluded\tno code cells"); sys.exit()
 counts = [c.get("execution_count") for c in cells]
 if any(n is None for n in counts):
-    print("excluded\tsome code cells never ran"); sys.exit()
-if any(b <= a for a, b in zip(counts, counts[1:])):
-    print("excluded\tcells did not run in order"); sys.exit()
+    not_comparable("some code cells never ran")
+elif any(b <= a for a, b in zip(counts, counts[1:])):
+    not_comparable("cells did not run in order")
 if any(o.get("output_type") == "error" for c in cells for o in c.get("outputs", [])):
     print("excluded\tstored error outputs"); sys.exit()
 deps = set()
@@ -110,7 +119,7 @@ for c in cells:
         elif o.get("output_type") == "execute_result" and "text/plain" in o.get("data", {}):
             out.append(text(o["data"]["text/plain"]) + "\n")
 open(expected_path, "w", encoding="utf-8").write("".join(out))
-print("eligible")
+print(f"eligible\t{no_compare}" if no_compare else "eligible")
 PY
 }
 
@@ -120,6 +129,11 @@ ran=0
 for notebook in "$CORPUS"/*.ipynb; do
   name=$(basename "$notebook" .ipynb)
   verdict=$(classify "$notebook" "$WORK/$name.expected")
+  no_compare=""
+  if [[ $verdict == eligible$'\t'* ]]; then
+    no_compare=${verdict#eligible$'\t'}
+    verdict=eligible
+  fi
   if [[ $verdict != eligible ]]; then
     excluded+=("| $name | ${verdict#excluded$'\t'} |")
     continue
@@ -168,7 +182,12 @@ for notebook in "$CORPUS"/*.ipynb; do
       (cd "$WORK" && timeout "$RUN_TIMEOUT" "$TARGET/debug/nb_crate" >"$WORK/$name.stdout" \
         2>"$WORK/$name.stderr" </dev/null)
       rcode=$?
-      if cmp -s "$WORK/$name.stdout" "$WORK/$name.expected"; then matches=yes; fi
+      if [[ -n $no_compare ]]; then
+        matches="n/a"
+        note="${note:+$note; }not compared: $no_compare"
+      elif cmp -s "$WORK/$name.stdout" "$WORK/$name.expected"; then
+        matches=yes
+      fi
       if [[ $rcode == 124 ]]; then
         note="${note:+$note; }run timed out after ${RUN_TIMEOUT}s"
       elif [[ $rcode != 0 ]]; then
@@ -204,9 +223,15 @@ fi
   echo "whose \`:dep\` crates can be built here (see Excluded); output compared: the binary's"
   echo "stdout against the stored stdout streams and \`text/plain\` results of the cells that hold"
   echo "Rust code."
+  if [[ ${UNRUN:-0} == 1 ]]; then
+    echo "With UNRUN=1: notebooks with cells never run or run out of order are eligible too;"
+    echo "they are extracted, built and run, and their output is not compared (\"n/a\")."
+  fi
   echo
-  echo "Totals: $total eligible, $extracted extracted, $built build, $matched reproduce their"
-  echo "output exactly, $fallbacks used the single \`run()\` fallback."
+  comparable=$(printf '%s\n' "${rows[@]}" | grep -vc 'not compared: ')
+  echo "Totals: $total eligible, $extracted extracted, $built build, $matched of the $comparable"
+  echo "whose output can be compared reproduce it exactly, $fallbacks used the single \`run()\`"
+  echo "fallback."
   echo
   echo "| notebook | extracted | builds | warnings | output matches | fallback used | note |"
   echo "|---|---|---|---|---|---|---|"
