@@ -42,3 +42,27 @@ pub(super) fn quiet_summary(quiet_notebooks: &[(&Path, &str)]) -> Option<String>
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_quiet_notebook_gets_its_reason_and_many_get_one_line() {
+        assert_eq!(quiet_summary(&[]), None);
+        assert_eq!(
+            quiet_summary(&[(Path::new("a.ipynb"), "why")]).as_deref(),
+            Some("a.ipynb: why")
+        );
+        let why = [(Path::new("a.ipynb"), "why"), (Path::new("b.ipynb"), "why")];
+        assert_eq!(
+            quiet_summary(&why).as_deref(),
+            Some(
+                "undefined-name (NB202) stayed quiet in 2 notebooks that bring in names nblint \
+                 cannot list (a star or glob import, `%run`, `%store -r`, `exec`, a write \
+                 through `globals()`, `#[macro_use]`, an item-defining `macro_rules!`) or have \
+                 a cell that does not parse"
+            )
+        );
+    }
+}

@@ -387,4 +387,47 @@ mod tests {
         assert_eq!(suggestions.closest("value_0000"), Some("value_00000"));
         assert_eq!(suggestions.closest("value_1111"), None);
     }
+
+    #[test]
+    fn silence_notes_say_which_cell_and_why() {
+        assert_eq!(
+            UndefinedNameSilence::UnlistedNames { cell: 2 }.to_string(),
+            "undefined-name (NB202) stays quiet in this notebook: cell 2 brings in names nblint \
+             cannot list (a star or glob import, `%run`, `%store -r`, `exec`, a write through \
+             `globals()`, `#[macro_use]`, an item-defining `macro_rules!`)"
+        );
+        assert_eq!(
+            UndefinedNameSilence::Unparsed { cell: 3 }.to_string(),
+            "undefined-name (NB202) stays quiet in this notebook: cell 3 does not parse, so the \
+             names it defines are unknown"
+        );
+    }
+
+    #[test]
+    fn silence_prefers_unlisted_names_then_the_first_cell_that_does_not_parse() {
+        let unparsed = CellFacts {
+            errors: vec![nblint_facts::SyntaxError {
+                message: "unexpected token".to_owned(),
+                span: Span::new(0, 1),
+            }],
+            ..CellFacts::default()
+        };
+        let unlisted = CellFacts {
+            binds_unknown_names: true,
+            ..CellFacts::default()
+        };
+        let facts = |cells: Vec<Option<CellFacts>>| NotebookFacts { cells };
+        assert_eq!(
+            silence(&facts(vec![None, Some(CellFacts::default())])),
+            None
+        );
+        assert_eq!(
+            silence(&facts(vec![None, Some(unparsed.clone()), Some(unlisted)])),
+            Some(UndefinedNameSilence::UnlistedNames { cell: 3 })
+        );
+        assert_eq!(
+            silence(&facts(vec![None, Some(unparsed.clone()), Some(unparsed)])),
+            Some(UndefinedNameSilence::Unparsed { cell: 2 })
+        );
+    }
 }
