@@ -13,8 +13,6 @@ use nblint_facts::Language;
 use nblint_lint::{Diagnostic, RuleSelection, RuleSettings, StoredDiagnostic};
 use serde::{Deserialize, Serialize};
 
-use super::CheckArgs;
-
 /// The entry format: part of every key, so a new format never reads an old entry.
 const ENTRY_VERSION: &str = "check-result-v8";
 
@@ -89,17 +87,13 @@ pub(super) struct ResultCache {
 }
 
 impl ResultCache {
-    /// The cache for this run, or `None` with `--no-cache` or `--fix` (fixing rewrites the
-    /// file, and is rare enough not to need it). It lives in `--cache-dir`, else
-    /// `$NBLINT_CACHE_DIR`, else `.nblint_cache/` at the project root.
-    pub(super) fn open(args: &CheckArgs) -> Option<Self> {
-        if args.no_cache || args.fix {
-            return None;
-        }
+    /// The cache in `cache_dir` (`--cache-dir`), else `$NBLINT_CACHE_DIR`, else
+    /// `.nblint_cache/` at the project root; `None` if the current folder cannot be read.
+    pub(super) fn open(cache_dir: Option<&Path>) -> Option<Self> {
         let from_env = std::env::var_os("NBLINT_CACHE_DIR")
             .filter(|dir| !dir.is_empty())
             .map(PathBuf::from);
-        let cache = match args.cache_dir.clone().or(from_env) {
+        let cache = match cache_dir.map(Path::to_path_buf).or(from_env) {
             Some(dir) => nblint_cache::Cache::at(&dir),
             None => nblint_cache::Cache::in_project(&project_root(&std::env::current_dir().ok()?)),
         };

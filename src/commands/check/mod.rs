@@ -123,6 +123,14 @@ struct FixMode {
 /// The arguments of one run, resolved once and shared by every notebook: what each
 /// notebook's check needs, with no `CheckArgs` left to interpret.
 struct CheckOptions {
+    /// The paths given (none: the current folder, or every staged notebook).
+    paths: Vec<PathBuf>,
+    /// `--staged`: lint the blobs in the git index.
+    staged: bool,
+    /// The result cache's folder: `None` without a cache (`--no-cache`, or `--fix`, which
+    /// rewrites the file and is rare enough not to need one); `Some(None)` for the default
+    /// place; `Some(Some(dir))` for `--cache-dir`.
+    cache: Option<Option<PathBuf>>,
     /// `--select`/`--ignore`, over each notebook's configuration.
     selection: RuleSelection,
     /// Each notebook's configuration (`--config`, else the nearest `nblint.toml`).
@@ -147,6 +155,9 @@ impl CheckOptions {
             None => ConfigResolver::default(),
         };
         Ok(Self {
+            paths: args.paths.clone(),
+            staged: args.staged,
+            cache: (!args.no_cache && !args.fix).then(|| args.cache_dir.clone()),
             selection,
             resolver,
             language: args.language.clone(),
@@ -172,16 +183,19 @@ impl CheckOptions {
 /// Lints notebooks and reports.
 pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     let options = CheckOptions::resolve(args)?;
-    let cache = ResultCache::open(args);
-    if args.staged {
-        return check_staged(args, &options, cache.as_ref());
+    let cache = options
+        .cache
+        .as_ref()
+        .and_then(|dir| ResultCache::open(dir.as_deref()));
+    if options.staged {
+        return check_staged(&options, cache.as_ref());
     }
     let mut status = ExitStatus::Success;
     let mut inputs = Vec::new();
-    let paths = if args.paths.is_empty() {
+    let paths = if options.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths.clone()
+        options.paths.clone()
     };
     for found in crate::discover::notebooks_under(&paths) {
         match found {
@@ -202,12 +216,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
 /// `check --staged`: lints the blobs in the git index (or in `GIT_INDEX_FILE`, which git sets
 /// for hooks during `git commit -a` and `git commit PATH`), each configured by its
 /// working-tree path.
-fn check_staged(
-    args: &CheckArgs,
-    options: &CheckOptions,
-    cache: Option<&ResultCache>,
-) -> Result<ExitStatus> {
-    if args.fix && !args.diff {
+fn check_staged(options: &CheckOptions, cache: Option<&ResultCache>) -> Result<ExitStatus> {
+    if options.fix.is_some_and(|fix| !fix.diff) {
         anyhow::bail!(
             "--fix writes working files, not the index: with --staged, preview fixes with --fix --diff"
         );
@@ -219,7 +229,7 @@ fn check_staged(
         .map(|file| cwd.join(file));
     let staged = nblint_git::staged_notebooks(&nblint_git::StagedQuery {
         cwd: &cwd,
-        paths: &args.paths,
+        paths: &options.paths,
         index_file: index_file.as_deref(),
     })?;
     {
