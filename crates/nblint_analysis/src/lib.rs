@@ -97,6 +97,19 @@ impl Analysed {
         }
         notes
     }
+
+    /// Why undefined-name (NB202) reports nothing in this notebook, when `selection` runs it
+    /// and the rule's own condition ([`nblint_lint::rules::undefined_name_silence`]) holds:
+    /// what a note should tell the user, straight from the rule.
+    pub fn undefined_name_silence(
+        &self,
+        selection: &RuleSelection,
+    ) -> Option<nblint_lint::rules::UndefinedNameSilence> {
+        let runs = self.frontend.is_some()
+            && selection.is_enabled(&nblint_lint::rules::NB202_UNDEFINED_NAME);
+        runs.then(|| nblint_lint::rules::undefined_name_silence(&self.facts))
+            .flatten()
+    }
 }
 
 /// Runs the notebook's front end over its code cells, in the language [`language_of`]

@@ -146,9 +146,10 @@ pub struct Diagnostic {
 }
 
 /// A diagnostic as stored in the result cache: the rule by its code, looked up again on
-/// reading so `code` and `name` stay the registry's.
-#[derive(Serialize, Deserialize)]
-struct Stored {
+/// reading so `code` and `name` stay the registry's. Build one with `From<&Diagnostic>`
+/// and turn it back with [`StoredDiagnostic::into_diagnostic`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredDiagnostic {
     code: String,
     message: String,
     severity: Severity,
@@ -158,11 +159,9 @@ struct Stored {
     fix: Option<Fix>,
 }
 
-/// Diagnostics as bytes for the result cache.
-pub fn diagnostics_to_bytes(diagnostics: &[Diagnostic]) -> Vec<u8> {
-    let stored: Vec<Stored> = diagnostics
-        .iter()
-        .map(|diagnostic| Stored {
+impl From<&Diagnostic> for StoredDiagnostic {
+    fn from(diagnostic: &Diagnostic) -> Self {
+        Self {
             code: diagnostic.code.to_owned(),
             message: diagnostic.message.clone(),
             severity: diagnostic.severity,
@@ -170,8 +169,31 @@ pub fn diagnostics_to_bytes(diagnostics: &[Diagnostic]) -> Vec<u8> {
             span: diagnostic.span,
             related: diagnostic.related.clone(),
             fix: diagnostic.fix.clone(),
+        }
+    }
+}
+
+impl StoredDiagnostic {
+    /// The diagnostic again; `None` when its code names a rule this build does not have,
+    /// which the cache treats as a miss.
+    pub fn into_diagnostic(self) -> Option<Diagnostic> {
+        let rule = crate::registry::find_rule(&self.code)?;
+        Some(Diagnostic {
+            code: rule.code,
+            name: rule.name,
+            message: self.message,
+            severity: self.severity,
+            cell: self.cell,
+            span: self.span,
+            related: self.related,
+            fix: self.fix,
         })
-        .collect();
+    }
+}
+
+/// Diagnostics as bytes for the result cache (JSON of [`StoredDiagnostic`]s).
+pub fn diagnostics_to_bytes(diagnostics: &[Diagnostic]) -> Vec<u8> {
+    let stored: Vec<StoredDiagnostic> = diagnostics.iter().map(StoredDiagnostic::from).collect();
     serde_json::to_vec(&stored).unwrap_or_default()
 }
 
@@ -179,22 +201,10 @@ pub fn diagnostics_to_bytes(diagnostics: &[Diagnostic]) -> Vec<u8> {
 /// damaged entry, or one naming a rule this build does not have), which the cache treats
 /// as a miss.
 pub fn diagnostics_from_bytes(bytes: &[u8]) -> Option<Vec<Diagnostic>> {
-    let stored: Vec<Stored> = serde_json::from_slice(bytes).ok()?;
+    let stored: Vec<StoredDiagnostic> = serde_json::from_slice(bytes).ok()?;
     stored
         .into_iter()
-        .map(|stored| {
-            let rule = crate::registry::find_rule(&stored.code)?;
-            Some(Diagnostic {
-                code: rule.code,
-                name: rule.name,
-                message: stored.message,
-                severity: stored.severity,
-                cell: stored.cell,
-                span: stored.span,
-                related: stored.related,
-                fix: stored.fix,
-            })
-        })
+        .map(StoredDiagnostic::into_diagnostic)
         .collect()
 }
 

@@ -14,8 +14,8 @@ mod settings;
 mod suppression;
 
 pub use diagnostic::{
-    Applicability, Diagnostic, Edit, Fix, Related, Severity, diagnostics_from_bytes,
-    diagnostics_to_bytes,
+    Applicability, Diagnostic, Edit, Fix, Related, Severity, StoredDiagnostic,
+    diagnostics_from_bytes, diagnostics_to_bytes,
 };
 pub use driver::lint;
 pub use fix::{

@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use nblint_facts::Language;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::registry::{Rule, all_rules};
 
-/// Thresholds and options that rules read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Thresholds and options that rules read. `Serialize` gives the result cache a stable
+/// fingerprint of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleSettings {
     /// NB101: the most non-blank, non-comment lines a code cell may have.
     pub max_cell_lines: usize,
@@ -29,7 +30,7 @@ impl Default for RuleSettings {
 
 /// A rule selector as written by a user: a code (`NB201`), a prefix (`NB2`, `NB`), a name
 /// (`undefined-above`) or `ALL`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Selector(String);
 
 /// Why a selector or configuration is not valid.
@@ -97,8 +98,8 @@ impl Selector {
     }
 }
 
-/// Which rules run.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Which rules run. `Serialize` gives the result cache a stable fingerprint of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RuleSelection {
     /// Rules to run; empty means all.
     pub select: Vec<Selector>,

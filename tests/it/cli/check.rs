@@ -694,6 +694,59 @@ fn the_cache_stays_under_its_size_cap_and_lives_at_the_project_root() {
 }
 
 #[test]
+fn a_cache_dir_stays_under_a_tiny_size_cap_across_runs() {
+    let notebooks = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().join("cache");
+    let example = std::fs::read_to_string(root().join(EXAMPLE)).unwrap();
+    let count = 12;
+    for index in 0..count {
+        // Different bytes, so each is its own cache entry.
+        let text = example.replacen(
+            "\"cells\"",
+            &format!("\"x{index}\": {index},\n \"cells\""),
+            1,
+        );
+        std::fs::write(notebooks.path().join(format!("n{index}.ipynb")), text).unwrap();
+    }
+    let cap: u64 = 4 * 1024;
+    let run = || {
+        std::process::Command::new(NBLINT)
+            .current_dir(notebooks.path())
+            .args(["check", "--output-format", "concise", "--cache-dir"])
+            .arg(&cache_dir)
+            .arg(".")
+            .env("NO_COLOR", "1")
+            .env_remove("NBLINT_CACHE_DIR")
+            .env("NBLINT_CACHE_MAX_BYTES", cap.to_string())
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert_eq!(status(&first), 1, "{}", stderr(&first));
+    let second = run();
+    assert_eq!(stdout(&first), stdout(&second));
+    assert_eq!(status(&first), status(&second));
+    // The cache is in --cache-dir, not beside the notebooks.
+    assert!(!notebooks.path().join(".nblint_cache").exists());
+    let entries: Vec<_> = walkdir(&cache_dir)
+        .into_iter()
+        .filter(|entry| entry.file_name() != Some("CACHEDIR.TAG".as_ref()))
+        .collect();
+    assert!(!entries.is_empty(), "nothing cached");
+    // Pruned: the cap is too small for an entry per notebook.
+    assert!(entries.len() < count, "{} entries kept", entries.len());
+    let total: u64 = entries
+        .iter()
+        .map(|entry| std::fs::metadata(entry).unwrap().len())
+        .sum();
+    assert!(
+        total <= cap,
+        "the cache holds {total} bytes, over its cap of {cap}"
+    );
+}
+
+#[test]
 fn a_rust_cell_whose_output_is_an_error_binds_no_variable() {
     let folder = tempfile::tempdir().unwrap();
     let error = serde_json::json!([{"ename": "Error", "evalue": "mismatched types",

@@ -1,6 +1,6 @@
 use std::collections::{HashMap, HashSet};
 
-use nblint_facts::{CellFacts, Span};
+use nblint_facts::{CellFacts, NotebookFacts, Span};
 
 use super::places;
 use crate::registry::{Context, Finding, declare_rule};
@@ -16,6 +16,62 @@ declare_rule! {
         needs_analysis: true,
         check: check,
     }
+}
+
+/// What can bring in names nblint cannot list, as the notes about a quiet NB202 name them.
+pub const UNLISTED_NAME_SOURCES: &str = "a star or glob import, `%run`, `%store -r`, `exec`, \
+     a write through `globals()`, `#[macro_use]`, an item-defining `macro_rules!`";
+
+/// Why undefined-name (NB202) reports nothing at all in a notebook: the one statement of
+/// the condition, which the rule checks and the CLI's note explains. Its `Display` is that
+/// note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UndefinedNameSilence {
+    /// This cell (one-based) brings in names nblint cannot list ([`UNLISTED_NAME_SOURCES`]).
+    UnlistedNames {
+        /// One-based cell number.
+        cell: usize,
+    },
+    /// This cell (one-based) does not parse, so the names it defines are unknown.
+    Unparsed {
+        /// One-based cell number.
+        cell: usize,
+    },
+}
+
+impl std::fmt::Display for UndefinedNameSilence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnlistedNames { cell } => write!(
+                f,
+                "undefined-name (NB202) stays quiet in this notebook: cell {cell} brings in names \
+                 nblint cannot list ({UNLISTED_NAME_SOURCES})"
+            ),
+            Self::Unparsed { cell } => write!(
+                f,
+                "undefined-name (NB202) stays quiet in this notebook: cell {cell} does not parse, \
+                 so the names it defines are unknown"
+            ),
+        }
+    }
+}
+
+/// Whether (and why) NB202 stays quiet in the notebook with these facts: the first cell that
+/// brings in names nblint cannot list, else the first cell that does not parse.
+pub fn silence(facts: &NotebookFacts) -> Option<UndefinedNameSilence> {
+    let cells = || {
+        facts
+            .cells
+            .iter()
+            .enumerate()
+            .filter_map(|(index, facts)| facts.as_ref().map(|facts| (index + 1, facts)))
+    };
+    if let Some((cell, _)) = cells().find(|(_, facts)| facts.binds_unknown_names) {
+        return Some(UndefinedNameSilence::UnlistedNames { cell });
+    }
+    cells()
+        .find(|(_, facts)| !facts.parsed())
+        .map(|(cell, _)| UndefinedNameSilence::Unparsed { cell })
 }
 
 /// Path roots that name the crate's own modules, never a definition.
@@ -34,10 +90,10 @@ const PATH_KEYWORDS: &[&str] = &["self", "Self", "super", "crate"];
 /// A name a cell reads after an earlier cell (or the cell itself, above) deleted it with no
 /// binding between is reported too: defined in the notebook, but gone when read.
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
-    let cells = || context.facts.cells.iter().flatten();
-    if cells().any(|facts| facts.binds_unknown_names || !facts.parsed()) {
+    if silence(context.facts).is_some() {
         return;
     }
+    let cells = || context.facts.cells.iter().flatten();
     let crates = places::declared_crates(context.facts);
     let defined: Vec<&str> = cells()
         .flat_map(|facts| {
@@ -330,5 +386,48 @@ mod tests {
         // ...a repeated one is free, and the budget runs out for new ones.
         assert_eq!(suggestions.closest("value_0000"), Some("value_00000"));
         assert_eq!(suggestions.closest("value_1111"), None);
+    }
+
+    #[test]
+    fn silence_notes_say_which_cell_and_why() {
+        assert_eq!(
+            UndefinedNameSilence::UnlistedNames { cell: 2 }.to_string(),
+            "undefined-name (NB202) stays quiet in this notebook: cell 2 brings in names nblint \
+             cannot list (a star or glob import, `%run`, `%store -r`, `exec`, a write through \
+             `globals()`, `#[macro_use]`, an item-defining `macro_rules!`)"
+        );
+        assert_eq!(
+            UndefinedNameSilence::Unparsed { cell: 3 }.to_string(),
+            "undefined-name (NB202) stays quiet in this notebook: cell 3 does not parse, so the \
+             names it defines are unknown"
+        );
+    }
+
+    #[test]
+    fn silence_prefers_unlisted_names_then_the_first_cell_that_does_not_parse() {
+        let unparsed = CellFacts {
+            errors: vec![nblint_facts::SyntaxError {
+                message: "unexpected token".to_owned(),
+                span: Span::new(0, 1),
+            }],
+            ..CellFacts::default()
+        };
+        let unlisted = CellFacts {
+            binds_unknown_names: true,
+            ..CellFacts::default()
+        };
+        let facts = |cells: Vec<Option<CellFacts>>| NotebookFacts { cells };
+        assert_eq!(
+            silence(&facts(vec![None, Some(CellFacts::default())])),
+            None
+        );
+        assert_eq!(
+            silence(&facts(vec![None, Some(unparsed.clone()), Some(unlisted)])),
+            Some(UndefinedNameSilence::UnlistedNames { cell: 3 })
+        );
+        assert_eq!(
+            silence(&facts(vec![None, Some(unparsed.clone()), Some(unparsed)])),
+            Some(UndefinedNameSilence::Unparsed { cell: 2 })
+        );
     }
 }
