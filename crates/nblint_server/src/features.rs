@@ -1,0 +1,511 @@
+//! What the server answers from a [`Snapshot`]: diagnostics per cell document, code actions
+//! (safe fixes and suppression comments), hover, go to definition and find references
+//! across cells. Positions are cell-relative byte spans in the snapshot; they become LSP
+//! ranges in each cell's own text document.
+
+use std::collections::{BTreeSet, HashMap};
+
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic as LspDiagnostic,
+    DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Hover, HoverContents,
+    Location, MarkupContent, MarkupKind, NumberOrString, Range, TextEdit, Uri, WorkspaceEdit,
+};
+use nblint_facts::{CellFacts, DefinitionKind, Language, Span};
+use nblint_graph::Resolution;
+use nblint_lint::{Analysis, Applicability, Diagnostic, Edit, FixOptions, Severity, apply_fixes};
+
+use crate::analysis::Snapshot;
+use crate::position::{Encoding, range, touches};
+
+/// The LSP diagnostics of one cell.
+pub fn cell_diagnostics(
+    snapshot: &Snapshot,
+    cell: usize,
+    encoding: Encoding,
+) -> Vec<LspDiagnostic> {
+    let source = snapshot.source(cell);
+    snapshot
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.cell == cell)
+        .map(|diagnostic| {
+            let related = diagnostic
+                .related
+                .iter()
+                .filter_map(|related| {
+                    let uri = snapshot.cell_uri(related.cell)?.clone();
+                    let text = snapshot.source(related.cell);
+                    Some(DiagnosticRelatedInformation {
+                        location: Location {
+                            uri,
+                            range: range(text, related.span.start, related.span.end, encoding),
+                        },
+                        message: format!("cell {}: {}", related.cell, related.message),
+                    })
+                })
+                .collect::<Vec<_>>();
+            let tags = (diagnostic.code == "NB207").then(|| vec![DiagnosticTag::UNNECESSARY]);
+            LspDiagnostic {
+                range: range(source, diagnostic.span.start, diagnostic.span.end, encoding),
+                severity: Some(match diagnostic.severity {
+                    Severity::Error => DiagnosticSeverity::ERROR,
+                    Severity::Warning => DiagnosticSeverity::WARNING,
+                    Severity::Info => DiagnosticSeverity::INFORMATION,
+                }),
+                code: Some(NumberOrString::String(diagnostic.code.to_owned())),
+                source: Some("nblint".to_owned()),
+                message: format!("{} ({})", diagnostic.message, diagnostic.name),
+                related_information: (!related.is_empty()).then_some(related),
+                tags,
+                ..LspDiagnostic::default()
+            }
+        })
+        .collect()
+}
+
+/// The byte range `range` covers in cell `cell`.
+fn span_of(snapshot: &Snapshot, cell: usize, range: Range, encoding: Encoding) -> Span {
+    let source = snapshot.source(cell);
+    let start = crate::position::offset(source, range.start, encoding);
+    let end = crate::position::offset(source, range.end, encoding).max(start);
+    Span::new(start, end)
+}
+
+/// The code actions for `range` of cell `cell`: each safe fix of a diagnostic there (checked
+/// the way `nblint check --fix` checks it before offering it), and a comment that allows the
+/// rule in the cell.
+pub fn code_actions(
+    snapshot: &Snapshot,
+    cell: usize,
+    requested: Range,
+    encoding: Encoding,
+) -> Vec<CodeActionOrCommand> {
+    let wanted = span_of(snapshot, cell, requested, encoding);
+    let here: Vec<&Diagnostic> = snapshot
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| {
+            diagnostic.cell == cell
+                && diagnostic.span.start <= wanted.end
+                && wanted.start <= diagnostic.span.end
+        })
+        .collect();
+    let lsp_diagnostics = cell_diagnostics(snapshot, cell, encoding);
+    let lsp_for = |diagnostic: &Diagnostic| {
+        let source = snapshot.source(cell);
+        let range = range(source, diagnostic.span.start, diagnostic.span.end, encoding);
+        lsp_diagnostics
+            .iter()
+            .filter(|lsp| {
+                lsp.range == range
+                    && lsp.code == Some(NumberOrString::String(diagnostic.code.to_owned()))
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let mut actions = Vec::new();
+    for diagnostic in &here {
+        if let Some(edit) = fix_edit(snapshot, diagnostic, encoding) {
+            let message = diagnostic
+                .fix
+                .as_ref()
+                .map_or_else(String::new, |fix| fix.message.clone());
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("{message} ({})", diagnostic.code),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(lsp_for(diagnostic)),
+                edit: Some(edit),
+                is_preferred: Some(true),
+                ..CodeAction::default()
+            }));
+        }
+    }
+    let mut allowed = BTreeSet::new();
+    for diagnostic in &here {
+        if !allowed.insert(diagnostic.code) {
+            continue;
+        }
+        if let Some((title, edit)) = allow_edit(snapshot, diagnostic, encoding) {
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title,
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(lsp_for(diagnostic)),
+                edit: Some(edit),
+                ..CodeAction::default()
+            }));
+        }
+    }
+    actions
+}
+
+/// The safe fix of `diagnostic` as edits of cell documents, if it has one that the fix
+/// checks accept and that text edits can express (deleting a whole cell cannot be: LSP has
+/// no notebook edits).
+fn fix_edit(
+    snapshot: &Snapshot,
+    diagnostic: &Diagnostic,
+    encoding: Encoding,
+) -> Option<WorkspaceEdit> {
+    let fix = diagnostic.fix.as_ref()?;
+    if fix.applicability != Applicability::Safe {
+        return None;
+    }
+    let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
+    for edit in &fix.edits {
+        match edit {
+            Edit::Replace {
+                cell,
+                span,
+                replacement,
+            } => {
+                let uri = snapshot.cell_uri(*cell)?.clone();
+                let text = snapshot.source(*cell);
+                changes.entry(uri).or_default().push(TextEdit {
+                    range: range(text, span.start, span.end, encoding),
+                    new_text: replacement.clone(),
+                });
+            }
+            Edit::DeleteCell { .. } => return None,
+        }
+    }
+    // The same checks as `nblint check --fix`: the fixed cells still parse, nothing else
+    // changes.
+    let mut trial = snapshot.notebook.clone();
+    let analysis = Analysis {
+        facts: &snapshot.analysed.facts,
+        frontend: snapshot.analysed.frontend,
+    };
+    let outcome = apply_fixes(
+        &mut trial,
+        std::slice::from_ref(diagnostic),
+        analysis,
+        FixOptions::default(),
+    )
+    .ok()?;
+    if outcome.applied == 0 {
+        return None;
+    }
+    Some(WorkspaceEdit {
+        changes: Some(changes),
+        ..WorkspaceEdit::default()
+    })
+}
+
+/// A `nblint: allow(CODE)` comment for `diagnostic`'s cell: the code added to the cell's
+/// existing `allow(...)` list, or a new comment line at the top of the cell (after a
+/// Python cell magic, which must stay first).
+fn allow_edit(
+    snapshot: &Snapshot,
+    diagnostic: &Diagnostic,
+    encoding: Encoding,
+) -> Option<(String, WorkspaceEdit)> {
+    let cell = diagnostic.cell;
+    let uri = snapshot.cell_uri(cell)?.clone();
+    let source = snapshot.source(cell);
+    let is_code = snapshot.notebook.cell(cell)?.is_code();
+    let comment = match (&snapshot.analysed.language, is_code) {
+        (Language::Python, true) => "#",
+        (Language::Rust, true) => "//",
+        // A markdown cell holds the comment as text; other languages' comments are unknown.
+        (_, false) => "",
+        (Language::Other(_), true) => return None,
+    };
+    let first_code = snapshot
+        .notebook
+        .cells()
+        .iter()
+        .find(|cell| cell.is_code())
+        .map_or(usize::MAX, |cell| cell.number);
+    let scope = if cell <= first_code {
+        "in the whole notebook (a comment in the first code cell applies to every cell)"
+    } else {
+        "in this cell"
+    };
+    let title = format!("Ignore {} ({}) {scope}", diagnostic.code, diagnostic.name);
+    let existing = nblint_lint::suppressions(&snapshot.notebook)
+        .into_iter()
+        .filter(|suppression| suppression.cell == cell)
+        .last();
+    let (at, new_text) = if let Some(existing) = existing {
+        (existing.span.end, format!(", {}", diagnostic.code))
+    } else {
+        let at = if comment == "#" && source.starts_with("%%") {
+            source
+                .find('\n')
+                .map_or(source.len(), |line_end| line_end + 1)
+        } else {
+            0
+        };
+        let prefix = if at == source.len() && !source.is_empty() && !source.ends_with('\n') {
+            "\n"
+        } else {
+            ""
+        };
+        let separator = if comment.is_empty() { "" } else { " " };
+        (
+            at,
+            format!(
+                "{prefix}{comment}{separator}nblint: allow({})\n",
+                diagnostic.code
+            ),
+        )
+    };
+    let edit = TextEdit {
+        range: range(source, at, at, encoding),
+        new_text,
+    };
+    let changes = HashMap::from([(uri, vec![edit])]);
+    Some((
+        title,
+        WorkspaceEdit {
+            changes: Some(changes),
+            ..WorkspaceEdit::default()
+        },
+    ))
+}
+
+/// A top-level name at a place in a cell: read there, or bound there.
+struct NameAt<'a> {
+    name: &'a str,
+    /// Bound at this place (a definition), not read.
+    defines: bool,
+    span: Span,
+}
+
+/// The name of the smallest use or definition span around `offset` in `cell`.
+fn name_at(snapshot: &Snapshot, cell: usize, offset: usize) -> Option<NameAt<'_>> {
+    let facts = snapshot.analysed.facts.cell(cell)?;
+    let source = snapshot.source(cell);
+    let uses = facts.uses.iter().map(|use_| NameAt {
+        name: use_.name.as_str(),
+        defines: false,
+        span: use_.span,
+    });
+    let defines = facts.defines.iter().map(|definition| NameAt {
+        name: definition.name.as_str(),
+        defines: true,
+        span: name_span(source, definition.span, &definition.name),
+    });
+    uses.chain(defines)
+        .filter(|found| touches(found.span.start, found.span.end, offset))
+        .min_by_key(|found| found.span.end - found.span.start)
+}
+
+/// The first whole-word occurrence of `name` inside `span` of `source` (a definition's span
+/// may cover its whole statement), else `span` itself.
+fn name_span(source: &str, span: Span, name: &str) -> Span {
+    let Some(text) = source.get(span.start..span.end) else {
+        return span;
+    };
+    let is_word = |character: char| character.is_alphanumeric() || character == '_';
+    let mut from = 0;
+    while let Some(found) = text[from..].find(name) {
+        let start = from + found;
+        let end = start + name.len();
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
+            return Span::new(span.start + start, span.start + end);
+        }
+        from = end;
+    }
+    span
+}
+
+fn cells_with<'a>(
+    snapshot: &'a Snapshot,
+    has: impl Fn(&CellFacts) -> bool + 'a,
+) -> impl Iterator<Item = usize> + 'a {
+    snapshot
+        .analysed
+        .facts
+        .cells
+        .iter()
+        .enumerate()
+        .filter_map(move |(index, facts)| {
+            facts.as_ref().filter(|facts| has(facts)).map(|_| index + 1)
+        })
+}
+
+fn list(cells: &[usize]) -> String {
+    cells
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn kind_name(kind: DefinitionKind) -> &'static str {
+    match kind {
+        DefinitionKind::Variable => "variable",
+        DefinitionKind::Function => "function",
+        DefinitionKind::Type => "type",
+        DefinitionKind::Constant => "constant",
+        DefinitionKind::Module => "module",
+        DefinitionKind::Macro => "macro",
+        DefinitionKind::Import => "import",
+        DefinitionKind::Dependency => "crate",
+    }
+}
+
+/// What a person asks of a name in a notebook: where its value comes from (and whether that
+/// needs another cell to have run first), which cells read it, which change it.
+pub fn hover(snapshot: &Snapshot, cell: usize, offset: usize, encoding: Encoding) -> Option<Hover> {
+    let found = name_at(snapshot, cell, offset)?;
+    let name = found.name;
+    let defining: Vec<usize> = cells_with(snapshot, |facts| {
+        facts.defines.iter().any(|d| d.name == name)
+    })
+    .collect();
+    let readers: Vec<usize> =
+        cells_with(snapshot, |facts| facts.uses.iter().any(|u| u.name == name)).collect();
+    let changers: Vec<usize> = cells_with(snapshot, |facts| {
+        facts.mutations.iter().any(|m| m.name == name)
+    })
+    .collect();
+    let kind = snapshot
+        .analysed
+        .facts
+        .cells
+        .iter()
+        .flatten()
+        .flat_map(|facts| &facts.defines)
+        .find(|definition| definition.name == name)
+        .map(|definition| kind_name(definition.kind));
+    let mut lines = vec![match kind {
+        Some(kind) => format!("**`{name}`** ({kind})"),
+        None => format!("**`{name}`**"),
+    }];
+    if found.defines {
+        lines.push(format!("Defined here, in cell {cell}."));
+    } else {
+        let resolution = snapshot
+            .graph
+            .uses()
+            .iter()
+            .find(|use_| use_.cell == cell && use_.name == name)
+            .map(|use_| use_.resolution);
+        lines.push(match resolution {
+            Some(Resolution::Above(from)) if from == cell => "Defined in this cell.".to_owned(),
+            Some(Resolution::Above(from)) => format!("Defined in cell {from}, above."),
+            Some(Resolution::Below(from)) => format!(
+                "Defined only in cell {from}, below: this cell runs only if cell {from} ran first."
+            ),
+            Some(Resolution::Builtin) => "A builtin of the cell language.".to_owned(),
+            Some(Resolution::Unresolved) | None => "Defined in no cell.".to_owned(),
+        });
+    }
+    let others: Vec<usize> = defining.iter().copied().filter(|c| *c != cell).collect();
+    if found.defines && !others.is_empty() || !found.defines && defining.len() > 1 {
+        lines.push(format!(
+            "Bound in cells {}: which value a cell sees depends on the order cells ran.",
+            list(&defining)
+        ));
+    }
+    lines.push(match readers.len() {
+        0 => "Read by no cell.".to_owned(),
+        1 => format!("Read by 1 cell: {}.", list(&readers)),
+        n => format!("Read by {n} cells: {}.", list(&readers)),
+    });
+    if !changers.is_empty() {
+        lines.push(format!(
+            "Changed in place by cell{} {}.",
+            if changers.len() == 1 { "" } else { "s" },
+            list(&changers)
+        ));
+    }
+    let source = snapshot.source(cell);
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: lines.join("\n\n"),
+        }),
+        range: Some(range(source, found.span.start, found.span.end, encoding)),
+    })
+}
+
+fn definitions_in(
+    snapshot: &Snapshot,
+    cell: usize,
+    name: &str,
+    encoding: Encoding,
+) -> Vec<Location> {
+    let (Some(uri), Some(facts)) = (snapshot.cell_uri(cell), snapshot.analysed.facts.cell(cell))
+    else {
+        return Vec::new();
+    };
+    let source = snapshot.source(cell);
+    facts
+        .defines
+        .iter()
+        .filter(|definition| definition.name == name)
+        .map(|definition| {
+            let span = name_span(source, definition.span, name);
+            Location::new(uri.clone(), range(source, span.start, span.end, encoding))
+        })
+        .collect()
+}
+
+/// Where the name at `offset` of `cell` is defined: for a use, its reaching definition (the
+/// nearest cell above, else the cell below it needs); for a definition, every cell that
+/// binds the name.
+pub fn definition(
+    snapshot: &Snapshot,
+    cell: usize,
+    offset: usize,
+    encoding: Encoding,
+) -> Vec<Location> {
+    let Some(found) = name_at(snapshot, cell, offset) else {
+        return Vec::new();
+    };
+    let name = found.name;
+    if !found.defines {
+        let resolution = snapshot
+            .graph
+            .uses()
+            .iter()
+            .find(|use_| use_.cell == cell && use_.name == name)
+            .map(|use_| use_.resolution);
+        if let Some(Resolution::Above(from) | Resolution::Below(from)) = resolution {
+            return definitions_in(snapshot, from, name, encoding);
+        }
+    }
+    cells_with(snapshot, |facts| {
+        facts.defines.iter().any(|d| d.name == name)
+    })
+    .flat_map(|defining| definitions_in(snapshot, defining, name, encoding))
+    .collect()
+}
+
+/// Every read of the name at `offset` of `cell` across the notebook (and its definitions
+/// with `include_declaration`), in cell order.
+pub fn references(
+    snapshot: &Snapshot,
+    cell: usize,
+    offset: usize,
+    include_declaration: bool,
+    encoding: Encoding,
+) -> Vec<Location> {
+    let Some(found) = name_at(snapshot, cell, offset) else {
+        return Vec::new();
+    };
+    let name = found.name;
+    let mut locations = Vec::new();
+    for (index, facts) in snapshot.analysed.facts.cells.iter().enumerate() {
+        let number = index + 1;
+        let (Some(facts), Some(uri)) = (facts, snapshot.cell_uri(number)) else {
+            continue;
+        };
+        let source = snapshot.source(number);
+        if include_declaration {
+            locations.extend(definitions_in(snapshot, number, name, encoding));
+        }
+        for use_ in facts.uses.iter().filter(|use_| use_.name == name) {
+            locations.push(Location::new(
+                uri.clone(),
+                range(source, use_.span.start, use_.span.end, encoding),
+            ));
+        }
+    }
+    locations
+}
