@@ -4,6 +4,9 @@
 //! cell (incremental and full), move a cell, report execution order, hover, go to definition,
 //! find references, apply a code action, change `nblint.toml`, shut down.
 
+// Helpers of a test binary: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 use std::io::BufReader;
 use std::path::Path;
@@ -131,8 +134,8 @@ impl Editor {
             let remaining = deadline.saturating_duration_since(std::time::Instant::now());
             match self.incoming.recv_timeout(remaining) {
                 Ok(message) => self.handle(message),
-                Err(_) => panic!(
-                    "timed out waiting for {what}; diagnostics: {:#?}",
+                Err(error) => panic!(
+                    "{error}: timed out waiting for {what}; diagnostics: {:#?}",
                     self.diagnostics
                 ),
             }
@@ -253,7 +256,7 @@ impl Editor {
         for (range, text) in edits {
             let current = self.texts.get_mut(cell).unwrap();
             match range {
-                Value::Null => *current = (*text).to_owned(),
+                Value::Null => (*text).clone_into(current),
                 range => {
                     let start = offset(current, &range["start"]);
                     let end = offset(current, &range["end"]);

@@ -138,6 +138,9 @@ pub fn code_actions(
     actions
 }
 
+// `WorkspaceEdit::changes` is keyed by `Uri`, whose `Hash` and `Eq` read only its text; the
+// interior mutability clippy sees is fluent-uri's lazily parsed authority, not the key.
+#[allow(clippy::mutable_key_type)]
 /// The safe fix of `diagnostic` as edits of cell documents, if it has one that the fix
 /// checks accept and that text edits can express (deleting a whole cell cannot be: LSP has
 /// no notebook edits).
@@ -191,6 +194,8 @@ fn fix_edit(
     })
 }
 
+// See `fix_edit` for why a `Uri` key is fine.
+#[allow(clippy::mutable_key_type)]
 /// A `nblint: allow(CODE)` comment for `diagnostic`'s cell: the code added to the cell's
 /// existing `allow(...)` list, or a new comment line at the top of the cell (after a
 /// Python cell magic, which must stay first).
@@ -224,8 +229,7 @@ fn allow_edit(
     let title = format!("Ignore {} ({}) {scope}", diagnostic.code, diagnostic.name);
     let existing = nblint_lint::suppressions(&snapshot.notebook)
         .into_iter()
-        .filter(|suppression| suppression.cell == cell)
-        .last();
+        .rfind(|suppression| suppression.cell == cell);
     let (at, new_text) = if let Some(existing) = existing {
         (existing.span.end, format!(", {}", diagnostic.code))
     } else {

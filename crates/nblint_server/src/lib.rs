@@ -228,14 +228,14 @@ impl<'a> Server<'a> {
 
     fn run(&mut self) -> Result<Exit, ServerError> {
         loop {
-            let message = match self.connection.receiver.try_recv() {
-                Ok(message) => message,
-                Err(_) => {
-                    self.relint_dirty()?;
-                    match self.connection.receiver.recv() {
-                        Ok(message) => message,
-                        Err(_) => return Ok(Exit::WithoutShutdown),
-                    }
+            let message = if let Ok(message) = self.connection.receiver.try_recv() {
+                message
+            } else {
+                // Nothing waiting: the burst of edits is over, analyse what changed.
+                self.relint_dirty()?;
+                match self.connection.receiver.recv() {
+                    Ok(message) => message,
+                    Err(_) => return Ok(Exit::WithoutShutdown),
                 }
             };
             match message {
