@@ -44,7 +44,8 @@ fn main() -> Result<()> {
     } else {
         let folder = tempfile_dir()?;
         let language = std::env::var("NBLINT_BENCH_LANG").unwrap_or_else(|_| "python".into());
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/make_corpus.py");
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/make_corpus.py");
         let status = std::process::Command::new("python3")
             .arg(&script)
             .args(["--out", &folder.display().to_string(), "--scale", "500"])
@@ -101,7 +102,11 @@ impl Client {
             .sender
             .send(Request::new(id.clone(), method.to_owned(), params).into())?;
         loop {
-            match self.connection.receiver.recv_timeout(Duration::from_secs(120))? {
+            match self
+                .connection
+                .receiver
+                .recv_timeout(Duration::from_secs(120))?
+            {
                 Message::Response(response) if response.id == id => {
                     return response
                         .response_result
@@ -125,13 +130,17 @@ fn run(path: &Path, edits: usize) -> Result<()> {
         .unwrap_or("python")
         .to_lowercase();
     let (server, client) = Connection::memory();
-    let server_thread = std::thread::spawn(move || nblint_server::serve(&server).map_err(|e| e.to_string()));
+    let server_thread =
+        std::thread::spawn(move || nblint_server::serve(&server).map_err(|e| e.to_string()));
     let mut client = Client {
         connection: client,
         next_id: 0,
         published: 0,
     };
-    client.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}))?;
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    )?;
     client.notify("initialized", json!({}))?;
 
     let notebook_uri = format!("file://{}", std::path::absolute(path)?.display());
@@ -139,8 +148,16 @@ fn run(path: &Path, edits: usize) -> Result<()> {
     let mut documents = Vec::new();
     let mut code_cells = Vec::new();
     let empty = Vec::new();
-    for (index, cell) in notebook["cells"].as_array().unwrap_or(&empty).iter().enumerate() {
-        let uri = format!("vscode-notebook-cell:{}#c{index}", notebook_uri.trim_start_matches("file://"));
+    for (index, cell) in notebook["cells"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .enumerate()
+    {
+        let uri = format!(
+            "vscode-notebook-cell:{}#c{index}",
+            notebook_uri.trim_start_matches("file://")
+        );
         let text: String = match &cell["source"] {
             Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
             Value::String(text) => text.clone(),
@@ -209,12 +226,17 @@ fn run(path: &Path, edits: usize) -> Result<()> {
     }
     client.request("shutdown", Value::Null)?;
     client.notify("exit", Value::Null)?;
-    let exit = server_thread.join().map_err(|_| "the server thread panicked")??;
+    let exit = server_thread
+        .join()
+        .map_err(|_| "the server thread panicked")??;
 
     times.sort();
     let percentile = |p: usize| times[(times.len() * p / 100).min(times.len() - 1)];
     let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
-    println!("notebook: {} ({cell_count} cells, {language})", path.display());
+    println!(
+        "notebook: {} ({cell_count} cells, {language})",
+        path.display()
+    );
     println!(
         "open: {:.1} ms ({published_on_open} cells published)",
         ms(open_time)

@@ -5,7 +5,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use lsp_types::Uri;
-use nblint_analysis::{Analysed, Choice};
+use nblint_analysis::{Analysed, Choice, FactsCache};
 use nblint_graph::Graph;
 use nblint_lint::{Config, Diagnostic, RuleSelection};
 use nblint_notebook::Notebook;
@@ -65,11 +65,14 @@ impl Snapshot {
 }
 
 /// Analyses `open` with `config`, whose selection `overrides` (the editor's settings)
-/// overrides. A panic in the analysis is caught and returned as an error.
+/// overrides; the front end runs only on cells whose source `cache` does not hold. A panic
+/// in the analysis is caught and returned as an error (and the cache is emptied, in case it
+/// was left half-written).
 pub fn analyse(
     open: &OpenNotebook,
     config: &Config,
     overrides: &RuleSelection,
+    cache: &mut FactsCache,
 ) -> Result<Snapshot, AnalysisError> {
     let uri = open.uri.as_str().to_owned();
     let notebook =
@@ -94,7 +97,7 @@ pub fn analyse(
             flag: None,
             setting: config.language.as_ref(),
         };
-        let analysed = nblint_analysis::analyse(&notebook, choice);
+        let analysed = nblint_analysis::analyse_cached(&notebook, choice, cache);
         let graph = nblint_analysis::graph(&notebook, &analysed);
         let diagnostics = nblint_analysis::lint_with_graph(
             &notebook,
@@ -114,6 +117,7 @@ pub fn analyse(
             cell_uris,
         }),
         Err(payload) => {
+            *cache = FactsCache::default();
             let message = payload
                 .downcast_ref::<&str>()
                 .map(|text| (*text).to_owned())

@@ -192,6 +192,8 @@ impl ClientSettings {
 struct NotebookState {
     open: OpenNotebook,
     snapshot: Option<Snapshot>,
+    /// Facts of its cells by source, so an edit re-reads only the edited cell.
+    facts: nblint_analysis::FactsCache,
     published: HashMap<String, Vec<lsp_types::Diagnostic>>,
 }
 
@@ -413,6 +415,7 @@ impl<'a> Server<'a> {
             NotebookState {
                 open,
                 snapshot: None,
+                facts: nblint_analysis::FactsCache::default(),
                 published: HashMap::new(),
             },
         );
@@ -510,6 +513,13 @@ impl<'a> Server<'a> {
     }
 
     fn relint(&mut self, key: &str) -> Result<(), ServerError> {
+        let Some(mut facts) = self
+            .notebooks
+            .get_mut(key)
+            .map(|state| std::mem::take(&mut state.facts))
+        else {
+            return Ok(());
+        };
         let Some(state) = self.notebooks.get(key) else {
             return Ok(());
         };
@@ -523,7 +533,14 @@ impl<'a> Server<'a> {
             },
             None => nblint_lint::Config::default(),
         };
-        let snapshot = match analysis::analyse(&state.open, &config, &self.selection) {
+        let analysed = analysis::analyse(&state.open, &config, &self.selection, &mut facts);
+        if let Some(state) = self.notebooks.get_mut(key) {
+            state.facts = facts;
+        }
+        let Some(state) = self.notebooks.get(key) else {
+            return Ok(());
+        };
+        let snapshot = match analysed {
             Ok(snapshot) => snapshot,
             Err(error) => {
                 return self.show_message(MessageType::ERROR, format!("nblint: {error}"));
