@@ -5,6 +5,7 @@
 mod check;
 mod graph;
 mod language;
+mod wheel;
 mod writes;
 
 use std::path::{Path, PathBuf};
