@@ -576,3 +576,62 @@ fn partial_and_malformed_input_gets_errors_not_a_crash() {
     }
     assert_eq!(editor.shutdown(), 0);
 }
+
+#[test]
+fn a_notebook_file_opened_as_json_text_gets_diagnostics_on_its_lines() {
+    // Editors without notebook support (Neovim, Zed, Helix) open the .ipynb as JSON.
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("python_session.ipynb");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/server/python_session.ipynb"),
+        &path,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uri = format!("file://{}", path.display());
+    let mut editor = Editor::start();
+    editor.initialize();
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": text}}),
+    );
+    editor.wait_for("NB201 in the file", |e| e.has(&uri, "NB201"));
+    let nb201 = editor.diagnostics[&uri]
+        .iter()
+        .find(|d| d["code"] == "NB201")
+        .unwrap()
+        .clone();
+    // On the file line that holds `total = count + 1`, with the cell named.
+    let line = nb201["range"]["start"]["line"].as_u64().unwrap() as usize;
+    assert!(
+        text.lines()
+            .nth(line)
+            .unwrap()
+            .contains("total = count + 1"),
+        "{nb201:#}"
+    );
+    assert!(
+        nb201["message"].as_str().unwrap().starts_with("cell 2: "),
+        "{nb201:#}"
+    );
+
+    // Breaking the JSON gives one NB000 where the parser stopped; mending it brings the
+    // findings back.
+    editor.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2},
+               "contentChanges": [{"text": &text[..text.len() / 2]}]}),
+    );
+    editor.wait_for("NB000", |e| e.codes(&uri) == ["NB000"]);
+    editor.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": text}]}),
+    );
+    editor.wait_for("NB201 again", |e| e.has(&uri, "NB201"));
+    editor.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    editor.wait_for("cleared", |e| e.codes(&uri).is_empty());
+    assert_eq!(editor.shutdown(), 0);
+}

@@ -105,7 +105,7 @@ impl Client {
             match self
                 .connection
                 .receiver
-                .recv_timeout(Duration::from_secs(120))?
+                .recv_timeout(Duration::from_mins(2))?
             {
                 Message::Response(response) if response.id == id => {
                     return response

@@ -135,16 +135,7 @@ impl OpenNotebook {
         let Some(cell) = self.texts.get_mut(document.as_str()) else {
             return false;
         };
-        for change in changes {
-            match change.range {
-                None => cell.text = change.text,
-                Some(range) => {
-                    let start = offset(&cell.text, range.start, encoding);
-                    let end = offset(&cell.text, range.end, encoding).max(start);
-                    cell.text.replace_range(start..end, &change.text);
-                }
-            }
-        }
+        apply_changes(&mut cell.text, changes, encoding);
         true
     }
 
@@ -243,6 +234,25 @@ impl OpenNotebook {
         json.insert("nbformat".to_owned(), json!(4));
         json.insert("nbformat_minor".to_owned(), json!(5));
         json
+    }
+}
+
+/// Applies text changes, in order, to `text`: a change with a range replaces that range
+/// (positions out of range are clamped), one without replaces the whole text.
+pub fn apply_changes(
+    text: &mut String,
+    changes: Vec<TextDocumentContentChangeEvent>,
+    encoding: Encoding,
+) {
+    for change in changes {
+        match change.range {
+            None => *text = change.text,
+            Some(range) => {
+                let start = offset(text, range.start, encoding);
+                let end = offset(text, range.end, encoding).max(start);
+                text.replace_range(start..end, &change.text);
+            }
+        }
     }
 }
 

@@ -14,6 +14,7 @@
 pub mod analysis;
 pub mod document;
 pub mod features;
+pub mod file;
 pub mod position;
 
 use std::collections::{HashMap, HashSet};
@@ -22,8 +23,9 @@ use std::path::PathBuf;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
     DidChangeConfiguration, DidChangeNotebookDocument, DidChangeTextDocument,
-    DidChangeWatchedFiles, DidCloseNotebookDocument, DidOpenNotebookDocument,
-    DidSaveNotebookDocument, Notification as _, PublishDiagnostics, ShowMessage,
+    DidChangeWatchedFiles, DidCloseNotebookDocument, DidCloseTextDocument, DidOpenNotebookDocument,
+    DidOpenTextDocument, DidSaveNotebookDocument, Notification as _, PublishDiagnostics,
+    ShowMessage,
 };
 use lsp_types::request::{
     CodeActionRequest, GotoDefinition, HoverRequest, References, RegisterCapability, Request as _,
@@ -197,10 +199,19 @@ struct NotebookState {
     published: HashMap<String, Vec<lsp_types::Diagnostic>>,
 }
 
+/// A notebook file opened as text (its JSON), by an editor without notebook support.
+struct FileState {
+    uri: Uri,
+    text: String,
+    facts: nblint_analysis::FactsCache,
+    published_any: bool,
+}
+
 struct Server<'a> {
     connection: &'a Connection,
     encoding: Encoding,
     notebooks: HashMap<String, NotebookState>,
+    files: HashMap<String, FileState>,
     /// Notebooks changed since their last analysis; analysed when no message is waiting,
     /// or before a request, so a burst of keystrokes costs one analysis.
     dirty: HashSet<String>,
@@ -216,6 +227,7 @@ impl<'a> Server<'a> {
             connection,
             encoding,
             notebooks: HashMap::new(),
+            files: HashMap::new(),
             dirty: HashSet::new(),
             resolver: ConfigResolver::default(),
             selection: RuleSelection::default(),
@@ -362,7 +374,22 @@ impl<'a> Server<'a> {
                     ),
                 };
             }
-            // A client that sends cell edits as plain text document changes.
+            // Notebook files opened as JSON text, by editors without notebook support.
+            DidOpenTextDocument::METHOD => notification
+                .extract::<lsp_types::DidOpenTextDocumentParams>(&method)
+                .map(|params| self.did_open_text(params.text_document)),
+            DidCloseTextDocument::METHOD => {
+                return match notification.extract::<lsp_types::DidCloseTextDocumentParams>(&method)
+                {
+                    Ok(params) => self.did_close_text(&params.text_document.uri),
+                    Err(error) => self.show_message(
+                        MessageType::ERROR,
+                        format!("nblint: invalid {method}: {error}"),
+                    ),
+                };
+            }
+            // Those files' edits, and cell edits of a client that sends them as plain text
+            // document changes.
             DidChangeTextDocument::METHOD => notification
                 .extract::<lsp_types::DidChangeTextDocumentParams>(&method)
                 .map(|params| self.did_change_text(params)),
@@ -370,7 +397,7 @@ impl<'a> Server<'a> {
                 .extract::<lsp_types::DidChangeConfigurationParams>(&method)
                 .map(|params| {
                     self.apply_settings(&params.settings);
-                    self.dirty.extend(self.notebooks.keys().cloned());
+                    self.mark_all_dirty();
                 }),
             DidChangeWatchedFiles::METHOD => notification
                 .extract::<lsp_types::DidChangeWatchedFilesParams>(&method)
@@ -404,7 +431,89 @@ impl<'a> Server<'a> {
             None => ConfigResolver::default(),
         };
         self.settings = settings;
+        self.mark_all_dirty();
+    }
+
+    fn mark_all_dirty(&mut self) {
         self.dirty.extend(self.notebooks.keys().cloned());
+        self.dirty.extend(self.files.keys().cloned());
+    }
+
+    fn did_open_text(&mut self, document: lsp_types::TextDocumentItem) {
+        // Cell documents arrive with the notebook; only whole notebook files are ours here.
+        if !file::is_notebook_file(&document.uri) {
+            return;
+        }
+        let key = document.uri.as_str().to_owned();
+        self.files.insert(
+            key.clone(),
+            FileState {
+                uri: document.uri,
+                text: document.text,
+                facts: nblint_analysis::FactsCache::default(),
+                published_any: false,
+            },
+        );
+        self.dirty.insert(key);
+    }
+
+    fn did_close_text(&mut self, uri: &Uri) -> Result<(), ServerError> {
+        self.dirty.remove(uri.as_str());
+        if let Some(state) = self.files.remove(uri.as_str())
+            && state.published_any
+        {
+            self.publish(uri.as_str(), Vec::new())?;
+        }
+        Ok(())
+    }
+
+    fn relint_file(&mut self, key: &str) -> Result<(), ServerError> {
+        let Some(state) = self.files.get(key) else {
+            return Ok(());
+        };
+        let config = match document::file_path(&state.uri) {
+            Some(path) => match self.resolver.config_for(&path) {
+                Ok(config) => config,
+                Err(error) => {
+                    self.show_message(MessageType::ERROR, format!("nblint: {error}"))?;
+                    nblint_lint::Config::default()
+                }
+            },
+            None => nblint_lint::Config::default(),
+        };
+        let selection = match document::file_path(&state.uri) {
+            Some(path) => config.selection_for(&path),
+            None => config.selection.clone(),
+        }
+        .overridden_by(&self.selection);
+        let encoding = self.encoding;
+        let Some(state) = self.files.get_mut(key) else {
+            return Ok(());
+        };
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            file::diagnostics(
+                &state.uri,
+                &state.text,
+                &config,
+                &selection,
+                &mut state.facts,
+                encoding,
+            )
+        }));
+        let Ok(diagnostics) = run else {
+            state.facts = nblint_analysis::FactsCache::default();
+            let message = format!(
+                "nblint's analysis failed on {} (a bug, please report it)",
+                state.uri.as_str()
+            );
+            return self.show_message(MessageType::ERROR, message);
+        };
+        if diagnostics.is_empty() && !state.published_any {
+            return Ok(());
+        }
+        state.published_any = !diagnostics.is_empty();
+        let uri = state.uri.as_str().to_owned();
+        self.publish(&uri, diagnostics)
     }
 
     fn did_open(&mut self, params: lsp_types::DidOpenNotebookDocumentParams) {
@@ -462,6 +571,11 @@ impl<'a> Server<'a> {
     fn did_change_text(&mut self, params: lsp_types::DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
         let encoding = self.encoding;
+        if let Some(state) = self.files.get_mut(uri.as_str()) {
+            document::apply_changes(&mut state.text, params.content_changes, encoding);
+            self.dirty.insert(uri.as_str().to_owned());
+            return;
+        }
         let mut changes = Some(params.content_changes);
         for (key, state) in &mut self.notebooks {
             if state.open.texts.contains_key(uri.as_str()) {
@@ -507,7 +621,11 @@ impl<'a> Server<'a> {
     fn relint_dirty(&mut self) -> Result<(), ServerError> {
         let dirty: Vec<String> = self.dirty.drain().collect();
         for key in dirty {
-            self.relint(&key)?;
+            if self.files.contains_key(&key) {
+                self.relint_file(&key)?;
+            } else {
+                self.relint(&key)?;
+            }
         }
         Ok(())
     }
