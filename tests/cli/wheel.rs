@@ -124,4 +124,50 @@ fn wheel_installs_nblint() {
         example.to_str().unwrap(),
     ]);
     assert_eq!(report, String::from_utf8_lossy(&direct.stdout));
+
+    pre_commit_hook_from_the_wheel(&wheel, &example, work.path());
+}
+
+/// The pre-commit configuration README.md gives for machines without Rust: a `repo: local`
+/// hook with `language: python` that installs nblint from its wheel (here the one just built,
+/// from PyPI once published) and runs it. Needs pre-commit (`NBLINT_PRE_COMMIT`, as the git
+/// tests do); skipped with a note without it.
+fn pre_commit_hook_from_the_wheel(wheel: &Path, example: &Path, work: &Path) {
+    let program = std::env::var_os("NBLINT_PRE_COMMIT")
+        .filter(|program| !program.is_empty())
+        .map_or_else(|| PathBuf::from("pre-commit"), PathBuf::from);
+    let works = Command::new(&program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !works {
+        skip("the pre-commit part: pre-commit not found (set NBLINT_PRE_COMMIT)");
+        return;
+    }
+    let repo = work.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let git = |args: &[&str]| run(Command::new("git").current_dir(&repo).args(args));
+    git(&["init", "--quiet"]);
+    std::fs::copy(example, repo.join("n.ipynb")).unwrap();
+    let config = format!(
+        "repos:\n  - repo: local\n    hooks:\n      - id: nblint-check\n        name: nblint check\n        entry: nblint check --staged\n        language: python\n        additional_dependencies: [\"{}\"]\n        types: [jupyter]\n        require_serial: true\n",
+        wheel.display()
+    );
+    std::fs::write(repo.join(".pre-commit-config.yaml"), config).unwrap();
+    git(&["add", "n.ipynb", ".pre-commit-config.yaml"]);
+    let output = Command::new(&program)
+        .current_dir(&repo)
+        .args(["run", "--files", "n.ipynb"])
+        .env("PRE_COMMIT_HOME", work.join("pre-commit-home"))
+        .env("PRE_COMMIT_COLOR", "never")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    // The hook ran nblint from the wheel and failed the commit on the example's findings.
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(
+        printed.contains("nblint check") && printed.contains("NB201"),
+        "{printed}"
+    );
 }
