@@ -100,12 +100,13 @@ impl OpenNotebook {
     /// Forgets the texts of closed cell documents that no cell refers to any more (a moved
     /// cell is closed and opened again under the same URI, or keeps its document).
     pub fn close_texts<'a>(&mut self, closed: impl IntoIterator<Item = &'a Uri>) {
+        let in_use: std::collections::HashSet<&str> = self
+            .cells
+            .iter()
+            .map(|cell| cell.document.as_str())
+            .collect();
         for uri in closed {
-            let still_used = self
-                .cells
-                .iter()
-                .any(|cell| cell.document.as_str() == uri.as_str());
-            if !still_used {
+            if !in_use.contains(uri.as_str()) {
                 self.texts.remove(uri.as_str());
             }
         }
@@ -113,12 +114,12 @@ impl OpenNotebook {
 
     /// Updates the kind and execution summary of cells the editor changed (`data`).
     pub fn update_cells(&mut self, changed: Vec<NotebookCell>) {
-        for cell in changed {
-            if let Some(live) = self
-                .cells
-                .iter_mut()
-                .find(|live| live.document.as_str() == cell.document.as_str())
-            {
+        let mut changed: HashMap<String, NotebookCell> = changed
+            .into_iter()
+            .map(|cell| (cell.document.as_str().to_owned(), cell))
+            .collect();
+        for live in &mut self.cells {
+            if let Some(cell) = changed.remove(live.document.as_str()) {
                 *live = LiveCell::from_lsp(cell);
             }
         }

@@ -17,50 +17,70 @@ use nblint_lint::{Analysis, Applicability, Diagnostic, Edit, FixOptions, Severit
 use crate::analysis::Snapshot;
 use crate::position::{Encoding, range, touches};
 
+/// The LSP diagnostics of every cell, indexed by cell number minus one (one pass over the
+/// diagnostics, however many cells there are).
+pub fn diagnostics_by_cell(snapshot: &Snapshot, encoding: Encoding) -> Vec<Vec<LspDiagnostic>> {
+    let mut by_cell = vec![Vec::new(); snapshot.cell_uris.len()];
+    for diagnostic in &snapshot.diagnostics {
+        if let Some(list) = diagnostic
+            .cell
+            .checked_sub(1)
+            .and_then(|index| by_cell.get_mut(index))
+        {
+            list.push(to_lsp(snapshot, diagnostic, encoding));
+        }
+    }
+    by_cell
+}
+
 /// The LSP diagnostics of one cell.
 pub fn cell_diagnostics(
     snapshot: &Snapshot,
     cell: usize,
     encoding: Encoding,
 ) -> Vec<LspDiagnostic> {
-    let source = snapshot.source(cell);
     snapshot
         .diagnostics
         .iter()
         .filter(|diagnostic| diagnostic.cell == cell)
-        .map(|diagnostic| {
-            let related = diagnostic
-                .related
-                .iter()
-                .filter_map(|related| {
-                    let uri = snapshot.cell_uri(related.cell)?.clone();
-                    let text = snapshot.source(related.cell);
-                    Some(DiagnosticRelatedInformation {
-                        location: Location {
-                            uri,
-                            range: range(text, related.span.start, related.span.end, encoding),
-                        },
-                        message: format!("cell {}: {}", related.cell, related.message),
-                    })
-                })
-                .collect::<Vec<_>>();
-            let tags = (diagnostic.code == "NB207").then(|| vec![DiagnosticTag::UNNECESSARY]);
-            LspDiagnostic {
-                range: range(source, diagnostic.span.start, diagnostic.span.end, encoding),
-                severity: Some(match diagnostic.severity {
-                    Severity::Error => DiagnosticSeverity::ERROR,
-                    Severity::Warning => DiagnosticSeverity::WARNING,
-                    Severity::Info => DiagnosticSeverity::INFORMATION,
-                }),
-                code: Some(NumberOrString::String(diagnostic.code.to_owned())),
-                source: Some("nblint".to_owned()),
-                message: format!("{} ({})", diagnostic.message, diagnostic.name),
-                related_information: (!related.is_empty()).then_some(related),
-                tags,
-                ..LspDiagnostic::default()
-            }
-        })
+        .map(|diagnostic| to_lsp(snapshot, diagnostic, encoding))
         .collect()
+}
+
+/// One diagnostic as LSP shows it on its cell, with the other cells it names as related
+/// information.
+fn to_lsp(snapshot: &Snapshot, diagnostic: &Diagnostic, encoding: Encoding) -> LspDiagnostic {
+    let source = snapshot.source(diagnostic.cell);
+    let related = diagnostic
+        .related
+        .iter()
+        .filter_map(|related| {
+            let uri = snapshot.cell_uri(related.cell)?.clone();
+            let text = snapshot.source(related.cell);
+            Some(DiagnosticRelatedInformation {
+                location: Location {
+                    uri,
+                    range: range(text, related.span.start, related.span.end, encoding),
+                },
+                message: format!("cell {}: {}", related.cell, related.message),
+            })
+        })
+        .collect::<Vec<_>>();
+    let tags = (diagnostic.code == "NB207").then(|| vec![DiagnosticTag::UNNECESSARY]);
+    LspDiagnostic {
+        range: range(source, diagnostic.span.start, diagnostic.span.end, encoding),
+        severity: Some(match diagnostic.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+            Severity::Info => DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(NumberOrString::String(diagnostic.code.to_owned())),
+        source: Some("nblint".to_owned()),
+        message: format!("{} ({})", diagnostic.message, diagnostic.name),
+        related_information: (!related.is_empty()).then_some(related),
+        tags,
+        ..LspDiagnostic::default()
+    }
 }
 
 /// The byte range `range` covers in cell `cell`.

@@ -8,8 +8,9 @@
 //! diagnostics per cell document, and answers code actions, hover, definition and references
 //! from the last analysis ([`features`]).
 //!
-//! The server owns no printing and no exit status: [`serve`] returns how the session ended
-//! and the CLI (`nblint server`) turns that into the process's status.
+//! The server owns no printing, no stdio and no exit status: the CLI (`nblint server`) makes
+//! the stdio connection, and turns the [`Exit`] that [`serve`] returns into the process's
+//! status. Tests and the benchmark serve an in-memory connection the same way.
 
 pub mod analysis;
 pub mod document;
@@ -59,24 +60,9 @@ pub enum ServerError {
     /// The initialize handshake failed.
     #[error("language server protocol: {0}")]
     Protocol(#[from] lsp_server::ProtocolError),
-    /// A message could not be sent or the stdio threads failed.
+    /// A message could not be sent (the client went away).
     #[error("language server connection: {0}")]
     Connection(String),
-}
-
-/// Serves one session on stdin and stdout.
-pub fn serve_stdio() -> Result<Exit, ServerError> {
-    let (connection, io_threads) = Connection::stdio();
-    let exit = serve(&connection);
-    // The writer thread ends once every sender is gone: drop ours before waiting.
-    drop(connection);
-    let exit = exit?;
-    if exit == Exit::AfterShutdown {
-        io_threads
-            .join()
-            .map_err(|error| ServerError::Connection(error.to_string()))?;
-    }
-    Ok(exit)
 }
 
 /// Serves one session on `connection`: the initialize handshake, then messages until `exit`.
@@ -666,8 +652,12 @@ impl<'a> Server<'a> {
         };
         let mut outgoing = Vec::new();
         let mut published = HashMap::new();
+        let mut by_cell = features::diagnostics_by_cell(&snapshot, self.encoding);
         for (index, uri) in snapshot.cell_uris.iter().enumerate() {
-            let diagnostics = features::cell_diagnostics(&snapshot, index + 1, self.encoding);
+            let diagnostics = by_cell
+                .get_mut(index)
+                .map(std::mem::take)
+                .unwrap_or_default();
             let key = uri.as_str().to_owned();
             if state.published.get(&key) != Some(&diagnostics) {
                 outgoing.push((key.clone(), diagnostics.clone()));
