@@ -635,3 +635,47 @@ fn a_notebook_file_opened_as_json_text_gets_diagnostics_on_its_lines() {
     editor.wait_for("cleared", |e| e.codes(&uri).is_empty());
     assert_eq!(editor.shutdown(), 0);
 }
+
+#[test]
+fn fix_all_source_action_applies_every_safe_fix() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("python_session.ipynb");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/server/python_session.ipynb"),
+        &path,
+    )
+    .unwrap();
+    let mut editor = Editor::start();
+    editor.initialize();
+    let cells = editor.open(&path, "python");
+    let (c2, c3) = (cells[1].clone(), cells[2].clone());
+    editor.wait_for("NB203 and NB204 in cell 3", |e| {
+        e.has(&c3, "NB203") && e.has(&c3, "NB204")
+    });
+    // Each diagnostic links its rule's page, which exists in the repository.
+    let nb201 = editor.diagnostics[&c2]
+        .iter()
+        .find(|d| d["code"] == "NB201")
+        .unwrap()
+        .clone();
+    let href = nb201["codeDescription"]["href"].as_str().unwrap();
+    let page = href.rsplit("/blob/main/").next().unwrap();
+    assert_eq!(page, "rules/NB201-undefined-above.md");
+    assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join(page).is_file());
+
+    let start = json!({"line": 0, "character": 0});
+    let actions = editor.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": c2}, "range": {"start": start, "end": start},
+               "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+    );
+    let actions = actions.as_array().unwrap().clone();
+    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert_eq!(actions[0]["kind"], "source.fixAll.nblint");
+    editor.apply(&actions[0]["edit"]);
+    assert_eq!(editor.texts[&c3], "count = 3\n");
+    editor.wait_for("cell 3 fixed", |e| {
+        !e.has(&c3, "NB203") && !e.has(&c3, "NB204")
+    });
+    assert_eq!(editor.shutdown(), 0);
+}

@@ -3,6 +3,10 @@
 //! across cells. Positions are cell-relative byte spans in the snapshot; they become LSP
 //! ranges in each cell's own text document.
 
+// `WorkspaceEdit::changes` is keyed by `Uri`, whose `Hash` and `Eq` read only its text; the
+// interior mutability clippy sees is fluent-uri's lazily parsed authority, not the key.
+#![allow(clippy::mutable_key_type)]
+
 use std::collections::{BTreeSet, HashMap};
 
 use lsp_types::{
@@ -47,6 +51,19 @@ pub fn cell_diagnostics(
         .collect()
 }
 
+/// The rule's documentation page (`rules/NB201-undefined-above.md` in the repository).
+fn rule_page(diagnostic: &Diagnostic) -> Option<lsp_types::CodeDescription> {
+    let href = format!(
+        "{}/blob/main/rules/{}-{}.md",
+        env!("CARGO_PKG_REPOSITORY"),
+        diagnostic.code,
+        diagnostic.name
+    );
+    href.parse()
+        .ok()
+        .map(|href| lsp_types::CodeDescription { href })
+}
+
 /// One diagnostic as LSP shows it on its cell, with the other cells it names as related
 /// information.
 fn to_lsp(snapshot: &Snapshot, diagnostic: &Diagnostic, encoding: Encoding) -> LspDiagnostic {
@@ -75,6 +92,7 @@ fn to_lsp(snapshot: &Snapshot, diagnostic: &Diagnostic, encoding: Encoding) -> L
             Severity::Info => DiagnosticSeverity::INFORMATION,
         }),
         code: Some(NumberOrString::String(diagnostic.code.to_owned())),
+        code_description: rule_page(diagnostic),
         source: Some("nblint".to_owned()),
         message: format!("{} ({})", diagnostic.message, diagnostic.name),
         related_information: (!related.is_empty()).then_some(related),
@@ -98,8 +116,36 @@ pub fn code_actions(
     snapshot: &Snapshot,
     cell: usize,
     requested: Range,
+    only: Option<&[CodeActionKind]>,
     encoding: Encoding,
 ) -> Vec<CodeActionOrCommand> {
+    // LSP: with `only`, return the actions of those kinds or their sub-kinds.
+    let wanted_kind = |kind: &CodeActionKind| {
+        only.is_none_or(|only| {
+            only.iter().any(|wanted| {
+                kind.as_str() == wanted.as_str()
+                    || kind
+                        .as_str()
+                        .strip_prefix(wanted.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+        })
+    };
+    let mut actions = Vec::new();
+    let fix_all_kind = CodeActionKind::new(FIX_ALL_KIND);
+    if wanted_kind(&fix_all_kind)
+        && let Some(edit) = fix_all(snapshot, encoding)
+    {
+        actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: "Apply every safe nblint fix in this notebook".to_owned(),
+            kind: Some(fix_all_kind),
+            edit: Some(edit),
+            ..CodeAction::default()
+        }));
+    }
+    if !wanted_kind(&CodeActionKind::QUICKFIX) {
+        return actions;
+    }
     let wanted = span_of(snapshot, cell, requested, encoding);
     let here: Vec<&Diagnostic> = snapshot
         .diagnostics
@@ -123,7 +169,6 @@ pub fn code_actions(
             .cloned()
             .collect::<Vec<_>>()
     };
-    let mut actions = Vec::new();
     for diagnostic in &here {
         if let Some(edit) = fix_edit(snapshot, diagnostic, encoding) {
             let message = diagnostic
@@ -158,9 +203,81 @@ pub fn code_actions(
     actions
 }
 
-// `WorkspaceEdit::changes` is keyed by `Uri`, whose `Hash` and `Eq` read only its text; the
-// interior mutability clippy sees is fluent-uri's lazily parsed authority, not the key.
-#[allow(clippy::mutable_key_type)]
+/// The kind of the "apply every safe fix" action (`source.fixAll`, which editors run on
+/// save when asked to).
+pub const FIX_ALL_KIND: &str = "source.fixAll.nblint";
+
+/// Whether a fix can be offered as text edits of cell documents: safe, and no edit deletes a
+/// whole cell (LSP has no notebook edits).
+fn offerable(diagnostic: &Diagnostic) -> bool {
+    diagnostic.fix.as_ref().is_some_and(|fix| {
+        fix.applicability == Applicability::Safe
+            && fix
+                .edits
+                .iter()
+                .all(|edit| matches!(edit, Edit::Replace { .. }))
+    })
+}
+
+/// Every offerable safe fix of the notebook, applied together as `nblint check --fix` applies
+/// them (conflicting or refused fixes are left out), as one edit per changed cell: the part
+/// between the unchanged start and end of the cell is replaced.
+fn fix_all(snapshot: &Snapshot, encoding: Encoding) -> Option<WorkspaceEdit> {
+    let fixable: Vec<Diagnostic> = snapshot
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| offerable(diagnostic))
+        .cloned()
+        .collect();
+    if fixable.is_empty() {
+        return None;
+    }
+    let mut trial = snapshot.notebook.clone();
+    let analysis = Analysis {
+        facts: &snapshot.analysed.facts,
+        frontend: snapshot.analysed.frontend,
+    };
+    let outcome = apply_fixes(&mut trial, &fixable, analysis, FixOptions::default()).ok()?;
+    if outcome.applied == 0 || trial.cells().len() != snapshot.notebook.cells().len() {
+        return None;
+    }
+    let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
+    for (before, after) in snapshot.notebook.cells().iter().zip(trial.cells()) {
+        if before.source == after.source {
+            continue;
+        }
+        let uri = snapshot.cell_uri(before.number)?.clone();
+        let (start, end_before, end_after) = changed_part(&before.source, &after.source);
+        changes.entry(uri).or_default().push(TextEdit {
+            range: range(&before.source, start, end_before, encoding),
+            new_text: after.source[start..end_after].to_owned(),
+        });
+    }
+    Some(WorkspaceEdit {
+        changes: Some(changes),
+        ..WorkspaceEdit::default()
+    })
+}
+
+/// Where two texts differ: the end of their common start, and where their common end begins
+/// in each (all on character boundaries).
+fn changed_part(before: &str, after: &str) -> (usize, usize, usize) {
+    let start: usize = before
+        .chars()
+        .zip(after.chars())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum();
+    let common_end: usize = before[start..]
+        .chars()
+        .rev()
+        .zip(after[start..].chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum();
+    (start, before.len() - common_end, after.len() - common_end)
+}
+
 /// The safe fix of `diagnostic` as edits of cell documents, if it has one that the fix
 /// checks accept and that text edits can express (deleting a whole cell cannot be: LSP has
 /// no notebook edits).
@@ -170,7 +287,7 @@ fn fix_edit(
     encoding: Encoding,
 ) -> Option<WorkspaceEdit> {
     let fix = diagnostic.fix.as_ref()?;
-    if fix.applicability != Applicability::Safe {
+    if !offerable(diagnostic) {
         return None;
     }
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
@@ -214,8 +331,6 @@ fn fix_edit(
     })
 }
 
-// See `fix_edit` for why a `Uri` key is fine.
-#[allow(clippy::mutable_key_type)]
 /// A `nblint: allow(CODE)` comment for `diagnostic`'s cell: the code added to the cell's
 /// existing `allow(...)` list, or a new comment line at the top of the cell (after a
 /// Python cell magic, which must stay first).
@@ -532,4 +647,20 @@ pub fn references(
         }
     }
     locations
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_part_keeps_the_common_start_and_end() {
+        let before = "import os\nimport os\nx = 1\n";
+        let after = "import os\nx = 1\n";
+        let (start, end_before, end_after) = changed_part(before, after);
+        assert_eq!(&before[start..end_before], "import os\n");
+        assert_eq!(&after[start..end_after], "");
+        assert_eq!(changed_part("é", "è"), (0, 2, 2));
+        assert_eq!(changed_part("same", "same"), (4, 4, 4));
+    }
 }

@@ -32,8 +32,9 @@ use lsp_types::request::{
     CodeActionRequest, GotoDefinition, HoverRequest, References, RegisterCapability, Request as _,
 };
 use lsp_types::{
-    CodeActionProviderCapability, DidChangeWatchedFilesRegistrationOptions, FileSystemWatcher,
-    GlobPattern, HoverProviderCapability, InitializeParams, MessageType, NotebookCellSelector,
+    CodeActionKind, CodeActionOptions, CodeActionProviderCapability,
+    DidChangeWatchedFilesRegistrationOptions, FileSystemWatcher, GlobPattern,
+    HoverProviderCapability, InitializeParams, MessageType, NotebookCellSelector,
     NotebookDocumentSyncOptions, NotebookSelector, OneOf, PositionEncodingKind,
     PublishDiagnosticsParams, Registration, RegistrationParams, ServerCapabilities, ServerInfo,
     ShowMessageParams, TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
@@ -144,7 +145,13 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
             }],
             save: Some(true),
         })),
-        code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![
+                CodeActionKind::QUICKFIX,
+                CodeActionKind::new(features::FIX_ALL_KIND),
+            ]),
+            ..CodeActionOptions::default()
+        })),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
@@ -749,7 +756,8 @@ impl<'a> Server<'a> {
                 .map(|(_, params)| {
                     self.cell(&params.text_document.uri)
                         .map(|(snapshot, cell)| {
-                            features::code_actions(snapshot, cell, params.range, encoding)
+                            let only = params.context.only.as_deref();
+                            features::code_actions(snapshot, cell, params.range, only, encoding)
                         })
                         .unwrap_or_default()
                 })
