@@ -672,6 +672,14 @@ fn fix_all_source_action_applies_every_safe_fix() {
     let actions = actions.as_array().unwrap().clone();
     assert_eq!(actions.len(), 1, "{actions:#?}");
     assert_eq!(actions[0]["kind"], "source.fixAll.nblint");
+    // The notebook-wide kind VS Code asks for on save gives the same edit.
+    let on_save = editor.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": c2}, "range": {"start": start, "end": start},
+               "context": {"diagnostics": [], "only": ["notebook.source.fixAll"]}}),
+    );
+    assert_eq!(on_save[0]["kind"], "notebook.source.fixAll.nblint");
+    assert_eq!(on_save[0]["edit"], actions[0]["edit"]);
     editor.apply(&actions[0]["edit"]);
     assert_eq!(editor.texts[&c3], "count = 3\n");
     editor.wait_for("cell 3 fixed", |e| {

@@ -132,13 +132,18 @@ pub fn code_actions(
         })
     };
     let mut actions = Vec::new();
-    let fix_all_kind = CodeActionKind::new(FIX_ALL_KIND);
-    if wanted_kind(&fix_all_kind)
+    // The notebook-wide kind only when asked for by name (VS Code's notebook save actions),
+    // so the menu does not show the same action twice.
+    let fix_all_kind = [FIX_ALL_KIND, NOTEBOOK_FIX_ALL_KIND]
+        .into_iter()
+        .map(CodeActionKind::new)
+        .find(|kind| wanted_kind(kind) && (only.is_some() || kind.as_str() == FIX_ALL_KIND));
+    if let Some(kind) = fix_all_kind
         && let Some(edit) = fix_all(snapshot, encoding)
     {
         actions.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: "Apply every safe nblint fix in this notebook".to_owned(),
-            kind: Some(fix_all_kind),
+            kind: Some(kind),
             edit: Some(edit),
             ..CodeAction::default()
         }));
@@ -206,6 +211,10 @@ pub fn code_actions(
 /// The kind of the "apply every safe fix" action (`source.fixAll`, which editors run on
 /// save when asked to).
 pub const FIX_ALL_KIND: &str = "source.fixAll.nblint";
+
+/// The same action under the notebook-wide kind VS Code requests for
+/// `notebook.codeActionsOnSave` (`notebook.source.fixAll`).
+pub const NOTEBOOK_FIX_ALL_KIND: &str = "notebook.source.fixAll.nblint";
 
 /// Whether a fix can be offered as text edits of cell documents: safe, and no edit deletes a
 /// whole cell (LSP has no notebook edits).

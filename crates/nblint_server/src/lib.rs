@@ -149,6 +149,7 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
             code_action_kinds: Some(vec![
                 CodeActionKind::QUICKFIX,
                 CodeActionKind::new(features::FIX_ALL_KIND),
+                CodeActionKind::new(features::NOTEBOOK_FIX_ALL_KIND),
             ]),
             ..CodeActionOptions::default()
         })),
