@@ -687,3 +687,18 @@ fn fix_all_source_action_applies_every_safe_fix() {
     });
     assert_eq!(editor.shutdown(), 0);
 }
+
+#[test]
+fn odd_initialize_parameters_still_start_a_session() {
+    // Capabilities the server does not read may hold anything; UTF-8 positions are taken
+    // when offered.
+    let mut editor = Editor::start();
+    let result = editor.request(
+        "initialize",
+        json!({"capabilities": {"textDocument": "unexpected", "experimental": [1, 2],
+                                "general": {"positionEncodings": ["utf-8", "utf-16"]}}}),
+    );
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-8");
+    editor.notify("initialized", json!({}));
+    assert_eq!(editor.shutdown(), 0);
+}

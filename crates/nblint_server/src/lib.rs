@@ -34,10 +34,10 @@ use lsp_types::request::{
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability,
     DidChangeWatchedFilesRegistrationOptions, FileSystemWatcher, GlobPattern,
-    HoverProviderCapability, InitializeParams, MessageType, NotebookCellSelector,
-    NotebookDocumentSyncOptions, NotebookSelector, OneOf, PositionEncodingKind,
-    PublishDiagnosticsParams, Registration, RegistrationParams, ServerCapabilities, ServerInfo,
-    ShowMessageParams, TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
+    HoverProviderCapability, MessageType, NotebookCellSelector, NotebookDocumentSyncOptions,
+    NotebookSelector, OneOf, PositionEncodingKind, PublishDiagnosticsParams, Registration,
+    RegistrationParams, ServerCapabilities, ServerInfo, ShowMessageParams,
+    TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
 };
 use nblint_lint::{ConfigResolver, RuleSelection, Selector};
 use serde::Deserialize;
@@ -80,18 +80,9 @@ pub fn serve(connection: &Connection) -> Result<Exit, ServerError> {
             };
         }
     };
-    let params: InitializeParams = match serde_json::from_value(params) {
-        Ok(params) => params,
-        Err(error) => {
-            let response = Response::new_err(
-                id,
-                ErrorCode::InvalidParams as i32,
-                format!("invalid initialize parameters: {error}"),
-            );
-            send(connection, response.into())?;
-            return Ok(Exit::WithoutShutdown);
-        }
-    };
+    // The initialize parameters are read field by field, not as lsp-types'
+    // `InitializeParams`: a client announcing capability values newer than that crate knows
+    // (a new symbol kind, say) must not be refused over fields the server never reads.
     let encoding = negotiate_encoding(&params);
     let result = serde_json::json!({
         "capabilities": capabilities(encoding),
@@ -107,13 +98,16 @@ pub fn serve(connection: &Connection) -> Result<Exit, ServerError> {
 }
 
 /// UTF-8 positions when the client offers them (no conversion), else the UTF-16 default.
-fn negotiate_encoding(params: &InitializeParams) -> Encoding {
+fn negotiate_encoding(params: &serde_json::Value) -> Encoding {
     let offered = params
-        .capabilities
-        .general
-        .as_ref()
-        .and_then(|general| general.position_encodings.as_ref());
-    if offered.is_some_and(|offered| offered.contains(&PositionEncodingKind::UTF8)) {
+        .pointer("/capabilities/general/positionEncodings")
+        .and_then(serde_json::Value::as_array);
+    let utf8 = offered.is_some_and(|offered| {
+        offered
+            .iter()
+            .any(|encoding| encoding.as_str() == Some(PositionEncodingKind::UTF8.as_str()))
+    });
+    if utf8 {
         Encoding::Utf8
     } else {
         Encoding::Utf16
@@ -216,7 +210,7 @@ struct Server<'a> {
 }
 
 impl<'a> Server<'a> {
-    fn new(connection: &'a Connection, encoding: Encoding, params: &InitializeParams) -> Self {
+    fn new(connection: &'a Connection, encoding: Encoding, params: &serde_json::Value) -> Self {
         let mut server = Self {
             connection,
             encoding,
@@ -228,7 +222,7 @@ impl<'a> Server<'a> {
             settings: ClientSettings::default(),
             shutdown: false,
         };
-        if let Some(options) = &params.initialization_options {
+        if let Some(options) = params.get("initializationOptions") {
             server.apply_settings(options);
         }
         server
@@ -307,13 +301,10 @@ impl<'a> Server<'a> {
 
     /// Asks the client to report changes to configuration files, when it can register
     /// watchers dynamically.
-    fn watch_config_files(&self, params: &InitializeParams) -> Result<(), ServerError> {
+    fn watch_config_files(&self, params: &serde_json::Value) -> Result<(), ServerError> {
         let dynamic = params
-            .capabilities
-            .workspace
-            .as_ref()
-            .and_then(|workspace| workspace.did_change_watched_files.as_ref())
-            .and_then(|watched| watched.dynamic_registration)
+            .pointer("/capabilities/workspace/didChangeWatchedFiles/dynamicRegistration")
+            .and_then(serde_json::Value::as_bool)
             .unwrap_or(false);
         if !dynamic {
             return Ok(());
