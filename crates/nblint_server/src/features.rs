@@ -661,6 +661,108 @@ pub fn references(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::OpenNotebook;
+
+    /// A live notebook of code cells in `language`, analysed with the default configuration.
+    fn snapshot(language: &str, cells: &[&str]) -> Snapshot {
+        let uri = |index: usize| -> Uri {
+            format!("vscode-notebook-cell:/n.ipynb#c{index}")
+                .parse()
+                .unwrap()
+        };
+        let lsp_cells = (0..cells.len())
+            .map(|index| lsp_types::NotebookCell {
+                kind: lsp_types::NotebookCellKind::Code,
+                document: uri(index),
+                metadata: None,
+                execution_summary: None,
+            })
+            .collect();
+        let texts = cells
+            .iter()
+            .enumerate()
+            .map(|(index, text)| {
+                lsp_types::TextDocumentItem::new(
+                    uri(index),
+                    language.to_owned(),
+                    1,
+                    (*text).to_owned(),
+                )
+            })
+            .collect();
+        let document = lsp_types::NotebookDocument {
+            uri: "file:///n.ipynb".parse().unwrap(),
+            notebook_type: "jupyter-notebook".to_owned(),
+            version: 1,
+            metadata: None,
+            cells: lsp_cells,
+        };
+        let open = OpenNotebook::open(document, texts);
+        crate::analysis::analyse(
+            &open,
+            &nblint_lint::Config::default(),
+            &nblint_lint::RuleSelection::default(),
+            &mut nblint_analysis::FactsCache::default(),
+        )
+        .unwrap()
+    }
+
+    /// The hover text at the first occurrence of `needle` in `cell`.
+    fn hover_at(snapshot: &Snapshot, cell: usize, needle: &str) -> String {
+        let offset = snapshot.source(cell).find(needle).unwrap();
+        let hover = hover(snapshot, cell, offset, Encoding::Utf16).unwrap();
+        match hover.contents {
+            HoverContents::Markup(markup) => markup.value,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn hover_tells_where_a_name_comes_from_and_who_reads_and_changes_it() {
+        let rust = snapshot(
+            "rust",
+            &[
+                "let mut words = vec![1];",
+                "println!(\"{total}\");",
+                "words.push(2);\nlet total = words.len();",
+            ],
+        );
+        // A format-string argument is a use; its definition is below.
+        let text = hover_at(&rust, 2, "total");
+        assert!(text.contains("**`total`** (variable)"), "{text}");
+        assert!(
+            text.contains(
+                "Defined only in cell 3, below: this cell runs only if cell 3 ran first."
+            ),
+            "{text}"
+        );
+        let text = hover_at(&rust, 1, "words");
+        assert!(text.contains("Defined here, in cell 1."), "{text}");
+        assert!(text.contains("Read by 1 cell: 3."), "{text}");
+        assert!(text.contains("Changed in place by cell 3."), "{text}");
+        // Go to definition from the use lands on the name in cell 3.
+        let offset = rust.source(2).find("total").unwrap();
+        let found = definition(&rust, 2, offset, Encoding::Utf16);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].uri.as_str(), "vscode-notebook-cell:/n.ipynb#c2");
+        assert_eq!(
+            found[0].range,
+            range(rust.source(3), 19, 24, Encoding::Utf16)
+        );
+    }
+
+    #[test]
+    fn names_bound_inside_a_function_are_not_top_level_names() {
+        let python = snapshot("python", &["x = 1", "def f(x):\n    return x\n\ny = x"]);
+        // The parameter `x` is not the notebook's `x`: nothing to say there.
+        let cell = python.source(2);
+        let parameter = cell.find("x)").unwrap();
+        assert!(hover(&python, 2, parameter, Encoding::Utf16).is_none());
+        let text = hover_at(&python, 1, "x");
+        assert!(text.contains("Read by 1 cell: 2."), "{text}");
+        let references = references(&python, 1, 0, false, Encoding::Utf16);
+        assert_eq!(references.len(), 1, "only `y = x` reads the top-level x");
+    }
 
     #[test]
     fn changed_part_keeps_the_common_start_and_end() {
