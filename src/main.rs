@@ -45,6 +45,19 @@ enum Command {
     Git(commands::git::GitArgs),
     /// Turn an evcxr notebook into a Cargo crate: a module per section, a function per cell
     Extract(commands::extract::ExtractArgs),
+    /// Run the language server over stdio (LSP 3.17 notebook documents), for editors
+    ///
+    /// An editor starts it for Jupyter notebooks and sends each cell edit; the server answers
+    /// with diagnostics per cell as you type, quick fixes and "ignore in this cell" comments,
+    /// hover on a name (where it is defined, which cells read and change it), go to definition
+    /// and find references across cells. Configuration comes from the nearest nblint.toml
+    /// above the notebook, as for `nblint check`; the editor settings `select`, `ignore` and
+    /// `config` (in `initializationOptions`, or the `nblint` section of
+    /// `workspace/didChangeConfiguration`) override it. Setup per editor: docs/editors.md.
+    ///
+    /// Exit status: 0 after `shutdown` then `exit`; 1 after `exit` without `shutdown` or when
+    /// the editor closes the connection; 2 if the protocol itself fails.
+    Server(commands::server::ServerArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +78,7 @@ fn main() -> ExitCode {
         Command::Show(args) => commands::show::run(args),
         Command::Git(args) => commands::git::run(args),
         Command::Extract(args) => commands::extract::run(args),
+        Command::Server(args) => commands::server::run(args),
     };
     finish(result)
 }

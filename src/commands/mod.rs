@@ -5,5 +5,6 @@ pub mod extract;
 pub mod git;
 pub mod graph;
 pub mod rule;
+pub mod server;
 pub mod show;
 pub mod strip;

@@ -8,4 +8,5 @@ mod extract;
 mod fix_safety;
 mod git;
 mod robustness;
+mod server;
 mod support;

@@ -4,8 +4,11 @@
 //! metadata, else a guess from its cells), its front end and cell facts ([`analyse`]), then
 //! the graph and the rules ([`lint`]). A change to how analysis is composed is made here once.
 
+use std::collections::HashMap;
+
 use nblint_facts::{
-    CellFrontend, DefinitionKind, Detected, Language, LanguageSource, NotebookFacts, Vocabulary,
+    CellFacts, CellFrontend, DefinitionKind, Detected, Language, LanguageSource, NotebookFacts,
+    Vocabulary,
 };
 use nblint_graph::Graph;
 use nblint_lint::{Context, Diagnostic, RuleSelection, RuleSettings};
@@ -115,13 +118,62 @@ impl Analysed {
 /// Runs the notebook's front end over its code cells, in the language [`language_of`]
 /// decides.
 pub fn analyse(notebook: &Notebook, choice: Choice<'_>) -> Analysed {
+    analyse_with(notebook, choice, None)
+}
+
+/// The facts of the cells of the last analysis, by cell source, so that analysing a notebook
+/// again after an edit (the language server, on every keystroke) runs the front end only on
+/// the cells that changed. A front end's facts are a function of the cell's source alone
+/// ([`CellFrontend::analyze`]), so a reused entry is exactly what a new run would give.
+#[derive(Debug, Default)]
+pub struct FactsCache {
+    language: Option<Language>,
+    by_source: HashMap<String, CellFacts>,
+}
+
+/// [`analyse`], reusing the facts of cells whose source `cache` already holds, and keeping
+/// in `cache` the facts of this notebook's cells for the next call.
+pub fn analyse_cached(notebook: &Notebook, choice: Choice<'_>, cache: &mut FactsCache) -> Analysed {
+    analyse_with(notebook, choice, Some(cache))
+}
+
+fn analyse_with(
+    notebook: &Notebook,
+    choice: Choice<'_>,
+    cache: Option<&mut FactsCache>,
+) -> Analysed {
     let (detected, guessed_facts) = decide(notebook, choice);
     let language = detected.language.clone();
     let frontend = frontend_for(&language);
-    let facts = match (guessed_facts, frontend) {
-        (Some(facts), Some(_)) => facts,
-        (None, Some(frontend)) => NotebookFacts::analyze(notebook, frontend),
-        (_, None) => NotebookFacts::unanalysed(notebook),
+    let facts = match (guessed_facts, frontend, cache) {
+        (Some(facts), Some(_), _) => facts,
+        (None, Some(frontend), Some(cache)) => {
+            if cache.language.as_ref() != Some(&language) {
+                cache.by_source.clear();
+                cache.language = Some(language.clone());
+            }
+            let mut previous = std::mem::take(&mut cache.by_source);
+            let cells = notebook
+                .cells()
+                .iter()
+                .map(|cell| {
+                    // As `NotebookFacts::analyze`: a cell whose metadata names another
+                    // language is not this front end's to read.
+                    let foreign = nblint_facts::cell_language(notebook, cell.number)
+                        .is_some_and(|own| own != language);
+                    (cell.is_code() && !foreign).then(|| {
+                        let facts = previous
+                            .remove(&cell.source)
+                            .unwrap_or_else(|| frontend.analyze(&cell.source));
+                        cache.by_source.insert(cell.source.clone(), facts.clone());
+                        facts
+                    })
+                })
+                .collect();
+            NotebookFacts { cells }
+        }
+        (None, Some(frontend), None) => NotebookFacts::analyze(notebook, frontend),
+        (_, None, _) => NotebookFacts::unanalysed(notebook),
     };
     let mut facts = facts;
     if language == Language::Rust {
@@ -219,4 +271,47 @@ pub fn lint(
 ) -> Vec<Diagnostic> {
     let graph = graph(notebook, analysed);
     lint_with_graph(notebook, analysed, &graph, settings, selection)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notebook(sources: &[&str]) -> Notebook {
+        let cells: Vec<String> = sources
+            .iter()
+            .map(|source| {
+                format!(
+                    r#"{{"cell_type": "code", "source": {}, "metadata": {{}}, "outputs": []}}"#,
+                    serde_json::to_string(source).unwrap()
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"nbformat": 4, "metadata": {{"kernelspec": {{"name": "python3", "language": "python"}}}}, "cells": [{}]}}"#,
+            cells.join(",")
+        );
+        Notebook::parse(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn cached_analysis_gives_the_facts_of_a_fresh_one() {
+        let mut cache = FactsCache::default();
+        let first = notebook(&["import os\nx = 1", "y = x + z", "z = 2"]);
+        let cached = analyse_cached(&first, Choice::default(), &mut cache);
+        assert_eq!(
+            format!("{:?}", cached.facts),
+            format!("{:?}", analyse(&first, Choice::default()).facts)
+        );
+        // One cell edited, one moved: the cached run still equals a fresh one.
+        let second = notebook(&["z = 2", "import os\nx = 1", "y = x + z + w"]);
+        let cached = analyse_cached(&second, Choice::default(), &mut cache);
+        let fresh = analyse(&second, Choice::default());
+        assert_eq!(format!("{:?}", cached.facts), format!("{:?}", fresh.facts));
+        assert_eq!(
+            cache.by_source.len(),
+            3,
+            "only this notebook's cells are kept"
+        );
+    }
 }

@@ -6,6 +6,7 @@
 //! `nblint_report` renders.
 
 mod diagnostic;
+mod discovery;
 mod driver;
 mod fix;
 mod registry;
@@ -17,6 +18,7 @@ pub use diagnostic::{
     Applicability, Diagnostic, Edit, Fix, Related, Severity, StoredDiagnostic,
     diagnostics_from_bytes, diagnostics_to_bytes,
 };
+pub use discovery::{ConfigResolver, is_config_file};
 pub use driver::lint;
 pub use fix::{
     Analysis, FixOptions, FixOutcome, Refusal, apply_fixes, disposable_cell, verify_notebook,

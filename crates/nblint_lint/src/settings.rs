@@ -49,6 +49,14 @@ pub enum SettingsError {
         /// What is wrong (names the key).
         message: String,
     },
+    /// A configuration file that exists but cannot be read.
+    #[error("reading {path}: {message}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error, as text (so the error stays comparable).
+        message: String,
+    },
     /// A per-file-ignores glob that does not parse.
     #[error("{path}: invalid glob `{glob}` in per-file-ignores: {message}")]
     InvalidGlob {

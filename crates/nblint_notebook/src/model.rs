@@ -155,6 +155,21 @@ impl Notebook {
         read.unwrap_or_else(|| Self::parse(bytes))
     }
 
+    /// A notebook from an nbformat JSON object built in memory (the language server builds
+    /// one from the editor's live cells), written in nbformat's own style if written at all.
+    /// Errors are those of [`Notebook::parse`] after the JSON stage.
+    ///
+    /// ```
+    /// let json = serde_json::json!({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+    ///     "cells": [{"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": []}]});
+    /// let serde_json::Value::Object(json) = json else { unreachable!() };
+    /// let notebook = nblint_notebook::Notebook::from_json_object(json).unwrap();
+    /// assert_eq!(notebook.cells()[0].source, "x = 1");
+    /// ```
+    pub fn from_json_object(json: Map<String, Value>) -> Result<Self, NotebookError> {
+        Self::from_json(json, TextStyle::NBFORMAT)
+    }
+
     pub(crate) fn from_json(
         json: Map<String, Value>,
         style: TextStyle,

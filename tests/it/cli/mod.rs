@@ -3,6 +3,7 @@
 mod check;
 mod graph;
 mod language;
+mod wheel;
 mod writes;
 
 use std::path::PathBuf;
