@@ -184,7 +184,6 @@ for notebook in "$CORPUS"/*.ipynb; do
       rcode=$?
       if [[ -n $no_compare ]]; then
         matches="n/a"
-        note="${note:+$note; }not compared: $no_compare"
       elif cmp -s "$WORK/$name.stdout" "$WORK/$name.expected"; then
         matches=yes
       fi
@@ -196,6 +195,10 @@ for notebook in "$CORPUS"/*.ipynb; do
     elif [[ $bcode == 124 ]]; then
       note="${note:+$note; }build timed out after ${BUILD_TIMEOUT}s"
     fi
+  fi
+  if [[ -n $no_compare ]]; then
+    [[ $matches == no ]] && matches="n/a"
+    note="${note:+$note; }not compared: $no_compare"
   fi
   echo "   builds=$builds warnings=$warnings matches=$matches fallback=$fallback" \
     "($((SECONDS - started))s) $note" >&2
