@@ -116,13 +116,85 @@ pub fn extract(
 ) -> Result<Extraction, ExtractError> {
     // Cells the front end accepts can nest deeper than a normal stack can parse, generate
     // and print: run on the front end's deep stack.
-    nblint_rust::with_cell_stack(|| extract_on_deep_stack(notebook, options, progress))
+    //
+    // A dependency the notebook left at any version (`:dep rand`) resolves to the newest
+    // release, which may have changed the API the notebook used (rand 0.9 renamed
+    // `thread_rng`). When the build fails on that crate's names, the extraction is tried again
+    // below the version that failed, a few times at most, and says so.
+    let mut older: BTreeMap<String, String> = BTreeMap::new();
+    let mut notes: Vec<String> = Vec::new();
+    loop {
+        let mut extraction = nblint_rust::with_cell_stack(|| {
+            extract_on_deep_stack(notebook, options, progress, &older)
+        })?;
+        let retry = (extraction.builds == Some(false) && notes.len() < MAX_OLDER_VERSIONS)
+            .then(|| older_version_to_try(&extraction, options))
+            .flatten();
+        let Some((name, failed, requirement)) = retry else {
+            extraction.warnings.extend(notes);
+            return Ok(extraction);
+        };
+        let first_error = extraction
+            .errors
+            .first()
+            .and_then(|error| error.lines().next())
+            .unwrap_or_default()
+            .to_owned();
+        notes.push(format!(
+            "`{name}` had no version: the newest, {failed}, does not build the notebook's code \
+             ({first_error}); tried `{name} = \"{requirement}\"`"
+        ));
+        progress(&format!("trying {name} {requirement}"));
+        older.insert(name, requirement);
+    }
+}
+
+/// How many older versions an extraction tries (of one dependency or several) before it
+/// reports the build error.
+const MAX_OLDER_VERSIONS: usize = 3;
+
+/// The dependency left at any version whose names the build errors point at (`in crate
+/// `rand``, `rand::thread_rng`), with the version that failed and a requirement below it:
+/// `<0.9` for 0.9.x, `<2` for 2.x. Read from the scratch crate's manifest and lock.
+fn older_version_to_try(
+    extraction: &Extraction,
+    options: &ExtractOptions,
+) -> Option<(String, String, String)> {
+    let scratch = options.scratch_dir.join(&options.package);
+    let manifest = std::fs::read_to_string(scratch.join("Cargo.toml")).ok()?;
+    let lock = std::fs::read_to_string(scratch.join("Cargo.lock")).ok()?;
+    let locked = manifest::locked_versions(&lock, &options.package);
+    let errors = extraction.errors.join("\n");
+    manifest::unpinned_dependencies(&manifest)
+        .into_iter()
+        .find_map(|(name, requirement)| {
+            let code_name = name.replace('-', "_");
+            let blamed = [
+                format!("in crate `{code_name}`"),
+                format!("`{code_name}::"),
+                format!("in `{code_name}`"),
+                format!("import `{code_name}"),
+            ]
+            .iter()
+            .any(|needle| errors.contains(needle.as_str()));
+            if !blamed {
+                return None;
+            }
+            let failed = locked
+                .iter()
+                .find(|(locked_name, _)| locked_name.replace('_', "-") == name.replace('_', "-"))
+                .map(|(_, version)| version.clone())?;
+            let below = manifest::below(&failed)?;
+            // Already below this version: step further down only.
+            (requirement != below).then_some((name, failed, below))
+        })
 }
 
 fn extract_on_deep_stack(
     notebook: &Notebook,
     options: &ExtractOptions,
     progress: &dyn Fn(&str),
+    older: &BTreeMap<String, String>,
 ) -> Result<Extraction, ExtractError> {
     let file_name = options.notebook_path.file_name().map_or_else(
         || "notebook.ipynb".to_owned(),
@@ -152,7 +224,12 @@ fn extract_on_deep_stack(
     let final_manifest =
         manifest_text(&plan, &options.package, &notebook_folder, &options.out_dir)?;
     let scratch = options.scratch_dir.join(&options.package);
-    let scratch_manifest = manifest_text(&plan, &options.package, &notebook_folder, &scratch)?;
+    // Checked with the older versions asked for; the written manifest is pinned to what the
+    // check resolved, as for any unpinned dependency.
+    let (scratch_manifest, _) = manifest::pin_any_versions(
+        &manifest_text(&plan, &options.package, &notebook_folder, &scratch)?,
+        older,
+    );
     let mut warnings = plan.warnings.clone();
     let declared = manifest::dependency_table(
         &plan.dependencies.iter().collect::<Vec<_>>(),

@@ -226,6 +226,36 @@ pub fn pin_any_versions(
     (out, pinned)
 }
 
+/// The dependencies of a rendered manifest left at any version or below one (`name = "*"`,
+/// `name = "<0.9"`, what [`pin_any_versions`] writes for a retry): `(name, requirement)`.
+pub fn unpinned_dependencies(manifest: &str) -> Vec<(String, String)> {
+    manifest
+        .lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once(" = \"")?;
+            let requirement = value.strip_suffix('"')?;
+            (requirement == "*" || requirement.starts_with('<'))
+                .then(|| (key.trim().to_owned(), requirement.to_owned()))
+        })
+        .collect()
+}
+
+/// A requirement for the releases before `version`'s compatible series: `<0.9` for `0.9.2`,
+/// `<2` for `2.1.0`, `<0.0.3` for `0.0.3`; `None` for the first series (`0.0.x` below 3,
+/// `1.0.0`-less `0.0.0`) or text that is not a version.
+pub fn below(version: &str) -> Option<String> {
+    let mut parts = version.split(['.', '-', '+']);
+    let major: u64 = parts.next()?.parse().ok()?;
+    let minor: u64 = parts.next()?.parse().ok()?;
+    let patch: u64 = parts.next()?.parse().ok()?;
+    match (major, minor, patch) {
+        (0, 0, 0) => None,
+        (0, 0, patch) => Some(format!("<0.0.{patch}")),
+        (0, minor, _) => Some(format!("<0.{minor}")),
+        (major, _, _) => Some(format!("<{major}")),
+    }
+}
+
 /// A bare TOML key when the name allows it, else a quoted one.
 fn toml_key(name: &str) -> String {
     if !name.is_empty()
@@ -257,6 +287,23 @@ mod tests {
             span: Span::default(),
             top_level: true,
         }
+    }
+
+    #[test]
+    fn versions_below_a_failed_one() {
+        assert_eq!(below("0.9.2").as_deref(), Some("<0.9"));
+        assert_eq!(below("2.1.0").as_deref(), Some("<2"));
+        assert_eq!(below("0.0.3").as_deref(), Some("<0.0.3"));
+        assert_eq!(below("0.0.0"), None);
+        assert_eq!(below("x"), None);
+        let manifest = "[dependencies]\nrand = \"<0.9\"\nserde = \"1\"\nitertools = \"*\"\n";
+        assert_eq!(
+            unpinned_dependencies(manifest),
+            [
+                ("rand".to_owned(), "<0.9".to_owned()),
+                ("itertools".to_owned(), "*".to_owned())
+            ]
+        );
     }
 
     #[test]
