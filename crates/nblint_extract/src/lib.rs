@@ -121,12 +121,27 @@ pub fn extract(
     // release, which may have changed the API the notebook used (rand 0.9 renamed
     // `thread_rng`). When the build fails on that crate's names, the extraction is tried again
     // below the version that failed, a few times at most, and says so.
+    //
+    // Likewise the crate is written in edition 2024, as today's kernel compiles cells; code
+    // an older kernel ran in edition 2021 (`std::env::set_var` without `unsafe`, a variable
+    // named `gen`) is tried again in edition 2021.
     let mut older: BTreeMap<String, String> = BTreeMap::new();
     let mut notes: Vec<String> = Vec::new();
+    let mut edition_2021 = false;
     loop {
         let mut extraction = nblint_rust::with_cell_stack(|| {
-            extract_on_deep_stack(notebook, options, progress, &older)
+            extract_on_deep_stack(notebook, options, progress, &older, edition_2021)
         })?;
+        if extraction.builds == Some(false) && !edition_2021 && needs_edition_2021(&extraction) {
+            edition_2021 = true;
+            notes.push(
+                "the notebook's code does not build in edition 2024 (what today's kernel \
+                 uses) but is older Rust: the crate is written in edition 2021"
+                    .to_owned(),
+            );
+            progress("trying edition 2021");
+            continue;
+        }
         let retry = (extraction.builds == Some(false) && notes.len() < MAX_OLDER_VERSIONS)
             .then(|| older_version_to_try(&extraction, options))
             .flatten();
@@ -147,6 +162,15 @@ pub fn extract(
         progress(&format!("trying {name} {requirement}"));
         older.insert(name, requirement);
     }
+}
+
+/// Whether the build errors are ones edition 2024 made of code edition 2021 accepted.
+fn needs_edition_2021(extraction: &Extraction) -> bool {
+    extraction.errors.iter().any(|error| {
+        (error.contains("E0133") && (error.contains("set_var") || error.contains("remove_var")))
+            || error.contains("reserved keyword `gen`")
+            || error.contains("extern blocks must be unsafe")
+    })
 }
 
 /// How many older versions an extraction tries (of one dependency or several) before it
@@ -195,6 +219,7 @@ fn extract_on_deep_stack(
     options: &ExtractOptions,
     progress: &dyn Fn(&str),
     older: &BTreeMap<String, String>,
+    edition_2021: bool,
 ) -> Result<Extraction, ExtractError> {
     let file_name = options.notebook_path.file_name().map_or_else(
         || "notebook.ipynb".to_owned(),
@@ -221,13 +246,29 @@ fn extract_on_deep_stack(
         .notebook_path
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let final_manifest =
-        manifest_text(&plan, &options.package, &notebook_folder, &options.out_dir)?;
+    let edition = |text: String| {
+        if edition_2021 {
+            text.replacen("edition = \"2024\"", "edition = \"2021\"", 1)
+        } else {
+            text
+        }
+    };
+    let final_manifest = edition(manifest_text(
+        &plan,
+        &options.package,
+        &notebook_folder,
+        &options.out_dir,
+    )?);
     let scratch = options.scratch_dir.join(&options.package);
     // Checked with the older versions asked for; the written manifest is pinned to what the
     // check resolved, as for any unpinned dependency.
     let (scratch_manifest, _) = manifest::pin_any_versions(
-        &manifest_text(&plan, &options.package, &notebook_folder, &scratch)?,
+        &edition(manifest_text(
+            &plan,
+            &options.package,
+            &notebook_folder,
+            &scratch,
+        )?),
         older,
     );
     let mut warnings = plan.warnings.clone();
