@@ -138,6 +138,9 @@ pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
              pinned to {version}, the version cargo resolved and built"
         );
     }
+    if extraction.builds != Some(false) {
+        eprint!("{}", extraction.summary_table());
+    }
     match extraction.builds {
         Some(true) => {
             for warning in &extraction.compiler_warnings {

@@ -83,6 +83,73 @@ pub struct ExtractOptions {
     pub scratch_dir: PathBuf,
 }
 
+/// What an extraction made of the notebook: the final table `extract` prints.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Code cells that became steps.
+    pub cells: usize,
+    /// The modules written, one per section.
+    pub modules: Vec<String>,
+    /// Cells left out, with why: `(cell, reason)`.
+    pub skipped: Vec<(usize, String)>,
+    /// Per-cell versions of redefined items: `(version, item, cell)`.
+    pub versions: Vec<(String, String, usize)>,
+}
+
+impl Extraction {
+    /// The final table `extract` prints: cells and modules, cells left out and why,
+    /// per-cell versions, and the dependencies with the versions written.
+    pub fn summary_table(&self) -> String {
+        let summary = &self.summary;
+        let mut rows: Vec<(&str, String)> = vec![(
+            "cells",
+            format!(
+                "{} extracted into {} module{} ({})",
+                summary.cells,
+                summary.modules.len(),
+                if summary.modules.len() == 1 { "" } else { "s" },
+                summary.modules.join(", ")
+            ),
+        )];
+        if !summary.skipped.is_empty() {
+            let skipped: Vec<String> = summary
+                .skipped
+                .iter()
+                .map(|(cell, reason)| {
+                    format!("cell {cell} ({})", reason.trim_start_matches("skipped: "))
+                })
+                .collect();
+            rows.push(("skipped", skipped.join("; ")));
+        }
+        if !summary.versions.is_empty() {
+            let versions: Vec<String> = summary
+                .versions
+                .iter()
+                .map(|(version, item, cell)| format!("{version} (`{item}` as in cell {cell})"))
+                .collect();
+            rows.push(("versions", versions.join(", ")));
+        }
+        let dependencies = self
+            .files
+            .get("Cargo.toml")
+            .map(|manifest| manifest::dependency_lines(manifest))
+            .unwrap_or_default();
+        if !dependencies.is_empty() {
+            rows.push(("dependencies", dependencies.join(", ")));
+        }
+        if let Some(reason) = &self.fallback {
+            rows.push((
+                "form",
+                format!("one `run()` (per-cell functions: {reason})"),
+            ));
+        }
+        let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
+        rows.iter()
+            .map(|(label, text)| format!("  {label:<width$}  {text}\n"))
+            .collect()
+    }
+}
+
 /// The result of an extraction.
 #[derive(Debug, Clone, Default)]
 pub struct Extraction {
@@ -90,6 +157,8 @@ pub struct Extraction {
     pub files: Files,
     /// Notes for the user (skipped cells, redefinitions, lost displays, fallback).
     pub warnings: Vec<String>,
+    /// What was made of the notebook, for the final table.
+    pub summary: Summary,
     /// Whether the single-`run()` form was written, and why.
     pub fallback: Option<String>,
     /// `Some(true)` if `cargo check` passed, `Some(false)` if not, `None` if not checked.
@@ -285,6 +354,23 @@ fn extract_on_deep_stack(
     }
 
     let mut extraction = Extraction {
+        summary: Summary {
+            cells: plan.steps.len(),
+            modules: plan
+                .sections
+                .iter()
+                .map(|section| section.module.clone())
+                .collect(),
+            skipped: plan
+                .pipeline
+                .iter()
+                .filter_map(|entry| match entry {
+                    plan::PipelineEntry::Skipped(cell, reason) => Some((*cell, reason.clone())),
+                    _ => None,
+                })
+                .collect(),
+            versions: plan.versions.clone(),
+        },
         warnings,
         expected_stdout: plan
             .steps

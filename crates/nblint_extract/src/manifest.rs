@@ -226,6 +226,32 @@ pub fn pin_any_versions(
     (out, pinned)
 }
 
+/// The `[dependencies]` of a rendered manifest as `name version` (or `name {...}` for a
+/// table), in order: what the final table shows.
+pub fn dependency_lines(manifest: &str) -> Vec<String> {
+    let mut in_dependencies = false;
+    let mut lines = Vec::new();
+    for line in manifest.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            in_dependencies = trimmed == "[dependencies]";
+            continue;
+        }
+        if !in_dependencies || trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if let Some((name, value)) = trimmed.split_once(" = ") {
+            let value = value.trim();
+            let shown = value
+                .strip_prefix('"')
+                .and_then(|rest| rest.strip_suffix('"'))
+                .unwrap_or(value);
+            lines.push(format!("{name} {shown}"));
+        }
+    }
+    lines
+}
+
 /// The dependencies of a rendered manifest left at any version or below one (`name = "*"`,
 /// `name = "<0.9"`, what [`pin_any_versions`] writes for a retry): `(name, requirement)`.
 pub fn unpinned_dependencies(manifest: &str) -> Vec<(String, String)> {

@@ -51,6 +51,9 @@ pub struct Plan {
     pub warnings: Vec<String>,
     /// How many code cells are kept (not blank, not skipped).
     pub kept_cells: usize,
+    /// Per-cell versions made of items a later cell redefines: `(version's name, the item's
+    /// name, the cell whose definition it holds)`.
+    pub versions: Vec<(String, String, usize)>,
 }
 
 /// A markdown section: a module.
@@ -1460,6 +1463,7 @@ fn version_items(plan: &mut Plan, reserved: &HashSet<String>) {
             .cloned()
             .unwrap_or_else(|| copy.clone());
         set_item_name(&mut item, &unique);
+        plan.versions.push((unique.clone(), name.clone(), *cell));
         after
             .entry((name.clone(), *cell))
             .or_default()

@@ -400,3 +400,29 @@ fn cells_that_ran_out_of_order_are_reported() {
         tree(&in_order)
     );
 }
+
+/// The final table names the cells and modules, the cells left out and why, the per-cell
+/// versions and the dependencies.
+#[test]
+fn the_final_table_says_what_was_made() {
+    let (extraction, _) = extract("redefined_items", false, "table");
+    let table = extraction.summary_table();
+    assert!(
+        table.contains("  cells     3 extracted into 2 modules"),
+        "{table}"
+    );
+    assert!(
+        table.contains("ShapeCell2 (`Shape` as in cell 2)"),
+        "{table}"
+    );
+    let (stored_error, _) = extract("stored_error", false, "table");
+    let table = stored_error.summary_table();
+    assert!(table.contains("skipped"), "{table}");
+    assert!(table.contains("its stored output is an error"), "{table}");
+    let (deps, _) = extract("dep_forms", false, "table");
+    assert!(
+        deps.summary_table().contains("regex 1"),
+        "{}",
+        deps.summary_table()
+    );
+}
