@@ -144,9 +144,11 @@ impl Extraction {
             ));
         }
         let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
-        rows.iter()
-            .map(|(label, text)| format!("  {label:<width$}  {text}\n"))
-            .collect()
+        let mut table = String::new();
+        for (label, text) in &rows {
+            table.push_str(&format!("  {label:<width$}  {text}\n"));
+        }
+        table
     }
 }
 
