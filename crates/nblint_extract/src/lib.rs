@@ -368,7 +368,7 @@ fn extract_on_deep_stack(
                 .iter()
                 .filter_map(|entry| match entry {
                     plan::PipelineEntry::Skipped(cell, reason) => Some((*cell, reason.clone())),
-                    _ => None,
+                    plan::PipelineEntry::Step(_) => None,
                 })
                 .collect(),
             versions: plan.versions.clone(),
