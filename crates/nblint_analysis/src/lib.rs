@@ -230,12 +230,33 @@ pub fn parse_language(value: &str) -> Result<Language, String> {
     }
 }
 
+/// Builtins of Python 2 that Python 3 no longer has, defined in a Python 2 notebook.
+const PYTHON2_BUILTINS: &[&str] = &[
+    "apply",
+    "basestring",
+    "buffer",
+    "cmp",
+    "coerce",
+    "execfile",
+    "file",
+    "intern",
+    "long",
+    "raw_input",
+    "reduce",
+    "reload",
+    "unichr",
+    "unicode",
+    "xrange",
+];
+
 /// The dependency graph of `notebook`, from what [`analyse`] found.
 pub fn graph(notebook: &Notebook, analysed: &Analysed) -> Graph {
     let is_builtin = |name: &str| {
-        analysed
-            .frontend
-            .is_some_and(|frontend| frontend.is_builtin(name))
+        // A Python 2 notebook ran with Python 2's builtins (`xrange`, `unicode`, ...).
+        (analysed.python2 && PYTHON2_BUILTINS.contains(&name))
+            || analysed
+                .frontend
+                .is_some_and(|frontend| frontend.is_builtin(name))
     };
     Graph::build(notebook, &analysed.facts, &is_builtin)
 }
