@@ -1,4 +1,7 @@
-//! `nblint extract NOTEBOOK --out DIR [--name CRATE] [--force]`
+//! `nblint extract NOTEBOOK --out DIR [--name CRATE] [--force]`: an evcxr notebook becomes a
+//! crate, a Python notebook a package (see `python`).
+
+mod python;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -18,7 +21,8 @@ use nblint_analysis::{Choice, language_of};
 /// Arguments of `nblint extract`.
 #[derive(Debug, Args)]
 pub struct ExtractArgs {
-    /// The evcxr (Rust) notebook to turn into a crate
+    /// The notebook to extract: an evcxr (Rust) notebook becomes a crate, a Python notebook a
+    /// package
     pub notebook: PathBuf,
     /// The folder to write the crate into (created if missing; must be empty unless --force)
     #[arg(long, value_name = "DIR")]
@@ -41,6 +45,12 @@ pub struct ExtractArgs {
     /// `language` in nblint.toml) says; only `rust` can be extracted
     #[arg(long, value_parser = nblint_analysis::parse_language)]
     pub language: Option<Language>,
+    /// Python notebooks: do not run `python -m PKG` to compare its output with the notebook's
+    #[arg(long)]
+    pub no_run: bool,
+    /// Python notebooks: stop the run check after this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub run_timeout: u64,
 }
 
 /// Extracts one notebook into a crate.
@@ -60,10 +70,11 @@ pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
     }
     match detected.language {
         Language::Rust => {}
+        Language::Python => return python::run(args, &notebook),
         language => {
             eprintln!(
                 "error: {shown}: a {} notebook; `nblint extract` turns evcxr (Rust) notebooks \
-                 into Rust crates",
+                 into Rust crates and Python notebooks into Python packages",
                 language.display_name()
             );
             return Ok(ExitStatus::Error);
@@ -185,7 +196,7 @@ pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
 }
 
 /// Whether `path` does not exist or is an empty folder.
-fn is_empty_or_missing(path: &Path) -> Result<bool> {
+pub(crate) fn is_empty_or_missing(path: &Path) -> Result<bool> {
     if !path.exists() {
         return Ok(true);
     }
