@@ -175,7 +175,10 @@ fn is_timing_line(line: &str) -> bool {
     let trimmed = line.trim_start();
     trimmed.starts_with("CPU times:")
         || trimmed.starts_with("Wall time:")
-        || (trimmed.contains(" per loop (mean ± std. dev. of ") && trimmed.contains(" loop"))
+        || trimmed.contains(" per loop (mean ± std. dev. of ")
+        || trimmed.contains(" loops, best of ")
+        || trimmed.contains(" loop, best of ")
+        || trimmed.starts_with("The slowest run took ")
 }
 
 /// Output with what cannot repeat taken out: object addresses, timing lines, trailing blanks.
