@@ -31,15 +31,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = {"numpy", "pandas", "matplotlib", "mpl_toolkits", "sklearn", "scipy", "seaborn"}
-# The versions the runs use: numpy before 2.0, whose scalar repr (`np.float64(1.0)`) no
-# notebook of the corpus shows; the rest as pip resolves them for Python 3.11.
+# The interpreter and versions the runs use: of the era most eligible notebooks ran in
+# (numpy 1.21, the version jakevdp's notebooks print), since newer releases print values
+# differently (numpy 2's `np.float64(1.0)`, scikit-learn's short estimator reprs) and removed
+# what they call (matplotlib's `seaborn-whitegrid` style). Python 3.10 is the newest with
+# wheels for all of them. ruff is pinned for the "ruff clean" column.
+PYTHON = os.environ.get("CORPUS_PYTHON", "python3.10")
 REQUIREMENTS = [
-    "numpy<2",
-    "pandas<2.3",
-    "matplotlib<3.10",
-    "scikit-learn<1.6",
-    "scipy<1.15",
-    "seaborn==0.13.2",
+    "numpy==1.21.6",
+    "pandas==1.3.5",
+    "matplotlib==3.5.3",
+    "scikit-learn==1.0.2",
+    "scipy==1.7.3",
+    "seaborn==0.11.2",
     "ruff==0.8.6",
 ]
 IMPORT = re.compile(r"^\s*(?:import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)|from\s+([\w.]+)\s+import)", re.M)
@@ -115,18 +119,19 @@ def classify(path):
 
 
 def ensure_venv(work):
-    venv = work / "venv"
+    venv = work / "venv310"
     python = venv / "bin" / "python"
     marker = venv / "installed.txt"
-    if marker.exists() and marker.read_text() == "\n".join(REQUIREMENTS):
+    wanted = "\n".join([PYTHON, *REQUIREMENTS])
+    if marker.exists() and marker.read_text() == wanted:
         return python
     if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True)
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *REQUIREMENTS],
         check=True,
     )
-    marker.write_text("\n".join(REQUIREMENTS))
+    marker.write_text(wanted)
     return python
 
 
@@ -248,7 +253,7 @@ def write_report(report, rows, excluded, args):
         "`../shared/corpus/python` (read in place). Eligible: a Python notebook whose code cells all "
         "ran, in order, with no error output, importing only the standard library and numpy, "
         "pandas, matplotlib (Agg), scikit-learn, scipy, seaborn (installed by the script into a "
-        f"throwaway venv: {', '.join('`' + r + '`' for r in REQUIREMENTS)}). Compared: `python -m PKG`'s "
+        f"throwaway venv on `{PYTHON}`: {', '.join('`' + r + '`' for r in REQUIREMENTS)}). Compared: `python -m PKG`'s "
         "stdout against the stored stdout streams and `text/plain` results, normalised (object "
         "addresses, %time/%timeit lines, trailing blanks).",
         "",

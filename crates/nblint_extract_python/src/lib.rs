@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use nblint_extract::naming::{NameTable, snake_case};
 use nblint_facts::{CellFacts, CellFrontend, DefinitionKind};
 use nblint_notebook::{CellKind, Notebook};
-use ruff_python_ast::visitor::{Visitor, walk_expr};
+use ruff_python_ast::visitor::{Visitor, walk_expr, walk_stmt};
 use ruff_python_ast::{Expr, ExprContext, Mod, Stmt};
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
 use ruff_text_size::Ranged;
@@ -275,6 +275,10 @@ struct Definition {
     /// Every name read anywhere inside it (scope-blind: a superset of what it reads from the
     /// cell).
     reads: HashSet<String>,
+    /// Where the cell reads the name after this definition (a versioned definition renames
+    /// them), or `None` when something in the cell binds the name again (a parameter, a
+    /// local): then the definition stays in the cell.
+    later_reads: Option<Vec<(usize, usize)>>,
 }
 
 /// How a cell becomes code.
@@ -420,6 +424,78 @@ fn names_read(statement: &Stmt) -> HashSet<String> {
     reads.0
 }
 
+/// The reads of `name` in `body` from byte `after` on, or `None` when anything other than
+/// the top-level `def`/`class` of that name binds it (a parameter, an assignment, a loop
+/// target, an import), so a textual rename would touch the wrong name.
+fn occurrences(body: &[Stmt], name: &str, after: usize) -> Option<Vec<(usize, usize)>> {
+    struct Occurrences<'n> {
+        name: &'n str,
+        after: usize,
+        reads: Vec<(usize, usize)>,
+        rebound: bool,
+    }
+    impl<'a> Visitor<'a> for Occurrences<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::Import(import) => {
+                    self.rebound |= import.names.iter().any(|a| {
+                        a.asname.as_ref().map_or(a.name.as_str(), |n| n.as_str()) == self.name
+                    });
+                }
+                Stmt::ImportFrom(import) => {
+                    self.rebound |= import.names.iter().any(|a| {
+                        a.asname.as_ref().map_or(a.name.as_str(), |n| n.as_str()) == self.name
+                    });
+                }
+                Stmt::Global(_) | Stmt::Nonlocal(_) => self.rebound = true,
+                _ => {}
+            }
+            walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(name) = expr
+                && name.id.as_str() == self.name
+            {
+                if name.ctx == ExprContext::Load {
+                    let range = name.range();
+                    if range.start().to_usize() >= self.after {
+                        self.reads
+                            .push((range.start().to_usize(), range.end().to_usize()));
+                    }
+                } else {
+                    self.rebound = true;
+                }
+            }
+            walk_expr(self, expr);
+        }
+        fn visit_parameter(&mut self, parameter: &'a ruff_python_ast::Parameter) {
+            if parameter.name.as_str() == self.name {
+                self.rebound = true;
+            }
+            ruff_python_ast::visitor::walk_parameter(self, parameter);
+        }
+    }
+    let mut finder = Occurrences {
+        name,
+        after,
+        reads: Vec::new(),
+        rebound: false,
+    };
+    for statement in body {
+        finder.visit_stmt(statement);
+    }
+    // Nested `def`/`class` of the same name inside blocks also rebind it.
+    let same_named = body
+        .iter()
+        .filter(|s| match s {
+            Stmt::FunctionDef(f) => f.name.as_str() == name,
+            Stmt::ClassDef(c) => c.name.as_str() == name,
+            _ => false,
+        })
+        .count();
+    (!finder.rebound && same_named == 1).then_some(finder.reads)
+}
+
 /// The first worded comment of a cell, for its function's name.
 fn first_comment(text: &str) -> Option<String> {
     text.lines().find_map(|line| {
@@ -535,6 +611,7 @@ fn prepare_python(text: String, number: usize) -> Result<Body, ExtractError> {
                     range: (start, end),
                     cut: text::whole_lines(&text, start, end),
                     reads: names_read(statement),
+                    later_reads: None,
                 });
             }
             Stmt::ClassDef(class) => {
@@ -551,10 +628,14 @@ fn prepare_python(text: String, number: usize) -> Result<Body, ExtractError> {
                     range: (start, end),
                     cut: text::whole_lines(&text, start, end),
                     reads: names_read(statement),
+                    later_reads: None,
                 });
             }
             _ => {}
         }
+    }
+    for definition in &mut definitions {
+        definition.later_reads = occurrences(&module.body, &definition.name, definition.range.0);
     }
     let mut scan = Scan {
         text: &text,
@@ -851,10 +932,6 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             warnings,
         });
     }
-    // The first section's prose before any code is the module's docstring.
-    for section in &mut sections {
-        section.doc.retain(|line| !line.trim().is_empty());
-    }
 
     // Run order: execution counts when every kept cell has a distinct one.
     let mut order: Vec<usize> = (0..prepared.len()).collect();
@@ -988,7 +1065,10 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
                     }
                     matches!(bindings.get(&u.name), Some(Binding::Value(_)))
                 });
-            if !closes_over_cell_state {
+            // A redefinition is renamed (`clean_2`) together with the cell's own reads of it,
+            // which needs them all to be found.
+            let needs_version = moved_once.contains(&definition.name);
+            if !closes_over_cell_state && (!needs_version || definition.later_reads.is_some()) {
                 movable.push(d_index);
             }
         }
@@ -1121,6 +1201,13 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
                     end: definition.name_range.1,
                     text: version.clone(),
                 });
+                for &(start, end) in definition.later_reads.iter().flatten() {
+                    steps[index].edits.push(Edit {
+                        start,
+                        end,
+                        text: version.clone(),
+                    });
+                }
             }
             if let Some(cut) = definition.cut {
                 steps[index].edits.push(Edit {
@@ -1263,10 +1350,20 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
         format!("{base}/__init__.py"),
         text::docstring(&init_doc, "").unwrap_or_default(),
     );
+    // main()'s own variables avoid every name the notebook uses.
+    let mut main_names = NameTable::with_reserved(
+        reserved
+            .iter()
+            .map(String::as_str)
+            .chain(steps.iter().map(|s| s.name.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    let shown_name = main_names.unique("shown");
+    let values_name = main_names.unique("values");
     let codes: Vec<StepCode> = prepared
         .iter()
         .zip(&steps)
-        .map(|(p, step)| build_step(p, step, &options.notebook_name, has_outputs))
+        .map(|(p, step)| build_step(p, step, &options.notebook_name, has_outputs, &shown_name))
         .collect();
     let uses_figures = import_modules.iter().any(|m| m.starts_with("matplotlib"))
         || import_modules.iter().any(|m| m.starts_with("seaborn"));
@@ -1291,6 +1388,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             options,
             has_outputs,
             uses_figures,
+            (&shown_name, &values_name),
         ),
     );
     files.insert(format!("{base}/_notebook.py"), NOTEBOOK_HELPERS.to_owned());
@@ -1428,7 +1526,13 @@ struct StepCode {
     many: bool,
 }
 
-fn build_step(p: &Prepared, step: &Step, notebook_name: &str, has_outputs: bool) -> StepCode {
+fn build_step(
+    p: &Prepared,
+    step: &Step,
+    notebook_name: &str,
+    has_outputs: bool,
+    shown_name: &str,
+) -> StepCode {
     let shows = shows_result(p, has_outputs);
     let mut returns = step.returns.clone();
     if let Body::Python { facts, .. } = &p.body {
@@ -1500,7 +1604,7 @@ fn build_step(p: &Prepared, step: &Step, notebook_name: &str, has_outputs: bool)
                 edits.push(Edit {
                     start: span.start,
                     end: span.start,
-                    text: format!("return {class_name}(\nshown="),
+                    text: format!("return {class_name}(\n{shown_name}="),
                 });
                 edits.push(Edit {
                     start: span.end,
@@ -1554,9 +1658,10 @@ fn build_step(p: &Prepared, step: &Step, notebook_name: &str, has_outputs: bool)
     let edits: Vec<Edit> = edits
         .into_iter()
         .filter(|e| {
-            !cuts
-                .iter()
-                .any(|&(s, t)| s <= e.start && e.end <= t && (e.start, e.end) != (s, t))
+            !cuts.iter().any(|&(s, t)| {
+                let insertion_at_edge = e.start == e.end && (e.start == s || e.start == t);
+                s <= e.start && e.end <= t && (e.start, e.end) != (s, t) && !insertion_at_edge
+            })
         })
         .collect();
     let body = text::render(&text, 0, text.len(), &edits, "    ", &literals);
@@ -1594,7 +1699,7 @@ fn build_step(p: &Prepared, step: &Step, notebook_name: &str, has_outputs: bool)
             p.number
         ));
         if shown_first {
-            out.push_str("    shown: object\n");
+            out.push_str(&format!("    {shown_name}: object\n"));
         }
         for name in &returns {
             out.push_str(&format!("    {name}: object\n"));
@@ -1693,6 +1798,7 @@ fn render_main(
     options: &ExtractOptions,
     has_outputs: bool,
     uses_figures: bool,
+    (shown, values): (&str, &str),
 ) -> String {
     let mut out = format!(
         "\"\"\"Runs the steps of {} in the order its cells ran, printing what it printed.\"\"\"\n\n",
@@ -1743,19 +1849,19 @@ fn render_main(
         let shown_first = code.printed == Printed::Shown;
         let mut printed: Option<String> = None;
         if code.many {
-            out.push_str(&format!("    values = {call}\n"));
+            out.push_str(&format!("    {values} = {call}\n"));
             for name in returns {
-                out.push_str(&format!("    {name} = values.{name}\n"));
+                out.push_str(&format!("    {name} = {values}.{name}\n"));
             }
             if shown_first {
-                printed = Some("values.shown".to_owned());
+                printed = Some(format!("{values}.{shown}"));
             }
         } else if shown_first && returns.is_empty() {
-            out.push_str(&format!("    shown = {call}\n"));
-            printed = Some("shown".to_owned());
+            out.push_str(&format!("    {shown} = {call}\n"));
+            printed = Some(shown.to_owned());
         } else if shown_first {
-            out.push_str(&format!("    shown, {} = {call}\n", returns.join(", ")));
-            printed = Some("shown".to_owned());
+            out.push_str(&format!("    {shown}, {} = {call}\n", returns.join(", ")));
+            printed = Some(shown.to_owned());
         } else if returns.is_empty() {
             out.push_str(&format!("    {call}\n"));
         } else {
