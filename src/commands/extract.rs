@@ -71,7 +71,7 @@ pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
     match detected.language {
         Language::Rust => {}
         Language::Python => return python::run(args, &notebook),
-        language => {
+        language @ Language::Other(_) => {
             eprintln!(
                 "error: {shown}: a {} notebook; `nblint extract` turns evcxr (Rust) notebooks \
                  into Rust crates and Python notebooks into Python packages",

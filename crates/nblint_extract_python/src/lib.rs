@@ -802,23 +802,22 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             }
             CellKind::Code if cell.source.trim().is_empty() => {}
             CellKind::Code => {
-                let section = match current {
-                    Some(index) => index,
-                    None => {
-                        sections.push(Section {
-                            module: {
-                                let wanted = python_name(&snake_case(&stem, 4, "notebook"));
-                                module_names.unique(if wanted == options.package {
-                                    "cells"
-                                } else {
-                                    &wanted
-                                })
-                            },
-                            doc: Vec::new(),
-                        });
-                        current = Some(sections.len() - 1);
-                        sections.len() - 1
-                    }
+                let section = if let Some(index) = current {
+                    index
+                } else {
+                    sections.push(Section {
+                        module: {
+                            let wanted = python_name(&snake_case(&stem, 4, "notebook"));
+                            module_names.unique(if wanted == options.package {
+                                "cells"
+                            } else {
+                                &wanted
+                            })
+                        },
+                        doc: Vec::new(),
+                    });
+                    current = Some(sections.len() - 1);
+                    sections.len() - 1
                 };
                 let skip = if cell.has_error_output {
                     Some("its stored output is an error".to_owned())
@@ -1789,6 +1788,9 @@ fn render_module(module: &Module, codes: &[StepCode], notebook_name: &str) -> St
     out
 }
 
+// The plan's parts are separate values in `extract`; bundling them into a struct only for
+// this call would add a type that means nothing else.
+#[allow(clippy::too_many_arguments)]
 fn render_main(
     modules: &[Module],
     prepared: &[Prepared],
