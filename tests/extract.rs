@@ -346,6 +346,6 @@ fn python_packages_hold_what_the_issue_asks() {
 
     let (out, _) = extract("trailing_expressions");
     let main = read(&out, "src/pkg/__main__.py");
-    assert!(main.contains("print(repr(shown))"), "{main}");
+    assert!(main.contains("show(shown)"), "{main}");
     assert!(read(&out, "src/pkg/trailing_expressions.py").contains("@dataclass"));
 }

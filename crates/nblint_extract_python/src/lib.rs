@@ -1359,6 +1359,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
     );
     let shown_name = main_names.unique("shown");
     let values_name = main_names.unique("values");
+    let show_name = main_names.unique("show");
     let codes: Vec<StepCode> = prepared
         .iter()
         .zip(&steps)
@@ -1387,7 +1388,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             options,
             has_outputs,
             uses_figures,
-            (&shown_name, &values_name),
+            (&shown_name, &values_name, &show_name),
         ),
     );
     files.insert(format!("{base}/_notebook.py"), NOTEBOOK_HELPERS.to_owned());
@@ -1444,11 +1445,34 @@ so these write that output to files under ``outputs/`` and say so on stderr.
 """
 
 import itertools
+import pprint
 import sys
 from pathlib import Path
 
 OUTPUTS = Path("outputs")
 _NUMBERS = itertools.count(1)
+
+
+def show(value):
+    """Print a cell's result the way IPython's display hook printed it.
+
+    None is not shown; a class prints as its dotted name; an object with the default repr
+    as ``<module.Class at 0x...>``; a list, tuple, dict or set too long for one line is
+    broken one item per line; anything else prints its repr.
+    """
+    if value is None:
+        return
+    kind = type(value)
+    if isinstance(value, type):
+        module = value.__module__
+        text = value.__qualname__ if module == "builtins" else f"{module}.{value.__qualname__}"
+    elif kind in (list, tuple, dict, set, frozenset):
+        text = pprint.pformat(value, width=79, sort_dicts=False)
+    elif kind.__repr__ is object.__repr__:
+        text = f"<{kind.__module__}.{kind.__qualname__} at {hex(id(value))}>"
+    else:
+        text = repr(value)
+    print(text)
 
 
 def display(*objects, **options):
@@ -1800,7 +1824,7 @@ fn render_main(
     options: &ExtractOptions,
     has_outputs: bool,
     uses_figures: bool,
-    (shown, values): (&str, &str),
+    (shown, values, show): (&str, &str, &str),
 ) -> String {
     let mut out = format!(
         "\"\"\"Runs the steps of {} in the order its cells ran, printing what it printed.\"\"\"\n\n",
@@ -1814,8 +1838,21 @@ fn render_main(
                 && (prepared[i].stored.images || !has_outputs)
         })
         .collect();
-    if saves.iter().any(|s| *s) {
-        out.push_str("from ._notebook import save_figures\n");
+    let shows = order
+        .iter()
+        .any(|&i| codes[i].function.is_some() && codes[i].printed != Printed::Nothing);
+    let show_import = if show == "show" {
+        "show".to_owned()
+    } else {
+        format!("show as {show}")
+    };
+    match (saves.iter().any(|s| *s), shows) {
+        (true, true) => out.push_str(&format!(
+            "from ._notebook import save_figures, {show_import}\n"
+        )),
+        (true, false) => out.push_str("from ._notebook import save_figures\n"),
+        (false, true) => out.push_str(&format!("from ._notebook import {show_import}\n")),
+        (false, false) => {}
     }
     for module in modules {
         let names: Vec<&str> = module
@@ -1873,13 +1910,7 @@ fn render_main(
             printed = Some(name.clone());
         }
         if let Some(value) = printed {
-            if has_outputs {
-                out.push_str(&format!("    print(repr({value}))\n"));
-            } else {
-                out.push_str(&format!(
-                    "    if {value} is not None:\n        print(repr({value}))\n"
-                ));
-            }
+            out.push_str(&format!("    {show}({value})\n"));
         }
         if saves[position] {
             out.push_str(&format!("    save_figures(\"cell_{}\")\n", p.number));
