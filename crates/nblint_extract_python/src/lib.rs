@@ -978,6 +978,11 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
         })
         .collect();
 
+    // A notebook that defines its own `display` keeps it; IPython's is stood in for only
+    // where no cell defines one.
+    let user_display = prepared.iter().any(|p| {
+        matches!(&p.body, Body::Python { facts, .. } if facts.defined_names().contains(&"display"))
+    });
     // Walk the steps in run order, tracking what each name refers to.
     let mut bindings: HashMap<String, Binding> = HashMap::new();
     let mut versions = NameTable::with_reserved(
@@ -1013,7 +1018,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
         for need in needs {
             modules[module].import(&format!("import {need}"));
         }
-        if *uses_display {
+        if *uses_display && !user_display {
             needs_display.insert(module);
         }
         let defined_here: HashSet<&str> = facts.defines.iter().map(|d| d.name.as_str()).collect();
