@@ -8,9 +8,10 @@ installs packages and runs every notebook), not by CI:
     tests/extract_corpus_python.py --only 'Sorting|Pivot'   # re-run a few
     tests/extract_corpus_python.py --limit 10
 
-Eligible: a Python notebook whose code cells all ran, in order, with no error output, and
+Eligible: a Python notebook whose code cells all ran, in order, with no error output,
 whose imports are the standard library or the distributions installed here (numpy, pandas,
-matplotlib with the Agg backend, scikit-learn, scipy, seaborn). They go into a throwaway
+matplotlib with the Agg backend, scikit-learn, scipy, seaborn), and which needs no data
+the machine does not have (files beside the notebook, downloads). They go into a throwaway
 virtual environment under --work (PyPI must be reachable); the corpus is only read, never
 copied into the repository.
 
@@ -44,10 +45,23 @@ REQUIREMENTS = [
     "scikit-learn==1.0.2",
     "scipy==1.7.3",
     "seaborn==0.11.2",
+    "pillow==9.5.0",
     "ruff==0.8.6",
 ]
 IMPORT = re.compile(r"^\s*(?:import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)|from\s+([\w.]+)\s+import)", re.M)
 INSTALL = re.compile(r"^\s*[!%](?:pip|conda|mamba)\b.*\binstall\b|^\s*!.*\bpip3?\s+install\b", re.M)
+# Data a run needs that is not here: the corpus holds notebooks only (no `data/*.csv` beside
+# them), and the machine has no network beyond PyPI (seaborn's and scikit-learn's dataset
+# downloads, URLs).
+DOWNLOADS = re.compile(
+    r"load_dataset\(|\bfetch_\w+\(|urlopen|urlretrieve|^\s*!\s*(curl|wget)\b|"
+    r"read_\w+\(\s*['\"]https?://|load_sample_image",
+    re.M,
+)
+LOCAL_DATA = re.compile(
+    r"\b(read_csv|read_json|read_table|read_excel|read_hdf|read_pickle|loadtxt|genfromtxt|"
+    r"np\.load|imread|load_files)\(\s*['\"](?!https?://)|\bopen\(\s*['\"][^'\"]+['\"]\s*\)"
+)
 TIMING = re.compile(
     r"^\s*(CPU times:|Wall time:)|per loop \(mean ± std\. dev\. of |loops?, best of \d+:|"
     r"^The slowest run took "
@@ -103,6 +117,11 @@ def classify(path):
     foreign = sorted(m for m in modules if m and m not in sys.stdlib_module_names and m not in ALLOWED)
     if foreign:
         return "excluded", "imports " + ", ".join(foreign[:4])
+    sources = "\n".join(text(cell.get("source")) for cell in cells)
+    if DOWNLOADS.search(sources):
+        return "excluded", "downloads data (no network but PyPI here)"
+    if LOCAL_DATA.search(sources):
+        return "excluded", "reads data files that are not in the corpus"
     expected = []
     for cell in cells:
         if INSTALL.search(text(cell.get("source"))):
@@ -251,7 +270,8 @@ def write_report(report, rows, excluded, args):
         "",
         f"Generated on {time.strftime('%Y-%m-%d')} by `tests/extract_corpus_python.py` over "
         "`../shared/corpus/python` (read in place). Eligible: a Python notebook whose code cells all "
-        "ran, in order, with no error output, importing only the standard library and numpy, "
+        "ran, in order, with no error output, needing no data that is not here (files beside the "
+        "notebook, downloads), importing only the standard library and numpy, "
         "pandas, matplotlib (Agg), scikit-learn, scipy, seaborn (installed by the script into a "
         f"throwaway venv on `{PYTHON}`: {', '.join('`' + r + '`' for r in REQUIREMENTS)}). Compared: `python -m PKG`'s "
         "stdout against the stored stdout streams and `text/plain` results, normalised (object "

@@ -324,6 +324,9 @@ struct Stored {
     stdout: String,
     text_result: Option<String>,
     images: bool,
+    /// A `<Figure size 432x288 ...>` result: the kernel's inline backend of the time made
+    /// 6x4-inch figures at 72 dpi.
+    old_inline_figures: bool,
 }
 
 fn text_of(value: Option<&Value>) -> String {
@@ -361,6 +364,12 @@ fn stored(notebook: &Notebook, number: usize) -> Stored {
                 }
             }
             _ => {}
+        }
+        if data
+            .and_then(|data| data.get("text/plain"))
+            .is_some_and(|text| text_of(Some(text)).contains("<Figure size 432x288"))
+        {
+            stored.old_inline_figures = true;
         }
     }
     stored
@@ -1497,6 +1506,15 @@ def display(*objects, **options):
         print(f"wrote {path}", file=sys.stderr)
 
 
+def inline_figures():
+    """Make figures the size the notebook's inline backend made them (6x4 inches, 72 dpi)."""
+    try:
+        import matplotlib
+    except ImportError:
+        return
+    matplotlib.rcParams.update({"figure.figsize": (6.0, 4.0), "figure.dpi": 72})
+
+
 def save_figures(stem):
     """Save and close the open matplotlib figures, as the inline backend showed them."""
     pyplot = sys.modules.get("matplotlib.pyplot")
@@ -1846,6 +1864,12 @@ fn render_main(
     let shows = order
         .iter()
         .any(|&i| codes[i].function.is_some() && codes[i].printed != Printed::Nothing);
+    // The notebook's own outputs show the figure size of its inline backend (6x4 inches at 72
+    // dpi before matplotlib-inline 0.1.3; matplotlib's 6.4x4.8 at 100 since): keep it.
+    let old_inline = uses_figures && prepared.iter().any(|p| p.stored.old_inline_figures);
+    if old_inline {
+        out.push_str("from ._notebook import inline_figures\n");
+    }
     let show_import = if show == "show" {
         "show".to_owned()
     } else {
@@ -1880,6 +1904,10 @@ fn render_main(
     }
     out.push_str("\n\ndef main():\n    \"\"\"Run every step in order.\"\"\"\n");
     let mut calls = 0;
+    if old_inline {
+        out.push_str("    inline_figures()\n");
+        calls += 1;
+    }
     for (position, &index) in order.iter().enumerate() {
         let p = &prepared[index];
         let step = &steps[index];
