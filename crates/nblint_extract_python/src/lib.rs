@@ -1373,7 +1373,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
     );
     let shown_name = main_names.unique("shown");
     let values_name = main_names.unique("values");
-    let show_name = main_names.unique("show");
+    let show_function = main_names.unique("show");
     let codes: Vec<StepCode> = prepared
         .iter()
         .zip(&steps)
@@ -1402,7 +1402,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             options,
             has_outputs,
             uses_figures,
-            (&shown_name, &values_name, &show_name),
+            (&shown_name, &values_name, &show_function),
         ),
     );
     files.insert(format!("{base}/_notebook.py"), NOTEBOOK_HELPERS.to_owned());
@@ -1861,7 +1861,7 @@ fn render_main(
                 && (prepared[i].stored.images || !has_outputs)
         })
         .collect();
-    let shows = order
+    let any_result = order
         .iter()
         .any(|&i| codes[i].function.is_some() && codes[i].printed != Printed::Nothing);
     // The notebook's own outputs show the figure size of its inline backend (6x4 inches at 72
@@ -1875,7 +1875,7 @@ fn render_main(
     } else {
         format!("show as {show}")
     };
-    match (saves.iter().any(|s| *s), shows) {
+    match (saves.iter().any(|s| *s), any_result) {
         (true, true) => out.push_str(&format!(
             "from ._notebook import save_figures, {show_import}\n"
         )),
