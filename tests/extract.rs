@@ -349,3 +349,37 @@ fn python_packages_hold_what_the_issue_asks() {
     assert!(main.contains("show(shown)"), "{main}");
     assert!(read(&out, "src/pkg/trailing_expressions.py").contains("@dataclass"));
 }
+
+/// A Python cell that does not parse (and did not fail in the notebook) stops the extraction
+/// with the file, cell, line and column: exit 2, nothing written.
+#[test]
+fn python_cell_that_does_not_parse_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let notebook = dir.path().join("broken.ipynb");
+    let cells = serde_json::json!({
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# Broken"},
+            {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [],
+             "source": "x = 1\ny = (2,\n"},
+        ],
+        "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    });
+    std::fs::write(&notebook, cells.to_string()).unwrap();
+    let out = dir.path().join("package");
+    let output = nblint(&[
+        "extract",
+        &notebook.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("broken.ipynb: cell 2, line 3, column 1"),
+        "{text}"
+    );
+    assert!(text.contains("not Python"), "{text}");
+    assert!(!out.exists());
+}
