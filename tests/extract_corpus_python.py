@@ -31,7 +31,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ALLOWED = {"numpy", "pandas", "matplotlib", "mpl_toolkits", "sklearn", "scipy", "seaborn"}
+# What the runs can import: the distributions installed below and the ones they pull in
+# (joblib, PIL, dateutil, packaging).
+ALLOWED = {
+    "numpy", "pandas", "matplotlib", "mpl_toolkits", "sklearn", "scipy", "seaborn",
+    "joblib", "PIL", "dateutil", "packaging", "numexpr", "IPython",
+}
 # The interpreter and versions the runs use: of the era most eligible notebooks ran in
 # (numpy 1.21, the version jakevdp's notebooks print), since newer releases print values
 # differently (numpy 2's `np.float64(1.0)`, scikit-learn's short estimator reprs) and removed
@@ -46,6 +51,8 @@ REQUIREMENTS = [
     "scipy==1.7.3",
     "seaborn==0.11.2",
     "pillow==9.5.0",
+    "numexpr==2.8.1",
+    "ipython==7.34.0",
     "ruff==0.8.6",
 ]
 IMPORT = re.compile(r"^\s*(?:import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)|from\s+([\w.]+)\s+import)", re.M)
@@ -94,6 +101,9 @@ def classify(path):
     ).lower()
     if language != "python":
         return "excluded", f"not a Python notebook ({language or 'no language'})"
+    version = meta.get("language_info", {}).get("version") or ""
+    if version.startswith("2"):
+        return "excluded", "a Python 2 notebook"
     cells = [
         c for c in nb.get("cells", []) if c.get("cell_type") == "code" and text(c.get("source")).strip()
     ]
@@ -172,7 +182,8 @@ def one_line(text_block):
 def run_one(path, expected, nblint, python, ruff, work, timeout):
     name = path.stem
     out = work / "out" / name
-    row = {"notebook": name, "extracted": "no", "ruff": "-", "runs": "-", "matches": "-", "note": ""}
+    version = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("language_info", {}).get("version") or "?"
+    row = {"notebook": name, "ran_on": version, "extracted": "no", "ruff": "-", "runs": "-", "matches": "-", "note": ""}
     if out.exists():
         subprocess.run(["rm", "-rf", str(out)], check=True)
     env = dict(os.environ, NBLINT_RUFF=str(ruff), NBLINT_PYTHON=str(python))
@@ -260,10 +271,41 @@ def main():
     write_report(Path(args.report), rows, excluded, args)
 
 
+MISSES = ROOT / "tests" / "extract_corpus_python_misses.txt"
+
+
+def explanations():
+    """notebook -> why it does not reproduce, from MISSES (tab-separated, written by hand)."""
+    if not MISSES.exists():
+        return {}
+    out = {}
+    for line in MISSES.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and "\t" in line:
+            name, why = line.split("\t", 1)
+            out[name.strip()] = why.strip()
+    return out
+
+
+def recent(row):
+    parts = row.get("ran_on", "?").split(".")
+    return len(parts) > 1 and parts[0] == "3" and parts[1].isdigit() and int(parts[1]) >= 8
+
+
 def write_report(report, rows, excluded, args):
     ordered = [rows[k] for k in sorted(rows)]
     total = len(ordered)
-    count = lambda key: sum(1 for r in ordered if r[key] == "yes")  # noqa: E731
+    count = lambda key, among=ordered: sum(1 for r in among if r[key] == "yes")  # noqa: E731
+    modern = [r for r in ordered if recent(r)]
+    why = explanations()
+    for r in ordered:
+        if r["matches"] != "yes":
+            reason = why.get(r["notebook"])
+            symptom = r["note"] or "no output difference recorded"
+            r["why"] = f"{reason} ({symptom})" if reason else f"not yet explained: {symptom}"
+        elif r["ruff"] == "no":
+            r["why"] = (why.get(r["notebook"], "") + " (" + r["note"] + ")").strip()
+        else:
+            r["why"] = ""
     lines = [
         "<!-- python-corpus:start -->",
         "## Python notebooks: `tests/extract_corpus_python.py`",
@@ -282,14 +324,23 @@ def write_report(report, rows, excluded, args):
         f"{count('runs')} run to the end, {count('matches')} reproduce their stdout exactly "
         f"({(100 * count('matches') // total) if total else 0}% of eligible).",
         "",
+        f"Of the {len(modern)} that ran on Python 3.8 or newer (their libraries' releases install "
+        f"here): {count('extracted', modern)} extracted, {count('ruff', modern)} ruff clean, "
+        f"{count('runs', modern)} run, {count('matches', modern)} reproduce their stdout "
+        f"({(100 * count('matches', modern) // len(modern)) if modern else 0}%). The others ran on "
+        "Python 3.5 in 2016 with numpy 1.11, pandas 0.18, scikit-learn 0.17 and matplotlib 1.5, "
+        "whose APIs (`DataFrame.ix`, `sklearn.cross_validation`, `axisbg`) and printing (numpy's "
+        "sign column) no release installable on a Python the package supports (3.8+) has.",
+        "",
         "Excluded: " + "; ".join(f"{n} {reason}" for reason, n in sorted(excluded.items(), key=lambda kv: -kv[1])) + ".",
         "",
-        "| notebook | extracted | ruff clean | runs | output matches | note (why not) |",
-        "|---|---|---|---|---|---|",
+        "| notebook | ran on | extracted | ruff clean | runs | output matches | why not (symptom) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in ordered:
         lines.append(
-            f"| {r['notebook']} | {r['extracted']} | {r['ruff']} | {r['runs']} | {r['matches']} | {r['note']} |"
+            f"| {r['notebook']} | {r.get('ran_on', '?')} | {r['extracted']} | {r['ruff']} | {r['runs']} "
+            f"| {r['matches']} | {r['why']} |"
         )
     lines.append("<!-- python-corpus:end -->")
     section = "\n".join(lines) + "\n"

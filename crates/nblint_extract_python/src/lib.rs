@@ -1406,12 +1406,29 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
     );
     files.insert(format!("{base}/_notebook.py"), NOTEBOOK_HELPERS.to_owned());
     let version = notebook.metadata_str(&["language_info", "version"]);
-    let requires = project::requires_python(version).unwrap_or_else(|| {
-        warnings.push(
-            "the notebook does not say which Python it ran on: requires-python is >=3.9".into(),
-        );
-        ">=3.9".to_owned()
-    });
+    let requires = project::requires_python(version)
+        .filter(|_| {
+            // The generated code needs 3.8 (dataclasses, `pprint.pformat(sort_dicts=...)`).
+            let minor = version
+                .and_then(|v| v.split('.').nth(1))
+                .and_then(|m| m.parse::<u32>().ok());
+            let recent = minor.is_some_and(|m| m >= 8);
+            if !recent {
+                warnings.push(format!(
+                    "the notebook ran on Python {}: the package needs 3.8 or newer \
+                     (requires-python is >=3.8)",
+                    version.unwrap_or("?")
+                ));
+            }
+            recent
+        })
+        .or_else(|| version.is_some().then(|| ">=3.8".to_owned()))
+        .unwrap_or_else(|| {
+            warnings.push(
+                "the notebook does not say which Python it ran on: requires-python is >=3.8".into(),
+            );
+            ">=3.8".to_owned()
+        });
     let distribution = package.replace('_', "-");
     files.insert(
         "pyproject.toml".to_owned(),
