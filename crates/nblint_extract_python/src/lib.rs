@@ -1877,27 +1877,28 @@ fn render_main(
                 && (prepared[i].stored.images || !has_outputs)
         })
         .collect();
-    let any_result = order
-        .iter()
-        .any(|&i| codes[i].function.is_some() && codes[i].printed != Printed::Nothing);
     // The notebook's own outputs show the figure size of its inline backend (6x4 inches at 72
     // dpi before matplotlib-inline 0.1.3; matplotlib's 6.4x4.8 at 100 since): keep it.
     let old_inline = uses_figures && prepared.iter().any(|p| p.stored.old_inline_figures);
+    let mut helpers: Vec<String> = Vec::new();
     if old_inline {
-        out.push_str("from ._notebook import inline_figures\n");
+        helpers.push("inline_figures".to_owned());
     }
-    let show_import = if show == "show" {
-        "show".to_owned()
-    } else {
-        format!("show as {show}")
-    };
-    match (saves.iter().any(|s| *s), any_result) {
-        (true, true) => out.push_str(&format!(
-            "from ._notebook import save_figures, {show_import}\n"
-        )),
-        (true, false) => out.push_str("from ._notebook import save_figures\n"),
-        (false, true) => out.push_str(&format!("from ._notebook import {show_import}\n")),
-        (false, false) => {}
+    if saves.iter().any(|s| *s) {
+        helpers.push("save_figures".to_owned());
+    }
+    if order
+        .iter()
+        .any(|&i| codes[i].function.is_some() && codes[i].printed != Printed::Nothing)
+    {
+        helpers.push(if show == "show" {
+            "show".to_owned()
+        } else {
+            format!("show as {show}")
+        });
+    }
+    if !helpers.is_empty() {
+        out.push_str(&format!("from ._notebook import {}\n", helpers.join(", ")));
     }
     for module in modules {
         let names: Vec<&str> = module
