@@ -516,8 +516,49 @@ fn first_comment(text: &str) -> Option<String> {
     })
 }
 
+/// IPython reads a line magic or shell line over the following lines while its brackets are
+/// open (`%timeit f(a,` / `       b)`); ruff's parser needs a `\\` at the end of those
+/// lines to see one command.
+fn join_escape_continuations(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut depth: i64 = 0;
+    let mut in_escape = false;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if !in_escape
+            && (trimmed.starts_with('!')
+                || (trimmed.starts_with('%') && !trimmed.starts_with("%%")))
+        {
+            in_escape = true;
+            depth = 0;
+        }
+        if in_escape {
+            for ch in line.chars() {
+                match ch {
+                    '(' | '[' | '{' => depth += 1,
+                    ')' | ']' | '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            let body = line.trim_end_matches(['\n', '\r']);
+            if depth > 0 && line.ends_with('\n') && !body.ends_with('\\') {
+                out.push_str(body);
+                out.push_str(" \\");
+                out.push_str(&line[body.len()..]);
+                continue;
+            }
+            if depth <= 0 && !body.ends_with('\\') {
+                in_escape = false;
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
 /// Reads one code cell's Python: rewrites, facts, top-level imports and definitions.
 fn prepare_python(text: String, number: usize) -> Result<Body, ExtractError> {
+    let text = join_escape_continuations(&text);
     let parsed = parse_unchecked(&text, ParseOptions::from(Mode::Ipython));
     if let Some(error) = parsed.errors().first() {
         let (line, column) = line_column(&text, error.location.start().to_usize());
@@ -1408,7 +1449,8 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
     let version = notebook.metadata_str(&["language_info", "version"]);
     let requires = project::requires_python(version)
         .filter(|_| {
-            // The generated code needs 3.8 (dataclasses, `pprint.pformat(sort_dicts=...)`).
+            // The generated code is written for 3.8 and newer (dataclasses, f-strings, `:=` in
+            // cells that used it are the notebook's own).
             let minor = version
                 .and_then(|v| v.split('.').nth(1))
                 .and_then(|m| m.parse::<u32>().ok());
@@ -1475,7 +1517,6 @@ so these write that output to files under ``outputs/`` and say so on stderr.
 """
 
 import itertools
-import pprint
 import sys
 from pathlib import Path
 
@@ -1484,25 +1525,54 @@ _NUMBERS = itertools.count(1)
 
 
 def show(value):
-    """Print a cell's result the way IPython's display hook printed it.
+    """Print a cell's result the way IPython's display hook printed it (None is not shown)."""
+    if value is not None:
+        print(_pretty(value))
 
-    None is not shown; a class prints as its dotted name; an object with the default repr
-    as ``<module.Class at 0x...>``; a list, tuple, dict or set too long for one line is
-    broken one item per line; anything else prints its repr.
+
+def _pretty(value):
+    """IPython's text for a value.
+
+    A class prints as its dotted name, an object with the default repr as
+    ``<module.Class at 0x...>``, a list, tuple, set or dict item by item (sets sorted), one
+    item per line when it does not fit in 79 columns; anything else as its repr.
     """
-    if value is None:
-        return
     kind = type(value)
     if isinstance(value, type):
         module = value.__module__
-        text = value.__qualname__ if module == "builtins" else f"{module}.{value.__qualname__}"
-    elif kind in (list, tuple, dict, set, frozenset):
-        text = pprint.pformat(value, width=79, sort_dicts=False)
-    elif kind.__repr__ is object.__repr__:
-        text = f"<{kind.__module__}.{kind.__qualname__} at {hex(id(value))}>"
+        return value.__qualname__ if module == "builtins" else f"{module}.{value.__qualname__}"
+    if kind in (list, tuple, set, frozenset, dict):
+        return _pretty_container(value, kind)
+    if kind.__repr__ is object.__repr__:
+        return f"<{kind.__module__}.{kind.__qualname__} at {hex(id(value))}>"
+    return repr(value)
+
+
+def _pretty_container(value, kind):
+    if kind is dict:
+        items = [f"{_pretty(key)}: {_pretty(item)}" for key, item in value.items()]
+        opening, closing = "{", "}"
+    elif kind in (set, frozenset):
+        try:
+            elements = sorted(value)
+        except TypeError:
+            elements = list(value)
+        if not elements:
+            return f"{kind.__name__}()"
+        items = [_pretty(item) for item in elements]
+        opening, closing = ("{", "}") if kind is set else ("frozenset({", "})")
+    elif kind is tuple:
+        items = [_pretty(item) for item in value]
+        opening, closing = "(", ",)" if len(items) == 1 else ")"
     else:
-        text = repr(value)
-    print(text)
+        items = [_pretty(item) for item in value]
+        opening, closing = "[", "]"
+    text = opening + ", ".join(items) + closing
+    if len(text) <= 79 and "\n" not in text:
+        return text
+    indent = " " * len(opening)
+    lines = [item.replace("\n", "\n" + indent) for item in items]
+    return opening + (",\n" + indent).join(lines) + closing
 
 
 def display(*objects, **options):
@@ -2011,6 +2081,14 @@ mod tests {
         assert!(!is_valid_package_name("class"));
         assert!(!is_valid_package_name("1abc"));
         assert_eq!(package_name(Path::new("Load Data.ipynb")), "load_data");
+    }
+
+    #[test]
+    fn escape_commands_continue_over_open_brackets() {
+        assert_eq!(
+            join_escape_continuations("%timeit f(a,\n   b)\nx = (1,\n 2)\n"),
+            "%timeit f(a, \\\n   b)\nx = (1,\n 2)\n"
+        );
     }
 
     #[test]
