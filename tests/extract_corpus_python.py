@@ -38,13 +38,13 @@ ALLOWED = {
     "joblib", "PIL", "dateutil", "packaging", "numexpr", "IPython",
 }
 # The interpreter and versions the runs use: of the era most eligible notebooks ran in
-# (numpy 1.21, the version jakevdp's notebooks print), since newer releases print values
+# (numpy 1.21.2, the version jakevdp's notebooks print), since newer releases print values
 # differently (numpy 2's `np.float64(1.0)`, scikit-learn's short estimator reprs) and removed
 # what they call (matplotlib's `seaborn-whitegrid` style). Python 3.10 is the newest with
 # wheels for all of them. ruff is pinned for the "ruff clean" column.
 PYTHON = os.environ.get("CORPUS_PYTHON", "python3.10")
 REQUIREMENTS = [
-    "numpy==1.21.6",
+    "numpy==1.21.2",
     "pandas==1.3.5",
     "matplotlib==3.5.3",
     "scikit-learn==1.0.2",

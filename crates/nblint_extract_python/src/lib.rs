@@ -298,6 +298,8 @@ enum Body {
         needs: Vec<&'static str>,
         /// IPython lines left out: `(line, why)`. What they printed is not expected.
         left_out: Vec<(usize, String)>,
+        /// Names read by name from an expression string (`numexpr.evaluate("x > 0")`).
+        string_reads: Vec<String>,
     },
     /// Generated statements (a `%%bash` or `%%writefile` cell).
     Generated {
@@ -386,6 +388,41 @@ struct Scan<'t> {
     text: &'t str,
     literals: Vec<(usize, usize)>,
     uses_display: bool,
+    /// Names read inside the expression string of `pd.eval`, `df.eval`, `df.query` or
+    /// `numexpr.evaluate`, which look them up in the calling frame by name.
+    string_reads: Vec<String>,
+}
+
+/// Calls whose first argument is an expression string evaluated in the caller's frame.
+const STRING_EVALUATORS: &[&str] = &["eval", "query", "evaluate"];
+
+/// The identifiers of an expression string (`"(x > 0.5) & (y < @limit)"` → x, y, limit).
+fn identifiers(expression: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut in_quote: Option<char> = None;
+    for ch in expression.chars().chain(std::iter::once(' ')) {
+        if let Some(quote) = in_quote {
+            if ch == quote {
+                in_quote = None;
+            }
+            continue;
+        }
+        if ch.is_alphanumeric() || ch == '_' {
+            current.push(ch);
+            continue;
+        }
+        if !current.is_empty() && !current.starts_with(|c: char| c.is_ascii_digit()) && ch != '(' {
+            if !out.contains(&current) {
+                out.push(current.clone());
+            }
+        }
+        current.clear();
+        if ch == '\'' || ch == '"' || ch == '`' {
+            in_quote = Some(ch);
+        }
+    }
+    out
 }
 
 impl<'a> Visitor<'a> for Scan<'_> {
@@ -400,6 +437,22 @@ impl<'a> Visitor<'a> for Scan<'_> {
             }
             Expr::Name(name) if name.id.as_str() == "display" && name.ctx == ExprContext::Load => {
                 self.uses_display = true;
+            }
+            Expr::Call(call) => {
+                let callee = match &*call.func {
+                    Expr::Attribute(attribute) => Some(attribute.attr.as_str()),
+                    Expr::Name(name) => Some(name.id.as_str()).filter(|n| *n != "eval"),
+                    _ => None,
+                };
+                if callee.is_some_and(|c| STRING_EVALUATORS.contains(&c))
+                    && let Some(Expr::StringLiteral(literal)) = call.arguments.args.first()
+                {
+                    for name in identifiers(literal.value.to_str()) {
+                        if !self.string_reads.contains(&name) {
+                            self.string_reads.push(name);
+                        }
+                    }
+                }
             }
             _ => {}
         }
@@ -690,11 +743,13 @@ fn prepare_python(text: String, number: usize) -> Result<Body, ExtractError> {
         text: &text,
         literals: Vec::new(),
         uses_display: false,
+        string_reads: Vec::new(),
     };
     for statement in &module.body {
         scan.visit_stmt(statement);
     }
-    let (literals, uses_display) = (scan.literals, scan.uses_display);
+    let (literals, uses_display, string_reads) =
+        (scan.literals, scan.uses_display, scan.string_reads);
     let uses_display = uses_display && !facts.defined_names().contains(&"display");
     let left_out = rewrite
         .warnings
@@ -711,6 +766,7 @@ fn prepare_python(text: String, number: usize) -> Result<Body, ExtractError> {
         uses_display,
         needs: rewrite.needs,
         left_out,
+        string_reads,
     })
 }
 
@@ -1054,6 +1110,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             definitions,
             uses_display,
             needs,
+            string_reads,
             ..
         } = &p.body
         else {
@@ -1167,6 +1224,23 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
                     }
                 }
                 None => {}
+            }
+        }
+        // Names an expression string reads from the calling frame (`df.query("a < @limit")`,
+        // `numexpr.evaluate("x > 0.5")`) must be locals of the step: pass them in. A word of
+        // the string that is a column name and no earlier value is not one.
+        for name in string_reads {
+            if defined_here.contains(name.as_str()) {
+                continue;
+            }
+            if let Some(Binding::Value(from)) = bindings.get(name) {
+                let from = *from;
+                if !steps[index].params.contains(name) {
+                    steps[index].params.push(name.clone());
+                }
+                if !steps[from].returns.contains(name) {
+                    steps[from].returns.push(name.clone());
+                }
             }
         }
         // A deleted value, or one bound only conditionally, starts from its earlier version.
@@ -2088,6 +2162,14 @@ mod tests {
         assert_eq!(
             join_escape_continuations("%timeit f(a,\n   b)\nx = (1,\n 2)\n"),
             "%timeit f(a, \\\n   b)\nx = (1,\n 2)\n"
+        );
+    }
+
+    #[test]
+    fn names_in_expression_strings() {
+        assert_eq!(
+            identifiers("(x > 0.5) & (y < @limit) and name == 'x2' and f(z)"),
+            ["x", "y", "limit", "and", "name", "z"]
         );
     }
 
