@@ -412,10 +412,12 @@ fn identifiers(expression: &str) -> Vec<String> {
             current.push(ch);
             continue;
         }
-        if !current.is_empty() && !current.starts_with(|c: char| c.is_ascii_digit()) && ch != '(' {
-            if !out.contains(&current) {
-                out.push(current.clone());
-            }
+        if !current.is_empty()
+            && !current.starts_with(|c: char| c.is_ascii_digit())
+            && ch != '('
+            && !out.contains(&current)
+        {
+            out.push(current.clone());
         }
         current.clear();
         if ch == '\'' || ch == '"' || ch == '`' {
