@@ -319,6 +319,11 @@ def write_report(report, rows, excluded, args):
         "stdout against the stored stdout streams and `text/plain` results, normalised (object "
         "addresses, %time/%timeit lines, trailing blanks).",
         "",
+        "Command: `CORPUS_PYTHON=$(pyenv root)/versions/3.10.13/bin/python3.10 "
+        "tests/extract_corpus_python.py` (builds this checkout's nblint unless `--nblint` is given; "
+        "about ten minutes on the shared 2-core machine). Each miss's reason comes from "
+        "`tests/extract_corpus_python_misses.txt`, written after reading the run's output.",
+        "",
         f"Totals: {total} attempted, {count('extracted')} extracted, {count('ruff')} ruff clean "
         f"(`ruff check` and `ruff format --check` with default rules, and `compileall`), "
         f"{count('runs')} run to the end, {count('matches')} reproduce their stdout exactly "
