@@ -171,6 +171,13 @@ fn nothing_to_extract_exits_1_and_writes_nothing() {
     assert!(!out.exists());
 }
 
+/// Says what a test skipped where a person sees it: straight to the stream, not through
+/// `eprintln!`, which the test harness captures.
+fn skipped(what: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "skipped: python_fixtures: {what}");
+}
+
 /// The Python interpreter for running extracted packages: `$NBLINT_PYTHON`, else `python3`.
 fn python() -> String {
     std::env::var("NBLINT_PYTHON").unwrap_or_else(|_| "python3".to_owned())
@@ -195,9 +202,7 @@ fn python_fixtures_print_what_the_notebooks_printed() {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/extract/python");
     let ruff = std::env::var("NBLINT_RUFF").ok();
     if ruff.is_none() {
-        eprintln!(
-            "SKIPPED: ruff checks of the extracted packages (set NBLINT_RUFF to a ruff binary)"
-        );
+        skipped("ruff checks of the extracted packages (set NBLINT_RUFF to a ruff binary)");
     }
     let mut names: Vec<_> = std::fs::read_dir(&folder)
         .unwrap()
@@ -236,10 +241,10 @@ fn python_fixtures_print_what_the_notebooks_printed() {
         }
         let needs_numpy = name == "pip_lines_to_dependencies";
         if needs_numpy && !imports(&["numpy"]) {
-            eprintln!(
-                "SKIPPED: running {name} (numpy does not import with {})",
+            skipped(&format!(
+                "running {name} (numpy does not import with {})",
                 python()
-            );
+            ));
             assert_eq!(output.status.code(), Some(0), "{name}: {text}");
         } else {
             assert_eq!(output.status.code(), Some(0), "{name}: {text}");
