@@ -237,8 +237,10 @@ fn has_dollar_name(command: &str) -> bool {
 
 /// `subprocess.run(...)` printing the command's output where IPython printed it.
 pub fn shell_statement(command: &str) -> String {
+    // Written the way ruff format lays it out, so an unformatted package is already stable
+    // (at the function-body indentation of a cell's top level).
     format!(
-        "print(subprocess.run({}, shell=True, capture_output=True, text=True).stdout, end=\"\")",
+        "print(\n    subprocess.run(\n        {},\n        shell=True,\n        capture_output=True,\n        text=True,\n    ).stdout,\n    end=\"\",\n)",
         shell_command(command)
     )
 }

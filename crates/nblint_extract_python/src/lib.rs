@@ -960,7 +960,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
                         }
                         Body::Generated {
                             text: format!(
-                                "print(subprocess.run([{}, \"-c\", {}], capture_output=True, text=True).stdout, end=\"\")\n",
+                                "print(\n    subprocess.run(\n        [{}, \"-c\", {}],\n        capture_output=True,\n        text=True,\n    ).stdout,\n    end=\"\",\n)\n",
                                 ipython::string_literal(&program),
                                 ipython::string_literal(&script)
                             ),
@@ -969,7 +969,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
                     }
                     CellMagic::WriteFile { path, append, text } => Body::Generated {
                         text: format!(
-                            "with open({}, {}, encoding=\"utf-8\") as file:\n    file.write({})\nprint({})\n",
+                            "with open(\n    {},\n    {},\n    encoding=\"utf-8\",\n) as file:\n    file.write(\n        {},\n    )\nprint({})\n",
                             ipython::string_literal(&path),
                             if append { "\"a\"" } else { "\"w\"" },
                             ipython::string_literal(&text),
@@ -1616,7 +1616,9 @@ def _pretty(value):
     kind = type(value)
     if isinstance(value, type):
         module = value.__module__
-        return value.__qualname__ if module == "builtins" else f"{module}.{value.__qualname__}"
+        if module == "builtins":
+            return value.__qualname__
+        return f"{module}.{value.__qualname__}"
     if kind in (list, tuple, set, frozenset, dict):
         return _pretty_container(value, kind)
     if kind.__repr__ is object.__repr__:
@@ -1812,12 +1814,12 @@ fn build_step(
                 edits.push(Edit {
                     start: span.start,
                     end: span.start,
-                    text: format!("return {class_name}(\n{shown_name}="),
+                    text: format!("return {class_name}(\n    {shown_name}="),
                 });
                 edits.push(Edit {
                     start: span.end,
                     end: span.end,
-                    text: format!(",\n{},\n)", rest.join(",\n")),
+                    text: format!(",\n    {},\n)", rest.join(",\n    ")),
                 });
             } else if returns.is_empty() {
                 edits.push(Edit {
@@ -2058,11 +2060,7 @@ fn render_main(
             })
             .collect();
         if !names.is_empty() {
-            out.push_str(&format!(
-                "from .{} import {}\n",
-                module.name,
-                names.join(", ")
-            ));
+            out.push_str(&import_line(&module.name, &names));
         }
     }
     out.push_str("\n\ndef main():\n    \"\"\"Run every step in order.\"\"\"\n");
@@ -2116,6 +2114,21 @@ fn render_main(
         out.push_str("    return\n");
     }
     out.push_str("\n\nif __name__ == \"__main__\":\n    main()\n");
+    out
+}
+
+/// `from .module import a, b`, wrapped one name per line as ruff format does when it is
+/// longer than 88 columns.
+fn import_line(module: &str, names: &[&str]) -> String {
+    let line = format!("from .{module} import {}\n", names.join(", "));
+    if line.len() <= 89 {
+        return line;
+    }
+    let mut out = format!("from .{module} import (\n");
+    for name in names {
+        out.push_str(&format!("    {name},\n"));
+    }
+    out.push_str(")\n");
     out
 }
 
