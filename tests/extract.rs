@@ -260,6 +260,17 @@ fn python_fixtures_print_what_the_notebooks_printed() {
                 String::from_utf8_lossy(&run.stderr)
             );
             assert_eq!(String::from_utf8_lossy(&run.stdout), expected, "{name}");
+            // nblint's own run check agreed, cell by cell (a stripped notebook has nothing
+            // to compare with).
+            if name != "stripped_notebook" {
+                assert!(
+                    text.contains("printed what the notebook printed"),
+                    "{name}: {text}"
+                );
+            }
+            if name == "display_to_file" {
+                assert!(out.join("src/outputs/display_1.txt").is_file(), "{name}");
+            }
         }
         let compiled = Command::new(python())
             .args(["-m", "compileall", "-q"])
@@ -348,6 +359,13 @@ fn python_packages_hold_what_the_issue_asks() {
     assert!(cells.contains("subprocess.run("), "{cells}");
     assert!(cells.contains("total = sum(range(10))"), "{cells}");
     assert!(!warnings.contains("error"), "{warnings}");
+
+    let (out, warnings) = extract("executed_out_of_order");
+    let main = read(&out, "src/pkg/__main__.py");
+    let first = main.find("base = cell_3()").unwrap();
+    let second = main.find("total = cell_2(base)").unwrap();
+    assert!(first < second, "{main}");
+    assert!(warnings.contains("ran out of document order"), "{warnings}");
 
     let (out, _) = extract("trailing_expressions");
     let main = read(&out, "src/pkg/__main__.py");
