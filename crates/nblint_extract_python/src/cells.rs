@@ -378,9 +378,26 @@ pub(crate) fn join_escape_continuations(text: &str) -> String {
     out
 }
 
+/// `%pylab` imports numpy as `np` and pyplot as `plt` into the notebook (and the rest of
+/// pylab with `*`): the line becomes those two imports, on one line so later line numbers
+/// stay, and they move to the module top with the cell's other imports.
+fn pylab_imports(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        if body.starts_with("%pylab") {
+            out.push_str("import numpy as np, matplotlib.pyplot as plt");
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
 /// Reads one code cell's Python: rewrites, facts, top-level imports and definitions.
 pub(crate) fn prepare_python(text: String, number: usize) -> Result<Body, ExtractError> {
-    let text = join_escape_continuations(&text);
+    let text = pylab_imports(&join_escape_continuations(&text));
     let parsed = parse_unchecked(&text, ParseOptions::from(Mode::Ipython));
     if let Some(error) = parsed.errors().first() {
         let (line, column) = line_column(&text, error.location.start().to_usize());

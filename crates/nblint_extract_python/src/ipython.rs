@@ -39,7 +39,6 @@ const SESSION_MAGICS: &[&str] = &[
     "pinfo",
     "pprint",
     "precision",
-    "pylab",
     "qtconsole",
     "reload_ext",
     "unload_ext",

@@ -290,11 +290,79 @@ enum ModuleEntry {
 }
 
 impl Module {
+    /// Adds an import line unless the module has it, or has another line binding the same
+    /// name (`import matplotlib.pyplot as plt` and `from matplotlib import pyplot as plt`):
+    /// the first stays. `import a.b` and `import a.c` both bind `a` and are both kept.
     fn import(&mut self, line: &str) {
-        if !self.imports.iter().any(|l| l == line) {
+        if self.imports.iter().any(|l| l == line) {
+            return;
+        }
+        // A line kept only for its effect (`# noqa: F401`) is now read: drop the marker.
+        let marked = format!("{line}  # noqa: F401");
+        if let Some(existing) = self.imports.iter_mut().find(|l| **l == marked) {
+            line.clone_into(existing);
+            return;
+        }
+        let plain = |l: &str| l.starts_with("import ") && !l.contains(" as ");
+        if let Some(name) = bound_name(line)
+            && self.imports.iter().any(|l| {
+                bound_name(l).as_deref() == Some(name.as_str()) && !(plain(l) && plain(line))
+            })
+        {
+            return;
+        }
+        // `from __future__` imports must come first in a module.
+        if line.starts_with("from __future__ ") {
+            self.imports.insert(0, line.to_owned());
+        } else {
             self.imports.push(line.to_owned());
         }
     }
+}
+
+/// In run `order`, the first (cell, name) where a cell reads a name that only a cell later in
+/// that order binds: the counts then cannot be the order the cells' values came from.
+fn read_before_bound(prepared: &[Prepared], order: &[usize]) -> Option<(usize, String)> {
+    let bound_by = |index: usize| -> HashSet<&str> {
+        match &prepared[index].body {
+            Body::Python { facts, .. } => facts.defines.iter().map(|d| d.name.as_str()).collect(),
+            Body::Generated { .. } => HashSet::new(),
+        }
+    };
+    let all: HashSet<&str> = order.iter().flat_map(|&i| bound_by(i)).collect();
+    let mut seen: HashSet<&str> = HashSet::new();
+    for &index in order {
+        if let Body::Python { facts, .. } = &prepared[index].body {
+            for name_use in &facts.uses {
+                let name = name_use.name.as_str();
+                if !name_use.deferred
+                    && !name_use.optional
+                    && !name_use.conditional
+                    && all.contains(name)
+                    && !seen.contains(name)
+                {
+                    return Some((prepared[index].number, name.to_owned()));
+                }
+            }
+        }
+        seen.extend(bound_by(index));
+    }
+    None
+}
+
+/// The name an import line binds (`import a.b` → `a`, `from x import y as z` → `z`).
+fn bound_name(line: &str) -> Option<String> {
+    let code = line.split("  #").next().unwrap_or(line).trim();
+    let last = code.rsplit(',').next().unwrap_or(code).trim();
+    if let Some((_, alias)) = last.rsplit_once(" as ") {
+        return Some(alias.trim().to_owned());
+    }
+    if let Some(rest) = code.strip_prefix("import ") {
+        return rest.split('.').next().map(|name| name.trim().to_owned());
+    }
+    let (_, names) = code.split_once(" import ")?;
+    let name = names.trim();
+    (name != "*").then(|| name.to_owned())
 }
 
 /// Extracts `notebook` into the files of a package.
@@ -522,11 +590,20 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
         if counts.len() == prepared.len() {
             order.sort_by_key(|&i| prepared[i].execution_count);
             if order.windows(2).any(|w| w[0] > w[1]) {
-                warnings.push(
-                    "the cells ran out of document order: main() calls the steps in the order of \
-                     their execution counts"
-                        .to_owned(),
-                );
+                if let Some((cell, name)) = read_before_bound(&prepared, &order) {
+                    warnings.push(format!(
+                        "the execution counts are not a run order: in their order cell {cell} \
+                         reads `{name}` before any cell binds it (a cell was re-run later): \
+                         cells are taken in document order"
+                    ));
+                    order.sort_unstable();
+                } else {
+                    warnings.push(
+                        "the cells ran out of document order: main() calls the steps in the \
+                         order of their execution counts"
+                            .to_owned(),
+                    );
+                }
             }
         } else {
             warnings.push(
@@ -564,7 +641,8 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
     // A notebook that defines its own `display` keeps it; IPython's is stood in for only
     // where no cell defines one.
     let user_display = prepared.iter().any(|p| {
-        matches!(&p.body, Body::Python { facts, .. } if facts.defined_names().contains(&"display"))
+        matches!(&p.body, Body::Python { facts, .. } if facts.defined_names().contains(&"display")
+            || facts.imports.iter().any(|i| i.binding.as_deref() == Some("display")))
     });
     // Walk the steps in run order, tracking what each name refers to.
     let mut bindings: HashMap<String, Binding> = HashMap::new();
@@ -1056,6 +1134,19 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_imports_bind() {
+        for (line, name) in [
+            ("import numpy as np", Some("np")),
+            ("import matplotlib.pyplot", Some("matplotlib")),
+            ("from os import path", Some("path")),
+            ("from a.b import c as d  # noqa: F401", Some("d")),
+            ("from x import *", None),
+        ] {
+            assert_eq!(bound_name(line).as_deref(), name, "{line}");
+        }
+    }
 
     #[test]
     fn package_names() {

@@ -4,7 +4,8 @@
 
 use crate::ipython::Edit;
 
-/// Renders `text[from..to]` with the `edits` that lie inside it, each line indented by
+/// Renders `text[from..to]` with the `edits` that lie inside it (in any order: they are
+/// applied by position; one overlapping an earlier one is dropped), each line indented by
 /// `indent`, except blank lines and lines that start inside one of `literals` (byte ranges of
 /// multi-line string literals). A replacement's own line breaks are indented like the line
 /// the edit starts on.
@@ -16,6 +17,8 @@ pub fn render(
     indent: &str,
     literals: &[(usize, usize)],
 ) -> String {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|edit| (edit.start, edit.end));
     let mut out = String::new();
     let mut position = from;
     let mut at_line_start = true;
@@ -35,7 +38,7 @@ pub fn render(
             out.push(ch);
         }
     };
-    for edit in edits {
+    for edit in sorted {
         if edit.start < position || edit.end > to || edit.start < from {
             continue;
         }
@@ -150,6 +153,27 @@ mod tests {
         assert_eq!(
             render(text, 0, text.len(), &edits, "    ", &[]),
             "    if a:\n        # ls\n        pass\n    z = 1\n"
+        );
+    }
+
+    #[test]
+    fn edits_apply_by_position_whatever_their_order() {
+        let text = "class Add(Base):\n    pass\n";
+        let edits = [
+            Edit {
+                start: 10,
+                end: 14,
+                text: "Base_2".into(),
+            },
+            Edit {
+                start: 6,
+                end: 9,
+                text: "Add_2".into(),
+            },
+        ];
+        assert_eq!(
+            render(text, 0, text.len(), &edits, "", &[]),
+            "class Add_2(Base_2):\n    pass\n"
         );
     }
 
