@@ -378,6 +378,14 @@ pub(crate) fn join_escape_continuations(text: &str) -> String {
     out
 }
 
+/// Whether a cell's code is nothing but import statements (blank lines and comments aside).
+pub(crate) fn only_imports(source: &str) -> bool {
+    let parsed = parse_unchecked(source, ParseOptions::from(Mode::Ipython));
+    parsed.errors().is_empty()
+        && matches!(parsed.syntax(), Mod::Module(module) if !module.body.is_empty()
+            && module.body.iter().all(|s| matches!(s, Stmt::Import(_) | Stmt::ImportFrom(_))))
+}
+
 /// `%pylab` imports numpy as `np` and pyplot as `plt` into the notebook (and the rest of
 /// pylab with `*`): the line becomes those two imports, on one line so later line numbers
 /// stay, and they move to the module top with the cell's other imports.

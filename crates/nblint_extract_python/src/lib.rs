@@ -313,7 +313,12 @@ impl Module {
         }
         // `from __future__` imports must come first in a module.
         if line.starts_with("from __future__ ") {
-            self.imports.insert(0, line.to_owned());
+            let after = self
+                .imports
+                .iter()
+                .take_while(|l| l.starts_with("from __future__ "))
+                .count();
+            self.imports.insert(after, line.to_owned());
         } else {
             self.imports.push(line.to_owned());
         }
@@ -473,7 +478,17 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
                 let skip = if cell.has_error_output {
                     Some("its stored output is an error".to_owned())
                 } else if has_counts && cell.execution_count.is_none() {
-                    Some("it never ran in the notebook".to_owned())
+                    if cells::only_imports(&cell.source) {
+                        // The session had these imports from somewhere (the cell ran before
+                        // a restart, or an edited copy did): later cells read them.
+                        warnings.push(format!(
+                            "cell {}: never ran in the notebook, but holds only imports: kept",
+                            cell.number
+                        ));
+                        None
+                    } else {
+                        Some("it never ran in the notebook".to_owned())
+                    }
                 } else {
                     None
                 };

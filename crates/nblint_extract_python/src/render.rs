@@ -293,7 +293,11 @@ pub(crate) fn render_module(module: &Module, codes: &[StepCode], notebook_name: 
         .cloned()
         .collect();
     if needs_dataclass {
-        imports.insert(0, "from dataclasses import dataclass".to_owned());
+        let after = imports
+            .iter()
+            .take_while(|l| l.starts_with("from __future__ "))
+            .count();
+        imports.insert(after, "from dataclasses import dataclass".to_owned());
     }
     if !imports.is_empty() {
         out.push('\n');
