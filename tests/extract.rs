@@ -367,6 +367,12 @@ fn python_packages_hold_what_the_issue_asks() {
     assert!(first < second, "{main}");
     assert!(warnings.contains("ran out of document order"), "{warnings}");
 
+    let (_, warnings) = extract("counts_not_a_run_order");
+    assert!(
+        warnings.contains("cell 3 reads `math` before any cell binds it"),
+        "{warnings}"
+    );
+
     let (out, _) = extract("trailing_expressions");
     let main = read(&out, "src/pkg/__main__.py");
     assert!(main.contains("show(shown)"), "{main}");

@@ -569,6 +569,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cells_of_imports_only() {
+        assert!(only_imports(
+            "import numpy as np\n# a comment\nfrom os import path\n"
+        ));
+        assert!(!only_imports("import numpy as np\nx = 1\n"));
+        assert!(!only_imports("# nothing\n"));
+    }
+
+    #[test]
+    fn pylab_becomes_its_imports() {
+        assert_eq!(
+            pylab_imports("%pylab inline\nx = 1\n"),
+            "import numpy as np, matplotlib.pyplot as plt\nx = 1\n"
+        );
+    }
+
+    #[test]
     fn escape_commands_continue_over_open_brackets() {
         assert_eq!(
             join_escape_continuations("%timeit f(a,\n   b)\nx = (1,\n 2)\n"),
