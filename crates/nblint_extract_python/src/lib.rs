@@ -682,6 +682,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             uses_display,
             needs,
             string_reads,
+            edits: rewrites,
             ..
         } = &p.body
         else {
@@ -761,6 +762,16 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
                 name_use.span.start >= r.0 && name_use.span.end <= r.1
             });
             if defined_here.contains(name_use.name.as_str()) && name_use.deferred {
+                continue;
+            }
+            // A read inside an IPython line that became a comment (`%timeit f(x)`) reads
+            // nothing any more.
+            let dropped = rewrites.iter().any(|edit| {
+                edit.text.starts_with('#')
+                    && edit.start <= name_use.span.start
+                    && name_use.span.end <= edit.end
+            });
+            if dropped {
                 continue;
             }
             match bindings.get(&name_use.name) {
