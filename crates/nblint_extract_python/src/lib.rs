@@ -325,6 +325,341 @@ impl Module {
     }
 }
 
+/// Walks the steps in run `order`, tracking what each top-level name refers to (a value a
+/// step made, a moved definition and its version, module imports), and fills in each step's
+/// parameters, returned values, renames and cuts, and each module's imports. Returns the
+/// imported module paths (for the dependencies) and the modules that need the `display`
+/// stand-in.
+fn walk_values(
+    prepared: &[Prepared],
+    order: &[usize],
+    steps: &mut [Step],
+    modules: &mut [Module],
+    reserved: &HashSet<String>,
+    user_display: bool,
+) -> (Vec<String>, BTreeSet<usize>) {
+    let mut bindings: HashMap<String, Binding> = HashMap::new();
+    let mut versions = NameTable::with_reserved(
+        reserved
+            .iter()
+            .map(String::as_str)
+            .chain(steps.iter().map(|s| s.name.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    let mut moved_once: HashSet<String> = HashSet::new();
+    let mut import_modules: Vec<String> = Vec::new();
+    let mut needs_display: BTreeSet<usize> = BTreeSet::new();
+    for &index in order {
+        let p = &prepared[index];
+        let module = p.section;
+        let Body::Python {
+            text,
+            facts,
+            imports,
+            definitions,
+            uses_display,
+            needs,
+            string_reads,
+            edits: rewrites,
+            ..
+        } = &p.body
+        else {
+            if let Body::Generated { needs, .. } = &p.body {
+                for need in needs {
+                    modules[module].import(&format!("import {need}"));
+                }
+            }
+            continue;
+        };
+        for need in needs {
+            modules[module].import(&format!("import {need}"));
+        }
+        if *uses_display && !user_display {
+            needs_display.insert(module);
+        }
+        let defined_here: HashSet<&str> = facts.defines.iter().map(|d| d.name.as_str()).collect();
+        let import_bound: HashMap<&str, &str> = imports
+            .iter()
+            .flat_map(|statement| statement.leaves.iter())
+            .filter_map(|(bound, text)| bound.as_deref().map(|b| (b, text.as_str())))
+            .collect();
+        for statement in imports {
+            import_modules.extend(statement.modules.iter().cloned());
+        }
+
+        // Which definitions move to module level: defined once, unconditionally, and reading
+        // nothing but imports, moved functions, builtins and themselves.
+        let mut movable: Vec<usize> = Vec::new();
+        for (d_index, definition) in definitions.iter().enumerate() {
+            if definition.cut.is_none() {
+                continue;
+            }
+            let bound_here = facts
+                .defines
+                .iter()
+                .filter(|d| d.name == definition.name)
+                .count();
+            if bound_here != 1 {
+                continue;
+            }
+            // A name the cell binds before the definition (`THRESHOLD = 3` then `def
+            // is_long(t): return len(t) > THRESHOLD`) is cell state unless it is an import or
+            // another moved definition.
+            let reads_cell_value = definition.reads.iter().any(|name| {
+                name != &definition.name
+                    && defined_here.contains(name.as_str())
+                    && !import_bound.contains_key(name.as_str())
+                    && !movable.iter().any(|&m| &definitions[m].name == name)
+            });
+            let closes_over_cell_state = reads_cell_value
+                || facts.uses.iter().any(|u| {
+                    let inside =
+                        u.span.start >= definition.range.0 && u.span.end <= definition.range.1;
+                    if !inside || u.optional || u.name == definition.name {
+                        return false;
+                    }
+                    if defined_here.contains(u.name.as_str()) {
+                        let is_import = import_bound.contains_key(u.name.as_str());
+                        let is_moved = movable.iter().any(|&m| definitions[m].name == u.name);
+                        return !(is_import || is_moved);
+                    }
+                    matches!(bindings.get(&u.name), Some(Binding::Value(_)))
+                });
+            // A redefinition is renamed (`clean_2`) together with the cell's own reads of it,
+            // which needs them all to be found.
+            let needs_version = moved_once.contains(&definition.name);
+            if !closes_over_cell_state && (!needs_version || definition.later_reads.is_some()) {
+                movable.push(d_index);
+            }
+        }
+
+        // Uses: parameters, renames, module imports.
+        for name_use in &facts.uses {
+            let in_moved = movable.iter().any(|&m| {
+                let r = definitions[m].range;
+                name_use.span.start >= r.0 && name_use.span.end <= r.1
+            });
+            if defined_here.contains(name_use.name.as_str()) && name_use.deferred {
+                continue;
+            }
+            // A read inside an IPython line that became a comment (`%timeit f(x)`) reads
+            // nothing any more.
+            let dropped = rewrites.iter().any(|edit| {
+                edit.text.starts_with('#')
+                    && edit.start <= name_use.span.start
+                    && name_use.span.end <= edit.end
+            });
+            if dropped {
+                continue;
+            }
+            match bindings.get(&name_use.name) {
+                Some(Binding::Value(from)) => {
+                    if !in_moved && !steps[index].params.contains(&name_use.name) {
+                        steps[index].params.push(name_use.name.clone());
+                    }
+                    let from = *from;
+                    if !steps[from].returns.contains(&name_use.name) {
+                        steps[from].returns.push(name_use.name.clone());
+                    }
+                }
+                Some(Binding::Function {
+                    module: home,
+                    name: version,
+                }) => {
+                    if *version != name_use.name {
+                        steps[index].edits.push(Edit {
+                            start: name_use.span.start,
+                            end: name_use.span.end,
+                            text: version.clone(),
+                        });
+                    }
+                    if *home != module {
+                        let line = format!("from .{} import {version}", modules[*home].name);
+                        modules[module].import(&line);
+                    }
+                }
+                Some(Binding::Import(lines)) => {
+                    for line in lines.clone() {
+                        modules[module].import(&line);
+                    }
+                }
+                None => {}
+            }
+        }
+        // Names an expression string reads from the calling frame (`df.query("a < @limit")`,
+        // `numexpr.evaluate("x > 0.5")`) must be locals of the step: pass them in. A word of
+        // the string that is a column name and no earlier value is not one.
+        for name in string_reads {
+            if defined_here.contains(name.as_str()) {
+                continue;
+            }
+            if let Some(Binding::Value(from)) = bindings.get(name) {
+                let from = *from;
+                if !steps[index].params.contains(name) {
+                    steps[index].params.push(name.clone());
+                }
+                if !steps[from].returns.contains(name) {
+                    steps[from].returns.push(name.clone());
+                }
+            }
+        }
+        // A deleted value, or one bound only conditionally, starts from its earlier version.
+        for deleted in &facts.deleted {
+            if matches!(bindings.get(&deleted.name), Some(Binding::Value(_)))
+                && !steps[index].params.contains(&deleted.name)
+            {
+                steps[index].params.push(deleted.name.clone());
+                if let Some(Binding::Value(from)) = bindings.get(&deleted.name) {
+                    let from = *from;
+                    if !steps[from].returns.contains(&deleted.name) {
+                        steps[from].returns.push(deleted.name.clone());
+                    }
+                }
+            }
+        }
+        let conditional_only: Vec<String> = facts
+            .defines
+            .iter()
+            .filter(|d| {
+                facts
+                    .defines
+                    .iter()
+                    .filter(|o| o.name == d.name)
+                    .all(|o| o.conditional)
+            })
+            .map(|d| d.name.clone())
+            .collect();
+        for name in conditional_only {
+            if let Some(Binding::Value(from)) = bindings.get(&name) {
+                let from = *from;
+                if !steps[index].params.contains(&name) {
+                    steps[index].params.push(name.clone());
+                }
+                if !steps[from].returns.contains(&name) {
+                    steps[from].returns.push(name.clone());
+                }
+            }
+        }
+
+        // `x += 1` on a value from an earlier cell makes a new version of it (the front end
+        // reports it as a use and a change, not a definition).
+        let mut rebound: Vec<String> = Vec::new();
+        for mutation in &facts.mutations {
+            if mutation.kind == nblint_facts::MutationKind::CompoundAssign
+                && steps[index].params.contains(&mutation.name)
+                && !defined_here.contains(mutation.name.as_str())
+                && !rebound.contains(&mutation.name)
+            {
+                rebound.push(mutation.name.clone());
+            }
+        }
+
+        // The cell's own imports: to the module top when used (or kept for their effect).
+        for statement in imports {
+            steps[index].edits.push(Edit {
+                start: statement.cut.0,
+                end: statement.cut.1,
+                text: String::new(),
+            });
+            for (bound, line) in &statement.leaves {
+                let used = bound
+                    .as_ref()
+                    .is_none_or(|b| facts.defines.iter().any(|d| &d.name == b && d.used_in_cell));
+                if used {
+                    modules[module].import(line);
+                } else {
+                    // Imported for later cells, or for its side effects: kept either way.
+                    modules[module].import(&format!("{line}  # noqa: F401"));
+                }
+            }
+        }
+
+        // Moved definitions: to module level, versioned when redefined.
+        for &m in &movable {
+            let definition = &definitions[m];
+            let version = if moved_once.insert(definition.name.clone()) {
+                definition.name.clone()
+            } else {
+                versions.unique(&definition.name)
+            };
+            if version != definition.name {
+                steps[index].edits.push(Edit {
+                    start: definition.name_range.0,
+                    end: definition.name_range.1,
+                    text: version.clone(),
+                });
+                for &(start, end) in definition.later_reads.iter().flatten() {
+                    steps[index].edits.push(Edit {
+                        start,
+                        end,
+                        text: version.clone(),
+                    });
+                }
+            }
+            if let Some(cut) = definition.cut {
+                steps[index].edits.push(Edit {
+                    start: cut.0,
+                    end: cut.1,
+                    text: String::new(),
+                });
+            }
+            steps[index].moved.push((m, version));
+        }
+
+        // New bindings, in the order the cell makes them.
+        for definition in &facts.defines {
+            let binding = if let Some(&(m, ref version)) = steps[index]
+                .moved
+                .iter()
+                .find(|(m, _)| definitions[*m].name == definition.name)
+            {
+                let _ = m;
+                Binding::Function {
+                    module,
+                    name: version.clone(),
+                }
+            } else if definition.kind == DefinitionKind::Import
+                && let Some(line) = import_bound.get(definition.name.as_str())
+            {
+                let mut lines = vec![(*line).to_owned()];
+                // `import a.b` and `import a.c` both bind `a`: keep every line.
+                if let Some(Binding::Import(previous)) = bindings.get(&definition.name)
+                    && line.starts_with("import ")
+                    && !line.contains(" as ")
+                {
+                    for earlier in previous {
+                        if !lines.contains(earlier) {
+                            lines.insert(0, earlier.clone());
+                        }
+                    }
+                }
+                Binding::Import(lines)
+            } else if definition.conditional
+                && !matches!(
+                    bindings.get(&definition.name),
+                    Some(Binding::Value(_)) | None
+                )
+            {
+                continue;
+            } else {
+                Binding::Value(index)
+            };
+            bindings.insert(definition.name.clone(), binding);
+        }
+        for name in rebound {
+            bindings.insert(name, Binding::Value(index));
+        }
+        for deleted in &facts.deleted {
+            if !deleted.conditional {
+                bindings.remove(&deleted.name);
+            }
+        }
+        let _ = text;
+    }
+
+    (import_modules, needs_display)
+}
+
 /// In run `order`, the first (cell, name) where a cell reads a name that only a cell later in
 /// that order binds: the counts then cannot be the order the cells' values came from.
 fn read_before_bound(prepared: &[Prepared], order: &[usize]) -> Option<(usize, String)> {
@@ -659,325 +994,14 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
         matches!(&p.body, Body::Python { facts, .. } if facts.defined_names().contains(&"display")
             || facts.imports.iter().any(|i| i.binding.as_deref() == Some("display")))
     });
-    // Walk the steps in run order, tracking what each name refers to.
-    let mut bindings: HashMap<String, Binding> = HashMap::new();
-    let mut versions = NameTable::with_reserved(
-        reserved
-            .iter()
-            .map(String::as_str)
-            .chain(steps.iter().map(|s| s.name.as_str()))
-            .collect::<Vec<_>>(),
+    let (import_modules, needs_display) = walk_values(
+        &prepared,
+        &order,
+        &mut steps,
+        &mut modules,
+        &reserved,
+        user_display,
     );
-    let mut moved_once: HashSet<String> = HashSet::new();
-    let mut import_modules: Vec<String> = Vec::new();
-    let mut needs_display: BTreeSet<usize> = BTreeSet::new();
-    for &index in &order {
-        let p = &prepared[index];
-        let module = p.section;
-        let Body::Python {
-            text,
-            facts,
-            imports,
-            definitions,
-            uses_display,
-            needs,
-            string_reads,
-            edits: rewrites,
-            ..
-        } = &p.body
-        else {
-            if let Body::Generated { needs, .. } = &p.body {
-                for need in needs {
-                    modules[module].import(&format!("import {need}"));
-                }
-            }
-            continue;
-        };
-        for need in needs {
-            modules[module].import(&format!("import {need}"));
-        }
-        if *uses_display && !user_display {
-            needs_display.insert(module);
-        }
-        let defined_here: HashSet<&str> = facts.defines.iter().map(|d| d.name.as_str()).collect();
-        let import_bound: HashMap<&str, &str> = imports
-            .iter()
-            .flat_map(|statement| statement.leaves.iter())
-            .filter_map(|(bound, text)| bound.as_deref().map(|b| (b, text.as_str())))
-            .collect();
-        for statement in imports {
-            import_modules.extend(statement.modules.iter().cloned());
-        }
-
-        // Which definitions move to module level: defined once, unconditionally, and reading
-        // nothing but imports, moved functions, builtins and themselves.
-        let mut movable: Vec<usize> = Vec::new();
-        for (d_index, definition) in definitions.iter().enumerate() {
-            if definition.cut.is_none() {
-                continue;
-            }
-            let bound_here = facts
-                .defines
-                .iter()
-                .filter(|d| d.name == definition.name)
-                .count();
-            if bound_here != 1 {
-                continue;
-            }
-            // A name the cell binds before the definition (`THRESHOLD = 3` then `def
-            // is_long(t): return len(t) > THRESHOLD`) is cell state unless it is an import or
-            // another moved definition.
-            let reads_cell_value = definition.reads.iter().any(|name| {
-                name != &definition.name
-                    && defined_here.contains(name.as_str())
-                    && !import_bound.contains_key(name.as_str())
-                    && !movable.iter().any(|&m| &definitions[m].name == name)
-            });
-            let closes_over_cell_state = reads_cell_value
-                || facts.uses.iter().any(|u| {
-                    let inside =
-                        u.span.start >= definition.range.0 && u.span.end <= definition.range.1;
-                    if !inside || u.optional || u.name == definition.name {
-                        return false;
-                    }
-                    if defined_here.contains(u.name.as_str()) {
-                        let is_import = import_bound.contains_key(u.name.as_str());
-                        let is_moved = movable.iter().any(|&m| definitions[m].name == u.name);
-                        return !(is_import || is_moved);
-                    }
-                    matches!(bindings.get(&u.name), Some(Binding::Value(_)))
-                });
-            // A redefinition is renamed (`clean_2`) together with the cell's own reads of it,
-            // which needs them all to be found.
-            let needs_version = moved_once.contains(&definition.name);
-            if !closes_over_cell_state && (!needs_version || definition.later_reads.is_some()) {
-                movable.push(d_index);
-            }
-        }
-
-        // Uses: parameters, renames, module imports.
-        for name_use in &facts.uses {
-            let in_moved = movable.iter().any(|&m| {
-                let r = definitions[m].range;
-                name_use.span.start >= r.0 && name_use.span.end <= r.1
-            });
-            if defined_here.contains(name_use.name.as_str()) && name_use.deferred {
-                continue;
-            }
-            // A read inside an IPython line that became a comment (`%timeit f(x)`) reads
-            // nothing any more.
-            let dropped = rewrites.iter().any(|edit| {
-                edit.text.starts_with('#')
-                    && edit.start <= name_use.span.start
-                    && name_use.span.end <= edit.end
-            });
-            if dropped {
-                continue;
-            }
-            match bindings.get(&name_use.name) {
-                Some(Binding::Value(from)) => {
-                    if !in_moved && !steps[index].params.contains(&name_use.name) {
-                        steps[index].params.push(name_use.name.clone());
-                    }
-                    let from = *from;
-                    if !steps[from].returns.contains(&name_use.name) {
-                        steps[from].returns.push(name_use.name.clone());
-                    }
-                }
-                Some(Binding::Function {
-                    module: home,
-                    name: version,
-                }) => {
-                    if *version != name_use.name {
-                        steps[index].edits.push(Edit {
-                            start: name_use.span.start,
-                            end: name_use.span.end,
-                            text: version.clone(),
-                        });
-                    }
-                    if *home != module {
-                        let line = format!("from .{} import {version}", modules[*home].name);
-                        modules[module].import(&line);
-                    }
-                }
-                Some(Binding::Import(lines)) => {
-                    for line in lines.clone() {
-                        modules[module].import(&line);
-                    }
-                }
-                None => {}
-            }
-        }
-        // Names an expression string reads from the calling frame (`df.query("a < @limit")`,
-        // `numexpr.evaluate("x > 0.5")`) must be locals of the step: pass them in. A word of
-        // the string that is a column name and no earlier value is not one.
-        for name in string_reads {
-            if defined_here.contains(name.as_str()) {
-                continue;
-            }
-            if let Some(Binding::Value(from)) = bindings.get(name) {
-                let from = *from;
-                if !steps[index].params.contains(name) {
-                    steps[index].params.push(name.clone());
-                }
-                if !steps[from].returns.contains(name) {
-                    steps[from].returns.push(name.clone());
-                }
-            }
-        }
-        // A deleted value, or one bound only conditionally, starts from its earlier version.
-        for deleted in &facts.deleted {
-            if matches!(bindings.get(&deleted.name), Some(Binding::Value(_)))
-                && !steps[index].params.contains(&deleted.name)
-            {
-                steps[index].params.push(deleted.name.clone());
-                if let Some(Binding::Value(from)) = bindings.get(&deleted.name) {
-                    let from = *from;
-                    if !steps[from].returns.contains(&deleted.name) {
-                        steps[from].returns.push(deleted.name.clone());
-                    }
-                }
-            }
-        }
-        let conditional_only: Vec<String> = facts
-            .defines
-            .iter()
-            .filter(|d| {
-                facts
-                    .defines
-                    .iter()
-                    .filter(|o| o.name == d.name)
-                    .all(|o| o.conditional)
-            })
-            .map(|d| d.name.clone())
-            .collect();
-        for name in conditional_only {
-            if let Some(Binding::Value(from)) = bindings.get(&name) {
-                let from = *from;
-                if !steps[index].params.contains(&name) {
-                    steps[index].params.push(name.clone());
-                }
-                if !steps[from].returns.contains(&name) {
-                    steps[from].returns.push(name.clone());
-                }
-            }
-        }
-
-        // `x += 1` on a value from an earlier cell makes a new version of it (the front end
-        // reports it as a use and a change, not a definition).
-        let mut rebound: Vec<String> = Vec::new();
-        for mutation in &facts.mutations {
-            if mutation.kind == nblint_facts::MutationKind::CompoundAssign
-                && steps[index].params.contains(&mutation.name)
-                && !defined_here.contains(mutation.name.as_str())
-                && !rebound.contains(&mutation.name)
-            {
-                rebound.push(mutation.name.clone());
-            }
-        }
-
-        // The cell's own imports: to the module top when used (or kept for their effect).
-        for statement in imports {
-            steps[index].edits.push(Edit {
-                start: statement.cut.0,
-                end: statement.cut.1,
-                text: String::new(),
-            });
-            for (bound, line) in &statement.leaves {
-                let used = bound
-                    .as_ref()
-                    .is_none_or(|b| facts.defines.iter().any(|d| &d.name == b && d.used_in_cell));
-                if used {
-                    modules[module].import(line);
-                } else {
-                    // Imported for later cells, or for its side effects: kept either way.
-                    modules[module].import(&format!("{line}  # noqa: F401"));
-                }
-            }
-        }
-
-        // Moved definitions: to module level, versioned when redefined.
-        for &m in &movable {
-            let definition = &definitions[m];
-            let version = if moved_once.insert(definition.name.clone()) {
-                definition.name.clone()
-            } else {
-                versions.unique(&definition.name)
-            };
-            if version != definition.name {
-                steps[index].edits.push(Edit {
-                    start: definition.name_range.0,
-                    end: definition.name_range.1,
-                    text: version.clone(),
-                });
-                for &(start, end) in definition.later_reads.iter().flatten() {
-                    steps[index].edits.push(Edit {
-                        start,
-                        end,
-                        text: version.clone(),
-                    });
-                }
-            }
-            if let Some(cut) = definition.cut {
-                steps[index].edits.push(Edit {
-                    start: cut.0,
-                    end: cut.1,
-                    text: String::new(),
-                });
-            }
-            steps[index].moved.push((m, version));
-        }
-
-        // New bindings, in the order the cell makes them.
-        for definition in &facts.defines {
-            let binding = if let Some(&(m, ref version)) = steps[index]
-                .moved
-                .iter()
-                .find(|(m, _)| definitions[*m].name == definition.name)
-            {
-                let _ = m;
-                Binding::Function {
-                    module,
-                    name: version.clone(),
-                }
-            } else if definition.kind == DefinitionKind::Import
-                && let Some(line) = import_bound.get(definition.name.as_str())
-            {
-                let mut lines = vec![(*line).to_owned()];
-                // `import a.b` and `import a.c` both bind `a`: keep every line.
-                if let Some(Binding::Import(previous)) = bindings.get(&definition.name)
-                    && line.starts_with("import ")
-                    && !line.contains(" as ")
-                {
-                    for earlier in previous {
-                        if !lines.contains(earlier) {
-                            lines.insert(0, earlier.clone());
-                        }
-                    }
-                }
-                Binding::Import(lines)
-            } else if definition.conditional
-                && !matches!(
-                    bindings.get(&definition.name),
-                    Some(Binding::Value(_)) | None
-                )
-            {
-                continue;
-            } else {
-                Binding::Value(index)
-            };
-            bindings.insert(definition.name.clone(), binding);
-        }
-        for name in rebound {
-            bindings.insert(name, Binding::Value(index));
-        }
-        for deleted in &facts.deleted {
-            if !deleted.conditional {
-                bindings.remove(&deleted.name);
-            }
-        }
-        let _ = text;
-    }
 
     // Expected output, dependencies, files.
     let has_outputs = has_counts;
