@@ -325,6 +325,212 @@ impl Module {
     }
 }
 
+/// What reading the cells in document order gives: sections, the code cells kept (their
+/// text made Python), the cells left out, the title and the prose under it, and every name
+/// the notebook's code binds or reads (generated names avoid them).
+struct Reading {
+    reserved: HashSet<String>,
+    title: Option<String>,
+    package_doc: Vec<String>,
+    sections: Vec<Section>,
+    prepared: Vec<Prepared>,
+    skipped: Vec<(usize, usize, String)>,
+}
+
+/// Reads the cells in document order: markdown headings open sections (at `section_level`;
+/// the `title_level` heading is the package's title), code cells are prepared or left out.
+fn read_cells(
+    notebook: &Notebook,
+    options: &ExtractOptions,
+    has_counts: bool,
+    (title_level, section_level): (Option<usize>, usize),
+    warnings: &mut Vec<String>,
+) -> Result<Reading, ExtractError> {
+    let cells = notebook.cells();
+    // Names user code binds or reads: generated names avoid them.
+    let mut reserved: HashSet<String> = PYTHON_RESERVED.iter().map(|&n| n.to_owned()).collect();
+    reserved.insert(options.package.clone());
+    let mut module_names = NameTable::with_reserved(reserved.iter().map(String::as_str));
+    let stem = Path::new(&options.notebook_name).file_stem().map_or_else(
+        || "notebook".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+
+    let mut title: Option<String> = None;
+    let mut package_doc: Vec<String> = Vec::new();
+    let mut sections: Vec<Section> = Vec::new();
+    let mut pending_doc: Vec<String> = Vec::new();
+    let mut prepared: Vec<Prepared> = Vec::new();
+    let mut skipped: Vec<(usize, usize, String)> = Vec::new();
+    let mut current: Option<usize> = None;
+
+    for cell in cells {
+        match cell.kind {
+            CellKind::Markdown => {
+                for line in cell.source.lines() {
+                    match nblint_extract::plan::heading(line) {
+                        Some((level, text)) if Some(level) == title_level && title.is_none() => {
+                            title = Some(text);
+                        }
+                        Some((level, text)) if level <= section_level => {
+                            let module =
+                                module_names.unique(&python_name(&snake_case(&text, 4, "section")));
+                            sections.push(Section {
+                                module,
+                                doc: vec![text],
+                            });
+                            current = Some(sections.len() - 1);
+                            pending_doc.clear();
+                        }
+                        _ => {
+                            if current.is_none() && title.is_some() && prepared.is_empty() {
+                                package_doc.push(line.to_owned());
+                            } else {
+                                pending_doc.push(line.to_owned());
+                            }
+                        }
+                    }
+                }
+                pending_doc.push(String::new());
+            }
+            CellKind::Code if cell.source.trim().is_empty() => {}
+            CellKind::Code => {
+                let section = if let Some(index) = current {
+                    index
+                } else {
+                    sections.push(Section {
+                        module: {
+                            let wanted = python_name(&snake_case(&stem, 4, "notebook"));
+                            module_names.unique(if wanted == options.package {
+                                "cells"
+                            } else {
+                                &wanted
+                            })
+                        },
+                        doc: Vec::new(),
+                    });
+                    current = Some(sections.len() - 1);
+                    sections.len() - 1
+                };
+                let skip = if cell.has_error_output {
+                    Some("its stored output is an error".to_owned())
+                } else if has_counts && cell.execution_count.is_none() {
+                    if cells::only_imports(&cell.source) {
+                        // The session had these imports from somewhere (the cell ran before
+                        // a restart, or an edited copy did): later cells read them.
+                        warnings.push(format!(
+                            "cell {}: never ran in the notebook, but holds only imports: kept",
+                            cell.number
+                        ));
+                        None
+                    } else {
+                        Some("it never ran in the notebook".to_owned())
+                    }
+                } else {
+                    None
+                };
+                if let Some(reason) = skip {
+                    warnings.push(format!("cell {}: skipped: {reason}", cell.number));
+                    skipped.push((section, cell.number, reason));
+                    continue;
+                }
+                let body = match ipython::cell_magic(&cell.source) {
+                    CellMagic::None => prepare_python(cell.source.clone(), cell.number)?,
+                    CellMagic::Python { header } => {
+                        // The header line becomes a comment; the body is the cell's text.
+                        let at = cell.source.find("%%").unwrap_or(0);
+                        let text = format!(
+                            "{}# {header}  (IPython cell magic: the body runs once){}",
+                            &cell.source[..at],
+                            &cell.source[at + header.len()..]
+                        );
+                        prepare_python(text, cell.number)?
+                    }
+                    CellMagic::Shell { program, script } => {
+                        if ipython::installs_packages(&script) {
+                            let reason = "a shell cell that installs packages (see pyproject.toml)"
+                                .to_owned();
+                            warnings.push(format!("cell {}: skipped: {reason}", cell.number));
+                            skipped.push((section, cell.number, reason));
+                            continue;
+                        }
+                        Body::Generated {
+                            text: format!(
+                                "print(\n    subprocess.run(\n        [{}, \"-c\", {}],\n        capture_output=True,\n        text=True,\n    ).stdout,\n    end=\"\",\n)\n",
+                                ipython::string_literal(&program),
+                                ipython::string_literal(&script)
+                            ),
+                            needs: vec!["subprocess"],
+                        }
+                    }
+                    CellMagic::WriteFile { path, append, text } => Body::Generated {
+                        text: format!(
+                            "with open(\n    {},\n    {},\n    encoding=\"utf-8\",\n) as file:\n    file.write(\n        {},\n    )\nprint({})\n",
+                            ipython::string_literal(&path),
+                            if append { "\"a\"" } else { "\"w\"" },
+                            ipython::string_literal(&text),
+                            ipython::string_literal(&format!(
+                                "{} {path}",
+                                if append { "Appending to" } else { "Writing" }
+                            ))
+                        ),
+                        needs: Vec::new(),
+                    },
+                    CellMagic::Other { name } => {
+                        let reason =
+                            format!("`{name}` is not Python (its output is not reproduced)");
+                        warnings.push(format!("cell {}: skipped: {reason}", cell.number));
+                        skipped.push((section, cell.number, reason));
+                        continue;
+                    }
+                };
+                if let Body::Python { left_out, .. } = &body {
+                    for (line, why) in left_out {
+                        warnings.push(format!("cell {}, line {line}: {why}", cell.number));
+                    }
+                }
+                if let Body::Python { facts, .. } = &body {
+                    if facts.uses_await {
+                        let reason =
+                            "top-level `await` (IPython's autoawait) is not extracted".to_owned();
+                        warnings.push(format!("cell {}: skipped: {reason}", cell.number));
+                        skipped.push((section, cell.number, reason));
+                        continue;
+                    }
+                    for definition in &facts.defines {
+                        reserved.insert(definition.name.clone());
+                    }
+                    for name_use in &facts.uses {
+                        reserved.insert(name_use.name.clone());
+                    }
+                }
+                let name_hint = match &body {
+                    Body::Python { text, .. } => first_comment(text),
+                    Body::Generated { .. } => None,
+                };
+                prepared.push(Prepared {
+                    number: cell.number,
+                    execution_count: cell.execution_count,
+                    section,
+                    doc: std::mem::take(&mut pending_doc),
+                    body,
+                    stored: stored(notebook, cell.number),
+                    name_hint,
+                });
+            }
+            CellKind::Raw | CellKind::Other(_) => {}
+        }
+    }
+    Ok(Reading {
+        reserved,
+        title,
+        package_doc,
+        sections,
+        prepared,
+        skipped,
+    })
+}
+
 /// Walks the steps in run `order`, tracking what each top-level name refers to (a value a
 /// step made, a moved definition and its version, module imports), and fills in each step's
 /// parameters, returned values, renames and cuts, and each module's imports. Returns the
@@ -745,180 +951,20 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
         (None, min_level)
     };
 
-    // Names user code binds or reads: generated names avoid them.
-    let mut reserved: HashSet<String> = PYTHON_RESERVED.iter().map(|&n| n.to_owned()).collect();
-    reserved.insert(options.package.clone());
-    let mut module_names = NameTable::with_reserved(reserved.iter().map(String::as_str));
-    let stem = Path::new(&options.notebook_name).file_stem().map_or_else(
-        || "notebook".to_owned(),
-        |s| s.to_string_lossy().into_owned(),
-    );
-
-    let mut title: Option<String> = None;
-    let mut package_doc: Vec<String> = Vec::new();
-    let mut sections: Vec<Section> = Vec::new();
-    let mut pending_doc: Vec<String> = Vec::new();
-    let mut prepared: Vec<Prepared> = Vec::new();
-    let mut skipped: Vec<(usize, usize, String)> = Vec::new();
-    let mut current: Option<usize> = None;
-
-    for cell in cells {
-        match cell.kind {
-            CellKind::Markdown => {
-                for line in cell.source.lines() {
-                    match nblint_extract::plan::heading(line) {
-                        Some((level, text)) if Some(level) == title_level && title.is_none() => {
-                            title = Some(text);
-                        }
-                        Some((level, text)) if level <= section_level => {
-                            let module =
-                                module_names.unique(&python_name(&snake_case(&text, 4, "section")));
-                            sections.push(Section {
-                                module,
-                                doc: vec![text],
-                            });
-                            current = Some(sections.len() - 1);
-                            pending_doc.clear();
-                        }
-                        _ => {
-                            if current.is_none() && title.is_some() && prepared.is_empty() {
-                                package_doc.push(line.to_owned());
-                            } else {
-                                pending_doc.push(line.to_owned());
-                            }
-                        }
-                    }
-                }
-                pending_doc.push(String::new());
-            }
-            CellKind::Code if cell.source.trim().is_empty() => {}
-            CellKind::Code => {
-                let section = if let Some(index) = current {
-                    index
-                } else {
-                    sections.push(Section {
-                        module: {
-                            let wanted = python_name(&snake_case(&stem, 4, "notebook"));
-                            module_names.unique(if wanted == options.package {
-                                "cells"
-                            } else {
-                                &wanted
-                            })
-                        },
-                        doc: Vec::new(),
-                    });
-                    current = Some(sections.len() - 1);
-                    sections.len() - 1
-                };
-                let skip = if cell.has_error_output {
-                    Some("its stored output is an error".to_owned())
-                } else if has_counts && cell.execution_count.is_none() {
-                    if cells::only_imports(&cell.source) {
-                        // The session had these imports from somewhere (the cell ran before
-                        // a restart, or an edited copy did): later cells read them.
-                        warnings.push(format!(
-                            "cell {}: never ran in the notebook, but holds only imports: kept",
-                            cell.number
-                        ));
-                        None
-                    } else {
-                        Some("it never ran in the notebook".to_owned())
-                    }
-                } else {
-                    None
-                };
-                if let Some(reason) = skip {
-                    warnings.push(format!("cell {}: skipped: {reason}", cell.number));
-                    skipped.push((section, cell.number, reason));
-                    continue;
-                }
-                let body = match ipython::cell_magic(&cell.source) {
-                    CellMagic::None => prepare_python(cell.source.clone(), cell.number)?,
-                    CellMagic::Python { header } => {
-                        // The header line becomes a comment; the body is the cell's text.
-                        let at = cell.source.find("%%").unwrap_or(0);
-                        let text = format!(
-                            "{}# {header}  (IPython cell magic: the body runs once){}",
-                            &cell.source[..at],
-                            &cell.source[at + header.len()..]
-                        );
-                        prepare_python(text, cell.number)?
-                    }
-                    CellMagic::Shell { program, script } => {
-                        if ipython::installs_packages(&script) {
-                            let reason = "a shell cell that installs packages (see pyproject.toml)"
-                                .to_owned();
-                            warnings.push(format!("cell {}: skipped: {reason}", cell.number));
-                            skipped.push((section, cell.number, reason));
-                            continue;
-                        }
-                        Body::Generated {
-                            text: format!(
-                                "print(\n    subprocess.run(\n        [{}, \"-c\", {}],\n        capture_output=True,\n        text=True,\n    ).stdout,\n    end=\"\",\n)\n",
-                                ipython::string_literal(&program),
-                                ipython::string_literal(&script)
-                            ),
-                            needs: vec!["subprocess"],
-                        }
-                    }
-                    CellMagic::WriteFile { path, append, text } => Body::Generated {
-                        text: format!(
-                            "with open(\n    {},\n    {},\n    encoding=\"utf-8\",\n) as file:\n    file.write(\n        {},\n    )\nprint({})\n",
-                            ipython::string_literal(&path),
-                            if append { "\"a\"" } else { "\"w\"" },
-                            ipython::string_literal(&text),
-                            ipython::string_literal(&format!(
-                                "{} {path}",
-                                if append { "Appending to" } else { "Writing" }
-                            ))
-                        ),
-                        needs: Vec::new(),
-                    },
-                    CellMagic::Other { name } => {
-                        let reason =
-                            format!("`{name}` is not Python (its output is not reproduced)");
-                        warnings.push(format!("cell {}: skipped: {reason}", cell.number));
-                        skipped.push((section, cell.number, reason));
-                        continue;
-                    }
-                };
-                if let Body::Python { left_out, .. } = &body {
-                    for (line, why) in left_out {
-                        warnings.push(format!("cell {}, line {line}: {why}", cell.number));
-                    }
-                }
-                if let Body::Python { facts, .. } = &body {
-                    if facts.uses_await {
-                        let reason =
-                            "top-level `await` (IPython's autoawait) is not extracted".to_owned();
-                        warnings.push(format!("cell {}: skipped: {reason}", cell.number));
-                        skipped.push((section, cell.number, reason));
-                        continue;
-                    }
-                    for definition in &facts.defines {
-                        reserved.insert(definition.name.clone());
-                    }
-                    for name_use in &facts.uses {
-                        reserved.insert(name_use.name.clone());
-                    }
-                }
-                let name_hint = match &body {
-                    Body::Python { text, .. } => first_comment(text),
-                    Body::Generated { .. } => None,
-                };
-                prepared.push(Prepared {
-                    number: cell.number,
-                    execution_count: cell.execution_count,
-                    section,
-                    doc: std::mem::take(&mut pending_doc),
-                    body,
-                    stored: stored(notebook, cell.number),
-                    name_hint,
-                });
-            }
-            CellKind::Raw | CellKind::Other(_) => {}
-        }
-    }
+    let Reading {
+        reserved,
+        title,
+        package_doc,
+        sections,
+        prepared,
+        skipped,
+    } = read_cells(
+        notebook,
+        options,
+        has_counts,
+        (title_level, section_level),
+        &mut warnings,
+    )?;
     if prepared.is_empty() {
         let has_code = cells
             .iter()
