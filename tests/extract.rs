@@ -145,7 +145,15 @@ fn help_describes_every_option() {
     let output = nblint(&["extract", "--help"]);
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8_lossy(&output.stdout);
-    for option in ["--out", "--name", "--force", "--target-dir", "--no-check"] {
+    for option in [
+        "--out",
+        "--name",
+        "--force",
+        "--target-dir",
+        "--no-check",
+        "--no-run",
+        "--run-timeout",
+    ] {
         assert!(text.contains(option), "{option} missing from:\n{text}");
     }
 }

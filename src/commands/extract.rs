@@ -24,28 +24,31 @@ pub struct ExtractArgs {
     /// The notebook to extract: an evcxr (Rust) notebook becomes a crate, a Python notebook a
     /// package
     pub notebook: PathBuf,
-    /// The folder to write the crate into (created if missing; must be empty unless --force)
+    /// The folder to write the crate or package into (created if missing; must be empty
+    /// unless --force)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The package name of the crate (default: the notebook's file name in snake case)
-    #[arg(long, value_name = "CRATE")]
+    /// The crate's package name, or the Python package's import name (default: the
+    /// notebook's file name in snake case)
+    #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Write into a folder that is not empty, replacing the files nblint generates
     #[arg(long)]
     pub force: bool,
-    /// Where to build the probe and check crates (default: a folder under the system's
-    /// temporary directory; never inside --out)
+    /// Rust notebooks: where to build the probe and check crates (default: a folder under
+    /// the system's temporary directory; never inside --out)
     #[arg(long, value_name = "DIR")]
     pub target_dir: Option<PathBuf>,
-    /// Do not run cargo: types come from annotations only, the crate is not checked, and the
-    /// single-`run()` form is written when a type is unknown
+    /// Rust notebooks: do not run cargo: types come from annotations only, the crate is not
+    /// checked, and the single-`run()` form is written when a type is unknown
     #[arg(long)]
     pub no_check: bool,
     /// Read the cells as this language instead of what the notebook's kernel metadata (or
-    /// `language` in nblint.toml) says; only `rust` can be extracted
+    /// `language` in nblint.toml) says; `rust` and `python` can be extracted
     #[arg(long, value_parser = nblint_analysis::parse_language)]
     pub language: Option<Language>,
-    /// Python notebooks: do not run `python -m PKG` to compare its output with the notebook's
+    /// Python notebooks: do not run `python -m PKG` (python from $NBLINT_PYTHON, else python3)
+    /// to compare its output with the notebook's
     #[arg(long)]
     pub no_run: bool,
     /// Python notebooks: stop the run check after this many seconds
