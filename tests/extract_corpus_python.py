@@ -42,7 +42,23 @@ ALLOWED = {
 # differently (numpy 2's `np.float64(1.0)`, scikit-learn's short estimator reprs) and removed
 # what they call (matplotlib's `seaborn-whitegrid` style). Python 3.10 is the newest with
 # wheels for all of them. ruff is pinned for the "ruff clean" column.
-PYTHON = os.environ.get("CORPUS_PYTHON", "python3.10")
+def find_python310():
+    """`$CORPUS_PYTHON`, else a python3.10 that runs (on PATH, else under pyenv)."""
+    if os.environ.get("CORPUS_PYTHON"):
+        return os.environ["CORPUS_PYTHON"]
+    candidates = ["python3.10"] + sorted(
+        str(p) for p in (Path.home() / ".pyenv" / "versions").glob("3.10*/bin/python3.10")
+    )
+    for candidate in candidates:
+        try:
+            subprocess.run([candidate, "--version"], check=True, capture_output=True)
+            return candidate
+        except (OSError, subprocess.CalledProcessError):
+            continue
+    return "python3.10"
+
+
+PYTHON = find_python310()
 REQUIREMENTS = [
     "numpy==1.21.2",
     "pandas==1.3.5",
@@ -319,8 +335,8 @@ def write_report(report, rows, excluded, args):
         "stdout against the stored stdout streams and `text/plain` results, normalised (object "
         "addresses, %time/%timeit lines, trailing blanks).",
         "",
-        "Command: `CORPUS_PYTHON=$(pyenv root)/versions/3.10.13/bin/python3.10 "
-        "tests/extract_corpus_python.py` (builds this checkout's nblint unless `--nblint` is given; "
+        "Command: `tests/extract_corpus_python.py` (finds a Python 3.10, or takes "
+        "`CORPUS_PYTHON`; builds this checkout's nblint unless `--nblint` is given; "
         "about ten minutes on the shared 2-core machine). Each miss's reason comes from "
         "`tests/extract_corpus_python_misses.txt`, written after reading the run's output.",
         "",
