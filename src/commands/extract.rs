@@ -1,4 +1,7 @@
-//! `nblint extract NOTEBOOK --out DIR [--name CRATE] [--force]`
+//! `nblint extract NOTEBOOK --out DIR [--name CRATE] [--force]`: an evcxr notebook becomes a
+//! crate, a Python notebook a package (see `python`).
+
+mod python;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -18,29 +21,39 @@ use nblint_analysis::{Choice, language_of};
 /// Arguments of `nblint extract`.
 #[derive(Debug, Args)]
 pub struct ExtractArgs {
-    /// The evcxr (Rust) notebook to turn into a crate
+    /// The notebook to extract: an evcxr (Rust) notebook becomes a crate, a Python notebook a
+    /// package
     pub notebook: PathBuf,
-    /// The folder to write the crate into (created if missing; must be empty unless --force)
+    /// The folder to write the crate or package into (created if missing; must be empty
+    /// unless --force)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The package name of the crate (default: the notebook's file name in snake case)
-    #[arg(long, value_name = "CRATE")]
+    /// The crate's package name, or the Python package's import name (default: the
+    /// notebook's file name in snake case)
+    #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Write into a folder that is not empty, replacing the files nblint generates
     #[arg(long)]
     pub force: bool,
-    /// Where to build the probe and check crates (default: a folder under the system's
-    /// temporary directory; never inside --out)
+    /// Rust notebooks: where to build the probe and check crates (default: a folder under
+    /// the system's temporary directory; never inside --out)
     #[arg(long, value_name = "DIR")]
     pub target_dir: Option<PathBuf>,
-    /// Do not run cargo: types come from annotations only, the crate is not checked, and the
-    /// single-`run()` form is written when a type is unknown
+    /// Rust notebooks: do not run cargo: types come from annotations only, the crate is not
+    /// checked, and the single-`run()` form is written when a type is unknown
     #[arg(long)]
     pub no_check: bool,
     /// Read the cells as this language instead of what the notebook's kernel metadata (or
-    /// `language` in nblint.toml) says; only `rust` can be extracted
+    /// `language` in nblint.toml) says; `rust` and `python` can be extracted
     #[arg(long, value_parser = nblint_analysis::parse_language)]
     pub language: Option<Language>,
+    /// Python notebooks: do not run `python -m PKG` (python from $NBLINT_PYTHON, else python3)
+    /// to compare its output with the notebook's
+    #[arg(long)]
+    pub no_run: bool,
+    /// Python notebooks: stop the run check after this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub run_timeout: u64,
 }
 
 /// Extracts one notebook into a crate.
@@ -60,10 +73,11 @@ pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
     }
     match detected.language {
         Language::Rust => {}
-        language => {
+        Language::Python => return python::run(args, &notebook),
+        language @ Language::Other(_) => {
             eprintln!(
                 "error: {shown}: a {} notebook; `nblint extract` turns evcxr (Rust) notebooks \
-                 into Rust crates",
+                 into Rust crates and Python notebooks into Python packages",
                 language.display_name()
             );
             return Ok(ExitStatus::Error);
@@ -188,7 +202,7 @@ pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
 }
 
 /// Whether `path` does not exist or is an empty folder.
-fn is_empty_or_missing(path: &Path) -> Result<bool> {
+pub(crate) fn is_empty_or_missing(path: &Path) -> Result<bool> {
     if !path.exists() {
         return Ok(true);
     }

@@ -1,5 +1,8 @@
 //! End-to-end tests of `nblint extract`: exit statuses for a non-empty output folder (with and
-//! without `--force`), a Python notebook, a missing file; what is (and is not) written.
+//! without `--force`), a missing file; what is (and is not) written. Python notebooks: every
+//! fixture under `fixtures/extract/python/` is extracted, run, and its stdout compared with the
+//! `*.expected.txt` next to it (see `python_fixtures_print_what_the_notebooks_printed`).
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -78,17 +81,34 @@ fn empty_or_missing_folder_needs_no_force() {
 }
 
 #[test]
-fn python_notebook_is_refused() {
+fn python_notebook_becomes_a_package() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("crate");
+    let out = dir.path().join("package");
     let notebook = fixture("python_notebook.ipynb");
-    let output = nblint(&["extract", &notebook, "--out", &out.to_string_lossy()]);
-    assert_eq!(output.status.code(), Some(2));
-    let text = stderr(&output);
-    assert!(text.contains("python_notebook.ipynb"), "{text}");
-    assert!(text.contains("Python notebook"), "{text}");
-    assert!(text.contains("Rust crates"), "{text}");
-    assert!(!out.exists());
+    let output = nblint(&[
+        "extract",
+        &notebook,
+        "--out",
+        &out.to_string_lossy(),
+        "--no-run",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(out.join("pyproject.toml").exists());
+    assert!(out.join("src/python_notebook/__main__.py").exists());
+    let bad = nblint(&[
+        "extract",
+        &notebook,
+        "--out",
+        &dir.path().join("other").to_string_lossy(),
+        "--name",
+        "not-an-identifier",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("Python package name"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 #[test]
@@ -120,7 +140,15 @@ fn help_describes_every_option() {
     let output = nblint(&["extract", "--help"]);
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8_lossy(&output.stdout);
-    for option in ["--out", "--name", "--force", "--target-dir", "--no-check"] {
+    for option in [
+        "--out",
+        "--name",
+        "--force",
+        "--target-dir",
+        "--no-check",
+        "--no-run",
+        "--run-timeout",
+    ] {
         assert!(text.contains(option), "{option} missing from:\n{text}");
     }
 }
@@ -143,5 +171,247 @@ fn nothing_to_extract_exits_1_and_writes_nothing() {
         text.contains("nothing to extract: the notebook has no code; no crate was written"),
         "{text}"
     );
+    assert!(!out.exists());
+}
+
+/// Says what a test skipped where a person sees it: straight to the stream, not through
+/// `eprintln!`, which the test harness captures.
+fn skipped(what: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "skipped: python_fixtures: {what}");
+}
+
+/// The Python interpreter for running extracted packages: `$NBLINT_PYTHON`, else `python3`.
+fn python() -> String {
+    std::env::var("NBLINT_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+/// Whether `python` can import every module in `modules`.
+fn imports(modules: &[&str]) -> bool {
+    modules.iter().all(|module| {
+        Command::new(python())
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|output| output.status.success())
+    })
+}
+
+/// Every Python fixture: `nblint extract` (which itself runs the package and compares, cell by
+/// cell, with the notebook's outputs), then the package is run again here and its stdout
+/// compared with the `*.expected.txt` written by hand next to the fixture; with `NBLINT_RUFF`
+/// set, `ruff check` and `ruff format --check` (default rules) must pass too.
+#[test]
+fn python_fixtures_print_what_the_notebooks_printed() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/extract/python");
+    let ruff = std::env::var("NBLINT_RUFF").ok();
+    if ruff.is_none() {
+        skipped("ruff checks of the extracted packages (set NBLINT_RUFF to a ruff binary)");
+    }
+    let mut names: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .filter_map(|entry| {
+            let path = entry.unwrap().path();
+            (path.extension()? == "ipynb")
+                .then(|| path.file_stem().unwrap().to_string_lossy().into_owned())
+        })
+        .collect();
+    names.sort();
+    assert!(names.len() >= 9, "{names:?}");
+    let dir = tempfile::tempdir().unwrap();
+    for name in &names {
+        let notebook = folder.join(format!("{name}.ipynb"));
+        let expected =
+            std::fs::read_to_string(folder.join(format!("{name}.expected.txt"))).unwrap();
+        let out = dir.path().join(name);
+        let mut command = Command::new(NBLINT);
+        command
+            .args([
+                "extract",
+                &notebook.to_string_lossy(),
+                "--out",
+                &out.to_string_lossy(),
+            ])
+            .args(["--name", "pkg"])
+            .env("NO_COLOR", "1")
+            .env("NBLINT_PYTHON", python());
+        let output = command.output().unwrap();
+        let text = stderr(&output);
+        if name == "run_magic_refused" {
+            assert_eq!(output.status.code(), Some(2), "{name}: {text}");
+            assert!(text.contains("cell 2, line 1: `%run`"), "{name}: {text}");
+            assert!(!out.exists(), "{name}: nothing may be written");
+            continue;
+        }
+        let needs_numpy = name == "pip_lines_to_dependencies";
+        if needs_numpy && !imports(&["numpy"]) {
+            skipped(&format!(
+                "running {name} (numpy does not import with {})",
+                python()
+            ));
+            assert_eq!(output.status.code(), Some(0), "{name}: {text}");
+        } else {
+            assert_eq!(output.status.code(), Some(0), "{name}: {text}");
+            let run = Command::new(python())
+                .args(["-m", "pkg"])
+                .current_dir(out.join("src"))
+                .env("MPLBACKEND", "Agg")
+                .output()
+                .unwrap();
+            assert!(
+                run.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            assert_eq!(String::from_utf8_lossy(&run.stdout), expected, "{name}");
+            // nblint's own run check agreed, cell by cell (a stripped notebook has nothing
+            // to compare with).
+            if name != "stripped_notebook" {
+                assert!(
+                    text.contains("printed what the notebook printed"),
+                    "{name}: {text}"
+                );
+            }
+            if name == "display_to_file" {
+                assert!(out.join("src/outputs/display_1.txt").is_file(), "{name}");
+            }
+        }
+        let compiled = Command::new(python())
+            .args(["-m", "compileall", "-q"])
+            .arg(out.join("src"))
+            .output()
+            .unwrap();
+        assert!(compiled.status.success(), "{name}: compileall");
+        if let Some(ruff) = &ruff {
+            for args in [
+                &["check", "--isolated", "--quiet", "."][..],
+                &["format", "--isolated", "--check", "."],
+            ] {
+                let checked = Command::new(ruff)
+                    .args(args)
+                    .current_dir(&out)
+                    .output()
+                    .unwrap();
+                assert!(
+                    checked.status.success(),
+                    "{name}: ruff {}: {}",
+                    args[0],
+                    String::from_utf8_lossy(&checked.stdout)
+                );
+            }
+        }
+    }
+}
+
+/// What the generated files say for the behaviours the fixtures are named for.
+#[test]
+fn python_packages_hold_what_the_issue_asks() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/extract/python");
+    let dir = tempfile::tempdir().unwrap();
+    let extract = |name: &str| {
+        let out = dir.path().join(name);
+        let output = nblint(&[
+            "extract",
+            &folder.join(format!("{name}.ipynb")).to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+            "--name",
+            "pkg",
+            "--no-run",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", stderr(&output));
+        (out, stderr(&output))
+    };
+    let read = |out: &Path, file: &str| std::fs::read_to_string(out.join(file)).unwrap();
+
+    let (out, _) = extract("sections_to_modules");
+    assert!(read(&out, "src/pkg/load_data.py").contains("def load_sales():"));
+    assert!(read(&out, "src/pkg/summarise.py").contains("def total_all_sales(sales):"));
+    assert!(read(&out, "src/pkg/__init__.py").contains("Sales report"));
+    assert!(read(&out, "README.md").contains("python -m pkg"));
+
+    let (out, _) = extract("redefined_function");
+    let cells = read(&out, "src/pkg/redefined_function.py");
+    assert!(
+        cells.contains("def clean(text):") && cells.contains("def clean_2(text):"),
+        "{cells}"
+    );
+    assert!(
+        cells.contains("print(clean_2(\"  A B  \"))")
+            || cells.contains("print(clean_2('  A B  '))"),
+        "{cells}"
+    );
+    assert!(!cells.contains("global "), "{cells}");
+
+    let (out, _) = extract("pip_lines_to_dependencies");
+    let pyproject = read(&out, "pyproject.toml");
+    assert!(pyproject.contains("\"numpy==1.26.4\""), "{pyproject}");
+    assert!(pyproject.contains("\"requests>=2.31\""), "{pyproject}");
+    assert!(
+        pyproject.contains("requires-python = \">=3.11\""),
+        "{pyproject}"
+    );
+    assert!(
+        pyproject.contains("build-backend = \"hatchling.build\""),
+        "{pyproject}"
+    );
+    assert!(pyproject.contains("[project.scripts]"), "{pyproject}");
+
+    let (out, warnings) = extract("magics");
+    let cells = read(&out, "src/pkg/magics.py");
+    assert!(cells.contains("# %matplotlib inline"), "{cells}");
+    assert!(cells.contains("subprocess.run("), "{cells}");
+    assert!(cells.contains("total = sum(range(10))"), "{cells}");
+    assert!(!warnings.contains("error"), "{warnings}");
+
+    let (out, warnings) = extract("executed_out_of_order");
+    let main = read(&out, "src/pkg/__main__.py");
+    let first = main.find("base = cell_3()").unwrap();
+    let second = main.find("total = cell_2(base)").unwrap();
+    assert!(first < second, "{main}");
+    assert!(warnings.contains("ran out of document order"), "{warnings}");
+
+    let (_, warnings) = extract("counts_not_a_run_order");
+    assert!(
+        warnings.contains("cell 3 reads `math` before any cell binds it"),
+        "{warnings}"
+    );
+
+    let (out, _) = extract("trailing_expressions");
+    let main = read(&out, "src/pkg/__main__.py");
+    assert!(main.contains("show(shown)"), "{main}");
+    assert!(read(&out, "src/pkg/trailing_expressions.py").contains("@dataclass"));
+}
+
+/// A Python cell that does not parse (and did not fail in the notebook) stops the extraction
+/// with the file, cell, line and column: exit 2, nothing written.
+#[test]
+fn python_cell_that_does_not_parse_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let notebook = dir.path().join("broken.ipynb");
+    let cells = serde_json::json!({
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# Broken"},
+            {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [],
+             "source": "x = 1\ny = (2,\n"},
+        ],
+        "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    });
+    std::fs::write(&notebook, cells.to_string()).unwrap();
+    let out = dir.path().join("package");
+    let output = nblint(&[
+        "extract",
+        &notebook.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("broken.ipynb: cell 2, line 3, column 1"),
+        "{text}"
+    );
+    assert!(text.contains("not Python"), "{text}");
     assert!(!out.exists());
 }

@@ -236,8 +236,9 @@ fn skip_reason(cell: &Cell, facts: &CellFacts, ran_in_order: bool) -> Option<Str
     None
 }
 
-/// A markdown heading: `(level, text)`.
-fn heading(line: &str) -> Option<(usize, String)> {
+/// A markdown heading: `(level, text)`. Shared with the Python extractor, so both cut a
+/// notebook into the same sections.
+pub fn heading(line: &str) -> Option<(usize, String)> {
     let trimmed = line.trim_start();
     let level = trimmed.chars().take_while(|&ch| ch == '#').count();
     if level == 0 || level > 6 {

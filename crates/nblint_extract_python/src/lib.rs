@@ -1,0 +1,1255 @@
+//! `nblint extract` for Python notebooks: a notebook becomes a src-layout package that does
+//! what the notebook did. One module per markdown section, one function per code cell (its
+//! parameters are the values it reads from cells that ran before it, its return value what
+//! later cells read from it), functions and classes that do not close over cell state moved
+//! to module level, and a `__main__.py` whose `main()` calls the steps in the order the cells
+//! ran and prints what the notebook displayed. [`run_check`] then runs `python -m PKG` and
+//! compares its stdout with the notebook's stored output, cell by cell.
+//!
+//! Cells keep their own text: the generator indents each cell's source into a function and
+//! edits it only where IPython syntax (`%magic`, `!shell`) has to become Python, where a
+//! name must point at the version of a function in force when the cell ran (`clean_2`), and
+//! where a value is returned. It never regenerates code from the syntax tree. This crate
+//! plans and writes files; it does not print and does not read the environment.
+
+mod cells;
+mod ipython;
+mod project;
+mod render;
+mod run;
+mod text;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use nblint_extract::naming::{NameTable, snake_case};
+use nblint_facts::{CellFrontend, DefinitionKind};
+use nblint_notebook::{CellKind, Notebook};
+
+pub use project::{Dependencies, distribution_of, is_stdlib};
+pub use run::{CellCheck, RunCheck, RunOptions, RunOutcome, compare, normalise_output, run_check};
+
+use cells::{Body, Prepared, Section, first_comment, prepare_python, stored};
+use ipython::{CellMagic, Edit};
+use render::{
+    NOTEBOOK_HELPERS, StepCode, build_step, readme, render_main, render_module, shows_result,
+};
+
+/// Python's keywords and the builtins generated names must not shadow.
+const PYTHON_RESERVED: &[&str] = &[
+    "False",
+    "None",
+    "True",
+    "and",
+    "as",
+    "assert",
+    "async",
+    "await",
+    "break",
+    "class",
+    "continue",
+    "def",
+    "del",
+    "elif",
+    "else",
+    "except",
+    "finally",
+    "for",
+    "from",
+    "global",
+    "if",
+    "import",
+    "in",
+    "is",
+    "lambda",
+    "nonlocal",
+    "not",
+    "or",
+    "pass",
+    "raise",
+    "return",
+    "try",
+    "while",
+    "with",
+    "yield",
+    "match",
+    "case",
+    "type",
+    "print",
+    "repr",
+    "list",
+    "dict",
+    "set",
+    "tuple",
+    "len",
+    "range",
+    "sum",
+    "min",
+    "max",
+    "open",
+    "id",
+    "input",
+    "format",
+    "map",
+    "filter",
+    "zip",
+    "sorted",
+    "any",
+    "all",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "object",
+    "super",
+    "iter",
+    "next",
+    "abs",
+    "round",
+    "display",
+    "help",
+    "vars",
+    "dir",
+    "hash",
+    "compile",
+    "exec",
+    "eval",
+    "main",
+    "save_figures",
+    "inline_figures",
+    "dataclass",
+    "subprocess",
+    "os",
+    "__init__",
+    "__main__",
+    "_notebook",
+];
+
+/// What stops an extraction.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// The notebook uses something the package cannot reproduce (`%run`, `%store`).
+    #[error("cell {cell}, line {line}: {reason}; nothing was extracted")]
+    Refused {
+        /// The cell (1-based over all cells).
+        cell: usize,
+        /// The line in the cell (1-based).
+        line: usize,
+        /// Why.
+        reason: String,
+    },
+    /// A code cell that ran without error does not parse as Python.
+    #[error("cell {cell}, line {line}, column {column}: not Python: {message}")]
+    Syntax {
+        /// The cell (1-based over all cells).
+        cell: usize,
+        /// The line in the cell (1-based).
+        line: usize,
+        /// The column (1-based, in characters).
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// No code cell is left to extract.
+    #[error("nothing to extract: {reason}")]
+    NothingToExtract {
+        /// Why.
+        reason: String,
+        /// The notes gathered on the way.
+        warnings: Vec<String>,
+    },
+    /// A file could not be written.
+    #[error("writing {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// The inputs of an extraction.
+#[derive(Debug, Clone)]
+pub struct ExtractOptions {
+    /// The import name of the package (a Python identifier).
+    pub package: String,
+    /// The notebook's file name, for docstrings pointing back at cells.
+    pub notebook_name: String,
+}
+
+/// What one step (code cell) printed in the notebook: its stdout streams, then its
+/// `text/plain` result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedOutput {
+    /// The cell (1-based over all cells).
+    pub cell: usize,
+    /// The step function.
+    pub step: String,
+    /// The stored text (empty when not compared).
+    pub text: String,
+    /// False when the cell had a line left out (a `%pip install`), whose output the package
+    /// cannot print: the cell is not compared.
+    pub compared: bool,
+}
+
+/// The result of an extraction.
+#[derive(Debug, Clone, Default)]
+pub struct Extraction {
+    /// The files, relative to the output folder, in a stable order.
+    pub files: BTreeMap<String, String>,
+    /// Notes for the user (skipped cells, magics left out, unknown imports).
+    pub warnings: Vec<String>,
+    /// What each step printed in the notebook, in run order.
+    pub expected: Vec<ExpectedOutput>,
+    /// The dependencies written to `pyproject.toml`, and the imports not placed.
+    pub dependencies: Dependencies,
+    /// The notebook had stored outputs to compare with (false for a stripped notebook).
+    pub has_outputs: bool,
+}
+
+/// Whether `name` can be the package's import name: a Python identifier that is no keyword.
+pub fn is_valid_package_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !PYTHON_RESERVED[..36].contains(&name)
+}
+
+/// The package name for a notebook file (`Load Data.ipynb` → `load_data`).
+pub fn package_name(notebook_path: &Path) -> String {
+    let name = nblint_extract::package_name(notebook_path);
+    python_name(&name)
+}
+
+/// `name`, with `_` appended when it is a Python keyword or a builtin generated code uses.
+fn python_name(name: &str) -> String {
+    if PYTHON_RESERVED.contains(&name) {
+        format!("{name}_")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// Writes the extracted files into `out_dir` (created if needed).
+pub fn write_files(files: &BTreeMap<String, String>, out_dir: &Path) -> Result<(), ExtractError> {
+    for (relative, text) in files {
+        let path = out_dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| ExtractError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        nblint_notebook::write_atomically(&path, text.as_bytes())
+            .map_err(|source| ExtractError::Io { path, source })?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Planning: which value crosses which cells, in run order.
+
+/// What a top-level name refers to at some point of the run.
+#[derive(Debug, Clone)]
+enum Binding {
+    /// A value a step made (index into the steps).
+    Value(usize),
+    /// A function or class moved to module level: its module and (versioned) name.
+    Function { module: usize, name: String },
+    /// Module-level imports.
+    Import(Vec<String>),
+}
+
+#[derive(Debug, Clone, Default)]
+struct Step {
+    name: String,
+    params: Vec<String>,
+    returns: Vec<String>,
+    /// Edits beyond the IPython rewrites: renames, cuts.
+    edits: Vec<Edit>,
+    /// Definitions (indices) moved to module level, with their versioned names.
+    moved: Vec<(usize, String)>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Module {
+    name: String,
+    doc: Vec<String>,
+    /// Import lines, in order of first need.
+    imports: Vec<String>,
+    /// Cells in document order: step index or a skip note.
+    entries: Vec<ModuleEntry>,
+}
+
+#[derive(Debug, Clone)]
+enum ModuleEntry {
+    Step(usize),
+    Skipped(usize, String),
+}
+
+impl Module {
+    /// Adds an import line unless the module has it, or has another line binding the same
+    /// name (`import matplotlib.pyplot as plt` and `from matplotlib import pyplot as plt`):
+    /// the first stays. `import a.b` and `import a.c` both bind `a` and are both kept.
+    fn import(&mut self, line: &str) {
+        if self.imports.iter().any(|l| l == line) {
+            return;
+        }
+        // A line kept only for its effect (`# noqa: F401`) is now read: drop the marker.
+        let marked = format!("{line}  # noqa: F401");
+        if let Some(existing) = self.imports.iter_mut().find(|l| **l == marked) {
+            line.clone_into(existing);
+            return;
+        }
+        let plain = |l: &str| l.starts_with("import ") && !l.contains(" as ");
+        if let Some(name) = bound_name(line)
+            && self.imports.iter().any(|l| {
+                bound_name(l).as_deref() == Some(name.as_str()) && !(plain(l) && plain(line))
+            })
+        {
+            return;
+        }
+        // `from __future__` imports must come first in a module.
+        if line.starts_with("from __future__ ") {
+            let after = self
+                .imports
+                .iter()
+                .take_while(|l| l.starts_with("from __future__ "))
+                .count();
+            self.imports.insert(after, line.to_owned());
+        } else {
+            self.imports.push(line.to_owned());
+        }
+    }
+}
+
+/// What reading the cells in document order gives: sections, the code cells kept (their
+/// text made Python), the cells left out, the title and the prose under it, and every name
+/// the notebook's code binds or reads (generated names avoid them).
+struct Reading {
+    reserved: HashSet<String>,
+    title: Option<String>,
+    package_doc: Vec<String>,
+    sections: Vec<Section>,
+    prepared: Vec<Prepared>,
+    skipped: Vec<(usize, usize, String)>,
+}
+
+/// Reads the cells in document order: markdown headings open sections (at `section_level`;
+/// the `title_level` heading is the package's title), code cells are prepared or left out.
+fn read_cells(
+    notebook: &Notebook,
+    options: &ExtractOptions,
+    has_counts: bool,
+    (title_level, section_level): (Option<usize>, usize),
+    warnings: &mut Vec<String>,
+) -> Result<Reading, ExtractError> {
+    let cells = notebook.cells();
+    // Names user code binds or reads: generated names avoid them.
+    let mut reserved: HashSet<String> = PYTHON_RESERVED.iter().map(|&n| n.to_owned()).collect();
+    reserved.insert(options.package.clone());
+    let mut module_names = NameTable::with_reserved(reserved.iter().map(String::as_str));
+    let stem = Path::new(&options.notebook_name).file_stem().map_or_else(
+        || "notebook".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+
+    let mut title: Option<String> = None;
+    let mut package_doc: Vec<String> = Vec::new();
+    let mut sections: Vec<Section> = Vec::new();
+    let mut pending_doc: Vec<String> = Vec::new();
+    let mut prepared: Vec<Prepared> = Vec::new();
+    let mut skipped: Vec<(usize, usize, String)> = Vec::new();
+    let mut current: Option<usize> = None;
+
+    for cell in cells {
+        match cell.kind {
+            CellKind::Markdown => {
+                for line in cell.source.lines() {
+                    match nblint_extract::plan::heading(line) {
+                        Some((level, text)) if Some(level) == title_level && title.is_none() => {
+                            title = Some(text);
+                        }
+                        Some((level, text)) if level <= section_level => {
+                            let module =
+                                module_names.unique(&python_name(&snake_case(&text, 4, "section")));
+                            sections.push(Section {
+                                module,
+                                doc: vec![text],
+                            });
+                            current = Some(sections.len() - 1);
+                            pending_doc.clear();
+                        }
+                        _ => {
+                            if current.is_none() && title.is_some() && prepared.is_empty() {
+                                package_doc.push(line.to_owned());
+                            } else {
+                                pending_doc.push(line.to_owned());
+                            }
+                        }
+                    }
+                }
+                pending_doc.push(String::new());
+            }
+            CellKind::Code if cell.source.trim().is_empty() => {}
+            CellKind::Code => {
+                let section = if let Some(index) = current {
+                    index
+                } else {
+                    sections.push(Section {
+                        module: {
+                            let wanted = python_name(&snake_case(&stem, 4, "notebook"));
+                            module_names.unique(if wanted == options.package {
+                                "cells"
+                            } else {
+                                &wanted
+                            })
+                        },
+                        doc: Vec::new(),
+                    });
+                    current = Some(sections.len() - 1);
+                    sections.len() - 1
+                };
+                let skip = if cell.has_error_output {
+                    Some("its stored output is an error".to_owned())
+                } else if has_counts && cell.execution_count.is_none() {
+                    if cells::only_imports(&cell.source) {
+                        // The session had these imports from somewhere (the cell ran before
+                        // a restart, or an edited copy did): later cells read them.
+                        warnings.push(format!(
+                            "cell {}: never ran in the notebook, but holds only imports: kept",
+                            cell.number
+                        ));
+                        None
+                    } else {
+                        Some("it never ran in the notebook".to_owned())
+                    }
+                } else {
+                    None
+                };
+                if let Some(reason) = skip {
+                    warnings.push(format!("cell {}: skipped: {reason}", cell.number));
+                    skipped.push((section, cell.number, reason));
+                    continue;
+                }
+                let body = match ipython::cell_magic(&cell.source) {
+                    CellMagic::None => prepare_python(cell.source.clone(), cell.number)?,
+                    CellMagic::Python { header } => {
+                        // The header line becomes a comment; the body is the cell's text.
+                        let at = cell.source.find("%%").unwrap_or(0);
+                        let text = format!(
+                            "{}# {header}  (IPython cell magic: the body runs once){}",
+                            &cell.source[..at],
+                            &cell.source[at + header.len()..]
+                        );
+                        prepare_python(text, cell.number)?
+                    }
+                    CellMagic::Shell { program, script } => {
+                        if ipython::installs_packages(&script) {
+                            let reason = "a shell cell that installs packages (see pyproject.toml)"
+                                .to_owned();
+                            warnings.push(format!("cell {}: skipped: {reason}", cell.number));
+                            skipped.push((section, cell.number, reason));
+                            continue;
+                        }
+                        Body::Generated {
+                            text: format!(
+                                "print(\n    subprocess.run(\n        [{}, \"-c\", {}],\n        capture_output=True,\n        text=True,\n    ).stdout,\n    end=\"\",\n)\n",
+                                ipython::string_literal(&program),
+                                ipython::string_literal(&script)
+                            ),
+                            needs: vec!["subprocess"],
+                        }
+                    }
+                    CellMagic::WriteFile { path, append, text } => Body::Generated {
+                        text: format!(
+                            "with open(\n    {},\n    {},\n    encoding=\"utf-8\",\n) as file:\n    file.write(\n        {},\n    )\nprint({})\n",
+                            ipython::string_literal(&path),
+                            if append { "\"a\"" } else { "\"w\"" },
+                            ipython::string_literal(&text),
+                            ipython::string_literal(&format!(
+                                "{} {path}",
+                                if append { "Appending to" } else { "Writing" }
+                            ))
+                        ),
+                        needs: Vec::new(),
+                    },
+                    CellMagic::Other { name } => {
+                        let reason =
+                            format!("`{name}` is not Python (its output is not reproduced)");
+                        warnings.push(format!("cell {}: skipped: {reason}", cell.number));
+                        skipped.push((section, cell.number, reason));
+                        continue;
+                    }
+                };
+                if let Body::Python { left_out, .. } = &body {
+                    for (line, why) in left_out {
+                        warnings.push(format!("cell {}, line {line}: {why}", cell.number));
+                    }
+                }
+                if let Body::Python { facts, .. } = &body {
+                    if facts.uses_await {
+                        let reason =
+                            "top-level `await` (IPython's autoawait) is not extracted".to_owned();
+                        warnings.push(format!("cell {}: skipped: {reason}", cell.number));
+                        skipped.push((section, cell.number, reason));
+                        continue;
+                    }
+                    for definition in &facts.defines {
+                        reserved.insert(definition.name.clone());
+                    }
+                    for name_use in &facts.uses {
+                        reserved.insert(name_use.name.clone());
+                    }
+                }
+                let name_hint = match &body {
+                    Body::Python { text, .. } => first_comment(text),
+                    Body::Generated { .. } => None,
+                };
+                prepared.push(Prepared {
+                    number: cell.number,
+                    execution_count: cell.execution_count,
+                    section,
+                    doc: std::mem::take(&mut pending_doc),
+                    body,
+                    stored: stored(notebook, cell.number),
+                    name_hint,
+                });
+            }
+            CellKind::Raw | CellKind::Other(_) => {}
+        }
+    }
+    Ok(Reading {
+        reserved,
+        title,
+        package_doc,
+        sections,
+        prepared,
+        skipped,
+    })
+}
+
+/// Walks the steps in run `order`, tracking what each top-level name refers to (a value a
+/// step made, a moved definition and its version, module imports), and fills in each step's
+/// parameters, returned values, renames and cuts, and each module's imports. Returns the
+/// imported module paths (for the dependencies) and the modules that need the `display`
+/// stand-in.
+fn walk_values(
+    prepared: &[Prepared],
+    order: &[usize],
+    steps: &mut [Step],
+    modules: &mut [Module],
+    reserved: &HashSet<String>,
+    user_display: bool,
+) -> (Vec<String>, BTreeSet<usize>) {
+    let mut bindings: HashMap<String, Binding> = HashMap::new();
+    let mut versions = NameTable::with_reserved(
+        reserved
+            .iter()
+            .map(String::as_str)
+            .chain(steps.iter().map(|s| s.name.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    let mut moved_once: HashSet<String> = HashSet::new();
+    let mut import_modules: Vec<String> = Vec::new();
+    let mut needs_display: BTreeSet<usize> = BTreeSet::new();
+    for &index in order {
+        let p = &prepared[index];
+        let module = p.section;
+        let Body::Python {
+            text,
+            facts,
+            imports,
+            definitions,
+            uses_display,
+            needs,
+            string_reads,
+            edits: rewrites,
+            ..
+        } = &p.body
+        else {
+            if let Body::Generated { needs, .. } = &p.body {
+                for need in needs {
+                    modules[module].import(&format!("import {need}"));
+                }
+            }
+            continue;
+        };
+        for need in needs {
+            modules[module].import(&format!("import {need}"));
+        }
+        if *uses_display && !user_display {
+            needs_display.insert(module);
+        }
+        let defined_here: HashSet<&str> = facts.defines.iter().map(|d| d.name.as_str()).collect();
+        let import_bound: HashMap<&str, &str> = imports
+            .iter()
+            .flat_map(|statement| statement.leaves.iter())
+            .filter_map(|(bound, text)| bound.as_deref().map(|b| (b, text.as_str())))
+            .collect();
+        for statement in imports {
+            import_modules.extend(statement.modules.iter().cloned());
+        }
+
+        // Which definitions move to module level: defined once, unconditionally, and reading
+        // nothing but imports, moved functions, builtins and themselves.
+        let mut movable: Vec<usize> = Vec::new();
+        for (d_index, definition) in definitions.iter().enumerate() {
+            if definition.cut.is_none() {
+                continue;
+            }
+            let bound_here = facts
+                .defines
+                .iter()
+                .filter(|d| d.name == definition.name)
+                .count();
+            if bound_here != 1 {
+                continue;
+            }
+            // A name the cell binds before the definition (`THRESHOLD = 3` then `def
+            // is_long(t): return len(t) > THRESHOLD`) is cell state unless it is an import or
+            // another moved definition.
+            let reads_cell_value = definition.reads.iter().any(|name| {
+                name != &definition.name
+                    && defined_here.contains(name.as_str())
+                    && !import_bound.contains_key(name.as_str())
+                    && !movable.iter().any(|&m| &definitions[m].name == name)
+            });
+            let closes_over_cell_state = reads_cell_value
+                || facts.uses.iter().any(|u| {
+                    let inside =
+                        u.span.start >= definition.range.0 && u.span.end <= definition.range.1;
+                    if !inside || u.optional || u.name == definition.name {
+                        return false;
+                    }
+                    if defined_here.contains(u.name.as_str()) {
+                        let is_import = import_bound.contains_key(u.name.as_str());
+                        let is_moved = movable.iter().any(|&m| definitions[m].name == u.name);
+                        return !(is_import || is_moved);
+                    }
+                    matches!(bindings.get(&u.name), Some(Binding::Value(_)))
+                });
+            // A redefinition is renamed (`clean_2`) together with the cell's own reads of it,
+            // which needs them all to be found.
+            let needs_version = moved_once.contains(&definition.name);
+            if !closes_over_cell_state && (!needs_version || definition.later_reads.is_some()) {
+                movable.push(d_index);
+            }
+        }
+
+        // Uses: parameters, renames, module imports.
+        for name_use in &facts.uses {
+            let in_moved = movable.iter().any(|&m| {
+                let r = definitions[m].range;
+                name_use.span.start >= r.0 && name_use.span.end <= r.1
+            });
+            if defined_here.contains(name_use.name.as_str()) && name_use.deferred {
+                continue;
+            }
+            // A read inside an IPython line that became a comment (`%timeit f(x)`) reads
+            // nothing any more.
+            let dropped = rewrites.iter().any(|edit| {
+                edit.text.starts_with('#')
+                    && edit.start <= name_use.span.start
+                    && name_use.span.end <= edit.end
+            });
+            if dropped {
+                continue;
+            }
+            match bindings.get(&name_use.name) {
+                Some(Binding::Value(from)) => {
+                    if !in_moved && !steps[index].params.contains(&name_use.name) {
+                        steps[index].params.push(name_use.name.clone());
+                    }
+                    let from = *from;
+                    if !steps[from].returns.contains(&name_use.name) {
+                        steps[from].returns.push(name_use.name.clone());
+                    }
+                }
+                Some(Binding::Function {
+                    module: home,
+                    name: version,
+                }) => {
+                    if *version != name_use.name {
+                        steps[index].edits.push(Edit {
+                            start: name_use.span.start,
+                            end: name_use.span.end,
+                            text: version.clone(),
+                        });
+                    }
+                    if *home != module {
+                        let line = format!("from .{} import {version}", modules[*home].name);
+                        modules[module].import(&line);
+                    }
+                }
+                Some(Binding::Import(lines)) => {
+                    for line in lines.clone() {
+                        modules[module].import(&line);
+                    }
+                }
+                None => {}
+            }
+        }
+        // Names an expression string reads from the calling frame (`df.query("a < @limit")`,
+        // `numexpr.evaluate("x > 0.5")`) must be locals of the step: pass them in. A word of
+        // the string that is a column name and no earlier value is not one.
+        for name in string_reads {
+            if defined_here.contains(name.as_str()) {
+                continue;
+            }
+            if let Some(Binding::Value(from)) = bindings.get(name) {
+                let from = *from;
+                if !steps[index].params.contains(name) {
+                    steps[index].params.push(name.clone());
+                }
+                if !steps[from].returns.contains(name) {
+                    steps[from].returns.push(name.clone());
+                }
+            }
+        }
+        // A deleted value, or one bound only conditionally, starts from its earlier version.
+        for deleted in &facts.deleted {
+            if matches!(bindings.get(&deleted.name), Some(Binding::Value(_)))
+                && !steps[index].params.contains(&deleted.name)
+            {
+                steps[index].params.push(deleted.name.clone());
+                if let Some(Binding::Value(from)) = bindings.get(&deleted.name) {
+                    let from = *from;
+                    if !steps[from].returns.contains(&deleted.name) {
+                        steps[from].returns.push(deleted.name.clone());
+                    }
+                }
+            }
+        }
+        let conditional_only: Vec<String> = facts
+            .defines
+            .iter()
+            .filter(|d| {
+                facts
+                    .defines
+                    .iter()
+                    .filter(|o| o.name == d.name)
+                    .all(|o| o.conditional)
+            })
+            .map(|d| d.name.clone())
+            .collect();
+        for name in conditional_only {
+            if let Some(Binding::Value(from)) = bindings.get(&name) {
+                let from = *from;
+                if !steps[index].params.contains(&name) {
+                    steps[index].params.push(name.clone());
+                }
+                if !steps[from].returns.contains(&name) {
+                    steps[from].returns.push(name.clone());
+                }
+            }
+        }
+
+        // `x += 1` on a value from an earlier cell makes a new version of it (the front end
+        // reports it as a use and a change, not a definition).
+        let mut rebound: Vec<String> = Vec::new();
+        for mutation in &facts.mutations {
+            if mutation.kind == nblint_facts::MutationKind::CompoundAssign
+                && steps[index].params.contains(&mutation.name)
+                && !defined_here.contains(mutation.name.as_str())
+                && !rebound.contains(&mutation.name)
+            {
+                rebound.push(mutation.name.clone());
+            }
+        }
+
+        // The cell's own imports: to the module top when used (or kept for their effect).
+        for statement in imports {
+            steps[index].edits.push(Edit {
+                start: statement.cut.0,
+                end: statement.cut.1,
+                text: String::new(),
+            });
+            for (bound, line) in &statement.leaves {
+                let used = bound
+                    .as_ref()
+                    .is_none_or(|b| facts.defines.iter().any(|d| &d.name == b && d.used_in_cell));
+                if used {
+                    modules[module].import(line);
+                } else {
+                    // Imported for later cells, or for its side effects: kept either way.
+                    modules[module].import(&format!("{line}  # noqa: F401"));
+                }
+            }
+        }
+
+        // Moved definitions: to module level, versioned when redefined.
+        for &m in &movable {
+            let definition = &definitions[m];
+            let version = if moved_once.insert(definition.name.clone()) {
+                definition.name.clone()
+            } else {
+                versions.unique(&definition.name)
+            };
+            if version != definition.name {
+                steps[index].edits.push(Edit {
+                    start: definition.name_range.0,
+                    end: definition.name_range.1,
+                    text: version.clone(),
+                });
+                for &(start, end) in definition.later_reads.iter().flatten() {
+                    steps[index].edits.push(Edit {
+                        start,
+                        end,
+                        text: version.clone(),
+                    });
+                }
+            }
+            if let Some(cut) = definition.cut {
+                steps[index].edits.push(Edit {
+                    start: cut.0,
+                    end: cut.1,
+                    text: String::new(),
+                });
+            }
+            steps[index].moved.push((m, version));
+        }
+
+        // New bindings, in the order the cell makes them.
+        for definition in &facts.defines {
+            let binding = if let Some(&(m, ref version)) = steps[index]
+                .moved
+                .iter()
+                .find(|(m, _)| definitions[*m].name == definition.name)
+            {
+                let _ = m;
+                Binding::Function {
+                    module,
+                    name: version.clone(),
+                }
+            } else if definition.kind == DefinitionKind::Import
+                && let Some(line) = import_bound.get(definition.name.as_str())
+            {
+                let mut lines = vec![(*line).to_owned()];
+                // `import a.b` and `import a.c` both bind `a`: keep every line.
+                if let Some(Binding::Import(previous)) = bindings.get(&definition.name)
+                    && line.starts_with("import ")
+                    && !line.contains(" as ")
+                {
+                    for earlier in previous {
+                        if !lines.contains(earlier) {
+                            lines.insert(0, earlier.clone());
+                        }
+                    }
+                }
+                Binding::Import(lines)
+            } else if definition.conditional
+                && !matches!(
+                    bindings.get(&definition.name),
+                    Some(Binding::Value(_)) | None
+                )
+            {
+                continue;
+            } else {
+                Binding::Value(index)
+            };
+            bindings.insert(definition.name.clone(), binding);
+        }
+        for name in rebound {
+            bindings.insert(name, Binding::Value(index));
+        }
+        for deleted in &facts.deleted {
+            if !deleted.conditional {
+                bindings.remove(&deleted.name);
+            }
+        }
+        let _ = text;
+    }
+
+    (import_modules, needs_display)
+}
+
+/// In run `order`, the first (cell, name) where a cell reads a name that only a cell later in
+/// that order binds: the counts then cannot be the order the cells' values came from.
+fn read_before_bound(prepared: &[Prepared], order: &[usize]) -> Option<(usize, String)> {
+    let bound_by = |index: usize| -> HashSet<&str> {
+        match &prepared[index].body {
+            Body::Python { facts, .. } => facts.defines.iter().map(|d| d.name.as_str()).collect(),
+            Body::Generated { .. } => HashSet::new(),
+        }
+    };
+    let all: HashSet<&str> = order.iter().flat_map(|&i| bound_by(i)).collect();
+    let mut seen: HashSet<&str> = HashSet::new();
+    for &index in order {
+        if let Body::Python { facts, .. } = &prepared[index].body {
+            for name_use in &facts.uses {
+                let name = name_use.name.as_str();
+                if !name_use.deferred
+                    && !name_use.optional
+                    && !name_use.conditional
+                    && all.contains(name)
+                    && !seen.contains(name)
+                {
+                    return Some((prepared[index].number, name.to_owned()));
+                }
+            }
+        }
+        seen.extend(bound_by(index));
+    }
+    None
+}
+
+/// The name an import line binds (`import a.b` → `a`, `from x import y as z` → `z`).
+fn bound_name(line: &str) -> Option<String> {
+    let code = line.split("  #").next().unwrap_or(line).trim();
+    let last = code.rsplit(',').next().unwrap_or(code).trim();
+    if let Some((_, alias)) = last.rsplit_once(" as ") {
+        return Some(alias.trim().to_owned());
+    }
+    if let Some(rest) = code.strip_prefix("import ") {
+        return rest.split('.').next().map(|name| name.trim().to_owned());
+    }
+    let (_, names) = code.split_once(" import ")?;
+    let name = names.trim();
+    (name != "*").then(|| name.to_owned())
+}
+
+/// Extracts `notebook` into the files of a package.
+pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extraction, ExtractError> {
+    let cells = notebook.cells();
+    let mut warnings: Vec<String> = Vec::new();
+    let has_counts = cells
+        .iter()
+        .any(|cell| cell.is_code() && cell.execution_count.is_some());
+    if !has_counts
+        && cells
+            .iter()
+            .any(|c| c.is_code() && !c.source.trim().is_empty())
+    {
+        warnings.push(
+            "no cell has an execution count (a stripped or never-run notebook): cells are taken \
+             in document order and every trailing expression is printed when it is not None"
+                .to_owned(),
+        );
+    }
+
+    // Sections, as the Rust extractor cuts them: a single top heading first in the notebook
+    // is the title; sections are the next level.
+    let levels: Vec<usize> = cells
+        .iter()
+        .filter(|cell| cell.kind == CellKind::Markdown)
+        .flat_map(|cell| {
+            cell.source
+                .lines()
+                .filter_map(nblint_extract::plan::heading)
+                .map(|(level, _)| level)
+        })
+        .collect();
+    let min_level = levels.iter().copied().min().unwrap_or(1);
+    let top_count = levels.iter().filter(|&&l| l == min_level).count();
+    let deeper = levels.iter().copied().filter(|&l| l > min_level).min();
+    let (title_level, section_level) = if top_count == 1 && levels.first() == Some(&min_level) {
+        (Some(min_level), deeper.unwrap_or(0))
+    } else {
+        (None, min_level)
+    };
+
+    let Reading {
+        reserved,
+        title,
+        package_doc,
+        sections,
+        prepared,
+        skipped,
+    } = read_cells(
+        notebook,
+        options,
+        has_counts,
+        (title_level, section_level),
+        &mut warnings,
+    )?;
+    if prepared.is_empty() {
+        let has_code = cells
+            .iter()
+            .any(|c| c.is_code() && !c.source.trim().is_empty());
+        return Err(ExtractError::NothingToExtract {
+            reason: if has_code {
+                "every code cell was skipped".to_owned()
+            } else {
+                "the notebook has no code".to_owned()
+            },
+            warnings,
+        });
+    }
+
+    // Run order: execution counts when every kept cell has a distinct one.
+    let mut order: Vec<usize> = (0..prepared.len()).collect();
+    if has_counts {
+        let counts: BTreeSet<i64> = prepared.iter().filter_map(|p| p.execution_count).collect();
+        if counts.len() == prepared.len() {
+            order.sort_by_key(|&i| prepared[i].execution_count);
+            if order.windows(2).any(|w| w[0] > w[1]) {
+                if let Some((cell, name)) = read_before_bound(&prepared, &order) {
+                    warnings.push(format!(
+                        "the execution counts are not a run order: in their order cell {cell} \
+                         reads `{name}` before any cell binds it (a cell was re-run later): \
+                         cells are taken in document order"
+                    ));
+                    order.sort_unstable();
+                } else {
+                    warnings.push(
+                        "the cells ran out of document order: main() calls the steps in the \
+                         order of their execution counts"
+                            .to_owned(),
+                    );
+                }
+            }
+        } else {
+            warnings.push(
+                "execution counts repeat (the kernel was restarted): cells are taken in document \
+                 order"
+                    .to_owned(),
+            );
+        }
+    }
+
+    // Step names.
+    let mut function_names = NameTable::with_reserved(reserved.iter().map(String::as_str));
+    let mut steps: Vec<Step> = prepared
+        .iter()
+        .map(|p| {
+            let wanted = p
+                .name_hint
+                .clone()
+                .unwrap_or_else(|| format!("cell_{}", p.number));
+            Step {
+                name: function_names.unique(&python_name(&wanted)),
+                ..Step::default()
+            }
+        })
+        .collect();
+    let mut modules: Vec<Module> = sections
+        .iter()
+        .map(|s| Module {
+            name: s.module.clone(),
+            doc: s.doc.clone(),
+            ..Module::default()
+        })
+        .collect();
+
+    // A notebook that defines its own `display` keeps it; IPython's is stood in for only
+    // where no cell defines one.
+    let user_display = prepared.iter().any(|p| {
+        matches!(&p.body, Body::Python { facts, .. } if facts.defined_names().contains(&"display")
+            || facts.imports.iter().any(|i| i.binding.as_deref() == Some("display")))
+    });
+    let (import_modules, needs_display) = walk_values(
+        &prepared,
+        &order,
+        &mut steps,
+        &mut modules,
+        &reserved,
+        user_display,
+    );
+
+    // Expected output, dependencies, files.
+    let has_outputs = has_counts;
+    let mut expected = Vec::new();
+    for &index in &order {
+        let p = &prepared[index];
+        let mut text = p.stored.stdout.clone();
+        if let Some(result) = &p.stored.text_result
+            && shows_result(p, has_outputs)
+        {
+            text.push_str(result);
+            text.push('\n');
+        }
+        // A cell with a line left out (an install) printed what the package cannot.
+        let compared = !matches!(&p.body, Body::Python { left_out, .. } if !left_out.is_empty());
+        expected.push(ExpectedOutput {
+            cell: p.number,
+            step: steps[index].name.clone(),
+            text: if compared { text } else { String::new() },
+            compared,
+        });
+    }
+    let mut pip: Vec<(String, String)> = Vec::new();
+    for p in &prepared {
+        if let Body::Python { facts, .. } = &p.body {
+            for dependency in &facts.dependencies {
+                pip.push((dependency.name.clone(), dependency.spec.clone()));
+            }
+        }
+    }
+    // Pip lines in cells that were skipped still say what the notebook needed.
+    for cell in cells {
+        if cell.is_code() && prepared.iter().all(|p| p.number != cell.number) {
+            let facts = nblint_python::PythonFrontend.analyze(&cell.source);
+            for dependency in &facts.dependencies {
+                pip.push((dependency.name.clone(), dependency.spec.clone()));
+            }
+        }
+    }
+    let dependencies = project::dependencies(&pip, &import_modules);
+    for unknown in &dependencies.unknown {
+        warnings.push(format!(
+            "`import {unknown}`: not in the standard library and not in nblint's table of \
+             distributions: add its distribution to pyproject.toml by hand"
+        ));
+    }
+
+    for (section, number, reason) in &skipped {
+        modules[*section]
+            .entries
+            .push(ModuleEntry::Skipped(*number, reason.clone()));
+    }
+    for (index, p) in prepared.iter().enumerate() {
+        modules[p.section].entries.push(ModuleEntry::Step(index));
+    }
+    for module in &mut modules {
+        module.entries.sort_by_key(|entry| match entry {
+            ModuleEntry::Step(index) => prepared[*index].number,
+            ModuleEntry::Skipped(number, _) => *number,
+        });
+    }
+
+    let package = &options.package;
+    let mut files = BTreeMap::new();
+    let base = format!("src/{package}");
+    let source_note = format!(
+        "Extracted from {} by `nblint extract`.",
+        options.notebook_name
+    );
+    let mut init_doc: Vec<String> = Vec::new();
+    if let Some(title) = &title {
+        init_doc.push(title.clone());
+        init_doc.push(String::new());
+    }
+    init_doc.extend(package_doc.iter().cloned());
+    init_doc.push(String::new());
+    init_doc.push(source_note.clone());
+    files.insert(
+        format!("{base}/__init__.py"),
+        text::docstring(&init_doc, "").unwrap_or_default(),
+    );
+    // main()'s own variables avoid every name the notebook uses.
+    let mut main_names = NameTable::with_reserved(
+        reserved
+            .iter()
+            .map(String::as_str)
+            .chain(steps.iter().map(|s| s.name.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    let shown_name = main_names.unique("shown");
+    let values_name = main_names.unique("values");
+    let show_function = main_names.unique("show");
+    let codes: Vec<StepCode> = prepared
+        .iter()
+        .zip(&steps)
+        .map(|(p, step)| build_step(p, step, &options.notebook_name, has_outputs, &shown_name))
+        .collect();
+    let uses_figures = import_modules.iter().any(|m| m.starts_with("matplotlib"))
+        || import_modules.iter().any(|m| m.starts_with("seaborn"));
+    for (m_index, module) in modules.iter_mut().enumerate() {
+        if module.entries.is_empty() {
+            continue;
+        }
+        if needs_display.contains(&m_index) {
+            module.import("from ._notebook import display");
+        }
+        let code = render_module(module, &codes, &options.notebook_name);
+        files.insert(format!("{base}/{}.py", module.name), code);
+    }
+    files.insert(
+        format!("{base}/__main__.py"),
+        render_main(
+            &modules,
+            &prepared,
+            &steps,
+            &codes,
+            &order,
+            options,
+            has_outputs,
+            uses_figures,
+            (&shown_name, &values_name, &show_function),
+        ),
+    );
+    files.insert(format!("{base}/_notebook.py"), NOTEBOOK_HELPERS.to_owned());
+    let version = notebook.metadata_str(&["language_info", "version"]);
+    let requires = project::requires_python(version)
+        .filter(|_| {
+            // The generated code is written for 3.8 and newer (dataclasses, f-strings, `:=` in
+            // cells that used it are the notebook's own).
+            let minor = version
+                .and_then(|v| v.split('.').nth(1))
+                .and_then(|m| m.parse::<u32>().ok());
+            let recent = minor.is_some_and(|m| m >= 8);
+            if !recent {
+                warnings.push(format!(
+                    "the notebook ran on Python {}: the package needs 3.8 or newer \
+                     (requires-python is >=3.8)",
+                    version.unwrap_or("?")
+                ));
+            }
+            recent
+        })
+        .or_else(|| version.is_some().then(|| ">=3.8".to_owned()))
+        .unwrap_or_else(|| {
+            warnings.push(
+                "the notebook does not say which Python it ran on: requires-python is >=3.8".into(),
+            );
+            ">=3.8".to_owned()
+        });
+    let distribution = package.replace('_', "-");
+    files.insert(
+        "pyproject.toml".to_owned(),
+        project::pyproject(
+            &distribution,
+            package,
+            &source_note,
+            &requires,
+            &dependencies.requirements,
+        ),
+    );
+    files.insert(
+        "README.md".to_owned(),
+        readme(
+            package,
+            &distribution,
+            &options.notebook_name,
+            &dependencies,
+            title.as_deref(),
+        ),
+    );
+    Ok(Extraction {
+        files,
+        warnings,
+        expected,
+        dependencies,
+        has_outputs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_imports_bind() {
+        for (line, name) in [
+            ("import numpy as np", Some("np")),
+            ("import matplotlib.pyplot", Some("matplotlib")),
+            ("from os import path", Some("path")),
+            ("from a.b import c as d  # noqa: F401", Some("d")),
+            ("from x import *", None),
+        ] {
+            assert_eq!(bound_name(line).as_deref(), name, "{line}");
+        }
+    }
+
+    #[test]
+    fn package_names() {
+        assert!(is_valid_package_name("my_pkg"));
+        assert!(!is_valid_package_name("my-pkg"));
+        assert!(!is_valid_package_name("class"));
+        assert!(!is_valid_package_name("1abc"));
+        assert_eq!(package_name(Path::new("Load Data.ipynb")), "load_data");
+    }
+}

@@ -1,0 +1,498 @@
+//! Writing the package's Python: each step's function (its cell's text with the edits the
+//! plan made), each section's module, `__main__.py` and the README.
+
+use crate::cells::{Body, Prepared};
+use crate::ipython::Edit;
+use crate::project::Dependencies;
+use crate::text;
+use crate::{ExtractOptions, Module, ModuleEntry, Step};
+
+/// Whether the step prints its trailing expression.
+pub(crate) fn shows_result(p: &Prepared, has_outputs: bool) -> bool {
+    let Body::Python { facts, .. } = &p.body else {
+        return false;
+    };
+    facts.trailing_expression.is_some() && (!has_outputs || p.stored.text_result.is_some())
+}
+
+/// Helpers standing in for what the IPython kernel gave the notebook.
+pub(crate) const NOTEBOOK_HELPERS: &str = include_str!("notebook_helpers.py");
+
+/// The dataclass name for a step's many return values.
+pub(crate) fn result_class(step: &str) -> String {
+    let mut out = String::new();
+    for part in step.split('_').filter(|p| !p.is_empty()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    format!("{out}Result")
+}
+
+/// More than this many returned values make a dataclass instead of a tuple.
+pub(crate) const MAX_TUPLE: usize = 3;
+
+/// What `main()` prints after calling a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Printed {
+    /// Nothing.
+    Nothing,
+    /// The value the step returns first (its trailing expression).
+    Shown,
+    /// A returned value that the trailing expression named (`df` at the end of the cell).
+    Name(String),
+}
+
+/// The code of one step, ready to place.
+#[derive(Debug, Clone)]
+pub(crate) struct StepCode {
+    /// Definitions moved to module level (and comments of a cell that only defines).
+    pub(crate) module_level: Vec<String>,
+    /// The step function, or `None` when nothing is left to run once the definitions moved.
+    pub(crate) function: Option<String>,
+    /// Returned values, in the order the cell binds them.
+    pub(crate) returns: Vec<String>,
+    /// What main prints.
+    pub(crate) printed: Printed,
+    /// The values come back in a dataclass.
+    pub(crate) many: bool,
+}
+
+pub(crate) fn build_step(
+    p: &Prepared,
+    step: &Step,
+    notebook_name: &str,
+    has_outputs: bool,
+    shown_name: &str,
+) -> StepCode {
+    let shows = shows_result(p, has_outputs);
+    let mut returns = step.returns.clone();
+    if let Body::Python { facts, .. } = &p.body {
+        returns.sort_by_key(|name| {
+            facts
+                .defines
+                .iter()
+                .position(|d| &d.name == name)
+                .unwrap_or(usize::MAX)
+        });
+    }
+    let (text, literals, cell_edits, definitions, trailing) = match &p.body {
+        Body::Python {
+            text,
+            edits,
+            literals,
+            definitions,
+            facts,
+            ..
+        } => (
+            text.clone(),
+            literals.clone(),
+            edits.clone(),
+            definitions.clone(),
+            facts.trailing_expression.filter(|_| shows),
+        ),
+        Body::Generated { text, .. } => (text.clone(), Vec::new(), Vec::new(), Vec::new(), None),
+    };
+    let mut edits: Vec<Edit> = cell_edits;
+    edits.extend(step.edits.iter().cloned());
+
+    let mut module_level = Vec::new();
+    for (m, _) in &step.moved {
+        let definition = &definitions[*m];
+        let (start, end) = definition.cut.unwrap_or(definition.range);
+        let inner: Vec<Edit> = edits
+            .iter()
+            .filter(|e| e.start >= start && e.end <= end && (e.start, e.end) != (start, end))
+            .cloned()
+            .collect();
+        module_level.push(format!(
+            "{}\n",
+            text::render(&text, start, end, &inner, "", &literals).trim_end()
+        ));
+    }
+
+    // The trailing expression: a bare name that is returned anyway is printed by name;
+    // anything else is returned first.
+    let trailing_name = trailing.and_then(|span| {
+        let written = text.get(span.start..span.end)?.trim();
+        returns
+            .iter()
+            .find(|name| name.as_str() == written)
+            .cloned()
+    });
+    let printed = match (&trailing_name, trailing) {
+        (Some(name), _) => Printed::Name(name.clone()),
+        (None, Some(_)) => Printed::Shown,
+        (None, None) => Printed::Nothing,
+    };
+    let shown_first = printed == Printed::Shown;
+    let many = returns.len() + usize::from(shown_first) > MAX_TUPLE;
+    let class_name = result_class(&step.name);
+    let mut closing: Option<String> = None;
+    match (trailing, shown_first) {
+        (Some(span), true) => {
+            if many {
+                let rest: Vec<String> = returns.iter().map(|n| format!("{n}={n}")).collect();
+                edits.push(Edit {
+                    start: span.start,
+                    end: span.start,
+                    text: format!("return {class_name}(\n    {shown_name}="),
+                });
+                edits.push(Edit {
+                    start: span.end,
+                    end: span.end,
+                    text: format!(",\n    {},\n)", rest.join(",\n    ")),
+                });
+            } else if returns.is_empty() {
+                edits.push(Edit {
+                    start: span.start,
+                    end: span.start,
+                    text: "return ".to_owned(),
+                });
+            } else {
+                edits.push(Edit {
+                    start: span.start,
+                    end: span.start,
+                    text: "return (".to_owned(),
+                });
+                edits.push(Edit {
+                    start: span.end,
+                    end: span.end,
+                    text: format!("), {}", returns.join(", ")),
+                });
+            }
+        }
+        (Some(span), false) => {
+            // `df` alone on the last line: the value is returned below and printed by main.
+            edits.push(Edit {
+                start: span.start,
+                end: span.end,
+                text: String::new(),
+            });
+        }
+        (None, _) => {}
+    }
+    if !shown_first && !returns.is_empty() {
+        closing = Some(if many {
+            let fields: Vec<String> = returns.iter().map(|n| format!("{n}={n}")).collect();
+            format!("return {class_name}({})", fields.join(", "))
+        } else {
+            format!("return {}", returns.join(", "))
+        });
+    }
+    edits.sort_by_key(|e| (e.start, e.end));
+    // Edits inside a cut are rendered with the moved definition, not here.
+    let cuts: Vec<(usize, usize)> = edits
+        .iter()
+        .filter(|e| e.text.is_empty() && e.end > e.start)
+        .map(|e| (e.start, e.end))
+        .collect();
+    let edits: Vec<Edit> = edits
+        .into_iter()
+        .filter(|e| {
+            !cuts.iter().any(|&(s, t)| {
+                let insertion_at_edge = e.start == e.end && (e.start == s || e.start == t);
+                s <= e.start && e.end <= t && (e.start, e.end) != (s, t) && !insertion_at_edge
+            })
+        })
+        .collect();
+    let body = text::render(&text, 0, text.len(), &edits, "    ", &literals);
+    let body = body.trim_end().trim_start_matches('\n');
+    let has_statement = body
+        .lines()
+        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    if !has_statement
+        && closing.is_none()
+        && step.params.is_empty()
+        && p.doc.iter().all(|l| l.trim().is_empty())
+    {
+        // Nothing runs: the cell only defined functions or classes (now at module level).
+        let comments: Vec<&str> = body
+            .lines()
+            .map(|l| l.strip_prefix("    ").unwrap_or(l))
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        if !comments.is_empty() && !module_level.is_empty() {
+            module_level[0] = format!("{}\n{}", comments.join("\n"), module_level[0]);
+        }
+        return StepCode {
+            module_level,
+            function: None,
+            returns,
+            printed,
+            many,
+        };
+    }
+
+    let mut out = String::new();
+    if many {
+        out.push_str(&format!(
+            "@dataclass\nclass {class_name}:\n    \"\"\"What later cells use from cell {}.\"\"\"\n\n",
+            p.number
+        ));
+        if shown_first {
+            out.push_str(&format!("    {shown_name}: object\n"));
+        }
+        for name in &returns {
+            out.push_str(&format!("    {name}: object\n"));
+        }
+        out.push_str("\n\n");
+    }
+    out.push_str(&format!("def {}({}):\n", step.name, step.params.join(", ")));
+    let mut doc = p.doc.clone();
+    while doc.last().is_some_and(|l| l.trim().is_empty()) {
+        doc.pop();
+    }
+    if !doc.iter().all(|l| l.trim().is_empty()) {
+        doc.push(String::new());
+    }
+    doc.push(format!("Cell {} of {notebook_name}.", p.number));
+    out.push_str(&text::docstring(&doc, "    ").unwrap_or_default());
+    if !body.trim().is_empty() {
+        out.push_str(body);
+        out.push('\n');
+    }
+    if let Some(closing) = closing {
+        out.push_str("    ");
+        out.push_str(&closing);
+        out.push('\n');
+    }
+    StepCode {
+        module_level,
+        function: Some(out),
+        returns,
+        printed,
+        many,
+    }
+}
+
+pub(crate) fn render_module(module: &Module, codes: &[StepCode], notebook_name: &str) -> String {
+    let mut out = String::new();
+    let mut doc = module.doc.clone();
+    if doc.is_empty() {
+        doc.push(format!("Cells of {notebook_name}."));
+    }
+    out.push_str(&text::docstring(&doc, "").unwrap_or_default());
+    // A cell's names become locals of its function: one no later cell reads is "assigned
+    // but never used" (F841), and the `;` that hid a cell's result is now redundant (E703).
+    // Both are the notebook's text as written, kept on purpose.
+    out.push_str("\n# ruff: noqa: F841, E703\n");
+    let needs_dataclass = module.entries.iter().any(|entry| {
+        matches!(entry, ModuleEntry::Step(i) if codes[*i].many && codes[*i].function.is_some())
+    });
+    // An import kept for its effect (`# noqa: F401`) and needed by a later cell is one line.
+    let mut imports: Vec<String> = module
+        .imports
+        .iter()
+        .filter(|line| {
+            line.strip_suffix("  # noqa: F401")
+                .is_none_or(|plain| !module.imports.iter().any(|other| other == plain))
+        })
+        .cloned()
+        .collect();
+    if needs_dataclass {
+        let after = imports
+            .iter()
+            .take_while(|l| l.starts_with("from __future__ "))
+            .count();
+        imports.insert(after, "from dataclasses import dataclass".to_owned());
+    }
+    if !imports.is_empty() {
+        out.push('\n');
+        for line in &imports {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    for entry in &module.entries {
+        match entry {
+            ModuleEntry::Skipped(number, reason) => {
+                out.push_str(&format!("\n\n# Cell {number} is left out: {reason}.\n"));
+            }
+            ModuleEntry::Step(index) => {
+                let code = &codes[*index];
+                for definition in &code.module_level {
+                    out.push_str("\n\n");
+                    out.push_str(definition);
+                }
+                if let Some(function) = &code.function {
+                    out.push_str("\n\n");
+                    out.push_str(function);
+                }
+            }
+        }
+    }
+    out
+}
+
+// The plan's parts are separate values in `extract`; bundling them into a struct only for
+// this call would add a type that means nothing else.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn render_main(
+    modules: &[Module],
+    prepared: &[Prepared],
+    steps: &[Step],
+    codes: &[StepCode],
+    order: &[usize],
+    options: &ExtractOptions,
+    has_outputs: bool,
+    uses_figures: bool,
+    (shown, values, show): (&str, &str, &str),
+) -> String {
+    let mut out = format!(
+        "\"\"\"Runs the steps of {} in the order its cells ran, printing what it printed.\"\"\"\n\n",
+        text::docstring_text(&options.notebook_name)
+    );
+    let saves: Vec<bool> = order
+        .iter()
+        .map(|&i| {
+            codes[i].function.is_some()
+                && uses_figures
+                && (prepared[i].stored.images || !has_outputs)
+        })
+        .collect();
+    // The notebook's own outputs show the figure size of its inline backend (6x4 inches at 72
+    // dpi before matplotlib-inline 0.1.3; matplotlib's 6.4x4.8 at 100 since): keep it.
+    let old_inline = uses_figures && prepared.iter().any(|p| p.stored.old_inline_figures);
+    let mut helpers: Vec<String> = Vec::new();
+    if old_inline {
+        helpers.push("inline_figures".to_owned());
+    }
+    if saves.iter().any(|s| *s) {
+        helpers.push("save_figures".to_owned());
+    }
+    if order
+        .iter()
+        .any(|&i| codes[i].function.is_some() && codes[i].printed != Printed::Nothing)
+    {
+        helpers.push(if show == "show" {
+            "show".to_owned()
+        } else {
+            format!("show as {show}")
+        });
+    }
+    if !helpers.is_empty() {
+        out.push_str(&format!("from ._notebook import {}\n", helpers.join(", ")));
+    }
+    for module in modules {
+        let names: Vec<&str> = module
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                ModuleEntry::Step(i) if codes[*i].function.is_some() => {
+                    Some(steps[*i].name.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        if !names.is_empty() {
+            out.push_str(&import_line(&module.name, &names));
+        }
+    }
+    out.push_str("\n\ndef main():\n    \"\"\"Run every step in order.\"\"\"\n");
+    let mut calls = 0;
+    if old_inline {
+        out.push_str("    inline_figures()\n");
+        calls += 1;
+    }
+    for (position, &index) in order.iter().enumerate() {
+        let p = &prepared[index];
+        let step = &steps[index];
+        let code = &codes[index];
+        if code.function.is_none() {
+            continue;
+        }
+        calls += 1;
+        let returns = &code.returns;
+        let call = format!("{}({})", step.name, step.params.join(", "));
+        let shown_first = code.printed == Printed::Shown;
+        let mut printed: Option<String> = None;
+        if code.many {
+            out.push_str(&format!("    {values} = {call}\n"));
+            for name in returns {
+                out.push_str(&format!("    {name} = {values}.{name}\n"));
+            }
+            if shown_first {
+                printed = Some(format!("{values}.{shown}"));
+            }
+        } else if shown_first && returns.is_empty() {
+            out.push_str(&format!("    {shown} = {call}\n"));
+            printed = Some(shown.to_owned());
+        } else if shown_first {
+            out.push_str(&format!("    {shown}, {} = {call}\n", returns.join(", ")));
+            printed = Some(shown.to_owned());
+        } else if returns.is_empty() {
+            out.push_str(&format!("    {call}\n"));
+        } else {
+            out.push_str(&format!("    {} = {call}\n", returns.join(", ")));
+        }
+        if let Printed::Name(name) = &code.printed {
+            printed = Some(name.clone());
+        }
+        if let Some(value) = printed {
+            out.push_str(&format!("    {show}({value})\n"));
+        }
+        if saves[position] {
+            out.push_str(&format!("    save_figures(\"cell_{}\")\n", p.number));
+        }
+    }
+    if calls == 0 {
+        out.push_str("    return\n");
+    }
+    out.push_str("\n\nif __name__ == \"__main__\":\n    main()\n");
+    out
+}
+
+/// `from .module import a, b`, wrapped one name per line as ruff format does when it is
+/// longer than 88 columns.
+pub(crate) fn import_line(module: &str, names: &[&str]) -> String {
+    let line = format!("from .{module} import {}\n", names.join(", "));
+    if line.len() <= 89 {
+        return line;
+    }
+    let mut out = format!("from .{module} import (\n");
+    for name in names {
+        out.push_str(&format!("    {name},\n"));
+    }
+    out.push_str(")\n");
+    out
+}
+
+pub(crate) fn readme(
+    package: &str,
+    distribution: &str,
+    notebook_name: &str,
+    dependencies: &Dependencies,
+    title: Option<&str>,
+) -> String {
+    let mut out = format!(
+        "# {}\n\nExtracted from `{notebook_name}` by `nblint extract`: one module per section of \
+         the notebook, one function per code cell, and `main()` in `{package}/__main__.py` \
+         calling them in the order the cells ran.\n\n## Run it\n\n```sh\ncd src\npython -m \
+         {package}\n```\n\nor install it (`pip install .`) and run `{distribution}`. Rich \
+         output the notebook showed (figures, HTML) is written to `outputs/`.\n",
+        title.unwrap_or(package)
+    );
+    if !dependencies.unknown.is_empty() {
+        out.push_str(
+            "\n## Imports to place by hand\n\nThese modules are imported but nblint does not know \
+             which distribution provides them; add them to `dependencies` in `pyproject.toml`:\n\n",
+        );
+        for name in &dependencies.unknown {
+            out.push_str(&format!("- `{name}`\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_classes() {
+        assert_eq!(result_class("load_data"), "LoadDataResult");
+    }
+}
