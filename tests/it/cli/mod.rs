@@ -3,7 +3,6 @@
 mod check;
 mod graph;
 mod language;
-mod wheel;
 mod writes;
 
 use std::path::PathBuf;

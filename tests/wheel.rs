@@ -6,12 +6,20 @@
 //! one into its virtual environment), else `maturin` on PATH. Without one it says so on the
 //! terminal (past the test harness's capture) and passes. The wheel is built with the `dev`
 //! profile into this build's own target folder, so it reuses what `cargo test` compiled.
+//!
+//! A test binary of its own, not a module of `tests/it`: maturin's cargo build relinks
+//! `target/debug/nblint`, the binary the end-to-end tests run, and cargo runs test binaries
+//! one after another, so no other test sees the binary while it is being replaced.
+#![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::root;
+/// The repository root.
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
 
 /// The maturin to drive, when there is one that runs.
 fn maturin() -> Option<PathBuf> {
@@ -117,12 +125,12 @@ fn wheel_installs_nblint() {
     let report = String::from_utf8_lossy(&check.stdout);
     assert!(report.contains("NB201"), "{report}");
     // The same report as the binary under test gives.
-    let direct = super::nblint(&[
-        "check",
-        "--output-format",
-        "concise",
-        example.to_str().unwrap(),
-    ]);
+    let direct = Command::new(env!("CARGO_BIN_EXE_nblint"))
+        .args(["check", "--output-format", "concise"])
+        .arg(&example)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
     assert_eq!(report, String::from_utf8_lossy(&direct.stdout));
 
     pre_commit_hook_from_the_wheel(&wheel, &example, work.path());
