@@ -415,3 +415,42 @@ fn python_cell_that_does_not_parse_is_an_input_error() {
     assert!(text.contains("not Python"), "{text}");
     assert!(!out.exists());
 }
+
+/// A kept cell that reads what only a left-out cell (never run) binds: the extraction says the
+/// package would raise NameError there, naming both cells, and writes it anyway with
+/// `--no-run`.
+#[test]
+fn reads_of_a_left_out_cell_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let notebook = dir.path().join("partly_run.ipynb");
+    let text = nblint_testing::NotebookBuilder::python()
+        .markdown("# Partly run")
+        .code("import math\nradius = 2.0")
+        .count(Some(1))
+        .code("scale = 3.0")
+        .code("print(math.pi * radius * scale)")
+        .count(Some(2))
+        .build();
+    std::fs::write(&notebook, text).unwrap();
+    let out = dir.path().join("pkg");
+    let output = nblint(&[
+        "extract",
+        &notebook.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--no-run",
+    ]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "cell 4 reads `scale`, which only cell 3 binds, and that cell was left out: the \
+             package raises NameError there"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("`math`") && !text.contains("`radius`"),
+        "{text}"
+    );
+}

@@ -911,6 +911,70 @@ fn bound_name(line: &str) -> Option<String> {
     (name != "*").then(|| name.to_owned())
 }
 
+/// The names kept cells read (in run order) that no kept cell binds before them, no builtin
+/// provides, but a skipped cell binds: the package would raise `NameError` there, so the
+/// extraction says so (one warning per reading cell and left-out cell, naming the names).
+fn reads_of_skipped_cells(
+    notebook: &Notebook,
+    prepared: &[Prepared],
+    order: &[usize],
+    skipped: &[(usize, usize, String)],
+) -> Vec<String> {
+    let frontend = nblint_python::PythonFrontend;
+    let mut only_skipped: HashMap<String, usize> = HashMap::new();
+    for (_, number, _) in skipped {
+        let Some(cell) = notebook.cell(*number) else {
+            continue;
+        };
+        for definition in frontend.analyze(&cell.source).defines {
+            only_skipped.entry(definition.name).or_insert(*number);
+        }
+    }
+    let mut bound: HashSet<&str> = HashSet::new();
+    let mut reported: HashSet<&str> = HashSet::new();
+    let mut found: BTreeMap<(usize, usize), Vec<&str>> = BTreeMap::new();
+    for &index in order {
+        let Body::Python { facts, .. } = &prepared[index].body else {
+            continue;
+        };
+        for name_use in &facts.uses {
+            let name = name_use.name.as_str();
+            if name_use.deferred
+                || name_use.optional
+                || bound.contains(name)
+                || frontend.is_builtin(name)
+                || reported.contains(name)
+            {
+                continue;
+            }
+            if let Some(&defined_in) = only_skipped.get(name) {
+                reported.insert(name);
+                found
+                    .entry((prepared[index].number, defined_in))
+                    .or_default()
+                    .push(name);
+            }
+        }
+        bound.extend(
+            facts
+                .defines
+                .iter()
+                .map(|definition| definition.name.as_str()),
+        );
+    }
+    found
+        .into_iter()
+        .map(|((reader, defined_in), names)| {
+            let names: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+            format!(
+                "cell {reader} reads {}, which only cell {defined_in} binds, and that cell was \
+                 left out: the package raises NameError there",
+                names.join(", ")
+            )
+        })
+        .collect()
+}
+
 /// Extracts `notebook` into the files of a package.
 pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extraction, ExtractError> {
     let cells = notebook.cells();
@@ -1009,6 +1073,10 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             );
         }
     }
+
+    warnings.extend(reads_of_skipped_cells(
+        notebook, &prepared, &order, &skipped,
+    ));
 
     // Step names.
     let mut function_names = NameTable::with_reserved(reserved.iter().map(String::as_str));
