@@ -227,6 +227,11 @@ struct Analyzer<'src> {
     optional_depth: usize,
     /// Names an enclosing `if 'NAME' in locals():` checks exist: reads of them are optional.
     guarded_names: Vec<String>,
+    /// Names the enclosing loop bodies bind: a read of one before its binding in the body
+    /// sees the previous pass's value (`if epoch > 0: load(path)` then `path = ...`).
+    loop_bound: Vec<String>,
+    /// Names read before their binding in a loop body that binds them (see `loop_bound`).
+    loop_reads: HashSet<String>,
     /// The namespace call being walked is the target of a write (`globals()[k] = v`,
     /// `globals().update(..)`), not a read.
     writing_namespace: bool,
@@ -264,6 +269,8 @@ impl<'src> Analyzer<'src> {
             annotation_depth: 0,
             optional_depth: 0,
             guarded_names: Vec::new(),
+            loop_bound: Vec::new(),
+            loop_reads: HashSet::new(),
             block_depth: 0,
             writing_namespace: false,
             statement: Span::default(),
@@ -487,9 +494,24 @@ impl<'src> Analyzer<'src> {
         match self.resolve(name) {
             Resolution::Local => {}
             Resolution::Module => match self.bound.get(name) {
-                Some(definition) => self.mark_used(*definition),
+                Some(definition) if !self.loop_bound.iter().any(|bound| bound == name) => {
+                    self.mark_used(*definition);
+                }
+                Some(definition) => {
+                    // Bound before the loop, and again in its body: this read sees one of them.
+                    self.mark_used(*definition);
+                    self.loop_reads.insert(name.to_owned());
+                }
                 // A name an unevaluated annotation mentions may be bound later in the cell
                 // (a class named in its own methods' annotations): resolved at the end.
+                // A read before its binding in a loop body: the previous pass's value, or on
+                // the first pass a value from another cell (`total = total + x`), so it stays a
+                // use of the name from other cells, one that need not find it.
+                None if self.loop_bound.iter().any(|bound| bound == name) => {
+                    self.loop_reads.insert(name.to_owned());
+                    let use_ = self.name_use(name, span, false);
+                    self.facts.uses.push(use_);
+                }
                 None if optional => {
                     let use_ = self.name_use(name, span, false);
                     self.later_uses.push(use_);
@@ -509,7 +531,31 @@ impl<'src> Analyzer<'src> {
     /// Whether a read of `name` here need not find it defined: in an optional context, or
     /// under a guard that checks the name exists.
     fn is_optional(&self, name: &str) -> bool {
-        self.optional_depth > 0 || self.guarded_names.iter().any(|guarded| guarded == name)
+        self.optional_depth > 0
+            || self.guarded_names.iter().any(|guarded| guarded == name)
+            || self.loop_bound.iter().any(|bound| bound == name)
+    }
+
+    /// Walks a loop's body with `walk`: a name the body binds may be read before its binding
+    /// there, from the previous pass, so such a read is optional, and the binding it reads is
+    /// used.
+    fn loop_body(&mut self, body: &[Stmt], walk: impl FnOnce(&mut Self)) {
+        let mut collector = LocalCollector::default();
+        for statement in body {
+            collector.visit_stmt(statement);
+        }
+        let (bound_here, _) = collector.finish();
+        let saved = self.loop_bound.len();
+        self.loop_bound.extend(bound_here);
+        let first = self.facts.defines.len();
+        walk(self);
+        self.loop_bound.truncate(saved);
+        let reads = &self.loop_reads;
+        for definition in &mut self.facts.defines[first..] {
+            if reads.contains(&definition.name) {
+                definition.used_in_cell = true;
+            }
+        }
     }
 
     /// A use of `name` at `span` as the current context makes it.
@@ -1331,7 +1377,7 @@ impl<'src> Analyzer<'src> {
             Stmt::While(while_) => {
                 self.visit_expr(&while_.test);
                 self.block(|analyzer| {
-                    analyzer.visit_body(&while_.body);
+                    analyzer.loop_body(&while_.body, |analyzer| analyzer.visit_body(&while_.body));
                     analyzer.visit_body(&while_.orelse);
                 });
             }
@@ -1361,7 +1407,7 @@ impl<'src> Analyzer<'src> {
                 self.visit_expr(&for_.iter);
                 self.block(|analyzer| {
                     analyzer.visit_expr(&for_.target);
-                    analyzer.visit_body(&for_.body);
+                    analyzer.loop_body(&for_.body, |analyzer| analyzer.visit_body(&for_.body));
                     analyzer.visit_body(&for_.orelse);
                 });
             }

@@ -948,3 +948,38 @@ fn shell_aliases_run_as_automagic() {
     assert_eq!(facts.commands[0].name, "%ls");
     assert!(analyze("cat data/hello.txt").parsed());
 }
+
+#[test]
+fn reads_carried_over_from_the_previous_pass_of_a_loop() {
+    // The read of `total` before its binding in the body is the previous pass's value, or on
+    // the first pass another cell's: still a use from other cells, but one that need not
+    // find the name; the binding it reads counts as used.
+    let facts = analyze("for x in xs:\n    total = total + x\n");
+    let total = facts.uses.iter().find(|use_| use_.name == "total").unwrap();
+    assert!(total.optional);
+    let facts = analyze(
+        "for epoch in range(3):\n    if epoch > 0:\n        print(saved)\n    saved = epoch\n",
+    );
+    assert!(
+        facts
+            .uses
+            .iter()
+            .any(|use_| use_.name == "saved" && use_.optional)
+    );
+    assert!(
+        facts
+            .defines
+            .iter()
+            .any(|definition| definition.name == "saved" && definition.used_in_cell)
+    );
+    // Outside a loop, a read before the binding is an ordinary use.
+    let facts = analyze("print(later)\nlater = 1\n");
+    assert!(
+        !facts
+            .uses
+            .iter()
+            .find(|use_| use_.name == "later")
+            .unwrap()
+            .optional
+    );
+}
