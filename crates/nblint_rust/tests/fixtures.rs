@@ -126,7 +126,6 @@ fn scope_forms_give_no_edges_for_local_names() {
         let graph = Graph::build(&notebook, &facts, &|name| RustFrontend.is_builtin(name));
         graph
             .edges()
-            .iter()
             .map(|edge| (edge.from, edge.to, edge.names.join(",")))
             .collect::<Vec<_>>()
     };
