@@ -13,18 +13,6 @@ use std::process::{Command, Output};
 
 use super::root;
 
-/// The maturin to drive, when there is one that runs.
-fn maturin() -> Option<PathBuf> {
-    let program = std::env::var_os("NBLINT_MATURIN")
-        .filter(|program| !program.is_empty())
-        .map_or_else(|| PathBuf::from("maturin"), PathBuf::from);
-    let works = Command::new(&program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    works.then_some(program)
-}
-
 /// A Python 3 to make the virtual environment with: the one maturin's environment runs on
 /// when maturin lives in one, else `python3`.
 fn python(maturin: &Path) -> PathBuf {
@@ -59,7 +47,7 @@ fn skip(reason: &str) {
 
 #[test]
 fn wheel_installs_nblint() {
-    let Some(maturin) = maturin() else {
+    let Some(maturin) = crate::support::program_that_runs("NBLINT_MATURIN", "maturin") else {
         skip("maturin not found (set NBLINT_MATURIN, or pip install maturin)");
         return;
     };
