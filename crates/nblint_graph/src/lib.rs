@@ -482,12 +482,6 @@ impl Graph {
         debug_assert_eq!(order.len(), self.cell_count, "toposort found no cycle");
         Some(order)
     }
-
-    /// The underlying petgraph graph: node `i` is cell `i + 1` and its weight that cell's
-    /// number; each edge's weight is its [`Edge`].
-    pub fn petgraph(&self) -> &DiGraph<usize, Edge> {
-        &self.graph
-    }
 }
 
 /// The first use of each distinct name in a cell, in order.
