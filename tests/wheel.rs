@@ -16,22 +16,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The repository root.
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+// The end-to-end suites' support, shared (this binary uses part of it).
+#[allow(dead_code)]
+#[path = "it/support.rs"]
+mod support;
 
-/// The maturin to drive, when there is one that runs.
-fn maturin() -> Option<PathBuf> {
-    let program = std::env::var_os("NBLINT_MATURIN")
-        .filter(|program| !program.is_empty())
-        .map_or_else(|| PathBuf::from("maturin"), PathBuf::from);
-    let works = Command::new(&program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    works.then_some(program)
-}
+use support::root;
 
 /// A Python 3 to make the virtual environment with: the one maturin's environment runs on
 /// when maturin lives in one, else `python3`.
@@ -67,7 +57,7 @@ fn skip(reason: &str) {
 
 #[test]
 fn wheel_installs_nblint() {
-    let Some(maturin) = maturin() else {
+    let Some(maturin) = support::program_that_runs("NBLINT_MATURIN", "maturin") else {
         skip("maturin not found (set NBLINT_MATURIN, or pip install maturin)");
         return;
     };

@@ -1,7 +1,8 @@
 //! What the end-to-end suites share: the built binary, the repository root, running nblint
-//! the way a user does (colour off), and reading what it printed.
+//! the way a user does (colour off), reading what it printed, and finding the outside
+//! programs some suites drive.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The `nblint` binary cargo built for these tests.
@@ -35,4 +36,18 @@ pub fn stderr(output: &Output) -> String {
 /// A run's exit status (a test fails if it was killed by a signal).
 pub fn status(output: &Output) -> i32 {
     output.status.code().unwrap()
+}
+
+/// An outside program a test drives (maturin, pre-commit): the one the environment variable
+/// `variable` names, else `default` on `PATH`; `None` when it does not run (`--version`
+/// fails), and the test skips.
+pub fn program_that_runs(variable: &str, default: &str) -> Option<PathBuf> {
+    let program = std::env::var_os(variable)
+        .filter(|program| !program.is_empty())
+        .map_or_else(|| PathBuf::from(default), PathBuf::from);
+    let works = Command::new(&program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    works.then_some(program)
 }

@@ -299,20 +299,11 @@ mod tests {
     use super::*;
 
     fn notebook(sources: &[&str]) -> Notebook {
-        let cells: Vec<String> = sources
-            .iter()
-            .map(|source| {
-                format!(
-                    r#"{{"cell_type": "code", "source": {}, "metadata": {{}}, "outputs": []}}"#,
-                    serde_json::to_string(source).unwrap()
-                )
-            })
-            .collect();
-        let text = format!(
-            r#"{{"nbformat": 4, "metadata": {{"kernelspec": {{"name": "python3", "language": "python"}}}}, "cells": [{}]}}"#,
-            cells.join(",")
+        let builder = sources.iter().fold(
+            nblint_testing::NotebookBuilder::python(),
+            |builder, source| builder.code(source),
         );
-        Notebook::parse(text.as_bytes()).unwrap()
+        Notebook::parse(&builder.bytes()).unwrap()
     }
 
     #[test]

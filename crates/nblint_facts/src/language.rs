@@ -531,19 +531,11 @@ mod tests {
     }
 
     fn guess(cells: &[&str]) -> Detected {
-        let cells: Vec<String> = cells
-            .iter()
-            .map(|source| {
-                format!(
-                    r#"{{"cell_type": "code", "source": {}, "metadata": {{}}, "outputs": []}}"#,
-                    serde_json::to_string(source).unwrap()
-                )
-            })
-            .collect();
-        let notebook = read(&format!(
-            r#"{{"nbformat": 4, "nbformat_minor": 5, "metadata": {{}}, "cells": [{}]}}"#,
-            cells.join(",")
-        ));
+        let builder = cells.iter().fold(
+            nblint_testing::NotebookBuilder::bare(),
+            |builder, source| builder.code(source),
+        );
+        let notebook = read(&builder.build());
         // "Python" rejects `let`, "Rust" rejects `import`.
         let python = Toy {
             language: Language::Python,

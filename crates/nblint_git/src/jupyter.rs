@@ -282,4 +282,31 @@ mod tests {
         assert!(text.contains(r#""x = '\u00e9'\n","#), "{text}");
         assert!(text.contains(r#""y""#), "{text}");
     }
+
+    #[test]
+    fn jupyter_layout_round_trips_byte_for_byte() {
+        let text = "{\n \"cells\": [\n  {\n   \"cell_type\": \"code\",\n   \"execution_count\": null,\n   \"metadata\": {},\n   \"outputs\": [],\n   \"source\": [\n    \"let é = 1.50;\\n\",\n    \"é\"\n   ]\n  }\n ],\n \"metadata\": {\n  \"kernelspec\": {\n   \"display_name\": \"Rust\",\n   \"language\": \"rust\",\n   \"name\": \"rust\"\n  }\n },\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}\n";
+        let notebook = Notebook::parse(text.as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(to_jupyter_bytes(&notebook)).unwrap(),
+            text
+        );
+    }
+
+    #[test]
+    fn keys_are_sorted_and_a_bom_and_crlf_kept() {
+        let text = "\u{feff}{\r\n  \"nbformat\": 4,\r\n  \"cells\": [],\r\n  \"metadata\": {\"b\": 1, \"a\": 1e-05}\r\n}";
+        let notebook = Notebook::parse(text.as_bytes()).unwrap();
+        let written = String::from_utf8(to_jupyter_bytes(&notebook)).unwrap();
+        assert_eq!(
+            written,
+            "\u{feff}{\r\n \"cells\": [],\r\n \"metadata\": {\r\n  \"a\": 1e-05,\r\n  \"b\": 1\r\n },\r\n \"nbformat\": 4\r\n}\r\n"
+        );
+        // Writing what was written changes nothing, so stripping is idempotent.
+        let again = Notebook::parse(written.as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(to_jupyter_bytes(&again)).unwrap(),
+            written
+        );
+    }
 }

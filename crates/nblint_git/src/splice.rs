@@ -8,7 +8,7 @@
 //! it (every byte of layout, escape, key order and line split outside the outputs, which
 //! the outline pass validates as JSON and sets aside), and that stripping changes nothing it
 //! does not splice: no outputs to keep, no field that Jupyter's writer rewrites. Anything
-//! else declines with `None`, and the caller strips the general way. Where it answers, the
+//! else declines ([`FastStrip::Declined`]), and the caller strips the general way. Where it answers, the
 //! answer is byte for byte the general path's (tested against it on the corpora and on
 //! mutated notebooks).
 
@@ -17,7 +17,7 @@ use std::ops::Range;
 use memchr::memchr2;
 use nblint_notebook::outline::Outline;
 
-use crate::strip::{StripOptions, VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA};
+use crate::strip::{FastStrip, StripOptions, VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA};
 
 /// Notebook metadata keys nbformat's writer drops (without making a notebook need stripping).
 const NOTEBOOK_METADATA_DROPPED: &[&str] = &["orig_nbformat", "orig_nbformat_minor"];
@@ -28,15 +28,17 @@ const CELL_METADATA_DROPPED: &[&str] = &["trusted"];
 /// Cell metadata keys that decide whether a cell keeps its outputs: left to the general path.
 const CELL_METADATA_KEEPING: &[&str] = &["init_cell", "keep_output"];
 
-/// The stripped bytes (`Some(None)`: nothing to strip), or `None` when this input is not one
-/// splicing handles (see the module docs).
+/// The stripped bytes, [`FastStrip::Unchanged`] when there is nothing to strip, or
+/// [`FastStrip::Declined`] when this input is not one splicing handles (see the module docs).
 ///
 /// `outlined` is the outline of the file's text, which must not have had a byte-order mark (not
 /// part of Jupyter's layout; the general path keeps it).
-pub(crate) fn strip_spliced(
-    outlined: &Outline<'_>,
-    options: &StripOptions,
-) -> Option<Option<Vec<u8>>> {
+pub(crate) fn strip_spliced(outlined: &Outline<'_>, options: &StripOptions) -> FastStrip {
+    try_strip_spliced(outlined, options).unwrap_or(FastStrip::Declined)
+}
+
+/// [`strip_spliced`], with `None` for declining so that each check can use `?`.
+fn try_strip_spliced(outlined: &Outline<'_>, options: &StripOptions) -> Option<FastStrip> {
     if options.keep_output || options.drop_empty_cells || !options.keep_metadata.is_empty() {
         return None;
     }
@@ -64,7 +66,7 @@ pub(crate) fn strip_spliced(
         }
     }
     if !(changed || layout.changed) {
-        return Some(None);
+        return Some(FastStrip::Unchanged);
     }
     let reduced = outlined.reduced.as_bytes();
     let mut edits = layout.edits;
@@ -77,7 +79,7 @@ pub(crate) fn strip_spliced(
         from = range.end;
     }
     out.extend_from_slice(&reduced[from..]);
-    Some(Some(out))
+    Some(FastStrip::Stripped(out))
 }
 
 /// Whether a list of lines (its JSON text) is as nbformat writes it: the lines, joined and
@@ -422,16 +424,30 @@ mod tests {
     use crate::strip::strip_bytes_without_splicing as strip_bytes_general;
 
     /// The splicing path alone, on a whole file.
-    fn strip_spliced(bytes: &[u8], options: &StripOptions) -> Option<Option<Vec<u8>>> {
-        let text = std::str::from_utf8(bytes).ok()?;
-        super::strip_spliced(&nblint_notebook::outline::outline(text)?, options)
+    fn strip_spliced(bytes: &[u8], options: &StripOptions) -> FastStrip {
+        std::str::from_utf8(bytes)
+            .ok()
+            .and_then(nblint_notebook::outline::outline)
+            .map_or(FastStrip::Declined, |outline| {
+                super::strip_spliced(&outline, options)
+            })
+    }
+
+    /// The stripped bytes splicing gives; fails the test on any other answer.
+    fn stripped(answer: FastStrip) -> Vec<u8> {
+        let FastStrip::Stripped(bytes) = answer else {
+            panic!("expected stripped bytes, got {answer:?}");
+        };
+        bytes
     }
 
     /// Splicing declines or gives exactly the general path's answer; returns whether it
     /// answered.
     fn agrees(bytes: &[u8], options: &StripOptions) -> bool {
-        let Some(spliced) = strip_spliced(bytes, options) else {
-            return false;
+        let spliced = match strip_spliced(bytes, options) {
+            FastStrip::Declined => return false,
+            FastStrip::Unchanged => None,
+            FastStrip::Stripped(bytes) => Some(bytes),
         };
         let general = strip_bytes_general(bytes, options).map_err(|error| error.to_string());
         assert_eq!(
@@ -502,12 +518,15 @@ mod tests {
     fn a_notebook_in_jupyter_layout_is_spliced() {
         let options = StripOptions::default();
         assert!(agrees(CLEAN.as_bytes(), &options));
-        let stripped = strip_spliced(CLEAN.as_bytes(), &options).unwrap().unwrap();
+        let stripped = stripped(strip_spliced(CLEAN.as_bytes(), &options));
         let stripped = String::from_utf8(stripped).unwrap();
         assert!(stripped.contains("\"execution_count\": null,"));
         assert!(stripped.contains("\"outputs\": [],"));
         // Stripping again finds nothing to do.
-        assert_eq!(strip_spliced(stripped.as_bytes(), &options), Some(None));
+        assert_eq!(
+            strip_spliced(stripped.as_bytes(), &options),
+            FastStrip::Unchanged
+        );
         let keep_count = StripOptions {
             keep_count: true,
             ..StripOptions::default()
@@ -555,10 +574,14 @@ mod tests {
         ] {
             assert!(CLEAN.contains(from), "{from}");
             let text = CLEAN.replacen(from, to, 1);
-            assert!(strip_spliced(text.as_bytes(), &options).is_none(), "{text}");
+            assert_eq!(
+                strip_spliced(text.as_bytes(), &options),
+                FastStrip::Declined,
+                "{text}"
+            );
         }
         let bom = format!("\u{feff}{CLEAN}");
-        assert!(strip_spliced(bom.as_bytes(), &options).is_none());
+        assert_eq!(strip_spliced(bom.as_bytes(), &options), FastStrip::Declined);
         for other in [
             StripOptions {
                 keep_output: true,
@@ -573,14 +596,14 @@ mod tests {
                 ..StripOptions::default()
             },
         ] {
-            assert!(strip_spliced(CLEAN.as_bytes(), &other).is_none());
+            assert_eq!(strip_spliced(CLEAN.as_bytes(), &other), FastStrip::Declined);
         }
     }
 
     #[test]
     fn metadata_entries_are_cut_out_as_the_general_path_removes_them() {
         let options = StripOptions::default();
-        let clean = strip_spliced(CLEAN.as_bytes(), &options).unwrap().unwrap();
+        let clean = stripped(strip_spliced(CLEAN.as_bytes(), &options));
         let clean = String::from_utf8(clean).unwrap();
         for (from, to, changes) in [
             // Volatile cell metadata: alone, first, last, between.
@@ -621,8 +644,8 @@ mod tests {
             assert!(clean.contains(from), "{from}");
             let text = clean.replacen(from, to, 1);
             assert!(agrees(text.as_bytes(), &options), "declined: {text}");
-            let answer = strip_spliced(text.as_bytes(), &options).unwrap();
-            assert_eq!(answer.is_some(), changes, "{text}");
+            let answer = strip_spliced(text.as_bytes(), &options);
+            assert_eq!(matches!(answer, FastStrip::Stripped(_)), changes, "{text}");
             // On the dirty one, together with the outputs and counts.
             let text = CLEAN.replacen(from, to, 1);
             assert!(agrees(text.as_bytes(), &options), "declined: {text}");
@@ -734,13 +757,14 @@ mod tests {
             let Ok(Some(written)) = strip_bytes_general(&bytes, &options) else {
                 continue;
             };
-            if let Some(again) = strip_spliced(&written, &options) {
-                assert_eq!(again, None, "{}", path.display());
+            let again = strip_spliced(&written, &options);
+            if again != FastStrip::Declined {
+                assert_eq!(again, FastStrip::Unchanged, "{}", path.display());
                 canonical += 1;
             }
             // Mutants of a dirty notebook in Jupyter's layout (only a few per notebook: the
             // corpus has hundreds).
-            if strip_spliced(&bytes, &options).is_some_and(|answer| answer.is_some()) {
+            if matches!(strip_spliced(&bytes, &options), FastStrip::Stripped(_)) {
                 for _ in 0..8 {
                     let mutant = mutate(&bytes, &mut random);
                     mutants += 1;

@@ -83,19 +83,33 @@ fn strip_bytes_with(
     if let Some((text, bom)) = outline::text_of(bytes)
         && let Some(outline) = outline::outline(text)
     {
-        if splice
-            && !bom
-            && let Some(stripped) = crate::splice::strip_spliced(&outline, options)
-        {
-            return Ok(stripped);
+        if splice && !bom {
+            match crate::splice::strip_spliced(&outline, options) {
+                FastStrip::Unchanged => return Ok(None),
+                FastStrip::Stripped(stripped) => return Ok(Some(stripped)),
+                FastStrip::Declined => {}
+            }
         }
-        if let Some(stripped) = outline::Outlined::new(text, bom, outline)
-            .and_then(|outlined| strip_outlined(outlined, options))
-        {
-            return Ok(stripped);
+        if let Some(outlined) = outline::Outlined::new(text, bom, outline) {
+            match strip_outlined(outlined, options) {
+                FastStrip::Unchanged => return Ok(None),
+                FastStrip::Stripped(stripped) => return Ok(Some(stripped)),
+                FastStrip::Declined => {}
+            }
         }
     }
     strip_bytes_parsed(bytes, options)
+}
+
+/// What one of [`strip_bytes`]'s fast paths made of a notebook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FastStrip {
+    /// Nothing to strip: the file stays byte for byte as it is.
+    Unchanged,
+    /// The stripped notebook, written as Jupyter writes it.
+    Stripped(Vec<u8>),
+    /// Not a notebook this path handles: the next path decides (and gives any error).
+    Declined,
 }
 
 /// [`strip_bytes`] through the whole notebook model, outputs parsed: every format and shape.
@@ -115,12 +129,17 @@ fn strip_bytes_parsed(
 }
 
 /// [`strip_bytes`] for the usual case, an nbformat 4 notebook, without parsing the outputs it
-/// drops (see [`nblint_notebook::outline`]). `None` when the notebook is not of that shape
+/// drops (see [`nblint_notebook::outline`]). Declines when the notebook is not of that shape
 /// or not valid: the caller then takes the general path, which also gives the errors.
-fn strip_outlined(
+fn strip_outlined(outlined: outline::Outlined<'_>, options: &StripOptions) -> FastStrip {
+    try_strip_outlined(outlined, options).unwrap_or(FastStrip::Declined)
+}
+
+/// [`strip_outlined`], with `None` for declining so that each check can use `?`.
+fn try_strip_outlined(
     outlined: outline::Outlined<'_>,
     options: &StripOptions,
-) -> Option<Option<Vec<u8>>> {
+) -> Option<FastStrip> {
     if options.keep_output {
         return None;
     }
@@ -144,12 +163,12 @@ fn strip_outlined(
     }
     let changed = strip_json(notebook.json_mut(), 4, options) | outputs_dropped;
     if !changed {
-        return Some(None);
+        return Some(FastStrip::Unchanged);
     }
     // Jupyter's layout is written whatever the file's; only its BOM and line endings carry over.
     let style = notebook.text_style();
     let json = std::mem::take(notebook.json_mut());
-    Some(Some(jupyter_bytes(json, 4, style)))
+    Some(FastStrip::Stripped(jupyter_bytes(json, 4, style)))
 }
 
 /// Strips `notebook` in memory and returns whether anything changed. Write it with
@@ -322,19 +341,17 @@ mod tests {
     /// The lazy path either declines or gives exactly what the general path gives.
     fn assert_paths_agree(text: &str, options: &StripOptions) -> bool {
         let lazy = nblint_notebook::outline::read(text.as_bytes())
-            .and_then(|outlined| strip_outlined(outlined, options));
-        let general = strip_bytes_parsed(text.as_bytes(), options);
-        match lazy {
-            None => false,
-            Some(lazy) => {
-                assert_eq!(
-                    Ok(lazy),
-                    general.map_err(|error| error.to_string()),
-                    "{text}"
-                );
-                true
-            }
+            .map_or(FastStrip::Declined, |outlined| {
+                strip_outlined(outlined, options)
+            });
+        if lazy == FastStrip::Declined {
+            return false;
         }
+        let general = strip_bytes_parsed(text.as_bytes(), options)
+            .map(|answer| answer.map_or(FastStrip::Unchanged, FastStrip::Stripped))
+            .map_err(|error| error.to_string());
+        assert_eq!(Ok(lazy), general, "{text}");
+        true
     }
 
     #[test]

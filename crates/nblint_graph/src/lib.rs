@@ -13,6 +13,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use nblint_facts::{CellFacts, DefinitionKind, MutationKind, NotebookFacts, Span};
 use nblint_notebook::{CellKind, Notebook};
+use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 pub use render::{to_dot, to_json, to_mermaid};
@@ -82,6 +83,10 @@ pub struct DefinitionSite {
 }
 
 /// The dependency graph of one notebook.
+///
+/// The edges live in one place, a petgraph [`DiGraph`] with a node per cell (node `i` is cell
+/// `i + 1`, markdown and raw cells included) and an [`Edge`] as each edge's weight; the
+/// queries about edges walk it.
 #[derive(Debug, Clone)]
 pub struct Graph {
     cell_count: usize,
@@ -90,12 +95,13 @@ pub struct Graph {
     defined_names: Vec<Vec<String>>,
     used_names: Vec<Vec<String>>,
     uses: Vec<ResolvedUse>,
-    edges: Vec<Edge>,
     used_definitions: HashSet<(usize, String)>,
     /// For each name a function body reads ([`nblint_facts::NameUse::deferred`]), the first
     /// cell that reads it so.
     first_deferred_read: HashMap<String, usize>,
-    graph: DiGraph<usize, usize>,
+    /// Node weights are cell numbers; edges were added in the order [`Graph::edges`]
+    /// promises, so petgraph's edge order is that order.
+    graph: DiGraph<usize, Edge>,
 }
 
 impl Graph {
@@ -228,7 +234,6 @@ impl Graph {
             }
         }
 
-        let edges = collect_edges(&uses);
         let used_definitions = uses
             .iter()
             .filter_map(|use_| match use_.resolution {
@@ -240,13 +245,18 @@ impl Graph {
             .chain(also_used)
             .collect();
 
+        let edges = collect_edges(&uses);
         let mut graph = DiGraph::with_capacity(cells.len(), edges.len());
-        let nodes: Vec<NodeIndex> = cells
-            .iter()
-            .map(|cell| graph.add_node(cell.number))
-            .collect();
-        for (edge_index, edge) in edges.iter().enumerate() {
-            graph.add_edge(nodes[edge.from - 1], nodes[edge.to - 1], edge_index);
+        for cell in cells {
+            graph.add_node(cell.number);
+        }
+        for edge in edges {
+            // Cell numbers count every cell from 1, so cell `n` is node `n - 1`.
+            graph.add_edge(
+                NodeIndex::new(edge.from - 1),
+                NodeIndex::new(edge.to - 1),
+                edge,
+            );
         }
 
         Self {
@@ -256,7 +266,6 @@ impl Graph {
             defined_names,
             used_names,
             uses,
-            edges,
             used_definitions,
             first_deferred_read,
             graph,
@@ -303,8 +312,8 @@ impl Graph {
     }
 
     /// The edges, ordered by using cell, then defining cell.
-    pub fn edges(&self) -> &[Edge] {
-        &self.edges
+    pub fn edges(&self) -> impl ExactSizeIterator<Item = &Edge> + DoubleEndedIterator {
+        self.graph.raw_edges().iter().map(|edge| &edge.weight)
     }
 
     /// Uses whose name no cell defines and that are not builtins.
@@ -435,50 +444,43 @@ impl Graph {
     /// Whether every use gets its value from a cell above: the notebook runs top to bottom
     /// after a restart, as far as names go.
     pub fn runs_top_to_bottom(&self) -> bool {
-        self.edges.iter().all(|edge| !edge.backward)
+        self.edges().all(|edge| !edge.backward)
     }
 
     /// An order of the cells that satisfies every edge (definitions before uses), or `None`
-    /// when the edges form a cycle. Cells keep document order where edges allow.
+    /// when the edges form a cycle. Cells keep document order where edges allow: of the cells
+    /// whose definitions have all run, the lowest-numbered runs next.
     pub fn dependency_order(&self) -> Option<Vec<usize>> {
-        // Kahn's algorithm taking the lowest-numbered ready cell first, so the order differs
-        // from the document only where an edge forces it.
+        // petgraph decides whether an order exists. Its order is a depth-first finishing
+        // order, which can move cells no edge forces to move, so the order itself comes from
+        // a walk over the same graph that always takes the lowest-numbered ready cell.
+        petgraph::algo::toposort(&self.graph, None).ok()?;
         let mut waiting_on: Vec<usize> = self
             .graph
             .node_indices()
             .map(|node| {
                 self.graph
-                    .neighbors_directed(node, petgraph::Direction::Incoming)
+                    .neighbors_directed(node, Direction::Incoming)
                     .count()
             })
             .collect();
-        let mut ready: BinaryHeap<Reverse<usize>> = self
+        let mut ready: BinaryHeap<Reverse<NodeIndex>> = self
             .graph
-            .node_indices()
-            .filter(|node| waiting_on[node.index()] == 0)
-            .map(|node| Reverse(node.index()))
+            .externals(Direction::Incoming)
+            .map(Reverse)
             .collect();
         let mut order = Vec::with_capacity(self.cell_count);
-        while let Some(Reverse(index)) = ready.pop() {
-            let node = NodeIndex::new(index);
+        while let Some(Reverse(node)) = ready.pop() {
             order.push(self.graph[node]);
-            for next in self
-                .graph
-                .neighbors_directed(node, petgraph::Direction::Outgoing)
-            {
+            for next in self.graph.neighbors_directed(node, Direction::Outgoing) {
                 waiting_on[next.index()] -= 1;
                 if waiting_on[next.index()] == 0 {
-                    ready.push(Reverse(next.index()));
+                    ready.push(Reverse(next));
                 }
             }
         }
-        (order.len() == self.cell_count).then_some(order)
-    }
-
-    /// The underlying petgraph graph: node weights are cell numbers, edge weights index
-    /// [`Graph::edges`].
-    pub fn petgraph(&self) -> &DiGraph<usize, usize> {
-        &self.graph
+        debug_assert_eq!(order.len(), self.cell_count, "toposort found no cycle");
+        Some(order)
     }
 }
 

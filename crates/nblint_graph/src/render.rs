@@ -46,7 +46,6 @@ pub fn to_json(graph: &Graph) -> String {
             .collect(),
         edges: graph
             .edges()
-            .iter()
             .map(|edge| JsonEdge {
                 from: edge.from,
                 to: edge.to,

@@ -14,7 +14,16 @@ use crate::settings::{Config, SettingsError};
 #[derive(Default)]
 pub struct ConfigResolver {
     explicit: Option<Config>,
-    by_folder: Mutex<HashMap<PathBuf, Option<Config>>>,
+    by_folder: Mutex<HashMap<PathBuf, Nearest>>,
+}
+
+/// What the walk up from a folder found: remembered for every folder it passed through.
+#[derive(Clone)]
+enum Nearest {
+    /// The configuration in this folder or the nearest one above.
+    Config(Config),
+    /// No configuration file here or above: the defaults apply.
+    NoFile,
 }
 
 impl ConfigResolver {
@@ -38,7 +47,7 @@ impl ConfigResolver {
         let absolute = std::path::absolute(notebook).unwrap_or_else(|_| notebook.to_path_buf());
         let mut folder = absolute.parent();
         let mut visited = Vec::new();
-        let mut found = None;
+        let mut found = Nearest::NoFile;
         while let Some(current) = folder {
             if let Some(cached) = self.cached(current) {
                 found = cached;
@@ -46,7 +55,7 @@ impl ConfigResolver {
             }
             visited.push(current.to_path_buf());
             if let Some(config) = load_in(current)? {
-                found = Some(config);
+                found = Nearest::Config(config);
                 break;
             }
             folder = current.parent();
@@ -56,10 +65,14 @@ impl ConfigResolver {
                 cache.insert(folder, found.clone());
             }
         }
-        Ok(found.unwrap_or_default())
+        Ok(match found {
+            Nearest::Config(config) => config,
+            Nearest::NoFile => Config::default(),
+        })
     }
 
-    fn cached(&self, folder: &Path) -> Option<Option<Config>> {
+    /// What an earlier walk found for `folder`; `None` if no walk passed through it.
+    fn cached(&self, folder: &Path) -> Option<Nearest> {
         self.by_folder.lock().ok()?.get(folder).cloned()
     }
 }

@@ -93,19 +93,6 @@ fn has_non_ascii_escape(text: &str) -> bool {
 }
 
 impl Notebook {
-    /// The notebook in Jupyter's own format: keys sorted at every level, one-space indent,
-    /// non-ASCII text as is, a final newline; CRLF and a BOM kept if the file had them.
-    ///
-    /// Writing this twice gives the same bytes, so stripping is idempotent.
-    pub fn to_nbformat_bytes(&self) -> Vec<u8> {
-        let style = TextStyle {
-            bom: self.style.bom,
-            crlf: self.style.crlf,
-            ..TextStyle::NBFORMAT
-        };
-        serialize_root(Root::Map(&self.json), style, true)
-    }
-
     /// The notebook in the layout the file had when it was read (indent, key order, line
     /// endings, escaping, final newline), so an edit to one cell changes only that cell's
     /// lines in a file that was written consistently.
@@ -621,31 +608,29 @@ mod tests {
     const JUPYTER: &str = "{\n \"cells\": [\n  {\n   \"cell_type\": \"code\",\n   \"execution_count\": null,\n   \"metadata\": {},\n   \"outputs\": [],\n   \"source\": [\n    \"let é = 1.50;\\n\",\n    \"é\"\n   ]\n  }\n ],\n \"metadata\": {\n  \"kernelspec\": {\n   \"display_name\": \"Rust\",\n   \"language\": \"rust\",\n   \"name\": \"rust\"\n  }\n },\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}\n";
 
     #[test]
-    fn jupyter_layout_round_trips_byte_for_byte() {
-        let notebook = Notebook::parse(JUPYTER.as_bytes()).unwrap();
-        assert_eq!(
-            String::from_utf8(notebook.to_nbformat_bytes()).unwrap(),
-            JUPYTER
-        );
-        assert_eq!(
-            String::from_utf8(notebook.to_original_style_bytes()).unwrap(),
-            JUPYTER
-        );
+    fn original_layout_round_trips_byte_for_byte() {
+        // Jupyter's own layout, and one that is not (two-space indent, unsorted keys, CRLF, no
+        // final newline): each is written back as it was read.
+        let text = "{\r\n  \"nbformat\": 4,\r\n  \"cells\": [],\r\n  \"metadata\": {\r\n    \"b\": 1,\r\n    \"a\": 1e-05\r\n  }\r\n}";
+        for text in [JUPYTER, text] {
+            let notebook = Notebook::parse(text.as_bytes()).unwrap();
+            assert_eq!(
+                String::from_utf8(notebook.to_original_style_bytes()).unwrap(),
+                text
+            );
+        }
     }
 
     #[test]
-    fn nbformat_layout_sorts_keys_and_keeps_crlf() {
-        let text = "{\r\n  \"nbformat\": 4,\r\n  \"cells\": [],\r\n  \"metadata\": {\"b\": 1, \"a\": 1e-05}\r\n}";
-        let notebook = Notebook::parse(text.as_bytes()).unwrap();
-        let written = String::from_utf8(notebook.to_nbformat_bytes()).unwrap();
+    fn serialize_sorts_keys_when_asked() {
+        let value: Value = serde_json::from_str(r#"{"b": 1, "a": {"d": 1e-05, "c": []}}"#).unwrap();
+        let style = TextStyle {
+            crlf: true,
+            ..TextStyle::NBFORMAT
+        };
         assert_eq!(
-            written,
-            "{\r\n \"cells\": [],\r\n \"metadata\": {\r\n  \"a\": 1e-05,\r\n  \"b\": 1\r\n },\r\n \"nbformat\": 4\r\n}\r\n"
-        );
-        let original = String::from_utf8(notebook.to_original_style_bytes()).unwrap();
-        assert_eq!(
-            original,
-            "{\r\n  \"nbformat\": 4,\r\n  \"cells\": [],\r\n  \"metadata\": {\r\n    \"b\": 1,\r\n    \"a\": 1e-05\r\n  }\r\n}"
+            String::from_utf8(serialize(&value, style, true)).unwrap(),
+            "{\r\n \"a\": {\r\n  \"c\": [],\r\n  \"d\": 1e-05\r\n },\r\n \"b\": 1\r\n}\r\n"
         );
     }
 

@@ -106,14 +106,14 @@ fn read_correctly() {
     assert_eq!(v3.cells()[1].execution_count, Some(1));
     let bom = read("utf8_bom.ipynb").unwrap();
     assert!(bom.text_style().bom);
-    assert_eq!(bom.to_nbformat_bytes()[..3], *b"\xEF\xBB\xBF");
+    assert_eq!(bom.to_original_style_bytes()[..3], *b"\xEF\xBB\xBF");
     // Deeper than serde_json's own limit of 128 levels, far below nblint's.
     let deep = read("nested_deeper_than_128_levels.ipynb").unwrap();
     assert!(deep.metadata().unwrap().contains_key("x"));
     let crlf = read("crlf_line_endings.ipynb").unwrap();
     assert!(crlf.text_style().crlf);
     assert!(
-        String::from_utf8(crlf.to_nbformat_bytes())
+        String::from_utf8(crlf.to_original_style_bytes())
             .unwrap()
             .contains("\r\n \"cells\"")
     );

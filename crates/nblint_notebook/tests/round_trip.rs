@@ -3,28 +3,12 @@
 //! malformed fixture: nothing nblint does not change is ever rewritten differently.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-
 use nblint_notebook::Notebook;
-
-fn notebooks(folder: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return Vec::new();
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|extension| extension == "ipynb")
-        })
-        .collect();
-    paths.sort();
-    paths
-}
+use nblint_testing::ipynb_files;
 
 #[test]
 fn untouched_notebooks_are_written_back_byte_for_byte() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = nblint_testing::workspace_root();
     let mut checked = 0;
     let mut differing = Vec::new();
     for folder in [
@@ -33,7 +17,7 @@ fn untouched_notebooks_are_written_back_byte_for_byte() {
         root.join("fixtures/malformed"),
         root.join("fixtures/rules/NB102"),
     ] {
-        for path in notebooks(&folder) {
+        for path in ipynb_files(&folder) {
             let bytes = std::fs::read(&path).unwrap();
             let Ok(notebook) = Notebook::parse(&bytes) else {
                 continue;
@@ -76,7 +60,7 @@ fn cell_view(notebook: &Notebook) -> Vec<String> {
 
 #[test]
 fn analysis_reading_sees_the_same_cells_and_errors() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = nblint_testing::workspace_root();
     let mut checked = 0;
     for folder in [
         nblint_testing::corpus("python", "round_trip").unwrap_or_default(),
@@ -85,7 +69,7 @@ fn analysis_reading_sees_the_same_cells_and_errors() {
         root.join("fixtures/rust"),
         root.join("fixtures/graph"),
     ] {
-        for path in notebooks(&folder) {
+        for path in ipynb_files(&folder) {
             let bytes = std::fs::read(&path).unwrap();
             let full = Notebook::parse(&bytes);
             let light = Notebook::parse_for_analysis(&bytes);
@@ -158,12 +142,12 @@ impl Mutations {
 
 #[test]
 fn analysis_reading_agrees_on_mutated_notebooks() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = nblint_testing::workspace_root();
     let mut paths = nblint_testing::corpus("evcxr", "round_trip")
-        .map(|folder| notebooks(&folder))
+        .map(|folder| ipynb_files(&folder))
         .unwrap_or_default();
     paths.truncate(25);
-    paths.extend(notebooks(&root.join("fixtures/rust")));
+    paths.extend(ipynb_files(&root.join("fixtures/rust")));
     let mut mutations = Mutations(0x9E37_79B9_7F4A_7C15);
     let mut accepted = 0;
     for path in &paths {
@@ -199,11 +183,11 @@ fn analysis_reading_agrees_on_mutated_notebooks() {
 #[test]
 fn analysis_reading_agrees_on_cells_with_text_in_the_wrong_field() {
     let mut paths = nblint_testing::corpus("evcxr", "round_trip")
-        .map(|folder| notebooks(&folder))
+        .map(|folder| ipynb_files(&folder))
         .unwrap_or_default();
     paths.truncate(20);
     let mut python = nblint_testing::corpus("python", "round_trip")
-        .map(|folder| notebooks(&folder))
+        .map(|folder| ipynb_files(&folder))
         .unwrap_or_default();
     python.truncate(40);
     paths.extend(python);

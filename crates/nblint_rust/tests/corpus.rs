@@ -66,7 +66,7 @@ fn corpus_totals() {
         let uses: usize = analysed.iter().map(|cell| cell.uses.len()).sum();
         let errors = analysed.iter().filter(|cell| !cell.parsed()).count();
         let edges = graph.edges().len();
-        let backward = graph.edges().iter().filter(|edge| edge.backward).count();
+        let backward = graph.edges().filter(|edge| edge.backward).count();
         code_cells += code;
         error_cells += errors;
         all_edges += edges;

@@ -11,19 +11,14 @@ use nblint_graph::Graph;
 use nblint_notebook::Notebook;
 use nblint_rust::RustFrontend;
 
+/// The notebooks of `fixtures/<folder>/`, sorted; there must be some.
 fn fixtures(folder: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(folder);
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(root)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|extension| extension == "ipynb")
-        })
-        .collect();
-    paths.sort();
+    let paths = nblint_testing::ipynb_files(
+        &nblint_testing::workspace_root()
+            .join("fixtures")
+            .join(folder),
+    );
+    assert!(!paths.is_empty(), "no notebooks in fixtures/{folder}");
     paths
 }
 
@@ -126,7 +121,6 @@ fn scope_forms_give_no_edges_for_local_names() {
         let graph = Graph::build(&notebook, &facts, &|name| RustFrontend.is_builtin(name));
         graph
             .edges()
-            .iter()
             .map(|edge| (edge.from, edge.to, edge.names.join(",")))
             .collect::<Vec<_>>()
     };

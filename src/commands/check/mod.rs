@@ -120,6 +120,17 @@ struct FixMode {
     diff: bool,
 }
 
+/// Where `check` keeps its results.
+enum CachePlace {
+    /// No cache: `--no-cache`, or `--fix`, which rewrites the file and is rare enough not to
+    /// need one.
+    Off,
+    /// The default place: `$NBLINT_CACHE_DIR`, else `.nblint_cache/` at the project root.
+    Default,
+    /// `--cache-dir`.
+    Folder(PathBuf),
+}
+
 /// The arguments of one run, resolved once and shared by every notebook: what each
 /// notebook's check needs, with no `CheckArgs` left to interpret.
 struct CheckOptions {
@@ -127,10 +138,8 @@ struct CheckOptions {
     paths: Vec<PathBuf>,
     /// `--staged`: lint the blobs in the git index.
     staged: bool,
-    /// The result cache's folder: `None` without a cache (`--no-cache`, or `--fix`, which
-    /// rewrites the file and is rare enough not to need one); `Some(None)` for the default
-    /// place; `Some(Some(dir))` for `--cache-dir`.
-    cache: Option<Option<PathBuf>>,
+    /// Where the result cache lives, if anywhere.
+    cache: CachePlace,
     /// `--select`/`--ignore`, over each notebook's configuration.
     selection: RuleSelection,
     /// Each notebook's configuration (`--config`, else the nearest `nblint.toml`).
@@ -157,7 +166,11 @@ impl CheckOptions {
         Ok(Self {
             paths: args.paths.clone(),
             staged: args.staged,
-            cache: (!args.no_cache && !args.fix).then(|| args.cache_dir.clone()),
+            cache: match &args.cache_dir {
+                _ if args.no_cache || args.fix => CachePlace::Off,
+                None => CachePlace::Default,
+                Some(dir) => CachePlace::Folder(dir.clone()),
+            },
             selection,
             resolver,
             language: args.language.clone(),
@@ -183,10 +196,11 @@ impl CheckOptions {
 /// Lints notebooks and reports.
 pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     let options = CheckOptions::resolve(args)?;
-    let cache = options
-        .cache
-        .as_ref()
-        .and_then(|dir| ResultCache::open(dir.as_deref()));
+    let cache = match &options.cache {
+        CachePlace::Off => None,
+        CachePlace::Default => ResultCache::open(None),
+        CachePlace::Folder(dir) => ResultCache::open(Some(dir)),
+    };
     if options.staged {
         return check_staged(&options, cache.as_ref());
     }

@@ -39,6 +39,21 @@ pub(super) struct Checked {
     pub(super) diff: Option<String>,
 }
 
+impl Checked {
+    /// A notebook checked without `--fix`: nothing fixed, refused, held back or diffed.
+    fn unfixed(shown: Shown, notes: Vec<String>, quiet: Option<String>) -> Self {
+        Self {
+            shown,
+            notes,
+            quiet,
+            fixed: 0,
+            refused: Vec::new(),
+            held_back: 0,
+            diff: None,
+        }
+    }
+}
+
 /// What the report shows of one notebook.
 pub(super) enum Shown {
     /// Its diagnostics, with what is needed to draw them.
@@ -226,18 +241,11 @@ fn from_cache(
         && let Some(part) = part
         && part.tag == style.tag(&display_path(path))
     {
-        return Ok(Some(Checked {
-            shown: Shown::Drawn {
-                part: part.text.into_bytes(),
-                counts: nblint_report::Counts::of_diagnostics(&diagnostics),
-            },
-            notes,
-            quiet,
-            fixed: 0,
-            refused: Vec::new(),
-            held_back: 0,
-            diff: None,
-        }));
+        let shown = Shown::Drawn {
+            part: part.text.into_bytes(),
+            counts: nblint_report::Counts::of_diagnostics(&diagnostics),
+        };
+        return Ok(Some(Checked::unfixed(shown, notes, quiet)));
     }
     // Drawing needs the cell sources, which are not stored: reading them again costs a
     // fraction of checking, and keeps entries small (a run writes one per notebook).
@@ -321,15 +329,7 @@ fn show(
             file_lines,
         }
     };
-    Checked {
-        shown,
-        notes,
-        quiet,
-        fixed: 0,
-        refused: Vec::new(),
-        held_back: 0,
-        diff: None,
-    }
+    Checked::unfixed(shown, notes, quiet)
 }
 
 /// Frees the outputs of the in-memory notebook (the cell view, with its output counts,

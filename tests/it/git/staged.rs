@@ -7,7 +7,7 @@
 //! test, since a `language: rust` hook would have pre-commit build nblint with cargo install.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use super::{NBLINT, command, run_ok, text};
 
@@ -303,18 +303,6 @@ fn check_staged_outside_a_repository_is_a_usage_error() {
     );
 }
 
-/// The pre-commit to drive, when there is one that runs.
-fn pre_commit() -> Option<PathBuf> {
-    let program = std::env::var_os("NBLINT_PRE_COMMIT")
-        .filter(|program| !program.is_empty())
-        .map_or_else(|| PathBuf::from("pre-commit"), PathBuf::from);
-    let works = Command::new(&program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    works.then_some(program)
-}
-
 /// `.pre-commit-hooks.yaml` as a `repo: local` configuration: the same hooks with
 /// `language: system`, so pre-commit runs the `nblint` on PATH instead of building one.
 fn local_config(manifest: &str) -> String {
@@ -332,7 +320,8 @@ fn local_config(manifest: &str) -> String {
 
 #[test]
 fn pre_commit_runs_the_hooks() {
-    let Some(pre_commit) = pre_commit() else {
+    let Some(pre_commit) = crate::support::program_that_runs("NBLINT_PRE_COMMIT", "pre-commit")
+    else {
         println!("note: pre-commit not found (set NBLINT_PRE_COMMIT); skipping");
         return;
     };
