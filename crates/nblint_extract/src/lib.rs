@@ -374,10 +374,15 @@ fn extract_on_deep_stack(
             versions: plan.versions.clone(),
         },
         warnings,
+        // In run order, as the binary prints it.
         expected_stdout: plan
-            .steps
+            .pipeline
             .iter()
-            .map(|s| s.stored_stdout.as_str())
+            .filter_map(|entry| match entry {
+                plan::PipelineEntry::Step(index) => plan.steps.get(*index),
+                plan::PipelineEntry::Skipped(..) => None,
+            })
+            .map(|step| step.stored_stdout.as_str())
             .collect(),
         ..Extraction::default()
     };

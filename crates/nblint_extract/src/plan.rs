@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use nblint_facts::{CellFacts, DefinitionKind, Dependency, MutationKind, NotebookFacts};
-use nblint_graph::{Graph, Resolution};
+use nblint_graph::Graph;
 use nblint_notebook::{Cell, CellKind, Notebook};
 use serde_json::Value;
 use syn::visit_mut::VisitMut;
@@ -317,6 +317,107 @@ fn list_marker_width(line: &str) -> Option<usize> {
         .then_some(digits + 2)
 }
 
+/// The kept cells (those with facts) in the order they ran: by execution count when every
+/// kept cell has its own and, in that order, no cell reads a variable that only a cell after
+/// it binds (a cell re-run later would give such counts); else in document order. Each case
+/// other than plain document order is said in `warnings`.
+fn run_order(
+    cells: &[Cell],
+    facts: &NotebookFacts,
+    graph: &Graph,
+    has_counts: bool,
+    warnings: &mut Vec<String>,
+) -> Vec<usize> {
+    let kept: Vec<&Cell> = cells
+        .iter()
+        .filter(|cell| facts.cell(cell.number).is_some())
+        .collect();
+    let document: Vec<usize> = kept.iter().map(|cell| cell.number).collect();
+    if !has_counts {
+        return document;
+    }
+    let counts: HashSet<i64> = kept
+        .iter()
+        .filter_map(|cell| cell.execution_count)
+        .collect();
+    if counts.len() != kept.len() {
+        return document;
+    }
+    let mut by_count = kept.clone();
+    by_count.sort_by_key(|cell| cell.execution_count);
+    let order: Vec<usize> = by_count.iter().map(|cell| cell.number).collect();
+    if order == document {
+        return document;
+    }
+    // In count order, a read of a variable no earlier cell binds while a later one does:
+    // the counts do not tell the order the values flowed in.
+    let mut bound: HashSet<&str> = HashSet::new();
+    for &number in &order {
+        let Some(cell_facts) = facts.cell(number) else {
+            continue;
+        };
+        for name in graph.used_names(number) {
+            let later = order
+                .iter()
+                .skip_while(|&&other| other != number)
+                .skip(1)
+                .any(|&other| {
+                    facts
+                        .cell(other)
+                        .is_some_and(|other| other.defined_names().contains(&name.as_str()))
+                });
+            if !bound.contains(name.as_str()) && later {
+                warnings.push(format!(
+                    "the execution counts are not a run order: in their order cell {number} \
+                     reads `{name}` before any cell binds it (a cell was re-run later); the \
+                     crate runs the cells top to bottom, as Restart & Run All would, so what \
+                     it prints can differ from the notebook's stored outputs"
+                ));
+                return document;
+            }
+        }
+        bound.extend(cell_facts.defined_names());
+    }
+    warnings.push(
+        "the cells ran out of document order: main() calls the steps in the order of their \
+         execution counts, the order that produced the stored outputs"
+            .to_owned(),
+    );
+    order
+}
+
+/// For each kept cell and variable it reads from other cells, the cell whose binding of it
+/// was in force when the cell ran, walking `order`; a name last bound as an item (`fn`,
+/// type) is not a variable handed on.
+fn reaching_variables(
+    order: &[usize],
+    facts: &NotebookFacts,
+    graph: &Graph,
+) -> HashMap<(usize, String), usize> {
+    let mut variables: HashMap<&str, usize> = HashMap::new();
+    let mut reaching = HashMap::new();
+    for &number in order {
+        let Some(cell_facts) = facts.cell(number) else {
+            continue;
+        };
+        for name in graph.used_names(number) {
+            if let Some(&defined_in) = variables.get(name.as_str())
+                && defined_in != number
+            {
+                reaching.insert((number, name.clone()), defined_in);
+            }
+        }
+        for definition in &cell_facts.defines {
+            if definition.kind == DefinitionKind::Variable {
+                variables.insert(&definition.name, number);
+            } else {
+                variables.remove(definition.name.as_str());
+            }
+        }
+    }
+    reaching
+}
+
 /// Builds the plan of `notebook` (whose file is called `file_name`).
 pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
     let cells = notebook.cells();
@@ -349,31 +450,6 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
                 .to_owned(),
         );
     }
-    // Cells that ran out of order: the crate runs them top to bottom, which is not what
-    // produced the stored outputs. Said plainly rather than printing other numbers silently.
-    let mut highest: Option<(usize, i64)> = None;
-    for cell in cells
-        .iter()
-        .filter(|cell| cell.is_code() && !cell.has_error_output)
-    {
-        let Some(count) = cell.execution_count else {
-            continue;
-        };
-        match highest {
-            Some((above, above_count)) if count < above_count => {
-                plan.warnings.push(format!(
-                    "cells ran out of order: cell {} (In [{count}]) ran before cell {above} \
-                     (In [{above_count}]) above it; the crate runs the cells top to bottom, as \
-                     Restart & Run All would, so what it prints can differ from the notebook's \
-                     stored outputs",
-                    cell.number
-                ));
-                break;
-            }
-            Some((_, above_count)) if count <= above_count => {}
-            _ => highest = Some((cell.number, count)),
-        }
-    }
     for (index, cell) in cells.iter().enumerate() {
         let Some(facts) = all_facts.cells.get(index).and_then(Option::as_ref) else {
             continue;
@@ -403,6 +479,8 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
     }
     plan.kept_cells = codes.len();
     let graph = Graph::build(notebook, &kept_facts, &nblint_rust::is_builtin);
+    let order = run_order(cells, &kept_facts, &graph, has_counts, &mut plan.warnings);
+    let reaching = reaching_variables(&order, &kept_facts, &graph);
 
     // Names the user's code binds anywhere: generated names avoid them.
     let mut reserved: HashSet<String> = GENERATED.iter().map(|&name| name.to_owned()).collect();
@@ -460,8 +538,6 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
     let mut seen_externs: HashSet<String> = HashSet::new();
     let mut item_at: HashMap<String, (usize, usize)> = HashMap::new();
     let mut seen_impls: HashSet<String> = HashSet::new();
-    // Variables: name → the kept cell whose definition reaches here.
-    let mut variables: HashMap<String, usize> = HashMap::new();
     // (defining cell, name) → the steps that use that value.
     let mut uses_of: HashMap<(usize, String), Vec<usize>> = HashMap::new();
 
@@ -610,17 +686,10 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
                 // Values taken from earlier cells.
                 let mut params = Vec::new();
                 for name in graph.used_names(number) {
-                    let from = graph
-                        .uses()
-                        .iter()
-                        .find(|use_| use_.cell == number && &use_.name == name)
-                        .map(|use_| use_.resolution);
-                    let Some(Resolution::Above(defined_in)) = from else {
+                    // The variable in force when this cell ran (in run order).
+                    let Some(&defined_in) = reaching.get(&(number, name.clone())) else {
                         continue;
                     };
-                    if variables.get(name) != Some(&defined_in) {
-                        continue;
-                    }
                     uses_of
                         .entry((defined_in, name.clone()))
                         .or_default()
@@ -646,13 +715,6 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
                         change,
                         used_later: false,
                     });
-                }
-                for definition in &facts.defines {
-                    if definition.kind == DefinitionKind::Variable {
-                        variables.insert(definition.name.clone(), number);
-                    } else {
-                        variables.remove(&definition.name);
-                    }
                 }
                 let stored = stored_outputs(notebook, number);
                 let display = match (&code.trailing, &stored.text_result) {
@@ -721,13 +783,38 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
 
     version_items(&mut plan, &reserved);
 
+    // The pipeline runs the steps in run order; a skipped cell's note stays before the kept
+    // cell that follows it in the document.
+    let position: HashMap<usize, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(position, &cell)| (cell, position))
+        .collect();
+    // A kept cell's place in the run; a left-out cell takes the place of the kept cell that
+    // follows it in the document.
+    let run_position = |cell: usize| {
+        position.get(&cell).copied().unwrap_or_else(|| {
+            order
+                .iter()
+                .filter(|&&kept| kept > cell)
+                .min()
+                .map_or(order.len(), |next| position[next])
+        })
+    };
+    let steps = &plan.steps;
+    plan.pipeline.sort_by_key(|entry| match entry {
+        PipelineEntry::Step(index) => (run_position(steps[*index].cell), 1),
+        PipelineEntry::Skipped(cell, _) => (run_position(*cell), 0),
+    });
+
     // Outputs and pass-through values, now that every use is known.
     for step in &mut plan.steps {
         let cell = step.cell;
+        let here = run_position(cell);
         for param in &mut step.params {
             param.used_later = uses_of
                 .get(&(param.defined_in, param.name.clone()))
-                .is_some_and(|users| users.iter().any(|&user| user > cell));
+                .is_some_and(|users| users.iter().any(|&user| run_position(user) > here));
         }
         let Some(facts) = kept_facts.cell(cell) else {
             continue;

@@ -379,17 +379,20 @@ fn a_cells_allow_stays_on_its_function() {
     assert!(all.contains("#[allow(unused_variables)]\npub fn"), "{all}");
 }
 
-/// A notebook whose cells ran out of order cannot be reproduced top to bottom: the
-/// extraction says so instead of printing other numbers silently.
+/// A notebook whose cells ran out of order (cell 4 ran before cell 3): the pipeline calls
+/// the steps in execution-count order, the order that produced the stored output, says so,
+/// and prints what the notebook printed (`1 * 10 + 10`, not `(1 + 10) * 10`).
 #[test]
-fn cells_that_ran_out_of_order_are_reported() {
-    let (extraction, _) = extract("ran_out_of_order", false, "order");
+fn cells_that_ran_out_of_order_run_in_execution_count_order() {
+    let (extraction, stdout) = build_and_run("ran_out_of_order");
     assert!(
         extraction.warnings.iter().any(|warning| warning
-            .starts_with("cells ran out of order: cell 4 (In [2]) ran before cell 3 (In [3])")),
+            .starts_with("the cells ran out of document order: main() calls the steps")),
         "{}",
         tree(&extraction)
     );
+    assert_eq!(stdout, "20\n", "{}", tree(&extraction));
+    assert_eq!(extraction.expected_stdout, "20\n");
     let (in_order, _) = extract("values_across_cells", false, "order");
     assert!(
         !in_order
@@ -425,4 +428,28 @@ fn the_final_table_says_what_was_made() {
         "{}",
         deps.summary_table()
     );
+}
+
+/// Execution counts that cannot be the run order (cell 3, In [2], reads `x`, which only cell
+/// 2, In [5], binds: cell 2 was re-run later): the cells are taken in document order, and
+/// the extraction says why.
+#[test]
+fn counts_that_are_not_a_run_order_fall_back_to_document_order() {
+    let (extraction, _) = extract("counts_not_a_run_order", false, "order");
+    assert!(
+        extraction
+            .warnings
+            .iter()
+            .any(|warning| warning.starts_with(
+                "the execution counts are not a run order: in their order cell 3 reads `x`"
+            )),
+        "{}",
+        tree(&extraction)
+    );
+    // Without the compiler the types are unknown: the single `run()` holds the cells, in
+    // document order.
+    let code = &extraction.files["src/lib.rs"];
+    let first = code.find("ipynb, cell 2").unwrap();
+    let second = code.find("ipynb, cell 3").unwrap();
+    assert!(first < second, "{code}");
 }
