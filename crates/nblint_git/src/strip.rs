@@ -45,6 +45,27 @@ pub struct StripOptions {
 }
 
 impl StripOptions {
+    /// Options from `nblint strip`'s (and nbstripout's) flags as written on a command line
+    /// (`--keep-output --keep-metadata tags`): how the strip fixtures' `.args` files say
+    /// what each case is stripped with. `Err` names a flag it does not know.
+    pub fn from_flags(flags: &str) -> Result<Self, String> {
+        let mut options = Self::default();
+        let mut words = flags.split_whitespace();
+        while let Some(word) = words.next() {
+            match word {
+                "--keep-output" => options.keep_output = true,
+                "--keep-count" => options.keep_count = true,
+                "--drop-empty-cells" => options.drop_empty_cells = true,
+                "--keep-metadata" => match words.next() {
+                    Some(key) => options.keep_metadata.push(key.to_owned()),
+                    None => return Err("`--keep-metadata` needs a key".to_owned()),
+                },
+                other => return Err(format!("unknown flag `{other}`")),
+            }
+        }
+        Ok(options)
+    }
+
     fn keeps(&self, namespace: &str, key: &str) -> bool {
         self.keep_metadata.iter().any(|kept| {
             kept == key
@@ -319,6 +340,17 @@ fn is_python_space(ch: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_from_command_line_flags() {
+        let options =
+            StripOptions::from_flags("--keep-output --keep-metadata tags --drop-empty-cells")
+                .unwrap();
+        assert!(options.keep_output && options.drop_empty_cells && !options.keep_count);
+        assert_eq!(options.keep_metadata, ["tags"]);
+        assert!(StripOptions::from_flags("--keep-metadata").is_err());
+        assert!(StripOptions::from_flags("--strip-everything").is_err());
+    }
 
     const DIRTY: &str = r##"{
  "cells": [

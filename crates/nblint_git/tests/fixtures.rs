@@ -12,20 +12,9 @@ fn folder() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/strip")
 }
 
-/// Parses the command-line flags of a `.args` file into options.
+/// The options a case's `.args` file gives.
 fn options(args: &str) -> StripOptions {
-    let mut options = StripOptions::default();
-    let mut words = args.split_whitespace();
-    while let Some(word) = words.next() {
-        match word {
-            "--keep-output" => options.keep_output = true,
-            "--keep-count" => options.keep_count = true,
-            "--drop-empty-cells" => options.drop_empty_cells = true,
-            "--keep-metadata" => options.keep_metadata.push(words.next().unwrap().to_owned()),
-            other => panic!("unknown flag {other}"),
-        }
-    }
-    options
+    StripOptions::from_flags(args).unwrap()
 }
 
 fn cases() -> Vec<String> {

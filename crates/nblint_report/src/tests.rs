@@ -81,19 +81,7 @@ fn json_has_the_contract_fields() {
     let text = rendered(OutputFormat::Json);
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     let first = &value[0];
-    for key in [
-        "code",
-        "name",
-        "message",
-        "path",
-        "cell",
-        "line",
-        "column",
-        "end_line",
-        "end_column",
-        "severity",
-        "fix",
-    ] {
+    for key in nblint_testing::JSON_DIAGNOSTIC_FIELDS {
         assert!(first.get(key).is_some(), "missing {key} in {first}");
     }
     assert_eq!(first["fix"], serde_json::Value::Null);

@@ -15,6 +15,22 @@ use std::path::{Path, PathBuf};
 
 pub use builder::NotebookBuilder;
 
+/// The fields every diagnostic of `check --output-format json` has, the fixed contract of
+/// `../shared/DESIGN.md`.
+pub const JSON_DIAGNOSTIC_FIELDS: &[&str] = &[
+    "code",
+    "name",
+    "message",
+    "path",
+    "cell",
+    "line",
+    "column",
+    "end_line",
+    "end_column",
+    "severity",
+    "fix",
+];
+
 /// The repository's root folder.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -23,19 +23,7 @@ fn json_diagnostics_have_the_contract_fields() {
     let diagnostics: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
     assert!(!diagnostics.is_empty());
     for diagnostic in &diagnostics {
-        for key in [
-            "code",
-            "name",
-            "message",
-            "path",
-            "cell",
-            "line",
-            "column",
-            "end_line",
-            "end_column",
-            "severity",
-            "fix",
-        ] {
+        for key in nblint_testing::JSON_DIAGNOSTIC_FIELDS {
             assert!(diagnostic.get(key).is_some(), "no `{key}` in {diagnostic}");
         }
     }
