@@ -94,17 +94,8 @@ pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
         Some(name) => name.clone(),
         None => nblint_extract::package_name(&args.notebook),
     };
-    if !args.force && !is_empty_or_missing(&args.out)? {
-        eprintln!(
-            "error: {}: the folder is not empty; pass --force to write the crate into it \
-             (nothing was written)",
-            args.out.display()
-        );
-        return Ok(ExitStatus::Error);
-    }
-    if args.out.exists() && !args.out.is_dir() {
-        eprintln!("error: {}: not a folder", args.out.display());
-        return Ok(ExitStatus::Error);
+    if let Some(refused) = refuse_out_folder(&args.out, args.force, "crate")? {
+        return Ok(refused);
     }
     let target_root = args
         .target_dir
@@ -201,8 +192,27 @@ pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
     }
 }
 
+/// `Some(exit status)` when `--out` cannot take what is written (a `what`: crate, package):
+/// a folder that is not empty without `--force`, or not a folder; the reason is printed and
+/// nothing is written.
+pub(crate) fn refuse_out_folder(out: &Path, force: bool, what: &str) -> Result<Option<ExitStatus>> {
+    if !force && !is_empty_or_missing(out)? {
+        eprintln!(
+            "error: {}: the folder is not empty; pass --force to write the {what} into it \
+             (nothing was written)",
+            out.display()
+        );
+        return Ok(Some(ExitStatus::Error));
+    }
+    if out.exists() && !out.is_dir() {
+        eprintln!("error: {}: not a folder", out.display());
+        return Ok(Some(ExitStatus::Error));
+    }
+    Ok(None)
+}
+
 /// Whether `path` does not exist or is an empty folder.
-pub(crate) fn is_empty_or_missing(path: &Path) -> Result<bool> {
+fn is_empty_or_missing(path: &Path) -> Result<bool> {
     if !path.exists() {
         return Ok(true);
     }

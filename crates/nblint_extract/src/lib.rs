@@ -638,16 +638,19 @@ fn extract_on_deep_stack(
 
 /// Writes the extracted files into `out_dir` (created if needed).
 pub fn write_files(files: &Files, out_dir: &Path) -> Result<(), ExtractError> {
+    write_tree(files, out_dir).map_err(|(path, source)| ExtractError::Io { path, source })
+}
+
+/// Writes `files` (paths relative to `out_dir`) under `out_dir`, each file atomically,
+/// creating folders as needed: what both extractors write. `Err` names the path that failed.
+pub fn write_tree(files: &Files, out_dir: &Path) -> Result<(), (PathBuf, std::io::Error)> {
     for (relative, text) in files {
         let path = out_dir.join(relative);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| ExtractError::Io {
-                path: parent.to_path_buf(),
-                source,
-            })?;
+            std::fs::create_dir_all(parent).map_err(|source| (parent.to_path_buf(), source))?;
         }
         nblint_notebook::write_atomically(&path, text.as_bytes())
-            .map_err(|source| ExtractError::Io { path, source })?;
+            .map_err(|source| (path.clone(), source))?;
     }
     Ok(())
 }

@@ -234,18 +234,8 @@ fn python_name(name: &str) -> String {
 
 /// Writes the extracted files into `out_dir` (created if needed).
 pub fn write_files(files: &BTreeMap<String, String>, out_dir: &Path) -> Result<(), ExtractError> {
-    for (relative, text) in files {
-        let path = out_dir.join(relative);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| ExtractError::Io {
-                path: parent.to_path_buf(),
-                source,
-            })?;
-        }
-        nblint_notebook::write_atomically(&path, text.as_bytes())
-            .map_err(|source| ExtractError::Io { path, source })?;
-    }
-    Ok(())
+    nblint_extract::write_tree(files, out_dir)
+        .map_err(|(path, source)| ExtractError::Io { path, source })
 }
 
 // ---------------------------------------------------------------------------------------

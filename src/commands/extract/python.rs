@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use nblint_extract_python::{ExtractError, ExtractOptions, RunOptions, RunOutcome};
 use nblint_notebook::Notebook;
 
-use super::{ExtractArgs, is_empty_or_missing};
+use super::ExtractArgs;
 use crate::ExitStatus;
 
 /// Extracts a Python notebook into a package and checks that it prints what the notebook did.
@@ -27,17 +27,8 @@ pub fn run(args: &ExtractArgs, notebook: &Notebook) -> Result<ExitStatus> {
         Some(name) => name.clone(),
         None => nblint_extract_python::package_name(&args.notebook),
     };
-    if !args.force && !is_empty_or_missing(&args.out)? {
-        eprintln!(
-            "error: {}: the folder is not empty; pass --force to write the package into it \
-             (nothing was written)",
-            args.out.display()
-        );
-        return Ok(ExitStatus::Error);
-    }
-    if args.out.exists() && !args.out.is_dir() {
-        eprintln!("error: {}: not a folder", args.out.display());
-        return Ok(ExitStatus::Error);
+    if let Some(refused) = super::refuse_out_folder(&args.out, args.force, "package")? {
+        return Ok(refused);
     }
     let options = ExtractOptions {
         package: package.clone(),
