@@ -421,7 +421,17 @@ fn reaching_variables(
 /// Builds the plan of `notebook` (whose file is called `file_name`).
 pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
     let cells = notebook.cells();
-    let all_facts = NotebookFacts::analyze(notebook, &nblint_rust::RustFrontend);
+    // Read as `check` reads it (one composition of front end and graph: nblint_analysis),
+    // as Rust.
+    let cell_language = nblint_facts::Language::Rust;
+    let mut analysed = nblint_analysis::analyse(
+        notebook,
+        nblint_analysis::Choice {
+            flag: Some(&cell_language),
+            setting: None,
+        },
+    );
+    let all_facts = std::mem::take(&mut analysed.facts);
     let mut plan = Plan {
         file_name: file_name.to_owned(),
         fmt: "{:?}".into(),
@@ -478,7 +488,10 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
         }
     }
     plan.kept_cells = codes.len();
-    let graph = Graph::build(notebook, &kept_facts, &nblint_rust::is_builtin);
+    // The graph of the cells kept, built as `check` builds it.
+    analysed.facts = kept_facts;
+    let graph = nblint_analysis::graph(notebook, &analysed);
+    let kept_facts = analysed.facts;
     let order = run_order(cells, &kept_facts, &graph, has_counts, &mut plan.warnings);
     let reaching = reaching_variables(&order, &kept_facts, &graph);
 
