@@ -155,6 +155,11 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB205/triggers_python_same_constant_changed_between", 4, 1),
     (
+        "NB206/triggers_python_scikit_learn_fit_changes_the_model",
+        3,
+        1,
+    ),
+    (
         "NB205/triggers_python_same_call_after_its_input_changed",
         3,
         1,

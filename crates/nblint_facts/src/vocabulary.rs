@@ -44,8 +44,10 @@ pub struct Vocabulary {
     pub implicit_use: fn(&Import) -> ImplicitUse,
     /// Whether calling `method` (a method that changes most receivers) leaves a value made by
     /// `value` unchanged: statsmodels' `fit()` returns a results object, unlike
-    /// scikit-learn's and Keras'.
-    pub leaves_unchanged: fn(value: &BoundValue, method: &str) -> bool,
+    /// scikit-learn's and Keras'. `imported` gives the module path a name of the notebook
+    /// was imported from (`Logit` → `statsmodels.discrete.discrete_model.Logit`).
+    pub leaves_unchanged:
+        fn(value: &BoundValue, method: &str, imported: &dyn Fn(&str) -> Option<String>) -> bool,
 }
 
 /// How an import may be used without its binding ever being named.
@@ -98,6 +100,6 @@ fn name_only(_: &Import) -> ImplicitUse {
 }
 
 /// For [`Vocabulary::leaves_unchanged`]: no value is known to stay unchanged.
-pub fn never(_: &BoundValue, _: &str) -> bool {
+pub fn never(_: &BoundValue, _: &str, _: &dyn Fn(&str) -> Option<String>) -> bool {
     false
 }

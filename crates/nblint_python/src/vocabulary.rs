@@ -21,13 +21,29 @@ pub(crate) const PYTHON: Vocabulary = Vocabulary {
     leaves_unchanged,
 };
 
-/// Model constructors whose `fit()` returns a results object and leaves the model as it was
-/// (statsmodels: `sm.OLS(..)`, `smf.ols(..)`, `statsmodels.api.GLM(..)`).
-fn leaves_unchanged(value: &BoundValue, method: &str) -> bool {
-    method == "fit"
-        && ["sm.", "smf.", "statsmodels.", "tsa."]
+/// Models whose `fit()` returns a results object and leaves the model as it was:
+/// statsmodels', made by a call of something imported from statsmodels (`sm.OLS(..)`,
+/// `smf.ols(..)`, `Logit(..)` from `statsmodels.discrete.discrete_model`), or written with
+/// the usual aliases when the import is not in the notebook (`sm.`, `smf.`, `tsa.`).
+fn leaves_unchanged(
+    value: &BoundValue,
+    method: &str,
+    imported: &dyn Fn(&str) -> Option<String>,
+) -> bool {
+    if method != "fit" || !value.text.contains('(') {
+        return false;
+    }
+    let root = value
+        .text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
+    match imported(root) {
+        Some(path) => path == "statsmodels" || path.starts_with("statsmodels."),
+        None => ["sm.", "smf.", "statsmodels.", "tsa."]
             .iter()
-            .any(|prefix| value.text.starts_with(prefix))
+            .any(|prefix| value.text.starts_with(prefix)),
+    }
 }
 
 fn dependency_label(dependency: &Dependency) -> String {

@@ -62,8 +62,9 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if let (MutationKind::MethodCall { method }, Some(value)) = (
             &mutation.kind,
             definition.and_then(|definition| definition.value.as_ref()),
-        ) && (context.vocabulary.leaves_unchanged)(value, method)
-        {
+        ) && (context.vocabulary.leaves_unchanged)(value, method, &|name| {
+            imported_from(context, name)
+        }) {
             continue;
         }
         let source = context
@@ -95,4 +96,17 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }
         findings.push(finding);
     }
+}
+
+/// The module path a name was imported from in any cell (`Logit` →
+/// `statsmodels.discrete.discrete_model.Logit`), if it was imported.
+fn imported_from(context: &Context<'_>, name: &str) -> Option<String> {
+    context
+        .facts
+        .cells
+        .iter()
+        .flatten()
+        .flat_map(|facts| &facts.imports)
+        .find(|import| import.binding.as_deref() == Some(name))
+        .map(|import| import.path.clone())
 }
