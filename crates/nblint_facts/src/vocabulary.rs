@@ -46,9 +46,12 @@ pub struct Vocabulary {
     /// `value` unchanged: statsmodels' `fit()` returns a results object, unlike
     /// scikit-learn's and Keras'. `imported` gives the module path a name of the notebook
     /// was imported from (`Logit` → `statsmodels.discrete.discrete_model.Logit`).
-    pub leaves_unchanged:
-        fn(value: &BoundValue, method: &str, imported: &dyn Fn(&str) -> Option<String>) -> bool,
+    pub leaves_unchanged: LeavesUnchanged,
 }
+
+/// [`Vocabulary::leaves_unchanged`]: the value as bound, the method called, and where a name
+/// of the notebook was imported from.
+pub type LeavesUnchanged = fn(&BoundValue, &str, &dyn Fn(&str) -> Option<String>) -> bool;
 
 /// How an import may be used without its binding ever being named.
 #[derive(Debug, Clone, PartialEq, Eq)]
