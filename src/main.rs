@@ -43,7 +43,8 @@ enum Command {
     Show(commands::show::ShowArgs),
     /// Install, uninstall or check the git filter and diff driver
     Git(commands::git::GitArgs),
-    /// Turn an evcxr notebook into a Cargo crate: a module per section, a function per cell
+    /// Turn a notebook into a Cargo crate (Rust) or a Python package: a module per section, a
+    /// function per cell, a pipeline that prints what the notebook printed
     Extract(commands::extract::ExtractArgs),
     /// Run the language server over stdio (LSP 3.17 notebook documents), for editors
     ///
