@@ -1421,10 +1421,20 @@ impl<'src> Analyzer<'src> {
             Stmt::Assign(assignment) => {
                 let defined = self.facts.defines.len();
                 visitor::walk_stmt(self, statement);
-                // `n_epochs = 5`, `df = pd.read_csv(path)`: a value NB205 can compare.
+                // `n_epochs = 5`, `df = pd.read_csv(path)`, `a, b = x[0], x[1]`: a value NB205
+                // can compare. Each name of a flat tuple target gets the value with its place
+                // (`...#0`, `...#1`).
+                let names = match assignment.targets.as_slice() {
+                    [Expr::Name(_)] => Some(None),
+                    [Expr::Tuple(tuple)] if tuple.elts.iter().all(Expr::is_name_expr) => {
+                        Some(Some(tuple.elts.len()))
+                    }
+                    _ => None,
+                };
+                let bound = self.facts.defines.len() - defined;
                 let mut reads = Vec::new();
-                if let [Expr::Name(_)] = assignment.targets.as_slice()
-                    && self.facts.defines.len() == defined + 1
+                if let Some(places) = names
+                    && bound == places.unwrap_or(1)
                     && repeatable(&assignment.value, &mut reads, 16)
                     && let Some(text) = self.source.get(
                         assignment.value.range().start().to_usize()
@@ -1433,10 +1443,16 @@ impl<'src> Analyzer<'src> {
                 {
                     reads.sort_unstable();
                     reads.dedup();
-                    self.facts.defines[defined].value = Some(BoundValue {
-                        text: text.split_whitespace().collect(),
-                        reads,
-                    });
+                    let text = without_spacing(text);
+                    for place in 0..bound {
+                        self.facts.defines[defined + place].value = Some(BoundValue {
+                            text: match places {
+                                None => text.clone(),
+                                Some(_) => format!("{text}#{place}"),
+                            },
+                            reads: reads.clone(),
+                        });
+                    }
                 }
             }
             _ => visitor::walk_stmt(self, statement),
@@ -2335,6 +2351,26 @@ const FORMULA_FUNCTIONS: &[&str] = &[
     "wls",
 ];
 
+/// `text` with its spacing removed where it separates no words: `f(a, b)` and `f(a,b)` read
+/// the same, `not x` stays apart from a name `notx`.
+fn without_spacing(text: &str) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && out.chars().next_back().is_some_and(word) && word(c) {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(c);
+    }
+    out
+}
+
 /// Whether every expression of `exprs` is [`repeatable`].
 fn all_repeatable<'a>(
     exprs: impl IntoIterator<Item = &'a Expr>,
@@ -2396,6 +2432,11 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
             .flatten()
             .all(|part| repeatable(part, reads, depth - 1)),
         Expr::Starred(starred) => repeatable(&starred.value, reads, depth - 1),
+        Expr::If(conditional) => {
+            repeatable(&conditional.test, reads, depth - 1)
+                && repeatable(&conditional.body, reads, depth - 1)
+                && repeatable(&conditional.orelse, reads, depth - 1)
+        }
         Expr::Call(call) => {
             let called = match &*call.func {
                 Expr::Name(name) => name.id.as_str(),

@@ -192,6 +192,14 @@ pub(crate) fn output_variable<'a>(magic: &str, argument: &'a str) -> Option<(usi
                 .map_or(0, |at| at + 1);
             Some((start, &before[start..]))
         }
+        // Script magics store the script's output with `--out NAME` (or its errors with
+        // `--err NAME`).
+        "%%bash" | "%%sh" | "%%script" | "%%perl" | "%%ruby" | "%%python2" | "%%python3"
+        | "%%pypy" => words
+            .windows(2)
+            .find(|pair| pair[0].1 == "--out")
+            .or_else(|| words.windows(2).find(|pair| pair[0].1 == "--err"))
+            .map(|pair| pair[1]),
         _ => None,
     }?;
     is_identifier(found.1).then_some(found)

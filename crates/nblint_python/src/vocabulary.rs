@@ -76,6 +76,8 @@ const SIDE_EFFECT_MODULES: &[&str] = &[
     "hvplot.polars",
     "hvplot.streamz",
     "hvplot.xarray",
+    // Registers Qiskit's Jupyter magics (`%qiskit_version_table`).
+    "qiskit.tools.jupyter",
     // Load a HoloViews plotting backend.
     "holoviews.plotting.bokeh",
     "holoviews.plotting.mpl",

@@ -917,8 +917,13 @@ fn bound_values_that_repeat() {
     ] {
         assert_eq!(value(source), None, "{source}");
     }
-    // Only a single name bound at module level.
-    assert_eq!(value("a, b = 1, 2"), None);
+    // A flat tuple of names: each name the value with its place.
+    assert_eq!(value("a, b = 1, 2").as_deref(), Some("1,2#1 <- "));
+    assert_eq!(value("a, (b, c) = 1, (2, 3)"), None);
+    assert_eq!(
+        value("n = 2000 if not smoke else 2").as_deref(),
+        Some("2000 if not smoke else 2 <- smoke")
+    );
 }
 
 #[test]
