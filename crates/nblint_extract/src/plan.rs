@@ -171,17 +171,19 @@ pub struct StoredOutputs {
     pub rich_result: bool,
 }
 
-/// Reads the stored outputs of cell `number`.
-pub fn stored_outputs(notebook: &Notebook, number: usize) -> StoredOutputs {
-    let mut stored = StoredOutputs::default();
-    let Some(outputs) = notebook
+/// The stored outputs of cell `number`, as nbformat keeps them (empty when it has none).
+pub fn outputs(notebook: &Notebook, number: usize) -> &[Value] {
+    notebook
         .cell_json(number)
         .and_then(|cell| cell.get("outputs"))
         .and_then(Value::as_array)
-    else {
-        return stored;
-    };
-    for output in outputs {
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Reads the stored outputs of cell `number`.
+pub fn stored_outputs(notebook: &Notebook, number: usize) -> StoredOutputs {
+    let mut stored = StoredOutputs::default();
+    for output in outputs(notebook, number) {
         match output.get("output_type").and_then(Value::as_str) {
             Some("stream") if output.get("name").and_then(Value::as_str) == Some("stdout") => {
                 stored.stdout.push_str(&text_of(output.get("text")));
@@ -206,7 +208,7 @@ pub fn stored_outputs(notebook: &Notebook, number: usize) -> StoredOutputs {
 }
 
 /// Joins an nbformat multi-line string (a string or a list of strings).
-fn text_of(value: Option<&Value>) -> String {
+pub fn text_of(value: Option<&Value>) -> String {
     match value {
         Some(Value::String(text)) => text.clone(),
         Some(Value::Array(parts)) => parts.iter().filter_map(Value::as_str).collect(),

@@ -97,24 +97,13 @@ pub(crate) struct Stored {
     pub(crate) old_inline_figures: bool,
 }
 
-pub(crate) fn text_of(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::String(text)) => text.clone(),
-        Some(Value::Array(parts)) => parts.iter().filter_map(Value::as_str).collect(),
-        _ => String::new(),
-    }
-}
+pub(crate) use nblint_extract::plan::text_of;
 
+/// What the notebook stored for cell `number`, read as the Python extraction needs it (the
+/// outputs themselves come from the Rust extractor's reader).
 pub(crate) fn stored(notebook: &Notebook, number: usize) -> Stored {
     let mut stored = Stored::default();
-    let Some(outputs) = notebook
-        .cell_json(number)
-        .and_then(|cell| cell.get("outputs"))
-        .and_then(Value::as_array)
-    else {
-        return stored;
-    };
-    for output in outputs {
+    for output in nblint_extract::plan::outputs(notebook, number) {
         let data = output.get("data");
         if data
             .and_then(Value::as_object)
