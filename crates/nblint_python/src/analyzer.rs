@@ -228,8 +228,9 @@ struct Analyzer<'src> {
     /// Names an enclosing `if 'NAME' in locals():` checks exist: reads of them are optional.
     guarded_names: Vec<String>,
     /// Names the enclosing loop bodies bind: a read of one before its binding in the body
-    /// sees the previous pass's value (`if epoch > 0: load(path)` then `path = ...`).
-    loop_bound: Vec<String>,
+    /// sees the previous pass's value (`if epoch > 0: load(path)` then `path = ...`); each
+    /// with the number of enclosing loops that bind it.
+    loop_bound: HashMap<String, usize>,
     /// Names read before their binding in a loop body that binds them (see `loop_bound`).
     loop_reads: HashSet<String>,
     /// The namespace call being walked is the target of a write (`globals()[k] = v`,
@@ -269,7 +270,7 @@ impl<'src> Analyzer<'src> {
             annotation_depth: 0,
             optional_depth: 0,
             guarded_names: Vec::new(),
-            loop_bound: Vec::new(),
+            loop_bound: HashMap::new(),
             loop_reads: HashSet::new(),
             block_depth: 0,
             writing_namespace: false,
@@ -494,7 +495,7 @@ impl<'src> Analyzer<'src> {
         match self.resolve(name) {
             Resolution::Local => {}
             Resolution::Module => match self.bound.get(name) {
-                Some(definition) if !self.loop_bound.iter().any(|bound| bound == name) => {
+                Some(definition) if !self.loop_bound.contains_key(name) => {
                     self.mark_used(*definition);
                 }
                 Some(definition) => {
@@ -507,7 +508,7 @@ impl<'src> Analyzer<'src> {
                 // A read before its binding in a loop body: the previous pass's value, or on
                 // the first pass a value from another cell (`total = total + x`), so it stays a
                 // use of the name from other cells, one that need not find it.
-                None if self.loop_bound.iter().any(|bound| bound == name) => {
+                None if self.loop_bound.contains_key(name) => {
                     self.loop_reads.insert(name.to_owned());
                     let use_ = self.name_use(name, span, false);
                     self.facts.uses.push(use_);
@@ -533,7 +534,7 @@ impl<'src> Analyzer<'src> {
     fn is_optional(&self, name: &str) -> bool {
         self.optional_depth > 0
             || self.guarded_names.iter().any(|guarded| guarded == name)
-            || self.loop_bound.iter().any(|bound| bound == name)
+            || self.loop_bound.contains_key(name)
     }
 
     /// Walks a loop's body with `walk`: a name the body binds may be read before its binding
@@ -545,17 +546,29 @@ impl<'src> Analyzer<'src> {
             collector.visit_stmt(statement);
         }
         let (bound_here, _) = collector.finish();
-        let saved = self.loop_bound.len();
-        self.loop_bound.extend(bound_here);
+        // Counted, since nested loops may bind the same name.
+        for name in &bound_here {
+            *self.loop_bound.entry(name.clone()).or_default() += 1;
+        }
         let first = self.facts.defines.len();
+        // This loop's carried reads only (an enclosing loop still sees them after).
+        let outer_reads = std::mem::take(&mut self.loop_reads);
         walk(self);
-        self.loop_bound.truncate(saved);
+        for name in &bound_here {
+            if let Some(count) = self.loop_bound.get_mut(name) {
+                *count -= 1;
+                if *count == 0 {
+                    self.loop_bound.remove(name);
+                }
+            }
+        }
         let reads = &self.loop_reads;
         for definition in &mut self.facts.defines[first..] {
             if reads.contains(&definition.name) {
                 definition.used_in_cell = true;
             }
         }
+        self.loop_reads.extend(outer_reads);
     }
 
     /// A use of `name` at `span` as the current context makes it.
