@@ -2,6 +2,9 @@
 //!
 //! prettyplease prints no comments, so a comment is emitted as a marker item or statement
 //! (`__nblint_comment!(N);`) that [`print`] replaces with `// text` at the same indentation.
+//! A statement or item of the notebook that the extraction left unchanged is emitted as a
+//! marker too (`__nblint_verbatim!(N);`), replaced by the cell's own text of it
+//! ([`crate::verbatim`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -10,6 +13,7 @@ use quote::quote;
 use syn::{Expr, Ident, Item, Stmt, Type};
 
 use crate::plan::{Change, Display, Entry, PipelineEntry, Plan, Step};
+use crate::verbatim::{Text, Texts};
 
 /// The key of a value that crosses cells: (defining cell, name).
 pub type ValueKey = (usize, String);
@@ -79,11 +83,40 @@ pub fn borrowed_form(ty: &Type) -> Option<Type> {
 /// The generated files: path relative to the crate folder, and text.
 pub type Files = BTreeMap<String, String>;
 
-/// Comments collected while building, referenced by marker index.
+/// Comments and written texts collected while building, referenced by marker index.
 #[derive(Default)]
-struct Comments(Vec<String>);
+struct Comments(Vec<String>, Vec<Text>);
 
 impl Comments {
+    /// The item itself, or a marker for the cell's text of it when the cell holds it
+    /// unchanged.
+    fn written_item(&mut self, item: &Item, texts: &Texts) -> Item {
+        match texts.item(item) {
+            Some(text) => {
+                let index = self.push_text(text);
+                syn::parse_quote!(__nblint_verbatim!(#index);)
+            }
+            None => item.clone(),
+        }
+    }
+
+    /// The statement itself, or a marker for the cell's text of it when the cell holds it
+    /// unchanged.
+    fn written_stmt(&mut self, stmt: Stmt, texts: &Texts) -> Stmt {
+        match texts.stmt(&stmt) {
+            Some(text) => {
+                let index = self.push_text(text);
+                syn::parse_quote!(__nblint_verbatim!(#index);)
+            }
+            None => stmt,
+        }
+    }
+
+    fn push_text(&mut self, text: &Text) -> proc_macro2::Literal {
+        self.1.push(text.clone());
+        proc_macro2::Literal::usize_unsuffixed(self.1.len() - 1)
+    }
+
     fn item(&mut self, text: impl Into<String>) -> Item {
         let index = proc_macro2::Literal::usize_unsuffixed(self.push(text));
         syn::parse_quote!(__nblint_comment!(#index);)
@@ -106,6 +139,31 @@ fn print(file: &syn::File, comments: &Comments) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let trimmed = line.trim_start();
+        let written = trimmed
+            .strip_prefix("__nblint_verbatim!(")
+            .and_then(|rest| rest.strip_suffix(");"))
+            .and_then(|index| index.parse::<usize>().ok())
+            .and_then(|index| comments.1.get(index));
+        if let Some(written) = written {
+            let indent = &line[..line.len() - trimmed.len()];
+            let previous = out.lines().last().unwrap_or_default().trim_end();
+            // The author's blank line above, but not under the `// file, cell N` line.
+            if written.blank_before
+                && !previous.is_empty()
+                && !previous.ends_with('{')
+                && !previous.trim_start().starts_with("//")
+            {
+                out.push('\n');
+            }
+            for written_line in &written.lines {
+                if !written_line.is_empty() {
+                    out.push_str(indent);
+                    out.push_str(written_line);
+                }
+                out.push('\n');
+            }
+            continue;
+        }
         let marker = trimmed
             .strip_prefix("__nblint_comment!(")
             .and_then(|rest| rest.strip_suffix(");"))
@@ -320,6 +378,22 @@ fn body(step: &Step, fmt: &str) -> Vec<Stmt> {
     stmts
 }
 
+/// A step's statements with the first `user` of them (the cell's own) printed as the cell
+/// wrote them where the extraction left them unchanged.
+fn written(stmts: Vec<Stmt>, user: usize, plan: &Plan, comments: &mut Comments) -> Vec<Stmt> {
+    stmts
+        .into_iter()
+        .enumerate()
+        .map(|(index, stmt)| {
+            if index < user {
+                comments.written_stmt(stmt, &plan.texts)
+            } else {
+                stmt
+            }
+        })
+        .collect()
+}
+
 /// The `CellError` type: what `?` at top level converts errors into, as the kernel does.
 fn cell_error() -> Vec<Item> {
     let file: syn::File = syn::parse_quote! {
@@ -454,7 +528,7 @@ fn tuple_expr(names: &[Ident]) -> TokenStream {
 }
 
 /// The function of one step.
-fn step_fn(plan: &Plan, step: &Step, sig: &Signature) -> syn::ItemFn {
+fn step_fn(plan: &Plan, step: &Step, sig: &Signature, comments: &mut Comments) -> syn::ItemFn {
     let name = ident(&step.name);
     let params = sig.params.iter().map(|(name, mode, ty, mutable)| {
         let name = ident(name);
@@ -486,6 +560,7 @@ fn step_fn(plan: &Plan, step: &Step, sig: &Signature) -> syn::ItemFn {
         value = quote!(#expr);
         stmts.pop();
     }
+    let stmts = written(stmts, step.code.stmts.len(), plan, comments);
     let (output, tail) = match (step.question_mark, return_types.is_empty()) {
         (false, true) => (quote!(), quote!()),
         (false, false) => (quote!(-> #ret_ty), value),
@@ -533,7 +608,7 @@ pub fn render(
             match entry {
                 Entry::Item(cell, item) => {
                     items.push(comments.item(format!("{file_name}, cell {cell}")));
-                    items.push((**item).clone());
+                    items.push(comments.written_item(item, &plan.texts));
                     public = true;
                 }
                 Entry::Step(index) if !fallback => {
@@ -546,7 +621,7 @@ pub fn render(
                         items.push(values);
                     }
                     items.push(comments.item(format!("{file_name}, cell {}", step.cell)));
-                    items.push(Item::Fn(step_fn(plan, step, sig)));
+                    items.push(Item::Fn(step_fn(plan, step, sig, &mut comments)));
                     public = true;
                 }
                 Entry::Step(_) => {}
@@ -555,7 +630,9 @@ pub fn render(
                 }
             }
         }
-        if items.iter().all(|item| matches!(item, Item::Macro(_))) {
+        // Only comments (skipped cells): no module. (Written texts are markers too, so the
+        // flag, not the items' kinds, says whether the module holds code.)
+        if !public {
             continue;
         }
         let mut doc = Vec::new();
@@ -635,7 +712,8 @@ pub fn render(
                 PipelineEntry::Step(index) => {
                     let step = &plan.steps[*index];
                     stmts.push(comments.stmt(format!("{file_name}, cell {}", step.cell)));
-                    stmts.extend(body(step, &plan.fmt));
+                    let body = body(step, &plan.fmt);
+                    stmts.extend(written(body, step.code.stmts.len(), plan, &mut comments));
                 }
                 PipelineEntry::Skipped(cell, reason) => {
                     stmts.push(comments.stmt(format!("{file_name}, cell {cell}: {reason}")));

@@ -17,6 +17,7 @@ pub mod naming;
 pub mod plan;
 pub mod source;
 pub mod types;
+pub mod verbatim;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -54,6 +54,9 @@ pub struct Plan {
     /// Per-cell versions made of items a later cell redefines: `(version's name, the item's
     /// name, the cell whose definition it holds)`.
     pub versions: Vec<(String, String, usize)>,
+    /// The kept cells' statements and items as written, for those the extraction leaves
+    /// unchanged.
+    pub texts: crate::verbatim::Texts,
 }
 
 /// A markdown section: a module.
@@ -478,6 +481,7 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
         let start = source::rust_start(facts).min(cell.source.len());
         match source::split(&cell.source[start..]) {
             Ok(code) => {
+                plan.texts.extend(&code.texts);
                 codes.insert(cell.number, code);
                 kept_facts.cells[index] = Some(facts.clone());
             }
@@ -1102,7 +1106,7 @@ fn item_name(item: &Item) -> Option<String> {
 
 /// Items become `pub` (with their fields and inherent methods), so that other modules can use
 /// them and the library has no dead code.
-fn make_public(item: &mut Item) {
+pub(crate) fn make_public(item: &mut Item) {
     let public: syn::Visibility = syn::parse_quote!(pub);
     let set = |vis: &mut syn::Visibility| {
         if matches!(vis, syn::Visibility::Inherited) {

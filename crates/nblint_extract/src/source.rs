@@ -40,6 +40,8 @@ pub struct CellCode {
     /// Names the cell visibly consumes (`x.into_iter()`, `x.unwrap()`, `for _ in x`,
     /// `let y = x;`): a reference would compile but mean something else.
     pub consumed: HashSet<String>,
+    /// The statements and items as the cell wrote them (comments and layout).
+    pub texts: crate::verbatim::Texts,
 }
 
 impl CellCode {
@@ -62,10 +64,12 @@ pub fn split(rust: &str) -> Result<CellCode, String> {
     // The cell's own comments ride along as marker attributes, less those that stand where
     // no attribute can.
     let parsed = parse_keeping_comments(rust).map_or_else(|| parse_any_edition(rust), Ok);
+    let texts = crate::verbatim::Texts::of_cell(rust);
     proc_macro2::extra::invalidate_current_thread_spans();
     let (inner_attrs, stmts) = parsed?;
     let mut code = CellCode {
         inner_attrs,
+        texts,
         first_comment: first_comment(rust),
         ..CellCode::default()
     };
