@@ -14,7 +14,12 @@
 # $TMPDIR/nblint-extract-corpus), LIMIT (at most this many eligible notebooks), ONLY (a regex:
 # run only the notebooks whose name matches; the others keep their row from the last run, kept
 # in $WORK/rows), NBLINT (an nblint binary to use instead of building one), EXTRACT_TIMEOUT, BUILD_TIMEOUT and RUN_TIMEOUT (seconds per notebook,
-# default 900, 900 and 60), REPORT (default docs/extract-report.md).
+# default 900, 900 and 60), REPORT (default docs/extract-report.md), SOURCES (a folder of the
+# corpus notebooks' own repositories as bare git directories, SOURCES/OWNER+NAME/repo, as the
+# search tool's `fetch` lays them out: a notebook whose repository is there, at the commit
+# MANIFEST.tsv names, runs in a checkout of that commit, from the notebook's own folder, so the
+# data files it reads beside it are there as they were for its author; without it every binary
+# runs in $WORK).
 #
 # Every cargo run (the probes and checks of `nblint extract`, the builds) shares one target
 # directory, $WORK/target, so a dependency common to several notebooks compiles once; all of
@@ -31,6 +36,7 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-60}
 REPORT=${REPORT:-$ROOT/docs/extract-report.md}
 WITH_DEPS=${WITH_DEPS:-0}
 ONLY=${ONLY:-}
+SOURCES=${SOURCES:-}
 mkdir -p "$WORK/rows" "$(dirname "$REPORT")"
 # One target directory for everything: `nblint extract` puts its probes under
 # $WORK/shared/target, and the builds below use the same folder.
@@ -123,6 +129,61 @@ print(f"eligible\t{no_compare}" if no_compare else "eligible")
 PY
 }
 
+# Prints the folder a notebook's binary runs in: the notebook's own folder in a checkout of its
+# repository at the corpus commit when SOURCES has that repository, else $WORK.
+run_folder() {
+  local name=$1 repo path commit git_dir checkout
+  if [[ -n $SOURCES && -f $CORPUS/MANIFEST.tsv ]]; then
+    IFS=$'\t' read -r repo path commit < <(awk -F'\t' -v f="$name.ipynb" \
+      '$1 == f { print $2 "\t" $3 "\t" $4 }' "$CORPUS/MANIFEST.tsv")
+    git_dir=$SOURCES/${repo/\//+}/repo
+    if [[ -n ${commit:-} && -d $git_dir ]] \
+      && git --git-dir "$git_dir" cat-file -e "$commit^{commit}" 2>/dev/null; then
+      checkout=$WORK/sources/$name
+      rm -rf "$checkout" && mkdir -p "$checkout"
+      # Every file of the commit the fetched copy holds (it may leave out its largest ones).
+      if python3 - "$git_dir" "$commit" "$checkout" <<'PY'
+import os, subprocess, sys
+git_dir, commit, checkout = sys.argv[1:]
+git = ["git", "--git-dir", git_dir]
+listing = subprocess.run(git + ["ls-tree", "-r", "-z", commit], capture_output=True, check=True).stdout
+entries = []
+for record in listing.split(b"\0"):
+    if not record:
+        continue
+    meta, path = record.split(b"\t", 1)
+    mode, kind, oid = meta.split()
+    if kind == b"blob":
+        entries.append((mode, oid, path.decode("utf-8", "surrogateescape")))
+batch = subprocess.Popen(git + ["cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+for mode, oid, path in entries:
+    batch.stdin.write(oid + b"\n")
+    batch.stdin.flush()
+    header = batch.stdout.readline().split()
+    if header[-1] == b"missing":
+        continue
+    data = batch.stdout.read(int(header[2]))
+    batch.stdout.read(1)
+    target = os.path.join(checkout, path)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    if mode == b"120000":
+        continue
+    with open(target, "wb") as out:
+        out.write(data)
+    if mode == b"100755":
+        os.chmod(target, 0o755)
+batch.stdin.close()
+batch.wait()
+PY
+      then
+        echo "$checkout/$(dirname "$path")"
+        return
+      fi
+    fi
+  fi
+  echo "$WORK"
+}
+
 rows=()
 excluded=()
 ran=0
@@ -147,7 +208,7 @@ for notebook in "$CORPUS"/*.ipynb; do
     if [[ -f $WORK/rows/$name ]]; then
       rows+=("$(cat "$WORK/rows/$name")")
     else
-      rows+=("| $name | - | - | - | - | - | not run yet (ONLY=$ONLY) |")
+      rows+=("| $name | - | - | - | - | - | - | not run yet (ONLY=$ONLY) |")
     fi
     continue
   fi
@@ -167,7 +228,7 @@ for notebook in "$CORPUS"/*.ipynb; do
   [[ $code != 0 ]] && extracted=no
   fallback=no
   grep -q "wrote one \`run()\`" "$WORK/$name.extract.log" && fallback=yes
-  builds=no warnings=- matches=no
+  builds=no warnings=- clippy=- matches=no
   if [[ $code != 124 && -f $out/Cargo.toml ]]; then
     timeout "$BUILD_TIMEOUT" "${NICE[@]}" cargo build --quiet --manifest-path "$out/Cargo.toml" \
       >"$WORK/$name.build.log" 2>&1
@@ -179,12 +240,34 @@ for notebook in "$CORPUS"/*.ipynb; do
       warnings=$(timeout "$BUILD_TIMEOUT" "${NICE[@]}" cargo build \
         --manifest-path "$out/Cargo.toml" 2>&1 \
         | grep -E '^warning: ' | grep -cvE 'generated [0-9]+ warning')
-      (cd "$WORK" && timeout "$RUN_TIMEOUT" "$TARGET/debug/nb_crate" >"$WORK/$name.stdout" \
+      clippy=no
+      timeout "$BUILD_TIMEOUT" "${NICE[@]}" cargo clippy --quiet \
+        --manifest-path "$out/Cargo.toml" -- -D warnings >"$WORK/$name.clippy.log" 2>&1 \
+        && clippy=yes
+      folder=$(run_folder "$name")
+      [[ $folder != "$WORK" ]] && note="${note:+$note; }ran in its repository at the corpus commit"
+      (cd "$folder" && timeout "$RUN_TIMEOUT" "$TARGET/debug/nb_crate" >"$WORK/$name.stdout" \
         2>"$WORK/$name.stderr" </dev/null)
       rcode=$?
+      actual=$WORK/$name.stdout expected=$WORK/$name.expected
+      if [[ $folder != "$WORK" ]]; then
+        # A path the program printed under the checkout stands for the same file under the
+        # author's folder: both become <repository>/REL before comparing.
+        python3 - "$actual" "$expected" "$WORK/sources/$name" <<'PY'
+import re, sys
+actual_path, expected_path, checkout = sys.argv[1:]
+actual = open(actual_path, encoding="utf-8", errors="replace").read().replace(checkout, "<repository>")
+expected = open(expected_path, encoding="utf-8", errors="replace").read()
+for relative in sorted(set(re.findall(r"<repository>(/[^\s\"']+)", actual)), key=len, reverse=True):
+    expected = re.sub(r"/[^\s\"']*?" + re.escape(relative) + r"(?![^\s\"'])", "<repository>" + relative, expected)
+open(actual_path + ".cmp", "w", encoding="utf-8").write(actual)
+open(expected_path + ".cmp", "w", encoding="utf-8").write(expected)
+PY
+        actual=$actual.cmp expected=$expected.cmp
+      fi
       if [[ -n $no_compare ]]; then
         matches="n/a"
-      elif cmp -s "$WORK/$name.stdout" "$WORK/$name.expected"; then
+      elif cmp -s "$actual" "$expected"; then
         matches=yes
       fi
       if [[ $rcode == 124 ]]; then
@@ -200,9 +283,9 @@ for notebook in "$CORPUS"/*.ipynb; do
     [[ $matches == no ]] && matches="n/a"
     note="${note:+$note; }not compared: $no_compare"
   fi
-  echo "   builds=$builds warnings=$warnings matches=$matches fallback=$fallback" \
+  echo "   builds=$builds warnings=$warnings clippy=$clippy matches=$matches fallback=$fallback" \
     "($((SECONDS - started))s) $note" >&2
-  row="| $name | $extracted | $builds | $warnings | $matches | $fallback | $note |"
+  row="| $name | $extracted | $builds | $warnings | $clippy | $matches | $fallback | $note |"
   echo "$row" >"$WORK/rows/$name"
   rows+=("$row")
 done
@@ -211,8 +294,9 @@ total=${#rows[@]}
 column() { printf '%s\n' "${rows[@]}" | awk -F'|' -v c="$1" '$c ~ /yes/' | wc -l; }
 extracted=$(column 3)
 built=$(column 4)
-matched=$(column 6)
-fallbacks=$(column 7)
+clippy_clean=$(column 6)
+matched=$(column 7)
+fallbacks=$(column 8)
 # The hand-written explanations between the notes markers survive a regeneration.
 notes=""
 python_part=""
@@ -233,18 +317,25 @@ fi
   echo "whose \`:dep\` crates can be built here (see Excluded); output compared: the binary's"
   echo "stdout against the stored stdout streams and \`text/plain\` results of the cells that hold"
   echo "Rust code."
+  if [[ -n $SOURCES ]]; then
+    echo "With SOURCES: a notebook whose repository was fetched runs in a checkout of it at the"
+    echo "corpus commit, from the notebook's folder (the note says so), and an absolute path it prints"
+    echo "to a file of that checkout is compared as the same file under the author's folder"
+    echo "(\`<repository>/data/01.txt\` on both sides); the others run in a scratch folder."
+  fi
   if [[ ${UNRUN:-0} == 1 ]]; then
     echo "With UNRUN=1: notebooks with cells never run or run out of order are eligible too;"
     echo "they are extracted, built and run, and their output is not compared (\"n/a\")."
   fi
   echo
   comparable=$(printf '%s\n' "${rows[@]}" | grep -vc 'not compared: ')
-  echo "Totals: $total eligible, $extracted extracted, $built build, $matched of the $comparable"
+  echo "Totals: $total eligible, $extracted extracted, $built build, $clippy_clean clippy clean"
+  echo "(\`cargo clippy -- -D warnings\`), $matched of the $comparable"
   echo "whose output can be compared reproduce it exactly, $fallbacks used the single \`run()\`"
   echo "fallback."
   echo
-  echo "| notebook | extracted | builds | warnings | output matches | fallback used | note |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| notebook | extracted | builds | warnings | clippy clean | output matches | fallback used | note |"
+  echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
   if [[ -n $notes ]]; then
