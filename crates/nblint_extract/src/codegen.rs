@@ -91,7 +91,11 @@ impl Comments {
     /// The item itself, or a marker for the cell's text of it when the cell holds it
     /// unchanged.
     fn written_item(&mut self, item: &Item, texts: &Texts) -> Item {
-        match texts.item(item) {
+        let text = texts
+            .item(item)
+            .cloned()
+            .or_else(|| texts.renamed_item(item));
+        match text {
             Some(text) => {
                 let index = self.push_text(text);
                 syn::parse_quote!(__nblint_verbatim!(#index);)
@@ -103,7 +107,11 @@ impl Comments {
     /// The statement itself, or a marker for the cell's text of it when the cell holds it
     /// unchanged.
     fn written_stmt(&mut self, stmt: Stmt, texts: &Texts) -> Stmt {
-        match texts.stmt(&stmt) {
+        let text = texts
+            .stmt(&stmt)
+            .cloned()
+            .or_else(|| texts.renamed_stmt(&stmt));
+        match text {
             Some(text) => {
                 let index = self.push_text(text);
                 syn::parse_quote!(__nblint_verbatim!(#index);)
@@ -112,8 +120,8 @@ impl Comments {
         }
     }
 
-    fn push_text(&mut self, text: &Text) -> proc_macro2::Literal {
-        self.1.push(text.clone());
+    fn push_text(&mut self, text: Text) -> proc_macro2::Literal {
+        self.1.push(text);
         proc_macro2::Literal::usize_unsuffixed(self.1.len() - 1)
     }
 

@@ -28,6 +28,27 @@ pub struct Texts {
     texts: HashMap<String, Text>,
     /// Keys written two different ways (in two cells): neither text is used.
     ambiguous: HashSet<String>,
+    /// The same statements and items by their shape (tokens with every identifier left
+    /// out), for those the extraction changed only by renaming identifiers.
+    renamable: HashMap<String, Vec<Renamable>>,
+}
+
+/// A statement's or item's written text with where its tokens stand in it.
+#[derive(Debug, Clone)]
+struct Renamable {
+    /// The text from the end of the element before (comments above it included).
+    written: String,
+    /// Its tokens in order, groups opened and closed, identifiers with their offsets.
+    tokens: Vec<Flat>,
+}
+
+/// One token of a flattened token stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Flat {
+    /// An identifier (or keyword) and its byte offset in the written text.
+    Ident(String, usize),
+    /// Any other token, or a group's opening or closing delimiter.
+    Other(String),
 }
 
 /// The written text of one statement or item.
@@ -66,10 +87,19 @@ impl Texts {
             }
             let found = match stmt {
                 Stmt::Item(item) => public_item(item, rust, &lines, from, end),
-                _ => Text::new(&rust[from..end]).map(|text| (key(stmt), text)),
+                _ => Some((key(stmt), rust[from..end].to_owned())),
             };
-            if let Some((key, text)) = found {
+            if let Some((key, written)) = found
+                && let Some(text) = Text::new(&written)
+            {
                 texts.insert(key, text);
+                if let Some(renamable) = Renamable::new(written, matches!(stmt, Stmt::Item(_))) {
+                    texts
+                        .renamable
+                        .entry(shape(&renamable.tokens))
+                        .or_default()
+                        .push(renamable);
+                }
             }
         }
         texts
@@ -85,6 +115,34 @@ impl Texts {
         self.texts.get(&key(item))
     }
 
+    /// The written text of a statement the extraction changed only by renaming identifiers,
+    /// with the new names put in.
+    pub fn renamed_stmt(&self, stmt: &Stmt) -> Option<Text> {
+        self.renamed(stmt.to_token_stream(), &key(stmt))
+    }
+
+    /// The written text of an item (as placed) the extraction changed only by renaming
+    /// identifiers, with the new names put in.
+    pub fn renamed_item(&self, item: &Item) -> Option<Text> {
+        self.renamed(item.to_token_stream(), &key(item))
+    }
+
+    fn renamed(&self, tokens: TokenStream, wanted: &str) -> Option<Text> {
+        let mut target = Vec::new();
+        flatten(tokens, None, &mut target);
+        let mut found: Option<Text> = None;
+        for candidate in self.renamable.get(&shape(&target))? {
+            let Some(text) = candidate.renamed_to(&target, wanted) else {
+                continue;
+            };
+            match &found {
+                Some(other) if *other != text => return None,
+                _ => found = Some(text),
+            }
+        }
+        found
+    }
+
     /// Adds the texts of another cell; a key written two different ways is dropped (either
     /// text would do, but which one the reader sees should not depend on cell order).
     pub fn extend(&mut self, other: &Texts) {
@@ -92,6 +150,12 @@ impl Texts {
             self.insert(key.clone(), text.clone());
         }
         self.ambiguous.extend(other.ambiguous.iter().cloned());
+        for (shape, candidates) in &other.renamable {
+            self.renamable
+                .entry(shape.clone())
+                .or_default()
+                .extend(candidates.iter().cloned());
+        }
     }
 
     fn insert(&mut self, key: String, text: Text) {
@@ -165,7 +229,7 @@ fn public_item(
     lines: &LineStarts,
     from: usize,
     end: usize,
-) -> Option<(String, Text)> {
+) -> Option<(String, String)> {
     let mut public = item.clone();
     crate::plan::make_public(&mut public);
     let mut insert_at: Vec<usize> = visibility_places(item)
@@ -185,7 +249,125 @@ fn public_item(
     if key(&reparsed) != key(&public) {
         return None;
     }
-    Some((key(&public), Text::new(&written)?))
+    Some((key(&public), written))
+}
+
+impl Renamable {
+    /// The written text of one statement or item, parsed again on its own for its tokens'
+    /// places; `None` when it does not parse alone.
+    fn new(written: String, item: bool) -> Option<Renamable> {
+        let tokens = if item {
+            syn::parse_str::<Item>(&written).ok()?.to_token_stream()
+        } else {
+            let (inner, stmts) = parse_plain.parse_str(&written).ok()?;
+            let [stmt] = stmts.as_slice() else {
+                return None;
+            };
+            if !inner.is_empty() {
+                return None;
+            }
+            stmt.to_token_stream()
+        };
+        let lines = LineStarts::new(&written);
+        let mut flat = Vec::new();
+        flatten(tokens, Some((&lines, &written)), &mut flat);
+        Some(Renamable {
+            written,
+            tokens: flat,
+        })
+    }
+
+    /// The text with the identifiers that differ from `target`'s put in, when only
+    /// identifiers differ and the result is the wanted code.
+    fn renamed_to(&self, target: &[Flat], wanted: &str) -> Option<Text> {
+        if self.tokens.len() != target.len() {
+            return None;
+        }
+        let mut edits = Vec::new();
+        for (ours, theirs) in self.tokens.iter().zip(target) {
+            match (ours, theirs) {
+                (Flat::Ident(old, at), Flat::Ident(new, _)) if old != new => {
+                    edits.push((*at, old.len(), new.as_str()));
+                }
+                (Flat::Ident(old, _), Flat::Ident(new, _)) if old == new => {}
+                (Flat::Other(a), Flat::Other(b)) if a == b => {}
+                _ => return None,
+            }
+        }
+        if edits.is_empty() {
+            return None;
+        }
+        let mut text = self.written.clone();
+        for (at, len, new) in edits.into_iter().rev() {
+            text.get(at..at + len)?;
+            text.replace_range(at..at + len, new);
+        }
+        // The edited text must be the code the extraction wants, token for token.
+        let same = match syn::parse_str::<Item>(&text) {
+            Ok(item) => key(&item) == wanted,
+            Err(_) => parse_plain.parse_str(&text).ok().is_some_and(
+                |(_, stmts)| matches!(stmts.as_slice(), [stmt] if key(stmt) == wanted),
+            ),
+        };
+        if !same {
+            return None;
+        }
+        Text::new(&text)
+    }
+}
+
+/// Flattens tokens: groups as their opening delimiter, contents and closing delimiter;
+/// identifiers with their byte offset when `place` gives the text they were parsed from;
+/// comment markers (`#[doc = "@nblint-comment@ .."]`) left out.
+fn flatten(tokens: TokenStream, place: Option<(&LineStarts, &str)>, out: &mut Vec<Flat>) {
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Punct(pound) if pound.as_char() == '#' => {
+                if let Some(TokenTree::Group(group)) = tokens.peek()
+                    && group.delimiter() == proc_macro2::Delimiter::Bracket
+                    && group
+                        .stream()
+                        .to_string()
+                        .starts_with(&format!("doc = \"{COMMENT_MARKER}"))
+                {
+                    tokens.next();
+                    continue;
+                }
+                out.push(Flat::Other("#".into()));
+            }
+            TokenTree::Ident(ident) => {
+                let at = place.map_or(0, |(lines, text)| lines.offset(text, ident.span().start()));
+                out.push(Flat::Ident(ident.to_string(), at));
+            }
+            TokenTree::Group(group) => {
+                let (open, close) = match group.delimiter() {
+                    proc_macro2::Delimiter::Parenthesis => ("(", ")"),
+                    proc_macro2::Delimiter::Brace => ("{", "}"),
+                    proc_macro2::Delimiter::Bracket => ("[", "]"),
+                    proc_macro2::Delimiter::None => ("", ""),
+                };
+                out.push(Flat::Other(open.into()));
+                flatten(group.stream(), place, out);
+                out.push(Flat::Other(close.into()));
+            }
+            TokenTree::Punct(punct) => out.push(Flat::Other(punct.as_char().to_string())),
+            TokenTree::Literal(literal) => out.push(Flat::Other(literal.to_string())),
+        }
+    }
+}
+
+/// The shape of flattened tokens: their text with every identifier left out.
+fn shape(tokens: &[Flat]) -> String {
+    let mut out = String::new();
+    for token in tokens {
+        match token {
+            Flat::Ident(..) => out.push('\u{1}'),
+            Flat::Other(text) => out.push_str(text),
+        }
+        out.push(' ');
+    }
+    out
 }
 
 /// Where `pub ` goes in an item that [`crate::plan::make_public`] changes: before the first
@@ -446,6 +628,35 @@ mod tests {
         assert_eq!(
             without_comment_markers("# [doc = \"@nblint-comment@ say \\\"hi\\\"\"] let a = 1 ;"),
             "let a = 1 ;"
+        );
+    }
+
+    #[test]
+    fn a_renamed_statement_keeps_its_layout_with_the_new_name() {
+        let rust = "let total = f(x,   y); // sum\n";
+        let texts = Texts::of_cell(rust);
+        let renamed: Stmt = syn::parse_quote!(let total = f_cell2(x, y););
+        assert_eq!(
+            lines(&texts.renamed_stmt(&renamed).unwrap()),
+            "let total = f_cell2(x,   y); // sum"
+        );
+        // More than a rename: printed anew.
+        let rewritten: Stmt = syn::parse_quote!(let total = f_cell2(&x, y););
+        assert!(texts.renamed_stmt(&rewritten).is_none());
+    }
+
+    #[test]
+    fn a_renamed_item_keeps_its_layout_with_the_new_name() {
+        let rust = "// v1\nfn area(r: f64) -> f64 {\n    3.0 * r*r\n}\n";
+        let texts = Texts::of_cell(rust);
+        let renamed: Item = syn::parse_quote!(
+            pub fn area_cell2(r: f64) -> f64 {
+                3.0 * r * r
+            }
+        );
+        assert_eq!(
+            lines(&texts.renamed_item(&renamed).unwrap()),
+            "// v1\npub fn area_cell2(r: f64) -> f64 {\n    3.0 * r*r\n}"
         );
     }
 }
