@@ -800,7 +800,7 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
         }
     }
 
-    version_items(&mut plan, &reserved);
+    version_items(&mut plan, &reserved, &order);
 
     // The pipeline runs the steps in run order; a skipped cell's note stays before the kept
     // cell that follows it in the document.
@@ -1259,8 +1259,10 @@ fn versioned_name(name: &str, since: usize) -> String {
 /// Every definition of the items (functions, types, consts, statics) a notebook defines, and
 /// what each one refers to.
 struct FunctionHistory {
-    /// Name → the cells defining it, in order.
+    /// Name → the cells defining it, in the order they ran.
     defs: HashMap<String, Vec<usize>>,
+    /// Cell → its place in the run order (execution counts, else the document).
+    rank: HashMap<usize, usize>,
     /// Names that are types, traits, consts or statics rather than functions.
     types: HashSet<String>,
     /// (name, cell) → the names of known items it refers to (itself included).
@@ -1268,15 +1270,21 @@ struct FunctionHistory {
 }
 
 impl FunctionHistory {
+    /// A cell's place in the run order.
+    fn rank(&self, cell: usize) -> usize {
+        self.rank.get(&cell).copied().unwrap_or(cell)
+    }
+
     /// The cell whose definition of `name` is in force when cell `at` runs (the items of a
-    /// cell are compiled before its statements run).
+    /// cell are compiled before its statements run): the last to run before it.
     fn in_force(&self, name: &str, at: usize) -> Option<usize> {
+        let at = self.rank(at);
         self.defs
             .get(name)?
             .iter()
             .copied()
             .rev()
-            .find(|&cell| cell <= at)
+            .find(|&cell| self.rank(cell) <= at)
     }
 
     fn last(&self, name: &str) -> Option<usize> {
@@ -1315,7 +1323,11 @@ impl FunctionHistory {
         if !stale {
             return Some(name.to_owned());
         }
-        let since = reached.iter().map(|(_, cell)| *cell).max().unwrap_or(at);
+        let since = reached
+            .iter()
+            .map(|(_, cell)| *cell)
+            .max_by_key(|&cell| self.rank(cell))
+            .unwrap_or(at);
         Some(versioned_name(name, since))
     }
 }
@@ -1381,11 +1393,16 @@ impl<'ast> syn::visit::Visit<'ast> for References<'_> {
 /// in force then, and the impls of an earlier type version follow it. Earlier definitions no
 /// cell needs are dropped.
 #[allow(clippy::too_many_lines)]
-fn version_items(plan: &mut Plan, reserved: &HashSet<String>) {
+fn version_items(plan: &mut Plan, reserved: &HashSet<String>, order: &[usize]) {
     use syn::visit::Visit;
 
     let mut history = FunctionHistory {
         defs: HashMap::new(),
+        rank: order
+            .iter()
+            .enumerate()
+            .map(|(position, &cell)| (cell, position))
+            .collect(),
         types: HashSet::new(),
         callees: HashMap::new(),
     };
@@ -1405,7 +1422,7 @@ fn version_items(plan: &mut Plan, reserved: &HashSet<String>) {
         }
     }
     for cells in history.defs.values_mut() {
-        cells.sort_unstable();
+        cells.sort_unstable_by_key(|&cell| history.rank.get(&cell).copied().unwrap_or(cell));
         cells.dedup();
     }
     if history.defs.values().all(|cells| cells.len() < 2) {

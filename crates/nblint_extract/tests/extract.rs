@@ -404,6 +404,16 @@ fn cells_that_ran_out_of_order_run_in_execution_count_order() {
     );
 }
 
+/// A function redefined by a cell that ran before the cell above it: each step calls the
+/// definition that had run last when it ran (counts 1, 2, 3, 4 give `2` then `1`), not the one
+/// above it in the document (which would print `2` twice).
+#[test]
+fn redefinitions_follow_the_run_order() {
+    let (extraction, stdout) = build_and_run("redefined_out_of_order");
+    assert_eq!(stdout, "2\n1\n", "{}", tree(&extraction));
+    assert_eq!(extraction.expected_stdout, "2\n1\n");
+}
+
 /// The final table names the cells and modules, the cells left out and why, the per-cell
 /// versions and the dependencies.
 #[test]
