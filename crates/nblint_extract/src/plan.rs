@@ -263,6 +263,9 @@ fn prose(lines: &[&str]) -> Vec<String> {
     let mut in_fence = false;
     // The indentation of the text of the list item above, while its paragraph goes on.
     let mut list_indent: Option<usize> = None;
+    // The same for the list item the text is in, across blank lines, until the list ends.
+    let mut item_width: Option<usize> = None;
+    let mut after_blank = false;
     for line in lines {
         let trimmed = line.trim_end();
         if let Some(rest) = trimmed.trim_start().strip_prefix("```") {
@@ -274,6 +277,7 @@ fn prose(lines: &[&str]) -> Vec<String> {
             }
             in_fence = !in_fence;
             list_indent = None;
+            after_blank = false;
             continue;
         }
         if in_fence {
@@ -281,19 +285,41 @@ fn prose(lines: &[&str]) -> Vec<String> {
             continue;
         }
         let indent = trimmed.len() - trimmed.trim_start().len();
-        if let Some(width) = list_marker_width(trimmed.trim_start()) {
+        let text = trimmed.trim_start();
+        let blank = trimmed.is_empty();
+        if let Some(width) = list_marker_width(text) {
             list_indent = Some(indent + width);
+            item_width = list_indent;
             out.push(trimmed.to_owned());
-        } else if trimmed.is_empty() || trimmed.trim_start().starts_with('#') {
+        } else if blank || text.starts_with('#') {
             list_indent = None;
+            if !blank {
+                item_width = None;
+            }
             out.push(trimmed.to_owned());
-        } else if let Some(width) = list_indent.filter(|&width| indent < width) {
-            // A lazy continuation of a list item, indented as the item's text (same
-            // rendering; clippy's `doc_lazy_continuation`).
-            out.push(format!("{}{}", " ".repeat(width), trimmed.trim_start()));
+        } else if let Some(width) = list_indent.filter(|&width| indent != width) {
+            // A continuation of a list item's paragraph, less or more indented than the
+            // item's text: indented as the item's text (the same rendering, since nothing but
+            // a list item, fence or heading interrupts a paragraph; clippy's
+            // `doc_lazy_continuation` and `doc_overindented_list_items`).
+            out.push(format!("{}{text}", " ".repeat(width)));
+        } else if let (true, Some(width)) = (after_blank, item_width) {
+            if indent < width {
+                // Not indented into the item: the list has ended.
+                item_width = None;
+                out.push(trimmed.to_owned());
+            } else if indent < width + 4 {
+                // Another paragraph of the item, indented as the item's text.
+                list_indent = Some(width);
+                out.push(format!("{}{text}", " ".repeat(width)));
+            } else {
+                // An indented code block inside the item.
+                out.push(trimmed.to_owned());
+            }
         } else {
             out.push(trimmed.to_owned());
         }
+        after_blank = blank;
     }
     if in_fence {
         out.push("```".into());
@@ -800,6 +826,7 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
         }
     }
 
+    drop_crate_name_uses(&mut plan);
     version_items(&mut plan, &reserved, &order);
 
     // The pipeline runs the steps in run order; a skipped cell's note stays before the kept
@@ -1196,6 +1223,25 @@ fn is_versioned_entry(plan: &Plan, section: usize, cell: usize, name: &str) -> b
         matches!(entry, Entry::Item(c, item)
             if *c == cell && is_versioned(item) && item_name(item).as_deref() == Some(name))
     })
+}
+
+/// Drops `use num;` of a dependency's (or std's) crate name: evcxr cells write it, but in a
+/// crate of edition 2018 or later the name is in scope in every module already (clippy's
+/// `single_component_path_imports`).
+fn drop_crate_name_uses(plan: &mut Plan) {
+    let crates: HashSet<String> = plan
+        .dependencies
+        .iter()
+        .map(|dependency| dependency.name.replace('-', "_"))
+        .chain(plan.externs.iter().map(|item| item.ident.to_string()))
+        .chain(["std", "core", "alloc"].map(String::from))
+        .collect();
+    plan.uses.retain(|item| {
+        let syn::UseTree::Name(name) = &item.tree else {
+            return true;
+        };
+        item.leading_colon.is_some() || !crates.contains(&name.ident.to_string())
+    });
 }
 
 /// Items a later cell may redefine while earlier cells keep their own version: functions,
@@ -1949,6 +1995,76 @@ impl syn::visit_mut::VisitMut for Rename {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_use_of_a_crate_name_alone_is_dropped() {
+        let mut plan = Plan {
+            externs: vec![syn::parse_quote!(
+                extern crate num;
+            )],
+            uses: vec![
+                syn::parse_quote!(
+                    use num;
+                ),
+                syn::parse_quote!(
+                    use std;
+                ),
+                syn::parse_quote!(
+                    use num::Integer;
+                ),
+                syn::parse_quote!(
+                    use shapes;
+                ),
+                syn::parse_quote!(
+                    use ::num;
+                ),
+            ],
+            ..Plan::default()
+        };
+        drop_crate_name_uses(&mut plan);
+        let kept: Vec<String> = plan
+            .uses
+            .iter()
+            .map(|item| quote::quote!(#item).to_string())
+            .collect();
+        assert_eq!(
+            kept,
+            ["use num :: Integer ;", "use shapes ;", "use :: num ;"]
+        );
+    }
+
+    #[test]
+    fn overindented_list_continuations_are_indented_as_the_item() {
+        let lines = [
+            "1. There are crates",
+            "    [time](x),",
+            "      and more",
+            "    ",
+            "        enum E {}",
+            "",
+            "    A second paragraph",
+            "    of the item.",
+            "",
+            "After the list.",
+            "    indented",
+        ];
+        assert_eq!(
+            prose(&lines),
+            [
+                "1. There are crates",
+                "   [time](x),",
+                "   and more",
+                "",
+                "        enum E {}",
+                "",
+                "   A second paragraph",
+                "   of the item.",
+                "",
+                "After the list.",
+                "    indented",
+            ]
+        );
+    }
 
     #[test]
     fn lazy_list_continuations_are_indented() {
