@@ -846,9 +846,10 @@ fn implicit_dependencies(plan: &Plan, table: &BTreeMap<String, toml::Value>) -> 
     names
 }
 
-/// Top-level `.await` needs a runtime: tokio with `rt-multi-thread`, as evcxr adds it.
+/// Top-level `.await` needs a runtime: tokio with `rt-multi-thread`, as evcxr adds it (the
+/// features of the tokio the notebook asked for: `rt-threaded` in 0.2, none in 0.1, nothing
+/// when it asked for `full`).
 fn add_tokio(table: &mut BTreeMap<String, toml::Value>) {
-    let wanted = ["rt", "rt-multi-thread"];
     let entry = table
         .entry("tokio".to_owned())
         .or_insert_with(|| toml::Value::String("1".into()));
@@ -858,11 +859,25 @@ fn add_tokio(table: &mut BTreeMap<String, toml::Value>) {
         *entry = toml::Value::Table(inline);
     }
     if let toml::Value::Table(inline) = entry {
+        let version = inline
+            .get("version")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("1")
+            .trim_start_matches(['=', '^', '~', ' ']);
+        let wanted: &[&str] = if version.starts_with("0.1") {
+            &[]
+        } else if version.starts_with("0.2") {
+            &["rt-threaded"]
+        } else {
+            &["rt", "rt-multi-thread"]
+        };
         let features = inline
             .entry("features")
             .or_insert_with(|| toml::Value::Array(Vec::new()));
-        if let toml::Value::Array(list) = features {
-            for feature in wanted {
+        if let toml::Value::Array(list) = features
+            && !list.iter().any(|f| f.as_str() == Some("full"))
+        {
+            for &feature in wanted {
                 if !list.iter().any(|f| f.as_str() == Some(feature)) {
                     list.push(toml::Value::String(feature.into()));
                 }
@@ -916,4 +931,39 @@ fn mentions(line: &str, name: &str) -> bool {
         let ident = |ch: Option<char>| ch.is_some_and(|ch| ch.is_alphanumeric() || ch == '_');
         !ident(before) && !ident(after)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokio_features(spec: &str) -> Vec<String> {
+        let mut table: BTreeMap<String, toml::Value> = if spec.is_empty() {
+            BTreeMap::new()
+        } else {
+            toml::from_str(&format!("tokio = {spec}")).unwrap()
+        };
+        add_tokio(&mut table);
+        table["tokio"]["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|feature| feature.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_runtime_features_match_the_tokio_asked_for() {
+        assert_eq!(tokio_features(""), ["rt", "rt-multi-thread"]);
+        assert_eq!(tokio_features("\"1.40\""), ["rt", "rt-multi-thread"]);
+        assert_eq!(
+            tokio_features("{ version = \"0.2\", features = [\"macros\"] }"),
+            ["macros", "rt-threaded"]
+        );
+        assert_eq!(
+            tokio_features("{ version = \"0.2\", features = [\"full\"] }"),
+            ["full"]
+        );
+        assert!(tokio_features("\"0.1\"").is_empty());
+    }
 }
