@@ -153,7 +153,12 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 
 /// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
 const TRIGGERS: &[(&str, usize, usize)] = &[
-    ("NB205/triggers_python_same_constant_changed_between", 4, 1),
+    (
+        "NB205/triggers_python_same_constant_changed_in_its_binding_cell",
+        3,
+        1,
+    ),
+    ("NB205/triggers_python_r_cell_reads_through_input", 3, 1),
     (
         "NB206/triggers_python_scikit_learn_fit_changes_the_model",
         3,
@@ -208,6 +213,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB202/triggers_thread_local_static_from_another_cell", 3, 1),
     ("NB202/triggers_python_misspelt_name", 3, 1),
     ("NB202/triggers_python_use_after_del", 4, 1),
+    ("NB202/triggers_python_r_cell_input_undefined", 3, 1),
     ("NB202/triggers_python_use_after_del_in_same_cell", 3, 3),
     (
         "NB202/triggers_python_augmented_assignment_of_undefined_name",

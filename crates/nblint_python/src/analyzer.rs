@@ -211,6 +211,9 @@ struct Analyzer<'src> {
     /// Module names bound so far in this cell, with the index of their definition (`None`
     /// for bindings that are no definition: an `except ... as e` name, a `%%timeit` body).
     bound: HashMap<String, Option<usize>>,
+    /// The call whose value an assignment binds (`cars = cars1.append(cars2)`), while that
+    /// assignment is walked.
+    assigned_call: Option<TextRange>,
     /// Every module name the cell binds anywhere, with its latest definition; never shrinks.
     ever_bound: HashMap<String, Option<usize>>,
     /// Free module names read inside function bodies: resolved at the end.
@@ -262,6 +265,7 @@ impl<'src> Analyzer<'src> {
                 HashSet::new(),
             )],
             bound: HashMap::new(),
+            assigned_call: None,
             ever_bound: HashMap::new(),
             later_uses: Vec::new(),
             function_depth: 0,
@@ -675,6 +679,16 @@ impl<'src> Analyzer<'src> {
             let range = text_range((start + offset).saturating_sub(self.offset), output.len());
             self.bind(output, range, DefinitionKind::Variable);
         }
+        // `%%R -i df -o fit`: `df` goes to R (a read), `fit` comes back (a binding).
+        let (read, bound) = magics::bridge_names(name, argument);
+        for (offset, input) in read {
+            let range = text_range((start + offset).saturating_sub(self.offset), input.len());
+            self.read(input, range);
+        }
+        for (offset, output) in bound {
+            let range = text_range((start + offset).saturating_sub(self.offset), output.len());
+            self.bind(output, range, DefinitionKind::Variable);
+        }
     }
 
     fn mark_used(&mut self, definition: Option<usize>) {
@@ -777,8 +791,18 @@ impl<'src> Analyzer<'src> {
 
     /// Records that the statement or call at `span` changes `name` in place, if `name` is a
     /// module value this cell has not bound (so it comes from another cell) and the change
-    /// happens now (not in a function body that may never run).
+    /// happens now (not in a function body that may never run). A value this cell bound and
+    /// now changes no longer holds what its expression gave (`seen = []`, `seen.append(1)`):
+    /// its [`BoundValue`] is dropped.
     fn note_mutation(&mut self, name: &str, kind: MutationKind, span: Span) {
+        if self.function_depth == 0
+            && !name.is_empty()
+            && self.resolve(name) == Resolution::Module
+            && let Some(&Some(index)) = self.bound.get(name)
+            && let Some(definition) = self.facts.defines.get_mut(index)
+        {
+            definition.value = None;
+        }
         if self.function_depth == 0
             && !name.is_empty()
             && self.resolve(name) == Resolution::Module
@@ -804,10 +828,15 @@ impl<'src> Analyzer<'src> {
         let inplace = call.arguments.find_keyword("inplace").is_some_and(
             |keyword| matches!(&keyword.value, Expr::BooleanLiteral(literal) if literal.value),
         );
+        // The standard containers' mutators return `None`: a call whose value is bound
+        // (`cars = cars1.append(cars2)`) is another library's method that returns a new value
+        // (pandas' `DataFrame.append`).
+        let value_bound = self.assigned_call == Some(call.range());
         let receiver = if inplace {
             root_name(&attribute.value)
         } else if let Expr::Name(name) = &*attribute.value {
-            is_mutating_method(method).then_some(name.id.as_str())
+            (is_mutating_method(method) && !(value_bound && RETURNS_NONE.contains(&method)))
+                .then_some(name.id.as_str())
         } else {
             None
         };
@@ -1433,7 +1462,12 @@ impl<'src> Analyzer<'src> {
             Stmt::IpyEscapeCommand(command) => self.escape_command(command.kind, command.range),
             Stmt::Assign(assignment) => {
                 let defined = self.facts.defines.len();
+                let saved_call = self.assigned_call.take();
+                if let Expr::Call(call) = &*assignment.value {
+                    self.assigned_call = Some(call.range());
+                }
                 visitor::walk_stmt(self, statement);
+                self.assigned_call = saved_call;
                 // `n_epochs = 5`, `df = pd.read_csv(path)`, `a, b = x[0], x[1]`: a value NB205
                 // can compare. Each name of a flat tuple target gets the value with its place
                 // (`...#0`, `...#1`).
@@ -2161,6 +2195,26 @@ fn text_range(start: usize, length: usize) -> TextRange {
     let length = ruff_text_size::TextSize::try_from(length).unwrap_or_default();
     TextRange::at(start, length)
 }
+
+/// The standard containers' mutating methods that return `None`: their value is never worth
+/// binding, so a bound call of one is another type's method.
+const RETURNS_NONE: &[&str] = &[
+    "append",
+    "appendleft",
+    "clear",
+    "difference_update",
+    "discard",
+    "extend",
+    "extendleft",
+    "insert",
+    "intersection_update",
+    "remove",
+    "reverse",
+    "rotate",
+    "sort",
+    "symmetric_difference_update",
+    "update",
+];
 
 /// The methods known to change their receiver in place (`mutating_methods.txt`, one a line).
 static MUTATING_METHODS: std::sync::LazyLock<HashSet<&'static str>> =

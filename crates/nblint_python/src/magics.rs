@@ -45,14 +45,21 @@ const TRANSIENT_PYTHON_CELL_MAGICS: &[&str] = &["%%memit", "%%timeit"];
 /// another process (`%%python3`, `%%script`): nothing in it reaches the notebook's namespace.
 const OTHER_CELL_MAGICS: &[&str] = &[
     "%%HTML",
+    // rpy2's R cells; `-i`/`-o` name what crosses (see [`bridge_names`]).
+    "%%R",
     "%%SVG",
     "%%bash",
     "%%file",
     "%%html",
     "%%javascript",
     "%%js",
+    // PyJulia's Julia cells.
+    "%%julia",
     "%%latex",
     "%%markdown",
+    // pymatbridge's MATLAB and oct2py's Octave cells, with rpy2's `-i`/`-o`.
+    "%%matlab",
+    "%%octave",
     "%%perl",
     "%%pypy",
     "%%python",
@@ -203,6 +210,102 @@ pub(crate) fn output_variable<'a>(magic: &str, argument: &'a str) -> Option<(usi
         _ => None,
     }?;
     is_identifier(found.1).then_some(found)
+}
+
+/// Names with their byte offsets in the text they were read from.
+pub(crate) type NamesAt<'a> = Vec<(usize, &'a str)>;
+
+/// rpy2's `%%R` options (other than `-i`/`-o`) that take the next word as their value.
+const BRIDGE_OPTIONS_WITH_VALUE: &[&str] = &[
+    "-w",
+    "--width",
+    "-h",
+    "--height",
+    "-u",
+    "--units",
+    "-r",
+    "--res",
+    "-p",
+    "--pointsize",
+    "-b",
+    "--bg",
+    "-c",
+    "--converter",
+    "-d",
+    "--dataframe",
+    "--type",
+    "-s",
+    "--size",
+    "-f",
+    "--format",
+];
+
+/// The Python names a magic that runs another language's interpreter hands over, with their
+/// byte offsets in `argument`: `(read, bound)`. rpy2's `%%R`/`%R` (and oct2py's `%%octave`,
+/// pymatbridge's `%%matlab`, which copy its options) read `-i x,y` / `--input=x` from the
+/// notebook and bind `-o z` / `--output=z` in it; `%Rpush a b` reads, `%Rpull a b` binds.
+pub(crate) fn bridge_names<'a>(magic: &str, argument: &'a str) -> (NamesAt<'a>, NamesAt<'a>) {
+    let words = word_offsets(argument);
+    let mut read = Vec::new();
+    let mut bound = Vec::new();
+    let named = |found: &mut Vec<(usize, &'a str)>, offset: usize, list: &'a str| {
+        let mut at = 0;
+        for name in list.split(',') {
+            if is_identifier(name) {
+                found.push((offset + at, name));
+            }
+            at += name.len() + 1;
+        }
+    };
+    match magic {
+        "%Rpush" | "%octave_push" => {
+            for &(offset, word) in &words {
+                named(&mut read, offset, word);
+            }
+        }
+        "%Rpull" | "%octave_pull" => {
+            for &(offset, word) in &words {
+                named(&mut bound, offset, word);
+            }
+        }
+        "%%R" | "%R" | "%%octave" | "%octave" | "%%matlab" | "%matlab" => {
+            let mut index = 0;
+            while index < words.len() {
+                let (offset, word) = words[index];
+                // `-i x`, `-ix`, `--input x`, `--input=x`; likewise `-o`.
+                let (target, value) = if let Some(rest) = word.strip_prefix("--input") {
+                    (Some(&mut read), rest)
+                } else if let Some(rest) = word.strip_prefix("--output") {
+                    (Some(&mut bound), rest)
+                } else if let Some(rest) = word.strip_prefix("-i") {
+                    (Some(&mut read), rest)
+                } else if let Some(rest) = word.strip_prefix("-o") {
+                    (Some(&mut bound), rest)
+                } else {
+                    (None, "")
+                };
+                if let Some(target) = target {
+                    let value = value.strip_prefix('=').unwrap_or(value);
+                    if value.is_empty() {
+                        if let Some(&(next_offset, next)) = words.get(index + 1) {
+                            named(target, next_offset, next);
+                            index += 1;
+                        }
+                    } else {
+                        named(target, offset + word.len() - value.len(), value);
+                    }
+                } else if BRIDGE_OPTIONS_WITH_VALUE.contains(&word) {
+                    index += 1;
+                } else if !word.starts_with('-') && !magic.starts_with("%%") {
+                    // The code of a line magic starts here.
+                    break;
+                }
+                index += 1;
+            }
+        }
+        _ => {}
+    }
+    (read, bound)
 }
 
 /// The whitespace-separated words of `text`, with their byte offsets.
@@ -842,6 +945,39 @@ mod tests {
         assert_eq!(cell_magic("x = 1\n%%time\n"), None);
         assert_eq!(cell_magic("%time x\n"), None);
         assert_eq!(cell_magic(""), None);
+    }
+
+    #[test]
+    fn bridge_names_read_and_bind() {
+        let names = |magic: &str, argument: &str| {
+            let (read, bound) = bridge_names(magic, argument);
+            let words = |found: Vec<(usize, &str)>| {
+                found
+                    .into_iter()
+                    .map(|(offset, name)| {
+                        assert_eq!(&argument[offset..offset + name.len()], name);
+                        name.to_owned()
+                    })
+                    .collect::<Vec<_>>()
+            };
+            (words(read), words(bound))
+        };
+        assert_eq!(
+            names("%%R", "-i df,m -w 10 -h 6 -o forecast"),
+            (vec!["df".into(), "m".into()], vec!["forecast".into()])
+        );
+        assert_eq!(
+            names("%%R", "--input=x -oy"),
+            (vec!["x".into()], vec!["y".into()])
+        );
+        assert_eq!(names("%R", "-o z z <- 1"), (vec![], vec!["z".into()]));
+        assert_eq!(
+            names("%Rpush", "a b"),
+            (vec!["a".into(), "b".into()], vec![])
+        );
+        assert_eq!(names("%Rpull", "c"), (vec![], vec!["c".into()]));
+        assert_eq!(names("%%R", "-w 10"), (vec![], vec![]));
+        assert_eq!(names("%%bash", "-i x"), (vec![], vec![]));
     }
 
     #[test]

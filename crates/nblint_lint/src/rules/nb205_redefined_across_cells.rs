@@ -59,6 +59,16 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             else {
                 continue;
             };
+            // A cell that does not parse never ran: its binding never happened.
+            let parsed = |cell: usize| {
+                context
+                    .facts
+                    .cell(cell)
+                    .is_some_and(nblint_facts::CellFacts::parsed)
+            };
+            if !parsed(earlier) || !parsed(later) {
+                continue;
+            }
             // The same value bound again (`n_epochs = 5`, `df = pd.read_csv(path)` in two
             // cells) from inputs nothing rebinds or changes in between: a reader sees the
             // same value whichever ran last.
@@ -104,9 +114,14 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Whether `name` or one of the names its value reads (`reads`) is changed in place from cell
-/// `earlier` to cell `later`, or rebound in a cell after `earlier` up to `later` to another
-/// value than it had at `earlier` (`nsample = 50` bound again to `50` changes nothing).
+/// Whether the two bindings leave different values: one of the names its value reads
+/// (`reads`) is changed in place from cell `earlier` to cell `later`, or
+/// rebound in a cell after `earlier` up to `later` to another value than it had at `earlier`
+/// (`nsample = 50` bound again to `50` changes nothing). A change of `name` itself in a cell
+/// between the two does not count: each binding makes the value anew, so a reader sees the
+/// same value whichever binding ran last (`data = pd.DataFrame(..)`, `data["c"] = 1`, then
+/// the same `data = pd.DataFrame(..)` again). A binding cell that changes the value after
+/// binding it has no [`Definition::value`] (the front end drops it), so it never gets here.
 fn changed_between(
     context: &Context<'_>,
     earlier: usize,
@@ -120,7 +135,7 @@ fn changed_between(
             facts
                 .mutations
                 .iter()
-                .any(|mutation| watched(&mutation.name))
+                .any(|mutation| reads.contains(&mutation.name))
                 || (cell > earlier
                     && facts.defines.iter().any(|definition| {
                         definition.name != name
