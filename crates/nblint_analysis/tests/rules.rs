@@ -160,6 +160,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_r_cell_reads_through_input", 3, 1),
     (
+        "NB205/triggers_python2_binding_in_a_cell_python3_cannot_parse",
+        3,
+        1,
+    ),
+    (
         "NB206/triggers_python_scikit_learn_fit_changes_the_model",
         3,
         1,

@@ -104,6 +104,10 @@ pub struct BoundValue {
     pub text: String,
     /// The names it reads, sorted, each once.
     pub reads: Vec<String>,
+    /// The cell changes the value in place after binding it (`seen = []`, then
+    /// `seen.append(1)`): the name no longer holds what the expression gave.
+    #[serde(skip_serializing_if = "is_false")]
+    pub changed: bool,
 }
 
 /// A name the cell reads that it did not bind itself before that point: it must come from an

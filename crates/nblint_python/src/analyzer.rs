@@ -793,15 +793,19 @@ impl<'src> Analyzer<'src> {
     /// module value this cell has not bound (so it comes from another cell) and the change
     /// happens now (not in a function body that may never run). A value this cell bound and
     /// now changes no longer holds what its expression gave (`seen = []`, `seen.append(1)`):
-    /// its [`BoundValue`] is dropped.
+    /// its [`BoundValue`] is marked changed.
     fn note_mutation(&mut self, name: &str, kind: MutationKind, span: Span) {
         if self.function_depth == 0
             && !name.is_empty()
             && self.resolve(name) == Resolution::Module
             && let Some(&Some(index)) = self.bound.get(name)
-            && let Some(definition) = self.facts.defines.get_mut(index)
+            && let Some(value) = self
+                .facts
+                .defines
+                .get_mut(index)
+                .and_then(|definition| definition.value.as_mut())
         {
-            definition.value = None;
+            value.changed = true;
         }
         if self.function_depth == 0
             && !name.is_empty()
@@ -1498,6 +1502,7 @@ impl<'src> Analyzer<'src> {
                                 Some(_) => format!("{text}#{place}"),
                             },
                             reads: reads.clone(),
+                            changed: false,
                         });
                     }
                 }

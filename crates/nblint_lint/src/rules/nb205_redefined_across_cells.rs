@@ -59,14 +59,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             else {
                 continue;
             };
-            // A cell that does not parse never ran: its binding never happened.
-            let parsed = |cell: usize| {
-                context
-                    .facts
-                    .cell(cell)
-                    .is_some_and(nblint_facts::CellFacts::parsed)
-            };
-            if !parsed(earlier) || !parsed(later) {
+            if never_bound(context, earlier) || never_bound(context, later) {
                 continue;
             }
             // The same value bound again (`n_epochs = 5`, `df = pd.read_csv(path)` in two
@@ -74,6 +67,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             // same value whichever ran last.
             if let (Some(first), Some(second)) = (&earlier_binding.value, &later_binding.value)
                 && first == second
+                && !first.changed
                 && !first.reads.contains(&name)
                 && !changed_between(context, earlier, later, name.as_str(), &first.reads)
             {
@@ -114,6 +108,17 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
+/// Whether cell `cell`'s bindings never happen: it does not parse, so running it stops at
+/// the syntax error before any of its code runs. A Python 2 notebook's cells are read as
+/// Python 3 (`print x` does not parse) but ran on its kernel, so they count.
+fn never_bound(context: &Context<'_>, cell: usize) -> bool {
+    let parsed = context
+        .facts
+        .cell(cell)
+        .is_some_and(nblint_facts::CellFacts::parsed);
+    !parsed && !nblint_facts::Language::is_python2(context.notebook)
+}
+
 /// Whether the two bindings leave different values: one of the names its value reads
 /// (`reads`) is changed in place from cell `earlier` to cell `later`, or
 /// rebound in a cell after `earlier` up to `later` to another value than it had at `earlier`
@@ -121,7 +126,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
 /// between the two does not count: each binding makes the value anew, so a reader sees the
 /// same value whichever binding ran last (`data = pd.DataFrame(..)`, `data["c"] = 1`, then
 /// the same `data = pd.DataFrame(..)` again). A binding cell that changes the value after
-/// binding it has no [`Definition::value`] (the front end drops it), so it never gets here.
+/// binding it (`BoundValue::changed`) never gets here.
 fn changed_between(
     context: &Context<'_>,
     earlier: usize,
