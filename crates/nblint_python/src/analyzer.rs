@@ -457,6 +457,11 @@ impl<'src> Analyzer<'src> {
             match scope.kind {
                 ScopeKind::Module => break,
                 ScopeKind::Class => {
+                    // Python gives every function defined in a class body a `__class__` cell
+                    // (what `super()` uses).
+                    if index < innermost && name == "__class__" {
+                        return Resolution::Local;
+                    }
                     // A class body is visible only to itself, not to what it encloses.
                     if index == innermost {
                         if scope.globals.contains(name) {
@@ -662,12 +667,28 @@ impl<'src> Analyzer<'src> {
             self.read_references(body_start, body, Some(kind));
         }
         // `%%cython` / `%%fortran` compile the body and import its functions and classes.
-        for (offset, name, kind) in magics::compiled_definitions(magic.name, body) {
+        let compiled = magics::compiled_definitions(magic.name, body);
+        for &(offset, name, kind) in &compiled {
             let range = text_range(
                 (body_start + offset).saturating_sub(self.offset),
                 name.len(),
             );
             self.bind(name, range, kind);
+        }
+        // One compiled function calling another is a use inside the module (the body is not
+        // Python, so it is read as words).
+        if !compiled.is_empty() {
+            for (offset, word) in magics::code_words(body) {
+                let defined_here = compiled
+                    .iter()
+                    .any(|&(at, name, _)| name == word && at == offset);
+                if !defined_here
+                    && compiled.iter().any(|&(_, name, _)| name == word)
+                    && let Some(&definition) = self.bound.get(word)
+                {
+                    self.mark_used(definition);
+                }
+            }
         }
     }
 
@@ -968,7 +989,10 @@ impl<'src> Analyzer<'src> {
     }
 
     fn lambda(&mut self, lambda: &ast::ExprLambda) {
-        let mut locals = HashSet::new();
+        // A walrus in the body (`(top := s.pop(), f(top))[-1]`) binds a local of the lambda.
+        let mut collector = LocalCollector::default();
+        collector.visit_expr(&lambda.body);
+        let (mut locals, _) = collector.finish();
         if let Some(parameters) = &lambda.parameters {
             self.parameters_outside(parameters, false);
             for parameter in parameters {
@@ -1274,8 +1298,16 @@ impl<'src> Analyzer<'src> {
                 }
             }
             // A cell magic's header in a cell read as Python: `%%capture [options] name`
-            // stores the output in `name`.
-            IpyEscapeKind::Magic2 => self.magic_arguments(&name, argument_start, argument),
+            // stores the output in `name`; `%%timeit [options] SETUP` and `%%memit` run the
+            // setup statement before the body, in the body's own namespace.
+            IpyEscapeKind::Magic2 => match name.as_str() {
+                "%%timeit" | "%%memit" => {
+                    let code = magics::code_start(argument, &["n", "r", "p", "t"]);
+                    let code_text = argument.get(code..).unwrap_or("");
+                    self.analyse_fragment(argument_start + code, code_text, true);
+                }
+                _ => self.magic_arguments(&name, argument_start, argument),
+            },
             IpyEscapeKind::Shell | IpyEscapeKind::ShCap => {
                 if in_module {
                     let top_level = own_statement;

@@ -308,6 +308,46 @@ pub(crate) fn bridge_names<'a>(magic: &str, argument: &'a str) -> (NamesAt<'a>, 
     (read, bound)
 }
 
+/// The identifiers of code in a language close to Python (Cython, Fortran), with their byte
+/// offsets: words of letters, digits and `_` outside `#`/`!` comments and quoted strings.
+pub(crate) fn code_words(text: &str) -> Vec<(usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut words = Vec::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'#' | b'!' => {
+                index = text[index..].find('\n').map_or(bytes.len(), |at| index + at);
+            }
+            quote @ (b'"' | b'\'') => {
+                index += 1;
+                while index < bytes.len() && bytes[index] != quote && bytes[index] != b'\n' {
+                    index += if bytes[index] == b'\\' { 2 } else { 1 };
+                }
+                index += 1;
+            }
+            byte if byte.is_ascii_alphabetic() || byte == b'_' => {
+                let start = index;
+                while index < bytes.len()
+                    && (bytes[index].is_ascii_alphanumeric() || bytes[index] == b'_')
+                {
+                    index += 1;
+                }
+                words.push((start, &text[start..index]));
+            }
+            byte if byte.is_ascii_digit() => {
+                while index < bytes.len()
+                    && (bytes[index].is_ascii_alphanumeric() || bytes[index] == b'_')
+                {
+                    index += 1;
+                }
+            }
+            _ => index += 1,
+        }
+    }
+    words
+}
+
 /// The whitespace-separated words of `text`, with their byte offsets.
 fn word_offsets(text: &str) -> Vec<(usize, &str)> {
     let mut words = Vec::new();
@@ -945,6 +985,15 @@ mod tests {
         assert_eq!(cell_magic("x = 1\n%%time\n"), None);
         assert_eq!(cell_magic("%time x\n"), None);
         assert_eq!(cell_magic(""), None);
+    }
+
+    #[test]
+    fn code_words_skip_comments_and_strings() {
+        let words: Vec<&str> = code_words("cdef double f(x): # g here\n    return h(x, 'k l') + 2e3\n")
+            .into_iter()
+            .map(|(_, word)| word)
+            .collect();
+        assert_eq!(words, ["cdef", "double", "f", "x", "return", "h", "x"]);
     }
 
     #[test]
