@@ -276,7 +276,7 @@ def run_one(path, expected, nblint, python, ruff, work, timeout):
         capture_output=True, text=True, env=env, timeout=300,
     )
     if extract.returncode != 0:
-        row["note"] = one_line("\n".join(l for l in extract.stderr.splitlines() if l.startswith("error")))
+        row["note"] = one_line("\n".join(line for line in extract.stderr.splitlines() if line.startswith("error")))
         return row
     row["extracted"] = "yes"
     check = subprocess.run(
