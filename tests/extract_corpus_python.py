@@ -11,9 +11,11 @@ installs packages and runs every notebook), not by CI:
 Eligible: a Python notebook whose code cells all ran, in order, with no error output,
 whose imports are the standard library or the distributions installed here (numpy, pandas,
 matplotlib with the Agg backend, scikit-learn, scipy, seaborn), and which needs no data
-the machine does not have (files beside the notebook, downloads). They go into a throwaway
-virtual environment under --work (PyPI must be reachable); the corpus is only read, never
-copied into the repository.
+the machine does not have (files beside the notebook, downloads). Each runs with the libraries
+of its era (see ERAS: the Python that ran it, `metadata.language_info.version`, picks a
+Python 3.10 venv of 2021-22 releases or a Python 3.6 venv of 2016 releases), which the script
+installs into throwaway virtual environments under --work (PyPI must be reachable); the
+corpus is only read, never copied into the repository.
 
 Compared: the package's stdout against the stored `stdout` streams and `text/plain`
 execute results, in cell order, both normalised as `nblint extract` does (object addresses,
@@ -37,17 +39,29 @@ ALLOWED = {
     "numpy", "pandas", "matplotlib", "mpl_toolkits", "sklearn", "scipy", "seaborn",
     "joblib", "PIL", "dateutil", "packaging", "numexpr", "IPython",
 }
-# The interpreter and versions the runs use: of the era most eligible notebooks ran in
-# (numpy 1.21.2, the version jakevdp's notebooks print), since newer releases print values
-# differently (numpy 2's `np.float64(1.0)`, scikit-learn's short estimator reprs) and removed
-# what they call (matplotlib's `seaborn-whitegrid` style). Python 3.10 is the newest with
-# wheels for all of them. ruff is pinned for the "ruff clean" column.
-def find_python310():
-    """`$CORPUS_PYTHON`, else a python3.10 that runs (on PATH, else under pyenv)."""
-    if os.environ.get("CORPUS_PYTHON"):
-        return os.environ["CORPUS_PYTHON"]
-    candidates = ["python3.10"] + sorted(
-        str(p) for p in (Path.home() / ".pyenv" / "versions").glob("3.10*/bin/python3.10")
+# Each notebook runs with the libraries of its era, as someone reproducing it would install
+# them: `metadata.language_info.version` says which Python ran it.
+#
+# - Python 3.8 or newer (or no version stored): Python 3.10 with releases of the era most of
+#   these notebooks ran in (numpy 1.21.2, the version jakevdp's notebooks print), since newer
+#   releases print values differently (numpy 2's `np.float64(1.0)`, scikit-learn's short
+#   estimator reprs) and removed what they call (matplotlib's `seaborn-whitegrid` style).
+#   Python 3.10 is the newest with wheels for all of them. ruff (the "ruff clean" column, for
+#   every era) comes from this venv too.
+# - Python 3.5 to 3.7: Python 3.6 with the 2016 releases (the notebooks of that era print
+#   numpy 1.11.1 and pandas 0.18.1, and use scikit-learn 0.17 and matplotlib 1.5). Where that
+#   exact release has no wheel for any Python that still builds here, the closest later one
+#   that has a cp36 wheel: numpy 1.11.3, pandas 0.19.2, scikit-learn 0.18.1, scipy 0.18.1;
+#   matplotlib 1.5.3 has one. The compiled ones are installed from wheels only (building
+#   numpy 1.11 from source needs a 2016 toolchain); pure-Python ones (seaborn 0.7.1, IPython's
+#   dependencies) may come as sdists. Their own dependencies are pinned to 2016 releases too,
+#   so that pip does not pair pandas 0.19 with a python-dateutil of 2026.
+def find_python(version, variable):
+    """`$variable`, else a pythonX.Y that runs (on PATH, else under pyenv)."""
+    if os.environ.get(variable):
+        return os.environ[variable]
+    candidates = [f"python{version}"] + sorted(
+        str(p) for p in (Path.home() / ".pyenv" / "versions").glob(f"{version}.*/bin/python{version}")
     )
     for candidate in candidates:
         try:
@@ -55,22 +69,64 @@ def find_python310():
             return candidate
         except (OSError, subprocess.CalledProcessError):
             continue
-    return "python3.10"
+    return f"python{version}"
 
 
-PYTHON = find_python310()
-REQUIREMENTS = [
-    "numpy==1.21.2",
-    "pandas==1.3.5",
-    "matplotlib==3.5.3",
-    "scikit-learn==1.0.2",
-    "scipy==1.7.3",
-    "seaborn==0.11.2",
-    "pillow==9.5.0",
-    "numexpr==2.8.1",
-    "ipython==7.34.0",
-    "ruff==0.8.6",
-]
+ERAS = {
+    "py310": {
+        "ran_on": "3.8 or newer, or that do not say",
+        "python": find_python("3.10", "CORPUS_PYTHON"),
+        "pip": [],
+        "only_binary": ":all:",
+        "requirements": [
+            "numpy==1.21.2",
+            "pandas==1.3.5",
+            "matplotlib==3.5.3",
+            "scikit-learn==1.0.2",
+            "scipy==1.7.3",
+            "seaborn==0.11.2",
+            "pillow==9.5.0",
+            "numexpr==2.8.1",
+            "ipython==7.34.0",
+            "ruff==0.8.6",
+        ],
+    },
+    "py36-2016": {
+        "ran_on": "3.5 to 3.7",
+        "python": find_python("3.6", "CORPUS_PYTHON36"),
+        # The pip that Python 3.6 bundles (18.1) predates manylinux2010 tags; 21.3.1 is the
+        # last release for 3.6.
+        "pip": ["pip==21.3.1"],
+        "only_binary": "numpy,scipy,pandas,scikit-learn,matplotlib,pillow,numexpr",
+        "requirements": [
+            "numpy==1.11.3",
+            "pandas==0.19.2",
+            "matplotlib==1.5.3",
+            "scikit-learn==0.18.1",
+            "scipy==0.18.1",
+            "seaborn==0.7.1",
+            "pillow==4.0.0",
+            "numexpr==2.6.2",
+            "ipython==5.1.0",
+            "python-dateutil==2.6.0",
+            "pytz==2016.10",
+            "pyparsing==2.1.10",
+            "cycler==0.10.0",
+        ],
+    },
+}
+MODERN = "py310"
+
+
+def era_of(version):
+    """The venv for a notebook that ran on Python `version` (`3.5.1`): the 2016 one for 3.5
+    to 3.7, the modern one for 3.8 and newer or when the notebook does not say."""
+    parts = (version or "").split(".")
+    if len(parts) > 1 and parts[0] == "3" and parts[1].isdigit() and int(parts[1]) < 8:
+        return "py36-2016"
+    return MODERN
+
+
 IMPORT = re.compile(r"^\s*(?:import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)|from\s+([\w.]+)\s+import)", re.M)
 INSTALL = re.compile(r"^\s*[!%](?:pip|conda|mamba)\b.*\binstall\b|^\s*!.*\bpip3?\s+install\b", re.M)
 # Data a run needs that is not here: the corpus holds notebooks only (no `data/*.csv` beside
@@ -163,19 +219,22 @@ def classify(path):
     return "eligible", expected
 
 
-def ensure_venv(work):
-    venv = work / "venv310"
+def ensure_venv(work, era):
+    """The python of `era`'s throwaway venv under `work`, installing it when it is missing or
+    holds other versions (PyPI must be reachable)."""
+    spec = ERAS[era]
+    venv = work / f"venv-{era}"
     python = venv / "bin" / "python"
     marker = venv / "installed.txt"
-    wanted = "\n".join([PYTHON, *REQUIREMENTS])
+    wanted = "\n".join([spec["python"], *spec["pip"], spec["only_binary"], *spec["requirements"]])
     if marker.exists() and marker.read_text() == wanted:
         return python
     if not python.exists():
-        subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *REQUIREMENTS],
-        check=True,
-    )
+        subprocess.run([spec["python"], "-m", "venv", str(venv)], check=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if spec["pip"]:
+        subprocess.run([*pip, *spec["pip"]], check=True)
+    subprocess.run([*pip, f"--only-binary={spec['only_binary']}", *spec["requirements"]], check=True)
     marker.write_text(wanted)
     return python
 
@@ -195,11 +254,20 @@ def one_line(text_block):
     return (lines[-1] if lines else "").replace("|", "\\|")[:160]
 
 
+def notebook_version(path):
+    """`metadata.language_info.version`, or None."""
+    return json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("language_info", {}).get("version")
+
+
 def run_one(path, expected, nblint, python, ruff, work, timeout):
     name = path.stem
     out = work / "out" / name
-    version = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("language_info", {}).get("version") or "?"
-    row = {"notebook": name, "ran_on": version, "extracted": "no", "ruff": "-", "runs": "-", "matches": "-", "note": ""}
+    version = notebook_version(path) or "?"
+    era = era_of(notebook_version(path))
+    row = {
+        "notebook": name, "ran_on": version, "venv": era, "extracted": "no", "ruff": "-", "runs": "-",
+        "matches": "-", "note": "",
+    }
     if out.exists():
         subprocess.run(["rm", "-rf", str(out)], check=True)
     env = dict(os.environ, NBLINT_RUFF=str(ruff), NBLINT_PYTHON=str(python))
@@ -208,7 +276,7 @@ def run_one(path, expected, nblint, python, ruff, work, timeout):
         capture_output=True, text=True, env=env, timeout=300,
     )
     if extract.returncode != 0:
-        row["note"] = one_line("\n".join(l for l in extract.stderr.splitlines() if l.startswith("error")))
+        row["note"] = one_line("\n".join(line for line in extract.stderr.splitlines() if line.startswith("error")))
         return row
     row["extracted"] = "yes"
     check = subprocess.run(
@@ -263,8 +331,14 @@ def main():
     if nblint is None:
         subprocess.run(["nice", "-n", "10", "cargo", "build", "--quiet", "--bin", "nblint"], cwd=ROOT, check=True)
         nblint = ROOT / "target" / "debug" / "nblint"
-    python = ensure_venv(work)
-    ruff = python.parent / "ruff"
+    pythons = {}  # era -> its venv's python, installed when a notebook of that era comes up
+
+    def python_of(era):
+        if era not in pythons:
+            pythons[era] = ensure_venv(work, era)
+        return pythons[era]
+
+    ruff = python_of(MODERN).parent / "ruff"
     rows_file = work / "rows.json"
     rows = json.loads(rows_file.read_text()) if rows_file.exists() and args.only else {}
     excluded = {}
@@ -280,9 +354,10 @@ def main():
             break
         if args.only and not re.search(args.only, path.stem):
             continue
+        python = python_of(era_of(notebook_version(path)))
         row = run_one(path, detail, nblint, python, ruff, work, args.timeout)
         rows[path.stem] = row
-        print(f"{row['notebook'][:70]:70} {row['extracted']:3} {row['ruff']:3} {row['runs']:3} {row['matches']:3} {row['note'][:80]}", flush=True)
+        print(f"{row['notebook'][:70]:70} {row['venv']:9} {row['extracted']:3} {row['ruff']:3} {row['runs']:3} {row['matches']:3} {row['note'][:80]}", flush=True)
     rows_file.write_text(json.dumps(rows, indent=1))
     write_report(Path(args.report), rows, excluded, args)
 
@@ -302,16 +377,16 @@ def explanations():
     return out
 
 
-def recent(row):
-    parts = row.get("ran_on", "?").split(".")
-    return len(parts) > 1 and parts[0] == "3" and parts[1].isdigit() and int(parts[1]) >= 8
+def percent(part, whole):
+    return (100 * part // whole) if whole else 0
 
 
 def write_report(report, rows, excluded, args):
     ordered = [rows[k] for k in sorted(rows)]
+    for r in ordered:
+        r.setdefault("venv", era_of(r.get("ran_on")))
     total = len(ordered)
     count = lambda key, among=ordered: sum(1 for r in among if r[key] == "yes")  # noqa: E731
-    modern = [r for r in ordered if recent(r)]
     why = explanations()
     for r in ordered:
         if r["matches"] != "yes":
@@ -322,6 +397,22 @@ def write_report(report, rows, excluded, args):
             r["why"] = (why.get(r["notebook"], "") + " (" + r["note"] + ")").strip()
         else:
             r["why"] = ""
+    environments = [
+        f"- `{era}` for notebooks that ran on Python {spec['ran_on']}: a venv on `{spec['python']}` "
+        f"with {', '.join('`' + r + '`' for r in spec['requirements'])}"
+        + (f" (pip upgraded first: `{' '.join(spec['pip'])}`)" if spec["pip"] else "")
+        + f"; wheels only for `{spec['only_binary']}`."
+        for era, spec in ERAS.items()
+    ]
+    per_era = []
+    for era, spec in ERAS.items():
+        among = [r for r in ordered if r["venv"] == era]
+        per_era.append(
+            f"- `{era}` (notebooks that ran on Python {spec['ran_on']}): {len(among)} attempted, "
+            f"{count('extracted', among)} extracted, {count('ruff', among)} ruff clean, "
+            f"{count('runs', among)} run, {count('matches', among)} reproduce their stdout "
+            f"({percent(count('matches', among), len(among))}%)."
+        )
     lines = [
         "<!-- python-corpus:start -->",
         "## Python notebooks: `tests/extract_corpus_python.py`",
@@ -330,38 +421,41 @@ def write_report(report, rows, excluded, args):
         "`../shared/corpus/python` (read in place). Eligible: a Python notebook whose code cells all "
         "ran, in order, with no error output, needing no data that is not here (files beside the "
         "notebook, downloads), importing only the standard library and numpy, "
-        "pandas, matplotlib (Agg), scikit-learn, scipy, seaborn (installed by the script into a "
-        f"throwaway venv on `{PYTHON}`: {', '.join('`' + r + '`' for r in REQUIREMENTS)}). Compared: `python -m PKG`'s "
+        "pandas, matplotlib (Agg), scikit-learn, scipy, seaborn. Compared: `python -m PKG`'s "
         "stdout against the stored stdout streams and `text/plain` results, normalised (object "
         "addresses, %time/%timeit lines, trailing blanks).",
         "",
-        "Command: `tests/extract_corpus_python.py` (finds a Python 3.10, or takes "
-        "`CORPUS_PYTHON`; builds this checkout's nblint unless `--nblint` is given; "
-        "about ten minutes on the shared 2-core machine). Each miss's reason comes from "
+        "Each notebook runs with the libraries of its era, chosen by the Python that ran it "
+        "(`metadata.language_info.version`) and installed by the script from PyPI into throwaway "
+        "venvs under `--work`, as someone reproducing the notebook would. Where the exact release "
+        "a notebook used has no wheel here (numpy 1.11.1, pandas 0.18.1, scikit-learn 0.17: none "
+        "for Python 3.6), the closest later release that has one. ruff (the \"ruff clean\" column) "
+        "is the modern venv's for every notebook; `compileall` and the run use the notebook's venv:",
+        "",
+        *environments,
+        "",
+        "Command: `tests/extract_corpus_python.py --nblint target/release/nblint` (finds Python "
+        "3.10 and 3.6 on PATH or under pyenv, or takes `CORPUS_PYTHON` and `CORPUS_PYTHON36`; "
+        "without `--nblint` it builds this checkout's debug nblint; about ten minutes on the "
+        "shared 2-core machine, the first run's venv installs included). Each miss's reason comes from "
         "`tests/extract_corpus_python_misses.txt`, written after reading the run's output.",
         "",
         f"Totals: {total} attempted, {count('extracted')} extracted, {count('ruff')} ruff clean "
         f"(`ruff check` and `ruff format --check` with default rules, and `compileall`), "
         f"{count('runs')} run to the end, {count('matches')} reproduce their stdout exactly "
-        f"({(100 * count('matches') // total) if total else 0}% of eligible).",
+        f"({percent(count('matches'), total)}% of eligible). Per venv:",
         "",
-        f"Of the {len(modern)} that ran on Python 3.8 or newer (their libraries' releases install "
-        f"here): {count('extracted', modern)} extracted, {count('ruff', modern)} ruff clean, "
-        f"{count('runs', modern)} run, {count('matches', modern)} reproduce their stdout "
-        f"({(100 * count('matches', modern) // len(modern)) if modern else 0}%). The others ran on "
-        "Python 3.5 in 2016 with numpy 1.11, pandas 0.18, scikit-learn 0.17 and matplotlib 1.5, "
-        "whose APIs (`DataFrame.ix`, `sklearn.cross_validation`, `axisbg`) and printing (numpy's "
-        "sign column) no release installable on a Python the package supports (3.8+) has.",
+        *per_era,
         "",
         "Excluded: " + "; ".join(f"{n} {reason}" for reason, n in sorted(excluded.items(), key=lambda kv: -kv[1])) + ".",
         "",
-        "| notebook | ran on | extracted | ruff clean | runs | output matches | why not (symptom) |",
-        "|---|---|---|---|---|---|---|",
+        "| notebook | ran on | venv | extracted | ruff clean | runs | output matches | why not (symptom) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in ordered:
         lines.append(
-            f"| {r['notebook']} | {r.get('ran_on', '?')} | {r['extracted']} | {r['ruff']} | {r['runs']} "
-            f"| {r['matches']} | {r['why']} |"
+            f"| {r['notebook']} | {r.get('ran_on', '?')} | {r['venv']} | {r['extracted']} | {r['ruff']} "
+            f"| {r['runs']} | {r['matches']} | {r['why']} |"
         )
     lines.append("<!-- python-corpus:end -->")
     section = "\n".join(lines) + "\n"

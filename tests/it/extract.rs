@@ -380,6 +380,70 @@ fn python_packages_hold_what_the_issue_asks() {
     let main = read(&out, "src/pkg/__main__.py");
     assert!(main.contains("show(shown)"), "{main}");
     assert!(read(&out, "src/pkg/trailing_expressions.py").contains("@dataclass"));
+
+    let (out, warnings) = extract("python36_notebook");
+    let pyproject = read(&out, "pyproject.toml");
+    assert!(
+        pyproject.contains("requires-python = \">=3.6\"")
+            && pyproject.contains("build-backend = \"flit_core.buildapi\""),
+        "{pyproject}"
+    );
+    assert!(!warnings.contains("3.8 or newer"), "{warnings}");
+    let cells = read(&out, "src/pkg/python36_notebook.py");
+    assert!(!cells.contains("dataclass"), "{cells}");
+    assert!(cells.contains("(SimpleNamespace):"), "{cells}");
+    assert!(!cells.contains("capture_output"), "{cells}");
+    assert!(cells.contains("universal_newlines=True"), "{cells}");
+}
+
+/// The package of a notebook that ran on Python 3.6 runs on Python 3.6 and prints what the
+/// notebook printed. The interpreter is pyenv's 3.6.15 (as on CI), or `$NBLINT_PYTHON36`;
+/// without one the test says it skipped.
+#[test]
+fn python36_notebook_runs_on_python36() {
+    let python36 = std::env::var("NBLINT_PYTHON36")
+        .unwrap_or_else(|_| "/root/.pyenv/versions/3.6.15/bin/python".to_owned());
+    let runs = Command::new(&python36)
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !runs {
+        skipped(&format!(
+            "python36_notebook on Python 3.6 ({python36} does not run; set NBLINT_PYTHON36)"
+        ));
+        return;
+    }
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/extract/python");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("python36_notebook");
+    let output = Command::new(NBLINT)
+        .args([
+            "extract",
+            &folder.join("python36_notebook.ipynb").to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+            "--name",
+            "pkg",
+        ])
+        .env("NO_COLOR", "1")
+        .env("NBLINT_PYTHON", &python36)
+        .output()
+        .unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("printed what the notebook printed"), "{text}");
+    let run = Command::new(&python36)
+        .args(["-m", "pkg"])
+        .current_dir(out.join("src"))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let expected = std::fs::read_to_string(folder.join("python36_notebook.expected.txt")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), expected);
 }
 
 /// A Python cell that does not parse (and did not fail in the notebook) stops the extraction

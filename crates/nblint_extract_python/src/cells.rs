@@ -13,9 +13,9 @@ use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
 use ruff_text_size::Ranged;
 use serde_json::Value;
 
-use crate::ExtractError;
 use crate::ipython::{self, Edit};
 use crate::text;
+use crate::{ExtractError, Target};
 
 /// A top-level import statement of a cell that moves to the top of its module.
 #[derive(Debug, Clone)]
@@ -393,7 +393,11 @@ fn pylab_imports(text: &str) -> String {
 }
 
 /// Reads one code cell's Python: rewrites, facts, top-level imports and definitions.
-pub(crate) fn prepare_python(text: String, number: usize) -> Result<Body, ExtractError> {
+pub(crate) fn prepare_python(
+    text: String,
+    number: usize,
+    target: Target,
+) -> Result<Body, ExtractError> {
     let text = pylab_imports(&join_escape_continuations(&text));
     let parsed = parse_unchecked(&text, ParseOptions::from(Mode::Ipython));
     if let Some(error) = parsed.errors().first() {
@@ -411,7 +415,7 @@ pub(crate) fn prepare_python(text: String, number: usize) -> Result<Body, Extrac
             needs: Vec::new(),
         });
     };
-    let rewrite = ipython::rewrite(&text, &module.body);
+    let rewrite = ipython::rewrite(&text, &module.body, target);
     if let Some(refusal) = &rewrite.refusal {
         let (line, _) = line_column(&text, refusal.offset);
         return Err(ExtractError::Refused {

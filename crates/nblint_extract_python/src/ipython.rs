@@ -7,6 +7,8 @@ use ruff_python_ast::visitor::{Visitor, walk_expr, walk_stmt};
 use ruff_python_ast::{Expr, IpyEscapeKind, Stmt};
 use ruff_text_size::Ranged;
 
+use crate::Target;
+
 /// A replacement of `start..end` (byte offsets in the cell's Python text) by `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
@@ -234,12 +236,38 @@ fn has_dollar_name(command: &str) -> bool {
         .any(|pair| pair[0] == b'$' && (pair[1].is_ascii_alphabetic() || pair[1] == b'_'))
 }
 
+/// The keywords of `subprocess.run` that capture a command's output as text, one per item:
+/// `capture_output` and `text` came in Python 3.7; before, pipes and `universal_newlines`.
+pub(crate) fn capture_keywords(target: Target) -> &'static [&'static str] {
+    match target {
+        Target::Modern => &["capture_output=True", "text=True"],
+        Target::Py36 => &[
+            "stdout=subprocess.PIPE",
+            "stderr=subprocess.PIPE",
+            "universal_newlines=True",
+        ],
+    }
+}
+
+/// The capture keywords one per line, as arguments of a call laid out over lines (at the
+/// indentation of a `subprocess.run(` inside `print(`).
+pub(crate) fn capture_lines(target: Target) -> String {
+    let mut out = String::new();
+    for keyword in capture_keywords(target) {
+        out.push_str("        ");
+        out.push_str(keyword);
+        out.push_str(",\n");
+    }
+    out
+}
+
 /// `subprocess.run(...)` printing the command's output where IPython printed it.
-pub fn shell_statement(command: &str) -> String {
+pub fn shell_statement(command: &str, target: Target) -> String {
     // Written the way ruff format lays it out, so an unformatted package is already stable
     // (at the function-body indentation of a cell's top level).
+    let keywords = capture_lines(target);
     format!(
-        "print(\n    subprocess.run(\n        {},\n        shell=True,\n        capture_output=True,\n        text=True,\n    ).stdout,\n    end=\"\",\n)",
+        "print(\n    subprocess.run(\n        {},\n        shell=True,\n{keywords}    ).stdout,\n    end=\"\",\n)",
         shell_command(command)
     )
 }
@@ -261,11 +289,12 @@ pub fn installs_packages(command: &str) -> bool {
 }
 
 /// Finds the IPython escape commands of a parsed cell and the edits that make it Python.
-pub fn rewrite(text: &str, body: &[Stmt]) -> Rewrite {
+pub fn rewrite(text: &str, body: &[Stmt], target: Target) -> Rewrite {
     let mut finder = EscapeFinder {
         text,
         rewrite: Rewrite::default(),
         depth: 0,
+        target,
     };
     for statement in body {
         finder.visit_stmt(statement);
@@ -280,6 +309,8 @@ struct EscapeFinder<'t> {
     /// How deep in compound statements the walk is: a command dropped inside a block leaves
     /// `pass` so the block keeps a statement.
     depth: usize,
+    /// The Python the generated code must run on.
+    target: Target,
 }
 
 impl EscapeFinder<'_> {
@@ -319,7 +350,7 @@ impl EscapeFinder<'_> {
                     ));
                 } else {
                     self.need("subprocess");
-                    self.replace(start, end, shell_statement(value.trim()));
+                    self.replace(start, end, shell_statement(value.trim(), self.target));
                 }
             }
             IpyEscapeKind::Help | IpyEscapeKind::Help2 => {
@@ -405,7 +436,7 @@ impl EscapeFinder<'_> {
             }
             "sx" | "system" => {
                 self.need("subprocess");
-                self.replace(start, end, shell_statement(argument));
+                self.replace(start, end, shell_statement(argument, self.target));
             }
             _ => {
                 self.comment(start, end, "IPython magic: not extracted");
@@ -483,8 +514,9 @@ impl<'a> Visitor<'a> for EscapeFinder<'_> {
                         start,
                         end,
                         format!(
-                            "subprocess.run({}, shell=True, capture_output=True, text=True).stdout.splitlines()",
-                            shell_command(command.value.trim())
+                            "subprocess.run({}, shell=True, {}).stdout.splitlines()",
+                            shell_command(command.value.trim()),
+                            capture_keywords(self.target).join(", ")
                         ),
                     );
                 }

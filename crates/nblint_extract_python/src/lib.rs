@@ -30,10 +30,44 @@ pub use project::{Dependencies, distribution_of, is_stdlib};
 pub use run::{CellCheck, RunCheck, RunOptions, RunOutcome, compare, normalise_output, run_check};
 
 use cells::{Body, Prepared, Section, first_comment, prepare_python, stored};
+use ipython::capture_lines;
 use ipython::{CellMagic, Edit};
 use render::{
-    NOTEBOOK_HELPERS, StepCode, build_step, readme, render_main, render_module, shows_result,
+    StepCode, build_step, notebook_helpers, readme, render_main, render_module, shows_result,
 };
+
+/// The oldest Python the generated code must run on, from the notebook's
+/// `language_info.version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// 3.8 and newer: dataclasses, `subprocess.run(capture_output=..., text=...)`. For
+    /// notebooks that ran on 3.7 or newer, or do not say.
+    Modern,
+    /// 3.6: a notebook that ran on Python 3.6 or older (3.5: the package still needs 3.6,
+    /// for f-strings). Many returned values come back in a `SimpleNamespace` subclass instead
+    /// of a dataclass, commands capture output with pipes and `universal_newlines`, and the
+    /// build backend is one that still installs on 3.6.
+    Py36,
+}
+
+impl Target {
+    /// The target for a notebook that ran on `version` (`3.6.1`).
+    pub fn of_version(version: Option<&str>) -> Target {
+        let mut parts = version.unwrap_or_default().split('.');
+        let major = parts.next().and_then(|m| m.trim().parse::<u32>().ok());
+        let minor = parts.next().and_then(|m| {
+            m.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse::<u32>()
+                .ok()
+        });
+        match (major, minor) {
+            (Some(3), Some(minor)) if minor < 7 => Target::Py36,
+            _ => Target::Modern,
+        }
+    }
+}
 
 /// Python's keywords and the builtins generated names must not shadow.
 const PYTHON_RESERVED: &[&str] = &[
@@ -337,6 +371,7 @@ fn read_cells(
     warnings: &mut Vec<String>,
 ) -> Result<Reading, ExtractError> {
     let cells = notebook.cells();
+    let target = Target::of_version(notebook.metadata_str(&["language_info", "version"]));
     // Names user code binds or reads: generated names avoid them.
     let mut reserved: HashSet<String> = PYTHON_RESERVED.iter().map(|&n| n.to_owned()).collect();
     reserved.insert(options.package.clone());
@@ -425,7 +460,7 @@ fn read_cells(
                     continue;
                 }
                 let body = match ipython::cell_magic(&cell.source) {
-                    CellMagic::None => prepare_python(cell.source.clone(), cell.number)?,
+                    CellMagic::None => prepare_python(cell.source.clone(), cell.number, target)?,
                     CellMagic::Python { header } => {
                         // The header line becomes a comment; the body is the cell's text.
                         let at = cell.source.find("%%").unwrap_or(0);
@@ -434,7 +469,7 @@ fn read_cells(
                             &cell.source[..at],
                             &cell.source[at + header.len()..]
                         );
-                        prepare_python(text, cell.number)?
+                        prepare_python(text, cell.number, target)?
                     }
                     CellMagic::Shell { program, script } => {
                         if ipython::installs_packages(&script) {
@@ -444,9 +479,10 @@ fn read_cells(
                             skipped.push((section, cell.number, reason));
                             continue;
                         }
+                        let keywords = capture_lines(target);
                         Body::Generated {
                             text: format!(
-                                "print(\n    subprocess.run(\n        [{}, \"-c\", {}],\n        capture_output=True,\n        text=True,\n    ).stdout,\n    end=\"\",\n)\n",
+                                "print(\n    subprocess.run(\n        [{}, \"-c\", {}],\n{keywords}    ).stdout,\n    end=\"\",\n)\n",
                                 ipython::string_literal(&program),
                                 ipython::string_literal(&script)
                             ),
@@ -969,6 +1005,8 @@ fn reads_of_skipped_cells(
 pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extraction, ExtractError> {
     let cells = notebook.cells();
     let mut warnings: Vec<String> = Vec::new();
+    let version = notebook.metadata_str(&["language_info", "version"]);
+    let target = Target::of_version(version);
     let has_counts = cells
         .iter()
         .any(|cell| cell.is_code() && cell.execution_count.is_some());
@@ -1201,7 +1239,16 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
     let codes: Vec<StepCode> = prepared
         .iter()
         .zip(&steps)
-        .map(|(p, step)| build_step(p, step, &options.notebook_name, has_outputs, &shown_name))
+        .map(|(p, step)| {
+            build_step(
+                p,
+                step,
+                &options.notebook_name,
+                has_outputs,
+                &shown_name,
+                target,
+            )
+        })
         .collect();
     let uses_figures = import_modules.iter().any(|m| m.starts_with("matplotlib"))
         || import_modules.iter().any(|m| m.starts_with("seaborn"));
@@ -1212,7 +1259,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
         if needs_display.contains(&m_index) {
             module.import("from ._notebook import display");
         }
-        let code = render_module(module, &codes, &options.notebook_name);
+        let code = render_module(module, &codes, &options.notebook_name, target);
         files.insert(format!("{base}/{}.py", module.name), code);
     }
     files.insert(
@@ -1229,9 +1276,9 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             (&shown_name, &values_name, &show_function),
         ),
     );
-    files.insert(format!("{base}/_notebook.py"), NOTEBOOK_HELPERS.to_owned());
-    let version = notebook.metadata_str(&["language_info", "version"]);
+    files.insert(format!("{base}/_notebook.py"), notebook_helpers(target));
     let requires = project::requires_python(version)
+        .filter(|_| target == Target::Modern)
         .filter(|_| {
             // The generated code is written for 3.8 and newer (dataclasses, f-strings, `:=` in
             // cells that used it are the notebook's own).
@@ -1255,6 +1302,19 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             );
             ">=3.8".to_owned()
         });
+    // A notebook of Python 3.6 or older: the package runs on 3.6 (3.5 lacks f-strings).
+    let requires = if target == Target::Py36 {
+        if project::requires_python(version).as_deref() != Some(">=3.6") {
+            warnings.push(format!(
+                "the notebook ran on Python {}: the package needs 3.6 or newer \
+                 (requires-python is >=3.6)",
+                version.unwrap_or("?")
+            ));
+        }
+        ">=3.6".to_owned()
+    } else {
+        requires
+    };
     let distribution = package.replace('_', "-");
     files.insert(
         "pyproject.toml".to_owned(),
@@ -1264,6 +1324,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             &source_note,
             &requires,
             &dependencies.requirements,
+            target,
         ),
     );
     files.insert(
@@ -1300,6 +1361,16 @@ mod tests {
         ] {
             assert_eq!(bound_name(line).as_deref(), name, "{line}");
         }
+    }
+
+    #[test]
+    fn targets_follow_the_python_the_notebook_ran_on() {
+        assert_eq!(Target::of_version(Some("3.5.1")), Target::Py36);
+        assert_eq!(Target::of_version(Some("3.6.15")), Target::Py36);
+        assert_eq!(Target::of_version(Some("3.7.3")), Target::Modern);
+        assert_eq!(Target::of_version(Some("3.11.4")), Target::Modern);
+        assert_eq!(Target::of_version(Some("2.7.18")), Target::Modern);
+        assert_eq!(Target::of_version(None), Target::Modern);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::Target;
+
 /// Python 3's standard library, one module per line.
 const STDLIB: &str = include_str!("stdlib.txt");
 /// Import name → distribution, one pair per line.
@@ -134,10 +136,18 @@ pub fn pyproject(
     description: &str,
     requires_python: &str,
     requirements: &[String],
+    target: Target,
 ) -> String {
-    let mut out = String::from(
-        "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n[project]\n",
-    );
+    let mut out = String::from(match target {
+        Target::Modern => {
+            "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n[project]\n"
+        }
+        // hatchling needs Python 3.7 or newer to build; flit_core 3.4 to 3.8 still run on 3.6
+        // and read PEP 621 metadata and a src layout.
+        Target::Py36 => {
+            "[build-system]\nrequires = [\"flit_core>=3.4,<4\"]\nbuild-backend = \"flit_core.buildapi\"\n\n[project]\n"
+        }
+    });
     out.push_str(&format!("name = {}\n", toml_string(distribution)));
     out.push_str("version = \"0.1.0\"\n");
     out.push_str(&format!("description = {}\n", toml_string(description)));
@@ -159,9 +169,12 @@ pub fn pyproject(
         "\n[project.scripts]\n{} = \"{package}.__main__:main\"\n",
         toml_string(distribution)
     ));
-    out.push_str(&format!(
-        "\n[tool.hatch.build.targets.wheel]\npackages = [\"src/{package}\"]\n"
-    ));
+    match target {
+        Target::Modern => out.push_str(&format!(
+            "\n[tool.hatch.build.targets.wheel]\npackages = [\"src/{package}\"]\n"
+        )),
+        Target::Py36 => out.push_str(&format!("\n[tool.flit.module]\nname = \"{package}\"\n")),
+    }
     out
 }
 

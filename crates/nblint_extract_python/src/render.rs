@@ -5,7 +5,7 @@ use crate::cells::{Body, Prepared};
 use crate::ipython::Edit;
 use crate::project::Dependencies;
 use crate::text;
-use crate::{ExtractOptions, Module, ModuleEntry, Step};
+use crate::{ExtractOptions, Module, ModuleEntry, Step, Target};
 
 /// Whether the step prints its trailing expression.
 pub(crate) fn shows_result(p: &Prepared, has_outputs: bool) -> bool {
@@ -17,6 +17,32 @@ pub(crate) fn shows_result(p: &Prepared, has_outputs: bool) -> bool {
 
 /// Helpers standing in for what the IPython kernel gave the notebook.
 pub(crate) const NOTEBOOK_HELPERS: &str = include_str!("notebook_helpers.py");
+
+/// What `notebook_helpers` changes in `NOTEBOOK_HELPERS` for a notebook of Python 3.6 or
+/// older, whose kernel and libraries were of that time.
+const PY36_HELPERS: &[(&str, &str)] = &[
+    // IPython on a Python before 3.7 printed a dict's keys sorted.
+    (
+        "items = [f\"{_pretty(key)}: {_pretty(item)}\" for key, item in value.items()]",
+        "try:\n            keys = sorted(value)\n        except TypeError:\n            keys = list(value)\n        \
+         # IPython on Python 3.6 and older printed a dict's keys sorted.\n        \
+         items = [f\"{_pretty(key)}: {_pretty(value[key])}\" for key in keys]",
+    ),
+    // matplotlib before 2.1 saves to a `str` path only.
+    (".savefig(path)", ".savefig(str(path))"),
+];
+
+/// The text of `_notebook.py` for `target`.
+pub(crate) fn notebook_helpers(target: Target) -> String {
+    match target {
+        Target::Modern => NOTEBOOK_HELPERS.to_owned(),
+        Target::Py36 => PY36_HELPERS
+            .iter()
+            .fold(NOTEBOOK_HELPERS.to_owned(), |text, (from, to)| {
+                text.replace(from, to)
+            }),
+    }
+}
 
 /// The dataclass name for a step's many return values.
 pub(crate) fn result_class(step: &str) -> String {
@@ -66,6 +92,7 @@ pub(crate) fn build_step(
     notebook_name: &str,
     has_outputs: bool,
     shown_name: &str,
+    target: Target,
 ) -> StepCode {
     let shows = shows_result(p, has_outputs);
     let mut returns = step.returns.clone();
@@ -227,7 +254,19 @@ pub(crate) fn build_step(
     }
 
     let mut out = String::new();
-    if many {
+    if many && target == Target::Py36 {
+        // No dataclasses before Python 3.7: a namespace built with the same keywords.
+        let mut fields: Vec<&str> = Vec::new();
+        if shown_first {
+            fields.push(shown_name);
+        }
+        fields.extend(returns.iter().map(String::as_str));
+        out.push_str(&format!(
+            "class {class_name}(SimpleNamespace):\n    \"\"\"What later cells use from cell {}: {}.\"\"\"\n\n\n",
+            p.number,
+            fields.join(", ")
+        ));
+    } else if many {
         out.push_str(&format!(
             "@dataclass\nclass {class_name}:\n    \"\"\"What later cells use from cell {}.\"\"\"\n\n",
             p.number
@@ -268,7 +307,12 @@ pub(crate) fn build_step(
     }
 }
 
-pub(crate) fn render_module(module: &Module, codes: &[StepCode], notebook_name: &str) -> String {
+pub(crate) fn render_module(
+    module: &Module,
+    codes: &[StepCode],
+    notebook_name: &str,
+    target: Target,
+) -> String {
     let mut out = String::new();
     let mut doc = module.doc.clone();
     if doc.is_empty() {
@@ -297,7 +341,14 @@ pub(crate) fn render_module(module: &Module, codes: &[StepCode], notebook_name: 
             .iter()
             .take_while(|l| l.starts_with("from __future__ "))
             .count();
-        imports.insert(after, "from dataclasses import dataclass".to_owned());
+        imports.insert(
+            after,
+            match target {
+                Target::Modern => "from dataclasses import dataclass",
+                Target::Py36 => "from types import SimpleNamespace",
+            }
+            .to_owned(),
+        );
     }
     if !imports.is_empty() {
         out.push('\n');
@@ -494,5 +545,14 @@ mod tests {
     #[test]
     fn result_classes() {
         assert_eq!(result_class("load_data"), "LoadDataResult");
+    }
+
+    #[test]
+    fn py36_helpers_change_each_place_once() {
+        for (from, to) in PY36_HELPERS {
+            assert_eq!(NOTEBOOK_HELPERS.matches(from).count(), 1, "{from}");
+            assert!(notebook_helpers(Target::Py36).contains(to), "{to}");
+        }
+        assert_eq!(notebook_helpers(Target::Modern), NOTEBOOK_HELPERS);
     }
 }
