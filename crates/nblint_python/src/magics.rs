@@ -317,7 +317,9 @@ pub(crate) fn code_words(text: &str) -> Vec<(usize, &str)> {
     while index < bytes.len() {
         match bytes[index] {
             b'#' | b'!' => {
-                index = text[index..].find('\n').map_or(bytes.len(), |at| index + at);
+                index = text[index..]
+                    .find('\n')
+                    .map_or(bytes.len(), |at| index + at);
             }
             quote @ (b'"' | b'\'') => {
                 index += 1;
@@ -989,10 +991,11 @@ mod tests {
 
     #[test]
     fn code_words_skip_comments_and_strings() {
-        let words: Vec<&str> = code_words("cdef double f(x): # g here\n    return h(x, 'k l') + 2e3\n")
-            .into_iter()
-            .map(|(_, word)| word)
-            .collect();
+        let words: Vec<&str> =
+            code_words("cdef double f(x): # g here\n    return h(x, 'k l') + 2e3\n")
+                .into_iter()
+                .map(|(_, word)| word)
+                .collect();
         assert_eq!(words, ["cdef", "double", "f", "x", "return", "h", "x"]);
     }
 

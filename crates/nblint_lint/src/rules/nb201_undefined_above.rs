@@ -49,24 +49,25 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // The cell below imports the name from a module that a glob import at or above the
         // use already brought in whole (`from math import *` then `cos(pi)`, and
         // `from math import cos` below): the use does not depend on the cell below.
-        let imported_from = context.facts.cell(defined_in).and_then(|facts| {
+        // Likewise when the name below is imported and any glob import stands above the use:
+        // what a module holds cannot be listed, and modules re-export what they import
+        // (`from preamble import *`, a book's own module whose `import pandas as pd` brings
+        // `pd`), so the use may not depend on the cell below.
+        let import_below = context.facts.cell(defined_in).and_then(|facts| {
             facts
                 .imports
                 .iter()
                 .find(|import| !import.glob && import.binding.as_deref() == Some(name.as_str()))
-                .and_then(|import| parent_module(&import.path))
         });
-        let glob_above = imported_from.is_some_and(|module| {
+        let glob_above = import_below.is_some() && {
             (1..=use_.cell).any(|cell| {
                 context.facts.cell(cell).is_some_and(|facts| {
                     facts.imports.iter().any(|import| {
-                        import.glob
-                            && import.path.trim_start_matches("::") == module
-                            && (cell < use_.cell || import.span.start < span.start)
+                        import.glob && (cell < use_.cell || import.span.start < span.start)
                     })
                 })
             })
-        });
+        };
         if glob_above {
             continue;
         }
@@ -91,13 +92,4 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }
         findings.push(finding);
     }
-}
-
-/// The module an imported name comes from: `math` for `math.cos`, `std::fmt` for
-/// `std::fmt::Write`.
-fn parent_module(path: &str) -> Option<&str> {
-    let path = path.trim_start_matches("::");
-    path.rsplit_once("::")
-        .or_else(|| path.rsplit_once('.'))
-        .map(|(parent, _)| parent)
 }

@@ -146,9 +146,40 @@ fn changed_between(
                         definition.name != name
                             && watched(&definition.name)
                             && !rebinds_same_value(context, earlier, definition)
+                            && !imports_same_again(context, earlier, cell, &definition.name)
                     }))
         })
     })
+}
+
+/// Whether cell `cell` binds `name` by importing what the name's last import at or above cell
+/// `earlier` imported (`from sklearn.datasets import load_iris` again): the same function.
+fn imports_same_again(context: &Context<'_>, earlier: usize, cell: usize, name: &str) -> bool {
+    let imported = |cell: usize| {
+        context.facts.cell(cell).and_then(|facts| {
+            facts
+                .imports
+                .iter()
+                .rev()
+                .find(|import| !import.glob && import.binding.as_deref() == Some(name))
+                .map(|import| import.path.as_str())
+        })
+    };
+    let Some(again) = imported(cell) else {
+        return false;
+    };
+    (1..=earlier)
+        .rev()
+        .find_map(|before| {
+            let facts = context.facts.cell(before)?;
+            facts
+                .defines
+                .iter()
+                .any(|definition| definition.name == name)
+                .then(|| imported(before))
+        })
+        .flatten()
+        == Some(again)
 }
 
 /// Whether `definition` binds its name to the same repeatable value (reading no names) that
