@@ -970,11 +970,26 @@ impl<'src> Analyzer<'src> {
         if generic {
             self.leave_function();
         }
+        let defined = self.facts.defines.len();
         self.bind(
             class.name.id.as_str(),
             class.name.range(),
             DefinitionKind::Type,
         );
+        // `class LessThan(Packet, type=6)`: keyword arguments (other than `metaclass=`) go
+        // to the base's `__init_subclass__`, which commonly registers the class, so it is
+        // used where it is defined.
+        if class.arguments.as_ref().is_some_and(|arguments| {
+            arguments.keywords.iter().any(|keyword| {
+                keyword
+                    .arg
+                    .as_ref()
+                    .is_none_or(|name| name.as_str() != "metaclass")
+            })
+        }) && let Some(definition) = self.facts.defines.get_mut(defined)
+        {
+            definition.used_in_cell = true;
+        }
     }
 
     fn enter_function(&mut self, locals: HashSet<String>, globals: HashSet<String>) {
@@ -1815,6 +1830,20 @@ impl<'src> Analyzer<'src> {
                 self.writing_namespace = saved;
                 self.visit_arguments(&call.arguments);
                 self.names_in_evaluated_string(call);
+                if self.function_depth == 0 {
+                    for (name, range) in symbols_injected(call) {
+                        let defined = self.facts.defines.len();
+                        self.bind(&name, range, DefinitionKind::Variable);
+                        // The same symbol whichever cell made it: the same value for NB205.
+                        if let Some(definition) = self.facts.defines.get_mut(defined) {
+                            definition.value = Some(BoundValue {
+                                text: format!("Symbol('{name}')"),
+                                reads: Vec::new(),
+                                changed: false,
+                            });
+                        }
+                    }
+                }
             }
             Expr::Await(_) => {
                 if self.function_depth == 0 {
@@ -2374,6 +2403,33 @@ const WRAPPING_DECORATORS: &[&str] = &[
     "vectorize",
     "wraps",
 ];
+
+/// The names sympy's `var("x y z")` (also `sympy.var`, `sp.var`) binds in the module's
+/// namespace, with the range of the string that names them.
+fn symbols_injected(call: &ast::ExprCall) -> Vec<(String, TextRange)> {
+    let is_var = match &*call.func {
+        Expr::Name(name) => name.id.as_str() == "var",
+        Expr::Attribute(attribute) => {
+            attribute.attr.id.as_str() == "var"
+                && matches!(&*attribute.value, Expr::Name(module)
+                    if matches!(module.id.as_str(), "sympy" | "sp" | "sym"))
+        }
+        _ => false,
+    };
+    let Some(Expr::StringLiteral(names)) = call.arguments.args.first() else {
+        return Vec::new();
+    };
+    if !is_var {
+        return Vec::new();
+    }
+    names
+        .value
+        .to_str()
+        .split(|character: char| character.is_whitespace() || character == ',')
+        .filter(|name| magics::is_identifier(name))
+        .map(|name| (name.to_owned(), names.range()))
+        .collect()
+}
 
 /// Whether a decorator may register the function it decorates (see [`WRAPPING_DECORATORS`]).
 fn registers(decorator: &Expr) -> bool {
