@@ -488,6 +488,35 @@ fn a_note_says_when_undefined_names_cannot_be_checked() {
 }
 
 #[test]
+fn every_rule_that_stays_quiet_in_a_notebook_says_why() {
+    let folder = tempfile::tempdir().unwrap();
+    // Cell 2 reads names chosen when it runs: unused-definition (NB207) cannot know what is
+    // unused; nothing stops undefined-name (NB202), so only NB207 explains its silence.
+    let text = notebook("python", &["x = 1", "print(globals()[\"x\"])"]);
+    std::fs::write(folder.path().join("a.ipynb"), &text).unwrap();
+    let output = nblint_in(folder.path(), &["check", "a.ipynb"]);
+    let notes = stderr(&output);
+    assert!(
+        notes.contains(
+            "note: a.ipynb: unused-definition (NB207) stays quiet in this notebook: cell 2 \
+             reads names chosen when it runs"
+        ),
+        "{notes}"
+    );
+    assert!(!notes.contains("NB202"), "{notes}");
+    // Two such notebooks share one line, and a rule not selected says nothing.
+    std::fs::write(folder.path().join("b.ipynb"), &text).unwrap();
+    let output = nblint_in(folder.path(), &["check", "a.ipynb", "b.ipynb"]);
+    let notes = stderr(&output);
+    assert!(
+        notes.contains("note: unused-definition (NB207) stayed quiet in 2 notebooks that"),
+        "{notes}"
+    );
+    let output = nblint_in(folder.path(), &["check", "--ignore", "NB207", "a.ipynb"]);
+    assert!(!stderr(&output).contains("quiet"), "{}", stderr(&output));
+}
+
+#[test]
 fn a_cached_run_prints_exactly_what_the_first_run_printed_in_every_format() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::copy(root().join(EXAMPLE), folder.path().join("n.ipynb")).unwrap();
