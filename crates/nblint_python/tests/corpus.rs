@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use nblint_facts::NotebookFacts;
 use nblint_notebook::Notebook;
 use nblint_python::PythonFrontend;
+use nblint_testing::CodeCellCounts;
 
 #[test]
 fn corpus_totals() {
@@ -30,16 +31,12 @@ fn corpus_totals() {
         notebooks += 1;
         let facts = NotebookFacts::analyze(&notebook, &PythonFrontend);
         assert_eq!(facts.cells.len(), notebook.cells().len());
-        let code = notebook
-            .cells()
-            .iter()
-            .filter(|cell| cell.is_code())
-            .count();
-        let analysed: Vec<_> = facts.cells.iter().flatten().collect();
-        assert_eq!(analysed.len(), code, "{name}: every code cell analysed");
-        let defines: usize = analysed.iter().map(|cell| cell.defines.len()).sum();
-        let uses: usize = analysed.iter().map(|cell| cell.uses.len()).sum();
-        let errors = analysed.iter().filter(|cell| !cell.parsed()).count();
+        let CodeCellCounts {
+            code,
+            defines,
+            uses,
+            syntax_errors: errors,
+        } = CodeCellCounts::of(&notebook, &facts, &name);
         code_cells += code;
         error_cells += errors;
         writeln!(

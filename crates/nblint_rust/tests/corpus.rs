@@ -9,6 +9,7 @@ use nblint_facts::{CellFrontend, NotebookFacts};
 use nblint_graph::Graph;
 use nblint_notebook::Notebook;
 use nblint_rust::RustFrontend;
+use nblint_testing::CodeCellCounts;
 
 #[test]
 fn corpus_totals() {
@@ -38,13 +39,12 @@ fn corpus_totals() {
         notebooks += 1;
         let facts = NotebookFacts::analyze(&notebook, &RustFrontend);
         let graph = Graph::build(&notebook, &facts, &|name| RustFrontend.is_builtin(name));
-        let code = notebook
-            .cells()
-            .iter()
-            .filter(|cell| cell.is_code())
-            .count();
-        let analysed: Vec<_> = facts.cells.iter().flatten().collect();
-        assert_eq!(analysed.len(), code, "{name}: every code cell analysed");
+        let CodeCellCounts {
+            code,
+            defines,
+            uses,
+            syntax_errors: errors,
+        } = CodeCellCounts::of(&notebook, &facts, &name);
         for (index, cell) in facts.cells.iter().enumerate() {
             let Some(cell) = cell else { continue };
             let length = notebook.cells()[index].source.len();
@@ -62,9 +62,6 @@ fn corpus_totals() {
                 );
             }
         }
-        let defines: usize = analysed.iter().map(|cell| cell.defines.len()).sum();
-        let uses: usize = analysed.iter().map(|cell| cell.uses.len()).sum();
-        let errors = analysed.iter().filter(|cell| !cell.parsed()).count();
         let edges = graph.edges().len();
         let backward = graph.edges().filter(|edge| edge.backward).count();
         code_cells += code;
