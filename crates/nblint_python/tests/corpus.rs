@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use nblint_facts::NotebookFacts;
 use nblint_notebook::Notebook;
 use nblint_python::PythonFrontend;
-use nblint_testing::CodeCellCounts;
+use nblint_testing::{CodeCellCounts, CorpusTotals};
 
 #[test]
 fn corpus_totals() {
@@ -19,26 +19,25 @@ fn corpus_totals() {
     assert!(!paths.is_empty());
 
     let mut table = String::from("notebook | cells | code | defines | uses | syntax errors\n");
-    let (mut notebooks, mut unreadable, mut code_cells, mut error_cells) = (0, 0, 0, 0);
+    let mut totals = CorpusTotals::default();
     for path in &paths {
         let name = path.file_name().unwrap().to_string_lossy();
         let bytes = std::fs::read(path).unwrap();
         let Ok(notebook) = Notebook::parse(&bytes) else {
-            unreadable += 1;
+            totals.add_unreadable();
             writeln!(table, "{name} | not a notebook").unwrap();
             continue;
         };
-        notebooks += 1;
         let facts = NotebookFacts::analyze(&notebook, &PythonFrontend);
         assert_eq!(facts.cells.len(), notebook.cells().len());
+        let counts = CodeCellCounts::of(&notebook, &facts, &name);
+        totals.add(counts);
         let CodeCellCounts {
             code,
             defines,
             uses,
             syntax_errors: errors,
-        } = CodeCellCounts::of(&notebook, &facts, &name);
-        code_cells += code;
-        error_cells += errors;
+        } = counts;
         writeln!(
             table,
             "{name} | {} | {code} | {defines} | {uses} | {errors}",
@@ -46,11 +45,8 @@ fn corpus_totals() {
         )
         .unwrap();
     }
-    writeln!(
-        table,
-        "total: {notebooks} notebooks ({unreadable} unreadable), {code_cells} code cells, \
-         {error_cells} with syntax errors"
-    )
-    .unwrap();
+    let summary = totals.summary();
+    let errors = totals.error_cells;
+    writeln!(table, "{summary}, {errors} with syntax errors").unwrap();
     insta::assert_snapshot!(table);
 }

@@ -9,7 +9,7 @@ use nblint_facts::{CellFrontend, NotebookFacts};
 use nblint_graph::Graph;
 use nblint_notebook::Notebook;
 use nblint_rust::RustFrontend;
-use nblint_testing::CodeCellCounts;
+use nblint_testing::{CodeCellCounts, CorpusTotals};
 
 #[test]
 fn corpus_totals() {
@@ -23,7 +23,7 @@ fn corpus_totals() {
     let mut table = String::from(
         "notebook | cells | code | defines | uses | edges | backward | syntax errors\n",
     );
-    let (mut notebooks, mut unreadable, mut code_cells, mut error_cells) = (0, 0, 0, 0);
+    let mut totals = CorpusTotals::default();
     let (mut all_edges, mut all_backward) = (0, 0);
     for path in &paths {
         let name = path.file_name().unwrap().to_string_lossy();
@@ -31,20 +31,21 @@ fn corpus_totals() {
         let notebook = match Notebook::parse(&bytes) {
             Ok(notebook) => notebook,
             Err(error) => {
-                unreadable += 1;
+                totals.add_unreadable();
                 writeln!(table, "{name} | not a notebook: {error}").unwrap();
                 continue;
             }
         };
-        notebooks += 1;
         let facts = NotebookFacts::analyze(&notebook, &RustFrontend);
         let graph = Graph::build(&notebook, &facts, &|name| RustFrontend.is_builtin(name));
+        let counts = CodeCellCounts::of(&notebook, &facts, &name);
+        totals.add(counts);
         let CodeCellCounts {
             code,
             defines,
             uses,
             syntax_errors: errors,
-        } = CodeCellCounts::of(&notebook, &facts, &name);
+        } = counts;
         for (index, cell) in facts.cells.iter().enumerate() {
             let Some(cell) = cell else { continue };
             let length = notebook.cells()[index].source.len();
@@ -64,8 +65,6 @@ fn corpus_totals() {
         }
         let edges = graph.edges().len();
         let backward = graph.edges().filter(|edge| edge.backward).count();
-        code_cells += code;
-        error_cells += errors;
         all_edges += edges;
         all_backward += backward;
         writeln!(
@@ -75,10 +74,11 @@ fn corpus_totals() {
         )
         .unwrap();
     }
+    let summary = totals.summary();
+    let errors = totals.error_cells;
     writeln!(
         table,
-        "total: {notebooks} notebooks ({unreadable} unreadable), {code_cells} code cells, \
-         {all_edges} edges ({all_backward} backward), {error_cells} cells with syntax errors"
+        "{summary}, {all_edges} edges ({all_backward} backward), {errors} cells with syntax errors"
     )
     .unwrap();
     insta::assert_snapshot!(table);

@@ -36,6 +36,41 @@ impl CodeCellCounts {
     }
 }
 
+/// A corpus table's totals over its files.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CorpusTotals {
+    /// Files read as notebooks.
+    pub notebooks: usize,
+    /// Files that are not notebooks.
+    pub unreadable: usize,
+    /// Code cells over all notebooks.
+    pub code_cells: usize,
+    /// Code cells that did not parse, over all notebooks.
+    pub error_cells: usize,
+}
+
+impl CorpusTotals {
+    /// Counts a notebook, with what its code cells hold.
+    pub fn add(&mut self, counts: CodeCellCounts) {
+        self.notebooks += 1;
+        self.code_cells += counts.code;
+        self.error_cells += counts.syntax_errors;
+    }
+
+    /// Counts a file that is not a notebook.
+    pub fn add_unreadable(&mut self) {
+        self.unreadable += 1;
+    }
+
+    /// The start of a table's total line: `total: 3 notebooks (1 unreadable), 12 code cells`.
+    pub fn summary(&self) -> String {
+        format!(
+            "total: {} notebooks ({} unreadable), {} code cells",
+            self.notebooks, self.unreadable, self.code_cells
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use nblint_facts::{CellFacts, Definition, DefinitionKind, Span, SyntaxError};
@@ -71,14 +106,24 @@ mod tests {
         let facts = NotebookFacts {
             cells: vec![Some(defines_x), None, Some(unparsed)],
         };
+        let counts = CodeCellCounts::of(&notebook, &facts, "n.ipynb");
         assert_eq!(
-            CodeCellCounts::of(&notebook, &facts, "n.ipynb"),
+            counts,
             CodeCellCounts {
                 code: 2,
                 defines: 1,
                 uses: 0,
                 syntax_errors: 1
             }
+        );
+        let mut totals = CorpusTotals::default();
+        totals.add(counts);
+        totals.add(counts);
+        totals.add_unreadable();
+        assert_eq!(totals.error_cells, 2);
+        assert_eq!(
+            totals.summary(),
+            "total: 2 notebooks (1 unreadable), 4 code cells"
         );
     }
 }
