@@ -2,12 +2,10 @@
 //! cell analysed, and per-notebook totals snapshotted so a change in behaviour shows up as a
 //! reviewed diff.
 
-use std::fmt::Write as _;
-
 use nblint_facts::NotebookFacts;
 use nblint_notebook::Notebook;
 use nblint_python::PythonFrontend;
-use nblint_testing::{CodeCellCounts, CorpusTotals};
+use nblint_testing::{CodeCellCounts, CorpusTable};
 
 #[test]
 fn corpus_totals() {
@@ -18,35 +16,24 @@ fn corpus_totals() {
     paths.sort();
     assert!(!paths.is_empty());
 
-    let mut table = String::from("notebook | cells | code | defines | uses | syntax errors\n");
-    let mut totals = CorpusTotals::default();
+    let mut table = CorpusTable::new(&[]);
     for path in &paths {
         let name = path.file_name().unwrap().to_string_lossy();
         let bytes = std::fs::read(path).unwrap();
         let Ok(notebook) = Notebook::parse(&bytes) else {
-            totals.add_unreadable();
-            writeln!(table, "{name} | not a notebook").unwrap();
+            table.not_a_notebook(&name, "not a notebook");
             continue;
         };
         let facts = NotebookFacts::analyze(&notebook, &PythonFrontend);
         assert_eq!(facts.cells.len(), notebook.cells().len());
         let counts = CodeCellCounts::of(&notebook, &facts, &name);
-        totals.add(counts);
-        let CodeCellCounts {
-            code,
-            defines,
-            uses,
-            syntax_errors: errors,
-        } = counts;
-        writeln!(
-            table,
-            "{name} | {} | {code} | {defines} | {uses} | {errors}",
-            notebook.cells().len()
-        )
-        .unwrap();
+        table.row(&name, notebook.cells().len(), counts, &[]);
     }
-    let summary = totals.summary();
-    let errors = totals.error_cells;
-    writeln!(table, "{summary}, {errors} with syntax errors").unwrap();
-    insta::assert_snapshot!(table);
+    let totals = table.totals();
+    let total = format!(
+        "{}, {} with syntax errors",
+        totals.summary(),
+        totals.error_cells
+    );
+    insta::assert_snapshot!(table.finish(&total));
 }

@@ -3,13 +3,11 @@
 //! behaviour shows up as a reviewed diff.
 #![allow(clippy::unwrap_used)]
 
-use std::fmt::Write as _;
-
 use nblint_facts::{CellFrontend, NotebookFacts};
 use nblint_graph::Graph;
 use nblint_notebook::Notebook;
 use nblint_rust::RustFrontend;
-use nblint_testing::{CodeCellCounts, CorpusTotals};
+use nblint_testing::{CodeCellCounts, CorpusTable};
 
 #[test]
 fn corpus_totals() {
@@ -20,10 +18,7 @@ fn corpus_totals() {
     paths.sort();
     assert!(!paths.is_empty());
 
-    let mut table = String::from(
-        "notebook | cells | code | defines | uses | edges | backward | syntax errors\n",
-    );
-    let mut totals = CorpusTotals::default();
+    let mut table = CorpusTable::new(&["edges", "backward"]);
     let (mut all_edges, mut all_backward) = (0, 0);
     for path in &paths {
         let name = path.file_name().unwrap().to_string_lossy();
@@ -31,21 +26,13 @@ fn corpus_totals() {
         let notebook = match Notebook::parse(&bytes) {
             Ok(notebook) => notebook,
             Err(error) => {
-                totals.add_unreadable();
-                writeln!(table, "{name} | not a notebook: {error}").unwrap();
+                table.not_a_notebook(&name, &format!("not a notebook: {error}"));
                 continue;
             }
         };
         let facts = NotebookFacts::analyze(&notebook, &RustFrontend);
         let graph = Graph::build(&notebook, &facts, &|name| RustFrontend.is_builtin(name));
         let counts = CodeCellCounts::of(&notebook, &facts, &name);
-        totals.add(counts);
-        let CodeCellCounts {
-            code,
-            defines,
-            uses,
-            syntax_errors: errors,
-        } = counts;
         for (index, cell) in facts.cells.iter().enumerate() {
             let Some(cell) = cell else { continue };
             let length = notebook.cells()[index].source.len();
@@ -67,19 +54,13 @@ fn corpus_totals() {
         let backward = graph.edges().filter(|edge| edge.backward).count();
         all_edges += edges;
         all_backward += backward;
-        writeln!(
-            table,
-            "{name} | {} | {code} | {defines} | {uses} | {edges} | {backward} | {errors}",
-            notebook.cells().len()
-        )
-        .unwrap();
+        table.row(&name, notebook.cells().len(), counts, &[edges, backward]);
     }
-    let summary = totals.summary();
-    let errors = totals.error_cells;
-    writeln!(
-        table,
-        "{summary}, {all_edges} edges ({all_backward} backward), {errors} cells with syntax errors"
-    )
-    .unwrap();
-    insta::assert_snapshot!(table);
+    let totals = table.totals();
+    let total = format!(
+        "{}, {all_edges} edges ({all_backward} backward), {} cells with syntax errors",
+        totals.summary(),
+        totals.error_cells
+    );
+    insta::assert_snapshot!(table.finish(&total));
 }

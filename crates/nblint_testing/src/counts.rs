@@ -1,7 +1,19 @@
 //! What the front ends' corpus tables count in each notebook.
 
-use nblint_facts::NotebookFacts;
+use nblint_facts::{CellFacts, NotebookFacts, Span, SyntaxError};
 use nblint_notebook::Notebook;
+
+/// The facts of a code cell that does not parse: a syntax error at its first byte, and
+/// nothing else (what the rules that stay quiet for a broken cell are tested with).
+pub fn unparsed_cell() -> CellFacts {
+    CellFacts {
+        errors: vec![SyntaxError {
+            message: "unexpected token".to_owned(),
+            span: Span::new(0, 1),
+        }],
+        ..CellFacts::default()
+    }
+}
 
 /// What a front end made of one notebook's code cells: a row of a corpus table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,9 +83,71 @@ impl CorpusTotals {
     }
 }
 
+/// A corpus table, for a snapshot: a header, a row per file (its name, its cells, what the
+/// front end made of its code cells, with the table's own columns between `uses` and
+/// `syntax errors`), and a total line; with the totals kept as rows are added.
+#[derive(Debug, Clone)]
+pub struct CorpusTable {
+    text: String,
+    totals: CorpusTotals,
+}
+
+impl CorpusTable {
+    /// An empty table whose own columns (`edges`, `backward`) stand between `uses` and
+    /// `syntax errors`.
+    pub fn new(own_columns: &[&str]) -> Self {
+        let mut text = String::from("notebook | cells | code | defines | uses");
+        for column in own_columns {
+            text.push_str(" | ");
+            text.push_str(column);
+        }
+        text.push_str(" | syntax errors\n");
+        Self {
+            text,
+            totals: CorpusTotals::default(),
+        }
+    }
+
+    /// A file that is not a notebook: its name and, as the rest of its row, why.
+    pub fn not_a_notebook(&mut self, name: &str, why: &str) {
+        self.totals.add_unreadable();
+        self.text.push_str(&format!("{name} | {why}\n"));
+    }
+
+    /// A notebook's row: its `cells` (all kinds), `counts`, and the values of the table's own
+    /// columns.
+    pub fn row(&mut self, name: &str, cells: usize, counts: CodeCellCounts, own: &[usize]) {
+        self.totals.add(counts);
+        let CodeCellCounts {
+            code,
+            defines,
+            uses,
+            syntax_errors,
+        } = counts;
+        self.text
+            .push_str(&format!("{name} | {cells} | {code} | {defines} | {uses}"));
+        for value in own {
+            self.text.push_str(&format!(" | {value}"));
+        }
+        self.text.push_str(&format!(" | {syntax_errors}\n"));
+    }
+
+    /// The totals over the rows so far.
+    pub fn totals(&self) -> &CorpusTotals {
+        &self.totals
+    }
+
+    /// The table, with `total` as its last line.
+    pub fn finish(mut self, total: &str) -> String {
+        self.text.push_str(total);
+        self.text.push('\n');
+        self.text
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use nblint_facts::{CellFacts, Definition, DefinitionKind, Span, SyntaxError};
+    use nblint_facts::{Definition, DefinitionKind};
 
     use super::*;
     use crate::NotebookBuilder;
@@ -96,15 +170,8 @@ mod tests {
             )],
             ..CellFacts::default()
         };
-        let unparsed = CellFacts {
-            errors: vec![SyntaxError {
-                message: "unexpected end".to_owned(),
-                span: Span::new(2, 3),
-            }],
-            ..CellFacts::default()
-        };
         let facts = NotebookFacts {
-            cells: vec![Some(defines_x), None, Some(unparsed)],
+            cells: vec![Some(defines_x), None, Some(unparsed_cell())],
         };
         let counts = CodeCellCounts::of(&notebook, &facts, "n.ipynb");
         assert_eq!(
@@ -116,14 +183,23 @@ mod tests {
                 syntax_errors: 1
             }
         );
-        let mut totals = CorpusTotals::default();
-        totals.add(counts);
-        totals.add(counts);
-        totals.add_unreadable();
+        let mut table = CorpusTable::new(&["edges"]);
+        table.row("a.ipynb", 3, counts, &[7]);
+        table.not_a_notebook("b.ipynb", "not a notebook");
+        table.row("c.ipynb", 3, counts, &[0]);
+        let totals = *table.totals();
         assert_eq!(totals.error_cells, 2);
         assert_eq!(
             totals.summary(),
             "total: 2 notebooks (1 unreadable), 4 code cells"
+        );
+        assert_eq!(
+            table.finish("total"),
+            "notebook | cells | code | defines | uses | edges | syntax errors\n\
+             a.ipynb | 3 | 2 | 1 | 0 | 7 | 1\n\
+             b.ipynb | not a notebook\n\
+             c.ipynb | 3 | 2 | 1 | 0 | 0 | 1\n\
+             total\n"
         );
     }
 }

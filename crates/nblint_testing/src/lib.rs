@@ -5,7 +5,7 @@
 //! where a person sees it (even under the test harness's output capture) and is skipped, or
 //! fails when `NBLINT_REQUIRE_CORPUS` is set, as `.ci/run` sets it, so a corpus test never
 //! passes without having looked at a notebook. What the front ends' corpus tables count in
-//! each notebook is [`CodeCellCounts`], and over them [`CorpusTotals`].
+//! each notebook is [`CodeCellCounts`], and their table [`CorpusTable`].
 // A test-support crate: its panics are the test failures.
 #![allow(clippy::print_stderr, clippy::missing_panics_doc)]
 
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub use builder::NotebookBuilder;
-pub use counts::{CodeCellCounts, CorpusTotals};
+pub use counts::{CodeCellCounts, CorpusTable, CorpusTotals, unparsed_cell};
 pub use random::Xorshift;
 
 /// The fields every diagnostic of `check --output-format json` has, the fixed contract of

@@ -384,13 +384,7 @@ mod tests {
             binds_unknown_names: true,
             ..CellFacts::default()
         };
-        let unparsed = CellFacts {
-            errors: vec![nblint_facts::SyntaxError {
-                message: "unexpected token".to_owned(),
-                span: Span::new(0, 1),
-            }],
-            ..CellFacts::default()
-        };
+        let unparsed = nblint_testing::unparsed_cell();
         let note = |cells: Vec<Option<CellFacts>>| {
             NB202_UNDEFINED_NAME
                 .silence(&NotebookFacts { cells })
@@ -424,13 +418,7 @@ mod tests {
 
     #[test]
     fn silence_prefers_unlisted_names_then_the_first_cell_that_does_not_parse() {
-        let unparsed = CellFacts {
-            errors: vec![nblint_facts::SyntaxError {
-                message: "unexpected token".to_owned(),
-                span: Span::new(0, 1),
-            }],
-            ..CellFacts::default()
-        };
+        let unparsed = nblint_testing::unparsed_cell();
         let unlisted = CellFacts {
             binds_unknown_names: true,
             ..CellFacts::default()

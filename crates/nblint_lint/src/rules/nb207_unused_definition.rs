@@ -151,19 +151,13 @@ impl MethodCalls {
 
 #[cfg(test)]
 mod tests {
-    use nblint_facts::{CellFacts, Span, SyntaxError};
+    use nblint_facts::CellFacts;
 
     use super::*;
 
     #[test]
     fn silence_names_the_first_cell_that_may_hold_an_unseen_use() {
-        let unparsed = CellFacts {
-            errors: vec![SyntaxError {
-                message: "unexpected token".to_owned(),
-                span: Span::new(0, 1),
-            }],
-            ..CellFacts::default()
-        };
+        let unparsed = nblint_testing::unparsed_cell();
         let dynamic = CellFacts {
             reads_unknown_names: true,
             ..CellFacts::default()
