@@ -171,6 +171,17 @@ impl std::fmt::Debug for Rule {
     }
 }
 
+/// The note `rule` gives for a notebook whose cells have these facts, if it stays quiet in
+/// it: what the rules' silence tests compare.
+#[cfg(test)]
+pub(crate) fn silence_note(
+    rule: &'static Rule,
+    cells: Vec<Option<nblint_facts::CellFacts>>,
+) -> Option<String> {
+    rule.silence(&NotebookFacts { cells })
+        .map(|silence| silence.to_string())
+}
+
 /// Declares a rule as a `pub static` whose documentation is the page
 /// `rules/<CODE>-<name>.md` (a missing page is a compile error). A rule that reports nothing
 /// in a whole notebook under some condition names it as `silencing` ([`Silencing`]).

@@ -14,8 +14,7 @@ fn corpus_totals() {
     let Some(corpus) = nblint_testing::corpus("evcxr", "corpus_totals") else {
         return;
     };
-    let mut paths = nblint_testing::ipynb_files(&corpus);
-    paths.sort();
+    let paths = nblint_testing::ipynb_files(&corpus);
     assert!(!paths.is_empty());
 
     let mut table = CorpusTable::new(&["edges", "backward"]);

@@ -340,6 +340,7 @@ fn closest_name<'a>(name: &str, defined: &[&'a str]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::silence_note;
 
     #[test]
     fn suggests_close_names_only() {
@@ -385,11 +386,7 @@ mod tests {
             ..CellFacts::default()
         };
         let unparsed = nblint_testing::unparsed_cell();
-        let note = |cells: Vec<Option<CellFacts>>| {
-            NB202_UNDEFINED_NAME
-                .silence(&NotebookFacts { cells })
-                .map(|silence| silence.to_string())
-        };
+        let note = |cells| silence_note(&NB202_UNDEFINED_NAME, cells);
         assert_eq!(
             note(vec![None, Some(unlisted)]).as_deref(),
             Some(

@@ -154,6 +154,7 @@ mod tests {
     use nblint_facts::CellFacts;
 
     use super::*;
+    use crate::registry::silence_note;
 
     #[test]
     fn silence_names_the_first_cell_that_may_hold_an_unseen_use() {
@@ -166,11 +167,7 @@ mod tests {
             partially_analysed: true,
             ..CellFacts::default()
         };
-        let note = |cells: Vec<Option<CellFacts>>| {
-            NB207_UNUSED_DEFINITION
-                .silence(&NotebookFacts { cells })
-                .map(|silence| silence.to_string())
-        };
+        let note = |cells| silence_note(&NB207_UNUSED_DEFINITION, cells);
         assert_eq!(note(vec![None, Some(CellFacts::default())]), None);
         assert_eq!(
             note(vec![None, Some(dynamic), Some(unparsed)]).as_deref(),
