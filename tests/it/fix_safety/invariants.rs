@@ -610,13 +610,7 @@ fn compare_python(found: &mut Found, number: Option<usize>, before: &str, after:
     ) else {
         return;
     };
-    let code = |units: &[Unit]| -> Vec<String> {
-        units
-            .iter()
-            .filter(|unit| !unit.import)
-            .map(|unit| unit.text.clone())
-            .collect()
-    };
+    let code = |units: &[Unit]| other_code(units.iter());
     compare_sequences(found, number, &code(&before_units), &code(&after_units));
 }
 
@@ -887,48 +881,47 @@ fn is_python_import_start(line: &str) -> bool {
 // Invariant 6: imports keep their meaning
 
 /// Statement text that changes what a later import does: environment variables, the module
-/// search path, the working folder, installs. Reads (`os.environ.get`, `"x" in sys.modules`)
-/// are not setup.
-const ENVIRONMENT_SETUP: &[&str] = &[
-    "environ.update(",
-    "environ.setdefault(",
-    "putenv(",
-    "load_dotenv(",
-    "%env ",
-    "%set_env ",
-    "sys.path.insert(",
-    "sys.path.append(",
-    "sys.path.extend(",
-    "sys.path +=",
-    "sys.path =",
-    "site.addsitedir(",
-    "chdir(",
-    "%cd ",
-    "pip install",
-    "pip uninstall",
-    "conda install",
-    "matplotlib.use(",
+/// search path, the working folder, installs; each with what it matters to. Reads
+/// (`os.environ.get`, `"x" in sys.modules`) are not setup.
+const ENVIRONMENT_SETUP: &[(&str, Matters)] = &[
+    ("environ.update(", ToAll),
+    ("environ.setdefault(", ToAll),
+    ("putenv(", ToAll),
+    ("load_dotenv(", ToAll),
+    ("%env ", ToAll),
+    ("%set_env ", ToAll),
+    ("sys.path.insert(", ToImports),
+    ("sys.path.append(", ToImports),
+    ("sys.path.extend(", ToImports),
+    ("sys.path +=", ToImports),
+    ("sys.path =", ToImports),
+    ("site.addsitedir(", ToImports),
+    ("chdir(", ToAll),
+    ("%cd ", ToAll),
+    ("pip install", ToAll),
+    ("pip uninstall", ToAll),
+    ("conda install", ToAll),
+    ("matplotlib.use(", ToImports),
 ];
 
-/// Setup that matters to an `import` but not to a pip line (whose `bound_by_import` is empty).
-const IMPORT_ONLY_SETUP: &[&str] = &[
-    "sys.path.insert(",
-    "sys.path.append(",
-    "sys.path.extend(",
-    "sys.path +=",
-    "sys.path =",
-    "site.addsitedir(",
-    "matplotlib.use(",
-];
+/// What a kind of environment setup matters to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Matters {
+    /// Imports and pip lines alike.
+    ToAll,
+    /// An `import`, not a pip line (whose `bound_by_import` is empty).
+    ToImports,
+}
+use Matters::{ToAll, ToImports};
 
-/// Whether a statement sets up the environment: one of [`ENVIRONMENT_SETUP`], or an
-/// assignment to `os.environ[...]`.
-fn environment_setup(unit: &str) -> Option<&str> {
-    if let Some(marker) = ENVIRONMENT_SETUP
+/// Whether a statement sets up the environment: one of [`ENVIRONMENT_SETUP`] (and what it
+/// matters to), or an assignment to `os.environ[...]`.
+fn environment_setup(unit: &str) -> Option<(&str, Matters)> {
+    if let Some(&(marker, matters)) = ENVIRONMENT_SETUP
         .iter()
-        .find(|marker| unit.contains(*marker))
+        .find(|(marker, _)| unit.contains(*marker))
     {
-        return Some(marker);
+        return Some((marker, matters));
     }
     unit.lines()
         .any(|line| {
@@ -939,15 +932,23 @@ fn environment_setup(unit: &str) -> Option<&str> {
                 })
             })
         })
-        .then_some("environ[...] =")
+        .then_some(("environ[...] =", ToAll))
 }
 
 /// A top-level unit of the whole notebook, in order: an import, or anything else (a cell
 /// that is not Python or does not parse is one opaque unit of its non-import lines).
 struct NotebookUnit {
-    text: String,
-    import: bool,
+    statement: Unit,
     cell: usize,
+}
+
+/// The texts of the statements that are not imports, in order: what a fix leaves as it
+/// was.
+fn other_code<'a>(statements: impl Iterator<Item = &'a Unit>) -> Vec<String> {
+    statements
+        .filter(|statement| !statement.import)
+        .map(|statement| statement.text.clone())
+        .collect()
 }
 
 fn notebook_units(cells: &[CellView<'_>]) -> Vec<NotebookUnit> {
@@ -962,9 +963,8 @@ fn notebook_units(cells: &[CellView<'_>]) -> Vec<NotebookUnit> {
             python_units(&cell.text).ok()
         };
         if let Some(parsed) = parsed {
-            units.extend(parsed.into_iter().map(|unit| NotebookUnit {
-                text: unit.text,
-                import: unit.import,
+            units.extend(parsed.into_iter().map(|statement| NotebookUnit {
+                statement,
                 cell: index + 1,
             }));
         } else {
@@ -974,8 +974,10 @@ fn notebook_units(cells: &[CellView<'_>]) -> Vec<NotebookUnit> {
                 .map(|unit| unit.text)
                 .collect();
             units.push(NotebookUnit {
-                text: rest.join("\n"),
-                import: false,
+                statement: Unit {
+                    text: rest.join("\n"),
+                    import: false,
+                },
                 cell: index + 1,
             });
         }
@@ -991,13 +993,7 @@ fn notebook_units(cells: &[CellView<'_>]) -> Vec<NotebookUnit> {
 fn check_import_order(found: &mut Found, before: &[CellView<'_>], after: &[CellView<'_>]) {
     let before_units = notebook_units(before);
     let after_units = notebook_units(after);
-    let code = |units: &[NotebookUnit]| -> Vec<String> {
-        units
-            .iter()
-            .filter(|unit| !unit.import)
-            .map(|unit| unit.text.clone())
-            .collect()
-    };
+    let code = |units: &[NotebookUnit]| other_code(units.iter().map(|unit| &unit.statement));
     let other_code = code(&before_units);
     if other_code != code(&after_units) {
         return;
@@ -1007,9 +1003,9 @@ fn check_import_order(found: &mut Found, before: &[CellView<'_>], after: &[CellV
         let mut positions: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
         let mut others = 0;
         for unit in units {
-            if unit.import {
+            if unit.statement.import {
                 positions
-                    .entry(unit.text.trim().to_owned())
+                    .entry(unit.statement.text.trim().to_owned())
                     .or_default()
                     .push((others, unit.cell));
             } else {
@@ -1103,8 +1099,8 @@ fn check_import_order(found: &mut Found, before: &[CellView<'_>], after: &[CellV
 /// setup counts when the import `moves`.
 fn changes_meaning(unit: &str, names: &[String], moves: bool) -> Option<String> {
     if moves
-        && let Some(marker) = environment_setup(unit)
-        && !(names.is_empty() && IMPORT_ONLY_SETUP.contains(&marker))
+        && let Some((marker, matters)) = environment_setup(unit)
+        && !(names.is_empty() && matters == ToImports)
     {
         return Some(format!("environment setup (`{marker}`)"));
     }
