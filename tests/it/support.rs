@@ -1,6 +1,6 @@
 //! What the end-to-end suites share: the built binary, the repository root, running nblint
 //! the way a user does (colour off) or a program with input on stdin, reading what it
-//! printed, and finding the outside programs some suites drive.
+//! printed and asserting what it holds, and finding the outside programs some suites drive.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -40,6 +40,12 @@ pub fn output_with_stdin(command: &mut Command, input: &[u8]) -> Output {
 #[track_caller]
 pub fn assert_contains(text: &str, part: &str) {
     assert!(text.contains(part), "{part:?} is not in:\n{text}");
+}
+
+/// Fails the test, showing `text`, if `part` is in it.
+#[track_caller]
+pub fn assert_lacks(text: &str, part: &str) {
+    assert!(!text.contains(part), "{part:?} is in:\n{text}");
 }
 
 /// What a run printed on stdout.

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::Command;
 
 use super::{
-    NBLINT, assert_contains, evcxr_corpus, folder_with, json, nblint, nblint_in, notebook, root,
-    status, stderr, stdout,
+    NBLINT, assert_contains, assert_lacks, evcxr_corpus, folder_with, json, nblint, nblint_in,
+    notebook, root, status, stderr, stdout,
 };
 
 const EXAMPLE: &str = "examples/word_frequencies.ipynb";
@@ -91,8 +91,8 @@ fn no_path_checks_the_current_folder_and_skips_checkpoints_and_target() {
     let output = nblint_in(folder.path(), &["check", "--output-format", "concise"]);
     let text = stdout(&output);
     assert_contains(&text, "notes/n.ipynb");
-    assert!(!text.contains("checkpoints"), "{text}");
-    assert!(!text.contains("target/"), "{text}");
+    assert_lacks(&text, "checkpoints");
+    assert_lacks(&text, "target/");
 }
 
 #[test]
@@ -138,7 +138,7 @@ fn configuration_is_found_by_walking_up_and_unknown_keys_are_errors() {
         folder.path(),
         &["check", "--output-format", "concise", "a/b/n.ipynb"],
     );
-    assert!(!stdout(&output).contains(" NB2"), "{}", stdout(&output));
+    assert_lacks(&stdout(&output), " NB2");
     assert_contains(&stdout(&output), " NB103");
 
     std::fs::write(folder.path().join("nblint.toml"), "max-cell-line = 3\n").unwrap();
@@ -175,7 +175,7 @@ fn suppression_comments_silence_a_cell() {
     );
     let text = stdout(&output);
     assert_contains(&text, "cell 1:1:9: NB201 `b`");
-    assert!(!text.contains("cell 2:"), "{text}");
+    assert_lacks(&text, "cell 2:");
 }
 
 #[test]
@@ -398,11 +398,7 @@ fn results_are_cached_by_content_and_no_cache_reads_and_writes_nothing() {
             "n.ipynb",
         ],
     );
-    assert!(
-        !stdout(&selected).contains("NB201"),
-        "{}",
-        stdout(&selected)
-    );
+    assert_lacks(&stdout(&selected), "NB201");
 
     // A damaged cache is a miss, never an error.
     for entry in walkdir(&folder.path().join(".nblint_cache")) {
@@ -455,11 +451,7 @@ fn a_note_says_when_undefined_names_cannot_be_checked() {
         );
     }
     let quiet = nblint_in(folder.path(), &["check", "--ignore", "NB202", "p.ipynb"]);
-    assert!(
-        !stderr(&quiet).contains("stays quiet"),
-        "{}",
-        stderr(&quiet)
-    );
+    assert_lacks(&stderr(&quiet), "stays quiet");
 }
 
 #[test]
@@ -475,7 +467,7 @@ fn every_rule_that_stays_quiet_in_a_notebook_says_why() {
         "note: a.ipynb: unused-definition (NB207) stays quiet in this notebook: cell 2 \
              reads names chosen when it runs",
     );
-    assert!(!notes.contains("NB202"), "{notes}");
+    assert_lacks(&notes, "NB202");
     // Two such notebooks share one line, and a rule not selected says nothing.
     std::fs::write(folder.path().join("b.ipynb"), &text).unwrap();
     let output = nblint_in(folder.path(), &["check", "a.ipynb", "b.ipynb"]);
@@ -485,7 +477,7 @@ fn every_rule_that_stays_quiet_in_a_notebook_says_why() {
         "note: unused-definition (NB207) stayed quiet in 2 notebooks that",
     );
     let output = nblint_in(folder.path(), &["check", "--ignore", "NB207", "a.ipynb"]);
-    assert!(!stderr(&output).contains("quiet"), "{}", stderr(&output));
+    assert_lacks(&stderr(&output), "quiet");
 }
 
 #[test]
@@ -582,7 +574,7 @@ fn many_quiet_notebooks_get_one_note() {
         1,
         "{message}"
     );
-    assert!(!message.contains("a.ipynb"), "{message}");
+    assert_lacks(&message, "a.ipynb");
 }
 
 #[test]
@@ -754,10 +746,6 @@ fn a_rust_cell_whose_output_is_an_error_binds_no_variable() {
         ],
     );
     // evcxr kept nothing of cell 2, so its variables are not "defined and never used".
-    assert!(
-        !stdout(&output).contains("discarded"),
-        "{}",
-        stdout(&output)
-    );
+    assert_lacks(&stdout(&output), "discarded");
     assert_contains(&stdout(&output), "`kept`");
 }

@@ -3,8 +3,8 @@
 //! `--language` over everything; `check`, `graph` and `extract` decide alike.
 
 use super::{
-    assert_contains, folder_with, graph_of, json, nblint, nblint_in, notebook, status, stderr,
-    stdout,
+    assert_contains, assert_lacks, folder_with, graph_of, json, nblint, nblint_in, notebook,
+    status, stderr, stdout,
 };
 
 /// `check --select NB001,NB201 --output-format json` on a fixture: the diagnostics' codes and
@@ -86,7 +86,7 @@ fn a_notebook_without_metadata_is_read_in_the_language_its_cells_are_in() {
 fn nbformat_3_cells_say_their_language() {
     let (diagnostics, stderr) = check("nbformat3_cells_say_python", &[]);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    assert!(!stderr.contains("guessed"), "{stderr}");
+    assert_lacks(&stderr, "guessed");
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn the_language_option_overrides_the_guess() {
             .any(|(code, message)| code == "NB001" && message.contains("does not parse as Rust")),
         "{diagnostics:?}"
     );
-    assert!(!stderr.contains("guessed"), "{stderr}");
+    assert_lacks(&stderr, "guessed");
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn the_configuration_chooses_over_metadata_and_the_option_over_both() {
     };
     assert!(codes(&[]).contains("NB001"));
     std::fs::write(folder.path().join("nblint.toml"), "language = \"rust\"\n").unwrap();
-    assert!(!codes(&[]).contains("NB001"), "{}", codes(&[]));
+    assert_lacks(&codes(&[]), "NB001");
     assert!(codes(&["--language", "python"]).contains("NB001"));
     let graph = nblint_in(folder.path(), &["graph", "n.ipynb"]);
     let graph: serde_json::Value = json(&graph);

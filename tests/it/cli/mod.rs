@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Output;
 
 pub(crate) use crate::support::{
-    NBLINT, assert_contains, json, nblint_in, root, status, stderr, stdout,
+    NBLINT, assert_contains, assert_lacks, json, nblint_in, root, status, stderr, stdout,
 };
 
 /// Runs nblint from the repository root.

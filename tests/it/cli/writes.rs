@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::{NBLINT, assert_contains, root, status, stderr, stdout};
+use super::{NBLINT, assert_contains, assert_lacks, root, status, stderr, stdout};
 
 /// A notebook with a duplicate `use` that `check --fix --select NB203` removes.
 const FIXABLE: &str = "fixtures/rules/NB203/fix_duplicate_use.ipynb";
@@ -130,7 +130,7 @@ fn mode_owner_and_group_are_kept() {
         assert_eq!(written.permissions().mode() & 0o777, 0o640, "{args:?}");
         if owned_elsewhere {
             assert_eq!((written.uid(), written.gid()), (4321, 4322), "{args:?}");
-            assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+            assert_lacks(&stderr(&output), "warning");
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use super::{NBLINT, assert_contains, command, new_repository, run_ok, text};
+use super::{NBLINT, assert_contains, assert_lacks, command, new_repository, run_ok, text};
 
 const LINE: &str = "*.ipynb filter=nblint diff=nblint";
 
@@ -264,6 +264,6 @@ fn a_linked_work_tree_installs_into_the_shared_config() {
 
     succeeds(&nblint_in(&linked, &home, None, &["git", "uninstall"]));
     let shared = std::fs::read_to_string(repo.join(".git/config")).unwrap();
-    assert!(!shared.contains("nblint"), "{shared}");
+    assert_lacks(&shared, "nblint");
     assert!(!linked.join(".gitattributes").exists());
 }

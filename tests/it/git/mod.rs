@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 
 use nblint_testing::run_ok;
 
-use crate::support::{NBLINT, assert_contains, output_with_stdin};
+use crate::support::{NBLINT, assert_contains, assert_lacks, output_with_stdin};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -131,14 +131,14 @@ fn git_filter_and_textconv_end_to_end() {
     let diff = text(&git(&["diff"]).stdout);
     assert_contains(&diff, "\n-x = 42\n");
     assert_contains(&diff, "\n+x = 43\n");
-    assert!(!diff.contains("\"source\""), "{diff}");
+    assert_lacks(&diff, "\"source\"");
 
     // Uninstall leaves no filter or diff configuration behind.
     let mut uninstall = command(NBLINT, &repo, &home);
     uninstall.args(["git", "uninstall"]);
     run_ok(uninstall);
     let config = std::fs::read_to_string(repo.join(".git/config")).unwrap();
-    assert!(!config.contains("nblint"), "{config}");
+    assert_lacks(&config, "nblint");
     assert!(!repo.join(".gitattributes").exists());
     let mut status = command(NBLINT, &repo, &home);
     status.args(["git", "status"]);

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::{NBLINT, assert_contains, command, run_ok, text};
+use super::{NBLINT, assert_contains, assert_lacks, command, run_ok, text};
 
 /// A stripped Python notebook (nothing for `nblint strip` to change) whose cells are
 /// `(kind, source lines)`.
@@ -168,7 +168,7 @@ fn check_staged_lints_the_index_not_the_working_files() {
     assert_eq!(working.status.code(), Some(1));
     let working = text(&working.stdout);
     assert_contains(&working, "sub/b.ipynb:cell 3:1:1: NB102");
-    assert!(!working.contains("a.ipynb:"), "{working}");
+    assert_lacks(&working, "a.ipynb:");
 
     // The file line is the staged blob's line of the comment, not the working file's.
     let blob_line = staged_a
@@ -370,5 +370,5 @@ fn pre_commit_runs_the_hooks() {
     assert_eq!(stripped.status.code(), Some(1), "{output}");
     assert_contains(&output, "files were modified by this hook");
     let after = std::fs::read_to_string(repo.root.join("analysis.ipynb")).unwrap();
-    assert!(!after.contains("output_type"), "{after}");
+    assert_lacks(&after, "output_type");
 }
