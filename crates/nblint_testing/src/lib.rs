@@ -65,12 +65,18 @@ pub fn corpus(name: &str, test: &str) -> Option<PathBuf> {
 }
 
 /// The notebooks of these parts of the shared corpus, together, sorted by path: empty when
-/// none is there (each missing part is a skip as [`corpus`] makes it, naming `test`).
+/// none is there (each missing part is a skip as [`corpus`] makes it, naming `test`). A
+/// part that is there but holds no notebook fails the test: a test must not pass without
+/// having read one.
 pub fn corpus_notebooks(names: &[&str], test: &str) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = names
         .iter()
         .filter_map(|name| corpus(name, test))
-        .flat_map(|folder| ipynb_files(&folder))
+        .flat_map(|folder| {
+            let files = ipynb_files(&folder);
+            assert!(!files.is_empty(), "{}: no notebooks", folder.display());
+            files
+        })
         .collect();
     paths.sort();
     paths
