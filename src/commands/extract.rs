@@ -14,8 +14,7 @@ use nblint_extract::{CargoRunner, ExtractOptions};
 use nblint_facts::Language;
 
 use crate::ExitStatus;
-use crate::config::ConfigResolver;
-use crate::input::read_notebook;
+use crate::config::read_with_language_setting;
 use nblint_analysis::{Choice, language_of};
 
 /// Arguments of `nblint extract`.
@@ -59,15 +58,12 @@ pub struct ExtractArgs {
 /// Extracts one notebook into a crate.
 pub fn run(args: &ExtractArgs) -> Result<ExitStatus> {
     let shown = args.notebook.display();
-    let notebook = read_notebook(&args.notebook)?;
-    let config = ConfigResolver::default().config_for(&args.notebook)?;
-    let detected = language_of(
-        &notebook,
-        Choice {
-            flag: args.language.as_ref(),
-            setting: config.language.as_ref(),
-        },
-    );
+    let (notebook, setting) = read_with_language_setting(&args.notebook)?;
+    let choice = Choice {
+        flag: args.language.as_ref(),
+        setting: setting.as_ref(),
+    };
+    let detected = language_of(&notebook, choice);
     if let Some(note) = detected.guess_note() {
         eprintln!("note: {shown}: {note}");
     }

@@ -9,8 +9,7 @@ use clap::{Args, ValueEnum};
 use crate::ExitStatus;
 use nblint_facts::Language;
 
-use crate::config::ConfigResolver;
-use crate::input::read_notebook;
+use crate::config::read_with_language_setting;
 use nblint_analysis::{Choice, analyse, parse_language};
 
 /// Arguments of `nblint graph`.
@@ -40,15 +39,12 @@ pub enum GraphFormat {
 
 /// Prints the dependency graph of one notebook.
 pub fn run(args: &GraphArgs) -> Result<ExitStatus> {
-    let notebook = read_notebook(&args.notebook)?;
-    let config = ConfigResolver::default().config_for(&args.notebook)?;
-    let analysed = analyse(
-        &notebook,
-        Choice {
-            flag: args.language.as_ref(),
-            setting: config.language.as_ref(),
-        },
-    );
+    let (notebook, setting) = read_with_language_setting(&args.notebook)?;
+    let choice = Choice {
+        flag: args.language.as_ref(),
+        setting: setting.as_ref(),
+    };
+    let analysed = analyse(&notebook, choice);
     let graph = nblint_analysis::graph(&notebook, &analysed);
     let text = match args.format {
         GraphFormat::Json => nblint_graph::to_json(&graph),

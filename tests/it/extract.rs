@@ -6,7 +6,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::support::{NBLINT, stderr};
+use nblint_testing::run_ok;
+
+use crate::support::{NBLINT, assert_contains, assert_lacks, stderr};
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -24,35 +26,37 @@ fn nblint(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `nblint extract <notebook> --out <out>` with `args` after.
+fn extract(notebook: &str, out: &Path, args: &[&str]) -> Output {
+    let out = out.to_string_lossy();
+    let mut all = vec!["extract", notebook, "--out", &out];
+    all.extend(args);
+    nblint(&all)
+}
+
 #[test]
 fn non_empty_folder_needs_force_and_is_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("crate");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("notes.txt"), "keep me").unwrap();
-    let out_arg = out.to_string_lossy().into_owned();
     let notebook = fixture("dep_forms.ipynb");
 
-    let refused = nblint(&["extract", &notebook, "--out", &out_arg, "--no-check"]);
+    let refused = extract(&notebook, &out, &["--no-check"]);
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
-    assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
+    assert_contains(&stderr(&refused), "--force");
     let entries: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
     assert_eq!(entries.len(), 1, "nothing may be written without --force");
 
-    let forced = nblint(&[
-        "extract",
+    let forced = extract(
         &notebook,
-        "--out",
-        &out_arg,
-        "--no-check",
-        "--force",
-        "--name",
-        "deps",
-    ]);
+        &out,
+        &["--no-check", "--force", "--name", "deps"],
+    );
     assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
     let manifest = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
-    assert!(manifest.contains("name = \"deps\""), "{manifest}");
-    assert!(manifest.contains("default-features = false"), "{manifest}");
+    assert_contains(&manifest, "name = \"deps\"");
+    assert_contains(&manifest, "default-features = false");
     assert!(out.join("src/lib.rs").exists());
     assert!(out.join("src/main.rs").exists());
     assert_eq!(
@@ -65,19 +69,12 @@ fn non_empty_folder_needs_force_and_is_left_alone() {
 fn empty_or_missing_folder_needs_no_force() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("new/crate");
-    let out_arg = out.to_string_lossy().into_owned();
-    let output = nblint(&[
-        "extract",
-        &fixture("stored_error.ipynb"),
-        "--out",
-        &out_arg,
-        "--no-check",
-    ]);
+    let output = extract(&fixture("stored_error.ipynb"), &out, &["--no-check"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stderr(&output);
-    assert!(text.contains("cell 3: skipped"), "{text}");
+    assert_contains(&text, "cell 3: skipped");
     let manifest = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
-    assert!(manifest.contains("name = \"stored_error\""), "{manifest}");
+    assert_contains(&manifest, "name = \"stored_error\"");
 }
 
 #[test]
@@ -85,52 +82,24 @@ fn python_notebook_becomes_a_package() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("package");
     let notebook = fixture("python_notebook.ipynb");
-    let output = nblint(&[
-        "extract",
-        &notebook,
-        "--out",
-        &out.to_string_lossy(),
-        "--no-run",
-    ]);
+    let output = extract(&notebook, &out, &["--no-run"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(out.join("pyproject.toml").exists());
     assert!(out.join("src/python_notebook/__main__.py").exists());
-    let bad = nblint(&[
-        "extract",
-        &notebook,
-        "--out",
-        &dir.path().join("other").to_string_lossy(),
-        "--name",
-        "not-an-identifier",
-    ]);
+    let other = dir.path().join("other");
+    let bad = extract(&notebook, &other, &["--name", "not-an-identifier"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(
-        stderr(&bad).contains("Python package name"),
-        "{}",
-        stderr(&bad)
-    );
+    assert_contains(&stderr(&bad), "Python package name");
 }
 
 #[test]
 fn missing_notebook_and_bad_name_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("crate");
-    let out_arg = out.to_string_lossy().into_owned();
-    let missing = nblint(&["extract", "no-such.ipynb", "--out", &out_arg]);
+    let missing = extract("no-such.ipynb", &out, &[]);
     assert_eq!(missing.status.code(), Some(2));
-    assert!(
-        stderr(&missing).contains("no-such.ipynb"),
-        "{}",
-        stderr(&missing)
-    );
-    let bad = nblint(&[
-        "extract",
-        &fixture("stored_error.ipynb"),
-        "--out",
-        &out_arg,
-        "--name",
-        "1 bad",
-    ]);
+    assert_contains(&stderr(&missing), "no-such.ipynb");
+    let bad = extract(&fixture("stored_error.ipynb"), &out, &["--name", "1 bad"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(!out.exists());
 }
@@ -158,18 +127,12 @@ fn nothing_to_extract_exits_1_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("crate");
     let notebook = fixture("nothing_to_extract.ipynb");
-    let output = nblint(&[
-        "extract",
-        &notebook,
-        "--out",
-        &out.to_string_lossy(),
-        "--no-check",
-    ]);
+    let output = extract(&notebook, &out, &["--no-check"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let text = stderr(&output);
-    assert!(
-        text.contains("nothing to extract: the notebook has no code; no crate was written"),
-        "{text}"
+    assert_contains(
+        &text,
+        "nothing to extract: the notebook has no code; no crate was written",
     );
     assert!(!out.exists());
 }
@@ -251,16 +214,11 @@ fn python_fixtures_print_what_the_notebooks_printed() {
             assert_eq!(output.status.code(), Some(0), "{name}: {text}");
         } else {
             assert_eq!(output.status.code(), Some(0), "{name}: {text}");
-            let run = Command::new(python())
-                .args(["-m", "pkg"])
-                .current_dir(out.join("src"))
-                .env("MPLBACKEND", "Agg")
-                .output()
-                .unwrap();
-            assert!(
-                run.status.success(),
-                "{name}: {}",
-                String::from_utf8_lossy(&run.stderr)
+            let run = run_ok(
+                Command::new(python())
+                    .args(["-m", "pkg"])
+                    .current_dir(out.join("src"))
+                    .env("MPLBACKEND", "Agg"),
             );
             assert_eq!(String::from_utf8_lossy(&run.stdout), expected, "{name}");
             // nblint's own run check agreed, cell by cell (a stripped notebook has nothing
@@ -275,28 +233,17 @@ fn python_fixtures_print_what_the_notebooks_printed() {
                 assert!(out.join("src/outputs/display_1.txt").is_file(), "{name}");
             }
         }
-        let compiled = Command::new(python())
-            .args(["-m", "compileall", "-q"])
-            .arg(out.join("src"))
-            .output()
-            .unwrap();
-        assert!(compiled.status.success(), "{name}: compileall");
+        run_ok(
+            Command::new(python())
+                .args(["-m", "compileall", "-q"])
+                .arg(out.join("src")),
+        );
         if let Some(ruff) = &ruff {
             for args in [
                 &["check", "--isolated", "--quiet", "."][..],
                 &["format", "--isolated", "--check", "."],
             ] {
-                let checked = Command::new(ruff)
-                    .args(args)
-                    .current_dir(&out)
-                    .output()
-                    .unwrap();
-                assert!(
-                    checked.status.success(),
-                    "{name}: ruff {}: {}",
-                    args[0],
-                    String::from_utf8_lossy(&checked.stdout)
-                );
+                run_ok(Command::new(ruff).args(args).current_dir(&out));
             }
         }
     }
@@ -307,29 +254,26 @@ fn python_fixtures_print_what_the_notebooks_printed() {
 fn python_packages_hold_what_the_issue_asks() {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/extract/python");
     let dir = tempfile::tempdir().unwrap();
-    let extract = |name: &str| {
+    let extracted = |name: &str| {
         let out = dir.path().join(name);
-        let output = nblint(&[
-            "extract",
-            &folder.join(format!("{name}.ipynb")).to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-            "--name",
-            "pkg",
-            "--no-run",
-        ]);
+        let notebook = folder.join(format!("{name}.ipynb"));
+        let output = extract(
+            &notebook.to_string_lossy(),
+            &out,
+            &["--name", "pkg", "--no-run"],
+        );
         assert_eq!(output.status.code(), Some(0), "{name}: {}", stderr(&output));
         (out, stderr(&output))
     };
     let read = |out: &Path, file: &str| std::fs::read_to_string(out.join(file)).unwrap();
 
-    let (out, _) = extract("sections_to_modules");
+    let (out, _) = extracted("sections_to_modules");
     assert!(read(&out, "src/pkg/load_data.py").contains("def load_sales():"));
     assert!(read(&out, "src/pkg/summarise.py").contains("def total_all_sales(sales):"));
     assert!(read(&out, "src/pkg/__init__.py").contains("Sales report"));
     assert!(read(&out, "README.md").contains("python -m pkg"));
 
-    let (out, _) = extract("redefined_function");
+    let (out, _) = extracted("redefined_function");
     let cells = read(&out, "src/pkg/redefined_function.py");
     assert!(
         cells.contains("def clean(text):") && cells.contains("def clean_2(text):"),
@@ -340,45 +284,36 @@ fn python_packages_hold_what_the_issue_asks() {
             || cells.contains("print(clean_2('  A B  '))"),
         "{cells}"
     );
-    assert!(!cells.contains("global "), "{cells}");
+    assert_lacks(&cells, "global ");
 
-    let (out, _) = extract("pip_lines_to_dependencies");
+    let (out, _) = extracted("pip_lines_to_dependencies");
     let pyproject = read(&out, "pyproject.toml");
-    assert!(pyproject.contains("\"numpy==1.26.4\""), "{pyproject}");
-    assert!(pyproject.contains("\"requests>=2.31\""), "{pyproject}");
-    assert!(
-        pyproject.contains("requires-python = \">=3.11\""),
-        "{pyproject}"
-    );
-    assert!(
-        pyproject.contains("build-backend = \"hatchling.build\""),
-        "{pyproject}"
-    );
-    assert!(pyproject.contains("[project.scripts]"), "{pyproject}");
+    assert_contains(&pyproject, "\"numpy==1.26.4\"");
+    assert_contains(&pyproject, "\"requests>=2.31\"");
+    assert_contains(&pyproject, "requires-python = \">=3.11\"");
+    assert_contains(&pyproject, "build-backend = \"hatchling.build\"");
+    assert_contains(&pyproject, "[project.scripts]");
 
-    let (out, warnings) = extract("magics");
+    let (out, warnings) = extracted("magics");
     let cells = read(&out, "src/pkg/magics.py");
-    assert!(cells.contains("# %matplotlib inline"), "{cells}");
-    assert!(cells.contains("subprocess.run("), "{cells}");
-    assert!(cells.contains("total = sum(range(10))"), "{cells}");
-    assert!(!warnings.contains("error"), "{warnings}");
+    assert_contains(&cells, "# %matplotlib inline");
+    assert_contains(&cells, "subprocess.run(");
+    assert_contains(&cells, "total = sum(range(10))");
+    assert_lacks(&warnings, "error");
 
-    let (out, warnings) = extract("executed_out_of_order");
+    let (out, warnings) = extracted("executed_out_of_order");
     let main = read(&out, "src/pkg/__main__.py");
     let first = main.find("base = cell_3()").unwrap();
     let second = main.find("total = cell_2(base)").unwrap();
     assert!(first < second, "{main}");
-    assert!(warnings.contains("ran out of document order"), "{warnings}");
+    assert_contains(&warnings, "ran out of document order");
 
-    let (_, warnings) = extract("counts_not_a_run_order");
-    assert!(
-        warnings.contains("cell 3 reads `math` before any cell binds it"),
-        "{warnings}"
-    );
+    let (_, warnings) = extracted("counts_not_a_run_order");
+    assert_contains(&warnings, "cell 3 reads `math` before any cell binds it");
 
-    let (out, _) = extract("trailing_expressions");
+    let (out, _) = extracted("trailing_expressions");
     let main = read(&out, "src/pkg/__main__.py");
-    assert!(main.contains("show(shown)"), "{main}");
+    assert_contains(&main, "show(shown)");
     assert!(read(&out, "src/pkg/trailing_expressions.py").contains("@dataclass"));
 
     let (out, warnings) = extract("python36_notebook");
@@ -472,11 +407,8 @@ fn python_cell_that_does_not_parse_is_an_input_error() {
     ]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let text = stderr(&output);
-    assert!(
-        text.contains("broken.ipynb: cell 2, line 3, column 1"),
-        "{text}"
-    );
-    assert!(text.contains("not Python"), "{text}");
+    assert_contains(&text, "broken.ipynb: cell 2, line 3, column 1");
+    assert_contains(&text, "not Python");
     assert!(!out.exists());
 }
 
@@ -506,12 +438,10 @@ fn reads_of_a_left_out_cell_are_reported() {
     ]);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
-    assert!(
-        text.contains(
-            "cell 4 reads `scale`, which only cell 3 binds, and that cell was left out: the \
-             package raises NameError there"
-        ),
-        "{text}"
+    assert_contains(
+        &text,
+        "cell 4 reads `scale`, which only cell 3 binds, and that cell was left out: the \
+             package raises NameError there",
     );
     assert!(
         !text.contains("`math`") && !text.contains("`radius`"),

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::{NBLINT, stderr};
+use crate::support::{NBLINT, assert_contains, output_with_stdin, stderr};
 
 fn malformed(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,18 +18,31 @@ fn run(folder: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     command.current_dir(folder).args(args).env("NO_COLOR", "1");
     match stdin {
         None => command.output().unwrap(),
-        Some(bytes) => {
-            use std::io::Write;
-            let mut child = command
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            child.stdin.take().unwrap().write_all(bytes).unwrap();
-            child.wait_with_output().unwrap()
-        }
+        Some(bytes) => output_with_stdin(&mut command, bytes),
     }
+}
+
+/// `extract` of `notebook` in `folder` into `out`, without cargo (the types are not the
+/// point here), with `args` after.
+fn extract(folder: &Path, notebook: &str, out: &Path, args: &[&str]) -> Output {
+    let mut all = vec![
+        "extract",
+        notebook,
+        "--out",
+        out.to_str().unwrap(),
+        "--no-check",
+    ];
+    all.extend(args);
+    run(folder, &all, None)
+}
+
+/// `check` reads `notebook` in `folder` (clean or with findings), then `strip` strips it.
+fn checked_and_stripped(folder: &Path, notebook: &str) {
+    let check = run(folder, &["check", notebook], None);
+    let code = check.status.code();
+    assert!(matches!(code, Some(0 | 1)), "{code:?} {}", stderr(&check));
+    let strip = run(folder, &["strip", notebook], None);
+    assert_eq!(strip.status.code(), Some(0), "{}", stderr(&strip));
 }
 
 /// Cases nblint refuses, with the words its message must contain (the position or reason).
@@ -117,17 +130,7 @@ fn refused_files_exit_2_naming_file_and_position_in_every_command() {
         }
         // extract refuses it the same way and creates nothing.
         let out = folder.path().join("crate_out");
-        let output = run(
-            folder.path(),
-            &[
-                "extract",
-                *name,
-                "--out",
-                out.to_str().unwrap(),
-                "--no-check",
-            ],
-            None,
-        );
+        let output = extract(folder.path(), name, &out, &[]);
         assert_eq!(
             output.status.code(),
             Some(2),
@@ -177,19 +180,7 @@ fn readable_odd_files_work_in_every_command() {
         // nbformat 3 file's cells say `"language": "python"` over Rust code, so the language
         // is chosen: reading the odd file is what is tested.
         let out = folder.path().join(format!("{name}.crate"));
-        let output = run(
-            folder.path(),
-            &[
-                "extract",
-                *name,
-                "--out",
-                out.to_str().unwrap(),
-                "--no-check",
-                "--language",
-                "rust",
-            ],
-            None,
-        );
+        let output = extract(folder.path(), name, &out, &["--language", "rust"]);
         // A file with no code cell is read fine and has nothing to extract: exit 1, no crate.
         if stderr(&output).contains("nothing to extract") {
             assert_eq!(output.status.code(), Some(1), "extract {name}");
@@ -261,14 +252,7 @@ fn a_symlink_is_read_and_written_through() {
     let target = folder.path().join("real.ipynb");
     std::fs::copy(malformed("source_as_string.ipynb"), &target).unwrap();
     std::os::unix::fs::symlink(&target, folder.path().join("link.ipynb")).unwrap();
-    let check = run(folder.path(), &["check", "link.ipynb"], None);
-    assert!(
-        matches!(check.status.code(), Some(0 | 1)),
-        "{}",
-        stderr(&check)
-    );
-    let strip = run(folder.path(), &["strip", "link.ipynb"], None);
-    assert_eq!(strip.status.code(), Some(0), "{}", stderr(&strip));
+    checked_and_stripped(folder.path(), "link.ipynb");
     // The link is still a link, and the file it points at was stripped.
     let link = std::fs::symlink_metadata(folder.path().join("link.ipynb")).unwrap();
     assert!(link.file_type().is_symlink());
@@ -288,11 +272,7 @@ fn a_missing_file_and_a_folder_without_access_are_errors() {
     std::fs::write(&not_a_folder, b"x").unwrap();
     let output = run(folder.path(), &["strip", "file/n.ipynb"], None);
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("file/n.ipynb"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "file/n.ipynb");
 }
 
 /// A notebook of `cells` code cells with the given sources and outputs.
@@ -425,17 +405,7 @@ fn deep_but_accepted_cells_do_not_overflow_extract() {
     )
     .unwrap();
     let out = folder.path().join("crate");
-    let output = run(
-        folder.path(),
-        &[
-            "extract",
-            "deep.ipynb",
-            "--out",
-            out.to_str().unwrap(),
-            "--no-check",
-        ],
-        None,
-    );
+    let output = extract(folder.path(), "deep.ipynb", &out, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(out.join("src/lib.rs").is_file());
 }
@@ -464,14 +434,7 @@ fn deep_json_outputs_are_stripped_up_to_the_limit_and_refused_beyond() {
     };
     let path = folder.path().join("deep.ipynb");
     std::fs::write(&path, with(4_000)).unwrap();
-    let check = run(folder.path(), &["check", "deep.ipynb"], None);
-    assert!(
-        matches!(check.status.code(), Some(0 | 1)),
-        "{}",
-        stderr(&check)
-    );
-    let strip = run(folder.path(), &["strip", "deep.ipynb"], None);
-    assert_eq!(strip.status.code(), Some(0), "{}", stderr(&strip));
+    checked_and_stripped(folder.path(), "deep.ipynb");
     let stripped = std::fs::read_to_string(&path).unwrap();
     assert!(
         !stripped.contains("[[[") && stripped.contains("\"outputs\": []"),

@@ -1,9 +1,10 @@
 //! What the end-to-end suites share: the built binary, the repository root, running nblint
-//! the way a user does (colour off), reading what it printed, and finding the outside
-//! programs some suites drive.
+//! the way a user does (colour off) or a program with input on stdin, reading what it
+//! printed and asserting what it holds, and finding the outside programs some suites drive.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// The `nblint` binary cargo built for these tests.
 pub const NBLINT: &str = env!("CARGO_BIN_EXE_nblint");
@@ -23,9 +24,46 @@ pub fn nblint_in(folder: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `command` with `input` on its stdin and returns what it printed.
+pub fn output_with_stdin(command: &mut Command, input: &[u8]) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Fails the test, showing `text`, unless `part` is in it.
+#[track_caller]
+pub fn assert_contains(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} is not in:\n{text}");
+}
+
+/// Fails the test, showing `text`, if `part` is in it.
+#[track_caller]
+pub fn assert_lacks(text: &str, part: &str) {
+    assert!(!text.contains(part), "{part:?} is in:\n{text}");
+}
+
 /// What a run printed on stdout.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// What a run printed on stdout, read as JSON (the test fails, showing both streams, when
+/// it is not).
+#[track_caller]
+pub fn json<T: serde::de::DeserializeOwned>(output: &Output) -> T {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "stdout is not the JSON expected: {error}\n{}{}",
+            stdout(output),
+            stderr(output)
+        )
+    })
 }
 
 /// What a run printed on stderr.

@@ -101,17 +101,19 @@ impl Analysed {
         notes
     }
 
-    /// Why undefined-name (NB202) reports nothing in this notebook, when `selection` runs it
-    /// and the rule's own condition ([`nblint_lint::rules::undefined_name_silence`]) holds:
-    /// what a note should tell the user, straight from the rule.
-    pub fn undefined_name_silence(
-        &self,
-        selection: &RuleSelection,
-    ) -> Option<nblint_lint::rules::UndefinedNameSilence> {
-        let runs = self.frontend.is_some()
-            && selection.is_enabled(&nblint_lint::rules::NB202_UNDEFINED_NAME);
-        runs.then(|| nblint_lint::rules::undefined_name_silence(&self.facts))
-            .flatten()
+    /// Why each rule `selection` runs reports nothing at all in this notebook, in rule
+    /// order, when the rule's own condition holds ([`nblint_lint::Rule::silence`]): what a
+    /// note should tell the user, straight from the rules. None without a front end, whose
+    /// facts are empty.
+    pub fn silences(&self, selection: &RuleSelection) -> Vec<nblint_lint::Silence> {
+        if self.frontend.is_none() {
+            return Vec::new();
+        }
+        nblint_lint::all_rules()
+            .iter()
+            .filter(|rule| selection.is_enabled(rule))
+            .filter_map(|rule| rule.silence(&self.facts))
+            .collect()
     }
 }
 

@@ -113,17 +113,12 @@ fn build_and_run(case: &str) -> (Extraction, String) {
         std::fs::remove_dir_all(&out_dir).unwrap();
     }
     nblint_extract::write_files(&extraction.files, &out_dir).unwrap();
-    let output = Command::new(cargo())
-        .args(["run", "--quiet", "--target-dir"])
-        .arg(work_dir().join("target").join("run"))
-        .current_dir(&out_dir)
-        .env_remove("RUSTFLAGS")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = nblint_testing::run_ok(
+        Command::new(cargo())
+            .args(["run", "--quiet", "--target-dir"])
+            .arg(work_dir().join("target").join("run"))
+            .current_dir(&out_dir)
+            .env_remove("RUSTFLAGS"),
     );
     let stdout = String::from_utf8(output.stdout).unwrap();
     (extraction, stdout)

@@ -97,6 +97,35 @@ pub struct Definition {
     pub value: Option<BoundValue>,
 }
 
+impl Definition {
+    /// A definition of `name` as `kind` at `span` with every flag off (not mutable, public,
+    /// used in its cell, conditional or read by a function) and no value: a front end sets
+    /// what applies with struct update syntax.
+    ///
+    /// ```
+    /// use nblint_facts::{Definition, DefinitionKind, Span};
+    ///
+    /// let counter = Definition {
+    ///     mutable: true,
+    ///     ..Definition::new("counter", DefinitionKind::Variable, Span::new(8, 15))
+    /// };
+    /// assert!(counter.mutable && !counter.public);
+    /// ```
+    pub fn new(name: impl Into<String>, kind: DefinitionKind, span: Span) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            span,
+            mutable: false,
+            public: false,
+            used_in_cell: false,
+            conditional: false,
+            read_by_function: false,
+            value: None,
+        }
+    }
+}
+
 /// A repeatable expression a name is bound to (see [`Definition::value`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BoundValue {

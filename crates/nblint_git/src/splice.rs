@@ -418,7 +418,7 @@ fn named(names: &[&str], key: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
+    use nblint_testing::Xorshift;
 
     use super::*;
     use crate::strip::strip_bytes_without_splicing as strip_bytes_general;
@@ -685,31 +685,9 @@ mod tests {
         assert_eq!(split_as_written("\"text\""), None);
     }
 
-    fn corpus() -> Vec<PathBuf> {
-        let mut paths: Vec<PathBuf> = ["python", "evcxr"]
-            .into_iter()
-            .filter_map(|language| nblint_testing::corpus(language, "splice corpus tests"))
-            .flat_map(|folder| nblint_testing::ipynb_files(&folder))
-            .collect();
-        paths.sort();
-        paths
-    }
-
-    /// A small deterministic generator for mutations (xorshift64).
-    struct Random(u64);
-
-    impl Random {
-        fn below(&mut self, bound: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % bound as u64) as usize
-        }
-    }
-
     /// Small edits of a notebook's text: a byte removed, a space, a newline or a backslash
     /// put in, a line repeated, two lines swapped.
-    fn mutate(text: &[u8], random: &mut Random) -> Vec<u8> {
+    fn mutate(text: &[u8], random: &mut Xorshift) -> Vec<u8> {
         let mut bytes = text.to_vec();
         let at = random.below(bytes.len());
         match random.below(5) {
@@ -736,9 +714,8 @@ mod tests {
 
     #[test]
     fn splicing_agrees_with_the_general_path_on_the_corpus_and_mutants() {
-        let paths = corpus();
+        let paths = nblint_testing::corpus_notebooks(&["python", "evcxr"], "splice corpus tests");
         if paths.is_empty() {
-            println!("note: ../shared/corpus is not there; nothing to check");
             return;
         }
         let options = StripOptions::default();
@@ -747,7 +724,7 @@ mod tests {
             ..StripOptions::default()
         };
         let (mut spliced, mut canonical, mut mutants, mut mutants_spliced) = (0, 0, 0, 0);
-        let mut random = Random(0x9e37_79b9_7f4a_7c15);
+        let mut random = Xorshift(0x9e37_79b9_7f4a_7c15);
         for path in &paths {
             let bytes = std::fs::read(path).unwrap();
             spliced += usize::from(agrees(&bytes, &options));

@@ -22,15 +22,8 @@ impl CellFrontend for Toy {
             let words: Vec<&str> = line.split_whitespace().collect();
             let define = |facts: &mut CellFacts, name: &str, kind, mutable| {
                 facts.defines.push(Definition {
-                    name: name.into(),
-                    kind,
-                    span,
                     mutable,
-                    public: false,
-                    used_in_cell: false,
-                    conditional: false,
-                    read_by_function: false,
-                    value: None,
+                    ..Definition::new(name, kind, span)
                 });
             };
             match words.as_slice() {

@@ -91,6 +91,66 @@ pub struct Rule {
     pub documentation: &'static str,
     /// The check.
     pub check: fn(&Context<'_>, &mut Vec<Finding>),
+    /// When the rule reports nothing at all in a notebook, if it has such a condition.
+    pub silencing: Option<Silencing>,
+}
+
+impl Rule {
+    /// Why this rule reports nothing in the notebook with these facts, when its own
+    /// notebook-wide condition holds: what a note should tell the user, straight from the
+    /// rule (whose check asks the same condition), for any rule alike.
+    pub fn silence(&'static self, facts: &NotebookFacts) -> Option<Silence> {
+        let (cell, reason) = (self.silencing.as_ref()?.first_cell)(facts)?;
+        Some(Silence {
+            rule: self,
+            cell,
+            reason,
+        })
+    }
+
+    /// The one line that says this rule stayed quiet in `notebooks` notebooks (more than
+    /// one), `None` for a rule that never stays quiet in a whole notebook.
+    pub fn silence_summary(&self, notebooks: usize) -> Option<String> {
+        let silencing = self.silencing.as_ref()?;
+        Some(format!(
+            "{} ({}) stayed quiet in {notebooks} notebooks that {}",
+            self.name, self.code, silencing.across_notebooks
+        ))
+    }
+}
+
+/// A rule's notebook-wide condition for reporting nothing: a whole notebook where one cell
+/// makes every finding uncertain (it brings in names nobody can list, it does not parse).
+#[derive(Debug, Clone, Copy)]
+pub struct Silencing {
+    /// The first cell of a notebook with these facts that silences the rule, and why,
+    /// completing "cell N …" (`"does not parse, so …"`); `None` when the rule runs.
+    pub first_cell: fn(&NotebookFacts) -> Option<(usize, &'static str)>,
+    /// What the notebooks where the rule stayed quiet have, completing "stayed quiet in N
+    /// notebooks that …".
+    pub across_notebooks: &'static str,
+}
+
+/// Why a rule reports nothing at all in one notebook ([`Rule::silence`]). Its `Display` is
+/// the note the user reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Silence {
+    /// The rule that stays quiet.
+    pub rule: &'static Rule,
+    /// The one-based cell that silences it.
+    pub cell: usize,
+    /// Why that cell does, completing "cell N …".
+    pub reason: &'static str,
+}
+
+impl std::fmt::Display for Silence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({}) stays quiet in this notebook: cell {} {}",
+            self.rule.name, self.rule.code, self.cell, self.reason
+        )
+    }
 }
 
 /// Rules are identified by their code.
@@ -111,9 +171,27 @@ impl std::fmt::Debug for Rule {
     }
 }
 
+/// The note `rule` gives for a notebook whose cells have these facts, if it stays quiet in
+/// it: what the rules' silence tests compare.
+#[cfg(test)]
+pub(crate) fn silence_note(
+    rule: &'static Rule,
+    cells: Vec<Option<nblint_facts::CellFacts>>,
+) -> Option<String> {
+    rule.silence(&NotebookFacts { cells })
+        .map(|silence| silence.to_string())
+}
+
 /// Declares a rule as a `pub static` whose documentation is the page
-/// `rules/<CODE>-<name>.md` (a missing page is a compile error).
+/// `rules/<CODE>-<name>.md` (a missing page is a compile error). A rule that reports nothing
+/// in a whole notebook under some condition names it as `silencing` ([`Silencing`]).
 macro_rules! declare_rule {
+    (@silencing) => {
+        None
+    };
+    (@silencing $silencing:expr) => {
+        Some($silencing)
+    };
     (
         $(#[$meta:meta])*
         $static:ident {
@@ -122,7 +200,8 @@ macro_rules! declare_rule {
             severity: $severity:ident,
             fixable: $fixable:literal,
             needs_analysis: $needs:literal,
-            check: $check:path $(,)?
+            check: $check:path
+            $(, silencing: $silencing:expr)? $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -134,6 +213,7 @@ macro_rules! declare_rule {
             needs_analysis: $needs,
             documentation: include_str!(concat!("../../../../rules/", $code, "-", $name, ".md")),
             check: $check,
+            silencing: $crate::registry::declare_rule!(@silencing $($silencing)?),
         };
     };
 }

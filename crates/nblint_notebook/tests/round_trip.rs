@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use nblint_notebook::Notebook;
-use nblint_testing::ipynb_files;
+use nblint_testing::{Xorshift, ipynb_files};
 
 #[test]
 fn untouched_notebooks_are_written_back_byte_for_byte() {
@@ -102,15 +102,12 @@ fn analysis_reading_sees_the_same_cells_and_errors() {
     assert!(light.cells()[0].has_error_output);
 }
 
-/// A small deterministic generator (xorshift), so the mutations are the same on every run.
-struct Mutations(u64);
+/// Mutations drawn from a deterministic generator, so they are the same on every run.
+struct Mutations(Xorshift);
 
 impl Mutations {
     fn next(&mut self, below: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % below as u64) as usize
+        self.0.below(below)
     }
 
     /// `bytes` with one byte deleted, replaced or inserted near a JSON delimiter.
@@ -148,7 +145,7 @@ fn analysis_reading_agrees_on_mutated_notebooks() {
         .unwrap_or_default();
     paths.truncate(25);
     paths.extend(ipynb_files(&root.join("fixtures/rust")));
-    let mut mutations = Mutations(0x9E37_79B9_7F4A_7C15);
+    let mut mutations = Mutations(Xorshift(0x9E37_79B9_7F4A_7C15));
     let mut accepted = 0;
     for path in &paths {
         let original = std::fs::read(path).unwrap();

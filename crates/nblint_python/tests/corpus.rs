@@ -2,58 +2,36 @@
 //! cell analysed, and per-notebook totals snapshotted so a change in behaviour shows up as a
 //! reviewed diff.
 
-use std::fmt::Write as _;
-
 use nblint_facts::NotebookFacts;
 use nblint_notebook::Notebook;
 use nblint_python::PythonFrontend;
+use nblint_testing::{CodeCellCounts, CorpusTable};
 
 #[test]
 fn corpus_totals() {
-    let Some(corpus) = nblint_testing::corpus("python", "corpus_totals") else {
-        return;
-    };
-    let mut paths = nblint_testing::ipynb_files(&corpus);
-    paths.sort();
-    assert!(!paths.is_empty());
+    let paths = nblint_testing::corpus_notebooks(&["python"], "corpus_totals");
+    if paths.is_empty() {
+        return; // The corpus is not there: `corpus_notebooks` said so.
+    }
 
-    let mut table = String::from("notebook | cells | code | defines | uses | syntax errors\n");
-    let (mut notebooks, mut unreadable, mut code_cells, mut error_cells) = (0, 0, 0, 0);
+    let mut table = CorpusTable::new(&[]);
     for path in &paths {
         let name = path.file_name().unwrap().to_string_lossy();
         let bytes = std::fs::read(path).unwrap();
         let Ok(notebook) = Notebook::parse(&bytes) else {
-            unreadable += 1;
-            writeln!(table, "{name} | not a notebook").unwrap();
+            table.not_a_notebook(&name, "not a notebook");
             continue;
         };
-        notebooks += 1;
         let facts = NotebookFacts::analyze(&notebook, &PythonFrontend);
         assert_eq!(facts.cells.len(), notebook.cells().len());
-        let code = notebook
-            .cells()
-            .iter()
-            .filter(|cell| cell.is_code())
-            .count();
-        let analysed: Vec<_> = facts.cells.iter().flatten().collect();
-        assert_eq!(analysed.len(), code, "{name}: every code cell analysed");
-        let defines: usize = analysed.iter().map(|cell| cell.defines.len()).sum();
-        let uses: usize = analysed.iter().map(|cell| cell.uses.len()).sum();
-        let errors = analysed.iter().filter(|cell| !cell.parsed()).count();
-        code_cells += code;
-        error_cells += errors;
-        writeln!(
-            table,
-            "{name} | {} | {code} | {defines} | {uses} | {errors}",
-            notebook.cells().len()
-        )
-        .unwrap();
+        let counts = CodeCellCounts::of(&notebook, &facts, &name);
+        table.row(&name, notebook.cells().len(), counts, &[]);
     }
-    writeln!(
-        table,
-        "total: {notebooks} notebooks ({unreadable} unreadable), {code_cells} code cells, \
-         {error_cells} with syntax errors"
-    )
-    .unwrap();
-    insta::assert_snapshot!(table);
+    let totals = table.totals();
+    let total = format!(
+        "{}, {} with syntax errors",
+        totals.summary(),
+        totals.error_cells
+    );
+    insta::assert_snapshot!(table.finish(&total));
 }

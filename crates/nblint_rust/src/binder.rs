@@ -92,15 +92,8 @@ impl<N: Borrow<str> + Hash + Eq + Clone> Binder<N> {
     ) {
         let index = facts.defines.len();
         facts.defines.push(Definition {
-            name: name.borrow().to_owned(),
-            kind: DefinitionKind::Variable,
-            span,
             mutable,
-            public: false,
-            used_in_cell: false,
-            conditional: false,
-            read_by_function: false,
-            value: None,
+            ..Definition::new(name.borrow(), DefinitionKind::Variable, span)
         });
         self.top_lets.insert(name, index);
     }

@@ -125,17 +125,11 @@ fn crate_definition(dependency: &Dependency, argument: &str, at: usize) -> Optio
     let written = argument
         .find(|c: char| c.is_whitespace() || c == '=')
         .unwrap_or(argument.len());
-    Some(Definition {
+    Some(Definition::new(
         name,
-        kind: DefinitionKind::Dependency,
-        span: Span::new(at, at + written),
-        mutable: false,
-        public: false,
-        used_in_cell: false,
-        conditional: false,
-        read_by_function: false,
-        value: None,
-    })
+        DefinitionKind::Dependency,
+        Span::new(at, at + written),
+    ))
 }
 
 /// `:word rest`: optional spaces, a colon, a word, then optional spaces and the argument.

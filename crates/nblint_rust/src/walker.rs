@@ -354,29 +354,17 @@ impl<'a> Walker<'a> {
                         // Foreign items: span the block.
                         let span = self.span(item.span());
                         self.facts.defines.push(Definition {
-                            name,
-                            kind,
-                            span,
                             mutable,
-                            public: false,
-                            used_in_cell: false,
-                            conditional: false,
-                            read_by_function: false,
-                            value: None,
+                            ..Definition::new(name, kind, span)
                         });
                         continue;
                     };
                     let public = vis.is_some_and(|vis| matches!(vis, Visibility::Public(_)));
+                    let span = self.span(ident.span());
                     self.facts.defines.push(Definition {
-                        name,
-                        kind,
-                        span: self.span(ident.span()),
                         mutable,
                         public,
-                        used_in_cell: false,
-                        conditional: false,
-                        read_by_function: false,
-                        value: None,
+                        ..Definition::new(name, kind, span)
                     });
                 }
             }
@@ -391,15 +379,9 @@ impl<'a> Walker<'a> {
         mutable: bool,
     ) {
         self.facts.defines.push(Definition {
-            name: ident.unraw().to_string(),
-            kind,
-            span: self.span(ident.span()),
             mutable,
             public: matches!(vis, Visibility::Public(_)),
-            used_in_cell: false,
-            conditional: false,
-            read_by_function: false,
-            value: None,
+            ..Definition::new(ident.unraw().to_string(), kind, self.span(ident.span()))
         });
     }
 
@@ -781,15 +763,8 @@ pub(crate) fn push_import(
 ) {
     if let Some(name) = &binding {
         facts.defines.push(Definition {
-            name: name.clone(),
-            kind: DefinitionKind::Import,
-            span,
-            mutable: false,
             public,
-            used_in_cell: false,
-            conditional: false,
-            read_by_function: false,
-            value: None,
+            ..Definition::new(name.clone(), DefinitionKind::Import, span)
         });
     }
     facts.imports.push(Import {

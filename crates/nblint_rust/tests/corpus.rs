@@ -3,26 +3,20 @@
 //! behaviour shows up as a reviewed diff.
 #![allow(clippy::unwrap_used)]
 
-use std::fmt::Write as _;
-
 use nblint_facts::{CellFrontend, NotebookFacts};
 use nblint_graph::Graph;
 use nblint_notebook::Notebook;
 use nblint_rust::RustFrontend;
+use nblint_testing::{CodeCellCounts, CorpusTable};
 
 #[test]
 fn corpus_totals() {
-    let Some(corpus) = nblint_testing::corpus("evcxr", "corpus_totals") else {
-        return;
-    };
-    let mut paths = nblint_testing::ipynb_files(&corpus);
-    paths.sort();
-    assert!(!paths.is_empty());
+    let paths = nblint_testing::corpus_notebooks(&["evcxr"], "corpus_totals");
+    if paths.is_empty() {
+        return; // The corpus is not there: `corpus_notebooks` said so.
+    }
 
-    let mut table = String::from(
-        "notebook | cells | code | defines | uses | edges | backward | syntax errors\n",
-    );
-    let (mut notebooks, mut unreadable, mut code_cells, mut error_cells) = (0, 0, 0, 0);
+    let mut table = CorpusTable::new(&["edges", "backward"]);
     let (mut all_edges, mut all_backward) = (0, 0);
     for path in &paths {
         let name = path.file_name().unwrap().to_string_lossy();
@@ -30,21 +24,13 @@ fn corpus_totals() {
         let notebook = match Notebook::parse(&bytes) {
             Ok(notebook) => notebook,
             Err(error) => {
-                unreadable += 1;
-                writeln!(table, "{name} | not a notebook: {error}").unwrap();
+                table.not_a_notebook(&name, &format!("not a notebook: {error}"));
                 continue;
             }
         };
-        notebooks += 1;
         let facts = NotebookFacts::analyze(&notebook, &RustFrontend);
         let graph = Graph::build(&notebook, &facts, &|name| RustFrontend.is_builtin(name));
-        let code = notebook
-            .cells()
-            .iter()
-            .filter(|cell| cell.is_code())
-            .count();
-        let analysed: Vec<_> = facts.cells.iter().flatten().collect();
-        assert_eq!(analysed.len(), code, "{name}: every code cell analysed");
+        let counts = CodeCellCounts::of(&notebook, &facts, &name);
         for (index, cell) in facts.cells.iter().enumerate() {
             let Some(cell) = cell else { continue };
             let length = notebook.cells()[index].source.len();
@@ -62,27 +48,17 @@ fn corpus_totals() {
                 );
             }
         }
-        let defines: usize = analysed.iter().map(|cell| cell.defines.len()).sum();
-        let uses: usize = analysed.iter().map(|cell| cell.uses.len()).sum();
-        let errors = analysed.iter().filter(|cell| !cell.parsed()).count();
         let edges = graph.edges().len();
         let backward = graph.edges().filter(|edge| edge.backward).count();
-        code_cells += code;
-        error_cells += errors;
         all_edges += edges;
         all_backward += backward;
-        writeln!(
-            table,
-            "{name} | {} | {code} | {defines} | {uses} | {edges} | {backward} | {errors}",
-            notebook.cells().len()
-        )
-        .unwrap();
+        table.row(&name, notebook.cells().len(), counts, &[edges, backward]);
     }
-    writeln!(
-        table,
-        "total: {notebooks} notebooks ({unreadable} unreadable), {code_cells} code cells, \
-         {all_edges} edges ({all_backward} backward), {error_cells} cells with syntax errors"
-    )
-    .unwrap();
-    insta::assert_snapshot!(table);
+    let totals = table.totals();
+    let total = format!(
+        "{}, {all_edges} edges ({all_backward} backward), {} cells with syntax errors",
+        totals.summary(),
+        totals.error_cells
+    );
+    insta::assert_snapshot!(table.finish(&total));
 }

@@ -13,8 +13,10 @@ use nblint_facts::Language;
 use nblint_lint::{Diagnostic, RuleSelection, RuleSettings, StoredDiagnostic};
 use serde::{Deserialize, Serialize};
 
+use super::notes::QuietRule;
+
 /// The entry format: part of every key, so a new format never reads an old entry.
-const ENTRY_VERSION: &str = "check-result-v8";
+const ENTRY_VERSION: &str = "check-result-v9";
 
 /// The size cap when `$NBLINT_CACHE_MAX_BYTES` is unset or not a number.
 const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
@@ -24,8 +26,8 @@ const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
 pub(super) struct CacheEntry {
     /// Notes for the user on how the notebook was checked.
     pub(super) notes: Vec<String>,
-    /// Why undefined-name (NB202) stayed quiet, if it did.
-    pub(super) quiet: Option<String>,
+    /// The rules that stayed quiet in the whole notebook, and why.
+    pub(super) quiet: Vec<QuietRule>,
     /// The diagnostics. Cell sources are not stored: a hit that must draw them reads the
     /// notebook again, which keeps entries small (a run writes one per notebook).
     pub(super) diagnostics: Vec<StoredDiagnostic>,
@@ -47,13 +49,13 @@ impl CacheEntry {
     /// expected: reports are text) is left out, so a hit draws it again.
     pub(super) fn new(
         notes: &[String],
-        quiet: Option<&str>,
+        quiet: &[QuietRule],
         diagnostics: &[Diagnostic],
         part: Option<(String, &[u8])>,
     ) -> Self {
         Self {
             notes: notes.to_vec(),
-            quiet: quiet.map(str::to_owned),
+            quiet: quiet.to_vec(),
             diagnostics: diagnostics.iter().map(StoredDiagnostic::from).collect(),
             part: part.and_then(|(tag, bytes)| {
                 let text = String::from_utf8(bytes.to_vec()).ok()?;
@@ -171,14 +173,18 @@ mod tests {
     fn entry_round_trips_through_its_encoding() {
         let entry = CacheEntry::new(
             &["a note".to_owned()],
-            Some("quiet"),
+            &[QuietRule {
+                code: "NB202".to_owned(),
+                note: "quiet".to_owned(),
+            }],
             &[],
             Some(("Concise|false|n.ipynb".to_owned(), b"n.ipynb: part\n")),
         );
         let bytes = serde_json::to_vec(&entry).unwrap();
         let back: CacheEntry = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(back.notes, ["a note"]);
-        assert_eq!(back.quiet.as_deref(), Some("quiet"));
+        assert_eq!(back.quiet[0].code, "NB202");
+        assert_eq!(back.quiet[0].note, "quiet");
         let part = back.part.unwrap();
         assert_eq!(part.tag, "Concise|false|n.ipynb");
         assert_eq!(part.text, "n.ipynb: part\n");

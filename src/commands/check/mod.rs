@@ -312,8 +312,8 @@ fn check_inputs(
                 for note in &checked.notes {
                     writeln!(stderr, "note: {}: {note}", path.display())?;
                 }
-                if let Some(quiet) = &checked.quiet {
-                    quiet_notebooks.push((path.as_path(), quiet.as_str()));
+                for quiet in &checked.quiet {
+                    quiet_notebooks.push((path.as_path(), quiet));
                 }
                 if checked.fixed > 0 && !options.previews_fixes() {
                     writeln!(
@@ -363,10 +363,11 @@ fn check_inputs(
     let bytes = draw_report(options.style, &checked_notebooks, &failures);
     stdout.write_all(&bytes)?;
     stdout.flush()?;
-    // One line, not one per notebook: a project whose notebooks all start with a glob
-    // import would otherwise get a note for each.
-    if let Some(note) = notes::quiet_summary(&quiet_notebooks) {
-        writeln!(std::io::stderr().lock(), "note: {note}")?;
+    // One line per rule, not one per notebook: a project whose notebooks all start with a
+    // glob import would otherwise get a note for each.
+    let mut stderr = std::io::stderr().lock();
+    for note in notes::quiet_summary(&quiet_notebooks) {
+        writeln!(stderr, "note: {note}")?;
     }
     Ok(status)
 }

@@ -11,7 +11,8 @@ use nblint_notebook::{FileLines, Notebook, ReadStamp};
 use nblint_report::NotebookReport;
 
 use super::cache::{CacheEntry, SettingsFingerprint};
-use super::{Run, display_path, notes};
+use super::notes::{self, QuietRule};
+use super::{Run, display_path};
 
 /// One input: its path as shown to the user and its bytes (from disk or the git index).
 pub(super) struct Input {
@@ -27,8 +28,8 @@ pub(super) struct Checked {
     pub(super) shown: Shown,
     /// Notes for the user: what was not analysed.
     pub(super) notes: Vec<String>,
-    /// Why undefined-name (NB202) stayed quiet in this notebook, if it did.
-    pub(super) quiet: Option<String>,
+    /// The rules that stayed quiet in this whole notebook, and why.
+    pub(super) quiet: Vec<QuietRule>,
     /// Problems fixed.
     pub(super) fixed: usize,
     /// Fixes the checks refused, and why.
@@ -41,7 +42,7 @@ pub(super) struct Checked {
 
 impl Checked {
     /// A notebook checked without `--fix`: nothing fixed, refused, held back or diffed.
-    fn unfixed(shown: Shown, notes: Vec<String>, quiet: Option<String>) -> Self {
+    fn unfixed(shown: Shown, notes: Vec<String>, quiet: Vec<QuietRule>) -> Self {
         Self {
             shown,
             notes,
@@ -272,7 +273,7 @@ struct Found {
     notebook: Notebook,
     diagnostics: Vec<Diagnostic>,
     notes: Vec<String>,
-    quiet: Option<String>,
+    quiet: Vec<QuietRule>,
 }
 
 /// What the report shows of a notebook, from its diagnostics however they were obtained:
@@ -305,7 +306,7 @@ fn show(
     if let (Some(cache), Some(key)) = (run.cache, store) {
         let entry = CacheEntry::new(
             &notes,
-            quiet.as_deref(),
+            &quiet,
             &diagnostics,
             part.as_deref().map(|part| (style.tag(&shown_path), part)),
         );

@@ -1,15 +1,13 @@
 //! `nblint graph`.
 
-use super::{evcxr_corpus, nblint, notebook, status, stderr, stdout};
+use super::{
+    assert_contains, evcxr_corpus, folder_with, graph_of, json, nblint, notebook, status, stderr,
+    stdout,
+};
 
 #[test]
 fn json_has_the_contract_shape_and_backward_edges() {
-    let output = nblint(&[
-        "graph",
-        "fixtures/graph/defined_below_is_backward_edge.ipynb",
-    ]);
-    assert_eq!(status(&output), 0, "{}", stderr(&output));
-    let graph: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let (output, graph) = graph_of("fixtures/graph/defined_below_is_backward_edge.ipynb");
     for cell in graph["cells"].as_array().unwrap() {
         for key in ["cell", "kind", "execution_count", "defines", "uses"] {
             assert!(cell.get(key).is_some(), "cell without `{key}`: {cell}");
@@ -36,7 +34,7 @@ fn dot_and_mermaid_label_cells_and_mark_backward_edges() {
     assert_eq!(status(&dot), 0);
     let dot = stdout(&dot);
     assert!(dot.starts_with("digraph"), "{dot}");
-    assert!(dot.contains("cell 1"), "{dot}");
+    assert_contains(&dot, "cell 1");
     assert!(dot.contains("dashed"), "backward edges are dashed: {dot}");
     insta::assert_snapshot!("dot", dot);
     let mermaid = nblint(&["graph", path, "--format", "mermaid"]);
@@ -52,11 +50,7 @@ fn a_broken_file_exits_2_naming_it() {
     std::fs::write(folder.path().join("broken.ipynb"), "{\"cells\": [").unwrap();
     let output = super::nblint_in(folder.path(), &["graph", "broken.ipynb"]);
     assert_eq!(status(&output), 2);
-    assert!(
-        stderr(&output).contains("broken.ipynb"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "broken.ipynb");
     let missing = super::nblint_in(folder.path(), &["graph", "missing.ipynb"]);
     assert_eq!(status(&missing), 2);
     assert!(stderr(&missing).contains("missing.ipynb"));
@@ -64,15 +58,14 @@ fn a_broken_file_exits_2_naming_it() {
 
 #[test]
 fn python_notebooks_and_the_language_option() {
-    let folder = tempfile::tempdir().unwrap();
     let text = notebook(
         "python",
         &["import numpy as np\nx = np.zeros(3)", "y = x + 1\n"],
     );
-    std::fs::write(folder.path().join("p.ipynb"), &text).unwrap();
+    let folder = folder_with("p.ipynb", &text);
     let output = super::nblint_in(folder.path(), &["graph", "p.ipynb"]);
     assert_eq!(status(&output), 0, "{}", stderr(&output));
-    let graph: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let graph: serde_json::Value = json(&output);
     assert_eq!(graph["edges"][0]["names"][0], "x");
 
     // Unknown kernel: no edges and a note; `--language python` reads it anyway.
@@ -80,13 +73,9 @@ fn python_notebooks_and_the_language_option() {
     std::fs::write(folder.path().join("j.ipynb"), other).unwrap();
     let output = super::nblint_in(folder.path(), &["graph", "j.ipynb"]);
     assert_eq!(status(&output), 0);
-    assert!(
-        stderr(&output).contains("not analysed"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "not analysed");
     let output = super::nblint_in(folder.path(), &["graph", "j.ipynb", "--language", "python"]);
-    let graph: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let graph: serde_json::Value = json(&output);
     assert_eq!(graph["edges"][0]["names"][0], "x");
     let bad = super::nblint_in(folder.path(), &["graph", "j.ipynb", "--language", "cobol"]);
     assert_eq!(status(&bad), 2);

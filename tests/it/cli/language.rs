@@ -2,7 +2,10 @@
 //! the cells when it names none (with a note), `language` in nblint.toml over the metadata,
 //! `--language` over everything; `check`, `graph` and `extract` decide alike.
 
-use super::{nblint, nblint_in, notebook, status, stderr, stdout};
+use super::{
+    assert_contains, assert_lacks, folder_with, graph_of, json, nblint, nblint_in, notebook,
+    status, stderr, stdout,
+};
 
 /// `check --select NB001,NB201 --output-format json` on a fixture: the diagnostics' codes and
 /// messages, and stderr.
@@ -83,7 +86,7 @@ fn a_notebook_without_metadata_is_read_in_the_language_its_cells_are_in() {
 fn nbformat_3_cells_say_their_language() {
     let (diagnostics, stderr) = check("nbformat3_cells_say_python", &[]);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    assert!(!stderr.contains("guessed"), "{stderr}");
+    assert_lacks(&stderr, "guessed");
 }
 
 #[test]
@@ -95,7 +98,7 @@ fn the_language_option_overrides_the_guess() {
             .any(|(code, message)| code == "NB001" && message.contains("does not parse as Rust")),
         "{diagnostics:?}"
     );
-    assert!(!stderr.contains("guessed"), "{stderr}");
+    assert_lacks(&stderr, "guessed");
 }
 
 #[test]
@@ -109,7 +112,7 @@ fn a_python2_notebook_gets_one_note_and_one_error_per_cell() {
         "json",
         "fixtures/rules/NB001/triggers_python2_notebook_one_error_per_cell.ipynb",
     ]);
-    let diagnostics: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    let diagnostics: Vec<serde_json::Value> = json(&output);
     let cells: Vec<u64> = diagnostics
         .iter()
         .map(|diagnostic| diagnostic["cell"].as_u64().unwrap())
@@ -128,13 +131,9 @@ fn a_python2_notebook_gets_one_note_and_one_error_per_cell() {
 
 #[test]
 fn graph_and_extract_decide_as_check_does() {
-    let output = nblint(&[
-        "graph",
-        "fixtures/language/rust_without_metadata_parses_only_as_rust.ipynb",
-    ]);
-    assert_eq!(status(&output), 0, "{}", stderr(&output));
-    assert!(stderr(&output).contains("cells read as Rust"));
-    let graph: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let (output, graph) =
+        graph_of("fixtures/language/rust_without_metadata_parses_only_as_rust.ipynb");
+    assert_contains(&stderr(&output), "cells read as Rust");
     assert_eq!(graph["cells"][1]["defines"][0], "prices");
 
     // extract reads a notebook it guesses is Python as Python (a package), and says why.
@@ -147,20 +146,15 @@ fn graph_and_extract_decide_as_check_does() {
         "--no-run",
     ]);
     assert_eq!(status(&output), 0, "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("guessed from the content"),
-        "{}",
-        stderr(&output)
-    );
+    assert_contains(&stderr(&output), "guessed from the content");
     assert!(out.path().join("pyproject.toml").is_file());
 }
 
 #[test]
 fn the_configuration_chooses_over_metadata_and_the_option_over_both() {
-    let folder = tempfile::tempdir().unwrap();
     // Python by its metadata; its one cell does not parse as Python.
     let text = notebook("python", &["let total = 1 + 2;\ntotal"]);
-    std::fs::write(folder.path().join("n.ipynb"), text).unwrap();
+    let folder = folder_with("n.ipynb", &text);
     let codes = |args: &[&str]| {
         let mut all = vec![
             "check",
@@ -176,14 +170,14 @@ fn the_configuration_chooses_over_metadata_and_the_option_over_both() {
     };
     assert!(codes(&[]).contains("NB001"));
     std::fs::write(folder.path().join("nblint.toml"), "language = \"rust\"\n").unwrap();
-    assert!(!codes(&[]).contains("NB001"), "{}", codes(&[]));
+    assert_lacks(&codes(&[]), "NB001");
     assert!(codes(&["--language", "python"]).contains("NB001"));
     let graph = nblint_in(folder.path(), &["graph", "n.ipynb"]);
-    let graph: serde_json::Value = serde_json::from_str(&stdout(&graph)).unwrap();
+    let graph: serde_json::Value = json(&graph);
     assert_eq!(graph["cells"][0]["defines"][0], "total");
 
     std::fs::write(folder.path().join("nblint.toml"), "language = \"cobol\"\n").unwrap();
     let output = nblint_in(folder.path(), &["check", "--no-cache", "n.ipynb"]);
     assert_eq!(status(&output), 2);
-    assert!(stderr(&output).contains("cobol"), "{}", stderr(&output));
+    assert_contains(&stderr(&output), "cobol");
 }

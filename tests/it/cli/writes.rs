@@ -4,12 +4,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::{NBLINT, root, status, stderr, stdout};
+use super::{NBLINT, assert_contains, assert_lacks, root, status, stderr, stdout};
 
 /// A notebook with a duplicate `use` that `check --fix --select NB203` removes.
 const FIXABLE: &str = "fixtures/rules/NB203/fix_duplicate_use.ipynb";
 /// A notebook with outputs that `strip` removes.
 const STRIPPABLE: &str = "fixtures/malformed/nbformat_3.ipynb";
+
+/// The two commands that rewrite a file they read, each with a fixture it changes.
+const REWRITES: [(&str, &[&str]); 2] = [
+    (FIXABLE, &["check", "--fix", "--select", "NB203", "n.ipynb"]),
+    (STRIPPABLE, &["strip", "n.ipynb"]),
+];
 
 /// A copy of `fixture` as `n.ipynb` in a fresh folder.
 fn copy(fixture: &str) -> (tempfile::TempDir, PathBuf) {
@@ -36,13 +42,7 @@ const USER_SAVES: &str = r#"printf '%s' '{"cells": [], "metadata": {}, "nbformat
 
 #[test]
 fn a_save_made_while_fixing_or_stripping_survives() {
-    for (fixture, args) in [
-        (
-            FIXABLE,
-            &["check", "--fix", "--select", "NB203", "n.ipynb"][..],
-        ),
-        (STRIPPABLE, &["strip", "n.ipynb"][..]),
-    ] {
+    for (fixture, args) in REWRITES {
         let (folder, path) = copy(fixture);
         let output = nblint_with_hook(folder.path(), args, USER_SAVES);
         let message = stderr(&output);
@@ -76,13 +76,7 @@ fn a_hook_that_changes_nothing_lets_the_write_through() {
 #[test]
 fn read_only_files_are_not_rewritten() {
     use std::os::unix::fs::PermissionsExt;
-    for (fixture, args) in [
-        (
-            FIXABLE,
-            &["check", "--fix", "--select", "NB203", "n.ipynb"][..],
-        ),
-        (STRIPPABLE, &["strip", "n.ipynb"][..]),
-    ] {
+    for (fixture, args) in REWRITES {
         let (folder, path) = copy(fixture);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
         let before = std::fs::read(&path).unwrap();
@@ -102,10 +96,9 @@ fn read_only_files_are_not_rewritten() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     std::fs::copy(root().join(STRIPPABLE), folder.path().join("w.ipynb")).unwrap();
     let output = nblint_with_hook(folder.path(), &["strip", "."], "");
-    assert!(
-        stderr(&output).contains("1 file stripped, 0 already clean, 1 refused"),
-        "{}",
-        stderr(&output)
+    assert_contains(
+        &stderr(&output),
+        "1 file stripped, 0 already clean, 1 refused",
     );
 }
 
@@ -114,13 +107,7 @@ fn read_only_files_are_not_rewritten() {
 #[allow(clippy::print_stderr)]
 fn mode_owner_and_group_are_kept() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    for (fixture, args) in [
-        (
-            FIXABLE,
-            &["check", "--fix", "--select", "NB203", "n.ipynb"][..],
-        ),
-        (STRIPPABLE, &["strip", "n.ipynb"][..]),
-    ] {
+    for (fixture, args) in REWRITES {
         let (folder, path) = copy(fixture);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         // Another user's file: only root may give it away (and only root can test this).
@@ -143,7 +130,7 @@ fn mode_owner_and_group_are_kept() {
         assert_eq!(written.permissions().mode() & 0o777, 0o640, "{args:?}");
         if owned_elsewhere {
             assert_eq!((written.uid(), written.gid()), (4321, 4322), "{args:?}");
-            assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+            assert_lacks(&stderr(&output), "warning");
         }
     }
 }

@@ -93,28 +93,20 @@ pub fn check_notebook(name: &str, before: &[u8], after: &[u8], refixed: &[u8]) -
         notebook: name.to_owned(),
         violations: Vec::new(),
     };
-    if after != refixed {
-        let (was, now) = byte_snippets(after, refixed);
-        found.push(
-            None,
-            "5",
-            "a second --fix changed the notebook again",
-            was,
-            now,
-        );
-    }
+    found.same_bytes(
+        "5",
+        "a second --fix changed the notebook again",
+        after,
+        refixed,
+    );
     let Ok(before_json) = serde_json::from_slice::<Value>(before) else {
         // Not JSON: nblint must leave it alone.
-        if before != after {
-            let (was, now) = byte_snippets(before, after);
-            found.push(
-                None,
-                "4",
-                "a notebook that is not JSON was rewritten",
-                was,
-                now,
-            );
-        }
+        found.same_bytes(
+            "4",
+            "a notebook that is not JSON was rewritten",
+            before,
+            after,
+        );
         return found.violations;
     };
     let after_json = match serde_json::from_slice::<Value>(after) {
@@ -210,6 +202,15 @@ impl Found {
             after,
             rules: Vec::new(),
         });
+    }
+
+    /// Invariant `invariant` for the whole file: the same bytes before and after, else a
+    /// violation showing where they first differ.
+    fn same_bytes(&mut self, invariant: &'static str, message: &str, before: &[u8], after: &[u8]) {
+        if before != after {
+            let (was, now) = byte_snippets(before, after);
+            self.push(None, invariant, message, was, now);
+        }
     }
 }
 
@@ -391,20 +392,31 @@ fn compare_notebook_fields(
                     );
                 }
             }
-            _ => {
-                let was = before.get(key).map(serialised);
-                let now = after.get(key).map(serialised);
-                if was != now {
-                    found.push(
-                        None,
-                        "4",
-                        &format!("the notebook's `{key}` changed"),
-                        clip(&was.unwrap_or_else(|| "(absent)".into())),
-                        clip(&now.unwrap_or_else(|| "(absent)".into())),
-                    );
-                }
-            }
+            _ => compare_field(found, None, "the notebook's", key, before, after),
         }
+    }
+}
+
+/// Invariant 4 for one field, `key` of `whose` (the notebook's, the cell's): the same before
+/// and after, or absent from both.
+fn compare_field(
+    found: &mut Found,
+    number: Option<usize>,
+    whose: &str,
+    key: &str,
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+) {
+    let was = before.get(key).map(serialised);
+    let now = after.get(key).map(serialised);
+    if was != now {
+        found.push(
+            number,
+            "4",
+            &format!("{whose} `{key}` changed"),
+            clip(&was.unwrap_or_else(|| "(absent)".into())),
+            clip(&now.unwrap_or_else(|| "(absent)".into())),
+        );
     }
 }
 
@@ -546,17 +558,14 @@ fn compare_cell(
         if key.as_str() == before.text_key {
             continue;
         }
-        let was = before.object.get(key).map(serialised);
-        let now = after.object.get(key).map(serialised);
-        if was != now {
-            found.push(
-                number,
-                "4",
-                &format!("the cell's `{key}` changed"),
-                clip(&was.unwrap_or_else(|| "(absent)".into())),
-                clip(&now.unwrap_or_else(|| "(absent)".into())),
-            );
-        }
+        compare_field(
+            found,
+            number,
+            "the cell's",
+            key,
+            before.object,
+            after.object,
+        );
     }
     let after_text = text_of(after.object.get(before.text_key));
     if before.text == after_text {
@@ -592,95 +601,110 @@ fn compare_python(found: &mut Found, number: Option<usize>, before: &str, after:
         );
         return;
     }
-    match python_units(before) {
-        Ok(before_units) => match python_units(after) {
-            Err(error) => found.push(
+    let Some((before_units, after_units)) = parse_both(
+        found,
+        number,
+        (before, after),
+        Language::Python,
+        python_units,
+    ) else {
+        return;
+    };
+    let code = |units: &[Unit]| other_code(units.iter());
+    compare_sequences(found, number, &code(&before_units), &code(&after_units));
+}
+
+/// The cell before and after the fix, each parsed with `parse`, when both parse. A cell
+/// that parsed before and no longer does is a violation; one that did not parse before is
+/// held to what can be checked without parsing ([`compare_unparsed`]).
+fn parse_both<T>(
+    found: &mut Found,
+    number: Option<usize>,
+    (before, after): (&str, &str),
+    language: Language,
+    parse: fn(&str) -> Result<T, String>,
+) -> Option<(T, T)> {
+    let Ok(parsed_before) = parse(before) else {
+        compare_unparsed(found, number, before, after, language);
+        return None;
+    };
+    match parse(after) {
+        Ok(parsed_after) => Some((parsed_before, parsed_after)),
+        Err(error) => {
+            let (was, now) = line_snippets(before, after);
+            found.push(
                 number,
                 "1",
                 &format!("the cell parsed before the fix and no longer does: {error}"),
                 was,
                 now,
-            ),
-            Ok(after_units) => {
-                let code = |units: &[Unit]| -> Vec<String> {
-                    units
-                        .iter()
-                        .filter(|unit| !unit.import)
-                        .map(|unit| unit.text.clone())
-                        .collect()
-                };
-                compare_sequences(found, number, &code(&before_units), &code(&after_units));
-            }
-        },
-        Err(_) => compare_unparsed(found, number, before, after, Language::Python),
+            );
+            None
+        }
     }
 }
 
+/// Where two sequences first differ: the first index where they disagree, else the length
+/// of the shorter.
+fn first_difference<T: PartialEq>(before: &[T], after: &[T]) -> usize {
+    before
+        .iter()
+        .zip(after)
+        .position(|(a, b)| a != b)
+        .unwrap_or(before.len().min(after.len()))
+}
+
 fn compare_rust(found: &mut Found, number: Option<usize>, before: &str, after: &str) {
+    let Some((before_cell, after_cell)) =
+        parse_both(found, number, (before, after), Language::Rust, rust_cell)
+    else {
+        return;
+    };
     let (was, now) = line_snippets(before, after);
-    match rust_cell(before) {
-        Ok(before_cell) => match rust_cell(after) {
-            Err(error) => found.push(
-                number,
-                "1",
-                &format!("the cell parsed before the fix and no longer does: {error}"),
-                was,
-                now,
+    if before_cell.commands != after_cell.commands {
+        found.push(
+            number,
+            "2",
+            "the evcxr commands other than `:dep` changed",
+            before_cell.commands.join("\n"),
+            after_cell.commands.join("\n"),
+        );
+    }
+    if before_cell.inner != after_cell.inner {
+        found.push(
+            number,
+            "2",
+            "the cell's inner attributes changed",
+            was.clone(),
+            now.clone(),
+        );
+    }
+    if before_cell.code != after_cell.code {
+        let index = first_difference(&before_cell.code, &after_cell.code);
+        found.push(
+            number,
+            "2",
+            &format!(
+                "statement {} (not a `use`) changed: {} statements before, {} after",
+                index + 1,
+                before_cell.code.len(),
+                after_cell.code.len()
             ),
-            Ok(after_cell) => {
-                if before_cell.commands != after_cell.commands {
-                    found.push(
-                        number,
-                        "2",
-                        "the evcxr commands other than `:dep` changed",
-                        before_cell.commands.join("\n"),
-                        after_cell.commands.join("\n"),
-                    );
-                }
-                if before_cell.inner != after_cell.inner {
-                    found.push(
-                        number,
-                        "2",
-                        "the cell's inner attributes changed",
-                        was.clone(),
-                        now.clone(),
-                    );
-                }
-                if before_cell.code != after_cell.code {
-                    let index = before_cell
-                        .code
-                        .iter()
-                        .zip(&after_cell.code)
-                        .position(|(a, b)| a != b)
-                        .unwrap_or(before_cell.code.len().min(after_cell.code.len()));
-                    found.push(
-                        number,
-                        "2",
-                        &format!(
-                            "statement {} (not a `use`) changed: {} statements before, {} after",
-                            index + 1,
-                            before_cell.code.len(),
-                            after_cell.code.len()
-                        ),
-                        was.clone(),
-                        now.clone(),
-                    );
-                }
-                for (name, count) in &after_cell.bindings {
-                    let before_count = before_cell.bindings.get(name).copied().unwrap_or(0);
-                    if *count > 1 && *count > before_count {
-                        found.push(
-                            number,
-                            "1 E0252",
-                            &format!("`{name}` is now bound by {count} `use` items in the cell"),
-                            was.clone(),
-                            now.clone(),
-                        );
-                    }
-                }
-            }
-        },
-        Err(_) => compare_unparsed(found, number, before, after, Language::Rust),
+            was.clone(),
+            now.clone(),
+        );
+    }
+    for (name, count) in &after_cell.bindings {
+        let before_count = before_cell.bindings.get(name).copied().unwrap_or(0);
+        if *count > 1 && *count > before_count {
+            found.push(
+                number,
+                "1 E0252",
+                &format!("`{name}` is now bound by {count} `use` items in the cell"),
+                was.clone(),
+                now.clone(),
+            );
+        }
     }
 }
 
@@ -694,11 +718,7 @@ fn compare_sequences(
     if before == after {
         return;
     }
-    let index = before
-        .iter()
-        .zip(after)
-        .position(|(a, b)| a != b)
-        .unwrap_or(before.len().min(after.len()));
+    let index = first_difference(before, after);
     let at = |units: &[String]| {
         units
             .get(index)
@@ -861,48 +881,47 @@ fn is_python_import_start(line: &str) -> bool {
 // Invariant 6: imports keep their meaning
 
 /// Statement text that changes what a later import does: environment variables, the module
-/// search path, the working folder, installs. Reads (`os.environ.get`, `"x" in sys.modules`)
-/// are not setup.
-const ENVIRONMENT_SETUP: &[&str] = &[
-    "environ.update(",
-    "environ.setdefault(",
-    "putenv(",
-    "load_dotenv(",
-    "%env ",
-    "%set_env ",
-    "sys.path.insert(",
-    "sys.path.append(",
-    "sys.path.extend(",
-    "sys.path +=",
-    "sys.path =",
-    "site.addsitedir(",
-    "chdir(",
-    "%cd ",
-    "pip install",
-    "pip uninstall",
-    "conda install",
-    "matplotlib.use(",
+/// search path, the working folder, installs; each with what it matters to. Reads
+/// (`os.environ.get`, `"x" in sys.modules`) are not setup.
+const ENVIRONMENT_SETUP: &[(&str, Matters)] = &[
+    ("environ.update(", ToAll),
+    ("environ.setdefault(", ToAll),
+    ("putenv(", ToAll),
+    ("load_dotenv(", ToAll),
+    ("%env ", ToAll),
+    ("%set_env ", ToAll),
+    ("sys.path.insert(", ToImports),
+    ("sys.path.append(", ToImports),
+    ("sys.path.extend(", ToImports),
+    ("sys.path +=", ToImports),
+    ("sys.path =", ToImports),
+    ("site.addsitedir(", ToImports),
+    ("chdir(", ToAll),
+    ("%cd ", ToAll),
+    ("pip install", ToAll),
+    ("pip uninstall", ToAll),
+    ("conda install", ToAll),
+    ("matplotlib.use(", ToImports),
 ];
 
-/// Setup that matters to an `import` but not to a pip line (whose `bound_by_import` is empty).
-const IMPORT_ONLY_SETUP: &[&str] = &[
-    "sys.path.insert(",
-    "sys.path.append(",
-    "sys.path.extend(",
-    "sys.path +=",
-    "sys.path =",
-    "site.addsitedir(",
-    "matplotlib.use(",
-];
+/// What a kind of environment setup matters to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Matters {
+    /// Imports and pip lines alike.
+    ToAll,
+    /// An `import`, not a pip line (whose `bound_by_import` is empty).
+    ToImports,
+}
+use Matters::{ToAll, ToImports};
 
-/// Whether a statement sets up the environment: one of [`ENVIRONMENT_SETUP`], or an
-/// assignment to `os.environ[...]`.
-fn environment_setup(unit: &str) -> Option<&str> {
-    if let Some(marker) = ENVIRONMENT_SETUP
+/// Whether a statement sets up the environment: one of [`ENVIRONMENT_SETUP`] (and what it
+/// matters to), or an assignment to `os.environ[...]`.
+fn environment_setup(unit: &str) -> Option<(&str, Matters)> {
+    if let Some(&(marker, matters)) = ENVIRONMENT_SETUP
         .iter()
-        .find(|marker| unit.contains(*marker))
+        .find(|(marker, _)| unit.contains(*marker))
     {
-        return Some(marker);
+        return Some((marker, matters));
     }
     unit.lines()
         .any(|line| {
@@ -913,15 +932,23 @@ fn environment_setup(unit: &str) -> Option<&str> {
                 })
             })
         })
-        .then_some("environ[...] =")
+        .then_some(("environ[...] =", ToAll))
 }
 
 /// A top-level unit of the whole notebook, in order: an import, or anything else (a cell
 /// that is not Python or does not parse is one opaque unit of its non-import lines).
 struct NotebookUnit {
-    text: String,
-    import: bool,
+    statement: Unit,
     cell: usize,
+}
+
+/// The texts of the statements that are not imports, in order: what a fix leaves as it
+/// was.
+fn other_code<'a>(statements: impl Iterator<Item = &'a Unit>) -> Vec<String> {
+    statements
+        .filter(|statement| !statement.import)
+        .map(|statement| statement.text.clone())
+        .collect()
 }
 
 fn notebook_units(cells: &[CellView<'_>]) -> Vec<NotebookUnit> {
@@ -936,9 +963,8 @@ fn notebook_units(cells: &[CellView<'_>]) -> Vec<NotebookUnit> {
             python_units(&cell.text).ok()
         };
         if let Some(parsed) = parsed {
-            units.extend(parsed.into_iter().map(|unit| NotebookUnit {
-                text: unit.text,
-                import: unit.import,
+            units.extend(parsed.into_iter().map(|statement| NotebookUnit {
+                statement,
                 cell: index + 1,
             }));
         } else {
@@ -948,8 +974,10 @@ fn notebook_units(cells: &[CellView<'_>]) -> Vec<NotebookUnit> {
                 .map(|unit| unit.text)
                 .collect();
             units.push(NotebookUnit {
-                text: rest.join("\n"),
-                import: false,
+                statement: Unit {
+                    text: rest.join("\n"),
+                    import: false,
+                },
                 cell: index + 1,
             });
         }
@@ -965,13 +993,7 @@ fn notebook_units(cells: &[CellView<'_>]) -> Vec<NotebookUnit> {
 fn check_import_order(found: &mut Found, before: &[CellView<'_>], after: &[CellView<'_>]) {
     let before_units = notebook_units(before);
     let after_units = notebook_units(after);
-    let code = |units: &[NotebookUnit]| -> Vec<String> {
-        units
-            .iter()
-            .filter(|unit| !unit.import)
-            .map(|unit| unit.text.clone())
-            .collect()
-    };
+    let code = |units: &[NotebookUnit]| other_code(units.iter().map(|unit| &unit.statement));
     let other_code = code(&before_units);
     if other_code != code(&after_units) {
         return;
@@ -981,9 +1003,9 @@ fn check_import_order(found: &mut Found, before: &[CellView<'_>], after: &[CellV
         let mut positions: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
         let mut others = 0;
         for unit in units {
-            if unit.import {
+            if unit.statement.import {
                 positions
-                    .entry(unit.text.trim().to_owned())
+                    .entry(unit.statement.text.trim().to_owned())
                     .or_default()
                     .push((others, unit.cell));
             } else {
@@ -1077,8 +1099,8 @@ fn check_import_order(found: &mut Found, before: &[CellView<'_>], after: &[CellV
 /// setup counts when the import `moves`.
 fn changes_meaning(unit: &str, names: &[String], moves: bool) -> Option<String> {
     if moves
-        && let Some(marker) = environment_setup(unit)
-        && !(names.is_empty() && IMPORT_ONLY_SETUP.contains(&marker))
+        && let Some((marker, matters)) = environment_setup(unit)
+        && !(names.is_empty() && matters == ToImports)
     {
         return Some(format!("environment setup (`{marker}`)"));
     }
@@ -1490,11 +1512,7 @@ fn snippet(text: &str) -> String {
 pub fn line_snippets(before: &str, after: &str) -> (String, String) {
     let before_lines: Vec<&str> = before.split_inclusive('\n').collect();
     let after_lines: Vec<&str> = after.split_inclusive('\n').collect();
-    let first = before_lines
-        .iter()
-        .zip(&after_lines)
-        .position(|(a, b)| a != b)
-        .unwrap_or(before_lines.len().min(after_lines.len()));
+    let first = first_difference(&before_lines, &after_lines);
     let around = |lines: &[&str]| {
         let start = first.saturating_sub(1);
         let end = (first + 3).min(lines.len());
@@ -1505,11 +1523,7 @@ pub fn line_snippets(before: &str, after: &str) -> (String, String) {
 }
 
 fn byte_snippets(before: &[u8], after: &[u8]) -> (String, String) {
-    let first = before
-        .iter()
-        .zip(after)
-        .position(|(a, b)| a != b)
-        .unwrap_or(before.len().min(after.len()));
+    let first = first_difference(before, after);
     let around = |bytes: &[u8]| {
         let start = first.saturating_sub(80).min(bytes.len());
         let end = (first + 160).min(bytes.len());

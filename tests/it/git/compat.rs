@@ -43,16 +43,11 @@ fn nbstripout(python: &str, args: &str, files: &[PathBuf]) -> Vec<PathBuf> {
         return Vec::new();
     }
     let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/git/nbstripout_driver.py");
-    let output = Command::new(python)
-        .arg(driver)
-        .args(args.split_whitespace())
-        .args(files)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = nblint_testing::run_ok(
+        Command::new(python)
+            .arg(driver)
+            .args(args.split_whitespace())
+            .args(files),
     );
     String::from_utf8_lossy(&output.stdout)
         .lines()

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use super::{NBLINT, command, new_repository, run_ok, text};
+use super::{NBLINT, assert_contains, assert_lacks, command, new_repository, run_ok, text};
 
 const LINE: &str = "*.ipynb filter=nblint diff=nblint";
 
@@ -55,13 +55,10 @@ fn a_committed_gitattributes_with_only_the_line_survives_uninstall() {
         "{installed}"
     );
     let status = succeeds(&nblint_in(&repo, &home, None, &["git", "status"]));
-    assert!(status.contains("*.ipynb filter           ok"), "{status}");
+    assert_contains(&status, "*.ipynb filter           ok");
 
     let uninstalled = succeeds(&nblint_in(&repo, &home, None, &["git", "uninstall"]));
-    assert!(
-        uninstalled.contains("left the attributes line in"),
-        "{uninstalled}"
-    );
+    assert_contains(&uninstalled, "left the attributes line in");
     assert_eq!(
         std::fs::read_to_string(repo.join(".gitattributes")).unwrap(),
         format!("{LINE}\n"),
@@ -93,10 +90,7 @@ fn a_gitattributes_with_other_lines_gets_back_its_exact_bytes() {
         format!("{original}\r\n{LINE}\r\n")
     );
     let uninstalled = succeeds(&nblint_in(&repo, &home, None, &["git", "uninstall"]));
-    assert!(
-        uninstalled.contains("removed the attributes line from"),
-        "{uninstalled}"
-    );
+    assert_contains(&uninstalled, "removed the attributes line from");
     assert_eq!(
         std::fs::read_to_string(repo.join(".gitattributes")).unwrap(),
         original
@@ -137,19 +131,17 @@ fn a_different_filter_value_needs_force_and_comes_back_on_uninstall() {
         None,
         &["git", "install", "--force"],
     ));
-    assert!(
-        forced.contains(
-            "set filter.nblint.clean = nblint strip --stdin (was jq --indent 1 .; uninstall puts it back)"
-        ),
-        "{forced}"
+    assert_contains(
+        &forced,
+        "set filter.nblint.clean = nblint strip --stdin (was jq --indent 1 .; uninstall puts it back)",
     );
     let clean = git(&["config", "filter.nblint.clean"]).stdout;
     assert_eq!(text(&clean), "nblint strip --stdin\n");
 
     let uninstalled = succeeds(&nblint_in(&repo, &home, None, &["git", "uninstall"]));
-    assert!(
-        uninstalled.contains("restored filter.nblint.clean = jq --indent 1 ."),
-        "{uninstalled}"
+    assert_contains(
+        &uninstalled,
+        "restored filter.nblint.clean = jq --indent 1 .",
     );
     assert_eq!(
         text(&git(&["config", "filter.nblint.clean"]).stdout),
@@ -178,18 +170,14 @@ fn global_install_writes_where_git_reads_and_status_reads_what_git_sees() {
 
     let before = nblint(&["git", "status"]);
     assert_eq!(before.status.code(), Some(1), "{}", text(&before.stdout));
-    assert!(
-        text(&before.stdout).contains("filter.nblint.clean      missing   (unset)"),
-        "{}",
-        text(&before.stdout)
+    assert_contains(
+        &text(&before.stdout),
+        "filter.nblint.clean      missing   (unset)",
     );
 
     succeeds(&nblint(&["git", "install", "--global"]));
     let written = std::fs::read_to_string(&global).unwrap();
-    assert!(
-        written.contains("clean = nblint strip --stdin"),
-        "{written}"
-    );
+    assert_contains(&written, "clean = nblint strip --stdin");
     assert_eq!(
         std::fs::read_to_string(home.join(".gitconfig")).unwrap(),
         stale,
@@ -201,8 +189,8 @@ fn global_install_writes_where_git_reads_and_status_reads_what_git_sees() {
         format!("{LINE}\n")
     );
     let status = succeeds(&nblint(&["git", "status"]));
-    assert!(status.contains("filter.nblint.clean      ok"), "{status}");
-    assert!(status.contains("*.ipynb diff             ok"), "{status}");
+    assert_contains(&status, "filter.nblint.clean      ok");
+    assert_contains(&status, "*.ipynb diff             ok");
 
     // A repository value overrides the global one: status says so, and where it is.
     git_in(
@@ -214,9 +202,9 @@ fn global_install_writes_where_git_reads_and_status_reads_what_git_sees() {
     let overridden = nblint(&["git", "status"]);
     assert_eq!(overridden.status.code(), Some(1));
     let overridden = text(&overridden.stdout);
-    assert!(
-        overridden.contains("filter.nblint.clean      different cat (file:.git/config)"),
-        "{overridden}"
+    assert_contains(
+        &overridden,
+        "filter.nblint.clean      different cat (file:.git/config)",
     );
 
     succeeds(&nblint(&["git", "uninstall", "--global"]));
@@ -243,7 +231,7 @@ fn global_install_uses_the_xdg_config_when_it_is_the_only_one() {
     ));
     assert!(!home.join(".gitconfig").exists());
     let written = std::fs::read_to_string(&xdg_config).unwrap();
-    assert!(written.contains("textconv = nblint show"), "{written}");
+    assert_contains(&written, "textconv = nblint show");
     succeeds(&nblint_in(&repo, &home, None, &["git", "status"]));
 
     succeeds(&nblint_in(
@@ -269,13 +257,13 @@ fn a_linked_work_tree_installs_into_the_shared_config() {
 
     succeeds(&nblint_in(&linked, &home, None, &["git", "install"]));
     let shared = std::fs::read_to_string(repo.join(".git/config")).unwrap();
-    assert!(shared.contains("clean = nblint strip --stdin"), "{shared}");
+    assert_contains(&shared, "clean = nblint strip --stdin");
     assert!(linked.join(".gitattributes").exists());
     // git in the linked work tree sees it.
     succeeds(&nblint_in(&linked, &home, None, &["git", "status"]));
 
     succeeds(&nblint_in(&linked, &home, None, &["git", "uninstall"]));
     let shared = std::fs::read_to_string(repo.join(".git/config")).unwrap();
-    assert!(!shared.contains("nblint"), "{shared}");
+    assert_lacks(&shared, "nblint");
     assert!(!linked.join(".gitattributes").exists());
 }

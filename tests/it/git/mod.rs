@@ -10,7 +10,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::NBLINT;
+use nblint_testing::run_ok;
+
+use crate::support::{NBLINT, assert_contains, assert_lacks, output_with_stdin};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -43,17 +45,6 @@ fn command(program: &str, folder: &Path, home: &Path) -> Command {
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_INDEX_FILE");
     command
-}
-
-fn run_ok(mut command: Command) -> Output {
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
 
 /// A new repository with an author, and the empty home folder its commands run with, under
@@ -99,13 +90,10 @@ fn git_filter_and_textconv_end_to_end() {
     let mut install = command(NBLINT, &repo, &home);
     install.args(["git", "install"]);
     let installed = text(&run_ok(install).stdout);
-    assert!(
-        installed.contains("set filter.nblint.clean = nblint strip --stdin"),
-        "{installed}"
-    );
-    assert!(
-        installed.contains("set filter.nblint.process = nblint strip --filter-process"),
-        "{installed}"
+    assert_contains(&installed, "set filter.nblint.clean = nblint strip --stdin");
+    assert_contains(
+        &installed,
+        "set filter.nblint.process = nblint strip --filter-process",
     );
     let mut again = command(NBLINT, &repo, &home);
     again.args(["git", "install"]);
@@ -117,7 +105,7 @@ fn git_filter_and_textconv_end_to_end() {
     let mut status = command(NBLINT, &repo, &home);
     status.args(["git", "status"]);
     let status = text(&run_ok(status).stdout);
-    assert!(status.contains("nblint on PATH           ok"), "{status}");
+    assert_contains(&status, "nblint on PATH           ok");
 
     // A notebook with outputs: the index gets the stripped blob, the work tree is untouched.
     let dirty = read_fixture("outputs_and_counts.ipynb");
@@ -141,16 +129,16 @@ fn git_filter_and_textconv_end_to_end() {
     assert_ne!(edited, text(&dirty));
     std::fs::write(&notebook, edited).unwrap();
     let diff = text(&git(&["diff"]).stdout);
-    assert!(diff.contains("\n-x = 42\n"), "{diff}");
-    assert!(diff.contains("\n+x = 43\n"), "{diff}");
-    assert!(!diff.contains("\"source\""), "{diff}");
+    assert_contains(&diff, "\n-x = 42\n");
+    assert_contains(&diff, "\n+x = 43\n");
+    assert_lacks(&diff, "\"source\"");
 
     // Uninstall leaves no filter or diff configuration behind.
     let mut uninstall = command(NBLINT, &repo, &home);
     uninstall.args(["git", "uninstall"]);
     run_ok(uninstall);
     let config = std::fs::read_to_string(repo.join(".git/config")).unwrap();
-    assert!(!config.contains("nblint"), "{config}");
+    assert_lacks(&config, "nblint");
     assert!(!repo.join(".gitattributes").exists());
     let mut status = command(NBLINT, &repo, &home);
     status.args(["git", "status"]);
@@ -185,11 +173,7 @@ fn one_filter_process_serves_a_whole_git_add_and_checkout() {
     std::fs::write(repo.join("big.ipynb"), &big).unwrap();
     std::fs::write(repo.join("broken.ipynb"), b"{ not json").unwrap();
     let added = git(&["add", "."]);
-    assert!(
-        text(&added.stderr).contains("broken.ipynb: not a notebook"),
-        "{}",
-        text(&added.stderr)
-    );
+    assert_contains(&text(&added.stderr), "broken.ipynb: not a notebook");
     assert_eq!(git(&["show", ":a.ipynb"]).stdout, expected);
     let staged_big = text(&git(&["show", ":big.ipynb"]).stdout);
     assert!(staged_big.contains(&"y".repeat(200_000)));
@@ -326,11 +310,11 @@ fn a_bad_file_is_reported_and_the_others_still_stripped() {
     );
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
-    assert!(
-        stderr.contains("error: a_bad.ipynb: invalid JSON at line 3, column 1"),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "error: a_bad.ipynb: invalid JSON at line 3, column 1",
     );
-    assert!(stderr.contains("error: missing.ipynb: "), "{stderr}");
+    assert_contains(&stderr, "error: missing.ipynb: ");
     assert_eq!(
         std::fs::read(root.join("b_good.ipynb")).unwrap(),
         read_fixture("outputs_and_counts.expected.ipynb")
@@ -342,16 +326,7 @@ fn a_bad_file_is_reported_and_the_others_still_stripped() {
 }
 
 fn with_stdin(args: &[&str], input: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(NBLINT)
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
+    output_with_stdin(Command::new(NBLINT).args(args), input)
 }
 
 #[test]

@@ -7,9 +7,9 @@
 //! test, since a `language: rust` hook would have pre-commit build nblint with cargo install.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 
-use super::{NBLINT, command, run_ok, text};
+use super::{NBLINT, assert_contains, assert_lacks, command, run_ok, text};
 
 /// A stripped Python notebook (nothing for `nblint strip` to change) whose cells are
 /// `(kind, source lines)`.
@@ -93,20 +93,30 @@ impl Repo {
         nblint.args(args);
         nblint.output().unwrap()
     }
+
+    /// `check --staged --select NB102 --output-format <format>` in `folder`, for the
+    /// caller to add paths and environment to.
+    fn check_staged_nb102(&self, folder: &str, format: &str) -> Command {
+        let mut nblint = command(NBLINT, &self.root.join(folder), &self.home);
+        nblint.args([
+            "check",
+            "--staged",
+            "--select",
+            "NB102",
+            "--output-format",
+            format,
+        ]);
+        nblint
+    }
 }
 
 /// `check --staged --select NB102 --output-format json`: (exit code, [(path, cell, line)]).
 fn staged_json(repo: &Repo, folder: &str, paths: &[&str]) -> (Option<i32>, Vec<(String, u64)>) {
-    let mut args = vec![
-        "check",
-        "--staged",
-        "--select",
-        "NB102",
-        "--output-format",
-        "json",
-    ];
-    args.extend(paths);
-    let output = repo.nblint(folder, &args);
+    let output = repo
+        .check_staged_nb102(folder, "json")
+        .args(paths)
+        .output()
+        .unwrap();
     let diagnostics: serde_json::Value =
         serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
             panic!("{error}: {}{}", text(&output.stdout), text(&output.stderr))
@@ -157,11 +167,8 @@ fn check_staged_lints_the_index_not_the_working_files() {
     );
     assert_eq!(working.status.code(), Some(1));
     let working = text(&working.stdout);
-    assert!(
-        working.contains("sub/b.ipynb:cell 3:1:1: NB102"),
-        "{working}"
-    );
-    assert!(!working.contains("a.ipynb:"), "{working}");
+    assert_contains(&working, "sub/b.ipynb:cell 3:1:1: NB102");
+    assert_lacks(&working, "a.ipynb:");
 
     // The file line is the staged blob's line of the comment, not the working file's.
     let blob_line = staged_a
@@ -169,17 +176,7 @@ fn check_staged_lints_the_index_not_the_working_files() {
         .position(|line| line.contains("# plot it later"))
         .unwrap()
         + 1;
-    let github = repo.nblint(
-        "",
-        &[
-            "check",
-            "--staged",
-            "--select",
-            "NB102",
-            "--output-format",
-            "github",
-        ],
-    );
+    let github = repo.check_staged_nb102("", "github").output().unwrap();
     let github = text(&github.stdout);
     assert!(
         github.starts_with(&format!(
@@ -212,19 +209,12 @@ fn check_staged_lints_the_index_not_the_working_files() {
     .unwrap();
     repo.git(&["add", "a.ipynb"]);
     assert_eq!(staged_json(&repo, "", &["a.ipynb"]), (Some(0), vec![]));
-    let mut other = command(NBLINT, &repo.root, &repo.home);
-    other
-        .args([
-            "check",
-            "--staged",
-            "--select",
-            "NB102",
-            "--output-format",
-            "concise",
-            "a.ipynb",
-        ])
-        .env("GIT_INDEX_FILE", ".git/other-index");
-    let other = other.output().unwrap();
+    let other = repo
+        .check_staged_nb102("", "concise")
+        .arg("a.ipynb")
+        .env("GIT_INDEX_FILE", ".git/other-index")
+        .output()
+        .unwrap();
     assert_eq!(other.status.code(), Some(1), "{}", text(&other.stderr));
     assert!(text(&other.stdout).contains("a.ipynb:cell 3:1:1: NB102"));
 
@@ -233,10 +223,9 @@ fn check_staged_lints_the_index_not_the_working_files() {
     assert_eq!(staged_json(&repo, "", &[]), (Some(0), vec![]));
     let named = repo.nblint("", &["check", "--staged", "sub/b.ipynb"]);
     assert_eq!(named.status.code(), Some(0));
-    assert!(
-        text(&named.stderr).contains("note: sub/b.ipynb: no staged notebook"),
-        "{}",
-        text(&named.stderr)
+    assert_contains(
+        &text(&named.stderr),
+        "note: sub/b.ipynb: no staged notebook",
     );
 
     // --fix would write the working file: refused.
@@ -267,24 +256,13 @@ fn check_staged_lints_a_notebook_whose_name_is_not_utf8() {
         (Some(1), vec![(shown.clone(), 3)])
     );
     // Named by its own bytes on the command line.
-    let mut named = command(NBLINT, &repo.root, &repo.home);
-    named
-        .args([
-            "check",
-            "--staged",
-            "--select",
-            "NB102",
-            "--output-format",
-            "concise",
-        ])
-        .arg(Path::new("sub").join(name));
-    let named = named.output().unwrap();
+    let named = repo
+        .check_staged_nb102("", "concise")
+        .arg(Path::new("sub").join(name))
+        .output()
+        .unwrap();
     assert_eq!(named.status.code(), Some(1), "{}", text(&named.stderr));
-    assert!(
-        text(&named.stdout).contains(&format!("{shown}:cell 3:1:1: NB102")),
-        "{}",
-        text(&named.stdout)
-    );
+    assert_contains(&text(&named.stdout), &format!("{shown}:cell 3:1:1: NB102"));
 }
 
 #[test]
@@ -360,10 +338,10 @@ fn pre_commit_runs_the_hooks() {
     let failed = run(&["run", "--all-files"]);
     let output = text(&failed.stdout);
     assert_eq!(failed.status.code(), Some(1), "{output}");
-    assert!(output.contains("nblint check"), "{output}");
-    assert!(output.contains("Failed"), "{output}");
-    assert!(output.contains("analysis.ipynb:cell 3:1:1"), "{output}");
-    assert!(output.contains("NB102"), "{output}");
+    assert_contains(&output, "nblint check");
+    assert_contains(&output, "Failed");
+    assert_contains(&output, "analysis.ipynb:cell 3:1:1");
+    assert_contains(&output, "NB102");
     assert!(
         output
             .lines()
@@ -390,10 +368,7 @@ fn pre_commit_runs_the_hooks() {
     let stripped = run(&["run", "nblint-strip", "--all-files"]);
     let output = text(&stripped.stdout);
     assert_eq!(stripped.status.code(), Some(1), "{output}");
-    assert!(
-        output.contains("files were modified by this hook"),
-        "{output}"
-    );
+    assert_contains(&output, "files were modified by this hook");
     let after = std::fs::read_to_string(repo.root.join("analysis.ipynb")).unwrap();
-    assert!(!after.contains("output_type"), "{after}");
+    assert_lacks(&after, "output_type");
 }

@@ -9,13 +9,15 @@
 
 use std::collections::HashMap;
 use std::io::BufReader;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 use lsp_server::{Message, Notification, Request, RequestId, Response};
 use serde_json::{Value, json};
+
+use crate::support::assert_contains;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -341,16 +343,23 @@ struct Language {
     allow: &'static str,
 }
 
-fn session(language: &Language) {
+/// A copy of `fixtures/server/<name>` in a folder of its own (the session may write
+/// beside it), and its path.
+fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     let folder = tempfile::tempdir().unwrap();
-    let path = folder.path().join(language.fixture);
+    let path = folder.path().join(name);
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/server")
-            .join(language.fixture),
+            .join(name),
         &path,
     )
     .unwrap();
+    (folder, path)
+}
+
+fn session(language: &Language) {
+    let (folder, path) = fixture_copy(language.fixture);
     // The configuration beside the notebook applies (and is watched: changed below).
     std::fs::write(folder.path().join("nblint.toml"), "ignore = [\"NB207\"]\n").unwrap();
 
@@ -381,11 +390,11 @@ fn session(language: &Language) {
     // Hover: `count` in cell 2 needs cell 3 to have run first.
     let hover = editor.request("textDocument/hover", editor.at(&c2, "count"));
     let text = hover["contents"]["value"].as_str().unwrap();
-    assert!(
-        text.contains("Defined only in cell 3, below: this cell runs only if cell 3 ran first"),
-        "{text}"
+    assert_contains(
+        text,
+        "Defined only in cell 3, below: this cell runs only if cell 3 ran first",
     );
-    assert!(text.contains("Read by 2 cells: 2, 5."), "{text}");
+    assert_contains(text, "Read by 2 cells: 2, 5.");
 
     // Go to definition from cell 5 lands on `count` in cell 3.
     let definition = editor.request("textDocument/definition", editor.at(&c5, "count"));
@@ -429,7 +438,7 @@ fn session(language: &Language) {
     editor.wait_for("NB201 gone after the move", |e| !e.has(&c2, "NB201"));
     let hover = editor.request("textDocument/hover", editor.at(&c2, "count"));
     let text = hover["contents"]["value"].as_str().unwrap();
-    assert!(text.contains("Defined in cell 2, above."), "{text}");
+    assert_contains(text, "Defined in cell 2, above.");
 
     // The execution order the editor reports: cell 2 (c3) ran before cell 3 (c2) now,
     // cells 4 and 5 ran 3rd and 4th; running cell 4 again makes it 5th: out of order.
@@ -580,13 +589,7 @@ fn partial_and_malformed_input_gets_errors_not_a_crash() {
 #[test]
 fn a_notebook_file_opened_as_json_text_gets_diagnostics_on_its_lines() {
     // Editors without notebook support (Neovim, Zed, Helix) open the .ipynb as JSON.
-    let folder = tempfile::tempdir().unwrap();
-    let path = folder.path().join("python_session.ipynb");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/server/python_session.ipynb"),
-        &path,
-    )
-    .unwrap();
+    let (_folder, path) = fixture_copy("python_session.ipynb");
     let text = std::fs::read_to_string(&path).unwrap();
     let uri = format!("file://{}", path.display());
     let mut editor = Editor::start();
@@ -638,13 +641,7 @@ fn a_notebook_file_opened_as_json_text_gets_diagnostics_on_its_lines() {
 
 #[test]
 fn fix_all_source_action_applies_every_safe_fix() {
-    let folder = tempfile::tempdir().unwrap();
-    let path = folder.path().join("python_session.ipynb");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/server/python_session.ipynb"),
-        &path,
-    )
-    .unwrap();
+    let (_folder, path) = fixture_copy("python_session.ipynb");
     let mut editor = Editor::start();
     editor.initialize();
     let cells = editor.open(&path, "python");

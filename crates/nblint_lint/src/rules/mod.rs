@@ -29,10 +29,7 @@ pub use nb103_non_linear_execution::NB103_NON_LINEAR_EXECUTION;
 pub use nb104_unexecuted_cell::NB104_UNEXECUTED_CELL;
 pub use nb105_undocumented_notebook::NB105_UNDOCUMENTED_NOTEBOOK;
 pub use nb201_undefined_above::NB201_UNDEFINED_ABOVE;
-pub use nb202_undefined_name::{
-    NB202_UNDEFINED_NAME, UNLISTED_NAME_SOURCES, UndefinedNameSilence,
-    silence as undefined_name_silence,
-};
+pub use nb202_undefined_name::NB202_UNDEFINED_NAME;
 pub use nb203_duplicate_import::NB203_DUPLICATE_IMPORT;
 pub use nb204_late_import::NB204_LATE_IMPORT;
 pub use nb205_redefined_across_cells::NB205_REDEFINED_ACROSS_CELLS;

@@ -3,7 +3,7 @@ use std::collections::{HashMap, HashSet};
 use nblint_facts::{CellFacts, NotebookFacts, Span};
 
 use super::places;
-use crate::registry::{Context, Finding, declare_rule};
+use crate::registry::{Context, Finding, Silencing, declare_rule};
 
 declare_rule! {
     /// A name used but defined nowhere: not in any cell, import or `:dep`, and not a builtin
@@ -15,50 +15,33 @@ declare_rule! {
         fixable: false,
         needs_analysis: true,
         check: check,
+        silencing: SILENCING,
     }
 }
 
-/// What can bring in names nblint cannot list, as the notes about a quiet NB202 name them.
-pub const UNLISTED_NAME_SOURCES: &str = "a star or glob import, `%run`, `%store -r`, `exec`, \
-     a write through `globals()`, `#[macro_use]`, an item-defining `macro_rules!`";
-
-/// Why undefined-name (NB202) reports nothing at all in a notebook: the one statement of
-/// the condition, which the rule checks and the CLI's note explains. Its `Display` is that
-/// note.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UndefinedNameSilence {
-    /// This cell (one-based) brings in names nblint cannot list ([`UNLISTED_NAME_SOURCES`]).
-    UnlistedNames {
-        /// One-based cell number.
-        cell: usize,
-    },
-    /// This cell (one-based) does not parse, so the names it defines are unknown.
-    Unparsed {
-        /// One-based cell number.
-        cell: usize,
-    },
+/// What can bring in names nblint cannot list, as the notes about a quiet NB202 name them
+/// (a macro, so that the notes' literals can include it).
+macro_rules! unlisted_name_sources {
+    () => {
+        "a star or glob import, `%run`, `%store -r`, `exec`, a write through `globals()`, \
+         `#[macro_use]`, an item-defining `macro_rules!`"
+    };
 }
 
-impl std::fmt::Display for UndefinedNameSilence {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::UnlistedNames { cell } => write!(
-                f,
-                "undefined-name (NB202) stays quiet in this notebook: cell {cell} brings in names \
-                 nblint cannot list ({UNLISTED_NAME_SOURCES})"
-            ),
-            Self::Unparsed { cell } => write!(
-                f,
-                "undefined-name (NB202) stays quiet in this notebook: cell {cell} does not parse, \
-                 so the names it defines are unknown"
-            ),
-        }
-    }
-}
+/// Why NB202 reports nothing at all in a notebook: the one statement of the condition, which
+/// the rule checks and the CLI's note explains through [`crate::Rule::silence`].
+const SILENCING: Silencing = Silencing {
+    first_cell: silencing_cell,
+    across_notebooks: concat!(
+        "bring in names nblint cannot list (",
+        unlisted_name_sources!(),
+        ") or have a cell that does not parse"
+    ),
+};
 
-/// Whether (and why) NB202 stays quiet in the notebook with these facts: the first cell that
-/// brings in names nblint cannot list, else the first cell that does not parse.
-pub fn silence(facts: &NotebookFacts) -> Option<UndefinedNameSilence> {
+/// The first cell that brings in names nblint cannot list, else the first cell that does not
+/// parse, and why it silences the rule.
+fn silencing_cell(facts: &NotebookFacts) -> Option<(usize, &'static str)> {
     let cells = || {
         facts
             .cells
@@ -67,11 +50,18 @@ pub fn silence(facts: &NotebookFacts) -> Option<UndefinedNameSilence> {
             .filter_map(|(index, facts)| facts.as_ref().map(|facts| (index + 1, facts)))
     };
     if let Some((cell, _)) = cells().find(|(_, facts)| facts.binds_unknown_names) {
-        return Some(UndefinedNameSilence::UnlistedNames { cell });
+        return Some((
+            cell,
+            concat!(
+                "brings in names nblint cannot list (",
+                unlisted_name_sources!(),
+                ")"
+            ),
+        ));
     }
     cells()
         .find(|(_, facts)| !facts.parsed())
-        .map(|(cell, _)| UndefinedNameSilence::Unparsed { cell })
+        .map(|(cell, _)| (cell, "does not parse, so the names it defines are unknown"))
 }
 
 /// Path roots that name the crate's own modules, never a definition.
@@ -90,7 +80,7 @@ const PATH_KEYWORDS: &[&str] = &["self", "Self", "super", "crate"];
 /// A name a cell reads after an earlier cell (or the cell itself, above) deleted it with no
 /// binding between is reported too: defined in the notebook, but gone when read.
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
-    if silence(context.facts).is_some() {
+    if silencing_cell(context.facts).is_some() {
         return;
     }
     let cells = || context.facts.cells.iter().flatten();
@@ -350,6 +340,7 @@ fn closest_name<'a>(name: &str, defined: &[&'a str]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::silence_note;
 
     #[test]
     fn suggests_close_names_only() {
@@ -390,44 +381,56 @@ mod tests {
 
     #[test]
     fn silence_notes_say_which_cell_and_why() {
+        let unlisted = CellFacts {
+            binds_unknown_names: true,
+            ..CellFacts::default()
+        };
+        let unparsed = nblint_testing::unparsed_cell();
+        let note = |cells| silence_note(&NB202_UNDEFINED_NAME, cells);
         assert_eq!(
-            UndefinedNameSilence::UnlistedNames { cell: 2 }.to_string(),
-            "undefined-name (NB202) stays quiet in this notebook: cell 2 brings in names nblint \
-             cannot list (a star or glob import, `%run`, `%store -r`, `exec`, a write through \
-             `globals()`, `#[macro_use]`, an item-defining `macro_rules!`)"
+            note(vec![None, Some(unlisted)]).as_deref(),
+            Some(
+                "undefined-name (NB202) stays quiet in this notebook: cell 2 brings in names \
+                 nblint cannot list (a star or glob import, `%run`, `%store -r`, `exec`, a write \
+                 through `globals()`, `#[macro_use]`, an item-defining `macro_rules!`)"
+            )
         );
         assert_eq!(
-            UndefinedNameSilence::Unparsed { cell: 3 }.to_string(),
-            "undefined-name (NB202) stays quiet in this notebook: cell 3 does not parse, so the \
-             names it defines are unknown"
+            note(vec![None, None, Some(unparsed)]).as_deref(),
+            Some(
+                "undefined-name (NB202) stays quiet in this notebook: cell 3 does not parse, so \
+                 the names it defines are unknown"
+            )
+        );
+        assert_eq!(
+            NB202_UNDEFINED_NAME.silence_summary(2).as_deref(),
+            Some(
+                "undefined-name (NB202) stayed quiet in 2 notebooks that bring in names nblint \
+                 cannot list (a star or glob import, `%run`, `%store -r`, `exec`, a write \
+                 through `globals()`, `#[macro_use]`, an item-defining `macro_rules!`) or have \
+                 a cell that does not parse"
+            )
         );
     }
 
     #[test]
     fn silence_prefers_unlisted_names_then_the_first_cell_that_does_not_parse() {
-        let unparsed = CellFacts {
-            errors: vec![nblint_facts::SyntaxError {
-                message: "unexpected token".to_owned(),
-                span: Span::new(0, 1),
-            }],
-            ..CellFacts::default()
-        };
+        let unparsed = nblint_testing::unparsed_cell();
         let unlisted = CellFacts {
             binds_unknown_names: true,
             ..CellFacts::default()
         };
-        let facts = |cells: Vec<Option<CellFacts>>| NotebookFacts { cells };
+        let cell = |cells: Vec<Option<CellFacts>>| {
+            silencing_cell(&NotebookFacts { cells }).map(|(cell, _)| cell)
+        };
+        assert_eq!(cell(vec![None, Some(CellFacts::default())]), None);
         assert_eq!(
-            silence(&facts(vec![None, Some(CellFacts::default())])),
-            None
+            cell(vec![None, Some(unparsed.clone()), Some(unlisted)]),
+            Some(3)
         );
         assert_eq!(
-            silence(&facts(vec![None, Some(unparsed.clone()), Some(unlisted)])),
-            Some(UndefinedNameSilence::UnlistedNames { cell: 3 })
-        );
-        assert_eq!(
-            silence(&facts(vec![None, Some(unparsed.clone()), Some(unparsed)])),
-            Some(UndefinedNameSilence::Unparsed { cell: 2 })
+            cell(vec![None, Some(unparsed.clone()), Some(unparsed)]),
+            Some(2)
         );
     }
 }

@@ -1,6 +1,6 @@
-use nblint_facts::{DefinitionKind, ImplicitUse, Import};
+use nblint_facts::{DefinitionKind, ImplicitUse, Import, NotebookFacts};
 
-use crate::registry::{Context, Finding, declare_rule};
+use crate::registry::{Context, Finding, Silencing, declare_rule};
 
 declare_rule! {
     /// A top-level definition (or import) that no cell uses.
@@ -11,20 +11,37 @@ declare_rule! {
         fixable: false,
         needs_analysis: true,
         check: check,
+        silencing: Silencing {
+            first_cell: uncertain_cell,
+            across_notebooks: "have a cell that does not parse, holds a macro body nblint did \
+                 not read, or reads names chosen when it runs",
+        },
     }
 }
 
+/// Uses are only complete when every cell was read in full: the first cell that may hold a
+/// use nblint cannot see (it does not parse, holds a macro body that was not analysed, or
+/// reads names chosen when it runs: `globals()[name]`, `eval(..)`), and why. While there is
+/// one, the rule reports nothing in the notebook.
+fn uncertain_cell(facts: &NotebookFacts) -> Option<(usize, &'static str)> {
+    facts.cells.iter().enumerate().find_map(|(index, facts)| {
+        let facts = facts.as_ref()?;
+        let reason = if !facts.parsed() {
+            "does not parse, so the names it uses are unknown"
+        } else if facts.partially_analysed {
+            "holds a macro body nblint did not read, so the names it uses are unknown"
+        } else if facts.reads_unknown_names {
+            "reads names chosen when it runs (`globals()`, `eval`, `exec`, `vars()`, \
+             `locals()`), so any definition may be used"
+        } else {
+            return None;
+        };
+        Some((index + 1, reason))
+    })
+}
+
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
-    // Uses are only complete when every cell was read in full: a cell that does not parse,
-    // a macro body that was not analysed, or a cell that reads names chosen when it runs
-    // (`globals()[name]`, `eval(..)`) may hold the use we would miss.
-    let uncertain = context
-        .facts
-        .cells
-        .iter()
-        .flatten()
-        .any(|facts| !facts.parsed() || facts.partially_analysed || facts.reads_unknown_names);
-    if uncertain {
+    if uncertain_cell(context.facts).is_some() {
         return;
     }
     let mut method_calls = None;
@@ -129,5 +146,51 @@ impl MethodCalls {
 
     fn called_at_or_after(&self, method: &str, cell: usize) -> bool {
         self.last_cell.get(method).is_some_and(|&last| last >= cell)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nblint_facts::CellFacts;
+
+    use super::*;
+    use crate::registry::silence_note;
+
+    #[test]
+    fn silence_names_the_first_cell_that_may_hold_an_unseen_use() {
+        let unparsed = nblint_testing::unparsed_cell();
+        let dynamic = CellFacts {
+            reads_unknown_names: true,
+            ..CellFacts::default()
+        };
+        let partial = CellFacts {
+            partially_analysed: true,
+            ..CellFacts::default()
+        };
+        let note = |cells| silence_note(&NB207_UNUSED_DEFINITION, cells);
+        assert_eq!(note(vec![None, Some(CellFacts::default())]), None);
+        assert_eq!(
+            note(vec![None, Some(dynamic), Some(unparsed)]).as_deref(),
+            Some(
+                "unused-definition (NB207) stays quiet in this notebook: cell 2 reads names \
+                 chosen when it runs (`globals()`, `eval`, `exec`, `vars()`, `locals()`), so \
+                 any definition may be used"
+            )
+        );
+        assert_eq!(
+            note(vec![Some(partial)]).as_deref(),
+            Some(
+                "unused-definition (NB207) stays quiet in this notebook: cell 1 holds a macro \
+                 body nblint did not read, so the names it uses are unknown"
+            )
+        );
+        assert_eq!(
+            NB207_UNUSED_DEFINITION.silence_summary(3).as_deref(),
+            Some(
+                "unused-definition (NB207) stayed quiet in 3 notebooks that have a cell that \
+                 does not parse, holds a macro body nblint did not read, or reads names chosen \
+                 when it runs"
+            )
+        );
     }
 }

@@ -336,15 +336,8 @@ impl<'w, 's> Walk<'w, 's> {
                     self.facts.binds_unknown_names = true;
                 }
                 self.facts.defines.push(Definition {
-                    name: ident.name().to_owned(),
-                    kind: DefinitionKind::Import,
-                    span: ident.span,
-                    mutable: false,
                     public: *public,
-                    used_in_cell: false,
-                    conditional: false,
-                    read_by_function: false,
-                    value: None,
+                    ..Definition::new(ident.name(), DefinitionKind::Import, ident.span)
                 });
             }
             _ => {
@@ -363,15 +356,9 @@ impl<'w, 's> Walk<'w, 's> {
                 };
                 item_names(item, &mut |name, kind| {
                     self.facts.defines.push(Definition {
-                        name: name.to_owned(),
-                        kind,
-                        span: ident.span,
                         mutable,
                         public,
-                        used_in_cell: false,
-                        conditional: false,
-                        read_by_function: false,
-                        value: None,
+                        ..Definition::new(name, kind, ident.span)
                     });
                 });
             }
