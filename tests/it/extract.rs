@@ -316,7 +316,7 @@ fn python_packages_hold_what_the_issue_asks() {
     assert_contains(&main, "show(shown)");
     assert!(read(&out, "src/pkg/trailing_expressions.py").contains("@dataclass"));
 
-    let (out, warnings) = extract("python36_notebook");
+    let (out, warnings) = extracted("python36_notebook");
     let pyproject = read(&out, "pyproject.toml");
     assert!(
         pyproject.contains("requires-python = \">=3.6\"")

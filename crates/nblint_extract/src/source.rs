@@ -208,9 +208,16 @@ fn drop_marker_at_or_above(text: &mut String, line: usize) -> bool {
     let Some(start) = text[..limit].rfind(&prefix) else {
         return false;
     };
-    // The end of the attribute: its string's closing quote (not an escaped one), then `]`.
+    let end = marker_end(text, start + prefix.len());
+    text.replace_range(start..end, "");
+    true
+}
+
+/// Where a comment marker attribute ends in `text`, given where its string's content starts:
+/// past the closing quote (not an escaped one), the `]`, and one space after it.
+pub(crate) fn marker_end(text: &str, content_start: usize) -> usize {
     let bytes = text.as_bytes();
-    let mut at = start + prefix.len();
+    let mut at = content_start;
     while at < bytes.len() && bytes[at] != b'"' {
         at += if bytes[at] == b'\\' { 2 } else { 1 };
     }
@@ -218,8 +225,7 @@ fn drop_marker_at_or_above(text: &mut String, line: usize) -> bool {
     if text[end..].starts_with(' ') {
         end += 1;
     }
-    text.replace_range(start..end, "");
-    true
+    end
 }
 
 /// [`parse_any_edition`], with the one-based line of the parser's error.
@@ -251,7 +257,7 @@ fn parse_any_edition(rust: &str) -> Result<(Vec<Attribute>, Vec<Stmt>), String> 
 }
 
 /// The Rust part as evcxr reads it: inner attributes, then a function body.
-fn parse_cell(input: ParseStream) -> syn::Result<(Vec<Attribute>, Vec<Stmt>)> {
+pub(crate) fn parse_cell(input: ParseStream) -> syn::Result<(Vec<Attribute>, Vec<Stmt>)> {
     let inner = Attribute::parse_inner(input)?;
     let stmts = Block::parse_within(input)?;
     Ok((inner, stmts))

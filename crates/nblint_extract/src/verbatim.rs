@@ -65,7 +65,7 @@ impl Texts {
     /// part does not parse as written (the extraction then works on a repaired parse, such as
     /// 2018-edition trait objects given `dyn`, whose text the cell does not hold).
     pub fn of_cell(rust: &str) -> Texts {
-        let Ok((inner, stmts)) = parse_plain.parse_str(rust) else {
+        let Ok((inner, stmts)) = crate::source::parse_cell.parse_str(rust) else {
             return Texts::default();
         };
         let lines = LineStarts::new(rust);
@@ -259,7 +259,7 @@ impl Renamable {
         let tokens = if item {
             syn::parse_str::<Item>(&written).ok()?.to_token_stream()
         } else {
-            let (inner, stmts) = parse_plain.parse_str(&written).ok()?;
+            let (inner, stmts) = crate::source::parse_cell.parse_str(&written).ok()?;
             let [stmt] = stmts.as_slice() else {
                 return None;
             };
@@ -305,7 +305,7 @@ impl Renamable {
         // The edited text must be the code the extraction wants, token for token.
         let same = match syn::parse_str::<Item>(&text) {
             Ok(item) => key(&item) == wanted,
-            Err(_) => parse_plain.parse_str(&text).ok().is_some_and(
+            Err(_) => crate::source::parse_cell.parse_str(&text).ok().is_some_and(
                 |(_, stmts)| matches!(stmts.as_slice(), [stmt] if key(stmt) == wanted),
             ),
         };
@@ -452,16 +452,7 @@ fn without_comment_markers(tokens: &str) -> String {
     let mut rest = tokens;
     while let Some(at) = rest.find(&opening) {
         out.push_str(&rest[..at]);
-        let bytes = rest.as_bytes();
-        let mut i = at + opening.len();
-        while i < bytes.len() && bytes[i] != b'"' {
-            i += if bytes[i] == b'\\' { 2 } else { 1 };
-        }
-        // Past the closing quote and `]`, and the space after it.
-        let mut end = (i + 2).min(rest.len());
-        if rest[end..].starts_with(' ') {
-            end += 1;
-        }
+        let end = crate::source::marker_end(rest, at + opening.len());
         rest = &rest[end..];
     }
     out.push_str(rest);
@@ -524,13 +515,6 @@ impl LineStarts {
             .nth(at.column)
             .map_or(text.len(), |(offset, _)| line_start + offset)
     }
-}
-
-/// The Rust part read as written: inner attributes, then a function body.
-fn parse_plain(input: syn::parse::ParseStream) -> syn::Result<(Vec<syn::Attribute>, Vec<Stmt>)> {
-    let inner = syn::Attribute::parse_inner(input)?;
-    let stmts = syn::Block::parse_within(input)?;
-    Ok((inner, stmts))
 }
 
 #[cfg(test)]
