@@ -897,10 +897,7 @@ pub fn is_valid_package_name(name: &str) -> bool {
 
 /// The package name for a notebook file (`Load Data.ipynb` → `load_data`).
 pub fn package_name(notebook_path: &Path) -> String {
-    let stem = notebook_path.file_stem().map_or_else(
-        || "notebook".to_owned(),
-        |s| s.to_string_lossy().into_owned(),
-    );
+    let stem = naming::notebook_stem(notebook_path);
     naming::snake_case(&stem, 6, "notebook")
 }
 

@@ -138,6 +138,15 @@ impl NameTable {
     }
 }
 
+/// The file name of a notebook without its extension (`Load Data` for `Load Data.ipynb`);
+/// `notebook` when the path has none.
+pub fn notebook_stem(path: &std::path::Path) -> String {
+    path.file_stem().map_or_else(
+        || "notebook".to_owned(),
+        |stem| stem.to_string_lossy().into_owned(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -572,10 +572,7 @@ pub fn plan(notebook: &Notebook, file_name: &str) -> Plan {
         _ => (None, min_level),
     };
 
-    let stem = std::path::Path::new(file_name).file_stem().map_or_else(
-        || "notebook".to_owned(),
-        |s| s.to_string_lossy().into_owned(),
-    );
+    let stem = crate::naming::notebook_stem(std::path::Path::new(file_name));
     let mut current_section: Option<usize> = None;
     let mut pending_doc: Vec<String> = Vec::new();
     let mut seen_uses: HashSet<String> = HashSet::new();

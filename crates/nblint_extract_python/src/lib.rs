@@ -376,10 +376,7 @@ fn read_cells(
     let mut reserved: HashSet<String> = PYTHON_RESERVED.iter().map(|&n| n.to_owned()).collect();
     reserved.insert(options.package.clone());
     let mut module_names = NameTable::with_reserved(reserved.iter().map(String::as_str));
-    let stem = Path::new(&options.notebook_name).file_stem().map_or_else(
-        || "notebook".to_owned(),
-        |s| s.to_string_lossy().into_owned(),
-    );
+    let stem = nblint_extract::naming::notebook_stem(Path::new(&options.notebook_name));
 
     let mut title: Option<String> = None;
     let mut package_doc: Vec<String> = Vec::new();
