@@ -131,10 +131,10 @@ IMPORT = re.compile(r"^\s*(?:import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:
 INSTALL = re.compile(r"^\s*[!%](?:pip|conda|mamba)\b.*\binstall\b|^\s*!.*\bpip3?\s+install\b", re.M)
 # Data a run needs that is not here: the corpus holds notebooks only (no `data/*.csv` beside
 # them), and the machine has no network beyond PyPI (seaborn's and scikit-learn's dataset
-# downloads, URLs).
+# downloads, URLs; scikit-learn's `load_sample_image` reads images the package ships).
 DOWNLOADS = re.compile(
     r"load_dataset\(|\bfetch_\w+\(|urlopen|urlretrieve|^\s*!\s*(curl|wget)\b|"
-    r"read_\w+\(\s*['\"]https?://|load_sample_image",
+    r"read_\w+\(\s*['\"]https?://",
     re.M,
 )
 LOCAL_DATA = re.compile(

@@ -67,6 +67,9 @@ pub(crate) enum Body {
         left_out: Vec<(usize, String)>,
         /// Names read by name from an expression string (`numexpr.evaluate("x > 0")`).
         string_reads: Vec<String>,
+        /// The cell calls `eval()` on a string chosen as it runs (`eval(name)`): it looks
+        /// names up in the notebook's namespace.
+        dynamic_eval: bool,
     },
     /// Generated statements (a `%%bash` or `%%writefile` cell).
     Generated {
@@ -147,6 +150,9 @@ pub(crate) struct Scan<'t> {
     /// Names read inside the expression string of `pd.eval`, `df.eval`, `df.query` or
     /// `numexpr.evaluate`, which look them up in the calling frame by name.
     pub(crate) string_reads: Vec<String>,
+    /// Where to add a namespace to `eval(expression)` calls whose expression is not a
+    /// literal: the end of the one argument.
+    pub(crate) dynamic_evals: Vec<usize>,
 }
 
 /// Calls whose first argument is an expression string evaluated in the caller's frame.
@@ -197,6 +203,14 @@ impl<'a> Visitor<'a> for Scan<'_> {
                 self.uses_display = true;
             }
             Expr::Call(call) => {
+                if let Expr::Name(name) = &*call.func
+                    && name.id.as_str() == "eval"
+                    && call.arguments.keywords.is_empty()
+                    && let [argument] = &*call.arguments.args
+                    && !matches!(argument, Expr::StringLiteral(_) | Expr::Starred(_))
+                {
+                    self.dynamic_evals.push(argument.range().end().to_usize());
+                }
                 let callee = match &*call.func {
                     Expr::Attribute(attribute) => Some(attribute.attr.as_str()),
                     Expr::Name(name) => Some(name.id.as_str()).filter(|n| *n != "eval"),
@@ -531,12 +545,23 @@ pub(crate) fn prepare_python(
         literals: Vec::new(),
         uses_display: false,
         string_reads: Vec::new(),
+        dynamic_evals: Vec::new(),
     };
     for statement in &module.body {
         scan.visit_stmt(statement);
     }
     let (literals, uses_display, string_reads) =
         (scan.literals, scan.uses_display, scan.string_reads);
+    // `eval(name)` looked the name up in the notebook's namespace; in the package it gets the
+    // namespace the steps keep (`notebook_names` in `_notebook.py`).
+    let dynamic_eval = !scan.dynamic_evals.is_empty();
+    let mut edits = rewrite.edits;
+    edits.extend(scan.dynamic_evals.into_iter().map(|at| Edit {
+        start: at,
+        end: at,
+        text: ", notebook_names(globals())".to_owned(),
+    }));
+    edits.sort_by_key(|edit| (edit.start, edit.end));
     let uses_display = uses_display && !facts.defined_names().contains(&"display");
     let left_out = rewrite
         .warnings
@@ -546,7 +571,7 @@ pub(crate) fn prepare_python(
     Ok(Body::Python {
         text,
         facts: Box::new(facts),
-        edits: rewrite.edits,
+        edits,
         imports,
         definitions,
         literals,
@@ -554,6 +579,7 @@ pub(crate) fn prepare_python(
         needs: rewrite.needs,
         left_out,
         string_reads,
+        dynamic_eval,
     })
 }
 

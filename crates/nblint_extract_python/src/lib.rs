@@ -33,7 +33,8 @@ use cells::{Body, Prepared, Section, first_comment, prepare_python, stored};
 use ipython::capture_lines;
 use ipython::{CellMagic, Edit};
 use render::{
-    StepCode, build_step, notebook_helpers, readme, render_main, render_module, shows_result,
+    NAMESPACE_HELPERS, StepCode, build_step, notebook_helpers, readme, render_main, render_module,
+    shows_result,
 };
 
 /// The oldest Python the generated code must run on, from the notebook's
@@ -1233,6 +1234,18 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
     let shown_name = main_names.unique("shown");
     let values_name = main_names.unique("values");
     let show_function = main_names.unique("show");
+    // A cell that `eval()`s a name chosen as it runs looked it up among every cell's
+    // variables: each step then keeps its variables in the namespace that `eval` is given.
+    let dynamic_eval = |p: &Prepared| {
+        matches!(
+            &p.body,
+            Body::Python {
+                dynamic_eval: true,
+                ..
+            }
+        )
+    };
+    let keeps_names = prepared.iter().any(dynamic_eval);
     let codes: Vec<StepCode> = prepared
         .iter()
         .zip(&steps)
@@ -1243,7 +1256,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
                 &options.notebook_name,
                 has_outputs,
                 &shown_name,
-                target,
+                (target, keeps_names),
             )
         })
         .collect();
@@ -1255,6 +1268,28 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
         }
         if needs_display.contains(&m_index) {
             module.import("from ._notebook import display");
+        }
+        if keeps_names {
+            let steps_here: Vec<usize> = module
+                .entries
+                .iter()
+                .filter_map(|entry| match entry {
+                    ModuleEntry::Step(index) => Some(*index),
+                    ModuleEntry::Skipped(..) => None,
+                })
+                .collect();
+            if steps_here
+                .iter()
+                .any(|&index| codes[index].function.is_some())
+            {
+                module.import("from ._notebook import keep_names");
+            }
+            if steps_here
+                .iter()
+                .any(|&index| dynamic_eval(&prepared[index]))
+            {
+                module.import("from ._notebook import notebook_names");
+            }
         }
         let code = render_module(module, &codes, &options.notebook_name, target);
         files.insert(format!("{base}/{}.py", module.name), code);
@@ -1273,7 +1308,11 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             (&shown_name, &values_name, &show_function),
         ),
     );
-    files.insert(format!("{base}/_notebook.py"), notebook_helpers(target));
+    let mut helpers = notebook_helpers(target);
+    if keeps_names {
+        helpers.push_str(NAMESPACE_HELPERS);
+    }
+    files.insert(format!("{base}/_notebook.py"), helpers);
     let requires = project::requires_python(version)
         .filter(|_| target == Target::Modern)
         .filter(|_| {

@@ -86,14 +86,41 @@ pub(crate) struct StepCode {
     pub(crate) many: bool,
 }
 
+/// `_notebook.py`'s additions for a notebook that `eval()`s names chosen as it runs.
+pub(crate) const NAMESPACE_HELPERS: &str = r#"
+
+# The notebook's namespace, for `eval()` of names chosen as a cell runs: in the notebook it
+# saw every cell's variables; here each step keeps its variables in it.
+_namespace = {}
+
+
+def keep_names(values):
+    """Keep a step's variables where eval() looks names up, as the notebook's namespace did."""
+    _namespace.update(values)
+
+
+def notebook_names(module_globals):
+    """What eval() saw in the notebook: the module's names, then the steps' variables."""
+    names = dict(module_globals)
+    names.update(_namespace)
+    return names
+"#;
+
+/// `(target, keeps_names)`: the Python the package is for, and whether each step keeps its
+/// variables for `eval()` ([`NAMESPACE_HELPERS`]).
 pub(crate) fn build_step(
     p: &Prepared,
     step: &Step,
     notebook_name: &str,
     has_outputs: bool,
     shown_name: &str,
-    target: Target,
+    (target, keeps_names): (Target, bool),
 ) -> StepCode {
+    let keep = if keeps_names {
+        "keep_names(locals())\n"
+    } else {
+        ""
+    };
     let shows = shows_result(p, has_outputs);
     let mut returns = step.returns.clone();
     if let Body::Python { facts, .. } = &p.body {
@@ -165,7 +192,7 @@ pub(crate) fn build_step(
                 edits.push(Edit {
                     start: span.start,
                     end: span.start,
-                    text: format!("return {class_name}(\n    {shown_name}="),
+                    text: format!("{keep}return {class_name}(\n    {shown_name}="),
                 });
                 edits.push(Edit {
                     start: span.end,
@@ -176,13 +203,13 @@ pub(crate) fn build_step(
                 edits.push(Edit {
                     start: span.start,
                     end: span.start,
-                    text: "return ".to_owned(),
+                    text: format!("{keep}return "),
                 });
             } else {
                 edits.push(Edit {
                     start: span.start,
                     end: span.start,
-                    text: "return (".to_owned(),
+                    text: format!("{keep}return ("),
                 });
                 edits.push(Edit {
                     start: span.end,
@@ -204,9 +231,9 @@ pub(crate) fn build_step(
     if !shown_first && !returns.is_empty() {
         closing = Some(if many {
             let fields: Vec<String> = returns.iter().map(|n| format!("{n}={n}")).collect();
-            format!("return {class_name}({})", fields.join(", "))
+            format!("{keep}return {class_name}({})", fields.join(", "))
         } else {
-            format!("return {}", returns.join(", "))
+            format!("{keep}return {}", returns.join(", "))
         });
     }
     edits.sort_by_key(|e| (e.start, e.end));
@@ -253,6 +280,9 @@ pub(crate) fn build_step(
         };
     }
 
+    if keeps_names && !shown_first && closing.is_none() {
+        closing = Some(keep.trim_end().to_owned());
+    }
     let mut out = String::new();
     if many && target == Target::Py36 {
         // No dataclasses before Python 3.7: a namespace built with the same keywords.
@@ -294,9 +324,11 @@ pub(crate) fn build_step(
         out.push('\n');
     }
     if let Some(closing) = closing {
-        out.push_str("    ");
-        out.push_str(&closing);
-        out.push('\n');
+        for line in closing.lines() {
+            out.push_str("    ");
+            out.push_str(line);
+            out.push('\n');
+        }
     }
     StepCode {
         module_level,
