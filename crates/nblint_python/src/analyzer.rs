@@ -1830,6 +1830,21 @@ impl<'src> Analyzer<'src> {
                 self.writing_namespace = saved;
                 self.visit_arguments(&call.arguments);
                 self.names_in_evaluated_string(call);
+                // `fn.run(handler="train_model")`, `graph.to(handler="resize")` (mlrun): the
+                // function is named in a string and called by the library.
+                for keyword in &call.arguments.keywords {
+                    if keyword
+                        .arg
+                        .as_ref()
+                        .is_some_and(|name| name.as_str() == "handler")
+                        && let Expr::StringLiteral(literal) = &keyword.value
+                        && magics::is_identifier(literal.value.to_str())
+                    {
+                        self.optional_depth += 1;
+                        self.read(literal.value.to_str(), literal.range());
+                        self.optional_depth -= 1;
+                    }
+                }
                 if self.function_depth == 0 {
                     for (name, range) in symbols_injected(call) {
                         let defined = self.facts.defines.len();

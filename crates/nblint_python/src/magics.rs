@@ -845,7 +845,9 @@ pub(crate) fn ipython_rewrites(
         let first_byte = line.start + indent;
         if AUTOMAGICS.contains(&word)
             && text[indent + word.len()..].starts_with([' ', '\t'])
-            && !next.is_some_and(|character| "=([{,:;)]}".contains(character))
+            // `ls {PATH}` is the alias with IPython's `{}` expansion (a name then a set
+            // display is no Python); `ls = ..`, `ls(..)`, `ls[0]`, `ls, x = ..` are Python.
+            && !next.is_some_and(|character| "=([,:;)]}".contains(character))
             && bytes.get(first_byte).is_some_and(u8::is_ascii_alphabetic)
         {
             bytes[first_byte] = b'%';
