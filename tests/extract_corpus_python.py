@@ -435,6 +435,12 @@ def write_report(report, rows, excluded, args):
     per_era = []
     for era, spec in ERAS.items():
         among = [r for r in ordered if r["venv"] == era]
+        if not among:
+            per_era.append(
+                f"- `{era}` (notebooks that ran on Python {spec['ran_on']}): no eligible notebook"
+                + (" (its ruff still checks every notebook)." if era == MODERN else ".")
+            )
+            continue
         per_era.append(
             f"- `{era}` (notebooks that ran on Python {spec['ran_on']}): {len(among)} attempted, "
             f"{count('extracted', among)} extracted, {count('ruff', among)} ruff clean, "
