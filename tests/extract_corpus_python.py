@@ -13,7 +13,8 @@ whose imports are the standard library or the distributions installed here (nump
 matplotlib with the Agg backend, scikit-learn, scipy, seaborn), and which needs no data
 the machine does not have (files beside the notebook, downloads). Each runs with the libraries
 of its era (see ERAS: the Python that ran it, `metadata.language_info.version`, picks a
-Python 3.10 venv of 2021-22 releases or a Python 3.6 venv of 2016 releases), which the script
+Python 3.10 venv of 2021-22 releases, a Python 3.9 venv of late-2021 releases or a Python 3.6
+venv of 2016 releases), which the script
 installs into throwaway virtual environments under --work (PyPI must be reachable); the
 corpus is only read, never copied into the repository.
 
@@ -42,12 +43,17 @@ ALLOWED = {
 # Each notebook runs with the libraries of its era, as someone reproducing it would install
 # them: `metadata.language_info.version` says which Python ran it.
 #
-# - Python 3.8 or newer (or no version stored): Python 3.10 with releases of the era most of
-#   these notebooks ran in (numpy 1.21.2, the version jakevdp's notebooks print), since newer
-#   releases print values differently (numpy 2's `np.float64(1.0)`, scikit-learn's short
-#   estimator reprs) and removed what they call (matplotlib's `seaborn-whitegrid` style).
-#   Python 3.10 is the newest with wheels for all of them. ruff (the "ruff clean" column, for
-#   every era) comes from this venv too.
+# - Python 3.10 or newer (or no version stored): Python 3.10 with releases of 2021-22 (numpy
+#   1.21.2, the version jakevdp's notebooks print), since newer releases print values
+#   differently (numpy 2's `np.float64(1.0)`, scikit-learn's short estimator reprs) and removed
+#   what they call (matplotlib's `seaborn-whitegrid` style). Python 3.10 is the newest with
+#   wheels for all of them. ruff (the "ruff clean" column, for every era) comes from this venv.
+# - Python 3.8 or 3.9: Python 3.9 with the releases those notebooks print or show. jakevdp's
+#   (Python 3.9.2) print numpy 1.21.2 and pandas 1.3.5, so late 2021, not early 2021; their
+#   `plt.style.available` has no `_mpl-gallery` styles, which matplotlib 3.5 added, so
+#   matplotlib 3.4.3 (the last 3.4, Aug 2021; no 3.4 has a wheel for Python 3.10, hence this
+#   venv). The others as in the 3.10 venv (scikit-learn 1.0.2, scipy 1.7.3, seaborn 0.11.2:
+#   ageron's notebooks assert scikit-learn >= 1.0.1). All are cp39 wheels.
 # - Python 3.5 to 3.7: Python 3.6 with the 2016 releases (the notebooks of that era print
 #   numpy 1.11.1 and pandas 0.18.1, and use scikit-learn 0.17 and matplotlib 1.5). Where that
 #   exact release has no wheel for any Python that still builds here, the closest later one
@@ -74,7 +80,7 @@ def find_python(version, variable):
 
 ERAS = {
     "py310": {
-        "ran_on": "3.8 or newer, or that do not say",
+        "ran_on": "3.10 or newer, or that do not say",
         "python": find_python("3.10", "CORPUS_PYTHON"),
         "pip": [],
         "only_binary": ":all:",
@@ -89,6 +95,23 @@ ERAS = {
             "numexpr==2.8.1",
             "ipython==7.34.0",
             "ruff==0.8.6",
+        ],
+    },
+    "py39": {
+        "ran_on": "3.8 or 3.9",
+        "python": find_python("3.9", "CORPUS_PYTHON39"),
+        "pip": [],
+        "only_binary": ":all:",
+        "requirements": [
+            "numpy==1.21.2",
+            "pandas==1.3.5",
+            "matplotlib==3.4.3",
+            "scikit-learn==1.0.2",
+            "scipy==1.7.3",
+            "seaborn==0.11.2",
+            "pillow==9.5.0",
+            "numexpr==2.8.1",
+            "ipython==7.34.0",
         ],
     },
     "py36-2016": {
@@ -120,10 +143,15 @@ MODERN = "py310"
 
 def era_of(version):
     """The venv for a notebook that ran on Python `version` (`3.5.1`): the 2016 one for 3.5
-    to 3.7, the modern one for 3.8 and newer or when the notebook does not say."""
+    to 3.7, the Python 3.9 one for 3.8 and 3.9, the modern one for 3.10 and newer or when the
+    notebook does not say."""
     parts = (version or "").split(".")
-    if len(parts) > 1 and parts[0] == "3" and parts[1].isdigit() and int(parts[1]) < 8:
-        return "py36-2016"
+    if len(parts) > 1 and parts[0] == "3" and parts[1].isdigit():
+        minor = int(parts[1])
+        if minor < 8:
+            return "py36-2016"
+        if minor < 10:
+            return "py39"
     return MODERN
 
 
@@ -407,6 +435,12 @@ def write_report(report, rows, excluded, args):
     per_era = []
     for era, spec in ERAS.items():
         among = [r for r in ordered if r["venv"] == era]
+        if not among:
+            per_era.append(
+                f"- `{era}` (notebooks that ran on Python {spec['ran_on']}): no eligible notebook"
+                + (" (its ruff still checks every notebook)." if era == MODERN else ".")
+            )
+            continue
         per_era.append(
             f"- `{era}` (notebooks that ran on Python {spec['ran_on']}): {len(among)} attempted, "
             f"{count('extracted', among)} extracted, {count('ruff', among)} ruff clean, "
@@ -435,7 +469,8 @@ def write_report(report, rows, excluded, args):
         *environments,
         "",
         "Command: `tests/extract_corpus_python.py --nblint target/release/nblint` (finds Python "
-        "3.10 and 3.6 on PATH or under pyenv, or takes `CORPUS_PYTHON` and `CORPUS_PYTHON36`; "
+        "3.10, 3.9 and 3.6 on PATH or under pyenv, or takes `CORPUS_PYTHON`, `CORPUS_PYTHON39` "
+        "and `CORPUS_PYTHON36`; "
         "without `--nblint` it builds this checkout's debug nblint; about ten minutes on the "
         "shared 2-core machine, the first run's venv installs included). Each miss's reason comes from "
         "`tests/extract_corpus_python_misses.txt`, written after reading the run's output.",
