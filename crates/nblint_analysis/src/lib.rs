@@ -77,6 +77,9 @@ pub struct Analysed {
     pub detected: Detected,
     /// The notebook says it ran on Python 2 (and is read as Python 3).
     pub python2: bool,
+    /// A Databricks notebook (its metadata has Databricks' notebook format), which runs with
+    /// Databricks' globals (`spark`, `dbutils`, `displayHTML`, ...).
+    pub databricks: bool,
     /// The front end used, or `None` when the language is not one nblint reads.
     pub frontend: Option<&'static dyn CellFrontend>,
     /// Facts per cell (all `None` without a front end).
@@ -182,10 +185,15 @@ fn analyse_with(
         forget_failed_variables(notebook, &mut facts);
     }
     let python2 = language == Language::Python && Language::is_python2(notebook);
+    let databricks = language == Language::Python
+        && notebook
+            .metadata()
+            .is_some_and(|metadata| metadata.contains_key(DATABRICKS_FORMAT));
     Analysed {
         language,
         detected,
         python2,
+        databricks,
         frontend,
         facts,
     }
@@ -251,11 +259,29 @@ const PYTHON2_BUILTINS: &[&str] = &[
     "xrange",
 ];
 
+/// The metadata key of Databricks' notebook format.
+const DATABRICKS_FORMAT: &str = "application/vnd.databricks.v1+notebook";
+
+/// The names a Databricks Python notebook runs with, defined by the platform.
+const DATABRICKS_GLOBALS: &[&str] = &[
+    "dbutils",
+    "display",
+    "displayHTML",
+    "getArgument",
+    "sc",
+    "spark",
+    "sql",
+    "sqlContext",
+    "table",
+];
+
 /// The dependency graph of `notebook`, from what [`analyse`] found.
 pub fn graph(notebook: &Notebook, analysed: &Analysed) -> Graph {
     let is_builtin = |name: &str| {
         // A Python 2 notebook ran with Python 2's builtins (`xrange`, `unicode`, ...).
         (analysed.python2 && PYTHON2_BUILTINS.contains(&name))
+            // A Databricks notebook ran with the platform's globals (`spark`, `dbutils`).
+            || (analysed.databricks && DATABRICKS_GLOBALS.contains(&name))
             || analysed
                 .frontend
                 .is_some_and(|frontend| frontend.is_builtin(name))

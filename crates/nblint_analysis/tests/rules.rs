@@ -223,6 +223,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB202/triggers_thread_local_static_from_another_cell", 3, 1),
     ("NB202/triggers_python_misspelt_name", 3, 1),
     ("NB202/triggers_python_use_after_del", 4, 1),
+    ("NB202/triggers_python_spark_outside_databricks", 2, 1),
     ("NB202/triggers_python_dunder_class_outside_a_class", 2, 1),
     ("NB202/triggers_python_r_cell_input_undefined", 3, 1),
     ("NB202/triggers_python_use_after_del_in_same_cell", 3, 3),

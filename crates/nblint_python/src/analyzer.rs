@@ -1522,11 +1522,10 @@ impl<'src> Analyzer<'src> {
                 // `n_epochs = 5`, `df = pd.read_csv(path)`, `a, b = x[0], x[1]`: a value NB205
                 // can compare. Each name of a flat tuple target gets the value with its place
                 // (`...#0`, `...#1`).
+                // Nested unpacking too: `(x_train, y_train), (x_test, y_test) = load()`.
                 let names = match assignment.targets.as_slice() {
                     [Expr::Name(_)] => Some(None),
-                    [Expr::Tuple(tuple)] if tuple.elts.iter().all(Expr::is_name_expr) => {
-                        Some(Some(tuple.elts.len()))
-                    }
+                    [target @ (Expr::Tuple(_) | Expr::List(_))] => names_unpacked(target).map(Some),
                     _ => None,
                 };
                 let bound = self.facts.defines.len() - defined;
@@ -2419,6 +2418,64 @@ const WRAPPING_DECORATORS: &[&str] = &[
     "wraps",
 ];
 
+/// How many names a tuple or list target unpacks into, nested ones included, when it holds
+/// nothing but names (`(a, b), c`); `None` otherwise.
+fn names_unpacked(target: &Expr) -> Option<usize> {
+    match target {
+        Expr::Name(_) => Some(1),
+        Expr::Tuple(tuple) => tuple.elts.iter().map(names_unpacked).sum(),
+        Expr::List(list) => list.elts.iter().map(names_unpacked).sum(),
+        _ => None,
+    }
+}
+
+/// Whether a comprehension gives the same value from the same inputs: its iterables,
+/// conditions and elements are repeatable, and its targets are names, which are left out of
+/// the reads.
+fn repeatable_comprehension(
+    generators: &[ast::Comprehension],
+    elements: &[&Expr],
+    reads: &mut Vec<String>,
+    depth: usize,
+) -> bool {
+    if depth == 0 {
+        return false;
+    }
+    let before = reads.len();
+    let mut bound: Vec<String> = Vec::new();
+    for generator in generators {
+        if generator.is_async || names_unpacked(&generator.target).is_none() {
+            return false;
+        }
+        let mut targets = Vec::new();
+        if !repeatable(&generator.target, &mut targets, depth - 1)
+            || !repeatable(&generator.iter, reads, depth - 1)
+            || !generator
+                .ifs
+                .iter()
+                .all(|condition| repeatable(condition, reads, depth - 1))
+        {
+            return false;
+        }
+        bound.extend(targets);
+    }
+    if !elements
+        .iter()
+        .all(|element| repeatable(element, reads, depth - 1))
+    {
+        return false;
+    }
+    let mut index = before;
+    while index < reads.len() {
+        if bound.contains(&reads[index]) {
+            reads.remove(index);
+        } else {
+            index += 1;
+        }
+    }
+    true
+}
+
 /// The names sympy's `var("x y z")` (also `sympy.var`, `sp.var`) binds in the module's
 /// namespace, with the range of the string that names them.
 fn symbols_injected(call: &ast::ExprCall) -> Vec<(String, TextRange)> {
@@ -2607,6 +2664,28 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
             .flatten()
             .all(|part| repeatable(part, reads, depth - 1)),
         Expr::Starred(starred) => repeatable(&starred.value, reads, depth - 1),
+        // `[i for i in range(1, 10)]`: the same list from the same inputs; the names the
+        // comprehension binds are not reads.
+        Expr::ListComp(comprehension) => repeatable_comprehension(
+            &comprehension.generators,
+            &[&comprehension.elt],
+            reads,
+            depth,
+        ),
+        Expr::SetComp(comprehension) => repeatable_comprehension(
+            &comprehension.generators,
+            &[&comprehension.elt],
+            reads,
+            depth,
+        ),
+        Expr::DictComp(comprehension) => comprehension.key.as_deref().is_some_and(|key| {
+            repeatable_comprehension(
+                &comprehension.generators,
+                &[key, &comprehension.value],
+                reads,
+                depth,
+            )
+        }),
         Expr::If(conditional) => {
             repeatable(&conditional.test, reads, depth - 1)
                 && repeatable(&conditional.body, reads, depth - 1)

@@ -912,14 +912,20 @@ fn bound_values_that_repeat() {
         "line = f.readline()",
         "item = queue.pop()",
         "s = f\"{x}\"",
-        "y = [v for v in xs]",
         "z = (w := 3)",
+        "y = [v for v in next(loader)]",
     ] {
         assert_eq!(value(source), None, "{source}");
     }
-    // A flat tuple of names: each name the value with its place.
+    // A comprehension: its own names are not reads.
+    assert_eq!(
+        value("y = [v * k for v in xs if v]").as_deref(),
+        Some("[v*k for v in xs if v] <- k,xs")
+    );
+    // A tuple of names, nested or not: each name the value with its place.
     assert_eq!(value("a, b = 1, 2").as_deref(), Some("1,2#1 <- "));
-    assert_eq!(value("a, (b, c) = 1, (2, 3)"), None);
+    assert_eq!(value("a, (b, c) = 1, (2, 3)").as_deref(), Some("1,(2,3)#2 <- "));
+    assert_eq!(value("a, b.c = 1, 2"), None);
     assert_eq!(
         value("n = 2000 if not smoke else 2").as_deref(),
         Some("2000 if not smoke else 2 <- smoke")
