@@ -170,6 +170,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         2,
     ),
     (
+        "NB205/triggers_python_same_unpacking_then_rebound_in_the_cell",
+        3,
+        1,
+    ),
+    (
         "NB206/triggers_python_scikit_learn_fit_changes_the_model",
         3,
         1,

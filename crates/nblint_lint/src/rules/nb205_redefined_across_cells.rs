@@ -53,6 +53,21 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 })
             })
         };
+        // The values a cell binds the name to, in order: every binding must be the same in
+        // both cells (`(x, y) = load()` then `x = x.reshape(..)` is not `(x, y) = load()`
+        // alone; `p = ""` then `p = env()` under an `if` is not `p = "[id]"` then the same).
+        let values = |cell: usize| -> Option<Vec<&nblint_facts::BoundValue>> {
+            context.facts.cell(cell).and_then(|facts| {
+                facts
+                    .defines
+                    .iter()
+                    .filter(|definition| {
+                        definition.kind == DefinitionKind::Variable && definition.name == name
+                    })
+                    .map(|definition| definition.value.as_ref())
+                    .collect()
+            })
+        };
         for pair in cells.windows(2) {
             let (earlier, later) = (pair[0], pair[1]);
             let (Some(earlier_binding), Some(later_binding)) = (binding(earlier), binding(later))
@@ -65,11 +80,21 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             // The same value bound again (`n_epochs = 5`, `df = pd.read_csv(path)` in two
             // cells) from inputs nothing rebinds or changes in between: a reader sees the
             // same value whichever ran last.
-            if let (Some(first), Some(second)) = (&earlier_binding.value, &later_binding.value)
+            if let (Some(first), Some(second)) = (values(earlier), values(later))
                 && first == second
-                && !first.changed
-                && !first.reads.contains(&name)
-                && !changed_between(context, earlier, later, name.as_str(), &first.reads)
+                && first
+                    .iter()
+                    .all(|value| !value.changed && !value.reads.contains(&name))
+                && !changed_between(
+                    context,
+                    earlier,
+                    later,
+                    name.as_str(),
+                    &first
+                        .iter()
+                        .flat_map(|value| value.reads.iter().cloned())
+                        .collect::<Vec<_>>(),
+                )
             {
                 continue;
             }

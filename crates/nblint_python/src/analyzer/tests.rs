@@ -924,7 +924,10 @@ fn bound_values_that_repeat() {
     );
     // A tuple of names, nested or not: each name the value with its place.
     assert_eq!(value("a, b = 1, 2").as_deref(), Some("1,2#1 <- "));
-    assert_eq!(value("a, (b, c) = 1, (2, 3)").as_deref(), Some("1,(2,3)#2 <- "));
+    assert_eq!(
+        value("a, (b, c) = 1, (2, 3)").as_deref(),
+        Some("1,(2,3)#2 <- ")
+    );
     assert_eq!(value("a, b.c = 1, 2"), None);
     assert_eq!(
         value("n = 2000 if not smoke else 2").as_deref(),
