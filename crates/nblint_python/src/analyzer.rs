@@ -1530,7 +1530,37 @@ impl<'src> Analyzer<'src> {
                 };
                 let bound = self.facts.defines.len() - defined;
                 let mut reads = Vec::new();
-                if let Some(places) = names
+                // `bs, epochs, lr = 128, 10, 0.003`: each name gets its own element, so
+                // `epochs = 10` in another cell is the same value.
+                let pairs = match (assignment.targets.as_slice(), &*assignment.value) {
+                    ([Expr::Tuple(target)], Expr::Tuple(value))
+                        if target.elts.iter().all(Expr::is_name_expr)
+                            && target.elts.len() == value.elts.len()
+                            && bound == value.elts.len() =>
+                    {
+                        Some(&value.elts)
+                    }
+                    _ => None,
+                };
+                if let Some(elements) = pairs {
+                    for (place, element) in elements.iter().enumerate() {
+                        let mut reads = Vec::new();
+                        if repeatable(element, &mut reads, 16)
+                            && let Some(text) = self.source.get(
+                                element.range().start().to_usize()
+                                    ..element.range().end().to_usize(),
+                            )
+                        {
+                            reads.sort_unstable();
+                            reads.dedup();
+                            self.facts.defines[defined + place].value = Some(BoundValue {
+                                text: without_spacing(text),
+                                reads,
+                                changed: false,
+                            });
+                        }
+                    }
+                } else if let Some(places) = names
                     && bound == places.unwrap_or(1)
                     && repeatable(&assignment.value, &mut reads, 16)
                     && let Some(text) = self.source.get(

@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use nblint_facts::{Definition, DefinitionKind, Span};
 use nblint_graph::{Graph, Resolution};
 
+use super::places;
 use crate::registry::{Context, Finding, declare_rule};
 
 declare_rule! {
@@ -74,7 +75,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             else {
                 continue;
             };
-            if never_bound(context, earlier) || never_bound(context, later) {
+            if places::never_ran(context, earlier) || places::never_ran(context, later) {
                 continue;
             }
             // The same value bound again (`n_epochs = 5`, `df = pd.read_csv(path)` in two
@@ -133,17 +134,6 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Whether cell `cell`'s bindings never happen: it does not parse, so running it stops at
-/// the syntax error before any of its code runs. A Python 2 notebook's cells are read as
-/// Python 3 (`print x` does not parse) but ran on its kernel, so they count.
-fn never_bound(context: &Context<'_>, cell: usize) -> bool {
-    let parsed = context
-        .facts
-        .cell(cell)
-        .is_some_and(nblint_facts::CellFacts::parsed);
-    !parsed && !nblint_facts::Language::is_python2(context.notebook)
-}
-
 /// Whether the two bindings leave different values: one of the names its value reads
 /// (`reads`) is changed in place from cell `earlier` to cell `later`, or
 /// rebound in a cell after `earlier` up to `later` to another value than it had at `earlier`
@@ -159,6 +149,19 @@ fn changed_between(
     name: &str,
     reads: &[String],
 ) -> bool {
+    // A name both binding cells import the same way themselves (`from skimage import data`
+    // above `camera = data.camera()` in each) is their own: what other cells bind it to in
+    // between does not reach either binding.
+    let own_import = |read: &str| {
+        import_path(context, earlier, read).is_some()
+            && import_path(context, earlier, read) == import_path(context, later, read)
+    };
+    let reads: Vec<String> = reads
+        .iter()
+        .filter(|read| !own_import(read))
+        .cloned()
+        .collect();
+    let reads = reads.as_slice();
     let watched = |candidate: &str| candidate == name || reads.iter().any(|read| read == candidate);
     (earlier..=later).any(|cell| {
         context.facts.cell(cell).is_some_and(|facts| {
@@ -180,16 +183,7 @@ fn changed_between(
 /// Whether cell `cell` binds `name` by importing what the name's last import at or above cell
 /// `earlier` imported (`from sklearn.datasets import load_iris` again): the same function.
 fn imports_same_again(context: &Context<'_>, earlier: usize, cell: usize, name: &str) -> bool {
-    let imported = |cell: usize| {
-        context.facts.cell(cell).and_then(|facts| {
-            facts
-                .imports
-                .iter()
-                .rev()
-                .find(|import| !import.glob && import.binding.as_deref() == Some(name))
-                .map(|import| import.path.as_str())
-        })
-    };
+    let imported = |cell: usize| import_path(context, cell, name);
     let Some(again) = imported(cell) else {
         return false;
     };
@@ -205,6 +199,18 @@ fn imports_same_again(context: &Context<'_>, earlier: usize, cell: usize, name: 
         })
         .flatten()
         == Some(again)
+}
+
+/// What cell `cell`'s last (non-glob) import binding `name` imports, if it has one.
+fn import_path<'a>(context: &Context<'a>, cell: usize, name: &str) -> Option<&'a str> {
+    context.facts.cell(cell).and_then(|facts| {
+        facts
+            .imports
+            .iter()
+            .rev()
+            .find(|import| !import.glob && import.binding.as_deref() == Some(name))
+            .map(|import| import.path.as_str())
+    })
 }
 
 /// Whether `definition` binds its name to the same repeatable value (reading no names) that

@@ -2,6 +2,7 @@ use std::collections::HashSet;
 
 use nblint_facts::MutationKind;
 
+use super::places;
 use crate::registry::{Context, Finding, declare_rule};
 
 declare_rule! {
@@ -39,6 +40,13 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let mut reported: HashSet<(usize, String)> = HashSet::new();
     for mutation in context.graph.cross_cell_mutations(context.facts) {
         if !reported.insert((mutation.cell, mutation.name.clone())) {
+            continue;
+        }
+        // A cell that does not parse changed nothing, and one that does not parse defined
+        // nothing to change (homework templates with `<YOUR CODE HERE>`).
+        if places::never_ran(context, mutation.cell)
+            || places::never_ran(context, mutation.defined_in)
+        {
             continue;
         }
         // A cell whose stored output is an error changed nothing: the kernel discarded its

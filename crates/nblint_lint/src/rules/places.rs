@@ -143,3 +143,15 @@ pub(crate) fn without_line_break(notebook: &Notebook, cell: usize, span: Span) -
         span.start + text.trim_end_matches(['\n', '\r']).len(),
     )
 }
+
+/// Whether cell `cell` never ran as written: it does not parse, so running it stops at the
+/// syntax error before any of its code runs, and nothing it binds or changes happened. A
+/// Python 2 notebook's cells are read as Python 3 (`print x` does not parse) but ran on its
+/// kernel, so they count.
+pub(crate) fn never_ran(context: &crate::registry::Context<'_>, cell: usize) -> bool {
+    let parsed = context
+        .facts
+        .cell(cell)
+        .is_some_and(nblint_facts::CellFacts::parsed);
+    !parsed && !nblint_facts::Language::is_python2(context.notebook)
+}

@@ -922,8 +922,10 @@ fn bound_values_that_repeat() {
         value("y = [v * k for v in xs if v]").as_deref(),
         Some("[v*k for v in xs if v] <- k,xs")
     );
-    // A tuple of names, nested or not: each name the value with its place.
-    assert_eq!(value("a, b = 1, 2").as_deref(), Some("1,2#1 <- "));
+    // A tuple of names from a tuple of as many values: each name its own element.
+    assert_eq!(value("a, b = 1, c").as_deref(), Some("c <- c"));
+    // Any other tuple of names, nested or not: each name the value with its place.
+    assert_eq!(value("a, b = f(1)").as_deref(), Some("f(1)#1 <- f"));
     assert_eq!(
         value("a, (b, c) = 1, (2, 3)").as_deref(),
         Some("1,(2,3)#2 <- ")
