@@ -120,10 +120,14 @@ ERAS = {
         # The pip that Python 3.6 bundles (18.1) predates manylinux2010 tags; 21.3.1 is the
         # last release for 3.6.
         "pip": ["pip==21.3.1"],
+        # numpy 1.11.1 and pandas 0.18.1, the releases the notebooks printed, have no Python
+        # 3.6 wheel: built from their source packages first, in this order (pandas' setup
+        # imports numpy), with a stand-in for the `xlocale.h` glibc no longer ships.
+        "from_source": ["numpy==1.11.1", "pandas==0.18.1"],
         "only_binary": "numpy,scipy,pandas,scikit-learn,matplotlib,pillow,numexpr",
         "requirements": [
-            "numpy==1.11.3",
-            "pandas==0.19.2",
+            "numpy==1.11.1",
+            "pandas==0.18.1",
             "matplotlib==1.5.3",
             "scikit-learn==0.18.1",
             "scipy==0.18.1",
@@ -254,7 +258,10 @@ def ensure_venv(work, era):
     venv = work / f"venv-{era}"
     python = venv / "bin" / "python"
     marker = venv / "installed.txt"
-    wanted = "\n".join([spec["python"], *spec["pip"], spec["only_binary"], *spec["requirements"]])
+    from_source = spec.get("from_source", [])
+    wanted = "\n".join(
+        [spec["python"], *spec["pip"], *from_source, spec["only_binary"], *spec["requirements"]]
+    )
     if marker.exists() and marker.read_text() == wanted:
         return python
     if not python.exists():
@@ -262,6 +269,17 @@ def ensure_venv(work, era):
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if spec["pip"]:
         subprocess.run([*pip, *spec["pip"]], check=True)
+    if from_source:
+        shim = venv / "xlocale"
+        shim.mkdir(exist_ok=True)
+        (shim / "xlocale.h").write_text("#include <locale.h>\n")
+        env = dict(os.environ, CFLAGS=f"-I{shim}")
+        for requirement in from_source:
+            name = requirement.split("==")[0]
+            subprocess.run(
+                [*pip, "--no-build-isolation", f"--no-binary={name}", requirement],
+                check=True, env=env,
+            )
     subprocess.run([*pip, f"--only-binary={spec['only_binary']}", *spec["requirements"]], check=True)
     marker.write_text(wanted)
     return python
@@ -429,6 +447,12 @@ def write_report(report, rows, excluded, args):
         f"- `{era}` for notebooks that ran on Python {spec['ran_on']}: a venv on `{spec['python']}` "
         f"with {', '.join('`' + r + '`' for r in spec['requirements'])}"
         + (f" (pip upgraded first: `{' '.join(spec['pip'])}`)" if spec["pip"] else "")
+        + (
+            f"; built from their PyPI source packages first: `{'`, `'.join(spec['from_source'])}` "
+            "(no Python 3.6 wheel)"
+            if spec.get("from_source")
+            else ""
+        )
         + f"; wheels only for `{spec['only_binary']}`."
         for era, spec in ERAS.items()
     ]
@@ -462,8 +486,9 @@ def write_report(report, rows, excluded, args):
         "Each notebook runs with the libraries of its era, chosen by the Python that ran it "
         "(`metadata.language_info.version`) and installed by the script from PyPI into throwaway "
         "venvs under `--work`, as someone reproducing the notebook would. Where the exact release "
-        "a notebook used has no wheel here (numpy 1.11.1, pandas 0.18.1, scikit-learn 0.17: none "
-        "for Python 3.6), the closest later release that has one. ruff (the \"ruff clean\" column) "
+        "a notebook used has no wheel here, it is built from its PyPI source package (numpy "
+        "1.11.1, pandas 0.18.1), or, where that does not build (scikit-learn 0.17), the closest "
+        "later release that has a wheel. ruff (the \"ruff clean\" column) "
         "is the modern venv's for every notebook; `compileall` and the run use the notebook's venv:",
         "",
         *environments,
@@ -471,8 +496,9 @@ def write_report(report, rows, excluded, args):
         "Command: `tests/extract_corpus_python.py --nblint target/release/nblint` (finds Python "
         "3.10, 3.9 and 3.6 on PATH or under pyenv, or takes `CORPUS_PYTHON`, `CORPUS_PYTHON39` "
         "and `CORPUS_PYTHON36`; "
-        "without `--nblint` it builds this checkout's debug nblint; about ten minutes on the "
-        "shared 2-core machine, the first run's venv installs included). Each miss's reason comes from "
+        "without `--nblint` it builds this checkout's debug nblint; about twenty minutes on the "
+        "shared 2-core machine the first time, venv installs and source builds included, ten "
+        "after). Each miss's reason comes from "
         "`tests/extract_corpus_python_misses.txt`, written after reading the run's output.",
         "",
         f"Totals: {total} attempted, {count('extracted')} extracted, {count('ruff')} ruff clean "
