@@ -95,6 +95,23 @@ pub struct Definition {
     /// value whichever ran last.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<BoundValue>,
+    /// The standard container the name is bound to, when the binding shows it (Python's
+    /// `{1, 2}`, `set()`, `[x for x in xs]`): the evidence a method that only some types
+    /// mutate with (`add`) needs (see [`Mutation::requires_container`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<Container>,
+}
+
+/// A standard container type, as a binding shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Container {
+    /// A list: `[..]`, a list comprehension, `list(..)`.
+    List,
+    /// A dictionary: `{k: v}`, a dict comprehension, `dict(..)`.
+    Dict,
+    /// A set: `{a, b}`, a set comprehension, `set(..)`.
+    Set,
 }
 
 impl Definition {
@@ -122,6 +139,7 @@ impl Definition {
             conditional: false,
             read_by_function: false,
             value: None,
+            container: None,
         }
     }
 }
@@ -277,6 +295,11 @@ pub struct Mutation {
     /// method call on an immutable binding cannot change it, so the graph checks the
     /// defining binding before counting this.
     pub requires_mutable_binding: bool,
+    /// The change is only possible if the defining binding is this container (Python's
+    /// `seen.add(x)` changes a set; seaborn's `Plot.add` returns a new plot): the graph
+    /// checks [`Definition::container`] before counting this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requires_container: Option<Container>,
 }
 
 /// A place where a cell does not parse.
@@ -336,6 +359,12 @@ pub struct CellFacts {
     /// working folder (`%cd`, `os.chdir`), installs and other shell or magic lines. An import
     /// moved up past one of these may load something else.
     pub environment: Vec<Span>,
+    /// The cell loads pickled objects (Python's `pickle.load`, `joblib.load`, `torch.load`,
+    /// `pd.read_pickle`, fastai's `load_learner`): unpickling finds the classes and functions
+    /// the objects were made from by name in the notebook's module, so a class or function
+    /// defined at or above it is used even though no cell names it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub loads_pickled_objects: bool,
 }
 
 impl CellFacts {

@@ -424,8 +424,15 @@ impl Graph {
                 if defined_in == number {
                     continue;
                 }
+                let definition = last_definition(facts, defined_in, &mutation.name);
                 if mutation.requires_mutable_binding
-                    && !definition_is_mutable(facts, defined_in, &mutation.name)
+                    && !definition.is_some_and(|definition| definition.mutable)
+                {
+                    continue;
+                }
+                if mutation.requires_container.is_some()
+                    && definition.and_then(|definition| definition.container)
+                        != mutation.requires_container
                 {
                     continue;
                 }
@@ -494,13 +501,17 @@ fn first_uses(facts: &CellFacts) -> impl Iterator<Item = (&str, Span)> {
         .map(|use_| (use_.name.as_str(), use_.span))
 }
 
-fn definition_is_mutable(facts: &NotebookFacts, cell: usize, name: &str) -> bool {
-    facts.cell(cell).is_some_and(|cell| {
+/// The last binding of `name` in `cell`: the one later cells see.
+fn last_definition<'a>(
+    facts: &'a NotebookFacts,
+    cell: usize,
+    name: &str,
+) -> Option<&'a nblint_facts::Definition> {
+    facts.cell(cell).and_then(|cell| {
         cell.defines
             .iter()
             .rev()
             .find(|definition| definition.name == name)
-            .is_some_and(|definition| definition.mutable)
     })
 }
 

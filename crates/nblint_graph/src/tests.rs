@@ -64,6 +64,7 @@ impl CellFrontend for Toy {
                         },
                         span,
                         requires_mutable_binding: words[0] == "call",
+                        requires_container: None,
                     });
                 }
                 _ => {}

@@ -22,8 +22,8 @@
 use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{
-    BoundValue, CellFacts, Command, Definition, DefinitionKind, Dependency, Import, Mutation,
-    MutationKind, NameUse, Span, SyntaxError,
+    BoundValue, CellFacts, Command, Container, Definition, DefinitionKind, Dependency, Import,
+    Mutation, MutationKind, NameUse, Span, SyntaxError,
 };
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::visitor::{self, Visitor};
@@ -759,6 +759,7 @@ impl<'src> Analyzer<'src> {
                 // Set at the end, when function bodies' reads are resolved.
                 read_by_function: false,
                 value: None,
+                container: None,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -815,16 +816,23 @@ impl<'src> Analyzer<'src> {
     /// happens now (not in a function body that may never run). A value this cell bound and
     /// now changes no longer holds what its expression gave (`seen = []`, `seen.append(1)`):
     /// its [`BoundValue`] is marked changed.
-    fn note_mutation(&mut self, name: &str, kind: MutationKind, span: Span) {
+    ///
+    /// `requires_container` is the container type the method changes (`set.add`): only a
+    /// value bound to one counts.
+    fn note_mutation(
+        &mut self,
+        name: &str,
+        kind: MutationKind,
+        span: Span,
+        requires_container: Option<Container>,
+    ) {
         if self.function_depth == 0
             && !name.is_empty()
             && self.resolve(name) == Resolution::Module
             && let Some(&Some(index)) = self.bound.get(name)
-            && let Some(value) = self
-                .facts
-                .defines
-                .get_mut(index)
-                .and_then(|definition| definition.value.as_mut())
+            && let Some(definition) = self.facts.defines.get_mut(index)
+            && (requires_container.is_none() || definition.container == requires_container)
+            && let Some(value) = definition.value.as_mut()
         {
             value.changed = true;
         }
@@ -841,7 +849,30 @@ impl<'src> Analyzer<'src> {
                 // binding's `mutable` flag, which is false for imports, functions and
                 // classes (see `bind_module`).
                 requires_mutable_binding: true,
+                requires_container,
             });
+        }
+    }
+
+    /// The standard container `value` makes, when its syntax shows it: a display, a
+    /// comprehension, or a call of the builtin (`set(..)`, not a `set` the notebook bound).
+    fn container_of(&self, value: &Expr) -> Option<Container> {
+        match value {
+            Expr::Set(_) | Expr::SetComp(_) => Some(Container::Set),
+            Expr::List(_) | Expr::ListComp(_) => Some(Container::List),
+            Expr::Dict(_) | Expr::DictComp(_) => Some(Container::Dict),
+            Expr::Call(call) => match &*call.func {
+                Expr::Name(name) if !self.ever_bound.contains_key(name.id.as_str()) => {
+                    match name.id.as_str() {
+                        "set" => Some(Container::Set),
+                        "list" => Some(Container::List),
+                        "dict" => Some(Container::Dict),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
         }
     }
 
@@ -857,11 +888,13 @@ impl<'src> Analyzer<'src> {
         // (`cars = cars1.append(cars2)`) is another library's method that returns a new value
         // (pandas' `DataFrame.append`).
         let value_bound = self.assigned_call == Some(call.range());
+        let container = CONTAINER_METHODS.get(method).copied();
         let receiver = if inplace {
             root_name(&attribute.value)
         } else if let Expr::Name(name) = &*attribute.value {
-            (is_mutating_method(method) && !(value_bound && RETURNS_NONE.contains(&method)))
-                .then_some(name.id.as_str())
+            ((is_mutating_method(method) || container.is_some())
+                && !(value_bound && (RETURNS_NONE.contains(&method) || container.is_some())))
+            .then_some(name.id.as_str())
         } else {
             None
         };
@@ -873,6 +906,8 @@ impl<'src> Analyzer<'src> {
                     method: method.to_owned(),
                 },
                 span,
+                // A listed method changes any receiver; `set.add` only a set.
+                container.filter(|_| !inplace && !is_mutating_method(method)),
             );
         }
     }
@@ -1158,7 +1193,7 @@ impl<'src> Analyzer<'src> {
                 let id = name.id.as_str();
                 self.read(id, name.range());
                 self.visit_expr(&assignment.value);
-                self.note_mutation(id, MutationKind::CompoundAssign, self.statement);
+                self.note_mutation(id, MutationKind::CompoundAssign, self.statement, None);
                 // At module level `x += 1` needs an `x` that already exists: unless this cell
                 // bound it above, it defines nothing a cell without `x` could rely on (and a
                 // name only ever bound this way is undefined, not defined below).
@@ -1172,7 +1207,7 @@ impl<'src> Analyzer<'src> {
             }
             target @ (Expr::Attribute(_) | Expr::Subscript(_)) => {
                 if let Some(root) = root_name(target) {
-                    self.note_mutation(root, MutationKind::CompoundAssign, self.statement);
+                    self.note_mutation(root, MutationKind::CompoundAssign, self.statement, None);
                 }
                 self.place_parts(target);
                 self.visit_expr(&assignment.value);
@@ -1519,6 +1554,13 @@ impl<'src> Analyzer<'src> {
                 }
                 visitor::walk_stmt(self, statement);
                 self.assigned_call = saved_call;
+                // `seen = set()`: the evidence `set.add` needs (see `CONTAINER_METHODS`).
+                if let [Expr::Name(_)] = assignment.targets.as_slice()
+                    && self.facts.defines.len() == defined + 1
+                {
+                    let container = self.container_of(&assignment.value);
+                    self.facts.defines[defined].container = container;
+                }
                 // `n_epochs = 5`, `df = pd.read_csv(path)`, `a, b = x[0], x[1]`: a value NB205
                 // can compare. Each name of a flat tuple target gets the value with its place
                 // (`...#0`, `...#1`).
@@ -1792,7 +1834,7 @@ impl<'src> Analyzer<'src> {
                 if matches!(ctx, ExprContext::Store | ExprContext::Del) =>
             {
                 if let Some(root) = root_name(expression) {
-                    self.note_mutation(root, MutationKind::Assign, self.statement);
+                    self.note_mutation(root, MutationKind::Assign, self.statement, None);
                 }
                 // `globals()[name] = value` binds a name no one can list.
                 let writes = matches!(expression, Expr::Subscript(subscript)
@@ -1846,6 +1888,9 @@ impl<'src> Analyzer<'src> {
                 }
                 if self.reads_through_call(call) {
                     self.facts.reads_unknown_names = true;
+                }
+                if dotted(&call.func).is_some_and(|callee| loads_pickled_objects(&callee)) {
+                    self.facts.loads_pickled_objects = true;
                 }
                 if self.function_depth == 0 && !self.transient && is_environment_call(call) {
                     let span = self.statement;
@@ -2177,6 +2222,25 @@ fn dotted(expression: &Expr) -> Option<String> {
     }
 }
 
+/// Whether calling `callee` (a dotted path as written) unpickles objects, which finds their
+/// classes and functions by name: `pickle.load(s)` (and `dill`, `cloudpickle`, `joblib`,
+/// `torch`), `pd.read_pickle`, fastai's `load_learner` and `load_data` called by their bare
+/// names (Keras' `mnist.load_data()` reads arrays).
+fn loads_pickled_objects(callee: &str) -> bool {
+    let Some((module, function)) = callee.rsplit_once('.') else {
+        return matches!(callee, "load_learner" | "load_data");
+    };
+    let module = module.rsplit('.').next().unwrap_or(module);
+    match function {
+        "load" | "loads" => matches!(
+            module,
+            "pickle" | "_pickle" | "cPickle" | "dill" | "cloudpickle" | "joblib" | "torch"
+        ),
+        "read_pickle" => true,
+        _ => false,
+    }
+}
+
 /// The objects whose change alters what a later import finds or does: environment variables,
 /// the module search path and the module table.
 const ENVIRONMENT_OBJECTS: &[&str] = &["os.environ", "environ", "sys.path", "sys.modules"];
@@ -2330,12 +2394,37 @@ const RETURNS_NONE: &[&str] = &[
 static MUTATING_METHODS: std::sync::LazyLock<HashSet<&'static str>> =
     std::sync::LazyLock::new(|| method_list(include_str!("mutating_methods.txt")));
 
-/// The names of a method list: one a line, `#` comments and blank lines skipped.
+/// The methods of `mutating_methods.txt` that change only one standard container type
+/// (`set.add`): a mutation of a name the defining cell bound to that container.
+static CONTAINER_METHODS: std::sync::LazyLock<HashMap<&'static str, Container>> =
+    std::sync::LazyLock::new(|| {
+        method_lines(include_str!("mutating_methods.txt"))
+            .filter_map(|line| {
+                let (container, method) = line.split_once('.')?;
+                let container = match container {
+                    "list" => Container::List,
+                    "dict" => Container::Dict,
+                    "set" => Container::Set,
+                    _ => return None,
+                };
+                Some((method, container))
+            })
+            .collect()
+    });
+
+/// The names of a method list: one a line, `#` comments and blank lines skipped, `TYPE.method`
+/// lines (see [`CONTAINER_METHODS`]) left out.
 fn method_list(text: &'static str) -> HashSet<&'static str> {
+    method_lines(text)
+        .filter(|line| !line.contains('.'))
+        .collect()
+}
+
+/// The entries of a method list, `#` comments and blank lines skipped.
+fn method_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
     text.lines()
         .map(|line| line.split('#').next().unwrap_or("").trim())
         .filter(|line| !line.is_empty())
-        .collect()
 }
 
 /// Whether calling `method` is evidence that it changes its receiver: a listed method (the

@@ -82,6 +82,11 @@ const SIDE_EFFECT_MODULES: &[&str] = &[
     "holoviews.plotting.bokeh",
     "holoviews.plotting.mpl",
     "holoviews.plotting.plotly",
+    // Make scikit-learn's experimental estimators importable (`from sklearn.experimental
+    // import enable_iterative_imputer`, then `from sklearn.impute import IterativeImputer`).
+    "sklearn.experimental.enable_halving_search_cv",
+    "sklearn.experimental.enable_hist_gradient_boosting",
+    "sklearn.experimental.enable_iterative_imputer",
 ];
 
 /// Whether `path` (`mpl_toolkits.mplot3d.Axes3D`) comes from a side-effect module.
@@ -104,5 +109,8 @@ mod tests {
         assert!(is_side_effect_import("mpl_toolkits.mplot3d"));
         assert!(!is_side_effect_import("mpl_toolkits.mplot3d_other"));
         assert!(!is_side_effect_import("numpy"));
+        assert!(is_side_effect_import(
+            "sklearn.experimental.enable_iterative_imputer"
+        ));
     }
 }

@@ -165,6 +165,7 @@ impl<N: Borrow<str> + Hash + Eq + Clone> Binder<N> {
             kind,
             span: evidence,
             requires_mutable_binding,
+            requires_container: None,
         });
     }
 

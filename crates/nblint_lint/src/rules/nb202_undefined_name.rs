@@ -121,16 +121,35 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if starts_lowercase(name) && is_path_root(source, span, name) {
             continue;
         }
-        let mut message = format!(
-            "`{name}` is not defined in {}",
-            context.vocabulary.defined_in
-        );
+        // `print(ilag)` above `for ilag in ..` in the same cell: defined, but too late.
+        let bound_below = facts
+            .defines
+            .iter()
+            .find(|definition| definition.name == name && definition.span.start > span.start);
+        let mut message = match bound_below {
+            Some(definition) => format!(
+                "`{name}` is read before this cell binds it (line {}), and no other cell defines it",
+                line_of(source, definition.span.start)
+            ),
+            None => format!(
+                "`{name}` is not defined in {}",
+                context.vocabulary.defined_in
+            ),
+        };
         if let Some(similar) = suggestions.closest(name) {
             message.push_str(&format!("; did you mean `{similar}`?"));
         }
         findings.push(Finding::new(use_.cell, span, message));
     }
     report_deleted(context, &unresolved, postponed_from, findings);
+}
+
+/// The 1-based line of byte `offset` in `source`.
+fn line_of(source: &str, offset: usize) -> usize {
+    source
+        .get(..offset)
+        .map_or(0, |before| before.matches('\n').count())
+        + 1
 }
 
 /// The first use of each name in cell `cell` that needs the name to exist (see

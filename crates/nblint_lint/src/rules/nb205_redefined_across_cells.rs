@@ -43,6 +43,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             });
         }
     }
+    let mut index = None;
     for (name, cells) in Graph::variables_bound_in_several_cells(context.facts) {
         let Some(readers) = readers.get(name.as_str()) else {
             continue;
@@ -88,9 +89,9 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     .all(|value| !value.changed && !value.reads.contains(&name))
                 && !changed_between(
                     context,
-                    earlier,
-                    later,
-                    name.as_str(),
+                    index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                    (earlier, earlier_binding),
+                    (later, later_binding),
                     &first
                         .iter()
                         .flat_map(|value| value.reads.iter().cloned())
@@ -135,70 +136,166 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
 }
 
 /// Whether the two bindings leave different values: one of the names its value reads
-/// (`reads`) is changed in place from cell `earlier` to cell `later`, or
-/// rebound in a cell after `earlier` up to `later` to another value than it had at `earlier`
-/// (`nsample = 50` bound again to `50` changes nothing). A change of `name` itself in a cell
-/// between the two does not count: each binding makes the value anew, so a reader sees the
-/// same value whichever binding ran last (`data = pd.DataFrame(..)`, `data["c"] = 1`, then
-/// the same `data = pd.DataFrame(..)` again). A binding cell that changes the value after
-/// binding it (`BoundValue::changed`) never gets here.
+/// (`reads`) is changed in place from cell `earlier` to cell `later`, or holds another value
+/// at the later binding than at the earlier one (see [`same_value`]: `nsample = 50` bound
+/// again to `50`, `base = list(range(3))` rebuilt the same way, `n` set to 23 and back to 20
+/// change nothing). A change of `name` itself in a cell between the two does not count: each
+/// binding makes the value anew, so a reader sees the same value whichever binding ran last
+/// (`data = pd.DataFrame(..)`, `data["c"] = 1`, then the same `data = pd.DataFrame(..)`
+/// again). A binding cell that changes the value after binding it (`BoundValue::changed`)
+/// never gets here.
 fn changed_between(
     context: &Context<'_>,
-    earlier: usize,
-    later: usize,
-    name: &str,
+    index: &NameIndex<'_>,
+    earlier: (usize, &Definition),
+    later: (usize, &Definition),
     reads: &[String],
 ) -> bool {
-    // A name both binding cells import the same way themselves (`from skimage import data`
-    // above `camera = data.camera()` in each) is their own: what other cells bind it to in
-    // between does not reach either binding.
-    let own_import = |read: &str| {
-        import_path(context, earlier, read).is_some()
-            && import_path(context, earlier, read) == import_path(context, later, read)
-    };
-    let reads: Vec<String> = reads
-        .iter()
-        .filter(|read| !own_import(read))
-        .cloned()
-        .collect();
-    let reads = reads.as_slice();
-    let watched = |candidate: &str| candidate == name || reads.iter().any(|read| read == candidate);
-    (earlier..=later).any(|cell| {
-        context.facts.cell(cell).is_some_and(|facts| {
-            facts
-                .mutations
-                .iter()
-                .any(|mutation| reads.contains(&mutation.name))
-                || (cell > earlier
-                    && facts.defines.iter().any(|definition| {
-                        definition.name != name
-                            && watched(&definition.name)
-                            && !rebinds_same_value(context, earlier, definition)
-                            && !imports_same_again(context, earlier, cell, &definition.name)
-                    }))
-        })
+    reads.iter().any(|read| {
+        index.mutated(read, earlier.0, later.0) || {
+            let before = index.binding_before(read, earlier.0, Some(earlier.1.span.start));
+            let after = index.binding_before(read, later.0, Some(later.1.span.start));
+            !same_value(
+                context,
+                index,
+                read,
+                (earlier.0, later.0),
+                before,
+                after,
+                SAME_VALUE_DEPTH,
+            )
+        }
     })
 }
 
-/// Whether cell `cell` binds `name` by importing what the name's last import at or above cell
-/// `earlier` imported (`from sklearn.datasets import load_iris` again): the same function.
-fn imports_same_again(context: &Context<'_>, earlier: usize, cell: usize, name: &str) -> bool {
-    let imported = |cell: usize| import_path(context, cell, name);
-    let Some(again) = imported(cell) else {
-        return false;
-    };
-    (1..=earlier)
-        .rev()
-        .find_map(|before| {
-            let facts = context.facts.cell(before)?;
-            facts
-                .defines
-                .iter()
-                .any(|definition| definition.name == name)
-                .then(|| imported(before))
+/// How deep [`same_value`] follows the inputs of inputs.
+const SAME_VALUE_DEPTH: usize = 4;
+
+/// Where a name's value came from at a point: the cell and binding in force, or `None` when
+/// no cell binds it (a builtin, or a name nothing defines).
+type Origin<'a> = Option<(usize, &'a Definition)>;
+
+/// Where each name is bound and changed in place, by cell, built once per notebook: the
+/// binding in force at a point is a binary search, not a walk up the cells (the rule stays
+/// linear in the notebook's size).
+struct NameIndex<'a> {
+    /// Each name's bindings, by cell and then by position in the cell.
+    bindings: HashMap<&'a str, Vec<(usize, &'a Definition)>>,
+    /// The cells that change each name in place, ascending.
+    mutations: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> NameIndex<'a> {
+    fn of(facts: &'a nblint_facts::NotebookFacts) -> Self {
+        let mut bindings: HashMap<&str, Vec<(usize, &Definition)>> = HashMap::new();
+        let mut mutations: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (index, cell) in facts.cells.iter().enumerate() {
+            let Some(cell) = cell else { continue };
+            let mut defines: Vec<&Definition> = cell.defines.iter().collect();
+            defines.sort_by_key(|definition| definition.span.start);
+            for definition in defines {
+                bindings
+                    .entry(definition.name.as_str())
+                    .or_default()
+                    .push((index + 1, definition));
+            }
+            for mutation in &cell.mutations {
+                mutations
+                    .entry(mutation.name.as_str())
+                    .or_default()
+                    .push(index + 1);
+            }
+        }
+        Self {
+            bindings,
+            mutations,
+        }
+    }
+
+    /// The binding of `name` in force at offset `before` of cell `cell` (anywhere in the
+    /// cell when `None`): the cell's last binding of it above that point, else the last one
+    /// in a cell above.
+    fn binding_before(&self, name: &str, cell: usize, before: Option<usize>) -> Origin<'a> {
+        let bindings = self.bindings.get(name)?;
+        let end = bindings.partition_point(|(at, definition)| {
+            *at < cell
+                || (*at == cell && before.is_none_or(|offset| definition.span.start < offset))
+        });
+        end.checked_sub(1).map(|last| bindings[last])
+    }
+
+    /// Whether a cell from `from` to `to` (inclusive) changes `name` in place.
+    fn mutated(&self, name: &str, from: usize, to: usize) -> bool {
+        self.mutations.get(name).is_some_and(|cells| {
+            let first = cells.partition_point(|cell| *cell < from);
+            cells.get(first).is_some_and(|cell| *cell <= to)
         })
-        .flatten()
-        == Some(again)
+    }
+}
+
+/// Whether `name` holds the same value at two points, in cells `points.0 <= points.1`
+/// (`first` and `second` are the bindings in force there): nothing changes it in place from
+/// where `first` was bound to the second point, and the two are the same binding, the same
+/// import, or two bindings of the same repeatable expression whose own inputs hold the same
+/// values at each (followed `depth` levels). A binding under a condition is never the
+/// same, unless it imports the same thing: whether it ran is not known.
+fn same_value(
+    context: &Context<'_>,
+    index: &NameIndex<'_>,
+    name: &str,
+    points: (usize, usize),
+    first: Origin<'_>,
+    second: Origin<'_>,
+    depth: usize,
+) -> bool {
+    // The same binding changes between the points; two bindings each from where it was
+    // bound (`base = [1]`, `base.append(2)`, read, then `base = [1]` again and read).
+    let from = match (first, second) {
+        (Some((_, first)), Some((_, second))) if std::ptr::eq(first, second) => points.0,
+        (Some((cell, _)), _) => cell.min(points.0),
+        _ => points.0,
+    };
+    let mutated = index.mutated(name, from, points.1);
+    if mutated {
+        return false;
+    }
+    match (first, second) {
+        (None, None) => true,
+        (Some((first_cell, first)), Some((second_cell, second))) => {
+            if std::ptr::eq(first, second) {
+                return true;
+            }
+            // The same module or function imported again, even under `try:` (`except:`
+            // imports it the same way, or the name is missing altogether).
+            let first_import = import_path(context, first_cell, name);
+            if first.kind == DefinitionKind::Import || second.kind == DefinitionKind::Import {
+                return first_import.is_some()
+                    && first_import == import_path(context, second_cell, name);
+            }
+            if first.conditional || second.conditional {
+                return false;
+            }
+            let (Some(first_value), Some(second_value)) = (&first.value, &second.value) else {
+                return false;
+            };
+            first_value == second_value
+                && !first_value.changed
+                && depth > 0
+                && !first_value.reads.iter().any(|read| read == name)
+                && first_value.reads.iter().all(|read| {
+                    same_value(
+                        context,
+                        index,
+                        read,
+                        (first_cell, second_cell),
+                        index.binding_before(read, first_cell, Some(first.span.start)),
+                        index.binding_before(read, second_cell, Some(second.span.start)),
+                        depth - 1,
+                    )
+                })
+        }
+        _ => false,
+    }
 }
 
 /// What cell `cell`'s last (non-glob) import binding `name` imports, if it has one.
@@ -211,28 +308,4 @@ fn import_path<'a>(context: &Context<'a>, cell: usize, name: &str) -> Option<&'a
             .find(|import| !import.glob && import.binding.as_deref() == Some(name))
             .map(|import| import.path.as_str())
     })
-}
-
-/// Whether `definition` binds its name to the same repeatable value (reading no names) that
-/// the name's last binding at or above cell `earlier` gave it.
-fn rebinds_same_value(context: &Context<'_>, earlier: usize, definition: &Definition) -> bool {
-    let Some(value) = definition
-        .value
-        .as_ref()
-        .filter(|value| value.reads.is_empty())
-    else {
-        return false;
-    };
-    (1..=earlier)
-        .rev()
-        .find_map(|cell| {
-            context.facts.cell(cell).and_then(|facts| {
-                facts
-                    .defines
-                    .iter()
-                    .rev()
-                    .find(|other| other.name == definition.name)
-            })
-        })
-        .is_some_and(|before| before.value.as_ref() == Some(value))
 }

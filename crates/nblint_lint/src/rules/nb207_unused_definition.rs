@@ -64,6 +64,17 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if name == "main" || definition.public || name.starts_with('_') {
             continue;
         }
+        // Unpickling in this cell or below finds classes and functions by name.
+        if matches!(
+            definition.kind,
+            DefinitionKind::Type | DefinitionKind::Function
+        ) && context.facts.cells.iter().skip(site.cell - 1).any(|facts| {
+            facts
+                .as_ref()
+                .is_some_and(|facts| facts.loads_pickled_objects)
+        }) {
+            continue;
+        }
         // An import can be used without its name being written (a Rust trait through its
         // methods, a Python module through what importing it registers): the front end says.
         if definition.kind == DefinitionKind::Import {

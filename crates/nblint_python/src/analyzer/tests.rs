@@ -999,3 +999,60 @@ fn reads_carried_over_from_the_previous_pass_of_a_loop() {
             .optional
     );
 }
+
+#[test]
+fn a_binding_shows_its_container_and_add_needs_a_set() {
+    use nblint_facts::Container;
+    let facts = analyze("seen = set()\nrows = [r for r in range(3)]\nd = {}\ns = {1, 2}\nx = f()");
+    let containers: Vec<_> = facts.defines.iter().map(|d| d.container).collect();
+    assert_eq!(
+        containers,
+        [
+            Some(Container::Set),
+            Some(Container::List),
+            Some(Container::Dict),
+            Some(Container::Set),
+            None
+        ]
+    );
+    // A `set` the notebook bound itself is not the builtin.
+    let facts = analyze("def set(*a):\n    return a\nseen = set()");
+    assert_eq!(facts.defines[1].container, None);
+
+    // `seen.add(x)` on a name from another cell: a mutation only if that name is a set.
+    let facts = analyze("seen.add(1)\nrows.append(2)\nlayered = plot.add(3)");
+    let required: Vec<_> = facts
+        .mutations
+        .iter()
+        .map(|m| (m.name.as_str(), m.requires_container))
+        .collect();
+    assert_eq!(required, [("seen", Some(Container::Set)), ("rows", None)]);
+
+    // In the cell that bound it, `add` changes a set's value (NB205 compares it no more),
+    // not another type's.
+    let facts = analyze("seen = set()\nseen.add(1)\nplot = [1]\nplot.add(2)");
+    assert!(facts.defines[0].value.as_ref().is_some_and(|v| v.changed));
+    assert!(facts.defines[1].value.as_ref().is_some_and(|v| !v.changed));
+}
+
+#[test]
+fn unpickling_calls_are_recorded() {
+    for source in [
+        "m = pickle.load(f)",
+        "m = joblib.load('m.joblib')",
+        "state = torch.load(path)",
+        "df = pd.read_pickle('x.pkl')",
+        "learn = load_learner(path)",
+        "data = load_data(path)",
+    ] {
+        assert!(analyze(source).loads_pickled_objects, "{source}");
+    }
+    for source in [
+        "(x, y), _ = mnist.load_data()",
+        "d = json.load(f)",
+        "a = np.load('a.npy')",
+        "pickle.dump(m, f)",
+    ] {
+        assert!(!analyze(source).loads_pickled_objects, "{source}");
+    }
+}
