@@ -355,6 +355,7 @@ pub(crate) fn render_module(
     // but never used" (F841), and the `;` that hid a cell's result is now redundant (E703).
     // Both are the notebook's text as written, kept on purpose.
     out.push_str("\n# ruff: noqa: F841, E703\n");
+    let header = out.len() - 1;
     let needs_dataclass = module.entries.iter().any(|entry| {
         matches!(entry, ModuleEntry::Step(i) if codes[*i].many && codes[*i].function.is_some())
     });
@@ -407,7 +408,79 @@ pub(crate) fn render_module(
             }
         }
     }
+    // The notebook's own style, kept as written: `f = lambda x: ..` (E731) and variables
+    // named `l`, `O` or `I` (E741).
+    let kept: String = kept_style_codes(&out)
+        .iter()
+        .map(|code| format!(", {code}"))
+        .collect();
+    out.insert_str(header, &kept);
     out
+}
+
+/// The style rules of ruff's defaults that the cells' own text, kept as written, breaks in
+/// `module`: E731 (a lambda assigned to a name) and E741 (a variable named `l`, `O` or `I`).
+fn kept_style_codes(module: &str) -> Vec<&'static str> {
+    use ruff_python_ast::visitor::{Visitor, walk_expr, walk_stmt};
+    use ruff_python_ast::{Expr, ExprContext, Stmt};
+
+    #[derive(Default)]
+    struct Found {
+        lambda_assigned: bool,
+        ambiguous_name: bool,
+    }
+    impl<'a> Visitor<'a> for Found {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::Assign(assign)
+                    if matches!(&*assign.value, Expr::Lambda(_))
+                        && assign.targets.iter().all(Expr::is_name_expr) =>
+                {
+                    self.lambda_assigned = true;
+                }
+                Stmt::AnnAssign(assign)
+                    if assign
+                        .value
+                        .as_deref()
+                        .is_some_and(|value| matches!(value, Expr::Lambda(_)))
+                        && assign.target.is_name_expr() =>
+                {
+                    self.lambda_assigned = true;
+                }
+                _ => {}
+            }
+            walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(name) = expr
+                && name.ctx == ExprContext::Store
+                && matches!(name.id.as_str(), "l" | "O" | "I")
+            {
+                self.ambiguous_name = true;
+            }
+            walk_expr(self, expr);
+        }
+        fn visit_parameter(&mut self, parameter: &'a ruff_python_ast::Parameter) {
+            if matches!(parameter.name.as_str(), "l" | "O" | "I") {
+                self.ambiguous_name = true;
+            }
+        }
+    }
+    let Ok(parsed) = ruff_python_parser::parse_module(module) else {
+        return Vec::new();
+    };
+    let mut found = Found::default();
+    for stmt in &parsed.syntax().body {
+        found.visit_stmt(stmt);
+    }
+    let mut codes = Vec::new();
+    if found.lambda_assigned {
+        codes.push("E731");
+    }
+    if found.ambiguous_name {
+        codes.push("E741");
+    }
+    codes
 }
 
 // The plan's parts are separate values in `extract`; bundling them into a struct only for
@@ -525,6 +598,19 @@ pub(crate) fn render_main(
         out.push_str("    return\n");
     }
     out.push_str("\n\nif __name__ == \"__main__\":\n    main()\n");
+    // The pipeline hands on the cells' own names (`square, l = cell_2()`).
+    let kept = kept_style_codes(&out);
+    if !kept.is_empty()
+        && let Some(docstring_end) = out.find("\"\"\"\n\n").map(|at| at + 4)
+    {
+        out.insert_str(
+            docstring_end,
+            &format!(
+                "# The notebook's own names, kept as written.\n# ruff: noqa: {}\n\n",
+                kept.join(", ")
+            ),
+        );
+    }
     out
 }
 
@@ -573,6 +659,25 @@ pub(crate) fn readme(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_notebooks_own_style_is_named_in_the_noqa_header() {
+        assert_eq!(
+            kept_style_codes("def f():\n    g = lambda x: x\n"),
+            ["E731"]
+        );
+        assert_eq!(kept_style_codes("for l in range(3):\n    pass\n"), ["E741"]);
+        assert_eq!(kept_style_codes("def f(I):\n    return I\n"), ["E741"]);
+        assert_eq!(
+            kept_style_codes("l = [1]\nsquare = lambda x: x * x\n"),
+            ["E731", "E741"]
+        );
+        // A lambda passed on, an attribute and a name that only reads `l`: nothing to keep.
+        assert!(
+            kept_style_codes("key = sorted(xs, key=lambda x: x)\nobj.f = lambda: 1\nprint(l)\n")
+                .is_empty()
+        );
+    }
 
     #[test]
     fn result_classes() {
