@@ -412,7 +412,7 @@ pub(crate) fn render_module(
     // named `l`, `O` or `I` (E741).
     let kept: String = kept_style_codes(&out)
         .iter()
-        .map(|code| format!(", {code}"))
+        .flat_map(|code| [", ", code])
         .collect();
     out.insert_str(header, &kept);
     out
