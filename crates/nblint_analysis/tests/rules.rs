@@ -248,6 +248,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB204/triggers_python_import_in_later_cell", 3, 1),
     ("NB204/triggers_python_pip_install_in_later_cell", 3, 1),
     ("NB205/triggers_let_in_two_cells", 3, 1),
+    (
+        "NB205/triggers_same_let_value_after_its_input_changed",
+        3,
+        1,
+    ),
     ("NB205/triggers_python_rebinding_reads_the_old_value", 3, 1),
     ("NB205/triggers_python_value_read_in_a_later_cell", 3, 1),
     (

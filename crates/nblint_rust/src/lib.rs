@@ -28,6 +28,7 @@ mod fast;
 mod macros;
 mod places;
 mod prelude;
+mod values;
 mod vocabulary;
 mod walker;
 
@@ -168,6 +169,7 @@ fn analyze_rust_part(
             facts.partially_analysed = found.partially_analysed;
             facts.uses_question_mark = found.uses_question_mark;
             facts.uses_await = found.uses_await;
+            values::bind_values(source, rust_start, &mut facts);
             return Some(facts);
         }
         if route == Route::FastOnly {
@@ -175,6 +177,7 @@ fn analyze_rust_part(
         }
     }
     analyze_rust(source, rust_start, &mut facts);
+    values::bind_values(source, rust_start, &mut facts);
     Some(facts)
 }
 
