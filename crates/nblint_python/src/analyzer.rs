@@ -214,6 +214,9 @@ struct Analyzer<'src> {
     /// The call whose value an assignment binds (`cars = cars1.append(cars2)`), while that
     /// assignment is walked.
     assigned_call: Option<TextRange>,
+    /// Calls whose value the code goes on to use (`points.sort("c").opts(..)`): a standard
+    /// container's mutator returns `None`, so such a call is another type's method.
+    used_calls: HashSet<TextRange>,
     /// Every module name the cell binds anywhere, with its latest definition; never shrinks.
     ever_bound: HashMap<String, Option<usize>>,
     /// Free module names read inside function bodies: resolved at the end.
@@ -266,6 +269,7 @@ impl<'src> Analyzer<'src> {
             )],
             bound: HashMap::new(),
             assigned_call: None,
+            used_calls: HashSet::new(),
             ever_bound: HashMap::new(),
             later_uses: Vec::new(),
             function_depth: 0,
@@ -887,9 +891,12 @@ impl<'src> Analyzer<'src> {
         // The standard containers' mutators return `None`: a call whose value is bound
         // (`cars = cars1.append(cars2)`) is another library's method that returns a new value
         // (pandas' `DataFrame.append`).
-        let value_bound = self.assigned_call == Some(call.range());
+        let value_bound = self.assigned_call == Some(call.range())
+            || self.used_calls.contains(&call.range());
         let container = CONTAINER_METHODS.get(method).copied();
-        let receiver = if inplace {
+        // `nn.ReLU(inplace=True)` makes a layer: a class's `inplace` is its own setting.
+        let constructor = method.starts_with(|c: char| c.is_ascii_uppercase());
+        let receiver = if inplace && !constructor {
             root_name(&attribute.value)
         } else if let Expr::Name(name) = &*attribute.value {
             ((is_mutating_method(method) || container.is_some())
@@ -1941,6 +1948,10 @@ impl<'src> Analyzer<'src> {
                 visitor::walk_expr(self, expression);
             }
             Expr::IpyEscapeCommand(command) => self.escape_command(command.kind, command.range),
+            Expr::Attribute(attribute) if matches!(&*attribute.value, Expr::Call(_)) => {
+                self.used_calls.insert(attribute.value.range());
+                visitor::walk_expr(self, expression);
+            }
             _ => visitor::walk_expr(self, expression),
         }
     }
@@ -2819,7 +2830,17 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
             let mutates = matches!(&*call.func, Expr::Attribute(_)) && is_mutating_method(called);
             !(UNREPEATABLE_CALLS.contains(&called) || mutates)
                 && repeatable(&call.func, reads, depth - 1)
-                && all_repeatable(call.arguments.args.iter(), reads, depth - 1)
+                // `dict((v, k) for k, v in pairs)`: a generator the call consumes at once is
+                // the same as the comprehension (one bound to a name is an iterator, not).
+                && call.arguments.args.iter().all(|argument| match argument {
+                    Expr::Generator(generator) => repeatable_comprehension(
+                        &generator.generators,
+                        &[&generator.elt],
+                        reads,
+                        depth - 1,
+                    ),
+                    _ => repeatable(argument, reads, depth - 1),
+                })
                 && call
                     .arguments
                     .keywords

@@ -243,7 +243,8 @@ const BRIDGE_OPTIONS_WITH_VALUE: &[&str] = &[
 /// The Python names a magic that runs another language's interpreter hands over, with their
 /// byte offsets in `argument`: `(read, bound)`. rpy2's `%%R`/`%R` (and oct2py's `%%octave`,
 /// pymatbridge's `%%matlab`, which copy its options) read `-i x,y` / `--input=x` from the
-/// notebook and bind `-o z` / `--output=z` in it; `%Rpush a b` reads, `%Rpull a b` binds.
+/// notebook and bind `-o z` / `--output=z` (and R's `-d z` / `--dataframe=z`) in it;
+/// `%Rpush a b` reads, `%Rpull a b` binds.
 pub(crate) fn bridge_names<'a>(magic: &str, argument: &'a str) -> (NamesAt<'a>, NamesAt<'a>) {
     let words = word_offsets(argument);
     let mut read = Vec::new();
@@ -280,6 +281,13 @@ pub(crate) fn bridge_names<'a>(magic: &str, argument: &'a str) -> (NamesAt<'a>, 
                 } else if let Some(rest) = word.strip_prefix("-i") {
                     (Some(&mut read), rest)
                 } else if let Some(rest) = word.strip_prefix("-o") {
+                    (Some(&mut bound), rest)
+                } else if let Some(rest) = word
+                    .strip_prefix("--dataframe")
+                    .or_else(|| word.strip_prefix("-d"))
+                    .filter(|_| magic.ends_with('R'))
+                {
+                    // rpy2's `-d NAME` returns a data frame as `-o` returns an object.
                     (Some(&mut bound), rest)
                 } else {
                     (None, "")
@@ -1031,6 +1039,12 @@ mod tests {
         );
         assert_eq!(names("%Rpull", "c"), (vec![], vec!["c".into()]));
         assert_eq!(names("%%R", "-w 10"), (vec![], vec![]));
+        assert_eq!(
+            names("%%R", "-i datapy -d datar"),
+            (vec!["datapy".into()], vec!["datar".into()])
+        );
+        assert_eq!(names("%R", "--dataframe=frame frame <- 1"), (vec![], vec!["frame".into()]));
+        assert_eq!(names("%%octave", "-d x"), (vec![], vec![]));
         assert_eq!(names("%%bash", "-i x"), (vec![], vec![]));
     }
 

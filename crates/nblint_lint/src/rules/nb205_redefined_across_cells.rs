@@ -33,8 +33,11 @@ struct Reader {
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let mut readers: HashMap<&str, Vec<Reader>> = HashMap::new();
     for use_ in context.graph.uses() {
+        // A cell that does not parse reads nothing: it stops at the syntax error (a pasted
+        // `In [1]:` session, a template).
         if let Resolution::Above(from) | Resolution::Below(from) = use_.resolution
             && from != use_.cell
+            && !places::never_ran(context, use_.cell)
         {
             readers.entry(&use_.name).or_default().push(Reader {
                 cell: use_.cell,
@@ -206,6 +209,16 @@ impl<'a> NameIndex<'a> {
                     .push(index + 1);
             }
         }
+        // Only a variable's value changes in place: a "change" of a name only ever bound to
+        // a module, function or class (`F.relu(x, inplace=True)` read as changing `F`) is not
+        // one, as for NB206.
+        mutations.retain(|name, _| {
+            bindings.get(name).is_none_or(|bound| {
+                bound
+                    .iter()
+                    .any(|(_, definition)| definition.kind == DefinitionKind::Variable)
+            })
+        });
         Self {
             bindings,
             mutations,
