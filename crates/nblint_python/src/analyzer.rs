@@ -834,11 +834,28 @@ impl<'src> Analyzer<'src> {
             && !name.is_empty()
             && self.resolve(name) == Resolution::Module
             && let Some(&Some(index)) = self.bound.get(name)
-            && let Some(definition) = self.facts.defines.get_mut(index)
-            && (requires_container.is_none() || definition.container == requires_container)
-            && let Some(value) = definition.value.as_mut()
         {
-            value.changed = true;
+            // `g = np.ones(30)` then `g[5:8] = 0`: a plain change the same in both cells
+            // leaves the same value, so it becomes part of the value; any other change makes
+            // the value one NB205 cannot compare.
+            let change = (self.block_depth == 0)
+                .then(|| repeatable_change(self.text(span), name))
+                .flatten();
+            if let Some(definition) = self.facts.defines.get_mut(index)
+                && (requires_container.is_none() || definition.container == requires_container)
+                && let Some(value) = definition.value.as_mut()
+            {
+                match change {
+                    Some((text, reads)) if !value.changed => {
+                        value.text.push('|');
+                        value.text.push_str(&text);
+                        value.reads.extend(reads);
+                        value.reads.sort_unstable();
+                        value.reads.dedup();
+                    }
+                    _ => value.changed = true,
+                }
+            }
         }
         if self.function_depth == 0
             && !name.is_empty()
@@ -891,8 +908,8 @@ impl<'src> Analyzer<'src> {
         // The standard containers' mutators return `None`: a call whose value is bound
         // (`cars = cars1.append(cars2)`) is another library's method that returns a new value
         // (pandas' `DataFrame.append`).
-        let value_bound = self.assigned_call == Some(call.range())
-            || self.used_calls.contains(&call.range());
+        let value_bound =
+            self.assigned_call == Some(call.range()) || self.used_calls.contains(&call.range());
         let container = CONTAINER_METHODS.get(method).copied();
         // `nn.ReLU(inplace=True)` makes a layer: a class's `inplace` is its own setting.
         let constructor = method.starts_with(|c: char| c.is_ascii_uppercase());
@@ -2250,6 +2267,59 @@ fn loads_pickled_objects(callee: &str) -> bool {
         "read_pickle" => true,
         _ => false,
     }
+}
+
+/// The text (spacing removed) and reads (`name` left out) of a change of `name` in place
+/// that gives the same result from the same inputs: one statement that assigns to an element
+/// or attribute of it (`g[5:8] = 0`, `cfg.lr += 0.1`) or calls a standard container's method
+/// on it (`rows.append(3)`, `seen.add(k)`; not `model.fit(X)`) with repeatable values only.
+fn repeatable_change(text: &str, name: &str) -> Option<(String, Vec<String>)> {
+    let parsed = ruff_python_parser::parse_module(text).ok()?;
+    let [statement] = parsed.syntax().body.as_slice() else {
+        return None;
+    };
+    let mut reads = Vec::new();
+    let rooted = |target: &Expr| root_name(target) == Some(name);
+    let repeatable_place = |target: &Expr, reads: &mut Vec<String>| match target {
+        Expr::Subscript(subscript) => {
+            repeatable(&subscript.value, reads, 16) && repeatable(&subscript.slice, reads, 16)
+        }
+        Expr::Attribute(attribute) => repeatable(&attribute.value, reads, 16),
+        _ => false,
+    };
+    let fine = match statement {
+        Stmt::Assign(assign) => {
+            assign
+                .targets
+                .iter()
+                .all(|target| rooted(target) && repeatable_place(target, &mut reads))
+                && repeatable(&assign.value, &mut reads, 16)
+        }
+        Stmt::AugAssign(assign) => {
+            rooted(&assign.target)
+                && repeatable_place(&assign.target, &mut reads)
+                && repeatable(&assign.value, &mut reads, 16)
+        }
+        // A standard container's method (an estimator's `fit` may draw random numbers).
+        Stmt::Expr(expression) => match &*expression.value {
+            Expr::Call(call) => {
+                matches!(&*call.func, Expr::Attribute(attribute)
+                    if matches!(&*attribute.value, Expr::Name(receiver) if receiver.id.as_str() == name)
+                        && (RETURNS_NONE.contains(&attribute.attr.id.as_str())
+                            || CONTAINER_METHODS.contains_key(attribute.attr.id.as_str())))
+                    && all_repeatable(call.arguments.args.iter(), &mut reads, 16)
+                    && call
+                        .arguments
+                        .keywords
+                        .iter()
+                        .all(|keyword| repeatable(&keyword.value, &mut reads, 16))
+            }
+            _ => false,
+        },
+        _ => false,
+    };
+    reads.retain(|read| read != name);
+    fine.then(|| (without_spacing(text), reads))
 }
 
 /// The objects whose change alters what a later import finds or does: environment variables,

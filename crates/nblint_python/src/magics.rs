@@ -1043,7 +1043,10 @@ mod tests {
             names("%%R", "-i datapy -d datar"),
             (vec!["datapy".into()], vec!["datar".into()])
         );
-        assert_eq!(names("%R", "--dataframe=frame frame <- 1"), (vec![], vec!["frame".into()]));
+        assert_eq!(
+            names("%R", "--dataframe=frame frame <- 1"),
+            (vec![], vec!["frame".into()])
+        );
         assert_eq!(names("%%octave", "-d x"), (vec![], vec![]));
         assert_eq!(names("%%bash", "-i x"), (vec![], vec![]));
     }

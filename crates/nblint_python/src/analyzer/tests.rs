@@ -1031,8 +1031,31 @@ fn a_binding_shows_its_container_and_add_needs_a_set() {
     // In the cell that bound it, `add` changes a set's value (NB205 compares it no more),
     // not another type's.
     let facts = analyze("seen = set()\nseen.add(1)\nplot = [1]\nplot.add(2)");
-    assert!(facts.defines[0].value.as_ref().is_some_and(|v| v.changed));
-    assert!(facts.defines[1].value.as_ref().is_some_and(|v| !v.changed));
+    let value = |index: usize| facts.defines[index].value.clone().unwrap();
+    assert_eq!(value(0).text, "set()|seen.add(1)");
+    assert_eq!((value(1).text.as_str(), value(1).changed), ("[1]", false));
+}
+
+#[test]
+fn a_plain_change_in_the_binding_cell_is_part_of_the_value() {
+    let facts = analyze("g = np.ones(30)\ng[5:8] = k\ng.sort()");
+    let value = facts.defines[0].value.clone().unwrap();
+    assert_eq!(value.text, "np.ones(30)|g[5:8]=k|g.sort()");
+    assert_eq!(value.reads, ["k", "np"]);
+    assert!(!value.changed);
+    // Anything else makes the value one NB205 cannot compare.
+    for source in [
+        "g = []\ng.append(random())",
+        "g = []\nfor i in range(3):\n    g.append(i)",
+        "g = []\nif k:\n    g.append(1)",
+        "g = []\ng[np.random.randint(3)] = 1",
+    ] {
+        let facts = analyze(source);
+        assert!(
+            facts.defines[0].value.as_ref().is_some_and(|v| v.changed),
+            "{source}"
+        );
+    }
 }
 
 #[test]
@@ -1055,4 +1078,10 @@ fn unpickling_calls_are_recorded() {
     ] {
         assert!(!analyze(source).loads_pickled_objects, "{source}");
     }
+}
+
+#[test]
+fn fitting_a_model_is_no_repeatable_change() {
+    let facts = analyze("km = KMeans(4)\nkm.fit(X)");
+    assert!(facts.defines[0].value.as_ref().is_some_and(|v| v.changed));
 }
