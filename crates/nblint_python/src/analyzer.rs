@@ -57,8 +57,18 @@ const DROP_STACK_PER_LEVEL: usize = 1024;
 
 /// Analyses one cell. A cell whose first line is indented runs in IPython with that
 /// indentation removed from every line that has it (its `leading_indent` transform): when
-/// the cell does not parse as written, it is read that way, spans mapped back.
+/// the cell does not parse as written, it is read that way, spans mapped back. A pasted
+/// session's prompts (`>>> `, `... `, `In [1]: `, `...: `) are removed first, as IPython's
+/// prompt strippers do.
 pub(crate) fn analyze(source: &str) -> CellFacts {
+    // A pasted session's prompts go first, whether or not the cell parses with them
+    // (`In [12]: x = 2` is an annotated assignment to `In[12]`).
+    if let Some(stripped) = LeadingIndent::without_prompts(source) {
+        let facts = analyze_as_written(&stripped.text);
+        if facts.parsed() {
+            return stripped.map_back(facts);
+        }
+    }
     let facts = analyze_as_written(source);
     if facts.parsed() {
         return facts;
@@ -66,20 +76,11 @@ pub(crate) fn analyze(source: &str) -> CellFacts {
     let Some(dedented) = LeadingIndent::remove(source) else {
         return facts;
     };
-    let mut dedented_facts = analyze_as_written(&dedented.text);
+    let dedented_facts = analyze_as_written(&dedented.text);
     if !dedented_facts.parsed() {
         return facts;
     }
-    dedented_facts.map_spans(|offset| dedented.original(offset));
-    // A fix edits by span, and the indentation IPython removes lies between the spans:
-    // no fix deletes or moves a statement of such a cell.
-    for import in &mut dedented_facts.imports {
-        import.removal = None;
-    }
-    for dependency in &mut dedented_facts.dependencies {
-        dependency.top_level = false;
-    }
-    dedented_facts
+    dedented.map_back(dedented_facts)
 }
 
 /// A cell with IPython's leading indentation removed, and where each line came from.
@@ -114,6 +115,57 @@ impl LeadingIndent {
         Some(Self { text, lines })
     }
 
+    /// The cell without the prompts of a pasted session, as IPython's prompt strippers read
+    /// it: when the first line starts with `>>> ` (or is `>>>`), `>>> `/`... ` are removed
+    /// from every line that has them; when it starts with `In [N]: `, so are `In [N]: ` and
+    /// `...: ` (after any indentation). Lines without a prompt stay. `None` otherwise.
+    fn without_prompts(source: &str) -> Option<Self> {
+        let first = source.lines().next()?;
+        let classic = first == ">>>" || first.starts_with(">>> ");
+        let ipython =
+            ipython_prompt(first).is_some_and(|length| length > 0) && first.starts_with("In [");
+        if !classic && !ipython {
+            return None;
+        }
+        let prompt = |line: &str| -> usize {
+            let body = line.trim_end_matches(['\n', '\r']);
+            if classic {
+                ["...", ">>>"]
+                    .into_iter()
+                    .find(|prompt| {
+                        body.starts_with(prompt) && (body.len() == 3 || body.as_bytes()[3] == b' ')
+                    })
+                    .map_or(0, |_| 4.min(body.len()))
+            } else {
+                ipython_prompt(body).unwrap_or(0)
+            }
+        };
+        let mut text = String::with_capacity(source.len());
+        let mut lines = Vec::new();
+        let mut removed = 0;
+        for line in source.split_inclusive('\n') {
+            let cut = prompt(line);
+            removed += cut;
+            lines.push((text.len(), removed));
+            text.push_str(&line[cut..]);
+        }
+        Some(Self { text, lines })
+    }
+
+    /// `facts` of the rewritten text, with spans in the cell as written. A fix edits by span,
+    /// and what IPython removes lies between the spans: no fix deletes or moves a statement
+    /// of such a cell.
+    fn map_back(&self, mut facts: CellFacts) -> CellFacts {
+        facts.map_spans(|offset| self.original(offset));
+        for import in &mut facts.imports {
+            import.removal = None;
+        }
+        for dependency in &mut facts.dependencies {
+            dependency.top_level = false;
+        }
+        facts
+    }
+
     /// The offset in the cell of `offset` in the dedented text.
     fn original(&self, offset: usize) -> usize {
         let line = self
@@ -122,6 +174,22 @@ impl LeadingIndent {
             .saturating_sub(1);
         offset + self.lines.get(line).map_or(0, |&(_, removed)| removed)
     }
+}
+
+/// The length of the IPython prompt `line` starts with: `In [12]: ` or `...: ` (any
+/// indentation and three or more dots, the space optional), if any.
+fn ipython_prompt(line: &str) -> Option<usize> {
+    if let Some(rest) = line.strip_prefix("In [") {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let after = rest.get(digits..)?;
+        return (digits > 0 && after.starts_with("]: ")).then_some(4 + digits + 3);
+    }
+    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+    let rest = &line[indent..];
+    let dots = rest.bytes().take_while(|&b| b == b'.').count();
+    let after = rest.get(dots..)?;
+    (dots >= 3 && after.starts_with(':'))
+        .then(|| indent + dots + 1 + usize::from(after[1..].starts_with(' ')))
 }
 
 /// Analyses one cell as written.
@@ -665,6 +733,17 @@ impl<'src> Analyzer<'src> {
             .filter(|start| *start <= self.source.len())
             .unwrap_or(magic.header.start);
         self.magic_arguments(magic.name, argument_start, magic.argument);
+        // `%%writefile $profile/startup/imports.py`: IPython runs the profile's startup files
+        // when a kernel starts, so the names they bind exist in every cell after a restart.
+        if magic.name == "%%writefile"
+            && magic
+                .argument
+                .split_whitespace()
+                .last()
+                .is_some_and(|path| path.contains("startup/") || path.contains("startup\\"))
+        {
+            self.facts.binds_unknown_names = true;
+        }
         let body_start = magic.header.end;
         let body = self.source.get(body_start..).unwrap_or("");
         if let Some(kind) = magics::body_references(magic.name) {

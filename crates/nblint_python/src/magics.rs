@@ -765,20 +765,26 @@ pub(crate) fn is_line_magic(name: &str) -> bool {
 }
 
 /// Line magics IPython runs without their `%` (automagic, on by default): `run script.py`,
-/// `cd ..`, `matplotlib inline`, and the shell aliases IPython defines on POSIX systems
+/// `cd ..`, `matplotlib inline`, `pycat file.py`, and the shell aliases IPython defines on POSIX systems
 /// (`ls`, `cat`, `cp`, `mkdir`, ...). Only lines that do not parse as Python are read this
 /// way.
 const AUTOMAGICS: &[&str] = &[
     "aimport",
     "alias",
+    "automagic",
     "autoreload",
     "bookmark",
     "cat",
     "cd",
     "clear",
+    "colors",
     "conda",
     "config",
     "cp",
+    "dhist",
+    "dirs",
+    "doctest_mode",
+    "edit",
     "env",
     "history",
     "ldir",
@@ -789,27 +795,50 @@ const AUTOMAGICS: &[&str] = &[
     "load",
     "load_ext",
     "ls",
+    "lsmagic",
     "lx",
+    "magic",
     "man",
     "matplotlib",
     "mkdir",
     "more",
     "mv",
+    "page",
+    "pdef",
+    "pdoc",
+    "pfile",
+    "pinfo",
+    "pinfo2",
     "pip",
+    "popd",
+    "pprint",
     "precision",
     "prun",
+    "psearch",
+    "psource",
+    "pushd",
     "pwd",
+    "pycat",
     "pylab",
+    "quickref",
+    "recall",
+    "rehashx",
     "reload_ext",
+    "rerun",
     "reset",
     "rm",
     "rmdir",
     "run",
+    "save",
     "store",
+    "sx",
+    "tb",
     "time",
     "timeit",
+    "unalias",
     "who",
     "whos",
+    "xmode",
 ];
 
 /// Rewrites what ruff's lexer reads differently from IPython, byte for byte in place so
@@ -1007,6 +1036,12 @@ mod tests {
                 .map(|(_, word)| word)
                 .collect();
         assert_eq!(words, ["cdef", "double", "f", "x", "return", "h", "x"]);
+    }
+
+    #[test]
+    fn automagics_are_sorted_for_binary_search() {
+        assert!(AUTOMAGICS.windows(2).all(|pair| pair[0] < pair[1]));
+        assert!(is_line_magic("pycat") && is_line_magic("ls") && !is_line_magic("print"));
     }
 
     #[test]

@@ -90,8 +90,8 @@ mod tests {
             [
                 "undefined-name (NB202) stayed quiet in 2 notebooks that bring in names nblint \
                  cannot list (a star or glob import, `%run`, `%store -r`, `exec`, a write \
-                 through `globals()`, `#[macro_use]`, an item-defining `macro_rules!`) or have \
-                 a cell that does not parse",
+                 through `globals()`, a startup file, `#[macro_use]`, an item-defining \
+                 `macro_rules!`) or have a cell that does not parse",
                 "a.ipynb: NB207 why"
             ]
         );

@@ -24,7 +24,7 @@ declare_rule! {
 macro_rules! unlisted_name_sources {
     () => {
         "a star or glob import, `%run`, `%store -r`, `exec`, a write through `globals()`, \
-         `#[macro_use]`, an item-defining `macro_rules!`"
+         a startup file, `#[macro_use]`, an item-defining `macro_rules!`"
     };
 }
 
@@ -411,7 +411,8 @@ mod tests {
             Some(
                 "undefined-name (NB202) stays quiet in this notebook: cell 2 brings in names \
                  nblint cannot list (a star or glob import, `%run`, `%store -r`, `exec`, a write \
-                 through `globals()`, `#[macro_use]`, an item-defining `macro_rules!`)"
+                 through `globals()`, a startup file, `#[macro_use]`, an item-defining \
+                 `macro_rules!`)"
             )
         );
         assert_eq!(
@@ -426,8 +427,8 @@ mod tests {
             Some(
                 "undefined-name (NB202) stayed quiet in 2 notebooks that bring in names nblint \
                  cannot list (a star or glob import, `%run`, `%store -r`, `exec`, a write \
-                 through `globals()`, `#[macro_use]`, an item-defining `macro_rules!`) or have \
-                 a cell that does not parse"
+                 through `globals()`, a startup file, `#[macro_use]`, an item-defining \
+                 `macro_rules!`) or have a cell that does not parse"
             )
         );
     }

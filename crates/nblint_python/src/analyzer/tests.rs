@@ -1085,3 +1085,27 @@ fn fitting_a_model_is_no_repeatable_change() {
     let facts = analyze("km = KMeans(4)\nkm.fit(X)");
     assert!(facts.defines[0].value.as_ref().is_some_and(|v| v.changed));
 }
+
+#[test]
+fn a_pasted_session_is_read_without_its_prompts() {
+    for source in [
+        ">>> x = 1\n>>> print(x)\n",
+        ">>> for x in range(3):\n...     print(x)\n...\n",
+        "In [1]: for x in range(10):\n   ...:     print(x, end=' ')\n   ...:     ",
+        "In [12]: x = 2\n",
+    ] {
+        let facts = analyze(source);
+        assert!(facts.parsed(), "{source}: {:?}", facts.errors);
+        assert_eq!(
+            facts.defines.first().map(|d| d.name.as_str()),
+            Some("x"),
+            "{source}: {facts:?}"
+        );
+        // Spans point into the cell as written.
+        let span = facts.defines[0].span;
+        assert_eq!(&source[span.start..span.end], "x", "{source}");
+    }
+    // Only when the first line has the prompt, as IPython does.
+    assert!(!analyze("x = 1\n>>> y = 2\n").parsed());
+    assert!(analyze("In [x]: y = 2\n").defines.is_empty());
+}
