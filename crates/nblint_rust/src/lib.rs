@@ -169,15 +169,17 @@ fn analyze_rust_part(
             facts.partially_analysed = found.partially_analysed;
             facts.uses_question_mark = found.uses_question_mark;
             facts.uses_await = found.uses_await;
-            values::bind_values(source, rust_start, &mut facts);
             return Some(facts);
         }
         if route == Route::FastOnly {
             return None;
         }
     }
+    let errors_before = facts.errors.len();
     analyze_rust(source, rust_start, &mut facts);
-    values::bind_values(source, rust_start, &mut facts);
+    if facts.errors.len() == errors_before {
+        values::bind_values(source, rust_start, &mut facts);
+    }
     Some(facts)
 }
 

@@ -36,20 +36,23 @@ const UNREPEATABLE: &[&str] = &[
 ];
 
 /// Gives each top-level, immutable `let` binding of `facts` its [`BoundValue`] when the value
-/// is repeatable (no randomness, clock, input, `&mut` or method known to change its receiver).
+/// is repeatable (no randomness, clock, input, `&mut` or method known to change its receiver),
+/// lexing the Rust part of `source` (from `rust_start`) for it: the syn path's, whose tokens
+/// are gone. A cell whose Rust part does not parse gets none.
 pub(crate) fn bind_values(source: &str, rust_start: usize, facts: &mut CellFacts) {
-    let wanted = |facts: &CellFacts| {
-        facts.errors.is_empty()
-            && facts.defines.iter().any(|definition| {
-                definition.kind == DefinitionKind::Variable && !definition.mutable
-            })
-    };
-    if !wanted(facts) {
+    if !has_immutable_let(facts) {
         return;
     }
-    let Some(tokens) = lexer::lex(source, rust_start) else {
+    if let Some(tokens) = lexer::lex(source, rust_start) {
+        bind_values_from(source, &tokens, facts);
+    }
+}
+
+/// [`bind_values`] with the cell's tokens at hand (the fast path's).
+pub(crate) fn bind_values_from(source: &str, tokens: &[Token], facts: &mut CellFacts) {
+    if !has_immutable_let(facts) {
         return;
-    };
+    }
     for definition in &mut facts.defines {
         if definition.kind != DefinitionKind::Variable || definition.mutable {
             continue;
@@ -62,10 +65,17 @@ pub(crate) fn bind_values(source: &str, rust_start: usize, facts: &mut CellFacts
         if at == 0 || tokens[at - 1].kw != Kw::Let {
             continue;
         }
-        if let Some(value) = value_after(source, &tokens, at) {
+        if let Some(value) = value_after(source, tokens, at) {
             definition.value = Some(value);
         }
     }
+}
+
+fn has_immutable_let(facts: &CellFacts) -> bool {
+    facts
+        .defines
+        .iter()
+        .any(|definition| definition.kind == DefinitionKind::Variable && !definition.mutable)
 }
 
 /// The value of the `let` whose name is token `name`: the tokens after it up to the `;` at the

@@ -77,6 +77,7 @@ fn analyze_with(
     walk::Walk::new(source, tokens, &mut facts, crates)
         .walk_cell(&stmts)
         .ok()?;
+    crate::values::bind_values_from(source, tokens, &mut facts);
     Some(facts)
 }
 
