@@ -248,6 +248,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB204/triggers_python_import_in_later_cell", 3, 1),
     ("NB204/triggers_python_pip_install_in_later_cell", 3, 1),
     ("NB205/triggers_let_in_two_cells", 3, 1),
+    ("NB205/triggers_python_same_call_but_another_string", 3, 1),
     (
         "NB205/triggers_same_let_value_after_its_input_changed",
         3,

@@ -83,6 +83,11 @@ pub struct Definition {
     /// never sets it.
     #[serde(skip_serializing_if = "is_false")]
     pub conditional: bool,
+    /// Bound only when a function defined in the cell runs (Python's `global NAME` in a
+    /// `def`, a callback): running the cell does not bind it. Always [`Self::conditional`]
+    /// too. The Rust front end never sets it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub in_function: bool,
     /// A function body in the same cell reads the name (Python: a module name a `def` or
     /// `lambda` reads, bound in the cell): the function reads whichever definition is
     /// current when it is called, so a later cell's definition of the name may be read too.
@@ -137,6 +142,7 @@ impl Definition {
             public: false,
             used_in_cell: false,
             conditional: false,
+            in_function: false,
             read_by_function: false,
             value: None,
             container: None,

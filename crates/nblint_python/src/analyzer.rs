@@ -839,6 +839,7 @@ impl<'src> Analyzer<'src> {
                 used_in_cell: false,
                 // In a block, or in a function that declares it `global`.
                 conditional: self.block_depth > 0 || self.function_depth > 0,
+                in_function: self.function_depth > 0,
                 // Set at the end, when function bodies' reads are resolved.
                 read_by_function: false,
                 value: None,
@@ -2863,21 +2864,65 @@ const FORMULA_FUNCTIONS: &[&str] = &[
 ];
 
 /// `text` with its spacing removed where it separates no words: `f(a, b)` and `f(a,b)` read
-/// the same, `not x` stays apart from a name `notx`.
+/// the same, `not x` stays apart from a name `notx`; string literals keep their spaces and
+/// are written with double quotes when that changes nothing (`'a.csv'` is `"a.csv"`).
 fn without_spacing(text: &str) -> String {
     let word = |c: char| c.is_alphanumeric() || c == '_';
+    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.chars() {
+    let mut at = 0;
+    while at < chars.len() {
+        let c = chars[at];
         if c.is_whitespace() {
             pending_space = true;
+            at += 1;
             continue;
         }
         if pending_space && out.chars().next_back().is_some_and(word) && word(c) {
             out.push(' ');
         }
         pending_space = false;
+        if c == '\'' || c == '"' {
+            // A string literal is kept as written, its quotes made double when that changes
+            // nothing ('a.csv' is "a.csv").
+            let triple = chars.get(at + 1) == Some(&c) && chars.get(at + 2) == Some(&c);
+            let quotes = if triple { 3 } else { 1 };
+            let mut end = at + quotes;
+            let closed = loop {
+                match chars.get(end) {
+                    None => break None,
+                    Some('\\') => end += 2,
+                    Some('\n') if !triple => break None,
+                    Some(&next)
+                        if next == c
+                            && (!triple
+                                || (chars.get(end + 1) == Some(&c)
+                                    && chars.get(end + 2) == Some(&c))) =>
+                    {
+                        break Some(end);
+                    }
+                    Some(_) => end += 1,
+                }
+            };
+            let Some(end) = closed else {
+                out.extend(&chars[at..]);
+                break;
+            };
+            let body = &chars[at + quotes..end];
+            let quote = if !triple && c == '\'' && !body.iter().any(|b| matches!(b, '"' | '\\')) {
+                '"'
+            } else {
+                c
+            };
+            out.extend(std::iter::repeat_n(quote, quotes));
+            out.extend(body);
+            out.extend(std::iter::repeat_n(quote, quotes));
+            at = end + quotes;
+            continue;
+        }
         out.push(c);
+        at += 1;
     }
     out
 }
@@ -2969,6 +3014,29 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
             repeatable(&conditional.test, reads, depth - 1)
                 && repeatable(&conditional.body, reads, depth - 1)
                 && repeatable(&conditional.orelse, reads, depth - 1)
+        }
+        // `.assign(e=lambda x: x["d"] + 1)`: the same function from the same text; its
+        // parameters are not reads.
+        Expr::Lambda(lambda) => {
+            let mut parameters = Vec::new();
+            if let Some(list) = &lambda.parameters {
+                for parameter in &**list {
+                    parameters.push(parameter.name().as_str().to_owned());
+                }
+                for parameter in list.iter_non_variadic_params() {
+                    if let Some(default) = &parameter.default
+                        && !repeatable(default, reads, depth - 1)
+                    {
+                        return false;
+                    }
+                }
+            }
+            let mut inner = Vec::new();
+            if !repeatable(&lambda.body, &mut inner, depth - 1) {
+                return false;
+            }
+            reads.extend(inner.into_iter().filter(|read| !parameters.contains(read)));
+            true
         }
         Expr::Call(call) => {
             let called = match &*call.func {

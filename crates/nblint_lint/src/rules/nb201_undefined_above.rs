@@ -29,6 +29,11 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if crates.contains(name) {
             continue;
         }
+        // A cell that does not parse runs none of its code: its reads are not made, and its
+        // definitions never happen (NB001 reports the cell).
+        if places::never_ran(context, use_.cell) || places::never_ran(context, defined_in) {
+            continue;
+        }
         // A read inside a function body happens when the function is called, by which time
         // the cell below may have run (ruff resolves them at the end of the module too): only
         // a read made while the cell runs counts, and not a mention of a name that need not

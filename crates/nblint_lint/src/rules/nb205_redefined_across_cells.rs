@@ -51,12 +51,28 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         let Some(readers) = readers.get(name.as_str()) else {
             continue;
         };
-        let binding = |cell: usize| {
-            context.facts.cell(cell).and_then(|facts| {
-                facts.defines.iter().find(|definition| {
-                    definition.kind == DefinitionKind::Variable && definition.name == name
-                })
+        // A binding made only when a function of the cell runs (`global name` in a
+        // callback) is not one the cell makes: which value a reader sees depends on the
+        // calls, not on which cell ran last.
+        let binds = |definition: &Definition| {
+            definition.kind == DefinitionKind::Variable
+                && definition.name == name
+                && !definition.in_function
+        };
+        let cells: Vec<usize> = cells
+            .into_iter()
+            .filter(|&cell| {
+                context
+                    .facts
+                    .cell(cell)
+                    .is_some_and(|facts| facts.defines.iter().any(binds))
             })
+            .collect();
+        let binding = |cell: usize| {
+            context
+                .facts
+                .cell(cell)
+                .and_then(|facts| facts.defines.iter().find(|d| binds(d)))
         };
         // The values a cell binds the name to, in order: every binding must be the same in
         // both cells (`(x, y) = load()` then `x = x.reshape(..)` is not `(x, y) = load()`
@@ -66,9 +82,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 facts
                     .defines
                     .iter()
-                    .filter(|definition| {
-                        definition.kind == DefinitionKind::Variable && definition.name == name
-                    })
+                    .filter(|definition| binds(definition))
                     .map(|definition| definition.value.as_ref())
                     .collect()
             })

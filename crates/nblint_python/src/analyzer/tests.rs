@@ -896,11 +896,11 @@ fn bound_values_that_repeat() {
     assert_eq!(value("n = 5").as_deref(), Some("5 <- "));
     assert_eq!(
         value("labels = ('a', 'b')").as_deref(),
-        Some("('a','b') <- ")
+        Some("(\"a\",\"b\") <- ")
     );
     assert_eq!(
         value("df = pd.read_csv(path, sep=',')").as_deref(),
-        Some("pd.read_csv(path,sep=',') <- path,pd")
+        Some("pd.read_csv(path,sep=\",\") <- path,pd")
     );
     assert_eq!(value("x = a[1:] + b").as_deref(), Some("a[1:]+b <- a,b"));
     // Random draws, iterators, clocks, input, reads and mutating methods do not repeat.
@@ -1108,4 +1108,22 @@ fn a_pasted_session_is_read_without_its_prompts() {
     // Only when the first line has the prompt, as IPython does.
     assert!(!analyze("x = 1\n>>> y = 2\n").parsed());
     assert!(analyze("In [x]: y = 2\n").defines.is_empty());
+}
+
+#[test]
+fn values_compare_up_to_spacing_and_quote_style_but_not_string_contents() {
+    use super::without_spacing;
+    assert_eq!(without_spacing("f( a , b )"), without_spacing("f(a,b)"));
+    assert_eq!(
+        without_spacing("pd.read_csv('a.csv')"),
+        "pd.read_csv(\"a.csv\")"
+    );
+    assert_ne!(without_spacing("x = 'a b'"), without_spacing("x = 'ab'"));
+    assert_eq!(without_spacing("not x"), "not x");
+    // A quote inside keeps the literal as written; so do triple quotes and escapes.
+    assert_eq!(without_spacing("s = 'say \"hi\"'"), "s='say \"hi\"'");
+    assert_eq!(without_spacing("s = '''a  b'''"), "s='''a  b'''");
+    assert_eq!(without_spacing("s = 'it\\'s'"), "s='it\\'s'");
+    // An unclosed literal is kept to the end.
+    assert_eq!(without_spacing("s = 'open"), "s='open");
 }
