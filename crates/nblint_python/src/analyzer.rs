@@ -315,6 +315,9 @@ struct Analyzer<'src> {
     block_depth: usize,
     /// The statement being walked, as the evidence of a mutation.
     statement: Span,
+    /// The top-level statement being walked when it is a plain, repeatable change of a
+    /// name's value in place (see [`repeatable_change`]).
+    plain_change: Option<PlainChange>,
     /// How many statements enclose the current node (1 inside a top-level statement).
     statement_depth: usize,
     /// The cell starts with a cell magic: its statements are not the cell's own to edit.
@@ -351,6 +354,7 @@ impl<'src> Analyzer<'src> {
             block_depth: 0,
             writing_namespace: false,
             statement: Span::default(),
+            plain_change: None,
             statement_depth: 0,
             cell_magic: magics::cell_magic(source).is_some(),
             depth: 0,
@@ -918,9 +922,11 @@ impl<'src> Analyzer<'src> {
             // `g = np.ones(30)` then `g[5:8] = 0`: a plain change the same in both cells
             // leaves the same value, so it becomes part of the value; any other change makes
             // the value one NB205 cannot compare.
-            let change = (self.block_depth == 0)
-                .then(|| repeatable_change(self.text(span), name))
-                .flatten();
+            let change = self
+                .plain_change
+                .as_ref()
+                .filter(|change| self.block_depth == 0 && change.name == name)
+                .map(|change| (change.text.clone(), change.reads.clone()));
             if let Some(definition) = self.facts.defines.get_mut(index)
                 && (requires_container.is_none() || definition.container == requires_container)
                 && let Some(value) = definition.value.as_mut()
@@ -1566,6 +1572,15 @@ impl<'src> Analyzer<'src> {
     fn statement(&mut self, statement: &Stmt) {
         let span = self.span(statement.range());
         let saved = std::mem::replace(&mut self.statement, span);
+        let plain_change = (self.block_depth == 0 && self.function_depth == 0)
+            .then(|| repeatable_change(statement))
+            .flatten()
+            .map(|(name, reads)| PlainChange {
+                name,
+                text: without_spacing(self.text(span)),
+                reads,
+            });
+        let saved_change = std::mem::replace(&mut self.plain_change, plain_change);
         self.statement_depth += 1;
         self.note_environment(statement);
         match statement {
@@ -1733,6 +1748,7 @@ impl<'src> Analyzer<'src> {
         }
         self.statement_depth -= 1;
         self.statement = saved;
+        self.plain_change = saved_change;
     }
 
     /// Names a library evaluates from a string argument, read as optional uses (they keep
@@ -2349,17 +2365,22 @@ fn loads_pickled_objects(callee: &str) -> bool {
     }
 }
 
-/// The text (spacing removed) and reads (`name` left out) of a change of `name` in place
-/// that gives the same result from the same inputs: one statement that assigns to an element
-/// or attribute of it (`g[5:8] = 0`, `cfg.lr += 0.1`) or calls a standard container's method
-/// on it (`rows.append(3)`, `seen.add(k)`; not `model.fit(X)`) with repeatable values only.
-fn repeatable_change(text: &str, name: &str) -> Option<(String, Vec<String>)> {
-    let parsed = ruff_python_parser::parse_module(text).ok()?;
-    let [statement] = parsed.syntax().body.as_slice() else {
-        return None;
-    };
-    let mut reads = Vec::new();
-    let rooted = |target: &Expr| root_name(target) == Some(name);
+/// A top-level statement that changes one name's value in place, and does so the same way
+/// from the same inputs ([`Analyzer::plain_change`]).
+struct PlainChange {
+    /// The name whose value changes.
+    name: String,
+    /// The statement, spacing removed.
+    text: String,
+    /// The names it reads, the changed name left out.
+    reads: Vec<String>,
+}
+
+/// The name `statement` changes in place and the names it reads (that name left out), when it
+/// gives the same result from the same inputs: it assigns to an element or attribute of the
+/// name (`g[5:8] = 0`, `cfg.lr += 0.1`) or calls a standard container's method on it
+/// (`rows.append(3)`, `seen.add(k)`; not `model.fit(X)`) with repeatable values only.
+fn repeatable_change(statement: &Stmt) -> Option<(String, Vec<String>)> {
     let repeatable_place = |target: &Expr, reads: &mut Vec<String>| match target {
         Expr::Subscript(subscript) => {
             repeatable(&subscript.value, reads, 16) && repeatable(&subscript.slice, reads, 16)
@@ -2367,39 +2388,46 @@ fn repeatable_change(text: &str, name: &str) -> Option<(String, Vec<String>)> {
         Expr::Attribute(attribute) => repeatable(&attribute.value, reads, 16),
         _ => false,
     };
-    let fine = match statement {
+    let mut reads = Vec::new();
+    let name = match statement {
         Stmt::Assign(assign) => {
-            assign
-                .targets
-                .iter()
-                .all(|target| rooted(target) && repeatable_place(target, &mut reads))
-                && repeatable(&assign.value, &mut reads, 16)
+            let name = root_name(assign.targets.first()?)?;
+            let fine = assign.targets.iter().all(|target| {
+                root_name(target) == Some(name) && repeatable_place(target, &mut reads)
+            }) && repeatable(&assign.value, &mut reads, 16);
+            fine.then_some(name)?
         }
         Stmt::AugAssign(assign) => {
-            rooted(&assign.target)
-                && repeatable_place(&assign.target, &mut reads)
-                && repeatable(&assign.value, &mut reads, 16)
+            let name = root_name(&assign.target)?;
+            let fine = repeatable_place(&assign.target, &mut reads)
+                && repeatable(&assign.value, &mut reads, 16);
+            fine.then_some(name)?
         }
         // A standard container's method (an estimator's `fit` may draw random numbers).
-        Stmt::Expr(expression) => match &*expression.value {
-            Expr::Call(call) => {
-                matches!(&*call.func, Expr::Attribute(attribute)
-                    if matches!(&*attribute.value, Expr::Name(receiver) if receiver.id.as_str() == name)
-                        && (RETURNS_NONE.contains(&attribute.attr.id.as_str())
-                            || CONTAINER_METHODS.contains_key(attribute.attr.id.as_str())))
-                    && all_repeatable(call.arguments.args.iter(), &mut reads, 16)
-                    && call
-                        .arguments
-                        .keywords
-                        .iter()
-                        .all(|keyword| repeatable(&keyword.value, &mut reads, 16))
-            }
-            _ => false,
-        },
-        _ => false,
+        Stmt::Expr(expression) => {
+            let Expr::Call(call) = &*expression.value else {
+                return None;
+            };
+            let Expr::Attribute(attribute) = &*call.func else {
+                return None;
+            };
+            let Expr::Name(receiver) = &*attribute.value else {
+                return None;
+            };
+            let method = attribute.attr.id.as_str();
+            let fine = (RETURNS_NONE.contains(&method) || CONTAINER_METHODS.contains_key(method))
+                && all_repeatable(call.arguments.args.iter(), &mut reads, 16)
+                && call
+                    .arguments
+                    .keywords
+                    .iter()
+                    .all(|keyword| repeatable(&keyword.value, &mut reads, 16));
+            fine.then_some(receiver.id.as_str())?
+        }
+        _ => return None,
     };
     reads.retain(|read| read != name);
-    fine.then(|| (without_spacing(text), reads))
+    Some((name.to_owned(), reads))
 }
 
 /// The objects whose change alters what a later import finds or does: environment variables,

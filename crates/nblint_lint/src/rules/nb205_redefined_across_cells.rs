@@ -279,11 +279,10 @@ fn same_value(
     // bound (`base = [1]`, `base.append(2)`, read, then `base = [1]` again and read).
     let from = match (first, second) {
         (Some((_, first)), Some((_, second))) if std::ptr::eq(first, second) => points.0,
-        (Some((cell, _)), _) => cell.min(points.0),
+        (Some((cell, _)), _) => cell,
         _ => points.0,
     };
-    let mutated = index.mutated(name, from, points.1);
-    if mutated {
+    if index.mutated(name, from, points.1) {
         return false;
     }
     match (first, second) {
@@ -294,8 +293,8 @@ fn same_value(
             }
             // The same module or function imported again, even under `try:` (`except:`
             // imports it the same way, or the name is missing altogether).
-            let first_import = import_path(context, first_cell, name);
             if first.kind == DefinitionKind::Import || second.kind == DefinitionKind::Import {
+                let first_import = import_path(context, first_cell, name);
                 return first_import.is_some()
                     && first_import == import_path(context, second_cell, name);
             }

@@ -45,6 +45,16 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         return;
     }
     let mut method_calls = None;
+    let last_unpickling = context
+        .facts
+        .cells
+        .iter()
+        .rposition(|facts| {
+            facts
+                .as_ref()
+                .is_some_and(|facts| facts.loads_pickled_objects)
+        })
+        .map(|index| index + 1);
     for site in context.graph.unused_definitions(context.facts) {
         let Some(definition) = context
             .facts
@@ -68,11 +78,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if matches!(
             definition.kind,
             DefinitionKind::Type | DefinitionKind::Function
-        ) && context.facts.cells.iter().skip(site.cell - 1).any(|facts| {
-            facts
-                .as_ref()
-                .is_some_and(|facts| facts.loads_pickled_objects)
-        }) {
+        ) && last_unpickling.is_some_and(|last| site.cell <= last)
+        {
             continue;
         }
         // An import can be used without its name being written (a Rust trait through its
