@@ -185,6 +185,12 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     ("NB205/triggers_python_new_random_generator", 3, 1),
+    ("NB205/triggers_python_loop_fill_from_another_range", 4, 1),
+    (
+        "NB205/triggers_python_same_call_of_a_function_reading_a_changed_global",
+        4,
+        2,
+    ),
     (
         "NB201/triggers_python_star_import_does_not_cover_a_later_assignment",
         3,

@@ -105,6 +105,11 @@ pub struct Definition {
     /// mutate with (`add`) needs (see [`Mutation::requires_container`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<Container>,
+    /// The binding gives the name back a copy of the value it held when the cell began
+    /// (`X_bk = deepcopy(X)`, .., `X = deepcopy(X_bk)`): a cell whose last binding of the name
+    /// is one leaves it as it found it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub restores: bool,
 }
 
 /// A standard container type, as a binding shows it.
@@ -146,6 +151,7 @@ impl Definition {
             read_by_function: false,
             value: None,
             container: None,
+            restores: false,
         }
     }
 }

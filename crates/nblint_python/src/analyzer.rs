@@ -318,6 +318,13 @@ struct Analyzer<'src> {
     /// The top-level statement being walked when it is a plain, repeatable change of a
     /// name's value in place (see [`repeatable_change`]).
     plain_change: Option<PlainChange>,
+    /// In the body of a top-level `for` loop, the names it fills the same way from the same
+    /// inputs (see [`loops::fills`]).
+    loop_fills: HashMap<String, PlainChange>,
+    /// Top-level copies of values from other cells made before this cell binds or changes
+    /// them (`X_bk = deepcopy(X)`): the backup's name, with the name copied and the backup's
+    /// definition.
+    backups: HashMap<String, (String, usize)>,
     /// How many statements enclose the current node (1 inside a top-level statement).
     statement_depth: usize,
     /// The cell starts with a cell magic: its statements are not the cell's own to edit.
@@ -355,6 +362,8 @@ impl<'src> Analyzer<'src> {
             writing_namespace: false,
             statement: Span::default(),
             plain_change: None,
+            loop_fills: HashMap::new(),
+            backups: HashMap::new(),
             statement_depth: 0,
             cell_magic: magics::cell_magic(source).is_some(),
             depth: 0,
@@ -489,6 +498,12 @@ impl<'src> Analyzer<'src> {
             self.offset + usize::from(range.start()),
             self.offset + usize::from(range.end()),
         )
+    }
+
+    /// The cell's text of a parsed node's range (offsets made the cell's, as [`Self::span`]).
+    fn source_of(&self, range: TextRange) -> Option<&'src str> {
+        let span = self.span(range);
+        self.source.get(span.start..span.end)
     }
 
     fn text(&self, span: Span) -> &'src str {
@@ -848,6 +863,7 @@ impl<'src> Analyzer<'src> {
                 read_by_function: false,
                 value: None,
                 container: None,
+                restores: false,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -897,6 +913,42 @@ impl<'src> Analyzer<'src> {
         }
     }
 
+    /// Notes a top-level `name = <copy of source>` (`deepcopy(X)`, `copy.copy(X)`,
+    /// `X.copy()`, `X.clone()`), bound at `defined`: a backup of a value from another cell
+    /// when this cell has neither bound nor changed that value yet, or the restore of one
+    /// ([`Definition::restores`]) when `source` is such a backup of `name`, not bound again
+    /// since.
+    fn note_backup(&mut self, name: &str, value: &Expr, defined: usize) {
+        let Some(source) = copied_name(value) else {
+            return;
+        };
+        if let Some((original, backup)) = self.backups.get(source)
+            && original == name
+            && self.bound.get(source) == Some(&Some(*backup))
+            && self
+                .facts
+                .defines
+                .get(*backup)
+                .and_then(|definition| definition.value.as_ref())
+                // Neither changed nor given a plain change (`X_bk[0] = 1` appends `|..` to
+                // the copy call's text).
+                .is_some_and(|value| !value.changed && !value.text.contains('|'))
+        {
+            if let Some(definition) = self.facts.defines.get_mut(defined) {
+                definition.restores = true;
+            }
+        } else if !self.bound.contains_key(source)
+            && !self
+                .facts
+                .mutations
+                .iter()
+                .any(|mutation| mutation.name == source)
+        {
+            self.backups
+                .insert(name.to_owned(), (source.to_owned(), defined));
+        }
+    }
+
     // Mutations.
 
     /// Records that the statement or call at `span` changes `name` in place, if `name` is a
@@ -922,11 +974,16 @@ impl<'src> Analyzer<'src> {
             // `g = np.ones(30)` then `g[5:8] = 0`: a plain change the same in both cells
             // leaves the same value, so it becomes part of the value; any other change makes
             // the value one NB205 cannot compare.
-            let change = self
-                .plain_change
-                .as_ref()
-                .filter(|change| self.block_depth == 0 && change.name == name)
-                .map(|change| (change.text.clone(), change.reads.clone()));
+            // A top-level loop's fill (`for i in range(n): ntree[i] = i * 5`) likewise.
+            let change = match self.block_depth {
+                0 => self
+                    .plain_change
+                    .as_ref()
+                    .filter(|change| change.name == name),
+                1 => self.loop_fills.get(name),
+                _ => None,
+            }
+            .map(|change| (change.text.clone(), change.reads.clone()));
             if let Some(definition) = self.facts.defines.get_mut(index)
                 && (requires_container.is_none() || definition.container == requires_container)
                 && let Some(value) = definition.value.as_mut()
@@ -1652,11 +1709,36 @@ impl<'src> Analyzer<'src> {
                     self.facts.uses_await = true;
                 }
                 self.visit_expr(&for_.iter);
+                let top_level = self.block_depth == 0 && self.function_depth == 0;
+                let fills = if top_level {
+                    loops::fills(for_, self.source, self.offset)
+                } else {
+                    HashMap::new()
+                };
+                let saved_fills = std::mem::replace(&mut self.loop_fills, fills);
                 self.block(|analyzer| {
+                    let defined = analyzer.facts.defines.len();
                     analyzer.visit_expr(&for_.target);
+                    // The loop leaves its target holding the iterable's last element.
+                    if top_level
+                        && let Some((text, reads)) =
+                            loops::last_element(for_, analyzer.source, analyzer.offset)
+                    {
+                        let places = analyzer.facts.defines.len() - defined;
+                        for (place, definition) in
+                            analyzer.facts.defines[defined..].iter_mut().enumerate()
+                        {
+                            definition.value = Some(BoundValue {
+                                text: format!("{text}#{place}/{places}"),
+                                reads: reads.clone(),
+                                changed: false,
+                            });
+                        }
+                    }
                     analyzer.loop_body(&for_.body, |analyzer| analyzer.visit_body(&for_.body));
                     analyzer.visit_body(&for_.orelse);
                 });
+                self.loop_fills = saved_fills;
             }
             Stmt::With(with) => {
                 if with.is_async && self.function_depth == 0 {
@@ -1679,6 +1761,13 @@ impl<'src> Analyzer<'src> {
                 {
                     let container = self.container_of(&assignment.value);
                     self.facts.defines[defined].container = container;
+                }
+                if let [Expr::Name(target)] = assignment.targets.as_slice()
+                    && self.facts.defines.len() == defined + 1
+                    && self.block_depth == 0
+                    && self.function_depth == 0
+                {
+                    self.note_backup(target.id.as_str(), &assignment.value, defined);
                 }
                 // `n_epochs = 5`, `df = pd.read_csv(path)`, `a, b = x[0], x[1]`: a value NB205
                 // can compare. Each name of a flat tuple target gets the value with its place
@@ -1707,10 +1796,7 @@ impl<'src> Analyzer<'src> {
                     for (place, element) in elements.iter().enumerate() {
                         let mut reads = Vec::new();
                         if repeatable(element, &mut reads, 16)
-                            && let Some(text) = self.source.get(
-                                element.range().start().to_usize()
-                                    ..element.range().end().to_usize(),
-                            )
+                            && let Some(text) = self.source_of(element.range())
                         {
                             reads.sort_unstable();
                             reads.dedup();
@@ -1724,10 +1810,7 @@ impl<'src> Analyzer<'src> {
                 } else if let Some(places) = names
                     && bound == places.unwrap_or(1)
                     && repeatable(&assignment.value, &mut reads, 16)
-                    && let Some(text) = self.source.get(
-                        assignment.value.range().start().to_usize()
-                            ..assignment.value.range().end().to_usize(),
-                    )
+                    && let Some(text) = self.source_of(assignment.value.range())
                 {
                     reads.sort_unstable();
                     reads.dedup();
@@ -2955,6 +3038,36 @@ fn without_spacing(text: &str) -> String {
     out
 }
 
+/// The name a copy call copies: `deepcopy(X)`, `copy.deepcopy(X)`, `copy(X)`,
+/// `copy.copy(X)`, `X.copy()`, `X.clone()`.
+fn copied_name(value: &Expr) -> Option<&str> {
+    let Expr::Call(call) = value else {
+        return None;
+    };
+    if !call.arguments.keywords.is_empty() {
+        return None;
+    }
+    match (&*call.func, call.arguments.args.as_ref()) {
+        (Expr::Attribute(attribute), [])
+            if matches!(attribute.attr.id.as_str(), "copy" | "clone") =>
+        {
+            match &*attribute.value {
+                Expr::Name(name) => Some(name.id.as_str()),
+                _ => None,
+            }
+        }
+        (function, [Expr::Name(name)])
+            if matches!(
+                dotted(function).as_deref(),
+                Some("deepcopy" | "copy.deepcopy" | "copy" | "copy.copy")
+            ) =>
+        {
+            Some(name.id.as_str())
+        }
+        _ => None,
+    }
+}
+
 /// Whether every expression of `exprs` is [`repeatable`].
 fn all_repeatable<'a>(
     exprs: impl IntoIterator<Item = &'a Expr>,
@@ -3096,5 +3209,6 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
     }
 }
 
+mod loops;
 #[cfg(test)]
 mod tests;

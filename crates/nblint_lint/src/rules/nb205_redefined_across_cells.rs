@@ -59,13 +59,19 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 && definition.name == name
                 && !definition.in_function
         };
+        // A cell whose last binding gives back the value the name held when it began
+        // (`X_bk = deepcopy(X)`, .., `X = deepcopy(X_bk)`) leaves the name as it found it.
         let cells: Vec<usize> = cells
             .into_iter()
             .filter(|&cell| {
-                context
-                    .facts
-                    .cell(cell)
-                    .is_some_and(|facts| facts.defines.iter().any(binds))
+                context.facts.cell(cell).is_some_and(|facts| {
+                    facts
+                        .defines
+                        .iter()
+                        .rev()
+                        .find(|definition| binds(definition))
+                        .is_some_and(|definition| !definition.restores)
+                })
             })
             .collect();
         let binding = |cell: usize| {
@@ -289,6 +295,23 @@ fn same_value(
         (None, None) => true,
         (Some((first_cell, first)), Some((second_cell, second))) => {
             if std::ptr::eq(first, second) {
+                // A function or class the notebook defines reads, when called, the names its
+                // cell's function bodies read (`def run(): return np.zeros(I)`): they must
+                // hold the same values at both points too.
+                if matches!(first.kind, DefinitionKind::Function | DefinitionKind::Type) {
+                    return depth > 0
+                        && called_reads(context, first_cell, name).all(|read| {
+                            same_value(
+                                context,
+                                index,
+                                read,
+                                points,
+                                index.binding_before(read, points.0, None),
+                                index.binding_before(read, points.1, None),
+                                depth - 1,
+                            )
+                        });
+                }
                 return true;
             }
             // The same module or function imported again, even under `try:` (`except:`
@@ -322,6 +345,22 @@ fn same_value(
         }
         _ => false,
     }
+}
+
+/// The names the function bodies of cell `cell` read from the notebook when called (all of
+/// the cell's, not only those of `name`'s body: a superset), `name` itself left out.
+fn called_reads<'a>(
+    context: &Context<'a>,
+    cell: usize,
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> {
+    context
+        .facts
+        .cell(cell)
+        .into_iter()
+        .flat_map(|facts| facts.uses.iter())
+        .filter(move |use_| use_.deferred && use_.name != name)
+        .map(|use_| use_.name.as_str())
 }
 
 /// What cell `cell`'s last (non-glob) import binding `name` imports, if it has one.

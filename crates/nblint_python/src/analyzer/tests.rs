@@ -1046,7 +1046,7 @@ fn a_plain_change_in_the_binding_cell_is_part_of_the_value() {
     // Anything else makes the value one NB205 cannot compare.
     for source in [
         "g = []\ng.append(random())",
-        "g = []\nfor i in range(3):\n    g.append(i)",
+        "g = []\nfor i in range(3):\n    g.append(random())",
         "g = []\nif k:\n    g.append(1)",
         "g = []\ng[np.random.randint(3)] = 1",
     ] {
@@ -1126,4 +1126,105 @@ fn values_compare_up_to_spacing_and_quote_style_but_not_string_contents() {
     assert_eq!(without_spacing("s = 'it\\'s'"), "s='it\\'s'");
     // An unclosed literal is kept to the end.
     assert_eq!(without_spacing("s = 'open"), "s='open");
+}
+
+#[test]
+fn a_top_level_loop_fill_is_part_of_the_value() {
+    let value = |source: &str, name: &str| {
+        analyze(source)
+            .defines
+            .iter()
+            .find(|definition| definition.name == name)
+            .and_then(|definition| definition.value.clone())
+            .map(|value| {
+                let changed = if value.changed { " (changed)" } else { "" };
+                format!("{}{changed} <- {}", value.text, value.reads.join(","))
+            })
+    };
+    // The statements the fill depends on, not the model fitted beside it.
+    let source = "ntree = [0] * n\nfor i in range(1, n):\n    rfc = Forest(k=i * 5)\n    \
+                  rfc.fit(X, y)\n    ntree[i] = i * 5\n";
+    assert_eq!(
+        value(source, "ntree").as_deref(),
+        Some("[0]*n|for i in range(1,n):|ntree[i]=i*5 <- n,range")
+    );
+    // A name bound in the loop before the fill reads it is the loop's own.
+    let source = "phis = np.zeros([K])\nfor k in range(3):\n    X_k = X[y == k]\n    \
+                  phis[k] = X_k.shape[0] / float(n)\n";
+    assert_eq!(
+        value(source, "phis").as_deref(),
+        Some(
+            "np.zeros([K])|for k in range(3):|X_k=X[y==k]|phis[k]=X_k.shape[0]/float(n) \
+             <- K,X,float,n,np,range,y"
+        )
+    );
+    // A loop that may stop early, or a statement that may change what the fill reads, or
+    // the filled value itself: not a value to compare.
+    for source in [
+        "out = [0] * 3\nfor i in range(3):\n    if done(i):\n        break\n    out[i] = i\n",
+        "out = [0] * 3\nfor i in range(3):\n    shuffle(w)\n    out[i] = w[i]\n",
+        "out = [0] * 3\nfor i in range(3):\n    out[i] = i\n    model.fit(out)\n",
+        "out = [0] * 3\nfor i in next(batches):\n    out[i] = i\n",
+        "out = [0] * 3\nif ready:\n    for i in range(3):\n        out[i] = i\n",
+        "out = [0] * 3\nfor i, (x, y) in enumerate(loader):\n    out[i] = y\n",
+    ] {
+        assert_eq!(
+            value(source, "out").map(|value| value.contains("(changed)")),
+            Some(true),
+            "{source}"
+        );
+    }
+    // The loop's target ends holding the iterable's last element.
+    assert_eq!(
+        value(
+            "for label, group in da.groupby('m'):\n    print(label)\n",
+            "group"
+        )
+        .as_deref(),
+        Some("last(da.groupby(\"m\"))#1/2 <- da")
+    );
+    // Not when it may stop early, nor over a name (a data loader may shuffle each pass) or
+    // a set (its order changes between runs).
+    for source in [
+        "for x in range(9):\n    if x:\n        break\n",
+        "for x in loader:\n    pass\n",
+        "for x in {'a', 'b'}:\n    pass\n",
+    ] {
+        assert_eq!(value(source, "x"), None, "{source}");
+    }
+}
+
+#[test]
+fn a_backup_restored_gives_the_value_back() {
+    let restores = |source: &str| {
+        analyze(source)
+            .defines
+            .iter()
+            .filter(|definition| definition.name == "X")
+            .map(|definition| definition.restores)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        restores("X_bk = deepcopy(X)\nX = perturb(X)\nX = deepcopy(X_bk)\n"),
+        [false, true]
+    );
+    assert_eq!(restores("X_bk = X.copy()\nX = X_bk.copy()\n"), [true]);
+    // Not a restore: the backup changed, the copy made after this cell bound or changed
+    // `X`, or another name's copy.
+    assert_eq!(
+        restores("X_bk = deepcopy(X)\nX_bk[0] = 1\nX = deepcopy(X_bk)\n"),
+        [false]
+    );
+    assert_eq!(
+        restores("X = load()\nX_bk = deepcopy(X)\nX = deepcopy(X_bk)\n"),
+        [false, false]
+    );
+    assert_eq!(
+        restores("X[0] = 1\nX_bk = deepcopy(X)\nX = deepcopy(X_bk)\n"),
+        [false]
+    );
+    assert_eq!(
+        restores("Y_bk = deepcopy(Y)\nX = deepcopy(Y_bk)\n"),
+        [false]
+    );
 }
