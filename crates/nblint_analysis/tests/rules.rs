@@ -186,6 +186,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_new_random_generator", 3, 1),
     ("NB205/triggers_python_loop_fill_from_another_range", 4, 1),
+    ("NB205/triggers_python_rebound_after_del", 3, 2),
     (
         "NB205/triggers_python_same_call_of_a_function_reading_a_changed_global",
         4,

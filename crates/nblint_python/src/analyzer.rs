@@ -207,6 +207,21 @@ fn analyze_as_written(source: &str) -> CellFacts {
         analyzer.foreign_cell_magic(&magic);
         return analyzer.finish();
     }
+    // `%%capture` then `%%cython`: IPython runs the outer magic's body as a cell, whose own
+    // cell magic then runs.
+    if let Some(outer) = magics::cell_magic(source)
+        && matches!(outer.body, CellBody::Python | CellBody::TransientPython)
+        && let Some(inner) = magics::cell_magic_from(source, outer.header.end)
+        && matches!(inner.body, CellBody::Other | CellBody::Unknown)
+    {
+        let mut analyzer = Analyzer::new(source);
+        let argument_start = (outer.argument.as_ptr() as usize)
+            .checked_sub(source.as_ptr() as usize)
+            .unwrap_or(outer.header.start);
+        analyzer.magic_arguments(outer.name, argument_start, outer.argument);
+        analyzer.foreign_cell_magic(&inner);
+        return analyzer.finish();
+    }
     let mut analyzer = Analyzer::new(source);
     let mut display = true;
     if let Some(magic) = magics::cell_magic(source) {
@@ -475,6 +490,19 @@ impl<'src> Analyzer<'src> {
                 Some(definition) => {
                     let definition = *definition;
                     self.mark_used(definition);
+                    // Bound only by a function that declares it `global`: a read before that
+                    // assignment runs (`if n > 0: n = 2`) may see another cell's value, so it
+                    // uses that definition; it need not find one (the read may come after the
+                    // assignment).
+                    if definition
+                        .and_then(|index| self.facts.defines.get(index))
+                        .is_some_and(|bound| bound.in_function)
+                    {
+                        self.facts.uses.push(NameUse {
+                            optional: true,
+                            ..later.clone()
+                        });
+                    }
                     if later.deferred
                         && !later.optional
                         && let Some(definition) =
@@ -919,6 +947,20 @@ impl<'src> Analyzer<'src> {
     /// ([`Definition::restores`]) when `source` is such a backup of `name`, not bound again
     /// since.
     fn note_backup(&mut self, name: &str, value: &Expr, defined: usize) {
+        // `x = x` before the cell binds `x`: the value it held when the cell began.
+        if let Expr::Name(value) = value
+            && value.id.as_str() == name
+        {
+            let bound_before = self.facts.defines[..defined]
+                .iter()
+                .any(|definition| definition.name == name);
+            if let Some(definition) = self.facts.defines.get_mut(defined)
+                && !bound_before
+            {
+                definition.restores = true;
+            }
+            return;
+        }
         let Some(source) = copied_name(value) else {
             return;
         };
@@ -1747,6 +1789,17 @@ impl<'src> Analyzer<'src> {
                 self.block(|analyzer| visitor::walk_stmt(analyzer, statement));
             }
             Stmt::IpyEscapeCommand(command) => self.escape_command(command.kind, command.range),
+            // A bare `pwd` or `whos` runs the automagic unless a variable has the name: the
+            // read shows a definition is used, but a missing one is no error.
+            Stmt::Expr(expression)
+                if self.function_depth == 0
+                    && let Expr::Name(name) = &*expression.value
+                    && magics::BARE_AUTOMAGICS.contains(&name.id.as_str()) =>
+            {
+                self.optional_depth += 1;
+                self.visit_expr(&expression.value);
+                self.optional_depth -= 1;
+            }
             Stmt::Assign(assignment) => {
                 let defined = self.facts.defines.len();
                 let saved_call = self.assigned_call.take();
@@ -1814,7 +1867,13 @@ impl<'src> Analyzer<'src> {
                 {
                     reads.sort_unstable();
                     reads.dedup();
-                    let text = without_spacing(text);
+                    // `t = 1, 2` is `t = (1, 2)`.
+                    let text = match &*assignment.value {
+                        Expr::Tuple(tuple) if !tuple.parenthesized => {
+                            format!("({})", without_spacing(text))
+                        }
+                        _ => without_spacing(text),
+                    };
                     for place in 0..bound {
                         self.facts.defines[defined + place].value = Some(BoundValue {
                             text: match places {
@@ -1836,7 +1895,8 @@ impl<'src> Analyzer<'src> {
 
     /// Names a library evaluates from a string argument, read as optional uses (they keep
     /// NB207 quiet, never make NB202 fire): `@name` in pandas' `df.query("x > @mu")` and
-    /// `df.eval(..)`, and functions called in a statsmodels / patsy formula
+    /// `df.eval(..)`, every word of DuckDB's `duckdb.sql("SELECT * FROM df")` (a table name
+    /// may be a frame's variable), and functions called in a statsmodels / patsy formula
     /// (`smf.ols("y ~ log1p(x)", data)`; plain names there are columns).
     fn names_in_evaluated_string(&mut self, call: &ast::ExprCall) {
         let called = match &*call.func {
@@ -1844,9 +1904,16 @@ impl<'src> Analyzer<'src> {
             Expr::Name(name) => name.id.as_str(),
             _ => return,
         };
-        let query = matches!(called, "query" | "eval") && matches!(&*call.func, Expr::Attribute(_));
+        // DuckDB's replacement scans: `duckdb.sql("SELECT * FROM df")` reads the frame `df`.
+        let sql = dotted(&call.func).is_some_and(|callee| {
+            callee
+                .strip_prefix("duckdb.")
+                .is_some_and(|function| matches!(function, "sql" | "query" | "execute"))
+        });
+        let query =
+            !sql && matches!(called, "query" | "eval") && matches!(&*call.func, Expr::Attribute(_));
         let formula = FORMULA_FUNCTIONS.contains(&called);
-        if !(query || formula) {
+        if !(sql || query || formula) {
             return;
         }
         let argument = call.arguments.args.first().or_else(|| {
@@ -1886,7 +1953,9 @@ impl<'src> Analyzer<'src> {
                 .iter()
                 .position(|&byte| !(byte.is_ascii_alphanumeric() || byte == b'_'))
                 .map_or(bytes.len(), |length| at + length);
-            let wanted = if query {
+            let wanted = if sql {
+                true
+            } else if query {
                 at > 0 && bytes[at - 1] == b'@'
             } else {
                 text[end..].trim_start().starts_with('(')
@@ -2946,9 +3015,11 @@ const UNREPEATABLE_CALLS: &[&str] = &[
 /// cells that make one each do not give a reader the same state.
 fn is_random_state(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    ["random", "rng", "generator", "seed"]
+    ["random", "rng", "seed"]
         .iter()
         .any(|word| lower.contains(word))
+        // `torch.Generator`, `generator`; not a factory such as `get_predefined_generator`.
+        || lower == "generator"
 }
 
 /// Functions that take a statsmodels / patsy formula string, whose `name(..)` calls are

@@ -75,8 +75,14 @@ const OTHER_CELL_MAGICS: &[&str] = &[
 /// The cell magic that opens `source`, if any. IPython drops leading blank lines before it
 /// looks for `%%`, so this does too.
 pub(crate) fn cell_magic(source: &str) -> Option<CellMagic<'_>> {
-    let mut start = 0;
-    for line in source.split_inclusive('\n') {
+    cell_magic_from(source, 0)
+}
+
+/// The cell magic that opens `source` from byte `from` on (the body of an outer cell magic
+/// such as `%%capture`, which IPython runs as a cell of its own), if any.
+pub(crate) fn cell_magic_from(source: &str, from: usize) -> Option<CellMagic<'_>> {
+    let mut start = from;
+    for line in source.get(from..)?.split_inclusive('\n') {
         let trimmed = line.trim_start();
         if trimmed.trim_end().is_empty() {
             start += line.len();
@@ -764,6 +770,30 @@ pub(crate) fn is_line_magic(name: &str) -> bool {
     AUTOMAGICS.binary_search(&name).is_ok()
 }
 
+/// Automagics a line runs with nothing after them (`pwd`, `ls`, `whos`): a bare name
+/// statement that is one of these runs the magic when no variable has the name, and shows
+/// the variable when one does (so the read is optional: a use when the notebook binds the
+/// name, `history = model.fit(..)`, no error when it does not).
+pub(crate) const BARE_AUTOMAGICS: &[&str] = &[
+    "clear",
+    "config",
+    "dhist",
+    "dirs",
+    "env",
+    "hist",
+    "history",
+    "killbgscripts",
+    "ll",
+    "ls",
+    "lsmagic",
+    "pwd",
+    "quickref",
+    "rehashx",
+    "who",
+    "who_ls",
+    "whos",
+];
+
 /// Line magics IPython runs without their `%` (automagic, on by default): `run script.py`,
 /// `cd ..`, `matplotlib inline`, `pycat file.py`, and the shell aliases IPython defines on POSIX systems
 /// (`ls`, `cat`, `cp`, `mkdir`, ...). Only lines that do not parse as Python are read this
@@ -880,6 +910,26 @@ pub(crate) fn ipython_rewrites(
         let (word, rest) = split_word(text);
         let next = rest.chars().next();
         let first_byte = line.start + indent;
+        // `np.*arg*?`: IPython's wildcard search (`%psearch`), no Python.
+        // The object searched (`np`) is kept as a read; the rest becomes spaces.
+        if is_wildcard_search(text.trim()) {
+            let searched = text[indent..]
+                .trim_start_matches('?')
+                .find(|character: char| !(character.is_alphanumeric() || character == '_'))
+                .unwrap_or(0);
+            let question_marks =
+                text[indent..].len() - text[indent..].trim_start_matches('?').len();
+            let first = line.start + indent;
+            let keep = first + question_marks..first + question_marks + searched;
+            let end = line.start + text.trim_end().len();
+            for (position, byte) in bytes.iter_mut().enumerate().take(end).skip(first) {
+                if !keep.contains(&position) {
+                    *byte = b' ';
+                }
+            }
+            changed = true;
+            continue;
+        }
         if AUTOMAGICS.contains(&word)
             && text[indent + word.len()..].starts_with([' ', '\t'])
             // `ls {PATH}` is the alias with IPython's `{}` expansion (a name then a set
@@ -893,6 +943,17 @@ pub(crate) fn ipython_rewrites(
     }
     // Only ASCII bytes were replaced by ASCII bytes, so the text is still UTF-8.
     changed.then(|| String::from_utf8(bytes).ok()).flatten()
+}
+
+/// Whether `line` is IPython's wildcard object search: a dotted name with `*` in it, with
+/// `?` before or after (`np.*arg*?`, `?torch.*Tensor`).
+fn is_wildcard_search(line: &str) -> bool {
+    let pattern = line.trim_start_matches('?').trim_end_matches('?');
+    pattern.len() < line.len()
+        && pattern.contains('*')
+        && pattern
+            .chars()
+            .all(|character| character.is_alphanumeric() || "_.*".contains(character))
 }
 
 /// Opened minus closed brackets in `text`, outside quoted strings (roughly: a quote opens a

@@ -87,6 +87,12 @@ const SIDE_EFFECT_MODULES: &[&str] = &[
     "sklearn.experimental.enable_halving_search_cv",
     "sklearn.experimental.enable_hist_gradient_boosting",
     "sklearn.experimental.enable_iterative_imputer",
+    // Register Fugue's execution engines (`fsql(..).run("spark")`).
+    "fugue_dask",
+    "fugue_ray",
+    "fugue_spark",
+    // Prints the Zen of Python.
+    "this",
 ];
 
 /// Whether `path` (`mpl_toolkits.mplot3d.Axes3D`) comes from a side-effect module.

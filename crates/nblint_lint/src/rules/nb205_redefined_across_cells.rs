@@ -35,9 +35,16 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     for use_ in context.graph.uses() {
         // A cell that does not parse reads nothing: it stops at the syntax error (a pasted
         // `In [1]:` session, a template).
+        // Nor does `del name`: it drops the value without using it.
         if let Resolution::Above(from) | Resolution::Below(from) = use_.resolution
             && from != use_.cell
             && !places::never_ran(context, use_.cell)
+            && !context.facts.cell(use_.cell).is_some_and(|facts| {
+                facts
+                    .deleted
+                    .iter()
+                    .any(|deleted| deleted.span == use_.span)
+            })
         {
             readers.entry(&use_.name).or_default().push(Reader {
                 cell: use_.cell,

@@ -928,8 +928,11 @@ fn bound_values_that_repeat() {
     assert_eq!(value("a, b = f(1)").as_deref(), Some("f(1)#1 <- f"));
     assert_eq!(
         value("a, (b, c) = 1, (2, 3)").as_deref(),
-        Some("1,(2,3)#2 <- ")
+        Some("(1,(2,3))#2 <- ")
     );
+    // A tuple's parentheses change nothing.
+    assert_eq!(value("t = 1, 2").as_deref(), Some("(1,2) <- "));
+    assert_eq!(value("t = (1, 2)").as_deref(), Some("(1,2) <- "));
     assert_eq!(value("a, b.c = 1, 2"), None);
     assert_eq!(
         value("n = 2000 if not smoke else 2").as_deref(),
