@@ -1826,8 +1826,9 @@ impl<'src> Analyzer<'src> {
                 // can compare. Each name of a flat tuple target gets the value with its place
                 // (`...#0`, `...#1`).
                 // Nested unpacking too: `(x_train, y_train), (x_test, y_test) = load()`.
+                // A chained `beta = alpha = 1` gives each name the value.
                 let names = match assignment.targets.as_slice() {
-                    [Expr::Name(_)] => Some(None),
+                    targets if targets.iter().all(Expr::is_name_expr) => Some(None),
                     [target @ (Expr::Tuple(_) | Expr::List(_))] => names_unpacked(target).map(Some),
                     _ => None,
                 };
@@ -1861,7 +1862,7 @@ impl<'src> Analyzer<'src> {
                         }
                     }
                 } else if let Some(places) = names
-                    && bound == places.unwrap_or(1)
+                    && bound == places.unwrap_or(assignment.targets.len())
                     && repeatable(&assignment.value, &mut reads, 16)
                     && let Some(text) = self.source_of(assignment.value.range())
                 {
@@ -1878,7 +1879,16 @@ impl<'src> Analyzer<'src> {
                         self.facts.defines[defined + place].value = Some(BoundValue {
                             text: match places {
                                 None => text.clone(),
-                                Some(_) => format!("{text}#{place}"),
+                                // The target's shape too: `a, *_ = v` and `*_, a = v`
+                                // give `a` different parts.
+                                Some(_) => format!(
+                                    "{text}#{place}{}",
+                                    assignment
+                                        .targets
+                                        .first()
+                                        .map(target_shape)
+                                        .unwrap_or_default()
+                                ),
                             },
                             reads: reads.clone(),
                             changed: false,
@@ -2883,9 +2893,23 @@ const WRAPPING_DECORATORS: &[&str] = &[
 fn names_unpacked(target: &Expr) -> Option<usize> {
     match target {
         Expr::Name(_) => Some(1),
+        Expr::Starred(starred) => names_unpacked(&starred.value),
         Expr::Tuple(tuple) => tuple.elts.iter().map(names_unpacked).sum(),
         Expr::List(list) => list.elts.iter().map(names_unpacked).sum(),
         _ => None,
+    }
+}
+
+/// The shape of an unpacking target, its names left out: `(_,*_)` for `a, *rest`,
+/// `((_,_),_)` for `(x, y), z`.
+fn target_shape(target: &Expr) -> String {
+    match target {
+        Expr::Starred(starred) => format!("*{}", target_shape(&starred.value)),
+        Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+            let parts: Vec<String> = elts.iter().map(target_shape).collect();
+            format!("({})", parts.join(","))
+        }
+        _ => "_".to_owned(),
     }
 }
 
@@ -3092,6 +3116,26 @@ fn without_spacing(text: &str) -> String {
                 break;
             };
             let body = &chars[at + quotes..end];
+            // `df["col"]` is `df.col`: pandas gives a column both ways.
+            let mut after = end + quotes;
+            while chars.get(after).is_some_and(|c| c.is_whitespace()) {
+                after += 1;
+            }
+            let mut before = out.chars().rev();
+            if !triple
+                && before.next() == Some('[')
+                && before
+                    .next()
+                    .is_some_and(|c| word(c) || c == ')' || c == ']')
+                && chars.get(after) == Some(&']')
+                && is_plain_identifier(body)
+            {
+                out.pop();
+                out.push('.');
+                out.extend(body);
+                at = after + 1;
+                continue;
+            }
             let quote = if !triple && c == '\'' && !body.iter().any(|b| matches!(b, '"' | '\\')) {
                 '"'
             } else {
@@ -3137,6 +3181,22 @@ fn copied_name(value: &Expr) -> Option<&str> {
         }
         _ => None,
     }
+}
+
+/// Whether `text` is an identifier that is no Python keyword (`"description"`, not
+/// `"class"`, `"a b"` or `"1st"`).
+fn is_plain_identifier(text: &[char]) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
+        "try", "while", "with", "yield",
+    ];
+    let word: String = text.iter().collect();
+    text.first()
+        .is_some_and(|first| first.is_ascii_alphabetic() || *first == '_')
+        && text.iter().all(|c| c.is_ascii_alphanumeric() || *c == '_')
+        && !KEYWORDS.contains(&word.as_str())
 }
 
 /// Whether every expression of `exprs` is [`repeatable`].

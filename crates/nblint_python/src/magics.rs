@@ -775,6 +775,9 @@ pub(crate) fn is_line_magic(name: &str) -> bool {
 /// the variable when one does (so the read is optional: a use when the notebook binds the
 /// name, `history = model.fit(..)`, no error when it does not).
 pub(crate) const BARE_AUTOMAGICS: &[&str] = &[
+    // Registered by common extensions (`%load_ext autoreload`, `%load_ext watermark`).
+    "autoreload",
+    "watermark",
     "clear",
     "config",
     "dhist",

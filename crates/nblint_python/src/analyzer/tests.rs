@@ -925,11 +925,25 @@ fn bound_values_that_repeat() {
     // A tuple of names from a tuple of as many values: each name its own element.
     assert_eq!(value("a, b = 1, c").as_deref(), Some("c <- c"));
     // Any other tuple of names, nested or not: each name the value with its place.
-    assert_eq!(value("a, b = f(1)").as_deref(), Some("f(1)#1 <- f"));
+    assert_eq!(value("a, b = f(1)").as_deref(), Some("f(1)#1(_,_) <- f"));
+    // A starred target too, its shape part of the value.
+    assert_eq!(value("a, *_ = f(1)").as_deref(), Some("f(1)#1(_,*_) <- f"));
     assert_eq!(
         value("a, (b, c) = 1, (2, 3)").as_deref(),
-        Some("(1,(2,3))#2 <- ")
+        Some("(1,(2,3))#2(_,(_,_)) <- ")
     );
+    // A column by subscript is the column by attribute; other subscripts stay.
+    assert_eq!(
+        value("d = reviews[ 'description' ]").as_deref(),
+        Some("reviews.description <- reviews")
+    );
+    assert_eq!(
+        value("d = f(x)['a b']['class'][\"k\"]").as_deref(),
+        Some("f(x)[\"a b\"][\"class\"].k <- f,x")
+    );
+    assert_eq!(value("d = ['a']").as_deref(), Some("[\"a\"] <- "));
+    // Each name of a chained assignment gets the value.
+    assert_eq!(value("beta = alpha = 1").as_deref(), Some("1 <- "));
     // A tuple's parentheses change nothing.
     assert_eq!(value("t = 1, 2").as_deref(), Some("(1,2) <- "));
     assert_eq!(value("t = (1, 2)").as_deref(), Some("(1,2) <- "));
