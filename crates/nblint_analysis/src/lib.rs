@@ -189,6 +189,15 @@ fn analyse_with(
         && notebook
             .metadata()
             .is_some_and(|metadata| metadata.contains_key(DATABRICKS_FORMAT));
+    // In a Databricks notebook a cell whose first line is `%sql`, `%md`, `%scala`, `%r`,
+    // `%sh` or `%fs` is a cell of that language: no Python, nothing bound or read.
+    if databricks {
+        for (cell, facts) in notebook.cells().iter().zip(facts.cells.iter_mut()) {
+            if cell.is_code() && databricks_other_language(&cell.source) {
+                *facts = Some(CellFacts::default());
+            }
+        }
+    }
     Analysed {
         language,
         detected,
@@ -258,6 +267,21 @@ const PYTHON2_BUILTINS: &[&str] = &[
     "unicode",
     "xrange",
 ];
+
+/// Whether a Databricks cell's first line names another language (`%sql`, `%md`,
+/// `%md-sandbox`, `%scala`, `%r`, `%sh`, `%fs`).
+fn databricks_other_language(source: &str) -> bool {
+    source
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .and_then(|line| line.split_whitespace().next())
+        .is_some_and(|magic| {
+            matches!(
+                magic,
+                "%sql" | "%md" | "%md-sandbox" | "%scala" | "%r" | "%sh" | "%fs"
+            )
+        })
+}
 
 /// The metadata key of Databricks' notebook format.
 const DATABRICKS_FORMAT: &str = "application/vnd.databricks.v1+notebook";
