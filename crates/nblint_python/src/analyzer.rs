@@ -796,6 +796,19 @@ impl<'src> Analyzer<'src> {
         if let Some(kind) = magics::body_references(magic.name) {
             self.read_references(body_start, body, Some(kind));
         }
+        // Fugue SQL (`%%fsql`) finds the functions and frames it names (`TRANSFORM .. USING
+        // evaluate`, `SELECT * FROM df`) in the notebook: every word is an optional read.
+        if magic.name == "%%fsql" {
+            self.optional_depth += 1;
+            for (offset, word) in magics::code_words(body) {
+                let range = text_range(
+                    (body_start + offset).saturating_sub(self.offset),
+                    word.len(),
+                );
+                self.read(word, range);
+            }
+            self.optional_depth -= 1;
+        }
         // `%%cython` / `%%fortran` compile the body and import its functions and classes.
         let compiled = magics::compiled_definitions(magic.name, body);
         for &(offset, name, kind) in &compiled {
@@ -1705,11 +1718,16 @@ impl<'src> Analyzer<'src> {
                 // guards code that never runs on Python 3: their reads need no definition.
                 let guarded = namespace_guard(&if_.test);
                 let dead = python2_only(&if_.test);
+                // `if False:  # Don't execute this!`: code kept but switched off binds, reads
+                // and changes nothing.
+                let never = never_true(&if_.test);
                 self.block(|analyzer| {
                     let guards = analyzer.guarded_names.len();
                     analyzer.guarded_names.extend(guarded);
                     analyzer.optional_depth += usize::from(dead);
-                    analyzer.visit_body(&if_.body);
+                    if !never {
+                        analyzer.visit_body(&if_.body);
+                    }
                     analyzer.optional_depth -= usize::from(dead);
                     analyzer.guarded_names.truncate(guards);
                     for clause in &if_.elif_else_clauses {
@@ -1722,8 +1740,13 @@ impl<'src> Analyzer<'src> {
             }
             Stmt::While(while_) => {
                 self.visit_expr(&while_.test);
+                let never = never_true(&while_.test);
                 self.block(|analyzer| {
-                    analyzer.loop_body(&while_.body, |analyzer| analyzer.visit_body(&while_.body));
+                    if !never {
+                        analyzer.loop_body(&while_.body, |analyzer| {
+                            analyzer.visit_body(&while_.body);
+                        });
+                    }
                     analyzer.visit_body(&while_.orelse);
                 });
             }
@@ -2551,43 +2574,52 @@ fn repeatable_change(statement: &Stmt) -> Option<(String, Vec<String>)> {
         _ => false,
     };
     let mut reads = Vec::new();
-    let name = match statement {
-        Stmt::Assign(assign) => {
-            let name = root_name(assign.targets.first()?)?;
-            let fine = assign.targets.iter().all(|target| {
-                root_name(target) == Some(name) && repeatable_place(target, &mut reads)
-            }) && repeatable(&assign.value, &mut reads, 16);
-            fine.then_some(name)?
-        }
-        Stmt::AugAssign(assign) => {
-            let name = root_name(&assign.target)?;
-            let fine = repeatable_place(&assign.target, &mut reads)
-                && repeatable(&assign.value, &mut reads, 16);
-            fine.then_some(name)?
-        }
-        // A standard container's method (an estimator's `fit` may draw random numbers).
-        Stmt::Expr(expression) => {
-            let Expr::Call(call) = &*expression.value else {
-                return None;
-            };
-            let Expr::Attribute(attribute) = &*call.func else {
-                return None;
-            };
-            let Expr::Name(receiver) = &*attribute.value else {
-                return None;
-            };
-            let method = attribute.attr.id.as_str();
-            let fine = (RETURNS_NONE.contains(&method) || CONTAINER_METHODS.contains_key(method))
-                && all_repeatable(call.arguments.args.iter(), &mut reads, 16)
-                && call
-                    .arguments
-                    .keywords
-                    .iter()
-                    .all(|keyword| repeatable(&keyword.value, &mut reads, 16));
-            fine.then_some(receiver.id.as_str())?
-        }
-        _ => return None,
-    };
+    let name =
+        match statement {
+            Stmt::Assign(assign) => {
+                let name = root_name(assign.targets.first()?)?;
+                let fine = assign.targets.iter().all(|target| {
+                    root_name(target) == Some(name) && repeatable_place(target, &mut reads)
+                }) && repeatable(&assign.value, &mut reads, 16);
+                fine.then_some(name)?
+            }
+            Stmt::AugAssign(assign) => {
+                let name = root_name(&assign.target)?;
+                let fine = repeatable_place(&assign.target, &mut reads)
+                    && repeatable(&assign.value, &mut reads, 16);
+                fine.then_some(name)?
+            }
+            // A standard container's method (an estimator's `fit` may draw random numbers).
+            Stmt::Expr(expression) => {
+                let Expr::Call(call) = &*expression.value else {
+                    return None;
+                };
+                let Expr::Attribute(attribute) = &*call.func else {
+                    return None;
+                };
+                let Expr::Name(receiver) = &*attribute.value else {
+                    return None;
+                };
+                let method = attribute.attr.id.as_str();
+                // pandas' `df.set_index("Date", inplace=True)`: the same change from the same
+                // inputs.
+                let inplace = call.arguments.keywords.iter().any(|keyword| {
+                keyword.arg.as_ref().is_some_and(|name| name.as_str() == "inplace")
+                    && matches!(keyword.value, Expr::BooleanLiteral(ref literal) if literal.value)
+            });
+                let fine = (RETURNS_NONE.contains(&method)
+                    || CONTAINER_METHODS.contains_key(method)
+                    || inplace)
+                    && all_repeatable(call.arguments.args.iter(), &mut reads, 16)
+                    && call
+                        .arguments
+                        .keywords
+                        .iter()
+                        .all(|keyword| repeatable(&keyword.value, &mut reads, 16));
+                fine.then_some(receiver.id.as_str())?
+            }
+            _ => return None,
+        };
     reads.retain(|read| read != name);
     Some((name.to_owned(), reads))
 }
@@ -2807,6 +2839,19 @@ fn namespace_guard(test: &Expr) -> Option<String> {
     (matches!(function.id.as_str(), "locals" | "globals" | "dir" | "vars")
         && call.arguments.is_empty())
     .then(|| name.value.to_str().to_owned())
+}
+
+/// Whether a test is a constant that is never true (`False`, `0`, `None`): the block under it
+/// never runs.
+fn never_true(test: &Expr) -> bool {
+    match test {
+        Expr::BooleanLiteral(literal) => !literal.value,
+        Expr::NoneLiteral(_) => true,
+        Expr::NumberLiteral(number) => {
+            matches!(&number.value, ast::Number::Int(value) if *value == ast::Int::ZERO)
+        }
+        _ => false,
+    }
 }
 
 /// Whether an `if` test holds only on Python 2: `sys.version_info < (3, ..)`,

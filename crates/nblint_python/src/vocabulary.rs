@@ -87,6 +87,11 @@ const SIDE_EFFECT_MODULES: &[&str] = &[
     "sklearn.experimental.enable_halving_search_cv",
     "sklearn.experimental.enable_hist_gradient_boosting",
     "sklearn.experimental.enable_iterative_imputer",
+    // Add xarray accessors (`ds.salem`, `ds.rio`, `ds.pint`, `ds.cf`).
+    "salem",
+    "rioxarray",
+    "pint_xarray",
+    "cf_xarray",
     // Register Fugue's execution engines (`fsql(..).run("spark")`).
     "fugue_dask",
     "fugue_ray",

@@ -1245,3 +1245,15 @@ fn a_backup_restored_gives_the_value_back() {
         [false]
     );
 }
+
+#[test]
+fn code_under_a_false_constant_never_runs() {
+    let facts = analyze(
+        "if False:  # Don't execute this!\n    import pt\n    y = pt.wrap(x)\n    y.sort()\n\
+         else:\n    z = 1\nwhile 0:\n    w = v\nif DEBUG:\n    d = 1\n",
+    );
+    assert_eq!(facts.defined_names(), ["z", "d"]);
+    let used: Vec<&str> = facts.uses.iter().map(|use_| use_.name.as_str()).collect();
+    assert_eq!(used, ["DEBUG"]);
+    assert!(facts.mutations.is_empty());
+}
