@@ -188,14 +188,14 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB205/triggers_python_loop_fill_from_another_range", 4, 1),
     ("NB205/triggers_python_rebound_after_del", 3, 2),
     (
+        "NB205/triggers_python_same_binding_then_another_method_call",
+        4,
+        1,
+    ),
+    (
         "NB205/triggers_python_same_call_of_a_function_reading_a_changed_global",
         4,
         2,
-    ),
-    (
-        "NB201/triggers_python_star_import_does_not_cover_a_later_assignment",
-        3,
-        1,
     ),
     ("NB202/triggers_python_else_of_python2_branch", 2, 5),
     ("NB202/triggers_python_read_before_the_cell_binds_it", 2, 2),

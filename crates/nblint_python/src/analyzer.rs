@@ -1566,8 +1566,15 @@ impl<'src> Analyzer<'src> {
                         let code_text = argument.get(code..).unwrap_or("");
                         self.analyse_fragment(argument_start + code, code_text, transient);
                     }
+                    "%pinfo" | "%pinfo2" | "%pdoc" | "%pdef" | "%psource" | "%pfile" => {
+                        self.read_inspected(argument_start, argument);
+                    }
                     _ => self.magic_arguments(&name, argument_start, argument),
                 }
+            }
+            // `x.sum?`, `??x`: IPython looks the object up to show its help.
+            IpyEscapeKind::Help | IpyEscapeKind::Help2 => {
+                self.read_inspected(argument_start, argument);
             }
             // A cell magic's header in a cell read as Python: `%%capture [options] name`
             // stores the output in `name`; `%%timeit [options] SETUP` and `%%memit` run the
@@ -1633,10 +1640,34 @@ impl<'src> Analyzer<'src> {
                 return;
             };
             let inner = text.get(index + 1..index + 1 + length).unwrap_or("");
+            // `curl -w "%{http_code}"`: a format of the command's own, which IPython's failed
+            // expansion leaves as written, as the author meant; its names are optional.
+            let format = index > 0 && bytes[index - 1] == b'%';
             if !inner.trim().is_empty() && !inner.contains('{') {
+                self.optional_depth += usize::from(format);
                 self.analyse_expansion(start + index + 1, inner);
+                self.optional_depth -= usize::from(format);
             }
             index += length + 2;
+        }
+    }
+
+    /// The object a help line inspects (`x.sum?`, `??x`, `%pinfo x.sum`), at byte `start`:
+    /// its first name is read, optionally (a help line on a missing name prints "not found").
+    fn read_inspected(&mut self, start: usize, text: &str) {
+        let trimmed = text.trim_start_matches(['?', ' ', '\t']);
+        let offset = text.len() - trimmed.len();
+        let length = trimmed
+            .find(|character: char| !(character.is_alphanumeric() || character == '_'))
+            .unwrap_or(trimmed.len());
+        let name = &trimmed[..length];
+        if magics::is_identifier(name) && !trimmed[length..].starts_with('*') {
+            self.optional_depth += 1;
+            self.read(
+                name,
+                text_range((start + offset).saturating_sub(self.offset), length),
+            );
+            self.optional_depth -= 1;
         }
     }
 
@@ -1822,6 +1853,48 @@ impl<'src> Analyzer<'src> {
                 self.optional_depth += 1;
                 self.visit_expr(&expression.value);
                 self.optional_depth -= 1;
+            }
+            // `learn.load("weights")` after `learn = make_learner(..)`: a method nblint does
+            // not know may change the value, so for NB205 the call becomes part of it (the
+            // same call in both cells leaves the same value; another call, another value),
+            // or, when its arguments are not repeatable, the value is not compared at all.
+            // NB206 still wants evidence of a change: this is none.
+            Stmt::Expr(expression) if self.block_depth == 0 && self.function_depth == 0 => {
+                visitor::walk_stmt(self, statement);
+                // A plain change (`rows.append(3)`, `df.set_index("d", inplace=True)`) is part
+                // of the value already.
+                if let Expr::Call(call) = &*expression.value
+                    && let Expr::Attribute(attribute) = &*call.func
+                    && may_change_receiver(attribute.attr.id.as_str())
+                    && let Some(receiver) = root_name(&attribute.value)
+                    && self
+                        .plain_change
+                        .as_ref()
+                        .is_none_or(|change| change.name != receiver)
+                    && self.resolve(receiver) == Resolution::Module
+                    && let Some(&Some(index)) = self.bound.get(receiver)
+                {
+                    let mut reads = Vec::new();
+                    let repeats = repeatable(&expression.value, &mut reads, 16);
+                    let text = without_spacing(self.text(span));
+                    if let Some(value) = self
+                        .facts
+                        .defines
+                        .get_mut(index)
+                        .and_then(|definition| definition.value.as_mut())
+                    {
+                        if repeats && !value.changed {
+                            value.text.push('|');
+                            value.text.push_str(&text);
+                            reads.retain(|read| read != receiver);
+                            value.reads.extend(reads);
+                            value.reads.sort_unstable();
+                            value.reads.dedup();
+                        } else {
+                            value.changed = true;
+                        }
+                    }
+                }
             }
             Stmt::Assign(assignment) => {
                 let defined = self.facts.defines.len();
@@ -2814,6 +2887,46 @@ fn method_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
 /// standard containers' mutators, estimators' and optimizers' `fit`, `step`, ...), or a
 /// PyTorch in-place method (one trailing underscore: `add_`, `zero_`). An unknown method is
 /// not: the goal is that every NB206 finding is true.
+/// Whether a method called as a statement on a value may change it, as far as comparing
+/// values goes: not the standard containers' methods and known mutators (a change nblint
+/// records as such), nor methods that only show or summarise a value (`df.head()`,
+/// `model.summary()`, `fig.show()`, `ax.plot(..)` changes the axes' drawing, not its data).
+fn may_change_receiver(method: &str) -> bool {
+    const SHOWS: &[&str] = &[
+        "count",
+        "describe",
+        "display",
+        "draw",
+        "head",
+        "hist",
+        "info",
+        "items",
+        "keys",
+        "max",
+        "mean",
+        "min",
+        "nunique",
+        "std",
+        "sum",
+        "summary",
+        "tail",
+        "unique",
+        "value_counts",
+        "values",
+        "write",
+    ];
+    const SHOW_PREFIXES: &[&str] = &[
+        "check", "get_", "has_", "is_", "plot", "print", "save", "show", "to_",
+    ];
+    !(RETURNS_NONE.contains(&method)
+        || CONTAINER_METHODS.contains_key(method)
+        || is_mutating_method(method)
+        || SHOWS.contains(&method)
+        || SHOW_PREFIXES
+            .iter()
+            .any(|prefix| method.starts_with(prefix)))
+}
+
 fn is_mutating_method(method: &str) -> bool {
     MUTATING_METHODS.contains(method)
         || (method.len() > 1
@@ -3244,6 +3357,27 @@ fn is_plain_identifier(text: &[char]) -> bool {
         && !KEYWORDS.contains(&word.as_str())
 }
 
+/// Whether a part of an f-string gives the same text from the same values: literal text,
+/// or a [`repeatable`] expression with a repeatable format spec.
+fn repeatable_interpolation(
+    element: &ast::InterpolatedStringElement,
+    reads: &mut Vec<String>,
+    depth: usize,
+) -> bool {
+    match element {
+        ast::InterpolatedStringElement::Literal(_) => true,
+        ast::InterpolatedStringElement::Interpolation(interpolation) => {
+            depth > 0
+                && repeatable(&interpolation.expression, reads, depth)
+                && interpolation.format_spec.as_ref().is_none_or(|spec| {
+                    spec.elements
+                        .iter()
+                        .all(|part| repeatable_interpolation(part, reads, depth - 1))
+                })
+        }
+    }
+}
+
 /// Whether every expression of `exprs` is [`repeatable`].
 fn all_repeatable<'a>(
     exprs: impl IntoIterator<Item = &'a Expr>,
@@ -3256,8 +3390,8 @@ fn all_repeatable<'a>(
 /// Whether evaluating `expr` again, with the same values of the names it reads, gives the
 /// same value: literals, names, attributes, arithmetic, comparisons, containers, subscripts
 /// and calls of anything but [`UNREPEATABLE_CALLS`] and methods that change their receiver.
-/// Collects the names it reads into `reads`. Anything else (lambdas, comprehensions,
-/// f-strings, `await`, nesting deeper than `depth`) is not judged repeatable.
+/// Collects the names it reads into `reads`. Anything else (`await`, a walrus, nesting deeper
+/// than `depth`) is not judged repeatable.
 fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
     if depth == 0 {
         return false;
@@ -3332,6 +3466,11 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
                 && repeatable(&conditional.body, reads, depth - 1)
                 && repeatable(&conditional.orelse, reads, depth - 1)
         }
+        // `f"{host}:80"`: the same text from the same values.
+        Expr::FString(fstring) => fstring
+            .value
+            .elements()
+            .all(|element| repeatable_interpolation(element, reads, depth - 1)),
         // `.assign(e=lambda x: x["d"] + 1)`: the same function from the same text; its
         // parameters are not reads.
         Expr::Lambda(lambda) => {

@@ -22,9 +22,11 @@ pub(crate) const PYTHON: Vocabulary = Vocabulary {
 };
 
 /// Models whose `fit()` returns a results object and leaves the model as it was:
-/// statsmodels', made by a call of something imported from statsmodels (`sm.OLS(..)`,
-/// `smf.ols(..)`, `Logit(..)` from `statsmodels.discrete.discrete_model`), or written with
-/// the usual aliases when the import is not in the notebook (`sm.`, `smf.`, `tsa.`).
+/// statsmodels', lmfit's (`GaussianModel().fit(y, x=x)` returns a `ModelResult`) and
+/// pyspark.ml's estimators (`ALS(..).fit(df)` returns a new model), made by a call of
+/// something imported from those libraries (`sm.OLS(..)`, `smf.ols(..)`, `Logit(..)` from
+/// `statsmodels.discrete.discrete_model`), or written with statsmodels' usual aliases when
+/// the import is not in the notebook (`sm.`, `smf.`, `tsa.`).
 fn leaves_unchanged(
     value: &BoundValue,
     method: &str,
@@ -39,7 +41,14 @@ fn leaves_unchanged(
         .next()
         .unwrap_or("");
     match imported(root) {
-        Some(path) => path == "statsmodels" || path.starts_with("statsmodels."),
+        Some(path) => ["statsmodels", "lmfit", "pyspark.ml"]
+            .iter()
+            .any(|library| {
+                path == *library
+                    || path
+                        .strip_prefix(library)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            }),
         None => ["sm.", "smf.", "statsmodels.", "tsa."]
             .iter()
             .any(|prefix| value.text.starts_with(prefix)),

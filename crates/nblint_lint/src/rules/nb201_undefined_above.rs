@@ -51,20 +51,13 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }) else {
             continue;
         };
-        // The cell below imports the name from a module that a glob import at or above the
-        // use already brought in whole (`from math import *` then `cos(pi)`, and
-        // `from math import cos` below): the use does not depend on the cell below.
-        // Likewise when the name below is imported and any glob import stands above the use:
-        // what a module holds cannot be listed, and modules re-export what they import
-        // (`from preamble import *`, a book's own module whose `import pandas as pd` brings
-        // `pd`), so the use may not depend on the cell below.
-        let import_below = context.facts.cell(defined_in).and_then(|facts| {
-            facts
-                .imports
-                .iter()
-                .find(|import| !import.glob && import.binding.as_deref() == Some(name.as_str()))
-        });
-        let glob_above = import_below.is_some() && {
+        // A glob import at or above the use may already have brought the name: what a
+        // module holds cannot be listed (`from math import *` then `cos(pi)`, with
+        // `from math import cos` below; `from preamble import *`, a book's own module whose
+        // `import pandas as pd` brings `pd`; `from aima.mdp import *`, whose module defines
+        // the `sequential_decision_environment` a cell below binds again to show it), so the
+        // use may not depend on the cell below.
+        let glob_above = {
             (1..=use_.cell).any(|cell| {
                 context.facts.cell(cell).is_some_and(|facts| {
                     facts.imports.iter().any(|import| {

@@ -32,6 +32,7 @@ struct Reader {
 /// quiet: no cell's result depends on which binding ran last.
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let mut readers: HashMap<&str, Vec<Reader>> = HashMap::new();
+    let mut call_sites = None;
     for use_ in context.graph.uses() {
         // A cell that does not parse reads nothing: it stops at the syntax error (a pasted
         // `In [1]:` session, a template).
@@ -45,6 +46,9 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     .iter()
                     .any(|deleted| deleted.span == use_.span)
             })
+            && !call_sites
+                .get_or_insert_with(|| Calls::of(context.facts))
+                .callers_bind_first(context.facts, use_.cell, &use_.name)
         {
             readers.entry(&use_.name).or_default().push(Reader {
                 cell: use_.cell,
@@ -162,6 +166,86 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 .with_related(reader.cell, reader.span, format!("`{name}` is read here")),
             );
         }
+    }
+}
+
+/// Where the notebook calls each name from top-level code (`f(..)` outside any function):
+/// the cell and where, built once per notebook; names a function body calls are kept apart,
+/// since who calls that function is another question.
+struct Calls<'a> {
+    top_level: HashMap<&'a str, Vec<(usize, usize)>>,
+    from_functions: std::collections::HashSet<&'a str>,
+}
+
+impl<'a> Calls<'a> {
+    fn of(facts: &'a nblint_facts::NotebookFacts) -> Self {
+        let mut top_level: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+        let mut from_functions = std::collections::HashSet::new();
+        for (index, cell) in facts.cells.iter().enumerate() {
+            for use_ in cell.iter().flat_map(|facts| facts.uses.iter()) {
+                if use_.deferred {
+                    from_functions.insert(use_.name.as_str());
+                } else {
+                    top_level
+                        .entry(use_.name.as_str())
+                        .or_default()
+                        .push((index + 1, use_.span.start));
+                }
+            }
+        }
+        Self {
+            top_level,
+            from_functions,
+        }
+    }
+
+    /// Whether cell `cell` reads `name` only inside its functions, and every use of those
+    /// functions is a top-level call in a cell that binds `name` itself before the call
+    /// (`def search(): .. input_tokens ..`, called only after `input_tokens = tokenize(..)`
+    /// in the calling cell): the caller decides what the function sees, not the cells that
+    /// bound it before.
+    fn callers_bind_first(
+        &self,
+        facts: &nblint_facts::NotebookFacts,
+        cell: usize,
+        name: &str,
+    ) -> bool {
+        let Some(reader) = facts.cell(cell) else {
+            return false;
+        };
+        let mut reads = reader.uses.iter().filter(|use_| use_.name == name);
+        if !reads.all(|use_| use_.deferred) {
+            return false;
+        }
+        let functions: Vec<&str> = reader
+            .defines
+            .iter()
+            .filter(|definition| definition.kind == DefinitionKind::Function)
+            .map(|definition| definition.name.as_str())
+            .collect();
+        if functions.is_empty()
+            || functions
+                .iter()
+                .any(|function| self.from_functions.contains(function))
+        {
+            return false;
+        }
+        let mut sites = functions
+            .iter()
+            .flat_map(|function| self.top_level.get(function).into_iter().flatten())
+            .peekable();
+        sites.peek().is_some()
+            && sites.all(|&(caller, at)| {
+                facts.cell(caller).is_some_and(|facts| {
+                    facts.defines.iter().any(|definition| {
+                        definition.name == name
+                            && definition.kind == DefinitionKind::Variable
+                            && !definition.conditional
+                            && !definition.in_function
+                            && definition.span.start < at
+                    })
+                })
+            })
     }
 }
 

@@ -473,7 +473,8 @@ fn magics_and_shell_lines() {
             "%load_ext autoreload\n%autoreload 2",
             "commands: %load_ext %autoreload",
         ),
-        ("df.head?\n??np.sum", "commands: ? ??"),
+        // A help line looks its object up: an optional read.
+        ("df.head?\n??np.sum", "uses: df? np?\ncommands: ? ??"),
         (
             "%%time\ntotal = sum(values)\ntotal",
             "defines: total*\nuses: sum values\ncommands: %%time\ndisplay: total",
@@ -911,7 +912,7 @@ fn bound_values_that_repeat() {
         "t = time.time()",
         "line = f.readline()",
         "item = queue.pop()",
-        "s = f\"{x}\"",
+        "s = f\"{random()}:80\"",
         "z = (w := 3)",
         "y = [v for v in next(loader)]",
     ] {
@@ -942,6 +943,11 @@ fn bound_values_that_repeat() {
         Some("f(x)[\"a b\"][\"class\"].k <- f,x")
     );
     assert_eq!(value("d = ['a']").as_deref(), Some("[\"a\"] <- "));
+    // An f-string of repeatable values.
+    assert_eq!(
+        value("url = f\"{host}:{port:>{width}}\"").as_deref(),
+        Some("f\"{host}:{port:>{width}}\" <- host,port,width")
+    );
     // Each name of a chained assignment gets the value.
     assert_eq!(value("beta = alpha = 1").as_deref(), Some("1 <- "));
     // A tuple's parentheses change nothing.
@@ -1256,4 +1262,28 @@ fn code_under_a_false_constant_never_runs() {
     let used: Vec<&str> = facts.uses.iter().map(|use_| use_.name.as_str()).collect();
     assert_eq!(used, ["DEBUG"]);
     assert!(facts.mutations.is_empty());
+}
+
+#[test]
+fn another_method_call_after_binding_is_part_of_the_value() {
+    let value = |source: &str| {
+        analyze(source).defines[0].value.clone().map(|value| {
+            let changed = if value.changed { " (changed)" } else { "" };
+            format!("{}{changed}", value.text)
+        })
+    };
+    assert_eq!(
+        value("m = Map()\nm.add_basemap('A')\nprint(1)").as_deref(),
+        Some("Map()|m.add_basemap(\"A\")")
+    );
+    // Showing or summarising it changes nothing.
+    assert_eq!(
+        value("df = load()\ndf.head()\ndf.plot_hist()\ndf.sum()").as_deref(),
+        Some("load()")
+    );
+    // A call whose arguments do not repeat: not a value to compare.
+    assert_eq!(
+        value("m = Map()\nm.load(random())\nprint(1)").as_deref(),
+        Some("Map() (changed)")
+    );
 }
