@@ -799,15 +799,7 @@ impl<'src> Analyzer<'src> {
         // Fugue SQL (`%%fsql`) finds the functions and frames it names (`TRANSFORM .. USING
         // evaluate`, `SELECT * FROM df`) in the notebook: every word is an optional read.
         if magic.name == "%%fsql" {
-            self.optional_depth += 1;
-            for (offset, word) in magics::code_words(body) {
-                let range = text_range(
-                    (body_start + offset).saturating_sub(self.offset),
-                    word.len(),
-                );
-                self.read(word, range);
-            }
-            self.optional_depth -= 1;
+            self.fugue_sql(body_start, body);
         }
         // `%%cython` / `%%fortran` compile the body and import its functions and classes.
         let compiled = magics::compiled_definitions(magic.name, body);
@@ -832,6 +824,72 @@ impl<'src> Analyzer<'src> {
                     self.mark_used(definition);
                 }
             }
+        }
+    }
+
+    /// A Fugue SQL cell's body (at byte `start`): its words are optional reads of the
+    /// notebook's frames and functions (`SELECT * FROM df`, `TRANSFORM .. USING evaluate`),
+    /// except the names its own statements assign (`df = LOAD ..`), which are Fugue's; and
+    /// `YIELD DATAFRAME` puts a result in the notebook, under its name or the one after `AS`.
+    fn fugue_sql(&mut self, start: usize, body: &str) {
+        let mut assigned: Vec<(usize, &str)> = Vec::new();
+        let mut line_start = 0;
+        for line in body.split_inclusive('\n') {
+            let trimmed = line.trim_start();
+            if let Some((name, rest)) = trimmed.split_once('=')
+                && magics::is_identifier(name.trim())
+                && !rest.starts_with('=')
+            {
+                let offset = line_start + (line.len() - trimmed.len());
+                assigned.push((offset, name.trim()));
+            }
+            line_start += line.len();
+        }
+        let words = magics::code_words(body);
+        let mut yielded = Vec::new();
+        for (index, &(offset, word)) in words.iter().enumerate() {
+            if !word.eq_ignore_ascii_case("YIELD") {
+                continue;
+            }
+            let mut next = words[index + 1..].iter().map(|&(_, word)| word).peekable();
+            while next.peek().is_some_and(|word| {
+                ["LOCAL", "FILE", "TABLE"]
+                    .iter()
+                    .any(|kind| word.eq_ignore_ascii_case(kind))
+            }) {
+                next.next();
+            }
+            if !next
+                .next()
+                .is_some_and(|word| word.eq_ignore_ascii_case("DATAFRAME"))
+            {
+                continue;
+            }
+            let named = words[index + 1..]
+                .windows(2)
+                .take(4)
+                .find(|pair| pair[0].1.eq_ignore_ascii_case("AS"))
+                .map(|pair| pair[1]);
+            let name = named.or_else(|| {
+                assigned
+                    .iter()
+                    .rev()
+                    .find(|(at, _)| *at < offset)
+                    .map(|&(at, name)| (at, name))
+            });
+            yielded.extend(name);
+        }
+        self.optional_depth += 1;
+        for &(offset, word) in &words {
+            if !assigned.iter().any(|&(_, name)| name == word) {
+                let range = text_range((start + offset).saturating_sub(self.offset), word.len());
+                self.read(word, range);
+            }
+        }
+        self.optional_depth -= 1;
+        for (offset, name) in yielded {
+            let range = text_range((start + offset).saturating_sub(self.offset), name.len());
+            self.bind(name, range, DefinitionKind::Variable);
         }
     }
 
@@ -1108,6 +1166,19 @@ impl<'src> Analyzer<'src> {
         // (pandas' `DataFrame.append`).
         let value_bound =
             self.assigned_call == Some(call.range()) || self.used_calls.contains(&call.range());
+        // `list.sort` takes only `key=` and `reverse=` (numpy's in-place `a.sort(axis=1)`
+        // `kind=` and `order=`): `table.sort("Rating")` or `df.sort(descending=True)` is
+        // another type's method, which returns a new value.
+        if method == "sort"
+            && (!call.arguments.args.is_empty()
+                || call.arguments.keywords.iter().any(|keyword| {
+                    keyword.arg.as_ref().is_none_or(|name| {
+                        !matches!(name.as_str(), "key" | "reverse" | "axis" | "kind" | "order")
+                    })
+                }))
+        {
+            return;
+        }
         let container = CONTAINER_METHODS.get(method).copied();
         // `nn.ReLU(inplace=True)` makes a layer: a class's `inplace` is its own setting.
         let constructor = method.starts_with(|c: char| c.is_ascii_uppercase());
@@ -1524,6 +1595,21 @@ impl<'src> Analyzer<'src> {
             IpyEscapeKind::Magic => {
                 if in_module && magics::binds_unknown_names(&name, argument) {
                     self.facts.binds_unknown_names = true;
+                }
+                // `%pylab` runs `import numpy as np` and `import matplotlib.pyplot as plt` (and
+                // `from pylab import *`, which `binds_unknown_names` covers for NB202).
+                if in_module && name == "%pylab" && !self.transient {
+                    for module in ["np", "plt"] {
+                        let defined = self.facts.defines.len();
+                        self.bind(
+                            module,
+                            text_range(span.start.saturating_sub(self.offset), 0),
+                            DefinitionKind::Import,
+                        );
+                        if let Some(definition) = self.facts.defines.get_mut(defined) {
+                            definition.used_in_cell = true;
+                        }
+                    }
                 }
                 match name.as_str() {
                     "%pip" if in_module => {
@@ -2883,29 +2969,46 @@ fn method_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
         .filter(|line| !line.is_empty())
 }
 
-/// Whether calling `method` is evidence that it changes its receiver: a listed method (the
-/// standard containers' mutators, estimators' and optimizers' `fit`, `step`, ...), or a
-/// PyTorch in-place method (one trailing underscore: `add_`, `zero_`). An unknown method is
-/// not: the goal is that every NB206 finding is true.
 /// Whether a method called as a statement on a value may change it, as far as comparing
 /// values goes: not the standard containers' methods and known mutators (a change nblint
 /// records as such), nor methods that only show or summarise a value (`df.head()`,
 /// `model.summary()`, `fig.show()`, `ax.plot(..)` changes the axes' drawing, not its data).
 fn may_change_receiver(method: &str) -> bool {
+    // Showing or summarising, and dataframe methods that return a new value (with
+    // `inplace=True` they are a plain change, handled before).
     const SHOWS: &[&str] = &[
+        "agg",
+        "apply",
+        "astype",
+        "copy",
         "count",
         "describe",
         "display",
         "draw",
+        "drop",
+        "dropna",
+        "fillna",
+        "filter",
+        "groupby",
         "head",
         "hist",
         "info",
         "items",
+        "join",
         "keys",
         "max",
         "mean",
+        "merge",
         "min",
         "nunique",
+        "pivot",
+        "query",
+        "rename",
+        "reset_index",
+        "select",
+        "set_index",
+        "sort_index",
+        "sort_values",
         "std",
         "sum",
         "summary",
@@ -2913,6 +3016,7 @@ fn may_change_receiver(method: &str) -> bool {
         "unique",
         "value_counts",
         "values",
+        "where",
         "write",
     ];
     const SHOW_PREFIXES: &[&str] = &[
@@ -2927,6 +3031,10 @@ fn may_change_receiver(method: &str) -> bool {
             .any(|prefix| method.starts_with(prefix)))
 }
 
+/// Whether calling `method` is evidence that it changes its receiver: a listed method (the
+/// standard containers' mutators, estimators' and optimizers' `fit`, `step`, ...), or a
+/// PyTorch in-place method (one trailing underscore: `add_`, `zero_`). An unknown method is
+/// not: the goal is that every NB206 finding is true.
 fn is_mutating_method(method: &str) -> bool {
     MUTATING_METHODS.contains(method)
         || (method.len() > 1
