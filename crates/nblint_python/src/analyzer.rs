@@ -870,13 +870,8 @@ impl<'src> Analyzer<'src> {
                 .take(4)
                 .find(|pair| pair[0].1.eq_ignore_ascii_case("AS"))
                 .map(|pair| pair[1]);
-            let name = named.or_else(|| {
-                assigned
-                    .iter()
-                    .rev()
-                    .find(|(at, _)| *at < offset)
-                    .map(|&(at, name)| (at, name))
-            });
+            let name =
+                named.or_else(|| assigned.iter().rev().find(|(at, _)| *at < offset).copied());
             yielded.extend(name);
         }
         self.optional_depth += 1;
@@ -1158,9 +1153,7 @@ impl<'src> Analyzer<'src> {
             return;
         };
         let method = attribute.attr.id.as_str();
-        let inplace = call.arguments.find_keyword("inplace").is_some_and(
-            |keyword| matches!(&keyword.value, Expr::BooleanLiteral(literal) if literal.value),
-        );
+        let inplace = is_inplace(call);
         // The standard containers' mutators return `None`: a call whose value is bound
         // (`cars = cars1.append(cars2)`) is another library's method that returns a new value
         // (pandas' `DataFrame.append`).
@@ -2733,52 +2726,47 @@ fn repeatable_change(statement: &Stmt) -> Option<(String, Vec<String>)> {
         _ => false,
     };
     let mut reads = Vec::new();
-    let name =
-        match statement {
-            Stmt::Assign(assign) => {
-                let name = root_name(assign.targets.first()?)?;
-                let fine = assign.targets.iter().all(|target| {
-                    root_name(target) == Some(name) && repeatable_place(target, &mut reads)
-                }) && repeatable(&assign.value, &mut reads, 16);
-                fine.then_some(name)?
-            }
-            Stmt::AugAssign(assign) => {
-                let name = root_name(&assign.target)?;
-                let fine = repeatable_place(&assign.target, &mut reads)
-                    && repeatable(&assign.value, &mut reads, 16);
-                fine.then_some(name)?
-            }
-            // A standard container's method (an estimator's `fit` may draw random numbers).
-            Stmt::Expr(expression) => {
-                let Expr::Call(call) = &*expression.value else {
-                    return None;
-                };
-                let Expr::Attribute(attribute) = &*call.func else {
-                    return None;
-                };
-                let Expr::Name(receiver) = &*attribute.value else {
-                    return None;
-                };
-                let method = attribute.attr.id.as_str();
-                // pandas' `df.set_index("Date", inplace=True)`: the same change from the same
-                // inputs.
-                let inplace = call.arguments.keywords.iter().any(|keyword| {
-                keyword.arg.as_ref().is_some_and(|name| name.as_str() == "inplace")
-                    && matches!(keyword.value, Expr::BooleanLiteral(ref literal) if literal.value)
-            });
-                let fine = (RETURNS_NONE.contains(&method)
-                    || CONTAINER_METHODS.contains_key(method)
-                    || inplace)
-                    && all_repeatable(call.arguments.args.iter(), &mut reads, 16)
-                    && call
-                        .arguments
-                        .keywords
-                        .iter()
-                        .all(|keyword| repeatable(&keyword.value, &mut reads, 16));
-                fine.then_some(receiver.id.as_str())?
-            }
-            _ => return None,
-        };
+    let name = match statement {
+        Stmt::Assign(assign) => {
+            let name = root_name(assign.targets.first()?)?;
+            let fine = assign.targets.iter().all(|target| {
+                root_name(target) == Some(name) && repeatable_place(target, &mut reads)
+            }) && repeatable(&assign.value, &mut reads, 16);
+            fine.then_some(name)?
+        }
+        Stmt::AugAssign(assign) => {
+            let name = root_name(&assign.target)?;
+            let fine = repeatable_place(&assign.target, &mut reads)
+                && repeatable(&assign.value, &mut reads, 16);
+            fine.then_some(name)?
+        }
+        // A standard container's method (an estimator's `fit` may draw random numbers).
+        Stmt::Expr(expression) => {
+            let Expr::Call(call) = &*expression.value else {
+                return None;
+            };
+            let Expr::Attribute(attribute) = &*call.func else {
+                return None;
+            };
+            let Expr::Name(receiver) = &*attribute.value else {
+                return None;
+            };
+            let method = attribute.attr.id.as_str();
+            // pandas' `df.set_index("Date", inplace=True)`: the same change from the same
+            // inputs.
+            let fine = (RETURNS_NONE.contains(&method)
+                || CONTAINER_METHODS.contains_key(method)
+                || is_inplace(call))
+                && all_repeatable(call.arguments.args.iter(), &mut reads, 16)
+                && call
+                    .arguments
+                    .keywords
+                    .iter()
+                    .all(|keyword| repeatable(&keyword.value, &mut reads, 16));
+            fine.then_some(receiver.id.as_str())?
+        }
+        _ => return None,
+    };
     reads.retain(|read| read != name);
     Some((name.to_owned(), reads))
 }
@@ -3417,6 +3405,13 @@ fn without_spacing(text: &str) -> String {
         at += 1;
     }
     out
+}
+
+/// Whether a call passes `inplace=True` (pandas' `df.set_index("d", inplace=True)`).
+fn is_inplace(call: &ast::ExprCall) -> bool {
+    call.arguments.find_keyword("inplace").is_some_and(
+        |keyword| matches!(&keyword.value, Expr::BooleanLiteral(literal) if literal.value),
+    )
 }
 
 /// The name a copy call copies: `deepcopy(X)`, `copy.deepcopy(X)`, `copy(X)`,

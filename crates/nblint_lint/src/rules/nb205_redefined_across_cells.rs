@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{Definition, DefinitionKind, Span};
 use nblint_graph::{Graph, Resolution};
@@ -32,7 +32,6 @@ struct Reader {
 /// quiet: no cell's result depends on which binding ran last.
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let mut readers: HashMap<&str, Vec<Reader>> = HashMap::new();
-    let mut call_sites = None;
     for use_ in context.graph.uses() {
         // A cell that does not parse reads nothing: it stops at the syntax error (a pasted
         // `In [1]:` session, a template).
@@ -46,9 +45,6 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     .iter()
                     .any(|deleted| deleted.span == use_.span)
             })
-            && !call_sites
-                .get_or_insert_with(|| Calls::of(context.facts))
-                .callers_bind_first(context.facts, use_.cell, &use_.name)
         {
             readers.entry(&use_.name).or_default().push(Reader {
                 cell: use_.cell,
@@ -58,6 +54,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }
     }
     let mut index = None;
+    let mut call_sites = None;
     for (name, cells) in Graph::variables_bound_in_several_cells(context.facts) {
         let Some(readers) = readers.get(name.as_str()) else {
             continue;
@@ -140,8 +137,11 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             // twice). A reader between the two of the earlier value alone is left out: in a
             // run from the top it always sees that value.
             let Some(reader) = readers.iter().find(|reader| {
-                (reader.from == later && reader.cell != later)
-                    || (reader.cell == later && reader.from == earlier)
+                ((reader.from == later && reader.cell != later)
+                    || (reader.cell == later && reader.from == earlier))
+                    && !call_sites
+                        .get_or_insert_with(|| Calls::of(context.facts))
+                        .callers_bind_first(context.facts, reader.cell, &name)
             }) else {
                 continue;
             };
@@ -174,15 +174,19 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
 /// since who calls that function is another question.
 struct Calls<'a> {
     top_level: HashMap<&'a str, Vec<(usize, usize)>>,
-    from_functions: std::collections::HashSet<&'a str>,
+    from_functions: HashSet<&'a str>,
+    /// The functions each cell defines.
+    functions: HashMap<usize, Vec<&'a str>>,
 }
 
 impl<'a> Calls<'a> {
     fn of(facts: &'a nblint_facts::NotebookFacts) -> Self {
         let mut top_level: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-        let mut from_functions = std::collections::HashSet::new();
+        let mut from_functions = HashSet::new();
+        let mut functions: HashMap<usize, Vec<&str>> = HashMap::new();
         for (index, cell) in facts.cells.iter().enumerate() {
-            for use_ in cell.iter().flat_map(|facts| facts.uses.iter()) {
+            let Some(cell) = cell else { continue };
+            for use_ in &cell.uses {
                 if use_.deferred {
                     from_functions.insert(use_.name.as_str());
                 } else {
@@ -192,10 +196,19 @@ impl<'a> Calls<'a> {
                         .push((index + 1, use_.span.start));
                 }
             }
+            for definition in &cell.defines {
+                if definition.kind == DefinitionKind::Function {
+                    functions
+                        .entry(index + 1)
+                        .or_default()
+                        .push(definition.name.as_str());
+                }
+            }
         }
         Self {
             top_level,
             from_functions,
+            functions,
         }
     }
 
@@ -217,16 +230,12 @@ impl<'a> Calls<'a> {
         if !reads.all(|use_| use_.deferred) {
             return false;
         }
-        let functions: Vec<&str> = reader
-            .defines
+        let Some(functions) = self.functions.get(&cell) else {
+            return false;
+        };
+        if functions
             .iter()
-            .filter(|definition| definition.kind == DefinitionKind::Function)
-            .map(|definition| definition.name.as_str())
-            .collect();
-        if functions.is_empty()
-            || functions
-                .iter()
-                .any(|function| self.from_functions.contains(function))
+            .any(|function| self.from_functions.contains(function))
         {
             return false;
         }

@@ -51,7 +51,7 @@ pub(super) fn fills(
         return fills;
     }
     let mut header_reads = Vec::new();
-    let Some(targets) = target_names(&for_.target) else {
+    let Some(targets) = flat_target_names(&for_.target) else {
         return fills;
     };
     if !walks_in_a_fixed_order(&for_.iter) || !repeatable(&for_.iter, &mut header_reads, 16) {
@@ -132,7 +132,7 @@ pub(super) fn last_element(
     if for_.is_async || stops_early(&for_.body) || stops_early(&for_.orelse) {
         return None;
     }
-    target_names(&for_.target)?;
+    flat_target_names(&for_.target)?;
     let mut reads = Vec::new();
     if !walks_in_a_fixed_order(&for_.iter) || !repeatable(&for_.iter, &mut reads, 16) {
         return None;
@@ -175,8 +175,9 @@ fn source_text<'a>(source: &'a str, offset: usize, node: &dyn Ranged) -> Option<
     source.get(offset + node.start().to_usize()..offset + node.end().to_usize())
 }
 
-/// The names a loop target binds, when it is a name or a flat tuple or list of names.
-fn target_names(target: &Expr) -> Option<HashSet<String>> {
+/// The names a loop or assignment target binds, when it is a name or a flat tuple or list of
+/// names (the analyzer's `target_names` collects nested ones too, for any target).
+fn flat_target_names(target: &Expr) -> Option<HashSet<String>> {
     match target {
         Expr::Name(name) => Some(HashSet::from([name.id.as_str().to_owned()])),
         Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => elts
@@ -196,7 +197,7 @@ fn step(statement: &Stmt) -> Step {
     match statement {
         Stmt::Assign(assign)
             if repeatable(&assign.value, &mut reads, 16)
-                && let Some(names) = assign.targets.iter().map(target_names).try_fold(
+                && let Some(names) = assign.targets.iter().map(flat_target_names).try_fold(
                     Vec::new(),
                     |mut all, names| {
                         all.extend(names?);

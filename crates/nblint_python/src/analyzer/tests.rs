@@ -1153,17 +1153,7 @@ fn values_compare_up_to_spacing_and_quote_style_but_not_string_contents() {
 
 #[test]
 fn a_top_level_loop_fill_is_part_of_the_value() {
-    let value = |source: &str, name: &str| {
-        analyze(source)
-            .defines
-            .iter()
-            .find(|definition| definition.name == name)
-            .and_then(|definition| definition.value.clone())
-            .map(|value| {
-                let changed = if value.changed { " (changed)" } else { "" };
-                format!("{}{changed} <- {}", value.text, value.reads.join(","))
-            })
-    };
+    let value = bound_value;
     // The statements the fill depends on, not the model fitted beside it.
     let source = "ntree = [0] * n\nfor i in range(1, n):\n    rfc = Forest(k=i * 5)\n    \
                   rfc.fit(X, y)\n    ntree[i] = i * 5\n";
@@ -1266,24 +1256,32 @@ fn code_under_a_false_constant_never_runs() {
 
 #[test]
 fn another_method_call_after_binding_is_part_of_the_value() {
-    let value = |source: &str| {
-        analyze(source).defines[0].value.clone().map(|value| {
-            let changed = if value.changed { " (changed)" } else { "" };
-            format!("{}{changed}", value.text)
-        })
-    };
     assert_eq!(
-        value("m = Map()\nm.add_basemap('A')\nprint(1)").as_deref(),
-        Some("Map()|m.add_basemap(\"A\")")
+        bound_value("m = Map()\nm.add_basemap('A')\nprint(1)", "m").as_deref(),
+        Some("Map()|m.add_basemap(\"A\") <- Map")
     );
     // Showing or summarising it changes nothing.
     assert_eq!(
-        value("df = load()\ndf.head()\ndf.plot_hist()\ndf.sum()").as_deref(),
-        Some("load()")
+        bound_value("df = load()\ndf.head()\ndf.plot_hist()\ndf.sum()", "df").as_deref(),
+        Some("load() <- load")
     );
     // A call whose arguments do not repeat: not a value to compare.
     assert_eq!(
-        value("m = Map()\nm.load(random())\nprint(1)").as_deref(),
-        Some("Map() (changed)")
+        bound_value("m = Map()\nm.load(random())\nprint(1)", "m").as_deref(),
+        Some("Map() (changed) <- Map")
     );
+}
+
+/// The value a cell binds `name` to, as `text <- reads` (` (changed)` when the cell changes
+/// it in a way that cannot be compared).
+fn bound_value(source: &str, name: &str) -> Option<String> {
+    analyze(source)
+        .defines
+        .iter()
+        .find(|definition| definition.name == name)
+        .and_then(|definition| definition.value.clone())
+        .map(|value| {
+            let changed = if value.changed { " (changed)" } else { "" };
+            format!("{}{changed} <- {}", value.text, value.reads.join(","))
+        })
 }
