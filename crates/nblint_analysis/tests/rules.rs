@@ -188,6 +188,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB205/triggers_python_loop_fill_from_another_range", 4, 1),
     ("NB205/triggers_python_rebound_after_del", 3, 2),
     (
+        "NB205/triggers_python_read_in_a_branch_then_bound_after_the_chain",
+        4,
+        5,
+    ),
+    (
         "NB205/triggers_python_same_binding_then_another_method_call",
         4,
         1,

@@ -377,6 +377,32 @@ pub struct CellFacts {
     /// defined at or above it is used even though no cell names it.
     #[serde(skip_serializing_if = "is_false")]
     pub loads_pickled_objects: bool,
+    /// The branches of each top-level `if`/`elif`/`else` chain with two or more, one span a
+    /// branch (an `elif` with its test): one run of the cell takes at most one of them, so a
+    /// read in one branch and a binding in another never meet in one run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exclusive_branches: Vec<Vec<Span>>,
+}
+
+impl CellFacts {
+    /// Whether no single run of the cell passes both the code at `first` and every code in
+    /// `others`: all of `others` lie in branches of one top-level `if` chain other than the
+    /// one holding `first` (an empty `others` never qualifies).
+    pub fn in_other_branches(&self, first: Span, others: &[Span]) -> bool {
+        !others.is_empty()
+            && self.exclusive_branches.iter().any(|branches| {
+                let holding = |span: Span| {
+                    branches
+                        .iter()
+                        .position(|branch| branch.start <= span.start && span.end <= branch.end)
+                };
+                holding(first).is_some_and(|taken| {
+                    others
+                        .iter()
+                        .all(|&other| holding(other).is_some_and(|branch| branch != taken))
+                })
+            })
+    }
 }
 
 impl CellFacts {

@@ -1831,6 +1831,21 @@ impl<'src> Analyzer<'src> {
                 // `if False:  # Don't execute this!`: code kept but switched off binds, reads
                 // and changes nothing.
                 let never = never_true(&if_.test);
+                // A top-level chain's branches exclude each other in one run (inside a loop
+                // or a function, one call or iteration may take one and the next another).
+                if self.block_depth == 0
+                    && self.function_depth == 0
+                    && !if_.elif_else_clauses.is_empty()
+                    && let (Some(first), Some(last)) = (if_.body.first(), if_.body.last())
+                {
+                    let mut branches = vec![self.span(TextRange::new(first.start(), last.end()))];
+                    branches.extend(
+                        if_.elif_else_clauses
+                            .iter()
+                            .map(|clause| self.span(clause.range())),
+                    );
+                    self.facts.exclusive_branches.push(branches);
+                }
                 self.block(|analyzer| {
                     let guards = analyzer.guarded_names.len();
                     analyzer.guarded_names.extend(guarded);

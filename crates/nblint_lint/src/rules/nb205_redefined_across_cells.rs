@@ -138,7 +138,9 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             // run from the top it always sees that value.
             let Some(reader) = readers.iter().find(|reader| {
                 ((reader.from == later && reader.cell != later)
-                    || (reader.cell == later && reader.from == earlier))
+                    || (reader.cell == later
+                        && reader.from == earlier
+                        && !read_apart_from_its_bindings(context, later, reader.span, &binds)))
                     && !call_sites
                         .get_or_insert_with(|| Calls::of(context.facts))
                         .callers_bind_first(context.facts, reader.cell, &name)
@@ -167,6 +169,26 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// Whether the read at `read` in cell `cell` lies in one branch of a top-level `if` chain and
+/// every binding of the name after it in another (`if not use_preset: split(data)` / `else:
+/// data = ..`): no run of the cell reads the old value and then binds it again.
+fn read_apart_from_its_bindings(
+    context: &Context<'_>,
+    cell: usize,
+    read: Span,
+    binds: &impl Fn(&Definition) -> bool,
+) -> bool {
+    context.facts.cell(cell).is_some_and(|facts| {
+        let later: Vec<Span> = facts
+            .defines
+            .iter()
+            .filter(|definition| binds(definition) && definition.span.start > read.start)
+            .map(|definition| definition.span)
+            .collect();
+        facts.in_other_branches(read, &later)
+    })
 }
 
 /// Where the notebook calls each name from top-level code (`f(..)` outside any function):

@@ -1285,3 +1285,24 @@ fn bound_value(source: &str, name: &str) -> Option<String> {
             format!("{}{changed} <- {}", value.text, value.reads.join(","))
         })
 }
+
+#[test]
+fn a_top_level_if_chain_keeps_its_branches_apart() {
+    let source = "if flag:\n    print(data)\nelif other:\n    data = 1\nelse:\n    data = 2\n";
+    let facts = analyze(source);
+    let read = facts.uses.iter().find(|use_| use_.name == "data").unwrap();
+    let bindings: Vec<_> = facts.defines.iter().map(|d| d.span).collect();
+    assert_eq!(facts.exclusive_branches.len(), 1);
+    assert_eq!(facts.exclusive_branches[0].len(), 3);
+    assert!(facts.in_other_branches(read.span, &bindings));
+    // A binding after the chain runs after the read on every path.
+    let after = analyze("if flag:\n    print(data)\nelse:\n    pass\ndata = 1\n");
+    let read = after.uses.iter().find(|use_| use_.name == "data").unwrap();
+    let bindings: Vec<_> = after.defines.iter().map(|d| d.span).collect();
+    assert!(!after.in_other_branches(read.span, &bindings));
+    // Inside a loop one iteration may read and the next bind: no chain is recorded.
+    let looped = analyze(
+        "for i in range(2):\n    if i:\n        data = 1\n    else:\n        print(data)\n",
+    );
+    assert!(looped.exclusive_branches.is_empty());
+}
