@@ -181,6 +181,9 @@ fn analyse_with(
         (_, None, _) => NotebookFacts::unanalysed(notebook),
     };
     let mut facts = facts;
+    if let Some(frontend) = frontend {
+        read_text_cell_magics(notebook, frontend, &mut facts);
+    }
     if language == Language::Rust {
         forget_failed_variables(notebook, &mut facts);
     }
@@ -344,6 +347,42 @@ pub fn lint(
 ) -> Vec<Diagnostic> {
     let graph = graph(notebook, analysed);
     lint_with_graph(notebook, analysed, &graph, settings, selection)
+}
+
+/// A cell opened by a cell magic some cell of the notebook registers to take its body as
+/// text (`@register_cell_magic def writetemplate(line, cell)` writing a config file) is that
+/// text, not code, even when it happens to parse (`[net]`, `batch=64`).
+fn read_text_cell_magics(
+    notebook: &Notebook,
+    frontend: &dyn CellFrontend,
+    facts: &mut NotebookFacts,
+) {
+    let registered: Vec<String> = facts
+        .cells
+        .iter()
+        .flatten()
+        .flat_map(|cell| cell.text_cell_magics.iter().cloned())
+        .collect();
+    if registered.is_empty() {
+        return;
+    }
+    for (cell, cell_facts) in notebook.cells().iter().zip(facts.cells.iter_mut()) {
+        let Some(cell_facts) = cell_facts else {
+            continue;
+        };
+        let opened_by = cell.source.trim_start().strip_prefix("%%").map(|rest| {
+            rest.split(|character: char| character.is_whitespace())
+                .next()
+                .unwrap_or("")
+        });
+        if opened_by.is_some_and(|name| {
+            registered
+                .iter()
+                .any(|magic| magic.strip_prefix("%%") == Some(name))
+        }) {
+            *cell_facts = frontend.analyze_text_cell(&cell.source);
+        }
+    }
 }
 
 #[cfg(test)]

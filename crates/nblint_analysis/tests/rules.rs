@@ -193,6 +193,16 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         5,
     ),
     (
+        "NB205/triggers_python_restored_backup_that_was_changed",
+        4,
+        1,
+    ),
+    (
+        "NB205/triggers_python_same_cell_after_its_input_changed",
+        6,
+        1,
+    ),
+    (
         "NB205/triggers_python_same_binding_then_another_method_call",
         4,
         1,
@@ -241,6 +251,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB202/triggers_thread_local_static_from_another_cell", 3, 1),
     ("NB202/triggers_python_misspelt_name", 3, 1),
     ("NB202/triggers_python_use_after_del", 4, 1),
+    (
+        "NB202/triggers_python_registered_cell_magic_that_runs_its_body",
+        3,
+        2,
+    ),
     ("NB202/triggers_python_spark_outside_databricks", 2, 1),
     ("NB202/triggers_python_dunder_class_outside_a_class", 2, 1),
     ("NB202/triggers_python_r_cell_input_undefined", 3, 1),

@@ -110,6 +110,11 @@ pub struct Definition {
     /// is one leaves it as it found it.
     #[serde(skip_serializing_if = "is_false")]
     pub restores: bool,
+    /// The name whose value this top-level binding copies (`A_ = A.copy()`,
+    /// `deepcopy(A)`, `copy.copy(A)`, `A.clone()`): a backup, which a later cell may
+    /// restore.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copies: Option<String>,
 }
 
 /// A standard container type, as a binding shows it.
@@ -152,6 +157,7 @@ impl Definition {
             value: None,
             container: None,
             restores: false,
+            copies: None,
         }
     }
 }
@@ -382,6 +388,16 @@ pub struct CellFacts {
     /// read in one branch and a binding in another never meet in one run.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exclusive_branches: Vec<Vec<Span>>,
+    /// Cell magics the cell registers that take their body as text and never run it
+    /// (`@register_cell_magic def writetemplate(line, cell)` that writes `cell` to a file),
+    /// with their `%%`: a cell they open is that text, not code.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub text_cell_magics: Vec<String>,
+    /// A hash of the cell's code as tokens, comments and spacing left out (a line wrapped
+    /// inside brackets is the same code), when the front end computes one: two cells with
+    /// the same fingerprint hold the same code.
+    #[serde(skip)]
+    pub fingerprint: Option<u64>,
 }
 
 impl CellFacts {
@@ -548,6 +564,14 @@ pub trait CellFrontend: Send + Sync {
     fn kernel_command(&self, source: &str) -> Option<String> {
         let _ = source;
         None
+    }
+
+    /// Analyses a cell that a cell magic the notebook registers takes as text (see
+    /// [`CellFacts::text_cell_magics`]): only its header and the names its text mentions as a
+    /// template would (`{name}`), as optional reads. The default binds and reads nothing.
+    fn analyze_text_cell(&self, source: &str) -> CellFacts {
+        let _ = source;
+        CellFacts::default()
     }
 }
 

@@ -192,6 +192,19 @@ fn ipython_prompt(line: &str) -> Option<usize> {
         .then(|| indent + dots + 1 + usize::from(after[1..].starts_with(' ')))
 }
 
+/// Analyses a cell opened by a cell magic the notebook registers to take its body as text:
+/// the header's arguments as for any foreign cell magic, and the names the text mentions as
+/// a template would (`{name}`, `$name`) as optional reads.
+pub(crate) fn analyze_text_cell(source: &str) -> CellFacts {
+    let mut analyzer = Analyzer::new(source);
+    if let Some(magic) = magics::cell_magic(source) {
+        analyzer.foreign_cell_magic(&magic);
+        let body = source.get(magic.header.end..).unwrap_or("");
+        analyzer.read_references(magic.header.end, body, Some(References::Shell));
+    }
+    analyzer.finish()
+}
+
 /// Analyses one cell as written.
 fn analyze_as_written(source: &str) -> CellFacts {
     if let Some(magic) = magics::cell_magic(source)
@@ -390,7 +403,9 @@ impl<'src> Analyzer<'src> {
     /// Parses and walks the whole cell.
     fn analyze_cell(&mut self, display: bool) {
         let mut parsed = parse_unchecked(self.source, ParseOptions::from(Mode::Ipython));
-        if !parsed.errors().is_empty() {
+        if parsed.errors().is_empty() {
+            self.facts.fingerprint = Some(fingerprint(self.source, parsed.tokens()));
+        } else {
             // Some IPython syntax ruff's lexer reads differently; rewritten in place, the
             // cell parses as IPython would run it.
             let escape_commands: Vec<(usize, usize)> = parsed
@@ -827,6 +842,25 @@ impl<'src> Analyzer<'src> {
         }
     }
 
+    /// SymPy's `init_session()` runs `from sympy import *` in the notebook's namespace and
+    /// binds the symbols `x`, `y`, `z`, `t`, the integer symbols `k`, `m`, `n` and the
+    /// functions `f`, `g`, `h`: a glob import (NB202 stays quiet) and ten bindings, used
+    /// where they are made (nothing to report unused).
+    fn sympy_session(&mut self, call: TextRange) {
+        self.facts.binds_unknown_names = true;
+        for name in ["x", "y", "z", "t", "k", "m", "n", "f", "g", "h"] {
+            let defined = self.facts.defines.len();
+            self.bind(
+                name,
+                TextRange::empty(call.start()),
+                DefinitionKind::Variable,
+            );
+            if let Some(definition) = self.facts.defines.get_mut(defined) {
+                definition.used_in_cell = true;
+            }
+        }
+    }
+
     /// A Fugue SQL cell's body (at byte `start`): its words are optional reads of the
     /// notebook's frames and functions (`SELECT * FROM df`, `TRANSFORM .. USING evaluate`),
     /// except the names its own statements assign (`df = LOAD ..`), which are Fugue's; and
@@ -958,6 +992,7 @@ impl<'src> Analyzer<'src> {
                 value: None,
                 container: None,
                 restores: false,
+                copies: None,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -1013,6 +1048,9 @@ impl<'src> Analyzer<'src> {
     /// ([`Definition::restores`]) when `source` is such a backup of `name`, not bound again
     /// since.
     fn note_backup(&mut self, name: &str, value: &Expr, defined: usize) {
+        if let Some(definition) = self.facts.defines.get_mut(defined) {
+            definition.copies = copied_name(value).map(str::to_owned);
+        }
         // `x = x` before the cell binds `x`: the value it held when the cell began.
         if let Expr::Name(value) = value
             && value.id.as_str() == name
@@ -1220,6 +1258,9 @@ impl<'src> Analyzer<'src> {
         for decorator in &function.decorator_list {
             self.visit_expr(&decorator.expression);
         }
+        if let Some(magic) = text_cell_magic(function) {
+            self.facts.text_cell_magics.push(magic);
+        }
         let type_parameters = type_parameter_names(function.type_params.as_deref());
         let generic = !type_parameters.is_empty();
         if generic {
@@ -1261,9 +1302,7 @@ impl<'src> Analyzer<'src> {
         }
         let (locals, globals) = collector.finish();
         self.enter_function(locals, globals);
-        for statement in &function.body {
-            self.visit_stmt(statement);
-        }
+        self.visit_body(&function.body);
         self.leave_function();
     }
 
@@ -1862,6 +1901,11 @@ impl<'src> Analyzer<'src> {
                         analyzer.visit_body(&clause.body);
                     }
                 });
+                // `if "__file__" not in globals(): raise ..`: below, in the same block, the
+                // name is read only where it exists.
+                if matches!(if_.body.last(), Some(Stmt::Raise(_) | Stmt::Return(_))) {
+                    self.guarded_names.extend(missing_name_guards(&if_.test));
+                }
             }
             Stmt::While(while_) => {
                 self.visit_expr(&while_.test);
@@ -1955,6 +1999,12 @@ impl<'src> Analyzer<'src> {
             // NB206 still wants evidence of a change: this is none.
             Stmt::Expr(expression) if self.block_depth == 0 && self.function_depth == 0 => {
                 visitor::walk_stmt(self, statement);
+                if let Expr::Call(call) = &*expression.value
+                    && callee_name(&call.func) == Some("init_session")
+                    && !self.transient
+                {
+                    self.sympy_session(call.range());
+                }
                 // A plain change (`rows.append(3)`, `df.set_index("d", inplace=True)`) is part
                 // of the value already.
                 if let Expr::Call(call) = &*expression.value
@@ -2427,6 +2477,25 @@ impl<'ast> Visitor<'ast> for Analyzer<'_> {
         self.deeper(statement.range(), |analyzer| analyzer.statement(statement));
     }
 
+    /// In a function body, the statements after a `return`, `raise`, `break` or `continue`
+    /// of the same block never run (`def submit(): raise Exception("old")` then code reading
+    /// `__file__`): like code under `if False:`, they bind and read nothing.
+    fn visit_body(&mut self, body: &'ast [Stmt]) {
+        let guards = self.guarded_names.len();
+        for statement in body {
+            self.visit_stmt(statement);
+            if self.function_depth > 0
+                && matches!(
+                    statement,
+                    Stmt::Return(_) | Stmt::Raise(_) | Stmt::Break(_) | Stmt::Continue(_)
+                )
+            {
+                break;
+            }
+        }
+        self.guarded_names.truncate(guards);
+    }
+
     fn visit_expr(&mut self, expression: &'ast Expr) {
         self.deeper(expression.range(), |analyzer| {
             analyzer.expression(expression);
@@ -2897,6 +2966,36 @@ fn catches_import_error(handler: &ast::ExceptHandler) -> bool {
     }
 }
 
+/// A hash of `source`'s code as its tokens give it: comments, line breaks inside brackets
+/// and spacing left out; line ends, indents and dedents kept (they are Python's blocks).
+fn fingerprint(source: &str, tokens: &ruff_python_ast::token::Tokens) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for token in tokens {
+        let kind = token.kind();
+        match kind {
+            TokenKind::Comment | TokenKind::NonLogicalNewline => {}
+            TokenKind::Newline | TokenKind::Indent | TokenKind::Dedent => kind.hash(&mut hasher),
+            _ => {
+                kind.hash(&mut hasher);
+                source
+                    .get(token.range().start().to_usize()..token.range().end().to_usize())
+                    .hash(&mut hasher);
+            }
+        }
+    }
+    hasher.finish()
+}
+
+/// The last name of a callee: `f` of `f(..)`, `f` of `module.f(..)`.
+fn callee_name(callee: &Expr) -> Option<&str> {
+    match callee {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Attribute(attribute) => Some(attribute.attr.id.as_str()),
+        _ => None,
+    }
+}
+
 /// The name at the root of a place: `x` in `x.a[0].b`.
 fn root_name(mut place: &Expr) -> Option<&str> {
     loop {
@@ -3048,6 +3147,37 @@ fn is_mutating_method(method: &str) -> bool {
 
 /// The name an `if` test checks exists in the namespace: `'NAME' in locals()` (or
 /// `globals()`, `dir()`, `vars()`).
+/// The names a test checks are missing (`'__file__' not in globals()`, alone or in an `and`
+/// or `or`): when its block leaves (`raise`, `return`), the code after it reads them only
+/// where they exist.
+fn missing_name_guards(test: &Expr) -> Vec<String> {
+    match test {
+        Expr::BoolOp(operation) => operation
+            .values
+            .iter()
+            .flat_map(missing_name_guards)
+            .collect(),
+        Expr::Compare(compare) => {
+            let (Expr::StringLiteral(name), [ast::CmpOp::NotIn], [Expr::Call(call)]) =
+                (&*compare.left, &*compare.ops, &*compare.comparators)
+            else {
+                return Vec::new();
+            };
+            let namespace = matches!(
+                &*call.func,
+                Expr::Name(function)
+                    if matches!(function.id.as_str(), "locals" | "globals" | "dir" | "vars")
+            );
+            if namespace && call.arguments.is_empty() {
+                vec![name.value.to_str().to_owned()]
+            } else {
+                Vec::new()
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn namespace_guard(test: &Expr) -> Option<String> {
     let Expr::Compare(compare) = test else {
         return None;
@@ -3063,6 +3193,69 @@ fn namespace_guard(test: &Expr) -> Option<String> {
     (matches!(function.id.as_str(), "locals" | "globals" | "dir" | "vars")
         && call.arguments.is_empty())
     .then(|| name.value.to_str().to_owned())
+}
+
+/// The name of the cell magic `function` registers (`@register_cell_magic`,
+/// `@register_line_cell_magic`, a `Magics` class's `@cell_magic`; the decorator's string
+/// argument, else the function's name), when its body never runs the cell's text as Python
+/// (no `exec`, `eval`, `compile`, `run_cell`, ..): IPython hands it the text as a string, so a
+/// `%%name` cell is that text, not code (a config-file template written with
+/// `cell.format(**globals())`).
+fn text_cell_magic(function: &ast::StmtFunctionDef) -> Option<String> {
+    /// Whether a body calls something that runs text as Python.
+    struct RunsPython(bool);
+    impl<'a> Visitor<'a> for RunsPython {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr
+                && callee_name(&call.func).is_some_and(|callee| RUNS_PYTHON.contains(&callee))
+            {
+                self.0 = true;
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    const REGISTERS: &[&str] = &[
+        "register_cell_magic",
+        "register_line_cell_magic",
+        "cell_magic",
+        "line_cell_magic",
+    ];
+    const RUNS_PYTHON: &[&str] = &[
+        "exec",
+        "eval",
+        "compile",
+        "run_cell",
+        "run_cell_async",
+        "run_cell_magic",
+        "run_code",
+        "ex",
+        "ev",
+        "runcode",
+        "safe_execfile",
+    ];
+    let named = function.decorator_list.iter().find_map(|decorator| {
+        let (callee, arguments) = match &decorator.expression {
+            Expr::Call(call) => (&*call.func, Some(&call.arguments)),
+            other => (other, None),
+        };
+        let decorator_name = match callee {
+            Expr::Name(name) => name.id.as_str(),
+            Expr::Attribute(attribute) => attribute.attr.as_str(),
+            _ => return None,
+        };
+        REGISTERS.contains(&decorator_name).then(|| {
+            arguments
+                .and_then(|arguments| arguments.args.first())
+                .and_then(|argument| match argument {
+                    Expr::StringLiteral(string) => Some(string.value.to_str().to_owned()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| function.name.id.as_str().to_owned())
+        })
+    })?;
+    let mut runs = RunsPython(false);
+    runs.visit_body(&function.body);
+    (!runs.0).then(|| format!("%%{named}"))
 }
 
 /// Whether a test is a constant that is never true (`False`, `0`, `None`): the block under it

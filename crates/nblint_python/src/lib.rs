@@ -39,6 +39,10 @@ impl CellFrontend for PythonFrontend {
         analyzer::analyze(source)
     }
 
+    fn analyze_text_cell(&self, source: &str) -> CellFacts {
+        analyzer::analyze_text_cell(source)
+    }
+
     fn is_builtin(&self, name: &str) -> bool {
         builtins::is_builtin(name)
     }

@@ -63,6 +63,8 @@ const METHOD_TRAITS: &[&str] = &[
     "BorrowMut",
     "BufRead",
     "Context",
+    // chrono's date and time accessors (`d.year()`, `t.hour()`).
+    "Datelike",
     "Deref",
     "DerefMut",
     "Display",
@@ -106,6 +108,7 @@ const METHOD_TRAITS: &[&str] = &[
     "Sub",
     "SubAssign",
     "Sum",
+    "Timelike",
     "ToPrimitive",
     "TryFrom",
     "TryInto",

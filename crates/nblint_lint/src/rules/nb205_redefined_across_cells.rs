@@ -68,7 +68,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 && !definition.in_function
         };
         // A cell whose last binding gives back the value the name held when it began
-        // (`X_bk = deepcopy(X)`, .., `X = deepcopy(X_bk)`) leaves the name as it found it.
+        // (`X_bk = deepcopy(X)`, .., `X = deepcopy(X_bk)`) leaves the name as it found it;
+        // one that ends with `del name` leaves no value at all.
         let cells: Vec<usize> = cells
             .into_iter()
             .filter(|&cell| {
@@ -78,7 +79,14 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                         .iter()
                         .rev()
                         .find(|definition| binds(definition))
-                        .is_some_and(|definition| !definition.restores)
+                        .is_some_and(|definition| {
+                            !definition.restores
+                                && !facts.deleted.iter().any(|deleted| {
+                                    deleted.name == name
+                                        && !deleted.conditional
+                                        && deleted.span.start > definition.span.start
+                                })
+                        })
                 })
             })
             .collect();
@@ -113,11 +121,17 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             // The same value bound again (`n_epochs = 5`, `df = pd.read_csv(path)` in two
             // cells) from inputs nothing rebinds or changes in between: a reader sees the
             // same value whichever ran last.
+            // A binding after the cell's first may read the name (`pred = model.predict(x)`
+            // then `pred = np.argmax(pred, axis=1)`): it reads the value the cell itself just
+            // bound, when that first binding always runs and reads no older value.
             if let (Some(first), Some(second)) = (values(earlier), values(later))
                 && first == second
+                && first.iter().all(|value| !value.changed)
                 && first
-                    .iter()
-                    .all(|value| !value.changed && !value.reads.contains(&name))
+                    .first()
+                    .is_some_and(|value| !value.reads.contains(&name))
+                && (!first.iter().any(|value| value.reads.contains(&name))
+                    || !(earlier_binding.conditional || later_binding.conditional))
                 && !changed_between(
                     context,
                     index.get_or_insert_with(|| NameIndex::of(context.facts)),
@@ -126,9 +140,32 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     &first
                         .iter()
                         .flat_map(|value| value.reads.iter().cloned())
+                        .filter(|read| *read != name)
                         .collect::<Vec<_>>(),
                 )
             {
+                continue;
+            }
+            // The same cell run twice (copied, or wrapped differently): every value it binds
+            // is the same when what it reads is.
+            if same_code_from_same_inputs(
+                context,
+                index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                earlier,
+                later,
+            ) {
+                continue;
+            }
+            // The later cell restores a backup of the earlier cell's value (`A_ = A.copy()`
+            // in a cell between, then `A = A_.copy()`).
+            if restores_a_backup(
+                context,
+                index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                &name,
+                earlier,
+                later,
+                &binds,
+            ) {
                 continue;
             }
             // The redefinition matters when the later value is read across cells (re-running
@@ -169,6 +206,117 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// Whether cells `earlier` and `later` hold the same code (the front end's fingerprint:
+/// comments, spacing and line wraps aside), which binds every variable to a repeatable value,
+/// defines no function or class and runs no magic or shell line, and whose every free read holds the same value at both
+/// (see [`same_value`]; a value either cell changes in place never does): then the later cell
+/// binds each name to what the earlier one did, through whatever chain of bindings
+/// (`df = pd.read_csv(..)`, `df = pd.concat([df, ..])`, `df.drop(.., inplace=True)`).
+fn same_code_from_same_inputs(
+    context: &Context<'_>,
+    index: &NameIndex<'_>,
+    earlier: usize,
+    later: usize,
+) -> bool {
+    let (Some(first), Some(second)) = (context.facts.cell(earlier), context.facts.cell(later))
+    else {
+        return false;
+    };
+    let repeatable = |facts: &nblint_facts::CellFacts| {
+        facts.errors.is_empty()
+            && facts.commands.is_empty()
+            && !facts.binds_unknown_names
+            && !facts.partially_analysed
+            && facts
+                .defines
+                .iter()
+                .all(|definition| match definition.kind {
+                    DefinitionKind::Import => true,
+                    DefinitionKind::Variable => definition
+                        .value
+                        .as_ref()
+                        .is_some_and(|value| !value.changed),
+                    // A function or class the cell defines may draw random numbers when called.
+                    _ => false,
+                })
+    };
+    first.fingerprint.is_some()
+        && first.fingerprint == second.fingerprint
+        && repeatable(first)
+        && repeatable(second)
+        && first.uses.len() == second.uses.len()
+        && first.uses.iter().zip(&second.uses).all(|(one, other)| {
+            one.name == other.name
+                && same_value(
+                    context,
+                    index,
+                    &one.name,
+                    (earlier, later),
+                    index.binding_before(&one.name, earlier, Some(one.span.start)),
+                    index.binding_before(&other.name, later, Some(other.span.start)),
+                    SAME_VALUE_DEPTH,
+                )
+        })
+}
+
+/// Whether cell `later`'s last binding of `name` copies a backup that a cell from `earlier`
+/// on took of the value `earlier` left (`A_ = A.copy()`, then `A = A_.copy()`), with neither
+/// changed in place since, from inputs that hold the same values at both cells: running
+/// `earlier` again would give the same value.
+fn restores_a_backup(
+    context: &Context<'_>,
+    index: &NameIndex<'_>,
+    name: &str,
+    earlier: usize,
+    later: usize,
+    binds: &impl Fn(&Definition) -> bool,
+) -> bool {
+    let last = |cell: usize| {
+        context
+            .facts
+            .cell(cell)
+            .and_then(|facts| facts.defines.iter().rev().find(|d| binds(d)))
+    };
+    let (Some(original), Some(restore)) = (last(earlier), last(later)) else {
+        return false;
+    };
+    let Some(backup_name) = restore.copies.as_deref() else {
+        return false;
+    };
+    let Some((backup_cell, backup)) =
+        index.binding_before(backup_name, later, Some(restore.span.start))
+    else {
+        return false;
+    };
+    let copied_original = index
+        .binding_before(name, backup_cell, Some(backup.span.start))
+        .is_some_and(|(_, copied)| std::ptr::eq(copied, original));
+    let Some(value) = &original.value else {
+        return false;
+    };
+    // A backup changed in its own cell (`A_[0] = 1` appends `|..` to its value's text) is
+    // no longer the value it copied.
+    let backup_unchanged = backup
+        .value
+        .as_ref()
+        .is_some_and(|value| !value.changed && !value.text.contains('|'));
+    backup.copies.as_deref() == Some(name)
+        && backup_unchanged
+        && copied_original
+        && !restore.conditional
+        && !value.changed
+        && !value.reads.iter().any(|read| read == name)
+        && !index.mutated(name, earlier, backup_cell)
+        && !index.mutated(backup_name, backup_cell, later)
+        && !changed_between(
+            context,
+            index,
+            (earlier, original),
+            (later, restore),
+            &value.reads,
+        )
 }
 
 /// Whether the read at `read` in cell `cell` lies in one branch of a top-level `if` chain and
