@@ -809,7 +809,22 @@ impl<'src> Analyzer<'src> {
         let body_start = magic.header.end;
         let body = self.source.get(body_start..).unwrap_or("");
         if let Some(kind) = magics::body_references(magic.name) {
-            self.read_references(body_start, body, Some(kind));
+            let own = if kind == References::Shell {
+                magics::shell_assigned_names(body)
+            } else {
+                Vec::new()
+            };
+            self.optional_depth += 1;
+            for (offset, name) in magics::name_references(body, Some(kind)) {
+                if !own.contains(&name) {
+                    let range = text_range(
+                        (body_start + offset).saturating_sub(self.offset),
+                        name.len(),
+                    );
+                    self.read(name, range);
+                }
+            }
+            self.optional_depth -= 1;
         }
         // Fugue SQL (`%%fsql`) finds the functions and frames it names (`TRANSFORM .. USING
         // evaluate`, `SELECT * FROM df`) in the notebook: every word is an optional read.
@@ -2291,8 +2306,13 @@ impl<'src> Analyzer<'src> {
 
     fn try_statement(&mut self, try_: &ast::StmtTry) {
         let first = self.facts.defines.len();
+        // `try: del net` / `except NameError: pass`: delete the old value if there is one.
+        let missing_name_caught = try_.handlers.iter().any(catches_name_error);
         for statement in &try_.body {
+            let guarded = missing_name_caught && matches!(statement, Stmt::Delete(_));
+            self.optional_depth += usize::from(guarded);
             self.visit_stmt(statement);
+            self.optional_depth -= usize::from(guarded);
         }
         // `try: import x` / `except ImportError:` checks that `x` is installed (and installs
         // or replaces it if not): the import does its job by running.
@@ -2946,17 +2966,30 @@ fn changes_environment(kind: IpyEscapeKind, name: &str) -> bool {
 /// Whether an `except` clause catches a failed import: bare, or naming `ImportError`,
 /// `ModuleNotFoundError`, `Exception` or `BaseException` (alone or in a tuple).
 fn catches_import_error(handler: &ast::ExceptHandler) -> bool {
-    const CATCHERS: &[&str] = &[
-        "ImportError",
-        "ModuleNotFoundError",
-        "Exception",
-        "BaseException",
-    ];
+    catches(
+        handler,
+        &[
+            "ImportError",
+            "ModuleNotFoundError",
+            "Exception",
+            "BaseException",
+        ],
+    )
+}
+
+/// Whether an `except` clause catches the `NameError` of a missing name (`NameError`,
+/// `Exception`, `BaseException`, or a bare `except:`).
+fn catches_name_error(handler: &ast::ExceptHandler) -> bool {
+    catches(handler, &["NameError", "Exception", "BaseException"])
+}
+
+/// Whether an `except` clause catches one of `catchers` (by last name), or everything.
+fn catches(handler: &ast::ExceptHandler, catchers: &[&str]) -> bool {
     let ast::ExceptHandler::ExceptHandler(handler) = handler;
     let names_catcher = |expression: &Expr| {
         dotted(expression).is_some_and(|path| {
             let last = path.rsplit('.').next().unwrap_or(&path);
-            CATCHERS.contains(&last)
+            catchers.contains(&last)
         })
     };
     match handler.type_.as_deref() {

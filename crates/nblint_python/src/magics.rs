@@ -477,6 +477,43 @@ pub(crate) fn body_references(magic: &str) -> Option<References> {
     }
 }
 
+/// The shell variables a script body assigns itself (`model=$(pwd)/out`, `export N=3`,
+/// `for f in ..`, `read -r line`): a `$model` after it is the script's own variable, not a
+/// read of the notebook's `model`.
+pub(crate) fn shell_assigned_names(script: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    for line in script.lines() {
+        for command in line.split([';', '&', '|']) {
+            let mut words = command.split_whitespace().peekable();
+            while words
+                .peek()
+                .is_some_and(|word| matches!(*word, "export" | "local" | "declare" | "readonly"))
+            {
+                words.next();
+            }
+            let Some(first) = words.next() else {
+                continue;
+            };
+            match first {
+                "for" => names.extend(words.next().filter(|word| is_identifier(word))),
+                "read" => names.extend(
+                    words
+                        .filter(|word| !word.starts_with('-'))
+                        .filter(|word| is_identifier(word)),
+                ),
+                _ => {
+                    if let Some((name, _)) = first.split_once('=')
+                        && is_identifier(name)
+                    {
+                        names.push(name);
+                    }
+                }
+            }
+        }
+    }
+    names
+}
+
 /// The names `text` mentions in the forms `kind` reads (with their byte offsets): `$NAME`
 /// and `${NAME}` always (`$$` is a literal dollar), `{NAME}` with only a name inside, and for
 /// SQL `:NAME` (not `::type`).
@@ -1173,6 +1210,13 @@ mod tests {
                 assert_eq!(&argument[offset..offset + name.len()], name);
             }
         }
+    }
+
+    #[test]
+    fn shell_scripts_own_variables() {
+        let script = "model=$(pwd)/ckpt\nexport N=3; echo $N && for f in *.txt; do echo $f; done\nread -r line\necho $model $other\n";
+        assert_eq!(shell_assigned_names(script), ["model", "N", "f", "line"]);
+        assert!(shell_assigned_names("echo $model\nls -la | grep x=y\n").is_empty());
     }
 
     #[test]

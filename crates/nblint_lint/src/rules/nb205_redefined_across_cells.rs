@@ -177,7 +177,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 ((reader.from == later && reader.cell != later)
                     || (reader.cell == later
                         && reader.from == earlier
-                        && !read_apart_from_its_bindings(context, later, reader.span, &binds)))
+                        && reads_the_old_value(context, later, &name, &binds)))
                     && !call_sites
                         .get_or_insert_with(|| Calls::of(context.facts))
                         .callers_bind_first(context.facts, reader.cell, &name)
@@ -317,6 +317,29 @@ fn restores_a_backup(
             (later, restore),
             &value.reads,
         )
+}
+
+/// Whether cell `cell` itself reads the value of `name` it finds before binding it again: a
+/// read as the cell runs (not in a function body, which runs when called: a callback's
+/// `global name`), and not in one branch of a top-level `if` chain whose other branches hold
+/// every binding after it.
+fn reads_the_old_value(
+    context: &Context<'_>,
+    cell: usize,
+    name: &str,
+    binds: &impl Fn(&Definition) -> bool,
+) -> bool {
+    context.facts.cell(cell).is_some_and(|facts| {
+        facts.uses.iter().any(|use_| {
+            use_.name == name
+                && !use_.deferred
+                && !facts
+                    .deleted
+                    .iter()
+                    .any(|deleted| deleted.span == use_.span)
+                && !read_apart_from_its_bindings(context, cell, use_.span, binds)
+        })
+    })
 }
 
 /// Whether the read at `read` in cell `cell` lies in one branch of a top-level `if` chain and

@@ -488,9 +488,9 @@ fn magics_and_shell_lines() {
             "defines: output\nuses: model X\nmutations: model:fit\ncommands: %%capture",
         ),
         (
-            "%%bash\nfor f in *.txt; do echo $f; done\nx = (",
-            // `$f` may name a Python variable (an optional use); bash's own here.
-            "uses: f?\ncommands: %%bash",
+            "%%bash\nfor f in *.txt; do echo $f $out_dir; done\nx = (",
+            // `$out_dir` may name a Python variable (an optional use); `$f` is the loop's own.
+            "uses: out_dir?\ncommands: %%bash",
         ),
         // A notebook's own cell magic: Python if its body parses, else left alone.
         (
@@ -811,8 +811,9 @@ fn deletions_in_blocks_are_conditional() {
     check_all(&[
         ("del model", "uses: model\ndeleted: model"),
         (
+            // "Delete the old value if there is one": the read is optional.
             "try:\n    del model\nexcept NameError:\n    pass",
-            "uses: model NameError\ndeleted: model~",
+            "uses: model? NameError\ndeleted: model~",
         ),
     ]);
     let facts = analyze("if flag:\n    print(x)\ny");
