@@ -398,6 +398,11 @@ pub struct CellFacts {
     /// the same fingerprint hold the same code.
     #[serde(skip)]
     pub fingerprint: Option<u64>,
+    /// Where the cell first runs, at its top level, code that may bind names no one can list
+    /// (`exec(code)`, `%run script.py`, `%store -r`, a write through `globals()`; not a star
+    /// import): after it, a name may hold what that code bound, not another cell's value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs_unknown_code_at: Option<usize>,
 }
 
 impl CellFacts {

@@ -857,6 +857,15 @@ impl<'src> Analyzer<'src> {
         }
     }
 
+    /// Notes that top-level code at `span` may bind names no one can list (see
+    /// [`CellFacts::runs_unknown_code_at`]); code in a function body runs when called.
+    fn note_unknown_code(&mut self, span: Span) {
+        if self.function_depth == 0 && !self.transient && self.facts.runs_unknown_code_at.is_none()
+        {
+            self.facts.runs_unknown_code_at = Some(span.start);
+        }
+    }
+
     /// SymPy's `init_session()` runs `from sympy import *` in the notebook's namespace and
     /// binds the symbols `x`, `y`, `z`, `t`, the integer symbols `k`, `m`, `n` and the
     /// functions `f`, `g`, `h`: a glob import (NB202 stays quiet) and ten bindings, used
@@ -1642,6 +1651,7 @@ impl<'src> Analyzer<'src> {
             IpyEscapeKind::Magic => {
                 if in_module && magics::binds_unknown_names(&name, argument) {
                     self.facts.binds_unknown_names = true;
+                    self.note_unknown_code(line);
                 }
                 // `%pylab` runs `import numpy as np` and `import matplotlib.pyplot as plt` (and
                 // `from pylab import *`, which `binds_unknown_names` covers for NB202).
@@ -2383,6 +2393,7 @@ impl<'src> Analyzer<'src> {
                     if self.writes_namespace(&subscript.value));
                 if writes {
                     self.facts.binds_unknown_names = true;
+                    self.note_unknown_code(self.statement);
                 }
                 let saved = std::mem::replace(&mut self.writing_namespace, writes);
                 self.place_parts(expression);
@@ -2427,6 +2438,7 @@ impl<'src> Analyzer<'src> {
                 self.method_call_mutation(call);
                 if self.binds_through_call(call) {
                     self.facts.binds_unknown_names = true;
+                    self.note_unknown_code(self.span(call.range()));
                 }
                 if self.reads_through_call(call) {
                     self.facts.reads_unknown_names = true;

@@ -39,6 +39,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if let Resolution::Above(from) | Resolution::Below(from) = use_.resolution
             && from != use_.cell
             && !places::never_ran(context, use_.cell)
+            // After `exec(code)` or `%run` the name may hold what that code bound.
+            && !places::after_unknown_code(context, use_.cell, use_.span)
             && !context.facts.cell(use_.cell).is_some_and(|facts| {
                 facts
                     .deleted
@@ -333,6 +335,7 @@ fn reads_the_old_value(
         facts.uses.iter().any(|use_| {
             use_.name == name
                 && !use_.deferred
+                && !places::after_unknown_code(context, cell, use_.span)
                 && !facts
                     .deleted
                     .iter()

@@ -46,6 +46,9 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // nothing to change (homework templates with `<YOUR CODE HERE>`).
         if places::never_ran(context, mutation.cell)
             || places::never_ran(context, mutation.defined_in)
+            // `exec(code)` above may have bound the name anew (evalml's generated
+            // `pipeline = ..`): the change may be of that value.
+            || places::after_unknown_code(context, mutation.cell, mutation.span)
         {
             continue;
         }

@@ -144,6 +144,20 @@ pub(crate) fn without_line_break(notebook: &Notebook, cell: usize, span: Span) -
     )
 }
 
+/// Whether what cell `cell` does at `span` comes after code that may bind names no one can
+/// list (`exec(code)`, `%run`): the name there may hold what that code bound.
+pub(crate) fn after_unknown_code(
+    context: &crate::registry::Context<'_>,
+    cell: usize,
+    span: nblint_facts::Span,
+) -> bool {
+    context
+        .facts
+        .cell(cell)
+        .and_then(|facts| facts.runs_unknown_code_at)
+        .is_some_and(|at| at < span.start)
+}
+
 /// Whether cell `cell` never ran as written: it does not parse, so running it stops at the
 /// syntax error before any of its code runs, and nothing it binds or changes happened. A
 /// Python 2 notebook's cells are read as Python 3 (`print x` does not parse) but ran on its
