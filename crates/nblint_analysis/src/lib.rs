@@ -189,9 +189,9 @@ fn analyse_with(
     }
     let python2 = language == Language::Python && Language::is_python2(notebook);
     let databricks = language == Language::Python
-        && notebook
-            .metadata()
-            .is_some_and(|metadata| metadata.contains_key(DATABRICKS_FORMAT));
+        && notebook.metadata().is_some_and(|metadata| {
+            metadata.contains_key(DATABRICKS_FORMAT) || metadata.contains_key(DATABRICKS_OLD_EXPORT)
+        });
     // In a Databricks notebook a cell whose first line is `%sql`, `%md`, `%scala`, `%r`,
     // `%sh` or `%fs` is a cell of that language: no Python, nothing bound or read.
     if databricks {
@@ -288,6 +288,9 @@ fn databricks_other_language(source: &str) -> bool {
 
 /// The metadata key of Databricks' notebook format.
 const DATABRICKS_FORMAT: &str = "application/vnd.databricks.v1+notebook";
+
+/// The metadata key Databricks' older Jupyter export writes beside the notebook's `name`.
+const DATABRICKS_OLD_EXPORT: &str = "notebookId";
 
 /// The names a Databricks Python notebook runs with, defined by the platform.
 const DATABRICKS_GLOBALS: &[&str] = &[

@@ -305,9 +305,16 @@ impl Language {
         (guessed(&frontends[best], evidence), facts)
     }
 
-    /// The language for a kernel or language name (`rust`, `python3`, `irust`, ...).
+    /// The language for a kernel or language name (`rust`, `python3`, `irust`, ...), or for
+    /// a path to an interpreter, by its file name (`/gnu/store/..-python-3.9/bin/python`).
     pub fn from_name(name: &str) -> Self {
         let name = name.to_ascii_lowercase();
+        let name = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(&name)
+            .trim_end_matches(".exe")
+            .to_owned();
         match name.as_str() {
             "rust" | "irust" | "evcxr" => Self::Rust,
             _ if name.starts_with("python") || name == "ipython" || name == "ipykernel" => {
@@ -450,6 +457,10 @@ mod tests {
             (
                 r#"{"kernelspec": {"name": "ir"}}"#,
                 Some((Language::Other("ir".into()), "kernelspec.name")),
+            ),
+            (
+                r#"{"kernelspec": {"language": "/gnu/store/a1-python-3.9/bin/python", "name": "x"}}"#,
+                Some((Language::Python, "kernelspec.language")),
             ),
             (r#"{"kernelspec": {"name": "", "language": " "}}"#, None),
             (r#"{"colab": {"provenance": []}}"#, None),

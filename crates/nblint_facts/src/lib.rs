@@ -106,8 +106,9 @@ pub struct Definition {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<Container>,
     /// The binding gives the name back a copy of the value it held when the cell began
-    /// (`X_bk = deepcopy(X)`, .., `X = deepcopy(X_bk)`): a cell whose last binding of the name
-    /// is one leaves it as it found it.
+    /// (`X_bk = deepcopy(X)`, .., `X = deepcopy(X_bk)`), or binds it only where it is missing
+    /// (`if 'X' not in globals(): X = ..`): a cell whose last binding of the name is one
+    /// leaves it as it found it.
     #[serde(skip_serializing_if = "is_false")]
     pub restores: bool,
     /// The name whose value this top-level binding copies (`A_ = A.copy()`,

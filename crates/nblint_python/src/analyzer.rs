@@ -120,10 +120,20 @@ impl LeadingIndent {
     /// from every line that has them; when it starts with `In [N]: `, so are `In [N]: ` and
     /// `...: ` (after any indentation). Lines without a prompt stay. `None` otherwise.
     fn without_prompts(source: &str) -> Option<Self> {
-        let first = source.lines().next()?;
-        let classic = first == ">>>" || first.starts_with(">>> ");
+        // As IPython's `PromptStripper`: a prompt on the first line, or on the second (a
+        // statement pasted from its first line's code, `pd.Series(` then `   ....: [1, 2],`).
+        let mut lines = source.lines();
+        let first = lines.next()?;
+        let second = lines.next();
+        let classic_at = |line: &str, initial: bool| {
+            line == ">>>"
+                || line.starts_with(">>> ")
+                || (!initial && (line == "..." || line.starts_with("... ")))
+        };
+        let classic = classic_at(first, true) || second.is_some_and(|line| classic_at(line, false));
+        let ipython_at = |line: &str| ipython_prompt(line).is_some_and(|length| length > 0);
         let ipython =
-            ipython_prompt(first).is_some_and(|length| length > 0) && first.starts_with("In [");
+            (ipython_at(first) && first.starts_with("In [")) || second.is_some_and(ipython_at);
         if !classic && !ipython {
             return None;
         }
@@ -1895,6 +1905,14 @@ impl<'src> Analyzer<'src> {
                 // `if False:  # Don't execute this!`: code kept but switched off binds, reads
                 // and changes nothing.
                 let never = never_true(&if_.test);
+                // `if 'X' not in globals(): X = ..` binds `X` only where it is missing: it
+                // never replaces a value another cell bound.
+                let only_if_missing = match &*if_.test {
+                    Expr::BoolOp(operation) if operation.op != ast::BoolOp::And => Vec::new(),
+                    test => missing_name_guards(test),
+                };
+                let defined_before = self.facts.defines.len();
+                let mut body_end = defined_before;
                 // A top-level chain's branches exclude each other in one run (inside a loop
                 // or a function, one call or iteration may take one and the next another).
                 if self.block_depth == 0
@@ -1917,6 +1935,7 @@ impl<'src> Analyzer<'src> {
                     if !never {
                         analyzer.visit_body(&if_.body);
                     }
+                    body_end = analyzer.facts.defines.len();
                     analyzer.optional_depth -= usize::from(dead);
                     analyzer.guarded_names.truncate(guards);
                     for clause in &if_.elif_else_clauses {
@@ -1926,6 +1945,11 @@ impl<'src> Analyzer<'src> {
                         analyzer.visit_body(&clause.body);
                     }
                 });
+                for definition in &mut self.facts.defines[defined_before..body_end] {
+                    if only_if_missing.contains(&definition.name) {
+                        definition.restores = true;
+                    }
+                }
                 // `if "__file__" not in globals(): raise ..`: below, in the same block, the
                 // name is read only where it exists.
                 if matches!(if_.body.last(), Some(Stmt::Raise(_) | Stmt::Return(_))) {
@@ -3653,6 +3677,10 @@ fn without_spacing(text: &str) -> String {
             out.extend(std::iter::repeat_n(quote, quotes));
             at = end + quotes;
             continue;
+        }
+        // A dict or set display's trailing comma changes nothing (`{k1: v1,\n}`).
+        if c == '}' && out.ends_with(',') {
+            out.pop();
         }
         out.push(c);
         at += 1;

@@ -1129,8 +1129,14 @@ fn a_pasted_session_is_read_without_its_prompts() {
         let span = facts.defines[0].span;
         assert_eq!(&source[span.start..span.end], "x", "{source}");
     }
-    // Only when the first line has the prompt, as IPython does.
-    assert!(!analyze("x = 1\n>>> y = 2\n").parsed());
+    // As IPython's `PromptStripper`: a prompt on the first line or on the second
+    // (`TransformerManager().transform_cell("x = 1\n>>> y = 2\n")` is `"x = 1\ny = 2\n"`).
+    assert_eq!(analyze("x = 1\n>>> y = 2\n").defined_names(), ["x", "y"]);
+    assert_eq!(
+        analyze("s = dict(\n  ....:     a=1,\n  ....: )\n").defined_names(),
+        ["s"]
+    );
+    assert!(!analyze("x = 1\ny = 2\n>>> z = 3\n").parsed());
     assert!(analyze("In [x]: y = 2\n").defines.is_empty());
 }
 
@@ -1144,6 +1150,12 @@ fn values_compare_up_to_spacing_and_quote_style_but_not_string_contents() {
     );
     assert_ne!(without_spacing("x = 'a b'"), without_spacing("x = 'ab'"));
     assert_eq!(without_spacing("not x"), "not x");
+    // A dict display's trailing comma, but not a tuple's.
+    assert_eq!(
+        without_spacing("{k1: v1,\n k2: v2,\n }"),
+        without_spacing("{k1: v1, k2: v2}")
+    );
+    assert_ne!(without_spacing("(a,)"), without_spacing("(a)"));
     // A quote inside keeps the literal as written; so do triple quotes and escapes.
     assert_eq!(without_spacing("s = 'say \"hi\"'"), "s='say \"hi\"'");
     assert_eq!(without_spacing("s = '''a  b'''"), "s='''a  b'''");
