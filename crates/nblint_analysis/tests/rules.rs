@@ -202,6 +202,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         6,
         1,
     ),
+    ("NB205/triggers_python_same_cell_that_shuffles", 5, 1),
     (
         "NB205/triggers_python_same_binding_then_another_method_call",
         4,

@@ -414,7 +414,7 @@ impl<'src> Analyzer<'src> {
     fn analyze_cell(&mut self, display: bool) {
         let mut parsed = parse_unchecked(self.source, ParseOptions::from(Mode::Ipython));
         if parsed.errors().is_empty() {
-            self.facts.fingerprint = Some(fingerprint(self.source, parsed.tokens()));
+            self.facts.fingerprint = fingerprint(self.source, parsed.tokens());
         } else {
             // Some IPython syntax ruff's lexer reads differently; rewritten in place, the
             // cell parses as IPython would run it.
@@ -2054,6 +2054,25 @@ impl<'src> Analyzer<'src> {
                 {
                     self.sympy_session(call.range());
                 }
+                // `np.random.shuffle(order)`: a random call given a value this cell bound
+                // changes it in a way no second run repeats.
+                if let Expr::Call(call) = &*expression.value
+                    && callee_name(&call.func)
+                        .is_some_and(|callee| UNREPEATABLE_CALLS.contains(&callee))
+                {
+                    for argument in &*call.arguments.args {
+                        if let Expr::Name(name) = argument
+                            && let Some(&Some(index)) = self.bound.get(name.id.as_str())
+                            && let Some(value) = self
+                                .facts
+                                .defines
+                                .get_mut(index)
+                                .and_then(|definition| definition.value.as_mut())
+                        {
+                            value.changed = true;
+                        }
+                    }
+                }
                 // A plain change (`rows.append(3)`, `df.set_index("d", inplace=True)`) is part
                 // of the value already.
                 if let Expr::Call(call) = &*expression.value
@@ -3037,23 +3056,33 @@ fn catches(handler: &ast::ExceptHandler, catchers: &[&str]) -> bool {
 
 /// A hash of `source`'s code as its tokens give it: comments, line breaks inside brackets
 /// and spacing left out; line ends, indents and dedents kept (they are Python's blocks).
-fn fingerprint(source: &str, tokens: &ruff_python_ast::token::Tokens) -> u64 {
+/// `None` when the code calls anything random, stateful or clock-bound anywhere
+/// (`np.random.shuffle(data)`, `time()`): running it twice need not do the same.
+fn fingerprint(source: &str, tokens: &ruff_python_ast::token::Tokens) -> Option<u64> {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let text = |token: &ruff_python_ast::token::Token| {
+        source.get(token.range().start().to_usize()..token.range().end().to_usize())
+    };
+    let mut previous_name: Option<&str> = None;
     for token in tokens {
         let kind = token.kind();
+        if kind == TokenKind::Lpar
+            && previous_name.is_some_and(|name| UNREPEATABLE_CALLS.contains(&name))
+        {
+            return None;
+        }
+        previous_name = (kind == TokenKind::Name).then(|| text(token)).flatten();
         match kind {
             TokenKind::Comment | TokenKind::NonLogicalNewline => {}
             TokenKind::Newline | TokenKind::Indent | TokenKind::Dedent => kind.hash(&mut hasher),
             _ => {
                 kind.hash(&mut hasher);
-                source
-                    .get(token.range().start().to_usize()..token.range().end().to_usize())
-                    .hash(&mut hasher);
+                text(token).hash(&mut hasher);
             }
         }
     }
-    hasher.finish()
+    Some(hasher.finish())
 }
 
 /// The last name of a callee: `f` of `f(..)`, `f` of `module.f(..)`.

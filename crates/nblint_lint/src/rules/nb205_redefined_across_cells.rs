@@ -211,8 +211,9 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
 }
 
 /// Whether cells `earlier` and `later` hold the same code (the front end's fingerprint:
-/// comments, spacing and line wraps aside), which binds every variable to a repeatable value,
-/// defines no function or class and runs no magic or shell line, and whose every free read holds the same value at both
+/// comments, spacing and line wraps aside), which binds every variable unconditionally to a
+/// repeatable value, defines no function or class and runs no magic or shell line, and whose
+/// every free read holds the same value at both
 /// (see [`same_value`]; a value either cell changes in place never does): then the later cell
 /// binds each name to what the earlier one did, through whatever chain of bindings
 /// (`df = pd.read_csv(..)`, `df = pd.concat([df, ..])`, `df.drop(.., inplace=True)`).
@@ -236,10 +237,14 @@ fn same_code_from_same_inputs(
                 .iter()
                 .all(|definition| match definition.kind {
                     DefinitionKind::Import => true,
-                    DefinitionKind::Variable => definition
-                        .value
-                        .as_ref()
-                        .is_some_and(|value| !value.changed),
+                    // Under a condition, which binding ran may differ between two runs.
+                    DefinitionKind::Variable => {
+                        !definition.conditional
+                            && definition
+                                .value
+                                .as_ref()
+                                .is_some_and(|value| !value.changed)
+                    }
                     // A function or class the cell defines may draw random numbers when called.
                     _ => false,
                 })
