@@ -184,6 +184,9 @@ fn analyse_with(
     if let Some(frontend) = frontend {
         read_text_cell_magics(notebook, frontend, &mut facts);
     }
+    if language == Language::Python {
+        name_snowflake_sql_cells(notebook, &mut facts);
+    }
     if language == Language::Rust {
         forget_failed_variables(notebook, &mut facts);
     }
@@ -350,6 +353,92 @@ pub fn lint(
 ) -> Vec<Diagnostic> {
     let graph = graph(notebook, analysed);
     lint_with_graph(notebook, analysed, &graph, settings, selection)
+}
+
+/// In a Snowflake Notebook (code cells with `metadata.language` and `metadata.name`) a cell's
+/// result is a variable named after the cell: a SQL cell's query result
+/// (`load_data.to_pandas()` in a Python cell), a Python cell's last expression. A SQL cell is
+/// not Python, and its `{{name}}` placeholders read the notebook's variables. The facts say
+/// that: the cell binds its name (used where it is made: a result need not be read again), and
+/// a SQL cell's placeholders are optional reads.
+fn name_snowflake_sql_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
+    for (cell, cell_facts) in notebook.cells().iter().zip(facts.cells.iter_mut()) {
+        if !cell.is_code() {
+            continue;
+        }
+        let Some(metadata) = notebook
+            .cell_json(cell.number)
+            .and_then(|json| json.get("metadata"))
+        else {
+            continue;
+        };
+        let Some(language) = metadata
+            .get("language")
+            .and_then(|language| language.as_str())
+            .map(str::trim)
+        else {
+            continue;
+        };
+        let cell_name = metadata
+            .get("name")
+            .and_then(|name| name.as_str())
+            .filter(|name| {
+                !name.is_empty()
+                    && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                    && !name.starts_with(|c: char| c.is_ascii_digit())
+            });
+        let result = |span: nblint_facts::Span| {
+            cell_name.map(|name| {
+                let mut definition =
+                    nblint_facts::Definition::new(name, DefinitionKind::Variable, span);
+                definition.used_in_cell = true;
+                definition
+            })
+        };
+        if let Some(python) = cell_facts.as_mut() {
+            // A Python cell's displayed value.
+            if language.eq_ignore_ascii_case("python")
+                && let Some(shown) = python.trailing_expression
+                && let Some(definition) = result(shown)
+            {
+                python.defines.push(definition);
+            }
+            continue;
+        }
+        if !language.eq_ignore_ascii_case("sql") {
+            continue;
+        }
+        let mut sql_facts = CellFacts::default();
+        if let Some(definition) = result(nblint_facts::Span::new(0, 0)) {
+            sql_facts.defines.push(definition);
+        }
+        let source = cell.source.as_str();
+        let mut from = 0;
+        while let Some(open) = source[from..].find("{{") {
+            let start = from + open + 2;
+            let Some(close) = source[start..].find("}}") else {
+                break;
+            };
+            let inside = &source[start..start + close];
+            let name = inside.trim();
+            if !name.is_empty()
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+            {
+                let at = start + (inside.len() - inside.trim_start().len());
+                sql_facts.uses.push(nblint_facts::NameUse {
+                    name: name.to_owned(),
+                    span: nblint_facts::Span::new(at, at + name.len()),
+                    deferred: false,
+                    optional: true,
+                    annotation: false,
+                    conditional: false,
+                });
+            }
+            from = start + close + 2;
+        }
+        *cell_facts = Some(sql_facts);
+    }
 }
 
 /// A cell opened by a cell magic some cell of the notebook registers to take its body as

@@ -257,6 +257,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         3,
         2,
     ),
+    ("NB202/triggers_python_snowflake_undefined_name", 3, 2),
     ("NB202/triggers_python_spark_outside_databricks", 2, 1),
     ("NB202/triggers_python_dunder_class_outside_a_class", 2, 1),
     ("NB202/triggers_python_r_cell_input_undefined", 3, 1),

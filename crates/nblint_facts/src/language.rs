@@ -171,6 +171,9 @@ impl Language {
         if let Some(language) = named(&["language"]) {
             return Some((language, "metadata.language"));
         }
+        if let Some(language) = cells_metadata_language(notebook) {
+            return Some((language, "cells' metadata.language"));
+        }
         kernel.map(|language| (language, "kernelspec.name"))
     }
 
@@ -351,10 +354,36 @@ fn has_code_at(notebook: &Notebook, index: usize) -> bool {
         .is_some_and(|cell| cell.is_code() && !cell.source.trim().is_empty())
 }
 
+/// A notebook whose kernel names no language but whose code cells each say theirs in
+/// `metadata.language` (Snowflake Notebooks: `python` and `sql` cells under a `streamlit`
+/// kernel) is in the language of its Python or Rust cells, when they are all of one.
+fn cells_metadata_language(notebook: &Notebook) -> Option<Language> {
+    let mut found = None;
+    for cell in notebook.cells().iter().filter(|cell| cell.is_code()) {
+        let Some(language) = notebook
+            .cell_json(cell.number)
+            .and_then(|json| json.get("metadata")?.get("language")?.as_str())
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(Language::from_name)
+        else {
+            continue;
+        };
+        if matches!(language, Language::Python | Language::Rust) {
+            if found.as_ref().is_some_and(|found| *found != language) {
+                return None;
+            }
+            found = Some(language);
+        }
+    }
+    found
+}
+
 /// The language a code cell's own metadata gives it, where a notebook mixes languages:
 /// Polyglot / .NET Interactive notebooks (`metadata.polyglot_notebook.kernelName`,
-/// `metadata.dotnet_interactive.language`), VS Code's `metadata.vscode.languageId`, and
-/// nbformat 3's `language` on the cell. `None` when the cell names none.
+/// `metadata.dotnet_interactive.language`), VS Code's `metadata.vscode.languageId`,
+/// Snowflake Notebooks' `metadata.language` (`sql` or `python`), and nbformat 3's `language`
+/// on the cell. `None` when the cell names none.
 pub fn cell_language(notebook: &Notebook, number: usize) -> Option<Language> {
     let cell = notebook.cell_json(number)?;
     let metadata = cell.get("metadata");
@@ -372,6 +401,7 @@ pub fn cell_language(notebook: &Notebook, number: usize) -> Option<Language> {
     at(&["polyglot_notebook", "kernelName"])
         .or_else(|| at(&["dotnet_interactive", "language"]))
         .or_else(|| at(&["vscode", "languageId"]))
+        .or_else(|| at(&["language"]))
         .or_else(|| {
             cell.get("language")
                 .and_then(Value::as_str)
