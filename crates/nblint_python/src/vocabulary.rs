@@ -105,6 +105,8 @@ const SIDE_EFFECT_MODULES: &[&str] = &[
     "fugue_dask",
     "fugue_ray",
     "fugue_spark",
+    // Registers Snowflake as `modin.pandas`' backend (pandas on Snowflake).
+    "snowflake.snowpark.modin.plugin",
     // Prints the Zen of Python.
     "this",
 ];
