@@ -185,7 +185,7 @@ fn analyse_with(
         read_text_cell_magics(notebook, frontend, &mut facts);
     }
     if language == Language::Python {
-        name_snowflake_sql_cells(notebook, &mut facts);
+        name_snowflake_cells(notebook, &mut facts);
     }
     if language == Language::Rust {
         forget_failed_variables(notebook, &mut facts);
@@ -361,7 +361,7 @@ pub fn lint(
 /// not Python, and its `{{name}}` placeholders read the notebook's variables. The facts say
 /// that: the cell binds its name (used where it is made: a result need not be read again), and
 /// a SQL cell's placeholders are optional reads.
-fn name_snowflake_sql_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
+fn name_snowflake_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
     for (cell, cell_facts) in notebook.cells().iter().zip(facts.cells.iter_mut()) {
         if !cell.is_code() {
             continue;
@@ -382,11 +382,7 @@ fn name_snowflake_sql_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
         let cell_name = metadata
             .get("name")
             .and_then(|name| name.as_str())
-            .filter(|name| {
-                !name.is_empty()
-                    && name.chars().all(|c| c.is_alphanumeric() || c == '_')
-                    && !name.starts_with(|c: char| c.is_ascii_digit())
-            });
+            .filter(|name| is_identifier(name));
         let result = |span: nblint_facts::Span| {
             cell_name.map(|name| {
                 let mut definition =
@@ -421,10 +417,7 @@ fn name_snowflake_sql_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
             };
             let inside = &source[start..start + close];
             let name = inside.trim();
-            if !name.is_empty()
-                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
-                && !name.starts_with(|c: char| c.is_ascii_digit())
-            {
+            if is_identifier(name) {
                 let at = start + (inside.len() - inside.trim_start().len());
                 sql_facts.uses.push(nblint_facts::NameUse {
                     name: name.to_owned(),
@@ -439,6 +432,13 @@ fn name_snowflake_sql_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
         }
         *cell_facts = Some(sql_facts);
     }
+}
+
+/// Whether `name` is a plain identifier (`sql_data`, not `cell 3` or `3d`).
+fn is_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// A cell opened by a cell magic some cell of the notebook registers to take its body as

@@ -740,10 +740,23 @@ impl<'src> Analyzer<'src> {
     /// arguments or a cell magic's body mentions (see [`magics::name_references`]): optional
     /// uses, since IPython leaves a `$name` as it is when no variable has the name.
     fn read_references(&mut self, start: usize, text: &str, kind: Option<References>) {
+        self.read_references_except(start, text, kind, &[]);
+    }
+
+    /// [`Self::read_references`], leaving out the names in `own` (a script's own variables).
+    fn read_references_except(
+        &mut self,
+        start: usize,
+        text: &str,
+        kind: Option<References>,
+        own: &[&str],
+    ) {
         self.optional_depth += 1;
         for (offset, name) in magics::name_references(text, kind) {
-            let range = text_range((start + offset).saturating_sub(self.offset), name.len());
-            self.read(name, range);
+            if !own.contains(&name) {
+                let range = text_range((start + offset).saturating_sub(self.offset), name.len());
+                self.read(name, range);
+            }
         }
         self.optional_depth -= 1;
     }
@@ -819,22 +832,13 @@ impl<'src> Analyzer<'src> {
         let body_start = magic.header.end;
         let body = self.source.get(body_start..).unwrap_or("");
         if let Some(kind) = magics::body_references(magic.name) {
+            // A script's own variable (`model=..`, then `$model`) is no read of the notebook's.
             let own = if kind == References::Shell {
                 magics::shell_assigned_names(body)
             } else {
                 Vec::new()
             };
-            self.optional_depth += 1;
-            for (offset, name) in magics::name_references(body, Some(kind)) {
-                if !own.contains(&name) {
-                    let range = text_range(
-                        (body_start + offset).saturating_sub(self.offset),
-                        name.len(),
-                    );
-                    self.read(name, range);
-                }
-            }
-            self.optional_depth -= 1;
+            self.read_references_except(body_start, body, Some(kind), &own);
         }
         // Fugue SQL (`%%fsql`) finds the functions and frames it names (`TRANSFORM .. USING
         // evaluate`, `SELECT * FROM df`) in the notebook: every word is an optional read.
@@ -883,15 +887,21 @@ impl<'src> Analyzer<'src> {
     fn sympy_session(&mut self, call: TextRange) {
         self.facts.binds_unknown_names = true;
         for name in ["x", "y", "z", "t", "k", "m", "n", "f", "g", "h"] {
-            let defined = self.facts.defines.len();
-            self.bind(
+            self.bind_used_here(
                 name,
                 TextRange::empty(call.start()),
                 DefinitionKind::Variable,
             );
-            if let Some(definition) = self.facts.defines.get_mut(defined) {
-                definition.used_in_cell = true;
-            }
+        }
+    }
+
+    /// Binds `name` as something the line that binds it also uses (a magic's or a setup
+    /// call's names: nothing to report unused).
+    fn bind_used_here(&mut self, name: &str, range: TextRange, kind: DefinitionKind) {
+        let defined = self.facts.defines.len();
+        self.bind(name, range, kind);
+        if let Some(definition) = self.facts.defines.get_mut(defined) {
+            definition.used_in_cell = true;
         }
     }
 
@@ -1667,15 +1677,11 @@ impl<'src> Analyzer<'src> {
                 // `from pylab import *`, which `binds_unknown_names` covers for NB202).
                 if in_module && name == "%pylab" && !self.transient {
                     for module in ["np", "plt"] {
-                        let defined = self.facts.defines.len();
-                        self.bind(
+                        self.bind_used_here(
                             module,
                             text_range(span.start.saturating_sub(self.offset), 0),
                             DefinitionKind::Import,
                         );
-                        if let Some(definition) = self.facts.defines.get_mut(defined) {
-                            definition.used_in_cell = true;
-                        }
                     }
                 }
                 match name.as_str() {
@@ -3243,8 +3249,6 @@ fn is_mutating_method(method: &str) -> bool {
             && !method.starts_with('_'))
 }
 
-/// The name an `if` test checks exists in the namespace: `'NAME' in locals()` (or
-/// `globals()`, `dir()`, `vars()`).
 /// The names a test checks are missing (`'__file__' not in globals()`, alone or in an `and`
 /// or `or`): when its block leaves (`raise`, `return`), the code after it reads them only
 /// where they exist.
@@ -3255,32 +3259,24 @@ fn missing_name_guards(test: &Expr) -> Vec<String> {
             .iter()
             .flat_map(missing_name_guards)
             .collect(),
-        Expr::Compare(compare) => {
-            let (Expr::StringLiteral(name), [ast::CmpOp::NotIn], [Expr::Call(call)]) =
-                (&*compare.left, &*compare.ops, &*compare.comparators)
-            else {
-                return Vec::new();
-            };
-            let namespace = matches!(
-                &*call.func,
-                Expr::Name(function)
-                    if matches!(function.id.as_str(), "locals" | "globals" | "dir" | "vars")
-            );
-            if namespace && call.arguments.is_empty() {
-                vec![name.value.to_str().to_owned()]
-            } else {
-                Vec::new()
-            }
-        }
-        _ => Vec::new(),
+        test => namespace_check(test, ast::CmpOp::NotIn)
+            .into_iter()
+            .collect(),
     }
 }
 
+/// The name an `if` test checks exists in the namespace: `'NAME' in locals()` (or
+/// `globals()`, `dir()`, `vars()`).
 fn namespace_guard(test: &Expr) -> Option<String> {
+    namespace_check(test, ast::CmpOp::In)
+}
+
+/// The name a test `'NAME' <operator> globals()` checks (or `locals()`, `dir()`, `vars()`).
+fn namespace_check(test: &Expr, operator: ast::CmpOp) -> Option<String> {
     let Expr::Compare(compare) = test else {
         return None;
     };
-    let (Expr::StringLiteral(name), [ast::CmpOp::In], [Expr::Call(call)]) =
+    let (Expr::StringLiteral(name), [op], [Expr::Call(call)]) =
         (&*compare.left, &*compare.ops, &*compare.comparators)
     else {
         return None;
@@ -3288,7 +3284,8 @@ fn namespace_guard(test: &Expr) -> Option<String> {
     let Expr::Name(function) = &*call.func else {
         return None;
     };
-    (matches!(function.id.as_str(), "locals" | "globals" | "dir" | "vars")
+    (*op == operator
+        && matches!(function.id.as_str(), "locals" | "globals" | "dir" | "vars")
         && call.arguments.is_empty())
     .then(|| name.value.to_str().to_owned())
 }

@@ -41,12 +41,10 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             && !places::never_ran(context, use_.cell)
             // After `exec(code)` or `%run` the name may hold what that code bound.
             && !places::after_unknown_code(context, use_.cell, use_.span)
-            && !context.facts.cell(use_.cell).is_some_and(|facts| {
-                facts
-                    .deleted
-                    .iter()
-                    .any(|deleted| deleted.span == use_.span)
-            })
+            && !context
+                .facts
+                .cell(use_.cell)
+                .is_some_and(|facts| is_deletion(facts, use_.span))
         {
             readers.entry(&use_.name).or_default().push(Reader {
                 cell: use_.cell,
@@ -341,13 +339,15 @@ fn reads_the_old_value(
             use_.name == name
                 && !use_.deferred
                 && !places::after_unknown_code(context, cell, use_.span)
-                && !facts
-                    .deleted
-                    .iter()
-                    .any(|deleted| deleted.span == use_.span)
+                && !is_deletion(facts, use_.span)
                 && !read_apart_from_its_bindings(context, cell, use_.span, binds)
         })
     })
+}
+
+/// Whether the "read" at `span` is a `del name`, which drops the value without using it.
+fn is_deletion(facts: &nblint_facts::CellFacts, span: Span) -> bool {
+    facts.deleted.iter().any(|deleted| deleted.span == span)
 }
 
 /// Whether the read at `read` in cell `cell` lies in one branch of a top-level `if` chain and
