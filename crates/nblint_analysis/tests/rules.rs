@@ -175,6 +175,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     (
+        "NB206/triggers_python_linearmodels_constraints_change_the_model",
+        3,
+        1,
+    ),
+    (
         "NB206/triggers_python_scikit_learn_fit_changes_the_model",
         3,
         1,

@@ -22,7 +22,7 @@ pub(crate) const PYTHON: Vocabulary = Vocabulary {
 };
 
 /// Models whose `fit()` returns a results object and leaves the model as it was:
-/// statsmodels', lmfit's (`GaussianModel().fit(y, x=x)` returns a `ModelResult`) and
+/// statsmodels' and linearmodels', lmfit's (`GaussianModel().fit(y, x=x)` returns a `ModelResult`) and
 /// pyspark.ml's estimators (`ALS(..).fit(df)` returns a new model), made by a call of
 /// something imported from those libraries (`sm.OLS(..)`, `smf.ols(..)`, `Logit(..)` from
 /// `statsmodels.discrete.discrete_model`), or written with statsmodels' usual aliases when
@@ -41,7 +41,7 @@ fn leaves_unchanged(
         .next()
         .unwrap_or("");
     match imported(root) {
-        Some(path) => ["statsmodels", "lmfit", "pyspark.ml"]
+        Some(path) => ["statsmodels", "linearmodels", "lmfit", "pyspark.ml"]
             .iter()
             .any(|library| {
                 path == *library
