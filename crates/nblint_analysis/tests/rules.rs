@@ -160,6 +160,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_r_cell_reads_through_input", 3, 1),
     (
+        "NB205/triggers_python_loads_a_file_saved_from_another_value",
+        4,
+        1,
+    ),
+    (
         "NB205/triggers_python2_binding_in_a_cell_python3_cannot_parse",
         3,
         1,
@@ -220,6 +225,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB202/triggers_python_else_of_python2_branch", 2, 5),
     ("NB202/triggers_python_read_before_the_cell_binds_it", 2, 2),
+    (
+        "NB202/triggers_python_name_read_when_the_check_says_it_is_missing",
+        2,
+        2,
+    ),
     ("NB207/triggers_python_cached_function_unused", 3, 2),
     ("NB001/triggers_unbalanced_bracket", 2, 1),
     ("NB001/triggers_python_print_statement", 3, 1),

@@ -116,6 +116,12 @@ pub struct Definition {
     /// restore.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub copies: Option<String>,
+    /// The file this top-level binding reads its value back from (`model =
+    /// load_model("m.keras")`, `df = spark.read.parquet(path)`), as the path's source text
+    /// with spacing removed, when nothing in the cell changes the value after: a
+    /// [`FileSave`] of the same path above wrote the value it gets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loads: Option<String>,
 }
 
 /// A standard container type, as a binding shows it.
@@ -159,8 +165,24 @@ impl Definition {
             container: None,
             restores: false,
             copies: None,
+            loads: None,
         }
     }
+}
+
+/// A top-level statement that writes a variable's value to a file (`model.save(path)`,
+/// `pickle.dump(model, f)` with `f` opened on `path`, `df.write.parquet(path)`): a binding
+/// below that loads the same path back ([`Definition::loads`]) gets the value saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileSave {
+    /// The variable whose value is written.
+    pub name: String,
+    /// The path's source text, spacing removed.
+    pub path: String,
+    /// The names the path's expression reads (`save_dir` in `save_dir + "/m.pkl"`).
+    pub path_reads: Vec<String>,
+    /// The statement.
+    pub span: Span,
 }
 
 /// A repeatable expression a name is bound to (see [`Definition::value`]).
@@ -394,6 +416,9 @@ pub struct CellFacts {
     /// with their `%%`: a cell they open is that text, not code.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub text_cell_magics: Vec<String>,
+    /// Values the cell writes to files, in source order (see [`FileSave`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub saves: Vec<FileSave>,
     /// A hash of the cell's code as tokens, comments and spacing left out (a line wrapped
     /// inside brackets is the same code), when the front end computes one: two cells with
     /// the same fingerprint hold the same code.

@@ -22,8 +22,8 @@
 use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{
-    BoundValue, CellFacts, Command, Container, Definition, DefinitionKind, Dependency, Import,
-    Mutation, MutationKind, NameUse, Span, SyntaxError,
+    BoundValue, CellFacts, Command, Container, Definition, DefinitionKind, Dependency, FileSave,
+    Import, Mutation, MutationKind, NameUse, Span, SyntaxError,
 };
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::visitor::{self, Visitor};
@@ -363,6 +363,12 @@ struct Analyzer<'src> {
     /// them (`X_bk = deepcopy(X)`): the backup's name, with the name copied and the backup's
     /// definition.
     backups: HashMap<String, (String, usize)>,
+    /// File objects the enclosing top-level `with open(path) as f:` blocks opened: each
+    /// one's path, as [`FileSave::path`] and [`FileSave::path_reads`] give it.
+    file_handles: HashMap<String, (String, Vec<String>)>,
+    /// How many of the blocks counted in `block_depth` are `with` bodies, which run unless
+    /// something fails: a save or load in one happens when the cell runs.
+    with_depth: usize,
     /// How many statements enclose the current node (1 inside a top-level statement).
     statement_depth: usize,
     /// The cell starts with a cell magic: its statements are not the cell's own to edit.
@@ -402,6 +408,8 @@ impl<'src> Analyzer<'src> {
             plain_change: None,
             loop_fills: HashMap::new(),
             backups: HashMap::new(),
+            file_handles: HashMap::new(),
+            with_depth: 0,
             statement_depth: 0,
             cell_magic: magics::cell_magic(source).is_some(),
             depth: 0,
@@ -1037,6 +1045,7 @@ impl<'src> Analyzer<'src> {
                 container: None,
                 restores: false,
                 copies: None,
+                loads: None,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -1139,6 +1148,82 @@ impl<'src> Analyzer<'src> {
         }
     }
 
+    /// Where `place` (a path, an `open(path)` call, or a file object a `with` opened) says a
+    /// file is: its path's text, spacing removed, and the names that path reads; `None` when
+    /// the path may name another file from the same inputs (see
+    /// [`round_trips::is_plain_path`]).
+    fn file_path(&self, place: &Expr) -> Option<(String, Vec<String>)> {
+        if let Expr::Name(name) = place
+            && let Some(path) = self.file_handles.get(name.id.as_str())
+        {
+            return Some(path.clone());
+        }
+        let path = round_trips::opened_path(place).unwrap_or(place);
+        let mut reads = Vec::new();
+        if !round_trips::is_plain_path(path) || !repeatable(path, &mut reads, 16) {
+            return None;
+        }
+        reads.sort_unstable();
+        reads.dedup();
+        Some((without_spacing(self.source_of(path.range())?), reads))
+    }
+
+    /// Records a top-level statement `call` at `span` that writes a variable to a file
+    /// (see [`round_trips::saved`]).
+    fn note_save(&mut self, call: &ast::ExprCall, span: Span) {
+        if self.function_depth > 0 || self.block_depth > self.with_depth || self.transient {
+            return;
+        }
+        let Some((name, place)) = round_trips::saved(call) else {
+            return;
+        };
+        let Some((path, path_reads)) = self.file_path(place) else {
+            return;
+        };
+        self.facts.saves.push(FileSave {
+            name: name.to_owned(),
+            path,
+            path_reads,
+            span,
+        });
+    }
+
+    /// Notes a top-level `name = <load of a file>` bound at `defined` ([`Definition::loads`]).
+    /// When this cell itself saved the value `name` held as it began to that file, unchanged
+    /// and not bound before the save, the load gives that value back
+    /// ([`Definition::restores`]): `pickle.dump(model, f)`, then `model = pickle.load(f)`.
+    fn note_load(&mut self, name: &str, value: &Expr, defined: usize) {
+        let Some((path, path_reads)) =
+            round_trips::loaded(value).and_then(|place| self.file_path(place))
+        else {
+            return;
+        };
+        let restores = self
+            .facts
+            .saves
+            .iter()
+            .rev()
+            .find(|save| save.path == path)
+            .is_some_and(|save| {
+                save.name == name
+                    // Neither the name nor the path bound again in the cell before.
+                    && self.facts.defines[..defined].iter().all(|definition| {
+                        definition.name != name
+                            && !(path_reads.contains(&definition.name)
+                                && definition.span.start > save.span.start)
+                    })
+                    && !self
+                        .facts
+                        .mutations
+                        .iter()
+                        .any(|mutation| mutation.name == name && mutation.span.start < save.span.start)
+            });
+        if let Some(definition) = self.facts.defines.get_mut(defined) {
+            definition.loads = Some(path);
+            definition.restores |= restores;
+        }
+    }
+
     // Mutations.
 
     /// Records that the statement or call at `span` changes `name` in place, if `name` is a
@@ -1174,6 +1259,12 @@ impl<'src> Analyzer<'src> {
                 _ => None,
             }
             .map(|change| (change.text.clone(), change.reads.clone()));
+            if let Some(definition) = self.facts.defines.get_mut(index)
+                && (requires_container.is_none() || definition.container == requires_container)
+            {
+                // What a load gave is no longer what the file holds.
+                definition.loads = None;
+            }
             if let Some(definition) = self.facts.defines.get_mut(index)
                 && (requires_container.is_none() || definition.container == requires_container)
                 && let Some(value) = definition.value.as_mut()
@@ -1859,6 +1950,22 @@ impl<'src> Analyzer<'src> {
             let saved_transient = self.transient;
             self.transient |= transient;
             let saved_statement = self.statement;
+            // `%time m = fit(); m` in a function body: IPython runs the line in the
+            // function's local namespace, so its names are the function's locals.
+            if let Some(scope) = self.scopes.last_mut()
+                && scope.kind == ScopeKind::Function
+            {
+                let mut collector = LocalCollector::default();
+                for statement in &module.body {
+                    collector.visit_stmt(statement);
+                }
+                let (locals, _) = collector.finish();
+                scope.locals.extend(
+                    locals
+                        .into_iter()
+                        .filter(|name| !scope.globals.contains(name)),
+                );
+            }
             for statement in &module.body {
                 self.visit_stmt(statement);
             }
@@ -1885,6 +1992,11 @@ impl<'src> Analyzer<'src> {
         let saved_change = std::mem::replace(&mut self.plain_change, plain_change);
         self.statement_depth += 1;
         self.note_environment(statement);
+        if let Stmt::Expr(expression) = statement
+            && let Expr::Call(call) = &*expression.value
+        {
+            self.note_save(call, span);
+        }
         match statement {
             Stmt::FunctionDef(function) => self.function(function),
             Stmt::ClassDef(class) => self.class(class),
@@ -1906,7 +2018,7 @@ impl<'src> Analyzer<'src> {
                 self.visit_expr(&if_.test);
                 // `if 'job' in locals():` guards reads of `job`; `if sys.version_info < (3,):`
                 // guards code that never runs on Python 3: their reads need no definition.
-                let guarded = namespace_guard(&if_.test);
+                let guarded = present_name_guards(&if_.test);
                 let dead = python2_only(&if_.test);
                 // `if False:  # Don't execute this!`: code kept but switched off binds, reads
                 // and changes nothing.
@@ -2033,7 +2145,32 @@ impl<'src> Analyzer<'src> {
                 if with.is_async && self.function_depth == 0 {
                     self.facts.uses_await = true;
                 }
-                self.block(|analyzer| visitor::walk_stmt(analyzer, statement));
+                // `with open(path, "wb") as f:`: `pickle.dump(model, f)` in the body writes
+                // to `path`.
+                let mut opened = Vec::new();
+                if self.function_depth == 0 {
+                    for item in &with.items {
+                        if let Some(Expr::Name(handle)) = item.optional_vars.as_deref()
+                            && let Some(path) = round_trips::opened_path(&item.context_expr)
+                                .and_then(|path| self.file_path(path))
+                        {
+                            let name = handle.id.as_str().to_owned();
+                            let outer = self.file_handles.insert(name.clone(), path);
+                            opened.push((name, outer));
+                        }
+                    }
+                }
+                self.block(|analyzer| {
+                    analyzer.with_depth += 1;
+                    visitor::walk_stmt(analyzer, statement);
+                    analyzer.with_depth -= 1;
+                });
+                for (name, outer) in opened.into_iter().rev() {
+                    match outer {
+                        Some(outer) => self.file_handles.insert(name, outer),
+                        None => self.file_handles.remove(&name),
+                    };
+                }
             }
             Stmt::IpyEscapeCommand(command) => self.escape_command(command.kind, command.range),
             // A bare `pwd` or `whos` runs the automagic unless a variable has the name: the
@@ -2095,6 +2232,9 @@ impl<'src> Analyzer<'src> {
                     let mut reads = Vec::new();
                     let repeats = repeatable(&expression.value, &mut reads, 16);
                     let text = without_spacing(self.text(span));
+                    if let Some(definition) = self.facts.defines.get_mut(index) {
+                        definition.loads = None;
+                    }
                     if let Some(value) = self
                         .facts
                         .defines
@@ -2135,6 +2275,14 @@ impl<'src> Analyzer<'src> {
                     && self.function_depth == 0
                 {
                     self.note_backup(target.id.as_str(), &assignment.value, defined);
+                }
+                if let [Expr::Name(target)] = assignment.targets.as_slice()
+                    && self.facts.defines.len() == defined + 1
+                    && self.block_depth == self.with_depth
+                    && self.function_depth == 0
+                    && !self.transient
+                {
+                    self.note_load(target.id.as_str(), &assignment.value, defined);
                 }
                 // `n_epochs = 5`, `df = pd.read_csv(path)`, `a, b = x[0], x[1]`: a value NB205
                 // can compare. Each name of a flat tuple target gets the value with its place
@@ -2458,6 +2606,20 @@ impl<'src> Analyzer<'src> {
                         .is_some_and(|path| path == "Literal" || path.ends_with(".Literal")) =>
             {
                 self.visit_expr(&subscript.value);
+            }
+            // `('rw' not in locals()) or len(rw) != n`, `'rw' in locals() and len(rw)`: the
+            // operands after the check run only where the name exists.
+            Expr::BoolOp(operation) => {
+                let guards = self.guarded_names.len();
+                for value in &operation.values {
+                    self.visit_expr(value);
+                    let checked = match operation.op {
+                        ast::BoolOp::Or => namespace_check(value, ast::CmpOp::NotIn),
+                        ast::BoolOp::And => namespace_guard(value),
+                    };
+                    self.guarded_names.extend(checked);
+                }
+                self.guarded_names.truncate(guards);
             }
             Expr::Named(named) => {
                 self.visit_expr(&named.value);
@@ -3265,6 +3427,19 @@ fn missing_name_guards(test: &Expr) -> Vec<String> {
     }
 }
 
+/// The names a test checks exist (`'NAME' in locals()`, alone or in an `and`): its block
+/// runs only where they do.
+fn present_name_guards(test: &Expr) -> Vec<String> {
+    match test {
+        Expr::BoolOp(operation) if operation.op == ast::BoolOp::And => operation
+            .values
+            .iter()
+            .filter_map(namespace_guard)
+            .collect(),
+        test => namespace_guard(test).into_iter().collect(),
+    }
+}
+
 /// The name an `if` test checks exists in the namespace: `'NAME' in locals()` (or
 /// `globals()`, `dir()`, `vars()`).
 fn namespace_guard(test: &Expr) -> Option<String> {
@@ -3935,5 +4110,6 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
 }
 
 mod loops;
+mod round_trips;
 #[cfg(test)]
 mod tests;

@@ -168,6 +168,18 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             ) {
                 continue;
             }
+            // The later cell loads back the file a cell from `earlier` on saved the
+            // earlier cell's value to (`model.save(path)`, then `model = load_model(path)`).
+            if loads_what_was_saved(
+                context,
+                index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                &name,
+                earlier,
+                later,
+                &binds,
+            ) {
+                continue;
+            }
             // The redefinition matters when the later value is read across cells (re-running
             // the earlier cell after it changes what that reader sees), or when the later
             // binding reads the old value (`data = sorted(data)`: re-running it applies it
@@ -322,6 +334,64 @@ fn restores_a_backup(
             (later, restore),
             &value.reads,
         )
+}
+
+/// Whether cell `later`'s last binding of `name` loads a file ([`Definition::loads`]) whose
+/// last save before it, in a cell from `earlier` on, wrote the value `earlier` left (not
+/// changed in place in a cell between), to a path whose inputs hold the same values at the
+/// save and at the load: running `earlier` again gives the value the file holds.
+fn loads_what_was_saved(
+    context: &Context<'_>,
+    index: &NameIndex<'_>,
+    name: &str,
+    earlier: usize,
+    later: usize,
+    binds: &impl Fn(&Definition) -> bool,
+) -> bool {
+    let last = |cell: usize| {
+        context
+            .facts
+            .cell(cell)
+            .and_then(|facts| facts.defines.iter().rev().find(|d| binds(d)))
+    };
+    let (Some(original), Some(load)) = (last(earlier), last(later)) else {
+        return false;
+    };
+    let Some(path) = load.loads.as_deref() else {
+        return false;
+    };
+    // The last save to the path above the load, no higher than the earlier binding.
+    let Some((save_cell, save)) = (earlier..=later).rev().find_map(|cell| {
+        let facts = context.facts.cell(cell)?;
+        facts
+            .saves
+            .iter()
+            .rev()
+            .find(|save| {
+                save.path == path
+                    && (cell != later || save.span.start < load.span.start)
+                    && (cell != earlier || save.span.start > original.span.start)
+            })
+            .map(|save| (cell, save))
+    }) else {
+        return false;
+    };
+    save.name == name
+        && index
+            .binding_before(name, save_cell, Some(save.span.start))
+            .is_some_and(|(_, saved)| std::ptr::eq(saved, original))
+        && (save_cell == earlier || !index.mutated(name, earlier + 1, save_cell))
+        && save.path_reads.iter().all(|read| {
+            same_value(
+                context,
+                index,
+                read,
+                (save_cell, later),
+                index.binding_before(read, save_cell, Some(save.span.start)),
+                index.binding_before(read, later, Some(load.span.start)),
+                SAME_VALUE_DEPTH,
+            )
+        })
 }
 
 /// Whether cell `cell` itself reads the value of `name` it finds before binding it again: a

@@ -1256,6 +1256,131 @@ fn a_backup_restored_gives_the_value_back() {
 }
 
 #[test]
+fn reads_after_a_namespace_check_in_the_same_condition() {
+    let optional = |source: &str| {
+        analyze(source)
+            .uses
+            .iter()
+            .filter(|use_| use_.name == "rw")
+            .map(|use_| use_.optional)
+            .collect::<Vec<_>>()
+    };
+    // Checked missing in an `or`, or present in an `and`: later operands run only where it
+    // exists; so does the body of an `if` whose `and` checks it.
+    assert_eq!(optional("('rw' not in locals()) or len(rw) > 1\n"), [true]);
+    assert_eq!(optional("'rw' in globals() and len(rw) > 1\n"), [true]);
+    assert_eq!(
+        optional("if 'rw' in locals() and ok:\n    print(rw)\n"),
+        [true]
+    );
+    // The other way round, or before the check, it is read where it is missing.
+    assert_eq!(optional("'rw' in locals() or len(rw) > 1\n"), [false]);
+    assert_eq!(optional("len(rw) > 1 or 'rw' not in locals()\n"), [false]);
+    assert_eq!(
+        optional("('rw' not in locals() or ok) and print(rw)\n"),
+        [false]
+    );
+}
+
+#[test]
+fn a_time_line_in_a_function_binds_its_locals() {
+    let facts = analyze("def f():\n    %time m = fit(); m\n    return 1\n");
+    assert!(
+        facts.uses.iter().all(|use_| use_.name != "m"),
+        "{:?}",
+        facts.uses
+    );
+}
+
+#[test]
+fn saves_and_loads_of_a_file() {
+    let saves = |source: &str| {
+        analyze(source)
+            .saves
+            .iter()
+            .map(|save| format!("{} -> {} {:?}", save.name, save.path, save.path_reads))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        saves("model.save('m.keras')\n"),
+        [r#"model -> "m.keras" []"#]
+    );
+    assert_eq!(
+        saves("df.repartition(4).write.format('parquet').mode('overwrite').save(path)\n"),
+        ["df -> path [\"path\"]"]
+    );
+    assert_eq!(
+        saves("df.write.parquet(out_dir + '/t')\n"),
+        [r#"df -> out_dir+"/t" ["out_dir"]"#]
+    );
+    assert_eq!(
+        saves("with open(name + '.pkl', 'wb') as f:\n    pickle.dump(m, f)\n"),
+        [r#"m -> name+".pkl" ["name"]"#]
+    );
+    assert_eq!(
+        saves("pickle.dump(m, open('m.pkl', 'wb'))\n"),
+        [r#"m -> "m.pkl" []"#]
+    );
+    assert_eq!(saves("np.save('a.npy', a)\ntorch.save(net, p)\n").len(), 2);
+    // Not a save of the value: part of it, in a branch or a function, a path that is not
+    // repeatable, or a library nblint does not know.
+    for source in [
+        "df.head(10).to_parquet('h.parquet')\n",
+        "if ok:\n    model.save('m.keras')\n",
+        "def keep():\n    model.save('m.keras')\n",
+        "model.save(next_path())\n",
+        "df.to_csv('d.csv')\n",
+        "model.parquet('p')\n",
+    ] {
+        assert_eq!(saves(source), Vec::<String>::new(), "{source}");
+    }
+
+    let loads = |source: &str| {
+        analyze(source)
+            .defines
+            .iter()
+            .filter(|definition| definition.name == "m")
+            .map(|definition| (definition.loads.clone(), definition.restores))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        loads("m = load_model('m.keras')\n"),
+        [(Some(r#""m.keras""#.to_owned()), false)]
+    );
+    assert_eq!(
+        loads("m = spark.read.format('parquet').load(p)\n"),
+        [(Some("p".to_owned()), false)]
+    );
+    assert_eq!(
+        loads("with open('m.pkl', 'rb') as f:\n    m = pickle.load(f)\n"),
+        [(Some(r#""m.pkl""#.to_owned()), false)]
+    );
+    // Changed after the load: no longer what the file holds.
+    assert_eq!(
+        loads("m = load_model('m.keras')\nm.fit(x)\n"),
+        [(None, false)]
+    );
+    assert_eq!(loads("m = load_model(path).to(device)\n"), [(None, false)]);
+    // Saved and loaded back in the cell: the value the cell began with.
+    assert_eq!(
+        loads("pickle.dump(m, open(p, 'wb'))\nm = pickle.load(open(p, 'rb'))\n"),
+        [(Some("p".to_owned()), true)]
+    );
+    // Not given back: the cell bound the name before the save, the path changed between, or
+    // the file holds another name's value.
+    for source in [
+        "m = train()\nm.save(p)\nm = load_model(p)\n",
+        "m.save(p)\np = 'other'\nm = load_model(p)\n",
+        "n.save(p)\nm = load_model(p)\n",
+    ] {
+        assert!(
+            loads(source).last().is_some_and(|(_, restores)| !restores),
+            "{source}"
+        );
+    }
+}
+
+#[test]
 fn code_under_a_false_constant_never_runs() {
     let facts = analyze(
         "if False:  # Don't execute this!\n    import pt\n    y = pt.wrap(x)\n    y.sort()\n\
