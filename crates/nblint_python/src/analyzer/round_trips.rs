@@ -12,7 +12,8 @@ use ruff_python_ast::{self as ast, Expr};
 use super::dotted;
 
 /// Methods that write their receiver to the path given first (`model.save("m.keras")`,
-/// `df.to_parquet(path)`); `parquet` and `save` also on a Spark writer (`df.write.parquet`).
+/// `df.to_parquet(path)`, AnnData's `adata.write(path)`); `parquet` and `save` also on a
+/// Spark writer (`df.write.parquet`).
 const SAVE_METHODS: &[&str] = &[
     "save",
     "save_model",
@@ -20,6 +21,8 @@ const SAVE_METHODS: &[&str] = &[
     "to_feather",
     "to_parquet",
     "to_pickle",
+    "write",
+    "write_h5ad",
 ];
 
 /// Links of a Spark writer chain between a frame and its save (`df.repartition(4).write
@@ -48,12 +51,14 @@ const SAVE_FUNCTIONS: &[&str] = &[
 
 /// Functions and methods whose value is what the path or file given first holds
 /// (`pickle.load(f)`, `load_model(path)`, `TabularPredictor.load(path)`,
-/// `spark.read.parquet(path)`), by their last segment.
+/// `spark.read.parquet(path)`, scanpy's `sc.read(path)`), by their last segment.
 const LOAD_CALLS: &[&str] = &[
     "from_pretrained",
     "load",
     "load_model",
+    "read",
     "read_feather",
+    "read_h5ad",
     "read_parquet",
     "read_pickle",
 ];
