@@ -159,6 +159,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     ("NB205/triggers_python_r_cell_reads_through_input", 3, 1),
+    ("NB205/triggers_python_another_symbol_under_the_name", 4, 1),
     (
         "NB205/triggers_python_loads_a_file_saved_from_another_value",
         4,

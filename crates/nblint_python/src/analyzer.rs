@@ -2357,6 +2357,30 @@ impl<'src> Analyzer<'src> {
                         });
                     }
                 }
+                // `x, nu, t = sympy.symbols("x nu t")`, `q0, q1 = cirq.LineQubit.range(2)`:
+                // each name gets its element, spelled one way (`x = symbols("x")` binds the
+                // same `x`).
+                let flat_names = match assignment.targets.as_slice() {
+                    [Expr::Name(_)] => Some(1),
+                    [
+                        Expr::Tuple(ast::ExprTuple { elts, .. })
+                        | Expr::List(ast::ExprList { elts, .. }),
+                    ] if elts.iter().all(Expr::is_name_expr) => Some(elts.len()),
+                    _ => None,
+                };
+                if let Some(count) = flat_names
+                    && bound == count
+                    && let Some(elements) = elements::known_elements(&assignment.value)
+                    && elements.len() == count
+                {
+                    for (place, text) in elements.into_iter().enumerate() {
+                        self.facts.defines[defined + place].value = Some(BoundValue {
+                            text,
+                            reads: Vec::new(),
+                            changed: false,
+                        });
+                    }
+                }
             }
             _ => visitor::walk_stmt(self, statement),
         }
@@ -4109,6 +4133,7 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
     }
 }
 
+mod elements;
 mod loops;
 mod round_trips;
 #[cfg(test)]
