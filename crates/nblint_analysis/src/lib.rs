@@ -182,7 +182,7 @@ fn analyse_with(
     };
     let mut facts = facts;
     if let Some(frontend) = frontend {
-        read_text_cell_magics(notebook, frontend, &mut facts);
+        read_registered_cell_magics(notebook, frontend, &mut facts);
     }
     if language == Language::Python {
         name_snowflake_cells(notebook, &mut facts);
@@ -443,21 +443,34 @@ fn is_identifier(name: &str) -> bool {
 
 /// A cell opened by a cell magic some cell of the notebook registers to take its body as
 /// text (`@register_cell_magic def writetemplate(line, cell)` writing a config file) is that
-/// text, not code, even when it happens to parse (`[net]`, `batch=64`).
-fn read_text_cell_magics(
+/// text, not code, even when it happens to parse (`[net]`, `batch=64`); one opened by a
+/// magic the notebook registers to run its body (`%%backend` calling `run_cell`) is the
+/// notebook's own code.
+fn read_registered_cell_magics(
     notebook: &Notebook,
     frontend: &dyn CellFrontend,
     facts: &mut NotebookFacts,
 ) {
-    let registered: Vec<String> = facts
+    let text: Vec<String> = facts
         .cells
         .iter()
         .flatten()
         .flat_map(|cell| cell.text_cell_magics.iter().cloned())
         .collect();
-    if registered.is_empty() {
+    let code: Vec<String> = facts
+        .cells
+        .iter()
+        .flatten()
+        .flat_map(|cell| cell.code_cell_magics.iter().cloned())
+        .collect();
+    if text.is_empty() && code.is_empty() {
         return;
     }
+    let registered = |magics: &[String], name: &str| {
+        magics
+            .iter()
+            .any(|magic| magic.strip_prefix("%%") == Some(name))
+    };
     for (cell, cell_facts) in notebook.cells().iter().zip(facts.cells.iter_mut()) {
         let Some(cell_facts) = cell_facts else {
             continue;
@@ -467,12 +480,13 @@ fn read_text_cell_magics(
                 .next()
                 .unwrap_or("")
         });
-        if opened_by.is_some_and(|name| {
-            registered
-                .iter()
-                .any(|magic| magic.strip_prefix("%%") == Some(name))
-        }) {
+        let Some(name) = opened_by else {
+            continue;
+        };
+        if registered(&text, name) {
             *cell_facts = frontend.analyze_text_cell(&cell.source);
+        } else if registered(&code, name) {
+            *cell_facts = frontend.analyze_code_magic_cell(&cell.source);
         }
     }
 }

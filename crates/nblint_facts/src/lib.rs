@@ -416,6 +416,11 @@ pub struct CellFacts {
     /// with their `%%`: a cell they open is that text, not code.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub text_cell_magics: Vec<String>,
+    /// Cell magics the cell registers that run their body as code (`@register_cell_magic def
+    /// backend(line, cell): .. run_cell(cell)`), with their `%%`: a cell they open is read as
+    /// code of the notebook's own (see [`CellFrontend::analyze_code_magic_cell`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub code_cell_magics: Vec<String>,
     /// Values the cell writes to files, in source order (see [`FileSave`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub saves: Vec<FileSave>,
@@ -603,6 +608,14 @@ pub trait CellFrontend: Send + Sync {
     fn analyze_text_cell(&self, source: &str) -> CellFacts {
         let _ = source;
         CellFacts::default()
+    }
+
+    /// Analyses a cell opened by a cell magic the notebook registers to run its body as code
+    /// (see [`CellFacts::code_cell_magics`]), which a front end may otherwise read more warily
+    /// (a magic it does not know may set and read names itself). The default is
+    /// [`Self::analyze`].
+    fn analyze_code_magic_cell(&self, source: &str) -> CellFacts {
+        self.analyze(source)
     }
 }
 

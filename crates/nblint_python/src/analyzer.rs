@@ -61,22 +61,43 @@ const DROP_STACK_PER_LEVEL: usize = 1024;
 /// session's prompts (`>>> `, `... `, `In [1]: `, `...: `) are removed first, as IPython's
 /// prompt strippers do.
 pub(crate) fn analyze(source: &str) -> CellFacts {
+    analyze_cell(source, Opener::Unregistered)
+}
+
+/// Analyses a cell opened by a cell magic the notebook registers to run its body as Python
+/// (`@register_cell_magic def backend(line, cell): .. run_cell(cell)`): its body's names are
+/// read as any cell's.
+pub(crate) fn analyze_code_magic_cell(source: &str) -> CellFacts {
+    analyze_cell(source, Opener::Registered)
+}
+
+/// Who defines the cell magic that opens a cell, when nblint does not know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opener {
+    /// An extension, or nobody nblint can see: it may set names before it runs the body and
+    /// read them after.
+    Unregistered,
+    /// The notebook, with a function that runs the body as Python.
+    Registered,
+}
+
+fn analyze_cell(source: &str, opener: Opener) -> CellFacts {
     // A pasted session's prompts go first, whether or not the cell parses with them
     // (`In [12]: x = 2` is an annotated assignment to `In[12]`).
     if let Some(stripped) = LeadingIndent::without_prompts(source) {
-        let facts = analyze_as_written(&stripped.text);
+        let facts = analyze_as_written(&stripped.text, opener);
         if facts.parsed() {
             return stripped.map_back(facts);
         }
     }
-    let facts = analyze_as_written(source);
+    let facts = analyze_as_written(source, opener);
     if facts.parsed() {
         return facts;
     }
     let Some(dedented) = LeadingIndent::remove(source) else {
         return facts;
     };
-    let dedented_facts = analyze_as_written(&dedented.text);
+    let dedented_facts = analyze_as_written(&dedented.text, opener);
     if !dedented_facts.parsed() {
         return facts;
     }
@@ -216,14 +237,23 @@ pub(crate) fn analyze_text_cell(source: &str) -> CellFacts {
 }
 
 /// Analyses one cell as written.
-fn analyze_as_written(source: &str) -> CellFacts {
+fn analyze_as_written(source: &str, opener: Opener) -> CellFacts {
     if let Some(magic) = magics::cell_magic(source)
         && magic.body == CellBody::Unknown
     {
+        // Python, as far as names go; but a magic the notebook does not register may set
+        // names before it runs the body (advent-of-code's `%%aoc` pushes `inputs`) and read
+        // them after (`answer`): the body's reads need not exist, and its bindings count as
+        // used.
+        let unregistered = opener == Opener::Unregistered;
         let mut analyzer = Analyzer::new(source);
+        analyzer.optional_depth = usize::from(unregistered);
         analyzer.analyze_cell(false);
-        let facts = analyzer.finish();
+        let mut facts = analyzer.finish();
         if facts.parsed() {
+            for definition in &mut facts.defines {
+                definition.used_in_cell |= unregistered;
+            }
             return facts;
         }
         let mut analyzer = Analyzer::new(source);
@@ -1393,8 +1423,10 @@ impl<'src> Analyzer<'src> {
         for decorator in &function.decorator_list {
             self.visit_expr(&decorator.expression);
         }
-        if let Some(magic) = text_cell_magic(function) {
-            self.facts.text_cell_magics.push(magic);
+        match registered_cell_magic(function) {
+            Some((magic, false)) => self.facts.text_cell_magics.push(magic),
+            Some((magic, true)) => self.facts.code_cell_magics.push(magic),
+            None => {}
         }
         let type_parameters = type_parameter_names(function.type_params.as_deref());
         let generic = !type_parameters.is_empty();
@@ -3491,11 +3523,11 @@ fn namespace_check(test: &Expr, operator: ast::CmpOp) -> Option<String> {
 
 /// The name of the cell magic `function` registers (`@register_cell_magic`,
 /// `@register_line_cell_magic`, a `Magics` class's `@cell_magic`; the decorator's string
-/// argument, else the function's name), when its body never runs the cell's text as Python
-/// (no `exec`, `eval`, `compile`, `run_cell`, ..): IPython hands it the text as a string, so a
-/// `%%name` cell is that text, not code (a config-file template written with
+/// argument, else the function's name), with whether its body runs the cell's text as Python
+/// (`exec`, `eval`, `compile`, `run_cell`, ..). When it does not, IPython hands it the text as
+/// a string, so a `%%name` cell is that text, not code (a config-file template written with
 /// `cell.format(**globals())`).
-fn text_cell_magic(function: &ast::StmtFunctionDef) -> Option<String> {
+fn registered_cell_magic(function: &ast::StmtFunctionDef) -> Option<(String, bool)> {
     /// Whether a body calls something that runs text as Python.
     struct RunsPython(bool);
     impl<'a> Visitor<'a> for RunsPython {
@@ -3549,7 +3581,7 @@ fn text_cell_magic(function: &ast::StmtFunctionDef) -> Option<String> {
     })?;
     let mut runs = RunsPython(false);
     runs.visit_body(&function.body);
-    (!runs.0).then(|| format!("%%{named}"))
+    Some((format!("%%{named}"), runs.0))
 }
 
 /// Whether a test is a constant that is never true (`False`, `0`, `None`): the block under it

@@ -43,6 +43,10 @@ impl CellFrontend for PythonFrontend {
         analyzer::analyze_text_cell(source)
     }
 
+    fn analyze_code_magic_cell(&self, source: &str) -> CellFacts {
+        analyzer::analyze_code_magic_cell(source)
+    }
+
     fn is_builtin(&self, name: &str) -> bool {
         builtins::is_builtin(name)
     }

@@ -492,10 +492,11 @@ fn magics_and_shell_lines() {
             // `$out_dir` may name a Python variable (an optional use); `$f` is the loop's own.
             "uses: out_dir?\ncommands: %%bash",
         ),
-        // A notebook's own cell magic: Python if its body parses, else left alone.
+        // A cell magic nblint does not know: Python if its body parses, else left alone; it
+        // may set the body's names first and read its bindings after.
         (
             "%%backend jax\nmodel = build(keras)",
-            "defines: model\nuses: build keras\ncommands: %%backend",
+            "defines: model*\nuses: build? keras?\ncommands: %%backend",
         ),
         ("%%sql\nSELECT * FROM t", "commands: %%sql"),
         ("%%writefile app.py\nx = 1", "commands: %%writefile"),
@@ -1253,6 +1254,21 @@ fn a_backup_restored_gives_the_value_back() {
         restores("Y_bk = deepcopy(Y)\nX = deepcopy(Y_bk)\n"),
         [false]
     );
+}
+
+#[test]
+fn a_magic_the_notebook_registers_runs_its_body_as_its_own_code() {
+    let source = "%%backend jax\nmodel = build(keras)";
+    let facts = super::analyze_code_magic_cell(source);
+    assert_eq!(
+        summary(source, &facts),
+        "defines: model\nuses: build keras\ncommands: %%backend"
+    );
+    let registering = analyze(
+        "@register_cell_magic\ndef backend(line, cell):\n    get_ipython().run_cell(cell)\n\n@register_cell_magic\ndef template(line, cell):\n    open(line, 'w').write(cell)\n",
+    );
+    assert_eq!(registering.code_cell_magics, ["%%backend"]);
+    assert_eq!(registering.text_cell_magics, ["%%template"]);
 }
 
 #[test]
