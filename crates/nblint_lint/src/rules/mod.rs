@@ -19,6 +19,7 @@ mod nb206_mutated_across_cells;
 mod nb207_unused_definition;
 mod nb208_conflicting_dependency;
 mod places;
+mod value_text;
 
 pub use nb000_io_error::NB000_IO_ERROR;
 pub use nb001_syntax_error::NB001_SYNTAX_ERROR;

@@ -1,9 +1,9 @@
 use std::collections::{HashMap, HashSet};
 
-use nblint_facts::{Definition, DefinitionKind, Span};
+use nblint_facts::{BoundValue, Definition, DefinitionKind, Span};
 use nblint_graph::{Graph, Resolution};
 
-use super::places;
+use super::{places, value_text};
 use crate::registry::{Context, Finding, declare_rule};
 
 declare_rule! {
@@ -145,6 +145,64 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 )
             {
                 continue;
+            }
+            // Both cells leave the same value, whatever the later one bound on the way
+            // (`U = 0.005`, used, then `U = 0.001` again, as the earlier cell set it).
+            let last = |cell: usize| {
+                context
+                    .facts
+                    .cell(cell)
+                    .and_then(|facts| facts.defines.iter().rev().find(|d| binds(d)))
+            };
+            if let (Some(first), Some(second)) = (last(earlier), last(later))
+                && !(first.conditional || second.conditional)
+                && let (Some(first_value), Some(second_value)) = (&first.value, &second.value)
+                && first_value == second_value
+                && !first_value.changed
+                && !second_value.changed
+                && !first_value.reads.contains(&name)
+                && !changed_between(
+                    context,
+                    index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                    (earlier, first),
+                    (later, second),
+                    &first_value.reads,
+                )
+            {
+                continue;
+            }
+            // The same value through an intermediate name or written inline
+            // (`x2 = x1 + dx`, `y2 = f(x2)`, then `y2 = f(x1 + dx)`).
+            if let (Some(first), Some(second)) = (values(earlier), values(later))
+                && let ([first], [second]) = (first.as_slice(), second.as_slice())
+                && first != second
+                && !first.changed
+                && !second.changed
+                && !first.reads.contains(&name)
+                && !second.reads.contains(&name)
+                && !(earlier_binding.conditional || later_binding.conditional)
+            {
+                let index = index.get_or_insert_with(|| NameIndex::of(context.facts));
+                let first = inlined(
+                    index,
+                    first,
+                    earlier,
+                    earlier_binding.span.start,
+                    INLINE_DEPTH,
+                );
+                let second = inlined(index, second, later, later_binding.span.start, INLINE_DEPTH);
+                if first == second
+                    && !first.1.iter().any(|read| read == &name)
+                    && !changed_between(
+                        context,
+                        index,
+                        (earlier, earlier_binding),
+                        (later, later_binding),
+                        &first.1,
+                    )
+                {
+                    continue;
+                }
             }
             // The same cell run twice (copied, or wrapped differently): every value it binds
             // is the same when what it reads is.
@@ -698,11 +756,39 @@ fn same_value(
             let (Some(first_value), Some(second_value)) = (&first.value, &second.value) else {
                 return false;
             };
-            first_value == second_value
-                && !first_value.changed
-                && depth > 0
-                && !first_value.reads.iter().any(|read| read == name)
-                && first_value.reads.iter().all(|read| {
+            if first_value.changed || second_value.changed || depth == 0 {
+                return false;
+            }
+            let reads = if first_value == second_value {
+                first_value.reads.clone()
+            } else if [first_value, second_value]
+                .iter()
+                .any(|value| value.reads.iter().any(|read| read == name))
+            {
+                return false;
+            } else {
+                let first_inlined = inlined(
+                    index,
+                    first_value,
+                    first_cell,
+                    first.span.start,
+                    INLINE_DEPTH,
+                );
+                if first_inlined
+                    != inlined(
+                        index,
+                        second_value,
+                        second_cell,
+                        second.span.start,
+                        INLINE_DEPTH,
+                    )
+                {
+                    return false;
+                }
+                first_inlined.1
+            };
+            !reads.iter().any(|read| read == name)
+                && reads.iter().all(|read| {
                     same_value(
                         context,
                         index,
@@ -714,6 +800,77 @@ fn same_value(
                     )
                 })
         }
+        _ => false,
+    }
+}
+
+/// How many names deep [`inlined`] writes a value out.
+const INLINE_DEPTH: usize = 2;
+
+/// The text of `value`, bound in cell `cell` at offset `at`, with each name it reads written
+/// out as the value that name holds there (`f(x2)` with `x2 = x1 + dx` is `f(x1+dx)`), and the
+/// names it then reads, sorted: two spellings of one computation, through an intermediate
+/// name or inline, give the same text. A name is written out when its binding in force is an
+/// unconditional, repeatable value not changed in place since, whose own inputs hold the
+/// same values at that binding and here (`depth` levels deep).
+fn inlined(
+    index: &NameIndex<'_>,
+    value: &BoundValue,
+    cell: usize,
+    at: usize,
+    depth: usize,
+) -> (String, Vec<String>) {
+    let mut text = value.text.clone();
+    let mut reads = Vec::with_capacity(value.reads.len());
+    for read in &value.reads {
+        let written_out = (depth > 0)
+            .then(|| index.binding_before(read, cell, Some(at)))
+            .flatten()
+            .filter(|(bound_in, binding)| {
+                binding.kind == DefinitionKind::Variable
+                    && !binding.conditional
+                    && !binding.in_function
+                    && !index.mutated(read, *bound_in, cell)
+                    && binding.value.as_ref().is_some_and(|bound| {
+                        !bound.changed
+                            && !bound.reads.contains(read)
+                            && bound.reads.iter().all(|input| {
+                                !index.mutated(input, *bound_in, cell)
+                                    && same_binding(
+                                        index.binding_before(
+                                            input,
+                                            *bound_in,
+                                            Some(binding.span.start),
+                                        ),
+                                        index.binding_before(input, cell, Some(at)),
+                                    )
+                            })
+                    })
+            })
+            .and_then(|(bound_in, binding)| {
+                let bound = binding.value.as_ref()?;
+                let (replacement, inputs) =
+                    inlined(index, bound, bound_in, binding.span.start, depth - 1);
+                value_text::substitute(&text, read, &replacement).map(|text| (text, inputs))
+            });
+        match written_out {
+            Some((substituted, inputs)) => {
+                text = substituted;
+                reads.extend(inputs);
+            }
+            None => reads.push(read.clone()),
+        }
+    }
+    reads.sort_unstable();
+    reads.dedup();
+    (text, reads)
+}
+
+/// Whether two points see the same binding of a name (or both none).
+fn same_binding(first: Origin<'_>, second: Origin<'_>) -> bool {
+    match (first, second) {
+        (None, None) => true,
+        (Some((_, first)), Some((_, second))) => std::ptr::eq(first, second),
         _ => false,
     }
 }
