@@ -40,11 +40,11 @@ const WRITER_LINKS: &[&str] = &[
 
 /// Functions that write their first argument to the path or file given second
 /// (`pickle.dump(model, f)`, `torch.save(model, path)`), by their last two dotted segments.
+/// Not `json.dump`: JSON gives back lists for tuples and strings for integer keys.
 const SAVE_FUNCTIONS: &[&str] = &[
     "cloudpickle.dump",
     "dill.dump",
     "joblib.dump",
-    "json.dump",
     "pickle.dump",
     "torch.save",
 ];
