@@ -190,7 +190,9 @@ fn analyse_with(
     if language == Language::Rust {
         forget_failed_variables(notebook, &mut facts);
     }
-    let python2 = language == Language::Python && Language::is_python2(notebook);
+    let python2 = language == Language::Python
+        && (Language::is_python2(notebook)
+            || (!Language::is_python3(notebook) && shows_python2_statements(notebook, &facts)));
     let databricks = language == Language::Python
         && notebook.metadata().is_some_and(|metadata| {
             metadata.contains_key(DATABRICKS_FORMAT) || metadata.contains_key(DATABRICKS_OLD_EXPORT)
@@ -322,6 +324,36 @@ pub fn graph(notebook: &Notebook, analysed: &Analysed) -> Graph {
     Graph::build(notebook, &analysed.facts, &is_builtin)
 }
 
+/// Whether a code cell that does not parse as Python 3 holds a Python 2 `print` statement
+/// (`print x`, `print "total:", n`, `print >>f, line`): a notebook whose metadata names no
+/// version (an nbformat 3 notebook with `{"name": ""}`) ran on Python 2.
+fn shows_python2_statements(notebook: &Notebook, facts: &NotebookFacts) -> bool {
+    notebook
+        .cells()
+        .iter()
+        .zip(&facts.cells)
+        .any(|(cell, facts)| {
+            facts.as_ref().is_some_and(|facts| !facts.parsed())
+                && cell.source.lines().any(is_python2_print)
+        })
+}
+
+/// Whether `line` is a Python 2 `print` statement: `print` followed by a space and an
+/// expression that is not a parenthesised argument list or an assignment.
+fn is_python2_print(line: &str) -> bool {
+    let Some(rest) = line.trim_start().strip_prefix("print") else {
+        return false;
+    };
+    let Some(argument) = rest.strip_prefix([' ', '\t']) else {
+        return false;
+    };
+    let argument = argument.trim_start();
+    argument
+        .chars()
+        .next()
+        .is_some_and(|first| !matches!(first, '(' | '=' | ')' | ',' | '.' | '#' | ';'))
+}
+
 /// Runs the rules `selection` enables over `notebook`, with its graph already built.
 pub fn lint_with_graph(
     notebook: &Notebook,
@@ -340,6 +372,7 @@ pub fn lint_with_graph(
             .frontend
             .map_or(&Vocabulary::UNREAD, |frontend| frontend.vocabulary()),
         analysed: analysed.frontend.is_some(),
+        python2: analysed.python2,
     };
     nblint_lint::lint(&context, selection)
 }
@@ -522,5 +555,31 @@ mod tests {
             3,
             "only this notebook's cells are kept"
         );
+    }
+
+    #[test]
+    fn a_print_statement_shows_python2_when_the_metadata_names_no_version() {
+        let with_metadata = |metadata: &str, source: &str| {
+            let json = format!(
+                r#"{{"nbformat": 4, "nbformat_minor": 2, "metadata": {metadata}, "cells": [{{"cell_type": "code", "metadata": {{}}, "outputs": [], "execution_count": null, "source": {source:?}}}]}}"#
+            );
+            analyse(
+                &Notebook::parse(json.as_bytes()).unwrap(),
+                Choice::default(),
+            )
+            .python2
+        };
+        assert!(with_metadata("{}", "data = file('a.json')\nprint data"));
+        assert!(with_metadata(
+            r#"{"name": ""}"#,
+            "for line in rows:\n    print 'row', line"
+        ));
+        // Python 3 named, or no print statement in a cell that does not parse.
+        assert!(!with_metadata(
+            r#"{"kernelspec": {"name": "python3", "language": "python"}}"#,
+            "print data"
+        ));
+        assert!(!with_metadata("{}", "print (a - b).mean()"));
+        assert!(!with_metadata("{}", "print(x)\nprint = 3\nx = ("));
     }
 }

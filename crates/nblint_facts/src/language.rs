@@ -196,6 +196,25 @@ impl Language {
         kernel || version || highlighting
     }
 
+    /// Whether the notebook's metadata names Python 3: a `python3` kernel, a
+    /// `language_info.version` of 3.x, or IPython 3 syntax highlighting.
+    pub fn is_python3(notebook: &Notebook) -> bool {
+        let kernel = notebook
+            .metadata_str(&["kernelspec", "name"])
+            .is_some_and(|name| name.trim().to_ascii_lowercase().starts_with("python3"));
+        let version = notebook
+            .metadata_str(&["language_info", "version"])
+            .is_some_and(|version| version.trim().starts_with("3."));
+        let highlighting = notebook
+            .metadata()
+            .and_then(|metadata| metadata.get("language_info"))
+            .and_then(|info| info.get("codemirror_mode"))
+            .and_then(|mode| mode.get("version"))
+            .and_then(Value::as_u64)
+            == Some(3);
+        kernel || version || highlighting
+    }
+
     /// The language of a notebook whose metadata names none, guessed from its code cells
     /// with `frontends` (the first is the default). Returns the guess and, when the guess
     /// analysed every cell in the language chosen, those facts (so they need not be computed

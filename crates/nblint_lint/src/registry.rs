@@ -27,6 +27,9 @@ pub struct Context<'a> {
     /// Whether a front end analysed the code cells. Rules that need names skip notebooks
     /// whose language nblint does not read.
     pub analysed: bool,
+    /// A Python 2 notebook read as Python 3 (its metadata says Python 2, or names no version
+    /// and a cell holds a `print x` statement): a cell that does not parse still ran.
+    pub python2: bool,
 }
 
 /// A rule's finding before the registry stamps it with the rule's code, name and severity.

@@ -130,6 +130,23 @@ fn a_python2_notebook_gets_one_note_and_one_error_per_cell() {
 }
 
 #[test]
+fn a_print_statement_shows_python2_when_the_metadata_names_no_version() {
+    let output = nblint(&[
+        "check",
+        "--no-cache",
+        "fixtures/language/python2_without_version_metadata.ipynb",
+    ]);
+    assert_contains(&stderr(&output), "Python 2 notebook");
+    // A Python 3 notebook without metadata gets no such note.
+    let output = nblint(&[
+        "check",
+        "--no-cache",
+        "fixtures/language/colab_without_metadata_is_python.ipynb",
+    ]);
+    assert_lacks(&stderr(&output), "Python 2 notebook");
+}
+
+#[test]
 fn graph_and_extract_decide_as_check_does() {
     let (output, graph) =
         graph_of("fixtures/language/rust_without_metadata_parses_only_as_rust.ipynb");

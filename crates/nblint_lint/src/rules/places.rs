@@ -167,5 +167,5 @@ pub(crate) fn never_ran(context: &crate::registry::Context<'_>, cell: usize) -> 
         .facts
         .cell(cell)
         .is_some_and(nblint_facts::CellFacts::parsed);
-    !parsed && !nblint_facts::Language::is_python2(context.notebook)
+    !parsed && !context.python2
 }
