@@ -1134,7 +1134,9 @@ impl<'src> Analyzer<'src> {
         if let Some(definition) = self.facts.defines.get_mut(defined) {
             definition.copies = copied_name(value).map(str::to_owned);
         }
-        // `x = x` before the cell binds `x`: the value it held when the cell began.
+        // `x = x` before the cell binds `x`: the value it held when the cell began. Not
+        // `x = x.copy()`: a call the cell makes next may change the copy unseen
+        // (`l = l.copy()`, then `sort_in_place(l)`).
         if let Expr::Name(value) = value
             && value.id.as_str() == name
         {
@@ -1292,8 +1294,10 @@ impl<'src> Analyzer<'src> {
             if let Some(definition) = self.facts.defines.get_mut(index)
                 && (requires_container.is_none() || definition.container == requires_container)
             {
-                // What a load gave is no longer what the file holds.
+                // What a load gave is no longer what the file holds, nor a value given back
+                // what the cell found (`df = df.copy()`, then `df["z"] = ..`).
                 definition.loads = None;
+                definition.restores = false;
             }
             if let Some(definition) = self.facts.defines.get_mut(index)
                 && (requires_container.is_none() || definition.container == requires_container)
@@ -1728,11 +1732,38 @@ impl<'src> Analyzer<'src> {
         // they are, unless postponed.
         let evaluated = self.innermost() != ScopeKind::Function && !self.future_annotations;
         self.annotation(&assignment.annotation, evaluated);
+        let defined = self.facts.defines.len();
         if assignment.value.is_some() {
             self.visit_expr(&assignment.target);
         } else if !matches!(&*assignment.target, Expr::Name(_)) {
             // `x.a: int` evaluates `x` but assigns nothing.
             self.place_parts(&assignment.target);
+        }
+        // `app: Vespa = cloud.deploy()` binds the value `app = cloud.deploy()` does.
+        if let (Expr::Name(target), Some(value)) = (&*assignment.target, &assignment.value)
+            && self.facts.defines.len() == defined + 1
+        {
+            let mut reads = Vec::new();
+            if repeatable(value, &mut reads, 16)
+                && let Some(text) = self.source_of(value.range())
+            {
+                reads.sort_unstable();
+                reads.dedup();
+                let text = match &**value {
+                    Expr::Tuple(tuple) if !tuple.parenthesized => {
+                        format!("({})", without_spacing(text))
+                    }
+                    _ => without_spacing(text),
+                };
+                self.facts.defines[defined].value = Some(BoundValue {
+                    text,
+                    reads,
+                    changed: false,
+                });
+            }
+            if self.block_depth == 0 && self.function_depth == 0 {
+                self.note_backup(target.id.as_str(), value, defined);
+            }
         }
     }
 
@@ -2266,6 +2297,7 @@ impl<'src> Analyzer<'src> {
                     let text = without_spacing(self.text(span));
                     if let Some(definition) = self.facts.defines.get_mut(index) {
                         definition.loads = None;
+                        definition.restores = false;
                     }
                     if let Some(value) = self
                         .facts
