@@ -161,6 +161,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB205/triggers_python_r_cell_reads_through_input", 3, 1),
     ("NB205/triggers_python_another_symbol_under_the_name", 4, 1),
     (
+        "NB205/triggers_python_binding_under_a_constant_that_holds",
+        4,
+        1,
+    ),
+    (
         "NB205/triggers_python_intermediate_name_with_another_input",
         5,
         1,

@@ -122,6 +122,22 @@ pub struct Definition {
     /// [`FileSave`] of the same path above wrote the value it gets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loads: Option<String>,
+    /// The comparison with a constant the top-level `if` around this binding needs to hold
+    /// (`if transform == "%":`): where the name holds another constant, the binding never
+    /// happens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guard: Option<BranchGuard>,
+}
+
+/// A name compared with a constant (see [`Definition::guard`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BranchGuard {
+    /// The name compared.
+    pub name: String,
+    /// `==` or `is` (else `!=` or `is not`).
+    pub equal: bool,
+    /// The constant's text, spacing removed (`"%"`, `None`, `3`).
+    pub constant: String,
 }
 
 /// A standard container type, as a binding shows it.
@@ -166,6 +182,7 @@ impl Definition {
             restores: false,
             copies: None,
             loads: None,
+            guard: None,
         }
     }
 }

@@ -22,8 +22,8 @@
 use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{
-    BoundValue, CellFacts, Command, Container, Definition, DefinitionKind, Dependency, FileSave,
-    Import, Mutation, MutationKind, NameUse, Span, SyntaxError,
+    BoundValue, BranchGuard, CellFacts, Command, Container, Definition, DefinitionKind, Dependency,
+    FileSave, Import, Mutation, MutationKind, NameUse, Span, SyntaxError,
 };
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::visitor::{self, Visitor};
@@ -925,11 +925,27 @@ impl<'src> Analyzer<'src> {
     fn sympy_session(&mut self, call: TextRange) {
         self.facts.binds_unknown_names = true;
         for name in ["x", "y", "z", "t", "k", "m", "n", "f", "g", "h"] {
+            let defined = self.facts.defines.len();
             self.bind_used_here(
                 name,
                 TextRange::empty(call.start()),
                 DefinitionKind::Variable,
             );
+            // What its `symbols(..)` calls give, spelled as [`elements::known_elements`]
+            // spells them (`x, y, z = symbols("x y z")` binds the same `x`); `f`, `g`, `h`
+            // are undefined functions, not compared.
+            let value = match name {
+                "x" | "y" | "z" | "t" => Some(format!("Symbol({name:?})")),
+                "k" | "m" | "n" => Some(format!("Symbol({name:?},integer=true)")),
+                _ => None,
+            };
+            if let Some(definition) = self.facts.defines.get_mut(defined) {
+                definition.value = value.map(|text| BoundValue {
+                    text,
+                    reads: Vec::new(),
+                    changed: false,
+                });
+            }
         }
     }
 
@@ -1076,6 +1092,7 @@ impl<'src> Analyzer<'src> {
                 restores: false,
                 copies: None,
                 loads: None,
+                guard: None,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -1177,6 +1194,40 @@ impl<'src> Analyzer<'src> {
         {
             self.backups
                 .insert(name.to_owned(), (source.to_owned(), defined));
+        }
+    }
+
+    /// The comparison of a name with a constant that an `if` test needs to hold for its body
+    /// to run: `mode == "log"`, `sources is not None`, or one such operand of an `and`.
+    fn constant_guard(&self, test: &Expr) -> Option<BranchGuard> {
+        match test {
+            Expr::BoolOp(operation) if operation.op == ast::BoolOp::And => operation
+                .values
+                .iter()
+                .find_map(|value| self.constant_guard(value)),
+            Expr::Compare(compare) => {
+                let ([op], [right]) = (&*compare.ops, &*compare.comparators) else {
+                    return None;
+                };
+                let equal = match op {
+                    ast::CmpOp::Eq | ast::CmpOp::Is => true,
+                    ast::CmpOp::NotEq | ast::CmpOp::IsNot => false,
+                    _ => return None,
+                };
+                let (name, constant) = match (&*compare.left, right) {
+                    (Expr::Name(name), constant) | (constant, Expr::Name(name)) => (name, constant),
+                    _ => return None,
+                };
+                if !is_constant(constant) {
+                    return None;
+                }
+                Some(BranchGuard {
+                    name: name.id.as_str().to_owned(),
+                    equal,
+                    constant: without_spacing(self.source_of(constant.range())?),
+                })
+            }
+            _ => None,
         }
     }
 
@@ -2126,9 +2177,17 @@ impl<'src> Analyzer<'src> {
                         analyzer.visit_body(&clause.body);
                     }
                 });
+                // `if transform == "%":` at the top level: its body binds only when the name
+                // holds that constant (NB205 checks what it holds).
+                let guard = (self.block_depth == 0 && self.function_depth == 0)
+                    .then(|| self.constant_guard(&if_.test))
+                    .flatten();
                 for definition in &mut self.facts.defines[defined_before..body_end] {
                     if only_if_missing.contains(&definition.name) {
                         definition.restores = true;
+                    }
+                    if definition.guard.is_none() {
+                        definition.guard.clone_from(&guard);
                     }
                 }
                 // `if "__file__" not in globals(): raise ..`: below, in the same block, the
@@ -4012,6 +4071,18 @@ fn copied_name(value: &Expr) -> Option<&str> {
         }
         _ => None,
     }
+}
+
+/// Whether `expression` is a literal whose text says its value: a string, a number, `None`,
+/// `True` or `False`.
+fn is_constant(expression: &Expr) -> bool {
+    matches!(
+        expression,
+        Expr::StringLiteral(_)
+            | Expr::NumberLiteral(_)
+            | Expr::NoneLiteral(_)
+            | Expr::BooleanLiteral(_)
+    )
 }
 
 /// Whether `text` is an identifier that is no Python keyword (`"description"`, not

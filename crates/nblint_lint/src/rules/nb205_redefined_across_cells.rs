@@ -69,9 +69,26 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         };
         // A cell whose last binding gives back the value the name held when it began
         // (`X_bk = deepcopy(X)`, .., `X = deepcopy(X_bk)`) leaves the name as it found it;
-        // one that ends with `del name` leaves no value at all.
+        // one that ends with `del name` leaves no value at all; one whose every binding sits
+        // under an `if` on a constant that never holds (`if transform == "%":` after
+        // `transform = "log"`) binds nothing.
         let cells: Vec<usize> = cells
             .into_iter()
+            .filter(|&cell| {
+                let Some(facts) = context.facts.cell(cell) else {
+                    return false;
+                };
+                let mut bindings = facts.defines.iter().filter(|d| binds(d)).peekable();
+                bindings.peek().is_some()
+                    && !bindings.all(|definition| {
+                        definition.guard.is_some()
+                            && never_binds(
+                                index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                                cell,
+                                definition,
+                            )
+                    })
+            })
             .filter(|&cell| {
                 context.facts.cell(cell).is_some_and(|facts| {
                     facts
@@ -450,6 +467,52 @@ fn loads_what_was_saved(
                 SAME_VALUE_DEPTH,
             )
         })
+}
+
+/// Whether `definition`, in cell `cell`, sits under an `if` on a constant that cannot hold
+/// ([`Definition::guard`]): the name compared holds, there, a literal bound unconditionally
+/// (a string, an integer, `None`, `True` or `False`) of the same kind as the constant and
+/// equal to it exactly when the test needs it not to be.
+fn never_binds(index: &NameIndex<'_>, cell: usize, definition: &Definition) -> bool {
+    let Some(guard) = &definition.guard else {
+        return false;
+    };
+    let Some((_, binding)) = index.binding_before(&guard.name, cell, Some(definition.span.start))
+    else {
+        return false;
+    };
+    let Some(value) = binding.value.as_ref().filter(|value| {
+        binding.kind == DefinitionKind::Variable
+            && !binding.conditional
+            && !binding.in_function
+            && !value.changed
+            && value.reads.is_empty()
+    }) else {
+        return false;
+    };
+    literal_kind(&value.text).is_some_and(|kind| Some(kind) == literal_kind(&guard.constant))
+        && (value.text == guard.constant) != guard.equal
+}
+
+/// The kind of literal `text` is, when its text alone says whether two are equal: a string
+/// with no escapes or prefix, an integer, or `None` / `True` / `False`.
+fn literal_kind(text: &str) -> Option<u8> {
+    let string = |quote: char| {
+        text.len() >= 2 && text.starts_with(quote) && text.ends_with(quote) && !text.contains('\\')
+    };
+    if string('"') || string('\'') {
+        Some(0)
+    } else if let digits = text.strip_prefix('-').unwrap_or(text)
+        && !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+    {
+        Some(1)
+    } else if matches!(text, "None" | "True" | "False") {
+        Some(2)
+    } else {
+        None
+    }
 }
 
 /// Whether cell `cell` itself reads the value of `name` it finds before binding it again: a
