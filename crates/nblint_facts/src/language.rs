@@ -180,39 +180,13 @@ impl Language {
     /// Whether the notebook says it ran on Python 2: a `python2` kernel, a
     /// `language_info.version` of 2.x, or IPython 2 syntax highlighting.
     pub fn is_python2(notebook: &Notebook) -> bool {
-        let kernel = notebook
-            .metadata_str(&["kernelspec", "name"])
-            .is_some_and(|name| name.trim().to_ascii_lowercase().starts_with("python2"));
-        let version = notebook
-            .metadata_str(&["language_info", "version"])
-            .is_some_and(|version| version.trim().starts_with("2."));
-        let highlighting = notebook
-            .metadata()
-            .and_then(|metadata| metadata.get("language_info"))
-            .and_then(|info| info.get("codemirror_mode"))
-            .and_then(|mode| mode.get("version"))
-            .and_then(Value::as_u64)
-            == Some(2);
-        kernel || version || highlighting
+        names_python_version(notebook, 2)
     }
 
     /// Whether the notebook's metadata names Python 3: a `python3` kernel, a
     /// `language_info.version` of 3.x, or IPython 3 syntax highlighting.
     pub fn is_python3(notebook: &Notebook) -> bool {
-        let kernel = notebook
-            .metadata_str(&["kernelspec", "name"])
-            .is_some_and(|name| name.trim().to_ascii_lowercase().starts_with("python3"));
-        let version = notebook
-            .metadata_str(&["language_info", "version"])
-            .is_some_and(|version| version.trim().starts_with("3."));
-        let highlighting = notebook
-            .metadata()
-            .and_then(|metadata| metadata.get("language_info"))
-            .and_then(|info| info.get("codemirror_mode"))
-            .and_then(|mode| mode.get("version"))
-            .and_then(Value::as_u64)
-            == Some(3);
-        kernel || version || highlighting
+        names_python_version(notebook, 3)
     }
 
     /// The language of a notebook whose metadata names none, guessed from its code cells
@@ -467,6 +441,29 @@ fn nbformat3_language(notebook: &Notebook) -> Option<(Language, &'static str)> {
             })
         })
         .map(|language| (language, "worksheets[].language"))
+}
+
+/// Whether the metadata names Python `major`: a `python{major}` kernel, a
+/// `language_info.version` of `{major}.x`, or IPython syntax highlighting of that version.
+fn names_python_version(notebook: &Notebook, major: u64) -> bool {
+    let kernel = notebook
+        .metadata_str(&["kernelspec", "name"])
+        .is_some_and(|name| {
+            name.trim()
+                .to_ascii_lowercase()
+                .starts_with(&format!("python{major}"))
+        });
+    let version = notebook
+        .metadata_str(&["language_info", "version"])
+        .is_some_and(|version| version.trim().starts_with(&format!("{major}.")));
+    let highlighting = notebook
+        .metadata()
+        .and_then(|metadata| metadata.get("language_info"))
+        .and_then(|info| info.get("codemirror_mode"))
+        .and_then(|mode| mode.get("version"))
+        .and_then(Value::as_u64)
+        == Some(major);
+    kernel || version || highlighting
 }
 
 #[cfg(test)]

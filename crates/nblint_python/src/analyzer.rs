@@ -2535,18 +2535,7 @@ impl<'src> Analyzer<'src> {
         if !(sql || query || formula) {
             return;
         }
-        let argument = call.arguments.args.first().or_else(|| {
-            call.arguments
-                .keywords
-                .iter()
-                .find(|keyword| {
-                    keyword
-                        .arg
-                        .as_ref()
-                        .is_some_and(|name| matches!(name.id.as_str(), "formula" | "expr"))
-                })
-                .map(|keyword| &keyword.value)
-        });
+        let argument = first_argument(call, &["formula", "expr"]);
         let Some(Expr::StringLiteral(string)) = argument else {
             return;
         };
@@ -4083,6 +4072,22 @@ fn is_constant(expression: &Expr) -> bool {
             | Expr::NoneLiteral(_)
             | Expr::BooleanLiteral(_)
     )
+}
+
+/// A call's first positional argument, or else its keyword argument of one of `keywords`.
+fn first_argument<'a>(call: &'a ast::ExprCall, keywords: &[&str]) -> Option<&'a Expr> {
+    call.arguments.args.first().or_else(|| {
+        call.arguments
+            .keywords
+            .iter()
+            .find(|keyword| {
+                keyword
+                    .arg
+                    .as_ref()
+                    .is_some_and(|name| keywords.contains(&name.as_str()))
+            })
+            .map(|keyword| &keyword.value)
+    })
 }
 
 /// Whether `text` is an identifier that is no Python keyword (`"description"`, not

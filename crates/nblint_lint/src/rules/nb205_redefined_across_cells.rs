@@ -165,15 +165,15 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             }
             // Both cells leave the same value, whatever the later one bound on the way
             // (`U = 0.005`, used, then `U = 0.001` again, as the earlier cell set it).
-            let last = |cell: usize| {
-                context
-                    .facts
-                    .cell(cell)
-                    .and_then(|facts| facts.defines.iter().rev().find(|d| binds(d)))
+            let (Some(earlier_last), Some(later_last)) = (
+                last_binding(context, earlier, &binds),
+                last_binding(context, later, &binds),
+            ) else {
+                continue;
             };
-            if let (Some(first), Some(second)) = (last(earlier), last(later))
-                && !(first.conditional || second.conditional)
-                && let (Some(first_value), Some(second_value)) = (&first.value, &second.value)
+            if !(earlier_last.conditional || later_last.conditional)
+                && let (Some(first_value), Some(second_value)) =
+                    (&earlier_last.value, &later_last.value)
                 && first_value == second_value
                 && !first_value.changed
                 && !second_value.changed
@@ -181,8 +181,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 && !changed_between(
                     context,
                     index.get_or_insert_with(|| NameIndex::of(context.facts)),
-                    (earlier, first),
-                    (later, second),
+                    (earlier, earlier_last),
+                    (later, later_last),
                     &first_value.reads,
                 )
             {
@@ -237,9 +237,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 context,
                 index.get_or_insert_with(|| NameIndex::of(context.facts)),
                 &name,
-                earlier,
-                later,
-                &binds,
+                (earlier, earlier_last),
+                (later, later_last),
             ) {
                 continue;
             }
@@ -249,9 +248,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 context,
                 index.get_or_insert_with(|| NameIndex::of(context.facts)),
                 &name,
-                earlier,
-                later,
-                &binds,
+                (earlier, earlier_last),
+                (later, later_last),
             ) {
                 continue;
             }
@@ -353,6 +351,18 @@ fn same_code_from_same_inputs(
         })
 }
 
+/// Cell `cell`'s last binding that `binds` accepts.
+fn last_binding<'a>(
+    context: &Context<'a>,
+    cell: usize,
+    binds: &impl Fn(&Definition) -> bool,
+) -> Option<&'a Definition> {
+    context
+        .facts
+        .cell(cell)
+        .and_then(|facts| facts.defines.iter().rev().find(|d| binds(d)))
+}
+
 /// Whether cell `later`'s last binding of `name` copies a backup that a cell from `earlier`
 /// on took of the value `earlier` left (`A_ = A.copy()`, then `A = A_.copy()`), with neither
 /// changed in place since, from inputs that hold the same values at both cells: running
@@ -361,19 +371,9 @@ fn restores_a_backup(
     context: &Context<'_>,
     index: &NameIndex<'_>,
     name: &str,
-    earlier: usize,
-    later: usize,
-    binds: &impl Fn(&Definition) -> bool,
+    (earlier, original): (usize, &Definition),
+    (later, restore): (usize, &Definition),
 ) -> bool {
-    let last = |cell: usize| {
-        context
-            .facts
-            .cell(cell)
-            .and_then(|facts| facts.defines.iter().rev().find(|d| binds(d)))
-    };
-    let (Some(original), Some(restore)) = (last(earlier), last(later)) else {
-        return false;
-    };
     let Some(backup_name) = restore.copies.as_deref() else {
         return false;
     };
@@ -419,19 +419,9 @@ fn loads_what_was_saved(
     context: &Context<'_>,
     index: &NameIndex<'_>,
     name: &str,
-    earlier: usize,
-    later: usize,
-    binds: &impl Fn(&Definition) -> bool,
+    (earlier, original): (usize, &Definition),
+    (later, load): (usize, &Definition),
 ) -> bool {
-    let last = |cell: usize| {
-        context
-            .facts
-            .cell(cell)
-            .and_then(|facts| facts.defines.iter().rev().find(|d| binds(d)))
-    };
-    let (Some(original), Some(load)) = (last(earlier), last(later)) else {
-        return false;
-    };
     let Some(path) = load.loads.as_deref() else {
         return false;
     };

@@ -9,7 +9,7 @@
 
 use ruff_python_ast::{self as ast, Expr};
 
-use super::dotted;
+use super::{dotted, first_argument};
 
 /// Methods that write their receiver to the path given first (`model.save("m.keras")`,
 /// `df.to_parquet(path)`, AnnData's `adata.write(path)`); `parquet` and `save` also on a
@@ -193,22 +193,6 @@ fn reads_through_spark(mut receiver: &Expr) -> bool {
             _ => return false,
         };
     }
-}
-
-/// A call's first positional argument, or else its keyword argument of one of `keywords`.
-fn first_argument<'a>(call: &'a ast::ExprCall, keywords: &[&str]) -> Option<&'a Expr> {
-    call.arguments.args.first().or_else(|| {
-        call.arguments
-            .keywords
-            .iter()
-            .find(|keyword| {
-                keyword
-                    .arg
-                    .as_ref()
-                    .is_some_and(|name| keywords.contains(&name.as_str()))
-            })
-            .map(|keyword| &keyword.value)
-    })
 }
 
 /// The last `count` dotted segments of `path` (`pickle.dump` of `x.pickle.dump`).
