@@ -1430,6 +1430,12 @@ impl<'src> Analyzer<'src> {
         {
             return;
         }
+        // `list.insert` takes an index first: `conn.insert("iris", df)` is a database
+        // client's, which writes rows to a table and leaves the client as it was.
+        if method == "insert" && matches!(call.arguments.args.first(), Some(Expr::StringLiteral(_)))
+        {
+            return;
+        }
         let container = CONTAINER_METHODS.get(method).copied();
         // `nn.ReLU(inplace=True)` makes a layer: a class's `inplace` is its own setting.
         let constructor = method.starts_with(|c: char| c.is_ascii_uppercase());

@@ -146,7 +146,8 @@ pub(crate) fn split_word(text: &str) -> (&str, &str) {
 /// `%pylab` star-imports numpy and matplotlib.
 pub(crate) fn binds_unknown_names(magic: &str, argument: &str) -> bool {
     match magic {
-        "%run" | "%load" | "%pylab" => true,
+        // SingleStore's `%run_shared` runs a shared notebook as `%run` runs a file.
+        "%run" | "%run_shared" | "%load" | "%pylab" => true,
         "%store" => argument
             .split_whitespace()
             .any(|word| word == "-r" || word.starts_with("-r")),
@@ -515,8 +516,8 @@ pub(crate) fn shell_assigned_names(script: &str) -> Vec<&str> {
 }
 
 /// The names `text` mentions in the forms `kind` reads (with their byte offsets): `$NAME`
-/// and `${NAME}` always (`$$` is a literal dollar), `{NAME}` with only a name inside, and for
-/// SQL `:NAME` (not `::type`).
+/// and `${NAME}` always (`$$` is a literal dollar), `{NAME}` with only a name inside (spaces
+/// around it allowed), and for SQL `{{NAME}}` and `:NAME` (not `::type`).
 pub(crate) fn name_references(text: &str, kind: Option<References>) -> Vec<(usize, &str)> {
     let bytes = text.as_bytes();
     let identifier_at = |start: usize| {
@@ -547,16 +548,24 @@ pub(crate) fn name_references(text: &str, kind: Option<References>) -> Vec<(usiz
                 }
             }
             b'{' if kind.is_some() => {
-                let start = if bytes.get(at) == Some(&b'{') && kind == Some(References::Sql) {
+                let mut start = if bytes.get(at) == Some(&b'{') && kind == Some(References::Sql) {
                     at + 1
                 } else {
                     at
                 };
-                if let Some(word) = identifier_at(start)
-                    && bytes.get(start + word.len()) == Some(&b'}')
-                {
-                    found.push((start, word));
-                    index = start + word.len();
+                // `{{ password }}` (SingleStore's and Jinja's spacing) as `{{password}}`.
+                while bytes.get(start) == Some(&b' ') {
+                    start += 1;
+                }
+                if let Some(word) = identifier_at(start) {
+                    let mut end = start + word.len();
+                    while bytes.get(end) == Some(&b' ') {
+                        end += 1;
+                    }
+                    if bytes.get(end) == Some(&b'}') {
+                        found.push((start, word));
+                        index = start + word.len();
+                    }
                 }
             }
             b':' if kind == Some(References::Sql)
@@ -1241,6 +1250,13 @@ mod tests {
                 Some(References::Sql)
             ),
             ["limit", "w"]
+        );
+        assert_eq!(
+            names(
+                "CREATE USER bob IDENTIFIED BY '{{ password }}' -- { not a name }",
+                Some(References::Sql)
+            ),
+            ["password"]
         );
     }
 
