@@ -484,18 +484,11 @@ fn read_registered_cell_magics(
     frontend: &dyn CellFrontend,
     facts: &mut NotebookFacts,
 ) {
-    let text: Vec<String> = facts
-        .cells
-        .iter()
-        .flatten()
-        .flat_map(|cell| cell.text_cell_magics.iter().cloned())
-        .collect();
-    let code: Vec<String> = facts
-        .cells
-        .iter()
-        .flatten()
-        .flat_map(|cell| cell.code_cell_magics.iter().cloned())
-        .collect();
+    let (mut text, mut code) = (Vec::new(), Vec::new());
+    for cell in facts.cells.iter().flatten() {
+        text.extend(cell.text_cell_magics.iter().cloned());
+        code.extend(cell.code_cell_magics.iter().cloned());
+    }
     if text.is_empty() && code.is_empty() {
         return;
     }

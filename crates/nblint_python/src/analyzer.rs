@@ -1197,6 +1197,27 @@ impl<'src> Analyzer<'src> {
         }
     }
 
+    /// The value an assignment binds, when it is repeatable ([`Definition::value`]): its text
+    /// with spacing removed (`t = 1, 2` is `t = (1, 2)`) and the names it reads.
+    fn repeatable_value(&self, value: &Expr) -> Option<BoundValue> {
+        let mut reads = Vec::new();
+        if !repeatable(value, &mut reads, 16) {
+            return None;
+        }
+        let text = self.source_of(value.range())?;
+        reads.sort_unstable();
+        reads.dedup();
+        let text = match value {
+            Expr::Tuple(tuple) if !tuple.parenthesized => format!("({})", without_spacing(text)),
+            _ => without_spacing(text),
+        };
+        Some(BoundValue {
+            text,
+            reads,
+            changed: false,
+        })
+    }
+
     /// The comparison of a name with a constant that an `if` test needs to hold for its body
     /// to run: `mode == "log"`, `sources is not None`, or one such operand of an `and`.
     fn constant_guard(&self, test: &Expr) -> Option<BranchGuard> {
@@ -1800,23 +1821,8 @@ impl<'src> Analyzer<'src> {
         if let (Expr::Name(target), Some(value)) = (&*assignment.target, &assignment.value)
             && self.facts.defines.len() == defined + 1
         {
-            let mut reads = Vec::new();
-            if repeatable(value, &mut reads, 16)
-                && let Some(text) = self.source_of(value.range())
-            {
-                reads.sort_unstable();
-                reads.dedup();
-                let text = match &**value {
-                    Expr::Tuple(tuple) if !tuple.parenthesized => {
-                        format!("({})", without_spacing(text))
-                    }
-                    _ => without_spacing(text),
-                };
-                self.facts.defines[defined].value = Some(BoundValue {
-                    text,
-                    reads,
-                    changed: false,
-                });
+            if let Some(bound) = self.repeatable_value(value) {
+                self.facts.defines[defined].value = Some(bound);
             }
             if self.block_depth == 0 && self.function_depth == 0 {
                 self.note_backup(target.id.as_str(), value, defined);
@@ -2424,7 +2430,6 @@ impl<'src> Analyzer<'src> {
                     _ => None,
                 };
                 let bound = self.facts.defines.len() - defined;
-                let mut reads = Vec::new();
                 // `bs, epochs, lr = 128, 10, 0.003`: each name gets its own element, so
                 // `epochs = 10` in another cell is the same value.
                 let pairs = match (assignment.targets.as_slice(), &*assignment.value) {
@@ -2439,33 +2444,15 @@ impl<'src> Analyzer<'src> {
                 };
                 if let Some(elements) = pairs {
                     for (place, element) in elements.iter().enumerate() {
-                        let mut reads = Vec::new();
-                        if repeatable(element, &mut reads, 16)
-                            && let Some(text) = self.source_of(element.range())
-                        {
-                            reads.sort_unstable();
-                            reads.dedup();
-                            self.facts.defines[defined + place].value = Some(BoundValue {
-                                text: without_spacing(text),
-                                reads,
-                                changed: false,
-                            });
+                        if let Some(value) = self.repeatable_value(element) {
+                            self.facts.defines[defined + place].value = Some(value);
                         }
                     }
                 } else if let Some(places) = names
                     && bound == places.unwrap_or(assignment.targets.len())
-                    && repeatable(&assignment.value, &mut reads, 16)
-                    && let Some(text) = self.source_of(assignment.value.range())
+                    && let Some(BoundValue { text, reads, .. }) =
+                        self.repeatable_value(&assignment.value)
                 {
-                    reads.sort_unstable();
-                    reads.dedup();
-                    // `t = 1, 2` is `t = (1, 2)`.
-                    let text = match &*assignment.value {
-                        Expr::Tuple(tuple) if !tuple.parenthesized => {
-                            format!("({})", without_spacing(text))
-                        }
-                        _ => without_spacing(text),
-                    };
                     for place in 0..bound {
                         self.facts.defines[defined + place].value = Some(BoundValue {
                             text: match places {

@@ -192,32 +192,23 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             // (`x2 = x1 + dx`, `y2 = f(x2)`, then `y2 = f(x1 + dx)`).
             if let (Some(first), Some(second)) = (values(earlier), values(later))
                 && let ([first], [second]) = (first.as_slice(), second.as_slice())
-                && first != second
                 && !first.changed
                 && !second.changed
-                && !first.reads.contains(&name)
-                && !second.reads.contains(&name)
                 && !(earlier_binding.conditional || later_binding.conditional)
             {
                 let index = index.get_or_insert_with(|| NameIndex::of(context.facts));
-                let first = inlined(
+                if let Some(reads) = same_value_reads(
                     index,
-                    first,
-                    earlier,
-                    earlier_binding.span.start,
-                    INLINE_DEPTH,
-                );
-                let second = inlined(index, second, later, later_binding.span.start, INLINE_DEPTH);
-                if first == second
-                    && !first.1.iter().any(|read| read == &name)
-                    && !changed_between(
-                        context,
-                        index,
-                        (earlier, earlier_binding),
-                        (later, later_binding),
-                        &first.1,
-                    )
-                {
+                    &name,
+                    (earlier, earlier_binding.span.start, first),
+                    (later, later_binding.span.start, second),
+                ) && !changed_between(
+                    context,
+                    index,
+                    (earlier, earlier_binding),
+                    (later, later_binding),
+                    &reads,
+                ) {
                     continue;
                 }
             }
@@ -231,26 +222,14 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             ) {
                 continue;
             }
-            // The later cell restores a backup of the earlier cell's value (`A_ = A.copy()`
-            // in a cell between, then `A = A_.copy()`).
-            if restores_a_backup(
-                context,
-                index.get_or_insert_with(|| NameIndex::of(context.facts)),
-                &name,
-                (earlier, earlier_last),
-                (later, later_last),
-            ) {
-                continue;
-            }
-            // The later cell loads back the file a cell from `earlier` on saved the
-            // earlier cell's value to (`model.save(path)`, then `model = load_model(path)`).
-            if loads_what_was_saved(
-                context,
-                index.get_or_insert_with(|| NameIndex::of(context.facts)),
-                &name,
-                (earlier, earlier_last),
-                (later, later_last),
-            ) {
+            // The later cell gives back the value the earlier one left: it restores a backup
+            // a cell between took (`A_ = A.copy()`, then `A = A_.copy()`), or loads back the
+            // file a cell saved it to (`model.save(path)`, then `model = load_model(path)`).
+            let index = index.get_or_insert_with(|| NameIndex::of(context.facts));
+            let pair = ((earlier, earlier_last), (later, later_last));
+            if restores_a_backup(context, index, &name, pair.0, pair.1)
+                || loads_what_was_saved(context, index, &name, pair.0, pair.1)
+            {
                 continue;
             }
             // The redefinition matters when the later value is read across cells (re-running
@@ -812,49 +791,52 @@ fn same_value(
             if first_value.changed || second_value.changed || depth == 0 {
                 return false;
             }
-            let reads = if first_value == second_value {
-                first_value.reads.clone()
-            } else if [first_value, second_value]
-                .iter()
-                .any(|value| value.reads.iter().any(|read| read == name))
-            {
+            let Some(reads) = same_value_reads(
+                index,
+                name,
+                (first_cell, first.span.start, first_value),
+                (second_cell, second.span.start, second_value),
+            ) else {
                 return false;
-            } else {
-                let first_inlined = inlined(
-                    index,
-                    first_value,
-                    first_cell,
-                    first.span.start,
-                    INLINE_DEPTH,
-                );
-                if first_inlined
-                    != inlined(
-                        index,
-                        second_value,
-                        second_cell,
-                        second.span.start,
-                        INLINE_DEPTH,
-                    )
-                {
-                    return false;
-                }
-                first_inlined.1
             };
-            !reads.iter().any(|read| read == name)
-                && reads.iter().all(|read| {
-                    same_value(
-                        context,
-                        index,
-                        read,
-                        (first_cell, second_cell),
-                        index.binding_before(read, first_cell, Some(first.span.start)),
-                        index.binding_before(read, second_cell, Some(second.span.start)),
-                        depth - 1,
-                    )
-                })
+            reads.iter().all(|read| {
+                same_value(
+                    context,
+                    index,
+                    read,
+                    (first_cell, second_cell),
+                    index.binding_before(read, first_cell, Some(first.span.start)),
+                    index.binding_before(read, second_cell, Some(second.span.start)),
+                    depth - 1,
+                )
+            })
         }
         _ => false,
     }
+}
+
+/// The names two bound values of `name` (each with its cell and offset) read, when their
+/// texts say they are the same value: the same text, or the same once each name they read is
+/// written out as the value it holds ([`inlined`]). `None` when they differ, or when either
+/// reads `name` itself (its value depends on which binding ran before). Whether those names
+/// hold the same values at both is the caller's to check.
+fn same_value_reads(
+    index: &NameIndex<'_>,
+    name: &str,
+    (first_cell, first_at, first): (usize, usize, &BoundValue),
+    (second_cell, second_at, second): (usize, usize, &BoundValue),
+) -> Option<Vec<String>> {
+    let reads_name = |value: &BoundValue| value.reads.iter().any(|read| read == name);
+    if reads_name(first) || reads_name(second) {
+        return None;
+    }
+    if first == second {
+        return Some(first.reads.clone());
+    }
+    let written_out = inlined(index, first, first_cell, first_at, INLINE_DEPTH);
+    let same = written_out == inlined(index, second, second_cell, second_at, INLINE_DEPTH);
+    let (_, reads) = written_out;
+    (same && !reads.iter().any(|read| read == name)).then_some(reads)
 }
 
 /// How many names deep [`inlined`] writes a value out.
