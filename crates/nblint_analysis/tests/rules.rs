@@ -171,6 +171,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     (
+        "NB205/triggers_python_operation_applied_again_goes_further",
+        3,
+        1,
+    ),
+    (
         "NB205/triggers_python_loads_a_file_saved_from_another_value",
         4,
         1,

@@ -127,6 +127,36 @@ pub struct Definition {
     /// happens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guard: Option<BranchGuard>,
+    /// The operation the bound value applies last, when applying it again to its result gives
+    /// that result back (Python's `x.reshape(n, 1)`, `df.dropna()`, `sorted(words)`,
+    /// `X[:1000]`): a later cell that applies the same operation to the value this binding
+    /// left binds that value again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotent: Option<IdempotentOperation>,
+}
+
+/// An operation that gives its result back when applied to it again (see
+/// [`Definition::idempotent`]): the value's text, spacing removed, is `before`, `operand`,
+/// `after` (`""`, `x`, `.reshape(n,1)` for `x.reshape(n, 1)`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdempotentOperation {
+    /// The value's text before the operand (`sorted(` in `sorted(words)`).
+    pub before: String,
+    /// What the operation is applied to (`words` in `sorted(words)`).
+    pub operand: String,
+    /// The value's text after the operand (`)` in `sorted(words)`).
+    pub after: String,
+    /// The operation gives back a value equal to any it is applied to (`x.copy()`,
+    /// `deepcopy(x)`), not only to its own results.
+    #[serde(skip_serializing_if = "is_false")]
+    pub identity: bool,
+}
+
+impl IdempotentOperation {
+    /// Whether `other` applies the same operation, to whatever.
+    pub fn same_operation(&self, other: &Self) -> bool {
+        self.before == other.before && self.after == other.after
+    }
 }
 
 /// A name compared with a constant (see [`Definition::guard`]).
@@ -183,6 +213,7 @@ impl Definition {
             copies: None,
             loads: None,
             guard: None,
+            idempotent: None,
         }
     }
 }

@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{
     BoundValue, BranchGuard, CellFacts, Command, Container, Definition, DefinitionKind, Dependency,
-    FileSave, Import, Mutation, MutationKind, NameUse, Span, SyntaxError,
+    FileSave, IdempotentOperation, Import, Mutation, MutationKind, NameUse, Span, SyntaxError,
 };
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::visitor::{self, Visitor};
@@ -31,7 +31,7 @@ use ruff_python_ast::{
     self as ast, Expr, ExprContext, IpyEscapeKind, Mod, Parameters, Pattern, Stmt,
 };
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::magics::{self, CellBody, References};
 
@@ -1093,6 +1093,7 @@ impl<'src> Analyzer<'src> {
                 copies: None,
                 loads: None,
                 guard: None,
+                idempotent: None,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -1215,6 +1216,22 @@ impl<'src> Analyzer<'src> {
             text,
             reads,
             changed: false,
+        })
+    }
+
+    /// The idempotent operation `value`, bound to `name`, applies last (see
+    /// [`idempotent::operand`]), as the text around what it is applied to.
+    fn idempotent_operation(&self, value: &Expr, name: &str) -> Option<IdempotentOperation> {
+        let (operand, identity) = idempotent::operand(value, name)?;
+        let text = |start: TextSize, end: TextSize| {
+            self.source_of(TextRange::new(start, end))
+                .map(without_spacing)
+        };
+        Some(IdempotentOperation {
+            before: text(value.start(), operand.start())?,
+            operand: text(operand.start(), operand.end())?,
+            after: text(operand.end(), value.end())?,
+            identity,
         })
     }
 
@@ -2444,6 +2461,12 @@ impl<'src> Analyzer<'src> {
                 };
                 if let Some(elements) = pairs {
                     for (place, element) in elements.iter().enumerate() {
+                        let operation = self.idempotent_operation(
+                            element,
+                            &self.facts.defines[defined + place].name,
+                        );
+                        let definition = &mut self.facts.defines[defined + place];
+                        definition.idempotent = operation;
                         if let Some(value) = self.repeatable_value(element) {
                             self.facts.defines[defined + place].value = Some(value);
                         }
@@ -2472,6 +2495,14 @@ impl<'src> Analyzer<'src> {
                             changed: false,
                         });
                     }
+                }
+                // `X = X.reshape(s)`: an operation that gives its result back when applied
+                // again (NB205 compares it with the one an earlier cell applied).
+                if let [Expr::Name(target)] = assignment.targets.as_slice()
+                    && bound == 1
+                {
+                    self.facts.defines[defined].idempotent =
+                        self.idempotent_operation(&assignment.value, target.id.as_str());
                 }
                 // `x, nu, t = sympy.symbols("x nu t")`, `q0, q1 = cirq.LineQubit.range(2)`:
                 // each name gets its element, spelled one way (`x = symbols("x")` binds the
@@ -4272,6 +4303,7 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
 }
 
 mod elements;
+mod idempotent;
 mod loops;
 mod round_trips;
 #[cfg(test)]

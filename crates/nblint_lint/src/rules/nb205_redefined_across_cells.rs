@@ -163,6 +163,19 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             {
                 continue;
             }
+            // The later cell applies to the value the earlier left an operation that gives it
+            // back (`X = X.reshape(n, 1)` in both, nothing changing `X` between; `X =
+            // X.copy()`).
+            if gives_back_the_value_it_found(
+                context,
+                index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                &name,
+                &binds,
+                earlier,
+                (later, later_binding),
+            ) {
+                continue;
+            }
             // Both cells leave the same value, whatever the later one bound on the way
             // (`U = 0.005`, used, then `U = 0.001` again, as the earlier cell set it).
             let (Some(earlier_last), Some(later_last)) = (
@@ -328,6 +341,89 @@ fn same_code_from_same_inputs(
                     SAME_VALUE_DEPTH,
                 )
         })
+}
+
+/// Whether the only binding of `name` in cell `later`, unconditional, applies an idempotent
+/// operation ([`Definition::idempotent`]) to the name's own value, so that it gives back the
+/// value the earlier cell left and running either again changes nothing:
+/// - a copy (`X = X.copy()`) gives back any value, when the cell does not go on to use it;
+/// - another operation needs the binding it reads to be the earlier cell's (none between,
+///   nothing changing the name in place from the earlier cell to the later) and the
+///   operation's other inputs to hold the same values at both, and the earlier cell to have
+///   applied the same operation: as its last binding, unconditionally, to whatever (`X =
+///   np.arange(12).reshape(s)`, then `X = X.reshape(s)`), or, if under a condition, in every
+///   binding it makes, to the name itself.
+fn gives_back_the_value_it_found(
+    context: &Context<'_>,
+    index: &NameIndex<'_>,
+    name: &str,
+    binds: &impl Fn(&Definition) -> bool,
+    earlier: usize,
+    (later, second): (usize, &Definition),
+) -> bool {
+    let bindings = |cell: usize| {
+        context
+            .facts
+            .cell(cell)
+            .into_iter()
+            .flat_map(|facts| facts.defines.iter().filter(|definition| binds(definition)))
+    };
+    let (Some(again), Some(operation)) = (&second.value, &second.idempotent) else {
+        return false;
+    };
+    // Nothing the cell does to it after (`df = df.copy()`, then `df["z"] = ..`).
+    let unchanged = again.text.len()
+        == operation.before.len() + operation.operand.len() + operation.after.len();
+    if operation.operand != name
+        || !unchanged
+        || again.changed
+        || second.conditional
+        || !bindings(later).all(|definition| std::ptr::eq(definition, second))
+    {
+        return false;
+    }
+    // A copy is made to be changed: one the cell goes on to use may be changed by what it is
+    // passed to (`l = l.copy()`, then `sort_in_place(l)`).
+    if operation.identity {
+        return !second.used_in_cell;
+    }
+    let Some((reached_cell, reached)) = index.binding_before(name, later, Some(second.span.start))
+    else {
+        return false;
+    };
+    let applies_the_same = |definition: &Definition| {
+        definition
+            .idempotent
+            .as_ref()
+            .is_some_and(|applied| applied.same_operation(operation))
+            && definition.value.as_ref().is_none_or(|value| !value.changed)
+    };
+    let earlier_applied = if reached.conditional {
+        bindings(earlier).all(|definition| {
+            applies_the_same(definition)
+                && definition
+                    .idempotent
+                    .as_ref()
+                    .is_some_and(|applied| applied.operand == name)
+        })
+    } else {
+        applies_the_same(reached)
+    };
+    reached_cell == earlier
+        && earlier_applied
+        && !index.mutated(name, earlier, later)
+        && !changed_between(
+            context,
+            index,
+            (earlier, reached),
+            (later, second),
+            &again
+                .reads
+                .iter()
+                .filter(|read| *read != name)
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
 }
 
 /// Cell `cell`'s last binding that `binds` accepts.
