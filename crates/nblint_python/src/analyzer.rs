@@ -369,6 +369,9 @@ struct Analyzer<'src> {
     optional_depth: usize,
     /// Names an enclosing `if 'NAME' in locals():` checks exist: reads of them are optional.
     guarded_names: Vec<String>,
+    /// The names the cell binds at the top level, when it has a top-level `try` (see
+    /// [`Self::try_statement`]).
+    cell_bound: HashSet<String>,
     /// Names the enclosing loop bodies bind: a read of one before its binding in the body
     /// sees the previous pass's value (`if epoch > 0: load(path)` then `path = ...`); each
     /// with the number of enclosing loops that bind it.
@@ -430,6 +433,7 @@ impl<'src> Analyzer<'src> {
             annotation_depth: 0,
             optional_depth: 0,
             guarded_names: Vec::new(),
+            cell_bound: HashSet::new(),
             loop_bound: HashMap::new(),
             loop_reads: HashSet::new(),
             block_depth: 0,
@@ -482,6 +486,19 @@ impl<'src> Analyzer<'src> {
         }
         self.check_bracket_depth(parsed.tokens());
         if let Mod::Module(module) = parsed.syntax() {
+            // `try: unregister(Job)` / `except: pass`, then `class Job: ..`: the names the
+            // cell binds, which such a clean-up may read before binding them.
+            if module
+                .body
+                .iter()
+                .any(|statement| matches!(statement, Stmt::Try(_)))
+            {
+                let mut collector = LocalCollector::default();
+                for statement in &module.body {
+                    collector.visit_stmt(statement);
+                }
+                self.cell_bound = collector.finish().0;
+            }
             for statement in &module.body {
                 self.visit_stmt(statement);
             }
@@ -1236,9 +1253,24 @@ impl<'src> Analyzer<'src> {
     }
 
     /// The comparison of a name with a constant that an `if` test needs to hold for its body
-    /// to run: `mode == "log"`, `sources is not None`, or one such operand of an `and`.
+    /// to run: `mode == "log"`, `sources is not None`, or one such operand of an `and`; a
+    /// name alone (`if in_cloud:`) needs it to be `True` when it holds `True`, `False` or
+    /// `None`, and `not name` needs it not to be.
     fn constant_guard(&self, test: &Expr) -> Option<BranchGuard> {
         match test {
+            Expr::Name(name) => Some(BranchGuard {
+                name: name.id.as_str().to_owned(),
+                equal: true,
+                constant: "True".to_owned(),
+            }),
+            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => match &*unary.operand {
+                Expr::Name(name) => Some(BranchGuard {
+                    name: name.id.as_str().to_owned(),
+                    equal: false,
+                    constant: "True".to_owned(),
+                }),
+                _ => None,
+            },
             Expr::BoolOp(operation) if operation.op == ast::BoolOp::And => operation
                 .values
                 .iter()
@@ -2207,16 +2239,31 @@ impl<'src> Analyzer<'src> {
                     }
                 });
                 // `if transform == "%":` at the top level: its body binds only when the name
-                // holds that constant (NB205 checks what it holds).
+                // holds that constant (NB205 checks what it holds), and an `else` only when it
+                // does not (`if in_cloud:` / `else: root = ..`).
                 let guard = (self.block_depth == 0 && self.function_depth == 0)
                     .then(|| self.constant_guard(&if_.test))
                     .flatten();
+                let else_guard = match (&guard, &*if_.elif_else_clauses, &*if_.test) {
+                    (_, _, Expr::BoolOp(_)) => None,
+                    (Some(guard), [clause], _) if clause.test.is_none() => Some(BranchGuard {
+                        equal: !guard.equal,
+                        ..guard.clone()
+                    }),
+                    _ => None,
+                };
+                let defined_after = self.facts.defines.len();
                 for definition in &mut self.facts.defines[defined_before..body_end] {
                     if only_if_missing.contains(&definition.name) {
                         definition.restores = true;
                     }
                     if definition.guard.is_none() {
                         definition.guard.clone_from(&guard);
+                    }
+                }
+                for definition in &mut self.facts.defines[body_end..defined_after] {
+                    if definition.guard.is_none() {
+                        definition.guard.clone_from(&else_guard);
                     }
                 }
                 // `if "__file__" not in globals(): raise ..`: below, in the same block, the
@@ -2675,12 +2722,23 @@ impl<'src> Analyzer<'src> {
         let first = self.facts.defines.len();
         // `try: del net` / `except NameError: pass`: delete the old value if there is one.
         let missing_name_caught = try_.handlers.iter().any(catches_name_error);
+        // `try: registry.unregister(Job)` / `except: pass` at the top level, then `class
+        // Job: ..`: a clean-up for a second run, which finds nothing to read on the first.
+        // Reads of names the cell binds need not find them (a name bound nowhere, a typo,
+        // is still undefined).
+        let guards = self.guarded_names.len();
+        if missing_name_caught && self.function_depth == 0 {
+            let mut bound: Vec<String> = self.cell_bound.iter().cloned().collect();
+            bound.sort_unstable();
+            self.guarded_names.extend(bound);
+        }
         for statement in &try_.body {
             let guarded = missing_name_caught && matches!(statement, Stmt::Delete(_));
             self.optional_depth += usize::from(guarded);
             self.visit_stmt(statement);
             self.optional_depth -= usize::from(guarded);
         }
+        self.guarded_names.truncate(guards);
         // `try: import x` / `except ImportError:` checks that `x` is installed (and installs
         // or replaces it if not): the import does its job by running.
         if try_.handlers.iter().any(catches_import_error) {
@@ -3931,6 +3989,15 @@ const UNREPEATABLE_CALLS: &[&str] = &[
     "uuid4",
 ];
 
+/// Whether `function` is one of JAX's random functions, written `jax.random.NAME`: pure
+/// functions of the key they are given.
+fn is_jax_random(function: &Expr) -> bool {
+    matches!(function, Expr::Attribute(function)
+        if matches!(&*function.value, Expr::Attribute(module)
+            if module.attr.id.as_str() == "random"
+                && matches!(&*module.value, Expr::Name(jax) if jax.id.as_str() == "jax")))
+}
+
 /// Whether a name or attribute names a random generator or its state (`np.random`,
 /// `RandomState`, `rng`, `torch.Generator`, `seed`): a fresh one restarts the stream, so two
 /// cells that make one each do not give a reader the same state.
@@ -4271,6 +4338,17 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
             }
             reads.extend(inner.into_iter().filter(|read| !parameters.contains(read)));
             true
+        }
+        // `jax.random.normal(jax.random.key(42), (4, 32))`: JAX's random functions are pure,
+        // the same array from the same key.
+        Expr::Call(call) if is_jax_random(&call.func) => {
+            reads.push("jax".to_owned());
+            all_repeatable(call.arguments.args.iter(), reads, depth - 1)
+                && call
+                    .arguments
+                    .keywords
+                    .iter()
+                    .all(|keyword| repeatable(&keyword.value, reads, depth - 1))
         }
         Expr::Call(call) => {
             let called = match &*call.func {

@@ -62,10 +62,31 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // A binding made only when a function of the cell runs (`global name` in a
         // callback) is not one the cell makes: which value a reader sees depends on the
         // calls, not on which cell ran last.
+        // Nor is one under a top-level `if` on a constant that cannot hold (`if transform ==
+        // "%":` after `transform = "log"`; the `else` of `if in_cloud:` after `in_cloud =
+        // True`): it never happens.
+        let mut never_made: HashSet<*const Definition> = HashSet::new();
+        for &cell in &cells {
+            for definition in context.facts.cell(cell).into_iter().flat_map(|facts| {
+                facts
+                    .defines
+                    .iter()
+                    .filter(|definition| definition.name == name && definition.guard.is_some())
+            }) {
+                if never_binds(
+                    index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                    cell,
+                    definition,
+                ) {
+                    never_made.insert(std::ptr::from_ref(definition));
+                }
+            }
+        }
         let binds = |definition: &Definition| {
             definition.kind == DefinitionKind::Variable
                 && definition.name == name
                 && !definition.in_function
+                && !never_made.contains(&std::ptr::from_ref(definition))
         };
         // A cell whose last binding gives back the value the name held when it began
         // (`X_bk = deepcopy(X)`, .., `X = deepcopy(X_bk)`) leaves the name as it found it;
@@ -78,16 +99,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 let Some(facts) = context.facts.cell(cell) else {
                     return false;
                 };
-                let mut bindings = facts.defines.iter().filter(|d| binds(d)).peekable();
-                bindings.peek().is_some()
-                    && !bindings.all(|definition| {
-                        definition.guard.is_some()
-                            && never_binds(
-                                index.get_or_insert_with(|| NameIndex::of(context.facts)),
-                                cell,
-                                definition,
-                            )
-                    })
+                facts.defines.iter().any(|d| binds(d))
             })
             .filter(|&cell| {
                 context.facts.cell(cell).is_some_and(|facts| {
