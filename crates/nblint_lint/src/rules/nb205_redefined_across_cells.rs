@@ -99,7 +99,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 let Some(facts) = context.facts.cell(cell) else {
                     return false;
                 };
-                facts.defines.iter().any(|d| binds(d))
+                facts.defines.iter().any(&binds)
             })
             .filter(|&cell| {
                 context.facts.cell(cell).is_some_and(|facts| {
