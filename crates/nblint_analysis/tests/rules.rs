@@ -178,6 +178,17 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB205/triggers_python_branch_of_a_flag_that_is_on", 3, 1),
     ("NB205/triggers_python_jax_draw_from_another_key", 4, 1),
     ("NB202/triggers_python_name_in_a_try_bound_nowhere", 3, 2),
+    ("NB202/triggers_python_typo_hidden_by_a_bare_except", 2, 3),
+    (
+        "NB205/triggers_python_loop_over_a_name_that_may_shuffle",
+        4,
+        1,
+    ),
+    (
+        "NB205/triggers_python_function_called_through_another_before_binding",
+        3,
+        1,
+    ),
     (
         "NB205/triggers_python_loads_a_file_saved_from_another_value",
         4,

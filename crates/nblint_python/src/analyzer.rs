@@ -2732,8 +2732,12 @@ impl<'src> Analyzer<'src> {
             bound.sort_unstable();
             self.guarded_names.extend(bound);
         }
+        // `try: here = Path(__file__).parent` / `except NameError: here = Path.cwd()`: a
+        // probe for a name that may be missing, which an `except` naming `NameError` itself
+        // (not a bare `except:` that may hide a typo) expects.
+        let probe = try_.handlers.iter().any(names_name_error);
         for statement in &try_.body {
-            let guarded = missing_name_caught && matches!(statement, Stmt::Delete(_));
+            let guarded = probe || (missing_name_caught && matches!(statement, Stmt::Delete(_)));
             self.optional_depth += usize::from(guarded);
             self.visit_stmt(statement);
             self.optional_depth -= usize::from(guarded);
@@ -3422,6 +3426,12 @@ fn catches_import_error(handler: &ast::ExceptHandler) -> bool {
 /// `Exception`, `BaseException`, or a bare `except:`).
 fn catches_name_error(handler: &ast::ExceptHandler) -> bool {
     catches(handler, &["NameError", "Exception", "BaseException"])
+}
+
+/// Whether an `except` clause names `NameError` (alone or in a tuple).
+fn names_name_error(handler: &ast::ExceptHandler) -> bool {
+    let ast::ExceptHandler::ExceptHandler(clause) = handler;
+    clause.type_.is_some() && catches(handler, &["NameError"])
 }
 
 /// Whether an `except` clause catches one of `catchers` (by last name), or everything.

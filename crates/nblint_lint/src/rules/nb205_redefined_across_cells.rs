@@ -638,12 +638,16 @@ fn read_apart_from_its_bindings(
     })
 }
 
+/// How many functions [`Calls::callers_bind_first`] follows before it gives up.
+const MAX_CALLERS: usize = 16;
+
 /// Where the notebook calls each name from top-level code (`f(..)` outside any function):
 /// the cell and where, built once per notebook; names a function body calls are kept apart,
 /// since who calls that function is another question.
 struct Calls<'a> {
     top_level: HashMap<&'a str, Vec<(usize, usize)>>,
-    from_functions: HashSet<&'a str>,
+    /// The cells whose function bodies use each name.
+    from_functions: HashMap<&'a str, Vec<usize>>,
     /// The functions each cell defines.
     functions: HashMap<usize, Vec<&'a str>>,
 }
@@ -651,13 +655,16 @@ struct Calls<'a> {
 impl<'a> Calls<'a> {
     fn of(facts: &'a nblint_facts::NotebookFacts) -> Self {
         let mut top_level: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-        let mut from_functions = HashSet::new();
+        let mut from_functions: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut functions: HashMap<usize, Vec<&str>> = HashMap::new();
         for (index, cell) in facts.cells.iter().enumerate() {
             let Some(cell) = cell else { continue };
             for use_ in &cell.uses {
                 if use_.deferred {
-                    from_functions.insert(use_.name.as_str());
+                    from_functions
+                        .entry(use_.name.as_str())
+                        .or_default()
+                        .push(index + 1);
                 } else {
                     top_level
                         .entry(use_.name.as_str())
@@ -682,7 +689,8 @@ impl<'a> Calls<'a> {
     }
 
     /// Whether cell `cell` reads `name` only inside its functions, and every use of those
-    /// functions is a top-level call in a cell that binds `name` itself before the call
+    /// functions (or of the functions that call them) is a top-level call in a cell that
+    /// binds `name` itself before the call
     /// (`def search(): .. input_tokens ..`, called only after `input_tokens = tokenize(..)`
     /// in the calling cell): the caller decides what the function sees, not the cells that
     /// bound it before.
@@ -699,16 +707,34 @@ impl<'a> Calls<'a> {
         if !reads.all(|use_| use_.deferred) {
             return false;
         }
+        // The cell's functions and, when another function calls one of them (`lstm_backward`
+        // calling `lstm_cell_backward`), every function of the cells whose functions call it,
+        // a few levels up: each of their top-level calls must come after its cell binds the
+        // name.
         let Some(functions) = self.functions.get(&cell) else {
             return false;
         };
-        if functions
-            .iter()
-            .any(|function| self.from_functions.contains(function))
-        {
-            return false;
+        let mut reached: Vec<&str> = functions.clone();
+        let mut next = 0;
+        while next < reached.len() {
+            if reached.len() > MAX_CALLERS {
+                return false;
+            }
+            let function = reached[next];
+            next += 1;
+            for caller_cell in self.from_functions.get(function).into_iter().flatten() {
+                let Some(callers) = self.functions.get(caller_cell) else {
+                    // Called from a method or a lambda: who calls that is not followed.
+                    return false;
+                };
+                for caller in callers {
+                    if !reached.contains(caller) {
+                        reached.push(caller);
+                    }
+                }
+            }
         }
-        let mut sites = functions
+        let mut sites = reached
             .iter()
             .flat_map(|function| self.top_level.get(function).into_iter().flatten())
             .peekable();

@@ -134,19 +134,41 @@ pub(super) fn last_element(
     }
     flat_target_names(&for_.target)?;
     let mut reads = Vec::new();
-    if !walks_in_a_fixed_order(&for_.iter) || !repeatable(&for_.iter, &mut reads, 16) {
+    let walked = without_progress_bar(&for_.iter);
+    if !walks_in_a_fixed_order(&for_.iter)
+        || !repeatable(&for_.iter, &mut Vec::new(), 16)
+        || !repeatable(walked, &mut reads, 16)
+    {
         return None;
     }
-    let iter = source_text(source, offset, &*for_.iter)?;
+    let iter = source_text(source, offset, walked)?;
     reads.sort_unstable();
     reads.dedup();
     Some((format!("last({})", without_spacing(iter)), reads))
 }
 
+/// What a progress bar walks (`tqdm(range(n))`, `tqdm.tqdm(xs, desc=..)`), which gives the
+/// same elements: `range(n)` in `for i in tqdm(range(n))` is the loop of `for i in range(n)`.
+fn without_progress_bar(iterable: &Expr) -> &Expr {
+    match iterable {
+        Expr::Call(call)
+            if matches!(&*call.func, Expr::Name(function) if function.id.as_str() == "tqdm")
+                || matches!(&*call.func, Expr::Attribute(function) if function.attr.id.as_str() == "tqdm") =>
+        {
+            match &*call.arguments.args {
+                [walked] => without_progress_bar(walked),
+                _ => iterable,
+            }
+        }
+        _ => iterable,
+    }
+}
+
 /// Whether iterating `iterable` again from the same inputs gives the same elements in the
-/// same order: `range(..)`, a list or tuple display, a mapping's or frame's `items()`,
-/// `keys()`, `values()`, `groupby(..)`, `iterrows()`, `itertuples()`, and `enumerate`,
-/// `zip`, `reversed` of those. Not a plain name, which may be a data loader that shuffles
+/// same order: `range(..)`, `trange(..)`, `sorted(..)`, a list or tuple display, a mapping's
+/// or frame's `items()`, `keys()`, `values()`, `groupby(..)`, `iterrows()`, `itertuples()`,
+/// numpy's `arange`, `linspace`, `logspace`, and `enumerate`, `zip`, `reversed`, `tqdm` of
+/// those. Not a plain name, which may be a data loader that shuffles
 /// on every pass (`for x, y in train_loader:`), nor a set (its order follows string hashes,
 /// which change between runs).
 fn walks_in_a_fixed_order(iterable: &Expr) -> bool {
@@ -154,16 +176,29 @@ fn walks_in_a_fixed_order(iterable: &Expr) -> bool {
         Expr::List(_) | Expr::Tuple(_) => true,
         Expr::Call(call) => match &*call.func {
             Expr::Name(function) => match function.id.as_str() {
-                "range" => true,
-                "enumerate" | "zip" | "reversed" => {
+                // Sorting fixes the order of anything repeatable (a set too).
+                "range" | "trange" | "sorted" => true,
+                // A progress bar passes its iterable's elements on as they come.
+                "enumerate" | "zip" | "reversed" | "tqdm" => {
                     call.arguments.args.iter().all(walks_in_a_fixed_order)
                 }
                 _ => false,
             },
-            Expr::Attribute(method) => matches!(
-                method.attr.id.as_str(),
-                "items" | "keys" | "values" | "groupby" | "iterrows" | "itertuples"
-            ),
+            Expr::Attribute(method) => {
+                matches!(
+                    method.attr.id.as_str(),
+                    "items"
+                        | "keys"
+                        | "values"
+                        | "groupby"
+                        | "iterrows"
+                        | "itertuples"
+                        | "arange"
+                        | "linspace"
+                        | "logspace"
+                ) || (method.attr.id.as_str() == "tqdm"
+                    && call.arguments.args.iter().all(walks_in_a_fixed_order))
+            }
             _ => false,
         },
         _ => false,
