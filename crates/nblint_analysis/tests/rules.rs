@@ -179,6 +179,12 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB205/triggers_python_jax_draw_from_another_key", 4, 1),
     ("NB202/triggers_python_name_in_a_try_bound_nowhere", 3, 2),
     ("NB202/triggers_python_typo_hidden_by_a_bare_except", 2, 3),
+    ("NB206/triggers_python_change_under_a_flag_that_is_on", 3, 2),
+    (
+        "NB207/triggers_python_function_named_in_a_plotnine_string_without_a_call",
+        3,
+        1,
+    ),
     (
         "NB205/triggers_python_loop_over_a_name_that_may_shuffle",
         4,

@@ -389,6 +389,11 @@ pub struct Mutation {
     /// checks [`Definition::container`] before counting this.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_container: Option<Container>,
+    /// The comparison with a constant the top-level `if` around this change needs to hold
+    /// (see [`Definition::guard`]): where the name holds another constant, the change never
+    /// happens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guard: Option<BranchGuard>,
 }
 
 /// A place where a cell does not parse.

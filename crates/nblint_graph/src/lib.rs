@@ -11,7 +11,7 @@ mod render;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
-use nblint_facts::{CellFacts, DefinitionKind, MutationKind, NotebookFacts, Span};
+use nblint_facts::{BranchGuard, CellFacts, DefinitionKind, MutationKind, NotebookFacts, Span};
 use nblint_notebook::{CellKind, Notebook};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -71,6 +71,8 @@ pub struct CrossCellMutation {
     pub kind: MutationKind,
     /// The evidence in `cell`.
     pub span: Span,
+    /// The comparison with a constant the change needs to hold ([`Mutation::guard`]).
+    pub guard: Option<BranchGuard>,
 }
 
 /// A top-level definition, located.
@@ -442,6 +444,7 @@ impl Graph {
                     defined_in,
                     kind: mutation.kind.clone(),
                     span: mutation.span,
+                    guard: mutation.guard.clone(),
                 });
             }
         }

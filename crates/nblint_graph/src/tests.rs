@@ -64,6 +64,7 @@ impl CellFrontend for Toy {
                         },
                         span,
                         requires_mutable_binding: words[0] == "call",
+                        guard: None,
                         requires_container: None,
                     });
                 }

@@ -1450,6 +1450,7 @@ impl<'src> Analyzer<'src> {
                 // classes (see `bind_module`).
                 requires_mutable_binding: true,
                 requires_container,
+                guard: None,
             });
         }
     }
@@ -2206,6 +2207,8 @@ impl<'src> Analyzer<'src> {
                 };
                 let defined_before = self.facts.defines.len();
                 let mut body_end = defined_before;
+                let changed_before = self.facts.mutations.len();
+                let mut changes_end = changed_before;
                 // A top-level chain's branches exclude each other in one run (inside a loop
                 // or a function, one call or iteration may take one and the next another).
                 if self.block_depth == 0
@@ -2229,6 +2232,7 @@ impl<'src> Analyzer<'src> {
                         analyzer.visit_body(&if_.body);
                     }
                     body_end = analyzer.facts.defines.len();
+                    changes_end = analyzer.facts.mutations.len();
                     analyzer.optional_depth -= usize::from(dead);
                     analyzer.guarded_names.truncate(guards);
                     for clause in &if_.elif_else_clauses {
@@ -2264,6 +2268,21 @@ impl<'src> Analyzer<'src> {
                 for definition in &mut self.facts.defines[body_end..defined_after] {
                     if definition.guard.is_none() {
                         definition.guard.clone_from(&else_guard);
+                    }
+                }
+                let changed_after = self.facts.mutations.len();
+                for (at, mutation) in self.facts.mutations[changed_before..changed_after]
+                    .iter_mut()
+                    .enumerate()
+                {
+                    if mutation.guard.is_none() {
+                        mutation
+                            .guard
+                            .clone_from(if changed_before + at < changes_end {
+                                &guard
+                            } else {
+                                &else_guard
+                            });
                     }
                 }
                 // `if "__file__" not in globals(): raise ..`: below, in the same block, the
@@ -2587,7 +2606,8 @@ impl<'src> Analyzer<'src> {
     /// NB207 quiet, never make NB202 fire): `@name` in pandas' `df.query("x > @mu")` and
     /// `df.eval(..)`, every word of DuckDB's `duckdb.sql("SELECT * FROM df")` (a table name
     /// may be a frame's variable), and functions called in a statsmodels / patsy formula
-    /// (`smf.ols("y ~ log1p(x)", data)`; plain names there are columns).
+    /// (`smf.ols("y ~ log1p(x)", data)`; plain names there are columns) or in plotnine's
+    /// `after_stat("share(count)")`, `after_scale(..)` and `stage(..)`.
     fn names_in_evaluated_string(&mut self, call: &ast::ExprCall) {
         let called = match &*call.func {
             Expr::Attribute(attribute) => attribute.attr.id.as_str(),
@@ -2602,7 +2622,10 @@ impl<'src> Analyzer<'src> {
         });
         let query =
             !sql && matches!(called, "query" | "eval") && matches!(&*call.func, Expr::Attribute(_));
-        let formula = FORMULA_FUNCTIONS.contains(&called);
+        // plotnine evaluates `after_stat("prop(x, count) * 100")`, `after_scale(..)` and
+        // `stage(..)` in the notebook's namespace, as a formula's calls are.
+        let formula = FORMULA_FUNCTIONS.contains(&called)
+            || matches!(called, "after_stat" | "after_scale" | "stage");
         if !(sql || query || formula) {
             return;
         }

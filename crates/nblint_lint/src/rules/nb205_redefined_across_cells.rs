@@ -3,6 +3,7 @@ use std::collections::{HashMap, HashSet};
 use nblint_facts::{BoundValue, Definition, DefinitionKind, Span};
 use nblint_graph::{Graph, Resolution};
 
+use super::name_index::{NameIndex, Origin, never_binds};
 use super::{places, value_text};
 use crate::registry::{Context, Finding, declare_rule};
 
@@ -546,52 +547,6 @@ fn loads_what_was_saved(
         })
 }
 
-/// Whether `definition`, in cell `cell`, sits under an `if` on a constant that cannot hold
-/// ([`Definition::guard`]): the name compared holds, there, a literal bound unconditionally
-/// (a string, an integer, `None`, `True` or `False`) of the same kind as the constant and
-/// equal to it exactly when the test needs it not to be.
-fn never_binds(index: &NameIndex<'_>, cell: usize, definition: &Definition) -> bool {
-    let Some(guard) = &definition.guard else {
-        return false;
-    };
-    let Some((_, binding)) = index.binding_before(&guard.name, cell, Some(definition.span.start))
-    else {
-        return false;
-    };
-    let Some(value) = binding.value.as_ref().filter(|value| {
-        binding.kind == DefinitionKind::Variable
-            && !binding.conditional
-            && !binding.in_function
-            && !value.changed
-            && value.reads.is_empty()
-    }) else {
-        return false;
-    };
-    literal_kind(&value.text).is_some_and(|kind| Some(kind) == literal_kind(&guard.constant))
-        && (value.text == guard.constant) != guard.equal
-}
-
-/// The kind of literal `text` is, when its text alone says whether two are equal: a string
-/// with no escapes or prefix, an integer, or `None` / `True` / `False`.
-fn literal_kind(text: &str) -> Option<u8> {
-    let string = |quote: char| {
-        text.len() >= 2 && text.starts_with(quote) && text.ends_with(quote) && !text.contains('\\')
-    };
-    if string('"') || string('\'') {
-        Some(0)
-    } else if let digits = text.strip_prefix('-').unwrap_or(text)
-        && !digits.is_empty()
-        && digits.chars().all(|c| c.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'))
-    {
-        Some(1)
-    } else if matches!(text, "None" | "True" | "False") {
-        Some(2)
-    } else {
-        None
-    }
-}
-
 /// Whether cell `cell` itself reads the value of `name` it finds before binding it again: a
 /// read as the cell runs (not in a function body, which runs when called: a callback's
 /// `global name`), and not in one branch of a top-level `if` chain whose other branches hold
@@ -788,78 +743,6 @@ fn changed_between(
 
 /// How deep [`same_value`] follows the inputs of inputs.
 const SAME_VALUE_DEPTH: usize = 4;
-
-/// Where a name's value came from at a point: the cell and binding in force, or `None` when
-/// no cell binds it (a builtin, or a name nothing defines).
-type Origin<'a> = Option<(usize, &'a Definition)>;
-
-/// Where each name is bound and changed in place, by cell, built once per notebook: the
-/// binding in force at a point is a binary search, not a walk up the cells (the rule stays
-/// linear in the notebook's size).
-struct NameIndex<'a> {
-    /// Each name's bindings, by cell and then by position in the cell.
-    bindings: HashMap<&'a str, Vec<(usize, &'a Definition)>>,
-    /// The cells that change each name in place, ascending.
-    mutations: HashMap<&'a str, Vec<usize>>,
-}
-
-impl<'a> NameIndex<'a> {
-    fn of(facts: &'a nblint_facts::NotebookFacts) -> Self {
-        let mut bindings: HashMap<&str, Vec<(usize, &Definition)>> = HashMap::new();
-        let mut mutations: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (index, cell) in facts.cells.iter().enumerate() {
-            let Some(cell) = cell else { continue };
-            let mut defines: Vec<&Definition> = cell.defines.iter().collect();
-            defines.sort_by_key(|definition| definition.span.start);
-            for definition in defines {
-                bindings
-                    .entry(definition.name.as_str())
-                    .or_default()
-                    .push((index + 1, definition));
-            }
-            for mutation in &cell.mutations {
-                mutations
-                    .entry(mutation.name.as_str())
-                    .or_default()
-                    .push(index + 1);
-            }
-        }
-        // Only a variable's value changes in place: a "change" of a name only ever bound to
-        // a module, function or class (`F.relu(x, inplace=True)` read as changing `F`) is not
-        // one, as for NB206.
-        mutations.retain(|name, _| {
-            bindings.get(name).is_none_or(|bound| {
-                bound
-                    .iter()
-                    .any(|(_, definition)| definition.kind == DefinitionKind::Variable)
-            })
-        });
-        Self {
-            bindings,
-            mutations,
-        }
-    }
-
-    /// The binding of `name` in force at offset `before` of cell `cell` (anywhere in the
-    /// cell when `None`): the cell's last binding of it above that point, else the last one
-    /// in a cell above.
-    fn binding_before(&self, name: &str, cell: usize, before: Option<usize>) -> Origin<'a> {
-        let bindings = self.bindings.get(name)?;
-        let end = bindings.partition_point(|(at, definition)| {
-            *at < cell
-                || (*at == cell && before.is_none_or(|offset| definition.span.start < offset))
-        });
-        end.checked_sub(1).map(|last| bindings[last])
-    }
-
-    /// Whether a cell from `from` to `to` (inclusive) changes `name` in place.
-    fn mutated(&self, name: &str, from: usize, to: usize) -> bool {
-        self.mutations.get(name).is_some_and(|cells| {
-            let first = cells.partition_point(|cell| *cell < from);
-            cells.get(first).is_some_and(|cell| *cell <= to)
-        })
-    }
-}
 
 /// Whether `name` holds the same value at two points, in cells `points.0 <= points.1`
 /// (`first` and `second` are the bindings in force there): nothing changes it in place from

@@ -2,6 +2,7 @@ use std::collections::HashSet;
 
 use nblint_facts::MutationKind;
 
+use super::name_index::{NameIndex, never_holds};
 use super::places;
 use crate::registry::{Context, Finding, declare_rule};
 
@@ -38,7 +39,20 @@ fn evidence(name: &str, kind: &MutationKind, text: Option<&str>) -> String {
 /// One finding per (cell, name), at the first change: a loop of `push` calls is one problem.
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let mut reported: HashSet<(usize, String)> = HashSet::new();
+    let mut index = None;
     for mutation in context.graph.cross_cell_mutations(context.facts) {
+        // A change under a top-level `if` on a flag that switches it off (`RETRAIN = True`,
+        // then `if not RETRAIN: net.load_state_dict(..)`) never happens.
+        if let Some(guard) = &mutation.guard
+            && never_holds(
+                index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                guard,
+                mutation.cell,
+                mutation.span.start,
+            )
+        {
+            continue;
+        }
         if !reported.insert((mutation.cell, mutation.name.clone())) {
             continue;
         }
