@@ -180,6 +180,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB202/triggers_python_name_in_a_try_bound_nowhere", 3, 2),
     ("NB202/triggers_python_typo_hidden_by_a_bare_except", 2, 3),
     ("NB206/triggers_python_change_under_a_flag_that_is_on", 3, 2),
+    ("NB205/triggers_python_same_draw_seeded_differently", 4, 2),
     (
         "NB207/triggers_python_function_named_in_a_plotnine_string_without_a_call",
         3,

@@ -482,6 +482,11 @@ pub struct CellFacts {
     /// the same fingerprint hold the same code.
     #[serde(skip)]
     pub fingerprint: Option<u64>,
+    /// The cell starts by seeding the global random generators with a constant
+    /// (`np.random.seed(2)`, `torch.manual_seed(0)`): its random draws come out the same each
+    /// time it runs, and its [`Self::fingerprint`] allows them.
+    #[serde(skip_serializing_if = "is_false")]
+    pub seeded: bool,
     /// Where the cell first runs, at its top level, code that may bind names no one can list
     /// (`exec(code)`, `%run script.py`, `%store -r`, a write through `globals()`; not a star
     /// import): after it, a name may hold what that code bound, not another cell's value.

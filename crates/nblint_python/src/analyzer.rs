@@ -456,7 +456,9 @@ impl<'src> Analyzer<'src> {
     fn analyze_cell(&mut self, display: bool) {
         let mut parsed = parse_unchecked(self.source, ParseOptions::from(Mode::Ipython));
         if parsed.errors().is_empty() {
-            self.facts.fingerprint = fingerprint(self.source, parsed.tokens());
+            self.facts.seeded = matches!(parsed.syntax(), Mod::Module(module)
+                if module.body.first().is_some_and(seeds_with_a_constant));
+            self.facts.fingerprint = fingerprint(self.source, parsed.tokens(), self.facts.seeded);
         } else {
             // Some IPython syntax ruff's lexer reads differently; rewritten in place, the
             // cell parses as IPython would run it.
@@ -3476,8 +3478,9 @@ fn catches(handler: &ast::ExceptHandler, catchers: &[&str]) -> bool {
 /// A hash of `source`'s code as its tokens give it: comments, line breaks inside brackets
 /// and spacing left out; line ends, indents and dedents kept (they are Python's blocks).
 /// `None` when the code calls anything random, stateful or clock-bound anywhere
-/// (`np.random.shuffle(data)`, `time()`): running it twice need not do the same.
-fn fingerprint(source: &str, tokens: &ruff_python_ast::token::Tokens) -> Option<u64> {
+/// (`np.random.shuffle(data)`, `time()`): running it twice need not do the same; random
+/// draws are allowed in a `seeded` cell ([`CellFacts::seeded`]).
+fn fingerprint(source: &str, tokens: &ruff_python_ast::token::Tokens, seeded: bool) -> Option<u64> {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     let text = |token: &ruff_python_ast::token::Token| {
@@ -3487,7 +3490,9 @@ fn fingerprint(source: &str, tokens: &ruff_python_ast::token::Tokens) -> Option<
     for token in tokens {
         let kind = token.kind();
         if kind == TokenKind::Lpar
-            && previous_name.is_some_and(|name| UNREPEATABLE_CALLS.contains(&name))
+            && previous_name.is_some_and(|name| {
+                UNREPEATABLE_CALLS.contains(&name) && !(seeded && RANDOM_DRAWS.contains(&name))
+            })
         {
             return None;
         }
@@ -3502,6 +3507,47 @@ fn fingerprint(source: &str, tokens: &ruff_python_ast::token::Tokens) -> Option<
         }
     }
     Some(hasher.finish())
+}
+
+/// The calls of [`UNREPEATABLE_CALLS`] that draw from the global random generators, which a
+/// seed at the start of the cell makes repeat ([`CellFacts::seeded`]).
+const RANDOM_DRAWS: &[&str] = &[
+    "choice",
+    "choices",
+    "normal",
+    "permutation",
+    "rand",
+    "randint",
+    "randn",
+    "random",
+    "randrange",
+    "sample",
+    "shuffle",
+    "uniform",
+];
+
+/// Whether `statement` seeds the global random generators with constants:
+/// `np.random.seed(2)`, `random.seed(0)`, `torch.manual_seed(42)`, `tf.random.set_seed(1)`,
+/// `set_seed(7)`, `seed_everything(7)`.
+fn seeds_with_a_constant(statement: &Stmt) -> bool {
+    let Stmt::Expr(expression) = statement else {
+        return false;
+    };
+    let Expr::Call(call) = &*expression.value else {
+        return false;
+    };
+    callee_name(&call.func).is_some_and(|name| {
+        matches!(
+            name,
+            "seed" | "manual_seed" | "set_seed" | "seed_everything" | "set_random_seed"
+        )
+    }) && !call.arguments.args.is_empty()
+        && call.arguments.keywords.is_empty()
+        && call
+            .arguments
+            .args
+            .iter()
+            .all(|argument| matches!(argument, Expr::NumberLiteral(_)))
 }
 
 /// The last name of a callee: `f` of `f(..)`, `f` of `module.f(..)`.

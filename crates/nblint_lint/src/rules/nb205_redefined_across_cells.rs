@@ -325,13 +325,15 @@ fn same_code_from_same_inputs(
                 .iter()
                 .all(|definition| match definition.kind {
                     DefinitionKind::Import => true,
-                    // Under a condition, which binding ran may differ between two runs.
+                    // Under a condition, which binding ran may differ between two runs. A cell
+                    // that seeds the random generators first draws the same numbers again
+                    // (`np.random.seed(2)`, then `pred = np.random.rand(4)`).
                     DefinitionKind::Variable => {
                         !definition.conditional
                             && definition
                                 .value
                                 .as_ref()
-                                .is_some_and(|value| !value.changed)
+                                .map_or(facts.seeded, |value| !value.changed)
                     }
                     // A function or class the cell defines may draw random numbers when called.
                     _ => false,
