@@ -182,6 +182,16 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB206/triggers_python_change_under_a_flag_that_is_on", 3, 2),
     ("NB205/triggers_python_same_draw_seeded_differently", 4, 2),
     (
+        "NB205/triggers_python_submodule_imported_under_the_name",
+        4,
+        2,
+    ),
+    (
+        "NB205/triggers_python_object_store_read_under_another_key",
+        3,
+        1,
+    ),
+    (
         "NB207/triggers_python_function_named_in_a_plotnine_string_without_a_call",
         3,
         1,

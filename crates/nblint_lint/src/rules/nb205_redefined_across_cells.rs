@@ -947,12 +947,24 @@ fn called_reads<'a>(
 
 /// What cell `cell`'s last (non-glob) import binding `name` imports, if it has one.
 fn import_path<'a>(context: &Context<'a>, cell: usize, name: &str) -> Option<&'a str> {
+    let source = context.notebook.cell(cell).map(|cell| cell.source.as_str());
     context.facts.cell(cell).and_then(|facts| {
         facts
             .imports
             .iter()
             .rev()
             .find(|import| !import.glob && import.binding.as_deref() == Some(name))
-            .map(|import| import.path.as_str())
+            .map(|import| {
+                // `import vaex.jupyter` binds `vaex`, the module `import vaex` binds (the leaf
+                // is written as the whole path; `from tqdm import tqdm`'s leaf is not).
+                let path = import.path.as_str();
+                let written_whole = source
+                    .and_then(|source| source.get(import.span.start..import.span.end))
+                    == Some(path);
+                match path.split_once('.') {
+                    Some((first, _)) if written_whole && first == name => first,
+                    _ => path,
+                }
+            })
     })
 }

@@ -1,6 +1,7 @@
 //! Values written to a file and read back: `model.save(path)` then `model =
 //! load_model(path)`, `pickle.dump(m, f)` then `m = pickle.load(f)` with `f` opened on one
-//! path, `df.write.parquet(path)` then `df = spark.read.parquet(path)`. NB205 counts a load
+//! path, `df.write.parquet(path)` then `df = spark.read.parquet(path)`, and QuantConnect's
+//! `qb.ObjectStore.Save(key, x)` then `x = qb.ObjectStore.Read(key)`. NB205 counts a load
 //! of what a cell saved as the value saved (see [`nblint_facts::FileSave`]).
 //!
 //! Only the library calls below are recognised, each with where its path goes: a call whose
@@ -53,6 +54,10 @@ const SAVE_FUNCTIONS: &[&str] = &[
 /// (`pickle.load(f)`, `load_model(path)`, `TabularPredictor.load(path)`,
 /// `spark.read.parquet(path)`, scanpy's `sc.read(path)`), by their last segment.
 const LOAD_CALLS: &[&str] = &[
+    // QuantConnect's `qb.ObjectStore.Read("graph")`.
+    "Read",
+    "ReadBytes",
+    "ReadString",
     "from_pretrained",
     "load",
     "load_model",
@@ -67,6 +72,18 @@ const LOAD_CALLS: &[&str] = &[
 /// or a file object): `model.save(path)`, `pickle.dump(model, f)`, `np.save(path, a)`.
 pub(super) fn saved(call: &ast::ExprCall) -> Option<(&str, &Expr)> {
     let arguments = &call.arguments;
+    // QuantConnect's key-value store: `qb.ObjectStore.Save("graph", json_graph)`.
+    if let Some(callee) = dotted(&call.func)
+        && matches!(
+            last_segments(&callee, 2),
+            "ObjectStore.Save" | "ObjectStore.SaveString" | "ObjectStore.SaveBytes"
+        )
+    {
+        let [place, Expr::Name(value)] = &*arguments.args else {
+            return None;
+        };
+        return Some((value.id.as_str(), place));
+    }
     if let Expr::Attribute(attribute) = &*call.func {
         let method = attribute.attr.id.as_str();
         let (receiver, through_writer) = writer_root(&attribute.value)?;
