@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use nblint_facts::{
-    CellFacts, CellFrontend, DefinitionKind, Detected, Language, LanguageSource, NotebookFacts,
-    Vocabulary,
+    CellFacts, CellFrontend, Container, DefinitionKind, Detected, Language, LanguageSource,
+    NotebookFacts, Vocabulary,
 };
 use nblint_graph::Graph;
 use nblint_lint::{Context, Diagnostic, RuleSelection, RuleSettings};
@@ -80,6 +80,10 @@ pub struct Analysed {
     /// A Databricks notebook (its metadata has Databricks' notebook format), which runs with
     /// Databricks' globals (`spark`, `dbutils`, `displayHTML`, ...).
     pub databricks: bool,
+    /// A notebook for a PySpark kernel (its kernelspec's name says Spark: `pyspark`,
+    /// `pysparkkernel`, `desc-pyspark`), which starts with a session `spark` and a context
+    /// `sc`.
+    pub pyspark_kernel: bool,
     /// The front end used, or `None` when the language is not one nblint reads.
     pub frontend: Option<&'static dyn CellFrontend>,
     /// Facts per cell (all `None` without a front end).
@@ -186,6 +190,7 @@ fn analyse_with(
     }
     if language == Language::Python {
         name_snowflake_cells(notebook, &mut facts);
+        forget_unordered_walks(&mut facts);
     }
     if language == Language::Rust {
         forget_failed_variables(notebook, &mut facts);
@@ -197,6 +202,11 @@ fn analyse_with(
         && notebook.metadata().is_some_and(|metadata| {
             metadata.contains_key(DATABRICKS_FORMAT) || metadata.contains_key(DATABRICKS_OLD_EXPORT)
         });
+    let pyspark_kernel = language == Language::Python
+        && [["kernelspec", "name"], ["kernelspec", "display_name"]]
+            .iter()
+            .filter_map(|path| notebook.metadata_str(path))
+            .any(|kernel| kernel.to_ascii_lowercase().contains("spark"));
     // In a Databricks notebook a cell whose first line is `%sql`, `%md`, `%scala`, `%r`,
     // `%sh` or `%fs` is a cell of that language: no Python, nothing bound or read.
     if databricks {
@@ -211,6 +221,7 @@ fn analyse_with(
         detected,
         python2,
         databricks,
+        pyspark_kernel,
         frontend,
         facts,
     }
@@ -310,6 +321,37 @@ const DATABRICKS_GLOBALS: &[&str] = &[
     "table",
 ];
 
+/// Drops the value of a loop target that walks a plain name ([`nblint_facts::Definition::walks`]: `for k in
+/// strikes:` leaves `k` at `strikes`' last element) where that name's binding in force is not
+/// a list or dict: a data loader or a generator need not give the same elements in the same
+/// order twice. One pass over the bindings, in order.
+fn forget_unordered_walks(facts: &mut NotebookFacts) {
+    let mut containers: HashMap<String, Option<Container>> = HashMap::new();
+    for cell in facts.cells.iter_mut().flatten() {
+        let mut order: Vec<usize> = (0..cell.defines.len()).collect();
+        order.sort_by_key(|&at| cell.defines[at].span.start);
+        for at in order {
+            let definition = &mut cell.defines[at];
+            let ordered = definition.walks.iter().all(|name| {
+                matches!(
+                    containers.get(name),
+                    Some(Some(Container::List | Container::Dict))
+                )
+            });
+            if !ordered {
+                definition.value = None;
+            }
+            let container = (!definition.conditional)
+                .then_some(definition.container)
+                .flatten();
+            containers.insert(definition.name.clone(), container);
+        }
+    }
+}
+
+/// The names a PySpark kernel starts with (its shell's session, context and SQL context).
+const PYSPARK_KERNEL_GLOBALS: &[&str] = &["sc", "spark", "sqlContext"];
+
 /// The dependency graph of `notebook`, from what [`analyse`] found.
 pub fn graph(notebook: &Notebook, analysed: &Analysed) -> Graph {
     let is_builtin = |name: &str| {
@@ -317,6 +359,8 @@ pub fn graph(notebook: &Notebook, analysed: &Analysed) -> Graph {
         (analysed.python2 && PYTHON2_BUILTINS.contains(&name))
             // A Databricks notebook ran with the platform's globals (`spark`, `dbutils`).
             || (analysed.databricks && DATABRICKS_GLOBALS.contains(&name))
+            // A PySpark kernel starts with its session and context.
+            || (analysed.pyspark_kernel && PYSPARK_KERNEL_GLOBALS.contains(&name))
             || analysed
                 .frontend
                 .is_some_and(|frontend| frontend.is_builtin(name))

@@ -182,6 +182,12 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB206/triggers_python_change_under_a_flag_that_is_on", 3, 2),
     ("NB205/triggers_python_same_draw_seeded_differently", 4, 2),
     (
+        "NB202/triggers_python_spark_session_on_a_plain_kernel",
+        2,
+        1,
+    ),
+    ("NB205/triggers_python_same_loop_over_a_loader_twice", 4, 1),
+    (
         "NB205/triggers_python_submodule_imported_under_the_name",
         4,
         2,

@@ -133,6 +133,12 @@ pub struct Definition {
     /// left binds that value again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idempotent: Option<IdempotentOperation>,
+    /// The plain names a loop target's [`Self::value`] walks (`for k in strikes:` leaves `k`
+    /// holding `strikes`' last element): that value holds only where each is a list, tuple or
+    /// dict, whose order is fixed; elsewhere (a data loader that shuffles) the analysis drops
+    /// it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub walks: Vec<String>,
 }
 
 /// An operation that gives its result back when applied to it again (see
@@ -214,6 +220,7 @@ impl Definition {
             loads: None,
             guard: None,
             idempotent: None,
+            walks: Vec::new(),
         }
     }
 }

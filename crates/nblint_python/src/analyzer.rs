@@ -1113,6 +1113,7 @@ impl<'src> Analyzer<'src> {
                 loads: None,
                 guard: None,
                 idempotent: None,
+                walks: Vec::new(),
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -2341,7 +2342,7 @@ impl<'src> Analyzer<'src> {
                     analyzer.visit_expr(&for_.target);
                     // The loop leaves its target holding the iterable's last element.
                     if top_level
-                        && let Some((text, reads)) =
+                        && let Some((text, reads, walks)) =
                             loops::last_element(for_, analyzer.source, analyzer.offset)
                     {
                         let places = analyzer.facts.defines.len() - defined;
@@ -2353,6 +2354,7 @@ impl<'src> Analyzer<'src> {
                                 reads: reads.clone(),
                                 changed: false,
                             });
+                            definition.walks.clone_from(&walks);
                         }
                     }
                     analyzer.loop_body(&for_.body, |analyzer| analyzer.visit_body(&for_.body));

@@ -122,20 +122,23 @@ pub(super) fn fills(
 /// The value a top-level `for` loop leaves its target names holding, by place: the last
 /// element of a repeatable iterable walked in a fixed order (see [`walks_in_a_fixed_order`])
 /// to its end (`for label, group in
-/// da.groupby("time.month")` leaves December's group in both cells that run it). `None` when
-/// the loop may stop early or the iterable is not repeatable.
+/// da.groupby("time.month")` leaves December's group in both cells that run it), and the
+/// plain names it walks, whose order holds only where they are lists, tuples or dicts (see
+/// [`nblint_facts::Definition::walks`]). `None` when the loop may stop early or the iterable
+/// is not repeatable.
 pub(super) fn last_element(
     for_: &ast::StmtFor,
     source: &str,
     offset: usize,
-) -> Option<(String, Vec<String>)> {
+) -> Option<(String, Vec<String>, Vec<String>)> {
     if for_.is_async || stops_early(&for_.body) || stops_early(&for_.orelse) {
         return None;
     }
     flat_target_names(&for_.target)?;
     let mut reads = Vec::new();
+    let mut names = Vec::new();
     let walked = without_progress_bar(&for_.iter);
-    if !walks_in_a_fixed_order(&for_.iter)
+    if !walks_in_order(&for_.iter, &mut names)
         || !repeatable(&for_.iter, &mut Vec::new(), 16)
         || !repeatable(walked, &mut reads, 16)
     {
@@ -144,7 +147,9 @@ pub(super) fn last_element(
     let iter = source_text(source, offset, walked)?;
     reads.sort_unstable();
     reads.dedup();
-    Some((format!("last({})", without_spacing(iter)), reads))
+    names.sort_unstable();
+    names.dedup();
+    Some((format!("last({})", without_spacing(iter)), reads, names))
 }
 
 /// What a progress bar walks (`tqdm(range(n))`, `tqdm.tqdm(xs, desc=..)`), which gives the
@@ -172,16 +177,29 @@ fn without_progress_bar(iterable: &Expr) -> &Expr {
 /// on every pass (`for x, y in train_loader:`), nor a set (its order follows string hashes,
 /// which change between runs).
 fn walks_in_a_fixed_order(iterable: &Expr) -> bool {
+    let mut names = Vec::new();
+    walks_in_order(iterable, &mut names) && names.is_empty()
+}
+
+/// [`walks_in_a_fixed_order`], or walks plain names (`for k in strikes:`, `enumerate(items)`)
+/// whose order holds only where each is a list, tuple or dict, collected into `names`.
+fn walks_in_order(iterable: &Expr, names: &mut Vec<String>) -> bool {
     match iterable {
         Expr::List(_) | Expr::Tuple(_) => true,
+        Expr::Name(name) => {
+            names.push(name.id.as_str().to_owned());
+            true
+        }
         Expr::Call(call) => match &*call.func {
             Expr::Name(function) => match function.id.as_str() {
                 // Sorting fixes the order of anything repeatable (a set too).
                 "range" | "trange" | "sorted" => true,
                 // A progress bar passes its iterable's elements on as they come.
-                "enumerate" | "zip" | "reversed" | "tqdm" => {
-                    call.arguments.args.iter().all(walks_in_a_fixed_order)
-                }
+                "enumerate" | "zip" | "reversed" | "tqdm" => call
+                    .arguments
+                    .args
+                    .iter()
+                    .all(|argument| walks_in_order(argument, names)),
                 _ => false,
             },
             Expr::Attribute(method) => {
@@ -197,7 +215,11 @@ fn walks_in_a_fixed_order(iterable: &Expr) -> bool {
                         | "linspace"
                         | "logspace"
                 ) || (method.attr.id.as_str() == "tqdm"
-                    && call.arguments.args.iter().all(walks_in_a_fixed_order))
+                    && call
+                        .arguments
+                        .args
+                        .iter()
+                        .all(|argument| walks_in_order(argument, names)))
             }
             _ => false,
         },

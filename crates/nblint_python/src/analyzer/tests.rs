@@ -1210,15 +1210,23 @@ fn a_top_level_loop_fill_is_part_of_the_value() {
         .as_deref(),
         Some("last(da.groupby(\"m\"))#1/2 <- da")
     );
-    // Not when it may stop early, nor over a name (a data loader may shuffle each pass) or
-    // a set (its order changes between runs).
+    // Not when it may stop early, nor over a set (its order changes between runs).
     for source in [
         "for x in range(9):\n    if x:\n        break\n",
-        "for x in loader:\n    pass\n",
         "for x in {'a', 'b'}:\n    pass\n",
     ] {
         assert_eq!(value(source, "x"), None, "{source}");
     }
+    // Over a plain name, the value says which names it walks: it holds only where they are
+    // lists or dicts (a data loader may shuffle each pass), as the analysis checks.
+    let facts = analyze("for i, x in enumerate(loader):\n    pass\n");
+    let target = facts
+        .defines
+        .iter()
+        .find(|definition| definition.name == "x")
+        .expect("x is bound");
+    assert_eq!(target.walks, vec!["loader".to_owned()]);
+    assert!(target.value.is_some());
 }
 
 #[test]
