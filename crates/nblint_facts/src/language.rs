@@ -178,7 +178,8 @@ impl Language {
     }
 
     /// Whether the notebook says it ran on Python 2: a `python2` kernel, a
-    /// `language_info.version` of 2.x, or IPython 2 syntax highlighting.
+    /// `language_info.version` of 2.x, or IPython 2 syntax highlighting (not beside a
+    /// `python3` kernel, which names the version it runs with now).
     pub fn is_python2(notebook: &Notebook) -> bool {
         names_python_version(notebook, 2)
     }
@@ -446,13 +447,22 @@ fn nbformat3_language(notebook: &Notebook) -> Option<(Language, &'static str)> {
 /// Whether the metadata names Python `major`: a `python{major}` kernel, a
 /// `language_info.version` of `{major}.x`, or IPython syntax highlighting of that version.
 fn names_python_version(notebook: &Notebook, major: u64) -> bool {
-    let kernel = notebook
-        .metadata_str(&["kernelspec", "name"])
-        .is_some_and(|name| {
-            name.trim()
-                .to_ascii_lowercase()
-                .starts_with(&format!("python{major}"))
-        });
+    let kernel_says = |major: u64| {
+        notebook
+            .metadata_str(&["kernelspec", "name"])
+            .is_some_and(|name| {
+                name.trim()
+                    .to_ascii_lowercase()
+                    .starts_with(&format!("python{major}"))
+            })
+    };
+    let kernel = kernel_says(major);
+    // The kernel the notebook names wins over a `language_info` left from an older run
+    // (`"name": "python3"` beside `"version": "2.7.6"`).
+    let other = if major == 2 { 3 } else { 2 };
+    if !kernel && kernel_says(other) {
+        return false;
+    }
     let version = notebook
         .metadata_str(&["language_info", "version"])
         .is_some_and(|version| version.trim().starts_with(&format!("{major}.")));
@@ -546,6 +556,13 @@ mod tests {
             r#"{"kernelspec": {"name": "python3"}, "language_info": {"version": "3.11.4",
                 "codemirror_mode": {"name": "ipython", "version": 3}}}"#
         )));
+        // The kernel named wins over a `language_info` left from an older run.
+        let stale = v4(
+            r#"{"kernelspec": {"name": "python3"}, "language_info": {"version": "2.7.6",
+                "codemirror_mode": {"name": "ipython", "version": 2}}}"#,
+        );
+        assert!(!Language::is_python2(&stale));
+        assert!(Language::is_python3(&stale));
     }
 
     /// A toy language: a cell parses unless it holds `rejects`; `marker` starts its commands.

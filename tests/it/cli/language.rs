@@ -147,6 +147,16 @@ fn a_print_statement_shows_python2_when_the_metadata_names_no_version() {
 }
 
 #[test]
+fn a_python3_kernel_wins_over_a_stale_python2_language_info() {
+    let output = nblint(&[
+        "check",
+        "--no-cache",
+        "fixtures/language/python3_kernel_with_stale_python2_language_info.ipynb",
+    ]);
+    assert_lacks(&stderr(&output), "Python 2 notebook");
+}
+
+#[test]
 fn graph_and_extract_decide_as_check_does() {
     let (output, graph) =
         graph_of("fixtures/language/rust_without_metadata_parses_only_as_rust.ipynb");
