@@ -188,6 +188,16 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_same_loop_over_a_loader_twice", 4, 1),
     (
+        "NB205/triggers_python_change_under_an_if_the_cell_switched_on",
+        4,
+        2,
+    ),
+    (
+        "NB205/triggers_python_call_of_a_function_looked_up_by_another_key",
+        4,
+        1,
+    ),
+    (
         "NB205/triggers_python_submodule_imported_under_the_name",
         4,
         2,

@@ -372,6 +372,12 @@ struct Analyzer<'src> {
     /// The names the cell binds at the top level, when it has a top-level `try` (see
     /// [`Self::try_statement`]).
     cell_bound: HashSet<String>,
+    /// The literal each name holds at this point of the cell's top level, when its last
+    /// binding there bound one (`KEY = ""`): an `if` on it further down is decided.
+    cell_literals: HashMap<String, String>,
+    /// Inside the body of a top-level `if` the cell's own literals decide against
+    /// ([`Self::decided_false`]): changes there leave the cell's values as they are.
+    switched_off: usize,
     /// Names the enclosing loop bodies bind: a read of one before its binding in the body
     /// sees the previous pass's value (`if epoch > 0: load(path)` then `path = ...`); each
     /// with the number of enclosing loops that bind it.
@@ -434,6 +440,8 @@ impl<'src> Analyzer<'src> {
             optional_depth: 0,
             guarded_names: Vec::new(),
             cell_bound: HashSet::new(),
+            cell_literals: HashMap::new(),
+            switched_off: 0,
             loop_bound: HashMap::new(),
             loop_reads: HashSet::new(),
             block_depth: 0,
@@ -1075,7 +1083,10 @@ impl<'src> Analyzer<'src> {
         };
         let global = scope.globals.contains(name);
         match scope.kind {
-            ScopeKind::Module => self.bind_module(name, range, kind),
+            ScopeKind::Module => {
+                self.cell_literals.remove(name);
+                self.bind_module(name, range, kind);
+            }
             ScopeKind::Function | ScopeKind::Class if global => {
                 self.bind_module(name, range, kind);
             }
@@ -1255,6 +1266,45 @@ impl<'src> Analyzer<'src> {
         })
     }
 
+    /// Whether `test` cannot hold where it stands: it compares a name with a constant, or
+    /// tests a name alone ([`Self::constant_guard`]), and the name holds a literal the cell
+    /// bound above at its top level that decides it (`KEY = ""`, then `if KEY:`).
+    fn decided_false(&self, test: &Expr) -> bool {
+        let Some(guard) = self.constant_guard(test) else {
+            return false;
+        };
+        let Some(literal) = self.cell_literals.get(&guard.name) else {
+            return false;
+        };
+        if matches!(test, Expr::Name(_) | Expr::UnaryOp(_)) {
+            // Truthiness: `if KEY:` needs a true value, `if not KEY:` a false one.
+            let falsy = matches!(
+                literal.as_str(),
+                "\"\"" | "''" | "0" | "0.0" | "None" | "False"
+            );
+            return falsy == guard.equal;
+        }
+        let kind = |text: &str| {
+            let string = |quote: char| {
+                text.len() >= 2
+                    && text.starts_with(quote)
+                    && text.ends_with(quote)
+                    && !text.contains('\\')
+            };
+            if string('"') || string('\'') {
+                Some(0)
+            } else if text.chars().all(|c| c.is_ascii_digit() || c == '-') && !text.is_empty() {
+                Some(1)
+            } else if matches!(text, "None" | "True" | "False") {
+                Some(2)
+            } else {
+                None
+            }
+        };
+        kind(literal).is_some_and(|found| Some(found) == kind(&guard.constant))
+            && (*literal == guard.constant) != guard.equal
+    }
+
     /// The comparison of a name with a constant that an `if` test needs to hold for its body
     /// to run: `mode == "log"`, `sources is not None`, or one such operand of an `and`; a
     /// name alone (`if in_cloud:`) needs it to be `True` when it holds `True`, `False` or
@@ -1425,6 +1475,7 @@ impl<'src> Analyzer<'src> {
             }
             if let Some(definition) = self.facts.defines.get_mut(index)
                 && (requires_container.is_none() || definition.container == requires_container)
+                && self.switched_off == 0
                 && let Some(value) = definition.value.as_mut()
             {
                 match change {
@@ -2202,6 +2253,11 @@ impl<'src> Analyzer<'src> {
                 // `if False:  # Don't execute this!`: code kept but switched off binds, reads
                 // and changes nothing.
                 let never = never_true(&if_.test);
+                // `KEY = ""`, then `if KEY: config.key = KEY`: the body still counts for names,
+                // but changes nothing the cell's values are compared by.
+                let switched_off = self.block_depth == 0
+                    && self.function_depth == 0
+                    && self.decided_false(&if_.test);
                 // `if 'X' not in globals(): X = ..` binds `X` only where it is missing: it
                 // never replaces a value another cell bound.
                 let only_if_missing = match &*if_.test {
@@ -2231,9 +2287,11 @@ impl<'src> Analyzer<'src> {
                     let guards = analyzer.guarded_names.len();
                     analyzer.guarded_names.extend(guarded);
                     analyzer.optional_depth += usize::from(dead);
+                    analyzer.switched_off += usize::from(switched_off);
                     if !never {
                         analyzer.visit_body(&if_.body);
                     }
+                    analyzer.switched_off -= usize::from(switched_off);
                     body_end = analyzer.facts.defines.len();
                     changes_end = analyzer.facts.mutations.len();
                     analyzer.optional_depth -= usize::from(dead);
@@ -2421,6 +2479,7 @@ impl<'src> Analyzer<'src> {
                 // `np.random.shuffle(order)`: a random call given a value this cell bound
                 // changes it in a way no second run repeats.
                 if let Expr::Call(call) = &*expression.value
+                    && self.switched_off == 0
                     && callee_name(&call.func)
                         .is_some_and(|callee| UNREPEATABLE_CALLS.contains(&callee))
                 {
@@ -2440,6 +2499,7 @@ impl<'src> Analyzer<'src> {
                 // A plain change (`rows.append(3)`, `df.set_index("d", inplace=True)`) is part
                 // of the value already.
                 if let Expr::Call(call) = &*expression.value
+                    && self.switched_off == 0
                     && let Expr::Attribute(attribute) = &*call.func
                     && may_change_receiver(attribute.attr.id.as_str())
                     && let Some(receiver) = root_name(&attribute.value)
@@ -2484,6 +2544,16 @@ impl<'src> Analyzer<'src> {
                 }
                 visitor::walk_stmt(self, statement);
                 self.assigned_call = saved_call;
+                // `KEY = ""`: an `if KEY:` below in the cell is decided.
+                if let [Expr::Name(target)] = assignment.targets.as_slice()
+                    && self.block_depth == 0
+                    && self.function_depth == 0
+                    && is_constant(&assignment.value)
+                    && let Some(text) = self.source_of(assignment.value.range())
+                {
+                    self.cell_literals
+                        .insert(target.id.as_str().to_owned(), without_spacing(text));
+                }
                 // `seen = set()`: the evidence `set.add` needs (see `CONTAINER_METHODS`).
                 if let [Expr::Name(_)] = assignment.targets.as_slice()
                     && self.facts.defines.len() == defined + 1
@@ -4435,6 +4505,8 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
             let called = match &*call.func {
                 Expr::Name(name) => name.id.as_str(),
                 Expr::Attribute(attribute) => attribute.attr.id.as_str(),
+                // `solution[0]["mLvlMin"](p)`: a function looked up and called.
+                Expr::Subscript(_) => "",
                 _ => return false,
             };
             let mutates = matches!(&*call.func, Expr::Attribute(_)) && is_mutating_method(called);
