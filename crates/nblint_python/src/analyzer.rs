@@ -2480,8 +2480,7 @@ impl<'src> Analyzer<'src> {
                 // changes it in a way no second run repeats.
                 if let Expr::Call(call) = &*expression.value
                     && self.switched_off == 0
-                    && callee_name(&call.func)
-                        .is_some_and(|callee| UNREPEATABLE_CALLS.contains(&callee))
+                    && callee_name(&call.func).is_some_and(is_unrepeatable_call)
                 {
                     for argument in &*call.arguments.args {
                         if let Expr::Name(name) = argument
@@ -3563,7 +3562,7 @@ fn fingerprint(source: &str, tokens: &ruff_python_ast::token::Tokens, seeded: bo
         let kind = token.kind();
         if kind == TokenKind::Lpar
             && previous_name.is_some_and(|name| {
-                UNREPEATABLE_CALLS.contains(&name) && !(seeded && RANDOM_DRAWS.contains(&name))
+                is_unrepeatable_call(name) && !(seeded && RANDOM_DRAWS.contains(&name))
             })
         {
             return None;
@@ -3581,7 +3580,7 @@ fn fingerprint(source: &str, tokens: &ruff_python_ast::token::Tokens, seeded: bo
     Some(hasher.finish())
 }
 
-/// The calls of [`UNREPEATABLE_CALLS`] that draw from the global random generators, which a
+/// The unrepeatable calls that draw from the global random generators, which a
 /// seed at the start of the cell makes repeat ([`CellFacts::seeded`]).
 const RANDOM_DRAWS: &[&str] = &[
     "choice",
@@ -4108,37 +4107,32 @@ fn registers(decorator: &Expr) -> bool {
 }
 
 /// Calls whose result differs from one run to the next (random draws, clocks, input, the
-/// next item of an iterator, a read from a file or queue), by the called name.
+/// next item of an iterator, a read from a file or queue), by the called name: the draws of
+/// [`RANDOM_DRAWS`] and these.
 const UNREPEATABLE_CALLS: &[&str] = &[
-    "choice",
-    "choices",
     "default_rng",
     "getrandbits",
     "input",
     "next",
-    "normal",
     "now",
     "perf_counter",
-    "permutation",
-    "rand",
-    "randint",
-    "randn",
-    "random",
-    "randrange",
     "read",
     "readline",
     "readlines",
     "recv",
-    "sample",
-    "shuffle",
     "time",
     "today",
     "token_hex",
-    "uniform",
     "urandom",
     "uuid1",
     "uuid4",
 ];
+
+/// Whether a call of `name` may give another result each run ([`UNREPEATABLE_CALLS`],
+/// [`RANDOM_DRAWS`]).
+fn is_unrepeatable_call(name: &str) -> bool {
+    UNREPEATABLE_CALLS.contains(&name) || RANDOM_DRAWS.contains(&name)
+}
 
 /// Whether `function` is one of JAX's random functions, written `jax.random.NAME`: pure
 /// functions of the key they are given.
@@ -4385,7 +4379,7 @@ fn all_repeatable<'a>(
 
 /// Whether evaluating `expr` again, with the same values of the names it reads, gives the
 /// same value: literals, names, attributes, arithmetic, comparisons, containers, subscripts
-/// and calls of anything but [`UNREPEATABLE_CALLS`] and methods that change their receiver.
+/// and calls of anything but [`is_unrepeatable_call`] and methods that change their receiver.
 /// Collects the names it reads into `reads`. Anything else (`await`, a walrus, nesting deeper
 /// than `depth`) is not judged repeatable.
 fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
@@ -4510,7 +4504,7 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
                 _ => return false,
             };
             let mutates = matches!(&*call.func, Expr::Attribute(_)) && is_mutating_method(called);
-            !(UNREPEATABLE_CALLS.contains(&called) || mutates)
+            !(is_unrepeatable_call(called) || mutates)
                 && repeatable(&call.func, reads, depth - 1)
                 // `dict((v, k) for k, v in pairs)`: a generator the call consumes at once is
                 // the same as the comprehension (one bound to a name is an iterator, not).
