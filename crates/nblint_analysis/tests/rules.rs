@@ -188,6 +188,17 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_same_loop_over_a_loader_twice", 4, 1),
     (
+        "NB202/triggers_python_read_before_continue_in_an_except",
+        2,
+        6,
+    ),
+    ("NB205/triggers_python_qload_of_another_file", 5, 1),
+    (
+        "NB207/triggers_python_function_not_named_in_the_timeit_string",
+        2,
+        1,
+    ),
+    (
         "NB205/triggers_python_change_under_an_if_the_cell_switched_on",
         4,
         2,

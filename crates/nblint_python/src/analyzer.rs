@@ -1955,6 +1955,10 @@ impl<'src> Analyzer<'src> {
         };
         for statement in &handler.body {
             self.visit_stmt(statement);
+            // `except Exception: continue`, then code that never runs (see `visit_body`).
+            if self.function_depth > 0 && ends_the_block(statement) {
+                break;
+            }
         }
         if let Some((name, _previous)) = restore {
             self.bound.remove(name);
@@ -2680,7 +2684,8 @@ impl<'src> Analyzer<'src> {
     /// `df.eval(..)`, every word of DuckDB's `duckdb.sql("SELECT * FROM df")` (a table name
     /// may be a frame's variable), and functions called in a statsmodels / patsy formula
     /// (`smf.ols("y ~ log1p(x)", data)`; plain names there are columns) or in plotnine's
-    /// `after_stat("share(count)")`, `after_scale(..)` and `stage(..)`.
+    /// `after_stat("share(count)")`, `after_scale(..)` and `stage(..)`, and the functions the
+    /// statement `timeit.timeit(..)` or `Timer(..)` runs calls.
     fn names_in_evaluated_string(&mut self, call: &ast::ExprCall) {
         let called = match &*call.func {
             Expr::Attribute(attribute) => attribute.attr.id.as_str(),
@@ -2699,19 +2704,36 @@ impl<'src> Analyzer<'src> {
         // `stage(..)` in the notebook's namespace, as a formula's calls are.
         let formula = FORMULA_FUNCTIONS.contains(&called)
             || matches!(called, "after_stat" | "after_scale" | "stage");
-        if !(sql || query || formula) {
+        // `timeit.timeit("train(model, loader)", setup=..)` runs its statement in the
+        // notebook's namespace (with `from __main__ import train`, or `globals=`): the
+        // functions it calls, not a method after a dot.
+        let statement = matches!(called, "timeit" | "Timer");
+        if !(sql || query || formula || statement) {
             return;
         }
-        let argument = first_argument(call, &["formula", "expr"]);
-        let Some(Expr::StringLiteral(string)) = argument else {
-            return;
+        let argument = first_argument(call, &["formula", "expr", "stmt"]);
+        // A plain string, or an f-string with nothing to fill in (`f'train(model)'`).
+        let (content, value) = match argument {
+            Some(Expr::StringLiteral(string)) => {
+                let Some(literal) = string.as_single_part_string() else {
+                    return;
+                };
+                (literal.content_range(), literal.as_str())
+            }
+            Some(Expr::FString(string)) => {
+                let mut elements = string.value.elements();
+                let (Some(ast::InterpolatedStringElement::Literal(literal)), None) =
+                    (elements.next(), elements.next())
+                else {
+                    return;
+                };
+                (literal.range(), &*literal.value)
+            }
+            _ => return,
         };
-        let Some(literal) = string.as_single_part_string() else {
-            return;
-        };
-        let content = self.span(literal.content_range());
+        let content = self.span(content);
         let text = self.text(content).to_owned();
-        if text != literal.as_str() {
+        if text != value {
             return;
         }
         let bytes = text.as_bytes();
@@ -2730,6 +2752,9 @@ impl<'src> Analyzer<'src> {
                 .map_or(bytes.len(), |length| at + length);
             let wanted = if sql {
                 true
+            } else if statement {
+                // Calls only: the setup string may bind the other names (`x=randn(8)`).
+                (at == 0 || bytes[at - 1] != b'.') && text[end..].trim_start().starts_with('(')
             } else if query {
                 at > 0 && bytes[at - 1] == b'@'
             } else {
@@ -2837,6 +2862,9 @@ impl<'src> Analyzer<'src> {
             self.optional_depth += usize::from(guarded);
             self.visit_stmt(statement);
             self.optional_depth -= usize::from(guarded);
+            if self.function_depth > 0 && ends_the_block(statement) {
+                break;
+            }
         }
         self.guarded_names.truncate(guards);
         // `try: import x` / `except ImportError:` checks that `x` is installed (and installs
@@ -2852,8 +2880,13 @@ impl<'src> Analyzer<'src> {
             let ast::ExceptHandler::ExceptHandler(handler) = handler;
             self.except_handler(handler);
         }
-        for statement in try_.orelse.iter().chain(&try_.finalbody) {
-            self.visit_stmt(statement);
+        for block in [&try_.orelse, &try_.finalbody] {
+            for statement in block {
+                self.visit_stmt(statement);
+                if self.function_depth > 0 && ends_the_block(statement) {
+                    break;
+                }
+            }
         }
     }
 
@@ -3045,12 +3078,7 @@ impl<'ast> Visitor<'ast> for Analyzer<'_> {
         let guards = self.guarded_names.len();
         for statement in body {
             self.visit_stmt(statement);
-            if self.function_depth > 0
-                && matches!(
-                    statement,
-                    Stmt::Return(_) | Stmt::Raise(_) | Stmt::Break(_) | Stmt::Continue(_)
-                )
-            {
+            if self.function_depth > 0 && ends_the_block(statement) {
                 break;
             }
         }
@@ -3522,6 +3550,15 @@ fn catches_import_error(handler: &ast::ExceptHandler) -> bool {
 /// `Exception`, `BaseException`, or a bare `except:`).
 fn catches_name_error(handler: &ast::ExceptHandler) -> bool {
     catches(handler, &["NameError", "Exception", "BaseException"])
+}
+
+/// Whether `statement` leaves its block (`return`, `raise`, `break`, `continue`): the
+/// statements after it in the block never run.
+fn ends_the_block(statement: &Stmt) -> bool {
+    matches!(
+        statement,
+        Stmt::Return(_) | Stmt::Raise(_) | Stmt::Break(_) | Stmt::Continue(_)
+    )
 }
 
 /// Whether an `except` clause names `NameError` (alone or in a tuple).

@@ -46,6 +46,9 @@ const SAVE_FUNCTIONS: &[&str] = &[
     "cloudpickle.dump",
     "dill.dump",
     "joblib.dump",
+    // QuTiP's pickle of an object, `qsave(result, "data/result")`.
+    "qsave",
+    "qutip.qsave",
     "pickle.dump",
     "torch.save",
 ];
@@ -61,6 +64,7 @@ const LOAD_CALLS: &[&str] = &[
     "from_pretrained",
     "load",
     "load_model",
+    "qload",
     "read",
     "read_feather",
     "read_h5ad",
