@@ -193,6 +193,12 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         6,
     ),
     ("NB205/triggers_python_qload_of_another_file", 5, 1),
+    ("NB205/triggers_python_loop_ends_on_another_value", 3, 3),
+    (
+        "NB205/triggers_python_other_value_built_in_a_with_body",
+        4,
+        1,
+    ),
     (
         "NB207/triggers_python_function_not_named_in_the_timeit_string",
         2,

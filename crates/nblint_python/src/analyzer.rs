@@ -1456,13 +1456,14 @@ impl<'src> Analyzer<'src> {
             // leaves the same value, so it becomes part of the value; any other change makes
             // the value one NB205 cannot compare.
             // A top-level loop's fill (`for i in range(n): ntree[i] = i * 5`) likewise.
-            let change = match self.block_depth {
-                0 => self
-                    .plain_change
+            let change = if self.block_depth == self.with_depth {
+                self.plain_change
                     .as_ref()
-                    .filter(|change| change.name == name),
-                1 => self.loop_fills.get(name),
-                _ => None,
+                    .filter(|change| change.name == name)
+            } else if self.block_depth == 1 {
+                self.loop_fills.get(name)
+            } else {
+                None
             }
             .map(|change| (change.text.clone(), change.reads.clone()));
             if let Some(definition) = self.facts.defines.get_mut(index)
@@ -2215,7 +2216,8 @@ impl<'src> Analyzer<'src> {
     fn statement(&mut self, statement: &Stmt) {
         let span = self.span(statement.range());
         let saved = std::mem::replace(&mut self.statement, span);
-        let plain_change = (self.block_depth == 0 && self.function_depth == 0)
+        // A `with` body runs once, as the top level does.
+        let plain_change = (self.block_depth == self.with_depth && self.function_depth == 0)
             .then(|| repeatable_change(statement))
             .flatten()
             .map(|(name, reads)| PlainChange {
@@ -2404,6 +2406,16 @@ impl<'src> Analyzer<'src> {
                     analyzer.visit_expr(&for_.target);
                     // The loop leaves its target holding the iterable's last element.
                     if top_level
+                        && let Some((text, reads)) =
+                            loops::last_of_a_display(for_, analyzer.source, analyzer.offset)
+                        && let Some(definition) = analyzer.facts.defines.get_mut(defined)
+                    {
+                        definition.value = Some(BoundValue {
+                            text,
+                            reads,
+                            changed: false,
+                        });
+                    } else if top_level
                         && let Some((text, reads, walks)) =
                             loops::last_element(for_, analyzer.source, analyzer.offset)
                     {

@@ -152,6 +152,37 @@ pub(super) fn last_element(
     Some((format!("last({})", without_spacing(iter)), reads, names))
 }
 
+/// The value a top-level `for` loop over a list or tuple display leaves its one target
+/// name holding, written as that last element is (`for n in [250, 500, 5000]:` leaves `n`
+/// at `5000`, the value `n = 5000` binds), with the names it reads. `None` when the loop may
+/// stop early, the target is not one name, or the last element is not repeatable.
+pub(super) fn last_of_a_display(
+    for_: &ast::StmtFor,
+    source: &str,
+    offset: usize,
+) -> Option<(String, Vec<String>)> {
+    if for_.is_async
+        || stops_early(&for_.body)
+        || stops_early(&for_.orelse)
+        || !for_.target.is_name_expr()
+    {
+        return None;
+    }
+    let (Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. })) =
+        without_progress_bar(&for_.iter)
+    else {
+        return None;
+    };
+    let last = elts.last().filter(|last| !last.is_starred_expr())?;
+    let mut reads = Vec::new();
+    if !repeatable(last, &mut reads, 16) {
+        return None;
+    }
+    reads.sort_unstable();
+    reads.dedup();
+    Some((without_spacing(source_text(source, offset, last)?), reads))
+}
+
 /// What a progress bar walks (`tqdm(range(n))`, `tqdm.tqdm(xs, desc=..)`), which gives the
 /// same elements: `range(n)` in `for i in tqdm(range(n))` is the loop of `for i in range(n)`.
 fn without_progress_bar(iterable: &Expr) -> &Expr {
