@@ -176,6 +176,37 @@ pub struct BranchGuard {
     pub constant: String,
 }
 
+impl BranchGuard {
+    /// Whether the test cannot hold where the name holds `literal` (a literal's text, spacing
+    /// removed): a literal of the constant's kind, equal to it exactly when the test needs it
+    /// not to be (`transform = "log"` against `transform == "%"`).
+    pub fn fails_for(&self, literal: &str) -> bool {
+        literal_kind(literal).is_some_and(|kind| Some(kind) == literal_kind(&self.constant))
+            && (literal == self.constant) != self.equal
+    }
+}
+
+/// The kind of literal `text` is, when its text alone says whether two are equal: a string
+/// with no escapes or prefix, an integer, or `None` / `True` / `False`.
+fn literal_kind(text: &str) -> Option<u8> {
+    let string = |quote: char| {
+        text.len() >= 2 && text.starts_with(quote) && text.ends_with(quote) && !text.contains('\\')
+    };
+    if string('"') || string('\'') {
+        Some(0)
+    } else if let digits = text.strip_prefix('-').unwrap_or(text)
+        && !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+    {
+        Some(1)
+    } else if matches!(text, "None" | "True" | "False") {
+        Some(2)
+    } else {
+        None
+    }
+}
+
 /// A standard container type, as a binding shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -1284,25 +1284,7 @@ impl<'src> Analyzer<'src> {
             );
             return falsy == guard.equal;
         }
-        let kind = |text: &str| {
-            let string = |quote: char| {
-                text.len() >= 2
-                    && text.starts_with(quote)
-                    && text.ends_with(quote)
-                    && !text.contains('\\')
-            };
-            if string('"') || string('\'') {
-                Some(0)
-            } else if text.chars().all(|c| c.is_ascii_digit() || c == '-') && !text.is_empty() {
-                Some(1)
-            } else if matches!(text, "None" | "True" | "False") {
-                Some(2)
-            } else {
-                None
-            }
-        };
-        kind(literal).is_some_and(|found| Some(found) == kind(&guard.constant))
-            && (*literal == guard.constant) != guard.equal
+        guard.fails_for(literal)
     }
 
     /// The comparison of a name with a constant that an `if` test needs to hold for its body

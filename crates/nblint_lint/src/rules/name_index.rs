@@ -115,27 +115,5 @@ pub(super) fn never_holds(
     }) else {
         return false;
     };
-    literal_kind(&value.text).is_some_and(|kind| Some(kind) == literal_kind(&guard.constant))
-        && (value.text == guard.constant) != guard.equal
-}
-
-/// The kind of literal `text` is, when its text alone says whether two are equal: a string
-/// with no escapes or prefix, an integer, or `None` / `True` / `False`.
-fn literal_kind(text: &str) -> Option<u8> {
-    let string = |quote: char| {
-        text.len() >= 2 && text.starts_with(quote) && text.ends_with(quote) && !text.contains('\\')
-    };
-    if string('"') || string('\'') {
-        Some(0)
-    } else if let digits = text.strip_prefix('-').unwrap_or(text)
-        && !digits.is_empty()
-        && digits.chars().all(|c| c.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'))
-    {
-        Some(1)
-    } else if matches!(text, "None" | "True" | "False") {
-        Some(2)
-    } else {
-        None
-    }
+    guard.fails_for(&value.text)
 }
