@@ -382,6 +382,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB205/triggers_python_rebinding_reads_the_old_value", 3, 1),
     ("NB205/triggers_python_value_read_in_a_later_cell", 3, 1),
     (
+        "NB205/triggers_python_model_compiled_differently_in_two_cells",
+        4,
+        1,
+    ),
+    (
         "NB205/triggers_python_same_expression_from_an_input_whose_input_changed",
         4,
         2,

@@ -2551,6 +2551,15 @@ impl<'src> Analyzer<'src> {
                     self.cell_literals
                         .insert(target.id.as_str().to_owned(), without_spacing(text));
                 }
+                // `optimizer = None  # your code here`, `name = "x"`: nothing changes such a
+                // value in place, so no later `optimizer.zero_grad()` changes what it left.
+                if assignment.targets.iter().all(Expr::is_name_expr)
+                    && is_constant(&assignment.value)
+                {
+                    for definition in &mut self.facts.defines[defined..] {
+                        definition.mutable = false;
+                    }
+                }
                 // `seen = set()`: the evidence `set.add` needs (see `CONTAINER_METHODS`).
                 if let [Expr::Name(_)] = assignment.targets.as_slice()
                     && self.facts.defines.len() == defined + 1
@@ -3421,8 +3430,11 @@ fn repeatable_change(statement: &Stmt) -> Option<(String, Vec<String>)> {
             let method = attribute.attr.id.as_str();
             // pandas' `df.set_index("Date", inplace=True)`: the same change from the same
             // inputs.
+            // Keras' `model.compile(loss="mse")`: a setting, made the same way from the
+            // same arguments.
             let fine = (RETURNS_NONE.contains(&method)
                 || CONTAINER_METHODS.contains_key(method)
+                || CONFIGURES.contains(&method)
                 || is_inplace(call))
                 && all_repeatable(call.arguments.args.iter(), &mut reads, 16)
                 && call
@@ -3678,6 +3690,21 @@ fn text_range(start: usize, length: usize) -> TextRange {
     let length = ruff_text_size::TextSize::try_from(length).unwrap_or_default();
     TextRange::at(start, length)
 }
+
+/// Known mutators (`mutating_methods.txt`) that only record settings or parts given as
+/// arguments, drawing no random numbers and reading no data: the same call on the same value
+/// leaves the same value (`model.compile(loss="mse")`, `net.add_module("fc", layer)`), unlike
+/// `fit`, `train` or `step`.
+const CONFIGURES: &[&str] = &[
+    "add_child",
+    "add_event_handler",
+    "add_module",
+    "compile",
+    "register_buffer",
+    "set_format",
+    "set_params",
+    "set_transform",
+];
 
 /// The standard containers' mutating methods that return `None`: their value is never worth
 /// binding, so a bound call of one is another type's method.
