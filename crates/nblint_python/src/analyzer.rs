@@ -883,6 +883,13 @@ impl<'src> Analyzer<'src> {
             .filter(|start| *start <= self.source.len())
             .unwrap_or(magic.header.start);
         self.magic_arguments(magic.name, argument_start, magic.argument);
+        // A magic whose arguments nblint knows (`%%bigquery df`) is read as such.
+        if magic.body == CellBody::Unknown
+            && magics::output_variable(magic.name, magic.argument).is_none()
+            && magics::bridge_names(magic.name, magic.argument) == (Vec::new(), Vec::new())
+        {
+            self.unknown_magic_arguments(argument_start, magic.argument);
+        }
         // `%%writefile $profile/startup/imports.py`: IPython runs the profile's startup files
         // when a kernel starts, so the names they bind exist in every cell after a restart.
         if magic.name == "%%writefile"
@@ -1064,6 +1071,27 @@ impl<'src> Analyzer<'src> {
         for (offset, output) in bound {
             let range = text_range((start + offset).saturating_sub(self.offset), output.len());
             self.bind(output, range, DefinitionKind::Variable);
+        }
+    }
+
+    /// The header of a cell magic nblint does not know, at byte `start` (see
+    /// [`magics::unknown_magic_names`]): the names it mentions are optional reads, and the
+    /// one its `--output` option names is bound and counts as used, as it may be a file.
+    fn unknown_magic_arguments(&mut self, start: usize, argument: &str) {
+        let (mentioned, stored) = magics::unknown_magic_names(argument);
+        self.optional_depth += 1;
+        for (offset, name) in mentioned {
+            let range = text_range((start + offset).saturating_sub(self.offset), name.len());
+            self.read(name, range);
+        }
+        self.optional_depth -= 1;
+        for (offset, name) in stored {
+            let range = text_range((start + offset).saturating_sub(self.offset), name.len());
+            let defined = self.facts.defines.len();
+            self.bind(name, range, DefinitionKind::Variable);
+            for definition in &mut self.facts.defines[defined..] {
+                definition.used_in_cell = true;
+            }
         }
     }
 
@@ -1854,7 +1882,13 @@ impl<'src> Analyzer<'src> {
                 let id = name.id.as_str();
                 self.read(id, name.range());
                 self.visit_expr(&assignment.value);
+                let noted = self.facts.mutations.len();
                 self.note_mutation(id, MutationKind::CompoundAssign, self.statement, None);
+                // `epoch += 1` gives the name a new value made from the old one: a change
+                // whatever that value is, an `int` bound by `epoch = 0` too.
+                for mutation in &mut self.facts.mutations[noted..] {
+                    mutation.requires_mutable_binding = false;
+                }
                 // At module level `x += 1` needs an `x` that already exists: unless this cell
                 // bound it above, it defines nothing a cell without `x` could rely on (and a
                 // name only ever bound this way is undefined, not defined below).

@@ -219,6 +219,41 @@ pub(crate) fn output_variable<'a>(magic: &str, argument: &'a str) -> Option<(usi
     is_identifier(found.1).then_some(found)
 }
 
+/// The names the header of a cell magic nblint does not know mentions, with their byte
+/// offsets in `argument`: `(mentioned, stored)`. An extension's magic (swat's `%%casds
+/// --output out2 conn`) may store its result in the name its `--output NAME` / `--out NAME`
+/// option gives, and may take any other word that is a Python name as a variable of the
+/// notebook (`conn`). Neither is certain: what it stores may be a file, what it mentions a
+/// table.
+pub(crate) fn unknown_magic_names(argument: &str) -> (NamesAt<'_>, NamesAt<'_>) {
+    let words = word_offsets(argument);
+    let mut mentioned = Vec::new();
+    let mut stored = Vec::new();
+    let mut index = 0;
+    while index < words.len() {
+        let (offset, word) = words[index];
+        if word == "--output" || word == "--out" {
+            if let Some(&(next_offset, next)) = words.get(index + 1)
+                && is_identifier(next)
+            {
+                stored.push((next_offset, next));
+                index += 1;
+            }
+        } else if let Some(value) = word
+            .strip_prefix("--output=")
+            .or_else(|| word.strip_prefix("--out="))
+        {
+            if is_identifier(value) {
+                stored.push((offset + word.len() - value.len(), value));
+            }
+        } else if is_identifier(word) {
+            mentioned.push((offset, word));
+        }
+        index += 1;
+    }
+    (mentioned, stored)
+}
+
 /// Names with their byte offsets in the text they were read from.
 pub(crate) type NamesAt<'a> = Vec<(usize, &'a str)>;
 
@@ -1218,6 +1253,26 @@ mod tests {
             if let Some((offset, name)) = found {
                 assert_eq!(&argument[offset..offset + name.len()], name);
             }
+        }
+    }
+
+    #[test]
+    fn unknown_magic_headers() {
+        for (argument, mentioned, stored) in [
+            ("--output out2 conn", &["conn"][..], &["out2"][..]),
+            ("--out=result -v conn", &["conn"], &["result"]),
+            ("--output results.csv", &[], &[]),
+            ("", &[], &[]),
+        ] {
+            let (found_mentioned, found_stored) = unknown_magic_names(argument);
+            let names = |found: &NamesAt<'_>| -> Vec<String> {
+                for &(offset, name) in found {
+                    assert_eq!(&argument[offset..offset + name.len()], name);
+                }
+                found.iter().map(|(_, name)| (*name).to_owned()).collect()
+            };
+            assert_eq!(names(&found_mentioned), mentioned, "{argument}");
+            assert_eq!(names(&found_stored), stored, "{argument}");
         }
     }
 
