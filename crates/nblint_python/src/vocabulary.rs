@@ -23,7 +23,9 @@ pub(crate) const PYTHON: Vocabulary = Vocabulary {
 
 /// Models whose `fit()` returns a results object and leaves the model as it was:
 /// statsmodels' and linearmodels', lmfit's (`GaussianModel().fit(y, x=x)` returns a `ModelResult`) and
-/// pyspark.ml's estimators (`ALS(..).fit(df)` returns a new model), made by a call of
+/// pyspark.ml's estimators (`ALS(..).fit(df)` returns a new model) and pymatgen's
+/// (`StructureMatcher().fit(a, b)` compares two structures, `EOS(..).fit(v, e)` returns a
+/// fit), made by a call of
 /// something imported from those libraries (`sm.OLS(..)`, `smf.ols(..)`, `Logit(..)` from
 /// `statsmodels.discrete.discrete_model`), or written with statsmodels' usual aliases when
 /// the import is not in the notebook (`sm.`, `smf.`, `tsa.`).
@@ -41,14 +43,20 @@ fn leaves_unchanged(
         .next()
         .unwrap_or("");
     match imported(root) {
-        Some(path) => ["statsmodels", "linearmodels", "lmfit", "pyspark.ml"]
-            .iter()
-            .any(|library| {
-                path == *library
-                    || path
-                        .strip_prefix(library)
-                        .is_some_and(|rest| rest.starts_with('.'))
-            }),
+        Some(path) => [
+            "statsmodels",
+            "linearmodels",
+            "lmfit",
+            "pyspark.ml",
+            "pymatgen",
+        ]
+        .iter()
+        .any(|library| {
+            path == *library
+                || path
+                    .strip_prefix(library)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        }),
         None => ["sm.", "smf.", "statsmodels.", "tsa."]
             .iter()
             .any(|prefix| value.text.starts_with(prefix)),
