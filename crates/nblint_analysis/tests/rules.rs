@@ -382,6 +382,12 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB205/triggers_python_rebinding_reads_the_old_value", 3, 1),
     ("NB205/triggers_python_value_read_in_a_later_cell", 3, 1),
     (
+        "NB205/triggers_python_nested_loop_ends_at_another_element",
+        3,
+        3,
+    ),
+    ("NB205/triggers_python_record_looked_up_by_another_id", 4, 1),
+    (
         "NB205/triggers_python_model_compiled_differently_in_two_cells",
         4,
         1,

@@ -139,6 +139,16 @@ pub struct Definition {
     /// it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub walks: Vec<String>,
+    /// The name whose value this top-level binding looks a record up by, when it is the one
+    /// argument of a lookup (`project = client.get_project(project_id)`) and the cell has not
+    /// bound it: where that name holds the identifier of the record the bound name held
+    /// (`project_id = project.uid`), the binding gives that record back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub looked_up_by: Option<String>,
+    /// The name whose record's identifier this top-level binding holds (`project_id =
+    /// project.uid`, `file_id = file.id`): see [`Self::looked_up_by`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifies: Option<String>,
 }
 
 /// An operation that gives its result back when applied to it again (see
@@ -252,6 +262,8 @@ impl Definition {
             guard: None,
             idempotent: None,
             walks: Vec::new(),
+            looked_up_by: None,
+            identifies: None,
         }
     }
 }

@@ -1153,6 +1153,8 @@ impl<'src> Analyzer<'src> {
                 guard: None,
                 idempotent: None,
                 walks: Vec::new(),
+                looked_up_by: None,
+                identifies: None,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -1216,6 +1218,44 @@ impl<'src> Analyzer<'src> {
         // (`l = l.copy()`, then `sort_in_place(l)`).
         if let Expr::Name(value) = value
             && value.id.as_str() == name
+        {
+            let bound_before = self.facts.defines[..defined]
+                .iter()
+                .any(|definition| definition.name == name);
+            if let Some(definition) = self.facts.defines.get_mut(defined)
+                && !bound_before
+            {
+                definition.restores = true;
+            }
+            return;
+        }
+        // `project_id = project.uid`: the identifier of the record `project` holds.
+        if let Expr::Attribute(key) = value
+            && let Expr::Name(owner) = &*key.value
+            && is_identifier_attribute(key.attr.id.as_str())
+            && let Some(definition) = self.facts.defines.get_mut(defined)
+        {
+            definition.identifies = Some(owner.id.as_str().to_owned());
+        }
+        // `project = client.get_project(project_id)`: the NB205 lint checks what
+        // `project_id` holds.
+        if let Expr::Call(call) = value
+            && callee_name(&call.func).is_some_and(is_lookup)
+            && call.arguments.keywords.is_empty()
+            && let [Expr::Name(key)] = &*call.arguments.args
+            && !self.bound.contains_key(key.id.as_str())
+            && let Some(definition) = self.facts.defines.get_mut(defined)
+        {
+            definition.looked_up_by = Some(key.id.as_str().to_owned());
+        }
+        // `ontology = client.get_ontology(ontology.uid)`: the record the name held, looked up
+        // again by its own identifier.
+        if let Expr::Call(call) = value
+            && callee_name(&call.func).is_some_and(is_lookup)
+            && call.arguments.keywords.is_empty()
+            && let [Expr::Attribute(key)] = &*call.arguments.args
+            && matches!(&*key.value, Expr::Name(owner) if owner.id.as_str() == name)
+            && is_identifier_attribute(key.attr.id.as_str())
         {
             let bound_before = self.facts.defines[..defined]
                 .iter()
@@ -2420,8 +2460,10 @@ impl<'src> Analyzer<'src> {
                 self.block(|analyzer| {
                     let defined = analyzer.facts.defines.len();
                     analyzer.visit_expr(&for_.target);
-                    // The loop leaves its target holding the iterable's last element.
-                    if top_level
+                    // The loop leaves its target holding the iterable's last element; one
+                    // nested in a module-level block too, when it runs (`for m in ms:` then
+                    // `for ifo in ["L1", "H1"]:` leaves `ifo` at `"H1"` or as it was).
+                    if analyzer.function_depth == 0
                         && let Some((text, reads)) =
                             loops::last_of_a_display(for_, analyzer.source, analyzer.offset)
                         && let Some(definition) = analyzer.facts.defines.get_mut(defined)
@@ -2533,6 +2575,10 @@ impl<'src> Analyzer<'src> {
                     && self.switched_off == 0
                     && let Expr::Attribute(attribute) = &*call.func
                     && may_change_receiver(attribute.attr.id.as_str())
+                    // `daily.plot.line()`, `df.style.format(..)`: a method of an accessor
+                    // that draws or formats the value.
+                    && !matches!(&*attribute.value, Expr::Attribute(accessor)
+                        if DISPLAY_ACCESSORS.contains(&accessor.attr.id.as_str()))
                     && let Some(receiver) = root_name(&attribute.value)
                     && self
                         .plain_change
@@ -3725,6 +3771,11 @@ fn text_range(start: usize, length: usize) -> TextRange {
     TextRange::at(start, length)
 }
 
+/// The accessors of pandas, xarray and hvPlot whose methods draw or format a value and leave
+/// it as it was (`df.plot.line()`, `da.plot.imshow()`, `df.hvplot.scatter(..)`,
+/// `df.style.format(..)`).
+const DISPLAY_ACCESSORS: &[&str] = &["plot", "hvplot", "style"];
+
 /// Known mutators (`mutating_methods.txt`) that only record settings or parts given as
 /// arguments, drawing no random numbers and reading no data: the same call on the same value
 /// leaves the same value (`model.compile(loss="mse")`, `net.add_module("fc", layer)`), unlike
@@ -4220,6 +4271,28 @@ const UNREPEATABLE_CALLS: &[&str] = &[
     "uuid4",
 ];
 
+/// Whether a function or method named `name` looks records up (`get_projects`,
+/// `list_models`, `find_all`, `search`, `query`, `fetch_rows`): called again with the same
+/// arguments, it finds the same records, in the same order.
+fn is_lookup(name: &str) -> bool {
+    ["get", "list", "find", "search", "query", "fetch"]
+        .iter()
+        .any(|verb| {
+            name == *verb
+                || name
+                    .strip_prefix(verb)
+                    .is_some_and(|rest| rest.starts_with('_'))
+        })
+}
+
+/// Whether an attribute named `attribute` holds a record's identifier (`uid`, `id`, `_id`,
+/// `uuid`, `key`, `name`, `project_id`).
+fn is_identifier_attribute(attribute: &str) -> bool {
+    matches!(attribute, "uid" | "id" | "_id" | "uuid" | "key" | "name")
+        || attribute.ends_with("_id")
+        || attribute.ends_with("_uid")
+}
+
 /// Whether a call of `name` may give another result each run ([`UNREPEATABLE_CALLS`],
 /// [`RANDOM_DRAWS`]).
 fn is_unrepeatable_call(name: &str) -> bool {
@@ -4586,6 +4659,17 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
                     .keywords
                     .iter()
                     .all(|keyword| repeatable(&keyword.value, reads, depth - 1))
+        }
+        // `next(client.get_feature_schemas("cat"))`: the first result of a lookup made
+        // afresh, the same from the same inputs (not `next(iter(loader))`, which may shuffle,
+        // nor `next(it)`, which goes on where the iterator stopped).
+        Expr::Call(call)
+            if matches!(&*call.func, Expr::Name(function) if function.id.as_str() == "next")
+                && call.arguments.keywords.is_empty()
+                && let [Expr::Call(lookup)] = &*call.arguments.args
+                && callee_name(&lookup.func).is_some_and(is_lookup) =>
+        {
+            repeatable(&call.arguments.args[0], reads, depth - 1)
         }
         Expr::Call(call) => {
             let called = match &*call.func {

@@ -255,6 +255,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             let pair = ((earlier, earlier_last), (later, later_last));
             if restores_a_backup(context, index, &name, pair.0, pair.1)
                 || loads_what_was_saved(context, index, &name, pair.0, pair.1)
+                || looks_up_what_was_left(index, &name, pair.0, pair.1)
             {
                 continue;
             }
@@ -451,6 +452,32 @@ fn last_binding<'a>(
         .facts
         .cell(cell)
         .and_then(|facts| facts.defines.iter().rev().find(|d| binds(d)))
+}
+
+/// Whether cell `later`'s last binding of `name` looks up again the record the earlier
+/// cell's last binding left, by an identifier taken from it with nothing binding `name`
+/// between (`project = ..`, `project_id = project.uid`, then `project = client.get_project(
+/// project_id)`; see [`Definition::looked_up_by`]).
+fn looks_up_what_was_left(
+    index: &NameIndex<'_>,
+    name: &str,
+    (_, original): (usize, &Definition),
+    (later, lookup): (usize, &Definition),
+) -> bool {
+    let Some(key) = lookup.looked_up_by.as_deref() else {
+        return false;
+    };
+    let Some((key_cell, identifier)) = index.binding_before(key, later, Some(lookup.span.start))
+    else {
+        return false;
+    };
+    identifier.identifies.as_deref() == Some(name)
+        && !identifier.conditional
+        && !lookup.conditional
+        && lookup.value.as_ref().is_none_or(|value| !value.changed)
+        && index
+            .binding_before(name, key_cell, Some(identifier.span.start))
+            .is_some_and(|(_, identified)| std::ptr::eq(identified, original))
 }
 
 /// Whether cell `later`'s last binding of `name` copies a backup that a cell from `earlier`
