@@ -840,6 +840,37 @@ impl<'src> Analyzer<'src> {
         self.annotation_depth -= 1;
     }
 
+    /// The names a string gives as `__main__.NAME` (a class a library imports by its path,
+    /// as txtai's workflows do): optional reads, at the string when its text is not the
+    /// source's.
+    fn main_module_paths(&mut self, string: &ast::ExprStringLiteral) {
+        let text = string.value.to_str();
+        let content = string
+            .as_single_part_string()
+            .map(|literal| self.span(literal.content_range()))
+            .filter(|content| self.text(*content) == text);
+        self.optional_depth += 1;
+        for (at, _) in text.match_indices("__main__.") {
+            let start = at + "__main__.".len();
+            let length = text[start..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(text.len() - start);
+            let name = &text[start..start + length];
+            if !magics::is_identifier(name) {
+                continue;
+            }
+            let range = match content {
+                Some(content) => text_range(
+                    (content.start + start).saturating_sub(self.offset),
+                    name.len(),
+                ),
+                None => string.range(),
+            };
+            self.read(name, range);
+        }
+        self.optional_depth -= 1;
+    }
+
     /// A string in an annotation (`"Frame"`, `list["Path"]`) is a forward reference: the
     /// names of the expression it holds are optional uses. Strings with escapes or
     /// concatenated parts are skipped (their text is not the source's).
@@ -3032,6 +3063,11 @@ impl<'src> Analyzer<'src> {
             }
             Expr::StringLiteral(string) if self.annotation_depth > 0 => {
                 self.string_annotation(string);
+            }
+            // `"__main__.Slack:"` in a workflow's YAML (txtai): a library imports the class
+            // from the notebook's namespace by that path.
+            Expr::StringLiteral(string) if string.value.to_str().contains("__main__.") => {
+                self.main_module_paths(string);
             }
             // `Literal["a", "b"]` holds values, not forward references.
             Expr::Subscript(subscript)
