@@ -4348,6 +4348,15 @@ fn is_jax_random(function: &Expr) -> bool {
 /// `RandomState`, `rng`, `torch.Generator`, `seed`): a fresh one restarts the stream, so two
 /// cells that make one each do not give a reader the same state.
 fn is_random_state(name: &str) -> bool {
+    // A class named for what it does at random (`RandomForestClassifier`,
+    // `RandomizedSearchCV`, `RandomHorizontalFlip`) draws when it is used, not when it is
+    // made: its settings are a value like any other.
+    if let Some(rest) = name.strip_prefix("Random")
+        && rest.starts_with(|c: char| c.is_ascii_alphabetic())
+        && !matches!(rest, "State" | "Generator" | "Seed")
+    {
+        return false;
+    }
     let lower = name.to_ascii_lowercase();
     ["random", "rng", "seed"]
         .iter()
