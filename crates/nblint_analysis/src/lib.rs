@@ -503,6 +503,7 @@ fn name_snowflake_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
                     optional: true,
                     annotation: false,
                     conditional: false,
+                    guard: None,
                 });
             }
             from = start + close + 2;

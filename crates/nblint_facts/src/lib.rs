@@ -326,6 +326,11 @@ pub struct NameUse {
     /// [`Definition::conditional`]). The Rust front end never sets it.
     #[serde(skip_serializing_if = "is_false")]
     pub conditional: bool,
+    /// The comparison with a constant the top-level `if` around this read needs to hold (see
+    /// [`Definition::guard`]): where the name holds another constant (`DEBUG = False`, then
+    /// `if DEBUG: print(model)`), the read never happens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guard: Option<BranchGuard>,
 }
 
 // serde's `skip_serializing_if` passes the field by reference.

@@ -43,6 +43,7 @@ impl CellFrontend for Toy {
                     optional: false,
                     annotation: false,
                     conditional: false,
+                    guard: None,
                 }),
                 ["assign" | "call", name] => {
                     facts.uses.push(NameUse {
@@ -52,6 +53,7 @@ impl CellFrontend for Toy {
                         optional: false,
                         annotation: false,
                         conditional: false,
+                        guard: None,
                     });
                     facts.mutations.push(Mutation {
                         name: (*name).into(),
@@ -223,6 +225,7 @@ fn a_name_a_function_body_reads_is_used_by_every_later_definition() {
             optional: false,
             annotation: false,
             conditional: false,
+            guard: None,
         });
     }
     let graph = Graph::build(&notebook, &facts, &|name| Toy.is_builtin(name));

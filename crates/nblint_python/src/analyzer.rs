@@ -798,6 +798,7 @@ impl<'src> Analyzer<'src> {
             optional: self.is_optional(name),
             annotation: self.annotation_depth > 0,
             conditional: self.block_depth > 0 && self.function_depth == 0,
+            guard: None,
         }
     }
 
@@ -1555,8 +1556,9 @@ impl<'src> Analyzer<'src> {
                 definition.loads = None;
                 definition.restores = false;
             }
+            // A method of another container (`set.add` on a Keras model: `model.add(layer)`)
+            // is an unknown method of this value, which may change it all the same.
             if let Some(definition) = self.facts.defines.get_mut(index)
-                && (requires_container.is_none() || definition.container == requires_container)
                 && self.switched_off == 0
                 && let Some(value) = definition.value.as_mut()
             {
@@ -2361,6 +2363,8 @@ impl<'src> Analyzer<'src> {
                 let mut body_end = defined_before;
                 let changed_before = self.facts.mutations.len();
                 let mut changes_end = changed_before;
+                let used_before = self.facts.uses.len();
+                let mut uses_end = used_before;
                 // A top-level chain's branches exclude each other in one run (inside a loop
                 // or a function, one call or iteration may take one and the next another).
                 if self.block_depth == 0
@@ -2387,6 +2391,7 @@ impl<'src> Analyzer<'src> {
                     analyzer.switched_off -= usize::from(switched_off);
                     body_end = analyzer.facts.defines.len();
                     changes_end = analyzer.facts.mutations.len();
+                    uses_end = analyzer.facts.uses.len();
                     analyzer.optional_depth -= usize::from(dead);
                     analyzer.guarded_names.truncate(guards);
                     for clause in &if_.elif_else_clauses {
@@ -2422,6 +2427,19 @@ impl<'src> Analyzer<'src> {
                 for definition in &mut self.facts.defines[body_end..defined_after] {
                     if definition.guard.is_none() {
                         definition.guard.clone_from(&else_guard);
+                    }
+                }
+                let used_after = self.facts.uses.len();
+                for (at, use_) in self.facts.uses[used_before..used_after]
+                    .iter_mut()
+                    .enumerate()
+                {
+                    if use_.guard.is_none() {
+                        use_.guard.clone_from(if used_before + at < uses_end {
+                            &guard
+                        } else {
+                            &else_guard
+                        });
                     }
                 }
                 let changed_after = self.facts.mutations.len();

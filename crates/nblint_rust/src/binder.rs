@@ -190,5 +190,6 @@ fn push_use(facts: &mut CellFacts, name: &str, span: Span) {
         optional: false,
         annotation: false,
         conditional: false,
+        guard: None,
     });
 }

@@ -3,7 +3,7 @@ use std::collections::{HashMap, HashSet};
 use nblint_facts::{BoundValue, Definition, DefinitionKind, Span};
 use nblint_graph::{Graph, Resolution};
 
-use super::name_index::{NameIndex, Origin, never_binds};
+use super::name_index::{NameIndex, Origin, never_binds, never_holds};
 use super::{places, value_text};
 use crate::registry::{Context, Finding, declare_rule};
 
@@ -32,6 +32,7 @@ struct Reader {
 /// earlier value itself. A name bound and used only within each cell (`fig`, `ax`, `i`) is
 /// quiet: no cell's result depends on which binding ran last.
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
+    let mut index = None;
     let mut readers: HashMap<&str, Vec<Reader>> = HashMap::new();
     for use_ in context.graph.uses() {
         // A cell that does not parse reads nothing: it stops at the syntax error (a pasted
@@ -46,6 +47,13 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 .facts
                 .cell(use_.cell)
                 .is_some_and(|facts| is_deletion(facts, use_.span))
+            // `DEBUG = False`, then `if DEBUG: print(model)`: a read that never happens.
+            && !reads_only_where_switched_off(
+                context,
+                index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                use_.cell,
+                &use_.name,
+            )
         {
             readers.entry(&use_.name).or_default().push(Reader {
                 cell: use_.cell,
@@ -54,7 +62,6 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             });
         }
     }
-    let mut index = None;
     let mut call_sites = None;
     for (name, cells) in Graph::variables_bound_in_several_cells(context.facts) {
         let Some(readers) = readers.get(name.as_str()) else {
@@ -598,6 +605,30 @@ fn reads_the_old_value(
 }
 
 /// Whether the "read" at `span` is a `del name`, which drops the value without using it.
+/// Whether every read of `name` in cell `cell` sits under a top-level `if` on a constant that
+/// cannot hold there ([`NameUse::guard`](nblint_facts::NameUse::guard)).
+fn reads_only_where_switched_off(
+    context: &Context<'_>,
+    index: &NameIndex<'_>,
+    cell: usize,
+    name: &str,
+) -> bool {
+    let Some(facts) = context.facts.cell(cell) else {
+        return false;
+    };
+    let mut reads = facts
+        .uses
+        .iter()
+        .filter(|use_| use_.name == name)
+        .peekable();
+    reads.peek().is_some()
+        && reads.all(|use_| {
+            use_.guard
+                .as_ref()
+                .is_some_and(|guard| never_holds(index, guard, cell, use_.span.start))
+        })
+}
+
 fn is_deletion(facts: &nblint_facts::CellFacts, span: Span) -> bool {
     facts.deleted.iter().any(|deleted| deleted.span == span)
 }
