@@ -166,6 +166,11 @@ pub struct IdempotentOperation {
     /// `deepcopy(x)`), not only to its own results.
     #[serde(skip_serializing_if = "is_false")]
     pub identity: bool,
+    /// The identity makes a copy, a new object the cell may go on to change unseen (`l =
+    /// l.copy()`, then `sort_in_place(l)`), not the same data made ready (xarray's `x =
+    /// x.load()`, `x.compute()`, `x.chunk(..)`).
+    #[serde(skip_serializing_if = "is_false")]
+    pub copy: bool,
 }
 
 impl IdempotentOperation {

@@ -1353,7 +1353,7 @@ impl<'src> Analyzer<'src> {
     /// The idempotent operation `value`, bound to `name`, applies last (see
     /// [`idempotent::operand`]), as the text around what it is applied to.
     fn idempotent_operation(&self, value: &Expr, name: &str) -> Option<IdempotentOperation> {
-        let (operand, identity) = idempotent::operand(value, name)?;
+        let (operand, gives) = idempotent::operand(value, name)?;
         let text = |start: TextSize, end: TextSize| {
             self.source_of(TextRange::new(start, end))
                 .map(without_spacing)
@@ -1362,7 +1362,8 @@ impl<'src> Analyzer<'src> {
             before: text(value.start(), operand.start())?,
             operand: text(operand.start(), operand.end())?,
             after: text(operand.end(), value.end())?,
-            identity,
+            identity: gives != idempotent::Gives::Idempotent,
+            copy: gives == idempotent::Gives::Copy,
         })
     }
 

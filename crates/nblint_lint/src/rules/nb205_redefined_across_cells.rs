@@ -408,7 +408,7 @@ fn gives_back_the_value_it_found(
     // A copy is made to be changed: one the cell goes on to use may be changed by what it is
     // passed to (`l = l.copy()`, then `sort_in_place(l)`).
     if operation.identity {
-        return !second.used_in_cell;
+        return !(operation.copy && second.used_in_cell);
     }
     let Some((reached_cell, reached)) = index.binding_before(name, later, Some(second.span.start))
     else {

@@ -66,14 +66,44 @@ const IDEMPOTENT_FUNCTIONS: &[&str] = &[
     "unique",
 ];
 
+/// How an operation relates its result to what it is applied to (see [`operand`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Gives {
+    /// The same result when applied to it again.
+    Idempotent,
+    /// A copy, equal to anything it is applied to: `x.copy()`, `x.clone()`, `deepcopy(x)`,
+    /// `copy.copy(x)`.
+    Copy,
+    /// The same data, loaded or laid out anew: xarray's and dask's `x.load()`,
+    /// `x.compute()`, `x.persist()`, `x.chunk(..)`, `x.rechunk(..)`.
+    SameData,
+}
+
+/// Methods of xarray and dask that give back the data they are called on, computed, loaded
+/// into memory or cut into other chunks (see [`Gives::SameData`]).
+const SAME_DATA_METHODS: &[&str] = &["cache", "chunk", "compute", "load", "persist", "rechunk"];
+
 /// What `value`, bound to `name`, applies one idempotent operation to, when it does, with
 /// further arguments that do not read `name`: the receiver of a method of
 /// [`IDEMPOTENT_METHODS`] (`reset_index(drop=True)` too), the first argument of a function
 /// of [`IDEMPOTENT_FUNCTIONS`], or what a subscript keeps a prefix or a suffix of (`x[:n]`,
-/// `x[-n:]`, `x[:, :n]`) or fixed columns of (`df[["a", "b"]]`); and whether the operation
-/// gives back a value equal to anything it is applied to (`x.copy()`, `x.clone()`,
-/// `deepcopy(x)`, `copy.copy(x)`).
-pub(super) fn operand<'a>(value: &'a Expr, name: &str) -> Option<(&'a Expr, bool)> {
+/// `x[-n:]`, `x[:, :n]`) or fixed columns of (`df[["a", "b"]]`); and what the operation
+/// gives back ([`Gives`]).
+pub(super) fn operand<'a>(value: &'a Expr, name: &str) -> Option<(&'a Expr, Gives)> {
+    // `sst = sst.load()`, `ds = ds.chunk({"time": -1})`.
+    if let Expr::Call(call) = value
+        && let Expr::Attribute(method) = &*call.func
+        && SAME_DATA_METHODS.contains(&method.attr.id.as_str())
+        && (call.arguments.is_empty()
+            || (matches!(method.attr.id.as_str(), "chunk" | "rechunk")
+                && leaves_alone(call.arguments.args.iter(), name)
+                && leaves_alone(
+                    call.arguments.keywords.iter().map(|keyword| &keyword.value),
+                    name,
+                )))
+    {
+        return Some((&*method.value, Gives::SameData));
+    }
     let identity = match value {
         Expr::Call(call) => match &*call.func {
             Expr::Attribute(method) => match method.attr.id.as_str() {
@@ -92,12 +122,12 @@ pub(super) fn operand<'a>(value: &'a Expr, name: &str) -> Option<(&'a Expr, bool
     };
     if identity && let Expr::Call(call) = value {
         return match (&*call.func, &*call.arguments.args) {
-            (Expr::Attribute(method), []) => Some((&*method.value, true)),
-            (_, [argument]) if call.arguments.keywords.is_empty() => Some((argument, true)),
+            (Expr::Attribute(method), []) => Some((&*method.value, Gives::Copy)),
+            (_, [argument]) if call.arguments.keywords.is_empty() => Some((argument, Gives::Copy)),
             _ => None,
         };
     }
-    operation_operand(value, name).map(|operand| (operand, false))
+    operation_operand(value, name).map(|operand| (operand, Gives::Idempotent))
 }
 
 /// What `value` applies an idempotent operation to (see [`operand`]).
