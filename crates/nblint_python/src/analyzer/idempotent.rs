@@ -261,7 +261,7 @@ mod tests {
 
     use ruff_python_ast::Expr;
 
-    use super::operand;
+    use super::{Gives, operand};
 
     /// Whether `source` applies an idempotent operation to `name` itself.
     fn idempotent(source: &str, name: &str) -> bool {
@@ -320,12 +320,12 @@ mod tests {
         let parsed = parse_expression("np.arange(12).reshape(3, 4)").expect("parses");
         assert!(matches!(
             operand(parsed.expr(), "x"),
-            Some((Expr::Call(_), false))
+            Some((Expr::Call(_), Gives::Idempotent))
         ));
         let parsed = parse_expression("np.unique(labels)").expect("parses");
         assert!(matches!(
             operand(parsed.expr(), "x"),
-            Some((Expr::Name(_), false))
+            Some((Expr::Name(_), Gives::Idempotent))
         ));
     }
 
@@ -340,10 +340,34 @@ mod tests {
         ] {
             let parsed = parse_expression(source).expect("parses");
             assert!(
-                matches!(operand(parsed.expr(), "x"), Some((Expr::Name(_), true))),
+                matches!(
+                    operand(parsed.expr(), "x"),
+                    Some((Expr::Name(_), Gives::Copy))
+                ),
                 "{source}"
             );
         }
+        // The same data, loaded or cut into other chunks, is no copy.
+        for source in [
+            "x.load()",
+            "x.compute()",
+            "x.persist()",
+            "x.cache()",
+            "x.chunk({\"time\": -1})",
+            "x.rechunk(100)",
+        ] {
+            let parsed = parse_expression(source).expect("parses");
+            assert!(
+                matches!(
+                    operand(parsed.expr(), "x"),
+                    Some((Expr::Name(_), Gives::SameData))
+                ),
+                "{source}"
+            );
+        }
+        // `learn.load("stage-1")` loads other weights.
+        let parsed = parse_expression("x.load(\"stage-1\")").expect("parses");
+        assert!(operand(parsed.expr(), "x").is_none());
         // sklearn's `clone(model)` gives an unfitted model, not an equal one.
         let parsed = parse_expression("clone(x)").expect("parses");
         assert!(operand(parsed.expr(), "x").is_none());
