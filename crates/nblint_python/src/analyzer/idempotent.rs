@@ -74,14 +74,18 @@ pub(super) enum Gives {
     /// A copy, equal to anything it is applied to: `x.copy()`, `x.clone()`, `deepcopy(x)`,
     /// `copy.copy(x)`.
     Copy,
-    /// The same data, loaded or laid out anew: xarray's and dask's `x.load()`,
-    /// `x.compute()`, `x.persist()`, `x.chunk(..)`, `x.rechunk(..)`.
+    /// The same data, loaded or laid out anew: xarray's `x.load()` (which loads in place and
+    /// gives back `x` itself), xarray's and dask's `x.chunk(..)`, `x.rechunk(..)`, Spark's
+    /// `df.cache()`.
     SameData,
 }
 
-/// Methods of xarray and dask that give back the data they are called on, computed, loaded
+/// Methods of xarray, dask and Spark that give back the data they are called on, loaded
 /// into memory or cut into other chunks (see [`Gives::SameData`]).
-const SAME_DATA_METHODS: &[&str] = &["cache", "chunk", "compute", "load", "persist", "rechunk"];
+/// Not dask's `compute()`, which gives a NumPy array or a pandas frame for a lazy collection,
+/// nor `persist()`, which starts computing: readers of earlier rounds took those for new
+/// values.
+const SAME_DATA_METHODS: &[&str] = &["cache", "chunk", "load", "rechunk"];
 
 /// What `value`, bound to `name`, applies one idempotent operation to, when it does, with
 /// further arguments that do not read `name`: the receiver of a method of
@@ -350,8 +354,6 @@ mod tests {
         // The same data, loaded or cut into other chunks, is no copy.
         for source in [
             "x.load()",
-            "x.compute()",
-            "x.persist()",
             "x.cache()",
             "x.chunk({\"time\": -1})",
             "x.rechunk(100)",
@@ -365,9 +367,11 @@ mod tests {
                 "{source}"
             );
         }
-        // `learn.load("stage-1")` loads other weights.
-        let parsed = parse_expression("x.load(\"stage-1\")").expect("parses");
-        assert!(operand(parsed.expr(), "x").is_none());
+        // `learn.load("stage-1")` loads other weights; dask's `compute()` gives another type.
+        for source in ["x.load(\"stage-1\")", "x.compute()", "x.persist()"] {
+            let parsed = parse_expression(source).expect("parses");
+            assert!(operand(parsed.expr(), "x").is_none(), "{source}");
+        }
         // sklearn's `clone(model)` gives an unfitted model, not an equal one.
         let parsed = parse_expression("clone(x)").expect("parses");
         assert!(operand(parsed.expr(), "x").is_none());
