@@ -3959,7 +3959,7 @@ fn may_change_receiver(method: &str) -> bool {
         "write",
     ];
     const SHOW_PREFIXES: &[&str] = &[
-        "check", "get_", "has_", "is_", "plot", "print", "save", "show", "to_",
+        "check", "get_", "has_", "is_", "plot", "print", "save", "show", "to_", "write_",
     ];
     !(RETURNS_NONE.contains(&method)
         || CONTAINER_METHODS.contains_key(method)
@@ -4407,9 +4407,10 @@ const FORMULA_FUNCTIONS: &[&str] = &[
     "wls",
 ];
 
-/// `text` with its spacing removed where it separates no words: `f(a, b)` and `f(a,b)` read
-/// the same, `not x` stays apart from a name `notx`; string literals keep their spaces and
-/// are written with double quotes when that changes nothing (`'a.csv'` is `"a.csv"`).
+/// `text` with its spacing and comments removed where it separates no words: `f(a, b)` and
+/// `f(a,b)` read the same, `not x` stays apart from a name `notx`; string literals keep their
+/// spaces and are written with double quotes when that changes nothing (`'a.csv'` is
+/// `"a.csv"`).
 fn without_spacing(text: &str) -> String {
     let word = |c: char| c.is_alphanumeric() || c == '_';
     let chars: Vec<char> = text.chars().collect();
@@ -4483,6 +4484,13 @@ fn without_spacing(text: &str) -> String {
             out.extend(body);
             out.extend(std::iter::repeat_n(quote, quotes));
             at = end + quotes;
+            continue;
+        }
+        // A comment is no part of the code (`{"a": 1,  # one\n}`).
+        if c == '#' {
+            while chars.get(at).is_some_and(|&next| next != '\n') {
+                at += 1;
+            }
             continue;
         }
         // A dict or set display's trailing comma changes nothing (`{k1: v1,\n}`).

@@ -1160,6 +1160,12 @@ fn values_compare_up_to_spacing_and_quote_style_but_not_string_contents() {
         without_spacing("{k1: v1, k2: v2}")
     );
     assert_ne!(without_spacing("(a,)"), without_spacing("(a)"));
+    // Comments, but not a `#` in a string.
+    assert_eq!(
+        without_spacing("{\n    \"a\": 1,  # one\n}"),
+        without_spacing("{\"a\": 1}")
+    );
+    assert_eq!(without_spacing("f('#x')  # call"), "f(\"#x\")");
     // A quote inside keeps the literal as written; so do triple quotes and escapes.
     assert_eq!(without_spacing("s = 'say \"hi\"'"), "s='say \"hi\"'");
     assert_eq!(without_spacing("s = '''a  b'''"), "s='''a  b'''");
