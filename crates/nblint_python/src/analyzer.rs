@@ -2625,10 +2625,10 @@ impl<'src> Analyzer<'src> {
                     && self.switched_off == 0
                     && let Expr::Attribute(attribute) = &*call.func
                     && may_change_receiver(attribute.attr.id.as_str())
-                    // `daily.plot.line()`, `df.style.format(..)`: a method of an accessor
-                    // that draws or formats the value.
+                    // `daily.plot.line()`, `df.style.format(..)`, `A.T.rref()`: a method of
+                    // an accessor that draws, formats or gives a new value.
                     && !matches!(&*attribute.value, Expr::Attribute(accessor)
-                        if DISPLAY_ACCESSORS.contains(&accessor.attr.id.as_str()))
+                        if NEW_VALUE_ACCESSORS.contains(&accessor.attr.id.as_str()))
                     && let Some(receiver) = root_name(&attribute.value)
                     && self
                         .plain_change
@@ -2636,6 +2636,12 @@ impl<'src> Analyzer<'src> {
                         .is_none_or(|change| change.name != receiver)
                     && self.resolve(receiver) == Resolution::Module
                     && let Some(&Some(index)) = self.bound.get(receiver)
+                    // `a = 'a long time'`, then `a.replace('a', '@')`: a literal cannot change.
+                    && self
+                        .facts
+                        .defines
+                        .get(index)
+                        .is_some_and(|definition| definition.mutable)
                 {
                     let mut reads = Vec::new();
                     let repeats = repeatable(&expression.value, &mut reads, 16);
@@ -3826,10 +3832,11 @@ fn text_range(start: usize, length: usize) -> TextRange {
     TextRange::at(start, length)
 }
 
-/// The accessors of pandas, xarray and hvPlot whose methods draw or format a value and leave
-/// it as it was (`df.plot.line()`, `da.plot.imshow()`, `df.hvplot.scatter(..)`,
-/// `df.style.format(..)`).
-const DISPLAY_ACCESSORS: &[&str] = &["plot", "hvplot", "style"];
+/// The accessors whose methods draw, format or give a new value and leave the value they are
+/// taken from as it was: pandas', xarray's and hvPlot's `plot`, `hvplot`, `style`, `str`,
+/// `dt` (`df.plot.line()`, `df.style.format(..)`, `s.str.upper()`), and a transpose, `T`
+/// (SymPy's `A.T.rref()`).
+const NEW_VALUE_ACCESSORS: &[&str] = &["plot", "hvplot", "style", "str", "dt", "T"];
 
 /// Known mutators (`mutating_methods.txt`) that only record settings or parts given as
 /// arguments, drawing no random numbers and reading no data: the same call on the same value
@@ -3943,6 +3950,7 @@ fn may_change_receiver(method: &str) -> bool {
         "rename",
         "reset_index",
         "reshape",
+        "round",
         "select",
         "set_index",
         "sort_index",
