@@ -15,7 +15,12 @@ pub(super) fn substitute(text: &str, name: &str, replacement: &str) -> Option<St
         return None;
     }
     let mut out = String::with_capacity(text.len() + replacement.len());
+    let mut skip_close = false;
     for (index, token) in tokens.iter().enumerate() {
+        if skip_close {
+            skip_close = false;
+            continue;
+        }
         let Token::Word(word) = token else {
             out.push_str(token.text());
             continue;
@@ -26,6 +31,19 @@ pub(super) fn substitute(text: &str, name: &str, replacement: &str) -> Option<St
         let keyword = after == Some("=") && matches!(before, Some("(" | ","));
         if *word != name || attribute || keyword {
             out.push_str(word);
+            continue;
+        }
+        // `df[col]` with `col = "a"` is `df["a"]`, which the front end writes `df.a`.
+        let subscripted = before == Some("[")
+            && after == Some("]")
+            && index.checked_sub(2).is_some_and(|at| {
+                matches!(tokens[at], Token::Word(_)) || matches!(tokens[at].text(), ")" | "]")
+            });
+        if subscripted && let Some(column) = plain_column(replacement) {
+            out.pop();
+            out.push('.');
+            out.push_str(column);
+            skip_close = true;
             continue;
         }
         let alone = matches!(before, None | Some("(" | "[" | "{" | "," | "="))
@@ -39,6 +57,23 @@ pub(super) fn substitute(text: &str, name: &str, replacement: &str) -> Option<St
         }
     }
     Some(out)
+}
+
+/// The identifier a double-quoted string literal holds (`"dan_grump"`), as the front end writes
+/// a subscript by it as an attribute.
+fn plain_column(text: &str) -> Option<&str> {
+    const KEYWORDS: &[&str] = &[
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
+        "try", "while", "with", "yield",
+    ];
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.is_empty()
+        && !inner.starts_with(|c: char| c.is_ascii_digit())
+        && inner.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !KEYWORDS.contains(&inner))
+    .then_some(inner)
 }
 
 /// Whether `text` is a primary expression: names, dots and bracketed parts only at its top
@@ -161,6 +196,17 @@ mod tests {
                 Some("a.x2+f(x2=1)+\"x2\""),
             ),
             ("f(x2==1)", "x2", "a+b", Some("f((a+b)==1)")),
+            // A subscript by a name holding a column's name is that attribute, as the front
+            // end writes `df["a"]`; not a keyword, nor a list of columns.
+            (
+                "np.polyfit(df[x],df[y],1)",
+                "x",
+                "\"a\"",
+                Some("np.polyfit(df.a,df[y],1)"),
+            ),
+            ("df[x]", "x", "\"class\"", Some("df[\"class\"]")),
+            ("df[x]", "x", "[\"a\",\"b\"]", Some("df[[\"a\",\"b\"]]")),
+            ("[x]", "x", "\"a\"", Some("[\"a\"]")),
             // A comprehension or lambda may bind the name itself.
             ("[x2 for x2 in r]", "x2", "1", None),
             ("lambda x2:x2", "x2", "1", None),
