@@ -504,6 +504,7 @@ fn name_snowflake_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
                     annotation: false,
                     conditional: false,
                     guard: None,
+                    function: None,
                 });
             }
             from = start + close + 2;

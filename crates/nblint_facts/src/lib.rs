@@ -336,6 +336,12 @@ pub struct NameUse {
     /// `if DEBUG: print(model)`), the read never happens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guard: Option<BranchGuard>,
+    /// The module-level function or class whose body makes this read, when it is
+    /// [`Self::deferred`] (a method's or a nested function's read counts as the outermost
+    /// one's): a call of that function reads it, a call of another function of the cell does
+    /// not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
 }
 
 // serde's `skip_serializing_if` passes the field by reference.
@@ -480,6 +486,12 @@ pub struct CellFacts {
     pub commands: Vec<Command>,
     /// Values from other cells that this cell changes in place.
     pub mutations: Vec<Mutation>,
+    /// The names this cell binds that a module-level function or class of the cell reads in
+    /// its body, as (function, name) pairs (`def grid(): return helper()` gives (`grid`,
+    /// `helper`)): a call of that function reaches what those read too (see
+    /// [`NameUse::function`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub function_reads: Vec<(String, String)>,
     /// Syntax errors; when not empty the other facts are partial.
     pub errors: Vec<SyntaxError>,
     /// The trailing expression the kernel displays, if any.

@@ -44,6 +44,7 @@ impl CellFrontend for Toy {
                     annotation: false,
                     conditional: false,
                     guard: None,
+                    function: None,
                 }),
                 ["assign" | "call", name] => {
                     facts.uses.push(NameUse {
@@ -54,6 +55,7 @@ impl CellFrontend for Toy {
                         annotation: false,
                         conditional: false,
                         guard: None,
+                        function: None,
                     });
                     facts.mutations.push(Mutation {
                         name: (*name).into(),
@@ -226,6 +228,7 @@ fn a_name_a_function_body_reads_is_used_by_every_later_definition() {
             annotation: false,
             conditional: false,
             guard: None,
+            function: None,
         });
     }
     let graph = Graph::build(&notebook, &facts, &|name| Toy.is_builtin(name));

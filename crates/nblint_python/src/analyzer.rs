@@ -410,6 +410,9 @@ struct Analyzer<'src> {
     with_depth: usize,
     /// How many statements enclose the current node (1 inside a top-level statement).
     statement_depth: usize,
+    /// The module-level function or class whose body is being walked (see
+    /// [`NameUse::function`]).
+    top_function: Option<String>,
     /// The cell starts with a cell magic: its statements are not the cell's own to edit.
     cell_magic: bool,
     depth: usize,
@@ -453,6 +456,7 @@ impl<'src> Analyzer<'src> {
             file_handles: HashMap::new(),
             with_depth: 0,
             statement_depth: 0,
+            top_function: None,
             cell_magic: magics::cell_magic(source).is_some(),
             depth: 0,
             max_depth: 0,
@@ -599,6 +603,12 @@ impl<'src> Analyzer<'src> {
                             definition.and_then(|index| self.facts.defines.get_mut(index))
                     {
                         definition.read_by_function = true;
+                    }
+                    if let Some(function) = &later.function {
+                        let pair = (function.clone(), later.name.clone());
+                        if !self.facts.function_reads.contains(&pair) {
+                            self.facts.function_reads.push(pair);
+                        }
                     }
                 }
                 None => self.facts.uses.push(later),
@@ -789,6 +799,17 @@ impl<'src> Analyzer<'src> {
         self.loop_reads.extend(outer_reads);
     }
 
+    /// Notes that the walk enters the module-level function or class `name` (an outermost
+    /// one: a method or a nested function counts as the function or class around it), and
+    /// gives back what was noted before, to restore after.
+    fn enter_top_function(&mut self, name: &str) -> Option<String> {
+        let outer = self.top_function.clone();
+        if self.top_function.is_none() && self.function_depth == 0 && !self.transient {
+            self.top_function = Some(name.to_owned());
+        }
+        outer
+    }
+
     /// A use of `name` at `span` as the current context makes it.
     fn name_use(&self, name: &str, span: Span, deferred: bool) -> NameUse {
         NameUse {
@@ -799,6 +820,7 @@ impl<'src> Analyzer<'src> {
             annotation: self.annotation_depth > 0,
             conditional: self.block_depth > 0 && self.function_depth == 0,
             guard: None,
+            function: deferred.then(|| self.top_function.clone()).flatten(),
         }
     }
 
@@ -2324,8 +2346,16 @@ impl<'src> Analyzer<'src> {
             self.note_save(call, span);
         }
         match statement {
-            Stmt::FunctionDef(function) => self.function(function),
-            Stmt::ClassDef(class) => self.class(class),
+            Stmt::FunctionDef(function) => {
+                let outer = self.enter_top_function(function.name.id.as_str());
+                self.function(function);
+                self.top_function = outer;
+            }
+            Stmt::ClassDef(class) => {
+                let outer = self.enter_top_function(class.name.id.as_str());
+                self.class(class);
+                self.top_function = outer;
+            }
             Stmt::Import(import) => self.import(import),
             Stmt::ImportFrom(import) => self.import_from(import),
             Stmt::AugAssign(assignment) => self.augmented_assignment(assignment),

@@ -191,5 +191,6 @@ fn push_use(facts: &mut CellFacts, name: &str, span: Span) {
         annotation: false,
         conditional: false,
         guard: None,
+        function: None,
     });
 }

@@ -987,19 +987,40 @@ fn same_binding(first: Origin<'_>, second: Origin<'_>) -> bool {
     }
 }
 
-/// The names the function bodies of cell `cell` read from the notebook when called (all of
-/// the cell's, not only those of `name`'s body: a superset), `name` itself left out.
+/// The names the function or class `name` of cell `cell` reads from the notebook when called:
+/// its body's reads ([`NameUse::function`](nblint_facts::NameUse::function)), those of the
+/// cell's other functions it reads, followed through
+/// ([`CellFacts::function_reads`](nblint_facts::CellFacts::function_reads)), and every read
+/// no function is known for; `name` itself left out.
 fn called_reads<'a>(
     context: &Context<'a>,
     cell: usize,
     name: &'a str,
 ) -> impl Iterator<Item = &'a str> {
-    context
-        .facts
-        .cell(cell)
-        .into_iter()
-        .flat_map(|facts| facts.uses.iter())
-        .filter(move |use_| use_.deferred && use_.name != name)
+    let facts = context.facts.cell(cell);
+    let uses: &'a [nblint_facts::NameUse] = facts.map_or(&[], |facts| facts.uses.as_slice());
+    let links: &'a [(String, String)] = facts.map_or(&[], |facts| facts.function_reads.as_slice());
+    // The function's own reads, and those of the cell's other functions and classes it reads
+    // (calls), followed through; a read no function is known for counts for every one.
+    let mut functions: Vec<&'a str> = vec![name];
+    let mut next = 0;
+    while let Some(&function) = functions.get(next) {
+        next += 1;
+        for (caller, read) in links {
+            if caller == function && !functions.contains(&read.as_str()) {
+                functions.push(read.as_str());
+            }
+        }
+    }
+    uses.iter()
+        .filter(move |use_| {
+            use_.deferred
+                && use_.name != name
+                && use_
+                    .function
+                    .as_deref()
+                    .is_none_or(|function| functions.contains(&function))
+        })
         .map(|use_| use_.name.as_str())
 }
 
