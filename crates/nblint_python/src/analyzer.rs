@@ -3995,9 +3995,18 @@ fn may_change_receiver(method: &str) -> bool {
         "values",
         "where",
         "write",
+        // Writing the value out to a file, not into it (haystack's
+        // `doc_store.write_documents(docs)` fills the store).
+        "write_csv",
+        "write_excel",
+        "write_html",
+        "write_image",
+        "write_json",
+        "write_netcdf",
+        "write_parquet",
     ];
     const SHOW_PREFIXES: &[&str] = &[
-        "check", "get_", "has_", "is_", "plot", "print", "save", "show", "to_", "write_",
+        "check", "get_", "has_", "is_", "plot", "print", "save", "show", "to_",
     ];
     !(RETURNS_NONE.contains(&method)
         || CONTAINER_METHODS.contains_key(method)
