@@ -1267,12 +1267,17 @@ impl<'src> Analyzer<'src> {
         if let Some(definition) = self.facts.defines.get_mut(defined) {
             definition.copies = copied_name(value).map(str::to_owned);
         }
-        // `x = x` before the cell binds `x`: the value it held when the cell began. Not
-        // `x = x.copy()`: a call the cell makes next may change the copy unseen
-        // (`l = l.copy()`, then `sort_in_place(l)`).
-        if let Expr::Name(value) = value
-            && value.id.as_str() == name
-        {
+        // `x = x` before the cell binds `x`: the value it held when the cell began; so is
+        // `ontology = client.get_ontology(ontology.uid)`, the record it held looked up again
+        // by its own identifier. Not `x = x.copy()`: a call the cell makes next may change the
+        // copy unseen (`l = l.copy()`, then `sort_in_place(l)`).
+        let gives_back = match value {
+            Expr::Name(value) => value.id.as_str() == name,
+            value => matches!(lookup_argument(value), Some(Expr::Attribute(key))
+                if matches!(&*key.value, Expr::Name(owner) if owner.id.as_str() == name)
+                    && is_identifier_attribute(key.attr.id.as_str())),
+        };
+        if gives_back {
             let bound_before = self.facts.defines[..defined]
                 .iter()
                 .any(|definition| definition.name == name);
@@ -1293,33 +1298,11 @@ impl<'src> Analyzer<'src> {
         }
         // `project = client.get_project(project_id)`: the NB205 lint checks what
         // `project_id` holds.
-        if let Expr::Call(call) = value
-            && callee_name(&call.func).is_some_and(is_lookup)
-            && call.arguments.keywords.is_empty()
-            && let [Expr::Name(key)] = &*call.arguments.args
+        if let Some(Expr::Name(key)) = lookup_argument(value)
             && !self.bound.contains_key(key.id.as_str())
             && let Some(definition) = self.facts.defines.get_mut(defined)
         {
             definition.looked_up_by = Some(key.id.as_str().to_owned());
-        }
-        // `ontology = client.get_ontology(ontology.uid)`: the record the name held, looked up
-        // again by its own identifier.
-        if let Expr::Call(call) = value
-            && callee_name(&call.func).is_some_and(is_lookup)
-            && call.arguments.keywords.is_empty()
-            && let [Expr::Attribute(key)] = &*call.arguments.args
-            && matches!(&*key.value, Expr::Name(owner) if owner.id.as_str() == name)
-            && is_identifier_attribute(key.attr.id.as_str())
-        {
-            let bound_before = self.facts.defines[..defined]
-                .iter()
-                .any(|definition| definition.name == name);
-            if let Some(definition) = self.facts.defines.get_mut(defined)
-                && !bound_before
-            {
-                definition.restores = true;
-            }
-            return;
         }
         let Some(source) = copied_name(value) else {
             return;
@@ -4385,6 +4368,22 @@ fn is_lookup(name: &str) -> bool {
                     .strip_prefix(verb)
                     .is_some_and(|rest| rest.starts_with('_'))
         })
+}
+
+/// The one argument of a lookup call (`client.get_project(project_id)`, see [`is_lookup`]).
+fn lookup_argument(value: &Expr) -> Option<&Expr> {
+    let Expr::Call(call) = value else {
+        return None;
+    };
+    match &*call.arguments.args {
+        [argument]
+            if call.arguments.keywords.is_empty()
+                && callee_name(&call.func).is_some_and(is_lookup) =>
+        {
+            Some(argument)
+        }
+        _ => None,
+    }
 }
 
 /// Whether an attribute named `attribute` holds a record's identifier (`uid`, `id`, `_id`,
