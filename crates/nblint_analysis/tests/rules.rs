@@ -381,6 +381,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_rebinding_reads_the_old_value", 3, 1),
     ("NB205/triggers_python_value_read_in_a_later_cell", 3, 1),
+    (
+        "NB205/triggers_python_seeded_draw_in_another_with_block",
+        4,
+        4,
+    ),
     ("NB205/triggers_python_store_filled_in_one_cell_only", 4, 1),
     (
         "NB205/triggers_python_call_of_a_function_whose_helper_reads_a_changed_name",

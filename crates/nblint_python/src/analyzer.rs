@@ -1341,6 +1341,13 @@ impl<'src> Analyzer<'src> {
         if !repeatable(value, &mut reads, 16) {
             return None;
         }
+        // `with model: trace = pm.sample(1000, random_seed=1)`: a seeded draw in a `with`
+        // body may draw from what the `with` set up (PyMC's model), which its text does not
+        // show.
+        if self.with_depth > 0 && matches!(value, Expr::Call(call) if seeded_with_a_constant(call))
+        {
+            return None;
+        }
         let text = self.source_of(value.range())?;
         reads.sort_unstable();
         reads.dedup();
@@ -3945,6 +3952,7 @@ fn may_change_receiver(method: &str) -> bool {
         "fillna",
         "filter",
         "flatten",
+        "get",
         "groupby",
         "head",
         "hist",
@@ -4355,6 +4363,19 @@ const UNREPEATABLE_CALLS: &[&str] = &[
     "uuid1",
     "uuid4",
 ];
+
+/// Whether `call` passes a seed as an integer literal: `seed=0`, `random_state=42`,
+/// `random_seed=7`.
+fn seeded_with_a_constant(call: &ast::ExprCall) -> bool {
+    call.arguments.keywords.iter().any(|keyword| {
+        keyword
+            .arg
+            .as_ref()
+            .is_some_and(|name| matches!(name.as_str(), "seed" | "random_state" | "random_seed"))
+            && matches!(&keyword.value, Expr::NumberLiteral(number)
+            if matches!(number.value, ast::Number::Int(_)))
+    })
+}
 
 /// Whether a function or method named `name` looks records up (`get_projects`,
 /// `list_models`, `find_all`, `search`, `query`, `fetch_rows`): called again with the same
@@ -4788,6 +4809,25 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
                 && callee_name(&lookup.func).is_some_and(is_lookup) =>
         {
             repeatable(&call.arguments.args[0], reads, depth - 1)
+        }
+        // `song_data.random_split(.8, seed=0)`, `df.sample(5, random_state=1)`: a draw seeded
+        // with a constant gives the same result from the same inputs (not a generator made
+        // from a seed, whose state moves on as it is drawn from).
+        Expr::Call(call)
+            if seeded_with_a_constant(call)
+                && let Expr::Attribute(method) = &*call.func
+                && !matches!(
+                    method.attr.id.as_str(),
+                    "default_rng" | "RandomState" | "Generator" | "Random" | "PRNGKey" | "key"
+                ) =>
+        {
+            repeatable(&method.value, reads, depth - 1)
+                && all_repeatable(call.arguments.args.iter(), reads, depth - 1)
+                && call
+                    .arguments
+                    .keywords
+                    .iter()
+                    .all(|keyword| repeatable(&keyword.value, reads, depth - 1))
         }
         Expr::Call(call) => {
             let called = match &*call.func {

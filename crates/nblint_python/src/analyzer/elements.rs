@@ -1,7 +1,7 @@
 //! Calls whose result's elements are known from the call alone, so that two spellings of one
 //! value compare equal: SymPy's `symbols("x nu t")` gives `Symbol("x")`, `Symbol("nu")`,
 //! `Symbol("t")` (so `x = symbols("x")` and `x, nu, t = sympy.symbols("x nu t")` bind the same
-//! `x`), and Cirq's `LineQubit.range(3)` gives `LineQubit(0)`, `LineQubit(1)`, `LineQubit(2)`.
+//! `x`, and `x = Symbol("x")` too), and Cirq's `LineQubit.range(3)` gives `LineQubit(0)`, `LineQubit(1)`, `LineQubit(2)`.
 
 use ruff_python_ast::{self as ast, Expr};
 
@@ -17,6 +17,10 @@ pub(super) fn known_elements(value: &Expr) -> Option<Vec<String>> {
     let function = callee.rsplit('.').next().unwrap_or(&callee);
     if function == "symbols" {
         return symbols(call);
+    }
+    // `Symbol("x")` is the one symbol `symbols("x")` gives.
+    if function == "Symbol" {
+        return symbols(call).filter(|elements| elements.len() == 1);
     }
     if callee == "LineQubit.range" || callee.ends_with(".LineQubit.range") {
         return line_qubits(call);
