@@ -451,9 +451,14 @@ fn names_python_version(notebook: &Notebook, major: u64) -> bool {
         notebook
             .metadata_str(&["kernelspec", "name"])
             .is_some_and(|name| {
-                name.trim()
-                    .to_ascii_lowercase()
-                    .starts_with(&format!("python{major}"))
+                // `python3`, `python3.10`, and an environment named for its version: `py310`,
+                // `py27` (not `pytorch`).
+                let name = name.trim().to_ascii_lowercase();
+                name.starts_with(&format!("python{major}"))
+                    || name.strip_prefix("py").is_some_and(|rest| {
+                        rest.strip_prefix(&major.to_string())
+                            .is_some_and(|minor| minor.chars().all(|c| c.is_ascii_digit()))
+                    })
             })
     };
     let kernel = kernel_says(major);
@@ -563,6 +568,15 @@ mod tests {
         );
         assert!(!Language::is_python2(&stale));
         assert!(Language::is_python3(&stale));
+        // So does an environment named for its version; not a name that only starts `py`.
+        let env = |name: &str| {
+            v4(&format!(
+                r#"{{"kernelspec": {{"name": "{name}"}}, "language_info": {{"version": "2.7.6"}}}}"#
+            ))
+        };
+        assert!(!Language::is_python2(&env("py310")));
+        assert!(Language::is_python2(&env("py27")));
+        assert!(Language::is_python2(&env("pytorch")));
     }
 
     /// A toy language: a cell parses unless it holds `rejects`; `marker` starts its commands.

@@ -492,6 +492,11 @@ pub struct CellFacts {
     /// [`NameUse::function`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub function_reads: Vec<(String, String)>,
+    /// Calls the cell's top-level code makes of a function or class the cell itself defined
+    /// above, as (name, offset): no use (the cell bound the name), but a call site all the
+    /// same (`def build(): ..` then `res = build()`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub local_calls: Vec<(String, usize)>,
     /// Syntax errors; when not empty the other facts are partial.
     pub errors: Vec<SyntaxError>,
     /// The trailing expression the kernel displays, if any.

@@ -3162,6 +3162,24 @@ impl<'src> Analyzer<'src> {
             }
             Expr::Call(call) => {
                 self.method_call_mutation(call);
+                // `res = build(items)` after `def build(..)` in the same cell: no use (the
+                // cell bound the name), but a call NB205's callers check needs to see.
+                if self.function_depth == 0
+                    && !self.transient
+                    && let Expr::Name(function) = &*call.func
+                    && let Some(&Some(index)) = self.bound.get(function.id.as_str())
+                    && self.facts.defines.get(index).is_some_and(|definition| {
+                        matches!(
+                            definition.kind,
+                            DefinitionKind::Function | DefinitionKind::Type
+                        )
+                    })
+                {
+                    let at = self.span(function.range()).start;
+                    self.facts
+                        .local_calls
+                        .push((function.id.as_str().to_owned(), at));
+                }
                 if self.binds_through_call(call) {
                     self.facts.binds_unknown_names = true;
                     self.note_unknown_code(self.span(call.range()));

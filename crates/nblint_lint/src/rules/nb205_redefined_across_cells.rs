@@ -687,6 +687,12 @@ impl<'a> Calls<'a> {
                         .push((index + 1, use_.span.start));
                 }
             }
+            for (function, at) in &cell.local_calls {
+                top_level
+                    .entry(function.as_str())
+                    .or_default()
+                    .push((index + 1, *at));
+            }
             for definition in &cell.defines {
                 if definition.kind == DefinitionKind::Function {
                     functions
