@@ -426,6 +426,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB207/triggers_type_import_not_a_trait", 2, 2),
     ("NB207/triggers_python_unconditional_rebinding", 2, 1),
     (
+        "NB207/triggers_python_class_on_a_plain_base_never_used",
+        3,
+        1,
+    ),
+    (
         "NB207/triggers_python_class_defined_after_the_unpickling",
         3,
         1,

@@ -1800,6 +1800,24 @@ impl<'src> Analyzer<'src> {
         {
             definition.used_in_cell = true;
         }
+        // `class Movie(Base)` of SQLAlchemy's declarative base, a Django `models.Model`, a
+        // Flask-SQLAlchemy `db.Model`, `DeclarativeBase`: defining the class registers its
+        // table, which `Base.metadata.create_all(engine)` or a migration then uses.
+        if class.arguments.as_ref().is_some_and(|arguments| {
+            arguments.args.iter().any(|base| {
+                dotted(base).is_some_and(|base| {
+                    matches!(
+                        base.as_str(),
+                        "Base" | "DeclarativeBase" | "SQLModel" | "db.Model" | "models.Model"
+                    ) || base.ends_with(".DeclarativeBase")
+                        || base.ends_with(".db.Model")
+                        || base.ends_with("django.db.models.Model")
+                })
+            })
+        }) && let Some(definition) = self.facts.defines.get_mut(defined)
+        {
+            definition.used_in_cell = true;
+        }
     }
 
     fn enter_function(&mut self, locals: HashSet<String>, globals: HashSet<String>) {
