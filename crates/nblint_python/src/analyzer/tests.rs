@@ -207,8 +207,13 @@ fn definitions_of_every_kind() {
             "defines: f:function\nuses: default T R g",
         ),
         (
-            "class C(Base, metaclass=Meta):\n    x = 1\n    y = x + 1\n    def m(self):\n        return x",
-            "defines: C:type\nuses: Base Meta x",
+            "class C(Parent, metaclass=Meta):\n    x = 1\n    y = x + 1\n    def m(self):\n        return x",
+            "defines: C:type\nuses: Parent Meta x",
+        ),
+        // A class on an ORM's model base registers its table: used where defined.
+        (
+            "class Movie(db.Model):\n    id = 1",
+            "defines: Movie:type*\nuses: db",
         ),
         (
             // A decorator may register the function (`@interact(..)`): used where defined.
