@@ -579,6 +579,7 @@ impl<'src> Analyzer<'src> {
 
     /// Resolves the uses made inside function bodies and returns the facts.
     fn finish(mut self) -> CellFacts {
+        let mut function_reads: HashSet<(String, String)> = HashSet::new();
         for later in std::mem::take(&mut self.later_uses) {
             match self.ever_bound.get(&later.name) {
                 Some(definition) => {
@@ -606,7 +607,7 @@ impl<'src> Analyzer<'src> {
                     }
                     if let Some(function) = &later.function {
                         let pair = (function.clone(), later.name.clone());
-                        if !self.facts.function_reads.contains(&pair) {
+                        if function_reads.insert(pair.clone()) {
                             self.facts.function_reads.push(pair);
                         }
                     }
@@ -936,12 +937,9 @@ impl<'src> Analyzer<'src> {
             .checked_sub(self.source.as_ptr() as usize)
             .filter(|start| *start <= self.source.len())
             .unwrap_or(magic.header.start);
-        self.magic_arguments(magic.name, argument_start, magic.argument);
+        let known = self.magic_arguments(magic.name, argument_start, magic.argument);
         // A magic whose arguments nblint knows (`%%bigquery df`) is read as such.
-        if magic.body == CellBody::Unknown
-            && magics::output_variable(magic.name, magic.argument).is_none()
-            && magics::bridge_names(magic.name, magic.argument) == (Vec::new(), Vec::new())
-        {
+        if magic.body == CellBody::Unknown && !known {
             self.unknown_magic_arguments(argument_start, magic.argument);
         }
         // `%%writefile $profile/startup/imports.py`: IPython runs the profile's startup files
@@ -1109,15 +1107,18 @@ impl<'src> Analyzer<'src> {
     }
 
     /// What a magic's arguments (at byte `start`) read and bind: `{expression}`s and
-    /// `$name`s IPython expands, and the variable the magic stores its result in.
-    fn magic_arguments(&mut self, name: &str, start: usize, argument: &str) {
+    /// `$name`s IPython expands, and the variable the magic stores its result in. Whether
+    /// nblint knows what the arguments name (a stored result, names handed to or from R).
+    fn magic_arguments(&mut self, name: &str, start: usize, argument: &str) -> bool {
         self.expand_variables(start, argument);
-        if let Some((offset, output)) = magics::output_variable(name, argument) {
+        let output = magics::output_variable(name, argument);
+        if let Some((offset, output)) = output {
             let range = text_range((start + offset).saturating_sub(self.offset), output.len());
             self.bind(output, range, DefinitionKind::Variable);
         }
         // `%%R -i df -o fit`: `df` goes to R (a read), `fit` comes back (a binding).
         let (read, bound) = magics::bridge_names(name, argument);
+        let known = output.is_some() || !read.is_empty() || !bound.is_empty();
         for (offset, input) in read {
             let range = text_range((start + offset).saturating_sub(self.offset), input.len());
             self.read(input, range);
@@ -1126,6 +1127,7 @@ impl<'src> Analyzer<'src> {
             let range = text_range((start + offset).saturating_sub(self.offset), output.len());
             self.bind(output, range, DefinitionKind::Variable);
         }
+        known
     }
 
     /// The header of a cell magic nblint does not know, at byte `start` (see
@@ -2174,7 +2176,9 @@ impl<'src> Analyzer<'src> {
                     "%pinfo" | "%pinfo2" | "%pdoc" | "%pdef" | "%psource" | "%pfile" => {
                         self.read_inspected(argument_start, argument);
                     }
-                    _ => self.magic_arguments(&name, argument_start, argument),
+                    _ => {
+                        self.magic_arguments(&name, argument_start, argument);
+                    }
                 }
             }
             // `x.sum?`, `??x`: IPython looks the object up to show its help.
@@ -2190,7 +2194,9 @@ impl<'src> Analyzer<'src> {
                     let code_text = argument.get(code..).unwrap_or("");
                     self.analyse_fragment(argument_start + code, code_text, true);
                 }
-                _ => self.magic_arguments(&name, argument_start, argument),
+                _ => {
+                    self.magic_arguments(&name, argument_start, argument);
+                }
             },
             IpyEscapeKind::Shell | IpyEscapeKind::ShCap => {
                 if in_module {

@@ -33,6 +33,8 @@ struct Reader {
 /// quiet: no cell's result depends on which binding ran last.
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let mut index = None;
+    // `DEBUG = False`, then `if DEBUG: print(model)`: a read that never happens.
+    let switched_off = switched_off_reads(context, &mut index);
     let mut readers: HashMap<&str, Vec<Reader>> = HashMap::new();
     for use_ in context.graph.uses() {
         // A cell that does not parse reads nothing: it stops at the syntax error (a pasted
@@ -47,13 +49,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 .facts
                 .cell(use_.cell)
                 .is_some_and(|facts| is_deletion(facts, use_.span))
-            // `DEBUG = False`, then `if DEBUG: print(model)`: a read that never happens.
-            && !reads_only_where_switched_off(
-                context,
-                index.get_or_insert_with(|| NameIndex::of(context.facts)),
-                use_.cell,
-                &use_.name,
-            )
+            && !switched_off.contains(&(use_.cell, use_.name.as_str()))
         {
             readers.entry(&use_.name).or_default().push(Reader {
                 cell: use_.cell,
@@ -604,31 +600,40 @@ fn reads_the_old_value(
     })
 }
 
-/// Whether the "read" at `span` is a `del name`, which drops the value without using it.
-/// Whether every read of `name` in cell `cell` sits under a top-level `if` on a constant that
-/// cannot hold there ([`NameUse::guard`](nblint_facts::NameUse::guard)).
-fn reads_only_where_switched_off(
-    context: &Context<'_>,
-    index: &NameIndex<'_>,
-    cell: usize,
-    name: &str,
-) -> bool {
-    let Some(facts) = context.facts.cell(cell) else {
-        return false;
-    };
-    let mut reads = facts
-        .uses
-        .iter()
-        .filter(|use_| use_.name == name)
-        .peekable();
-    reads.peek().is_some()
-        && reads.all(|use_| {
-            use_.guard
+/// The (cell, name) pairs whose every read in that cell sits under a top-level `if` on a
+/// constant that cannot hold there ([`NameUse::guard`](nblint_facts::NameUse::guard)), found
+/// in one pass over the reads; the name index is built only for a cell with a guarded read.
+fn switched_off_reads<'a>(
+    context: &Context<'a>,
+    index: &mut Option<NameIndex<'a>>,
+) -> HashSet<(usize, &'a str)> {
+    let mut found = HashSet::new();
+    for (at, facts) in context.facts.cells.iter().enumerate() {
+        let Some(facts) = facts else { continue };
+        if facts.uses.iter().all(|use_| use_.guard.is_none()) {
+            continue;
+        }
+        let index = index.get_or_insert_with(|| NameIndex::of(context.facts));
+        let cell = at + 1;
+        let mut every_read_off: HashMap<&str, bool> = HashMap::new();
+        for use_ in &facts.uses {
+            let off = use_
+                .guard
                 .as_ref()
-                .is_some_and(|guard| never_holds(index, guard, cell, use_.span.start))
-        })
+                .is_some_and(|guard| never_holds(index, guard, cell, use_.span.start));
+            *every_read_off.entry(use_.name.as_str()).or_insert(true) &= off;
+        }
+        found.extend(
+            every_read_off
+                .into_iter()
+                .filter(|&(_, off)| off)
+                .map(|(name, _)| (cell, name)),
+        );
+    }
+    found
 }
 
+/// Whether the "read" at `span` is a `del name`, which drops the value without using it.
 fn is_deletion(facts: &nblint_facts::CellFacts, span: Span) -> bool {
     facts.deleted.iter().any(|deleted| deleted.span == span)
 }
