@@ -288,6 +288,23 @@ pub struct FileSave {
     pub span: Span,
 }
 
+/// Whether a subscript by the string `text` is written in a [`BoundValue::text`] as the
+/// attribute of that name (`df["description"]` as `df.description`, as pandas gives a
+/// column both ways): an ASCII identifier that is no Python keyword (not `"class"`, `"a b"`,
+/// `"1st"`). The Python front end writes values so; the NB205 lint writes a name out as its
+/// value the same way.
+pub fn subscript_is_attribute(text: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
+        "try", "while", "with", "yield",
+    ];
+    text.starts_with(|first: char| first.is_ascii_alphabetic() || first == '_')
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !KEYWORDS.contains(&text)
+}
+
 /// A repeatable expression a name is bound to (see [`Definition::value`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BoundValue {

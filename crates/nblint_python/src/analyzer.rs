@@ -1143,11 +1143,7 @@ impl<'src> Analyzer<'src> {
         self.optional_depth -= 1;
         for (offset, name) in stored {
             let range = text_range((start + offset).saturating_sub(self.offset), name.len());
-            let defined = self.facts.defines.len();
-            self.bind(name, range, DefinitionKind::Variable);
-            for definition in &mut self.facts.defines[defined..] {
-                definition.used_in_cell = true;
-            }
+            self.bind_used_here(name, range, DefinitionKind::Variable);
         }
     }
 
@@ -4576,7 +4572,7 @@ fn without_spacing(text: &str) -> String {
                     .next()
                     .is_some_and(|c| word(c) || c == ')' || c == ']')
                 && chars.get(after) == Some(&']')
-                && is_plain_identifier(body)
+                && nblint_facts::subscript_is_attribute(&body.iter().collect::<String>())
             {
                 out.pop();
                 out.push('.');
@@ -4675,22 +4671,6 @@ fn first_argument<'a>(call: &'a ast::ExprCall, keywords: &[&str]) -> Option<&'a 
             })
             .map(|keyword| &keyword.value)
     })
-}
-
-/// Whether `text` is an identifier that is no Python keyword (`"description"`, not
-/// `"class"`, `"a b"` or `"1st"`).
-fn is_plain_identifier(text: &[char]) -> bool {
-    const KEYWORDS: &[&str] = &[
-        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
-        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
-        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
-        "try", "while", "with", "yield",
-    ];
-    let word: String = text.iter().collect();
-    text.first()
-        .is_some_and(|first| first.is_ascii_alphabetic() || *first == '_')
-        && text.iter().all(|c| c.is_ascii_alphanumeric() || *c == '_')
-        && !KEYWORDS.contains(&word.as_str())
 }
 
 /// Whether a part of an f-string gives the same text from the same values: literal text,

@@ -59,21 +59,11 @@ pub(super) fn substitute(text: &str, name: &str, replacement: &str) -> Option<St
     Some(out)
 }
 
-/// The identifier a double-quoted string literal holds (`"dan_grump"`), as the front end writes
-/// a subscript by it as an attribute.
+/// The identifier a double-quoted string literal holds (`"dan_grump"`), when the front end
+/// writes a subscript by it as an attribute ([`nblint_facts::subscript_is_attribute`]).
 fn plain_column(text: &str) -> Option<&str> {
-    const KEYWORDS: &[&str] = &[
-        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
-        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
-        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
-        "try", "while", "with", "yield",
-    ];
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    (!inner.is_empty()
-        && !inner.starts_with(|c: char| c.is_ascii_digit())
-        && inner.chars().all(|c| c.is_alphanumeric() || c == '_')
-        && !KEYWORDS.contains(&inner))
-    .then_some(inner)
+    nblint_facts::subscript_is_attribute(inner).then_some(inner)
 }
 
 /// Whether `text` is a primary expression: names, dots and bracketed parts only at its top
