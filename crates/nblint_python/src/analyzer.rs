@@ -2668,7 +2668,7 @@ impl<'src> Analyzer<'src> {
                     // `daily.plot.line()`, `df.style.format(..)`, `A.T.rref()`: a method of
                     // an accessor that draws, formats or gives a new value.
                     && !matches!(&*attribute.value, Expr::Attribute(accessor)
-                        if NEW_VALUE_ACCESSORS.contains(&accessor.attr.id.as_str()))
+                        if NEW_VALUE_ACCESSORS.contains(accessor.attr.id.as_str()))
                     && let Some(receiver) = root_name(&attribute.value)
                     && self
                         .plain_change
@@ -3633,7 +3633,7 @@ fn repeatable_change(statement: &Stmt) -> Option<(String, Vec<String>)> {
             // same arguments.
             let fine = (RETURNS_NONE.contains(&method)
                 || CONTAINER_METHODS.contains_key(method)
-                || CONFIGURES.contains(&method)
+                || CONFIGURES.contains(method)
                 || is_inplace(call))
                 && all_repeatable(call.arguments.args.iter(), &mut reads, 16)
                 && call
@@ -3891,25 +3891,34 @@ fn text_range(start: usize, length: usize) -> TextRange {
 }
 
 /// The accessors whose methods draw, format or give a new value and leave the value they are
-/// taken from as it was: pandas', xarray's and hvPlot's `plot`, `hvplot`, `style`, `str`,
-/// `dt` (`df.plot.line()`, `df.style.format(..)`, `s.str.upper()`), and a transpose, `T`
-/// (SymPy's `A.T.rref()`).
-const NEW_VALUE_ACCESSORS: &[&str] = &["plot", "hvplot", "style", "str", "dt", "T"];
+/// taken from as it was (`new_value_accessors.txt`, one a line: `df.plot.line()`,
+/// `s.str.upper()`, `A.T.rref()`).
+static NEW_VALUE_ACCESSORS: std::sync::LazyLock<HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| method_list(include_str!("new_value_accessors.txt")));
 
-/// Known mutators (`mutating_methods.txt`) that only record settings or parts given as
-/// arguments, drawing no random numbers and reading no data: the same call on the same value
-/// leaves the same value (`model.compile(loss="mse")`, `net.add_module("fc", layer)`), unlike
-/// `fit`, `train` or `step`.
-const CONFIGURES: &[&str] = &[
-    "add_child",
-    "add_event_handler",
-    "add_module",
-    "compile",
-    "register_buffer",
-    "set_format",
-    "set_params",
-    "set_transform",
-];
+/// Known mutators that only record settings or parts given as arguments, drawing no random
+/// numbers and reading no data (`configuring_methods.txt`, one a line): the same call on the
+/// same value leaves the same value (`model.compile(loss="mse")`), unlike `fit` or `step`.
+static CONFIGURES: std::sync::LazyLock<HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| method_list(include_str!("configuring_methods.txt")));
+
+/// Methods that leave the value they are called on as it was, showing, summarising, writing it
+/// out or returning a new value (`unchanging_methods.txt`: names, and prefixes written with a
+/// trailing `*`), as (names, prefixes).
+static UNCHANGING_METHODS: std::sync::LazyLock<(HashSet<&'static str>, Vec<&'static str>)> =
+    std::sync::LazyLock::new(|| {
+        let mut names = HashSet::new();
+        let mut prefixes = Vec::new();
+        for line in method_lines(include_str!("unchanging_methods.txt")) {
+            match line.strip_suffix('*') {
+                Some(prefix) => prefixes.push(prefix),
+                None => {
+                    names.insert(line);
+                }
+            }
+        }
+        (names, prefixes)
+    });
 
 /// The standard containers' mutating methods that return `None`: their value is never worth
 /// binding, so a bound call of one is another type's method.
@@ -3973,75 +3982,12 @@ fn method_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
 /// records as such), nor methods that only show or summarise a value (`df.head()`,
 /// `model.summary()`, `fig.show()`, `ax.plot(..)` changes the axes' drawing, not its data).
 fn may_change_receiver(method: &str) -> bool {
-    // Showing or summarising, and dataframe methods that return a new value (with
-    // `inplace=True` they are a plain change, handled before).
-    const SHOWS: &[&str] = &[
-        "agg",
-        "apply",
-        "astype",
-        "copy",
-        "count",
-        "describe",
-        "display",
-        "dot",
-        "draw",
-        "drop",
-        "dropna",
-        "fillna",
-        "filter",
-        "flatten",
-        "get",
-        "groupby",
-        "head",
-        "hist",
-        "info",
-        "items",
-        "join",
-        "keys",
-        "max",
-        "mean",
-        "merge",
-        "min",
-        "nunique",
-        "pivot",
-        "query",
-        "ravel",
-        "rename",
-        "reset_index",
-        "reshape",
-        "round",
-        "select",
-        "set_index",
-        "sort_index",
-        "sort_values",
-        "std",
-        "sum",
-        "summary",
-        "tail",
-        "transpose",
-        "unique",
-        "value_counts",
-        "values",
-        "where",
-        "write",
-        // Writing the value out to a file, not into it (haystack's
-        // `doc_store.write_documents(docs)` fills the store).
-        "write_csv",
-        "write_excel",
-        "write_html",
-        "write_image",
-        "write_json",
-        "write_netcdf",
-        "write_parquet",
-    ];
-    const SHOW_PREFIXES: &[&str] = &[
-        "check", "get_", "has_", "is_", "plot", "print", "save", "show", "to_",
-    ];
+    let (unchanging, unchanging_prefixes) = &*UNCHANGING_METHODS;
     !(RETURNS_NONE.contains(&method)
         || CONTAINER_METHODS.contains_key(method)
         || is_mutating_method(method)
-        || SHOWS.contains(&method)
-        || SHOW_PREFIXES
+        || unchanging.contains(method)
+        || unchanging_prefixes
             .iter()
             .any(|prefix| method.starts_with(prefix)))
 }

@@ -618,6 +618,49 @@ fn the_mutating_method_list_is_sorted_within_its_groups_and_has_no_duplicates() 
 }
 
 #[test]
+fn the_nb205_method_lists_have_no_duplicates_and_no_method_in_two() {
+    let lists = [
+        include_str!("../unchanging_methods.txt"),
+        include_str!("../configuring_methods.txt"),
+        include_str!("../new_value_accessors.txt"),
+    ];
+    let mut seen = std::collections::HashSet::new();
+    for text in lists {
+        for line in super::method_lines(text) {
+            assert!(seen.insert(line), "{line} is listed twice");
+            assert!(
+                line.trim_end_matches('*')
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{line} is not a method name"
+            );
+        }
+    }
+}
+
+#[test]
+fn methods_that_show_or_give_a_new_value_leave_the_value_comparable() {
+    for method in [
+        "head",
+        "describe",
+        "to_csv",
+        "plot_surface",
+        "write_parquet",
+        "get_params",
+    ] {
+        assert!(!super::may_change_receiver(method), "{method}");
+    }
+    for method in ["add_basemap", "load", "write_documents", "fit", "compile"] {
+        assert!(
+            super::may_change_receiver(method) || super::is_mutating_method(method),
+            "{method}"
+        );
+    }
+    assert!(super::CONFIGURES.contains("compile") && !super::CONFIGURES.contains("fit"));
+    assert!(super::NEW_VALUE_ACCESSORS.contains("str"));
+}
+
+#[test]
 fn trailing_expressions() {
     check_all(&[
         ("x = 1\nx", "defines: x*\ndisplay: x"),
