@@ -13,7 +13,9 @@ use nblint_notebook::{Cell, Notebook};
 use serde::{Deserialize, Serialize};
 
 pub use language::{Detected, Evidence, Language, LanguageSource, cell_language};
-pub use vocabulary::{ImplicitUse, Vocabulary, never as vocabulary_never};
+pub use vocabulary::{
+    ImplicitUse, Vocabulary, never as vocabulary_never, no_text as vocabulary_no_text,
+};
 
 /// A byte range in one cell's source.
 #[derive(
@@ -286,23 +288,6 @@ pub struct FileSave {
     pub path_reads: Vec<String>,
     /// The statement.
     pub span: Span,
-}
-
-/// Whether a subscript by the string `text` is written in a [`BoundValue::text`] as the
-/// attribute of that name (`df["description"]` as `df.description`, as pandas gives a
-/// column both ways): an ASCII identifier that is no Python keyword (not `"class"`, `"a b"`,
-/// `"1st"`). The Python front end writes values so; the NB205 lint writes a name out as its
-/// value the same way.
-pub fn subscript_is_attribute(text: &str) -> bool {
-    const KEYWORDS: &[&str] = &[
-        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
-        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
-        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
-        "try", "while", "with", "yield",
-    ];
-    text.starts_with(|first: char| first.is_ascii_alphabetic() || first == '_')
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !KEYWORDS.contains(&text)
 }
 
 /// A repeatable expression a name is bound to (see [`Definition::value`]).

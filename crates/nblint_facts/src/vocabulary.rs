@@ -47,6 +47,12 @@ pub struct Vocabulary {
     /// scikit-learn's and Keras'. `imported` gives the module path a name of the notebook
     /// was imported from (`Logit` → `statsmodels.discrete.discrete_model.Logit`).
     pub leaves_unchanged: LeavesUnchanged,
+    /// Whether the front end writes a subscript by the string `text` (its contents, quotes
+    /// removed) in a [`BoundValue::text`] as the attribute of that name, as Python's does for
+    /// an identifier (`df["description"]` as `df.description`: pandas gives a column both
+    /// ways). A rule that writes a name out as its value (`df[col]` with `col = "a"`) writes
+    /// it the same way, so both spellings compare equal.
+    pub subscript_as_attribute: fn(&str) -> bool,
 }
 
 /// [`Vocabulary::leaves_unchanged`]: the value as bound, the method called, and where a name
@@ -91,6 +97,7 @@ impl Vocabulary {
         write_import: None,
         implicit_use: name_only,
         leaves_unchanged: never,
+        subscript_as_attribute: no_text,
     };
 }
 
@@ -100,6 +107,11 @@ fn plain_label(dependency: &Dependency) -> String {
 
 fn name_only(_: &Import) -> ImplicitUse {
     ImplicitUse::NameOnly
+}
+
+/// For [`Vocabulary::subscript_as_attribute`]: no subscript is written as an attribute.
+pub fn no_text(_: &str) -> bool {
+    false
 }
 
 /// For [`Vocabulary::leaves_unchanged`]: no value is known to stay unchanged.

@@ -4518,7 +4518,7 @@ fn without_spacing(text: &str) -> String {
                     .next()
                     .is_some_and(|c| word(c) || c == ')' || c == ']')
                 && chars.get(after) == Some(&']')
-                && nblint_facts::subscript_is_attribute(&body.iter().collect::<String>())
+                && crate::vocabulary::subscript_is_attribute(&body.iter().collect::<String>())
             {
                 out.pop();
                 out.push('.');

@@ -19,6 +19,7 @@ pub(crate) const PYTHON: Vocabulary = Vocabulary {
     write_import: None,
     implicit_use,
     leaves_unchanged,
+    subscript_as_attribute: subscript_is_attribute,
 };
 
 /// Models whose `fit()` returns a results object and leaves the model as it was:
@@ -127,6 +128,23 @@ fn is_side_effect_import(path: &str) -> bool {
                 .strip_prefix(module)
                 .is_some_and(|rest| rest.starts_with('.'))
     })
+}
+
+/// Whether a subscript by the string `text` is written in a [`BoundValue::text`] as the
+/// attribute of that name (`df["description"]` as `df.description`, as pandas gives a
+/// column both ways): an ASCII identifier that is no Python keyword (not `"class"`, `"a b"`,
+/// `"1st"`). The analyzer writes values so; rules learn it through
+/// [`Vocabulary::subscript_as_attribute`].
+pub(crate) fn subscript_is_attribute(text: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
+        "try", "while", "with", "yield",
+    ];
+    text.starts_with(|first: char| first.is_ascii_alphabetic() || first == '_')
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !KEYWORDS.contains(&text)
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub(crate) const RUST: Vocabulary = Vocabulary {
     write_import: Some(write_import),
     implicit_use,
     leaves_unchanged: nblint_facts::vocabulary_never,
+    subscript_as_attribute: nblint_facts::vocabulary_no_text,
 };
 
 fn dependency_label(dependency: &Dependency) -> String {

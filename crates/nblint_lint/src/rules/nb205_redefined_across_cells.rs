@@ -228,6 +228,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 let index = index.get_or_insert_with(|| NameIndex::of(context.facts));
                 if let Some(reads) = same_value_reads(
                     index,
+                    context.vocabulary.subscript_as_attribute,
                     &name,
                     (earlier, earlier_binding.span.start, first),
                     (later, later_binding.span.start, second),
@@ -881,6 +882,7 @@ fn same_value(
             }
             let Some(reads) = same_value_reads(
                 index,
+                context.vocabulary.subscript_as_attribute,
                 name,
                 (first_cell, first.span.start, first_value),
                 (second_cell, second.span.start, second_value),
@@ -910,6 +912,7 @@ fn same_value(
 /// hold the same values at both is the caller's to check.
 fn same_value_reads(
     index: &NameIndex<'_>,
+    as_attribute: fn(&str) -> bool,
     name: &str,
     (first_cell, first_at, first): (usize, usize, &BoundValue),
     (second_cell, second_at, second): (usize, usize, &BoundValue),
@@ -921,8 +924,23 @@ fn same_value_reads(
     if first == second {
         return Some(first.reads.clone());
     }
-    let written_out = inlined(index, first, first_cell, first_at, INLINE_DEPTH);
-    let same = written_out == inlined(index, second, second_cell, second_at, INLINE_DEPTH);
+    let written_out = inlined(
+        index,
+        as_attribute,
+        first,
+        first_cell,
+        first_at,
+        INLINE_DEPTH,
+    );
+    let same = written_out
+        == inlined(
+            index,
+            as_attribute,
+            second,
+            second_cell,
+            second_at,
+            INLINE_DEPTH,
+        );
     let (_, reads) = written_out;
     (same && !reads.iter().any(|read| read == name)).then_some(reads)
 }
@@ -935,9 +953,11 @@ const INLINE_DEPTH: usize = 2;
 /// names it then reads, sorted: two spellings of one computation, through an intermediate
 /// name or inline, give the same text. A name is written out when its binding in force is an
 /// unconditional, repeatable value not changed in place since, whose own inputs hold the
-/// same values at that binding and here (`depth` levels deep).
+/// same values at that binding and here (`depth` levels deep). `as_attribute` says which
+/// subscripts the front end writes as attributes ([`value_text::substitute`]).
 fn inlined(
     index: &NameIndex<'_>,
+    as_attribute: fn(&str) -> bool,
     value: &BoundValue,
     cell: usize,
     at: usize,
@@ -972,9 +992,16 @@ fn inlined(
             })
             .and_then(|(bound_in, binding)| {
                 let bound = binding.value.as_ref()?;
-                let (replacement, inputs) =
-                    inlined(index, bound, bound_in, binding.span.start, depth - 1);
-                value_text::substitute(&text, read, &replacement).map(|text| (text, inputs))
+                let (replacement, inputs) = inlined(
+                    index,
+                    as_attribute,
+                    bound,
+                    bound_in,
+                    binding.span.start,
+                    depth - 1,
+                );
+                value_text::substitute(&text, read, &replacement, as_attribute)
+                    .map(|text| (text, inputs))
             });
         match written_out {
             Some((substituted, inputs)) => {

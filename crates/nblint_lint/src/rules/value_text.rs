@@ -5,8 +5,15 @@
 /// unless it stands alone (a whole argument, element or value) or is a primary expression
 /// (`pathlib.Path().resolve()`). Reads only: not an attribute (`obj.name`), a keyword
 /// argument's name (`f(name=1)`), or text in a string literal. `None` when the text holds a
-/// `lambda` or a comprehension, whose own variables may shadow the name.
-pub(super) fn substitute(text: &str, name: &str, replacement: &str) -> Option<String> {
+/// `lambda` or a comprehension, whose own variables may shadow the name. A subscript by a
+/// string literal the front end writes as an attribute (`as_attribute`, the
+/// [`nblint_facts::Vocabulary::subscript_as_attribute`] of the language) is written so.
+pub(super) fn substitute(
+    text: &str,
+    name: &str,
+    replacement: &str,
+    as_attribute: fn(&str) -> bool,
+) -> Option<String> {
     let tokens = tokens(text);
     if tokens
         .iter()
@@ -39,7 +46,7 @@ pub(super) fn substitute(text: &str, name: &str, replacement: &str) -> Option<St
             && index.checked_sub(2).is_some_and(|at| {
                 matches!(tokens[at], Token::Word(_)) || matches!(tokens[at].text(), ")" | "]")
             });
-        if subscripted && let Some(column) = plain_column(replacement) {
+        if subscripted && let Some(column) = plain_column(replacement, as_attribute) {
             out.pop();
             out.push('.');
             out.push_str(column);
@@ -59,11 +66,11 @@ pub(super) fn substitute(text: &str, name: &str, replacement: &str) -> Option<St
     Some(out)
 }
 
-/// The identifier a double-quoted string literal holds (`"dan_grump"`), when the front end
-/// writes a subscript by it as an attribute ([`nblint_facts::subscript_is_attribute`]).
-fn plain_column(text: &str) -> Option<&str> {
+/// The name a double-quoted string literal holds (`"dan_grump"`), when the front end writes a
+/// subscript by it as an attribute (`as_attribute`).
+fn plain_column(text: &str, as_attribute: fn(&str) -> bool) -> Option<&str> {
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    nblint_facts::subscript_is_attribute(inner).then_some(inner)
+    as_attribute(inner).then_some(inner)
 }
 
 /// Whether `text` is a primary expression: names, dots and bracketed parts only at its top
@@ -160,6 +167,25 @@ fn string_length(text: &str, quote: char) -> usize {
 mod tests {
     use super::substitute;
 
+    /// Python's rule, as its front end gives it: an identifier that is no keyword.
+    fn python_identifier(text: &str) -> bool {
+        text != "class"
+            && text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    }
+
+    #[test]
+    fn a_language_that_writes_no_subscript_as_an_attribute_keeps_the_subscript() {
+        assert_eq!(
+            substitute("df[x]", "x", "\"a\"", nblint_facts::vocabulary_no_text).as_deref(),
+            Some("df[\"a\"]")
+        );
+        assert_eq!(
+            substitute("df[x]", "x", "\"a\"", python_identifier).as_deref(),
+            Some("df.a")
+        );
+    }
+
     #[test]
     fn names_written_out_as_their_values() {
         let cases = [
@@ -203,7 +229,7 @@ mod tests {
         ];
         for (text, name, replacement, expected) in cases {
             assert_eq!(
-                substitute(text, name, replacement).as_deref(),
+                substitute(text, name, replacement, python_identifier).as_deref(),
                 expected,
                 "{text}"
             );
