@@ -154,6 +154,12 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 /// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
 const TRIGGERS: &[(&str, usize, usize)] = &[
     (
+        "NB202/triggers_python_read_in_a_branch_a_flag_switches_on",
+        3,
+        5,
+    ),
+    ("NB205/triggers_python_file_read_where_it_stopped", 4, 1),
+    (
         "NB205/triggers_python_same_constant_changed_in_its_binding_cell",
         3,
         1,

@@ -2617,11 +2617,12 @@ impl<'src> Analyzer<'src> {
             }
             Stmt::IpyEscapeCommand(command) => self.escape_command(command.kind, command.range),
             // A bare `pwd` or `whos` runs the automagic unless a variable has the name: the
-            // read shows a definition is used, but a missing one is no error.
+            // read shows a definition is used, but a missing one is no error. So does `pwd()`,
+            // which IPython runs as `%pwd ()`.
             Stmt::Expr(expression)
                 if self.function_depth == 0
-                    && let Expr::Name(name) = &*expression.value
-                    && magics::BARE_AUTOMAGICS.contains(&name.id.as_str()) =>
+                    && let Some(name) = bare_automagic(&expression.value)
+                    && magics::BARE_AUTOMAGICS.contains(&name) =>
             {
                 self.optional_depth += 1;
                 self.visit_expr(&expression.value);
@@ -4399,6 +4400,23 @@ fn is_identifier_attribute(attribute: &str) -> bool {
         || attribute.ends_with("_uid")
 }
 
+/// The name a statement that is only a name, or a call of a name with no arguments, gives
+/// IPython's automagic check (`pwd`, `pwd()`: both run `%pwd` when no variable has the name).
+fn bare_automagic(expression: &Expr) -> Option<&str> {
+    match expression {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Call(call)
+            if call.arguments.args.is_empty() && call.arguments.keywords.is_empty() =>
+        {
+            match &*call.func {
+                Expr::Name(name) => Some(name.id.as_str()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Whether a call of `name` may give another result each run ([`UNREPEATABLE_CALLS`],
 /// [`RANDOM_DRAWS`]).
 fn is_unrepeatable_call(name: &str) -> bool {
@@ -4806,7 +4824,12 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
                 _ => return false,
             };
             let mutates = matches!(&*call.func, Expr::Attribute(_)) && is_mutating_method(called);
-            !(is_unrepeatable_call(called) || mutates)
+            // `open(path).read()`: a file opened afresh is read from its start, the same text
+            // from the same file (not `f.read()`, which goes on where `f` stopped).
+            let reads_a_fresh_file = matches!(called, "read" | "readline" | "readlines")
+                && matches!(&*call.func, Expr::Attribute(method)
+                    if round_trips::opened_path(&method.value).is_some());
+            !((is_unrepeatable_call(called) && !reads_a_fresh_file) || mutates)
                 && repeatable(&call.func, reads, depth - 1)
                 // `dict((v, k) for k, v in pairs)`: a generator the call consumes at once is
                 // the same as the comprehension (one bound to a name is an iterator, not).

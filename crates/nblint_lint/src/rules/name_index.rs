@@ -1,10 +1,11 @@
 //! Where each name is bound and changed in place across a notebook, and what a top-level
-//! `if` on a constant decides there: shared by the rules that compare values (NB205) and
-//! that report changes (NB206).
+//! `if` on a constant decides there: shared by the rules that compare values (NB205), that
+//! report changes (NB206) and that report reads of names defined nowhere or below (NB202,
+//! NB201).
 
 use std::collections::HashMap;
 
-use nblint_facts::{BranchGuard, Definition, DefinitionKind};
+use nblint_facts::{BranchGuard, Definition, DefinitionKind, NameUse};
 
 /// Where a name's value came from at a point: the cell and binding in force, or `None` when
 /// no cell binds it (a builtin, or a name nothing defines).
@@ -92,6 +93,16 @@ pub(super) fn never_binds(index: &NameIndex<'_>, cell: usize, definition: &Defin
         .guard
         .as_ref()
         .is_some_and(|guard| never_holds(index, guard, cell, definition.span.start))
+}
+
+/// Whether the read `use_` in cell `cell` sits under a top-level `if` on a constant that
+/// cannot hold there ([`never_holds`]): a flag the notebook sets switches its branch off
+/// (`generate_anim = False`, then `if generate_anim: anim = build_visual(..)`), so the read
+/// never happens.
+pub(super) fn never_read(index: &NameIndex<'_>, cell: usize, use_: &NameUse) -> bool {
+    use_.guard
+        .as_ref()
+        .is_some_and(|guard| never_holds(index, guard, cell, use_.span.start))
 }
 
 /// Whether `guard`, on code at offset `at` of cell `cell`, cannot hold: the name it compares

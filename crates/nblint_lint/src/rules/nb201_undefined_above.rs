@@ -1,5 +1,6 @@
 use nblint_graph::Resolution;
 
+use super::name_index::{NameIndex, never_read};
 use super::places;
 use crate::registry::{Context, Finding, declare_rule};
 
@@ -21,6 +22,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     // `extern crate` of it below is not what the use depends on (NB204 covers late `:dep`s).
     let crates = places::declared_crates(context.facts);
     let postponed_from = places::annotations_postponed_from(context.facts);
+    let mut index: Option<NameIndex<'_>> = None;
     for use_ in context.graph.uses_defined_only_below() {
         let Resolution::Below(defined_in) = use_.resolution else {
             continue;
@@ -37,7 +39,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // A read inside a function body happens when the function is called, by which time
         // the cell below may have run (ruff resolves them at the end of the module too): only
         // a read made while the cell runs counts, and not a mention of a name that need not
-        // exist (an unevaluated annotation, a `$name` in a shell line).
+        // exist (an unevaluated annotation, a `$name` in a shell line), nor a read in a branch
+        // a flag the notebook sets switches off.
         let Some(span) = context.facts.cell(use_.cell).and_then(|facts| {
             facts
                 .uses
@@ -46,6 +49,12 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     &other.name == name
                         && !other.deferred
                         && places::needs_name(other, use_.cell, postponed_from)
+                        && !(other.guard.is_some()
+                            && never_read(
+                                index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                                use_.cell,
+                                other,
+                            ))
                 })
                 .map(|other| other.span)
         }) else {

@@ -2,6 +2,7 @@ use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{CellFacts, NotebookFacts, Span};
 
+use super::name_index::{NameIndex, never_read};
 use super::places;
 use crate::registry::{Context, Finding, Silencing, declare_rule};
 
@@ -73,33 +74,83 @@ const PATH_KEYWORDS: &[&str] = &["self", "Self", "super", "crate"];
 ///   `%run`, `%store -r`) or a cell that does not parse anywhere: nothing is reported at all;
 /// - a cell whose macro bodies were not fully analysed: nothing in that cell;
 /// - a name only mentioned where it need not exist (an unevaluated annotation, a `$name` in
-///   a shell line): nothing for it;
+///   a shell line), or only read in a top-level `if` branch that a flag the notebook sets
+///   switches off (`generate_anim = False`, then `if generate_anim: build_visual(..)`):
+///   nothing for it;
 /// - a lower-case name used as a path root (`rand::random()`): a crate the kernel may get from
 ///   `evcxr.toml`, `init.evcxr` or `extern crate`, none of which the notebook shows.
 ///
 /// A name a cell reads after an earlier cell (or the cell itself, above) deleted it with no
 /// binding between is reported too: defined in the notebook, but gone when read.
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
-    if silencing_cell(context.facts).is_some() {
-        return;
-    }
-    let cells = || context.facts.cells.iter().flatten();
-    let crates = places::declared_crates(context.facts);
-    let defined: Vec<&str> = cells()
-        .flat_map(|facts| {
-            facts
+    let postponed_from = places::annotations_postponed_from(context.facts);
+    let reads = undefined_reads(context);
+    if !reads.is_empty() {
+        let defined: Vec<&str> = context
+            .facts
+            .cells
+            .iter()
+            .flatten()
+            .flat_map(|facts| {
+                facts
+                    .defines
+                    .iter()
+                    .map(|definition| definition.name.as_str())
+            })
+            .collect();
+        let mut suggestions = Suggestions::new(defined);
+        for (cell, name, span) in reads {
+            let Some(facts) = context.facts.cell(cell) else {
+                continue;
+            };
+            let source = context
+                .notebook
+                .cell(cell)
+                .map_or("", |cell| cell.source.as_str());
+            // `print(ilag)` above `for ilag in ..` in the same cell: defined, but too late.
+            let bound_below = facts
                 .defines
                 .iter()
-                .map(|definition| definition.name.as_str())
-        })
-        .collect();
-    let mut suggestions = Suggestions::new(defined);
+                .find(|definition| definition.name == name && definition.span.start > span.start);
+            let mut message = match bound_below {
+                Some(definition) => format!(
+                    "`{name}` is read before this cell binds it (line {}), and no other cell defines it",
+                    line_of(source, definition.span.start)
+                ),
+                None => format!(
+                    "`{name}` is not defined in {}",
+                    context.vocabulary.defined_in
+                ),
+            };
+            if let Some(similar) = suggestions.closest(name) {
+                message.push_str(&format!("; did you mean `{similar}`?"));
+            }
+            findings.push(Finding::new(cell, span, message));
+        }
+    }
+    if silencing_cell(context.facts).is_none() {
+        let unresolved: HashSet<(usize, &str)> = context
+            .graph
+            .unresolved_uses()
+            .map(|use_| (use_.cell, use_.name.as_str()))
+            .collect();
+        report_deleted(context, &unresolved, postponed_from, findings);
+    }
+}
+
+/// The reads NB202 reports as of names defined nowhere, as (cell, name, first read that
+/// needs it), in the graph's order; none when the rule is silenced (see [`check`]).
+fn undefined_reads<'a>(context: &Context<'a>) -> Vec<(usize, &'a str, Span)> {
+    if silencing_cell(context.facts).is_some() {
+        return Vec::new();
+    }
+    let crates = places::declared_crates(context.facts);
     let postponed_from = places::annotations_postponed_from(context.facts);
     let mut required_uses: HashMap<usize, HashMap<&str, Span>> = HashMap::new();
-    let mut unresolved: HashSet<(usize, &str)> = HashSet::new();
+    let mut index: Option<NameIndex<'_>> = None;
+    let mut reads = Vec::new();
     for use_ in context.graph.unresolved_uses() {
         let name = use_.name.as_str();
-        unresolved.insert((use_.cell, name));
         let Some(facts) = context.facts.cell(use_.cell) else {
             continue;
         };
@@ -109,7 +160,9 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // Only a use that needs the name counts, and the finding points at the first.
         let Some(&span) = required_uses
             .entry(use_.cell)
-            .or_insert_with(|| first_required_uses(facts, use_.cell, postponed_from))
+            .or_insert_with(|| {
+                first_required_uses(context, &mut index, facts, use_.cell, postponed_from)
+            })
             .get(name)
         else {
             continue;
@@ -121,27 +174,9 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if starts_lowercase(name) && is_path_root(source, span, name) {
             continue;
         }
-        // `print(ilag)` above `for ilag in ..` in the same cell: defined, but too late.
-        let bound_below = facts
-            .defines
-            .iter()
-            .find(|definition| definition.name == name && definition.span.start > span.start);
-        let mut message = match bound_below {
-            Some(definition) => format!(
-                "`{name}` is read before this cell binds it (line {}), and no other cell defines it",
-                line_of(source, definition.span.start)
-            ),
-            None => format!(
-                "`{name}` is not defined in {}",
-                context.vocabulary.defined_in
-            ),
-        };
-        if let Some(similar) = suggestions.closest(name) {
-            message.push_str(&format!("; did you mean `{similar}`?"));
-        }
-        findings.push(Finding::new(use_.cell, span, message));
+        reads.push((use_.cell, name, span));
     }
-    report_deleted(context, &unresolved, postponed_from, findings);
+    reads
 }
 
 /// The 1-based line of byte `offset` in `source`.
@@ -153,18 +188,30 @@ fn line_of(source: &str, offset: usize) -> usize {
 }
 
 /// The first use of each name in cell `cell` that needs the name to exist (see
-/// [`places::needs_name`]).
-fn first_required_uses(
-    facts: &CellFacts,
+/// [`places::needs_name`]) and is not in a branch switched off ([`never_read`]).
+fn first_required_uses<'a>(
+    context: &Context<'a>,
+    index: &mut Option<NameIndex<'a>>,
+    facts: &'a CellFacts,
     cell: usize,
     postponed_from: Option<usize>,
-) -> HashMap<&str, Span> {
+) -> HashMap<&'a str, Span> {
     let mut first = HashMap::new();
     for use_ in facts
         .uses
         .iter()
         .filter(|use_| places::needs_name(use_, cell, postponed_from))
     {
+        // A read in a branch a flag the notebook sets switches off never happens.
+        if use_.guard.is_some()
+            && never_read(
+                index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                cell,
+                use_,
+            )
+        {
+            continue;
+        }
         first.entry(use_.name.as_str()).or_insert(use_.span);
     }
     first

@@ -3,7 +3,7 @@ use std::collections::{HashMap, HashSet};
 use nblint_facts::{BoundValue, Definition, DefinitionKind, Span};
 use nblint_graph::{Graph, Resolution};
 
-use super::name_index::{NameIndex, Origin, never_binds, never_holds};
+use super::name_index::{NameIndex, Origin, never_binds, never_read};
 use super::{places, value_text};
 use crate::registry::{Context, Finding, declare_rule};
 
@@ -618,10 +618,7 @@ fn switched_off_reads<'a>(
         let cell = at + 1;
         let mut every_read_off: HashMap<&str, bool> = HashMap::new();
         for use_ in &facts.uses {
-            let off = use_
-                .guard
-                .as_ref()
-                .is_some_and(|guard| never_holds(index, guard, cell, use_.span.start));
+            let off = never_read(index, cell, use_);
             *every_read_off.entry(use_.name.as_str()).or_insert(true) &= off;
         }
         found.extend(
