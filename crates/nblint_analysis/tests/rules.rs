@@ -154,6 +154,17 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 /// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
 const TRIGGERS: &[(&str, usize, usize)] = &[
     (
+        "NB207/triggers_python_rebound_by_a_loop_over_a_display",
+        2,
+        1,
+    ),
+    ("NB205/triggers_python_loop_over_another_display", 4, 2),
+    (
+        "NB205/triggers_python_loop_binding_reads_the_pass_before",
+        3,
+        3,
+    ),
+    (
         "NB202/triggers_python_read_in_a_branch_a_flag_switches_on",
         3,
         5,

@@ -800,6 +800,66 @@ impl<'src> Analyzer<'src> {
         self.loop_reads.extend(outer_reads);
     }
 
+    /// After the body of a top-level `for` over a non-empty list or tuple display that never
+    /// stops early ([`loops::last_of_a_display`]): a binding made by a statement of the body
+    /// itself (not nested in a block) runs on every pass, the last included, so the loop
+    /// leaves it holding what it got on the last pass (`for s in [0, 1]: df = sim(s)` leaves
+    /// `sim(1)`): it is not conditional. Its value counts only when what it reads holds there
+    /// what it held on the last pass: the loop's target (`targets`, definitions of the header,
+    /// bound on the first pass, so not conditional either), a name a statement of the body
+    /// bound above it, or a name the body neither binds nor
+    /// changes; otherwise the value is dropped (`y = prev` above `prev = s` reads the pass
+    /// before).
+    fn bound_on_every_pass(
+        &mut self,
+        body: &[Stmt],
+        targets: std::ops::Range<usize>,
+        first: usize,
+        first_change: usize,
+    ) {
+        let direct: Vec<Span> = body
+            .iter()
+            .filter(|statement| matches!(statement, Stmt::Assign(_)))
+            .map(|statement| self.span(statement.range()))
+            .collect();
+        // The target is bound on the first pass, and a display is not empty.
+        let mut target_names: HashSet<String> = HashSet::new();
+        for definition in &mut self.facts.defines[targets] {
+            definition.conditional = false;
+            target_names.insert(definition.name.clone());
+        }
+        let in_body: HashSet<String> = self.facts.defines[first..]
+            .iter()
+            .map(|definition| definition.name.clone())
+            .chain(
+                self.facts.mutations[first_change..]
+                    .iter()
+                    .map(|mutation| mutation.name.clone()),
+            )
+            .collect();
+        let mut bound_above: HashSet<String> = HashSet::new();
+        for definition in &mut self.facts.defines[first..] {
+            let every_pass = direct.iter().any(|statement| {
+                statement.start <= definition.span.start && definition.span.end <= statement.end
+            });
+            if !every_pass {
+                continue;
+            }
+            definition.conditional = false;
+            let holds = definition.value.as_ref().is_some_and(|value| {
+                value.reads.iter().all(|read| {
+                    target_names.contains(read)
+                        || bound_above.contains(read)
+                        || !in_body.contains(read)
+                })
+            });
+            if !holds {
+                definition.value = None;
+            }
+            bound_above.insert(definition.name.clone());
+        }
+    }
+
     /// Notes that the walk enters the module-level function or class `name` (an outermost
     /// one: a method or a nested function counts as the function or class around it), and
     /// gives back what was noted before, to restore after.
@@ -2550,6 +2610,7 @@ impl<'src> Analyzer<'src> {
                 self.block(|analyzer| {
                     let defined = analyzer.facts.defines.len();
                     analyzer.visit_expr(&for_.target);
+                    let mut over_a_display = false;
                     // The loop leaves its target holding the iterable's last element; one
                     // nested in a module-level block too, when it runs (`for m in ms:` then
                     // `for ifo in ["L1", "H1"]:` leaves `ifo` at `"H1"` or as it was).
@@ -2563,6 +2624,7 @@ impl<'src> Analyzer<'src> {
                             reads,
                             changed: false,
                         });
+                        over_a_display = true;
                     } else if top_level
                         && let Some((text, reads, walks)) =
                             loops::last_element(for_, analyzer.source, analyzer.offset)
@@ -2579,7 +2641,17 @@ impl<'src> Analyzer<'src> {
                             definition.walks.clone_from(&walks);
                         }
                     }
+                    let (body_defined, body_changed) =
+                        (analyzer.facts.defines.len(), analyzer.facts.mutations.len());
                     analyzer.loop_body(&for_.body, |analyzer| analyzer.visit_body(&for_.body));
+                    if top_level && over_a_display {
+                        analyzer.bound_on_every_pass(
+                            &for_.body,
+                            defined..body_defined,
+                            body_defined,
+                            body_changed,
+                        );
+                    }
                     analyzer.visit_body(&for_.orelse);
                 });
                 self.loop_fills = saved_fills;
