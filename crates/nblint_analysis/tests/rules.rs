@@ -154,6 +154,11 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 /// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
 const TRIGGERS: &[(&str, usize, usize)] = &[
     (
+        "NB207/triggers_python_import_marked_noqa_for_another_code",
+        2,
+        1,
+    ),
+    (
         "NB207/triggers_python_rebound_by_a_loop_over_a_display",
         2,
         1,

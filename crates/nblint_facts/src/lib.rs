@@ -373,6 +373,11 @@ pub struct Import {
     /// where it may be the block's only statement, and where it runs only sometimes) or in a
     /// cell magic's body.
     pub removal: Option<Span>,
+    /// The import's line says it is kept for its effect, not its name: Python's `# noqa` or
+    /// `# noqa: F401` (ruff's and flake8's marker for an unused import kept on purpose, as
+    /// `import training.renderer.kimi_k3  # noqa: F401` registers a renderer).
+    #[serde(skip_serializing_if = "is_false")]
+    pub for_effect: bool,
 }
 
 impl Import {

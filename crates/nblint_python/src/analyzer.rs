@@ -839,9 +839,12 @@ impl<'src> Analyzer<'src> {
             .collect();
         let mut bound_above: HashSet<String> = HashSet::new();
         for definition in &mut self.facts.defines[first..] {
-            let every_pass = direct.iter().any(|statement| {
-                statement.start <= definition.span.start && definition.span.end <= statement.end
-            });
+            // `direct` is in source order: the one statement that may hold the binding is
+            // the last to start at or before it.
+            let every_pass = direct
+                .partition_point(|statement| statement.start <= definition.span.start)
+                .checked_sub(1)
+                .is_some_and(|at| definition.span.end <= direct[at].end);
             if !every_pass {
                 continue;
             }
@@ -2004,6 +2007,7 @@ impl<'src> Analyzer<'src> {
         if self.innermost() != ScopeKind::Module || self.transient {
             return;
         }
+        let for_effect = marked_kept_for_effect(self.line_after(leaf));
         self.facts.imports.push(Import {
             path,
             glob: binding.is_none(),
@@ -2011,7 +2015,14 @@ impl<'src> Analyzer<'src> {
             span: self.span(leaf),
             statement,
             removal,
+            for_effect,
         });
+    }
+
+    /// The rest of the line `range` ends on, from its end (where a trailing comment stands).
+    fn line_after(&self, range: TextRange) -> &str {
+        let rest = self.source.get(usize::from(range.end())..).unwrap_or("");
+        rest.split('\n').next().unwrap_or("")
     }
 
     /// The import statement at `range` (see [`Self::import_statement_span`]) and what a fix
@@ -4470,6 +4481,30 @@ fn is_identifier_attribute(attribute: &str) -> bool {
     matches!(attribute, "uid" | "id" | "_id" | "uuid" | "key" | "name")
         || attribute.ends_with("_id")
         || attribute.ends_with("_uid")
+}
+
+/// Whether the text after an import on its line marks it kept for its effect: a comment
+/// `# noqa` on its own or naming `F401` (`# noqa: F401`, `# noqa: E402, F401`), as ruff and
+/// flake8 read it.
+fn marked_kept_for_effect(rest_of_line: &str) -> bool {
+    let Some((_, comment)) = rest_of_line.split_once('#') else {
+        return false;
+    };
+    let comment = comment.trim_start();
+    let Some(after) = comment
+        .get(..4)
+        .filter(|word| word.eq_ignore_ascii_case("noqa"))
+        .map(|_| &comment[4..])
+    else {
+        return false;
+    };
+    match after.trim_start().strip_prefix(':') {
+        Some(codes) => codes
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .take_while(|code| code.is_empty() || code.chars().all(|c| c.is_ascii_alphanumeric()))
+            .any(|code| code == "F401"),
+        None => after.is_empty() || after.starts_with(char::is_whitespace),
+    }
 }
 
 /// The name a statement that is only a name, or a call of a name with no arguments, gives

@@ -71,7 +71,7 @@ fn dependency_label(dependency: &Dependency) -> String {
 /// A module imported for what importing it does (`mpl_toolkits.mplot3d` registers the 3-D
 /// projection) is used even if its names never are.
 fn implicit_use(import: &Import) -> ImplicitUse {
-    if is_side_effect_import(&import.path) {
+    if import.for_effect || is_side_effect_import(&import.path) {
         ImplicitUse::Always
     } else {
         ImplicitUse::NameOnly

@@ -774,6 +774,7 @@ pub(crate) fn push_import(
         span,
         statement: statement.span,
         removal: statement.removal,
+        for_effect: false,
     });
 }
 

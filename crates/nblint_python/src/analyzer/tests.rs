@@ -661,6 +661,29 @@ fn methods_that_show_or_give_a_new_value_leave_the_value_comparable() {
 }
 
 #[test]
+fn an_import_marked_noqa_is_kept_for_its_effect() {
+    for (line, expected) in [
+        ("  # noqa: F401", true),
+        ("  # noqa", true),
+        ("  #noqa:E402,F401", true),
+        ("  # NOQA: E402 F401 registers it", true),
+        ("  # noqa: E402", false),
+        ("  # noqattention", false),
+        ("  # registers the renderer", false),
+        ("", false),
+    ] {
+        assert_eq!(super::marked_kept_for_effect(line), expected, "{line}");
+    }
+    let facts = analyze("import training.renderer.kimi_k3  # noqa: F401\nimport os\n");
+    let kept: Vec<bool> = facts
+        .imports
+        .iter()
+        .map(|import| import.for_effect)
+        .collect();
+    assert_eq!(kept, [true, false]);
+}
+
+#[test]
 fn trailing_expressions() {
     check_all(&[
         ("x = 1\nx", "defines: x*\ndisplay: x"),
