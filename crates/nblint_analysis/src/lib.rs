@@ -323,7 +323,7 @@ const DATABRICKS_GLOBALS: &[&str] = &[
 
 /// Drops the value of a loop target that walks a plain name ([`nblint_facts::Definition::walks`]: `for k in
 /// strikes:` leaves `k` at `strikes`' last element) where that name's binding in force is not
-/// a list or dict: a data loader or a generator need not give the same elements in the same
+/// a list, tuple or dict: a data loader or a generator need not give the same elements in the same
 /// order twice. One pass over the bindings, in order.
 fn forget_unordered_walks(facts: &mut NotebookFacts) {
     let mut containers: HashMap<String, Option<Container>> = HashMap::new();
@@ -335,7 +335,7 @@ fn forget_unordered_walks(facts: &mut NotebookFacts) {
             let ordered = definition.walks.iter().all(|name| {
                 matches!(
                     containers.get(name),
-                    Some(Some(Container::List | Container::Dict))
+                    Some(Some(Container::List | Container::Dict | Container::Tuple))
                 )
             });
             if !ordered {

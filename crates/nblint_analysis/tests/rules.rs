@@ -154,6 +154,11 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 /// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
 const TRIGGERS: &[(&str, usize, usize)] = &[
     (
+        "NB206/triggers_python_tuple_extended_by_augmented_assignment",
+        3,
+        1,
+    ),
+    (
         "NB207/triggers_python_import_marked_noqa_for_another_code",
         2,
         1,

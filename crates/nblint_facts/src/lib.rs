@@ -234,6 +234,8 @@ pub enum Container {
     Dict,
     /// A set: `{a, b}`, a set comprehension, `set(..)`.
     Set,
+    /// A tuple: `(a, b)`, `tuple(..)`. Its items cannot be assigned or deleted.
+    Tuple,
 }
 
 impl Definition {
@@ -462,6 +464,12 @@ pub struct Mutation {
     /// checks [`Definition::container`] before counting this.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_container: Option<Container>,
+    /// The change raises on a value bound to this container, so it changes nothing there:
+    /// an item assignment or deletion on the name itself (`t[2] = [4]` on a tuple is a
+    /// `TypeError`; `t[2].append(4)` is not, and changes the list inside). The graph checks
+    /// [`Definition::container`] before counting this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raises_on: Option<Container>,
     /// The comparison with a constant the top-level `if` around this change needs to hold
     /// (see [`Definition::guard`]): where the name holds another constant, the change never
     /// happens.

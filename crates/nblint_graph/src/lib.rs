@@ -438,6 +438,12 @@ impl Graph {
                 {
                     continue;
                 }
+                // `t[2] = [4]` on a tuple raises: nothing changes.
+                if mutation.raises_on.is_some()
+                    && definition.and_then(|definition| definition.container) == mutation.raises_on
+                {
+                    continue;
+                }
                 found.push(CrossCellMutation {
                     cell: number,
                     name: mutation.name.clone(),

@@ -70,6 +70,7 @@ impl CellFrontend for Toy {
                         requires_mutable_binding: words[0] == "call",
                         guard: None,
                         requires_container: None,
+                        raises_on: None,
                     });
                 }
                 _ => {}

@@ -1662,8 +1662,22 @@ impl<'src> Analyzer<'src> {
                 // classes (see `bind_module`).
                 requires_mutable_binding: true,
                 requires_container,
+                raises_on: None,
                 guard: None,
             });
+        }
+    }
+
+    /// Marks the mutations noted from `noted` on as raising on a tuple when `place` stores
+    /// into (or deletes) an item of the name itself (`t[2] = x`, `t[0] += 1`, `del t[0]`),
+    /// which a tuple does not allow ([`Mutation::raises_on`]).
+    fn note_item_store(&mut self, place: &Expr, noted: usize) {
+        if let Expr::Subscript(subscript) = place
+            && subscript.value.is_name_expr()
+        {
+            for mutation in &mut self.facts.mutations[noted..] {
+                mutation.raises_on = Some(Container::Tuple);
+            }
         }
     }
 
@@ -1674,12 +1688,14 @@ impl<'src> Analyzer<'src> {
             Expr::Set(_) | Expr::SetComp(_) => Some(Container::Set),
             Expr::List(_) | Expr::ListComp(_) => Some(Container::List),
             Expr::Dict(_) | Expr::DictComp(_) => Some(Container::Dict),
+            Expr::Tuple(_) => Some(Container::Tuple),
             Expr::Call(call) => match &*call.func {
                 Expr::Name(name) if !self.ever_bound.contains_key(name.id.as_str()) => {
                     match name.id.as_str() {
                         "set" => Some(Container::Set),
                         "list" => Some(Container::List),
                         "dict" => Some(Container::Dict),
+                        "tuple" => Some(Container::Tuple),
                         _ => None,
                     }
                 }
@@ -2075,7 +2091,9 @@ impl<'src> Analyzer<'src> {
             }
             target @ (Expr::Attribute(_) | Expr::Subscript(_)) => {
                 if let Some(root) = root_name(target) {
+                    let noted = self.facts.mutations.len();
                     self.note_mutation(root, MutationKind::CompoundAssign, self.statement, None);
+                    self.note_item_store(target, noted);
                 }
                 self.place_parts(target);
                 self.visit_expr(&assignment.value);
@@ -3197,7 +3215,9 @@ impl<'src> Analyzer<'src> {
                 if matches!(ctx, ExprContext::Store | ExprContext::Del) =>
             {
                 if let Some(root) = root_name(expression) {
+                    let noted = self.facts.mutations.len();
                     self.note_mutation(root, MutationKind::Assign, self.statement, None);
+                    self.note_item_store(expression, noted);
                 }
                 // `globals()[name] = value` binds a name no one can list.
                 let writes = matches!(expression, Expr::Subscript(subscript)

@@ -166,6 +166,7 @@ impl<N: Borrow<str> + Hash + Eq + Clone> Binder<N> {
             span: evidence,
             requires_mutable_binding,
             requires_container: None,
+            raises_on: None,
             guard: None,
         });
     }
