@@ -154,6 +154,11 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 /// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
 const TRIGGERS: &[(&str, usize, usize)] = &[
     (
+        "NB207/triggers_python_binding_above_the_statement_that_raised",
+        3,
+        1,
+    ),
+    (
         "NB206/triggers_python_tuple_extended_by_augmented_assignment",
         3,
         1,

@@ -72,6 +72,11 @@ pub struct Cell {
     pub output_count: usize,
     /// Whether any stored output is an `error` output (in evcxr: the cell committed nothing).
     pub has_error_output: bool,
+    /// The line of `source` (1-based) where the stored error was raised in the cell's own
+    /// code, as IPython's traceback shows it (the `----> N` arrow of the cell's frame,
+    /// `Cell In[5], line N` or `<ipython-input-5-..> in <module>`): the statement there did
+    /// not finish, so it bound nothing.
+    pub error_line: Option<usize>,
     pub(crate) pointer: CellPointer,
 }
 
@@ -137,7 +142,8 @@ impl Notebook {
     }
 
     /// [`Notebook::parse`] for analysis only: every cell's outputs are reduced to their
-    /// `output_type`s while reading (the rest of each output is checked, not built: see
+    /// `output_type`s while reading (a list holding an error output is kept whole, for its
+    /// traceback) (the rest of each output is checked, not built: see
     /// [`crate::outline`]), so the cell view is the same (output counts, error outputs) at a
     /// fraction of the cost when outputs are large. The document no longer holds the outputs
     /// and its text style is not fully detected: do not write it back.
@@ -145,6 +151,19 @@ impl Notebook {
     pub fn parse_for_analysis(bytes: &[u8]) -> Result<Self, NotebookError> {
         let read = crate::outline::read(bytes).and_then(|outlined| {
             outlined.into_notebook(|_, outputs| match outputs.kinds {
+                // An error's traceback says where the cell stopped ([`Cell::error_line`]):
+                // such a list (rare, and an error output is small) is read whole.
+                Some(kinds)
+                    if kinds
+                        .iter()
+                        .any(|kind| matches!(kind, Some("error" | "pyerr"))) =>
+                {
+                    serde_json::from_str(outputs.raw).ok().or_else(|| {
+                        Some(Value::Array(
+                            kinds.into_iter().map(output_summary).collect(),
+                        ))
+                    })
+                }
                 Some(kinds) => Some(Value::Array(
                     kinds.into_iter().map(output_summary).collect(),
                 )),
@@ -590,6 +609,17 @@ fn read_cell(
             )
         })
     });
+    let error_line = outputs.and_then(|outputs| {
+        outputs
+            .iter()
+            .filter(|output| {
+                matches!(
+                    output.get("output_type").and_then(Value::as_str),
+                    Some("error" | "pyerr")
+                )
+            })
+            .find_map(|output| traceback_line(output.get("traceback")?.as_array()?))
+    });
     Ok(Cell {
         number,
         kind,
@@ -600,8 +630,45 @@ fn read_cell(
         id: cell.get("id").and_then(Value::as_str).map(str::to_owned),
         output_count,
         has_error_output,
+        error_line,
         pointer,
     })
+}
+
+/// The line of the cell's own code an IPython traceback points at: in the first frame that is
+/// the cell's (`Cell In[5], line 3`, or `<ipython-input-5-..>` of an older IPython), the
+/// number after the `---->` arrow. Colour codes are skipped.
+fn traceback_line(frames: &[Value]) -> Option<usize> {
+    let frame = frames
+        .iter()
+        .filter_map(Value::as_str)
+        .map(without_colour)
+        .find(|frame| frame.contains("Cell In[") || frame.contains("<ipython-input-"))?;
+    let after = frame.split("---->").nth(1)?;
+    let digits: String = after
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok().filter(|&line| line > 0)
+}
+
+/// `text` without ANSI colour codes (`ESC [ .. m`).
+fn without_colour(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for code in chars.by_ref() {
+                if code.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Refuses a cell whose text sits where this reader does not look, so that no cell with text
@@ -716,6 +783,21 @@ fn output_summary(kind: Option<&str>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_a_stored_error_was_raised_on_is_read_from_its_traceback() {
+        let frames = |frame: &str| vec![Value::from("Traceback"), Value::from(frame)];
+        // IPython 8 and later.
+        let new =
+            "Cell \u{1b}[0;32mIn[5], line 3\u{1b}[0m\n\u{1b}[0;32m----> 3\u{1b}[0m a, b = numbers";
+        assert_eq!(traceback_line(&frames(new)), Some(3));
+        // Older IPython.
+        let old = "\u{1b}[0;32m<ipython-input-60-c5e7>\u{1b}[0m in \u{1b}[0;36m<module>\u{1b}[0m\n\u{1b}[0;32m----> 12\u{1b}[0;31m x = 1/0";
+        assert_eq!(traceback_line(&frames(old)), Some(12));
+        // A frame of a library, not the cell's.
+        let library = "site-packages/dask/array/wrap.py in f()\n---> 31 chunks = 1";
+        assert_eq!(traceback_line(&frames(library)), None);
+    }
 
     fn parse(text: &str) -> Result<Notebook, NotebookError> {
         Notebook::parse(text.as_bytes())

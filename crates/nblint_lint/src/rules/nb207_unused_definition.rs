@@ -69,6 +69,18 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if definition.kind == DefinitionKind::Dependency {
             continue;
         }
+        // The statement the stored error was raised in bound nothing (`a, b = numbers`
+        // showing a `ValueError`): there is no binding to report.
+        if let Some(cell) = context.notebook.cell(site.cell)
+            && let Some(line) = cell.error_line
+            && cell
+                .lines
+                .line_column(&cell.source, definition.span.start)
+                .line
+                == line
+        {
+            continue;
+        }
         // `main` is what a reader runs by hand, `pub` items are meant for outside the
         // notebook, and a leading `_` says "unused on purpose", as rustc reads it.
         if name == "main" || definition.public || name.starts_with('_') {
