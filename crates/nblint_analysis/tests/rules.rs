@@ -154,6 +154,16 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 /// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
 const TRIGGERS: &[(&str, usize, usize)] = &[
     (
+        "NB205/triggers_python_list_saved_with_numpy_comes_back_an_array",
+        4,
+        1,
+    ),
+    (
+        "NB205/triggers_python_step_that_reads_another_cells_value",
+        4,
+        1,
+    ),
+    (
         "NB207/triggers_python_binding_above_the_statement_that_raised",
         3,
         1,

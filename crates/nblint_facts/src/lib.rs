@@ -290,6 +290,10 @@ pub struct FileSave {
     pub path_reads: Vec<String>,
     /// The statement.
     pub span: Span,
+    /// The file holds the value as an array (NumPy's `np.save`): a list, tuple or dict saved
+    /// comes back another type, so it is not the value saved.
+    #[serde(skip_serializing_if = "is_false")]
+    pub as_array: bool,
 }
 
 /// A repeatable expression a name is bound to (see [`Definition::value`]).

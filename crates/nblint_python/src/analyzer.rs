@@ -1547,6 +1547,7 @@ impl<'src> Analyzer<'src> {
             path,
             path_reads,
             span,
+            as_array: round_trips::saves_an_array(call),
         });
     }
 

@@ -217,26 +217,27 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             {
                 continue;
             }
-            // The same value through an intermediate name or written inline
-            // (`x2 = x1 + dx`, `y2 = f(x2)`, then `y2 = f(x1 + dx)`).
-            if let (Some(first), Some(second)) = (values(earlier), values(later))
-                && let ([first], [second]) = (first.as_slice(), second.as_slice())
+            // The same value through an intermediate name or written inline (`x2 = x1 + dx`,
+            // `y2 = f(x2)`, then `y2 = f(x1 + dx)`), the cell's own earlier binding of the
+            // name included (`r = p.pct_change()`, `r = r.dropna()`, then `r =
+            // p.pct_change().dropna()`): each cell's last binding, written out.
+            if let (Some(first), Some(second)) = (&earlier_last.value, &later_last.value)
                 && !first.changed
                 && !second.changed
-                && !(earlier_binding.conditional || later_binding.conditional)
+                && !(earlier_last.conditional || later_last.conditional)
             {
                 let index = index.get_or_insert_with(|| NameIndex::of(context.facts));
                 if let Some(reads) = same_value_reads(
                     index,
                     context.vocabulary.subscript_as_attribute,
                     &name,
-                    (earlier, earlier_binding.span.start, first),
-                    (later, later_binding.span.start, second),
+                    (earlier, earlier_last.span.start, first),
+                    (later, later_last.span.start, second),
                 ) && !changed_between(
                     context,
                     index,
-                    (earlier, earlier_binding),
-                    (later, later_binding),
+                    (earlier, earlier_last),
+                    (later, later_last),
                     &reads,
                 ) {
                     continue;
@@ -563,6 +564,8 @@ fn loads_what_was_saved(
         return false;
     };
     save.name == name
+        // `np.save` of a list gives back an array.
+        && !(save.as_array && original.container.is_some())
         && index
             .binding_before(name, save_cell, Some(save.span.start))
             .is_some_and(|(_, saved)| std::ptr::eq(saved, original))
@@ -905,7 +908,8 @@ fn same_value(
 /// The names two bound values of `name` (each with its cell and offset) read, when their
 /// texts say they are the same value: the same text, or the same once each name they read is
 /// written out as the value it holds ([`inlined`]). `None` when they differ, or when either
-/// reads `name` itself (its value depends on which binding ran before). Whether those names
+/// reads `name` itself other than from its own cell above it (its value then depends on which
+/// binding ran before). Whether those names
 /// hold the same values at both is the caller's to check.
 fn same_value_reads(
     index: &NameIndex<'_>,
@@ -914,11 +918,22 @@ fn same_value_reads(
     (first_cell, first_at, first): (usize, usize, &BoundValue),
     (second_cell, second_at, second): (usize, usize, &BoundValue),
 ) -> Option<Vec<String>> {
+    // A value that reads the name itself depends on which binding ran before, unless the
+    // binding it reads is its own cell's, above it (`r = p.pct_change()`, then `r =
+    // r.dropna()`): that one is written out like any other name.
     let reads_name = |value: &BoundValue| value.reads.iter().any(|read| read == name);
-    if reads_name(first) || reads_name(second) {
+    let reads_another_cells = |value: &BoundValue, cell: usize, at: usize| {
+        reads_name(value)
+            && index
+                .binding_before(name, cell, Some(at))
+                .is_none_or(|(bound_in, _)| bound_in != cell)
+    };
+    if reads_another_cells(first, first_cell, first_at)
+        || reads_another_cells(second, second_cell, second_at)
+    {
         return None;
     }
-    if first == second {
+    if first == second && !reads_name(first) {
         return Some(first.reads.clone());
     }
     let written_out = inlined(

@@ -72,6 +72,12 @@ const LOAD_CALLS: &[&str] = &[
     "read_pickle",
 ];
 
+/// Whether `call` is NumPy's `np.save`, which stores its value as an array.
+pub(super) fn saves_an_array(call: &ast::ExprCall) -> bool {
+    dotted(&call.func)
+        .is_some_and(|callee| matches!(last_segments(&callee, 2), "np.save" | "numpy.save"))
+}
+
 /// The variable a call statement writes to a file and the expression saying where (a path,
 /// or a file object): `model.save(path)`, `pickle.dump(model, f)`, `np.save(path, a)`.
 pub(super) fn saved(call: &ast::ExprCall) -> Option<(&str, &Expr)> {
@@ -88,26 +94,38 @@ pub(super) fn saved(call: &ast::ExprCall) -> Option<(&str, &Expr)> {
         };
         return Some((value.id.as_str(), place));
     }
+    // A module's function first: `np.save(path, x)` and `torch.save(x, path)` write `x`, not
+    // the module their method-like spelling names.
+    if let Some(callee) = dotted(&call.func) {
+        let last_two = last_segments(&callee, 2);
+        if SAVE_FUNCTIONS.contains(&last_two) {
+            let [Expr::Name(value), place, ..] = &*arguments.args else {
+                return None;
+            };
+            return Some((value.id.as_str(), place));
+        }
+        if matches!(last_two, "np.save" | "numpy.save") {
+            // `np.save(path, x)`, or with the keywords `file=` and `arr=`.
+            let keyword = |name: &str| {
+                arguments
+                    .keywords
+                    .iter()
+                    .find(|keyword| keyword.arg.as_ref().is_some_and(|arg| arg == name))
+                    .map(|keyword| &keyword.value)
+            };
+            let place = arguments.args.first().or_else(|| keyword("file"))?;
+            let Expr::Name(value) = arguments.args.get(1).or_else(|| keyword("arr"))? else {
+                return None;
+            };
+            return Some((value.id.as_str(), place));
+        }
+    }
     if let Expr::Attribute(attribute) = &*call.func {
         let method = attribute.attr.id.as_str();
         let (receiver, through_writer) = writer_root(&attribute.value)?;
         if SAVE_METHODS.contains(&method) || (through_writer && method == "parquet") {
             return Some((receiver, first_argument(call, &["path", "filepath"])?));
         }
-    }
-    let callee = dotted(&call.func)?;
-    let last_two = last_segments(&callee, 2);
-    if SAVE_FUNCTIONS.contains(&last_two) {
-        let [Expr::Name(value), place, ..] = &*arguments.args else {
-            return None;
-        };
-        return Some((value.id.as_str(), place));
-    }
-    if matches!(last_two, "np.save" | "numpy.save") {
-        let [place, Expr::Name(value)] = &*arguments.args else {
-            return None;
-        };
-        return Some((value.id.as_str(), place));
     }
     None
 }
