@@ -154,6 +154,11 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 /// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
 const TRIGGERS: &[(&str, usize, usize)] = &[
     (
+        "NB201/triggers_python2_print_statement_reads_a_name_defined_below",
+        2,
+        1,
+    ),
+    (
         "NB205/triggers_python_list_saved_with_numpy_comes_back_an_array",
         4,
         1,
