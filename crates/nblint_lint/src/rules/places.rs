@@ -216,7 +216,7 @@ pub(crate) fn is_python2_line(line: &str) -> bool {
         c.is_ascii_digit() && word_boundary(at) && {
             let digits: String = code[at..]
                 .chars()
-                .take_while(|c| c.is_ascii_alphanumeric())
+                .take_while(char::is_ascii_alphanumeric)
                 .collect();
             (digits.len() > 1
                 && digits.starts_with('0')
