@@ -154,6 +154,11 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 /// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
 const TRIGGERS: &[(&str, usize, usize)] = &[
     (
+        "NB202/triggers_python_branch_under_an_ipython_name_check_that_holds",
+        3,
+        2,
+    ),
+    (
         "NB201/triggers_python2_print_statement_reads_a_name_defined_below",
         2,
         1,

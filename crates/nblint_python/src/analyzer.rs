@@ -4226,8 +4226,9 @@ fn registered_cell_magic(function: &ast::StmtFunctionDef) -> Option<(String, boo
     Some((format!("%%{named}"), runs.0))
 }
 
-/// Whether a test is a constant that is never true (`False`, `0`, `None`): the block under it
-/// never runs.
+/// Whether a test is never true in a notebook: a constant (`False`, `0`, `None`), a check that
+/// a name IPython always defines is missing (`'In' not in globals()`), or an `and` holding
+/// one: the block under it never runs.
 fn never_true(test: &Expr) -> bool {
     match test {
         Expr::BooleanLiteral(literal) => !literal.value,
@@ -4235,7 +4236,13 @@ fn never_true(test: &Expr) -> bool {
         Expr::NumberLiteral(number) => {
             matches!(&number.value, ast::Number::Int(value) if *value == ast::Int::ZERO)
         }
-        _ => false,
+        // `if 'In' not in globals() and __name__ == '__main__':` runs the notebook as a
+        // script: IPython always defines `In`, so never in a notebook.
+        Expr::BoolOp(operation) if operation.op == ast::BoolOp::And => {
+            operation.values.iter().any(never_true)
+        }
+        test => namespace_check(test, ast::CmpOp::NotIn)
+            .is_some_and(|name| crate::builtins::is_ipython_name(&name)),
     }
 }
 

@@ -189,6 +189,12 @@ const IPYTHON_NAMES: &[&str] = &[
     "quit",
 ];
 
+/// Whether IPython's kernel always defines `name` in the user namespace (`In`, `Out`,
+/// `get_ipython`, ...): a test that it is missing never holds in a notebook.
+pub(crate) fn is_ipython_name(name: &str) -> bool {
+    IPYTHON_NAMES.contains(&name)
+}
+
 /// Whether `name` is defined in every IPython session without an import.
 pub(crate) fn is_builtin(name: &str) -> bool {
     PYTHON_BUILTINS.binary_search(&name).is_ok()
