@@ -1622,7 +1622,7 @@ impl<'src> Analyzer<'src> {
             } else {
                 None
             }
-            .map(|change| (change.text.clone(), change.reads.clone()));
+            .map(|change| (change.text.clone(), change.reads.clone(), change.needs_seed));
             if let Some(definition) = self.facts.defines.get_mut(index)
                 && (requires_container.is_none() || definition.container == requires_container)
             {
@@ -1638,7 +1638,10 @@ impl<'src> Analyzer<'src> {
                 && let Some(value) = definition.value.as_mut()
             {
                 match change {
-                    Some((text, reads)) if !value.changed => {
+                    Some((text, reads, needs_seed))
+                        if !value.changed
+                            && (!needs_seed || made_with_a_constant_seed(&value.text)) =>
+                    {
                         value.text.push('|');
                         value.text.push_str(&text);
                         value.reads.extend(reads);
@@ -2430,12 +2433,17 @@ impl<'src> Analyzer<'src> {
         let saved = std::mem::replace(&mut self.statement, span);
         // A `with` body runs once, as the top level does.
         let plain_change = (self.block_depth == self.with_depth && self.function_depth == 0)
-            .then(|| repeatable_change(statement))
+            .then(|| {
+                repeatable_change(statement)
+                    .map(|change| (change, false))
+                    .or_else(|| seeded_fit(statement).map(|change| (change, true)))
+            })
             .flatten()
-            .map(|(name, reads)| PlainChange {
+            .map(|((name, reads), needs_seed)| PlainChange {
                 name,
                 text: without_spacing(self.text(span)),
                 reads,
+                needs_seed,
             });
         let saved_change = std::mem::replace(&mut self.plain_change, plain_change);
         self.statement_depth += 1;
@@ -3691,6 +3699,10 @@ struct PlainChange {
     text: String,
     /// The names it reads, the changed name left out.
     reads: Vec<String>,
+    /// The change repeats only on a value made with a constant seed: an estimator's `fit`
+    /// (`model = DecisionTreeClassifier(random_state=42)`, then `model.fit(X, y)`), which
+    /// otherwise may draw numbers of its own ([`seeded_fit`]).
+    needs_seed: bool,
 }
 
 /// The name `statement` changes in place and the names it reads (that name left out), when it
@@ -3752,6 +3764,60 @@ fn repeatable_change(statement: &Stmt) -> Option<(String, Vec<String>)> {
     };
     reads.retain(|read| read != name);
     Some((name.to_owned(), reads))
+}
+
+/// The name a statement `NAME.fit(..)` trains and the names it reads (`NAME` left out), when
+/// its arguments are repeatable: the same fit of the same data, a repeatable change of a
+/// value made with a constant seed ([`made_with_a_constant_seed`]).
+fn seeded_fit(statement: &Stmt) -> Option<(String, Vec<String>)> {
+    let Stmt::Expr(expression) = statement else {
+        return None;
+    };
+    let Expr::Call(call) = &*expression.value else {
+        return None;
+    };
+    let Expr::Attribute(attribute) = &*call.func else {
+        return None;
+    };
+    let Expr::Name(receiver) = &*attribute.value else {
+        return None;
+    };
+    if attribute.attr.id.as_str() != "fit" {
+        return None;
+    }
+    let mut reads = Vec::new();
+    let repeatable_arguments = all_repeatable(call.arguments.args.iter(), &mut reads, 16)
+        && call
+            .arguments
+            .keywords
+            .iter()
+            .all(|keyword| repeatable(&keyword.value, &mut reads, 16));
+    let name = receiver.id.as_str();
+    reads.retain(|read| read != name);
+    repeatable_arguments.then(|| (name.to_owned(), reads))
+}
+
+/// Whether a bound value's text (spacing removed) is one call given a constant seed
+/// (`DecisionTreeClassifier(random_state=42)`, `KMeans(n_clusters=3,random_state=0)`): what
+/// it makes fits the same data the same way.
+fn made_with_a_constant_seed(text: &str) -> bool {
+    !text.contains('|')
+        && text.ends_with(')')
+        && ["random_state=", "random_seed=", "seed="]
+            .iter()
+            .any(|key| {
+                text.match_indices(key).any(|(at, _)| {
+                    let boundary = text[..at]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c == '(' || c == ',');
+                    boundary
+                        && text[at + key.len()..]
+                            .chars()
+                            .next()
+                            .is_some_and(|c| c.is_ascii_digit())
+                })
+            })
 }
 
 /// The objects whose change alters what a later import finds or does: environment variables,

@@ -113,6 +113,7 @@ pub(super) fn fills(
                 name: name.to_owned(),
                 text: fill_text,
                 reads,
+                needs_seed: false,
             },
         );
     }

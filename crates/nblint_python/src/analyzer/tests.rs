@@ -1556,3 +1556,22 @@ fn a_top_level_if_chain_keeps_its_branches_apart() {
     );
     assert!(looped.exclusive_branches.is_empty());
 }
+
+#[test]
+fn a_value_made_with_a_constant_seed_is_told_from_one_without() {
+    for text in [
+        "DecisionTreeClassifier(random_state=42)",
+        "KMeans(n_clusters=3,random_state=0)",
+        "make_model(seed=1)",
+    ] {
+        assert!(super::made_with_a_constant_seed(text), "{text}");
+    }
+    for text in [
+        "RandomForestClassifier()",
+        "Model(random_state=rs)",
+        "Model(my_seed=1)",
+        "Model(random_state=1)|model.fit(X,y)",
+    ] {
+        assert!(!super::made_with_a_constant_seed(text), "{text}");
+    }
+}
