@@ -939,7 +939,7 @@ fn same_value_reads(
     let written_out = inlined(
         index,
         as_attribute,
-        first,
+        (first, name),
         first_cell,
         first_at,
         INLINE_DEPTH,
@@ -948,7 +948,7 @@ fn same_value_reads(
         == inlined(
             index,
             as_attribute,
-            second,
+            (second, name),
             second_cell,
             second_at,
             INLINE_DEPTH,
@@ -965,12 +965,14 @@ const INLINE_DEPTH: usize = 2;
 /// names it then reads, sorted: two spellings of one computation, through an intermediate
 /// name or inline, give the same text. A name is written out when its binding in force is an
 /// unconditional, repeatable value not changed in place since, whose own inputs hold the
-/// same values at that binding and here (`depth` levels deep). `as_attribute` says which
-/// subscripts the front end writes as attributes ([`value_text::substitute`]).
+/// same values at that binding and here (`depth` levels deep). `chain` is the name the value
+/// binds: its own cell's earlier bindings of it are written out at any depth, another cell's
+/// never. `as_attribute` says which subscripts the front end writes as attributes
+/// ([`value_text::substitute`]).
 fn inlined(
     index: &NameIndex<'_>,
     as_attribute: fn(&str) -> bool,
-    value: &BoundValue,
+    (value, chain): (&BoundValue, &str),
     cell: usize,
     at: usize,
     depth: usize,
@@ -978,39 +980,46 @@ fn inlined(
     let mut text = value.text.clone();
     let mut reads = Vec::with_capacity(value.reads.len());
     for read in &value.reads {
-        let written_out = (depth > 0)
-            .then(|| index.binding_before(read, cell, Some(at)))
-            .flatten()
+        let written_out = index
+            .binding_before(read, cell, Some(at))
             .filter(|(bound_in, binding)| {
-                binding.kind == DefinitionKind::Variable
+                // A step of the cell's own chain of bindings of the name (`r = r.dropna()`
+                // after `r = f(p)`) is written out whatever the depth: the chain ends above.
+                let link = read == chain && *bound_in == cell;
+                // Another cell's binding of the name is the value this one depends on running
+                // before: never written out.
+                (link || (read != chain && depth > 0))
+                    && binding.kind == DefinitionKind::Variable
                     && !binding.conditional
                     && !binding.in_function
                     && !index.mutated(read, *bound_in, cell)
                     && binding.value.as_ref().is_some_and(|bound| {
                         !bound.changed
-                            && !bound.reads.contains(read)
+                            && (link || !bound.reads.contains(read))
                             && bound.reads.iter().all(|input| {
-                                !index.mutated(input, *bound_in, cell)
-                                    && same_binding(
-                                        index.binding_before(
-                                            input,
-                                            *bound_in,
-                                            Some(binding.span.start),
-                                        ),
-                                        index.binding_before(input, cell, Some(at)),
-                                    )
+                                (link && input == read)
+                                    || (!index.mutated(input, *bound_in, cell)
+                                        && same_binding(
+                                            index.binding_before(
+                                                input,
+                                                *bound_in,
+                                                Some(binding.span.start),
+                                            ),
+                                            index.binding_before(input, cell, Some(at)),
+                                        ))
                             })
                     })
             })
             .and_then(|(bound_in, binding)| {
                 let bound = binding.value.as_ref()?;
+                let link = read == chain && bound_in == cell;
                 let (replacement, inputs) = inlined(
                     index,
                     as_attribute,
-                    bound,
+                    (bound, chain),
                     bound_in,
                     binding.span.start,
-                    depth - 1,
+                    if link { depth } else { depth - 1 },
                 );
                 value_text::substitute(&text, read, &replacement, as_attribute)
                     .map(|text| (text, inputs))
