@@ -154,6 +154,11 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 /// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
 const TRIGGERS: &[(&str, usize, usize)] = &[
     (
+        "NB202/triggers_python_name_given_to_another_decorator",
+        4,
+        5,
+    ),
+    (
         "NB205/triggers_python_chain_that_starts_from_another_cells_value",
         4,
         1,

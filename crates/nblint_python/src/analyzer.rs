@@ -1867,6 +1867,32 @@ impl<'src> Analyzer<'src> {
             class.name.range(),
             DefinitionKind::Type,
         );
+        // IDAES's `@declare_process_block_class("Heater")` over `class HeaterData(..)` makes
+        // the class `Heater` in the module that defines the data class: a name this cell
+        // binds; both are used where they are defined.
+        for decorator in &class.decorator_list {
+            if let Expr::Call(call) = &decorator.expression
+                && callee_name(&call.func)
+                    .is_some_and(|name| CLASS_DECLARING_DECORATORS.contains(&name))
+                && let Some(Expr::StringLiteral(declared)) = call.arguments.args.first()
+                && crate::vocabulary::subscript_is_attribute(declared.value.to_str())
+            {
+                if let Some(definition) = self.facts.defines.get_mut(defined) {
+                    definition.used_in_cell = true;
+                }
+                // The framework finds it through the data class's configuration too
+                // (`_state_block_class`), not only by its name.
+                let before = self.facts.defines.len();
+                self.bind(
+                    declared.value.to_str(),
+                    declared.range(),
+                    DefinitionKind::Type,
+                );
+                if let Some(definition) = self.facts.defines.get_mut(before) {
+                    definition.used_in_cell = true;
+                }
+            }
+        }
         // `class LessThan(Packet, type=6)`: keyword arguments (other than `metaclass=`) go
         // to the base's `__init_subclass__`, which commonly registers the class, so it is
         // used where it is defined.
@@ -4617,6 +4643,10 @@ fn bare_automagic(expression: &Expr) -> Option<&str> {
         _ => None,
     }
 }
+
+/// Class decorators that declare a second class, named by their first argument, in the
+/// module of the class they decorate (IDAES's `declare_process_block_class("Heater")`).
+const CLASS_DECLARING_DECORATORS: &[&str] = &["declare_process_block_class"];
 
 /// Whether a call of `name` may give another result each run ([`UNREPEATABLE_CALLS`],
 /// [`RANDOM_DRAWS`]).

@@ -5,7 +5,8 @@
 /// unless it stands alone (a whole argument, element or value) or is a primary expression
 /// (`pathlib.Path().resolve()`). Reads only: not an attribute (`obj.name`), a keyword
 /// argument's name (`f(name=1)`), or text in a string literal. `None` when the text holds a
-/// `lambda` or a comprehension, whose own variables may shadow the name. A subscript by a
+/// `lambda` or a comprehension, whose own variables may shadow the name, or shows no such read
+/// (one inside an f-string's braces is in a string literal here). A subscript by a
 /// string literal the front end writes as an attribute (`as_attribute`, the
 /// [`nblint_facts::Vocabulary::subscript_as_attribute`] of the language) is written so.
 pub(super) fn substitute(
@@ -23,6 +24,7 @@ pub(super) fn substitute(
     }
     let mut out = String::with_capacity(text.len() + replacement.len());
     let mut skip_close = false;
+    let mut replaced = false;
     for (index, token) in tokens.iter().enumerate() {
         if skip_close {
             skip_close = false;
@@ -46,6 +48,7 @@ pub(super) fn substitute(
             && index.checked_sub(2).is_some_and(|at| {
                 matches!(tokens[at], Token::Word(_)) || matches!(tokens[at].text(), ")" | "]")
             });
+        replaced = true;
         if subscripted && let Some(column) = plain_column(replacement, as_attribute) {
             out.pop();
             out.push('.');
@@ -63,7 +66,8 @@ pub(super) fn substitute(
             out.push(')');
         }
     }
-    Some(out)
+    // A read the text does not show outside a string (`f"{name}"`) cannot be written out.
+    replaced.then_some(out)
 }
 
 /// The name a double-quoted string literal holds (`"dan_grump"`), when the front end writes a
@@ -204,13 +208,10 @@ mod tests {
                 "\"books/train\"",
                 Some("load(\"books/train\",split=\"train\")"),
             ),
-            // Not reads: an attribute, a keyword's name, text in a string; `==` is no `=`.
-            (
-                "a.x2+f(x2=1)+\"x2\"",
-                "x2",
-                "7",
-                Some("a.x2+f(x2=1)+\"x2\""),
-            ),
+            // Not reads: an attribute, a keyword's name, text in a string (an f-string's
+            // braces too), so nothing to write out; `==` is no `=`.
+            ("a.x2+f(x2=1)+\"x2\"", "x2", "7", None),
+            ("p+f\"Q: {x2}\"", "x2", "7", None),
             ("f(x2==1)", "x2", "a+b", Some("f((a+b)==1)")),
             // A subscript by a name holding a column's name is that attribute, as the front
             // end writes `df["a"]`; not a keyword, nor a list of columns.
