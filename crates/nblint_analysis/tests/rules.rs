@@ -156,7 +156,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     (
         "NB202/triggers_python_name_given_to_another_decorator",
         4,
-        5,
+        1,
     ),
     (
         "NB205/triggers_python_chain_that_starts_from_another_cells_value",
