@@ -3759,17 +3759,8 @@ fn repeatable_change(statement: &Stmt) -> Option<(String, Vec<String>)> {
             fine.then_some(name)?
         }
         // A standard container's method (an estimator's `fit` may draw random numbers).
-        Stmt::Expr(expression) => {
-            let Expr::Call(call) = &*expression.value else {
-                return None;
-            };
-            let Expr::Attribute(attribute) = &*call.func else {
-                return None;
-            };
-            let Expr::Name(receiver) = &*attribute.value else {
-                return None;
-            };
-            let method = attribute.attr.id.as_str();
+        Stmt::Expr(_) => {
+            let (call, receiver, method) = method_call_statement(statement)?;
             // pandas' `df.set_index("Date", inplace=True)`: the same change from the same
             // inputs.
             // Keras' `model.compile(loss="mse")`: a setting, made the same way from the
@@ -3778,13 +3769,8 @@ fn repeatable_change(statement: &Stmt) -> Option<(String, Vec<String>)> {
                 || CONTAINER_METHODS.contains_key(method)
                 || CONFIGURES.contains(method)
                 || is_inplace(call))
-                && all_repeatable(call.arguments.args.iter(), &mut reads, 16)
-                && call
-                    .arguments
-                    .keywords
-                    .iter()
-                    .all(|keyword| repeatable(&keyword.value, &mut reads, 16));
-            fine.then_some(receiver.id.as_str())?
+                && repeatable_arguments(call, &mut reads);
+            fine.then_some(receiver)?
         }
         _ => return None,
     };
@@ -3796,6 +3782,18 @@ fn repeatable_change(statement: &Stmt) -> Option<(String, Vec<String>)> {
 /// its arguments are repeatable: the same fit of the same data, a repeatable change of a
 /// value made with a constant seed ([`made_with_a_constant_seed`]).
 fn seeded_fit(statement: &Stmt) -> Option<(String, Vec<String>)> {
+    let (call, name, method) = method_call_statement(statement)?;
+    let mut reads = Vec::new();
+    if method != "fit" || !repeatable_arguments(call, &mut reads) {
+        return None;
+    }
+    reads.retain(|read| read != name);
+    Some((name.to_owned(), reads))
+}
+
+/// The call, receiver and method of a statement that is a method call on a name
+/// (`rows.append(3)`, `model.fit(X, y)`).
+fn method_call_statement(statement: &Stmt) -> Option<(&ast::ExprCall, &str, &str)> {
     let Stmt::Expr(expression) = statement else {
         return None;
     };
@@ -3808,19 +3806,17 @@ fn seeded_fit(statement: &Stmt) -> Option<(String, Vec<String>)> {
     let Expr::Name(receiver) = &*attribute.value else {
         return None;
     };
-    if attribute.attr.id.as_str() != "fit" {
-        return None;
-    }
-    let mut reads = Vec::new();
-    let repeatable_arguments = all_repeatable(call.arguments.args.iter(), &mut reads, 16)
+    Some((call, receiver.id.as_str(), attribute.attr.id.as_str()))
+}
+
+/// Whether every argument of `call` is repeatable, adding the names they read to `reads`.
+fn repeatable_arguments(call: &ast::ExprCall, reads: &mut Vec<String>) -> bool {
+    all_repeatable(call.arguments.args.iter(), reads, 16)
         && call
             .arguments
             .keywords
             .iter()
-            .all(|keyword| repeatable(&keyword.value, &mut reads, 16));
-    let name = receiver.id.as_str();
-    reads.retain(|read| read != name);
-    repeatable_arguments.then(|| (name.to_owned(), reads))
+            .all(|keyword| repeatable(&keyword.value, reads, 16))
 }
 
 /// Whether a bound value's text (spacing removed) is one call given a constant seed
