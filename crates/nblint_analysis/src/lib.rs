@@ -378,24 +378,8 @@ fn shows_python2_statements(notebook: &Notebook, facts: &NotebookFacts) -> bool 
         .zip(&facts.cells)
         .any(|(cell, facts)| {
             facts.as_ref().is_some_and(|facts| !facts.parsed())
-                && cell.source.lines().any(is_python2_print)
+                && cell.source.lines().any(nblint_facts::is_python2_print)
         })
-}
-
-/// Whether `line` is a Python 2 `print` statement: `print` followed by a space and an
-/// expression that is not a parenthesised argument list or an assignment.
-fn is_python2_print(line: &str) -> bool {
-    let Some(rest) = line.trim_start().strip_prefix("print") else {
-        return false;
-    };
-    let Some(argument) = rest.strip_prefix([' ', '\t']) else {
-        return false;
-    };
-    let argument = argument.trim_start();
-    argument
-        .chars()
-        .next()
-        .is_some_and(|first| !matches!(first, '(' | '=' | ')' | ',' | '.' | '#' | ';'))
 }
 
 /// Runs the rules `selection` enables over `notebook`, with its graph already built.

@@ -12,7 +12,9 @@ mod vocabulary;
 use nblint_notebook::{Cell, Notebook};
 use serde::{Deserialize, Serialize};
 
-pub use language::{Detected, Evidence, Language, LanguageSource, cell_language};
+pub use language::{
+    Detected, Evidence, Language, LanguageSource, cell_language, is_python2_line, is_python2_print,
+};
 pub use vocabulary::{
     ImplicitUse, Vocabulary, never as vocabulary_never, no_text as vocabulary_no_text,
 };

@@ -142,31 +142,29 @@ impl Notebook {
     }
 
     /// [`Notebook::parse`] for analysis only: every cell's outputs are reduced to their
-    /// `output_type`s while reading (a list holding an error output is kept whole, for its
-    /// traceback) (the rest of each output is checked, not built: see
-    /// [`crate::outline`]), so the cell view is the same (output counts, error outputs) at a
-    /// fraction of the cost when outputs are large. The document no longer holds the outputs
+    /// `output_type`s while reading (the rest of each output is checked, not built: see
+    /// [`crate::outline`]; a list holding an error output is kept whole, for the traceback
+    /// [`Cell::error_line`] reads), so the cell view is the same (output counts, error
+    /// outputs) at a fraction of the cost when outputs are large. The document no longer holds the outputs
     /// and its text style is not fully detected: do not write it back.
     /// Errors are those of [`Notebook::parse`].
     pub fn parse_for_analysis(bytes: &[u8]) -> Result<Self, NotebookError> {
         let read = crate::outline::read(bytes).and_then(|outlined| {
             outlined.into_notebook(|_, outputs| match outputs.kinds {
-                // An error's traceback says where the cell stopped ([`Cell::error_line`]):
-                // such a list (rare, and an error output is small) is read whole.
-                Some(kinds)
-                    if kinds
+                Some(kinds) => {
+                    // An error's traceback says where the cell stopped: such a list (rare,
+                    // and an error output is small) is read whole.
+                    let whole = kinds
                         .iter()
-                        .any(|kind| matches!(kind, Some("error" | "pyerr"))) =>
-                {
-                    serde_json::from_str(outputs.raw).ok().or_else(|| {
+                        .any(|kind| kind.is_some_and(is_error_type))
+                        .then(|| serde_json::from_str(outputs.raw).ok())
+                        .flatten();
+                    whole.or_else(|| {
                         Some(Value::Array(
                             kinds.into_iter().map(output_summary).collect(),
                         ))
                     })
                 }
-                Some(kinds) => Some(Value::Array(
-                    kinds.into_iter().map(output_summary).collect(),
-                )),
                 // Not a list: kept as it is, the cell view reads it as before.
                 None => serde_json::from_str(outputs.raw).ok(),
             })
@@ -601,25 +599,18 @@ fn read_cell(
     let execution_count = cell.get(count_key).and_then(Value::as_i64);
     let outputs = cell.get("outputs").and_then(Value::as_array);
     let output_count = outputs.map_or(0, Vec::len);
-    let has_error_output = outputs.is_some_and(|outputs| {
-        outputs.iter().any(|output| {
-            matches!(
-                output.get("output_type").and_then(Value::as_str),
-                Some("error" | "pyerr")
-            )
-        })
+    let mut errors = outputs.into_iter().flatten().filter(|output| {
+        output
+            .get("output_type")
+            .and_then(Value::as_str)
+            .is_some_and(is_error_type)
     });
-    let error_line = outputs.and_then(|outputs| {
-        outputs
-            .iter()
-            .filter(|output| {
-                matches!(
-                    output.get("output_type").and_then(Value::as_str),
-                    Some("error" | "pyerr")
-                )
-            })
-            .find_map(|output| traceback_line(output.get("traceback")?.as_array()?))
-    });
+    let first_error = errors.next();
+    let has_error_output = first_error.is_some();
+    let error_line = first_error
+        .into_iter()
+        .chain(errors)
+        .find_map(|output| traceback_line(output.get("traceback")?.as_array()?));
     Ok(Cell {
         number,
         kind,
@@ -633,6 +624,11 @@ fn read_cell(
         error_line,
         pointer,
     })
+}
+
+/// Whether an output's `output_type` is an error's (`error`, nbformat 3's `pyerr`).
+fn is_error_type(output_type: &str) -> bool {
+    matches!(output_type, "error" | "pyerr")
 }
 
 /// The line of the cell's own code an IPython traceback points at: in the first frame that is

@@ -402,6 +402,10 @@ struct Analyzer<'src> {
     /// them (`X_bk = deepcopy(X)`): the backup's name, with the name copied and the backup's
     /// definition.
     backups: HashMap<String, (String, usize)>,
+    /// Top-level bindings of this cell (indices into `facts.defines`) whose value is one call
+    /// given a constant seed (`model = DecisionTreeClassifier(random_state=42)`): a `fit`
+    /// of the value made so repeats ([`seeded_fit`]).
+    seeded: HashSet<usize>,
     /// File objects the enclosing top-level `with open(path) as f:` blocks opened: each
     /// one's path, as [`FileSave::path`] and [`FileSave::path_reads`] give it.
     file_handles: HashMap<String, (String, Vec<String>)>,
@@ -453,6 +457,7 @@ impl<'src> Analyzer<'src> {
             plain_change: None,
             loop_fills: HashMap::new(),
             backups: HashMap::new(),
+            seeded: HashSet::new(),
             file_handles: HashMap::new(),
             with_depth: 0,
             statement_depth: 0,
@@ -1623,6 +1628,7 @@ impl<'src> Analyzer<'src> {
                 None
             }
             .map(|change| (change.text.clone(), change.reads.clone(), change.needs_seed));
+            let seeded = self.seeded.contains(&index);
             if let Some(definition) = self.facts.defines.get_mut(index)
                 && (requires_container.is_none() || definition.container == requires_container)
             {
@@ -1640,7 +1646,8 @@ impl<'src> Analyzer<'src> {
                 match change {
                     Some((text, reads, needs_seed))
                         if !value.changed
-                            && (!needs_seed || made_with_a_constant_seed(&value.text)) =>
+                            // The first change of a value made with a constant seed.
+                            && (!needs_seed || (seeded && !value.text.contains('|'))) =>
                     {
                         value.text.push('|');
                         value.text.push_str(&text);
@@ -2879,6 +2886,10 @@ impl<'src> Analyzer<'src> {
                 {
                     let container = self.container_of(&assignment.value);
                     self.facts.defines[defined].container = container;
+                    if matches!(&*assignment.value, Expr::Call(call) if seeded_with_a_constant(call))
+                    {
+                        self.seeded.insert(defined);
+                    }
                 }
                 if let [Expr::Name(target)] = assignment.targets.as_slice()
                     && self.facts.defines.len() == defined + 1
@@ -3780,7 +3791,7 @@ fn repeatable_change(statement: &Stmt) -> Option<(String, Vec<String>)> {
 
 /// The name a statement `NAME.fit(..)` trains and the names it reads (`NAME` left out), when
 /// its arguments are repeatable: the same fit of the same data, a repeatable change of a
-/// value made with a constant seed ([`made_with_a_constant_seed`]).
+/// value made by one call given a constant seed ([`seeded_with_a_constant`]).
 fn seeded_fit(statement: &Stmt) -> Option<(String, Vec<String>)> {
     let (call, name, method) = method_call_statement(statement)?;
     let mut reads = Vec::new();
@@ -3817,29 +3828,6 @@ fn repeatable_arguments(call: &ast::ExprCall, reads: &mut Vec<String>) -> bool {
             .keywords
             .iter()
             .all(|keyword| repeatable(&keyword.value, reads, 16))
-}
-
-/// Whether a bound value's text (spacing removed) is one call given a constant seed
-/// (`DecisionTreeClassifier(random_state=42)`, `KMeans(n_clusters=3,random_state=0)`): what
-/// it makes fits the same data the same way.
-fn made_with_a_constant_seed(text: &str) -> bool {
-    !text.contains('|')
-        && text.ends_with(')')
-        && ["random_state=", "random_seed=", "seed="]
-            .iter()
-            .any(|key| {
-                text.match_indices(key).any(|(at, _)| {
-                    let boundary = text[..at]
-                        .chars()
-                        .next_back()
-                        .is_some_and(|c| c == '(' || c == ',');
-                    boundary
-                        && text[at + key.len()..]
-                            .chars()
-                            .next()
-                            .is_some_and(|c| c.is_ascii_digit())
-                })
-            })
 }
 
 /// The objects whose change alters what a later import finds or does: environment variables,

@@ -83,8 +83,11 @@ const PATH_KEYWORDS: &[&str] = &["self", "Self", "super", "crate"];
 /// A name a cell reads after an earlier cell (or the cell itself, above) deleted it with no
 /// binding between is reported too: defined in the notebook, but gone when read.
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
+    if silencing_cell(context.facts).is_some() {
+        return;
+    }
     let postponed_from = places::annotations_postponed_from(context.facts);
-    let reads = undefined_reads(context);
+    let reads = undefined_reads(context, postponed_from);
     if !reads.is_empty() {
         let defined: Vec<&str> = context
             .facts
@@ -128,24 +131,21 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             findings.push(Finding::new(cell, span, message));
         }
     }
-    if silencing_cell(context.facts).is_none() {
-        let unresolved: HashSet<(usize, &str)> = context
-            .graph
-            .unresolved_uses()
-            .map(|use_| (use_.cell, use_.name.as_str()))
-            .collect();
-        report_deleted(context, &unresolved, postponed_from, findings);
-    }
+    let unresolved: HashSet<(usize, &str)> = context
+        .graph
+        .unresolved_uses()
+        .map(|use_| (use_.cell, use_.name.as_str()))
+        .collect();
+    report_deleted(context, &unresolved, postponed_from, findings);
 }
 
 /// The reads NB202 reports as of names defined nowhere, as (cell, name, first read that
-/// needs it), in the graph's order; none when the rule is silenced (see [`check`]).
-fn undefined_reads<'a>(context: &Context<'a>) -> Vec<(usize, &'a str, Span)> {
-    if silencing_cell(context.facts).is_some() {
-        return Vec::new();
-    }
+/// needs it), in the graph's order (see [`check`]).
+fn undefined_reads<'a>(
+    context: &Context<'a>,
+    postponed_from: Option<usize>,
+) -> Vec<(usize, &'a str, Span)> {
     let crates = places::declared_crates(context.facts);
-    let postponed_from = places::annotations_postponed_from(context.facts);
     let mut required_uses: HashMap<usize, HashMap<&str, Span>> = HashMap::new();
     let mut index: Option<NameIndex<'_>> = None;
     let mut reads = Vec::new();

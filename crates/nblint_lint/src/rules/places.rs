@@ -162,8 +162,8 @@ pub(crate) fn after_unknown_code(
 /// syntax error before any of its code runs, and nothing it binds or changes happened. A
 /// Python 2 notebook's cells are read as Python 3 (`print x` does not parse) but ran on its
 /// kernel, so they count, when the first error is on a line of Python 2 syntax
-/// ([`is_python2_line`]); a cell of another language (`double y, E0;`) did not run there
-/// either.
+/// ([`nblint_facts::is_python2_line`]); a cell of another language (`double y, E0;`) did not
+/// run there either.
 pub(crate) fn never_ran(context: &crate::registry::Context<'_>, cell: usize) -> bool {
     let Some(facts) = context.facts.cell(cell) else {
         return true;
@@ -182,96 +182,8 @@ pub(crate) fn never_ran(context: &crate::registry::Context<'_>, cell: usize) -> 
                     .source
                     .lines()
                     .nth(line.saturating_sub(1))
-                    .is_some_and(is_python2_line)
+                    .is_some_and(nblint_facts::is_python2_line)
             })
         });
     !python2_code
-}
-
-/// Whether `line` holds syntax only Python 2 reads: a `print` or `exec` statement (`print x`,
-/// `exec code`), a tuple parameter (`def f((a, b)):`, `lambda (k, v): v`), `except E, e:`,
-/// `raise E, "message"`, backquotes, `<>`, an octal literal written `0777`, a long integer
-/// `10L` or a `ur".."` string.
-pub(crate) fn is_python2_line(line: &str) -> bool {
-    let code = line.trim_start();
-    let statement = |keyword: &str| {
-        code.strip_prefix(keyword)
-            .and_then(|rest| rest.strip_prefix([' ', '\t']))
-            .map(str::trim_start)
-            .is_some_and(|argument| {
-                argument
-                    .chars()
-                    .next()
-                    .is_some_and(|first| !matches!(first, '(' | '=' | ')' | ',' | '.' | '#' | ';'))
-            })
-    };
-    let word_boundary = |at: usize| {
-        at == 0
-            || !code[..at]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
-    };
-    let octal_or_long = code.char_indices().any(|(at, c)| {
-        c.is_ascii_digit() && word_boundary(at) && {
-            let digits: String = code[at..]
-                .chars()
-                .take_while(char::is_ascii_alphanumeric)
-                .collect();
-            (digits.len() > 1
-                && digits.starts_with('0')
-                && digits.chars().all(|c| c.is_ascii_digit()))
-                || (digits.len() > 1
-                    && digits.ends_with(['L', 'l'])
-                    && digits[..digits.len() - 1]
-                        .chars()
-                        .all(|c| c.is_ascii_digit()))
-        }
-    });
-    // `def rot90((field, lat, lon)):`, `lambda (k, v): v`: a tuple parameter.
-    let tuple_parameter =
-        (code.starts_with("def ") && code.contains("((")) || code.contains("lambda (");
-    statement("print")
-        || statement("exec")
-        || tuple_parameter
-        || (code.starts_with("except") && code.contains(',') && code.trim_end().ends_with(':'))
-        || (code.starts_with("raise ") && code.contains(','))
-        || code.contains('`')
-        || code.contains("<>")
-        || code.contains("ur\"")
-        || code.contains("ur'")
-        || octal_or_long
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn python2_lines_are_told_from_other_languages() {
-        for line in [
-            "print t, x, e - E0",
-            "    print >>f, line",
-            "exec code in ns",
-            "except ValueError, e:",
-            "raise ValueError, \"bad\"",
-            "x = `y`",
-            "if a <> b:",
-            "os.chmod(path, 0755)",
-            "n = 10L",
-            "def rot90Case((fieldRet, lat, lon)):",
-            "pairs.sort(key=lambda (k, v): v)",
-        ] {
-            assert!(super::is_python2_line(line), "{line}");
-        }
-        for line in [
-            "double y, E0;",
-            "int main() {",
-            "print(x)",
-            "printer = 1",
-            "x = 0",
-            "x = 1.0e10",
-            "a_10L = 2",
-        ] {
-            assert!(!super::is_python2_line(line), "{line}");
-        }
-    }
 }
