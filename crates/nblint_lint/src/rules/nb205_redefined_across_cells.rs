@@ -980,50 +980,49 @@ fn inlined(
     let mut text = value.text.clone();
     let mut reads = Vec::with_capacity(value.reads.len());
     for read in &value.reads {
-        let written_out = index
-            .binding_before(read, cell, Some(at))
-            .filter(|(bound_in, binding)| {
-                // A step of the cell's own chain of bindings of the name (`r = r.dropna()`
-                // after `r = f(p)`) is written out whatever the depth: the chain ends above.
-                let link = read == chain && *bound_in == cell;
-                // Another cell's binding of the name is the value this one depends on running
-                // before: never written out.
-                (link || (read != chain && depth > 0))
-                    && binding.kind == DefinitionKind::Variable
-                    && !binding.conditional
-                    && !binding.in_function
-                    && !index.mutated(read, *bound_in, cell)
-                    && binding.value.as_ref().is_some_and(|bound| {
-                        !bound.changed
-                            && (link || !bound.reads.contains(read))
-                            && bound.reads.iter().all(|input| {
-                                (link && input == read)
-                                    || (!index.mutated(input, *bound_in, cell)
-                                        && same_binding(
-                                            index.binding_before(
-                                                input,
-                                                *bound_in,
-                                                Some(binding.span.start),
-                                            ),
-                                            index.binding_before(input, cell, Some(at)),
-                                        ))
-                            })
-                    })
-            })
-            .and_then(|(bound_in, binding)| {
-                let bound = binding.value.as_ref()?;
-                let link = read == chain && bound_in == cell;
-                let (replacement, inputs) = inlined(
-                    index,
-                    as_attribute,
-                    (bound, chain),
-                    bound_in,
-                    binding.span.start,
-                    if link { depth } else { depth - 1 },
-                );
-                value_text::substitute(&text, read, &replacement, as_attribute)
-                    .map(|text| (text, inputs))
-            });
+        let written_out =
+            index
+                .binding_before(read, cell, Some(at))
+                .and_then(|(bound_in, binding)| {
+                    // A step of the cell's own chain of bindings of the name (`r = r.dropna()`
+                    // after `r = f(p)`) is written out whatever the depth: the chain ends above.
+                    // Another cell's binding of the name is the value this one depends on running
+                    // before: never written out.
+                    let link = read == chain && bound_in == cell;
+                    let bound = binding.value.as_ref()?;
+                    let holds_here = (link || (read != chain && depth > 0))
+                        && binding.kind == DefinitionKind::Variable
+                        && !binding.conditional
+                        && !binding.in_function
+                        && !index.mutated(read, bound_in, cell)
+                        && !bound.changed
+                        && (link || !bound.reads.contains(read))
+                        && bound.reads.iter().all(|input| {
+                            (link && input == read)
+                                || (!index.mutated(input, bound_in, cell)
+                                    && same_binding(
+                                        index.binding_before(
+                                            input,
+                                            bound_in,
+                                            Some(binding.span.start),
+                                        ),
+                                        index.binding_before(input, cell, Some(at)),
+                                    ))
+                        });
+                    if !holds_here {
+                        return None;
+                    }
+                    let (replacement, inputs) = inlined(
+                        index,
+                        as_attribute,
+                        (bound, chain),
+                        bound_in,
+                        binding.span.start,
+                        if link { depth } else { depth - 1 },
+                    );
+                    value_text::substitute(&text, read, &replacement, as_attribute)
+                        .map(|text| (text, inputs))
+                });
         match written_out {
             Some((substituted, inputs)) => {
                 text = substituted;
