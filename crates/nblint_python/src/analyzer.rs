@@ -1882,7 +1882,7 @@ impl<'src> Analyzer<'src> {
                 && callee_name(&call.func)
                     .is_some_and(|name| CLASS_DECLARING_DECORATORS.contains(&name))
                 && let Some(Expr::StringLiteral(declared)) = call.arguments.args.first()
-                && crate::vocabulary::subscript_is_attribute(declared.value.to_str())
+                && crate::vocabulary::is_plain_identifier(declared.value.to_str())
             {
                 if let Some(definition) = self.facts.defines.get_mut(defined) {
                     definition.used_in_cell = true;

@@ -133,9 +133,15 @@ fn is_side_effect_import(path: &str) -> bool {
 /// Whether a subscript by the string `text` is written in a [`BoundValue::text`] as the
 /// attribute of that name (`df["description"]` as `df.description`, as pandas gives a
 /// column both ways): an ASCII identifier that is no Python keyword (not `"class"`, `"a b"`,
-/// `"1st"`). The analyzer writes values so; rules learn it through
-/// [`Vocabulary::subscript_as_attribute`].
+/// `"1st"`: see [`is_plain_identifier`]). The analyzer writes values so; rules learn it
+/// through [`Vocabulary::subscript_as_attribute`].
 pub(crate) fn subscript_is_attribute(text: &str) -> bool {
+    is_plain_identifier(text)
+}
+
+/// Whether `text` is an ASCII identifier that is no Python keyword (`Heater`, `dan_grump`;
+/// not `class`, `a b` or `1st`).
+pub(crate) fn is_plain_identifier(text: &str) -> bool {
     const KEYWORDS: &[&str] = &[
         "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
         "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",

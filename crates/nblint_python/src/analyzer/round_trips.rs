@@ -104,7 +104,7 @@ pub(super) fn saved(call: &ast::ExprCall) -> Option<(&str, &Expr)> {
             };
             return Some((value.id.as_str(), place));
         }
-        if matches!(last_two, "np.save" | "numpy.save") {
+        if saves_an_array(call) {
             // `np.save(path, x)`, or with the keywords `file=` and `arr=`.
             let keyword = |name: &str| {
                 arguments
