@@ -158,6 +158,12 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         4,
         1,
     ),
+    ("NB205/triggers_python_int_and_float_of_one_value", 4, 1),
+    (
+        "NB205/triggers_python_value_changed_in_a_loop_by_an_unknown_method",
+        4,
+        1,
+    ),
     (
         "NB205/triggers_python_chain_that_starts_from_another_cells_value",
         4,
@@ -193,6 +199,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         3,
         1,
     ),
+    ("NB206/triggers_python_torch_in_place_method", 3, 1),
     (
         "NB206/triggers_python_tuple_extended_by_augmented_assignment",
         3,

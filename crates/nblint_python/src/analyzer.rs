@@ -2853,6 +2853,43 @@ impl<'src> Analyzer<'src> {
                     }
                 }
             }
+            // The same calls in a top-level block (`for f in features:
+            // loans.remove_column(f)`): NB205 does not write a block's calls into the value,
+            // so a value one may change is not compared.
+            Stmt::Expr(expression) if self.function_depth == 0 => {
+                visitor::walk_stmt(self, statement);
+                if let Expr::Call(call) = &*expression.value
+                    && self.switched_off == 0
+                {
+                    let mut changed: Vec<&str> = Vec::new();
+                    if callee_name(&call.func).is_some_and(is_unrepeatable_call) {
+                        changed.extend(call.arguments.args.iter().filter_map(|argument| {
+                            argument.as_name_expr().map(|name| name.id.as_str())
+                        }));
+                    }
+                    if let Expr::Attribute(attribute) = &*call.func
+                        && may_change_receiver(attribute.attr.id.as_str())
+                        && !matches!(&*attribute.value, Expr::Attribute(accessor)
+                            if NEW_VALUE_ACCESSORS.contains(accessor.attr.id.as_str()))
+                        && let Some(receiver) = root_name(&attribute.value)
+                    {
+                        changed.push(receiver);
+                    }
+                    for name in changed {
+                        if self.resolve(name) == Resolution::Module
+                            && let Some(&Some(index)) = self.bound.get(name)
+                            && let Some(definition) = self.facts.defines.get_mut(index)
+                            && definition.mutable
+                        {
+                            definition.loads = None;
+                            definition.restores = false;
+                            if let Some(value) = definition.value.as_mut() {
+                                value.changed = true;
+                            }
+                        }
+                    }
+                }
+            }
             Stmt::Assign(assignment) => {
                 let defined = self.facts.defines.len();
                 let saved_call = self.assigned_call.take();
@@ -4175,14 +4212,16 @@ fn may_change_receiver(method: &str) -> bool {
 
 /// Whether calling `method` is evidence that it changes its receiver: a listed method (the
 /// standard containers' mutators, estimators' and optimizers' `fit`, `step`, ...), or a
-/// PyTorch in-place method (one trailing underscore: `add_`, `zero_`). An unknown method is
-/// not: the goal is that every NB206 finding is true.
+/// PyTorch in-place method (one trailing underscore: `add_`, `zero_`) that
+/// `unchanging_methods.txt` does not list (scikit-learn's `gp.kernel_(X)`). An unknown
+/// method is not: the goal is that every NB206 finding is true.
 fn is_mutating_method(method: &str) -> bool {
     MUTATING_METHODS.contains(method)
         || (method.len() > 1
             && method.ends_with('_')
             && !method.ends_with("__")
-            && !method.starts_with('_'))
+            && !method.starts_with('_')
+            && !UNCHANGING_METHODS.0.contains(method))
 }
 
 /// The names a test checks are missing (`'__file__' not in globals()`, alone or in an `and`
@@ -4777,6 +4816,21 @@ fn without_spacing(text: &str) -> String {
             }
             continue;
         }
+        // A number is written as its value: `100.`, `100.0` and `1e2` are `100.0`.
+        let starts_number = c.is_ascii_digit()
+            || (c == '.'
+                && chars.get(at + 1).is_some_and(char::is_ascii_digit)
+                && !out
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| word(c) || c == ')' || c == ']'));
+        if starts_number && !out.chars().next_back().is_some_and(|c| word(c) || c == '.') {
+            let end = number_end(&chars, at);
+            let literal: String = chars[at..end].iter().collect();
+            out.push_str(&canonical_number(&literal).unwrap_or(literal));
+            at = end;
+            continue;
+        }
         // A dict or set display's trailing comma changes nothing (`{k1: v1,\n}`).
         if c == '}' && out.ends_with(',') {
             out.pop();
@@ -4785,6 +4839,54 @@ fn without_spacing(text: &str) -> String {
         at += 1;
     }
     out
+}
+
+/// Where the number literal starting at `start` ends: digits, `_`, one `.`, an exponent,
+/// and any letters run on (`0x1f`, `3j`, `10L`), which [`canonical_number`] leaves as
+/// written.
+fn number_end(chars: &[char], start: usize) -> usize {
+    let mut end = start;
+    let mut previous = ' ';
+    while let Some(&c) = chars.get(end) {
+        let sign_of_exponent = matches!(c, '+' | '-') && matches!(previous, 'e' | 'E');
+        if !(c.is_alphanumeric() || c == '_' || c == '.' || sign_of_exponent) {
+            break;
+        }
+        // `1.real` aside, a second `.` starts an attribute (`1..`) no literal holds.
+        if c == '.' && chars[start..end].contains(&'.') {
+            break;
+        }
+        previous = c;
+        end += 1;
+    }
+    end
+}
+
+/// A decimal literal written as its value, so two spellings of one number read the same:
+/// `100.`, `100.0` and `1e2` are `100.0`; `.5` and `5e-1` are `0.5`; `1_000` is `1000`. An
+/// integer stays apart from the float of its value (`age = 27` and `age = 27.0` have other
+/// types, which a notebook may show). `None` for anything else (`0x1f`, `3j`), which stays
+/// as written.
+fn canonical_number(literal: &str) -> Option<String> {
+    let digits: String = literal.chars().filter(|&c| c != '_').collect();
+    if !digits
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+    {
+        return None;
+    }
+    if !digits.contains(['.', 'e', 'E']) {
+        // Python 3 reads no leading zeros in a decimal integer but `0`, `00`.
+        let trimmed = digits.trim_start_matches('0');
+        return Some(if trimmed.is_empty() { "0" } else { trimmed }.to_owned());
+    }
+    let value: f64 = digits.parse().ok()?;
+    if !value.is_finite() {
+        return None;
+    }
+    // `{:?}` keeps a float's point (`100.0`) and writes the shortest digits that read back as
+    // the same float.
+    Some(format!("{value:?}"))
 }
 
 /// Whether a call passes `inplace=True` (pandas' `df.set_index("d", inplace=True)`).
@@ -5038,7 +5140,11 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
                 Expr::Subscript(_) => "",
                 _ => return false,
             };
-            let mutates = matches!(&*call.func, Expr::Attribute(_)) && is_mutating_method(called);
+            // pandas' `df.append(other)` (before pandas 2) gives a new frame; a list's `append`
+            // gives `None`, so one whose value is taken is a frame's.
+            let mutates = matches!(&*call.func, Expr::Attribute(_))
+                && is_mutating_method(called)
+                && called != "append";
             // `open(path).read()`: a file opened afresh is read from its start, the same text
             // from the same file (not `f.read()`, which goes on where `f` stopped).
             let reads_a_fresh_file = matches!(called, "read" | "readline" | "readlines")

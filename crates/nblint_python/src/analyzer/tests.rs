@@ -1237,6 +1237,25 @@ fn values_compare_up_to_spacing_and_quote_style_but_not_string_contents() {
         without_spacing("{\"a\": 1}")
     );
     assert_eq!(without_spacing("f('#x')  # call"), "f(\"#x\")");
+    // One number, spelled several ways.
+    assert_eq!(without_spacing("S0 = 100."), "S0=100.0");
+    assert_eq!(without_spacing("T = 1.0"), without_spacing("T = 1e0"));
+    assert_eq!(without_spacing("x = 1e2 * .5"), "x=100.0*0.5");
+    assert_eq!(without_spacing("a = 5e-1"), without_spacing("a = 0.5"));
+    assert_eq!(without_spacing("n = 1_000"), "n=1000");
+    // An integer is not the float of its value: `type(age)` tells them apart.
+    assert_ne!(without_spacing("age = 27"), without_spacing("age = 27.0"));
+    // Names, attributes and other literals stay as written.
+    assert_eq!(without_spacing("x1 = df.iloc[0].v2"), "x1=df.iloc[0].v2");
+    assert_eq!(without_spacing("m = 0x1f + 3j"), "m=0x1f+3j");
+    assert_ne!(
+        without_spacing("x = 0.1"),
+        without_spacing("x = 0.10000001")
+    );
+    assert_ne!(
+        without_spacing("n = 12345678901234567891"),
+        without_spacing("n = 12345678901234567890")
+    );
     // A quote inside keeps the literal as written; so do triple quotes and escapes.
     assert_eq!(without_spacing("s = 'say \"hi\"'"), "s='say \"hi\"'");
     assert_eq!(without_spacing("s = '''a  b'''"), "s='''a  b'''");
