@@ -2108,6 +2108,7 @@ impl<'src> Analyzer<'src> {
                 let id = name.id.as_str();
                 self.read(id, name.range());
                 self.visit_expr(&assignment.value);
+                let written_out = self.augmented_value(id, assignment);
                 let noted = self.facts.mutations.len();
                 self.note_mutation(id, MutationKind::CompoundAssign, self.statement, None);
                 // `epoch += 1` gives the name a new value made from the old one: a change
@@ -2123,7 +2124,13 @@ impl<'src> Analyzer<'src> {
                     .last()
                     .is_none_or(|scope| scope.kind == ScopeKind::Module);
                 if !at_module || self.bound.contains_key(id) {
+                    let defined = self.facts.defines.len();
                     self.bind(id, name.range(), DefinitionKind::Variable);
+                    if let Some(value) = written_out
+                        && let Some(definition) = self.facts.defines.get_mut(defined)
+                    {
+                        definition.value = Some(value);
+                    }
                 }
             }
             target @ (Expr::Attribute(_) | Expr::Subscript(_)) => {
@@ -2137,6 +2144,42 @@ impl<'src> Analyzer<'src> {
             }
             other => self.visit_expr(other),
         }
+    }
+
+    /// The value `name op= value` leaves, written out from the value this cell's own
+    /// unconditional top-level binding of `name` gave (`x, dx = np.linspace(..)`, then
+    /// `x += 0.5 * dx` is `(x's value)+(0.5*dx)`), when that value is repeatable and unchanged
+    /// and `value` is repeatable too.
+    fn augmented_value(&self, name: &str, assignment: &ast::StmtAugAssign) -> Option<BoundValue> {
+        if self.block_depth != 0 || self.function_depth != 0 || self.switched_off != 0 {
+            return None;
+        }
+        let &Some(index) = self.bound.get(name)? else {
+            return None;
+        };
+        let before = self
+            .facts
+            .defines
+            .get(index)
+            .filter(|definition| !definition.conditional)?
+            .value
+            .as_ref()
+            .filter(|value| !value.changed)?;
+        let added = self.repeatable_value(&assignment.value)?;
+        let mut reads = before.reads.clone();
+        reads.extend(added.reads);
+        reads.sort_unstable();
+        reads.dedup();
+        Some(BoundValue {
+            text: format!(
+                "({}){}({})",
+                before.text,
+                assignment.op.as_str(),
+                added.text
+            ),
+            reads,
+            changed: false,
+        })
     }
 
     /// Reads what an assigned place (`x.a`, `x[k]`) evaluates: its object and subscript.
