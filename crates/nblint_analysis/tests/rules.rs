@@ -159,6 +159,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     ("NB205/triggers_python_int_and_float_of_one_value", 4, 1),
+    ("NB205/triggers_python_value_changed_after_its_save", 5, 1),
     ("NB205/triggers_python_other_augmented_assignment", 5, 1),
     (
         "NB205/triggers_python_value_changed_in_a_loop_by_an_unknown_method",

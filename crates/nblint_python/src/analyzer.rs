@@ -1592,6 +1592,13 @@ impl<'src> Analyzer<'src> {
         }
     }
 
+    /// The cell changes the value it bound to `name` in place: a file it saved that value to
+    /// above holds the value as it was (`df.to_parquet(p)`, then `df["x"] = 1`), so no load of
+    /// that file gives back the value the cell leaves.
+    fn forget_saves_of(&mut self, name: &str) {
+        self.facts.saves.retain(|save| save.name != name);
+    }
+
     // Mutations.
 
     /// Records that the statement or call at `span` changes `name` in place, if `name` is a
@@ -1636,6 +1643,7 @@ impl<'src> Analyzer<'src> {
                 // what the cell found (`df = df.copy()`, then `df["z"] = ..`).
                 definition.loads = None;
                 definition.restores = false;
+                self.forget_saves_of(name);
             }
             // A method of another container (`set.add` on a Keras model: `model.add(layer)`)
             // is an unknown method of this value, which may change it all the same.
@@ -2877,6 +2885,7 @@ impl<'src> Analyzer<'src> {
                         definition.loads = None;
                         definition.restores = false;
                     }
+                    self.forget_saves_of(receiver);
                     if let Some(value) = self
                         .facts
                         .defines
@@ -2929,6 +2938,7 @@ impl<'src> Analyzer<'src> {
                             if let Some(value) = definition.value.as_mut() {
                                 value.changed = true;
                             }
+                            self.forget_saves_of(name);
                         }
                     }
                 }
