@@ -158,6 +158,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         4,
         1,
     ),
+    (
+        "NB205/triggers_python_autogluon_predictor_loaded_from_another_path",
+        5,
+        1,
+    ),
     ("NB205/triggers_python_int_and_float_of_one_value", 4, 1),
     ("NB205/triggers_python_value_changed_after_its_save", 5, 1),
     ("NB205/triggers_python_other_augmented_assignment", 5, 1),

@@ -2995,6 +2995,18 @@ impl<'src> Analyzer<'src> {
                     && !self.transient
                 {
                     self.note_load(target.id.as_str(), &assignment.value, defined);
+                    // `predictor = TabularPredictor(path=p).fit(train)` saves what it binds.
+                    if let Some(place) = round_trips::saved_as_fitted(&assignment.value)
+                        && let Some((path, path_reads)) = self.file_path(place)
+                    {
+                        self.facts.saves.push(FileSave {
+                            name: target.id.as_str().to_owned(),
+                            path,
+                            path_reads,
+                            span: self.span(assignment.value.range()),
+                            as_array: false,
+                        });
+                    }
                 }
                 // `n_epochs = 5`, `df = pd.read_csv(path)`, `a, b = x[0], x[1]`: a value NB205
                 // can compare. Each name of a flat tuple target gets the value with its place

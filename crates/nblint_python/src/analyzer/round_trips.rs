@@ -130,6 +130,29 @@ pub(super) fn saved(call: &ast::ExprCall) -> Option<(&str, &Expr)> {
     None
 }
 
+/// Where a value is saved as it is made, when it is an AutoGluon predictor given a `path`
+/// and fitted there (`TabularPredictor(label="y", path=save_path).fit(train)`): `fit` writes
+/// the fitted predictor to that folder, which `TabularPredictor.load(save_path)` reads back.
+pub(super) fn saved_as_fitted(value: &Expr) -> Option<&Expr> {
+    let Expr::Call(fit) = value else {
+        return None;
+    };
+    let Expr::Attribute(method) = &*fit.func else {
+        return None;
+    };
+    let Expr::Call(constructor) = &*method.value else {
+        return None;
+    };
+    let class = dotted(&constructor.func)?;
+    if method.attr.id.as_str() != "fit" || !last_segments(&class, 1).ends_with("Predictor") {
+        return None;
+    }
+    constructor
+        .arguments
+        .find_keyword("path")
+        .map(|keyword| &keyword.value)
+}
+
 /// Where the value `value` loads comes from (a path, or a file object), when it is a whole
 /// load call: `load_model(path)`, `pickle.load(f)`, `spark.read.format("parquet").load(path)`.
 pub(super) fn loaded(value: &Expr) -> Option<&Expr> {
