@@ -164,6 +164,16 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     ("NB205/triggers_python_int_and_float_of_one_value", 4, 1),
+    (
+        "NB205/triggers_python_same_call_reading_a_random_generator",
+        4,
+        1,
+    ),
+    (
+        "NB202/triggers_python_shell_automagic_name_in_a_longer_cell",
+        3,
+        1,
+    ),
     ("NB205/triggers_python_value_changed_after_its_save", 5, 1),
     ("NB205/triggers_python_other_augmented_assignment", 5, 1),
     (

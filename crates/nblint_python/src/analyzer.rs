@@ -97,6 +97,14 @@ fn analyze_cell(source: &str, opener: Opener) -> CellFacts {
     let Some(dedented) = LeadingIndent::remove(source) else {
         return facts;
     };
+    // IPython removes the indentation before the prompts: a docstring's example pasted as it
+    // stands (`    >>> x = np.random.randn(200)`) runs.
+    if let Some(stripped) = LeadingIndent::without_prompts(&dedented.text) {
+        let stripped_facts = analyze_as_written(&stripped.text, opener);
+        if stripped_facts.parsed() {
+            return dedented.map_back(stripped.map_back(stripped_facts));
+        }
+    }
     let dedented_facts = analyze_as_written(&dedented.text, opener);
     if !dedented_facts.parsed() {
         return facts;
@@ -472,6 +480,12 @@ impl<'src> Analyzer<'src> {
     /// Parses and walks the whole cell.
     fn analyze_cell(&mut self, display: bool) {
         let mut parsed = parse_unchecked(self.source, ParseOptions::from(Mode::Ipython));
+        if parsed.errors().is_empty()
+            && let Some(rewritten) = magics::single_line_automagic(self.source)
+        {
+            let reparsed = parse_unchecked(&rewritten, ParseOptions::from(Mode::Ipython));
+            dispose_unwalked(std::mem::replace(&mut parsed, reparsed));
+        }
         if parsed.errors().is_empty() {
             self.facts.seeded = matches!(parsed.syntax(), Mod::Module(module)
                 if module.body.first().is_some_and(seeds_with_a_constant));
@@ -4752,7 +4766,7 @@ fn is_jax_random(function: &Expr) -> bool {
 }
 
 /// Whether a name or attribute names a random generator or its state (`np.random`,
-/// `RandomState`, `rng`, `torch.Generator`, `seed`): a fresh one restarts the stream, so two
+/// `RandomState`, `rng`, `torch.Generator`): a fresh one restarts the stream, so two
 /// cells that make one each do not give a reader the same state.
 fn is_random_state(name: &str) -> bool {
     // A class named for what it does at random (`RandomForestClassifier`,
@@ -4765,7 +4779,18 @@ fn is_random_state(name: &str) -> bool {
         return false;
     }
     let lower = name.to_ascii_lowercase();
-    ["random", "rng", "seed"]
+    // A seed is a number (`seed = 1234`, `MCState(.., seed=seed)`), and so is a name in
+    // capitals, a constant by convention (`RANDOM_STATE = 42`), unless it says it is a
+    // generator (`RNG`): reading one draws nothing. Not NumPy's `SeedSequence`, whose
+    // `spawn` moves on.
+    let constant = name.chars().any(|c| c.is_ascii_alphabetic())
+        && !name.chars().any(|c| c.is_ascii_lowercase())
+        && !lower.contains("rng")
+        && !lower.contains("generator");
+    if constant || (lower.contains("seed") && !lower.contains("sequence")) {
+        return false;
+    }
+    ["random", "rng"]
         .iter()
         .any(|word| lower.contains(word))
         // `torch.Generator`, `generator`; not a factory such as `get_predefined_generator`.

@@ -955,6 +955,41 @@ const AUTOMAGICS: &[&str] = &[
     "xmode",
 ];
 
+/// Automagics named for a shell command (`cd`, `ls`, `pip`, `mkdir`, ...), whose arguments
+/// are paths or options that may parse as Python (`cd /mnt/data` divides, `ls -la`
+/// subtracts). Not `run`, `time`, `save`, `env`, ...: names a notebook may well give a
+/// variable.
+const SHELL_AUTOMAGICS: &[&str] = &[
+    "cat", "cd", "conda", "cp", "ldir", "less", "lf", "lk", "ll", "ls", "lx", "man", "mkdir",
+    "more", "mv", "pip", "popd", "pushd", "pycat", "rm", "rmdir",
+];
+
+/// A one-line cell that IPython runs as a shell automagic although it parses as Python,
+/// rewritten in place as for [`ipython_rewrites`] (its first byte made `%`): IPython's
+/// prefilter, which runs automagics, reads a cell of one line only, and takes the line as
+/// the magic when it starts with the magic's name and a space and does not go on with an
+/// assignment (`cd = 3`, `ls, x = ..`). `cd /mnt/DATA/GitHub` runs `%cd`, not a division.
+pub(crate) fn single_line_automagic(source: &str) -> Option<String> {
+    let line = source.trim_end();
+    if line.contains(['\n', '\r']) {
+        return None;
+    }
+    let indent = line.len() - line.trim_start().len();
+    let text = &line[indent..];
+    let (word, rest) = split_word(text);
+    let spaced = text[word.len()..].starts_with([' ', '\t']);
+    if !SHELL_AUTOMAGICS.contains(&word)
+        || !spaced
+        || rest.is_empty()
+        || rest.starts_with(['=', ',', '.', '[', '(', ':', ';', ')'])
+    {
+        return None;
+    }
+    let mut bytes = source.as_bytes().to_vec();
+    bytes[indent] = b'%';
+    String::from_utf8(bytes).ok()
+}
+
 /// Rewrites what ruff's lexer reads differently from IPython, byte for byte in place so
 /// every offset stays the cell's own. `None` when nothing needs rewriting.
 ///
@@ -1181,6 +1216,21 @@ mod tests {
                 .map(|(_, word)| word)
                 .collect();
         assert_eq!(words, ["cdef", "double", "f", "x", "return", "h", "x"]);
+    }
+
+    #[test]
+    fn a_one_line_cell_starting_with_a_shell_automagic_is_the_magic() {
+        assert_eq!(
+            single_line_automagic("cd /mnt/DATA/GitHub\n").as_deref(),
+            Some("%d /mnt/DATA/GitHub\n")
+        );
+        assert_eq!(single_line_automagic("ls -la").as_deref(), Some("%s -la"));
+        // IPython's prefilter reads one-line cells only; an assignment is Python.
+        assert_eq!(single_line_automagic("cd /mnt\nx = 1"), None);
+        assert_eq!(single_line_automagic("cd = 3"), None);
+        assert_eq!(single_line_automagic("ls, x = 1, 2"), None);
+        assert_eq!(single_line_automagic("ls"), None);
+        assert_eq!(single_line_automagic("time - start"), None);
     }
 
     #[test]

@@ -1213,6 +1213,15 @@ fn a_pasted_session_is_read_without_its_prompts() {
     );
     assert!(!analyze("x = 1\ny = 2\n>>> z = 3\n").parsed());
     assert!(analyze("In [x]: y = 2\n").defines.is_empty());
+    // A docstring's example pasted with its indentation: IPython removes the indentation,
+    // then the prompts.
+    let source = "    >>> x = np.random.randn(200)/10\n    >>> x[51:151] += 1\n    >>> print(x)";
+    let facts = analyze(source);
+    assert!(facts.parsed(), "{:?}", facts.errors);
+    assert_eq!(facts.defined_names(), ["x"]);
+    let span = facts.defines[0].span;
+    assert_eq!(&source[span.start..span.end], "x");
+    assert_eq!(span.start, 8);
 }
 
 #[test]
