@@ -165,6 +165,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_int_and_float_of_one_value", 4, 1),
     (
+        "NB202/triggers_python_known_cell_magic_binds_no_other_name",
+        4,
+        1,
+    ),
+    (
         "NB205/triggers_python_same_call_reading_a_random_generator",
         4,
         1,

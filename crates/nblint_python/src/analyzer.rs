@@ -1023,6 +1023,12 @@ impl<'src> Analyzer<'src> {
         // A magic whose arguments nblint knows (`%%bigquery df`) is read as such.
         if magic.body == CellBody::Unknown && !known {
             self.unknown_magic_arguments(argument_start, magic.argument);
+            // A magic nblint does not know at all, loaded from the IPython profile or an
+            // extension, may store its result in a variable of its own choosing (a profile's
+            // `%%mysql` query leaves its rows in `df`).
+            if !magics::KNOWN_FOREIGN_CELL_MAGICS.contains(&magic.name) {
+                self.facts.binds_unknown_names = true;
+            }
         }
         // `%%writefile $profile/startup/imports.py`: IPython runs the profile's startup files
         // when a kernel starts, so the names they bind exist in every cell after a restart.

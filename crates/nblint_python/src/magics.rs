@@ -72,6 +72,29 @@ const OTHER_CELL_MAGICS: &[&str] = &[
     "%%writefile",
 ];
 
+/// Cell magics of common extensions whose body is not the notebook's Python and which store
+/// nothing in a variable the notebook does not name: Cython's `%%cython`, ipython-sql's and
+/// JupySQL's `%%sql` (its `NAME <<` is read as such), Fugue's `%%fsql`, ipyparallel's `%%px`,
+/// SAS swat's `%%casds`, ipytest's `%%ipytest`, HoloViews' `%%opts` and `%%output`,
+/// `%%writetemplate`, `%%snakeviz`, `%%dot`, `%%tutor` and `%%nbtutor`. A cell magic listed
+/// nowhere (a profile's `%%mysql`, which leaves its rows in `df`) may bind names nblint
+/// cannot list.
+pub(crate) const KNOWN_FOREIGN_CELL_MAGICS: &[&str] = &[
+    "%%casds",
+    "%%cython",
+    "%%dot",
+    "%%fsql",
+    "%%ipytest",
+    "%%nbtutor",
+    "%%opts",
+    "%%output",
+    "%%px",
+    "%%snakeviz",
+    "%%sql",
+    "%%tutor",
+    "%%writetemplate",
+];
+
 /// The cell magic that opens `source`, if any. IPython drops leading blank lines before it
 /// looks for `%%`, so this does too.
 pub(crate) fn cell_magic(source: &str) -> Option<CellMagic<'_>> {
