@@ -73,13 +73,15 @@ const OTHER_CELL_MAGICS: &[&str] = &[
 ];
 
 /// Cell magics of common extensions whose body is not the notebook's Python and which store
-/// nothing in a variable the notebook does not name: Cython's `%%cython`, ipython-sql's and
+/// nothing in a variable the notebook does not name: BigQuery's `%%bigquery` (its result
+/// name is read as such), Cython's `%%cython`, ipython-sql's and
 /// JupySQL's `%%sql` (its `NAME <<` is read as such), Fugue's `%%fsql`, ipyparallel's `%%px`,
 /// SAS swat's `%%casds`, ipytest's `%%ipytest`, HoloViews' `%%opts` and `%%output`,
 /// `%%writetemplate`, `%%snakeviz`, `%%dot`, `%%tutor` and `%%nbtutor`. A cell magic listed
 /// nowhere (a profile's `%%mysql`, which leaves its rows in `df`) may bind names nblint
 /// cannot list.
 pub(crate) const KNOWN_FOREIGN_CELL_MAGICS: &[&str] = &[
+    "%%bigquery",
     "%%casds",
     "%%cython",
     "%%dot",
