@@ -165,6 +165,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_int_and_float_of_one_value", 4, 1),
     (
+        "NB205/triggers_python_store_handle_with_another_embedding_function",
+        3,
+        1,
+    ),
+    (
         "NB202/triggers_python_known_cell_magic_binds_no_other_name",
         4,
         1,

@@ -1424,6 +1424,27 @@ impl<'src> Analyzer<'src> {
     /// with spacing removed (`t = 1, 2` is `t = (1, 2)`) and the names it reads.
     fn repeatable_value(&self, value: &Expr) -> Option<BoundValue> {
         let mut reads = Vec::new();
+        // `client.get_collection("docs")` is the handle `get_or_create_collection(name=
+        // "docs", ..)` gave: the store's, by name, whatever the rest of the call says (see
+        // [`handles`]).
+        if let Some(handle) = handles::handle(value) {
+            let parts = [handle.store, handle.key].into_iter().chain(handle.kept);
+            let mut texts = Vec::new();
+            for part in parts {
+                if !repeatable(part, &mut reads, 16) {
+                    return None;
+                }
+                texts.push(without_spacing(self.source_of(part.range())?));
+            }
+            reads.sort_unstable();
+            reads.dedup();
+            let (store, rest) = texts.split_first()?;
+            return Some(BoundValue {
+                text: format!("{store}.<handle>({})", rest.join(",")),
+                reads,
+                changed: false,
+            });
+        }
         if !repeatable(value, &mut reads, 16) {
             return None;
         }
@@ -5270,6 +5291,7 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
 }
 
 mod elements;
+mod handles;
 mod idempotent;
 mod loops;
 mod round_trips;
