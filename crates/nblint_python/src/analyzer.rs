@@ -1440,7 +1440,7 @@ impl<'src> Analyzer<'src> {
             reads.dedup();
             let (store, rest) = texts.split_first()?;
             return Some(BoundValue {
-                text: format!("{store}.<handle>({})", rest.join(",")),
+                text: format!("{store}{}{})", handles::MARKER, rest.join(",")),
                 reads,
                 changed: false,
             });
@@ -1691,6 +1691,7 @@ impl<'src> Analyzer<'src> {
             if let Some(definition) = self.facts.defines.get_mut(index)
                 && self.switched_off == 0
                 && let Some(value) = definition.value.as_mut()
+                && !handles::is_handle(value)
             {
                 match change {
                     Some((text, reads, needs_seed))
@@ -2932,6 +2933,7 @@ impl<'src> Analyzer<'src> {
                         .defines
                         .get_mut(index)
                         .and_then(|definition| definition.value.as_mut())
+                        .filter(|value| !handles::is_handle(value))
                     {
                         if repeats && !value.changed {
                             value.text.push('|');
@@ -2976,7 +2978,9 @@ impl<'src> Analyzer<'src> {
                         {
                             definition.loads = None;
                             definition.restores = false;
-                            if let Some(value) = definition.value.as_mut() {
+                            if let Some(value) = definition.value.as_mut()
+                                && !handles::is_handle(value)
+                            {
                                 value.changed = true;
                             }
                             self.forget_saves_of(name);

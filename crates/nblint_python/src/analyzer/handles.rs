@@ -28,6 +28,17 @@ const COLLECTIONS_METHODS: &[&str] = &["create", "get"];
 /// dataset at the path given first or as `path=`.
 const DATASET_FUNCTIONS: &[&str] = &["dataset", "load"];
 
+/// The text a handle's value is written as: the store, this marker, and the key and kept
+/// arguments in parentheses (no Python reads `.<` after a name).
+pub(super) const MARKER: &str = ".<handle>(";
+
+/// Whether `value` is a handle's (see [`MARKER`]): what a cell does through it (`ds.append(..)`,
+/// `collection.add(..)`) is done to the store, which any handle on it sees, so it changes no
+/// value NB205 compares.
+pub(super) fn is_handle(value: &nblint_facts::BoundValue) -> bool {
+    value.text.contains(MARKER)
+}
+
 /// A handle a call gives (see [`handle`]).
 pub(super) struct Handle<'a> {
     /// The store: `client` of `client.get_collection("docs")`.
