@@ -165,6 +165,16 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_int_and_float_of_one_value", 4, 1),
     (
+        "NB205/triggers_python_read_in_try_before_the_fallback_binding",
+        3,
+        4,
+    ),
+    (
+        "NB205/triggers_python_binding_under_a_path_flag_that_is_set",
+        3,
+        1,
+    ),
+    (
         "NB205/triggers_python_store_handle_with_another_embedding_function",
         3,
         1,

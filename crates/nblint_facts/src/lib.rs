@@ -193,13 +193,28 @@ pub struct BranchGuard {
     pub equal: bool,
     /// The constant's text, spacing removed (`"%"`, `None`, `3`).
     pub constant: String,
+    /// The test is the name alone (`if in_cloud:`, with `equal`; `if not in_cloud:`,
+    /// without): it needs a true value, or a false one, of whatever kind (`MODEL_PATH = ""`
+    /// switches `if MODEL_PATH:` off), with `constant` `True`.
+    #[serde(skip_serializing_if = "is_false")]
+    pub truthiness: bool,
 }
 
 impl BranchGuard {
     /// Whether the test cannot hold where the name holds `literal` (a literal's text, spacing
     /// removed): a literal of the constant's kind, equal to it exactly when the test needs it
-    /// not to be (`transform = "log"` against `transform == "%"`).
+    /// not to be (`transform = "log"` against `transform == "%"`); for a test of the name
+    /// alone, a literal whose truth is the other one (`""`, `0`, `0.0`, `None`, `False` are
+    /// false; `True`, another string or integer true).
     pub fn fails_for(&self, literal: &str) -> bool {
+        if self.truthiness {
+            let falsy = match literal {
+                "\"\"" | "''" | "0" | "0.0" | "None" | "False" => true,
+                _ if literal_kind(literal).is_some() => false,
+                _ => return false,
+            };
+            return falsy == self.equal;
+        }
         literal_kind(literal).is_some_and(|kind| Some(kind) == literal_kind(&self.constant))
             && (literal == self.constant) != self.equal
     }
@@ -838,6 +853,30 @@ mod tests {
             comment,
         );
         format!("{}{}", &source[..span.start], &source[span.end..])
+    }
+
+    #[test]
+    fn a_guard_fails_for_a_literal_that_decides_it() {
+        let guard = |equal, constant: &str, truthiness| BranchGuard {
+            name: "x".to_owned(),
+            equal,
+            constant: constant.to_owned(),
+            truthiness,
+        };
+        // `if x == "%":`
+        assert!(guard(true, "\"%\"", false).fails_for("\"log\""));
+        assert!(!guard(true, "\"%\"", false).fails_for("\"%\""));
+        assert!(!guard(true, "\"%\"", false).fails_for("3"));
+        // `if x:` and `if not x:`, whatever the literal's kind.
+        assert!(guard(true, "True", true).fails_for("\"\""));
+        assert!(guard(true, "True", true).fails_for("0"));
+        assert!(!guard(true, "True", true).fails_for("\"model.pth\""));
+        assert!(guard(false, "True", true).fails_for("\"model.pth\""));
+        assert!(!guard(false, "True", true).fails_for("None"));
+        assert!(!guard(true, "True", true).fails_for("load()"));
+        // `if x == True:` is no test of truth: a string never equals `True`, nblint says
+        // nothing of it.
+        assert!(!guard(true, "True", false).fails_for("\"\""));
     }
 
     #[test]

@@ -377,6 +377,8 @@ struct Analyzer<'src> {
     optional_depth: usize,
     /// Names an enclosing `if 'NAME' in locals():` checks exist: reads of them are optional.
     guarded_names: Vec<String>,
+    /// How many `try:` bodies whose `except` catches `NameError` the walk is in.
+    try_probe_depth: usize,
     /// The names the cell binds at the top level, when it has a top-level `try` (see
     /// [`Self::try_statement`]).
     cell_bound: HashSet<String>,
@@ -454,6 +456,7 @@ impl<'src> Analyzer<'src> {
             annotation_depth: 0,
             optional_depth: 0,
             guarded_names: Vec::new(),
+            try_probe_depth: 0,
             cell_bound: HashSet::new(),
             cell_literals: HashMap::new(),
             switched_off: 0,
@@ -759,6 +762,17 @@ impl<'src> Analyzer<'src> {
                 None if self.loop_bound.contains_key(name) => {
                     self.loop_reads.insert(name.to_owned());
                     let use_ = self.name_use(name, span, false);
+                    self.facts.uses.push(use_);
+                }
+                // A read in a `try:` whose `except` catches `NameError`, as the cell runs
+                // (`try: answer` / `except NameError: answer = "Select"`): it comes before the
+                // cell binds the name, so it reads another cell's value where there is one,
+                // and need not find one.
+                None if optional && self.try_probe_depth > 0 && self.function_depth == 0 => {
+                    let use_ = NameUse {
+                        optional: true,
+                        ..self.name_use(name, span, false)
+                    };
                     self.facts.uses.push(use_);
                 }
                 None if optional => {
@@ -1496,33 +1510,26 @@ impl<'src> Analyzer<'src> {
         let Some(literal) = self.cell_literals.get(&guard.name) else {
             return false;
         };
-        if matches!(test, Expr::Name(_) | Expr::UnaryOp(_)) {
-            // Truthiness: `if KEY:` needs a true value, `if not KEY:` a false one.
-            let falsy = matches!(
-                literal.as_str(),
-                "\"\"" | "''" | "0" | "0.0" | "None" | "False"
-            );
-            return falsy == guard.equal;
-        }
         guard.fails_for(literal)
     }
 
     /// The comparison of a name with a constant that an `if` test needs to hold for its body
     /// to run: `mode == "log"`, `sources is not None`, or one such operand of an `and`; a
-    /// name alone (`if in_cloud:`) needs it to be `True` when it holds `True`, `False` or
-    /// `None`, and `not name` needs it not to be.
+    /// name alone (`if in_cloud:`) needs a true value, and `not name` a false one.
     fn constant_guard(&self, test: &Expr) -> Option<BranchGuard> {
         match test {
             Expr::Name(name) => Some(BranchGuard {
                 name: name.id.as_str().to_owned(),
                 equal: true,
                 constant: "True".to_owned(),
+                truthiness: true,
             }),
             Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => match &*unary.operand {
                 Expr::Name(name) => Some(BranchGuard {
                     name: name.id.as_str().to_owned(),
                     equal: false,
                     constant: "True".to_owned(),
+                    truthiness: true,
                 }),
                 _ => None,
             },
@@ -1550,6 +1557,7 @@ impl<'src> Analyzer<'src> {
                     name: name.id.as_str().to_owned(),
                     equal,
                     constant: without_spacing(self.source_of(constant.range())?),
+                    truthiness: false,
                 })
             }
             _ => None,
@@ -3331,6 +3339,9 @@ impl<'src> Analyzer<'src> {
         // probe for a name that may be missing, which an `except` naming `NameError` itself
         // (not a bare `except:` that may hide a typo) expects.
         let probe = try_.handlers.iter().any(names_name_error);
+        let (uses_before, later_before) = (self.facts.uses.len(), self.later_uses.len());
+        let probing = usize::from(probe || missing_name_caught);
+        self.try_probe_depth += probing;
         for statement in &try_.body {
             let guarded = probe || (missing_name_caught && matches!(statement, Stmt::Delete(_)));
             self.optional_depth += usize::from(guarded);
@@ -3340,6 +3351,7 @@ impl<'src> Analyzer<'src> {
                 break;
             }
         }
+        self.try_probe_depth -= probing;
         self.guarded_names.truncate(guards);
         // `try: import x` / `except ImportError:` checks that `x` is installed (and installs
         // or replaces it if not): the import does its job by running.
@@ -3350,9 +3362,26 @@ impl<'src> Analyzer<'src> {
                 }
             }
         }
+        let probed: HashSet<String> = if probe {
+            self.facts.uses[uses_before..]
+                .iter()
+                .chain(&self.later_uses[later_before..])
+                .map(|use_| use_.name.clone())
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        let handlers_defined = self.facts.defines.len();
         for handler in &try_.handlers {
             let ast::ExceptHandler::ExceptHandler(handler) = handler;
             self.except_handler(handler);
+        }
+        // `try: answer` / `except NameError: answer = "Select"` binds `answer` only where it
+        // is missing: it never replaces a value another cell bound.
+        for definition in &mut self.facts.defines[handlers_defined..] {
+            if probed.contains(&definition.name) {
+                definition.restores = true;
+            }
         }
         for block in [&try_.orelse, &try_.finalbody] {
             for statement in block {
