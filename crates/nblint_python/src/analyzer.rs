@@ -4981,14 +4981,72 @@ fn without_spacing(text: &str) -> String {
             at = end;
             continue;
         }
-        // A dict or set display's trailing comma changes nothing (`{k1: v1,\n}`).
+        // A dict or set display's trailing comma changes nothing (`{k1: v1,\n}`), nor does a
+        // call's (`pd.read_csv(\n    path,\n)`); a tuple's does (`(a,)`, `x in (a,)`).
         if c == '}' && out.ends_with(',') {
+            out.pop();
+        }
+        if c == ')' && out.ends_with(',') && closes_a_call(&out) {
             out.pop();
         }
         out.push(c);
         at += 1;
     }
     out
+}
+
+/// Whether the `)` about to close `written` (text [`without_spacing`] has written so far,
+/// ending in a `,`) closes a call's arguments: its `(` follows a name that is no keyword, a
+/// `)` or a `]` (`f(a,`, `g()(a,`, `fs[0](a,`), not an operator or a keyword (`(a,`,
+/// `x in (a,`), where the parentheses make a tuple.
+fn closes_a_call(written: &str) -> bool {
+    let mut depth = 0usize;
+    let mut open = None;
+    for (at, c) in written.char_indices().rev() {
+        match c {
+            ')' | ']' | '}' => depth += 1,
+            '(' | '[' | '{' if depth > 0 => depth -= 1,
+            '(' => {
+                open = Some(at);
+                break;
+            }
+            '[' | '{' => return false,
+            _ => {}
+        }
+    }
+    let Some(open) = open else {
+        return false;
+    };
+    let before = &written[..open];
+    match before.chars().next_back() {
+        Some(')' | ']') => true,
+        Some(c) if c.is_alphanumeric() || c == '_' => {
+            let word_start = before
+                .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .map_or(0, |at| at + 1);
+            !matches!(
+                &before[word_start..],
+                "and"
+                    | "assert"
+                    | "await"
+                    | "elif"
+                    | "else"
+                    | "for"
+                    | "from"
+                    | "if"
+                    | "in"
+                    | "is"
+                    | "lambda"
+                    | "not"
+                    | "or"
+                    | "return"
+                    | "while"
+                    | "with"
+                    | "yield"
+            )
+        }
+        _ => false,
+    }
 }
 
 /// Where the number literal starting at `start` ends: digits, `_`, one `.`, an exponent,

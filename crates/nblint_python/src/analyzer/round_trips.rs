@@ -17,6 +17,8 @@ use super::{dotted, first_argument};
 /// Spark writer (`df.write.parquet`).
 const SAVE_METHODS: &[&str] = &[
     "save",
+    // ipex-llm's low-bit models: `model.save_low_bit(path)`, `load_low_bit(path)`.
+    "save_low_bit",
     "save_model",
     "save_pretrained",
     "to_feather",
@@ -63,6 +65,7 @@ const LOAD_CALLS: &[&str] = &[
     "ReadString",
     "from_pretrained",
     "load",
+    "load_low_bit",
     "load_model",
     "qload",
     "read",

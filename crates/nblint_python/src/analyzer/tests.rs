@@ -1240,6 +1240,15 @@ fn values_compare_up_to_spacing_and_quote_style_but_not_string_contents() {
         without_spacing("{k1: v1, k2: v2}")
     );
     assert_ne!(without_spacing("(a,)"), without_spacing("(a)"));
+    // A call's trailing comma, but not a tuple's after an operator or a keyword.
+    assert_eq!(
+        without_spacing("pd.read_csv(\n    'a.csv',\n)"),
+        without_spacing("pd.read_csv('a.csv')")
+    );
+    assert_eq!(without_spacing("f(g(a), [1, 2],)"), "f(g(a),[1,2])");
+    assert_ne!(without_spacing("x in (a,)"), without_spacing("x in (a)"));
+    assert_ne!(without_spacing("y = (a,)"), without_spacing("y = (a)"));
+    assert_ne!(without_spacing("f((a,))"), without_spacing("f((a))"));
     // Comments, but not a `#` in a string.
     assert_eq!(
         without_spacing("{\n    \"a\": 1,  # one\n}"),
