@@ -165,6 +165,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_int_and_float_of_one_value", 4, 1),
     (
+        "NB205/triggers_python_change_reading_a_name_bound_after_the_value",
+        4,
+        1,
+    ),
+    (
         "NB205/triggers_python_read_in_try_before_the_fallback_binding",
         3,
         4,

@@ -1648,6 +1648,37 @@ impl<'src> Analyzer<'src> {
         self.facts.saves.retain(|save| save.name != name);
     }
 
+    /// A change's text and reads, with each name it reads that this cell bound after the
+    /// changed value (binding `index`) written out as its value: `df = pd.read_csv(p)`, then
+    /// `names = ["x", "y"]` and `df.index = names` is compared as `df.index=names` with
+    /// `names` the list, since the comparison looks up reads where the value was bound, above
+    /// `names`. `None` when such a name's value is not one NB205 can compare.
+    fn written_out_reads(
+        &self,
+        index: usize,
+        mut text: String,
+        reads: Vec<String>,
+    ) -> Option<(String, Vec<String>)> {
+        let mut kept = Vec::new();
+        for read in reads {
+            match self.bound.get(&read) {
+                Some(&Some(bound)) if bound > index => {
+                    let definition = self.facts.defines.get(bound)?;
+                    let value = definition
+                        .value
+                        .as_ref()
+                        .filter(|value| !definition.conditional && !value.changed)?;
+                    text.push_str(&format!("{{{read}={}}}", value.text));
+                    kept.extend(value.reads.iter().cloned());
+                }
+                _ => kept.push(read),
+            }
+        }
+        kept.sort_unstable();
+        kept.dedup();
+        Some((text, kept))
+    }
+
     // Mutations.
 
     /// Records that the statement or call at `span` changes `name` in place, if `name` is a
@@ -1683,7 +1714,11 @@ impl<'src> Analyzer<'src> {
             } else {
                 None
             }
-            .map(|change| (change.text.clone(), change.reads.clone(), change.needs_seed));
+            .map(|change| (change.text.clone(), change.reads.clone(), change.needs_seed))
+            .and_then(|(text, reads, needs_seed)| {
+                self.written_out_reads(index, text, reads)
+                    .map(|(text, reads)| (text, reads, needs_seed))
+            });
             let seeded = self.seeded.contains(&index);
             if let Some(definition) = self.facts.defines.get_mut(index)
                 && (requires_container.is_none() || definition.container == requires_container)
