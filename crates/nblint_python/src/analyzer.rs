@@ -1641,10 +1641,16 @@ impl<'src> Analyzer<'src> {
         }
     }
 
-    /// The cell changes the value it bound to `name` in place: a file it saved that value to
-    /// above holds the value as it was (`df.to_parquet(p)`, then `df["x"] = 1`), so no load of
-    /// that file gives back the value the cell leaves.
-    fn forget_saves_of(&mut self, name: &str) {
+    /// The cell changes the value it bound to `name` (binding `index`) in place: what a load
+    /// gave is no longer what the file holds, nor a value given back what the cell found
+    /// (`df = df.copy()`, then `df["z"] = ..`), and a file the cell saved the value to above
+    /// holds it as it was (`df.to_parquet(p)`, then `df["x"] = 1`), so no load of that file
+    /// gives back the value the cell leaves.
+    fn changed_in_place(&mut self, index: usize, name: &str) {
+        if let Some(definition) = self.facts.defines.get_mut(index) {
+            definition.loads = None;
+            definition.restores = false;
+        }
         self.facts.saves.retain(|save| save.name != name);
     }
 
@@ -1723,11 +1729,7 @@ impl<'src> Analyzer<'src> {
             if let Some(definition) = self.facts.defines.get_mut(index)
                 && (requires_container.is_none() || definition.container == requires_container)
             {
-                // What a load gave is no longer what the file holds, nor a value given back
-                // what the cell found (`df = df.copy()`, then `df["z"] = ..`).
-                definition.loads = None;
-                definition.restores = false;
-                self.forget_saves_of(name);
+                self.changed_in_place(index, name);
             }
             // A method of another container (`set.add` on a Keras model: `model.add(layer)`)
             // is an unknown method of this value, which may change it all the same.
@@ -2924,11 +2926,9 @@ impl<'src> Analyzer<'src> {
                 // changes it in a way no second run repeats.
                 if let Expr::Call(call) = &*expression.value
                     && self.switched_off == 0
-                    && callee_name(&call.func).is_some_and(is_unrepeatable_call)
                 {
-                    for argument in &*call.arguments.args {
-                        if let Expr::Name(name) = argument
-                            && let Some(&Some(index)) = self.bound.get(name.id.as_str())
+                    for name in randomly_changed(call) {
+                        if let Some(&Some(index)) = self.bound.get(name)
                             && let Some(value) = self
                                 .facts
                                 .defines
@@ -2943,13 +2943,7 @@ impl<'src> Analyzer<'src> {
                 // of the value already.
                 if let Expr::Call(call) = &*expression.value
                     && self.switched_off == 0
-                    && let Expr::Attribute(attribute) = &*call.func
-                    && may_change_receiver(attribute.attr.id.as_str())
-                    // `daily.plot.line()`, `df.style.format(..)`, `A.T.rref()`: a method of
-                    // an accessor that draws, formats or gives a new value.
-                    && !matches!(&*attribute.value, Expr::Attribute(accessor)
-                        if NEW_VALUE_ACCESSORS.contains(accessor.attr.id.as_str()))
-                    && let Some(receiver) = root_name(&attribute.value)
+                    && let Some(receiver) = changed_receiver(call)
                     && self
                         .plain_change
                         .as_ref()
@@ -2966,11 +2960,7 @@ impl<'src> Analyzer<'src> {
                     let mut reads = Vec::new();
                     let repeats = repeatable(&expression.value, &mut reads, 16);
                     let text = without_spacing(self.text(span));
-                    if let Some(definition) = self.facts.defines.get_mut(index) {
-                        definition.loads = None;
-                        definition.restores = false;
-                    }
-                    self.forget_saves_of(receiver);
+                    self.changed_in_place(index, receiver);
                     if let Some(value) = self
                         .facts
                         .defines
@@ -2999,34 +2989,22 @@ impl<'src> Analyzer<'src> {
                 if let Expr::Call(call) = &*expression.value
                     && self.switched_off == 0
                 {
-                    let mut changed: Vec<&str> = Vec::new();
-                    if callee_name(&call.func).is_some_and(is_unrepeatable_call) {
-                        changed.extend(call.arguments.args.iter().filter_map(|argument| {
-                            argument.as_name_expr().map(|name| name.id.as_str())
-                        }));
-                    }
-                    if let Expr::Attribute(attribute) = &*call.func
-                        && may_change_receiver(attribute.attr.id.as_str())
-                        && !matches!(&*attribute.value, Expr::Attribute(accessor)
-                            if NEW_VALUE_ACCESSORS.contains(accessor.attr.id.as_str()))
-                        && let Some(receiver) = root_name(&attribute.value)
-                    {
-                        changed.push(receiver);
-                    }
+                    let changed = randomly_changed(call).chain(changed_receiver(call));
                     for name in changed {
                         if self.resolve(name) == Resolution::Module
                             && let Some(&Some(index)) = self.bound.get(name)
-                            && let Some(definition) = self.facts.defines.get_mut(index)
-                            && definition.mutable
+                            && self
+                                .facts
+                                .defines
+                                .get(index)
+                                .is_some_and(|definition| definition.mutable)
                         {
-                            definition.loads = None;
-                            definition.restores = false;
-                            if let Some(value) = definition.value.as_mut()
+                            self.changed_in_place(index, name);
+                            if let Some(value) = self.facts.defines[index].value.as_mut()
                                 && !handles::is_handle(value)
                             {
                                 value.changed = true;
                             }
-                            self.forget_saves_of(name);
                         }
                     }
                 }
@@ -4839,6 +4817,32 @@ fn bare_automagic(expression: &Expr) -> Option<&str> {
         }
         _ => None,
     }
+}
+
+/// The name a call statement may change in place through a method NB205 does not know to
+/// leave it alone (`m.add_basemap("A")`, `loans.remove_column(f)`): not `df.head()`, nor a
+/// method of an accessor that draws, formats or gives a new value (`daily.plot.line()`,
+/// `df.style.format(..)`, `A.T.rref()`).
+fn changed_receiver(call: &ast::ExprCall) -> Option<&str> {
+    let Expr::Attribute(attribute) = &*call.func else {
+        return None;
+    };
+    let through_accessor = matches!(&*attribute.value, Expr::Attribute(accessor)
+        if NEW_VALUE_ACCESSORS.contains(accessor.attr.id.as_str()));
+    (may_change_receiver(attribute.attr.id.as_str()) && !through_accessor)
+        .then(|| root_name(&attribute.value))
+        .flatten()
+}
+
+/// The names a random call is given as they are (`np.random.shuffle(order)`), which it
+/// changes in a way no second run repeats.
+fn randomly_changed(call: &ast::ExprCall) -> impl Iterator<Item = &str> {
+    let random = callee_name(&call.func).is_some_and(is_unrepeatable_call);
+    call.arguments
+        .args
+        .iter()
+        .filter(move |_| random)
+        .filter_map(|argument| argument.as_name_expr().map(|name| name.id.as_str()))
 }
 
 /// Class decorators that declare a second class, named by their first argument, in the
