@@ -217,6 +217,32 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     (
+        "NB205/triggers_python_estimator_with_a_randomizing_setting_fitted_in_two_cells",
+        5,
+        1,
+    ),
+    (
+        "NB205/triggers_python_call_repeated_with_another_model_and_output_turned_off",
+        5,
+        1,
+    ),
+    ("NB205/triggers_python_model_loaded_from_another_save", 5, 1),
+    (
+        "NB205/triggers_python_value_built_with_a_function_defined_again_differently",
+        5,
+        6,
+    ),
+    (
+        "NB205/triggers_python_other_file_read_in_a_with_block",
+        4,
+        2,
+    ),
+    (
+        "NB207/triggers_python_binding_in_a_with_body_overwritten",
+        2,
+        2,
+    ),
+    (
         "NB202/triggers_python_branch_under_an_ipython_name_check_that_holds",
         3,
         2,

@@ -413,12 +413,13 @@ struct Analyzer<'src> {
     /// definition.
     backups: HashMap<String, (String, usize)>,
     /// Top-level bindings of this cell (indices into `facts.defines`) whose value is one call
-    /// given a constant seed (`model = DecisionTreeClassifier(random_state=42)`): a `fit`
-    /// of the value made so repeats ([`seeded_fit`]).
+    /// given a constant seed (`model = DecisionTreeClassifier(random_state=42)`) or that makes
+    /// an estimator that needs none ([`deterministic_estimator`]: `scaler = MinMaxScaler()`):
+    /// a `fit` of the value made so repeats ([`seeded_fit`]).
     seeded: HashSet<usize>,
     /// File objects the enclosing top-level `with open(path) as f:` blocks opened: each
     /// one's path, as [`FileSave::path`] and [`FileSave::path_reads`] give it.
-    file_handles: HashMap<String, (String, Vec<String>)>,
+    file_handles: HashMap<String, OpenedFile>,
     /// How many of the blocks counted in `block_depth` are `with` bodies, which run unless
     /// something fails: a save or load in one happens when the cell runs.
     with_depth: usize,
@@ -1294,8 +1295,9 @@ impl<'src> Analyzer<'src> {
                 mutable: kind == DefinitionKind::Variable,
                 public: false,
                 used_in_cell: false,
-                // In a block, or in a function that declares it `global`.
-                conditional: self.block_depth > 0 || self.function_depth > 0,
+                // In a block other than a `with` body (which runs once, as the top level
+                // does), or in a function that declares it `global`.
+                conditional: self.block_depth > self.with_depth || self.function_depth > 0,
                 in_function: self.function_depth > 0,
                 // Set at the end, when function bodies' reads are resolved.
                 read_by_function: false,
@@ -1309,6 +1311,7 @@ impl<'src> Analyzer<'src> {
                 walks: Vec::new(),
                 looked_up_by: None,
                 identifies: None,
+                definition_text: None,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -1470,12 +1473,27 @@ impl<'src> Analyzer<'src> {
             return None;
         }
         let text = self.source_of(value.range())?;
-        reads.sort_unstable();
-        reads.dedup();
-        let text = match value {
+        let mut text = match value {
             Expr::Tuple(tuple) if !tuple.parenthesized => format!("({})", without_spacing(text)),
             _ => without_spacing(text),
         };
+        // `with open("input.txt") as f: rows = f.readlines()`: what the file holds, read
+        // from the same path, not a handle bound anew in each cell.
+        let mut opened = Vec::new();
+        reads.retain(|read| match self.file_handles.get(read) {
+            Some(file) if file.reading => {
+                opened.push((read.clone(), file));
+                false
+            }
+            _ => true,
+        });
+        opened.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (handle, file) in opened {
+            text.push_str(&format!("|{handle}=open({})", file.path));
+            reads.extend(file.path_reads.iter().cloned());
+        }
+        reads.sort_unstable();
+        reads.dedup();
         Some(BoundValue {
             text,
             reads,
@@ -1570,9 +1588,9 @@ impl<'src> Analyzer<'src> {
     /// [`round_trips::is_plain_path`]).
     fn file_path(&self, place: &Expr) -> Option<(String, Vec<String>)> {
         if let Expr::Name(name) = place
-            && let Some(path) = self.file_handles.get(name.id.as_str())
+            && let Some(opened) = self.file_handles.get(name.id.as_str())
         {
-            return Some(path.clone());
+            return Some((opened.path.clone(), opened.path_reads.clone()));
         }
         let path = round_trips::opened_path(place).unwrap_or(place);
         let mut reads = Vec::new();
@@ -1912,6 +1930,12 @@ impl<'src> Analyzer<'src> {
             function.name.range(),
             DefinitionKind::Function,
         );
+        if self.function_depth == 0
+            && let Some(text) = self.source_of(function.range())
+            && let Some(definition) = self.facts.defines.get_mut(defined)
+        {
+            definition.definition_text = Some(lines_without_spacing(text));
+        }
         // `@interact(..)`, `@trainer.on(..)`, `@app.route(..)`: the decorator hands the
         // function to something that calls it, so it is used where it is defined.
         if function
@@ -2624,6 +2648,18 @@ impl<'src> Analyzer<'src> {
         {
             self.note_save(call, span);
         }
+        // A save whose result is kept (`_ = exp.save_model(final, "m")`) saves all the same,
+        // unless it binds the name it saves.
+        if let Stmt::Assign(assign) = statement
+            && let Expr::Call(call) = &*assign.value
+            && round_trips::saved(call).is_some_and(|(name, _)| {
+                assign.targets.iter().all(
+                    |target| matches!(target, Expr::Name(target) if target.id.as_str() != name),
+                )
+            })
+        {
+            self.note_save(call, span);
+        }
         match statement {
             Stmt::FunctionDef(function) => {
                 let outer = self.enter_top_function(function.name.id.as_str());
@@ -2871,25 +2907,37 @@ impl<'src> Analyzer<'src> {
                 }
                 // `with open(path, "wb") as f:`: `pickle.dump(model, f)` in the body writes
                 // to `path`.
-                let mut opened = Vec::new();
+                let mut handles = Vec::new();
                 if self.function_depth == 0 {
                     for item in &with.items {
                         if let Some(Expr::Name(handle)) = item.optional_vars.as_deref()
-                            && let Some(path) = round_trips::opened_path(&item.context_expr)
-                                .and_then(|path| self.file_path(path))
+                            && let Some((path, path_reads)) =
+                                round_trips::opened_path(&item.context_expr)
+                                    .and_then(|path| self.file_path(path))
                         {
                             let name = handle.id.as_str().to_owned();
-                            let outer = self.file_handles.insert(name.clone(), path);
-                            opened.push((name, outer));
+                            let opened = OpenedFile {
+                                path,
+                                path_reads,
+                                reading: round_trips::opened_for_reading(&item.context_expr),
+                            };
+                            let outer = self.file_handles.insert(name.clone(), opened);
+                            handles.push((name, outer));
                         }
                     }
                 }
+                // A body whose context swallows its exceptions (`with suppress(KeyError):`,
+                // `with pytest.raises(..):`) may stop anywhere: a block like any other.
+                let runs_once = !with
+                    .items
+                    .iter()
+                    .any(|item| swallows_exceptions(&item.context_expr));
                 self.block(|analyzer| {
-                    analyzer.with_depth += 1;
+                    analyzer.with_depth += usize::from(runs_once);
                     visitor::walk_stmt(analyzer, statement);
-                    analyzer.with_depth -= 1;
+                    analyzer.with_depth -= usize::from(runs_once);
                 });
-                for (name, outer) in opened.into_iter().rev() {
+                for (name, outer) in handles.into_iter().rev() {
                     match outer {
                         Some(outer) => self.file_handles.insert(name, outer),
                         None => self.file_handles.remove(&name),
@@ -3042,7 +3090,8 @@ impl<'src> Analyzer<'src> {
                 {
                     let container = self.container_of(&assignment.value);
                     self.facts.defines[defined].container = container;
-                    if matches!(&*assignment.value, Expr::Call(call) if seeded_with_a_constant(call))
+                    if matches!(&*assignment.value, Expr::Call(call)
+                        if seeded_with_a_constant(call) || deterministic_estimator(call))
                     {
                         self.seeded.insert(defined);
                     }
@@ -3916,6 +3965,32 @@ fn loads_pickled_objects(callee: &str) -> bool {
     }
 }
 
+/// Whether a `with` statement's context `expression` swallows exceptions raised in its body,
+/// so the body may stop anywhere: `contextlib.suppress(..)`, `pytest.raises(..)`,
+/// `self.assertRaises(..)`.
+fn swallows_exceptions(expression: &Expr) -> bool {
+    let Expr::Call(call) = expression else {
+        return false;
+    };
+    callee_name(&call.func).is_some_and(|name| {
+        matches!(
+            name,
+            "suppress" | "raises" | "assertRaises" | "assertRaisesRegex" | "assertWarns"
+        )
+    })
+}
+
+/// A file a top-level `with open(path) as f:` opened, as the name `f` holds in its body.
+struct OpenedFile {
+    /// Its path, as [`Analyzer::file_path`] gives it.
+    path: String,
+    /// The names the path reads.
+    path_reads: Vec<String>,
+    /// It was opened for reading only (`open(path)`, `open(path, "rb")`): what a value reads
+    /// from it is what the file holds.
+    reading: bool,
+}
+
 /// A top-level statement that changes one name's value in place, and does so the same way
 /// from the same inputs ([`Analyzer::plain_change`]).
 struct PlainChange {
@@ -4740,6 +4815,33 @@ fn seeded_with_a_constant(call: &ast::ExprCall) -> bool {
     })
 }
 
+/// Whether `call` makes a scikit-learn estimator whose `fit` draws no random numbers
+/// (`deterministic_estimators.txt`: `MinMaxScaler()`, `LinearRegression(fit_intercept=False)`),
+/// passing none of the settings that can make it draw some (`solver=`, `shuffle=`, ..).
+fn deterministic_estimator(call: &ast::ExprCall) -> bool {
+    const RANDOMIZING_SETTINGS: &[&str] = &[
+        "solver",
+        "svd_solver",
+        "probability",
+        "shuffle",
+        "selection",
+        "init",
+        "strategy",
+    ];
+    callee_name(&call.func).is_some_and(|name| DETERMINISTIC_ESTIMATORS.contains(name))
+        && call.arguments.keywords.iter().all(|keyword| {
+            keyword
+                .arg
+                .as_ref()
+                .is_some_and(|name| !RANDOMIZING_SETTINGS.contains(&name.as_str()))
+        })
+}
+
+/// scikit-learn estimators whose `fit` draws no random numbers with their default settings
+/// (`deterministic_estimators.txt`, one a line).
+static DETERMINISTIC_ESTIMATORS: std::sync::LazyLock<HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| method_list(include_str!("deterministic_estimators.txt")));
+
 /// Whether a function or method named `name` looks records up (`get_projects`,
 /// `list_models`, `find_all`, `search`, `query`, `fetch_rows`): called again with the same
 /// arguments, it finds the same records, in the same order.
@@ -5031,7 +5133,133 @@ fn without_spacing(text: &str) -> String {
         out.push(c);
         at += 1;
     }
+    without_quiet_keywords(&out)
+}
+
+/// `text`, a block of statements, line by line with each line's spacing removed
+/// ([`without_spacing`]) but its indentation kept, and lines left empty (blank, or only a
+/// comment) dropped: `if a:\n    f()\ng()` stays apart from `if a:\n    f()\n    g()`.
+fn lines_without_spacing(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let code = without_spacing(line);
+        if code.is_empty() {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&" ".repeat(indent));
+        out.push_str(&code);
+    }
     out
+}
+
+/// Keyword arguments that only change what a call prints (`verbose=False`, `silent=True`,
+/// `show_progress=False`), not what it gives back: pycaret's `create_model("dt")` and
+/// `create_model("dt", verbose=False)` make one model.
+const QUIET_KEYWORDS: &[&str] = &[
+    "disable_tqdm",
+    "progress_bar",
+    "quiet",
+    "show_progress",
+    "show_progress_bar",
+    "silent",
+    "verbose",
+    "verbosity",
+];
+
+/// `text` (as [`without_spacing`] writes it) without the [`QUIET_KEYWORDS`] arguments given a
+/// literal (`f(x,verbose=0)` is `f(x)`); string literals are kept as they are.
+fn without_quiet_keywords(text: &str) -> String {
+    if !QUIET_KEYWORDS.iter().any(|keyword| text.contains(keyword)) {
+        return text.to_owned();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while at < chars.len() {
+        let c = chars[at];
+        if c == '"' || c == '\'' {
+            let end = string_end(&chars, at);
+            out.extend(&chars[at..end]);
+            at = end;
+            continue;
+        }
+        if matches!(out.chars().next_back(), Some('(' | ','))
+            && let Some(end) = quiet_keyword_end(&chars, at)
+            && matches!(chars.get(end), Some(',' | ')'))
+        {
+            if out.ends_with(',') {
+                out.pop();
+                at = end;
+            } else if chars.get(end) == Some(&',') {
+                at = end + 1;
+            } else {
+                at = end;
+            }
+            continue;
+        }
+        out.push(c);
+        at += 1;
+    }
+    out
+}
+
+/// Where the quiet keyword argument starting at `at` ends (`verbose=False`, `silent=1`,
+/// `verbosity=-1`, `show_progress="no"`), when one starts there with a literal value.
+fn quiet_keyword_end(chars: &[char], at: usize) -> Option<usize> {
+    let name_end = (at..chars.len())
+        .find(|&end| !(chars[end].is_alphanumeric() || chars[end] == '_'))
+        .unwrap_or(chars.len());
+    let name: String = chars[at..name_end].iter().collect();
+    if !QUIET_KEYWORDS.contains(&name.as_str())
+        || chars.get(name_end) != Some(&'=')
+        || chars.get(name_end + 1) == Some(&'=')
+    {
+        return None;
+    }
+    let value = name_end + 1;
+    match chars.get(value)? {
+        '"' | '\'' => Some(string_end(chars, value)),
+        _ => {
+            let start = if chars[value] == '-' {
+                value + 1
+            } else {
+                value
+            };
+            let end = (start..chars.len())
+                .find(|&end| !(chars[end].is_alphanumeric() || matches!(chars[end], '_' | '.')))
+                .unwrap_or(chars.len());
+            let literal: String = chars[start..end].iter().collect();
+            let number = literal.chars().next().is_some_and(|c| c.is_ascii_digit());
+            (number || (start == value && matches!(literal.as_str(), "True" | "False" | "None")))
+                .then_some(end)
+        }
+    }
+}
+
+/// Where the string literal opening at `at` ends (past its closing quotes), or the text's end.
+fn string_end(chars: &[char], at: usize) -> usize {
+    let quote = chars[at];
+    let triple = chars.get(at + 1) == Some(&quote) && chars.get(at + 2) == Some(&quote);
+    let quotes = if triple { 3 } else { 1 };
+    let mut end = at + quotes;
+    while end < chars.len() {
+        if chars[end] == '\\' {
+            end += 2;
+            continue;
+        }
+        if chars[end] == quote
+            && (!triple
+                || (chars.get(end + 1) == Some(&quote) && chars.get(end + 2) == Some(&quote)))
+        {
+            return end + quotes;
+        }
+        end += 1;
+    }
+    chars.len()
 }
 
 /// Whether the `)` about to close `written` (text [`without_spacing`] has written so far,

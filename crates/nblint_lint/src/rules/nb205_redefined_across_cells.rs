@@ -864,6 +864,37 @@ fn same_value(
                 }
                 return true;
             }
+            // A function defined again the same way (`def attention(*args, **kwargs): ..` in
+            // two cells), whose reads hold the same values at both points, is the same
+            // function.
+            if first.kind == DefinitionKind::Function
+                && second.kind == DefinitionKind::Function
+                && !first.conditional
+                && !second.conditional
+                && first.definition_text.is_some()
+                && first.definition_text == second.definition_text
+            {
+                let mut first_reads: Vec<&str> = called_reads(context, first_cell, name).collect();
+                let mut second_reads: Vec<&str> =
+                    called_reads(context, second_cell, name).collect();
+                first_reads.sort_unstable();
+                first_reads.dedup();
+                second_reads.sort_unstable();
+                second_reads.dedup();
+                return depth > 0
+                    && first_reads == second_reads
+                    && first_reads.iter().all(|read| {
+                        same_value(
+                            context,
+                            index,
+                            read,
+                            points,
+                            index.binding_before(read, points.0, None),
+                            index.binding_before(read, points.1, None),
+                            depth - 1,
+                        )
+                    });
+            }
             // The same module or function imported again, even under `try:` (`except:`
             // imports it the same way, or the name is missing altogether).
             if first.kind == DefinitionKind::Import || second.kind == DefinitionKind::Import {

@@ -107,6 +107,15 @@ pub(super) fn saved(call: &ast::ExprCall) -> Option<(&str, &Expr)> {
             };
             return Some((value.id.as_str(), place));
         }
+        // `save_model(model, path)` as a function (Keras' `tf.keras.models.save_model`,
+        // `mlflow.sklearn.save_model`, pycaret's `save_model(final, "name")` and its
+        // experiment's `exp.save_model(final, "name")`), not XGBoost's
+        // `booster.save_model(path)`, which saves its receiver (below).
+        if last_segments(&callee, 1) == "save_model"
+            && let [Expr::Name(value), place, ..] = &*arguments.args
+        {
+            return Some((value.id.as_str(), place));
+        }
         if saves_an_array(call) {
             // `np.save(path, x)`, or with the keywords `file=` and `arr=`.
             let keyword = |name: &str| {
@@ -187,6 +196,28 @@ pub(super) fn opened_path(expression: &Expr) -> Option<&Expr> {
         return None;
     }
     first_argument(call, &["file"])
+}
+
+/// Whether the `open(..)` call `expression` opens its file for reading only: no mode, or a
+/// literal one without `w`, `a`, `x` or `+` (`open(path)`, `open(path, "rb")`).
+pub(super) fn opened_for_reading(expression: &Expr) -> bool {
+    let Expr::Call(call) = expression else {
+        return false;
+    };
+    let mode = call.arguments.args.get(1).or_else(|| {
+        call.arguments
+            .find_keyword("mode")
+            .map(|keyword| &keyword.value)
+    });
+    match mode {
+        None => true,
+        Some(Expr::StringLiteral(mode)) => !mode
+            .value
+            .to_str()
+            .chars()
+            .any(|c| matches!(c, 'w' | 'a' | 'x' | '+')),
+        Some(_) => false,
+    }
 }
 
 /// Whether `path` names the same file whenever its names hold the same values: strings,

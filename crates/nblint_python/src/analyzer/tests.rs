@@ -181,7 +181,12 @@ fn assignments_of_every_target_form() {
         ),
         (
             "with open(p) as f, lock:\n    pass",
-            "defines: f~\nuses: open p lock",
+            "defines: f\nuses: open p lock",
+        ),
+        // A body that may stop early (`suppress`) binds on some paths only.
+        (
+            "with suppress(KeyError) as s:\n    v = d[k]",
+            "defines: s~ v~\nuses: suppress KeyError d k",
         ),
         ("y = x + 1\nx = 2\nx", "defines: y x*\nuses: x\ndisplay: x"),
         ("x = x + 1", "defines: x\nuses: x"),
@@ -1226,7 +1231,7 @@ fn a_pasted_session_is_read_without_its_prompts() {
 
 #[test]
 fn values_compare_up_to_spacing_and_quote_style_but_not_string_contents() {
-    use super::without_spacing;
+    use super::{lines_without_spacing, without_spacing};
     assert_eq!(without_spacing("f( a , b )"), without_spacing("f(a,b)"));
     assert_eq!(
         without_spacing("pd.read_csv('a.csv')"),
@@ -1257,6 +1262,27 @@ fn values_compare_up_to_spacing_and_quote_style_but_not_string_contents() {
     assert_eq!(without_spacing("f('#x')  # call"), "f(\"#x\")");
     // One number, spelled several ways.
     assert_eq!(without_spacing("S0 = 100."), "S0=100.0");
+    assert_eq!(
+        without_spacing("create_model('dt', verbose = False)"),
+        without_spacing("create_model('dt')")
+    );
+    assert_eq!(without_spacing("f(verbose=0, x)"), "f(x)");
+    assert_eq!(without_spacing("f(silent=True)"), "f()");
+    assert_eq!(
+        lines_without_spacing("def f(x):\n    # doubled\n    return 2 * x\n"),
+        lines_without_spacing("def f( x ):\n\n    return 2*x")
+    );
+    assert_ne!(
+        lines_without_spacing("if a:\n    f()\ng()"),
+        lines_without_spacing("if a:\n    f()\n    g()")
+    );
+    assert_eq!(without_spacing("f(a, verbosity=-1, b=2)"), "f(a,b=2)");
+    assert_eq!(without_spacing("f('verbose=1', x)"), "f(\"verbose=1\",x)");
+    assert_eq!(without_spacing("f(x, verbose=level)"), "f(x,verbose=level)");
+    assert_ne!(
+        without_spacing("f(x, verbose=0)"),
+        without_spacing("f(x, 0)")
+    );
     assert_eq!(without_spacing("T = 1.0"), without_spacing("T = 1e0"));
     assert_eq!(without_spacing("x = 1e2 * .5"), "x=100.0*0.5");
     assert_eq!(without_spacing("a = 5e-1"), without_spacing("a = 0.5"));
