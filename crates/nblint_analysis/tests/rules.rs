@@ -228,6 +228,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_model_loaded_from_another_save", 5, 1),
     (
+        "NB205/triggers_python_long_string_concatenation_ending_otherwise",
+        5,
+        2,
+    ),
+    (
         "NB205/triggers_python_value_built_with_a_function_defined_again_differently",
         5,
         6,

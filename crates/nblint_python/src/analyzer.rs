@@ -5484,9 +5484,20 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
                 && repeatable(&attribute.value, reads, depth - 1)
         }
         Expr::UnaryOp(unary) => repeatable(&unary.operand, reads, depth - 1),
+        // A chain `"a\n" + "b\n" + .. + "z\n"` nests to the left as deep as it is long: its
+        // operands count one level each, not one more per link.
         Expr::BinOp(binary) => {
-            repeatable(&binary.left, reads, depth - 1)
-                && repeatable(&binary.right, reads, depth - 1)
+            let mut left = &binary.left;
+            let mut right_operands = vec![&binary.right];
+            while let Expr::BinOp(inner) = &**left {
+                right_operands.push(&inner.right);
+                left = &inner.left;
+            }
+            repeatable(left, reads, depth - 1)
+                && right_operands
+                    .into_iter()
+                    .rev()
+                    .all(|operand| repeatable(operand, reads, depth - 1))
         }
         Expr::BoolOp(boolean) => all_repeatable(boolean.values.iter(), reads, depth - 1),
         Expr::Compare(compare) => {
