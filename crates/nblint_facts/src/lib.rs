@@ -153,11 +153,12 @@ pub struct Definition {
     /// project.uid`, `file_id = file.id`): see [`Self::looked_up_by`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identifies: Option<String>,
-    /// A module-level function's whole definition, spacing and comments removed (Python's
-    /// `def attention(*args, **kwargs): ..`): two cells that define a function the same way,
-    /// reading names that hold the same values, define the same function.
+    /// A hash of a module-level function's whole definition, token by token, comments and
+    /// line breaks inside brackets left out (Python's `def attention(*args, **kwargs): ..`):
+    /// two cells that define a function the same way, reading names that hold the same
+    /// values, define the same function.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub definition_text: Option<String>,
+    pub definition_fingerprint: Option<u64>,
 }
 
 /// An operation that gives its result back when applied to it again (see
@@ -295,7 +296,7 @@ impl Definition {
             walks: Vec::new(),
             looked_up_by: None,
             identifies: None,
-            definition_text: None,
+            definition_fingerprint: None,
         }
     }
 }

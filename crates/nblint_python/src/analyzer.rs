@@ -417,6 +417,10 @@ struct Analyzer<'src> {
     /// an estimator that needs none ([`deterministic_estimator`]: `scaler = MinMaxScaler()`):
     /// a `fit` of the value made so repeats ([`seeded_fit`]).
     seeded: HashSet<usize>,
+    /// The module-level functions the cell defines (indices into `facts.defines`) and their
+    /// ranges: each one's [`Definition::definition_fingerprint`] is hashed from its tokens
+    /// after the walk.
+    module_functions: Vec<(usize, TextRange)>,
     /// File objects the enclosing top-level `with open(path) as f:` blocks opened: each
     /// one's path, as [`FileSave::path`] and [`FileSave::path_reads`] give it.
     file_handles: HashMap<String, OpenedFile>,
@@ -470,6 +474,7 @@ impl<'src> Analyzer<'src> {
             loop_fills: HashMap::new(),
             backups: HashMap::new(),
             seeded: HashSet::new(),
+            module_functions: Vec::new(),
             file_handles: HashMap::new(),
             with_depth: 0,
             statement_depth: 0,
@@ -538,6 +543,12 @@ impl<'src> Analyzer<'src> {
             }
             for statement in &module.body {
                 self.visit_stmt(statement);
+            }
+            for (defined, range) in std::mem::take(&mut self.module_functions) {
+                let hash = token_hash(self.source, parsed.tokens().in_range(range));
+                if let Some(definition) = self.facts.defines.get_mut(defined) {
+                    definition.definition_fingerprint = Some(hash);
+                }
             }
             if display {
                 self.facts.trailing_expression = module
@@ -1311,7 +1322,7 @@ impl<'src> Analyzer<'src> {
                 walks: Vec::new(),
                 looked_up_by: None,
                 identifies: None,
-                definition_text: None,
+                definition_fingerprint: None,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -1930,11 +1941,8 @@ impl<'src> Analyzer<'src> {
             function.name.range(),
             DefinitionKind::Function,
         );
-        if self.function_depth == 0
-            && let Some(text) = self.source_of(function.range())
-            && let Some(definition) = self.facts.defines.get_mut(defined)
-        {
-            definition.definition_text = Some(lines_without_spacing(text));
+        if self.function_depth == 0 && defined < self.facts.defines.len() {
+            self.module_functions.push((defined, function.range()));
         }
         // `@interact(..)`, `@trainer.on(..)`, `@app.route(..)`: the decorator hands the
         // function to something that calls it, so it is used where it is defined.
@@ -4267,6 +4275,27 @@ fn fingerprint(source: &str, tokens: &ruff_python_ast::token::Tokens, seeded: bo
     Some(hasher.finish())
 }
 
+/// A hash of `tokens` (of `source`), each by kind and text, comments and line breaks inside
+/// brackets left out: two stretches of code written the same way, up to those, hash the same.
+fn token_hash(source: &str, tokens: &[ruff_python_ast::token::Token]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for token in tokens {
+        let kind = token.kind();
+        match kind {
+            TokenKind::Comment | TokenKind::NonLogicalNewline => {}
+            TokenKind::Newline | TokenKind::Indent | TokenKind::Dedent => kind.hash(&mut hasher),
+            _ => {
+                kind.hash(&mut hasher);
+                source
+                    .get(token.range().start().to_usize()..token.range().end().to_usize())
+                    .hash(&mut hasher);
+            }
+        }
+    }
+    hasher.finish()
+}
+
 /// The unrepeatable calls that draw from the global random generators, which a
 /// seed at the start of the cell makes repeat ([`CellFacts::seeded`]).
 const RANDOM_DRAWS: &[&str] = &[
@@ -5134,26 +5163,6 @@ fn without_spacing(text: &str) -> String {
         at += 1;
     }
     without_quiet_keywords(&out)
-}
-
-/// `text`, a block of statements, line by line with each line's spacing removed
-/// ([`without_spacing`]) but its indentation kept, and lines left empty (blank, or only a
-/// comment) dropped: `if a:\n    f()\ng()` stays apart from `if a:\n    f()\n    g()`.
-fn lines_without_spacing(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        let code = without_spacing(line);
-        if code.is_empty() {
-            continue;
-        }
-        let indent = line.len() - line.trim_start().len();
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&" ".repeat(indent));
-        out.push_str(&code);
-    }
-    out
 }
 
 /// Keyword arguments that only change what a call prints (`verbose=False`, `silent=True`,

@@ -871,8 +871,8 @@ fn same_value(
                 && second.kind == DefinitionKind::Function
                 && !first.conditional
                 && !second.conditional
-                && first.definition_text.is_some()
-                && first.definition_text == second.definition_text
+                && first.definition_fingerprint.is_some()
+                && first.definition_fingerprint == second.definition_fingerprint
             {
                 let mut first_reads: Vec<&str> = called_reads(context, first_cell, name).collect();
                 let mut second_reads: Vec<&str> =
