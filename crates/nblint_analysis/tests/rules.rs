@@ -228,6 +228,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_model_loaded_from_another_save", 5, 1),
     (
+        "NB202/triggers_python_read_in_an_elif_branch_the_flag_selects",
+        2,
+        6,
+    ),
+    (
         "NB205/triggers_python_long_string_concatenation_ending_otherwise",
         5,
         2,

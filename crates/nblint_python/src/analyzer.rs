@@ -2713,6 +2713,12 @@ impl<'src> Analyzer<'src> {
                     Expr::BoolOp(operation) if operation.op != ast::BoolOp::And => Vec::new(),
                     test => missing_name_guards(test),
                 };
+                #[allow(clippy::type_complexity)]
+                let mut elif_bodies: Vec<(
+                    &Expr,
+                    (usize, usize, usize),
+                    (usize, usize, usize),
+                )> = Vec::new();
                 let defined_before = self.facts.defines.len();
                 let mut body_end = defined_before;
                 let changed_before = self.facts.mutations.len();
@@ -2752,9 +2758,40 @@ impl<'src> Analyzer<'src> {
                         if let Some(test) = &clause.test {
                             analyzer.visit_expr(test);
                         }
+                        let starts = (
+                            analyzer.facts.defines.len(),
+                            analyzer.facts.uses.len(),
+                            analyzer.facts.mutations.len(),
+                        );
                         analyzer.visit_body(&clause.body);
+                        if let Some(test) = &clause.test {
+                            let ends = (
+                                analyzer.facts.defines.len(),
+                                analyzer.facts.uses.len(),
+                                analyzer.facts.mutations.len(),
+                            );
+                            elif_bodies.push((test, starts, ends));
+                        }
                     }
                 });
+                // `elif source_type == "SHAPELETS":` at the top level: its body runs only where
+                // the name holds that constant, as an `if` body does.
+                if self.block_depth == 0 && self.function_depth == 0 {
+                    for (test, starts, ends) in elif_bodies {
+                        let Some(clause_guard) = self.constant_guard(test) else {
+                            continue;
+                        };
+                        for definition in &mut self.facts.defines[starts.0..ends.0] {
+                            definition.guard.get_or_insert_with(|| clause_guard.clone());
+                        }
+                        for use_ in &mut self.facts.uses[starts.1..ends.1] {
+                            use_.guard.get_or_insert_with(|| clause_guard.clone());
+                        }
+                        for mutation in &mut self.facts.mutations[starts.2..ends.2] {
+                            mutation.guard.get_or_insert_with(|| clause_guard.clone());
+                        }
+                    }
+                }
                 // `if transform == "%":` at the top level: its body binds only when the name
                 // holds that constant (NB205 checks what it holds), and an `else` only when it
                 // does not (`if in_cloud:` / `else: root = ..`).
