@@ -253,6 +253,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         2,
     ),
     (
+        "NB207/triggers_python_binding_before_a_script_run_with_percent_run",
+        2,
+        1,
+    ),
+    (
         "NB202/triggers_python_branch_under_an_ipython_name_check_that_holds",
         3,
         2,

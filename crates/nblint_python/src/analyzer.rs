@@ -2413,6 +2413,13 @@ impl<'src> Analyzer<'src> {
                     self.facts.binds_unknown_names = true;
                     self.note_unknown_code(line);
                 }
+                // `%run ./setup.ipynb` runs the notebook in this namespace: it may read any
+                // name bound before.
+                if matches!(name.as_str(), "%run" | "%run_shared")
+                    && magics::runs_in_the_namespace(argument)
+                {
+                    self.facts.reads_unknown_names = true;
+                }
                 // `%pylab` runs `import numpy as np` and `import matplotlib.pyplot as plt` (and
                 // `from pylab import *`, which `binds_unknown_names` covers for NB202).
                 if in_module && name == "%pylab" && !self.transient {

@@ -180,6 +180,33 @@ pub(crate) fn binds_unknown_names(magic: &str, argument: &str) -> bool {
     }
 }
 
+/// Whether `%run ARGUMENT` runs its file in the notebook's own namespace, where the file
+/// reads the names the notebook bound: a notebook or IPython script (`%run ./setup.ipynb`,
+/// `%run helpers.ipy`; IPython executes those in the user namespace), or any file with `-i`.
+/// A plain `%run script.py` starts from an empty namespace, and so does `%run setup` with no
+/// extension, which IPython runs as `setup.py`.
+pub(crate) fn runs_in_the_namespace(argument: &str) -> bool {
+    let mut rest = argument.trim_start();
+    while let Some(option) = rest.strip_prefix('-') {
+        if option.starts_with('i') {
+            return true;
+        }
+        if option.starts_with('m') {
+            return false;
+        }
+        rest = option
+            .find(char::is_whitespace)
+            .map_or("", |end| option[end..].trim_start());
+    }
+    let file = match rest.chars().next() {
+        Some(quote @ ('"' | '\'')) => rest[1..].split(quote).next().unwrap_or(""),
+        _ => rest.split_whitespace().next().unwrap_or(""),
+    };
+    let name = file.rsplit('/').next().unwrap_or(file);
+    name.rsplit_once('.')
+        .is_some_and(|(_, extension)| matches!(extension, "ipynb" | "ipy"))
+}
+
 /// `%%bigquery` options that take the next word as their value (`--project my-project`).
 const BIGQUERY_OPTIONS_WITH_VALUE: &[&str] = &[
     "--bigquery_api_endpoint",
@@ -979,6 +1006,23 @@ const AUTOMAGICS: &[&str] = &[
     "whos",
     "xmode",
 ];
+
+#[cfg(test)]
+mod run_tests {
+    use super::runs_in_the_namespace;
+
+    #[test]
+    fn notebooks_and_dash_i_run_in_the_namespace() {
+        assert!(runs_in_the_namespace("./setup.ipynb"));
+        assert!(runs_in_the_namespace("\"my setup.ipynb\""));
+        assert!(runs_in_the_namespace("helpers.ipy"));
+        assert!(runs_in_the_namespace("-i script.py"));
+        assert!(!runs_in_the_namespace("script.py"));
+        assert!(!runs_in_the_namespace("update_path_to_download_script"));
+        assert!(!runs_in_the_namespace("-m package.tool"));
+        assert!(!runs_in_the_namespace("-t bench.py"));
+    }
+}
 
 /// Automagics named for a shell command (`cd`, `ls`, `pip`, `mkdir`, ...), whose arguments
 /// are paths or options that may parse as Python (`cd /mnt/data` divides, `ls -la`

@@ -12,6 +12,7 @@
 
 mod cache;
 mod draw;
+mod includes;
 mod notes;
 mod pipeline;
 
@@ -273,6 +274,9 @@ struct Run<'a> {
     cache: Option<&'a ResultCache>,
     /// False for staged blobs, which `--fix` must not write over the working file.
     writable: bool,
+    /// The notebooks of the run that another one runs with `%run`, each with its runner
+    /// (see [`includes::run_targets`]).
+    run_by: std::collections::HashMap<PathBuf, PathBuf>,
 }
 
 /// Lints `inputs` (in parallel), prints the report, and returns the exit status. `writable`
@@ -287,6 +291,7 @@ fn check_inputs(
         options,
         cache,
         writable,
+        run_by: includes::run_targets(&inputs),
     };
     let progress = crate::progress::bar(inputs.len(), "checking");
     let outcomes: Vec<(PathBuf, Result<Checked>)> = inputs

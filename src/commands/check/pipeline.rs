@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use nblint_analysis::{Choice, analyse};
-use nblint_lint::{Analysis, Applicability, Diagnostic, Refusal, apply_fixes};
+use nblint_lint::{Analysis, Applicability, Diagnostic, Refusal, Selector, apply_fixes};
 use nblint_notebook::{FileLines, Notebook, ReadStamp};
 use nblint_report::NotebookReport;
 
@@ -114,7 +114,19 @@ fn check_one(
 ) -> Result<Checked> {
     let options = run.options;
     let config = options.resolver.config_for(path)?;
-    let selection = config.selection_for(path).overridden_by(&options.selection);
+    let mut selection = config.selection_for(path).overridden_by(&options.selection);
+    // A notebook another one runs with `%run` reads names the runner binds and defines names
+    // the runner uses: NB202 and NB207 cannot tell, so they are off for it.
+    let runner = (!run.run_by.is_empty())
+        .then(|| run.run_by.get(&super::includes::key(path)))
+        .flatten();
+    if runner.is_some() {
+        selection.ignore.extend(
+            ["NB202", "NB207"]
+                .into_iter()
+                .filter_map(|code| Selector::parse(code).ok()),
+        );
+    }
     // The result depends on the bytes, this build, and the settings that apply to this file.
     let key = run.cache.and_then(|cache| {
         cache.key(
@@ -146,7 +158,15 @@ fn check_one(
     };
     let mut analysed = analyse(&notebook, choice);
     let mut diagnostics = nblint_analysis::lint(&notebook, &analysed, &config.settings, &selection);
-    let (notes, quiet) = notes::notes_for(&analysed, &selection);
+    let (mut notes, quiet) = notes::notes_for(&analysed, &selection);
+    if let Some(runner) = runner {
+        notes.push(format!(
+            "undefined-name (NB202) and unused-definition (NB207) are off here: {} runs this \
+             notebook with `%run`, so the names it reads may be bound there and the names it \
+             defines used there",
+            display_path(runner)
+        ));
+    }
     let mut fixing = Fixing::default();
     let mut held_back = 0;
     if let Some(mode) = options.fix {

@@ -749,3 +749,45 @@ fn a_rust_cell_whose_output_is_an_error_binds_no_variable() {
     assert_lacks(&stdout(&output), "discarded");
     assert_contains(&stdout(&output), "`kept`");
 }
+
+#[test]
+fn a_notebook_another_runs_with_percent_run_gets_no_undefined_or_unused_names() {
+    // `%run ./sub/setup.ipynb` runs the setup notebook in the parent's namespace: it reads
+    // `repo`, which the parent binds, and binds `branch`, which the parent reads.
+    let parent = notebook(
+        "python",
+        &["repo = \"demo\"", "%run ./sub/setup.ipynb", "print(branch)"],
+    );
+    let setup = notebook(
+        "python",
+        &[
+            "branch = f\"{repo}-main\"",
+            "def print_diff(a, b):\n    print(a, b)",
+        ],
+    );
+    let folder = folder_with("parent.ipynb", &parent);
+    std::fs::create_dir(folder.path().join("sub")).unwrap();
+    std::fs::write(folder.path().join("sub").join("setup.ipynb"), &setup).unwrap();
+    // The second run answers from the cache: the same findings and the same note.
+    for _ in 0..2 {
+        let output = nblint_in(folder.path(), &["check", "--output-format", "concise", "."]);
+        let text = stdout(&output);
+        assert_lacks(&text, "NB202");
+        assert_lacks(&text, "NB207");
+        assert_contains(
+            &stderr(&output),
+            "parent.ipynb runs this notebook with `%run`",
+        );
+    }
+    // Checked alone, the setup notebook has no runner: its names are reported.
+    let alone = nblint_in(
+        folder.path(),
+        &["check", "--output-format", "concise", "sub/setup.ipynb"],
+    );
+    let text = stdout(&alone);
+    assert_contains(&text, "NB202 `repo` is not defined");
+    assert_contains(
+        &text,
+        "NB207 function `print_diff` is defined but never used",
+    );
+}

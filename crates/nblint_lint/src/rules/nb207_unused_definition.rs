@@ -32,7 +32,7 @@ fn uncertain_cell(facts: &NotebookFacts) -> Option<(usize, &'static str)> {
             "holds a macro body nblint did not read, so the names it uses are unknown"
         } else if facts.reads_unknown_names {
             "reads names chosen when it runs (`globals()`, `eval`, `exec`, `vars()`, \
-             `locals()`), so any definition may be used"
+             `locals()`, a notebook run with `%run`), so any definition may be used"
         } else {
             return None;
         };
@@ -203,8 +203,8 @@ mod tests {
             note(vec![None, Some(dynamic), Some(unparsed)]).as_deref(),
             Some(
                 "unused-definition (NB207) stays quiet in this notebook: cell 2 reads names \
-                 chosen when it runs (`globals()`, `eval`, `exec`, `vars()`, `locals()`), so \
-                 any definition may be used"
+                 chosen when it runs (`globals()`, `eval`, `exec`, `vars()`, `locals()`, a \
+                 notebook run with `%run`), so any definition may be used"
             )
         );
         assert_eq!(

@@ -1,0 +1,136 @@
+//! Notebooks that another notebook of the same run executes with `%run`: `%run
+//! ./setup.ipynb` (or Databricks' `%run ./setup`, with no extension) runs the included
+//! notebook in the caller's namespace, so the names it reads may come from the caller, and
+//! the names it defines may be used there. nblint reads one notebook at a time; this pass over
+//! every notebook of the run finds such includes first, and `check` turns off NB202 and NB207
+//! for them.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use nblint_notebook::Notebook;
+use rayon::prelude::*;
+
+use super::pipeline::Input;
+
+/// For each notebook of `inputs` that another one runs with `%run`, the runner's path as
+/// shown; keyed by [`key`] of the included notebook's path.
+pub(super) fn run_targets(inputs: &[Input]) -> HashMap<PathBuf, PathBuf> {
+    inputs
+        .par_iter()
+        .flat_map_iter(|input| {
+            let bytes = match &input.bytes {
+                Some(bytes) => Some(std::borrow::Cow::Borrowed(bytes.as_slice())),
+                None => std::fs::read(&input.path).ok().map(std::borrow::Cow::Owned),
+            };
+            let targets = bytes
+                .filter(|bytes| memchr::memmem::find(bytes, b"%run").is_some())
+                .and_then(|bytes| Notebook::parse_for_analysis(&bytes).ok())
+                .map(|notebook| run_paths(&notebook))
+                .unwrap_or_default();
+            let folder = input.path.parent().unwrap_or(Path::new("")).to_path_buf();
+            targets
+                .into_iter()
+                .flat_map(move |target| {
+                    let target = folder.join(target);
+                    let with_extension = target.with_extension("ipynb");
+                    [target, with_extension]
+                })
+                .map(|target| (key(&target), input.path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(HashMap::new(), |mut targets, (target, runner)| {
+            targets.entry(target).or_insert(runner);
+            targets
+        })
+}
+
+/// The path a notebook is known by in [`run_targets`]: canonical where the file exists, else
+/// with `.` and `..` resolved by hand.
+pub(super) fn key(path: &Path) -> PathBuf {
+    if let Ok(canonical) = std::fs::canonicalize(path) {
+        return canonical;
+    }
+    let absolute =
+        std::env::current_dir().map_or_else(|_| path.to_path_buf(), |current| current.join(path));
+    let mut normal = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
+/// The files a notebook's code cells run with `%run` (its first argument that is not an
+/// option; `%run -m module` runs a module, not a file).
+fn run_paths(notebook: &Notebook) -> Vec<String> {
+    notebook
+        .cells()
+        .iter()
+        .filter(|cell| cell.is_code())
+        .flat_map(|cell| cell.source.lines())
+        .filter_map(run_path)
+        .collect()
+}
+
+/// The file a `%run` line runs: `%run ./setup.ipynb` gives `./setup.ipynb`, `%run -i
+/// "my setup.ipynb"` gives `my setup.ipynb`.
+fn run_path(line: &str) -> Option<String> {
+    let rest = line.trim().strip_prefix("%run")?;
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let mut rest = rest.trim_start();
+    loop {
+        if let Some(option) = rest.strip_prefix('-') {
+            if option.starts_with('m') {
+                return None;
+            }
+            rest = option
+                .find(char::is_whitespace)
+                .map_or("", |end| option[end..].trim_start());
+            continue;
+        }
+        break;
+    }
+    let path = match rest.chars().next()? {
+        quote @ ('"' | '\'') => rest[1..].split(quote).next()?,
+        _ => rest.split_whitespace().next()?,
+    };
+    (!path.is_empty()).then(|| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_path;
+
+    #[test]
+    fn run_lines_name_the_file_they_run() {
+        assert_eq!(
+            run_path("%run ./setup.ipynb").as_deref(),
+            Some("./setup.ipynb")
+        );
+        assert_eq!(
+            run_path("  %run ./Common/CommonSetup").as_deref(),
+            Some("./Common/CommonSetup")
+        );
+        assert_eq!(
+            run_path("%run -i \"my setup.ipynb\"").as_deref(),
+            Some("my setup.ipynb")
+        );
+        assert_eq!(
+            run_path("%run -t -N3 bench.py arg").as_deref(),
+            Some("bench.py")
+        );
+        assert_eq!(run_path("%run -m mypackage.tool"), None);
+        assert_eq!(run_path("%runx ./setup.ipynb"), None);
+        assert_eq!(run_path("print('%run ./x')"), None);
+    }
+}
