@@ -1870,6 +1870,13 @@ impl<'src> Analyzer<'src> {
         {
             return;
         }
+        // An estimator's `fit` is given the data it learns from: a `fit()` with no arguments
+        // is a runner's that starts a job from its settings and returns the result (Ray
+        // Train's `trainer.fit()`, statsmodels' `model.fit()`), leaving the receiver as it
+        // was.
+        if method == "fit" && call.arguments.args.is_empty() && call.arguments.keywords.is_empty() {
+            return;
+        }
         let container = CONTAINER_METHODS.get(method).copied();
         // `nn.ReLU(inplace=True)` makes a layer: a class's `inplace` is its own setting.
         let constructor = method.starts_with(|c: char| c.is_ascii_uppercase());

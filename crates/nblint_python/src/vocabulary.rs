@@ -118,6 +118,11 @@ const SIDE_EFFECT_MODULES: &[&str] = &[
     "snowflake.snowpark.modin.plugin",
     // Prints the Zen of Python.
     "this",
+    // Patches transformers, TRL and PEFT as it is imported, so it comes first.
+    "unsloth",
+    // Register the `hpu` (Intel Gaudi) and `xpu` devices with PyTorch.
+    "habana_frameworks.torch",
+    "intel_extension_for_pytorch",
 ];
 
 /// Whether `path` (`mpl_toolkits.mplot3d.Axes3D`) comes from a side-effect module.
@@ -163,6 +168,8 @@ mod tests {
         assert!(is_side_effect_import("mpl_toolkits.mplot3d"));
         assert!(!is_side_effect_import("mpl_toolkits.mplot3d_other"));
         assert!(!is_side_effect_import("numpy"));
+        assert!(is_side_effect_import("habana_frameworks.torch.core"));
+        assert!(!is_side_effect_import("habana_frameworks"));
         assert!(is_side_effect_import(
             "sklearn.experimental.enable_iterative_imputer"
         ));

@@ -898,9 +898,13 @@ fn same_value(
             // The same module or function imported again, even under `try:` (`except:`
             // imports it the same way, or the name is missing altogether).
             if first.kind == DefinitionKind::Import || second.kind == DefinitionKind::Import {
-                let first_import = import_path(context, first_cell, name);
-                return first_import.is_some()
-                    && first_import == import_path(context, second_cell, name);
+                let (Some(first_import), Some(second_import)) = (
+                    import_path(context, first_cell, name),
+                    import_path(context, second_cell, name),
+                ) else {
+                    return false;
+                };
+                return same_import(first_import, second_import);
             }
             if first.conditional || second.conditional {
                 return false;
@@ -1113,6 +1117,21 @@ fn called_reads<'a>(
         .map(|use_| use_.name.as_str())
 }
 
+/// Whether two import paths name the same thing: the same path, or the same name from one
+/// package through another of its modules (`langchain_cohere.ChatCohere` and
+/// `langchain_cohere.chat_models.ChatCohere`: a package re-exports what its modules define).
+fn same_import(first: &str, second: &str) -> bool {
+    if first == second {
+        return true;
+    }
+    let ends = |path: &'_ str| {
+        let (package, _) = path.split_once('.')?;
+        let (_, leaf) = path.rsplit_once('.')?;
+        Some((package.to_owned(), leaf.to_owned()))
+    };
+    ends(first).is_some_and(|ends_first| Some(ends_first) == ends(second))
+}
+
 /// What cell `cell`'s last (non-glob) import binding `name` imports, if it has one.
 fn import_path<'a>(context: &Context<'a>, cell: usize, name: &str) -> Option<&'a str> {
     let source = context.notebook.cell(cell).map(|cell| cell.source.as_str());
@@ -1135,4 +1154,24 @@ fn import_path<'a>(context: &Context<'a>, cell: usize, name: &str) -> Option<&'a
                 }
             })
     })
+}
+
+#[cfg(test)]
+mod import_tests {
+    use super::same_import;
+
+    #[test]
+    fn a_package_and_its_module_give_the_same_name() {
+        assert!(same_import("numpy", "numpy"));
+        assert!(same_import(
+            "langchain_cohere.ChatCohere",
+            "langchain_cohere.chat_models.ChatCohere"
+        ));
+        assert!(!same_import(
+            "keras.layers.Dense",
+            "tensorflow.keras.layers.Dense"
+        ));
+        assert!(!same_import("numpy", "pandas"));
+        assert!(!same_import("sklearn.svm.SVC", "sklearn.svm.LinearSVC"));
+    }
 }
