@@ -233,6 +233,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         2,
         6,
     ),
+    ("NB202/triggers_python_gate_names_in_a_plain_function", 3, 3),
     (
         "NB205/triggers_python_long_string_concatenation_ending_otherwise",
         5,

@@ -1973,8 +1973,16 @@ impl<'src> Analyzer<'src> {
             collector.visit_stmt(statement);
         }
         let (locals, globals) = collector.finish();
+        // `@cudaq.kernel`: CUDA-Q compiles the body as its own language, whose gates (`h`,
+        // `cx`, `mz`) are intrinsics, not Python names: its reads need no definition.
+        let kernel = function
+            .decorator_list
+            .iter()
+            .any(|decorator| compiles_its_own_language(&decorator.expression));
         self.enter_function(locals, globals);
+        self.optional_depth += usize::from(kernel);
         self.visit_body(&function.body);
+        self.optional_depth -= usize::from(kernel);
         self.leave_function();
     }
 
@@ -4844,6 +4852,16 @@ fn symbols_injected(call: &ast::ExprCall) -> Vec<(String, TextRange)> {
         .filter(|name| magics::is_identifier(name))
         .map(|name| (name.to_owned(), names.range()))
         .collect()
+}
+
+/// Whether `decorator` compiles the function's body as a language of its own, whose names are
+/// not Python's (CUDA-Q's `@cudaq.kernel`).
+fn compiles_its_own_language(decorator: &Expr) -> bool {
+    let callee = match decorator {
+        Expr::Call(call) => &*call.func,
+        other => other,
+    };
+    dotted(callee).is_some_and(|callee| callee == "cudaq.kernel")
 }
 
 /// Whether a decorator may register the function it decorates (see [`WRAPPING_DECORATORS`]).

@@ -157,7 +157,7 @@ impl ResultCache {
 
 /// Where a project's cache lives: the nearest folder from `start` upwards that holds an
 /// `nblint.toml` or a `.git`, else `start` itself.
-fn project_root(start: &Path) -> PathBuf {
+pub(super) fn project_root(start: &Path) -> PathBuf {
     start
         .ancestors()
         .find(|folder| folder.join("nblint.toml").is_file() || folder.join(".git").exists())

@@ -5,7 +5,7 @@
 //! every notebook of the run finds such includes first, and `check` turns off NB202 and NB207
 //! for them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use nblint_notebook::Notebook;
@@ -14,10 +14,52 @@ use rayon::prelude::*;
 use super::pipeline::Input;
 
 /// For each notebook of `inputs` that another one runs with `%run`, the runner's path as
-/// shown; keyed by [`key`] of the included notebook's path.
+/// shown; keyed by [`key`] of the included notebook's path. The runners looked at are the
+/// inputs and the notebooks in the folders above each input up to its project's root (the
+/// nearest folder with an `nblint.toml` or a `.git`), not their subfolders: a notebook runs
+/// one below it (`%run ./setup/common.ipynb`), so checking the included notebook alone, as a
+/// pre-commit hook does, still finds its runner.
 pub(super) fn run_targets(inputs: &[Input]) -> HashMap<PathBuf, PathBuf> {
+    let mut runners: Vec<Input> = Vec::new();
+    let mut seen: HashSet<PathBuf> = inputs.iter().map(|input| key(&input.path)).collect();
+    let mut folders: HashSet<PathBuf> = HashSet::new();
+    for input in inputs {
+        let folder = input.path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let folder = if folder.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            folder
+        };
+        let root = super::cache::project_root(&folder);
+        for above in folder.ancestors() {
+            if !folders.insert(above.to_path_buf()) {
+                break;
+            }
+            let listed = if above.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                above
+            };
+            if let Ok(entries) = std::fs::read_dir(listed) {
+                for entry in entries.flatten() {
+                    let path = entry.path();
+                    if path
+                        .extension()
+                        .is_some_and(|extension| extension == "ipynb")
+                        && seen.insert(key(&path))
+                    {
+                        runners.push(Input { path, bytes: None });
+                    }
+                }
+            }
+            if above == root {
+                break;
+            }
+        }
+    }
     inputs
         .par_iter()
+        .chain(runners.par_iter())
         .flat_map_iter(|input| {
             let bytes = match &input.bytes {
                 Some(bytes) => Some(std::borrow::Cow::Borrowed(bytes.as_slice())),

@@ -779,15 +779,28 @@ fn a_notebook_another_runs_with_percent_run_gets_no_undefined_or_unused_names() 
             "parent.ipynb runs this notebook with `%run`",
         );
     }
-    // Checked alone, the setup notebook has no runner: its names are reported.
-    let alone = nblint_in(
-        folder.path(),
-        &["check", "--output-format", "concise", "sub/setup.ipynb"],
-    );
-    let text = stdout(&alone);
+    // Checked alone outside any project, the setup notebook has no runner: its names are
+    // reported.
+    let alone = || {
+        nblint_in(
+            folder.path(),
+            &["check", "--output-format", "concise", "sub/setup.ipynb"],
+        )
+    };
+    let text = stdout(&alone());
     assert_contains(&text, "NB202 `repo` is not defined");
     assert_contains(
         &text,
         "NB207 function `print_diff` is defined but never used",
+    );
+    // In a project (here, a folder with an `nblint.toml`), the folders above it up to the
+    // project's root are searched for its runner, as a pre-commit hook checking only the
+    // staged setup notebook needs.
+    std::fs::write(folder.path().join("nblint.toml"), "").unwrap();
+    let output = alone();
+    assert_lacks(&stdout(&output), "NB202");
+    assert_contains(
+        &stderr(&output),
+        "parent.ipynb runs this notebook with `%run`",
     );
 }
