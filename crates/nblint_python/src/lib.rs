@@ -26,6 +26,8 @@ mod vocabulary;
 
 use nblint_facts::{CellFacts, CellFrontend, Language};
 
+pub use magics::run_target;
+
 /// The front end for Python cells as IPython (the `python3` kernel) runs them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PythonFrontend;

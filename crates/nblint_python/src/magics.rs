@@ -186,25 +186,36 @@ pub(crate) fn binds_unknown_names(magic: &str, argument: &str) -> bool {
 /// A plain `%run script.py` starts from an empty namespace, and so does `%run setup` with no
 /// extension, which IPython runs as `setup.py`.
 pub(crate) fn runs_in_the_namespace(argument: &str) -> bool {
+    let interactive = argument
+        .split_whitespace()
+        .take_while(|word| word.starts_with('-'))
+        .any(|option| option.starts_with("-i"));
+    interactive
+        || run_target(argument).is_some_and(|file| {
+            let name = file.rsplit('/').next().unwrap_or(file);
+            name.rsplit_once('.')
+                .is_some_and(|(_, extension)| matches!(extension, "ipynb" | "ipy"))
+        })
+}
+
+/// The file `%run ARGUMENT` runs: its first argument that is not an option, unquoted
+/// (`./setup.ipynb` of `%run ./setup.ipynb`, `my setup.ipynb` of `%run -i "my setup.ipynb"`);
+/// `None` for `%run -m module`, which runs a module.
+pub fn run_target(argument: &str) -> Option<&str> {
     let mut rest = argument.trim_start();
     while let Some(option) = rest.strip_prefix('-') {
-        if option.starts_with('i') {
-            return true;
-        }
         if option.starts_with('m') {
-            return false;
+            return None;
         }
         rest = option
             .find(char::is_whitespace)
             .map_or("", |end| option[end..].trim_start());
     }
-    let file = match rest.chars().next() {
-        Some(quote @ ('"' | '\'')) => rest[1..].split(quote).next().unwrap_or(""),
-        _ => rest.split_whitespace().next().unwrap_or(""),
+    let file = match rest.chars().next()? {
+        quote @ ('"' | '\'') => rest[1..].split(quote).next()?,
+        _ => rest.split_whitespace().next()?,
     };
-    let name = file.rsplit('/').next().unwrap_or(file);
-    name.rsplit_once('.')
-        .is_some_and(|(_, extension)| matches!(extension, "ipynb" | "ipy"))
+    (!file.is_empty()).then_some(file)
 }
 
 /// `%%bigquery` options that take the next word as their value (`--project my-project`).

@@ -122,31 +122,14 @@ fn run_paths(notebook: &Notebook) -> Vec<String> {
         .collect()
 }
 
-/// The file a `%run` line runs: `%run ./setup.ipynb` gives `./setup.ipynb`, `%run -i
-/// "my setup.ipynb"` gives `my setup.ipynb`.
+/// The file a `%run` line runs (see [`nblint_python::run_target`]): `%run ./setup.ipynb` gives
+/// `./setup.ipynb`.
 fn run_path(line: &str) -> Option<String> {
     let rest = line.trim().strip_prefix("%run")?;
     if !rest.starts_with(char::is_whitespace) {
         return None;
     }
-    let mut rest = rest.trim_start();
-    loop {
-        if let Some(option) = rest.strip_prefix('-') {
-            if option.starts_with('m') {
-                return None;
-            }
-            rest = option
-                .find(char::is_whitespace)
-                .map_or("", |end| option[end..].trim_start());
-            continue;
-        }
-        break;
-    }
-    let path = match rest.chars().next()? {
-        quote @ ('"' | '\'') => rest[1..].split(quote).next()?,
-        _ => rest.split_whitespace().next()?,
-    };
-    (!path.is_empty()).then(|| path.to_owned())
+    nblint_python::run_target(rest).map(str::to_owned)
 }
 
 #[cfg(test)]

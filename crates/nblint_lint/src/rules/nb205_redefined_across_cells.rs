@@ -850,17 +850,8 @@ fn same_value(
                 // hold the same values at both points too.
                 if matches!(first.kind, DefinitionKind::Function | DefinitionKind::Type) {
                     return depth > 0
-                        && called_reads(context, first_cell, name).all(|read| {
-                            same_value(
-                                context,
-                                index,
-                                read,
-                                points,
-                                index.binding_before(read, points.0, None),
-                                index.binding_before(read, points.1, None),
-                                depth - 1,
-                            )
-                        });
+                        && called_reads(context, first_cell, name)
+                            .all(|read| holds_the_same(context, index, read, points, depth - 1));
                 }
                 return true;
             }
@@ -883,17 +874,9 @@ fn same_value(
                 second_reads.dedup();
                 return depth > 0
                     && first_reads == second_reads
-                    && first_reads.iter().all(|read| {
-                        same_value(
-                            context,
-                            index,
-                            read,
-                            points,
-                            index.binding_before(read, points.0, None),
-                            index.binding_before(read, points.1, None),
-                            depth - 1,
-                        )
-                    });
+                    && first_reads
+                        .iter()
+                        .all(|read| holds_the_same(context, index, read, points, depth - 1));
             }
             // The same module or function imported again, even under `try:` (`except:`
             // imports it the same way, or the name is missing altogether).
@@ -938,6 +921,26 @@ fn same_value(
         }
         _ => false,
     }
+}
+
+/// Whether `read`, which a function reads when called, holds the same value at the two
+/// points (cells) a value is read at, followed `depth` levels ([`same_value`]).
+fn holds_the_same(
+    context: &Context<'_>,
+    index: &NameIndex<'_>,
+    read: &str,
+    points: (usize, usize),
+    depth: usize,
+) -> bool {
+    same_value(
+        context,
+        index,
+        read,
+        points,
+        index.binding_before(read, points.0, None),
+        index.binding_before(read, points.1, None),
+        depth,
+    )
 }
 
 /// The names two bound values of `name` (each with its cell and offset) read, when their
