@@ -227,6 +227,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     ("NB205/triggers_python_model_loaded_from_another_save", 5, 1),
+    (
+        "NB205/triggers_python_binding_after_a_function_that_may_return",
+        5,
+        7,
+    ),
     ("NB205/triggers_python_same_name_from_another_package", 5, 2),
     (
         "NB202/triggers_python_read_in_an_elif_branch_the_flag_selects",

@@ -159,6 +159,11 @@ pub struct Definition {
     /// values, define the same function.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub definition_fingerprint: Option<u64>,
+    /// The cell stops before this binding is made: a top-level statement at or above it calls
+    /// a function of the cell that always raises (Python's exercise stub, `def step(..):
+    /// raise NotImplementedError(..)`, then `x = step(..)`).
+    #[serde(skip_serializing_if = "is_false")]
+    pub unreached: bool,
 }
 
 /// An operation that gives its result back when applied to it again (see
@@ -297,6 +302,7 @@ impl Definition {
             looked_up_by: None,
             identifies: None,
             definition_fingerprint: None,
+            unreached: false,
         }
     }
 }

@@ -541,8 +541,28 @@ impl<'src> Analyzer<'src> {
                 }
                 self.cell_bound = collector.finish().0;
             }
+            // A statement that calls a function of the cell that always raises stops the
+            // cell: no binding from it on is made.
+            let mut raising: HashSet<String> = HashSet::new();
+            let mut stopped_from = None;
             for statement in &module.body {
+                let defined_before = self.facts.defines.len();
                 self.visit_stmt(statement);
+                if stopped_from.is_none() && stops::calls_one_of(statement, &raising) {
+                    stopped_from = Some(defined_before);
+                }
+                if let Stmt::FunctionDef(function) = statement {
+                    if stops::always_raises(function) {
+                        raising.insert(function.name.id.as_str().to_owned());
+                    } else {
+                        raising.remove(function.name.id.as_str());
+                    }
+                }
+            }
+            if let Some(from) = stopped_from {
+                for definition in &mut self.facts.defines[from..] {
+                    definition.unreached = true;
+                }
             }
             for (defined, range) in std::mem::take(&mut self.module_functions) {
                 let hash = token_hash(self.source, parsed.tokens().in_range(range));
@@ -1323,6 +1343,7 @@ impl<'src> Analyzer<'src> {
                 looked_up_by: None,
                 identifies: None,
                 definition_fingerprint: None,
+                unreached: false,
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -5742,5 +5763,6 @@ mod handles;
 mod idempotent;
 mod loops;
 mod round_trips;
+mod stops;
 #[cfg(test)]
 mod tests;

@@ -86,10 +86,13 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 }
             }
         }
+        // Nor is one the cell never reaches (a statement above it calls an exercise's stub
+        // that raises).
         let binds = |definition: &Definition| {
             definition.kind == DefinitionKind::Variable
                 && definition.name == name
                 && !definition.in_function
+                && !definition.unreached
                 && !never_made.contains(&std::ptr::from_ref(definition))
         };
         // A cell whose last binding gives back the value the name held when it began

@@ -64,6 +64,11 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             continue;
         };
         let name = &definition.name;
+        // A binding the cell never reaches (it stops above, calling a function that raises)
+        // is no definition at all.
+        if definition.unreached {
+            continue;
+        }
         // A `:dep` crate is used by what it links, derives and features too, which no cell
         // names: its use is the compiler's to judge.
         if definition.kind == DefinitionKind::Dependency {
