@@ -580,6 +580,16 @@ impl<'src> Analyzer<'src> {
         self.dispose(parsed);
     }
 
+    /// How many definitions, uses and mutations the cell's facts hold so far: marks that
+    /// delimit what a block added.
+    fn fact_counts(&self) -> FactCounts {
+        FactCounts {
+            defines: self.facts.defines.len(),
+            uses: self.facts.uses.len(),
+            mutations: self.facts.mutations.len(),
+        }
+    }
+
     /// The expression IPython displays if `statement` is the cell's last: an expression
     /// statement not silenced by a trailing `;`.
     fn displayed_expression(&self, statement: &Stmt) -> Option<Span> {
@@ -2756,12 +2766,7 @@ impl<'src> Analyzer<'src> {
                     Expr::BoolOp(operation) if operation.op != ast::BoolOp::And => Vec::new(),
                     test => missing_name_guards(test),
                 };
-                #[allow(clippy::type_complexity)]
-                let mut elif_bodies: Vec<(
-                    &Expr,
-                    (usize, usize, usize),
-                    (usize, usize, usize),
-                )> = Vec::new();
+                let mut elif_bodies: Vec<(&Expr, FactCounts, FactCounts)> = Vec::new();
                 let defined_before = self.facts.defines.len();
                 let mut body_end = defined_before;
                 let changed_before = self.facts.mutations.len();
@@ -2801,19 +2806,10 @@ impl<'src> Analyzer<'src> {
                         if let Some(test) = &clause.test {
                             analyzer.visit_expr(test);
                         }
-                        let starts = (
-                            analyzer.facts.defines.len(),
-                            analyzer.facts.uses.len(),
-                            analyzer.facts.mutations.len(),
-                        );
+                        let starts = analyzer.fact_counts();
                         analyzer.visit_body(&clause.body);
                         if let Some(test) = &clause.test {
-                            let ends = (
-                                analyzer.facts.defines.len(),
-                                analyzer.facts.uses.len(),
-                                analyzer.facts.mutations.len(),
-                            );
-                            elif_bodies.push((test, starts, ends));
+                            elif_bodies.push((test, starts, analyzer.fact_counts()));
                         }
                     }
                 });
@@ -2824,13 +2820,14 @@ impl<'src> Analyzer<'src> {
                         let Some(clause_guard) = self.constant_guard(test) else {
                             continue;
                         };
-                        for definition in &mut self.facts.defines[starts.0..ends.0] {
+                        for definition in &mut self.facts.defines[starts.defines..ends.defines] {
                             definition.guard.get_or_insert_with(|| clause_guard.clone());
                         }
-                        for use_ in &mut self.facts.uses[starts.1..ends.1] {
+                        for use_ in &mut self.facts.uses[starts.uses..ends.uses] {
                             use_.guard.get_or_insert_with(|| clause_guard.clone());
                         }
-                        for mutation in &mut self.facts.mutations[starts.2..ends.2] {
+                        for mutation in &mut self.facts.mutations[starts.mutations..ends.mutations]
+                        {
                             mutation.guard.get_or_insert_with(|| clause_guard.clone());
                         }
                     }
@@ -4068,6 +4065,15 @@ fn swallows_exceptions(expression: &Expr) -> bool {
     })
 }
 
+/// Lengths of a cell's [`CellFacts::defines`], [`CellFacts::uses`] and
+/// [`CellFacts::mutations`] at one point of the walk ([`Analyzer::fact_counts`]).
+#[derive(Clone, Copy)]
+struct FactCounts {
+    defines: usize,
+    uses: usize,
+    mutations: usize,
+}
+
 /// A file a top-level `with open(path) as f:` opened, as the name `f` holds in its body.
 struct OpenedFile {
     /// Its path, as [`Analyzer::file_path`] gives it.
@@ -4327,8 +4333,6 @@ fn catches(handler: &ast::ExceptHandler, catchers: &[&str]) -> bool {
 /// (`np.random.shuffle(data)`, `time()`): running it twice need not do the same; random
 /// draws are allowed in a `seeded` cell ([`CellFacts::seeded`]).
 fn fingerprint(source: &str, tokens: &ruff_python_ast::token::Tokens, seeded: bool) -> Option<u64> {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
     let text = |token: &ruff_python_ast::token::Token| {
         source.get(token.range().start().to_usize()..token.range().end().to_usize())
     };
@@ -4343,16 +4347,8 @@ fn fingerprint(source: &str, tokens: &ruff_python_ast::token::Tokens, seeded: bo
             return None;
         }
         previous_name = (kind == TokenKind::Name).then(|| text(token)).flatten();
-        match kind {
-            TokenKind::Comment | TokenKind::NonLogicalNewline => {}
-            TokenKind::Newline | TokenKind::Indent | TokenKind::Dedent => kind.hash(&mut hasher),
-            _ => {
-                kind.hash(&mut hasher);
-                text(token).hash(&mut hasher);
-            }
-        }
     }
-    Some(hasher.finish())
+    Some(token_hash(source, tokens))
 }
 
 /// A hash of `tokens` (of `source`), each by kind and text, comments and line breaks inside

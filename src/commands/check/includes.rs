@@ -24,13 +24,8 @@ pub(super) fn run_targets(inputs: &[Input]) -> HashMap<PathBuf, PathBuf> {
     let mut seen: HashSet<PathBuf> = inputs.iter().map(|input| key(&input.path)).collect();
     let mut folders: HashSet<PathBuf> = HashSet::new();
     for input in inputs {
-        let folder = input.path.parent().unwrap_or(Path::new("")).to_path_buf();
-        let folder = if folder.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            folder
-        };
-        let root = super::cache::project_root(&folder);
+        let folder = input.path.parent().unwrap_or(Path::new(""));
+        let root = super::cache::project_root(folder);
         for above in folder.ancestors() {
             if !folders.insert(above.to_path_buf()) {
                 break;
