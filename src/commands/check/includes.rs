@@ -68,11 +68,7 @@ pub(super) fn run_targets(inputs: &[Input]) -> HashMap<PathBuf, PathBuf> {
             let folder = input.path.parent().unwrap_or(Path::new("")).to_path_buf();
             targets
                 .into_iter()
-                .flat_map(move |target| {
-                    let target = folder.join(target);
-                    let with_extension = target.with_extension("ipynb");
-                    [target, with_extension]
-                })
+                .flat_map(move |target| included_paths(&folder, &target))
                 .map(|target| (key(&target), input.path.clone()))
                 .collect::<Vec<_>>()
         })
@@ -82,6 +78,19 @@ pub(super) fn run_targets(inputs: &[Input]) -> HashMap<PathBuf, PathBuf> {
             targets.entry(target).or_insert(runner);
             targets
         })
+}
+
+/// The notebooks `%run TARGET` in `folder` may run: the file named, and for a name with no
+/// extension (Databricks' `%run ./setup`) that name's `.ipynb`; not `helpers.ipynb` for
+/// `%run helpers.py`, which runs the script.
+fn included_paths(folder: &Path, target: &str) -> Vec<PathBuf> {
+    let named = folder.join(target);
+    if named.extension().is_none() {
+        let notebook = named.with_extension("ipynb");
+        vec![named, notebook]
+    } else {
+        vec![named]
+    }
 }
 
 /// The path a notebook is known by in [`run_targets`]: canonical where the file exists, else
@@ -129,7 +138,29 @@ fn run_path(line: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::run_path;
+    use std::path::{Path, PathBuf};
+
+    use super::{included_paths, run_path};
+
+    #[test]
+    fn a_script_run_includes_no_notebook_of_its_name() {
+        let folder = Path::new("project");
+        assert_eq!(
+            included_paths(folder, "./setup"),
+            [
+                PathBuf::from("project/./setup"),
+                PathBuf::from("project/./setup.ipynb")
+            ]
+        );
+        assert_eq!(
+            included_paths(folder, "common.ipynb"),
+            [PathBuf::from("project/common.ipynb")]
+        );
+        assert_eq!(
+            included_paths(folder, "helpers.py"),
+            [PathBuf::from("project/helpers.py")]
+        );
+    }
 
     #[test]
     fn run_lines_name_the_file_they_run() {
