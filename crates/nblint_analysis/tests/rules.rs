@@ -470,6 +470,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB202/triggers_python_else_of_python2_branch", 2, 5),
     ("NB202/triggers_python_read_before_the_cell_binds_it", 2, 2),
     ("NB202/triggers_python_registered_magic_runs_its_body", 3, 2),
+    ("NB202/triggers_python_name_bound_only_inside_timeit", 4, 1),
     (
         "NB202/triggers_python_name_read_when_the_check_says_it_is_missing",
         2,

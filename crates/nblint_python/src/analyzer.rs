@@ -2512,6 +2512,9 @@ impl<'src> Analyzer<'src> {
                         let (options, transient) = match name.as_str() {
                             "%prun" => (&["s", "l", "T", "D"][..], false),
                             "%debug" => (&["b"][..], false),
+                            // memory_profiler runs the statement with `exec(code, user_ns)`:
+                            // `%memit lc = events.to_lc(dt)` binds `lc`.
+                            "%memit" => (&["r", "t", "i"][..], false),
                             _ => (&["n", "r", "p"][..], true),
                         };
                         let code = magics::code_start(argument, options);
@@ -2531,13 +2534,15 @@ impl<'src> Analyzer<'src> {
                 self.read_inspected(argument_start, argument);
             }
             // A cell magic's header in a cell read as Python: `%%capture [options] name`
-            // stores the output in `name`; `%%timeit [options] SETUP` and `%%memit` run the
-            // setup statement before the body, in the body's own namespace.
+            // stores the output in `name`; `%%timeit [options] SETUP` runs the setup
+            // statement before the body, in the body's own namespace; `%%memit [options]
+            // SETUP`, in the user namespace.
             IpyEscapeKind::Magic2 => match name.as_str() {
                 "%%timeit" | "%%memit" => {
-                    let code = magics::code_start(argument, &["n", "r", "p", "t"]);
+                    let code = magics::code_start(argument, &["n", "r", "p", "t", "i"]);
                     let code_text = argument.get(code..).unwrap_or("");
-                    self.analyse_fragment(argument_start + code, code_text, true);
+                    let transient = name == "%%timeit";
+                    self.analyse_fragment(argument_start + code, code_text, transient);
                 }
                 _ => {
                     self.magic_arguments(&name, argument_start, argument);

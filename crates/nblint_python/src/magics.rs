@@ -35,11 +35,12 @@ pub(crate) struct CellMagic<'a> {
     pub body: CellBody,
 }
 
-/// Cell magics whose body IPython runs as Python in the user namespace.
-const PYTHON_CELL_MAGICS: &[&str] = &["%%capture", "%%debug", "%%prun", "%%time"];
+/// Cell magics whose body IPython runs as Python in the user namespace (memory_profiler's
+/// `%%memit` too: it runs its setup line and its body with `exec(code, user_ns)`).
+const PYTHON_CELL_MAGICS: &[&str] = &["%%capture", "%%debug", "%%memit", "%%prun", "%%time"];
 
 /// Cell magics whose body is Python run in a namespace of its own.
-const TRANSIENT_PYTHON_CELL_MAGICS: &[&str] = &["%%memit", "%%timeit"];
+const TRANSIENT_PYTHON_CELL_MAGICS: &[&str] = &["%%timeit"];
 
 /// Cell magics whose body is another language, a file's text, or Python that runs in
 /// another process (`%%python3`, `%%script`): nothing in it reaches the notebook's namespace.
