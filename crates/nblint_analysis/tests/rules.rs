@@ -255,6 +255,18 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         2,
     ),
     (
+        "NB205/triggers_python_clean_up_whose_result_a_later_cell_reads",
+        4,
+        1,
+    ),
+    (
+        "NB205/triggers_python_cell_reads_the_value_before_cleaning_it",
+        4,
+        2,
+    ),
+    ("NB205/triggers_python_conversion_that_rounds", 4, 1),
+    ("NB205/triggers_python_lines_read_after_a_header", 3, 2),
+    (
         "NB207/triggers_python_binding_in_a_with_body_overwritten",
         2,
         2,
@@ -281,7 +293,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     (
         "NB205/triggers_python_step_that_reads_another_cells_value",
-        4,
+        5,
         1,
     ),
     (

@@ -186,6 +186,11 @@ pub struct IdempotentOperation {
     /// x.load()`, `x.compute()`, `x.chunk(..)`).
     #[serde(skip_serializing_if = "is_false")]
     pub copy: bool,
+    /// The operation only converts its operand to another type or moves it to another device,
+    /// keeping what it holds (`np.array(x)`, `x.to(device)`, `x.detach().cpu()`): a person
+    /// calls the result the same value as the operand.
+    #[serde(skip_serializing_if = "is_false")]
+    pub keeps_content: bool,
 }
 
 impl IdempotentOperation {

@@ -785,6 +785,11 @@ impl<'src> Analyzer<'src> {
         }
         let span = self.span(range);
         let optional = self.is_optional(name);
+        if let Some(file) = self.file_handles.get_mut(name)
+            && file.first_read.is_none()
+        {
+            file.first_read = Some(range);
+        }
         match self.resolve(name) {
             Resolution::Local => {}
             Resolution::Module => match self.bound.get(name) {
@@ -1520,16 +1525,35 @@ impl<'src> Analyzer<'src> {
             _ => without_spacing(text),
         };
         // `with open("input.txt") as f: rows = f.readlines()`: what the file holds, read
-        // from the same path, not a handle bound anew in each cell.
+        // from the same path, not a handle bound anew in each cell; when the value is the
+        // body's first read of it (`rest = f.read()` after `header = f.readline()` holds
+        // only what the first read left).
         let mut opened = Vec::new();
+        let mut fresh = true;
         reads.retain(|read| match self.file_handles.get(read) {
             Some(file) if file.reading => {
+                fresh &= file
+                    .first_read
+                    .is_none_or(|first| value.range().contains_range(first));
                 opened.push((read.clone(), file));
                 false
             }
             _ => true,
         });
+        // `f.read()` of a file object bound some other way goes on where the last read
+        // stopped.
+        if !fresh
+            || read_through_handles(value).iter().any(|handle| {
+                !self
+                    .file_handles
+                    .get(*handle)
+                    .is_some_and(|file| file.reading)
+            })
+        {
+            return None;
+        }
         opened.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        opened.dedup_by(|a, b| a.0 == b.0);
         for (handle, file) in opened {
             text.push_str(&format!("|{handle}=open({})", file.path));
             reads.extend(file.path_reads.iter().cloned());
@@ -1555,8 +1579,9 @@ impl<'src> Analyzer<'src> {
             before: text(value.start(), operand.start())?,
             operand: text(operand.start(), operand.end())?,
             after: text(operand.end(), value.end())?,
-            identity: gives != idempotent::Gives::Idempotent,
+            identity: matches!(gives, idempotent::Gives::Copy | idempotent::Gives::SameData),
             copy: gives == idempotent::Gives::Copy,
+            keeps_content: gives == idempotent::Gives::Conversion,
         })
     }
 
@@ -3010,6 +3035,7 @@ impl<'src> Analyzer<'src> {
                                 path,
                                 path_reads,
                                 reading: round_trips::opened_for_reading(&item.context_expr),
+                                first_read: None,
                             };
                             let outer = self.file_handles.insert(name.clone(), opened);
                             handles.push((name, outer));
@@ -4088,6 +4114,9 @@ struct OpenedFile {
     /// It was opened for reading only (`open(path)`, `open(path, "rb")`): what a value reads
     /// from it is what the file holds.
     reading: bool,
+    /// Where the body first reads the name: a value that reads the file there reads it from
+    /// its start; one read after it goes on where that read stopped.
+    first_read: Option<TextRange>,
 }
 
 /// A top-level statement that changes one name's value in place, and does so the same way
@@ -5564,6 +5593,29 @@ fn all_repeatable<'a>(
 /// and calls of anything but [`is_unrepeatable_call`] and methods that change their receiver.
 /// Collects the names it reads into `reads`. Anything else (`await`, a walrus, nesting deeper
 /// than `depth`) is not judged repeatable.
+/// The names `value` reads a file through (`f` of `f.read()` and `f.readlines()`).
+fn read_through_handles(value: &Expr) -> Vec<&str> {
+    struct Reads<'a>(Vec<&'a str>);
+    impl<'a> Visitor<'a> for Reads<'a> {
+        fn visit_expr(&mut self, expression: &'a Expr) {
+            if let Expr::Call(call) = expression
+                && let Expr::Attribute(method) = &*call.func
+                && matches!(method.attr.id.as_str(), "read" | "readlines")
+                && let Expr::Name(handle) = &*method.value
+            {
+                self.0.push(handle.id.as_str());
+            }
+            // A value as long as `repeatable` follows (`"a" + .. + "z"`) nests that deep.
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+                visitor::walk_expr(self, expression);
+            });
+        }
+    }
+    let mut reads = Reads(Vec::new());
+    reads.visit_expr(value);
+    reads.0
+}
+
 fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
     if depth == 0 {
         return false;
@@ -5687,6 +5739,19 @@ fn repeatable(expr: &Expr, reads: &mut Vec<String>, depth: usize) -> bool {
                     .keywords
                     .iter()
                     .all(|keyword| repeatable(&keyword.value, reads, depth - 1))
+        }
+        // `with open(path) as f: rows = f.readlines()`: what the file holds if this is the
+        // first read of `f` in the `with` body, as `json.load(f)` is
+        // ([`Analyzer::repeatable_value`] checks, and makes `f.read()` of a file object bound
+        // any other way unrepeatable).
+        Expr::Call(call)
+            if call.arguments.is_empty()
+                && let Expr::Attribute(method) = &*call.func
+                && matches!(method.attr.id.as_str(), "read" | "readlines")
+                && let Expr::Name(handle) = &*method.value =>
+        {
+            reads.push(handle.id.as_str().to_owned());
+            true
         }
         // `next(client.get_feature_schemas("cat"))`: the first result of a lookup made
         // afresh, the same from the same inputs (not `next(iter(loader))`, which may shuffle,

@@ -276,7 +276,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 ((reader.from == later && reader.cell != later)
                     || (reader.cell == later
                         && reader.from == earlier
-                        && reads_the_old_value(context, later, &name, &binds)))
+                        && reads_the_old_value(context, later, &name, &binds)
+                        && !reapplies_to_itself(context, &name, &binds, (later, later_binding))))
                     && !call_sites
                         .get_or_insert_with(|| Calls::of(context.facts))
                         .callers_bind_first(context.facts, reader.cell, &name)
@@ -371,6 +372,8 @@ fn same_code_from_same_inputs(
 /// operation ([`Definition::idempotent`]) to the name's own value, so that it gives back the
 /// value the earlier cell left and running either again changes nothing:
 /// - a copy (`X = X.copy()`) gives back any value, when the cell does not go on to use it;
+/// - a conversion (`y = np.array(y)`, `x = x.to(device)`) keeps what the earlier cell's value
+///   holds, when it is that value it converts (none between, nothing changing it in place);
 /// - another operation needs the binding it reads to be the earlier cell's (none between,
 ///   nothing changing the name in place from the earlier cell to the later) and the
 ///   operation's other inputs to hold the same values at both, and the earlier cell to have
@@ -392,20 +395,10 @@ fn gives_back_the_value_it_found(
             .into_iter()
             .flat_map(|facts| facts.defines.iter().filter(|definition| binds(definition)))
     };
-    let (Some(again), Some(operation)) = (&second.value, &second.idempotent) else {
+    let Some((again, operation)) = idempotent_on_itself(context, name, binds, (later, second))
+    else {
         return false;
     };
-    // Nothing the cell does to it after (`df = df.copy()`, then `df["z"] = ..`).
-    let unchanged = again.text.len()
-        == operation.before.len() + operation.operand.len() + operation.after.len();
-    if operation.operand != name
-        || !unchanged
-        || again.changed
-        || second.conditional
-        || !bindings(later).all(|definition| std::ptr::eq(definition, second))
-    {
-        return false;
-    }
     // A copy is made to be changed: one the cell goes on to use may be changed by what it is
     // passed to (`l = l.copy()`, then `sort_in_place(l)`).
     if operation.identity {
@@ -415,6 +408,11 @@ fn gives_back_the_value_it_found(
     else {
         return false;
     };
+    // A conversion of the earlier cell's value keeps what it holds (`y = np.array(y)`, `x =
+    // x.to(device)`): a reader sees the same content whichever ran last.
+    if operation.keeps_content {
+        return reached_cell == earlier && !index.mutated(name, earlier, later);
+    }
     let applies_the_same = |definition: &Definition| {
         definition
             .idempotent
@@ -448,6 +446,53 @@ fn gives_back_the_value_it_found(
                 .cloned()
                 .collect::<Vec<_>>(),
         )
+}
+
+/// The value and the operation of cell `later`'s binding `second` of `name`, when it is the
+/// cell's only binding of the name, unconditional, and applies an idempotent operation
+/// ([`Definition::idempotent`]) to the name's own value, which nothing in the cell changes
+/// after (`df = df.copy()`, then `df["z"] = ..`).
+fn idempotent_on_itself<'a>(
+    context: &Context<'a>,
+    name: &str,
+    binds: &impl Fn(&Definition) -> bool,
+    (later, second): (usize, &'a Definition),
+) -> Option<(&'a BoundValue, &'a nblint_facts::IdempotentOperation)> {
+    let (Some(again), Some(operation)) = (&second.value, &second.idempotent) else {
+        return None;
+    };
+    let unchanged = again.text.len()
+        == operation.before.len() + operation.operand.len() + operation.after.len();
+    let only = context.facts.cell(later).is_some_and(|facts| {
+        facts
+            .defines
+            .iter()
+            .filter(|definition| binds(definition))
+            .all(|definition| std::ptr::eq(definition, second))
+    });
+    (operation.operand == name && unchanged && !again.changed && !second.conditional && only)
+        .then_some((again, operation))
+}
+
+/// Whether cell `later` reads the value another cell left only to apply to it an operation
+/// that gives the same result when applied to its own result (`df = df.dropna()`, `y =
+/// np.array(y)`, `x = x.to(device)`): running the cell again binds what it bound before, so
+/// it is no reader whose result depends on which of the two cells ran last. A cell below
+/// that binds the name anew is left out, as a reader between two bindings is: in a run from
+/// the top this cell never sees that value. Not when the cell reads the name before that
+/// binding too (`print(len(df))`).
+fn reapplies_to_itself(
+    context: &Context<'_>,
+    name: &str,
+    binds: &impl Fn(&Definition) -> bool,
+    (later, second): (usize, &Definition),
+) -> bool {
+    idempotent_on_itself(context, name, binds, (later, second)).is_some()
+        && context.facts.cell(later).is_some_and(|facts| {
+            !facts.uses.iter().any(|use_| {
+                use_.name == name && !use_.deferred && use_.span.start < second.span.start
+            })
+        })
 }
 
 /// Cell `cell`'s last binding that `binds` accepts.

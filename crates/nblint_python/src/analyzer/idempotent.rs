@@ -9,12 +9,17 @@ use super::repeatable;
 
 /// Methods whose result, given the same arguments, is unchanged when they are called on it
 /// again: conversions to a type, device or layout (`astype`, `to`, `cuda`, `float`,
-/// `contiguous`), reshapes to a fixed shape, and clean-ups that leave nothing more to do
-/// (`dropna`, `drop_duplicates`, `sort_values`, `lower`). Not `squeeze(0)` nor `T` (a
-/// second one undoes or goes further), nor `numpy` (an array has none).
+/// `contiguous`), reshapes to a fixed shape, clean-ups that leave nothing more to do
+/// (`dropna`, `drop_duplicates`, `sort_values`, `lower`, `interpolate`, `clip`), paths made
+/// whole (`expanduser`, `resolve`), wradlib's `georeference`, and the first or last rows
+/// (`head`, `tail`). Not `squeeze(0)` nor `T` (a second one undoes or goes further), nor `numpy` (an
+/// array has none). [`operation_operand`] adds `squeeze()` and a `replace` that leaves
+/// nothing more to replace.
 const IDEMPOTENT_METHODS: &[&str] = &[
+    "absolute",
     "astype",
     "bool",
+    "clip",
     "contiguous",
     "copy",
     "cpu",
@@ -23,20 +28,26 @@ const IDEMPOTENT_METHODS: &[&str] = &[
     "double",
     "drop_duplicates",
     "dropna",
+    "expanduser",
     "fillna",
     "flatten",
     "float",
+    "georeference",
     "half",
+    "head",
     "int",
+    "interpolate",
     "long",
     "lower",
     "lstrip",
     "ravel",
     "reshape",
+    "resolve",
     "rstrip",
     "sort_index",
     "sort_values",
     "strip",
+    "tail",
     "to",
     "tocsc",
     "tocsr",
@@ -48,10 +59,14 @@ const IDEMPOTENT_METHODS: &[&str] = &[
 /// called on it again: `sorted(xs)`, `list(xs)`, `np.asarray(x, dtype=float)`,
 /// `np.unique(x)`.
 const IDEMPOTENT_FUNCTIONS: &[&str] = &[
+    "DataFrame",
+    "Series",
     "abs",
     "array",
+    "as_tensor",
     "asarray",
     "asmatrix",
+    "clip",
     "float",
     "float32",
     "float64",
@@ -59,12 +74,15 @@ const IDEMPOTENT_FUNCTIONS: &[&str] = &[
     "list",
     "mat",
     "matrix",
+    "maximum",
+    "minimum",
     "set",
     "sort",
     "sorted",
     "str",
     "to_datetime",
     "to_numeric",
+    "tensor",
     "tuple",
     "unique",
 ];
@@ -81,6 +99,10 @@ pub(super) enum Gives {
     /// gives back `x` itself), xarray's and dask's `x.chunk(..)`, `x.rechunk(..)`, Spark's
     /// `df.cache()`.
     SameData,
+    /// The same content in another type or on another device, and the same again when
+    /// applied to its result: `np.array(x)`, `pd.Series(x)`, `x.to(device)`,
+    /// `x.detach().cpu()` (see [`converts`]).
+    Conversion,
 }
 
 /// Methods of xarray, dask and Spark that give back the data they are called on, loaded
@@ -134,7 +156,87 @@ pub(super) fn operand<'a>(value: &'a Expr, name: &str) -> Option<(&'a Expr, Give
             _ => None,
         };
     }
-    operation_operand(value, name).map(|operand| (operand, Gives::Idempotent))
+    // `x.detach().cpu()`, `np.array(x).reshape(-1, 28, 28, 1)`: operations of this kind
+    // applied one after another give their result back too.
+    let mut operand = operation_operand(value, name)?;
+    let mut conversion = converts(value);
+    for _ in 0..8 {
+        match operation_operand(operand, name) {
+            Some(inner) => {
+                conversion &= converts(operand);
+                operand = inner;
+            }
+            None => break,
+        }
+    }
+    let gives = if conversion {
+        Gives::Conversion
+    } else {
+        Gives::Idempotent
+    };
+    Some((operand, gives))
+}
+
+/// Whether `value` converts what it is applied to into another type or moves it to another
+/// device, keeping what it holds: `np.array(x)`, `np.asarray(x)`, `torch.tensor(x)`,
+/// `pd.Series(x)`, `pd.DataFrame(x)` (with no other argument: a `dtype` may round), and
+/// `x.cpu()`, `x.cuda()`, `x.detach()`, `x.contiguous()`, `x.to(device)` (not `x.to(
+/// torch.float16)`, which rounds).
+fn converts(value: &Expr) -> bool {
+    let Expr::Call(call) = value else {
+        return false;
+    };
+    match &*call.func {
+        Expr::Attribute(method)
+            if matches!(&*method.value, Expr::Name(module)
+            if MODULES.contains(&module.id.as_str())) =>
+        {
+            CONVERSIONS.contains(&method.attr.id.as_str())
+                && call.arguments.args.len() == 1
+                && call.arguments.keywords.is_empty()
+        }
+        Expr::Attribute(method) => match method.attr.id.as_str() {
+            "cpu" | "cuda" | "detach" | "contiguous" => call.arguments.is_empty(),
+            "to" => {
+                call.arguments.keywords.is_empty()
+                    && matches!(&*call.arguments.args, [device] if names_a_device(device))
+            }
+            _ => false,
+        },
+        Expr::Name(function) => {
+            CONVERSIONS.contains(&function.id.as_str())
+                && call.arguments.args.len() == 1
+                && call.arguments.keywords.is_empty()
+        }
+        _ => false,
+    }
+}
+
+/// Functions that convert their one argument to an array, a tensor or a frame, keeping what
+/// it holds (see [`converts`]).
+const CONVERSIONS: &[&str] = &[
+    "DataFrame",
+    "Series",
+    "array",
+    "as_tensor",
+    "asarray",
+    "tensor",
+];
+
+/// Whether `device` names a device: `device`, `args.device`, `DEVICE`, `"cuda"`, `"cuda:0"`,
+/// `"cpu"`, `"mps"`.
+fn names_a_device(device: &Expr) -> bool {
+    let named = |name: &str| name.to_ascii_lowercase().ends_with("device");
+    match device {
+        Expr::Name(name) => named(name.id.as_str()),
+        Expr::Attribute(attribute) => named(attribute.attr.id.as_str()),
+        Expr::StringLiteral(text) => {
+            let text = text.value.to_str();
+            let kind = text.split(':').next().unwrap_or_default();
+            matches!(kind, "cuda" | "cpu" | "mps")
+        }
+        _ => false,
+    }
 }
 
 /// What `value` applies an idempotent operation to (see [`operand`]).
@@ -146,6 +248,28 @@ fn operation_operand<'a>(value: &'a Expr, name: &str) -> Option<&'a Expr> {
             let named = keywords.iter().all(|keyword| keyword.arg.is_some());
             match &*call.func {
                 Expr::Attribute(method) => {
+                    // `x.squeeze()` drops every axis of length one; `np.squeeze(x)` too.
+                    if method.attr.id.as_str() == "squeeze" {
+                        return match &*call.arguments.args {
+                            [] if keywords.is_empty() => Some(&*method.value),
+                            [argument]
+                                if keywords.is_empty()
+                                    && matches!(&*method.value, Expr::Name(module)
+                                        if MODULES.contains(&module.id.as_str())) =>
+                            {
+                                Some(argument)
+                            }
+                            _ => None,
+                        };
+                    }
+                    if method.attr.id.as_str() == "replace" {
+                        return replaces_for_good(call).then_some(&*method.value);
+                    }
+                    if method.attr.id.as_str() == "sub"
+                        && matches!(&*method.value, Expr::Name(module) if module.id.as_str() == "re")
+                    {
+                        return substitutes_for_good(call, name);
+                    }
                     let known = IDEMPOTENT_METHODS.contains(&method.attr.id.as_str())
                         || (method.attr.id.as_str() == "reset_index"
                             && keywords.iter().any(|keyword| {
@@ -189,6 +313,8 @@ fn operation_operand<'a>(value: &'a Expr, name: &str) -> Option<&'a Expr> {
                             .iter()
                             .any(|part| !matches!(part, Expr::Slice(slice) if is_full(slice)))
                 }
+                // `df[df["frequency"] > 3]`: the rows that pass a fixed test all pass it again.
+                mask @ (Expr::Compare(_) | Expr::BinOp(_)) => keeps_rows_passing(mask, name),
                 Expr::List(columns) => {
                     !columns.elts.is_empty()
                         && columns.elts.iter().all(|column| {
@@ -203,9 +329,123 @@ fn operation_operand<'a>(value: &'a Expr, name: &str) -> Option<&'a Expr> {
     }
 }
 
+/// Whether `call`, a `replace` method, replaces literals with values that leave nothing more
+/// to replace: `s.replace("|", "")`, `df.replace("?", np.nan)`, `df.replace({"|": ""},
+/// regex=True)`. A text of more than one character replaced with another text may form a new
+/// match (`"aabb".replace("ab", "")`), so only a frame's whole-value replacement by a
+/// missing value or a number may replace one.
+fn replaces_for_good(call: &ast::ExprCall) -> bool {
+    let pairs: Vec<(&Expr, &Expr)> = match &*call.arguments.args {
+        [old, new] => vec![(old, new)],
+        [Expr::Dict(dict)] => dict
+            .items
+            .iter()
+            .map(|item| item.key.as_ref().map(|key| (key, &item.value)))
+            .collect::<Option<_>>()
+            .unwrap_or_default(),
+        _ => return false,
+    };
+    let keywords_fine = call.arguments.keywords.iter().all(|keyword| {
+        keyword
+            .arg
+            .as_ref()
+            .is_some_and(|arg| arg.as_str() == "regex")
+            && matches!(keyword.value, Expr::BooleanLiteral(_))
+    });
+    keywords_fine
+        && !pairs.is_empty()
+        && pairs.iter().all(|(old, new)| {
+            let Expr::StringLiteral(old) = old else {
+                return false;
+            };
+            let old = old.value.to_str();
+            let single = old.chars().count() == 1;
+            match new {
+                Expr::StringLiteral(new) => single && !new.value.to_str().contains(old),
+                Expr::NoneLiteral(_) | Expr::NumberLiteral(_) => !old.is_empty(),
+                Expr::Attribute(missing) => {
+                    !old.is_empty()
+                        && matches!(missing.attr.id.as_str(), "nan" | "NaN" | "NA")
+                        && matches!(&*missing.value, Expr::Name(module)
+                            if MODULES.contains(&module.id.as_str()))
+                }
+                _ => false,
+            }
+        })
+}
+
+/// What `re.sub(pattern, replacement, text)` applies to, when the replacement is a plain
+/// text (no group references) the pattern does not match: `re.sub(r"<br />", " ", s)`,
+/// `re.sub(r"[^a-z ]", "", s)`, run on its own result, finds nothing more to replace.
+fn substitutes_for_good<'a>(call: &'a ast::ExprCall, name: &str) -> Option<&'a Expr> {
+    let [
+        Expr::StringLiteral(pattern),
+        Expr::StringLiteral(replacement),
+        text,
+    ] = &*call.arguments.args
+    else {
+        return None;
+    };
+    let replacement = replacement.value.to_str();
+    if replacement.contains('\\')
+        || !leaves_alone(
+            call.arguments.keywords.iter().map(|keyword| &keyword.value),
+            name,
+        )
+        || call.arguments.keywords.iter().any(|keyword| {
+            keyword
+                .arg
+                .as_ref()
+                .is_none_or(|arg| arg.as_str() != "flags")
+        })
+    {
+        return None;
+    }
+    let pattern = regex::Regex::new(pattern.value.to_str()).ok()?;
+    (!pattern.is_match(replacement)).then_some(text)
+}
+
+/// Whether `mask`, subscripting `name`, keeps the rows of `name` that pass a test of their
+/// own values against constants (`df["frequency"] > 3`, `(df.a == "x") & (df.b < 2)`): the
+/// rows kept all pass it again. Not a test against something computed from `name` (`df.a >
+/// df.a.mean()`), which moves as rows go.
+fn keeps_rows_passing(mask: &Expr, name: &str) -> bool {
+    match mask {
+        Expr::BinOp(both) if matches!(both.op, ast::Operator::BitAnd | ast::Operator::BitOr) => {
+            keeps_rows_passing(&both.left, name) && keeps_rows_passing(&both.right, name)
+        }
+        Expr::Compare(compare) => {
+            let column = match &*compare.left {
+                Expr::Subscript(column) => {
+                    matches!(&*column.slice, Expr::StringLiteral(_)).then_some(&*column.value)
+                }
+                Expr::Attribute(column) => Some(&*column.value),
+                // `x[x > 0]`, of an array.
+                whole @ Expr::Name(_) => Some(whole),
+                _ => None,
+            };
+            column.is_some_and(
+                |frame| matches!(frame, Expr::Name(frame) if frame.id.as_str() == name),
+            ) && !compare.ops.iter().any(|op| {
+                matches!(
+                    op,
+                    ast::CmpOp::In | ast::CmpOp::NotIn | ast::CmpOp::Is | ast::CmpOp::IsNot
+                )
+            }) && compare.comparators.iter().all(|bound| {
+                matches!(
+                    bound,
+                    Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::BooleanLiteral(_)
+                ) || matches!(bound, Expr::UnaryOp(negative)
+                        if matches!(&*negative.operand, Expr::NumberLiteral(_)))
+            })
+        }
+        _ => false,
+    }
+}
+
 /// Modules whose functions of [`IDEMPOTENT_FUNCTIONS`] are meant (`np.unique(x)`,
 /// `pd.to_datetime(s)`), as notebooks usually import them.
-const MODULES: &[&str] = &["np", "numpy", "pd", "pandas", "torch"];
+const MODULES: &[&str] = &["jnp", "np", "numpy", "onp", "pd", "pandas", "torch"];
 
 /// The first positional argument of `call`, when its other arguments do not read `name`.
 fn first_argument<'a>(call: &'a ast::ExprCall, name: &str) -> Option<&'a Expr> {
@@ -292,6 +532,20 @@ mod tests {
             "x[-5:]",
             "x[:, :n]",
             "df[['a', 'b']]",
+            "df.head(1000)",
+            "x.squeeze()",
+            "np.squeeze(x)",
+            "x.replace('|', '')",
+            "df.replace('?', np.nan)",
+            "df.replace({'|': ''}, regex=True)",
+            "df[df['frequency'] > 3]",
+            "x[x > 0]",
+            "x.expanduser()",
+            "np.maximum(x, 0)",
+            "re.sub(r'<br />', ' ', x)",
+            "re.sub(r'[^a-z ]', '', x)",
+            "re.sub(r\"can\\'t\", 'cannot', x)",
+            "df[(df.kind == 'cat') & (df['age'] < 10)]",
         ] {
             assert!(
                 idempotent(source, "x") || idempotent(source, "df"),
@@ -315,12 +569,54 @@ mod tests {
             "sorted(y)",
             "x.to(x.device)",
             "x.fit(y)",
-            "x[x > 0]",
+            "x[x > x.mean()]",
+            "x[y > 0]",
+            "np.squeeze(x, axis=1)",
+            "x.replace('ab', '')",
+            "x.replace('a', 'aa')",
+            "x.replace(old, new)",
+            "re.sub(r'a', 'aa', x)",
+            "re.sub(r'(a)(b)', r'\\2\\1', x)",
+            "re.sub(p, '', x)",
             "np.log(x)",
             "json.loads(x)",
         ] {
             assert!(!idempotent(source, "x"), "{source}");
         }
+    }
+
+    #[test]
+    fn conversions_keep_the_content_and_chains_give_their_result_back() {
+        let gives = |source: &str| {
+            let parsed = parse_expression(source).expect("parses");
+            operand(parsed.expr(), "x").map(|(found, gives)| {
+                (
+                    matches!(found, Expr::Name(found) if found.id.as_str() == "x"),
+                    gives,
+                )
+            })
+        };
+        for source in [
+            "np.array(x)",
+            "pd.Series(x)",
+            "torch.tensor(x)",
+            "x.to(device)",
+            "x.to('cuda:0')",
+            "x.detach().cpu()",
+            "np.asarray(x).cuda()",
+        ] {
+            assert_eq!(gives(source), Some((true, Gives::Conversion)), "{source}");
+        }
+        for source in [
+            "np.array(x).reshape(-1, 28, 28, 1)",
+            "x.to(torch.float16)",
+            "np.array(x, dtype=int)",
+            "x.dropna().reset_index(drop=True)",
+            "x.detach().cpu().float()",
+        ] {
+            assert_eq!(gives(source), Some((true, Gives::Idempotent)), "{source}");
+        }
+        assert_eq!(gives("x.numpy()"), None);
     }
 
     #[test]
