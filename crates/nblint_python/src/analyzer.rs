@@ -1113,6 +1113,14 @@ impl<'src> Analyzer<'src> {
             };
             self.read_references_except(body_start, body, Some(kind), &own);
         }
+        // `%%javascript` that has the kernel run `notebookUrl = '..'` binds `notebookUrl`.
+        for (offset, name) in magics::kernel_executed_bindings(magic.name, body) {
+            let range = text_range(
+                (body_start + offset).saturating_sub(self.offset),
+                name.len(),
+            );
+            self.bind(&name, range, DefinitionKind::Variable);
+        }
         // Fugue SQL (`%%fsql`) finds the functions and frames it names (`TRANSFORM .. USING
         // evaluate`, `SELECT * FROM df`) in the notebook: every word is an optional read.
         if magic.name == "%%fsql" {

@@ -1019,6 +1019,66 @@ const AUTOMAGICS: &[&str] = &[
     "xmode",
 ];
 
+/// The names a `%%javascript` (`%%js`, `%%html`) cell has the kernel bind: in a cell that
+/// calls `kernel.execute(..)`, each string literal of the script that starts as an assignment
+/// (`"notebookUrl = "`, then `.join`ed with `window.location`), with its offset in `body`.
+/// The code it runs is put together in the browser, so only such a start is evidence.
+pub(crate) fn kernel_executed_bindings(magic: &str, body: &str) -> Vec<(usize, String)> {
+    if !matches!(magic, "%%javascript" | "%%js" | "%%html") || !body.contains("kernel.execute") {
+        return Vec::new();
+    }
+    let mut names = Vec::new();
+    let bytes = body.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let quote = bytes[at];
+        if !matches!(quote, b'"' | b'\'' | b'`') {
+            at += 1;
+            continue;
+        }
+        let start = at + 1;
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != quote && bytes[end] != b'\n' {
+            end += if bytes[end] == b'\\' { 2 } else { 1 };
+        }
+        let literal = body.get(start..end.min(bytes.len())).unwrap_or("");
+        let trimmed = literal.trim_start();
+        let name_length = trimmed
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(trimmed.len());
+        let (name, rest) = trimmed.split_at(name_length);
+        let rest = rest.trim_start();
+        if !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && rest.starts_with('=')
+            && !rest.starts_with("==")
+        {
+            names.push((start + (literal.len() - trimmed.len()), name.to_owned()));
+        }
+        at = end + 1;
+    }
+    names
+}
+
+#[cfg(test)]
+mod javascript_tests {
+    use super::kernel_executed_bindings;
+
+    #[test]
+    fn assignments_the_kernel_is_asked_to_run_bind_names() {
+        let body = "var kernel = Jupyter.notebook.kernel;\nvar command = [\"notebookUrl = \",\n  \"'\", window.location, \"'\" ].join('')\nkernel.execute(command)\n";
+        assert_eq!(
+            kernel_executed_bindings("%%javascript", body),
+            vec![(54, "notebookUrl".to_owned())]
+        );
+        // No `kernel.execute`: a string is only a string.
+        assert!(kernel_executed_bindings("%%javascript", "var s = \"x = 1\";").is_empty());
+        // A comparison is no assignment; other magics run no script.
+        assert!(kernel_executed_bindings("%%js", "kernel.execute(\"x == 1\")").is_empty());
+        assert!(kernel_executed_bindings("%%bash", "kernel.execute(\"x = 1\")").is_empty());
+    }
+}
+
 #[cfg(test)]
 mod run_tests {
     use super::runs_in_the_namespace;
