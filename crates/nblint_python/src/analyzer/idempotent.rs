@@ -241,6 +241,23 @@ fn names_a_device(device: &Expr) -> bool {
 
 /// What `value` applies an idempotent operation to (see [`operand`]).
 fn operation_operand<'a>(value: &'a Expr, name: &str) -> Option<&'a Expr> {
+    // `s.str.lower()`, wradlib's `da.wrl.georef.georeference()`: a method of an accessor
+    // applies to the value the accessor is taken of.
+    let mut operand = operation_operand_as_written(value, name)?;
+    while let Expr::Attribute(accessor) = operand
+        && ACCESSORS.contains(&accessor.attr.id.as_str())
+    {
+        operand = &accessor.value;
+    }
+    Some(operand)
+}
+
+/// Accessors that give a value's methods of one kind (pandas' `str`, `dt`, `cat`; xarray's
+/// `rio`; wradlib's `wrl.georef`), applied to the value itself (see [`operation_operand`]).
+const ACCESSORS: &[&str] = &["cat", "dt", "georef", "rio", "str", "wrl"];
+
+/// What `value` applies an idempotent operation to, as written (see [`operation_operand`]).
+fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a Expr> {
     match value {
         Expr::Call(call) => {
             let keywords = &call.arguments.keywords;
@@ -541,6 +558,8 @@ mod tests {
             "df[df['frequency'] > 3]",
             "x[x > 0]",
             "x.expanduser()",
+            "x.str.lower()",
+            "x.wrl.georef.georeference()",
             "np.maximum(x, 0)",
             "re.sub(r'<br />', ' ', x)",
             "re.sub(r'[^a-z ]', '', x)",
