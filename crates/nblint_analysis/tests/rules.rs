@@ -265,6 +265,12 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         2,
     ),
     ("NB205/triggers_python_conversion_that_rounds", 4, 1),
+    ("NB205/triggers_python_value_cast_to_integers", 4, 1),
+    (
+        "NB205/triggers_python_script_main_block_reads_another_argument",
+        3,
+        5,
+    ),
     ("NB205/triggers_python_lines_read_after_a_header", 3, 2),
     (
         "NB207/triggers_python_binding_in_a_with_body_overwritten",

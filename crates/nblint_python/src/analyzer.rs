@@ -424,6 +424,9 @@ struct Analyzer<'src> {
     /// File objects the enclosing top-level `with open(path) as f:` blocks opened: each
     /// one's path, as [`FileSave::path`] and [`FileSave::path_reads`] give it.
     file_handles: HashMap<String, OpenedFile>,
+    /// Records the cell built from names, by definition: each key and the name its value
+    /// is (see [`record_entries`]).
+    records: HashMap<usize, HashMap<String, String>>,
     /// How many of the blocks counted in `block_depth` are `with` bodies, which run unless
     /// something fails: a save or load in one happens when the cell runs.
     with_depth: usize,
@@ -476,6 +479,7 @@ impl<'src> Analyzer<'src> {
             seeded: HashSet::new(),
             module_functions: Vec::new(),
             file_handles: HashMap::new(),
+            records: HashMap::new(),
             with_depth: 0,
             statement_depth: 0,
             top_function: None,
@@ -1431,9 +1435,12 @@ impl<'src> Analyzer<'src> {
         // copy unseen (`l = l.copy()`, then `sort_in_place(l)`).
         let gives_back = match value {
             Expr::Name(value) => value.id.as_str() == name,
-            value => matches!(lookup_argument(value), Some(Expr::Attribute(key))
+            value => {
+                matches!(lookup_argument(value), Some(Expr::Attribute(key))
                 if matches!(&*key.value, Expr::Name(owner) if owner.id.as_str() == name)
-                    && is_identifier_attribute(key.attr.id.as_str())),
+                    && is_identifier_attribute(key.attr.id.as_str()))
+                    || self.record_entry(value) == Some(name)
+            }
         };
         if gives_back {
             let bound_before = self.facts.defines[..defined]
@@ -1490,6 +1497,27 @@ impl<'src> Analyzer<'src> {
             self.backups
                 .insert(name.to_owned(), (source.to_owned(), defined));
         }
+    }
+
+    /// The name the entry `value` reads of a record the cell built from names (`args.lr`
+    /// or `args["lr"]` after `args = EasyDict({"lr": lr, ..})`; see [`record_entries`]), when
+    /// the record's name still holds it.
+    fn record_entry(&self, value: &Expr) -> Option<&str> {
+        let (owner, key) = match value {
+            Expr::Attribute(entry) => (&*entry.value, entry.attr.id.as_str()),
+            Expr::Subscript(entry) => match &*entry.slice {
+                Expr::StringLiteral(key) => (&*entry.value, key.value.to_str()),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let Expr::Name(owner) = owner else {
+            return None;
+        };
+        let Some(Some(record)) = self.bound.get(owner.id.as_str()) else {
+            return None;
+        };
+        self.records.get(record)?.get(key).map(String::as_str)
     }
 
     /// The value an assignment binds, when it is repeatable ([`Definition::value`]): its text
@@ -2804,6 +2832,9 @@ impl<'src> Analyzer<'src> {
                     Expr::BoolOp(operation) if operation.op != ast::BoolOp::And => Vec::new(),
                     test => missing_name_guards(test),
                 };
+                // `if __name__ == "__main__":` in a notebook always holds: a script pasted into
+                // a cell runs its main block once, as a `with` body runs.
+                let runs_once = if_.elif_else_clauses.is_empty() && is_main_guard(&if_.test);
                 let mut elif_bodies: Vec<(&Expr, FactCounts, FactCounts)> = Vec::new();
                 let defined_before = self.facts.defines.len();
                 let mut body_end = defined_before;
@@ -2831,9 +2862,11 @@ impl<'src> Analyzer<'src> {
                     analyzer.guarded_names.extend(guarded);
                     analyzer.optional_depth += usize::from(dead);
                     analyzer.switched_off += usize::from(switched_off);
+                    analyzer.with_depth += usize::from(runs_once);
                     if !never {
                         analyzer.visit_body(&if_.body);
                     }
+                    analyzer.with_depth -= usize::from(runs_once);
                     analyzer.switched_off -= usize::from(switched_off);
                     body_end = analyzer.facts.defines.len();
                     changes_end = analyzer.facts.mutations.len();
@@ -3222,10 +3255,13 @@ impl<'src> Analyzer<'src> {
                 }
                 if let [Expr::Name(target)] = assignment.targets.as_slice()
                     && self.facts.defines.len() == defined + 1
-                    && self.block_depth == 0
+                    && self.block_depth == self.with_depth
                     && self.function_depth == 0
                 {
                     self.note_backup(target.id.as_str(), &assignment.value, defined);
+                    if let Some(entries) = record_entries(&assignment.value) {
+                        self.records.insert(defined, entries);
+                    }
                 }
                 if let [Expr::Name(target)] = assignment.targets.as_slice()
                     && self.facts.defines.len() == defined + 1
@@ -4785,6 +4821,62 @@ fn python2_only(test: &Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// The keys of a record built from names and the name each holds: a dict display (`{"lr":
+/// lr}`), or one or keywords given to a record type (`EasyDict({"lr": lr})`,
+/// `argparse.Namespace(lr=lr)`, `SimpleNamespace`, `AttrDict`, `edict`, `Munch`, `dict`).
+/// Entries that are not a name are left out.
+fn record_entries(value: &Expr) -> Option<HashMap<String, String>> {
+    let mut entries = HashMap::new();
+    let mut from_dict = |dict: &ast::ExprDict| {
+        for item in &dict.items {
+            if let (Some(Expr::StringLiteral(key)), Expr::Name(held)) = (&item.key, &item.value) {
+                entries.insert(key.value.to_str().to_owned(), held.id.as_str().to_owned());
+            }
+        }
+    };
+    match value {
+        Expr::Dict(dict) => from_dict(dict),
+        Expr::Call(call)
+            if callee_name(&call.func).is_some_and(|callee| {
+                matches!(
+                    callee,
+                    "EasyDict"
+                        | "edict"
+                        | "Namespace"
+                        | "SimpleNamespace"
+                        | "AttrDict"
+                        | "Munch"
+                        | "dict"
+                )
+            }) =>
+        {
+            match &*call.arguments.args {
+                [] => {}
+                [Expr::Dict(dict)] => from_dict(dict),
+                _ => return None,
+            }
+            for keyword in &call.arguments.keywords {
+                if let (Some(key), Expr::Name(held)) = (&keyword.arg, &keyword.value) {
+                    entries.insert(key.as_str().to_owned(), held.id.as_str().to_owned());
+                }
+            }
+        }
+        _ => return None,
+    }
+    (!entries.is_empty()).then_some(entries)
+}
+
+/// Whether `test` is `__name__ == "__main__"` (either way round), which holds in a notebook.
+fn is_main_guard(test: &Expr) -> bool {
+    let Expr::Compare(compare) = test else {
+        return false;
+    };
+    let is_name = |expr: &Expr| matches!(expr, Expr::Name(name) if name.id.as_str() == "__name__");
+    let is_main = |expr: &Expr| matches!(expr, Expr::StringLiteral(literal) if literal.value.to_str() == "__main__");
+    matches!((&*compare.ops, &*compare.comparators), ([ast::CmpOp::Eq], [right])
+        if (is_name(&compare.left) && is_main(right)) || (is_main(&compare.left) && is_name(right)))
 }
 
 /// Decorators that wrap a function and return it for the notebook to call (caching,

@@ -195,8 +195,17 @@ fn converts(value: &Expr) -> bool {
                 && call.arguments.args.len() == 1
                 && call.arguments.keywords.is_empty()
         }
+        // `tf.cast(y, tf.float32)`.
+        Expr::Attribute(method)
+            if method.attr.id.as_str() == "cast"
+                && matches!(&*method.value, Expr::Name(module) if module.id.as_str() == "tf") =>
+        {
+            casts_to_a_float(call, 1)
+        }
         Expr::Attribute(method) => match method.attr.id.as_str() {
             "cpu" | "cuda" | "detach" | "contiguous" => call.arguments.is_empty(),
+            // `x.astype(np.float32)`: the same numbers, at another precision.
+            "astype" => casts_to_a_float(call, 0),
             "to" => {
                 call.arguments.keywords.is_empty()
                     && matches!(&*call.arguments.args, [device] if names_a_device(device))
@@ -210,6 +219,33 @@ fn converts(value: &Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `call` gives a single or double precision floating-point type as its only argument
+/// after the first `skip` positional ones, or as `dtype=`: `astype(np.float32)`,
+/// `astype("float64")`, `tf.cast(x, dtype=tf.float32)`. Not an integer type, which may cut
+/// off a fraction, nor half precision, which rounds visibly.
+fn casts_to_a_float(call: &ast::ExprCall, skip: usize) -> bool {
+    let dtype = match (&call.arguments.args[..], &call.arguments.keywords[..]) {
+        (args, []) if args.len() == skip + 1 => &args[skip],
+        (args, [keyword])
+            if args.len() == skip
+                && keyword
+                    .arg
+                    .as_ref()
+                    .is_some_and(|arg| arg.as_str() == "dtype") =>
+        {
+            &keyword.value
+        }
+        _ => return false,
+    };
+    let name = match dtype {
+        Expr::Name(name) => name.id.as_str(),
+        Expr::Attribute(attribute) => attribute.attr.id.as_str(),
+        Expr::StringLiteral(text) => text.value.to_str(),
+        _ => return false,
+    };
+    matches!(name, "float" | "float32" | "float64" | "double")
 }
 
 /// Functions that convert their one argument to an array, a tensor or a frame, keeping what
@@ -286,6 +322,12 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
                         && matches!(&*method.value, Expr::Name(module) if module.id.as_str() == "re")
                     {
                         return substitutes_for_good(call, name);
+                    }
+                    // `tf.cast(x, tf.float32)`: a second cast to the type changes nothing.
+                    if method.attr.id.as_str() == "cast"
+                        && matches!(&*method.value, Expr::Name(module) if module.id.as_str() == "tf")
+                    {
+                        return first_argument(call, name);
                     }
                     let known = IDEMPOTENT_METHODS.contains(&method.attr.id.as_str())
                         || (method.attr.id.as_str() == "reset_index"
@@ -623,12 +665,19 @@ mod tests {
             "x.to('cuda:0')",
             "x.detach().cpu()",
             "np.asarray(x).cuda()",
+            "x.astype(np.float32)",
+            "x.astype('float64')",
+            "tf.cast(x, tf.float32)",
+            "tf.cast(x, dtype=tf.float32)",
         ] {
             assert_eq!(gives(source), Some((true, Gives::Conversion)), "{source}");
         }
         for source in [
             "np.array(x).reshape(-1, 28, 28, 1)",
             "x.to(torch.float16)",
+            "x.astype(int)",
+            "x.astype(np.float16)",
+            "tf.cast(x, tf.int64)",
             "np.array(x, dtype=int)",
             "x.dropna().reset_index(drop=True)",
             "x.detach().cpu().float()",
