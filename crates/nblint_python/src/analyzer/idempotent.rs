@@ -10,14 +10,17 @@ use super::repeatable;
 /// Methods whose result, given the same arguments, is unchanged when they are called on it
 /// again: conversions to a type, device or layout (`astype`, `to`, `cuda`, `float`,
 /// `contiguous`), reshapes to a fixed shape, clean-ups that leave nothing more to do
-/// (`dropna`, `drop_duplicates`, `sort_values`, `lower`, `interpolate`, `clip`), paths made
+/// (`dropna`, `drop_duplicates`, `sort_values`, `lower`, `interpolate`, `clip`, `bfill`,
+/// `ffill`), a time series put on a fixed frequency (`asfreq`), paths made
 /// whole (`expanduser`, `resolve`), wradlib's `georeference`, and the first or last rows
 /// (`head`, `tail`). Not `squeeze(0)` nor `T` (a second one undoes or goes further), nor `numpy` (an
 /// array has none). [`operation_operand`] adds `squeeze()` and a `replace` that leaves
 /// nothing more to replace.
 const IDEMPOTENT_METHODS: &[&str] = &[
     "absolute",
+    "asfreq",
     "astype",
+    "bfill",
     "bool",
     "clip",
     "contiguous",
@@ -29,6 +32,7 @@ const IDEMPOTENT_METHODS: &[&str] = &[
     "drop_duplicates",
     "dropna",
     "expanduser",
+    "ffill",
     "fillna",
     "flatten",
     "float",
@@ -600,6 +604,7 @@ mod tests {
             "df[df['frequency'] > 3]",
             "x[x > 0]",
             "x.expanduser()",
+            "x.asfreq('D').bfill()",
             "x.str.lower()",
             "x.wrl.georef.georeference()",
             "np.maximum(x, 0)",

@@ -136,7 +136,10 @@ pub(super) fn saved(call: &ast::ExprCall) -> Option<(&str, &Expr)> {
         let method = attribute.attr.id.as_str();
         let (receiver, through_writer) = writer_root(&attribute.value)?;
         if SAVE_METHODS.contains(&method) || (through_writer && method == "parquet") {
-            return Some((receiver, first_argument(call, &["path", "filepath"])?));
+            return Some((
+                receiver,
+                first_argument(call, &["path", "filepath", "filename"])?,
+            ));
         }
     }
     None
@@ -181,7 +184,7 @@ pub(super) fn loaded(value: &Expr) -> Option<&Expr> {
     if !(LOAD_CALLS.contains(&callee) || spark_reader) {
         return None;
     }
-    first_argument(call, &["path", "filepath", "f", "file"])
+    first_argument(call, &["path", "filepath", "filename", "f", "file"])
 }
 
 /// The path a file object was opened on, when `expression` is an `open(path, ..)` call.
