@@ -267,6 +267,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB205/triggers_python_conversion_that_rounds", 4, 1),
     ("NB205/triggers_python_value_cast_to_integers", 4, 1),
     (
+        "NB205/triggers_python_table_looked_up_by_another_path",
+        4,
+        1,
+    ),
+    (
         "NB205/triggers_python_script_main_block_reads_another_argument",
         3,
         5,

@@ -1,12 +1,13 @@
 //! Handles on a collection or dataset a store keeps by name or path: Chroma's
 //! `client.get_or_create_collection(name="docs")` and `client.get_collection("docs")`,
 //! Weaviate's `client.collections.create("Docs", ..)` and `client.collections.get("Docs")`,
-//! Deep Lake's (formerly Hub's) `hub.dataset(path)` and `hub.load(path)`. Each gives a handle
+//! Deep Lake's (formerly Hub's) `hub.dataset(path)` and `hub.load(path)`, Pixeltable's
+//! `pxt.create_table("demo/videos", ..)` and `pxt.get_table("demo/videos")`. Each gives a handle
 //! on what the store holds under that name, so NB205 compares the handle by the store, the
 //! name and what the handle itself keeps: Weaviate's settings are the server's (a `create`
 //! gives them to the collection), while a Chroma handle keeps the `embedding_function` it is
-//! given, so Chroma's other arguments count. Deep Lake's `overwrite=True` empties the
-//! dataset: no handle on what was there.
+//! given, so Chroma's other arguments count. Deep Lake's `overwrite=True` and Pixeltable's
+//! `if_exists="replace"` empty what was there: no handle on it.
 
 use ruff_python_ast::Expr;
 
@@ -27,6 +28,10 @@ const COLLECTIONS_METHODS: &[&str] = &["create", "get"];
 /// Functions of Deep Lake's modules (`deeplake`, and `hub`, its former name) that open the
 /// dataset at the path given first or as `path=`.
 const DATASET_FUNCTIONS: &[&str] = &["dataset", "load"];
+
+/// Functions of Pixeltable's module (`pxt`, `pixeltable`) that give a handle on the table at
+/// the path given first or as `path=`; the schema a `create_table` gives is the table's.
+const TABLE_FUNCTIONS: &[&str] = &["create_table", "get_table"];
 
 /// The text a handle's value is written as: the store, this marker, and the key and kept
 /// arguments in parentheses (no Python reads `.<` after a name).
@@ -76,6 +81,16 @@ pub(super) fn handle(value: &Expr) -> Option<Handle<'_>> {
                 !matches!(&keyword.value, Expr::BooleanLiteral(literal) if !literal.value)
             });
             if !DATASET_FUNCTIONS.contains(&name) || overwrites {
+                return None;
+            }
+            Vec::new()
+        }
+        Expr::Name(module) if matches!(module.id.as_str(), "pxt" | "pixeltable") => {
+            let replaces = arguments.find_keyword("if_exists").is_some_and(|keyword| {
+                !matches!(&keyword.value, Expr::StringLiteral(mode)
+                    if matches!(mode.value.to_str(), "ignore" | "error"))
+            });
+            if !TABLE_FUNCTIONS.contains(&name) || replaces {
                 return None;
             }
             Vec::new()
@@ -141,6 +156,19 @@ mod tests {
         assert_eq!(
             key_of("hub.load('hub://a/b')").as_deref(),
             Some("'hub://a/b'")
+        );
+        assert_eq!(
+            key_of("pxt.create_table('demo/videos', {'video': pxt.Video})").as_deref(),
+            Some("'demo/videos'")
+        );
+        assert_eq!(
+            key_of("pxt.get_table('demo/videos')").as_deref(),
+            Some("'demo/videos'")
+        );
+        // Pixeltable's `if_exists="replace"` makes the table anew.
+        assert_eq!(
+            key_of("pxt.create_table('t', schema, if_exists='replace')"),
+            None
         );
         // Not a store's handle: a dict's `get`, another module's `load`.
         assert_eq!(key_of("config.get('name')"), None);
