@@ -489,6 +489,7 @@ fn name_snowflake_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
                     conditional: false,
                     guard: None,
                     function: None,
+                    reapplied_in_place: false,
                 });
             }
             from = start + close + 2;

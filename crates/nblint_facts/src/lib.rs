@@ -385,6 +385,12 @@ pub struct NameUse {
     /// not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub function: Option<String>,
+    /// The read is the receiver of a top-level change in place that gives the same result
+    /// when made again on its own result (Python's `df.sort_values("a", inplace=True)`,
+    /// `df.dropna(inplace=True)`, `rows.sort()`): a cell that runs again changes nothing
+    /// more there.
+    #[serde(skip_serializing_if = "is_false")]
+    pub reapplied_in_place: bool,
 }
 
 // serde's `skip_serializing_if` passes the field by reference.

@@ -45,6 +45,7 @@ impl CellFrontend for Toy {
                     conditional: false,
                     guard: None,
                     function: None,
+                    reapplied_in_place: false,
                 }),
                 ["assign" | "call", name] => {
                     facts.uses.push(NameUse {
@@ -56,6 +57,7 @@ impl CellFrontend for Toy {
                         conditional: false,
                         guard: None,
                         function: None,
+                        reapplied_in_place: false,
                     });
                     facts.mutations.push(Mutation {
                         name: (*name).into(),
@@ -230,6 +232,7 @@ fn a_name_a_function_body_reads_is_used_by_every_later_definition() {
             conditional: false,
             guard: None,
             function: None,
+            reapplied_in_place: false,
         });
     }
     let graph = Graph::build(&notebook, &facts, &|name| Toy.is_builtin(name));

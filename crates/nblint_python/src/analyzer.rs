@@ -969,6 +969,7 @@ impl<'src> Analyzer<'src> {
             conditional: self.block_depth > 0 && self.function_depth == 0,
             guard: None,
             function: deferred.then(|| self.top_function.clone()).flatten(),
+            reapplied_in_place: false,
         }
     }
 
@@ -3120,7 +3121,21 @@ impl<'src> Analyzer<'src> {
             // or, when its arguments are not repeatable, the value is not compared at all.
             // NB206 still wants evidence of a change: this is none.
             Stmt::Expr(expression) if self.block_depth == 0 && self.function_depth == 0 => {
+                let uses_before = self.facts.uses.len();
                 visitor::walk_stmt(self, statement);
+                // `df.sort_values("a", inplace=True)`: made again on its own result, the
+                // same change (NB205 lets a cell read its value so before binding it again).
+                if let Expr::Call(call) = &*expression.value
+                    && let Expr::Attribute(method) = &*call.func
+                    && let Some(receiver) = idempotent::reapplied_in_place(call)
+                {
+                    let at = self.span(method.value.range());
+                    for use_ in &mut self.facts.uses[uses_before..] {
+                        if use_.name == receiver && use_.span == at {
+                            use_.reapplied_in_place = true;
+                        }
+                    }
+                }
                 if let Expr::Call(call) = &*expression.value
                     && callee_name(&call.func) == Some("init_session")
                     && !self.transient

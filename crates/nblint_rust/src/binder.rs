@@ -193,5 +193,6 @@ fn push_use(facts: &mut CellFacts, name: &str, span: Span) {
         conditional: false,
         guard: None,
         function: None,
+        reapplied_in_place: false,
     });
 }

@@ -480,7 +480,9 @@ fn idempotent_on_itself<'a>(
 /// it is no reader whose result depends on which of the two cells ran last. A cell below
 /// that binds the name anew is left out, as a reader between two bindings is: in a run from
 /// the top this cell never sees that value. Not when the cell reads the name before that
-/// binding too (`print(len(df))`).
+/// binding too (`print(len(df))`), but for a change in place that gives the same result
+/// when made again (`df.sort_values("a", inplace=True)`, then `df = df.reindex(columns=
+/// cols)`).
 fn reapplies_to_itself(
     context: &Context<'_>,
     name: &str,
@@ -490,7 +492,10 @@ fn reapplies_to_itself(
     idempotent_on_itself(context, name, binds, (later, second)).is_some()
         && context.facts.cell(later).is_some_and(|facts| {
             !facts.uses.iter().any(|use_| {
-                use_.name == name && !use_.deferred && use_.span.start < second.span.start
+                use_.name == name
+                    && !use_.deferred
+                    && !use_.reapplied_in_place
+                    && use_.span.start < second.span.start
             })
         })
 }

@@ -12,8 +12,8 @@ use super::repeatable;
 /// `contiguous`), reshapes to a fixed shape, clean-ups that leave nothing more to do
 /// (`dropna`, `drop_duplicates`, `sort_values`, `lower`, `interpolate`, `clip`, `bfill`,
 /// `ffill`), a time series put on a fixed frequency (`asfreq`), paths made
-/// whole (`expanduser`, `resolve`), wradlib's `georeference`, and the first or last rows
-/// (`head`, `tail`). Not `squeeze(0)` nor `T` (a second one undoes or goes further), nor `numpy` (an
+/// whole (`expanduser`, `resolve`), wradlib's `georeference`, fixed rows or columns
+/// (`reindex`), and the first or last rows (`head`, `tail`). Not `squeeze(0)` nor `T` (a second one undoes or goes further), nor `numpy` (an
 /// array has none). [`operation_operand`] adds `squeeze()` and a `replace` that leaves
 /// nothing more to replace.
 const IDEMPOTENT_METHODS: &[&str] = &[
@@ -45,6 +45,8 @@ const IDEMPOTENT_METHODS: &[&str] = &[
     "lower",
     "lstrip",
     "ravel",
+    "reindex",
+    "reindex_axis",
     "reshape",
     "resolve",
     "rstrip",
@@ -390,6 +392,38 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
         }
         _ => None,
     }
+}
+
+/// The name a statement `call` changes in place the same way again when it runs again on
+/// its own result: `df.sort_values("a", inplace=True)`, `df.dropna(inplace=True)` (a method
+/// of [`IDEMPOTENT_METHODS`] given `inplace=True`), a list's `rows.sort()`; with arguments
+/// that do not read the name.
+pub(super) fn reapplied_in_place(call: &ast::ExprCall) -> Option<&str> {
+    let Expr::Attribute(method) = &*call.func else {
+        return None;
+    };
+    let Expr::Name(receiver) = &*method.value else {
+        return None;
+    };
+    let name = receiver.id.as_str();
+    let in_place = call.arguments.find_keyword("inplace").is_some_and(
+        |keyword| matches!(&keyword.value, Expr::BooleanLiteral(literal) if literal.value),
+    );
+    let idempotent = match method.attr.id.as_str() {
+        "sort" => call.arguments.args.is_empty(),
+        "reset_index" => in_place
+            && call.arguments.find_keyword("drop").is_some_and(
+                |keyword| matches!(&keyword.value, Expr::BooleanLiteral(literal) if literal.value),
+            ),
+        method => in_place && IDEMPOTENT_METHODS.contains(&method),
+    };
+    (idempotent
+        && leaves_alone(call.arguments.args.iter(), name)
+        && leaves_alone(
+            call.arguments.keywords.iter().map(|keyword| &keyword.value),
+            name,
+        ))
+    .then_some(name)
 }
 
 /// Whether `call`, a `replace` method, replaces literals with values that leave nothing more
