@@ -75,7 +75,9 @@ pub struct Analysed {
     pub language: Language,
     /// Where the language came from.
     pub detected: Detected,
-    /// The notebook says it ran on Python 2 (and is read as Python 3).
+    /// The notebook says it ran on Python 2 (and is read as Python 3): its metadata, or, where
+    /// that names no version, a `print` statement or a cell that ran a Python 2 builtin
+    /// (`reload(bd)`) without an error.
     pub python2: bool,
     /// A Databricks notebook (its metadata has Databricks' notebook format), which runs with
     /// Databricks' globals (`spark`, `dbutils`, `displayHTML`, ...).
@@ -197,7 +199,9 @@ fn analyse_with(
     }
     let python2 = language == Language::Python
         && (Language::is_python2(notebook)
-            || (!Language::is_python3(notebook) && shows_python2_statements(notebook, &facts)));
+            || (!Language::is_python3(notebook)
+                && (shows_python2_statements(notebook, &facts)
+                    || ran_a_python2_builtin(notebook, &facts))));
     let databricks = language == Language::Python
         && notebook.metadata().is_some_and(|metadata| {
             metadata.contains_key(DATABRICKS_FORMAT) || metadata.contains_key(DATABRICKS_OLD_EXPORT)
@@ -379,6 +383,35 @@ fn shows_python2_statements(notebook: &Notebook, facts: &NotebookFacts) -> bool 
         .any(|(cell, facts)| {
             facts.as_ref().is_some_and(|facts| !facts.parsed())
                 && cell.source.lines().any(nblint_facts::is_python2_print)
+        })
+}
+
+/// Whether a code cell that ran without an error (an execution count, no error output) reads
+/// a Python 2 builtin no cell binds (`reload(bd)` with no `from importlib import reload`): a
+/// notebook whose metadata names no version ran on Python 2, where that name exists.
+fn ran_a_python2_builtin(notebook: &Notebook, facts: &NotebookFacts) -> bool {
+    let bound = |name: &str| {
+        facts.cells.iter().flatten().any(|cell| {
+            cell.defines
+                .iter()
+                .any(|definition| definition.name == name)
+        })
+    };
+    notebook
+        .cells()
+        .iter()
+        .zip(&facts.cells)
+        .any(|(cell, facts)| {
+            cell.execution_count.is_some()
+                && !cell.has_error_output
+                && facts.as_ref().is_some_and(|facts| {
+                    facts.uses.iter().any(|use_| {
+                        !use_.deferred
+                            && !use_.conditional
+                            && PYTHON2_BUILTINS.contains(&use_.name.as_str())
+                            && !bound(&use_.name)
+                    })
+                })
         })
 }
 

@@ -495,6 +495,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB202/triggers_python_registered_magic_runs_its_body", 3, 2),
     ("NB202/triggers_python_name_bound_only_inside_timeit", 4, 1),
     (
+        "NB202/triggers_python_python2_builtin_never_run_in_a_notebook_naming_no_version",
+        3,
+        1,
+    ),
+    (
         "NB202/triggers_python_javascript_string_the_kernel_never_runs",
         3,
         1,
