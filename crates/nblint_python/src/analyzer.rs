@@ -1703,6 +1703,18 @@ impl<'src> Analyzer<'src> {
         }
         reads.sort_unstable();
         reads.dedup();
+        // `"./translation_dataset"` and `'translation_dataset/'` name one folder.
+        if let Expr::StringLiteral(literal) = path {
+            let text = literal.value.to_str();
+            let mut relative = text;
+            while let Some(rest) = relative.strip_prefix("./") {
+                relative = rest;
+            }
+            let relative = relative.trim_end_matches('/');
+            if !relative.is_empty() && !relative.contains(['"', '\\']) {
+                return Some((format!("\"{relative}\""), reads));
+            }
+        }
         Some((without_spacing(self.source_of(path.range())?), reads))
     }
 

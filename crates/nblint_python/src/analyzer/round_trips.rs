@@ -21,6 +21,8 @@ const SAVE_METHODS: &[&str] = &[
     "save_low_bit",
     "save_model",
     "save_pretrained",
+    // Hugging Face datasets: `dataset.save_to_disk(path)`, `load_from_disk(path)`.
+    "save_to_disk",
     "to_feather",
     "to_parquet",
     "to_pickle",
@@ -65,6 +67,7 @@ const LOAD_CALLS: &[&str] = &[
     "ReadString",
     "from_pretrained",
     "load",
+    "load_from_disk",
     "load_low_bit",
     "load_model",
     "qload",
