@@ -5622,7 +5622,12 @@ fn canonical_number(literal: &str) -> Option<String> {
 
 /// Whether a call passes `inplace=True` (pandas' `df.set_index("d", inplace=True)`).
 fn is_inplace(call: &ast::ExprCall) -> bool {
-    call.arguments.find_keyword("inplace").is_some_and(
+    passes_true(call, "inplace")
+}
+
+/// Whether a call passes the literal `True` as the keyword argument `keyword`.
+fn passes_true(call: &ast::ExprCall, keyword: &str) -> bool {
+    call.arguments.find_keyword(keyword).is_some_and(
         |keyword| matches!(&keyword.value, Expr::BooleanLiteral(literal) if literal.value),
     )
 }

@@ -5,7 +5,7 @@
 
 use ruff_python_ast::{self as ast, Expr};
 
-use super::repeatable;
+use super::{is_inplace, passes_true, repeatable};
 
 /// Methods whose result, given the same arguments, is unchanged when they are called on it
 /// again: conversions to a type, device or layout (`astype`, `to`, `cuda`, `float`,
@@ -336,20 +336,7 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
                         return first_argument(call, name);
                     }
                     let known = IDEMPOTENT_METHODS.contains(&method.attr.id.as_str())
-                        || (method.attr.id.as_str() == "reset_index"
-                            && keywords.iter().any(|keyword| {
-                                keyword
-                                    .arg
-                                    .as_ref()
-                                    .is_some_and(|arg| arg.as_str() == "drop")
-                                    && matches!(
-                                        keyword.value,
-                                        Expr::BooleanLiteral(ast::ExprBooleanLiteral {
-                                            value: true,
-                                            ..
-                                        })
-                                    )
-                            }));
+                        || (method.attr.id.as_str() == "reset_index" && passes_true(call, "drop"));
                     // `np.sort(x)` is a function of the module `np`, not a method of it.
                     let function = IDEMPOTENT_FUNCTIONS.contains(&method.attr.id.as_str())
                         && matches!(&*method.value, Expr::Name(module)
@@ -406,15 +393,10 @@ pub(super) fn reapplied_in_place(call: &ast::ExprCall) -> Option<&str> {
         return None;
     };
     let name = receiver.id.as_str();
-    let in_place = call.arguments.find_keyword("inplace").is_some_and(
-        |keyword| matches!(&keyword.value, Expr::BooleanLiteral(literal) if literal.value),
-    );
+    let in_place = is_inplace(call);
     let idempotent = match method.attr.id.as_str() {
         "sort" => call.arguments.args.is_empty(),
-        "reset_index" => in_place
-            && call.arguments.find_keyword("drop").is_some_and(
-                |keyword| matches!(&keyword.value, Expr::BooleanLiteral(literal) if literal.value),
-            ),
+        "reset_index" => in_place && passes_true(call, "drop"),
         method => in_place && IDEMPOTENT_METHODS.contains(&method),
     };
     (idempotent
