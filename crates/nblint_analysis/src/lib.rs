@@ -207,10 +207,11 @@ fn analyse_with(
             metadata.contains_key(DATABRICKS_FORMAT) || metadata.contains_key(DATABRICKS_OLD_EXPORT)
         });
     let pyspark_kernel = language == Language::Python
-        && [["kernelspec", "name"], ["kernelspec", "display_name"]]
+        && ([["kernelspec", "name"], ["kernelspec", "display_name"]]
             .iter()
             .filter_map(|path| notebook.metadata_str(path))
-            .any(|kernel| kernel.to_ascii_lowercase().contains("spark"));
+            .any(|kernel| kernel.to_ascii_lowercase().contains("spark"))
+            || ran_a_pyspark_global(notebook, &facts));
     // In a Databricks notebook a cell whose first line is `%sql`, `%md`, `%scala`, `%r`,
     // `%sh` or `%fs` is a cell of that language: no Python, nothing bound or read.
     if databricks {
@@ -390,6 +391,26 @@ fn shows_python2_statements(notebook: &Notebook, facts: &NotebookFacts) -> bool 
 /// a Python 2 builtin no cell binds (`reload(bd)` with no `from importlib import reload`): a
 /// notebook whose metadata names no version ran on Python 2, where that name exists.
 fn ran_a_python2_builtin(notebook: &Notebook, facts: &NotebookFacts) -> bool {
+    ran_reading_one_of(notebook, facts, PYTHON2_BUILTINS, false)
+}
+
+/// Whether a code cell that ran and kept its output, with no error, reads a PySpark
+/// kernel's global (`spark`, `sc`) no cell binds: the notebook ran on a kernel started by
+/// PySpark's shell, whatever its metadata calls it (`"name": "pyt"`). A cell with no output
+/// kept shows nothing of how it ran (its outputs may have been stripped).
+fn ran_a_pyspark_global(notebook: &Notebook, facts: &NotebookFacts) -> bool {
+    ran_reading_one_of(notebook, facts, PYSPARK_KERNEL_GLOBALS, true)
+}
+
+/// Whether a code cell that ran without an error (an execution count, no error output, and
+/// some output when `with_output`) reads at its top level, unconditionally, one of `names`
+/// that no cell binds.
+fn ran_reading_one_of(
+    notebook: &Notebook,
+    facts: &NotebookFacts,
+    names: &[&str],
+    with_output: bool,
+) -> bool {
     let bound = |name: &str| {
         facts.cells.iter().flatten().any(|cell| {
             cell.defines
@@ -404,11 +425,12 @@ fn ran_a_python2_builtin(notebook: &Notebook, facts: &NotebookFacts) -> bool {
         .any(|(cell, facts)| {
             cell.execution_count.is_some()
                 && !cell.has_error_output
+                && (!with_output || cell.output_count > 0)
                 && facts.as_ref().is_some_and(|facts| {
                     facts.uses.iter().any(|use_| {
                         !use_.deferred
                             && !use_.conditional
-                            && PYTHON2_BUILTINS.contains(&use_.name.as_str())
+                            && names.contains(&use_.name.as_str())
                             && !bound(&use_.name)
                     })
                 })

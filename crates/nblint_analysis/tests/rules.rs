@@ -154,6 +154,22 @@ fn line_of(notebook: &Notebook, diagnostic: &Diagnostic) -> usize {
 /// Where the first diagnostic of the fixture's rule must be: (folder/fixture, cell, line).
 const TRIGGERS: &[(&str, usize, usize)] = &[
     (
+        "NB205/triggers_python_guarded_change_that_is_not_a_fix",
+        4,
+        2,
+    ),
+    (
+        "NB205/triggers_python_read_in_a_function_a_cell_calls",
+        3,
+        1,
+    ),
+    (
+        "NB202/triggers_python_read_in_a_function_a_cell_calls",
+        3,
+        2,
+    ),
+    ("NB207/triggers_python_import_repeated_before_any_use", 2, 1),
+    (
         "NB202/triggers_python_name_given_to_another_decorator",
         4,
         1,

@@ -557,6 +557,13 @@ pub struct CellFacts {
     /// same (`def build(): ..` then `res = build()`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub local_calls: Vec<(String, usize)>,
+    /// Names the cell only re-applies operations to that give their result back: each of
+    /// its bindings of the name applies one to the name's own value (under an `if`, or a run
+    /// of row filters), nothing else binds or changes it, and it is read otherwise only in
+    /// those `if` tests or after a binding (Python's `if dsm.rio.crs is None: dsm =
+    /// dsm.rio.write_crs(..)`). Running the cell again on what it left leaves the same value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reapplied: Vec<String>,
     /// Syntax errors; when not empty the other facts are partial.
     pub errors: Vec<SyntaxError>,
     /// The trailing expression the kernel displays, if any.

@@ -563,6 +563,7 @@ impl<'src> Analyzer<'src> {
                     }
                 }
             }
+            self.facts.reapplied = idempotent::reapplied_names(&module.body);
             if let Some(from) = stopped_from {
                 for definition in &mut self.facts.defines[from..] {
                     definition.unreached = true;
@@ -1980,6 +1981,12 @@ impl<'src> Analyzer<'src> {
         // Train's `trainer.fit()`, statsmodels' `model.fit()`), leaving the receiver as it
         // was.
         if method == "fit" && call.arguments.args.is_empty() && call.arguments.keywords.is_empty() {
+            return;
+        }
+        // Keras' and PyTorch's `model.compile(..)` set the model up in place and return
+        // `None`: a `compile` whose value is kept (`graph = builder.compile()`, LangGraph's)
+        // builds something new from its receiver.
+        if method == "compile" && value_bound {
             return;
         }
         let container = CONTAINER_METHODS.get(method).copied();

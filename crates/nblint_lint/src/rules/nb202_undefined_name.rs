@@ -148,6 +148,7 @@ fn undefined_reads<'a>(
     let crates = places::declared_crates(context.facts);
     let mut required_uses: HashMap<usize, HashMap<&str, Span>> = HashMap::new();
     let mut index: Option<NameIndex<'_>> = None;
+    let mut called = None;
     let mut reads = Vec::new();
     for use_ in context.graph.unresolved_uses() {
         let name = use_.name.as_str();
@@ -161,7 +162,14 @@ fn undefined_reads<'a>(
         let Some(&span) = required_uses
             .entry(use_.cell)
             .or_insert_with(|| {
-                first_required_uses(context, &mut index, facts, use_.cell, postponed_from)
+                first_required_uses(
+                    context,
+                    &mut index,
+                    &mut called,
+                    facts,
+                    use_.cell,
+                    postponed_from,
+                )
             })
             .get(name)
         else {
@@ -192,6 +200,7 @@ fn line_of(source: &str, offset: usize) -> usize {
 fn first_required_uses<'a>(
     context: &Context<'a>,
     index: &mut Option<NameIndex<'a>>,
+    called: &mut Option<places::CalledNames<'a>>,
     facts: &'a CellFacts,
     cell: usize,
     postponed_from: Option<usize>,
@@ -202,6 +211,14 @@ fn first_required_uses<'a>(
         .iter()
         .filter(|use_| places::needs_name(use_, cell, postponed_from))
     {
+        // A read in a function no cell calls (an exercise's stub) never happens.
+        if use_.deferred
+            && called
+                .get_or_insert_with(|| places::CalledNames::of(context.facts))
+                .never_read(use_)
+        {
+            continue;
+        }
         // A read in a branch a flag the notebook sets switches off never happens.
         if use_.guard.is_some()
             && never_read(

@@ -49,6 +49,9 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 .facts
                 .cell(use_.cell)
                 .is_some_and(|facts| is_deletion(facts, use_.span))
+            // Nor does a cell that only closes and drops it (`dsm.close()`, `del dsm`): the
+            // same clean-up whichever value it holds.
+            && !only_releases(context, use_.cell, &use_.name)
             && !switched_off.contains(&(use_.cell, use_.name.as_str()))
         {
             readers.entry(&use_.name).or_default().push(Reader {
@@ -59,6 +62,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }
     }
     let mut call_sites = None;
+    let mut called_names = None;
     for (name, cells) in Graph::variables_bound_in_several_cells(context.facts) {
         let Some(readers) = readers.get(name.as_str()) else {
             continue;
@@ -277,10 +281,23 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     || (reader.cell == later
                         && reader.from == earlier
                         && reads_the_old_value(context, later, &name, &binds)
-                        && !reapplies_to_itself(context, &name, &binds, (later, later_binding))))
+                        && !reapplies_to_itself(context, &name, &binds, (later, later_binding))
+                        && !context
+                            .facts
+                            .cell(later)
+                            .is_some_and(|facts| facts.reapplied.contains(&name))))
                     && !call_sites
                         .get_or_insert_with(|| Calls::of(context.facts))
                         .callers_bind_first(context.facts, reader.cell, &name)
+                    && !context.facts.cell(reader.cell).is_some_and(|facts| {
+                        let called = called_names
+                            .get_or_insert_with(|| places::CalledNames::of(context.facts));
+                        facts
+                            .uses
+                            .iter()
+                            .filter(|use_| use_.name == name)
+                            .all(|use_| called.never_read(use_))
+                    })
             }) else {
                 continue;
             };
@@ -690,6 +707,28 @@ fn switched_off_reads<'a>(
 /// Whether the "read" at `span` is a `del name`, which drops the value without using it.
 fn is_deletion(facts: &nblint_facts::CellFacts, span: Span) -> bool {
     facts.deleted.iter().any(|deleted| deleted.span == span)
+}
+
+/// Whether every read of `name` in cell `cell` closes it (`name.close()`) or deletes it.
+fn only_releases(context: &Context<'_>, cell: usize, name: &str) -> bool {
+    let (Some(facts), Some(notebook_cell)) =
+        (context.facts.cell(cell), context.notebook.cell(cell))
+    else {
+        return false;
+    };
+    let mut reads = facts
+        .uses
+        .iter()
+        .filter(|use_| use_.name == name)
+        .peekable();
+    reads.peek().is_some()
+        && reads.all(|use_| {
+            is_deletion(facts, use_.span)
+                || notebook_cell
+                    .source
+                    .get(use_.span.end..)
+                    .is_some_and(|after| after.starts_with(".close()"))
+        })
 }
 
 /// Whether the read at `read` in cell `cell` lies in one branch of a top-level `if` chain and

@@ -7,7 +7,8 @@ use super::places;
 use crate::registry::{Context, Finding, declare_rule};
 
 declare_rule! {
-    /// A cell that changes a value another cell defined: re-running it changes results.
+    /// A cell that changes in place a value another cell defined: what the value holds depends
+    /// on whether that cell has run.
     NB206_MUTATED_ACROSS_CELLS {
         code: "NB206",
         name: "mutated-across-cells",
@@ -109,7 +110,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             mutation.cell,
             mutation.span,
             format!(
-                "`{name}` is defined in {place} and changed here ({what}); re-running this cell changes what cell {defined_in} left"
+                "`{name}` is defined in {place} and changed in place here ({what}): what it holds depends on whether this cell has run, not only on cell {defined_in}"
             ),
         );
         if let Some(definition) = definition {

@@ -130,6 +130,34 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 }
             }
         }
+        // Bound again before any read (`import os` in two cells, only the later one read):
+        // say so, or "never used" reads as wrong beside the uses of the later binding.
+        if let Some(again) = bound_again_before_read(context, site.cell, definition) {
+            let what = match definition.kind {
+                DefinitionKind::Import => "imported",
+                DefinitionKind::Variable => "bound",
+                _ => "defined",
+            };
+            let place = if again == site.cell {
+                "this cell".to_owned()
+            } else {
+                format!("cell {again}")
+            };
+            findings.push(Finding::new(
+                site.cell,
+                definition.span,
+                format!(
+                    "`{name}` is {what} here but this {} is never used: {place} {what} it again \
+                     before any cell reads it",
+                    if definition.kind == DefinitionKind::Import {
+                        "import"
+                    } else {
+                        "definition"
+                    }
+                ),
+            ));
+            continue;
+        }
         let message = match definition.kind {
             DefinitionKind::Import => format!("`{name}` is imported but never used"),
             DefinitionKind::Dependency => format!("crate `{name}` is declared but never used"),
@@ -144,6 +172,33 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         };
         findings.push(Finding::new(site.cell, definition.span, message));
     }
+}
+
+/// The cell that binds `definition`'s name again, unconditionally and at top level, next
+/// after it, when some cell reads the name: the unused definition was replaced by another
+/// that is used.
+fn bound_again_before_read(
+    context: &Context<'_>,
+    cell: usize,
+    definition: &nblint_facts::Definition,
+) -> Option<usize> {
+    let read_across_cells = context
+        .graph
+        .uses()
+        .iter()
+        .any(|use_| use_.name == definition.name);
+    (cell..=context.facts.cells.len()).find_map(|later| {
+        let facts = context.facts.cell(later)?;
+        let other = facts.defines.iter().find(|other| {
+            other.name == definition.name
+                && other.kind != DefinitionKind::Dependency
+                && !other.conditional
+                && !other.in_function
+                && !other.unreached
+                && (later > cell || other.span.start > definition.span.start)
+        })?;
+        (read_across_cells || other.used_in_cell).then_some(later)
+    })
 }
 
 /// The methods the notebook's code cells call (`.name(` or `.name::<`), each with the last

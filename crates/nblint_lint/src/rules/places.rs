@@ -187,3 +187,42 @@ pub(crate) fn never_ran(context: &crate::registry::Context<'_>, cell: usize) -> 
         });
     !python2_code
 }
+
+/// The names some cell may call: every name a cell reads (in its top-level code or a function
+/// body), calls of functions a cell defines itself, and names its functions read; and whether
+/// a cell calls names chosen when it runs (`globals()[name]`, `eval`, `%run`), which may be
+/// any of them.
+pub(crate) struct CalledNames<'a> {
+    names: HashSet<&'a str>,
+    any: bool,
+}
+
+impl<'a> CalledNames<'a> {
+    /// Reads the notebook's cells once.
+    pub(crate) fn of(facts: &'a NotebookFacts) -> Self {
+        let mut names = HashSet::new();
+        let mut any = false;
+        for cell in facts.cells.iter().flatten() {
+            any |= cell.reads_unknown_names || cell.binds_unknown_names;
+            names.extend(cell.uses.iter().map(|use_| use_.name.as_str()));
+            names.extend(cell.local_calls.iter().map(|(name, _)| name.as_str()));
+            names.extend(cell.function_reads.iter().map(|(_, name)| name.as_str()));
+        }
+        Self { names, any }
+    }
+
+    /// Whether no cell calls or names `function` (an exercise's stub left as it was
+    /// given): what its body reads is never read.
+    pub(crate) fn never_called(&self, function: &str) -> bool {
+        !self.any && !self.names.contains(function)
+    }
+
+    /// Whether `use_` is read only inside a function no cell calls ([`Self::never_called`]).
+    pub(crate) fn never_read(&self, use_: &NameUse) -> bool {
+        use_.deferred
+            && use_
+                .function
+                .as_deref()
+                .is_some_and(|function| self.never_called(function))
+    }
+}

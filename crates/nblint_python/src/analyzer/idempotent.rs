@@ -3,7 +3,8 @@
 //! `X = X[:1000]`): the second of two such cells binds what the first left, so a reader sees
 //! the same value whichever of them ran last (NB205).
 
-use ruff_python_ast::{self as ast, Expr};
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::{is_inplace, passes_true, repeatable};
 
@@ -14,11 +15,17 @@ use super::{is_inplace, passes_true, repeatable};
 /// `ffill`), a time series put on a fixed frequency (`asfreq`), paths made
 /// whole (`expanduser`, `resolve`), wradlib's `georeference`, fixed rows or columns
 /// (`reindex`), and the first or last rows (`head`, `tail`). Not `squeeze(0)` nor `T` (a second one undoes or goes further), nor `numpy` (an
-/// array has none). [`operation_operand`] adds `squeeze()` and a `replace` that leaves
-/// nothing more to replace.
+/// array has none). Spark's `distinct` and `dropDuplicates`; a coordinate system set or
+/// reached (`write_crs`, `set_crs`, `to_crs`, rioxarray's `reproject_match`) and coordinates
+/// or attributes assigned (`assign_coords`, `assign_attrs`). [`operation_operand`] adds
+/// `squeeze()`, a `replace` that leaves nothing more to replace, a model's `eval()` and
+/// `train()`, and columns named with literals (Spark's `toDF`, `select`,
+/// `withColumnRenamed`).
 const IDEMPOTENT_METHODS: &[&str] = &[
     "absolute",
     "asfreq",
+    "assign_attrs",
+    "assign_coords",
     "astype",
     "bfill",
     "bool",
@@ -28,6 +35,8 @@ const IDEMPOTENT_METHODS: &[&str] = &[
     "cpu",
     "cuda",
     "detach",
+    "distinct",
+    "dropDuplicates",
     "double",
     "drop_duplicates",
     "dropna",
@@ -47,18 +56,22 @@ const IDEMPOTENT_METHODS: &[&str] = &[
     "ravel",
     "reindex",
     "reindex_axis",
+    "reproject_match",
     "reshape",
     "resolve",
     "rstrip",
+    "set_crs",
     "sort_index",
     "sort_values",
     "strip",
     "tail",
     "to",
+    "to_crs",
     "tocsc",
     "tocsr",
     "upper",
     "view",
+    "write_crs",
 ];
 
 /// Functions whose result, given the same further arguments, is unchanged when they are
@@ -321,6 +334,41 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
                             _ => None,
                         };
                     }
+                    // `model = model.eval()`: the mode set, the model given back.
+                    if matches!(method.attr.id.as_str(), "eval" | "train") {
+                        return (call.arguments.is_empty()).then_some(&*method.value);
+                    }
+                    // Spark's `df.toDF(*names)`, `df.select("a", "b")`,
+                    // `df.withColumnRenamed("a", "b")`: columns by name, which name the same
+                    // columns again (a column already renamed is not there to rename).
+                    if matches!(
+                        method.attr.id.as_str(),
+                        "toDF" | "select" | "withColumnRenamed"
+                    ) {
+                        return (keywords.is_empty()
+                            && !call.arguments.args.is_empty()
+                            && call
+                                .arguments
+                                .args
+                                .iter()
+                                .all(|argument| names_columns(argument, name)))
+                        .then_some(&*method.value);
+                    }
+                    // Spark's `df.withColumn("c", expression)`: the column made again from
+                    // columns it does not change (`expression` names no column `c`), or
+                    // cast again (`F.col("c").cast(..)`).
+                    if method.attr.id.as_str() == "withColumn" {
+                        return match &*call.arguments.args {
+                            [Expr::StringLiteral(column), expression] if keywords.is_empty() => {
+                                let column = column.value.to_str();
+                                ((!mentions_text(expression, column)
+                                    || casts_column(expression, column))
+                                    && !NameActivity::of_expr(expression, name).reads)
+                                    .then_some(&*method.value)
+                            }
+                            _ => None,
+                        };
+                    }
                     if method.attr.id.as_str() == "replace" {
                         return replaces_for_good(call).then_some(&*method.value);
                     }
@@ -356,6 +404,23 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
                 _ => None,
             }
         }
+        // `ldsc.loc[ldsc["p1"].isin(traits)]`: rows by a mask, through `loc`.
+        Expr::Subscript(subscript)
+            if matches!(&*subscript.value, Expr::Attribute(loc)
+                if loc.attr.id.as_str() == "loc"
+                    && matches!(&*loc.value, Expr::Name(frame) if frame.id.as_str() == name)) =>
+        {
+            let Expr::Attribute(loc) = &*subscript.value else {
+                return None;
+            };
+            matches!(
+                &*subscript.slice,
+                Expr::Compare(_) | Expr::BinOp(_) | Expr::Call(_) | Expr::UnaryOp(_)
+            )
+            .then_some(())
+            .filter(|()| keeps_rows_passing(&subscript.slice, name))
+            .map(|()| &*loc.value)
+        }
         Expr::Subscript(subscript) => {
             let kept = match &*subscript.slice {
                 Expr::Tuple(parts) => {
@@ -366,7 +431,9 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
                             .any(|part| !matches!(part, Expr::Slice(slice) if is_full(slice)))
                 }
                 // `df[df["frequency"] > 3]`: the rows that pass a fixed test all pass it again.
-                mask @ (Expr::Compare(_) | Expr::BinOp(_)) => keeps_rows_passing(mask, name),
+                mask @ (Expr::Compare(_) | Expr::BinOp(_) | Expr::Call(_) | Expr::UnaryOp(_)) => {
+                    keeps_rows_passing(mask, name)
+                }
                 Expr::List(columns) => {
                     !columns.elts.is_empty()
                         && columns.elts.iter().all(|column| {
@@ -490,6 +557,39 @@ fn substitutes_for_good<'a>(call: &'a ast::ExprCall, name: &str) -> Option<&'a E
 /// df.a.mean()`), which moves as rows go.
 fn keeps_rows_passing(mask: &Expr, name: &str) -> bool {
     match mask {
+        // `~df["a"].isna()`.
+        Expr::UnaryOp(not) if matches!(not.op, ast::UnaryOp::Invert | ast::UnaryOp::Not) => {
+            keeps_rows_passing(&not.operand, name)
+        }
+        // `df["p1"].isin(traits)`, `df.a.between(0, 10)`, `df["b"].notna()`: a test of a
+        // column's own values against what does not read the frame.
+        Expr::Call(call) => {
+            let Expr::Attribute(test) = &*call.func else {
+                return false;
+            };
+            let column = match &*test.value {
+                Expr::Subscript(column) => {
+                    matches!(&*column.slice, Expr::StringLiteral(_)).then_some(&*column.value)
+                }
+                Expr::Attribute(column) => Some(&*column.value),
+                _ => None,
+            };
+            matches!(
+                test.attr.id.as_str(),
+                "isin" | "between" | "notna" | "notnull" | "isna" | "isnull"
+            ) && column.is_some_and(
+                |frame| matches!(frame, Expr::Name(frame) if frame.id.as_str() == name),
+            ) && call
+                .arguments
+                .keywords
+                .iter()
+                .all(|keyword| keyword.arg.is_some())
+                && leaves_alone(call.arguments.args.iter(), name)
+                && leaves_alone(
+                    call.arguments.keywords.iter().map(|keyword| &keyword.value),
+                    name,
+                )
+        }
         Expr::BinOp(both) if matches!(both.op, ast::Operator::BitAnd | ast::Operator::BitOr) => {
             keeps_rows_passing(&both.left, name) && keeps_rows_passing(&both.right, name)
         }
@@ -518,6 +618,62 @@ fn keeps_rows_passing(mask: &Expr, name: &str) -> bool {
                         if matches!(&*negative.operand, Expr::NumberLiteral(_)))
             })
         }
+        _ => false,
+    }
+}
+
+/// Whether `expression` holds the string literal `text` anywhere.
+fn mentions_text(expression: &Expr, text: &str) -> bool {
+    struct Finder<'t> {
+        text: &'t str,
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Finder<'_> {
+        fn visit_expr(&mut self, expression: &'a Expr) {
+            if let Expr::StringLiteral(literal) = expression
+                && literal.value.to_str() == self.text
+            {
+                self.found = true;
+            }
+            visitor::walk_expr(self, expression);
+        }
+    }
+    let mut finder = Finder { text, found: false };
+    finder.visit_expr(expression);
+    finder.found
+}
+
+/// Whether `expression` is the column `column` cast to a type: `F.col("c").cast(..)`,
+/// `col("c").cast(..)`.
+fn casts_column(expression: &Expr, column: &str) -> bool {
+    let Expr::Call(cast) = expression else {
+        return false;
+    };
+    let Expr::Attribute(method) = &*cast.func else {
+        return false;
+    };
+    let Expr::Call(select) = &*method.value else {
+        return false;
+    };
+    method.attr.id.as_str() == "cast"
+        && (matches!(&*select.func, Expr::Name(function) if function.id.as_str() == "col")
+            || matches!(&*select.func, Expr::Attribute(function) if function.attr.id.as_str() == "col"))
+        && matches!(&*select.arguments.args, [Expr::StringLiteral(name)] if name.value.to_str() == column)
+}
+
+/// Whether `argument` names columns by literals: a string, or a starred list, tuple or name
+/// (`*["a", "b"]`, `*new_names`) other than `name`.
+fn names_columns(argument: &Expr, name: &str) -> bool {
+    match argument {
+        Expr::StringLiteral(_) => true,
+        Expr::Starred(starred) => match &*starred.value {
+            Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
+                elts.iter()
+                    .all(|element| matches!(element, Expr::StringLiteral(_)))
+            }
+            Expr::Name(names) => names.id.as_str() != name,
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -628,6 +784,20 @@ mod tests {
             "re.sub(r'[^a-z ]', '', x)",
             "re.sub(r\"can\\'t\", 'cannot', x)",
             "df[(df.kind == 'cat') & (df['age'] < 10)]",
+            "df[df['p1'].isin(traits) & ~df['p2'].isna()]",
+            "df.loc[df['p1'].isin(traits) | (df['p2'] > 0)]",
+            "x.eval()",
+            "x.rio.write_crs('EPSG:4326')",
+            "x.rio.reproject_match(other)",
+            "x.assign_coords({'x': other.x})",
+            "x.to_crs(epsg=3857)",
+            "df.toDF(*['a', 'b'])",
+            "df.toDF(*names)",
+            "df.select('a', 'b')",
+            "df.withColumnRenamed('a', 'b')",
+            "df.withColumn('c', F.col('a') + F.col('b'))",
+            "df.withColumn('c', F.col('c').cast(IntegerType()))",
+            "df.distinct()",
         ] {
             assert!(
                 idempotent(source, "x") || idempotent(source, "df"),
@@ -662,8 +832,58 @@ mod tests {
             "re.sub(p, '', x)",
             "np.log(x)",
             "json.loads(x)",
+            "x.eval('a = a * 2')",
+            "x.select(F.col('a') * 2)",
+            "x.withColumn('a', F.col('a') * 2)",
+            "x.withColumn('a', F.col('b') + x.count())",
+            "x.loc[x['a'] > x['a'].mean()]",
+            "x[x['a'].isin(x['b'])]",
         ] {
             assert!(!idempotent(source, "x"), "{source}");
+        }
+    }
+
+    /// The names a cell's code only re-applies idempotent operations to.
+    fn reapplied(source: &str) -> Vec<String> {
+        let parsed = ruff_python_parser::parse_module(source).expect("test cells parse");
+        super::reapplied_names(&parsed.syntax().body)
+    }
+
+    #[test]
+    fn guarded_fixes_and_row_filters_are_reapplied() {
+        assert_eq!(
+            reapplied(
+                "if dsm.rio.crs is None:\n    dsm = dsm.rio.write_crs('EPSG:32613')\n\
+                 if dsm.shape != dtm.shape:\n    print(dsm.shape)\n    dsm = dsm.rio.reproject_match(dtm)\n\
+                 chm = dsm - dtm"
+            ),
+            ["dsm"]
+        );
+        assert_eq!(
+            reapplied("s = s[s['price'] < 100]\ns = s[s['count'] <= 10]\nprint(len(s))"),
+            ["s"]
+        );
+        assert_eq!(reapplied("model = model.eval()"), ["model"]);
+    }
+
+    #[test]
+    fn reads_before_changes_and_unguarded_pairs_are_not_reapplied() {
+        for source in [
+            // Read before the binding, outside a test.
+            "print(len(df))\ndf = df.dropna()",
+            // Changed in place as well.
+            "df = df.dropna()\ndf['c'] = 1",
+            "df = df.dropna()\ndf.fillna(0, inplace=True)",
+            // Bound otherwise too.
+            "df = df.dropna()\ndf = df * 2",
+            "if df.a.max() > 1:\n    df = df / 255",
+            // Two operations that need not give their result back together.
+            "x = x.T.reshape(3, 1)\nx = x.squeeze()",
+            "x = x.reshape(3, 1)\nx = x.squeeze()",
+            // Rebound in a loop.
+            "x = x.dropna()\nfor x in xs:\n    pass",
+        ] {
+            assert!(reapplied(source).is_empty(), "{source}");
         }
     }
 
@@ -764,5 +984,248 @@ mod tests {
         // sklearn's `clone(model)` gives an unfitted model, not an equal one.
         let parsed = parse_expression("clone(x)").expect("parses");
         assert!(operand(parsed.expr(), "x").is_none());
+    }
+}
+
+/// The names a cell only re-applies operations to that give their result back ([`operand`]):
+/// every binding of the name in the cell's top-level code, or in the branches of its
+/// top-level `if`s, applies such an operation to the name's own value; nothing else in the
+/// cell binds or changes it; and the cell reads it otherwise only in `if` tests, in branches
+/// whose test reads it, or after a binding. A guarded fix (`if dsm.rio.crs is None: dsm =
+/// dsm.rio.write_crs(..)`), or a run of row filters (`sales = sales[sales.price < 1e5]`,
+/// `sales = sales[sales.count <= 1000]`): running the cell again on what it left leaves the
+/// same value. With more than one binding, each must sit under a test that reads the name
+/// or keep rows or an end by a subscript (two other operations need not give their result
+/// back together: `x.T.reshape(..)`).
+pub(super) fn reapplied_names(body: &[Stmt]) -> Vec<String> {
+    let mut candidates: Vec<&str> = Vec::new();
+    collect_reapplied(body, &mut candidates);
+    candidates.sort_unstable();
+    candidates.dedup();
+    candidates
+        .into_iter()
+        .filter(|name| {
+            let mut state = Reapplied::default();
+            state.check(body, name, false) && state.bindings > 0 && state.fine_together()
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The names bound by `name = <operation>(name)` in `body` or its `if` branches.
+fn collect_reapplied<'a>(body: &'a [Stmt], names: &mut Vec<&'a str>) {
+    for statement in body {
+        match statement {
+            Stmt::Assign(assign) => {
+                if let [Expr::Name(target)] = &*assign.targets
+                    && reapplies(&assign.value, target.id.as_str())
+                {
+                    names.push(target.id.as_str());
+                }
+            }
+            Stmt::If(branch) => {
+                collect_reapplied(&branch.body, names);
+                for clause in &branch.elif_else_clauses {
+                    collect_reapplied(&clause.body, names);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `value` applies to `name`'s own value an operation that gives its result back.
+fn reapplies(value: &Expr, name: &str) -> bool {
+    operand(value, name).is_some_and(
+        |(operand, _)| matches!(operand, Expr::Name(operand) if operand.id.as_str() == name),
+    )
+}
+
+/// What [`reapplied_names`] found of one name so far.
+#[derive(Default)]
+struct Reapplied {
+    bindings: usize,
+    /// Bindings under no test that reads the name and not by a subscript.
+    unguarded_operations: usize,
+    bound: bool,
+}
+
+impl Reapplied {
+    fn fine_together(&self) -> bool {
+        self.bindings == 1 || self.unguarded_operations == 0
+    }
+
+    fn check(&mut self, body: &[Stmt], name: &str, guarded: bool) -> bool {
+        for statement in body {
+            match statement {
+                Stmt::Assign(assign) if matches!(&*assign.targets, [Expr::Name(target)] if target.id.as_str() == name) =>
+                {
+                    if !reapplies(&assign.value, name) {
+                        return false;
+                    }
+                    self.bindings += 1;
+                    if !guarded && !matches!(&*assign.value, Expr::Subscript(_)) {
+                        self.unguarded_operations += 1;
+                    }
+                    self.bound = true;
+                }
+                Stmt::If(branch) => {
+                    let mut tested = NameActivity::of_expr(&branch.test, name).reads;
+                    if !self.check(&branch.body, name, guarded || tested) {
+                        return false;
+                    }
+                    for clause in &branch.elif_else_clauses {
+                        if let Some(test) = &clause.test {
+                            tested |= NameActivity::of_expr(test, name).reads;
+                        }
+                        if !self.check(&clause.body, name, guarded || tested) {
+                            return false;
+                        }
+                    }
+                }
+                other => {
+                    let activity = NameActivity::of_stmt(other, name);
+                    if activity.changes || (activity.reads && !guarded && !self.bound) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Statement-level methods that show or save a value and leave it as it is
+/// (`df.head()`, `dsm.rio.to_raster(path)`, `ax.plot(..)`).
+const SHOWS_OR_SAVES: &[&str] = &[
+    "describe",
+    "head",
+    "hist",
+    "imshow",
+    "info",
+    "plot",
+    "print",
+    "show",
+    "summary",
+    "tail",
+    "to_csv",
+    "to_file",
+    "to_netcdf",
+    "to_parquet",
+    "to_raster",
+];
+
+/// How a statement or expression touches one name: reads it, or binds or changes it.
+#[derive(Default)]
+struct NameActivity<'n> {
+    name: &'n str,
+    reads: bool,
+    changes: bool,
+}
+
+impl<'n> NameActivity<'n> {
+    fn of_expr(expression: &Expr, name: &'n str) -> Self {
+        let mut activity = Self {
+            name,
+            ..Self::default()
+        };
+        activity.visit_expr(expression);
+        activity
+    }
+
+    fn of_stmt(statement: &Stmt, name: &'n str) -> Self {
+        let mut activity = Self {
+            name,
+            ..Self::default()
+        };
+        // `df.fillna(0, inplace=True)`, `rows.append(x)`: a method called for its effect may
+        // change the value, unless it shows or saves it.
+        if let Stmt::Expr(expression) = statement
+            && let Expr::Call(call) = &*expression.value
+            && let Expr::Attribute(method) = &*call.func
+            && root_is(&method.value, name)
+            && !SHOWS_OR_SAVES.contains(&method.attr.id.as_str())
+        {
+            activity.changes = true;
+        }
+        if matches!(
+            statement,
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) | Stmt::Import(_) | Stmt::ImportFrom(_)
+        ) {
+            // A definition or import binds its own name, which must not be this one.
+            activity.changes = match statement {
+                Stmt::FunctionDef(function) => function.name.id.as_str() == name,
+                Stmt::ClassDef(class) => class.name.id.as_str() == name,
+                Stmt::Import(import) => import.names.iter().any(|alias| {
+                    alias.asname.as_ref().map_or_else(
+                        || alias.name.id.split('.').next() == Some(name),
+                        |asname| asname.id.as_str() == name,
+                    )
+                }),
+                Stmt::ImportFrom(import) => import
+                    .names
+                    .iter()
+                    .any(|alias| alias.asname.as_ref().unwrap_or(&alias.name).id.as_str() == name),
+                _ => false,
+            } || activity.changes;
+        }
+        activity.visit_stmt(statement);
+        activity
+    }
+}
+
+/// Whether `expression` is `name` or an attribute, subscript or call chain rooted at it.
+fn root_is(expression: &Expr, name: &str) -> bool {
+    match expression {
+        Expr::Name(root) => root.id.as_str() == name,
+        Expr::Attribute(attribute) => root_is(&attribute.value, name),
+        Expr::Subscript(subscript) => root_is(&subscript.value, name),
+        _ => false,
+    }
+}
+
+impl<'a> Visitor<'a> for NameActivity<'_> {
+    fn visit_stmt(&mut self, statement: &'a Stmt) {
+        match statement {
+            Stmt::AugAssign(assign) if root_is(&assign.target, self.name) => self.changes = true,
+            Stmt::Assign(assign)
+                if assign.targets.iter().any(|target| {
+                    !matches!(target, Expr::Name(_)) && root_is(target, self.name)
+                }) =>
+            {
+                self.changes = true;
+            }
+            Stmt::Delete(delete)
+                if delete
+                    .targets
+                    .iter()
+                    .any(|target| root_is(target, self.name)) =>
+            {
+                self.changes = true;
+            }
+            _ => {}
+        }
+        visitor::walk_stmt(self, statement);
+    }
+
+    fn visit_expr(&mut self, expression: &'a Expr) {
+        match expression {
+            Expr::Name(found) if found.id.as_str() == self.name => {
+                if found.ctx.is_load() {
+                    self.reads = true;
+                } else {
+                    self.changes = true;
+                }
+            }
+            // `df.dropna(inplace=True)` inside another expression.
+            Expr::Call(call)
+                if is_inplace(call)
+                    && matches!(&*call.func, Expr::Attribute(method) if root_is(&method.value, self.name)) =>
+            {
+                self.changes = true;
+                visitor::walk_expr(self, expression);
+            }
+            _ => visitor::walk_expr(self, expression),
+        }
     }
 }
