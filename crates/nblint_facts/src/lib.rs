@@ -574,7 +574,7 @@ pub struct CellFacts {
     /// undefined names stay quiet for the notebook.
     pub binds_unknown_names: bool,
     /// The cell reads names chosen when it runs (Python's `globals()`, `eval(..)`,
-    /// `exec(..)`, a module-level `vars()` or `locals()`): rules that report unused
+    /// `exec(..)`, a module-level `vars()` or `locals()`, a file pasted in with `%load`): rules that report unused
     /// definitions stay quiet for the notebook.
     #[serde(skip_serializing_if = "is_false")]
     pub reads_unknown_names: bool,

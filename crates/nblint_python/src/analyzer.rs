@@ -2547,6 +2547,11 @@ impl<'src> Analyzer<'src> {
                 {
                     self.facts.reads_unknown_names = true;
                 }
+                // `%load solutions/exercise.py` pastes a file's code into the cell, which reads
+                // what that code reads (an exercise's imports, used by its solution).
+                if name == "%load" {
+                    self.facts.reads_unknown_names = true;
+                }
                 // `%pylab` runs `import numpy as np` and `import matplotlib.pyplot as plt` (and
                 // `from pylab import *`, which `binds_unknown_names` covers for NB202).
                 if in_module && name == "%pylab" && !self.transient {
