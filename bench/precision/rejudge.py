@@ -14,7 +14,7 @@ rowsf = sys.argv[2] if len(sys.argv) > 2 else WORK + '/measure/ax_rows.tsv'
 os.chdir(WORK)
 rows = list(csv.DictReader(open(rowsf), delimiter='\t'))
 verdict, cause = {}, {}
-for f in sorted(glob.glob('measure/ax_reads_*.tsv')) + sorted(glob.glob('measure/ax_reread*.tsv')):
+for f in sorted(glob.glob('measure/ax_reads_*.tsv')) + sorted(glob.glob('measure/ax_corrections*.tsv')) + sorted(glob.glob('measure/ax_reread*.tsv')):
     for r in csv.DictReader(open(f), delimiter='\t'):
         if r.get('message'):
             verdict[(r['id'], r['message'])] = r['verdict'].strip(); cause[(r['id'], r['message'])] = r['cause']
