@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use nblint_facts::{DefinitionKind, ImplicitUse, Import, NotebookFacts};
 
 use crate::registry::{Context, Finding, Silencing, declare_rule};
@@ -45,6 +47,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         return;
     }
     let mut method_calls = None;
+    let mut read_across_cells: Option<HashSet<&str>> = None;
     let last_unpickling = context
         .facts
         .cells
@@ -132,7 +135,20 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }
         // Bound again before any read (`import os` in two cells, only the later one read):
         // say so, or "never used" reads as wrong beside the uses of the later binding.
-        if let Some(again) = bound_again_before_read(context, site.cell, definition) {
+        let read_across_cells = read_across_cells.get_or_insert_with(|| {
+            context
+                .graph
+                .uses()
+                .iter()
+                .map(|use_| use_.name.as_str())
+                .collect::<HashSet<_>>()
+        });
+        if let Some(again) = bound_again_before_read(
+            context,
+            site.cell,
+            definition,
+            read_across_cells.contains(name.as_str()),
+        ) {
             let what = match definition.kind {
                 DefinitionKind::Import => "imported",
                 DefinitionKind::Variable => "bound",
@@ -175,18 +191,14 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
 }
 
 /// The cell that binds `definition`'s name again, unconditionally and at top level, next
-/// after it, when some cell reads the name: the unused definition was replaced by another
-/// that is used.
+/// after it, when the name is read (across cells, `read_across_cells`, or in that cell after
+/// the binding): the unused definition was replaced by another that is used.
 fn bound_again_before_read(
     context: &Context<'_>,
     cell: usize,
     definition: &nblint_facts::Definition,
+    read_across_cells: bool,
 ) -> Option<usize> {
-    let read_across_cells = context
-        .graph
-        .uses()
-        .iter()
-        .any(|use_| use_.name == definition.name);
     (cell..=context.facts.cells.len()).find_map(|later| {
         let facts = context.facts.cell(later)?;
         let other = facts.defines.iter().find(|other| {

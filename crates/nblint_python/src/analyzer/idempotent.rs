@@ -6,7 +6,7 @@
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
-use super::{is_inplace, passes_true, repeatable};
+use super::{is_inplace, passes_true, repeatable, root_name};
 
 /// Methods whose result, given the same arguments, is unchanged when they are called on it
 /// again: conversions to a type, device or layout (`astype`, `to`, `cuda`, `float`,
@@ -1143,7 +1143,7 @@ impl<'n> NameActivity<'n> {
         if let Stmt::Expr(expression) = statement
             && let Expr::Call(call) = &*expression.value
             && let Expr::Attribute(method) = &*call.func
-            && root_is(&method.value, name)
+            && root_name(&method.value) == Some(name)
             && !SHOWS_OR_SAVES.contains(&method.attr.id.as_str())
         {
             activity.changes = true;
@@ -1174,23 +1174,15 @@ impl<'n> NameActivity<'n> {
     }
 }
 
-/// Whether `expression` is `name` or an attribute, subscript or call chain rooted at it.
-fn root_is(expression: &Expr, name: &str) -> bool {
-    match expression {
-        Expr::Name(root) => root.id.as_str() == name,
-        Expr::Attribute(attribute) => root_is(&attribute.value, name),
-        Expr::Subscript(subscript) => root_is(&subscript.value, name),
-        _ => false,
-    }
-}
-
 impl<'a> Visitor<'a> for NameActivity<'_> {
     fn visit_stmt(&mut self, statement: &'a Stmt) {
         match statement {
-            Stmt::AugAssign(assign) if root_is(&assign.target, self.name) => self.changes = true,
+            Stmt::AugAssign(assign) if root_name(&assign.target) == Some(self.name) => {
+                self.changes = true;
+            }
             Stmt::Assign(assign)
                 if assign.targets.iter().any(|target| {
-                    !matches!(target, Expr::Name(_)) && root_is(target, self.name)
+                    !matches!(target, Expr::Name(_)) && root_name(target) == Some(self.name)
                 }) =>
             {
                 self.changes = true;
@@ -1199,7 +1191,7 @@ impl<'a> Visitor<'a> for NameActivity<'_> {
                 if delete
                     .targets
                     .iter()
-                    .any(|target| root_is(target, self.name)) =>
+                    .any(|target| root_name(target) == Some(self.name)) =>
             {
                 self.changes = true;
             }
@@ -1220,7 +1212,7 @@ impl<'a> Visitor<'a> for NameActivity<'_> {
             // `df.dropna(inplace=True)` inside another expression.
             Expr::Call(call)
                 if is_inplace(call)
-                    && matches!(&*call.func, Expr::Attribute(method) if root_is(&method.value, self.name)) =>
+                    && matches!(&*call.func, Expr::Attribute(method) if root_name(&method.value) == Some(self.name)) =>
             {
                 self.changes = true;
                 visitor::walk_expr(self, expression);
