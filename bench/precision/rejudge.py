@@ -2,7 +2,8 @@
 """rejudge.py BIN [ROWS.tsv]: re-run BIN on the folders of the rows and say, per rule, how
 many findings read false/true are still reported (same path, rule, cell, line, message),
 which true ones were lost, and which changed their message (need a new read).
-Verdicts come from measure/ax_reads_*.tsv and measure/ax_reread*.tsv (later files win).
+Verdicts come from measure/SET_reads_*.tsv, SET_corrections*.tsv and SET_reread*.tsv (later
+files win), SET being the rows file's prefix (`ax` of ax_rows.tsv).
 REJ=-v lists the false rows still reported."""
 import sys, csv, json, subprocess, glob, os, collections, math
 
@@ -12,9 +13,10 @@ WORK = os.environ.get('NBLINT_PRECISION_WORK', '/work/ext')
 binary = sys.argv[1]
 rowsf = sys.argv[2] if len(sys.argv) > 2 else WORK + '/measure/ax_rows.tsv'
 os.chdir(WORK)
+prefix = os.path.basename(rowsf).split('_')[0]
 rows = list(csv.DictReader(open(rowsf), delimiter='\t'))
 verdict, cause = {}, {}
-for f in sorted(glob.glob('measure/ax_reads_*.tsv')) + sorted(glob.glob('measure/ax_corrections*.tsv')) + sorted(glob.glob('measure/ax_reread*.tsv')):
+for f in sorted(glob.glob('measure/%s_reads_*.tsv' % prefix)) + sorted(glob.glob('measure/%s_corrections*.tsv' % prefix)) + sorted(glob.glob('measure/%s_reread*.tsv' % prefix)):
     for r in csv.DictReader(open(f), delimiter='\t'):
         if r.get('message'):
             verdict[(r['id'], r['message'])] = r['verdict'].strip(); cause[(r['id'], r['message'])] = r['cause']

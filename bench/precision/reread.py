@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""reread.py BIN OUT.tsv: rows of measure/ax_rows.tsv whose finding BIN now reports with
+"""reread.py BIN OUT.tsv: rows of measure/SET_rows.tsv (env SET, default ax) whose finding BIN now reports with
 another message (same path, rule, cell, line) and that no reread file has a verdict for:
 written with the new message and related places, for a blind read. NB206 rows first read
-true are carried as true to measure/ax_reread_carry.tsv when CARRY=NB206 (the new claim is
+true are carried as true to measure/SET_reread_carry.tsv when CARRY=NB206 (the new claim is
 weaker than the old)."""
 import sys, csv, json, subprocess, glob, os
 
@@ -11,11 +11,12 @@ import sys, csv, json, subprocess, glob, os
 WORK = os.environ.get('NBLINT_PRECISION_WORK', '/work/ext')
 binary, out = sys.argv[1], sys.argv[2]
 os.chdir(WORK)
-rows = list(csv.DictReader(open('measure/ax_rows.tsv'), delimiter='\t'))
+SET = os.environ.get('SET', 'ax')
+rows = list(csv.DictReader(open('measure/%s_rows.tsv' % SET), delimiter='\t'))
 verdict, have = {}, set()
-for f in sorted(glob.glob('measure/ax_reads_*.tsv')):
+for f in sorted(glob.glob('measure/%s_reads_*.tsv' % SET)):
     for r in csv.DictReader(open(f), delimiter='\t'): verdict[r['id']] = r['verdict']
-for f in sorted(glob.glob('measure/ax_reread*.tsv')):
+for f in sorted(glob.glob('measure/%s_reread*.tsv' % SET)):
     for r in csv.DictReader(open(f), delimiter='\t'): have.add((r['id'], r['message']))
 now = {}
 for folder in sorted({r['folder'] for r in rows}):
@@ -37,8 +38,8 @@ with open(out, 'w') as f:
     f.write('id\tfolder\tpath\trule\tcell\tline\tmessage\trelated\tverdict\tcause\n')
     for t in todo: f.write('\t'.join(t) + '\n')
 if carry:
-    new = not os.path.exists('measure/ax_reread_carry.tsv')
-    with open('measure/ax_reread_carry.tsv', 'a') as f:
+    new = not os.path.exists('measure/%s_reread_carry.tsv' % SET)
+    with open('measure/%s_reread_carry.tsv' % SET, 'a') as f:
         if new: f.write('id\tmessage\tverdict\tcause\n')
         for c in carry: f.write('\t'.join(c) + '\n')
 print(len(todo), 'to read,', len(carry), 'carried')

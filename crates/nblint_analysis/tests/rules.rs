@@ -163,6 +163,15 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         3,
         1,
     ),
+    ("NB205/triggers_python_columns_renamed_in_a_chain", 3, 1),
+    ("NB205/triggers_python_where_with_another_value", 3, 1),
+    ("NB206/triggers_python_change_before_a_name_error", 3, 1),
+    ("NB206/triggers_python_change_that_builds_on_itself", 3, 1),
+    (
+        "NB206/triggers_python_keras_model_compiled_and_trained_on",
+        3,
+        1,
+    ),
     (
         "NB202/triggers_python_read_in_a_function_a_cell_calls",
         3,

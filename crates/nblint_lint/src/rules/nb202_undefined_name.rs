@@ -187,6 +187,31 @@ fn undefined_reads<'a>(
     reads
 }
 
+/// Where each cell stops with a `NameError`, as this rule finds it: the first read of a name
+/// defined nowhere ([`undefined_reads`]) that runs whenever the cell runs (in top-level code,
+/// in no block: not under an `if`, a loop or a `try`). The cell binds, changes and reads
+/// nothing after that point: a library excerpt pasted into a notebook (`N = sim_params['N']`
+/// where `sim_params` is never defined) defines nothing. Empty wherever the rule is quiet.
+pub(super) fn stops_with_name_error(context: &Context<'_>) -> HashMap<usize, usize> {
+    let mut stops: HashMap<usize, usize> = HashMap::new();
+    if silencing_cell(context.facts).is_some() {
+        return stops;
+    }
+    let postponed_from = places::annotations_postponed_from(context.facts);
+    for (cell, name, span) in undefined_reads(context, postponed_from) {
+        let unconditional = context.facts.cell(cell).is_some_and(|facts| {
+            facts.uses.iter().any(|use_| {
+                use_.span == span && use_.name == name && !use_.deferred && !use_.conditional
+            })
+        });
+        if unconditional {
+            let at = stops.entry(cell).or_insert(span.start);
+            *at = (*at).min(span.start);
+        }
+    }
+    stops
+}
+
 /// The 1-based line of byte `offset` in `source`.
 fn line_of(source: &str, offset: usize) -> usize {
     source

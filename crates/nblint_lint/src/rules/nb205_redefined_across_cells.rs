@@ -1,9 +1,10 @@
 use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{BoundValue, Definition, DefinitionKind, Span};
-use nblint_graph::{Graph, Resolution};
+use nblint_graph::Graph;
 
 use super::name_index::{NameIndex, Origin, never_binds, never_read};
+use super::nb202_undefined_name::stops_with_name_error;
 use super::{places, value_text};
 use crate::registry::{Context, Finding, declare_rule};
 
@@ -35,23 +36,12 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let mut index = None;
     // `DEBUG = False`, then `if DEBUG: print(model)`: a read that never happens.
     let switched_off = switched_off_reads(context, &mut index);
+    // A cell that stops with a `NameError` (a library excerpt reading names no cell
+    // defines) neither reads nor binds anything after that point.
+    let stops = stops_with_name_error(context);
     let mut readers: HashMap<&str, Vec<Reader>> = HashMap::new();
     for use_ in context.graph.uses() {
-        // A cell that does not parse reads nothing: it stops at the syntax error (a pasted
-        // `In [1]:` session, a template).
-        // Nor does `del name`: it drops the value without using it.
-        if let Resolution::Above(from) | Resolution::Below(from) = use_.resolution
-            && from != use_.cell
-            && !places::never_ran(context, use_.cell)
-            // After `exec(code)` or `%run` the name may hold what that code bound.
-            && !places::after_unknown_code(context, use_.cell, use_.span)
-            && !context
-                .facts
-                .cell(use_.cell)
-                .is_some_and(|facts| is_deletion(facts, use_.span))
-            // Nor does a cell that only closes and drops it (`dsm.close()`, `del dsm`): the
-            // same clean-up whichever value it holds.
-            && !only_releases(context, use_.cell, &use_.name)
+        if let Some(from) = places::reads_across_cells(context, &stops, use_)
             && !switched_off.contains(&(use_.cell, use_.name.as_str()))
         {
             readers.entry(&use_.name).or_default().push(Reader {
@@ -73,14 +63,22 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // Nor is one under a top-level `if` on a constant that cannot hold (`if transform ==
         // "%":` after `transform = "log"`; the `else` of `if in_cloud:` after `in_cloud =
         // True`): it never happens.
+        // Nor is one after the point where its cell stops with a `NameError`.
         let mut never_made: HashSet<*const Definition> = HashSet::new();
         for &cell in &cells {
             for definition in context.facts.cell(cell).into_iter().flat_map(|facts| {
                 facts
                     .defines
                     .iter()
-                    .filter(|definition| definition.name == name && definition.guard.is_some())
+                    .filter(|definition| definition.name == name)
             }) {
+                if places::stops_before(&stops, cell, definition.span.start) {
+                    never_made.insert(std::ptr::from_ref(definition));
+                    continue;
+                }
+                if definition.guard.is_none() {
+                    continue;
+                }
                 if never_binds(
                     index.get_or_insert_with(|| NameIndex::of(context.facts)),
                     cell,
@@ -668,7 +666,7 @@ fn reads_the_old_value(
             use_.name == name
                 && !use_.deferred
                 && !places::after_unknown_code(context, cell, use_.span)
-                && !is_deletion(facts, use_.span)
+                && !places::is_deletion(facts, use_.span)
                 && !read_apart_from_its_bindings(context, cell, use_.span, binds)
         })
     })
@@ -702,33 +700,6 @@ fn switched_off_reads<'a>(
         );
     }
     found
-}
-
-/// Whether the "read" at `span` is a `del name`, which drops the value without using it.
-fn is_deletion(facts: &nblint_facts::CellFacts, span: Span) -> bool {
-    facts.deleted.iter().any(|deleted| deleted.span == span)
-}
-
-/// Whether every read of `name` in cell `cell` closes it (`name.close()`) or deletes it.
-fn only_releases(context: &Context<'_>, cell: usize, name: &str) -> bool {
-    let (Some(facts), Some(notebook_cell)) =
-        (context.facts.cell(cell), context.notebook.cell(cell))
-    else {
-        return false;
-    };
-    let mut reads = facts
-        .uses
-        .iter()
-        .filter(|use_| use_.name == name)
-        .peekable();
-    reads.peek().is_some()
-        && reads.all(|use_| {
-            is_deletion(facts, use_.span)
-                || notebook_cell
-                    .source
-                    .get(use_.span.end..)
-                    .is_some_and(|after| after.starts_with(".close()"))
-        })
 }
 
 /// Whether the read at `read` in cell `cell` lies in one branch of a top-level `if` chain and

@@ -1,8 +1,10 @@
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use nblint_facts::MutationKind;
+use nblint_graph::CrossCellMutation;
 
 use super::name_index::{NameIndex, never_holds};
+use super::nb202_undefined_name::stops_with_name_error;
 use super::places;
 use crate::registry::{Context, Finding, declare_rule};
 
@@ -41,7 +43,22 @@ fn evidence(name: &str, kind: &MutationKind, text: Option<&str>) -> String {
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let mut reported: HashSet<(usize, String)> = HashSet::new();
     let mut index = None;
-    for mutation in context.graph.cross_cell_mutations(context.facts) {
+    let mut called = None;
+    // A cell that stops with a `NameError` (a library excerpt reading names no cell
+    // defines) changes, binds and reads nothing after that point.
+    let stops = stops_with_name_error(context);
+    let mutations = context.graph.cross_cell_mutations(context.facts);
+    // The cells whose changes of a name build on what it held (one such change is enough:
+    // `model.compile(..)` then `model.fit(..)` trains on from where it stopped).
+    let compounding: HashSet<(usize, &str)> = mutations
+        .iter()
+        .filter(|mutation| compounds(context, mutation, last_definition(context, mutation)))
+        .map(|mutation| (mutation.cell, mutation.name.as_str()))
+        .collect();
+    for mutation in &mutations {
+        if places::stops_before(&stops, mutation.cell, mutation.span.start) {
+            continue;
+        }
         // A change under a top-level `if` on a flag that switches it off (`RETRAIN = True`,
         // then `if not RETRAIN: net.load_state_dict(..)`) never happens.
         if let Some(guard) = &mutation.guard
@@ -76,13 +93,27 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         {
             continue;
         }
-        let definition = context.facts.cell(mutation.defined_in).and_then(|facts| {
-            facts
-                .defines
-                .iter()
-                .rev()
-                .find(|definition| definition.name == mutation.name)
-        });
+        let definition = last_definition(context, mutation);
+        // A change no other cell can see (a scikit-learn model fitted in the last cell that
+        // reads it, a column set in a frame nothing reads again), and that running the cell
+        // again makes the same way, makes no cell's result depend on whether this cell ran.
+        if !compounding.contains(&(mutation.cell, mutation.name.as_str()))
+            && !seen_by_another_cell(
+                context,
+                called.get_or_insert_with(|| places::CalledNames::of(context.facts)),
+                &stops,
+                mutation,
+            )
+        {
+            continue;
+        }
+        // A definition after the point where its cell stops with a `NameError` never
+        // happened: there is no value of cell D to change.
+        if definition.is_some_and(|definition| {
+            places::stops_before(&stops, mutation.defined_in, definition.span.start)
+        }) {
+            continue;
+        }
         // A method that changes most receivers leaves this one alone, given how it was made
         // (`mod = smf.ols(..)` then `mod.fit()`: statsmodels returns a results object).
         if let (MutationKind::MethodCall { method }, Some(value)) = (
@@ -121,6 +152,97 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             );
         }
         findings.push(finding);
+    }
+}
+
+/// Whether a cell other than the one that changes the value reads what cell `defined_in`
+/// left ([`places::reads_across_cells`]) in code that runs (not only in a function no cell
+/// calls), or some cell may read any name (`%run` of a notebook, `eval`).
+fn seen_by_another_cell(
+    context: &Context<'_>,
+    called: &places::CalledNames<'_>,
+    stops: &HashMap<usize, usize>,
+    mutation: &CrossCellMutation,
+) -> bool {
+    if called.reads_any() {
+        return true;
+    }
+    context.graph.uses().iter().any(|use_| {
+        use_.name == mutation.name
+            && use_.cell != mutation.cell
+            && places::reads_across_cells(context, stops, use_) == Some(mutation.defined_in)
+            && context.facts.cell(use_.cell).is_some_and(|facts| {
+                facts
+                    .uses
+                    .iter()
+                    .any(|read| read.name == mutation.name && !called.never_read(read))
+            })
+    })
+}
+
+/// The definition of the changed name that cell `defined_in` leaves: its last.
+fn last_definition<'a>(
+    context: &Context<'a>,
+    mutation: &CrossCellMutation,
+) -> Option<&'a nblint_facts::Definition> {
+    context.facts.cell(mutation.defined_in).and_then(|facts| {
+        facts
+            .defines
+            .iter()
+            .rev()
+            .find(|definition| definition.name == mutation.name)
+    })
+}
+
+/// Methods that set their receiver up anew from their arguments, whatever it held:
+/// running the cell again makes the same change. `fit` is one only for a scikit-learn
+/// estimator (a Keras model's `fit` trains on from where it stopped).
+const RESETS: &[&str] = &[
+    "compile",
+    "fit_transform",
+    "load_state_dict",
+    "set_format",
+    "set_params",
+    "set_transform",
+];
+
+/// Whether the change builds on what the value held, so that running the cell again changes
+/// it again (or fails): an augmented assignment (`total += 1`), a `&mut` borrow, an assignment
+/// whose value or place reads the name (`df["a"] = df["a"] * 2`), or a method call that is
+/// not one of [`RESETS`] (`rows.append(..)`, `scheduler.step()`, `x_test.pop("y")`) or a
+/// scikit-learn estimator's `fit`.
+fn compounds(
+    context: &Context<'_>,
+    mutation: &CrossCellMutation,
+    definition: Option<&nblint_facts::Definition>,
+) -> bool {
+    match &mutation.kind {
+        MutationKind::CompoundAssign | MutationKind::MutableBorrow => true,
+        MutationKind::Assign => context.facts.cell(mutation.cell).is_none_or(|facts| {
+            facts
+                .uses
+                .iter()
+                .filter(|use_| {
+                    use_.name == mutation.name
+                        && use_.span.start >= mutation.span.start
+                        && use_.span.end <= mutation.span.end
+                })
+                .count()
+                != 1
+        }),
+        MutationKind::MethodCall { method } => {
+            if RESETS.contains(&method.as_str()) {
+                return false;
+            }
+            let scikit_learn = || {
+                definition
+                    .and_then(|definition| definition.value.as_ref())
+                    .and_then(|value| value.text.split('(').next())
+                    .and_then(|callee| imported_from(context, callee.rsplit('.').next()?))
+                    .is_some_and(|path| path.starts_with("sklearn"))
+            };
+            !(method == "fit" && scikit_learn())
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! Places and descriptions several rules share: where a whole-cell finding points, how an
 //! import or a dependency is named in a message, when two `:dep` lines ask for the same thing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{CellFacts, Dependency, Import, NameUse, NotebookFacts, Span, Vocabulary};
+use nblint_graph::{Resolution, ResolvedUse};
 use nblint_notebook::{Cell, Notebook};
 
 /// The crates the notebook's `:dep` lines bring into scope, as code names them: under their
@@ -211,6 +212,11 @@ impl<'a> CalledNames<'a> {
         Self { names, any }
     }
 
+    /// Whether some cell reads or binds names chosen when it runs, which may be any name.
+    pub(crate) fn reads_any(&self) -> bool {
+        self.any
+    }
+
     /// Whether no cell calls or names `function` (an exercise's stub left as it was
     /// given): what its body reads is never read.
     pub(crate) fn never_called(&self, function: &str) -> bool {
@@ -225,4 +231,69 @@ impl<'a> CalledNames<'a> {
                 .as_deref()
                 .is_some_and(|function| self.never_called(function))
     }
+}
+
+/// Where the value a cell reads across cells comes from: the cell whose definition reaches
+/// the read `use_` (above, or below when nothing above defines it), when that is another
+/// cell and the read happens. A cell that does not parse reads nothing (it stops at the
+/// syntax error: a pasted `In [1]:` session, a template); after `exec(code)` or `%run` the
+/// name may hold what that code bound; `del name` drops the value without using it; and a
+/// cell that only closes and drops it (`dsm.close()`, `del dsm`) does the same clean-up
+/// whichever value it holds. `stops` maps a cell to where it stops with a `NameError`
+/// (`nb202_undefined_name::stops_with_name_error`): a read after it never happens.
+pub(crate) fn reads_across_cells(
+    context: &crate::registry::Context<'_>,
+    stops: &HashMap<usize, usize>,
+    use_: &ResolvedUse,
+) -> Option<usize> {
+    let (Resolution::Above(from) | Resolution::Below(from)) = use_.resolution else {
+        return None;
+    };
+    (from != use_.cell
+        && !never_ran(context, use_.cell)
+        && !after_unknown_code(context, use_.cell, use_.span)
+        && !context
+            .facts
+            .cell(use_.cell)
+            .is_some_and(|facts| is_deletion(facts, use_.span))
+        && !only_releases(context, use_.cell, &use_.name)
+        && !stops_before(stops, use_.cell, use_.span.start))
+    .then_some(from)
+}
+
+/// Whether cell `cell` stops with a `NameError` before byte `offset` (see
+/// [`reads_across_cells`]).
+pub(crate) fn stops_before(stops: &HashMap<usize, usize>, cell: usize, offset: usize) -> bool {
+    stops.get(&cell).is_some_and(|&stop| stop < offset)
+}
+
+/// Whether the "read" at `span` is a `del name`, which drops the value without using it.
+pub(crate) fn is_deletion(facts: &CellFacts, span: Span) -> bool {
+    facts.deleted.iter().any(|deleted| deleted.span == span)
+}
+
+/// Whether every read of `name` in cell `cell` closes it (`name.close()`) or deletes it.
+pub(crate) fn only_releases(
+    context: &crate::registry::Context<'_>,
+    cell: usize,
+    name: &str,
+) -> bool {
+    let (Some(facts), Some(notebook_cell)) =
+        (context.facts.cell(cell), context.notebook.cell(cell))
+    else {
+        return false;
+    };
+    let mut reads = facts
+        .uses
+        .iter()
+        .filter(|use_| use_.name == name)
+        .peekable();
+    reads.peek().is_some()
+        && reads.all(|use_| {
+            is_deletion(facts, use_.span)
+                || notebook_cell
+                    .source
+                    .get(use_.span.end..)
+                    .is_some_and(|after| after.starts_with(".close()"))
+        })
 }

@@ -126,10 +126,10 @@ pub(super) enum Gives {
 
 /// Methods of xarray, dask and Spark that give back the data they are called on, loaded
 /// into memory or cut into other chunks (see [`Gives::SameData`]).
-/// Not dask's `compute()`, which gives a NumPy array or a pandas frame for a lazy collection,
-/// nor `persist()`, which starts computing: readers of earlier rounds took those for new
-/// values.
-const SAME_DATA_METHODS: &[&str] = &["cache", "chunk", "load", "rechunk"];
+/// `persist()` keeps a dask or xarray value of its type, computed in the background. Not
+/// dask's `compute()`, which gives a NumPy array or a pandas frame for a lazy collection (and
+/// that has no `compute` to call again).
+const SAME_DATA_METHODS: &[&str] = &["cache", "chunk", "load", "persist", "rechunk"];
 
 /// What `value`, bound to `name`, applies one idempotent operation to, when it does, with
 /// further arguments that do not read `name`: the receiver of a method of
@@ -150,6 +150,10 @@ pub(super) fn operand<'a>(value: &'a Expr, name: &str) -> Option<(&'a Expr, Give
                     name,
                 )))
     {
+        // `ds.where(mask).persist()`: an idempotent operation, its result kept in memory.
+        if let Some((inner, Gives::Idempotent | Gives::Conversion)) = operand(&method.value, name) {
+            return Some((inner, Gives::Idempotent));
+        }
         return Some((&*method.value, Gives::SameData));
     }
     let identity = match value {
@@ -372,6 +376,12 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
                     if method.attr.id.as_str() == "replace" {
                         return replaces_for_good(call).then_some(&*method.value);
                     }
+                    if method.attr.id.as_str() == "rename" {
+                        return renames_for_good(call).then_some(&*method.value);
+                    }
+                    if method.attr.id.as_str() == "where" {
+                        return masks_for_good(call, name).then_some(&*method.value);
+                    }
                     if method.attr.id.as_str() == "sub"
                         && matches!(&*method.value, Expr::Name(module) if module.id.as_str() == "re")
                     {
@@ -413,6 +423,14 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
             let Expr::Attribute(loc) = &*subscript.value else {
                 return None;
             };
+            // `df.loc[:, ["a", "b"]]`: every row, fixed columns.
+            if let Expr::Tuple(parts) = &*subscript.slice
+                && let [Expr::Slice(rows), Expr::List(columns)] = &*parts.elts
+                && is_full(rows)
+                && literal_columns(columns)
+            {
+                return Some(&*loc.value);
+            }
             matches!(
                 &*subscript.slice,
                 Expr::Compare(_) | Expr::BinOp(_) | Expr::Call(_) | Expr::UnaryOp(_)
@@ -420,6 +438,14 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
             .then_some(())
             .filter(|()| keeps_rows_passing(&subscript.slice, name))
             .map(|()| &*loc.value)
+        }
+        // `df[["Entity"] + [c for c in df.columns if c != "Entity"]]`: the same columns, some
+        // moved to the front (or the end), in the same order again.
+        Expr::Subscript(subscript)
+            if matches!(&*subscript.value, Expr::Name(frame) if frame.id.as_str() == name)
+                && moves_columns(&subscript.slice, name) =>
+        {
+            Some(&*subscript.value)
         }
         Expr::Subscript(subscript) => {
             let kept = match &*subscript.slice {
@@ -434,16 +460,14 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
                 mask @ (Expr::Compare(_) | Expr::BinOp(_) | Expr::Call(_) | Expr::UnaryOp(_)) => {
                     keeps_rows_passing(mask, name)
                 }
-                Expr::List(columns) => {
-                    !columns.elts.is_empty()
-                        && columns.elts.iter().all(|column| {
-                            matches!(column, Expr::StringLiteral(_) | Expr::NumberLiteral(_))
-                        })
-                }
+                Expr::List(columns) => literal_columns(columns),
                 part => keeps_an_end(part, name),
             };
             kept.then_some(&*subscript.value)
         }
+        // `[n for n in numbers if len(factors(n)) >= 2]`: the items that pass a test of their
+        // own all pass it again.
+        Expr::ListComp(comprehension) => keeps_items_passing(comprehension, name),
         _ => None,
     }
 }
@@ -518,6 +542,255 @@ fn replaces_for_good(call: &ast::ExprCall) -> bool {
                 _ => false,
             }
         })
+}
+
+/// Whether `call`, a `rename` method, renames a frame's columns or rows with a dict of texts
+/// none of whose new names is an old one: `df.rename(columns={"Total": "co2"})`,
+/// `df.rename({"a": "b"}, axis=1)`. pandas skips a name that is no longer there, so a second
+/// run changes nothing; `{"a": "b", "b": "c"}` would rename again. Only with `columns=`,
+/// `index=` or `axis=`, which are pandas': xarray's `rename({..})` raises for a missing name.
+fn renames_for_good(call: &ast::ExprCall) -> bool {
+    let mut mappings: Vec<&Expr> = call.arguments.args.iter().collect();
+    let mut pandas = false;
+    for keyword_argument in &call.arguments.keywords {
+        match keyword_argument.arg.as_ref().map(ast::Identifier::as_str) {
+            Some("columns" | "index") => {
+                pandas = true;
+                mappings.push(&keyword_argument.value);
+            }
+            Some("axis") => {
+                pandas = true;
+                if !matches!(
+                    keyword_argument.value,
+                    Expr::NumberLiteral(_) | Expr::StringLiteral(_)
+                ) {
+                    return false;
+                }
+            }
+            Some("errors") => {}
+            _ => return false,
+        }
+    }
+    if !pandas || mappings.len() != 1 || call.arguments.args.len() > 1 {
+        return false;
+    }
+    let Expr::Dict(dict) = mappings[0] else {
+        return false;
+    };
+    let mut old_names = Vec::new();
+    let mut new_names = Vec::new();
+    for item in &dict.items {
+        let (Some(Expr::StringLiteral(old)), Expr::StringLiteral(new)) = (&item.key, &item.value)
+        else {
+            return false;
+        };
+        old_names.push(old.value.to_str());
+        new_names.push(new.value.to_str());
+    }
+    !old_names.is_empty() && !new_names.iter().any(|new| old_names.contains(new))
+}
+
+/// Whether `call`, a `where` method of `name`, keeps the values where a fixed mask holds and
+/// puts a constant (or a missing value) elsewhere: `ds.where(clean_mask)`, `x.where(x > 0,
+/// 0)`, `x.where(~np.isnan(x), 0)`. Applied again, the kept values are kept and the constant
+/// stays. The mask reads nothing of `name` but element by element tests of its values.
+fn masks_for_good(call: &ast::ExprCall, name: &str) -> bool {
+    let (mask, other) = match (&*call.arguments.args, &*call.arguments.keywords) {
+        ([mask], []) => (mask, None),
+        ([mask, other], []) => (mask, Some(other)),
+        ([mask], [keyword])
+            if keyword
+                .arg
+                .as_ref()
+                .is_some_and(|arg| arg.as_str() == "other") =>
+        {
+            (mask, Some(&keyword.value))
+        }
+        _ => return false,
+    };
+    let constant = other.is_none_or(|other| match other {
+        Expr::NumberLiteral(_) | Expr::NoneLiteral(_) | Expr::BooleanLiteral(_) => true,
+        Expr::UnaryOp(negative) => matches!(&*negative.operand, Expr::NumberLiteral(_)),
+        Expr::Attribute(missing) => {
+            matches!(missing.attr.id.as_str(), "nan" | "NaN" | "NA")
+                && matches!(&*missing.value, Expr::Name(module)
+                    if MODULES.contains(&module.id.as_str()))
+        }
+        _ => false,
+    });
+    constant && (leaves_alone(std::iter::once(mask), name) || tests_each_value(mask, name))
+}
+
+/// Whether `mask` tests each value of `name` on its own against constants: `x > 0`, `~np.isnan(x)`,
+/// `x.notnull()`, `(x >= 0) & (x < 1)`.
+fn tests_each_value(mask: &Expr, name: &str) -> bool {
+    let is_name = |expr: &Expr| matches!(expr, Expr::Name(found) if found.id.as_str() == name);
+    match mask {
+        Expr::UnaryOp(not) if matches!(not.op, ast::UnaryOp::Invert | ast::UnaryOp::Not) => {
+            tests_each_value(&not.operand, name)
+        }
+        Expr::BinOp(both) if matches!(both.op, ast::Operator::BitAnd | ast::Operator::BitOr) => {
+            tests_each_value(&both.left, name) && tests_each_value(&both.right, name)
+        }
+        Expr::Compare(compare) => {
+            is_name(&compare.left)
+                && compare.comparators.iter().all(|bound| {
+                    matches!(bound, Expr::NumberLiteral(_) | Expr::BooleanLiteral(_))
+                        || matches!(bound, Expr::UnaryOp(negative)
+                            if matches!(&*negative.operand, Expr::NumberLiteral(_)))
+                })
+        }
+        Expr::Call(test) if test.arguments.keywords.is_empty() => match &*test.func {
+            // `x.notnull()`, `x.isnull()`.
+            Expr::Attribute(method) if test.arguments.args.is_empty() => {
+                is_name(&method.value)
+                    && matches!(
+                        method.attr.id.as_str(),
+                        "isnull" | "notnull" | "isna" | "notna"
+                    )
+            }
+            // `np.isnan(x)`, `np.isfinite(x)`.
+            Expr::Attribute(function) => {
+                matches!(&*function.value, Expr::Name(module)
+                    if MODULES.contains(&module.id.as_str()))
+                    && matches!(
+                        function.attr.id.as_str(),
+                        "isnan" | "isfinite" | "isinf" | "isnull" | "notnull" | "isna" | "notna"
+                    )
+                    && matches!(&*test.arguments.args, [value] if is_name(value))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Whether `columns` is a non-empty list of literal column names (`["a", "b"]`, `[0, 2]`).
+fn literal_columns(columns: &ast::ExprList) -> bool {
+    !columns.elts.is_empty()
+        && columns
+            .elts
+            .iter()
+            .all(|column| matches!(column, Expr::StringLiteral(_) | Expr::NumberLiteral(_)))
+}
+
+/// Whether `selection`, subscripting `name`, lists literal columns and then every other
+/// column of `name` in order, or the other way round: `["Entity"] + [c for c in df.columns
+/// if c != "Entity"]`. Each literal must be left out of the comprehension, by `c != "a"` or
+/// `c not in ["a", ..]` (joined by `and`).
+fn moves_columns(selection: &Expr, name: &str) -> bool {
+    let Expr::BinOp(sum) = selection else {
+        return false;
+    };
+    if sum.op != ast::Operator::Add {
+        return false;
+    }
+    let ((Expr::List(moved), Expr::ListComp(rest)) | (Expr::ListComp(rest), Expr::List(moved))) =
+        (&*sum.left, &*sum.right)
+    else {
+        return false;
+    };
+    let moved: Option<Vec<&str>> = moved
+        .elts
+        .iter()
+        .map(|column| match column {
+            Expr::StringLiteral(text) => Some(text.value.to_str()),
+            _ => None,
+        })
+        .collect();
+    let Some(moved) = moved else {
+        return false;
+    };
+    let [generator] = &*rest.generators else {
+        return false;
+    };
+    let Expr::Name(column) = &generator.target else {
+        return false;
+    };
+    let column = column.id.as_str();
+    let over_columns = match &generator.iter {
+        Expr::Attribute(columns) => {
+            columns.attr.id.as_str() == "columns"
+                && matches!(&*columns.value, Expr::Name(frame) if frame.id.as_str() == name)
+        }
+        _ => false,
+    };
+    let mut left_out: Vec<&str> = Vec::new();
+    let mut tests: Vec<&Expr> = generator.ifs.iter().collect();
+    while let Some(test) = tests.pop() {
+        match test {
+            Expr::BoolOp(both) if both.op == ast::BoolOp::And => tests.extend(&both.values),
+            Expr::Compare(compare) if matches!(&*compare.left, Expr::Name(found) if found.id.as_str() == column) => {
+                match (&*compare.ops, &*compare.comparators) {
+                    ([ast::CmpOp::NotEq], [Expr::StringLiteral(text)]) => {
+                        left_out.push(text.value.to_str());
+                    }
+                    ([ast::CmpOp::NotIn], [Expr::List(ast::ExprList { elts, .. })])
+                    | ([ast::CmpOp::NotIn], [Expr::Tuple(ast::ExprTuple { elts, .. })]) => {
+                        for element in elts {
+                            if let Expr::StringLiteral(text) = element {
+                                left_out.push(text.value.to_str());
+                            }
+                        }
+                    }
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+    over_columns
+        && !generator.is_async
+        && matches!(&*rest.elt, Expr::Name(element) if element.id.as_str() == column)
+        && !moved.is_empty()
+        && moved.iter().all(|moved| left_out.contains(moved))
+}
+
+/// What a comprehension keeps the items of, when it keeps the items of `name` that pass a
+/// test of their own, as they are: `[n for n in numbers if len(factors(n)) >= 2]`. The test
+/// reads nothing of `name` and draws nothing at random.
+fn keeps_items_passing<'a>(comprehension: &'a ast::ExprListComp, name: &str) -> Option<&'a Expr> {
+    let [generator] = &*comprehension.generators else {
+        return None;
+    };
+    let Expr::Name(item) = &generator.target else {
+        return None;
+    };
+    let random = |test: &Expr| {
+        let mut text = Vec::new();
+        collect_names(test, &mut text);
+        text.iter().any(|word| {
+            let lower = word.to_ascii_lowercase();
+            lower.contains("rand") || lower.contains("shuffle") || lower.contains("choice")
+        })
+    };
+    (matches!(&generator.iter, Expr::Name(items) if items.id.as_str() == name)
+        && !generator.is_async
+        && !generator.ifs.is_empty()
+        && matches!(&*comprehension.elt, Expr::Name(element) if element.id == item.id)
+        && generator
+            .ifs
+            .iter()
+            .all(|test| !NameActivity::of_expr(test, name).reads && !random(test)))
+    .then_some(&generator.iter)
+}
+
+/// Every name and attribute name in `expression`.
+fn collect_names<'a>(expression: &'a Expr, names: &mut Vec<&'a str>) {
+    struct Names<'a, 'n> {
+        names: &'n mut Vec<&'a str>,
+    }
+    impl<'a> Visitor<'a> for Names<'a, '_> {
+        fn visit_expr(&mut self, expression: &'a Expr) {
+            match expression {
+                Expr::Name(name) => self.names.push(name.id.as_str()),
+                Expr::Attribute(attribute) => self.names.push(attribute.attr.id.as_str()),
+                _ => {}
+            }
+            visitor::walk_expr(self, expression);
+        }
+    }
+    Names { names }.visit_expr(expression);
 }
 
 /// What `re.sub(pattern, replacement, text)` applies to, when the replacement is a plain
@@ -798,6 +1071,16 @@ mod tests {
             "df.withColumn('c', F.col('a') + F.col('b'))",
             "df.withColumn('c', F.col('c').cast(IntegerType()))",
             "df.distinct()",
+            "df.rename(columns={'Total': 'co2', 'Fossil': 'fossil_co2'})",
+            "df.rename({'a': 'b'}, axis=1)",
+            "df.loc[:, ['Year', 'co2']]",
+            "df[['Entity'] + [c for c in df.columns if c != 'Entity']]",
+            "df[[c for c in df.columns if c not in ['a', 'b']] + ['a', 'b']]",
+            "x.where(clean_mask)",
+            "x.where(~np.isnan(x), 0)",
+            "x.where(x > 0, other=np.nan)",
+            "x.where(mask).persist()",
+            "[n for n in x if len(factors(n)) >= 2]",
         ] {
             assert!(
                 idempotent(source, "x") || idempotent(source, "df"),
@@ -838,6 +1121,17 @@ mod tests {
             "x.withColumn('a', F.col('b') + x.count())",
             "x.loc[x['a'] > x['a'].mean()]",
             "x[x['a'].isin(x['b'])]",
+            "x.rename(columns={'a': 'b', 'b': 'c'})",
+            "x.rename({'a': 'b'})",
+            "x.rename(columns=str.lower)",
+            "x.where(x > x.mean())",
+            "x.where(mask, x * 2)",
+            "x.where(x > 0, y)",
+            "x[['a'] + [c for c in x.columns if c != 'b']]",
+            "x[['a'] + [c.upper() for c in x.columns if c != 'a']]",
+            "[n for n in x if n > len(x)]",
+            "[n for n in x if random.random() > 0.5]",
+            "[n * 2 for n in x if n > 0]",
         ] {
             assert!(!idempotent(source, "x"), "{source}");
         }
@@ -966,6 +1260,7 @@ mod tests {
             "x.cache()",
             "x.chunk({\"time\": -1})",
             "x.rechunk(100)",
+            "x.persist()",
         ] {
             let parsed = parse_expression(source).expect("parses");
             assert!(
@@ -977,7 +1272,7 @@ mod tests {
             );
         }
         // `learn.load("stage-1")` loads other weights; dask's `compute()` gives another type.
-        for source in ["x.load(\"stage-1\")", "x.compute()", "x.persist()"] {
+        for source in ["x.load(\"stage-1\")", "x.compute()"] {
             let parsed = parse_expression(source).expect("parses");
             assert!(operand(parsed.expr(), "x").is_none(), "{source}");
         }
