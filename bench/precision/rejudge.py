@@ -34,7 +34,8 @@ def wilson(k, n, z=1.96):
 stats = collections.defaultdict(lambda: collections.Counter())
 lost, changed, falses = [], [], []
 for r in rows:
-    v = verdict.get(r['id'], '')
+    # A reread of the same message (under clarified instructions) replaces the first read.
+    v = verdict.get((r['id'], r['message'])) or verdict.get(r['id'], '')
     key = (r['path'], r['rule'], r['cell'], r['line'])
     msgs = now.get(key, [])
     st = stats[r['rule']]

@@ -165,6 +165,12 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_columns_renamed_in_a_chain", 3, 1),
     ("NB205/triggers_python_where_with_another_value", 3, 1),
+    (
+        "NB207/triggers_python_bound_again_after_its_last_reader",
+        4,
+        1,
+    ),
+    ("NB205/triggers_python_frame_merged_again_on_one_key", 3, 1),
     ("NB206/triggers_python_change_before_a_name_error", 3, 1),
     ("NB206/triggers_python_change_that_builds_on_itself", 3, 1),
     (

@@ -1,6 +1,7 @@
 use std::collections::HashSet;
 
 use nblint_facts::{DefinitionKind, ImplicitUse, Import, NotebookFacts};
+use nblint_graph::Resolution;
 
 use crate::registry::{Context, Finding, Silencing, declare_rule};
 
@@ -174,6 +175,28 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             ));
             continue;
         }
+        // Read elsewhere, from another binding (`std_dpi` read in cells 36 to 41, bound again
+        // in cell 55): "never used" would read as wrong beside those reads.
+        if let Some(readers) = read_from_other_bindings(context, site.cell, name) {
+            let what = match definition.kind {
+                DefinitionKind::Import => "imported",
+                DefinitionKind::Variable => "bound",
+                _ => "defined",
+            };
+            findings.push(Finding::new(
+                site.cell,
+                definition.span,
+                format!(
+                    "`{name}` is {what} here but no cell reads this {}: {readers} `{name}` from another one",
+                    if definition.kind == DefinitionKind::Import {
+                        "import"
+                    } else {
+                        "definition"
+                    }
+                ),
+            ));
+            continue;
+        }
         let message = match definition.kind {
             DefinitionKind::Import => format!("`{name}` is imported but never used"),
             DefinitionKind::Dependency => format!("crate `{name}` is declared but never used"),
@@ -188,6 +211,35 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         };
         findings.push(Finding::new(site.cell, definition.span, message));
     }
+}
+
+/// The cells other than `cell` that read `name` across cells, from another binding than
+/// `cell`'s (which no one reads), said as "cell 36 reads" or "cells 36, 38 and 41 read";
+/// `None` when no other cell reads it.
+fn read_from_other_bindings(context: &Context<'_>, cell: usize, name: &str) -> Option<String> {
+    let mut cells: Vec<usize> = context
+        .graph
+        .uses()
+        .iter()
+        .filter(|use_| {
+            use_.name == name
+                && use_.cell != cell
+                && matches!(
+                    use_.resolution,
+                    Resolution::Above(from) | Resolution::Below(from) if from != cell
+                )
+        })
+        .map(|use_| use_.cell)
+        .collect();
+    cells.sort_unstable();
+    cells.dedup();
+    let (last, rest) = cells.split_last()?;
+    Some(if rest.is_empty() {
+        format!("cell {last} reads")
+    } else {
+        let rest: Vec<String> = rest.iter().map(ToString::to_string).collect();
+        format!("cells {} and {last} read", rest.join(", "))
+    })
 }
 
 /// The cell that binds `definition`'s name again, unconditionally and at top level, next

@@ -376,6 +376,9 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
                     if method.attr.id.as_str() == "replace" {
                         return replaces_for_good(call).then_some(&*method.value);
                     }
+                    if method.attr.id.as_str() == "merge" {
+                        return merges_for_good(call, &method.value, name);
+                    }
                     if method.attr.id.as_str() == "rename" {
                         return renames_for_good(call).then_some(&*method.value);
                     }
@@ -588,6 +591,47 @@ fn renames_for_good(call: &ast::ExprCall) -> bool {
         new_names.push(new.value.to_str());
     }
     !old_names.is_empty() && !new_names.iter().any(|new| old_names.contains(new))
+}
+
+/// What a merge on every shared column applies to, when it merges `name` with values that do
+/// not read it: pandas' `pd.merge(df, other)`, `pd.merge(other, df, how="left")`,
+/// `df.merge(other, how="outer")`, with no `on=` (so every shared column is a key: merged
+/// again, each row finds the row it came from, and pandas matches missing keys too), and
+/// xarray's `xr.merge([ds, mask])` (the same variables again, no conflict).
+fn merges_for_good<'a>(
+    call: &'a ast::ExprCall,
+    receiver: &'a Expr,
+    name: &str,
+) -> Option<&'a Expr> {
+    let is_name = |expr: &Expr| matches!(expr, Expr::Name(found) if found.id.as_str() == name);
+    let how_only = call.arguments.keywords.iter().all(|keyword| {
+        keyword
+            .arg
+            .as_ref()
+            .is_some_and(|arg| arg.as_str() == "how")
+            && matches!(keyword.value, Expr::StringLiteral(_))
+    });
+    let module = match receiver {
+        Expr::Name(module) => Some(module.id.as_str()),
+        _ => None,
+    };
+    let the_name_and_others = |values: &'a [Expr]| -> Option<&'a Expr> {
+        let mut found = values.iter().filter(|value| is_name(value));
+        let operand = found.next()?;
+        (found.next().is_none()
+            && leaves_alone(values.iter().filter(|value| !is_name(value)), name))
+        .then_some(operand)
+    };
+    match (module, &*call.arguments.args) {
+        (Some("pd" | "pandas"), values @ [_, _]) if how_only => the_name_and_others(values),
+        (Some("xr" | "xarray"), [Expr::List(list)]) if call.arguments.keywords.is_empty() => {
+            the_name_and_others(&list.elts)
+        }
+        (_, [other]) if how_only && is_name(receiver) => {
+            leaves_alone(std::iter::once(other), name).then_some(receiver)
+        }
+        _ => None,
+    }
 }
 
 /// Whether `call`, a `where` method of `name`, keeps the values where a fixed mask holds and
@@ -1081,6 +1125,10 @@ mod tests {
             "x.where(x > 0, other=np.nan)",
             "x.where(mask).persist()",
             "[n for n in x if len(factors(n)) >= 2]",
+            "pd.merge(x, population)",
+            "pd.merge(grid, x, how='left')",
+            "x.merge(other, how='outer')",
+            "xr.merge([x, mask])",
         ] {
             assert!(
                 idempotent(source, "x") || idempotent(source, "df"),
@@ -1132,6 +1180,10 @@ mod tests {
             "[n for n in x if n > len(x)]",
             "[n for n in x if random.random() > 0.5]",
             "[n * 2 for n in x if n > 0]",
+            "pd.merge(x, population, on='Year')",
+            "pd.merge(x, x)",
+            "x.merge(other, left_on='a', right_on='b')",
+            "xr.merge([x, x * 2])",
         ] {
             assert!(!idempotent(source, "x"), "{source}");
         }
