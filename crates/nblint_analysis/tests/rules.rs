@@ -165,6 +165,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB205/triggers_python_columns_renamed_in_a_chain", 3, 1),
     ("NB205/triggers_python_where_with_another_value", 3, 1),
+    ("NB205/triggers_python_image_filtered_again", 3, 1),
     ("NB205/triggers_python_resampled_then_counted", 3, 1),
     (
         "NB207/triggers_python_bound_again_after_its_last_reader",

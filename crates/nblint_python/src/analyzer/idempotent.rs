@@ -12,7 +12,8 @@ use super::{is_inplace, passes_true, repeatable, root_name};
 /// again: conversions to a type, device or layout (`astype`, `to`, `cuda`, `float`,
 /// `contiguous`), reshapes to a fixed shape, clean-ups that leave nothing more to do
 /// (`dropna`, `drop_duplicates`, `sort_values`, `lower`, `interpolate`, `clip`, `bfill`,
-/// `ffill`), a time series put on a fixed frequency (`asfreq`), paths made
+/// `ffill`), a time series put on a fixed frequency (`asfreq`), Hugging Face datasets'
+/// `cast_column` (the same feature type again), paths made
 /// whole (`expanduser`, `resolve`), wradlib's `georeference`, fixed rows or columns
 /// (`reindex`), and the first or last rows (`head`, `tail`). Not `squeeze(0)` nor `T` (a second one undoes or goes further), nor `numpy` (an
 /// array has none). Spark's `distinct` and `dropDuplicates`; a coordinate system set or
@@ -29,6 +30,7 @@ const IDEMPOTENT_METHODS: &[&str] = &[
     "astype",
     "bfill",
     "bool",
+    "cast_column",
     "clip",
     "contiguous",
     "copy",
@@ -384,6 +386,9 @@ fn operation_operand_as_written<'a>(value: &'a Expr, name: &str) -> Option<&'a E
                     if method.attr.id.as_str() == "merge" {
                         return merges_for_good(call, &method.value, name);
                     }
+                    if method.attr.id.as_str() == "filter" {
+                        return filters_for_good(call, name).then_some(&*method.value);
+                    }
                     if method.attr.id.as_str() == "rename" {
                         return renames_for_good(call).then_some(&*method.value);
                     }
@@ -634,6 +639,44 @@ fn resampled_by_one_value<'a>(
         && literal_arguments(&resample.arguments)
         && literal_arguments(&call.arguments))
     .then_some(&*resample_method.value)
+}
+
+/// Whether `call`, a `filter` method, keeps what passes a fixed test: a function written in
+/// place (Hugging Face datasets' `ds.filter(lambda x: x["label"] is not None)`, also as
+/// `function=`), or columns chosen by label (pandas' `df.filter(items=[..])`, `like=`,
+/// `regex=`). What passed passes again. Not a filter given an object or a name (PIL's
+/// `img.filter(ImageFilter.BLUR)` blurs again, ObsPy's `st.filter("bandpass", ..)` filters
+/// again).
+fn filters_for_good(call: &ast::ExprCall, name: &str) -> bool {
+    let keyword_named = |keyword: &ast::Keyword, names: &[&str]| {
+        keyword
+            .arg
+            .as_ref()
+            .is_some_and(|arg| names.contains(&arg.as_str()))
+    };
+    let test = match (&*call.arguments.args, &*call.arguments.keywords) {
+        ([test @ Expr::Lambda(_)], []) => test,
+        ([], [keyword]) if keyword_named(keyword, &["function"]) => &keyword.value,
+        ([], keywords)
+            if !keywords.is_empty()
+                && keywords
+                    .iter()
+                    .all(|keyword| keyword_named(keyword, &["items", "like", "regex", "axis"]))
+                && keywords.iter().all(|keyword| {
+                    matches!(
+                        keyword.value,
+                        Expr::List(_)
+                            | Expr::Tuple(_)
+                            | Expr::StringLiteral(_)
+                            | Expr::NumberLiteral(_)
+                    )
+                }) =>
+        {
+            return leaves_alone(keywords.iter().map(|keyword| &keyword.value), name);
+        }
+        _ => return false,
+    };
+    matches!(test, Expr::Lambda(_)) && leaves_alone(std::iter::once(test), name)
 }
 
 /// What a merge on every shared column applies to, when it merges `name` with values that do
@@ -1174,6 +1217,11 @@ mod tests {
             "xr.merge([x, mask])",
             "x.resample(time='2d').mean('time')",
             "x.resample('M').last()",
+            "x.filter(lambda e: e['condition'] is not None)",
+            "x.filter(function=lambda e: len(e['review']) > 30)",
+            "x.filter(items=['a', 'b'])",
+            "x.filter(like='_mean', axis=1)",
+            "x.cast_column('audio', Audio(sampling_rate=16000))",
             "x.resample(time='2d').mean('time').dropna('time', how='all').persist()",
         ] {
             assert!(
@@ -1233,6 +1281,10 @@ mod tests {
             "x.resample('M').count()",
             "x.resample(freq).mean()",
             "x.rolling(3).mean()",
+            "x.filter(ImageFilter.BLUR)",
+            "x.filter('bandpass', freqmin=1, freqmax=5)",
+            "x.filter(lambda e: e['a'] > len(x))",
+            "x.filter(keep)",
         ] {
             assert!(!idempotent(source, "x"), "{source}");
         }
