@@ -172,6 +172,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         4,
         1,
     ),
+    (
+        "NB207/triggers_python_name_the_question_does_not_ask_for",
+        4,
+        3,
+    ),
     ("NB205/triggers_python_frame_merged_again_on_one_key", 3, 1),
     ("NB206/triggers_python_change_before_a_name_error", 3, 1),
     ("NB206/triggers_python_change_that_builds_on_itself", 3, 1),

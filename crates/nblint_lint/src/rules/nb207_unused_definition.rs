@@ -2,6 +2,7 @@ use std::collections::HashSet;
 
 use nblint_facts::{DefinitionKind, ImplicitUse, Import, NotebookFacts};
 use nblint_graph::Resolution;
+use nblint_notebook::CellKind;
 
 use crate::registry::{Context, Finding, Silencing, declare_rule};
 
@@ -87,6 +88,14 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 .line_column(&cell.source, definition.span.start)
                 .line
                 == line
+        {
+            continue;
+        }
+        // An assignment's answer, stored under the name the question asks for in a cell an
+        // autograder reads (`# Codegrade Tag Question3a` above `fig = ..`, the question
+        // saying "store the figure as `fig`"): the grader reads it, from outside.
+        if definition.kind != DefinitionKind::Import
+            && asked_for_by_a_grader(context, site.cell, name)
         {
             continue;
         }
@@ -211,6 +220,45 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         };
         findings.push(Finding::new(site.cell, definition.span, message));
     }
+}
+
+/// Whether cell `cell` is one an autograder reads (a comment line `# Codegrade Tag ..`, which
+/// CodeGrade's Jupyter grading asks students to keep) and the nearest markdown cell above it,
+/// the question, names `name` as a word: the grader reads that name from the notebook's
+/// namespace after it runs.
+fn asked_for_by_a_grader(context: &Context<'_>, cell: usize, name: &str) -> bool {
+    let Some(graded) = context.notebook.cell(cell) else {
+        return false;
+    };
+    let tagged = graded.source.lines().any(|line| {
+        line.trim_start().strip_prefix('#').is_some_and(|comment| {
+            comment
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("codegrade tag")
+        })
+    });
+    if !tagged {
+        return false;
+    }
+    let question = context.notebook.cells()
+        [..cell.saturating_sub(1).min(context.notebook.cells().len())]
+        .iter()
+        .rev()
+        .find(|cell| cell.kind == CellKind::Markdown);
+    question.is_some_and(|question| names_word(&question.source, name))
+}
+
+/// Whether `text` holds `word` with no identifier character on either side.
+fn names_word(text: &str, word: &str) -> bool {
+    let identifier = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(start, _)| {
+        !text[..start].chars().next_back().is_some_and(identifier)
+            && !text[start + word.len()..]
+                .chars()
+                .next()
+                .is_some_and(identifier)
+    })
 }
 
 /// The cells other than `cell` that read `name` across cells, from another binding than
