@@ -35,11 +35,12 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let mut index = None;
     // `DEBUG = False`, then `if DEBUG: print(model)`: a read that never happens.
     let switched_off = switched_off_reads(context, &mut index);
-    // A cell that stops (a library excerpt reading a name no cell defines) neither reads nor binds anything from that line on.
-    let stops = places::where_cells_stop(context);
+    // A cell that stops (a library excerpt reading a name no cell defines) neither reads nor
+    // binds anything from that line on.
+    let reads = places::CrossCellReads::of(context);
     let mut readers: HashMap<&str, Vec<Reader>> = HashMap::new();
     for use_ in context.graph.uses() {
-        if let Some(from) = places::reads_across_cells(context, &stops, use_)
+        if let Some(from) = reads.from(context, use_)
             && !switched_off.contains(&(use_.cell, use_.name.as_str()))
         {
             readers.entry(&use_.name).or_default().push(Reader {
@@ -70,7 +71,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                     .iter()
                     .filter(|definition| definition.name == name)
             }) {
-                if places::stops_before(&stops, cell, definition.span.start) {
+                if reads.stops_before(cell, definition.span.start) {
                     never_made.insert(std::ptr::from_ref(definition));
                     continue;
                 }

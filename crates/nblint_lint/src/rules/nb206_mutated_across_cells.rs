@@ -42,19 +42,28 @@ fn evidence(name: &str, kind: &MutationKind, text: Option<&str>) -> String {
 fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     let mut reported: HashSet<(usize, String)> = HashSet::new();
     let mut index = None;
-    let mut called = None;
-    // A cell that stops (a library excerpt reading a name no cell defines) changes, binds and reads nothing from that line on.
-    let stops = places::where_cells_stop(context);
+    let mut seen = None;
+    // A cell that stops (a library excerpt reading a name no cell defines) changes, binds
+    // and reads nothing from that line on.
+    let reads = places::CrossCellReads::of(context);
     let mutations = context.graph.cross_cell_mutations(context.facts);
     // The cells whose changes of a name build on what it held (one such change is enough:
     // `model.compile(..)` then `model.fit(..)` trains on from where it stopped).
+    let read_at = reads_by_place(context);
     let compounding: HashSet<(usize, &str)> = mutations
         .iter()
-        .filter(|mutation| compounds(context, mutation, last_definition(context, mutation)))
+        .filter(|mutation| {
+            compounds(
+                context,
+                &read_at,
+                mutation,
+                last_definition(context, mutation),
+            )
+        })
         .map(|mutation| (mutation.cell, mutation.name.as_str()))
         .collect();
     for mutation in &mutations {
-        if places::stops_before(&stops, mutation.cell, mutation.span.start) {
+        if reads.stops_before(mutation.cell, mutation.span.start) {
             continue;
         }
         // A change under a top-level `if` on a flag that switches it off (`RETRAIN = True`,
@@ -92,24 +101,21 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             continue;
         }
         let definition = last_definition(context, mutation);
+        // A definition from the line where its cell stops on never happened: there is no
+        // value of cell D to change.
+        if definition.is_some_and(|definition| {
+            reads.stops_before(mutation.defined_in, definition.span.start)
+        }) {
+            continue;
+        }
         // A change no other cell can see (a scikit-learn model fitted in the last cell that
         // reads it, a column set in a frame nothing reads again), and that running the cell
         // again makes the same way, makes no cell's result depend on whether this cell ran.
         if !compounding.contains(&(mutation.cell, mutation.name.as_str()))
-            && !seen_by_another_cell(
-                context,
-                called.get_or_insert_with(|| places::CalledNames::of(context.facts)),
-                &stops,
-                mutation,
-            )
+            && !seen
+                .get_or_insert_with(|| SeenBy::of(context, &reads))
+                .another_cell(mutation)
         {
-            continue;
-        }
-        // A definition from the line where its cell stops on never happened: there is no
-        // value of cell D to change.
-        if definition.is_some_and(|definition| {
-            places::stops_before(&stops, mutation.defined_in, definition.span.start)
-        }) {
             continue;
         }
         // A method that changes most receivers leaves this one alone, given how it was made
@@ -153,29 +159,78 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Whether a cell other than the one that changes the value reads what cell `defined_in`
-/// left ([`places::reads_across_cells`]) in code that runs (not only in a function no cell
-/// calls), or some cell may read any name (`%run` of a notebook, `eval`).
-fn seen_by_another_cell(
-    context: &Context<'_>,
-    called: &places::CalledNames<'_>,
-    stops: &HashMap<usize, usize>,
-    mutation: &CrossCellMutation,
-) -> bool {
-    if called.reads_any() {
-        return true;
-    }
-    context.graph.uses().iter().any(|use_| {
-        use_.name == mutation.name
-            && use_.cell != mutation.cell
-            && places::reads_across_cells(context, stops, use_) == Some(mutation.defined_in)
-            && context.facts.cell(use_.cell).is_some_and(|facts| {
+/// The cells that read each name's value from another cell, worked out once per notebook.
+enum SeenBy<'a> {
+    /// Some cell reads names chosen when it runs (`%run` of a notebook, `eval`): any value may
+    /// be read anywhere.
+    Anyone,
+    /// For a name and the cell whose definition a read gets ([`places::CrossCellReads::from`]),
+    /// the cells that read it so in code that runs (not only in a function no cell calls).
+    Readers(HashMap<(&'a str, usize), Vec<usize>>),
+}
+
+impl<'a> SeenBy<'a> {
+    fn of(context: &Context<'a>, reads: &places::CrossCellReads<'_>) -> Self {
+        let called = places::CalledNames::of(context.facts);
+        if called.reads_any() {
+            return Self::Anyone;
+        }
+        let live: HashSet<(usize, &str)> = context
+            .facts
+            .cells
+            .iter()
+            .enumerate()
+            .filter_map(|(index, facts)| facts.as_ref().map(|facts| (index + 1, facts)))
+            .flat_map(|(cell, facts)| {
                 facts
                     .uses
                     .iter()
-                    .any(|read| read.name == mutation.name && !called.never_read(read))
+                    .filter(|read| !called.never_read(read))
+                    .map(move |read| (cell, read.name.as_str()))
             })
-    })
+            .collect();
+        let mut readers: HashMap<(&str, usize), Vec<usize>> = HashMap::new();
+        for use_ in context.graph.uses() {
+            if let Some(from) = reads.from(context, use_)
+                && live.contains(&(use_.cell, use_.name.as_str()))
+            {
+                readers
+                    .entry((use_.name.as_str(), from))
+                    .or_default()
+                    .push(use_.cell);
+            }
+        }
+        Self::Readers(readers)
+    }
+
+    /// Whether a cell other than the one that makes `mutation` reads what cell `defined_in`
+    /// left.
+    fn another_cell(&self, mutation: &CrossCellMutation) -> bool {
+        match self {
+            Self::Anyone => true,
+            Self::Readers(readers) => readers
+                .get(&(mutation.name.as_str(), mutation.defined_in))
+                .is_some_and(|cells| cells.iter().any(|&cell| cell != mutation.cell)),
+        }
+    }
+}
+
+/// Where each cell reads each name (byte offsets, sorted), for counting the reads inside a
+/// change.
+fn reads_by_place<'a>(context: &Context<'a>) -> HashMap<(usize, &'a str), Vec<usize>> {
+    let mut places: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
+    for (index, facts) in context.facts.cells.iter().enumerate() {
+        for use_ in facts.iter().flat_map(|facts| &facts.uses) {
+            places
+                .entry((index + 1, use_.name.as_str()))
+                .or_default()
+                .push(use_.span.start);
+        }
+    }
+    for starts in places.values_mut() {
+        starts.sort_unstable();
+    }
+    places
 }
 
 /// The definition of the changed name that cell `defined_in` leaves: its last.
@@ -211,23 +266,20 @@ const RESETS: &[&str] = &[
 /// scikit-learn estimator's `fit`.
 fn compounds(
     context: &Context<'_>,
+    read_at: &HashMap<(usize, &str), Vec<usize>>,
     mutation: &CrossCellMutation,
     definition: Option<&nblint_facts::Definition>,
 ) -> bool {
     match &mutation.kind {
         MutationKind::CompoundAssign | MutationKind::MutableBorrow => true,
-        MutationKind::Assign => context.facts.cell(mutation.cell).is_none_or(|facts| {
-            facts
-                .uses
-                .iter()
-                .filter(|use_| {
-                    use_.name == mutation.name
-                        && use_.span.start >= mutation.span.start
-                        && use_.span.end <= mutation.span.end
-                })
-                .count()
-                != 1
-        }),
+        // The place's own root is one read; any other reads the old value.
+        MutationKind::Assign => read_at
+            .get(&(mutation.cell, mutation.name.as_str()))
+            .is_none_or(|starts| {
+                let first = starts.partition_point(|&start| start < mutation.span.start);
+                let past = starts.partition_point(|&start| start < mutation.span.end);
+                past - first != 1
+            }),
         MutationKind::MethodCall { method } => {
             if RESETS.contains(&method.as_str()) {
                 return false;

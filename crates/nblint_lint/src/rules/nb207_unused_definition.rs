@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use nblint_facts::{DefinitionKind, ImplicitUse, Import, NotebookFacts};
 use nblint_graph::Resolution;
@@ -49,7 +49,11 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         return;
     }
     let mut method_calls = None;
-    let mut read_across_cells: Option<HashSet<&str>> = None;
+    // Each name read by some cell: the reading cells, with the cell each read gets its
+    // value from (`None` for a builtin or a name defined nowhere).
+    // Whether each cell asked about is one CodeGrade grades.
+    let mut graded: HashMap<usize, bool> = HashMap::new();
+    let mut readers_of: Option<HashMap<&str, Vec<Reader>>> = None;
     let last_unpickling = context
         .facts
         .cells
@@ -95,7 +99,10 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // autograder reads (`# Codegrade Tag Question3a` above `fig = ..`, the question
         // saying "store the figure as `fig`"): the grader reads it, from outside.
         if definition.kind != DefinitionKind::Import
-            && asked_for_by_a_grader(context, site.cell, name)
+            && *graded
+                .entry(site.cell)
+                .or_insert_with(|| graded_by_codegrade(context, site.cell))
+            && asked_for_by_the_question(context, site.cell, name)
         {
             continue;
         }
@@ -145,20 +152,24 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }
         // Bound again before any read (`import os` in two cells, only the later one read):
         // say so, or "never used" reads as wrong beside the uses of the later binding.
-        let read_across_cells = read_across_cells.get_or_insert_with(|| {
-            context
-                .graph
-                .uses()
-                .iter()
-                .map(|use_| use_.name.as_str())
-                .collect::<HashSet<_>>()
+        let readers_of = readers_of.get_or_insert_with(|| {
+            let mut readers: HashMap<&str, Vec<Reader>> = HashMap::new();
+            for use_ in context.graph.uses() {
+                let from = match use_.resolution {
+                    Resolution::Above(from) | Resolution::Below(from) => Some(from),
+                    Resolution::Builtin | Resolution::Unresolved => None,
+                };
+                readers
+                    .entry(use_.name.as_str())
+                    .or_default()
+                    .push((use_.cell, from));
+            }
+            readers
         });
-        if let Some(again) = bound_again_before_read(
-            context,
-            site.cell,
-            definition,
-            read_across_cells.contains(name.as_str()),
-        ) {
+        let readers = readers_of.get(name.as_str()).map_or(&[][..], Vec::as_slice);
+        if let Some(again) =
+            bound_again_before_read(context, site.cell, definition, !readers.is_empty())
+        {
             let what = match definition.kind {
                 DefinitionKind::Import => "imported",
                 DefinitionKind::Variable => "bound",
@@ -186,7 +197,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }
         // Read elsewhere, from another binding (`std_dpi` read in cells 36 to 41, bound again
         // in cell 55): "never used" would read as wrong beside those reads.
-        if let Some(readers) = read_from_other_bindings(context, site.cell, name) {
+        if let Some(readers) = read_from_other_bindings(readers, site.cell) {
             let what = match definition.kind {
                 DefinitionKind::Import => "imported",
                 DefinitionKind::Variable => "bound",
@@ -222,31 +233,31 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Whether cell `cell` is one an autograder reads (a comment line `# Codegrade Tag ..`, which
-/// CodeGrade's Jupyter grading asks students to keep) and the nearest markdown cell above it,
-/// the question, names `name` as a word: the grader reads that name from the notebook's
-/// namespace after it runs.
-fn asked_for_by_a_grader(context: &Context<'_>, cell: usize, name: &str) -> bool {
-    let Some(graded) = context.notebook.cell(cell) else {
-        return false;
-    };
-    let tagged = graded.source.lines().any(|line| {
-        line.trim_start().strip_prefix('#').is_some_and(|comment| {
-            comment
-                .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("codegrade tag")
+/// Whether cell `cell` is one an autograder reads: a comment line `# Codegrade Tag ..`, which
+/// CodeGrade's Jupyter grading asks students to keep.
+fn graded_by_codegrade(context: &Context<'_>, cell: usize) -> bool {
+    context.notebook.cell(cell).is_some_and(|graded| {
+        graded.source.lines().any(|line| {
+            line.trim_start().strip_prefix('#').is_some_and(|comment| {
+                comment
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("codegrade tag")
+            })
         })
-    });
-    if !tagged {
-        return false;
-    }
-    let question = context.notebook.cells()
-        [..cell.saturating_sub(1).min(context.notebook.cells().len())]
+    })
+}
+
+/// Whether the nearest markdown cell above cell `cell`, the question, names `name` as a
+/// word: in a graded cell ([`graded_by_codegrade`]) the grader reads that name from the
+/// notebook's namespace after it runs.
+fn asked_for_by_the_question(context: &Context<'_>, cell: usize, name: &str) -> bool {
+    let cells = context.notebook.cells();
+    cells[..cell.saturating_sub(1).min(cells.len())]
         .iter()
         .rev()
-        .find(|cell| cell.kind == CellKind::Markdown);
-    question.is_some_and(|question| names_word(&question.source, name))
+        .find(|cell| cell.kind == CellKind::Markdown)
+        .is_some_and(|question| names_word(&question.source, name))
 }
 
 /// Whether `text` holds `word` with no identifier character on either side.
@@ -261,23 +272,19 @@ fn names_word(text: &str, word: &str) -> bool {
     })
 }
 
-/// The cells other than `cell` that read `name` across cells, from another binding than
-/// `cell`'s (which no one reads), said as "cell 36 reads" or "cells 36, 38 and 41 read";
-/// `None` when no other cell reads it.
-fn read_from_other_bindings(context: &Context<'_>, cell: usize, name: &str) -> Option<String> {
-    let mut cells: Vec<usize> = context
-        .graph
-        .uses()
+/// A cell that reads a name, and the cell its read gets the value from (`None` for a builtin
+/// or a name defined nowhere).
+type Reader = (usize, Option<usize>);
+
+/// The cells other than `cell` that read the name across cells from another binding than
+/// `cell`'s (which no one reads), of `readers` (each reading cell and the cell its read gets
+/// the value from), said as "cell 36 reads" or "cells 36, 38 and 41 read"; `None` when no
+/// other cell reads it.
+fn read_from_other_bindings(readers: &[Reader], cell: usize) -> Option<String> {
+    let mut cells: Vec<usize> = readers
         .iter()
-        .filter(|use_| {
-            use_.name == name
-                && use_.cell != cell
-                && matches!(
-                    use_.resolution,
-                    Resolution::Above(from) | Resolution::Below(from) if from != cell
-                )
-        })
-        .map(|use_| use_.cell)
+        .filter(|&&(reader, from)| reader != cell && from.is_some_and(|from| from != cell))
+        .map(|&(reader, _)| reader)
         .collect();
     cells.sort_unstable();
     cells.dedup();

@@ -233,91 +233,104 @@ impl<'a> CalledNames<'a> {
     }
 }
 
-/// Where the value a cell reads across cells comes from: the cell whose definition reaches
-/// the read `use_` (above, or below when nothing above defines it), when that is another
-/// cell and the read happens. A cell that does not parse reads nothing (it stops at the
-/// syntax error: a pasted `In [1]:` session, a template); after `exec(code)` or `%run` the
-/// name may hold what that code bound; `del name` drops the value without using it; and a
-/// cell that only closes and drops it (`dsm.close()`, `del dsm`) does the same clean-up
-/// whichever value it holds. `stops` maps a cell to where it stops ([`where_cells_stop`]): a
-/// read there or after never happens.
-pub(crate) fn reads_across_cells(
-    context: &crate::registry::Context<'_>,
-    stops: &HashMap<usize, usize>,
-    use_: &ResolvedUse,
-) -> Option<usize> {
-    let (Resolution::Above(from) | Resolution::Below(from)) = use_.resolution else {
-        return None;
-    };
-    (from != use_.cell
-        && !never_ran(context, use_.cell)
-        && !after_unknown_code(context, use_.cell, use_.span)
-        && !context
-            .facts
-            .cell(use_.cell)
-            .is_some_and(|facts| is_deletion(facts, use_.span))
-        && !only_releases(context, use_.cell, &use_.name)
-        && !stops_before(stops, use_.cell, use_.span.start))
-    .then_some(from)
+/// The reads across cells that happen, and where cells stop, worked out once per notebook
+/// for the rules that ask of each read (NB205, NB206).
+pub(crate) struct CrossCellReads<'a> {
+    /// Where each cell stops ([`Self::stops_before`]).
+    stops: HashMap<usize, usize>,
+    /// The (cell, name) pairs whose every read closes the value or deletes it.
+    only_released: HashSet<(usize, &'a str)>,
+}
+
+impl<'a> CrossCellReads<'a> {
+    /// Reads the notebook's cells once.
+    pub(crate) fn of(context: &crate::registry::Context<'a>) -> Self {
+        let mut only_released = HashSet::new();
+        for (index, facts) in context.facts.cells.iter().enumerate() {
+            let (Some(facts), Some(notebook_cell)) = (facts, context.notebook.cell(index + 1))
+            else {
+                continue;
+            };
+            let deleted: HashSet<Span> = facts.deleted.iter().map(|deleted| deleted.span).collect();
+            let mut releases: HashMap<&str, bool> = HashMap::new();
+            for use_ in &facts.uses {
+                let closes_or_deletes = deleted.contains(&use_.span)
+                    || notebook_cell
+                        .source
+                        .get(use_.span.end..)
+                        .is_some_and(|after| after.starts_with(".close()"));
+                *releases.entry(use_.name.as_str()).or_insert(true) &= closes_or_deletes;
+            }
+            only_released.extend(
+                releases
+                    .into_iter()
+                    .filter(|&(_, released)| released)
+                    .map(|(name, _)| (index + 1, name)),
+            );
+        }
+        Self {
+            stops: where_cells_stop(context),
+            only_released,
+        }
+    }
+
+    /// Where the value a cell reads across cells comes from: the cell whose definition
+    /// reaches the read `use_` (above, or below when nothing above defines it), when that is
+    /// another cell and the read happens. A cell that does not parse reads nothing (it stops
+    /// at the syntax error: a pasted `In [1]:` session, a template); after `exec(code)` or
+    /// `%run` the name may hold what that code bound; `del name` drops the value without using
+    /// it; a cell that only closes and drops it (`dsm.close()`, `del dsm`) does the same
+    /// clean-up whichever value it holds; and a read where its cell has stopped
+    /// ([`Self::stops_before`]) never happens.
+    pub(crate) fn from(
+        &self,
+        context: &crate::registry::Context<'_>,
+        use_: &ResolvedUse,
+    ) -> Option<usize> {
+        let (Resolution::Above(from) | Resolution::Below(from)) = use_.resolution else {
+            return None;
+        };
+        (from != use_.cell
+            && !never_ran(context, use_.cell)
+            && !after_unknown_code(context, use_.cell, use_.span)
+            && !context
+                .facts
+                .cell(use_.cell)
+                .is_some_and(|facts| is_deletion(facts, use_.span))
+            && !self
+                .only_released
+                .contains(&(use_.cell, use_.name.as_str()))
+            && !self.stops_before(use_.cell, use_.span.start))
+        .then_some(from)
+    }
+
+    /// Whether cell `cell` stops before byte `offset`: on an earlier line or on its line
+    /// ([`where_cells_stop`]). Nothing from there on binds, changes or reads.
+    pub(crate) fn stops_before(&self, cell: usize, offset: usize) -> bool {
+        self.stops.get(&cell).is_some_and(|&stop| stop <= offset)
+    }
 }
 
 /// Where each cell stops before its end, as the start of the line whose statement does not
 /// finish: a read of a name defined nowhere (`nb202_undefined_name::stops_with_name_error`).
-/// Nothing at or after that line runs: no binding, change or read there happens. Not the
-/// line a stored traceback points at (`Cell::error_line`): readers of the held-out sets
-/// took the code as written, and the error may have been fixed since (four true NB205
+/// Not the line a stored traceback points at (`Cell::error_line`): readers of the held-out
+/// sets took the code as written, and the error may have been fixed since (four true NB205
 /// findings were lost for four false ones).
-pub(crate) fn where_cells_stop(context: &crate::registry::Context<'_>) -> HashMap<usize, usize> {
+fn where_cells_stop(context: &crate::registry::Context<'_>) -> HashMap<usize, usize> {
     let mut stops: HashMap<usize, usize> = HashMap::new();
-    let mut stop_at = |cell: usize, line_start: usize| {
-        let at = stops.entry(cell).or_insert(line_start);
-        *at = (*at).min(line_start);
-    };
     for (cell, offset) in super::nb202_undefined_name::stops_with_name_error(context) {
         if let Some(notebook_cell) = context.notebook.cell(cell) {
             let line = notebook_cell
                 .lines
                 .line_column(&notebook_cell.source, offset)
                 .line;
-            stop_at(cell, notebook_cell.lines.line_start(line).unwrap_or(offset));
+            stops.insert(cell, notebook_cell.lines.line_start(line).unwrap_or(offset));
         }
     }
     stops
 }
 
-/// Whether cell `cell` stops before byte `offset`: on an earlier line or on its line
-/// ([`where_cells_stop`]).
-pub(crate) fn stops_before(stops: &HashMap<usize, usize>, cell: usize, offset: usize) -> bool {
-    stops.get(&cell).is_some_and(|&stop| stop <= offset)
-}
-
 /// Whether the "read" at `span` is a `del name`, which drops the value without using it.
 pub(crate) fn is_deletion(facts: &CellFacts, span: Span) -> bool {
     facts.deleted.iter().any(|deleted| deleted.span == span)
-}
-
-/// Whether every read of `name` in cell `cell` closes it (`name.close()`) or deletes it.
-pub(crate) fn only_releases(
-    context: &crate::registry::Context<'_>,
-    cell: usize,
-    name: &str,
-) -> bool {
-    let (Some(facts), Some(notebook_cell)) =
-        (context.facts.cell(cell), context.notebook.cell(cell))
-    else {
-        return false;
-    };
-    let mut reads = facts
-        .uses
-        .iter()
-        .filter(|use_| use_.name == name)
-        .peekable();
-    reads.peek().is_some()
-        && reads.all(|use_| {
-            is_deletion(facts, use_.span)
-                || notebook_cell
-                    .source
-                    .get(use_.span.end..)
-                    .is_some_and(|after| after.starts_with(".close()"))
-        })
 }

@@ -878,7 +878,7 @@ fn moves_columns(selection: &Expr, name: &str) -> bool {
 
 /// What a comprehension keeps the items of, when it keeps the items of `name` that pass a
 /// test of their own, as they are: `[n for n in numbers if len(factors(n)) >= 2]`. The test
-/// reads nothing of `name` and draws nothing at random.
+/// is [`repeatable`] (it draws nothing at random) and reads nothing of `name`.
 fn keeps_items_passing<'a>(comprehension: &'a ast::ExprListComp, name: &str) -> Option<&'a Expr> {
     let [generator] = &*comprehension.generators else {
         return None;
@@ -886,41 +886,12 @@ fn keeps_items_passing<'a>(comprehension: &'a ast::ExprListComp, name: &str) -> 
     let Expr::Name(item) = &generator.target else {
         return None;
     };
-    let random = |test: &Expr| {
-        let mut text = Vec::new();
-        collect_names(test, &mut text);
-        text.iter().any(|word| {
-            let lower = word.to_ascii_lowercase();
-            lower.contains("rand") || lower.contains("shuffle") || lower.contains("choice")
-        })
-    };
     (matches!(&generator.iter, Expr::Name(items) if items.id.as_str() == name)
         && !generator.is_async
         && !generator.ifs.is_empty()
         && matches!(&*comprehension.elt, Expr::Name(element) if element.id == item.id)
-        && generator
-            .ifs
-            .iter()
-            .all(|test| !NameActivity::of_expr(test, name).reads && !random(test)))
+        && leaves_alone(generator.ifs.iter(), name))
     .then_some(&generator.iter)
-}
-
-/// Every name and attribute name in `expression`.
-fn collect_names<'a>(expression: &'a Expr, names: &mut Vec<&'a str>) {
-    struct Names<'a, 'n> {
-        names: &'n mut Vec<&'a str>,
-    }
-    impl<'a> Visitor<'a> for Names<'a, '_> {
-        fn visit_expr(&mut self, expression: &'a Expr) {
-            match expression {
-                Expr::Name(name) => self.names.push(name.id.as_str()),
-                Expr::Attribute(attribute) => self.names.push(attribute.attr.id.as_str()),
-                _ => {}
-            }
-            visitor::walk_expr(self, expression);
-        }
-    }
-    Names { names }.visit_expr(expression);
 }
 
 /// What `re.sub(pattern, replacement, text)` applies to, when the replacement is a plain
