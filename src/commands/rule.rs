@@ -13,7 +13,8 @@ use crate::ExitStatus;
 pub struct RuleArgs {
     /// A rule code (`NB201`) or name (`undefined-above`); without it, every rule
     pub code: Option<String>,
-    /// Print a table of codes, names and severities instead of the pages
+    /// Print a table of codes, names, severities, fixability and whether the rule is in the
+    /// default selection, instead of the pages
     #[arg(long)]
     pub list: bool,
 }
@@ -23,14 +24,19 @@ pub fn run(args: &RuleArgs) -> Result<ExitStatus> {
     let mut stdout = std::io::stdout().lock();
     if args.list {
         for rule in all_rules() {
-            writeln!(
-                stdout,
-                "{}  {:<26} {:<8} {}",
+            let line = format!(
+                "{}  {:<26} {:<8} {:<8} {}",
                 rule.code,
                 rule.name,
                 rule.severity.as_str(),
-                if rule.fixable { "fixable" } else { "" }
-            )?;
+                if rule.fixable { "fixable" } else { "" },
+                if rule.in_default_selection {
+                    ""
+                } else {
+                    "not in the default selection"
+                }
+            );
+            writeln!(stdout, "{}", line.trim_end())?;
         }
         return Ok(ExitStatus::Success);
     }

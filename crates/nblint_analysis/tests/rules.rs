@@ -90,16 +90,16 @@ fn read_notebook(path: &Path) -> Notebook {
     Notebook::parse(&bytes).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
-/// Every rule.
+/// Every rule, those outside the default selection included.
 fn everything() -> RuleSelection {
-    RuleSelection::default()
+    RuleSelection::all()
 }
 
 /// Only the rule `code`.
 fn only(code: &str) -> RuleSelection {
     RuleSelection {
         select: vec![Selector::parse(code).unwrap()],
-        ignore: Vec::new(),
+        ..RuleSelection::default()
     }
 }
 

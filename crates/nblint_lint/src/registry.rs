@@ -90,6 +90,10 @@ pub struct Rule {
     pub fixable: bool,
     /// Whether the rule needs the cells analysed by a front end (names, imports).
     pub needs_analysis: bool,
+    /// Whether the rule runs when no `select` is given. A rule outside the default selection
+    /// runs only when a selector (`select`, `extend-select`) names it: its findings are true
+    /// to its claim but too often harmless to show every user unasked.
+    pub in_default_selection: bool,
     /// The documentation page, `rules/<CODE>-<name>.md`.
     pub documentation: &'static str,
     /// The check.
@@ -187,13 +191,20 @@ pub(crate) fn silence_note(
 
 /// Declares a rule as a `pub static` whose documentation is the page
 /// `rules/<CODE>-<name>.md` (a missing page is a compile error). A rule that reports nothing
-/// in a whole notebook under some condition names it as `silencing` ([`Silencing`]).
+/// in a whole notebook under some condition names it as `silencing` ([`Silencing`]); a rule
+/// that runs only when selected says `in_default_selection: false`.
 macro_rules! declare_rule {
     (@silencing) => {
         None
     };
     (@silencing $silencing:expr) => {
         Some($silencing)
+    };
+    (@default) => {
+        true
+    };
+    (@default $default:literal) => {
+        $default
     };
     (
         $(#[$meta:meta])*
@@ -204,7 +215,8 @@ macro_rules! declare_rule {
             fixable: $fixable:literal,
             needs_analysis: $needs:literal,
             check: $check:path
-            $(, silencing: $silencing:expr)? $(,)?
+            $(, silencing: $silencing:expr)?
+            $(, in_default_selection: $default:literal)? $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -214,6 +226,7 @@ macro_rules! declare_rule {
             severity: $crate::diagnostic::Severity::$severity,
             fixable: $fixable,
             needs_analysis: $needs,
+            in_default_selection: $crate::registry::declare_rule!(@default $($default)?),
             documentation: include_str!(concat!("../../../../rules/", $code, "-", $name, ".md")),
             check: $check,
             silencing: $crate::registry::declare_rule!(@silencing $($silencing)?),

@@ -109,15 +109,27 @@ impl Selector {
 /// Which rules run. `Serialize` gives the result cache a stable fingerprint of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RuleSelection {
-    /// Rules to run; empty means all.
+    /// Rules to run; empty means the default selection (every rule but those declared
+    /// outside it, [`Rule::in_default_selection`]).
     pub select: Vec<Selector>,
+    /// Rules to run besides `select` (or the default selection), as ruff's `extend-select`.
+    pub extend_select: Vec<Selector>,
     /// Rules not to run.
     pub ignore: Vec<Selector>,
 }
 
 impl RuleSelection {
+    /// Every rule, those outside the default selection included (`--select ALL`).
+    pub fn all() -> Self {
+        Self {
+            select: vec![Selector("ALL".to_owned())],
+            ..Self::default()
+        }
+    }
+
     /// Whether `rule` is selected: the most specific matching selector wins; a tie goes to
-    /// `ignore`.
+    /// `ignore`. With no `select`, the default selection counts as the least specific
+    /// selector of the rules in it.
     pub fn is_enabled(&self, rule: &Rule) -> bool {
         let best = |selectors: &[Selector]| {
             selectors
@@ -126,11 +138,12 @@ impl RuleSelection {
                 .map(Selector::specificity)
                 .max()
         };
-        let selected = if self.select.is_empty() {
-            Some(0)
+        let base = if self.select.is_empty() {
+            rule.in_default_selection.then_some(0)
         } else {
             best(&self.select)
         };
+        let selected = base.max(best(&self.extend_select));
         match (selected, best(&self.ignore)) {
             (None, _) => false,
             (Some(_), None) => true,
@@ -139,16 +152,25 @@ impl RuleSelection {
     }
 
     /// This selection with `other`'s selectors added (command-line options on top of a
-    /// configuration file). A non-empty `other.select` replaces ours, as `--select` does in
-    /// ruff.
+    /// configuration file). A non-empty `other.select` replaces ours and our
+    /// `extend_select`, as `--select` does in ruff; `extend_select` and `ignore` add up.
     #[must_use]
     pub fn overridden_by(&self, other: &Self) -> Self {
+        let (select, extend_select) = if other.select.is_empty() {
+            (
+                self.select.clone(),
+                self.extend_select
+                    .iter()
+                    .chain(&other.extend_select)
+                    .cloned()
+                    .collect(),
+            )
+        } else {
+            (other.select.clone(), other.extend_select.clone())
+        };
         Self {
-            select: if other.select.is_empty() {
-                self.select.clone()
-            } else {
-                other.select.clone()
-            },
+            select,
+            extend_select,
             ignore: self.ignore.iter().chain(&other.ignore).cloned().collect(),
         }
     }
@@ -159,6 +181,7 @@ impl RuleSelection {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct ConfigFile {
     select: Option<Vec<String>>,
+    extend_select: Option<Vec<String>>,
     ignore: Option<Vec<String>>,
     max_cell_lines: Option<usize>,
     max_code_cells_without_markdown: Option<usize>,
@@ -243,6 +266,7 @@ impl Config {
             language,
             selection: RuleSelection {
                 select: selectors(file.select)?,
+                extend_select: selectors(file.extend_select)?,
                 ignore: selectors(file.ignore)?,
             },
             settings: RuleSettings {
@@ -278,8 +302,69 @@ mod tests {
     fn selection(select: &[&str], ignore: &[&str]) -> RuleSelection {
         RuleSelection {
             select: select.iter().map(|s| Selector::parse(s).unwrap()).collect(),
+            extend_select: Vec::new(),
             ignore: ignore.iter().map(|s| Selector::parse(s).unwrap()).collect(),
         }
+    }
+
+    #[test]
+    fn a_rule_outside_the_default_selection_runs_only_when_selected() {
+        let nb205 = find_rule("NB205").unwrap();
+        let nb201 = find_rule("NB201").unwrap();
+        assert!(!nb205.in_default_selection);
+        assert!(!selection(&[], &[]).is_enabled(nb205));
+        assert!(selection(&[], &[]).is_enabled(nb201));
+        assert!(selection(&["NB205"], &[]).is_enabled(nb205));
+        assert!(selection(&["NB2"], &[]).is_enabled(nb205));
+        assert!(selection(&["ALL"], &[]).is_enabled(nb205));
+        assert!(RuleSelection::all().is_enabled(nb205));
+        assert!(selection(&["redefined-across-cells"], &[]).is_enabled(nb205));
+        assert!(!selection(&["ALL"], &["NB2"]).is_enabled(nb205));
+
+        let extended = RuleSelection {
+            extend_select: vec![Selector::parse("NB205").unwrap()],
+            ..RuleSelection::default()
+        };
+        assert!(extended.is_enabled(nb205) && extended.is_enabled(nb201));
+        let ignored = RuleSelection {
+            ignore: vec![Selector::parse("NB205").unwrap()],
+            ..extended.clone()
+        };
+        assert!(!ignored.is_enabled(nb205));
+    }
+
+    #[test]
+    fn command_line_selection_over_the_configuration() {
+        let nb205 = find_rule("NB205").unwrap();
+        let nb101 = find_rule("NB101").unwrap();
+        let config = RuleSelection {
+            extend_select: vec![Selector::parse("NB205").unwrap()],
+            ..RuleSelection::default()
+        };
+        // --ignore adds up with the configuration's extend-select.
+        let cli_ignore = selection(&[], &["NB101"]);
+        let merged = config.overridden_by(&cli_ignore);
+        assert!(merged.is_enabled(nb205) && !merged.is_enabled(nb101));
+        // --select replaces the configuration's select and extend-select.
+        let merged = config.overridden_by(&selection(&["NB101"], &[]));
+        assert!(!merged.is_enabled(nb205) && merged.is_enabled(nb101));
+        // --extend-select on the command line adds to the configuration's select.
+        let cli_extend = RuleSelection {
+            extend_select: vec![Selector::parse("NB205").unwrap()],
+            ..RuleSelection::default()
+        };
+        let merged = selection(&["NB1"], &[]).overridden_by(&cli_extend);
+        assert!(merged.is_enabled(nb205) && merged.is_enabled(nb101));
+    }
+
+    #[test]
+    fn config_reads_extend_select() {
+        let path = Path::new("/p/nblint.toml");
+        let config = Config::from_toml("extend-select = [\"NB205\"]\n", path, false)
+            .unwrap()
+            .unwrap();
+        assert!(config.selection.is_enabled(find_rule("NB205").unwrap()));
+        assert!(config.selection.is_enabled(find_rule("NB201").unwrap()));
     }
 
     #[test]

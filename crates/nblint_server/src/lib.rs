@@ -161,6 +161,8 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
 struct ClientSettings {
     /// Rules to run, over the configuration's (`--select`).
     select: Vec<String>,
+    /// Rules to run besides those (`--extend-select`).
+    extend_select: Vec<String>,
     /// Rules to skip, over the configuration's (`--ignore`).
     ignore: Vec<String>,
     /// A configuration file for every notebook instead of the nearest `nblint.toml`.
@@ -282,6 +284,7 @@ impl<'a> Server<'a> {
         };
         self.selection = RuleSelection {
             select: selectors(&settings.select),
+            extend_select: selectors(&settings.extend_select),
             ignore: selectors(&settings.ignore),
         };
         self.resolver = match &settings.config {

@@ -20,12 +20,13 @@ function serverCommand(): string {
   return configured !== "" ? configured : "nblint";
 }
 
-/** The settings the server reads (`select`, `ignore`, `config`). */
+/** The settings the server reads (`select`, `extendSelect`, `ignore`, `config`). */
 function serverSettings(): Record<string, unknown> {
   const settings = vscode.workspace.getConfiguration("nblint");
   const config = settings.get<string>("config", "").trim();
   return {
     select: settings.get<string[]>("select", []),
+    extendSelect: settings.get<string[]>("extendSelect", []),
     ignore: settings.get<string[]>("ignore", []),
     config: config !== "" ? config : null,
   };

@@ -41,9 +41,13 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Full)]
     pub output_format: Format,
     /// Rules to run: codes (NB201), prefixes (NB2), names (undefined-above) or ALL;
-    /// comma-separated or repeated
+    /// comma-separated or repeated. Default: every rule but NB205 (`nblint rule` says which
+    /// are outside the default selection)
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Vec<String>,
+    /// Rules to run besides the selected ones (or the default selection), in the same forms
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub extend_select: Vec<String>,
     /// Rules not to run, in the same forms as --select
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub ignore: Vec<String>,
@@ -377,7 +381,7 @@ fn check_inputs(
     Ok(status)
 }
 
-/// `--select`/`--ignore` as a selection (empty when neither was given).
+/// `--select`/`--extend-select`/`--ignore` as a selection (empty when none was given).
 fn cli_selection(args: &CheckArgs) -> Result<RuleSelection> {
     let parse = |list: &[String]| -> Result<Vec<Selector>> {
         list.iter()
@@ -387,6 +391,7 @@ fn cli_selection(args: &CheckArgs) -> Result<RuleSelection> {
     };
     Ok(RuleSelection {
         select: parse(&args.select)?,
+        extend_select: parse(&args.extend_select)?,
         ignore: parse(&args.ignore)?,
     })
 }
