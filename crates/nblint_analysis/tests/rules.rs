@@ -494,6 +494,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         3,
         1,
     ),
+    ("NB206/triggers_python_reader_fits_only_after_reading", 4, 2),
     (
         "NB205/triggers_python_same_call_after_its_input_changed",
         3,

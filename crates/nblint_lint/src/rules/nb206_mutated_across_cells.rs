@@ -113,7 +113,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // again makes the same way, makes no cell's result depend on whether this cell ran.
         if !compounding.contains(&(mutation.cell, mutation.name.as_str()))
             && !seen
-                .get_or_insert_with(|| SeenBy::of(context, &reads))
+                .get_or_insert_with(|| SeenBy::of(context, &reads, &mutations))
                 .another_cell(mutation)
         {
             continue;
@@ -170,11 +170,16 @@ enum SeenBy<'a> {
 }
 
 impl<'a> SeenBy<'a> {
-    fn of(context: &Context<'a>, reads: &places::CrossCellReads<'_>) -> Self {
+    fn of(
+        context: &Context<'a>,
+        reads: &places::CrossCellReads<'_>,
+        mutations: &[CrossCellMutation],
+    ) -> Self {
         let called = places::CalledNames::of(context.facts);
         if called.reads_any() {
             return Self::Anyone;
         }
+        let set_up_first = replaced_before_read(context, mutations);
         let live: HashSet<(usize, &str)> = context
             .facts
             .cells
@@ -193,6 +198,7 @@ impl<'a> SeenBy<'a> {
         for use_ in context.graph.uses() {
             if let Some(from) = reads.from(context, use_)
                 && live.contains(&(use_.cell, use_.name.as_str()))
+                && !set_up_first.contains(&(use_.cell, use_.name.as_str()))
             {
                 readers
                     .entry((use_.name.as_str(), from))
@@ -213,6 +219,68 @@ impl<'a> SeenBy<'a> {
                 .is_some_and(|cells| cells.iter().any(|&cell| cell != mutation.cell)),
         }
     }
+}
+
+/// The cells (with the name) whose first read of a name, made whenever the cell runs, is a
+/// change that replaces everything the value held (`regr.fit(X, y)` on a scikit-learn
+/// estimator, `net.load_state_dict(..)`): such a cell sees nothing another cell's change
+/// left, so it is no reader of it.
+fn replaced_before_read<'a>(
+    context: &Context<'a>,
+    mutations: &'a [CrossCellMutation],
+) -> HashSet<(usize, &'a str)> {
+    mutations
+        .iter()
+        .filter(|mutation| mutation.guard.is_none() && replaces_everything(context, mutation))
+        .filter(|mutation| {
+            context.facts.cell(mutation.cell).is_some_and(|facts| {
+                facts
+                    .uses
+                    .iter()
+                    .filter(|use_| use_.name == mutation.name)
+                    .min_by_key(|use_| use_.span.start)
+                    .is_some_and(|first| {
+                        first.span.start == mutation.span.start
+                            && !first.deferred
+                            && !first.conditional
+                            && first.guard.is_none()
+                    })
+            })
+        })
+        .map(|mutation| (mutation.cell, mutation.name.as_str()))
+        .collect()
+}
+
+/// Whether the change sets the whole value up anew from its arguments, keeping nothing it
+/// held: a scikit-learn estimator's `fit` or `fit_transform`, a PyTorch module's
+/// `load_state_dict`. (`compile` and `set_params` keep what was learnt: not these.)
+fn replaces_everything(context: &Context<'_>, mutation: &CrossCellMutation) -> bool {
+    let MutationKind::MethodCall { method } = &mutation.kind else {
+        return false;
+    };
+    match method.as_str() {
+        "load_state_dict" => true,
+        "fit" | "fit_transform" => scikit_learn(context, last_definition(context, mutation)),
+        _ => false,
+    }
+}
+
+/// Whether the definition's value is made by a callable imported from scikit-learn
+/// (`LogisticRegression(..)`, `make_pipeline(..)`, `sklearn.svm.SVC(..)`).
+fn scikit_learn(context: &Context<'_>, definition: Option<&nblint_facts::Definition>) -> bool {
+    let Some(callee) = definition
+        .and_then(|definition| definition.value.as_ref())
+        .and_then(|value| value.text.split('(').next())
+    else {
+        return false;
+    };
+    // The callable itself (`from sklearn.svm import SVC`) or the module it is reached
+    // through (`from sklearn import linear_model`, `import sklearn`).
+    [callee.rsplit('.').next(), callee.split('.').next()]
+        .into_iter()
+        .flatten()
+        .filter_map(|name| imported_from(context, name.trim()))
+        .any(|path| path == "sklearn" || path.starts_with("sklearn."))
 }
 
 /// Where each cell reads each name (byte offsets, sorted), for counting the reads inside a
@@ -284,14 +352,7 @@ fn compounds(
             if RESETS.contains(&method.as_str()) {
                 return false;
             }
-            let scikit_learn = || {
-                definition
-                    .and_then(|definition| definition.value.as_ref())
-                    .and_then(|value| value.text.split('(').next())
-                    .and_then(|callee| imported_from(context, callee.rsplit('.').next()?))
-                    .is_some_and(|path| path.starts_with("sklearn"))
-            };
-            !(method == "fit" && scikit_learn())
+            !(method == "fit" && scikit_learn(context, definition))
         }
     }
 }
