@@ -173,6 +173,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     (
+        "NB207/triggers_python_imported_again_after_a_cell_read_its_own",
+        3,
+        1,
+    ),
+    (
         "NB207/triggers_python_name_the_question_does_not_ask_for",
         4,
         3,

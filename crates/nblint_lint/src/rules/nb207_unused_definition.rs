@@ -54,6 +54,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     // Whether each cell asked about is one CodeGrade grades.
     let mut graded: HashMap<usize, bool> = HashMap::new();
     let mut readers_of: Option<HashMap<&str, Vec<Reader>>> = None;
+    // Each name read in a cell that binds it, after that binding: the cells.
+    let mut own_readers: Option<HashMap<&str, Vec<Reader>>> = None;
     let last_unpickling = context
         .facts
         .cells
@@ -197,7 +199,25 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }
         // Read elsewhere, from another binding (`std_dpi` read in cells 36 to 41, bound again
         // in cell 55): "never used" would read as wrong beside those reads.
-        if let Some(readers) = read_from_other_bindings(readers, site.cell) {
+        // A cell reading its own binding of the name (`import os` then `os.environ[..]` in
+        // cell 6) reads it from another one too.
+        let own = own_readers
+            .get_or_insert_with(|| {
+                let mut own: HashMap<&str, Vec<Reader>> = HashMap::new();
+                for (index, facts) in context.facts.cells.iter().enumerate() {
+                    for other in facts.iter().flat_map(|facts| &facts.defines) {
+                        if other.used_in_cell {
+                            own.entry(other.name.as_str())
+                                .or_default()
+                                .push((index + 1, Some(index + 1)));
+                        }
+                    }
+                }
+                own
+            })
+            .get(name.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        if let Some(readers) = read_from_other_bindings(readers, own, site.cell) {
             let what = match definition.kind {
                 DefinitionKind::Import => "imported",
                 DefinitionKind::Variable => "bound",
@@ -276,13 +296,14 @@ fn names_word(text: &str, word: &str) -> bool {
 /// or a name defined nowhere).
 type Reader = (usize, Option<usize>);
 
-/// The cells other than `cell` that read the name across cells from another binding than
-/// `cell`'s (which no one reads), of `readers` (each reading cell and the cell its read gets
-/// the value from), said as "cell 36 reads" or "cells 36, 38 and 41 read"; `None` when no
-/// other cell reads it.
-fn read_from_other_bindings(readers: &[Reader], cell: usize) -> Option<String> {
+/// The cells other than `cell` that read the name from another binding than `cell`'s (which
+/// no one reads), of `readers` (each reading cell and the cell its read gets the value from:
+/// reads across cells, and `own`, reads of a cell's own binding), said as "cell 36 reads" or
+/// "cells 36, 38 and 41 read"; `None` when no other cell reads it.
+fn read_from_other_bindings(readers: &[Reader], own: &[Reader], cell: usize) -> Option<String> {
     let mut cells: Vec<usize> = readers
         .iter()
+        .chain(own)
         .filter(|&&(reader, from)| reader != cell && from.is_some_and(|from| from != cell))
         .map(|&(reader, _)| reader)
         .collect();
