@@ -47,21 +47,6 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     // and reads nothing from that line on.
     let reads = places::CrossCellReads::of(context);
     let mutations = context.graph.cross_cell_mutations(context.facts);
-    // The cells whose changes of a name build on what it held (one such change is enough:
-    // `model.compile(..)` then `model.fit(..)` trains on from where it stopped).
-    let read_at = reads_by_place(context);
-    let compounding: HashSet<(usize, &str)> = mutations
-        .iter()
-        .filter(|mutation| {
-            compounds(
-                context,
-                &read_at,
-                mutation,
-                last_definition(context, mutation),
-            )
-        })
-        .map(|mutation| (mutation.cell, mutation.name.as_str()))
-        .collect();
     for mutation in &mutations {
         if reads.stops_before(mutation.cell, mutation.span.start) {
             continue;
@@ -109,12 +94,12 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             continue;
         }
         // A change no other cell can see (a scikit-learn model fitted in the last cell that
-        // reads it, a column set in a frame nothing reads again), and that running the cell
-        // again makes the same way, makes no cell's result depend on whether this cell ran.
-        if !compounding.contains(&(mutation.cell, mutation.name.as_str()))
-            && !seen
-                .get_or_insert_with(|| SeenBy::of(context, &reads, &mutations))
-                .another_cell(mutation)
+        // reads it, a column set in a frame nothing reads again, items appended to a list
+        // only this cell prints) makes no other cell's result depend on whether this cell
+        // ran: what the message claims does not hold.
+        if !seen
+            .get_or_insert_with(|| SeenBy::of(context, &reads, &mutations))
+            .another_cell(mutation)
         {
             continue;
         }
@@ -283,24 +268,6 @@ fn scikit_learn(context: &Context<'_>, definition: Option<&nblint_facts::Definit
         .any(|path| path == "sklearn" || path.starts_with("sklearn."))
 }
 
-/// Where each cell reads each name (byte offsets, sorted), for counting the reads inside a
-/// change.
-fn reads_by_place<'a>(context: &Context<'a>) -> HashMap<(usize, &'a str), Vec<usize>> {
-    let mut places: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
-    for (index, facts) in context.facts.cells.iter().enumerate() {
-        for use_ in facts.iter().flat_map(|facts| &facts.uses) {
-            places
-                .entry((index + 1, use_.name.as_str()))
-                .or_default()
-                .push(use_.span.start);
-        }
-    }
-    for starts in places.values_mut() {
-        starts.sort_unstable();
-    }
-    places
-}
-
 /// The definition of the changed name that cell `defined_in` leaves: its last.
 fn last_definition<'a>(
     context: &Context<'a>,
@@ -313,48 +280,6 @@ fn last_definition<'a>(
             .rev()
             .find(|definition| definition.name == mutation.name)
     })
-}
-
-/// Methods that set their receiver up anew from their arguments, whatever it held:
-/// running the cell again makes the same change. `fit` is one only for a scikit-learn
-/// estimator (a Keras model's `fit` trains on from where it stopped).
-const RESETS: &[&str] = &[
-    "compile",
-    "fit_transform",
-    "load_state_dict",
-    "set_format",
-    "set_params",
-    "set_transform",
-];
-
-/// Whether the change builds on what the value held, so that running the cell again changes
-/// it again (or fails): an augmented assignment (`total += 1`), a `&mut` borrow, an assignment
-/// whose value or place reads the name (`df["a"] = df["a"] * 2`), or a method call that is
-/// not one of [`RESETS`] (`rows.append(..)`, `scheduler.step()`, `x_test.pop("y")`) or a
-/// scikit-learn estimator's `fit`.
-fn compounds(
-    context: &Context<'_>,
-    read_at: &HashMap<(usize, &str), Vec<usize>>,
-    mutation: &CrossCellMutation,
-    definition: Option<&nblint_facts::Definition>,
-) -> bool {
-    match &mutation.kind {
-        MutationKind::CompoundAssign | MutationKind::MutableBorrow => true,
-        // The place's own root is one read; any other reads the old value.
-        MutationKind::Assign => read_at
-            .get(&(mutation.cell, mutation.name.as_str()))
-            .is_none_or(|starts| {
-                let first = starts.partition_point(|&start| start < mutation.span.start);
-                let past = starts.partition_point(|&start| start < mutation.span.end);
-                past - first != 1
-            }),
-        MutationKind::MethodCall { method } => {
-            if RESETS.contains(&method.as_str()) {
-                return false;
-            }
-            !(method == "fit" && scikit_learn(context, definition))
-        }
-    }
 }
 
 /// The module path a name was imported from in any cell (`Logit` →
