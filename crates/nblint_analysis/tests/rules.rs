@@ -178,6 +178,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     (
+        "NB207/triggers_python_import_named_like_a_builtin_magic",
+        2,
+        1,
+    ),
+    (
         "NB207/triggers_python_name_the_question_does_not_ask_for",
         4,
         3,

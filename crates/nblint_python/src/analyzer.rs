@@ -1095,6 +1095,9 @@ impl<'src> Analyzer<'src> {
             // `%%mysql` query leaves its rows in `df`).
             if !magics::KNOWN_FOREIGN_CELL_MAGICS.contains(&magic.name) {
                 self.facts.binds_unknown_names = true;
+                // The notebook may define it (`@register_cell_magic def runcpp`, or `from
+                // utils import runcpp`, which registers it): `%%runcpp` uses that name.
+                self.magic_name_use(magic.header.start + 2, &magic.name[2..]);
             }
         }
         // `%%writefile $profile/startup/imports.py`: IPython runs the profile's startup files
@@ -1308,6 +1311,18 @@ impl<'src> Analyzer<'src> {
             let range = text_range((start + offset).saturating_sub(self.offset), name.len());
             self.bind_used_here(name, range, DefinitionKind::Variable);
         }
+    }
+
+    /// The name of a magic IPython does not define, at byte `start`: an optional read, which
+    /// uses the notebook's function or import of that name if it has one.
+    fn magic_name_use(&mut self, start: usize, name: &str) {
+        if !magics::is_identifier(name) {
+            return;
+        }
+        self.optional_depth += 1;
+        let range = text_range(start.saturating_sub(self.offset), name.len());
+        self.read(name, range);
+        self.optional_depth -= 1;
     }
 
     fn mark_used(&mut self, definition: Option<usize>) {
@@ -2536,6 +2551,12 @@ impl<'src> Analyzer<'src> {
 
         match kind {
             IpyEscapeKind::Magic => {
+                // A line magic IPython does not define may be the notebook's own
+                // (`@register_line_magic def lookup`, or an import that registers it).
+                let word = &name[1..];
+                if !magics::is_line_magic(word) && !magics::KNOWN_LINE_MAGICS.contains(&word) {
+                    self.magic_name_use(rest_start, word);
+                }
                 if in_module && magics::binds_unknown_names(&name, argument) {
                     self.facts.binds_unknown_names = true;
                     self.note_unknown_code(line);
