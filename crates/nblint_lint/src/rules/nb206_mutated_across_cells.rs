@@ -160,10 +160,18 @@ impl<'a> SeenBy<'a> {
         reads: &places::CrossCellReads<'_>,
         mutations: &[CrossCellMutation],
     ) -> Self {
-        let called = places::CalledNames::of(context.facts);
-        if called.reads_any() {
+        // A cell that reads names chosen when it runs (`eval`, `%run -i`) may read any value;
+        // one that only binds such names (a star import) reads none.
+        if context
+            .facts
+            .cells
+            .iter()
+            .flatten()
+            .any(|facts| facts.reads_unknown_names)
+        {
             return Self::Anyone;
         }
+        let called = places::CalledNames::of(context.facts);
         let set_up_first = replaced_before_read(context, mutations);
         let live: HashSet<(usize, &str)> = context
             .facts

@@ -212,11 +212,6 @@ impl<'a> CalledNames<'a> {
         Self { names, any }
     }
 
-    /// Whether some cell reads or binds names chosen when it runs, which may be any name.
-    pub(crate) fn reads_any(&self) -> bool {
-        self.any
-    }
-
     /// Whether no cell calls or names `function` (an exercise's stub left as it was
     /// given): what its body reads is never read.
     pub(crate) fn never_called(&self, function: &str) -> bool {
