@@ -505,6 +505,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB206/triggers_python_reader_fits_only_after_reading", 4, 2),
     (
+        "NB206/triggers_python_reader_sets_another_column_first",
+        3,
+        1,
+    ),
+    (
         "NB205/triggers_python_same_call_after_its_input_changed",
         3,
         1,

@@ -99,7 +99,11 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // ran: what the message claims does not hold.
         if !seen
             .get_or_insert_with(|| SeenBy::of(context, &reads, &mutations))
-            .another_cell(mutation)
+            .another_cell(mutation, |reader| {
+                // A reader that first sets the very place this cell set (every submission
+                // cell runs `submission["target"] = preds` before `to_csv`) sees its own.
+                overwrites_first(context, &mutations, mutation, reader)
+            })
         {
             continue;
         }
@@ -203,13 +207,21 @@ impl<'a> SeenBy<'a> {
     }
 
     /// Whether a cell other than the one that makes `mutation` reads what cell `defined_in`
-    /// left.
-    fn another_cell(&self, mutation: &CrossCellMutation) -> bool {
+    /// left, leaving out the readers `sees_its_own` says see a change of their own instead.
+    fn another_cell(
+        &self,
+        mutation: &CrossCellMutation,
+        sees_its_own: impl Fn(usize) -> bool,
+    ) -> bool {
         match self {
             Self::Anyone => true,
             Self::Readers(readers) => readers
                 .get(&(mutation.name.as_str(), mutation.defined_in))
-                .is_some_and(|cells| cells.iter().any(|&cell| cell != mutation.cell)),
+                .is_some_and(|cells| {
+                    cells
+                        .iter()
+                        .any(|&cell| cell != mutation.cell && !sees_its_own(cell))
+                }),
         }
     }
 }
@@ -276,6 +288,92 @@ fn scikit_learn(context: &Context<'_>, definition: Option<&nblint_facts::Definit
         .any(|path| path == "sklearn" || path.starts_with("sklearn."))
 }
 
+/// Whether cell `reader` first touches the changed name, in its top-level code and in no
+/// block, by assigning to the very place that every change of the name in `mutation`'s cell
+/// assigns (`submission["target"] = ..` in both): it replaces what that cell left there
+/// before reading anything.
+fn overwrites_first(
+    context: &Context<'_>,
+    mutations: &[CrossCellMutation],
+    mutation: &CrossCellMutation,
+    reader: usize,
+) -> bool {
+    let place = |change: &CrossCellMutation| -> Option<String> {
+        if change.kind != MutationKind::Assign {
+            return None;
+        }
+        let source = &context.notebook.cell(change.cell)?.source;
+        let text: String = source
+            .get(change.span.start..change.span.end)?
+            .split_whitespace()
+            .collect();
+        let (place, value) = split_assignment(&text)?;
+        // `df["a"] = df["a"] * 2` builds on what the place held.
+        (!value.contains(place)).then(|| place.to_owned())
+    };
+    let of_name_in = |cell: usize| {
+        mutations
+            .iter()
+            .filter(move |change| change.cell == cell && change.name == mutation.name)
+    };
+    let mut own = of_name_in(mutation.cell).map(place);
+    let Some(Some(target)) = own.next() else {
+        return false;
+    };
+    if !own.all(|other| other.as_ref() == Some(&target)) {
+        return false;
+    }
+    let Some(first) = context.facts.cell(reader).and_then(|facts| {
+        facts
+            .uses
+            .iter()
+            .filter(|use_| use_.name == mutation.name)
+            .min_by_key(|use_| use_.span.start)
+    }) else {
+        return false;
+    };
+    if first.deferred || first.conditional || first.guard.is_some() {
+        return false;
+    }
+    of_name_in(reader).any(|change| {
+        change.span.start == first.span.start
+            && change.guard.is_none()
+            && place(change).as_ref() == Some(&target)
+    })
+}
+
+/// The place and the value of an assignment's text with spacing removed (`df["a"]=f(x)`),
+/// split at its first `=` outside brackets and strings that is not part of `==`, `<=`, `>=`,
+/// `!=` or `:=`.
+fn split_assignment(text: &str) -> Option<(&str, &str)> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    for (index, &byte) in bytes.iter().enumerate() {
+        if let Some(open) = quote {
+            if byte == open && index > 0 && bytes[index - 1] != b'\\' {
+                quote = None;
+            }
+            continue;
+        }
+        match byte {
+            b'"' | b'\'' => quote = Some(byte),
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'=' if depth == 0 => {
+                let before = index.checked_sub(1).map(|at| bytes[at]);
+                if bytes.get(index + 1) != Some(&b'=')
+                    && !matches!(before, Some(b'=' | b'<' | b'>' | b'!' | b':'))
+                {
+                    return Some((&text[..index], &text[index + 1..]));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The definition of the changed name that cell `defined_in` leaves: its last.
 fn last_definition<'a>(
     context: &Context<'a>,
@@ -301,4 +399,24 @@ fn imported_from(context: &Context<'_>, name: &str) -> Option<String> {
         .flat_map(|facts| &facts.imports)
         .find(|import| import.binding.as_deref() == Some(name))
         .map(|import| import.path.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_assignment;
+
+    #[test]
+    fn an_assignment_splits_at_its_own_equals_sign() {
+        assert_eq!(
+            split_assignment(r#"df["a"]=df["b"]==1"#),
+            Some((r#"df["a"]"#, r#"df["b"]==1"#))
+        );
+        assert_eq!(
+            split_assignment(r#"df.loc[df.x>=0,"y"]=f(k=1)"#),
+            Some((r#"df.loc[df.x>=0,"y"]"#, "f(k=1)"))
+        );
+        assert_eq!(split_assignment(r#"d["=:"]=1"#), Some((r#"d["=:"]"#, "1")));
+        assert_eq!(split_assignment("f(a=1)"), None);
+        assert_eq!(split_assignment("a==b"), None);
+    }
 }
