@@ -97,14 +97,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // reads it, a column set in a frame nothing reads again, items appended to a list
         // only this cell prints) makes no other cell's result depend on whether this cell
         // ran: what the message claims does not hold.
-        if !seen
-            .get_or_insert_with(|| SeenBy::of(context, &reads, &mutations))
-            .another_cell(mutation, |reader| {
-                // A reader that first sets the very place this cell set (every submission
-                // cell runs `submission["target"] = preds` before `to_csv`) sees its own.
-                overwrites_first(context, &mutations, mutation, reader)
-            })
-        {
+        let seen = seen.get_or_insert_with(|| SeenBy::of(context, &reads, &mutations));
+        if !seen.another_cell(mutation) {
             continue;
         }
         // A method that changes most receivers leaves this one alone, given how it was made
@@ -154,15 +148,28 @@ enum SeenBy<'a> {
     /// be read anywhere.
     Anyone,
     /// For a name and the cell whose definition a read gets ([`places::CrossCellReads::from`]),
-    /// the cells that read it so in code that runs (not only in a function no cell calls).
-    Readers(HashMap<(&'a str, usize), Vec<usize>>),
+    /// the cells that read it so in code that runs (not only in a function no cell calls);
+    /// and, for each cell that changes a name, the one place all its changes of it assign,
+    /// if they assign one.
+    Readers {
+        readers: HashMap<(&'a str, usize), Readers>,
+        targets: HashMap<(usize, &'a str), Option<String>>,
+    },
+}
+
+/// The cells that read one value, sorted, and among them those whose first touch of the name
+/// assigns a place (`submission["target"]`), by place.
+#[derive(Default)]
+struct Readers {
+    cells: Vec<usize>,
+    assigning_first: HashMap<String, Vec<usize>>,
 }
 
 impl<'a> SeenBy<'a> {
     fn of(
         context: &Context<'a>,
         reads: &places::CrossCellReads<'_>,
-        mutations: &[CrossCellMutation],
+        mutations: &'a [CrossCellMutation],
     ) -> Self {
         // A cell that reads names chosen when it runs (`eval`, `%run -i`) may read any value;
         // one that only binds such names (a star import) reads none.
@@ -176,7 +183,23 @@ impl<'a> SeenBy<'a> {
             return Self::Anyone;
         }
         let called = places::CalledNames::of(context.facts);
-        let set_up_first = replaced_before_read(context, mutations);
+        let first = first_reads(context);
+        let mut changes: HashMap<(usize, &str), Vec<&CrossCellMutation>> = HashMap::new();
+        for mutation in mutations {
+            changes
+                .entry((mutation.cell, mutation.name.as_str()))
+                .or_default()
+                .push(mutation);
+        }
+        // The change a cell makes first of all, where the first read of the name is one.
+        let first_change = |cell: usize, name: &str| {
+            let start = first.get(&(cell, name)).copied().flatten()?;
+            changes
+                .get(&(cell, name))?
+                .iter()
+                .copied()
+                .find(|change| change.span.start == start && change.guard.is_none())
+        };
         let live: HashSet<(usize, &str)> = context
             .facts
             .cells
@@ -191,69 +214,123 @@ impl<'a> SeenBy<'a> {
                     .map(move |read| (cell, read.name.as_str()))
             })
             .collect();
-        let mut readers: HashMap<(&str, usize), Vec<usize>> = HashMap::new();
+        let mut readers: HashMap<(&str, usize), Readers> = HashMap::new();
         for use_ in context.graph.uses() {
+            let name = use_.name.as_str();
+            // A cell whose first read of the name is a change that keeps nothing the value
+            // held (`regr.fit(X, y)` on a scikit-learn model) sees nothing another cell left.
             if let Some(from) = reads.from(context, use_)
-                && live.contains(&(use_.cell, use_.name.as_str()))
-                && !set_up_first.contains(&(use_.cell, use_.name.as_str()))
+                && live.contains(&(use_.cell, name))
+                && !first_change(use_.cell, name)
+                    .is_some_and(|change| replaces_everything(context, change))
             {
                 readers
-                    .entry((use_.name.as_str(), from))
+                    .entry((name, from))
                     .or_default()
+                    .cells
                     .push(use_.cell);
             }
         }
-        Self::Readers(readers)
+        let mut places: HashMap<(usize, &str), Option<String>> = HashMap::new();
+        for (&(name, _), value) in &mut readers {
+            value.cells.sort_unstable();
+            value.cells.dedup();
+            for &cell in &value.cells {
+                let place = places.entry((cell, name)).or_insert_with(|| {
+                    first_change(cell, name).and_then(|change| place(context, change))
+                });
+                if let Some(place) = place {
+                    value
+                        .assigning_first
+                        .entry(place.clone())
+                        .or_default()
+                        .push(cell);
+                }
+            }
+        }
+        let mut targets = HashMap::new();
+        for mutation in mutations {
+            targets
+                .entry((mutation.cell, mutation.name.as_str()))
+                .or_insert_with(|| {
+                    let mut own = changes
+                        .get(&(mutation.cell, mutation.name.as_str()))
+                        .into_iter()
+                        .flatten()
+                        .map(|change| place(context, change));
+                    let target = own.next().flatten()?;
+                    own.all(|other| other.as_ref() == Some(&target))
+                        .then_some(target)
+                });
+        }
+        Self::Readers { readers, targets }
     }
 
     /// Whether a cell other than the one that makes `mutation` reads what cell `defined_in`
-    /// left, leaving out the readers `sees_its_own` says see a change of their own instead.
-    fn another_cell(
-        &self,
-        mutation: &CrossCellMutation,
-        sees_its_own: impl Fn(usize) -> bool,
-    ) -> bool {
+    /// left. A reader whose first touch of the name assigns the very place that every change
+    /// of the name in `mutation`'s cell assigns (every Kaggle submission cell runs
+    /// `submission["target"] = preds` before `to_csv`) sees its own value there, not this one.
+    fn another_cell(&self, mutation: &CrossCellMutation) -> bool {
         match self {
             Self::Anyone => true,
-            Self::Readers(readers) => readers
-                .get(&(mutation.name.as_str(), mutation.defined_in))
-                .is_some_and(|cells| {
-                    cells
-                        .iter()
-                        .any(|&cell| cell != mutation.cell && !sees_its_own(cell))
-                }),
+            Self::Readers { readers, targets } => {
+                let name = mutation.name.as_str();
+                let Some(value) = readers.get(&(name, mutation.defined_in)) else {
+                    return false;
+                };
+                let without_own = |cells: &[usize]| {
+                    cells.len() - usize::from(cells.binary_search(&mutation.cell).is_ok())
+                };
+                let others = without_own(&value.cells);
+                let overwriting = targets
+                    .get(&(mutation.cell, name))
+                    .and_then(Option::as_ref)
+                    .and_then(|target| value.assigning_first.get(target))
+                    .map_or(0, |cells| without_own(cells));
+                others > overwriting
+            }
         }
     }
 }
 
-/// The cells (with the name) whose first read of a name, made whenever the cell runs, is a
-/// change that replaces everything the value held (`regr.fit(X, y)` on a scikit-learn
-/// estimator, `net.load_state_dict(..)`): such a cell sees nothing another cell's change
-/// left, so it is no reader of it.
-fn replaced_before_read<'a>(
-    context: &Context<'a>,
-    mutations: &'a [CrossCellMutation],
-) -> HashSet<(usize, &'a str)> {
-    mutations
-        .iter()
-        .filter(|mutation| mutation.guard.is_none() && replaces_everything(context, mutation))
-        .filter(|mutation| {
-            context.facts.cell(mutation.cell).is_some_and(|facts| {
-                facts
-                    .uses
-                    .iter()
-                    .filter(|use_| use_.name == mutation.name)
-                    .min_by_key(|use_| use_.span.start)
-                    .is_some_and(|first| {
-                        first.span.start == mutation.span.start
-                            && !first.deferred
-                            && !first.conditional
-                            && first.guard.is_none()
-                    })
-            })
+/// Each cell's first read of each name, by byte offset, when that read is made whenever the
+/// cell runs (in its top-level code, in no block or guarded branch); `None` when it is not.
+fn first_reads<'a>(context: &Context<'a>) -> HashMap<(usize, &'a str), Option<usize>> {
+    let mut first: HashMap<(usize, &str), &nblint_facts::NameUse> = HashMap::new();
+    for (index, facts) in context.facts.cells.iter().enumerate() {
+        for use_ in facts.iter().flat_map(|facts| &facts.uses) {
+            first
+                .entry((index + 1, use_.name.as_str()))
+                .and_modify(|seen| {
+                    if use_.span.start < seen.span.start {
+                        *seen = use_;
+                    }
+                })
+                .or_insert(use_);
+        }
+    }
+    first
+        .into_iter()
+        .map(|(key, use_)| {
+            let unconditional = !use_.deferred && !use_.conditional && use_.guard.is_none();
+            (key, unconditional.then_some(use_.span.start))
         })
-        .map(|mutation| (mutation.cell, mutation.name.as_str()))
         .collect()
+}
+
+/// The place an assignment change sets (`submission["target"]`, spacing removed), when its
+/// value does not read that place (`df["a"] = df["a"] * 2` builds on what it held).
+fn place(context: &Context<'_>, change: &CrossCellMutation) -> Option<String> {
+    if change.kind != MutationKind::Assign {
+        return None;
+    }
+    let source = &context.notebook.cell(change.cell)?.source;
+    let text: String = source
+        .get(change.span.start..change.span.end)?
+        .split_whitespace()
+        .collect();
+    let (place, value) = split_assignment(&text)?;
+    (!value.contains(place)).then(|| place.to_owned())
 }
 
 /// Whether the change sets the whole value up anew from its arguments, keeping nothing it
@@ -286,60 +363,6 @@ fn scikit_learn(context: &Context<'_>, definition: Option<&nblint_facts::Definit
         .flatten()
         .filter_map(|name| imported_from(context, name.trim()))
         .any(|path| path == "sklearn" || path.starts_with("sklearn."))
-}
-
-/// Whether cell `reader` first touches the changed name, in its top-level code and in no
-/// block, by assigning to the very place that every change of the name in `mutation`'s cell
-/// assigns (`submission["target"] = ..` in both): it replaces what that cell left there
-/// before reading anything.
-fn overwrites_first(
-    context: &Context<'_>,
-    mutations: &[CrossCellMutation],
-    mutation: &CrossCellMutation,
-    reader: usize,
-) -> bool {
-    let place = |change: &CrossCellMutation| -> Option<String> {
-        if change.kind != MutationKind::Assign {
-            return None;
-        }
-        let source = &context.notebook.cell(change.cell)?.source;
-        let text: String = source
-            .get(change.span.start..change.span.end)?
-            .split_whitespace()
-            .collect();
-        let (place, value) = split_assignment(&text)?;
-        // `df["a"] = df["a"] * 2` builds on what the place held.
-        (!value.contains(place)).then(|| place.to_owned())
-    };
-    let of_name_in = |cell: usize| {
-        mutations
-            .iter()
-            .filter(move |change| change.cell == cell && change.name == mutation.name)
-    };
-    let mut own = of_name_in(mutation.cell).map(place);
-    let Some(Some(target)) = own.next() else {
-        return false;
-    };
-    if !own.all(|other| other.as_ref() == Some(&target)) {
-        return false;
-    }
-    let Some(first) = context.facts.cell(reader).and_then(|facts| {
-        facts
-            .uses
-            .iter()
-            .filter(|use_| use_.name == mutation.name)
-            .min_by_key(|use_| use_.span.start)
-    }) else {
-        return false;
-    };
-    if first.deferred || first.conditional || first.guard.is_some() {
-        return false;
-    }
-    of_name_in(reader).any(|change| {
-        change.span.start == first.span.start
-            && change.guard.is_none()
-            && place(change).as_ref() == Some(&target)
-    })
 }
 
 /// The place and the value of an assignment's text with spacing removed (`df["a"]=f(x)`),
