@@ -5356,24 +5356,7 @@ fn without_spacing(text: &str) -> String {
             // nothing ('a.csv' is "a.csv").
             let triple = chars.get(at + 1) == Some(&c) && chars.get(at + 2) == Some(&c);
             let quotes = if triple { 3 } else { 1 };
-            let mut end = at + quotes;
-            let closed = loop {
-                match chars.get(end) {
-                    None => break None,
-                    Some('\\') => end += 2,
-                    Some('\n') if !triple => break None,
-                    Some(&next)
-                        if next == c
-                            && (!triple
-                                || (chars.get(end + 1) == Some(&c)
-                                    && chars.get(end + 2) == Some(&c))) =>
-                    {
-                        break Some(end);
-                    }
-                    Some(_) => end += 1,
-                }
-            };
-            let Some(end) = closed else {
+            let Some(end) = string_close(&chars, at) else {
                 out.extend(&chars[at..]);
                 break;
             };
@@ -5531,24 +5514,32 @@ fn quiet_keyword_end(chars: &[char], at: usize) -> Option<usize> {
 
 /// Where the string literal opening at `at` ends (past its closing quotes), or the text's end.
 fn string_end(chars: &[char], at: usize) -> usize {
+    let triple = chars.get(at + 1) == Some(&chars[at]) && chars.get(at + 2) == Some(&chars[at]);
+    string_close(chars, at).map_or(chars.len(), |close| close + if triple { 3 } else { 1 })
+}
+
+/// Where the closing quotes of the string literal opening at `at` start: `None` when it is
+/// not closed (by the text's end, or for a one-quote string by a line's end).
+fn string_close(chars: &[char], at: usize) -> Option<usize> {
     let quote = chars[at];
     let triple = chars.get(at + 1) == Some(&quote) && chars.get(at + 2) == Some(&quote);
-    let quotes = if triple { 3 } else { 1 };
-    let mut end = at + quotes;
-    while end < chars.len() {
-        if chars[end] == '\\' {
-            end += 2;
-            continue;
+    let mut end = at + if triple { 3 } else { 1 };
+    loop {
+        match chars.get(end) {
+            None => return None,
+            Some('\\') => end += 2,
+            Some('\n') if !triple => return None,
+            Some(&next)
+                if next == quote
+                    && (!triple
+                        || (chars.get(end + 1) == Some(&quote)
+                            && chars.get(end + 2) == Some(&quote))) =>
+            {
+                return Some(end);
+            }
+            Some(_) => end += 1,
         }
-        if chars[end] == quote
-            && (!triple
-                || (chars.get(end + 1) == Some(&quote) && chars.get(end + 2) == Some(&quote)))
-        {
-            return end + quotes;
-        }
-        end += 1;
     }
-    chars.len()
 }
 
 /// Whether the `)` about to close `written` (text [`without_spacing`] has written so far,
