@@ -215,14 +215,18 @@ impl<'a> SeenBy<'a> {
             })
             .collect();
         let mut readers: HashMap<(&str, usize), Readers> = HashMap::new();
+        let mut set_up_first: HashMap<(usize, &str), bool> = HashMap::new();
         for use_ in context.graph.uses() {
             let name = use_.name.as_str();
             // A cell whose first read of the name is a change that keeps nothing the value
             // held (`regr.fit(X, y)` on a scikit-learn model) sees nothing another cell left.
+            let replaced = *set_up_first.entry((use_.cell, name)).or_insert_with(|| {
+                first_change(use_.cell, name)
+                    .is_some_and(|change| replaces_everything(context, change))
+            });
             if let Some(from) = reads.from(context, use_)
                 && live.contains(&(use_.cell, name))
-                && !first_change(use_.cell, name)
-                    .is_some_and(|change| replaces_everything(context, change))
+                && !replaced
             {
                 readers
                     .entry((name, from))
