@@ -49,10 +49,10 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         return;
     }
     let mut method_calls = None;
-    // Each name read by some cell: the reading cells, with the cell each read gets its
-    // value from (`None` for a builtin or a name defined nowhere).
     // Whether each cell asked about is one CodeGrade grades.
     let mut graded: HashMap<usize, bool> = HashMap::new();
+    // Each name read by some cell: the reading cells, with the cell each read gets its
+    // value from (`None` for a builtin or a name defined nowhere).
     let mut readers_of: Option<HashMap<&str, Vec<Reader>>> = None;
     // Each name read in a cell that binds it, after that binding: the cells.
     let mut own_readers: Option<HashMap<&str, Vec<Reader>>> = None;
@@ -172,11 +172,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         if let Some(again) =
             bound_again_before_read(context, site.cell, definition, !readers.is_empty())
         {
-            let what = match definition.kind {
-                DefinitionKind::Import => "imported",
-                DefinitionKind::Variable => "bound",
-                _ => "defined",
-            };
+            let (what, noun) = binding_words(definition.kind);
             let place = if again == site.cell {
                 "this cell".to_owned()
             } else {
@@ -186,13 +182,8 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 site.cell,
                 definition.span,
                 format!(
-                    "`{name}` is {what} here but this {} is never used: {place} {what} it again \
-                     before any cell reads it",
-                    if definition.kind == DefinitionKind::Import {
-                        "import"
-                    } else {
-                        "definition"
-                    }
+                    "`{name}` is {what} here but this {noun} is never used: {place} {what} it \
+                     again before any cell reads it"
                 ),
             ));
             continue;
@@ -218,21 +209,12 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             .get(name.as_str())
             .map_or(&[][..], Vec::as_slice);
         if let Some(readers) = read_from_other_bindings(readers, own, site.cell) {
-            let what = match definition.kind {
-                DefinitionKind::Import => "imported",
-                DefinitionKind::Variable => "bound",
-                _ => "defined",
-            };
+            let (what, noun) = binding_words(definition.kind);
             findings.push(Finding::new(
                 site.cell,
                 definition.span,
                 format!(
-                    "`{name}` is {what} here but no cell reads this {}: {readers} `{name}` from another one",
-                    if definition.kind == DefinitionKind::Import {
-                        "import"
-                    } else {
-                        "definition"
-                    }
+                    "`{name}` is {what} here but no cell reads this {noun}: {readers} `{name}` from another one"
                 ),
             ));
             continue;
@@ -250,6 +232,16 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             DefinitionKind::Macro => format!("macro `{name}!` is defined but never used"),
         };
         findings.push(Finding::new(site.cell, definition.span, message));
+    }
+}
+
+/// How a message says a definition of `kind` was made, and what it is: "imported" and
+/// "import", "bound" and "definition" (a variable), "defined" and "definition".
+fn binding_words(kind: DefinitionKind) -> (&'static str, &'static str) {
+    match kind {
+        DefinitionKind::Import => ("imported", "import"),
+        DefinitionKind::Variable => ("bound", "definition"),
+        _ => ("defined", "definition"),
     }
 }
 

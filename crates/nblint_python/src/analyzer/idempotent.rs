@@ -529,11 +529,7 @@ fn replaces_for_good(call: &ast::ExprCall) -> bool {
         _ => return false,
     };
     let keywords_fine = call.arguments.keywords.iter().all(|keyword| {
-        keyword
-            .arg
-            .as_ref()
-            .is_some_and(|arg| arg.as_str() == "regex")
-            && matches!(keyword.value, Expr::BooleanLiteral(_))
+        keyword_named(keyword, &["regex"]) && matches!(keyword.value, Expr::BooleanLiteral(_))
     });
     keywords_fine
         && !pairs.is_empty()
@@ -641,6 +637,14 @@ fn resampled_by_one_value<'a>(
     .then_some(&*resample_method.value)
 }
 
+/// Whether `keyword` is one of `names` (not a `**kwargs` spread).
+fn keyword_named(keyword: &ast::Keyword, names: &[&str]) -> bool {
+    keyword
+        .arg
+        .as_ref()
+        .is_some_and(|arg| names.contains(&arg.as_str()))
+}
+
 /// Whether `call`, a `filter` method, keeps what passes a fixed test: a function written in
 /// place (Hugging Face datasets' `ds.filter(lambda x: x["label"] is not None)`, also as
 /// `function=`), or columns chosen by label (pandas' `df.filter(items=[..])`, `like=`,
@@ -648,12 +652,6 @@ fn resampled_by_one_value<'a>(
 /// `img.filter(ImageFilter.BLUR)` blurs again, ObsPy's `st.filter("bandpass", ..)` filters
 /// again).
 fn filters_for_good(call: &ast::ExprCall, name: &str) -> bool {
-    let keyword_named = |keyword: &ast::Keyword, names: &[&str]| {
-        keyword
-            .arg
-            .as_ref()
-            .is_some_and(|arg| names.contains(&arg.as_str()))
-    };
     let test = match (&*call.arguments.args, &*call.arguments.keywords) {
         ([test @ Expr::Lambda(_)], []) => test,
         ([], [keyword]) if keyword_named(keyword, &["function"]) => &keyword.value,
@@ -691,11 +689,7 @@ fn merges_for_good<'a>(
 ) -> Option<&'a Expr> {
     let is_name = |expr: &Expr| matches!(expr, Expr::Name(found) if found.id.as_str() == name);
     let how_only = call.arguments.keywords.iter().all(|keyword| {
-        keyword
-            .arg
-            .as_ref()
-            .is_some_and(|arg| arg.as_str() == "how")
-            && matches!(keyword.value, Expr::StringLiteral(_))
+        keyword_named(keyword, &["how"]) && matches!(keyword.value, Expr::StringLiteral(_))
     });
     let module = match receiver {
         Expr::Name(module) => Some(module.id.as_str()),
