@@ -545,6 +545,8 @@ fn name_snowflake_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
                     guard: None,
                     function: None,
                     reapplied_in_place: false,
+                    callee: false,
+                    parameter_guards: Vec::new(),
                 });
             }
             from = start + close + 2;

@@ -287,6 +287,16 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB202/triggers_python_gate_names_in_a_plain_function", 3, 3),
     (
+        "NB202/triggers_python_read_in_a_function_branch_a_call_takes",
+        2,
+        6,
+    ),
+    (
+        "NB202/triggers_python_function_branch_with_the_function_handed_on",
+        2,
+        6,
+    ),
+    (
         "NB205/triggers_python_long_string_concatenation_ending_otherwise",
         5,
         2,

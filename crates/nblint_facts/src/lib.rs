@@ -391,6 +391,86 @@ pub struct NameUse {
     /// more there.
     #[serde(skip_serializing_if = "is_false")]
     pub reapplied_in_place: bool,
+    /// The read is the callee of a call (`predict` in `predict("T5")`), not the value handed
+    /// on: a function read only this way runs only with the arguments its calls pass (see
+    /// [`CellFacts::calls`]).
+    #[serde(skip_serializing_if = "is_false")]
+    pub callee: bool,
+    /// The comparisons of its function's parameters with constants that the `if`s around
+    /// this read, in the body of a module-level function, need to hold (Python's `def
+    /// predict(source): if source == "T5": model = t5_model`): where every call of the
+    /// function passes a constant that fails one, the read never happens.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parameter_guards: Vec<ParameterGuard>,
+}
+
+/// A parameter of a module-level function compared with a constant (see
+/// [`NameUse::parameter_guards`]): how a call passes it, and what the test needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParameterGuard {
+    /// The function.
+    pub function: String,
+    /// The parameter's place among those a call may pass by position; `None` for a
+    /// keyword-only one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
+    /// A call may pass it by its name (not positional-only).
+    #[serde(skip_serializing_if = "is_false")]
+    pub keyword: bool,
+    /// The literal default value's text, spacing removed, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// The comparison; its name is the parameter's.
+    pub guard: BranchGuard,
+}
+
+impl ParameterGuard {
+    /// The constant's text `call` passes for the parameter: the argument at its position,
+    /// else the keyword argument of its name, else the default; `None` where that is not a
+    /// literal, the call unpacks arguments (`*args`, `**kwargs`), or nothing gives a value.
+    pub fn passed<'a>(&'a self, call: &'a CallSite) -> Option<&'a str> {
+        if call.unpacked {
+            return None;
+        }
+        if let Some(position) = self.position
+            && let Some(argument) = call.arguments.get(position)
+        {
+            return argument.as_deref();
+        }
+        if self.keyword
+            && let Some((_, argument)) = call
+                .keywords
+                .iter()
+                .find(|(keyword, _)| *keyword == self.guard.name)
+        {
+            return argument.as_deref();
+        }
+        self.default.as_deref()
+    }
+
+    /// Whether `call` passes a constant that makes the test fail ([`BranchGuard::fails_for`]).
+    pub fn fails_for(&self, call: &CallSite) -> bool {
+        self.passed(call)
+            .is_some_and(|literal| self.guard.fails_for(literal))
+    }
+}
+
+/// A call of a plain name (see [`CellFacts::calls`]): what it passes, each argument's text
+/// (spacing removed) where it is a literal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallSite {
+    /// The name called.
+    pub function: String,
+    /// The positional arguments, in order: a literal's text, or `None`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub arguments: Vec<Option<String>>,
+    /// The keyword arguments, in order: the keyword and a literal's text, or `None`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<(String, Option<String>)>,
+    /// The call unpacks a sequence or a mapping into its arguments (`f(*args)`, `f(**kw)`),
+    /// so which value each parameter gets is not written.
+    #[serde(skip_serializing_if = "is_false")]
+    pub unpacked: bool,
 }
 
 // serde's `skip_serializing_if` passes the field by reference.
@@ -557,6 +637,16 @@ pub struct CellFacts {
     /// same (`def build(): ..` then `res = build()`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub local_calls: Vec<(String, usize)>,
+    /// Every call of a plain name other than a builtin's the cell makes, at any depth
+    /// (`predict("ProtBERT")`), with what it passes: with [`NameUse::parameter_guards`], the
+    /// branches of a function no call takes. The Rust front end leaves it empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<CallSite>,
+    /// The functions this cell defines that it reads other than by calling them (`map(step,
+    /// xs)`, `callbacks=[log]`): handed on, they may be called with anything. Reads of other
+    /// cells' functions are in [`Self::uses`], without [`NameUse::callee`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub functions_handed_on: Vec<String>,
     /// Names the cell only re-applies operations to that give their result back: each of
     /// its bindings of the name applies one to the name's own value (under an `if`, or a run
     /// of row filters), nothing else binds or changes it, and it is read otherwise only in

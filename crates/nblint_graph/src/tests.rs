@@ -46,6 +46,8 @@ impl CellFrontend for Toy {
                     guard: None,
                     function: None,
                     reapplied_in_place: false,
+                    callee: false,
+                    parameter_guards: Vec::new(),
                 }),
                 ["assign" | "call", name] => {
                     facts.uses.push(NameUse {
@@ -58,6 +60,8 @@ impl CellFrontend for Toy {
                         guard: None,
                         function: None,
                         reapplied_in_place: false,
+                        callee: false,
+                        parameter_guards: Vec::new(),
                     });
                     facts.mutations.push(Mutation {
                         name: (*name).into(),
@@ -233,6 +237,8 @@ fn a_name_a_function_body_reads_is_used_by_every_later_definition() {
             guard: None,
             function: None,
             reapplied_in_place: false,
+            callee: false,
+            parameter_guards: Vec::new(),
         });
     }
     let graph = Graph::build(&notebook, &facts, &|name| Toy.is_builtin(name));

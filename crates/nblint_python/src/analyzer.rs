@@ -22,8 +22,9 @@
 use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{
-    BoundValue, BranchGuard, CellFacts, Command, Container, Definition, DefinitionKind, Dependency,
-    FileSave, IdempotentOperation, Import, Mutation, MutationKind, NameUse, Span, SyntaxError,
+    BoundValue, BranchGuard, CallSite, CellFacts, Command, Container, Definition, DefinitionKind,
+    Dependency, FileSave, IdempotentOperation, Import, Mutation, MutationKind, NameUse,
+    ParameterGuard, Span, SyntaxError,
 };
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::visitor::{self, Visitor};
@@ -435,6 +436,15 @@ struct Analyzer<'src> {
     /// The module-level function or class whose body is being walked (see
     /// [`NameUse::function`]).
     top_function: Option<String>,
+    /// The parameters of the module-level function whose body is being walked, when a call
+    /// decides what each holds there: no decorator, and none bound again in the body.
+    parameters: Option<FunctionParameters>,
+    /// The comparisons of those parameters with constants that the `if`s around the walk
+    /// need to hold (see [`NameUse::parameter_guards`]).
+    parameter_guards: Vec<ParameterGuard>,
+    /// The callee of the call being walked (`predict` in `predict("T5")`), so its read is
+    /// known as a call's (see [`NameUse::callee`]).
+    callee: Option<Span>,
     /// The cell starts with a cell magic: its statements are not the cell's own to edit.
     cell_magic: bool,
     depth: usize,
@@ -483,6 +493,9 @@ impl<'src> Analyzer<'src> {
             with_depth: 0,
             statement_depth: 0,
             top_function: None,
+            parameters: None,
+            parameter_guards: Vec::new(),
+            callee: None,
             cell_magic: magics::cell_magic(source).is_some(),
             depth: 0,
             max_depth: 0,
@@ -654,6 +667,9 @@ impl<'src> Analyzer<'src> {
                 Some(definition) => {
                     let definition = *definition;
                     self.mark_used(definition);
+                    if !later.callee {
+                        self.note_handed_on(definition);
+                    }
                     // Bound only by a function that declares it `global`: a read before that
                     // assignment runs (`if n > 0: n = 2`) may see another cell's value, so it
                     // uses that definition; it need not find one (the read may come after the
@@ -798,12 +814,18 @@ impl<'src> Analyzer<'src> {
         match self.resolve(name) {
             Resolution::Local => {}
             Resolution::Module => match self.bound.get(name) {
-                Some(definition) if !self.loop_bound.contains_key(name) => {
-                    self.mark_used(*definition);
+                Some(&definition) if !self.loop_bound.contains_key(name) => {
+                    self.mark_used(definition);
+                    if self.callee != Some(span) {
+                        self.note_handed_on(definition);
+                    }
                 }
-                Some(definition) => {
+                Some(&definition) => {
                     // Bound before the loop, and again in its body: this read sees one of them.
-                    self.mark_used(*definition);
+                    self.mark_used(definition);
+                    if self.callee != Some(span) {
+                        self.note_handed_on(definition);
+                    }
                     self.loop_reads.insert(name.to_owned());
                 }
                 // A name an unevaluated annotation mentions may be bound later in the cell
@@ -971,6 +993,12 @@ impl<'src> Analyzer<'src> {
             guard: None,
             function: deferred.then(|| self.top_function.clone()).flatten(),
             reapplied_in_place: false,
+            callee: self.callee == Some(span),
+            parameter_guards: if deferred {
+                self.parameter_guards.clone()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -1323,6 +1351,77 @@ impl<'src> Analyzer<'src> {
         let range = text_range(start.saturating_sub(self.offset), name.len());
         self.read(name, range);
         self.optional_depth -= 1;
+    }
+
+    /// Notes that the cell reads its own function `definition` other than by calling it (see
+    /// [`CellFacts::functions_handed_on`]).
+    fn note_handed_on(&mut self, definition: Option<usize>) {
+        if let Some(bound) = definition.and_then(|index| self.facts.defines.get(index))
+            && bound.kind == DefinitionKind::Function
+            && !self.facts.functions_handed_on.contains(&bound.name)
+        {
+            self.facts.functions_handed_on.push(bound.name.clone());
+        }
+    }
+
+    /// Notes a call of a plain name and the literals it passes (see [`CellFacts::calls`]).
+    fn note_call(&mut self, call: &ast::ExprCall) {
+        let Expr::Name(function) = &*call.func else {
+            return;
+        };
+        let literal = |argument: &Expr| {
+            is_constant(argument)
+                .then(|| self.source_of(argument.range()).map(without_spacing))
+                .flatten()
+        };
+        let mut unpacked = false;
+        let mut arguments = Vec::new();
+        for argument in &*call.arguments.args {
+            unpacked |= matches!(argument, Expr::Starred(_));
+            arguments.push(literal(argument));
+        }
+        let mut keywords = Vec::new();
+        for keyword in &*call.arguments.keywords {
+            match &keyword.arg {
+                Some(name) => keywords.push((name.as_str().to_owned(), literal(&keyword.value))),
+                None => unpacked = true,
+            }
+        }
+        self.facts.calls.push(CallSite {
+            function: function.id.as_str().to_owned(),
+            arguments,
+            keywords,
+            unpacked,
+        });
+    }
+
+    /// The comparison of a parameter of the module-level function being walked with a
+    /// constant that `test` needs to hold, in the function's own body (see
+    /// [`NameUse::parameter_guards`]).
+    fn parameter_guard(&self, test: &Expr) -> Option<ParameterGuard> {
+        let parameters = self
+            .parameters
+            .as_ref()
+            .filter(|_| self.function_depth == 1)?;
+        let guard = self.constant_guard(test)?;
+        let slot = parameters.slots.get(&guard.name)?;
+        Some(ParameterGuard {
+            function: parameters.function.clone(),
+            position: slot.position,
+            keyword: slot.keyword,
+            default: slot.default.clone(),
+            guard,
+        })
+    }
+
+    /// Walks `body` under `guard`, when there is one (see [`Self::parameter_guards`]).
+    fn body_under(&mut self, guard: Option<ParameterGuard>, body: &[Stmt]) {
+        let pushed = guard.is_some();
+        self.parameter_guards.extend(guard);
+        self.visit_body(body);
+        if pushed {
+            self.parameter_guards.pop();
+        }
     }
 
     fn mark_used(&mut self, definition: Option<usize>) {
@@ -2090,15 +2189,26 @@ impl<'src> Analyzer<'src> {
         }
 
         let mut collector = LocalCollector::default();
+        for statement in &function.body {
+            collector.visit_stmt(statement);
+        }
+        // A module-level function's parameters hold what its calls pass, unless the body
+        // binds them again or a decorator calls it.
+        let parameters = (self.function_depth == 0
+            && self.innermost() == ScopeKind::Module
+            && !self.transient
+            && function.decorator_list.is_empty())
+        .then(|| {
+            FunctionParameters::of(function, &collector.locals, |expression| {
+                self.source_of(expression.range()).map(without_spacing)
+            })
+        });
         for parameter in &*function.parameters {
             collector
                 .locals
                 .insert(parameter.name().id.as_str().to_owned());
         }
         collector.locals.extend(type_parameters);
-        for statement in &function.body {
-            collector.visit_stmt(statement);
-        }
         let (locals, globals) = collector.finish();
         // `@cudaq.kernel`: CUDA-Q compiles the body as its own language, whose gates (`h`,
         // `cx`, `mz`) are intrinsics, not Python names: its reads need no definition.
@@ -2108,7 +2218,9 @@ impl<'src> Analyzer<'src> {
             .any(|decorator| compiles_its_own_language(&decorator.expression));
         self.enter_function(locals, globals);
         self.optional_depth += usize::from(kernel);
+        let outer = std::mem::replace(&mut self.parameters, parameters);
         self.visit_body(&function.body);
+        self.parameters = outer;
         self.optional_depth -= usize::from(kernel);
         self.leave_function();
     }
@@ -2910,7 +3022,8 @@ impl<'src> Analyzer<'src> {
                     analyzer.switched_off += usize::from(switched_off);
                     analyzer.with_depth += usize::from(runs_once);
                     if !never {
-                        analyzer.visit_body(&if_.body);
+                        let guard = analyzer.parameter_guard(&if_.test);
+                        analyzer.body_under(guard, &if_.body);
                     }
                     analyzer.with_depth -= usize::from(runs_once);
                     analyzer.switched_off -= usize::from(switched_off);
@@ -2924,7 +3037,21 @@ impl<'src> Analyzer<'src> {
                             analyzer.visit_expr(test);
                         }
                         let starts = analyzer.fact_counts();
-                        analyzer.visit_body(&clause.body);
+                        // `else` after a lone `if mode == "a":` runs where the test fails.
+                        let guard = match (&clause.test, &*if_.elif_else_clauses, &*if_.test) {
+                            (Some(test), _, _) => analyzer.parameter_guard(test),
+                            (None, _, Expr::BoolOp(_)) | (None, [_, _, ..], _) => None,
+                            (None, _, test) => {
+                                analyzer.parameter_guard(test).map(|guard| ParameterGuard {
+                                    guard: BranchGuard {
+                                        equal: !guard.guard.equal,
+                                        ..guard.guard
+                                    },
+                                    ..guard
+                                })
+                            }
+                        };
+                        analyzer.body_under(guard, &clause.body);
                         if let Some(test) = &clause.test {
                             elif_bodies.push((test, starts, analyzer.fact_counts()));
                         }
@@ -3826,7 +3953,12 @@ impl<'src> Analyzer<'src> {
                 let writes =
                     matches!(&*call.func, Expr::Attribute(_)) && self.binds_through_call(call);
                 let saved = std::mem::replace(&mut self.writing_namespace, writes);
+                self.note_call(call);
+                let callee =
+                    matches!(&*call.func, Expr::Name(_)).then(|| self.span(call.func.range()));
+                let outer = std::mem::replace(&mut self.callee, callee);
                 self.visit_expr(&call.func);
+                self.callee = outer;
                 self.writing_namespace = saved;
                 self.visit_arguments(&call.arguments);
                 self.names_in_evaluated_string(call);
@@ -3989,6 +4121,72 @@ impl<'ast> Visitor<'ast> for DepthProbe {
 /// Collects the names local to a function body before it is walked: every name it binds
 /// (assignment targets, `for`/`with`/`except` names, imports, nested `def`/`class`, walrus
 /// targets, `match` captures, `del` targets), except those declared `global` or `nonlocal`.
+/// How a call passes one parameter of a module-level function (see
+/// [`nblint_facts::ParameterGuard`]).
+struct ParameterSlot {
+    position: Option<usize>,
+    keyword: bool,
+    default: Option<String>,
+}
+
+/// The parameters of a module-level function that only its calls give values.
+struct FunctionParameters {
+    function: String,
+    slots: HashMap<String, ParameterSlot>,
+}
+
+impl FunctionParameters {
+    /// The parameters of `function` that its body does not bind again (`rebound`, the names
+    /// its body binds), each with its default's text where that is a literal (`text` gives
+    /// an expression's text, spacing removed).
+    fn of(
+        function: &ast::StmtFunctionDef,
+        rebound: &HashSet<String>,
+        text: impl Fn(&Expr) -> Option<String>,
+    ) -> Self {
+        let parameters = &function.parameters;
+        let mut slots = HashMap::new();
+        let positional = parameters
+            .posonlyargs
+            .iter()
+            .map(|parameter| (parameter, false));
+        let keywords = parameters.args.iter().map(|parameter| (parameter, true));
+        for (position, (parameter, keyword)) in positional.chain(keywords).enumerate() {
+            slots.insert(
+                parameter.parameter.name.id.as_str().to_owned(),
+                ParameterSlot {
+                    position: Some(position),
+                    keyword,
+                    default: parameter
+                        .default
+                        .as_deref()
+                        .filter(|default| is_constant(default))
+                        .and_then(&text),
+                },
+            );
+        }
+        for parameter in &parameters.kwonlyargs {
+            slots.insert(
+                parameter.parameter.name.id.as_str().to_owned(),
+                ParameterSlot {
+                    position: None,
+                    keyword: true,
+                    default: parameter
+                        .default
+                        .as_deref()
+                        .filter(|default| is_constant(default))
+                        .and_then(&text),
+                },
+            );
+        }
+        slots.retain(|name, _| !rebound.contains(name));
+        Self {
+            function: function.name.id.as_str().to_owned(),
+            slots,
+        }
+    }
+}
+
 /// It does not enter nested functions, lambdas or classes, whose names are theirs.
 #[derive(Default)]
 struct LocalCollector {

@@ -194,5 +194,7 @@ fn push_use(facts: &mut CellFacts, name: &str, span: Span) {
         guard: None,
         function: None,
         reapplied_in_place: false,
+        callee: false,
+        parameter_guards: Vec::new(),
     });
 }

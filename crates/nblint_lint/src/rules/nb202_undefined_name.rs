@@ -147,8 +147,7 @@ fn undefined_reads<'a>(
 ) -> Vec<(usize, &'a str, Span)> {
     let crates = places::declared_crates(context.facts);
     let mut required_uses: HashMap<usize, HashMap<&str, Span>> = HashMap::new();
-    let mut index: Option<NameIndex<'_>> = None;
-    let mut called = None;
+    let mut indexes = BranchIndexes::default();
     let mut reads = Vec::new();
     for use_ in context.graph.unresolved_uses() {
         let name = use_.name.as_str();
@@ -162,14 +161,7 @@ fn undefined_reads<'a>(
         let Some(&span) = required_uses
             .entry(use_.cell)
             .or_insert_with(|| {
-                first_required_uses(
-                    context,
-                    &mut index,
-                    &mut called,
-                    facts,
-                    use_.cell,
-                    postponed_from,
-                )
+                first_required_uses(context, &mut indexes, facts, use_.cell, postponed_from)
             })
             .get(name)
         else {
@@ -220,12 +212,20 @@ fn line_of(source: &str, offset: usize) -> usize {
         + 1
 }
 
+/// What tells whether a read's branch runs, each built on first need, once per notebook.
+#[derive(Default)]
+struct BranchIndexes<'a> {
+    names: Option<NameIndex<'a>>,
+    called: Option<places::CalledNames<'a>>,
+    calls: Option<places::FunctionCalls<'a>>,
+}
+
 /// The first use of each name in cell `cell` that needs the name to exist (see
-/// [`places::needs_name`]) and is not in a branch switched off ([`never_read`]).
+/// [`places::needs_name`]) and is not in a branch switched off ([`never_read`]) or that no
+/// call takes ([`places::FunctionCalls::never_taken`]).
 fn first_required_uses<'a>(
     context: &Context<'a>,
-    index: &mut Option<NameIndex<'a>>,
-    called: &mut Option<places::CalledNames<'a>>,
+    indexes: &mut BranchIndexes<'a>,
     facts: &'a CellFacts,
     cell: usize,
     postponed_from: Option<usize>,
@@ -238,16 +238,28 @@ fn first_required_uses<'a>(
     {
         // A read in a function no cell calls (an exercise's stub) never happens.
         if use_.deferred
-            && called
+            && indexes
+                .called
                 .get_or_insert_with(|| places::CalledNames::of(context.facts))
                 .never_read(use_)
+        {
+            continue;
+        }
+        // A read in a branch of a function that no call takes never happens.
+        if !use_.parameter_guards.is_empty()
+            && indexes
+                .calls
+                .get_or_insert_with(|| places::FunctionCalls::of(context.facts))
+                .never_taken(use_)
         {
             continue;
         }
         // A read in a branch a flag the notebook sets switches off never happens.
         if use_.guard.is_some()
             && never_read(
-                index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                indexes
+                    .names
+                    .get_or_insert_with(|| NameIndex::of(context.facts)),
                 cell,
                 use_,
             )

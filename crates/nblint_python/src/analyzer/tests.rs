@@ -1641,3 +1641,103 @@ fn a_value_made_with_a_constant_seed_is_told_from_one_without() {
         "model.fit(X, y)\nmodel.fit(X, y)"
     ));
 }
+
+#[test]
+fn reads_under_a_parameter_test_carry_it_and_calls_say_what_they_pass() {
+    let facts = analyze(
+        "def predict(source, /, scale=2, *, mode=\"fast\"):\n    if source == \"T5\":\n        model = t5_model\n    elif mode != 'slow':\n        model = fast_model\n    else:\n        model = slow_model\n    return model\n",
+    );
+    let guards = |name: &str| {
+        let use_ = facts.uses.iter().find(|use_| use_.name == name).unwrap();
+        use_.parameter_guards
+            .iter()
+            .map(|guard| {
+                let test = &guard.guard;
+                let op = if test.equal { "==" } else { "!=" };
+                format!(
+                    "{}:{}{op}{} at {:?} keyword {} default {:?}",
+                    guard.function,
+                    test.name,
+                    test.constant,
+                    guard.position,
+                    guard.keyword,
+                    guard.default
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        guards("t5_model"),
+        ["predict:source==\"T5\" at Some(0) keyword false default None"]
+    );
+    assert_eq!(
+        guards("fast_model"),
+        ["predict:mode!=\"slow\" at None keyword true default Some(\"\\\"fast\\\"\")"]
+    );
+    // The `else` of a chain of more than one test holds where every test fails: not noted.
+    assert!(guards("slow_model").is_empty());
+
+    // A lone `else` holds where its test fails.
+    let lone =
+        analyze("def f(kind):\n    if kind == 1:\n        pass\n    else:\n        g(other)\n");
+    let other = lone.uses.iter().find(|use_| use_.name == "other").unwrap();
+    assert!(!other.parameter_guards[0].guard.equal);
+
+    // No guard where the body binds the parameter again, a decorator calls the function,
+    // or the test is in a nested function (whose names may be its own).
+    for source in [
+        "def f(kind):\n    kind = kind.lower()\n    if kind == 'a':\n        g(other)\n",
+        "@wrap\ndef f(kind):\n    if kind == 'a':\n        g(other)\n",
+        "def f(kind):\n    def h(kind):\n        if kind == 'a':\n            g(other)\n    return h\n",
+        "class C:\n    def f(self, kind):\n        if kind == 'a':\n            g(other)\n",
+    ] {
+        let facts = analyze(source);
+        let other = facts.uses.iter().find(|use_| use_.name == "other").unwrap();
+        assert!(other.parameter_guards.is_empty(), "{source}");
+    }
+
+    // Calls of plain names, with their literal arguments; a callee's read is marked.
+    let calls = analyze("predict('bert', n, scale = 3)\nrun(*args)\nrun(**kw)\nx = m.predict(1)\n");
+    let passed: Vec<_> = calls
+        .calls
+        .iter()
+        .map(|call| {
+            (
+                call.function.as_str(),
+                call.arguments.clone(),
+                call.keywords.clone(),
+                call.unpacked,
+            )
+        })
+        .collect();
+    assert_eq!(
+        passed,
+        [
+            (
+                "predict",
+                vec![Some("\"bert\"".to_owned()), None],
+                vec![("scale".to_owned(), Some("3".to_owned()))],
+                false
+            ),
+            ("run", vec![None], vec![], true),
+            ("run", vec![], vec![], true),
+        ]
+    );
+    let predict = calls
+        .uses
+        .iter()
+        .find(|use_| use_.name == "predict")
+        .unwrap();
+    assert!(predict.callee);
+    let n = calls.uses.iter().find(|use_| use_.name == "n").unwrap();
+    assert!(!n.callee);
+
+    // The cell's own functions read other than by a call are handed on.
+    let handed = analyze(
+        "def step(x):\n    return x\n\nsteps = list(map(step, xs))\nstep(1)\ndef later():\n    return apply(step)\n",
+    );
+    assert_eq!(handed.functions_handed_on, ["step"]);
+    let called =
+        analyze("def step(x):\n    return x\n\nstep(1)\ndef later():\n    return step(2)\n");
+    assert!(called.functions_handed_on.is_empty());
+}
