@@ -4881,8 +4881,8 @@ fn may_change_receiver(method: &str) -> bool {
 /// Whether calling `method` is evidence that it changes its receiver: a listed method (the
 /// standard containers' mutators, estimators' and optimizers' `fit`, `step`, ...), or a
 /// PyTorch in-place method (one trailing underscore: `add_`, `zero_`) that
-/// `unchanging_methods.txt` does not list (scikit-learn's `gp.kernel_(X)`). An unknown
-/// method is not: the goal is that every NB206 finding is true.
+/// `unchanging_methods.txt` does not list (scikit-learn's `gp.kernel_(X)`, EconML's
+/// `est.coef_(T=1)`). An unknown method is not: the goal is that every NB206 finding is true.
 fn is_mutating_method(method: &str) -> bool {
     MUTATING_METHODS.contains(method)
         || (method.len() > 1
