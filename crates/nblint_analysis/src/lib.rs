@@ -547,6 +547,7 @@ fn name_snowflake_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
                     reapplied_in_place: false,
                     callee: false,
                     parameter_guards: Vec::new(),
+                    attribute_guards: Vec::new(),
                 });
             }
             from = start + close + 2;

@@ -287,6 +287,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB202/triggers_python_gate_names_in_a_plain_function", 3, 3),
     (
+        "NB202/triggers_python_read_in_a_branch_of_a_class_attribute_set_elsewhere",
+        4,
+        2,
+    ),
+    (
         "NB202/triggers_python_read_in_a_function_branch_a_call_takes",
         2,
         6,

@@ -164,6 +164,12 @@ pub struct Definition {
     /// raise NotImplementedError(..)`, then `x = step(..)`).
     #[serde(skip_serializing_if = "is_false")]
     pub unreached: bool,
+    /// For a class, the names its body binds once, to a literal, as (name, the literal's
+    /// text, spacing removed) (Python's `class CFG: model = "bert"`): a class constant, unless
+    /// some cell sets that attribute ([`CellFacts::stored_attributes`]) or another class
+    /// binds it too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constants: Vec<(String, String)>,
 }
 
 /// An operation that gives its result back when applied to it again (see
@@ -308,6 +314,7 @@ impl Definition {
             identifies: None,
             definition_fingerprint: None,
             unreached: false,
+            constants: Vec::new(),
         }
     }
 }
@@ -402,6 +409,13 @@ pub struct NameUse {
     /// function passes a constant that fails one, the read never happens.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parameter_guards: Vec<ParameterGuard>,
+    /// The comparisons of a class's attributes with constants that the `if`s around this
+    /// read need to hold, anywhere in the cell (Python's `if CFG.model == "t5":`, or `if
+    /// self.kind == "hf":` in a method of `Config`, noted as `Config.kind`): where the class
+    /// binds the attribute to another constant that nothing changes
+    /// ([`Definition::constants`]), the read never happens.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attribute_guards: Vec<BranchGuard>,
 }
 
 /// A parameter of a module-level function compared with a constant (see
@@ -647,6 +661,12 @@ pub struct CellFacts {
     /// cells' functions are in [`Self::uses`], without [`NameUse::callee`].
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub functions_handed_on: Vec<String>,
+    /// The attributes the cell sets, deletes or binds in a class body other than as a class
+    /// constant ([`Definition::constants`]), on any object, once each (`cfg.model = "t5"`,
+    /// `setattr(cfg, "model", ..)`); `*` where it sets attributes it does not name
+    /// (`setattr(cfg, key, ..)`, `cfg.__dict__.update(..)`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stored_attributes: Vec<String>,
     /// Names the cell only re-applies operations to that give their result back: each of
     /// its bindings of the name applies one to the name's own value (under an `if`, or a run
     /// of row filters), nothing else binds or changes it, and it is read otherwise only in

@@ -48,6 +48,7 @@ impl CellFrontend for Toy {
                     reapplied_in_place: false,
                     callee: false,
                     parameter_guards: Vec::new(),
+                    attribute_guards: Vec::new(),
                 }),
                 ["assign" | "call", name] => {
                     facts.uses.push(NameUse {
@@ -62,6 +63,7 @@ impl CellFrontend for Toy {
                         reapplied_in_place: false,
                         callee: false,
                         parameter_guards: Vec::new(),
+                        attribute_guards: Vec::new(),
                     });
                     facts.mutations.push(Mutation {
                         name: (*name).into(),
@@ -239,6 +241,7 @@ fn a_name_a_function_body_reads_is_used_by_every_later_definition() {
             reapplied_in_place: false,
             callee: false,
             parameter_guards: Vec::new(),
+            attribute_guards: Vec::new(),
         });
     }
     let graph = Graph::build(&notebook, &facts, &|name| Toy.is_builtin(name));

@@ -442,6 +442,14 @@ struct Analyzer<'src> {
     /// The comparisons of those parameters with constants that the `if`s around the walk
     /// need to hold (see [`NameUse::parameter_guards`]).
     parameter_guards: Vec<ParameterGuard>,
+    /// The comparisons of class attributes with constants that the `if`s around the walk
+    /// need to hold (see [`NameUse::attribute_guards`]).
+    attribute_guards: Vec<BranchGuard>,
+    /// In a method's own body, the name of its first parameter and of its class (`self`,
+    /// `Config`): `self.kind` there is the class's `kind` where nothing sets it.
+    method_receiver: Option<(String, String)>,
+    /// The class whose body is being walked, directly.
+    class_name: Option<String>,
     /// The callee of the call being walked (`predict` in `predict("T5")`), so its read is
     /// known as a call's (see [`NameUse::callee`]).
     callee: Option<Span>,
@@ -495,6 +503,9 @@ impl<'src> Analyzer<'src> {
             top_function: None,
             parameters: None,
             parameter_guards: Vec::new(),
+            attribute_guards: Vec::new(),
+            method_receiver: None,
+            class_name: None,
             callee: None,
             cell_magic: magics::cell_magic(source).is_some(),
             depth: 0,
@@ -999,6 +1010,7 @@ impl<'src> Analyzer<'src> {
             } else {
                 Vec::new()
             },
+            attribute_guards: self.attribute_guards.clone(),
         }
     }
 
@@ -1387,6 +1399,20 @@ impl<'src> Analyzer<'src> {
                 None => unpacked = true,
             }
         }
+        // `setattr(cfg, "model", ..)` sets `model`; `setattr(cfg, key, ..)` any attribute, as
+        // may `vars(cfg)` written through.
+        match function.id.as_str() {
+            "setattr" | "delattr" => match call.arguments.args.get(1) {
+                Some(Expr::StringLiteral(name)) => {
+                    self.note_stored_attribute(name.value.to_str().to_owned());
+                }
+                _ => self.note_stored_attribute("*".to_owned()),
+            },
+            "vars" if !call.arguments.args.is_empty() => {
+                self.note_stored_attribute("*".to_owned());
+            }
+            _ => {}
+        }
         self.facts.calls.push(CallSite {
             function: function.id.as_str().to_owned(),
             arguments,
@@ -1414,13 +1440,56 @@ impl<'src> Analyzer<'src> {
         })
     }
 
-    /// Walks `body` under `guard`, when there is one (see [`Self::parameter_guards`]).
-    fn body_under(&mut self, guard: Option<ParameterGuard>, body: &[Stmt]) {
-        let pushed = guard.is_some();
-        self.parameter_guards.extend(guard);
+    /// The comparison of a class attribute with a constant that `test` needs to hold (see
+    /// [`NameUse::attribute_guards`]): `CFG.model == "t5"` where `CFG` is a module name, or
+    /// `self.kind == "hf"` in a method's own body, as `Config.kind`.
+    fn attribute_guard(&self, test: &Expr) -> Option<BranchGuard> {
+        self.guard_on(test, &|operand| {
+            let Expr::Attribute(attribute) = operand else {
+                return None;
+            };
+            let Expr::Name(owner) = &*attribute.value else {
+                return None;
+            };
+            let owner = owner.id.as_str();
+            let class = match &self.method_receiver {
+                Some((receiver, class)) if receiver == owner && self.function_depth == 1 => {
+                    class.as_str()
+                }
+                _ if matches!(self.resolve(owner), Resolution::Local) => return None,
+                _ => owner,
+            };
+            Some(format!("{class}.{}", attribute.attr.id))
+        })
+    }
+
+    /// The tests an `if` body (or an `elif`'s, or the `else` of a lone `if`, `negated`)
+    /// runs under, of parameters and of class attributes.
+    fn branch_tests(&self, test: &Expr, negated: bool) -> BranchTests {
+        let negate = |guard: BranchGuard| BranchGuard {
+            equal: guard.equal != negated,
+            ..guard
+        };
+        BranchTests {
+            parameter: self.parameter_guard(test).map(|guard| ParameterGuard {
+                guard: negate(guard.guard),
+                ..guard
+            }),
+            attribute: self.attribute_guard(test).map(negate),
+        }
+    }
+
+    /// Walks `body` under `tests` (see [`Self::parameter_guards`], [`Self::attribute_guards`]).
+    fn body_under(&mut self, tests: BranchTests, body: &[Stmt]) {
+        let (parameter, attribute) = (tests.parameter.is_some(), tests.attribute.is_some());
+        self.parameter_guards.extend(tests.parameter);
+        self.attribute_guards.extend(tests.attribute);
         self.visit_body(body);
-        if pushed {
+        if parameter {
             self.parameter_guards.pop();
+        }
+        if attribute {
+            self.attribute_guards.pop();
         }
     }
 
@@ -1487,6 +1556,7 @@ impl<'src> Analyzer<'src> {
                 identifies: None,
                 definition_fingerprint: None,
                 unreached: false,
+                constants: Vec::new(),
             });
             Some(self.facts.defines.len() - 1)
         };
@@ -1754,26 +1824,32 @@ impl<'src> Analyzer<'src> {
     /// to run: `mode == "log"`, `sources is not None`, or one such operand of an `and`; a
     /// name alone (`if in_cloud:`) needs a true value, and `not name` a false one.
     fn constant_guard(&self, test: &Expr) -> Option<BranchGuard> {
+        self.guard_on(test, &|operand| match operand {
+            Expr::Name(name) => Some(name.id.as_str().to_owned()),
+            _ => None,
+        })
+    }
+
+    /// The comparison with a constant that `test` needs to hold, of an operand `named`
+    /// names (see [`Self::constant_guard`]).
+    fn guard_on(
+        &self,
+        test: &Expr,
+        named: &dyn Fn(&Expr) -> Option<String>,
+    ) -> Option<BranchGuard> {
         match test {
-            Expr::Name(name) => Some(BranchGuard {
-                name: name.id.as_str().to_owned(),
-                equal: true,
-                constant: "True".to_owned(),
-                truthiness: true,
-            }),
-            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => match &*unary.operand {
-                Expr::Name(name) => Some(BranchGuard {
-                    name: name.id.as_str().to_owned(),
+            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => {
+                named(&unary.operand).map(|name| BranchGuard {
+                    name,
                     equal: false,
                     constant: "True".to_owned(),
                     truthiness: true,
-                }),
-                _ => None,
-            },
+                })
+            }
             Expr::BoolOp(operation) if operation.op == ast::BoolOp::And => operation
                 .values
                 .iter()
-                .find_map(|value| self.constant_guard(value)),
+                .find_map(|value| self.guard_on(value, named)),
             Expr::Compare(compare) => {
                 let ([op], [right]) = (&*compare.ops, &*compare.comparators) else {
                     return None;
@@ -1783,21 +1859,27 @@ impl<'src> Analyzer<'src> {
                     ast::CmpOp::NotEq | ast::CmpOp::IsNot => false,
                     _ => return None,
                 };
-                let (name, constant) = match (&*compare.left, right) {
-                    (Expr::Name(name), constant) | (constant, Expr::Name(name)) => (name, constant),
+                let (name, constant) = match (named(&compare.left), named(right)) {
+                    (Some(name), None) => (name, right),
+                    (None, Some(name)) => (name, &*compare.left),
                     _ => return None,
                 };
                 if !is_constant(constant) {
                     return None;
                 }
                 Some(BranchGuard {
-                    name: name.id.as_str().to_owned(),
+                    name,
                     equal,
                     constant: without_spacing(self.source_of(constant.range())?),
                     truthiness: false,
                 })
             }
-            _ => None,
+            operand => named(operand).map(|name| BranchGuard {
+                name,
+                equal: true,
+                constant: "True".to_owned(),
+                truthiness: true,
+            }),
         }
     }
 
@@ -2216,10 +2298,28 @@ impl<'src> Analyzer<'src> {
             .decorator_list
             .iter()
             .any(|decorator| compiles_its_own_language(&decorator.expression));
+        // A method of a class (no decorator: not a `staticmethod` or a `classmethod`) gets its
+        // instance as its first parameter.
+        let receiver = (self.innermost() == ScopeKind::Class && function.decorator_list.is_empty())
+            .then(|| {
+                let first = function
+                    .parameters
+                    .posonlyargs
+                    .iter()
+                    .chain(&function.parameters.args)
+                    .next()?;
+                let class = self.class_name.clone()?;
+                Some((first.parameter.name.id.as_str().to_owned(), class))
+            })
+            .flatten();
         self.enter_function(locals, globals);
         self.optional_depth += usize::from(kernel);
         let outer = std::mem::replace(&mut self.parameters, parameters);
+        let outer_receiver = std::mem::replace(&mut self.method_receiver, receiver);
+        let outer_class = self.class_name.take();
         self.visit_body(&function.body);
+        self.class_name = outer_class;
+        self.method_receiver = outer_receiver;
         self.parameters = outer;
         self.optional_depth -= usize::from(kernel);
         self.leave_function();
@@ -2242,19 +2342,25 @@ impl<'src> Analyzer<'src> {
             type_parameters,
             HashSet::new(),
         ));
+        let outer = self.class_name.replace(class.name.id.as_str().to_owned());
         for statement in &class.body {
             self.visit_stmt(statement);
         }
+        self.class_name = outer;
         self.scopes.pop();
         if generic {
             self.leave_function();
         }
+        let constants = self.class_constants(class);
         let defined = self.facts.defines.len();
         self.bind(
             class.name.id.as_str(),
             class.name.range(),
             DefinitionKind::Type,
         );
+        if let Some(definition) = self.facts.defines.get_mut(defined) {
+            definition.constants = constants;
+        }
         // IDAES's `@declare_process_block_class("Heater")` over `class HeaterData(..)` makes
         // the class `Heater` in the module that defines the data class: a name this cell
         // binds; both are used where they are defined.
@@ -2312,6 +2418,54 @@ impl<'src> Analyzer<'src> {
         }) && let Some(definition) = self.facts.defines.get_mut(defined)
         {
             definition.used_in_cell = true;
+        }
+    }
+
+    /// The names `class`'s body binds once, to a literal ([`Definition::constants`]); the
+    /// other names it binds are noted as attributes set ([`CellFacts::stored_attributes`]).
+    fn class_constants(&mut self, class: &ast::StmtClassDef) -> Vec<(String, String)> {
+        let mut times_bound: HashMap<String, usize> = HashMap::new();
+        for statement in &class.body {
+            let mut collector = LocalCollector::default();
+            collector.visit_stmt(statement);
+            for name in collector.locals {
+                *times_bound.entry(name).or_default() += 1;
+            }
+        }
+        let mut constants = Vec::new();
+        for statement in &class.body {
+            let (target, value) = match statement {
+                Stmt::Assign(assign) => match &*assign.targets {
+                    [target] => (target, &*assign.value),
+                    _ => continue,
+                },
+                Stmt::AnnAssign(assign) => match &assign.value {
+                    Some(value) => (&*assign.target, &**value),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if let Expr::Name(name) = target
+                && is_constant(value)
+                && times_bound.get(name.id.as_str()) == Some(&1)
+                && let Some(text) = self.source_of(value.range())
+            {
+                constants.push((name.id.as_str().to_owned(), without_spacing(text)));
+            }
+        }
+        for name in times_bound.into_keys() {
+            if !constants.iter().any(|(constant, _)| *constant == name) {
+                self.note_stored_attribute(name);
+            }
+        }
+        constants
+    }
+
+    /// Notes that the cell sets the attribute `name` of something (see
+    /// [`CellFacts::stored_attributes`]).
+    fn note_stored_attribute(&mut self, name: String) {
+        if !self.facts.stored_attributes.contains(&name) {
+            self.facts.stored_attributes.push(name);
         }
     }
 
@@ -3022,8 +3176,8 @@ impl<'src> Analyzer<'src> {
                     analyzer.switched_off += usize::from(switched_off);
                     analyzer.with_depth += usize::from(runs_once);
                     if !never {
-                        let guard = analyzer.parameter_guard(&if_.test);
-                        analyzer.body_under(guard, &if_.body);
+                        let tests = analyzer.branch_tests(&if_.test, false);
+                        analyzer.body_under(tests, &if_.body);
                     }
                     analyzer.with_depth -= usize::from(runs_once);
                     analyzer.switched_off -= usize::from(switched_off);
@@ -3038,20 +3192,14 @@ impl<'src> Analyzer<'src> {
                         }
                         let starts = analyzer.fact_counts();
                         // `else` after a lone `if mode == "a":` runs where the test fails.
-                        let guard = match (&clause.test, &*if_.elif_else_clauses, &*if_.test) {
-                            (Some(test), _, _) => analyzer.parameter_guard(test),
-                            (None, _, Expr::BoolOp(_)) | (None, [_, _, ..], _) => None,
-                            (None, _, test) => {
-                                analyzer.parameter_guard(test).map(|guard| ParameterGuard {
-                                    guard: BranchGuard {
-                                        equal: !guard.guard.equal,
-                                        ..guard.guard
-                                    },
-                                    ..guard
-                                })
+                        let tests = match (&clause.test, &*if_.elif_else_clauses, &*if_.test) {
+                            (Some(test), _, _) => analyzer.branch_tests(test, false),
+                            (None, _, Expr::BoolOp(_)) | (None, [_, _, ..], _) => {
+                                BranchTests::default()
                             }
+                            (None, _, test) => analyzer.branch_tests(test, true),
                         };
-                        analyzer.body_under(guard, &clause.body);
+                        analyzer.body_under(tests, &clause.body);
                         if let Some(test) = &clause.test {
                             elif_bodies.push((test, starts, analyzer.fact_counts()));
                         }
@@ -3832,6 +3980,13 @@ impl<'src> Analyzer<'src> {
     }
 
     fn expression(&mut self, expression: &Expr) {
+        // `cfg.__dict__.update(..)`, `vars(cfg)[key] = ..`: attributes set by names chosen
+        // when the cell runs.
+        if let Expr::Attribute(attribute) = expression
+            && attribute.attr.id.as_str() == "__dict__"
+        {
+            self.note_stored_attribute("*".to_owned());
+        }
         match expression {
             Expr::Name(name) => match name.ctx {
                 ExprContext::Load => self.read(name.id.as_str(), name.range()),
@@ -3845,6 +4000,9 @@ impl<'src> Analyzer<'src> {
             | Expr::Subscript(ast::ExprSubscript { ctx, .. })
                 if matches!(ctx, ExprContext::Store | ExprContext::Del) =>
             {
+                if let Expr::Attribute(attribute) = expression {
+                    self.note_stored_attribute(attribute.attr.id.as_str().to_owned());
+                }
                 if let Some(root) = root_name(expression) {
                     let noted = self.facts.mutations.len();
                     self.note_mutation(root, MutationKind::Assign, self.statement, None);
@@ -4121,6 +4279,14 @@ impl<'ast> Visitor<'ast> for DepthProbe {
 /// Collects the names local to a function body before it is walked: every name it binds
 /// (assignment targets, `for`/`with`/`except` names, imports, nested `def`/`class`, walrus
 /// targets, `match` captures, `del` targets), except those declared `global` or `nonlocal`.
+/// The tests of parameters and of class attributes a branch runs under (see
+/// [`NameUse::parameter_guards`], [`NameUse::attribute_guards`]).
+#[derive(Default)]
+struct BranchTests {
+    parameter: Option<ParameterGuard>,
+    attribute: Option<BranchGuard>,
+}
+
 /// How a call passes one parameter of a module-level function (see
 /// [`nblint_facts::ParameterGuard`]).
 struct ParameterSlot {

@@ -196,5 +196,6 @@ fn push_use(facts: &mut CellFacts, name: &str, span: Span) {
         reapplied_in_place: false,
         callee: false,
         parameter_guards: Vec::new(),
+        attribute_guards: Vec::new(),
     });
 }

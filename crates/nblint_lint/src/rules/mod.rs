@@ -2,6 +2,7 @@
 //! severity, fixability, whether it needs the cells analysed, and its page under `rules/`)
 //! and holds its check function.
 
+mod branches;
 mod name_index;
 mod nb000_io_error;
 mod nb001_syntax_error;

@@ -2,6 +2,7 @@ use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{CellFacts, NotebookFacts, Span};
 
+use super::branches;
 use super::name_index::{NameIndex, never_read};
 use super::places;
 use crate::registry::{Context, Finding, Silencing, declare_rule};
@@ -217,12 +218,14 @@ fn line_of(source: &str, offset: usize) -> usize {
 struct BranchIndexes<'a> {
     names: Option<NameIndex<'a>>,
     called: Option<places::CalledNames<'a>>,
-    calls: Option<places::FunctionCalls<'a>>,
+    calls: Option<branches::FunctionCalls<'a>>,
+    constants: Option<branches::ClassConstants<'a>>,
 }
 
 /// The first use of each name in cell `cell` that needs the name to exist (see
 /// [`places::needs_name`]) and is not in a branch switched off ([`never_read`]) or that no
-/// call takes ([`places::FunctionCalls::never_taken`]).
+/// call takes ([`branches::FunctionCalls::never_taken`]) or a class constant switches off
+/// ([`branches::ClassConstants::never_holds`]).
 fn first_required_uses<'a>(
     context: &Context<'a>,
     indexes: &mut BranchIndexes<'a>,
@@ -249,8 +252,17 @@ fn first_required_uses<'a>(
         if !use_.parameter_guards.is_empty()
             && indexes
                 .calls
-                .get_or_insert_with(|| places::FunctionCalls::of(context.facts))
+                .get_or_insert_with(|| branches::FunctionCalls::of(context.facts))
                 .never_taken(use_)
+        {
+            continue;
+        }
+        // A read in a branch a class constant switches off never happens.
+        if !use_.attribute_guards.is_empty()
+            && indexes
+                .constants
+                .get_or_insert_with(|| branches::ClassConstants::of(context.facts))
+                .never_holds(use_)
         {
             continue;
         }

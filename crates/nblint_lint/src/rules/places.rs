@@ -3,9 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use nblint_facts::{
-    CallSite, CellFacts, Dependency, Import, NameUse, NotebookFacts, Span, Vocabulary,
-};
+use nblint_facts::{CellFacts, Dependency, Import, NameUse, NotebookFacts, Span, Vocabulary};
 use nblint_graph::{Resolution, ResolvedUse};
 use nblint_notebook::{Cell, Notebook};
 
@@ -227,68 +225,6 @@ impl<'a> CalledNames<'a> {
                 .function
                 .as_deref()
                 .is_some_and(|function| self.never_called(function))
-    }
-}
-
-/// Every call of each function the notebook defines, with what it passes: which branches of
-/// a function's body a call takes (see [`NameUse::parameter_guards`]).
-pub(crate) struct FunctionCalls<'a> {
-    calls: HashMap<&'a str, Vec<&'a CallSite>>,
-    /// Functions some cell reads other than by calling them: handed on, they may be called
-    /// with anything.
-    handed_on: HashSet<&'a str>,
-    /// How many times each name is bound, over every cell.
-    bindings: HashMap<&'a str, usize>,
-    /// Some cell calls or binds names chosen when it runs.
-    any: bool,
-}
-
-impl<'a> FunctionCalls<'a> {
-    /// Reads the notebook's cells once.
-    pub(crate) fn of(facts: &'a NotebookFacts) -> Self {
-        let mut calls: HashMap<&str, Vec<&CallSite>> = HashMap::new();
-        let mut handed_on = HashSet::new();
-        let mut bindings: HashMap<&str, usize> = HashMap::new();
-        let mut any = false;
-        for cell in facts.cells.iter().flatten() {
-            any |= cell.reads_unknown_names || cell.binds_unknown_names;
-            for call in &cell.calls {
-                calls.entry(call.function.as_str()).or_default().push(call);
-            }
-            handed_on.extend(cell.functions_handed_on.iter().map(String::as_str));
-            handed_on.extend(
-                cell.uses
-                    .iter()
-                    .filter(|use_| !use_.callee)
-                    .map(|use_| use_.name.as_str()),
-            );
-            for definition in &cell.defines {
-                *bindings.entry(definition.name.as_str()).or_default() += 1;
-            }
-        }
-        Self {
-            calls,
-            handed_on,
-            bindings,
-            any,
-        }
-    }
-
-    /// Whether `use_` sits in a branch of its function's body that no call takes: a test of
-    /// a parameter against a constant fails for what every call passes (`def predict(source):
-    /// if source == "T5": model = t5_model`, called only as `predict("ProtBERT")`). The
-    /// function must be bound once in the notebook and read nowhere but as a callee.
-    pub(crate) fn never_taken(&self, use_: &NameUse) -> bool {
-        !self.any
-            && use_.parameter_guards.iter().any(|guard| {
-                let function = guard.function.as_str();
-                self.bindings.get(function) == Some(&1)
-                    && !self.handed_on.contains(function)
-                    && self
-                        .calls
-                        .get(function)
-                        .is_none_or(|calls| calls.iter().all(|call| guard.fails_for(call)))
-            })
     }
 }
 

@@ -1741,3 +1741,53 @@ fn reads_under_a_parameter_test_carry_it_and_calls_say_what_they_pass() {
         analyze("def step(x):\n    return x\n\nstep(1)\ndef later():\n    return step(2)\n");
     assert!(called.functions_handed_on.is_empty());
 }
+
+#[test]
+fn class_constants_attribute_stores_and_the_tests_of_attributes_around_reads() {
+    let facts = analyze(
+        "class CFG:\n    model = \"bert\"\n    size: int = 3\n    lr = base_lr\n    epochs = 1\n    epochs = 2\n\n    def run(self):\n        if self.model == 't5':\n            return t5()\n        return None\n",
+    );
+    assert_eq!(
+        facts.defines[0].constants,
+        [
+            ("model".to_owned(), "\"bert\"".to_owned()),
+            ("size".to_owned(), "3".to_owned())
+        ]
+    );
+    let mut stored = facts.stored_attributes.clone();
+    stored.sort();
+    assert_eq!(stored, ["epochs", "lr", "run"]);
+    let t5 = facts.uses.iter().find(|use_| use_.name == "t5").unwrap();
+    assert_eq!(t5.attribute_guards[0].name, "CFG.model");
+    assert_eq!(t5.attribute_guards[0].constant, "\"t5\"");
+
+    let module = analyze(
+        "if not CFG.debug:\n    a = load()\nelse:\n    b = load_small()\nif cfg.mode == 1:\n    c = other()\n",
+    );
+    let guard = |name: &str| {
+        let use_ = module.uses.iter().find(|use_| use_.name == name).unwrap();
+        use_.attribute_guards
+            .iter()
+            .map(|guard| format!("{} {} {}", guard.name, guard.equal, guard.constant))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(guard("load"), ["CFG.debug false True"]);
+    assert_eq!(guard("load_small"), ["CFG.debug true True"]);
+    assert_eq!(guard("other"), ["cfg.mode true 1"]);
+
+    // A local's attribute is no class's.
+    let local = analyze("def f(cfg):\n    if cfg.mode == 1:\n        other()\n");
+    let other = local.uses.iter().find(|use_| use_.name == "other").unwrap();
+    assert!(other.attribute_guards.is_empty());
+
+    // Attributes set, by name or not.
+    let setters = analyze("cfg.model = 't5'\ndel cfg.size\nsetattr(cfg, 'lr', 1)\n");
+    assert_eq!(setters.stored_attributes, ["model", "size", "lr"]);
+    for source in [
+        "setattr(cfg, key, 1)\n",
+        "cfg.__dict__.update(d)\n",
+        "vars(cfg)[k] = 1\n",
+    ] {
+        assert_eq!(analyze(source).stored_attributes, ["*"], "{source}");
+    }
+}

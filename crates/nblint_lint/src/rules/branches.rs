@@ -1,0 +1,288 @@
+//! Branches that never run because of what the notebook passes or binds: a function's branch
+//! no call takes, a branch a class constant switches off. NB202 asks them of its reads.
+
+use std::collections::{HashMap, HashSet};
+
+use nblint_facts::{CallSite, DefinitionKind, NameUse, NotebookFacts};
+
+/// How many times each name is bound, over every cell.
+fn times_bound(facts: &NotebookFacts) -> HashMap<&str, usize> {
+    let mut bindings: HashMap<&str, usize> = HashMap::new();
+    for definition in facts.cells.iter().flatten().flat_map(|cell| &cell.defines) {
+        *bindings.entry(definition.name.as_str()).or_default() += 1;
+    }
+    bindings
+}
+
+/// Every call of each function the notebook defines, with what it passes: which branches of
+/// a function's body a call takes (see [`NameUse::parameter_guards`]).
+pub(crate) struct FunctionCalls<'a> {
+    calls: HashMap<&'a str, Vec<&'a CallSite>>,
+    /// Functions some cell reads other than by calling them: handed on, they may be called
+    /// with anything.
+    handed_on: HashSet<&'a str>,
+    /// How many times each name is bound, over every cell.
+    bindings: HashMap<&'a str, usize>,
+    /// Some cell calls or binds names chosen when it runs.
+    any: bool,
+}
+
+impl<'a> FunctionCalls<'a> {
+    /// Reads the notebook's cells once.
+    pub(crate) fn of(facts: &'a NotebookFacts) -> Self {
+        let mut calls: HashMap<&str, Vec<&CallSite>> = HashMap::new();
+        let mut handed_on = HashSet::new();
+        let mut any = false;
+        for cell in facts.cells.iter().flatten() {
+            any |= cell.reads_unknown_names || cell.binds_unknown_names;
+            for call in &cell.calls {
+                calls.entry(call.function.as_str()).or_default().push(call);
+            }
+            handed_on.extend(cell.functions_handed_on.iter().map(String::as_str));
+            handed_on.extend(
+                cell.uses
+                    .iter()
+                    .filter(|use_| !use_.callee)
+                    .map(|use_| use_.name.as_str()),
+            );
+        }
+        Self {
+            calls,
+            handed_on,
+            bindings: times_bound(facts),
+            any,
+        }
+    }
+
+    /// Whether `use_` sits in a branch of its function's body that no call takes: a test of
+    /// a parameter against a constant fails for what every call passes (`def predict(source):
+    /// if source == "T5": model = t5_model`, called only as `predict("ProtBERT")`). The
+    /// function must be bound once in the notebook and read nowhere but as a callee.
+    pub(crate) fn never_taken(&self, use_: &NameUse) -> bool {
+        !self.any
+            && use_.parameter_guards.iter().any(|guard| {
+                let function = guard.function.as_str();
+                self.bindings.get(function) == Some(&1)
+                    && !self.handed_on.contains(function)
+                    && self
+                        .calls
+                        .get(function)
+                        .is_none_or(|calls| calls.iter().all(|call| guard.fails_for(call)))
+            })
+    }
+}
+
+/// The notebook's class constants: the literal each class attribute holds where nothing
+/// changes it (Python's `class CFG: model = "bert"`), for the branches they switch off (see
+/// [`NameUse::attribute_guards`]).
+pub(crate) struct ClassConstants<'a> {
+    /// (class, attribute) to the literal's text.
+    constants: HashMap<(&'a str, &'a str), &'a str>,
+}
+
+impl<'a> ClassConstants<'a> {
+    /// Reads the notebook's cells once. A constant counts where its class is bound once in
+    /// the notebook, no other class binds the attribute (a subclass may give it another
+    /// value), and no cell sets it on anything (`cfg.model = ..`, `setattr(..)`,
+    /// `__dict__`) or binds names no one can list.
+    pub(crate) fn of(facts: &'a NotebookFacts) -> Self {
+        let mut constants = HashMap::new();
+        let cells = || facts.cells.iter().flatten();
+        if cells().any(|cell| cell.binds_unknown_names) {
+            return Self { constants };
+        }
+        let stored: HashSet<&str> = cells()
+            .flat_map(|cell| &cell.stored_attributes)
+            .map(String::as_str)
+            .collect();
+        if stored.contains("*") {
+            return Self { constants };
+        }
+        let classes = || {
+            cells()
+                .flat_map(|cell| &cell.defines)
+                .filter(|definition| definition.kind == DefinitionKind::Type)
+        };
+        let mut classes_binding: HashMap<&str, usize> = HashMap::new();
+        for (attribute, _) in classes().flat_map(|class| &class.constants) {
+            *classes_binding.entry(attribute.as_str()).or_default() += 1;
+        }
+        let bindings = times_bound(facts);
+        for class in classes().filter(|class| bindings.get(class.name.as_str()) == Some(&1)) {
+            for (attribute, literal) in &class.constants {
+                if classes_binding.get(attribute.as_str()) == Some(&1)
+                    && !stored.contains(attribute.as_str())
+                {
+                    constants.insert((class.name.as_str(), attribute.as_str()), literal.as_str());
+                }
+            }
+        }
+        Self { constants }
+    }
+
+    /// Whether `use_` sits in a branch a class constant switches off: the test compares the
+    /// attribute with a constant that the literal it holds fails (`if self.kind == "hf":`
+    /// where `Config` binds `kind = "ollama"`).
+    pub(crate) fn never_holds(&self, use_: &NameUse) -> bool {
+        use_.attribute_guards.iter().any(|guard| {
+            guard
+                .name
+                .split_once('.')
+                .and_then(|key| self.constants.get(&key))
+                .is_some_and(|literal| guard.fails_for(literal))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nblint_facts::{BranchGuard, CellFacts, Definition, ParameterGuard, Span};
+
+    use super::*;
+
+    fn read(name: &str) -> NameUse {
+        NameUse {
+            name: name.to_owned(),
+            span: Span::new(0, 1),
+            deferred: true,
+            optional: false,
+            annotation: false,
+            conditional: false,
+            guard: None,
+            function: None,
+            reapplied_in_place: false,
+            callee: false,
+            parameter_guards: Vec::new(),
+            attribute_guards: Vec::new(),
+        }
+    }
+
+    fn equal_to(name: &str, constant: &str) -> BranchGuard {
+        BranchGuard {
+            name: name.to_owned(),
+            equal: true,
+            constant: constant.to_owned(),
+            truthiness: false,
+        }
+    }
+
+    fn call(arguments: &[Option<&str>], keywords: &[(&str, &str)]) -> CallSite {
+        CallSite {
+            function: "predict".to_owned(),
+            arguments: arguments.iter().map(|a| a.map(str::to_owned)).collect(),
+            keywords: keywords
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), Some((*v).to_owned())))
+                .collect(),
+            unpacked: false,
+        }
+    }
+
+    fn notebook(cells: Vec<CellFacts>) -> NotebookFacts {
+        NotebookFacts {
+            cells: cells.into_iter().map(Some).collect(),
+        }
+    }
+
+    #[test]
+    fn a_branch_no_call_takes_needs_every_call_seen() {
+        let definer = CellFacts {
+            defines: vec![Definition::new(
+                "predict",
+                DefinitionKind::Function,
+                Span::new(0, 7),
+            )],
+            ..CellFacts::default()
+        };
+        let use_ = NameUse {
+            parameter_guards: vec![ParameterGuard {
+                function: "predict".to_owned(),
+                position: Some(0),
+                keyword: true,
+                default: Some("\"bert\"".to_owned()),
+                guard: equal_to("source", "\"T5\""),
+            }],
+            ..read("t5_model")
+        };
+        let taken = |calls: Vec<CallSite>, extra: CellFacts| {
+            let caller = CellFacts {
+                calls,
+                ..CellFacts::default()
+            };
+            let facts = notebook(vec![definer.clone(), caller, extra]);
+            !FunctionCalls::of(&facts).never_taken(&use_)
+        };
+        let nothing = CellFacts::default;
+        // By position, by keyword, through the default.
+        assert!(!taken(vec![call(&[Some("\"bert\"")], &[])], nothing()));
+        assert!(!taken(
+            vec![call(&[], &[("source", "\"bert\"")])],
+            nothing()
+        ));
+        assert!(!taken(vec![call(&[], &[])], nothing()));
+        // One call passes the constant, or something not written as a literal.
+        assert!(taken(
+            vec![call(&[Some("\"bert\"")], &[]), call(&[Some("\"T5\"")], &[])],
+            nothing()
+        ));
+        assert!(taken(vec![call(&[None], &[])], nothing()));
+        let unpacked = CallSite {
+            unpacked: true,
+            ..call(&[], &[])
+        };
+        assert!(taken(vec![unpacked], nothing()));
+        // Handed on, bound twice, or names chosen at run time: any call may take it.
+        let handed_on = CellFacts {
+            functions_handed_on: vec!["predict".to_owned()],
+            ..CellFacts::default()
+        };
+        assert!(taken(vec![call(&[Some("\"bert\"")], &[])], handed_on));
+        let passed = CellFacts {
+            uses: vec![read("predict")],
+            ..CellFacts::default()
+        };
+        assert!(taken(vec![call(&[Some("\"bert\"")], &[])], passed));
+        assert!(taken(vec![call(&[Some("\"bert\"")], &[])], definer.clone()));
+        let unknown = CellFacts {
+            reads_unknown_names: true,
+            ..CellFacts::default()
+        };
+        assert!(taken(vec![call(&[Some("\"bert\"")], &[])], unknown));
+    }
+
+    #[test]
+    fn a_class_constant_holds_where_nothing_else_binds_the_attribute() {
+        let class = |name: &str, model: &str| CellFacts {
+            defines: vec![Definition {
+                constants: vec![("model".to_owned(), model.to_owned())],
+                ..Definition::new(name, DefinitionKind::Type, Span::new(0, 3))
+            }],
+            ..CellFacts::default()
+        };
+        let use_ = NameUse {
+            attribute_guards: vec![equal_to("CFG.model", "\"t5\"")],
+            ..read("T5Tokenizer")
+        };
+        let switched_off =
+            |cells: Vec<CellFacts>| ClassConstants::of(&notebook(cells)).never_holds(&use_);
+        assert!(switched_off(vec![class("CFG", "\"bert\"")]));
+        assert!(!switched_off(vec![class("CFG", "\"t5\"")]));
+        // A subclass binding the attribute, a cell setting it (by name or not), the class
+        // bound twice.
+        assert!(!switched_off(vec![
+            class("CFG", "\"bert\""),
+            class("Big", "\"t5\"")
+        ]));
+        for stored in ["model", "*"] {
+            let setter = CellFacts {
+                stored_attributes: vec![stored.to_owned()],
+                ..CellFacts::default()
+            };
+            assert!(!switched_off(vec![class("CFG", "\"bert\""), setter]));
+        }
+        assert!(!switched_off(vec![
+            class("CFG", "\"bert\""),
+            class("CFG", "\"bert\"")
+        ]));
+    }
+}
