@@ -456,6 +456,7 @@ pub fn lint_with_graph(
             .map_or(&Vocabulary::UNREAD, |frontend| frontend.vocabulary()),
         analysed: analysed.frontend.is_some(),
         python2: analysed.python2,
+        memo: nblint_lint::Memo::default(),
     };
     nblint_lint::lint(&context, selection)
 }

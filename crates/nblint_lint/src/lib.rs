@@ -23,6 +23,6 @@ pub use driver::lint;
 pub use fix::{
     Analysis, FixOptions, FixOutcome, Refusal, apply_fixes, disposable_cell, verify_notebook,
 };
-pub use registry::{Context, Finding, Rule, Silence, Silencing, all_rules, find_rule};
+pub use registry::{Context, Finding, Memo, Rule, Silence, Silencing, all_rules, find_rule};
 pub use settings::{Config, RuleSelection, RuleSettings, Selector, SettingsError};
 pub use suppression::{Suppression, suppressions};

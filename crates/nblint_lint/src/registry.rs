@@ -1,6 +1,8 @@
 //! The rule registry: every rule declared once, with its code, name, default severity,
 //! whether it can fix, its documentation page and its check function.
 
+use std::cell::OnceCell;
+
 use nblint_facts::{Language, NotebookFacts, Span, Vocabulary};
 use nblint_graph::Graph;
 use nblint_notebook::Notebook;
@@ -30,6 +32,19 @@ pub struct Context<'a> {
     /// A Python 2 notebook read as Python 3 (its metadata says Python 2, or names no version
     /// and a cell holds a `print x` statement): a cell that does not parse still ran.
     pub python2: bool,
+    /// What several rules work out of the notebook, kept for the rest of the run: start each
+    /// notebook's context with `Memo::default()`.
+    pub memo: Memo,
+}
+
+/// What several rules work out of one notebook (see [`Context::memo`]), each computed on
+/// first need: NB202's reads of names defined nowhere, which also say where cells stop, and
+/// the reads across cells NB205 and NB206 both ask of.
+/// It owns what it keeps, so a context borrows its notebook for no longer than before.
+#[derive(Default)]
+pub struct Memo {
+    pub(crate) undefined_reads: OnceCell<Vec<(usize, String, Span)>>,
+    pub(crate) cross_cell_reads: OnceCell<crate::rules::places::CrossCellReads>,
 }
 
 /// A rule's finding before the registry stamps it with the rule's code, name and severity.

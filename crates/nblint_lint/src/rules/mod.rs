@@ -20,7 +20,7 @@ mod nb205_redefined_across_cells;
 mod nb206_mutated_across_cells;
 mod nb207_unused_definition;
 mod nb208_conflicting_dependency;
-mod places;
+pub(crate) mod places;
 mod value_text;
 
 pub use nb000_io_error::NB000_IO_ERROR;

@@ -88,7 +88,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         return;
     }
     let postponed_from = places::annotations_postponed_from(context.facts);
-    let reads = undefined_reads(context, postponed_from);
+    let reads = undefined_reads(context);
     if !reads.is_empty() {
         let defined: Vec<&str> = context
             .facts
@@ -104,6 +104,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
             .collect();
         let mut suggestions = Suggestions::new(defined);
         for (cell, name, span) in reads {
+            let (cell, name, span) = (*cell, name.as_str(), *span);
             let Some(facts) = context.facts.cell(cell) else {
                 continue;
             };
@@ -141,11 +142,19 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
 }
 
 /// The reads NB202 reports as of names defined nowhere, as (cell, name, first read that
-/// needs it), in the graph's order (see [`check`]).
-fn undefined_reads<'a>(
-    context: &Context<'a>,
+/// needs it), in the graph's order (see [`check`]); worked out once per notebook.
+fn undefined_reads<'c>(context: &'c Context<'_>) -> &'c [(usize, String, Span)] {
+    context.memo.undefined_reads.get_or_init(|| {
+        let postponed_from = places::annotations_postponed_from(context.facts);
+        find_undefined_reads(context, postponed_from)
+    })
+}
+
+/// Works out [`undefined_reads`].
+fn find_undefined_reads(
+    context: &Context<'_>,
     postponed_from: Option<usize>,
-) -> Vec<(usize, &'a str, Span)> {
+) -> Vec<(usize, String, Span)> {
     let crates = places::declared_crates(context.facts);
     let mut required_uses: HashMap<usize, HashMap<&str, Span>> = HashMap::new();
     let mut indexes = BranchIndexes::default();
@@ -175,7 +184,7 @@ fn undefined_reads<'a>(
         if starts_lowercase(name) && is_path_root(source, span, name) {
             continue;
         }
-        reads.push((use_.cell, name, span));
+        reads.push((use_.cell, name.to_owned(), span));
     }
     reads
 }
@@ -190,11 +199,11 @@ pub(super) fn stops_with_name_error(context: &Context<'_>) -> HashMap<usize, usi
     if silencing_cell(context.facts).is_some() {
         return stops;
     }
-    let postponed_from = places::annotations_postponed_from(context.facts);
-    for (cell, name, span) in undefined_reads(context, postponed_from) {
+    for (cell, name, span) in undefined_reads(context) {
+        let (cell, span) = (*cell, *span);
         let unconditional = context.facts.cell(cell).is_some_and(|facts| {
             facts.uses.iter().any(|use_| {
-                use_.span == span && use_.name == name && !use_.deferred && !use_.conditional
+                use_.span == span && use_.name == *name && !use_.deferred && !use_.conditional
             })
         });
         if unconditional {

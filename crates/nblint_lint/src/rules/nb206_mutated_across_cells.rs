@@ -97,7 +97,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // reads it, a column set in a frame nothing reads again, items appended to a list
         // only this cell prints) makes no other cell's result depend on whether this cell
         // ran: what the message claims does not hold.
-        let seen = seen.get_or_insert_with(|| SeenBy::of(context, &reads, &mutations));
+        let seen = seen.get_or_insert_with(|| SeenBy::of(context, reads, &mutations));
         if !seen.another_cell(mutation) {
             continue;
         }
@@ -168,7 +168,7 @@ struct Readers {
 impl<'a> SeenBy<'a> {
     fn of(
         context: &Context<'a>,
-        reads: &places::CrossCellReads<'_>,
+        reads: &places::CrossCellReads,
         mutations: &'a [CrossCellMutation],
     ) -> Self {
         // A cell that reads names chosen when it runs (`eval`, `%run -i`) may read any value;

@@ -230,17 +230,25 @@ impl<'a> CalledNames<'a> {
 
 /// The reads across cells that happen, and where cells stop, worked out once per notebook
 /// for the rules that ask of each read (NB205, NB206).
-pub(crate) struct CrossCellReads<'a> {
+pub(crate) struct CrossCellReads {
     /// Where each cell stops ([`Self::stops_before`]).
     stops: HashMap<usize, usize>,
     /// The (cell, name) pairs whose every read closes the value or deletes it.
-    only_released: HashSet<(usize, &'a str)>,
+    only_released: HashMap<usize, HashSet<String>>,
 }
 
-impl<'a> CrossCellReads<'a> {
+impl CrossCellReads {
+    /// The notebook's, worked out on first need and kept in the context's memo.
+    pub(crate) fn of<'c>(context: &'c crate::registry::Context<'_>) -> &'c Self {
+        context
+            .memo
+            .cross_cell_reads
+            .get_or_init(|| Self::read(context))
+    }
+
     /// Reads the notebook's cells once.
-    pub(crate) fn of(context: &crate::registry::Context<'a>) -> Self {
-        let mut only_released = HashSet::new();
+    fn read(context: &crate::registry::Context<'_>) -> Self {
+        let mut only_released: HashMap<usize, HashSet<String>> = HashMap::new();
         for (index, facts) in context.facts.cells.iter().enumerate() {
             let (Some(facts), Some(notebook_cell)) = (facts, context.notebook.cell(index + 1))
             else {
@@ -256,12 +264,14 @@ impl<'a> CrossCellReads<'a> {
                         .is_some_and(|after| after.starts_with(".close()"));
                 *releases.entry(use_.name.as_str()).or_insert(true) &= closes_or_deletes;
             }
-            only_released.extend(
-                releases
-                    .into_iter()
-                    .filter(|&(_, released)| released)
-                    .map(|(name, _)| (index + 1, name)),
-            );
+            let names: HashSet<String> = releases
+                .into_iter()
+                .filter(|&(_, released)| released)
+                .map(|(name, _)| name.to_owned())
+                .collect();
+            if !names.is_empty() {
+                only_released.insert(index + 1, names);
+            }
         }
         Self {
             stops: where_cells_stop(context),
@@ -294,7 +304,8 @@ impl<'a> CrossCellReads<'a> {
                 .is_some_and(|facts| is_deletion(facts, use_.span))
             && !self
                 .only_released
-                .contains(&(use_.cell, use_.name.as_str()))
+                .get(&use_.cell)
+                .is_some_and(|names| names.contains(use_.name.as_str()))
             && !self.stops_before(use_.cell, use_.span.start))
         .then_some(from)
     }
