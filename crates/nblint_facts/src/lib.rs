@@ -207,7 +207,7 @@ impl IdempotentOperation {
 }
 
 /// A name compared with a constant (see [`Definition::guard`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct BranchGuard {
     /// The name compared.
     pub name: String,
@@ -420,7 +420,7 @@ pub struct NameUse {
 
 /// A parameter of a module-level function compared with a constant (see
 /// [`NameUse::parameter_guards`]): how a call passes it, and what the test needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ParameterGuard {
     /// The function.
     pub function: String,
@@ -657,12 +657,13 @@ pub struct CellFacts {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub calls: Vec<CallSite>,
     /// The functions this cell defines that it reads other than by calling them (`map(step,
-    /// xs)`, `callbacks=[log]`): handed on, they may be called with anything. Reads of other
-    /// cells' functions are in [`Self::uses`], without [`NameUse::callee`].
+    /// xs)`, `callbacks=[log]`), sorted, once each: handed on, they may be called with
+    /// anything. Reads of other cells' functions are in [`Self::uses`], without
+    /// [`NameUse::callee`].
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub functions_handed_on: Vec<String>,
     /// The attributes the cell sets, deletes or binds in a class body other than as a class
-    /// constant ([`Definition::constants`]), on any object, once each (`cfg.model = "t5"`,
+    /// constant ([`Definition::constants`]), on any object, sorted, once each (`cfg.model = "t5"`,
     /// `setattr(cfg, "model", ..)`); `*` where it sets attributes it does not name
     /// (`setattr(cfg, key, ..)`, `cfg.__dict__.update(..)`).
     #[serde(skip_serializing_if = "Vec::is_empty")]

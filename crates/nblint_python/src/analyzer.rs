@@ -712,6 +712,13 @@ impl<'src> Analyzer<'src> {
             }
         }
         self.facts.uses.sort_by_key(|use_| use_.span);
+        for names in [
+            &mut self.facts.functions_handed_on,
+            &mut self.facts.stored_attributes,
+        ] {
+            names.sort_unstable();
+            names.dedup();
+        }
         if !self.facts.errors.is_empty() {
             self.facts.partially_analysed = true;
         }
@@ -1370,7 +1377,6 @@ impl<'src> Analyzer<'src> {
     fn note_handed_on(&mut self, definition: Option<usize>) {
         if let Some(bound) = definition.and_then(|index| self.facts.defines.get(index))
             && bound.kind == DefinitionKind::Function
-            && !self.facts.functions_handed_on.contains(&bound.name)
         {
             self.facts.functions_handed_on.push(bound.name.clone());
         }
@@ -2464,9 +2470,7 @@ impl<'src> Analyzer<'src> {
     /// Notes that the cell sets the attribute `name` of something (see
     /// [`CellFacts::stored_attributes`]).
     fn note_stored_attribute(&mut self, name: String) {
-        if !self.facts.stored_attributes.contains(&name) {
-            self.facts.stored_attributes.push(name);
-        }
+        self.facts.stored_attributes.push(name);
     }
 
     fn enter_function(&mut self, locals: HashSet<String>, globals: HashSet<String>) {

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use nblint_facts::{CallSite, DefinitionKind, NameUse, NotebookFacts};
+use nblint_facts::{CallSite, DefinitionKind, NameUse, NotebookFacts, ParameterGuard};
 
 /// How many times each name is bound, over every cell.
 fn times_bound(facts: &NotebookFacts) -> HashMap<&str, usize> {
@@ -25,6 +25,8 @@ pub(crate) struct FunctionCalls<'a> {
     bindings: HashMap<&'a str, usize>,
     /// Some cell calls or binds names chosen when it runs.
     any: bool,
+    /// The answers of [`Self::never_taken`] so far, per test: many reads share one.
+    taken: HashMap<&'a ParameterGuard, bool>,
 }
 
 impl<'a> FunctionCalls<'a> {
@@ -51,6 +53,7 @@ impl<'a> FunctionCalls<'a> {
             handed_on,
             bindings: times_bound(facts),
             any,
+            taken: HashMap::new(),
         }
     }
 
@@ -58,16 +61,21 @@ impl<'a> FunctionCalls<'a> {
     /// a parameter against a constant fails for what every call passes (`def predict(source):
     /// if source == "T5": model = t5_model`, called only as `predict("ProtBERT")`). The
     /// function must be bound once in the notebook and read nowhere but as a callee.
-    pub(crate) fn never_taken(&self, use_: &NameUse) -> bool {
+    pub(crate) fn never_taken(&mut self, use_: &'a NameUse) -> bool {
         !self.any
             && use_.parameter_guards.iter().any(|guard| {
+                if let Some(&never) = self.taken.get(guard) {
+                    return never;
+                }
                 let function = guard.function.as_str();
-                self.bindings.get(function) == Some(&1)
+                let never = self.bindings.get(function) == Some(&1)
                     && !self.handed_on.contains(function)
                     && self
                         .calls
                         .get(function)
-                        .is_none_or(|calls| calls.iter().all(|call| guard.fails_for(call)))
+                        .is_none_or(|calls| calls.iter().all(|call| guard.fails_for(call)));
+                self.taken.insert(guard, never);
+                never
             })
     }
 }
