@@ -9,6 +9,8 @@
 mod language;
 mod vocabulary;
 
+use std::collections::HashSet;
+
 use nblint_notebook::{Cell, Notebook};
 use serde::{Deserialize, Serialize};
 
@@ -231,7 +233,7 @@ impl BranchGuard {
     pub fn fails_for(&self, literal: &str) -> bool {
         if self.truthiness {
             let falsy = match literal {
-                "\"\"" | "''" | "0" | "0.0" | "None" | "False" => true,
+                _ if is_falsy_literal(literal) => true,
                 _ if literal_kind(literal).is_some() => false,
                 _ => return false,
             };
@@ -240,6 +242,75 @@ impl BranchGuard {
         literal_kind(literal).is_some_and(|kind| Some(kind) == literal_kind(&self.constant))
             && (literal == self.constant) != self.equal
     }
+
+    /// Whether the test fails for every literal of `passed` ([`Self::fails_for`]), and
+    /// nothing else was passed; true when nothing was.
+    pub fn fails_for_every(&self, passed: &PassedLiterals) -> bool {
+        let count = passed.texts.len();
+        if passed.unknown {
+            return false;
+        }
+        if self.truthiness {
+            return if self.equal {
+                passed.falsy == count
+            } else {
+                passed.truthy == count
+            };
+        }
+        let Some(kind) = literal_kind(&self.constant) else {
+            return count == 0;
+        };
+        let holds_for_constant = passed.texts.contains(&self.constant);
+        passed.by_kind[usize::from(kind)] == count
+            && if self.equal {
+                !holds_for_constant
+            } else {
+                count == 0 || (count == 1 && holds_for_constant)
+            }
+    }
+}
+
+/// The literals a parameter is given over a function's calls, summed up so that a test is
+/// checked against all of them at once ([`BranchGuard::fails_for_every`]), whatever their
+/// number.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassedLiterals {
+    /// Each literal's text, spacing removed, once.
+    texts: HashSet<String>,
+    /// How many of `texts` are of each kind ([`literal_kind`]).
+    by_kind: [usize; 3],
+    /// How many of `texts` are false (`""`, `0`, `None`, ...), and how many are true.
+    falsy: usize,
+    truthy: usize,
+    /// Some call passes something not written as a literal, or nothing at all.
+    unknown: bool,
+}
+
+impl PassedLiterals {
+    /// Adds what one call passes: a literal's text, or `None` for anything else.
+    pub fn add(&mut self, passed: Option<&str>) {
+        let Some(text) = passed else {
+            self.unknown = true;
+            return;
+        };
+        if !self.texts.insert(text.to_owned()) {
+            return;
+        }
+        let kind = literal_kind(text);
+        if let Some(kind) = kind {
+            self.by_kind[usize::from(kind)] += 1;
+        }
+        if is_falsy_literal(text) {
+            self.falsy += 1;
+        } else if kind.is_some() {
+            self.truthy += 1;
+        }
+    }
+}
+
+/// Whether `text` is a literal whose truth value is false.
+fn is_falsy_literal(text: &str) -> bool {
+    matches!(text, "\"\"" | "''" | "0" | "0.0" | "None" | "False")
 }
 
 /// The kind of literal `text` is, when its text alone says whether two are equal: a string
@@ -460,12 +531,6 @@ impl ParameterGuard {
             return argument.as_deref();
         }
         self.default.as_deref()
-    }
-
-    /// Whether `call` passes a constant that makes the test fail ([`BranchGuard::fails_for`]).
-    pub fn fails_for(&self, call: &CallSite) -> bool {
-        self.passed(call)
-            .is_some_and(|literal| self.guard.fails_for(literal))
     }
 }
 
@@ -995,6 +1060,54 @@ mod tests {
             comment,
         );
         format!("{}{}", &source[..span.start], &source[span.end..])
+    }
+
+    #[test]
+    fn a_guard_fails_for_every_literal_passed_exactly_when_it_fails_for_each() {
+        let literals = [
+            "\"a\"", "'b'", "\"\"", "0", "1", "-2", "None", "True", "False", "1.5", "x", "f\"{a}\"",
+        ];
+        let guards = [
+            ("\"a\"", false),
+            ("1", false),
+            ("None", false),
+            ("1.5", false),
+            ("True", true),
+        ];
+        // Every subset of up to three literals, against every guard, both ways.
+        let mut sets: Vec<Vec<&str>> = vec![Vec::new()];
+        for a in 0..literals.len() {
+            sets.push(vec![literals[a]]);
+            for b in a..literals.len() {
+                sets.push(vec![literals[a], literals[b]]);
+                for c in b..literals.len() {
+                    sets.push(vec![literals[a], literals[b], literals[c]]);
+                }
+            }
+        }
+        for (constant, truthiness) in guards {
+            for equal in [true, false] {
+                let guard = BranchGuard {
+                    name: "x".to_owned(),
+                    equal,
+                    constant: constant.to_owned(),
+                    truthiness,
+                };
+                for set in &sets {
+                    let mut passed = PassedLiterals::default();
+                    for literal in set {
+                        passed.add(Some(literal));
+                    }
+                    let each = set.iter().all(|literal| guard.fails_for(literal));
+                    assert_eq!(guard.fails_for_every(&passed), each, "{guard:?} {set:?}");
+                    passed.add(None);
+                    assert!(
+                        !guard.fails_for_every(&passed),
+                        "{guard:?} {set:?} and more"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use nblint_facts::{CallSite, DefinitionKind, NameUse, NotebookFacts, ParameterGuard};
+use nblint_facts::{
+    CallSite, DefinitionKind, NameUse, NotebookFacts, ParameterGuard, PassedLiterals,
+};
 
 /// How many times each name is bound, over every cell.
 fn times_bound(facts: &NotebookFacts) -> HashMap<&str, usize> {
@@ -27,7 +29,13 @@ pub(crate) struct FunctionCalls<'a> {
     any: bool,
     /// The answers of [`Self::never_taken`] so far, per test: many reads share one.
     taken: HashMap<&'a ParameterGuard, bool>,
+    /// What the calls pass for each parameter asked of so far, by (function, position,
+    /// name if it may be passed by name, default).
+    passed: HashMap<Slot<'a>, PassedLiterals>,
 }
+
+/// One parameter of a function, as [`ParameterGuard`] says a call passes it.
+type Slot<'a> = (&'a str, Option<usize>, Option<&'a str>, Option<&'a str>);
 
 impl<'a> FunctionCalls<'a> {
     /// Reads the notebook's cells once.
@@ -54,6 +62,7 @@ impl<'a> FunctionCalls<'a> {
             bindings: times_bound(facts),
             any,
             taken: HashMap::new(),
+            passed: HashMap::new(),
         }
     }
 
@@ -70,10 +79,23 @@ impl<'a> FunctionCalls<'a> {
                 let function = guard.function.as_str();
                 let never = self.bindings.get(function) == Some(&1)
                     && !self.handed_on.contains(function)
-                    && self
-                        .calls
-                        .get(function)
-                        .is_none_or(|calls| calls.iter().all(|call| guard.fails_for(call)));
+                    && {
+                        let slot = (
+                            function,
+                            guard.position,
+                            guard.keyword.then_some(guard.guard.name.as_str()),
+                            guard.default.as_deref(),
+                        );
+                        let calls = &self.calls;
+                        let passed = self.passed.entry(slot).or_insert_with(|| {
+                            let mut passed = PassedLiterals::default();
+                            for call in calls.get(function).into_iter().flatten() {
+                                passed.add(guard.passed(call));
+                            }
+                            passed
+                        });
+                        guard.guard.fails_for_every(passed)
+                    };
                 self.taken.insert(guard, never);
                 never
             })
