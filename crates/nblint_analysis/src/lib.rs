@@ -537,18 +537,11 @@ fn name_snowflake_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
             if is_identifier(name) {
                 let at = start + (inside.len() - inside.trim_start().len());
                 sql_facts.uses.push(nblint_facts::NameUse {
-                    name: name.to_owned(),
-                    span: nblint_facts::Span::new(at, at + name.len()),
-                    deferred: false,
                     optional: true,
-                    annotation: false,
-                    conditional: false,
-                    guard: None,
-                    function: None,
-                    reapplied_in_place: false,
-                    callee: false,
-                    parameter_guards: Vec::new(),
-                    attribute_guards: Vec::new(),
+                    ..nblint_facts::NameUse::new(
+                        name.to_owned(),
+                        nblint_facts::Span::new(at, at + name.len()),
+                    )
                 });
             }
             from = start + close + 2;

@@ -489,6 +489,27 @@ pub struct NameUse {
     pub attribute_guards: Vec<BranchGuard>,
 }
 
+impl NameUse {
+    /// A plain read of `name` at `span`, made when the cell runs and needing the name: every
+    /// flag off, no guard.
+    pub fn new(name: impl Into<String>, span: Span) -> Self {
+        Self {
+            name: name.into(),
+            span,
+            deferred: false,
+            optional: false,
+            annotation: false,
+            conditional: false,
+            guard: None,
+            function: None,
+            reapplied_in_place: false,
+            callee: false,
+            parameter_guards: Vec::new(),
+            attribute_guards: Vec::new(),
+        }
+    }
+}
+
 /// A parameter of a module-level function compared with a constant (see
 /// [`NameUse::parameter_guards`]): how a call passes it, and what the test needs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

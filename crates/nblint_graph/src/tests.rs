@@ -36,35 +36,9 @@ impl CellFrontend for Toy {
                 ["let", "mut", name] => define(&mut facts, name, DefinitionKind::Variable, true),
                 ["let", name] => define(&mut facts, name, DefinitionKind::Variable, false),
                 ["fn", name] => define(&mut facts, name, DefinitionKind::Function, false),
-                ["use", name] => facts.uses.push(NameUse {
-                    name: (*name).into(),
-                    span,
-                    deferred: false,
-                    optional: false,
-                    annotation: false,
-                    conditional: false,
-                    guard: None,
-                    function: None,
-                    reapplied_in_place: false,
-                    callee: false,
-                    parameter_guards: Vec::new(),
-                    attribute_guards: Vec::new(),
-                }),
+                ["use", name] => facts.uses.push(NameUse::new(*name, span)),
                 ["assign" | "call", name] => {
-                    facts.uses.push(NameUse {
-                        name: (*name).into(),
-                        span,
-                        deferred: false,
-                        optional: false,
-                        annotation: false,
-                        conditional: false,
-                        guard: None,
-                        function: None,
-                        reapplied_in_place: false,
-                        callee: false,
-                        parameter_guards: Vec::new(),
-                        attribute_guards: Vec::new(),
-                    });
+                    facts.uses.push(NameUse::new(*name, span));
                     facts.mutations.push(Mutation {
                         name: (*name).into(),
                         kind: if words[0] == "assign" {
@@ -230,18 +204,8 @@ fn a_name_a_function_body_reads_is_used_by_every_later_definition() {
     // Cell 3's function body reads `a` when it is called, after any later cell.
     if let Some(Some(cell)) = facts.cells.get_mut(2) {
         cell.uses.push(NameUse {
-            name: "a".into(),
-            span: Span::new(0, 4),
             deferred: true,
-            optional: false,
-            annotation: false,
-            conditional: false,
-            guard: None,
-            function: None,
-            reapplied_in_place: false,
-            callee: false,
-            parameter_guards: Vec::new(),
-            attribute_guards: Vec::new(),
+            ..NameUse::new("a", Span::new(0, 4))
         });
     }
     let graph = Graph::build(&notebook, &facts, &|name| Toy.is_builtin(name));

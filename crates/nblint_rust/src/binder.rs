@@ -184,18 +184,5 @@ impl<N: Borrow<str> + Hash + Eq + Clone> Binder<N> {
 }
 
 fn push_use(facts: &mut CellFacts, name: &str, span: Span) {
-    facts.uses.push(NameUse {
-        name: name.to_owned(),
-        span,
-        deferred: false,
-        optional: false,
-        annotation: false,
-        conditional: false,
-        guard: None,
-        function: None,
-        reapplied_in_place: false,
-        callee: false,
-        parameter_guards: Vec::new(),
-        attribute_guards: Vec::new(),
-    });
+    facts.uses.push(NameUse::new(name, span));
 }

@@ -172,18 +172,8 @@ mod tests {
 
     fn read(name: &str) -> NameUse {
         NameUse {
-            name: name.to_owned(),
-            span: Span::new(0, 1),
             deferred: true,
-            optional: false,
-            annotation: false,
-            conditional: false,
-            guard: None,
-            function: None,
-            reapplied_in_place: false,
-            callee: false,
-            parameter_guards: Vec::new(),
-            attribute_guards: Vec::new(),
+            ..NameUse::new(name, Span::new(0, 1))
         }
     }
 
