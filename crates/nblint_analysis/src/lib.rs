@@ -538,10 +538,7 @@ fn name_snowflake_cells(notebook: &Notebook, facts: &mut NotebookFacts) {
                 let at = start + (inside.len() - inside.trim_start().len());
                 sql_facts.uses.push(nblint_facts::NameUse {
                     optional: true,
-                    ..nblint_facts::NameUse::new(
-                        name.to_owned(),
-                        nblint_facts::Span::new(at, at + name.len()),
-                    )
+                    ..nblint_facts::NameUse::new(name, nblint_facts::Span::new(at, at + name.len()))
                 });
             }
             from = start + close + 2;
