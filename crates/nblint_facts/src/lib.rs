@@ -166,10 +166,11 @@ pub struct Definition {
     /// raise NotImplementedError(..)`, then `x = step(..)`).
     #[serde(skip_serializing_if = "is_false")]
     pub unreached: bool,
-    /// For a class, the names its body binds once, to a literal, as (name, the literal's
-    /// text, spacing removed) (Python's `class CFG: model = "bert"`): a class constant, unless
-    /// some cell sets that attribute ([`CellFacts::stored_attributes`]) or another class
-    /// binds it too.
+    /// For a class with no decorator and no base but `object`, the names its body binds once,
+    /// to a literal, as (name, the literal's text, spacing removed) (Python's `class CFG:
+    /// model = "bert"`): a class constant, unless some cell sets that attribute
+    /// ([`CellFacts::stored_attributes`]) or another class binds it too. A decorator or a base
+    /// may give instances values of their own (`@dataclass`, pydantic's `BaseModel`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub constants: Vec<(String, String)>,
 }
@@ -602,7 +603,9 @@ pub struct Import {
     pub removal: Option<Span>,
     /// The import's line says it is kept for its effect, not its name: Python's `# noqa` or
     /// `# noqa: F401` (ruff's and flake8's marker for an unused import kept on purpose, as
-    /// `import training.renderer.kimi_k3  # noqa: F401` registers a renderer).
+    /// `import training.renderer.kimi_k3  # noqa: F401` registers a renderer), or the import is
+    /// its cell's one statement, a bare `import simuPOP` (a cell run to check that a module
+    /// imports, or for what importing it does).
     #[serde(skip_serializing_if = "is_false")]
     pub for_effect: bool,
 }

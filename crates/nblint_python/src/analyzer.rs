@@ -455,6 +455,8 @@ struct Analyzer<'src> {
     callee: Option<Span>,
     /// The cell starts with a cell magic: its statements are not the cell's own to edit.
     cell_magic: bool,
+    /// The cell's one statement is a bare `import x` (see [`Import::for_effect`]).
+    lone_import: bool,
     depth: usize,
     max_depth: usize,
     too_deep: bool,
@@ -508,6 +510,7 @@ impl<'src> Analyzer<'src> {
             class_name: None,
             callee: None,
             cell_magic: magics::cell_magic(source).is_some(),
+            lone_import: false,
             depth: 0,
             max_depth: 0,
             too_deep: false,
@@ -555,6 +558,11 @@ impl<'src> Analyzer<'src> {
             });
         }
         self.check_bracket_depth(parsed.tokens());
+        // `import simuPOP` alone in its cell: a cell run to see that a module imports (a
+        // version check, an install check) or for what importing it does.
+        self.lone_import = matches!(parsed.syntax(), Mod::Module(module)
+            if matches!(&*module.body, [Stmt::Import(import)]
+                if matches!(&*import.names, [alias] if alias.asname.is_none())));
         if let Mod::Module(module) = parsed.syntax() {
             // `try: unregister(Job)` / `except: pass`, then `class Job: ..`: the names the
             // cell binds, which such a clean-up may read before binding them.
@@ -2430,6 +2438,15 @@ impl<'src> Analyzer<'src> {
     /// The names `class`'s body binds once, to a literal ([`Definition::constants`]); the
     /// other names it binds are noted as attributes set ([`CellFacts::stored_attributes`]).
     fn class_constants(&mut self, class: &ast::StmtClassDef) -> Vec<(String, String)> {
+        // A decorator or a base may give instances their own values for the names the body
+        // binds (`@dataclass`, pydantic's `BaseModel`, `NamedTuple`: `CFG(model="t5")`).
+        let plain = class.decorator_list.is_empty()
+            && class.arguments.as_ref().is_none_or(|arguments| {
+                arguments.keywords.is_empty()
+                    && arguments.args.iter().all(
+                        |base| matches!(base, Expr::Name(name) if name.id.as_str() == "object"),
+                    )
+            });
         let mut times_bound: HashMap<String, usize> = HashMap::new();
         for statement in &class.body {
             let mut collector = LocalCollector::default();
@@ -2452,6 +2469,7 @@ impl<'src> Analyzer<'src> {
                 _ => continue,
             };
             if let Expr::Name(name) = target
+                && plain
                 && is_constant(value)
                 && times_bound.get(name.id.as_str()) == Some(&1)
                 && let Some(text) = self.source_of(value.range())
@@ -2599,7 +2617,7 @@ impl<'src> Analyzer<'src> {
         if self.innermost() != ScopeKind::Module || self.transient {
             return;
         }
-        let for_effect = marked_kept_for_effect(self.line_after(leaf));
+        let for_effect = marked_kept_for_effect(self.line_after(leaf)) || self.lone_import;
         self.facts.imports.push(Import {
             path,
             glob: binding.is_none(),

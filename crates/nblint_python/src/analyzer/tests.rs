@@ -686,6 +686,19 @@ fn an_import_marked_noqa_is_kept_for_its_effect() {
         .map(|import| import.for_effect)
         .collect();
     assert_eq!(kept, [true, false]);
+    // A bare import alone in its cell (comments aside) is kept for its effect; beside other
+    // code, or renamed, it is not.
+    let for_effect = |source: &str| {
+        analyze(source)
+            .imports
+            .iter()
+            .all(|import| import.for_effect)
+    };
+    assert!(for_effect("import simuPOP\n#print(simuPOP.__version__)\n"));
+    assert!(for_effect("import hvplot.pandas\n"));
+    assert!(!for_effect("import simuPOP\nprint(1)\n"));
+    assert!(!for_effect("import numpy as np\n"));
+    assert!(!for_effect("import os, sys\n"));
 }
 
 #[test]
@@ -1772,6 +1785,17 @@ fn class_constants_attribute_stores_and_the_tests_of_attributes_around_reads() {
     assert_eq!(guard("load"), ["CFG.debug false True"]);
     assert_eq!(guard("load_small"), ["CFG.debug true True"]);
     assert_eq!(guard("other"), ["cfg.mode true 1"]);
+
+    // A decorator or a base may give instances their own values.
+    for source in [
+        "@dataclass\nclass CFG:\n    model: str = 'bert'\n",
+        "class CFG(BaseModel):\n    model: str = 'bert'\n",
+        "class CFG(metaclass=Meta):\n    model = 'bert'\n",
+    ] {
+        assert!(analyze(source).defines[0].constants.is_empty(), "{source}");
+    }
+    let object = analyze("class CFG(object):\n    model = 'bert'\n");
+    assert_eq!(object.defines[0].constants.len(), 1);
 
     // A local's attribute is no class's.
     let local = analyze("def f(cfg):\n    if cfg.mode == 1:\n        other()\n");
