@@ -288,6 +288,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB202/triggers_python_gate_names_in_a_plain_function", 3, 3),
     ("NB207/triggers_python_bare_import_beside_other_code", 2, 1),
     (
+        "NB206/triggers_python_model_fitted_then_predicted_and_cross_validated",
+        3,
+        1,
+    ),
+    (
         "NB202/triggers_python_read_in_a_branch_of_a_dataclass_field",
         2,
         10,

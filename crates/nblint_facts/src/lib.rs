@@ -488,6 +488,11 @@ pub struct NameUse {
     /// ([`Definition::constants`]), the read never happens.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attribute_guards: Vec<BranchGuard>,
+    /// The read hands the value to a utility that works on a fresh copy of its settings
+    /// (scikit-learn's `cross_val_score(model, ..)`, `GridSearchCV(model, ..)`,
+    /// `clone(model)`): it reads what the estimator was made with, not what a fit learnt.
+    #[serde(skip_serializing_if = "is_false")]
+    pub cloned: bool,
 }
 
 impl NameUse {
@@ -507,6 +512,7 @@ impl NameUse {
             callee: false,
             parameter_guards: Vec::new(),
             attribute_guards: Vec::new(),
+            cloned: false,
         }
     }
 }

@@ -453,6 +453,9 @@ struct Analyzer<'src> {
     /// The callee of the call being walked (`predict` in `predict("T5")`), so its read is
     /// known as a call's (see [`NameUse::callee`]).
     callee: Option<Span>,
+    /// The estimator a cloning utility is given in the call being walked (`model` in
+    /// `cross_val_score(model, X, y)`, see [`NameUse::cloned`]).
+    cloned_argument: Option<Span>,
     /// The cell starts with a cell magic: its statements are not the cell's own to edit.
     cell_magic: bool,
     /// The cell's one statement is a bare `import x` (see [`Import::for_effect`]).
@@ -509,6 +512,7 @@ impl<'src> Analyzer<'src> {
             method_receiver: None,
             class_name: None,
             callee: None,
+            cloned_argument: None,
             cell_magic: magics::cell_magic(source).is_some(),
             lone_import: false,
             depth: 0,
@@ -1026,6 +1030,7 @@ impl<'src> Analyzer<'src> {
                 Vec::new()
             },
             attribute_guards: self.attribute_guards.clone(),
+            cloned: self.cloned_argument == Some(span),
         }
     }
 
@@ -4140,7 +4145,10 @@ impl<'src> Analyzer<'src> {
                 self.visit_expr(&call.func);
                 self.callee = outer;
                 self.writing_namespace = saved;
+                let cloned = cloned_estimator(call).map(|estimator| self.span(estimator.range()));
+                let outer = std::mem::replace(&mut self.cloned_argument, cloned);
                 self.visit_arguments(&call.arguments);
+                self.cloned_argument = outer;
                 self.names_in_evaluated_string(call);
                 // `fn.run(handler="train_model")`, `graph.to(handler="resize")` (mlrun): the
                 // function is named in a string and called by the library.
@@ -6070,6 +6078,36 @@ fn copied_name(value: &Expr) -> Option<&str> {
         }
         _ => None,
     }
+}
+
+/// scikit-learn's utilities that fit a fresh copy of the estimator they are given
+/// ([`sklearn.base.clone`]), never the estimator itself.
+const CLONING_CALLS: &[&str] = &[
+    "GridSearchCV",
+    "HalvingGridSearchCV",
+    "HalvingRandomSearchCV",
+    "RandomizedSearchCV",
+    "clone",
+    "cross_val_predict",
+    "cross_val_score",
+    "cross_validate",
+    "learning_curve",
+    "permutation_test_score",
+    "validation_curve",
+];
+
+/// The estimator `call` hands a cloning utility ([`CLONING_CALLS`]): its first argument or
+/// its `estimator=`, when that is a plain name.
+fn cloned_estimator(call: &ast::ExprCall) -> Option<&Expr> {
+    let callee = match &*call.func {
+        Expr::Name(name) => name.id.as_str(),
+        Expr::Attribute(attribute) => attribute.attr.id.as_str(),
+        _ => return None,
+    };
+    if !CLONING_CALLS.contains(&callee) {
+        return None;
+    }
+    first_argument(call, &["estimator"]).filter(|argument| matches!(argument, Expr::Name(_)))
 }
 
 /// Whether `expression` is a literal whose text says its value: a string, a number, `None`,

@@ -98,7 +98,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // only this cell prints) makes no other cell's result depend on whether this cell
         // ran: what the message claims does not hold.
         let seen = seen.get_or_insert_with(|| SeenBy::of(context, reads, &mutations));
-        if !seen.another_cell(mutation) {
+        if !seen.another_cell(mutation, replaces_everything(context, mutation)) {
             continue;
         }
         // A method that changes most receivers leaves this one alone, given how it was made
@@ -163,6 +163,8 @@ enum SeenBy<'a> {
 struct Readers {
     cells: Vec<usize>,
     assigning_first: HashMap<String, Vec<usize>>,
+    /// Those whose every read hands the value to a cloning utility ([`NameUse::cloned`]).
+    only_cloning: Vec<usize>,
 }
 
 impl<'a> SeenBy<'a> {
@@ -235,10 +237,26 @@ impl<'a> SeenBy<'a> {
                     .push(use_.cell);
             }
         }
+        // The (cell, name) pairs whose every read clones the value (`cross_val_score(model,
+        // ..)`): they read the settings a fit keeps, not what it learnt.
+        let mut cloning: HashMap<(usize, &str), bool> = HashMap::new();
+        for (index, facts) in context.facts.cells.iter().enumerate() {
+            for use_ in facts.iter().flat_map(|facts| &facts.uses) {
+                *cloning
+                    .entry((index + 1, use_.name.as_str()))
+                    .or_insert(true) &= use_.cloned;
+            }
+        }
         let mut places: HashMap<(usize, &str), Option<String>> = HashMap::new();
         for (&(name, _), value) in &mut readers {
             value.cells.sort_unstable();
             value.cells.dedup();
+            value.only_cloning = value
+                .cells
+                .iter()
+                .copied()
+                .filter(|&cell| cloning.get(&(cell, name)) == Some(&true))
+                .collect();
             for &cell in &value.cells {
                 let place = places.entry((cell, name)).or_insert_with(|| {
                     first_change(cell, name).and_then(|change| place(context, change))
@@ -274,7 +292,11 @@ impl<'a> SeenBy<'a> {
     /// left. A reader whose first touch of the name assigns the very place that every change
     /// of the name in `mutation`'s cell assigns (every Kaggle submission cell runs
     /// `submission["target"] = preds` before `to_csv`) sees its own value there, not this one.
-    fn another_cell(&self, mutation: &CrossCellMutation) -> bool {
+    ///
+    /// A change that sets the value up anew from its arguments (`replacing`, a scikit-learn
+    /// `fit`) leaves the settings as they were: a reader that only hands the value to a
+    /// cloning utility (`cross_val_score(model, ..)`) sees the same either way.
+    fn another_cell(&self, mutation: &CrossCellMutation, replacing: bool) -> bool {
         match self {
             Self::Anyone => true,
             Self::Readers { readers, targets } => {
@@ -285,7 +307,10 @@ impl<'a> SeenBy<'a> {
                 let without_own = |cells: &[usize]| {
                     cells.len() - usize::from(cells.binary_search(&mutation.cell).is_ok())
                 };
-                let others = without_own(&value.cells);
+                let mut others = without_own(&value.cells);
+                if replacing {
+                    others -= without_own(&value.only_cloning);
+                }
                 let overwriting = targets
                     .get(&(mutation.cell, name))
                     .and_then(Option::as_ref)

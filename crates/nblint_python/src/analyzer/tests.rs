@@ -1813,3 +1813,24 @@ fn class_constants_attribute_stores_and_the_tests_of_attributes_around_reads() {
         assert_eq!(analyze(source).stored_attributes, ["*"], "{source}");
     }
 }
+
+#[test]
+fn an_estimator_handed_to_a_cloning_utility_is_read_for_its_settings() {
+    let facts = analyze(
+        "scores = cross_val_score(model, X, y)\nsearch = model_selection.GridSearchCV(estimator=forest, param_grid=grid)\nfresh = clone(other)\ncross_val_score(make_pipeline(scaler, svc), X, y)\nmodel.predict(X)\n",
+    );
+    let cloned = |name: &str| {
+        facts
+            .uses
+            .iter()
+            .filter(|use_| use_.name == name)
+            .map(|use_| use_.cloned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(cloned("model"), [true, false]);
+    assert_eq!(cloned("forest"), [true]);
+    assert_eq!(cloned("other"), [true]);
+    // Inside a pipeline the estimator is the pipeline's step, not a copy.
+    assert_eq!(cloned("scaler"), [false]);
+    assert_eq!(cloned("X"), [false, false, false]);
+}
