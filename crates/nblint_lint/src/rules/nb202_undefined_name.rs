@@ -1,6 +1,6 @@
 use std::collections::{HashMap, HashSet};
 
-use nblint_facts::{CellFacts, NotebookFacts, Span};
+use nblint_facts::{CellFacts, NameUse, NotebookFacts, Span};
 
 use super::branches;
 use super::name_index::{NameIndex, never_read};
@@ -231,10 +231,37 @@ struct BranchIndexes<'a> {
     constants: Option<branches::ClassConstants<'a>>,
 }
 
+impl<'a> BranchIndexes<'a> {
+    /// Whether the read `use_` of cell `cell` never happens: it is in a function no cell
+    /// calls (an exercise's stub), in a branch of a function no call takes, or in a branch a
+    /// class constant or a flag the notebook sets switches off.
+    fn never_made(&mut self, facts: &'a NotebookFacts, cell: usize, use_: &'a NameUse) -> bool {
+        (use_.deferred
+            && self
+                .called
+                .get_or_insert_with(|| places::CalledNames::of(facts))
+                .never_read(use_))
+            || (!use_.parameter_guards.is_empty()
+                && self
+                    .calls
+                    .get_or_insert_with(|| branches::FunctionCalls::of(facts))
+                    .never_taken(use_))
+            || (!use_.attribute_guards.is_empty()
+                && self
+                    .constants
+                    .get_or_insert_with(|| branches::ClassConstants::of(facts))
+                    .never_holds(use_))
+            || (use_.guard.is_some()
+                && never_read(
+                    self.names.get_or_insert_with(|| NameIndex::of(facts)),
+                    cell,
+                    use_,
+                ))
+    }
+}
+
 /// The first use of each name in cell `cell` that needs the name to exist (see
-/// [`places::needs_name`]) and is not in a branch switched off ([`never_read`]) or that no
-/// call takes ([`branches::FunctionCalls::never_taken`]) or a class constant switches off
-/// ([`branches::ClassConstants::never_holds`]).
+/// [`places::needs_name`]) and is made ([`BranchIndexes::never_made`]).
 fn first_required_uses<'a>(
     context: &Context<'a>,
     indexes: &mut BranchIndexes<'a>,
@@ -248,43 +275,7 @@ fn first_required_uses<'a>(
         .iter()
         .filter(|use_| places::needs_name(use_, cell, postponed_from))
     {
-        // A read in a function no cell calls (an exercise's stub) never happens.
-        if use_.deferred
-            && indexes
-                .called
-                .get_or_insert_with(|| places::CalledNames::of(context.facts))
-                .never_read(use_)
-        {
-            continue;
-        }
-        // A read in a branch of a function that no call takes never happens.
-        if !use_.parameter_guards.is_empty()
-            && indexes
-                .calls
-                .get_or_insert_with(|| branches::FunctionCalls::of(context.facts))
-                .never_taken(use_)
-        {
-            continue;
-        }
-        // A read in a branch a class constant switches off never happens.
-        if !use_.attribute_guards.is_empty()
-            && indexes
-                .constants
-                .get_or_insert_with(|| branches::ClassConstants::of(context.facts))
-                .never_holds(use_)
-        {
-            continue;
-        }
-        // A read in a branch a flag the notebook sets switches off never happens.
-        if use_.guard.is_some()
-            && never_read(
-                indexes
-                    .names
-                    .get_or_insert_with(|| NameIndex::of(context.facts)),
-                cell,
-                use_,
-            )
-        {
+        if indexes.never_made(context.facts, cell, use_) {
             continue;
         }
         first.entry(use_.name.as_str()).or_insert(use_.span);
