@@ -4306,9 +4306,6 @@ impl<'ast> Visitor<'ast> for DepthProbe {
     }
 }
 
-/// Collects the names local to a function body before it is walked: every name it binds
-/// (assignment targets, `for`/`with`/`except` names, imports, nested `def`/`class`, walrus
-/// targets, `match` captures, `del` targets), except those declared `global` or `nonlocal`.
 /// The tests of parameters and of class attributes a branch runs under (see
 /// [`NameUse::parameter_guards`], [`NameUse::attribute_guards`]).
 #[derive(Default)]
@@ -4341,41 +4338,33 @@ impl FunctionParameters {
         text: impl Fn(&Expr) -> Option<String>,
     ) -> Self {
         let parameters = &function.parameters;
-        let mut slots = HashMap::new();
         let positional = parameters
             .posonlyargs
             .iter()
-            .map(|parameter| (parameter, false));
-        let keywords = parameters.args.iter().map(|parameter| (parameter, true));
-        for (position, (parameter, keyword)) in positional.chain(keywords).enumerate() {
-            slots.insert(
-                parameter.parameter.name.id.as_str().to_owned(),
-                ParameterSlot {
-                    position: Some(position),
+            .map(|parameter| (parameter, false))
+            .chain(parameters.args.iter().map(|parameter| (parameter, true)))
+            .enumerate()
+            .map(|(position, (parameter, keyword))| (parameter, Some(position), keyword));
+        let keyword_only = parameters
+            .kwonlyargs
+            .iter()
+            .map(|parameter| (parameter, None, true));
+        let slots = positional
+            .chain(keyword_only)
+            .filter(|(parameter, _, _)| !rebound.contains(parameter.parameter.name.id.as_str()))
+            .map(|(parameter, position, keyword)| {
+                let slot = ParameterSlot {
+                    position,
                     keyword,
                     default: parameter
                         .default
                         .as_deref()
                         .filter(|default| is_constant(default))
                         .and_then(&text),
-                },
-            );
-        }
-        for parameter in &parameters.kwonlyargs {
-            slots.insert(
-                parameter.parameter.name.id.as_str().to_owned(),
-                ParameterSlot {
-                    position: None,
-                    keyword: true,
-                    default: parameter
-                        .default
-                        .as_deref()
-                        .filter(|default| is_constant(default))
-                        .and_then(&text),
-                },
-            );
-        }
-        slots.retain(|name, _| !rebound.contains(name));
+                };
+                (parameter.parameter.name.id.as_str().to_owned(), slot)
+            })
+            .collect();
         Self {
             function: function.name.id.as_str().to_owned(),
             slots,
@@ -4383,6 +4372,9 @@ impl FunctionParameters {
     }
 }
 
+/// Collects the names local to a function body before it is walked: every name it binds
+/// (assignment targets, `for`/`with`/`except` names, imports, nested `def`/`class`, walrus
+/// targets, `match` captures, `del` targets), except those declared `global` or `nonlocal`.
 /// It does not enter nested functions, lambdas or classes, whose names are theirs.
 #[derive(Default)]
 struct LocalCollector {
