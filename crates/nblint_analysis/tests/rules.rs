@@ -293,6 +293,16 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     (
+        "NB206/triggers_python_reader_reads_the_model_after_its_loop",
+        3,
+        1,
+    ),
+    (
+        "NB206/triggers_python_transformer_fitted_then_used_prefit",
+        3,
+        1,
+    ),
+    (
         "NB202/triggers_python_read_in_a_branch_of_a_dataclass_field",
         2,
         10,

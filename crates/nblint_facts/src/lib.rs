@@ -490,9 +490,18 @@ pub struct NameUse {
     pub attribute_guards: Vec<BranchGuard>,
     /// The read hands the value to a utility that works on a fresh copy of its settings
     /// (scikit-learn's `cross_val_score(model, ..)`, `GridSearchCV(model, ..)`,
-    /// `clone(model)`): it reads what the estimator was made with, not what a fit learnt.
+    /// `clone(model)`), or makes it part of a meta-estimator whose `fit` clones it or fits it
+    /// again (`make_pipeline(scaler, model)`, `VotingClassifier(estimators=[..])`, not
+    /// `SelectFromModel(model, prefit=True)`): it reads what the estimator was made with, not
+    /// what a fit learnt.
     #[serde(skip_serializing_if = "is_false")]
     pub cloned: bool,
+    /// Where the statement list the read stands in ends (a byte offset in the cell), when
+    /// that list is a block's body (a loop's, a branch's, a `try`'s) rather than the cell's
+    /// top level: a read later in the cell and before this offset runs after this one
+    /// whenever it runs. The Rust front end never sets it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suite_end: Option<usize>,
 }
 
 impl NameUse {
@@ -513,6 +522,7 @@ impl NameUse {
             parameter_guards: Vec::new(),
             attribute_guards: Vec::new(),
             cloned: false,
+            suite_end: None,
         }
     }
 }

@@ -455,7 +455,10 @@ struct Analyzer<'src> {
     callee: Option<Span>,
     /// The estimator a cloning utility is given in the call being walked (`model` in
     /// `cross_val_score(model, X, y)`, see [`NameUse::cloned`]).
-    cloned_argument: Option<Span>,
+    cloned_arguments: Vec<Span>,
+    /// Where each statement list being walked ends, innermost last (see
+    /// [`NameUse::suite_end`]).
+    suite_ends: Vec<usize>,
     /// The cell starts with a cell magic: its statements are not the cell's own to edit.
     cell_magic: bool,
     /// The cell's one statement is a bare `import x` (see [`Import::for_effect`]).
@@ -512,7 +515,8 @@ impl<'src> Analyzer<'src> {
             method_receiver: None,
             class_name: None,
             callee: None,
-            cloned_argument: None,
+            cloned_arguments: Vec::new(),
+            suite_ends: Vec::new(),
             cell_magic: magics::cell_magic(source).is_some(),
             lone_import: false,
             depth: 0,
@@ -1030,7 +1034,10 @@ impl<'src> Analyzer<'src> {
                 Vec::new()
             },
             attribute_guards: self.attribute_guards.clone(),
-            cloned: self.cloned_argument == Some(span),
+            cloned: self.cloned_arguments.contains(&span),
+            suite_end: (self.block_depth > 0 || self.function_depth > 0)
+                .then(|| self.suite_ends.last().copied())
+                .flatten(),
         }
     }
 
@@ -2803,6 +2810,7 @@ impl<'src> Analyzer<'src> {
             }
             _ => None,
         };
+        let suite = self.enter_suite(&handler.body);
         for statement in &handler.body {
             self.visit_stmt(statement);
             // `except Exception: continue`, then code that never runs (see `visit_body`).
@@ -2810,6 +2818,7 @@ impl<'src> Analyzer<'src> {
                 break;
             }
         }
+        self.leave_suite(suite);
         if let Some((name, _previous)) = restore {
             self.bound.remove(name);
         }
@@ -3898,6 +3907,20 @@ impl<'src> Analyzer<'src> {
         }
     }
 
+    /// Notes that the statements of `body` are being walked, for [`NameUse::suite_end`]; what
+    /// it gives back goes to [`Self::leave_suite`] after them.
+    fn enter_suite(&mut self, body: &[Stmt]) -> bool {
+        let end = body.last().map(|last| self.span(last.range()).end);
+        self.suite_ends.extend(end);
+        end.is_some()
+    }
+
+    fn leave_suite(&mut self, entered: bool) {
+        if entered {
+            self.suite_ends.pop();
+        }
+    }
+
     /// Walks a block that may not run, or not to its end.
     fn block(&mut self, walk: impl FnOnce(&mut Self)) {
         self.block_depth += 1;
@@ -3926,6 +3949,7 @@ impl<'src> Analyzer<'src> {
         let (uses_before, later_before) = (self.facts.uses.len(), self.later_uses.len());
         let probing = usize::from(probe || missing_name_caught);
         self.try_probe_depth += probing;
+        let suite = self.enter_suite(&try_.body);
         for statement in &try_.body {
             let guarded = probe || (missing_name_caught && matches!(statement, Stmt::Delete(_)));
             self.optional_depth += usize::from(guarded);
@@ -3935,6 +3959,7 @@ impl<'src> Analyzer<'src> {
                 break;
             }
         }
+        self.leave_suite(suite);
         self.try_probe_depth -= probing;
         self.guarded_names.truncate(guards);
         // `try: import x` / `except ImportError:` checks that `x` is installed (and installs
@@ -3968,12 +3993,14 @@ impl<'src> Analyzer<'src> {
             }
         }
         for block in [&try_.orelse, &try_.finalbody] {
+            let suite = self.enter_suite(block);
             for statement in block {
                 self.visit_stmt(statement);
                 if self.function_depth > 0 && ends_the_block(statement) {
                     break;
                 }
             }
+            self.leave_suite(suite);
         }
     }
 
@@ -4145,10 +4172,13 @@ impl<'src> Analyzer<'src> {
                 self.visit_expr(&call.func);
                 self.callee = outer;
                 self.writing_namespace = saved;
-                let cloned = cloned_estimator(call).map(|estimator| self.span(estimator.range()));
-                let outer = std::mem::replace(&mut self.cloned_argument, cloned);
+                let cloned = cloned_estimators(call)
+                    .into_iter()
+                    .map(|estimator| self.span(estimator.range()))
+                    .collect();
+                let outer = std::mem::replace(&mut self.cloned_arguments, cloned);
                 self.visit_arguments(&call.arguments);
-                self.cloned_argument = outer;
+                self.cloned_arguments = outer;
                 self.names_in_evaluated_string(call);
                 // `fn.run(handler="train_model")`, `graph.to(handler="resize")` (mlrun): the
                 // function is named in a string and called by the library.
@@ -4206,12 +4236,14 @@ impl<'ast> Visitor<'ast> for Analyzer<'_> {
     /// `__file__`): like code under `if False:`, they bind and read nothing.
     fn visit_body(&mut self, body: &'ast [Stmt]) {
         let guards = self.guarded_names.len();
+        let suite = self.enter_suite(body);
         for statement in body {
             self.visit_stmt(statement);
             if self.function_depth > 0 && ends_the_block(statement) {
                 break;
             }
         }
+        self.leave_suite(suite);
         self.guarded_names.truncate(guards);
     }
 
@@ -6088,18 +6120,102 @@ const CLONING_CALLS: &[&str] = &[
     "validation_curve",
 ];
 
-/// The estimator `call` hands a cloning utility ([`CLONING_CALLS`]): its first argument or
-/// its `estimator=`, when that is a plain name.
-fn cloned_estimator(call: &ast::ExprCall) -> Option<&Expr> {
+/// scikit-learn's meta-estimators, made from other estimators that their own `fit` clones
+/// (`VotingClassifier`, `RFE`, `ColumnTransformer`) or fits again (`make_pipeline`,
+/// `Pipeline`): what those estimators learnt before does not count, only their settings.
+/// `SelectFromModel(prefit=True)` and `CalibratedClassifierCV(cv="prefit")` use the fit.
+const COMPOSING_CALLS: &[&str] = &[
+    "AdaBoostClassifier",
+    "AdaBoostRegressor",
+    "BaggingClassifier",
+    "BaggingRegressor",
+    "CalibratedClassifierCV",
+    "ClassifierChain",
+    "ColumnTransformer",
+    "FeatureUnion",
+    "MultiOutputClassifier",
+    "MultiOutputRegressor",
+    "OneVsOneClassifier",
+    "OneVsRestClassifier",
+    "OutputCodeClassifier",
+    "Pipeline",
+    "RFE",
+    "RFECV",
+    "RegressorChain",
+    "SelectFromModel",
+    "SequentialFeatureSelector",
+    "StackingClassifier",
+    "StackingRegressor",
+    "TransformedTargetRegressor",
+    "VotingClassifier",
+    "VotingRegressor",
+    "make_column_transformer",
+    "make_pipeline",
+    "make_union",
+];
+
+/// The estimators `call` hands a cloning utility ([`CLONING_CALLS`]: its first argument or
+/// its `estimator=`) or a meta-estimator ([`COMPOSING_CALLS`]: any argument, or an item of a
+/// list or tuple argument, `("scale", scaler)` in `Pipeline([..])`), when they are plain
+/// names.
+fn cloned_estimators(call: &ast::ExprCall) -> Vec<&Expr> {
     let callee = match &*call.func {
         Expr::Name(name) => name.id.as_str(),
         Expr::Attribute(attribute) => attribute.attr.id.as_str(),
-        _ => return None,
+        _ => return Vec::new(),
     };
-    if !CLONING_CALLS.contains(&callee) {
-        return None;
+    if CLONING_CALLS.contains(&callee) {
+        return first_argument(call, &["estimator"])
+            .filter(|argument| matches!(argument, Expr::Name(_)))
+            .into_iter()
+            .collect();
     }
-    first_argument(call, &["estimator"]).filter(|argument| matches!(argument, Expr::Name(_)))
+    if !COMPOSING_CALLS.contains(&callee) || uses_the_fit(call) {
+        return Vec::new();
+    }
+    let mut names = Vec::new();
+    let arguments = call
+        .arguments
+        .args
+        .iter()
+        .chain(call.arguments.keywords.iter().map(|keyword| &keyword.value));
+    for argument in arguments {
+        collect_plain_names(argument, 2, &mut names);
+    }
+    names
+}
+
+/// The plain names `expression` is or holds as items of list and tuple displays, `depth`
+/// displays deep.
+fn collect_plain_names<'a>(expression: &'a Expr, depth: usize, names: &mut Vec<&'a Expr>) {
+    match expression {
+        Expr::Name(_) => names.push(expression),
+        Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. })
+            if depth > 0 =>
+        {
+            for item in elts {
+                collect_plain_names(item, depth - 1, names);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a meta-estimator call is told to use its estimator as already fitted
+/// (`SelectFromModel(model, prefit=True)`, `CalibratedClassifierCV(model, cv="prefit")`).
+fn uses_the_fit(call: &ast::ExprCall) -> bool {
+    call.arguments.keywords.iter().any(|keyword| {
+        match (
+            keyword.arg.as_ref().map(ast::Identifier::as_str),
+            &keyword.value,
+        ) {
+            (Some("prefit"), Expr::BooleanLiteral(literal)) => literal.value,
+            // A value the text does not give may be `True`.
+            (Some("prefit"), _) => true,
+            (Some("cv"), Expr::StringLiteral(literal)) => literal.value.to_str() == "prefit",
+            _ => false,
+        }
+    })
 }
 
 /// Whether `expression` is a literal whose text says its value: a string, a number, `None`,

@@ -193,14 +193,24 @@ impl<'a> SeenBy<'a> {
                 .or_default()
                 .push(mutation);
         }
-        // The change a cell makes first of all, where the first read of the name is one.
+        // The change a cell makes first of all, where the first read of the name is one made
+        // whenever the cell runs.
         let first_change = |cell: usize, name: &str| {
-            let start = first.get(&(cell, name)).copied().flatten()?;
+            let read = first.get(&(cell, name)).filter(|read| read.unconditional)?;
             changes
                 .get(&(cell, name))?
                 .iter()
                 .copied()
-                .find(|change| change.span.start == start && change.guard.is_none())
+                .find(|change| read.precedes_every_read(change))
+        };
+        // The change a cell makes before every read of the name, where it makes one.
+        let opening_change = |cell: usize, name: &str| {
+            let read = first.get(&(cell, name))?;
+            changes
+                .get(&(cell, name))?
+                .iter()
+                .copied()
+                .find(|change| read.precedes_every_read(change))
         };
         let live: HashSet<(usize, &str)> = context
             .facts
@@ -223,7 +233,7 @@ impl<'a> SeenBy<'a> {
             // A cell whose first read of the name is a change that keeps nothing the value
             // held (`regr.fit(X, y)` on a scikit-learn model) sees nothing another cell left.
             let replaced = *set_up_first.entry((use_.cell, name)).or_insert_with(|| {
-                first_change(use_.cell, name)
+                opening_change(use_.cell, name)
                     .is_some_and(|change| replaces_everything(context, change))
             });
             if let Some(from) = reads.from(context, use_)
@@ -322,27 +332,71 @@ impl<'a> SeenBy<'a> {
     }
 }
 
-/// Each cell's first read of each name, by byte offset, when that read is made whenever the
-/// cell runs (in its top-level code, in no block or guarded branch); `None` when it is not.
-fn first_reads<'a>(context: &Context<'a>) -> HashMap<(usize, &'a str), Option<usize>> {
-    let mut first: HashMap<(usize, &str), &nblint_facts::NameUse> = HashMap::new();
+/// How a cell first reads a name, and where its other reads of it are.
+#[derive(Clone, Copy)]
+struct FirstRead {
+    /// Where the first read starts.
+    start: usize,
+    /// It is made whenever the cell runs: in its top-level code, in no block or guarded
+    /// branch.
+    unconditional: bool,
+    /// It is made in a block's body that ends here ([`nblint_facts::NameUse::suite_end`]),
+    /// not in a function's.
+    in_block_until: Option<usize>,
+    /// The first and the last start of the cell's other reads of the name, if it has any.
+    others: Option<(usize, usize)>,
+}
+
+impl FirstRead {
+    /// Whether `change`, made by this read, comes before every other read of the name in the
+    /// cell on every path that makes them: the cell's top level makes it before all that
+    /// follows; a block's body before the reads after it there, when the cell reads the name
+    /// nowhere else (`for fold in folds: model.fit(..); model.predict(..)`).
+    fn precedes_every_read(&self, change: &CrossCellMutation) -> bool {
+        if change.span.start != self.start {
+            return false;
+        }
+        if self.unconditional {
+            return change.guard.is_none();
+        }
+        self.in_block_until.is_some_and(|end| {
+            self.others
+                .is_none_or(|(first, last)| first >= change.span.end && last < end)
+        })
+    }
+}
+
+/// Each cell's first read of each name, by byte offset.
+fn first_reads<'a>(context: &Context<'a>) -> HashMap<(usize, &'a str), FirstRead> {
+    let mut first: HashMap<(usize, &str), Vec<&nblint_facts::NameUse>> = HashMap::new();
     for (index, facts) in context.facts.cells.iter().enumerate() {
         for use_ in facts.iter().flat_map(|facts| &facts.uses) {
             first
                 .entry((index + 1, use_.name.as_str()))
-                .and_modify(|seen| {
-                    if use_.span.start < seen.span.start {
-                        *seen = use_;
-                    }
-                })
-                .or_insert(use_);
+                .or_default()
+                .push(use_);
         }
     }
     first
         .into_iter()
-        .map(|(key, use_)| {
-            let unconditional = !use_.deferred && !use_.conditional && use_.guard.is_none();
-            (key, unconditional.then_some(use_.span.start))
+        .filter_map(|(key, uses)| {
+            let use_ = *uses.iter().min_by_key(|use_| use_.span.start)?;
+            let mut others = uses
+                .iter()
+                .map(|other| other.span.start)
+                .filter(|&start| start != use_.span.start);
+            let others = others.next().map(|start| {
+                others.fold((start, start), |(low, high), start| {
+                    (low.min(start), high.max(start))
+                })
+            });
+            let read = FirstRead {
+                start: use_.span.start,
+                unconditional: !use_.deferred && !use_.conditional && use_.guard.is_none(),
+                in_block_until: use_.suite_end.filter(|_| !use_.deferred),
+                others,
+            };
+            Some((key, read))
         })
         .collect()
 }

@@ -1830,7 +1830,71 @@ fn an_estimator_handed_to_a_cloning_utility_is_read_for_its_settings() {
     assert_eq!(cloned("model"), [true, false]);
     assert_eq!(cloned("forest"), [true]);
     assert_eq!(cloned("other"), [true]);
-    // Inside a pipeline the estimator is the pipeline's step, not a copy.
-    assert_eq!(cloned("scaler"), [false]);
+    // A pipeline's `fit` fits its steps again: only their settings count.
+    assert_eq!(cloned("scaler"), [true]);
+    assert_eq!(cloned("svc"), [true]);
     assert_eq!(cloned("X"), [false, false, false]);
+}
+
+#[test]
+fn an_estimator_a_meta_estimator_is_made_of_is_read_for_its_settings() {
+    let facts = analyze(
+        "pipe = Pipeline([(\"scale\", scaler), (\"model\", model)])
+vote = VotingClassifier(estimators=[(\"a\", a), (\"b\", b)], weights=w)
+kept = SelectFromModel(forest, prefit=True)
+calibrated = CalibratedClassifierCV(svm, cv=\"prefit\")
+refitted = CalibratedClassifierCV(tree, cv=5)
+plain = make_pipeline(f(encoder), norm)
+",
+    );
+    let cloned = |name: &str| {
+        facts
+            .uses
+            .iter()
+            .find(|use_| use_.name == name)
+            .map(|use_| use_.cloned)
+    };
+    for name in ["scaler", "model", "a", "b", "tree", "norm"] {
+        assert_eq!(cloned(name), Some(true), "{name}");
+    }
+    // The weights are no estimator but are only settings too; the prefit estimators are
+    // used as fitted; an estimator made by a call is that call's argument.
+    assert_eq!(cloned("w"), Some(true));
+    for name in ["forest", "svm", "encoder"] {
+        assert_eq!(cloned(name), Some(false), "{name}");
+    }
+}
+
+#[test]
+fn a_read_in_a_block_knows_where_its_statement_list_ends() {
+    let source = "model.fit(X)
+for fold in folds:
+    model.fit(fold)
+    if ok:
+        model.score(fold)
+    model.predict(fold)
+try:
+    model.predict(X)
+except E:
+    model.reset()
+";
+    let facts = analyze(source);
+    let suite_ends: Vec<Option<usize>> = facts
+        .uses
+        .iter()
+        .filter(|use_| use_.name == "model")
+        .map(|use_| use_.suite_end)
+        .collect();
+    let end_of = |text: &str| source.find(text).map(|at| at + text.len());
+    assert_eq!(
+        suite_ends,
+        [
+            None,
+            end_of("model.predict(fold)"),
+            end_of("model.score(fold)"),
+            end_of("model.predict(fold)"),
+            end_of("model.predict(X)"),
+            end_of("model.reset()"),
+        ]
+    );
 }
