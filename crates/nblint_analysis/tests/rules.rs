@@ -303,6 +303,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     (
+        "NB206/triggers_python_fitted_model_shown_and_read_elsewhere",
+        4,
+        1,
+    ),
+    (
         "NB202/triggers_python_read_in_a_branch_of_a_dataclass_field",
         2,
         10,

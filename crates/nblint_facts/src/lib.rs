@@ -488,14 +488,15 @@ pub struct NameUse {
     /// ([`Definition::constants`]), the read never happens.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attribute_guards: Vec<BranchGuard>,
-    /// The read hands the value to a utility that works on a fresh copy of its settings
-    /// (scikit-learn's `cross_val_score(model, ..)`, `GridSearchCV(model, ..)`,
-    /// `clone(model)`), or makes it part of a meta-estimator whose `fit` clones it or fits it
+    /// The read uses only the settings the value was made with, not what a fit or loaded
+    /// weights gave it: it hands the value to a utility that works on a fresh copy of its
+    /// settings (scikit-learn's `cross_val_score(model, ..)`, `GridSearchCV(model, ..)`,
+    /// `clone(model)`), makes it part of a meta-estimator whose `fit` clones it or fits it
     /// again (`make_pipeline(scaler, model)`, `VotingClassifier(estimators=[..])`, not
-    /// `SelectFromModel(model, prefit=True)`): it reads what the estimator was made with, not
-    /// what a fit learnt.
-    #[serde(skip_serializing_if = "is_false")]
-    pub cloned: bool,
+    /// `SelectFromModel(model, prefit=True)`), asks for them (`model.get_params()`), or shows
+    /// the value (`print(model)`, `display(model)`, a bare `model` in the cell's top-level code:
+    /// an estimator's text is its settings, a PyTorch module's its layers).
+    pub settings_only: bool,
     /// Where the statement list the read stands in ends (a byte offset in the cell), when
     /// that list is a block's body (a loop's, a branch's, a `try`'s) rather than the cell's
     /// top level: a read later in the cell and before this offset runs after this one
@@ -521,7 +522,7 @@ impl NameUse {
             callee: false,
             parameter_guards: Vec::new(),
             attribute_guards: Vec::new(),
-            cloned: false,
+            settings_only: false,
             suite_end: None,
         }
     }

@@ -453,9 +453,9 @@ struct Analyzer<'src> {
     /// The callee of the call being walked (`predict` in `predict("T5")`), so its read is
     /// known as a call's (see [`NameUse::callee`]).
     callee: Option<Span>,
-    /// The estimator a cloning utility is given in the call being walked (`model` in
-    /// `cross_val_score(model, X, y)`, see [`NameUse::cloned`]).
-    cloned_arguments: Vec<Span>,
+    /// The reads of the call being walked that use only a value's settings (`model` in
+    /// `cross_val_score(model, X, y)`, see [`NameUse::settings_only`]).
+    settings_reads: Vec<Span>,
     /// Where each statement list being walked ends, innermost last (see
     /// [`NameUse::suite_end`]).
     suite_ends: Vec<usize>,
@@ -515,7 +515,7 @@ impl<'src> Analyzer<'src> {
             method_receiver: None,
             class_name: None,
             callee: None,
-            cloned_arguments: Vec::new(),
+            settings_reads: Vec::new(),
             suite_ends: Vec::new(),
             cell_magic: magics::cell_magic(source).is_some(),
             lone_import: false,
@@ -1034,7 +1034,7 @@ impl<'src> Analyzer<'src> {
                 Vec::new()
             },
             attribute_guards: self.attribute_guards.clone(),
-            cloned: self.cloned_arguments.contains(&span),
+            settings_only: self.settings_reads.contains(&span),
             suite_end: (self.block_depth > 0 || self.function_depth > 0)
                 .then(|| self.suite_ends.last().copied())
                 .flatten(),
@@ -3478,7 +3478,13 @@ impl<'src> Analyzer<'src> {
             // NB206 still wants evidence of a change: this is none.
             Stmt::Expr(expression) if self.block_depth == 0 && self.function_depth == 0 => {
                 let uses_before = self.facts.uses.len();
+                // A bare `model`: the cell shows the value, which for an estimator is its
+                // settings (see `NameUse::settings_only`).
+                let shown = matches!(&*expression.value, Expr::Name(_))
+                    .then(|| self.span(expression.value.range()));
+                let outer = std::mem::replace(&mut self.settings_reads, Vec::from_iter(shown));
                 visitor::walk_stmt(self, statement);
+                self.settings_reads = outer;
                 // `df.sort_values("a", inplace=True)`: made again on its own result, the
                 // same change (NB205 lets a cell read its value so before binding it again).
                 if let Expr::Call(call) = &*expression.value
@@ -4168,17 +4174,17 @@ impl<'src> Analyzer<'src> {
                 self.note_call(call);
                 let callee =
                     matches!(&*call.func, Expr::Name(_)).then(|| self.span(call.func.range()));
+                let settings = settings_reads(call)
+                    .into_iter()
+                    .map(|read| self.span(read.range()))
+                    .collect();
+                let outer_settings = std::mem::replace(&mut self.settings_reads, settings);
                 let outer = std::mem::replace(&mut self.callee, callee);
                 self.visit_expr(&call.func);
                 self.callee = outer;
                 self.writing_namespace = saved;
-                let cloned = cloned_estimators(call)
-                    .into_iter()
-                    .map(|estimator| self.span(estimator.range()))
-                    .collect();
-                let outer = std::mem::replace(&mut self.cloned_arguments, cloned);
                 self.visit_arguments(&call.arguments);
-                self.cloned_arguments = outer;
+                self.settings_reads = outer_settings;
                 self.names_in_evaluated_string(call);
                 // `fn.run(handler="train_model")`, `graph.to(handler="resize")` (mlrun): the
                 // function is named in a string and called by the library.
@@ -6154,16 +6160,33 @@ const COMPOSING_CALLS: &[&str] = &[
     "make_union",
 ];
 
-/// The estimators `call` hands a cloning utility ([`CLONING_CALLS`]: its first argument or
-/// its `estimator=`) or a meta-estimator ([`COMPOSING_CALLS`]: any argument, or an item of a
-/// list or tuple argument, `("scale", scaler)` in `Pipeline([..])`), when they are plain
-/// names.
-fn cloned_estimators(call: &ast::ExprCall) -> Vec<&Expr> {
+/// The plain names whose reads in `call` use only the settings of their values (see
+/// [`NameUse::settings_only`]): the estimator a cloning utility is given ([`CLONING_CALLS`]:
+/// its first argument or its `estimator=`), the estimators a meta-estimator is made of
+/// ([`COMPOSING_CALLS`]: any argument, or an item of a list or tuple argument, `("scale",
+/// scaler)` in `Pipeline([..])`), the values `print`, `display` or `repr` shows, and the
+/// receiver of `get_params()`.
+fn settings_reads(call: &ast::ExprCall) -> Vec<&Expr> {
     let callee = match &*call.func {
         Expr::Name(name) => name.id.as_str(),
-        Expr::Attribute(attribute) => attribute.attr.id.as_str(),
+        Expr::Attribute(attribute) => {
+            if attribute.attr.id.as_str() == "get_params"
+                && matches!(&*attribute.value, Expr::Name(_))
+            {
+                return vec![&*attribute.value];
+            }
+            attribute.attr.id.as_str()
+        }
         _ => return Vec::new(),
     };
+    if matches!(&*call.func, Expr::Name(_)) && matches!(callee, "print" | "display" | "repr") {
+        return call
+            .arguments
+            .args
+            .iter()
+            .filter(|argument| matches!(argument, Expr::Name(_)))
+            .collect();
+    }
     if CLONING_CALLS.contains(&callee) {
         return first_argument(call, &["estimator"])
             .filter(|argument| matches!(argument, Expr::Name(_)))

@@ -163,8 +163,8 @@ enum SeenBy<'a> {
 struct Readers {
     cells: Vec<usize>,
     assigning_first: HashMap<String, Vec<usize>>,
-    /// Those whose every read hands the value to a cloning utility ([`NameUse::cloned`]).
-    only_cloning: Vec<usize>,
+    /// Those whose every read uses only the value's settings ([`NameUse::settings_only`]).
+    only_settings: Vec<usize>,
 }
 
 impl<'a> SeenBy<'a> {
@@ -247,25 +247,25 @@ impl<'a> SeenBy<'a> {
                     .push(use_.cell);
             }
         }
-        // The (cell, name) pairs whose every read clones the value (`cross_val_score(model,
-        // ..)`): they read the settings a fit keeps, not what it learnt.
-        let mut cloning: HashMap<(usize, &str), bool> = HashMap::new();
+        // The (cell, name) pairs whose every read uses only the value's settings
+        // (`cross_val_score(model, ..)`, `print(model)`): a fit keeps them, whatever it learnt.
+        let mut settings: HashMap<(usize, &str), bool> = HashMap::new();
         for (index, facts) in context.facts.cells.iter().enumerate() {
             for use_ in facts.iter().flat_map(|facts| &facts.uses) {
-                *cloning
+                *settings
                     .entry((index + 1, use_.name.as_str()))
-                    .or_insert(true) &= use_.cloned;
+                    .or_insert(true) &= use_.settings_only;
             }
         }
         let mut places: HashMap<(usize, &str), Option<String>> = HashMap::new();
         for (&(name, _), value) in &mut readers {
             value.cells.sort_unstable();
             value.cells.dedup();
-            value.only_cloning = value
+            value.only_settings = value
                 .cells
                 .iter()
                 .copied()
-                .filter(|&cell| cloning.get(&(cell, name)) == Some(&true))
+                .filter(|&cell| settings.get(&(cell, name)) == Some(&true))
                 .collect();
             for &cell in &value.cells {
                 let place = places.entry((cell, name)).or_insert_with(|| {
@@ -319,7 +319,7 @@ impl<'a> SeenBy<'a> {
                 };
                 let mut others = without_own(&value.cells);
                 if replacing {
-                    others -= without_own(&value.only_cloning);
+                    others -= without_own(&value.only_settings);
                 }
                 let overwriting = targets
                     .get(&(mutation.cell, name))

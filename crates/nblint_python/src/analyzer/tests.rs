@@ -1824,7 +1824,7 @@ fn an_estimator_handed_to_a_cloning_utility_is_read_for_its_settings() {
             .uses
             .iter()
             .filter(|use_| use_.name == name)
-            .map(|use_| use_.cloned)
+            .map(|use_| use_.settings_only)
             .collect::<Vec<_>>()
     };
     assert_eq!(cloned("model"), [true, false]);
@@ -1852,7 +1852,7 @@ plain = make_pipeline(f(encoder), norm)
             .uses
             .iter()
             .find(|use_| use_.name == name)
-            .map(|use_| use_.cloned)
+            .map(|use_| use_.settings_only)
     };
     for name in ["scaler", "model", "a", "b", "tree", "norm"] {
         assert_eq!(cloned(name), Some(true), "{name}");
@@ -1863,6 +1863,28 @@ plain = make_pipeline(f(encoder), norm)
     for name in ["forest", "svm", "encoder"] {
         assert_eq!(cloned(name), Some(false), "{name}");
     }
+}
+
+#[test]
+fn a_value_shown_or_asked_for_its_parameters_is_read_for_its_settings() {
+    let facts = analyze(
+        "print(model)\ndisplay(scaler, X)\nparams = forest.get_params()\nnet\nprint(model.coef_)\nshow(tree)\nif ok:\n    print(svm)\n",
+    );
+    let settings = |name: &str| {
+        facts
+            .uses
+            .iter()
+            .filter(|use_| use_.name == name)
+            .map(|use_| use_.settings_only)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(settings("model"), [true, false]);
+    assert_eq!(settings("scaler"), [true]);
+    assert_eq!(settings("X"), [true]);
+    assert_eq!(settings("forest"), [true]);
+    assert_eq!(settings("net"), [true]);
+    assert_eq!(settings("tree"), [false]);
+    assert_eq!(settings("svm"), [true]);
 }
 
 #[test]
