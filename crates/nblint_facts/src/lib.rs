@@ -496,6 +496,7 @@ pub struct NameUse {
     /// `SelectFromModel(model, prefit=True)`), asks for them (`model.get_params()`), or shows
     /// the value (`print(model)`, `display(model)`, a bare `model` in the cell's top-level code:
     /// an estimator's text is its settings, a PyTorch module's its layers).
+    #[serde(skip_serializing_if = "is_false")]
     pub settings_only: bool,
     /// Where the statement list the read stands in ends (a byte offset in the cell), when
     /// that list is a block's body (a loop's, a branch's, a `try`'s) rather than the cell's
