@@ -247,16 +247,6 @@ impl<'a> SeenBy<'a> {
                     .push(use_.cell);
             }
         }
-        // The (cell, name) pairs whose every read uses only the value's settings
-        // (`cross_val_score(model, ..)`, `print(model)`): a fit keeps them, whatever it learnt.
-        let mut settings: HashMap<(usize, &str), bool> = HashMap::new();
-        for (index, facts) in context.facts.cells.iter().enumerate() {
-            for use_ in facts.iter().flat_map(|facts| &facts.uses) {
-                *settings
-                    .entry((index + 1, use_.name.as_str()))
-                    .or_insert(true) &= use_.settings_only;
-            }
-        }
         let mut places: HashMap<(usize, &str), Option<String>> = HashMap::new();
         for (&(name, _), value) in &mut readers {
             value.cells.sort_unstable();
@@ -265,7 +255,11 @@ impl<'a> SeenBy<'a> {
                 .cells
                 .iter()
                 .copied()
-                .filter(|&cell| settings.get(&(cell, name)) == Some(&true))
+                .filter(|&cell| {
+                    first
+                        .get(&(cell, name))
+                        .is_some_and(|read| read.settings_only)
+                })
                 .collect();
             for &cell in &value.cells {
                 let place = places.entry((cell, name)).or_insert_with(|| {
@@ -345,6 +339,10 @@ struct FirstRead {
     in_block_until: Option<usize>,
     /// The first and the last start of the cell's other reads of the name, if it has any.
     others: Option<(usize, usize)>,
+    /// Every read of the name in the cell uses only the value's settings
+    /// ([`NameUse::settings_only`], `cross_val_score(model, ..)`, `print(model)`): a fit keeps
+    /// them, whatever it learnt.
+    settings_only: bool,
 }
 
 impl FirstRead {
@@ -366,7 +364,7 @@ impl FirstRead {
     }
 }
 
-/// Each cell's first read of each name, by byte offset.
+/// How each cell reads each name: its first read, by byte offset, and the others.
 fn first_reads<'a>(context: &Context<'a>) -> HashMap<(usize, &'a str), FirstRead> {
     let mut first: HashMap<(usize, &str), Vec<&nblint_facts::NameUse>> = HashMap::new();
     for (index, facts) in context.facts.cells.iter().enumerate() {
@@ -395,6 +393,7 @@ fn first_reads<'a>(context: &Context<'a>) -> HashMap<(usize, &'a str), FirstRead
                 unconditional: !use_.deferred && !use_.conditional && use_.guard.is_none(),
                 in_block_until: use_.suite_end.filter(|_| !use_.deferred),
                 others,
+                settings_only: uses.iter().all(|use_| use_.settings_only),
             };
             Some((key, read))
         })
