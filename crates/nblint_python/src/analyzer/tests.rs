@@ -1814,54 +1814,48 @@ fn class_constants_attribute_stores_and_the_tests_of_attributes_around_reads() {
     }
 }
 
+/// Whether each read of `name` in `facts`, in order, uses only the value's settings.
+fn settings_only(facts: &CellFacts, name: &str) -> Vec<bool> {
+    facts
+        .uses
+        .iter()
+        .filter(|use_| use_.name == name)
+        .map(|use_| use_.settings_only)
+        .collect()
+}
+
 #[test]
 fn an_estimator_handed_to_a_cloning_utility_is_read_for_its_settings() {
     let facts = analyze(
         "scores = cross_val_score(model, X, y)\nsearch = model_selection.GridSearchCV(estimator=forest, param_grid=grid)\nfresh = clone(other)\ncross_val_score(make_pipeline(scaler, svc), X, y)\nmodel.predict(X)\n",
     );
-    let cloned = |name: &str| {
-        facts
-            .uses
-            .iter()
-            .filter(|use_| use_.name == name)
-            .map(|use_| use_.settings_only)
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(cloned("model"), [true, false]);
-    assert_eq!(cloned("forest"), [true]);
-    assert_eq!(cloned("other"), [true]);
+    assert_eq!(settings_only(&facts, "model"), [true, false]);
+    assert_eq!(settings_only(&facts, "forest"), [true]);
+    assert_eq!(settings_only(&facts, "other"), [true]);
     // A pipeline's `fit` fits its steps again: only their settings count.
-    assert_eq!(cloned("scaler"), [true]);
-    assert_eq!(cloned("svc"), [true]);
-    assert_eq!(cloned("X"), [false, false, false]);
+    assert_eq!(settings_only(&facts, "scaler"), [true]);
+    assert_eq!(settings_only(&facts, "svc"), [true]);
+    assert_eq!(settings_only(&facts, "X"), [false, false, false]);
 }
 
 #[test]
 fn an_estimator_a_meta_estimator_is_made_of_is_read_for_its_settings() {
-    let facts = analyze(
-        "pipe = Pipeline([(\"scale\", scaler), (\"model\", model)])
-vote = VotingClassifier(estimators=[(\"a\", a), (\"b\", b)], weights=w)
-kept = SelectFromModel(forest, prefit=True)
-calibrated = CalibratedClassifierCV(svm, cv=\"prefit\")
-refitted = CalibratedClassifierCV(tree, cv=5)
-plain = make_pipeline(f(encoder), norm)
-",
-    );
-    let cloned = |name: &str| {
-        facts
-            .uses
-            .iter()
-            .find(|use_| use_.name == name)
-            .map(|use_| use_.settings_only)
-    };
-    for name in ["scaler", "model", "a", "b", "tree", "norm"] {
-        assert_eq!(cloned(name), Some(true), "{name}");
+    let facts = analyze(concat!(
+        "pipe = Pipeline([(\"scale\", scaler), (\"model\", model)])\n",
+        "vote = VotingClassifier(estimators=[(\"a\", a), (\"b\", b)], weights=w)\n",
+        "kept = SelectFromModel(forest, prefit=True)\n",
+        "calibrated = CalibratedClassifierCV(svm, cv=\"prefit\")\n",
+        "refitted = CalibratedClassifierCV(tree, cv=5)\n",
+        "plain = make_pipeline(f(encoder), norm)\n",
+    ));
+    // The weights are no estimator but are only settings too.
+    for name in ["scaler", "model", "a", "b", "tree", "norm", "w"] {
+        assert_eq!(settings_only(&facts, name), [true], "{name}");
     }
-    // The weights are no estimator but are only settings too; the prefit estimators are
-    // used as fitted; an estimator made by a call is that call's argument.
-    assert_eq!(cloned("w"), Some(true));
+    // The prefit estimators are used as fitted; an estimator made by a call is that call's
+    // argument.
     for name in ["forest", "svm", "encoder"] {
-        assert_eq!(cloned(name), Some(false), "{name}");
+        assert_eq!(settings_only(&facts, name), [false], "{name}");
     }
 }
 
@@ -1870,21 +1864,11 @@ fn a_value_shown_or_asked_for_its_parameters_is_read_for_its_settings() {
     let facts = analyze(
         "print(model)\ndisplay(scaler, X)\nparams = forest.get_params()\nnet\nprint(model.coef_)\nshow(tree)\nif ok:\n    print(svm)\n",
     );
-    let settings = |name: &str| {
-        facts
-            .uses
-            .iter()
-            .filter(|use_| use_.name == name)
-            .map(|use_| use_.settings_only)
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(settings("model"), [true, false]);
-    assert_eq!(settings("scaler"), [true]);
-    assert_eq!(settings("X"), [true]);
-    assert_eq!(settings("forest"), [true]);
-    assert_eq!(settings("net"), [true]);
-    assert_eq!(settings("tree"), [false]);
-    assert_eq!(settings("svm"), [true]);
+    assert_eq!(settings_only(&facts, "model"), [true, false]);
+    for name in ["scaler", "X", "forest", "net", "svm"] {
+        assert_eq!(settings_only(&facts, name), [true], "{name}");
+    }
+    assert_eq!(settings_only(&facts, "tree"), [false]);
 }
 
 #[test]
