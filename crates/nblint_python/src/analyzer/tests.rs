@@ -1883,6 +1883,12 @@ try:
     model.predict(X)
 except E:
     model.reset()
+while model.busy:
+    model.wait()
+else:
+    model.close()
+with lock:
+    model.save()
 ";
     let facts = analyze(source);
     let suite_ends: Vec<Option<usize>> = facts
@@ -1901,6 +1907,11 @@ except E:
             end_of("model.predict(fold)"),
             end_of("model.predict(X)"),
             end_of("model.reset()"),
+            // A loop's test is in the list the loop stands in; its `else` is a list of its own.
+            None,
+            end_of("model.wait()"),
+            end_of("model.close()"),
+            end_of("model.save()"),
         ]
     );
 }
