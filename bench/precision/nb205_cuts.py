@@ -22,7 +22,7 @@ for s in ['ax','az','ba','bb','ay']:
         for r in csv.DictReader(open(f),delimiter='\t'): rv[(r['id'],r['message'])]=r['verdict'].strip()
     now={}
     for folder in sorted({r['folder'] for r in rows}):
-        out=subprocess.run([BIN,'check','--output-format','json','--select','NB205',folder],capture_output=True,text=True).stdout
+        out=subprocess.run([BIN,'check','--no-cache','--output-format','json','--select','NB205',folder],capture_output=True,text=True).stdout
         for x in json.loads(out):
             now.setdefault((x['path'],x['code'],str(x['cell']),str(x['line'])),[]).append(x['message'])
     for r in rows:

@@ -24,7 +24,7 @@ for f in sorted(glob.glob('measure/%s_reads_*.tsv' % prefix)) + sorted(glob.glob
             verdict[r['id']] = r['verdict'].strip(); cause[r['id']] = r['cause']
 now = {}
 for folder in sorted({r['folder'] for r in rows}):
-    out = subprocess.run([binary, 'check', '--output-format', 'json', '--select', 'NB201,NB202,NB205,NB206,NB207', folder], capture_output=True, text=True).stdout
+    out = subprocess.run([binary, 'check', '--no-cache', '--output-format', 'json', '--select', 'NB201,NB202,NB205,NB206,NB207', folder], capture_output=True, text=True).stdout
     for x in json.loads(out):
         now.setdefault((x['path'], x['code'], str(x['cell']), str(x['line'])), []).append(x['message'].replace('\t', ' ').replace('\n', ' '))
 def wilson(k, n, z=1.96):

@@ -20,7 +20,7 @@ for f in sorted(glob.glob('measure/%s_reread*.tsv' % SET)):
     for r in csv.DictReader(open(f), delimiter='\t'): have.add((r['id'], r['message']))
 now = {}
 for folder in sorted({r['folder'] for r in rows}):
-    o = subprocess.run([binary, 'check', '--output-format', 'json', '--select', 'NB201,NB202,NB205,NB206,NB207', folder], capture_output=True, text=True).stdout
+    o = subprocess.run([binary, 'check', '--no-cache', '--output-format', 'json', '--select', 'NB201,NB202,NB205,NB206,NB207', folder], capture_output=True, text=True).stdout
     for x in json.loads(o):
         rel = ' | '.join('cell %s line %s: %s' % (r_['cell'], r_['line'], r_['message']) for r_ in x['related'])
         now.setdefault((x['path'], x['code'], str(x['cell']), str(x['line'])), []).append((x['message'].replace('\t', ' ').replace('\n', ' '), rel.replace('\t', ' ')))

@@ -7,7 +7,7 @@ binary, setname, out, folders = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[
 cap = int(os.environ.get('CAP', '30'))
 rows = []
 for folder in folders:
-    r = subprocess.run([binary, 'check', '--output-format', 'json', '--select',
+    r = subprocess.run([binary, 'check', '--no-cache', '--output-format', 'json', '--select',
                         'NB201,NB202,NB205,NB206,NB207', folder], capture_output=True, text=True)
     found = [x for x in json.loads(r.stdout) if x['code'] in ('NB201', 'NB202', 'NB205', 'NB206', 'NB207')]
     keep = []
