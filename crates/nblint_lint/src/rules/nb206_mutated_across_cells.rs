@@ -193,16 +193,6 @@ impl<'a> SeenBy<'a> {
                 .or_default()
                 .push(mutation);
         }
-        // The change a cell makes first of all, where the first read of the name is one made
-        // whenever the cell runs.
-        let first_change = |cell: usize, name: &str| {
-            let read = first.get(&(cell, name)).filter(|read| read.unconditional)?;
-            changes
-                .get(&(cell, name))?
-                .iter()
-                .copied()
-                .find(|change| read.precedes_every_read(change))
-        };
         // The change a cell makes before every read of the name, where it makes one.
         let opening_change = |cell: usize, name: &str| {
             let read = first.get(&(cell, name))?;
@@ -211,6 +201,11 @@ impl<'a> SeenBy<'a> {
                 .iter()
                 .copied()
                 .find(|change| read.precedes_every_read(change))
+        };
+        // The same, where its first read of the name is made whenever the cell runs.
+        let first_change = |cell: usize, name: &str| {
+            first.get(&(cell, name)).filter(|read| read.unconditional)?;
+            opening_change(cell, name)
         };
         let live: HashSet<(usize, &str)> = context
             .facts
