@@ -6167,17 +6167,14 @@ const COMPOSING_CALLS: &[&str] = &[
 /// scaler)` in `Pipeline([..])`), the values `print`, `display` or `repr` shows, and the
 /// receiver of `get_params()`.
 fn settings_reads(call: &ast::ExprCall) -> Vec<&Expr> {
-    let callee = match &*call.func {
-        Expr::Name(name) => name.id.as_str(),
-        Expr::Attribute(attribute) => {
-            if attribute.attr.id.as_str() == "get_params"
-                && matches!(&*attribute.value, Expr::Name(_))
-            {
-                return vec![&*attribute.value];
-            }
-            attribute.attr.id.as_str()
-        }
-        _ => return Vec::new(),
+    if let Expr::Attribute(attribute) = &*call.func
+        && attribute.attr.id.as_str() == "get_params"
+        && matches!(&*attribute.value, Expr::Name(_))
+    {
+        return vec![&*attribute.value];
+    }
+    let Some(callee) = callee_name(&call.func) else {
+        return Vec::new();
     };
     if matches!(&*call.func, Expr::Name(_)) && matches!(callee, "print" | "display" | "repr") {
         return call
