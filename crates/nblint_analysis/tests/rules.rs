@@ -551,6 +551,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     (
+        "NB206/triggers_python_reader_takes_the_changed_column",
+        3,
+        1,
+    ),
+    (
         "NB205/triggers_python_same_call_after_its_input_changed",
         3,
         1,

@@ -504,6 +504,12 @@ pub struct NameUse {
     /// whenever it runs. The Rust front end never sets it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suite_end: Option<usize>,
+    /// The subscripts applied to the name where it is read, outermost last (`["a", 0]` for
+    /// `df["a"][0]`), up to the first step that is not a subscript: the read sees those items,
+    /// not the whole value (see [`ItemKey::apart`]). Empty where the read takes the whole value
+    /// (`df`, `df.a`, `len(df)`). The Rust front end never sets it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemKey>,
 }
 
 impl NameUse {
@@ -525,6 +531,7 @@ impl NameUse {
             attribute_guards: Vec::new(),
             settings_only: false,
             suite_end: None,
+            items: Vec::new(),
         }
     }
 }
@@ -721,6 +728,69 @@ pub struct Mutation {
     /// happens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guard: Option<BranchGuard>,
+    /// The subscripts of the place changed, from the name on (`["day"]` for `df["day"] = ..`
+    /// and `df["day"].fillna(0, inplace=True)`, `[1, "yaxis"]` for `data[1]["yaxis"] = ..`), up
+    /// to the first step that is not a subscript: the change leaves every other item as it
+    /// was (see [`ItemKey::apart`]). Empty where the change may touch the whole value
+    /// (`df.drop(..)`, `x.a[0] = 1`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemKey>,
+}
+
+/// The key of one subscript (`"day"` in `df["day"]`, `0` in `x[0]`), as far as its text
+/// shows which item it names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKey {
+    /// A string literal: the item of that name (a dict's key, a frame's column).
+    Text(String),
+    /// A non-negative integer literal: the item at that index or of that label. (A negative
+    /// one counts from the end and may name the item a positive one names.)
+    Index(u64),
+    /// A list of such literals (`df[["a", "b"]]`): each of those items.
+    Each(Vec<ItemKey>),
+    /// Any other key: a variable, a slice, a mask, a tuple (NumPy's `x[0, 1]` is an item of
+    /// row `0`), a negative or computed index.
+    Other,
+}
+
+impl ItemKey {
+    /// The literals this key names, if it names only literals of one kind (texts or indexes):
+    /// `(true, [..])` for texts.
+    fn literals(&self) -> Option<(bool, Vec<&ItemKey>)> {
+        let keys: Vec<&ItemKey> = match self {
+            Self::Text(_) | Self::Index(_) => vec![self],
+            Self::Each(keys) => keys.iter().collect(),
+            Self::Other => return None,
+        };
+        let text = keys.iter().all(|key| matches!(key, Self::Text(_)));
+        let index = keys.iter().all(|key| matches!(key, Self::Index(_)));
+        (!keys.is_empty() && (text || index)).then_some((text, keys))
+    }
+
+    /// Whether the two keys surely name different items: literals of one kind with none in
+    /// common. (`df[0]` and `df["a"]` may be one column; a NumPy record's field `"a"` is part
+    /// of row `0`.)
+    pub fn distinct(&self, other: &ItemKey) -> bool {
+        match (self.literals(), other.literals()) {
+            (Some((text, keys)), Some((other_text, other_keys))) => {
+                text == other_text && keys.iter().all(|key| !other_keys.contains(key))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a read of the items `read` sees nothing a change of the items `change` made:
+    /// the change sets (or changes in place) one item of some container, and the read, made
+    /// through at least as many subscripts, takes another item of it (`df["day"] = ..` and
+    /// `df["price"].mean()`; `data[1]["yaxis"] = ..` and `data[i]["x"]`). A read of the whole
+    /// value (`df.head()`) or of an item holding the changed one (`data[1]`) sees it.
+    pub fn apart(change: &[ItemKey], read: &[ItemKey]) -> bool {
+        let Some(at) = change.len().checked_sub(1) else {
+            return false;
+        };
+        read.get(at).is_some_and(|taken| change[at].distinct(taken))
+    }
 }
 
 /// A place where a cell does not parse.
@@ -1091,6 +1161,45 @@ pub fn has_code(cell: &Cell) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_of_another_item_is_apart_from_the_change_of_one() {
+        use ItemKey::{Each, Index, Other, Text};
+        let text = |key: &str| Text(key.to_owned());
+        // `df["day"] = ..`, then `df["price"]`, `df[["a", "b"]]`, `df["price"][0]`.
+        assert!(ItemKey::apart(&[text("day")], &[text("price")]));
+        assert!(ItemKey::apart(
+            &[text("day")],
+            &[Each(vec![text("a"), text("b")])]
+        ));
+        assert!(ItemKey::apart(&[text("day")], &[text("price"), Index(0)]));
+        // `data[1]["yaxis"] = ..`, then `data[i]["x"]`: another key of whichever item.
+        assert!(ItemKey::apart(
+            &[Index(1), text("yaxis")],
+            &[Other, text("x")]
+        ));
+        // The same item, the whole value, an item holding the changed one, an unknown key.
+        assert!(!ItemKey::apart(&[text("day")], &[text("day")]));
+        assert!(!ItemKey::apart(&[text("day")], &[]));
+        assert!(!ItemKey::apart(&[Index(1), text("yaxis")], &[Index(1)]));
+        assert!(!ItemKey::apart(&[text("day")], &[Other]));
+        assert!(!ItemKey::apart(&[], &[text("day")]));
+        assert!(!ItemKey::apart(
+            &[text("day")],
+            &[Each(vec![text("a"), text("day")])]
+        ));
+        // `grid = [[0] * 3] * 3` holds one row three times: `grid[0][1]` is `grid[1][1]`.
+        assert!(!ItemKey::apart(
+            &[Index(0), Index(1)],
+            &[Index(1), Index(1)]
+        ));
+        // A label `0` and a label `"a"` may be one column; a record's field is part of a row.
+        assert!(!ItemKey::apart(&[Index(0)], &[text("a")]));
+        assert!(!ItemKey::apart(
+            &[text("a")],
+            &[Each(vec![text("b"), Index(0)])]
+        ));
+    }
 
     /// `source` with the statement `needle` (its first occurrence) removed.
     fn remove(source: &str, needle: &str, separator: Option<char>, comment: &str) -> String {

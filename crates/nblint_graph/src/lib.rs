@@ -11,7 +11,9 @@ mod render;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
-use nblint_facts::{BranchGuard, CellFacts, DefinitionKind, MutationKind, NotebookFacts, Span};
+use nblint_facts::{
+    BranchGuard, CellFacts, DefinitionKind, ItemKey, MutationKind, NotebookFacts, Span,
+};
 use nblint_notebook::{CellKind, Notebook};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -73,6 +75,8 @@ pub struct CrossCellMutation {
     pub span: Span,
     /// The comparison with a constant the change needs to hold ([`Mutation::guard`]).
     pub guard: Option<BranchGuard>,
+    /// The items of the value the change touches ([`Mutation::items`]); empty for the whole.
+    pub items: Vec<ItemKey>,
 }
 
 /// A top-level definition, located.
@@ -451,6 +455,7 @@ impl Graph {
                     kind: mutation.kind.clone(),
                     span: mutation.span,
                     guard: mutation.guard.clone(),
+                    items: mutation.items.clone(),
                 });
             }
         }

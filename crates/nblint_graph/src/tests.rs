@@ -53,6 +53,7 @@ impl CellFrontend for Toy {
                         guard: None,
                         requires_container: None,
                         raises_on: None,
+                        items: Vec::new(),
                     });
                 }
                 _ => {}

@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{
     BoundValue, BranchGuard, CallSite, CellFacts, Command, Container, Definition, DefinitionKind,
-    Dependency, FileSave, IdempotentOperation, Import, Mutation, MutationKind, NameUse,
+    Dependency, FileSave, IdempotentOperation, Import, ItemKey, Mutation, MutationKind, NameUse,
     ParameterGuard, Span, SyntaxError,
 };
 use ruff_python_ast::token::TokenKind;
@@ -459,6 +459,9 @@ struct Analyzer<'src> {
     /// Where each statement list being walked ends, innermost last (see
     /// [`NameUse::suite_end`]).
     suite_ends: Vec<usize>,
+    /// For a name read through subscripts (`df` in `df["a"][0]`), by where the name starts,
+    /// the keys taken (see [`NameUse::items`]).
+    item_reads: HashMap<usize, Vec<ItemKey>>,
     /// The cell starts with a cell magic: its statements are not the cell's own to edit.
     cell_magic: bool,
     /// The cell's one statement is a bare `import x` (see [`Import::for_effect`]).
@@ -517,6 +520,7 @@ impl<'src> Analyzer<'src> {
             callee: None,
             settings_reads: Vec::new(),
             suite_ends: Vec::new(),
+            item_reads: HashMap::new(),
             cell_magic: magics::cell_magic(source).is_some(),
             lone_import: false,
             depth: 0,
@@ -1038,6 +1042,11 @@ impl<'src> Analyzer<'src> {
             suite_end: (self.block_depth > 0 || self.function_depth > 0)
                 .then(|| self.suite_ends.last().copied())
                 .flatten(),
+            items: self
+                .item_reads
+                .get(&span.start)
+                .cloned()
+                .unwrap_or_default(),
         }
     }
 
@@ -2127,6 +2136,7 @@ impl<'src> Analyzer<'src> {
                 requires_container,
                 raises_on: None,
                 guard: None,
+                items: Vec::new(),
             });
         }
     }
@@ -2141,6 +2151,29 @@ impl<'src> Analyzer<'src> {
             for mutation in &mut self.facts.mutations[noted..] {
                 mutation.raises_on = Some(Container::Tuple);
             }
+        }
+    }
+
+    /// Notes on the mutations noted from `noted` on the items of their value that `place`
+    /// changes, when it is a chain of subscripts of the name (`df["day"] = ..`, see
+    /// [`Mutation::items`]).
+    fn note_changed_items(&mut self, place: &Expr, noted: usize) {
+        if let Some((_, keys)) = subscripted_name(place) {
+            for mutation in &mut self.facts.mutations[noted..] {
+                mutation.items.clone_from(&keys);
+            }
+        }
+    }
+
+    /// Notes the keys a chain of subscripts of a name takes (`df["a"][0]`), for the read of
+    /// the name it starts with (see [`NameUse::items`]). The outermost subscript is walked
+    /// first, so the whole chain is kept.
+    fn note_item_reads(&mut self, expression: &Expr) {
+        if let Expr::Subscript(_) = expression
+            && let Some((name, keys)) = subscripted_name(expression)
+        {
+            let start = self.span(name.range()).start;
+            self.item_reads.entry(start).or_insert(keys);
         }
     }
 
@@ -2225,6 +2258,7 @@ impl<'src> Analyzer<'src> {
         };
         if let Some(receiver) = receiver {
             let span = self.span(call.range());
+            let noted = self.facts.mutations.len();
             self.note_mutation(
                 receiver,
                 MutationKind::MethodCall {
@@ -2234,6 +2268,8 @@ impl<'src> Analyzer<'src> {
                 // A listed method changes any receiver; `set.add` only a set.
                 container.filter(|_| !inplace && !is_mutating_method(method)),
             );
+            // `df["day"].fillna(0, inplace=True)` changes that column.
+            self.note_changed_items(&attribute.value, noted);
         }
     }
 
@@ -2707,6 +2743,7 @@ impl<'src> Analyzer<'src> {
                     let noted = self.facts.mutations.len();
                     self.note_mutation(root, MutationKind::CompoundAssign, self.statement, None);
                     self.note_item_store(target, noted);
+                    self.note_changed_items(target, noted);
                 }
                 self.place_parts(target);
                 self.visit_expr(&assignment.value);
@@ -2753,6 +2790,7 @@ impl<'src> Analyzer<'src> {
 
     /// Reads what an assigned place (`x.a`, `x[k]`) evaluates: its object and subscript.
     fn place_parts(&mut self, place: &Expr) {
+        self.note_item_reads(place);
         match place {
             Expr::Attribute(attribute) => self.visit_expr(&attribute.value),
             Expr::Subscript(subscript) => {
@@ -4040,6 +4078,7 @@ impl<'src> Analyzer<'src> {
     }
 
     fn expression(&mut self, expression: &Expr) {
+        self.note_item_reads(expression);
         // `cfg.__dict__.update(..)`, `vars(cfg)[key] = ..`: attributes set by names chosen
         // when the cell runs.
         if let Expr::Attribute(attribute) = expression
@@ -4067,6 +4106,7 @@ impl<'src> Analyzer<'src> {
                     let noted = self.facts.mutations.len();
                     self.note_mutation(root, MutationKind::Assign, self.statement, None);
                     self.note_item_store(expression, noted);
+                    self.note_changed_items(expression, noted);
                 }
                 // `globals()[name] = value` binds a name no one can list.
                 let writes = matches!(expression, Expr::Subscript(subscript)
@@ -4981,6 +5021,45 @@ fn callee_name(callee: &Expr) -> Option<&str> {
         Expr::Name(name) => Some(name.id.as_str()),
         Expr::Attribute(attribute) => Some(attribute.attr.id.as_str()),
         _ => None,
+    }
+}
+
+/// The name a chain of subscripts is taken of, and their keys, outermost last: `df` and
+/// `["a", 0]` for `df["a"][0]`, `x` and no keys for `x`; `None` when the chain starts at
+/// anything but a name (`x.a[0]`, `f()[0]`).
+fn subscripted_name(mut place: &Expr) -> Option<(&ast::ExprName, Vec<ItemKey>)> {
+    let mut keys = Vec::new();
+    while let Expr::Subscript(subscript) = place {
+        keys.push(item_key(&subscript.slice));
+        place = &subscript.value;
+    }
+    let Expr::Name(name) = place else {
+        return None;
+    };
+    keys.reverse();
+    Some((name, keys))
+}
+
+/// What a subscript's key shows of the item it names (see [`ItemKey`]).
+fn item_key(key: &Expr) -> ItemKey {
+    match key {
+        Expr::StringLiteral(text) => ItemKey::Text(text.value.to_str().to_owned()),
+        Expr::NumberLiteral(ast::ExprNumberLiteral {
+            value: ast::Number::Int(index),
+            ..
+        }) => index.as_u64().map_or(ItemKey::Other, ItemKey::Index),
+        Expr::List(list) if !list.elts.is_empty() => {
+            let keys: Vec<ItemKey> = list.elts.iter().map(item_key).collect();
+            if keys
+                .iter()
+                .all(|key| matches!(key, ItemKey::Text(_) | ItemKey::Index(_)))
+            {
+                ItemKey::Each(keys)
+            } else {
+                ItemKey::Other
+            }
+        }
+        _ => ItemKey::Other,
     }
 }
 

@@ -168,6 +168,7 @@ impl<N: Borrow<str> + Hash + Eq + Clone> Binder<N> {
             requires_container: None,
             raises_on: None,
             guard: None,
+            items: Vec::new(),
         });
     }
 

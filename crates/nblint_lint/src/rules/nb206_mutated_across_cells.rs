@@ -1,6 +1,6 @@
 use std::collections::{HashMap, HashSet};
 
-use nblint_facts::MutationKind;
+use nblint_facts::{ItemKey, MutationKind};
 use nblint_graph::CrossCellMutation;
 
 use super::name_index::{NameIndex, never_holds};
@@ -150,21 +150,26 @@ enum SeenBy<'a> {
     /// For a name and the cell whose definition a read gets ([`places::CrossCellReads::from`]),
     /// the cells that read it so in code that runs (not only in a function no cell calls);
     /// and, for each cell that changes a name, the one place all its changes of it assign,
-    /// if they assign one.
+    /// if they assign one, and the items each of its changes touches
+    /// ([`nblint_facts::Mutation::items`]).
     Readers {
-        readers: HashMap<(&'a str, usize), Readers>,
+        readers: HashMap<(&'a str, usize), Readers<'a>>,
         targets: HashMap<(usize, &'a str), Option<String>>,
+        changed_items: HashMap<(usize, &'a str), Vec<&'a [ItemKey]>>,
     },
 }
 
 /// The cells that read one value, sorted, and among them those whose first touch of the name
 /// assigns a place (`submission["target"]`), by place.
 #[derive(Default)]
-struct Readers {
+struct Readers<'a> {
     cells: Vec<usize>,
     assigning_first: HashMap<String, Vec<usize>>,
     /// Those whose every read uses only the value's settings ([`NameUse::settings_only`]).
     only_settings: Vec<usize>,
+    /// For those whose every read takes items of the value through subscripts
+    /// (`df["price"]`), the items each read takes ([`nblint_facts::NameUse::items`]).
+    item_reads: HashMap<usize, Vec<&'a [ItemKey]>>,
 }
 
 impl<'a> SeenBy<'a> {
@@ -222,6 +227,21 @@ impl<'a> SeenBy<'a> {
             })
             .collect();
         let mut readers: HashMap<(&str, usize), Readers> = HashMap::new();
+        // Each cell's reads of each name, by the items they take, for the cells that read
+        // the name only through subscripts.
+        let mut item_reads: HashMap<(usize, &str), Option<Vec<&[ItemKey]>>> = HashMap::new();
+        for (index, facts) in context.facts.cells.iter().enumerate() {
+            for read in facts.iter().flat_map(|facts| &facts.uses) {
+                let items = item_reads
+                    .entry((index + 1, read.name.as_str()))
+                    .or_insert_with(|| Some(Vec::new()));
+                if read.items.is_empty() {
+                    *items = None;
+                } else if let Some(items) = items {
+                    items.push(&read.items);
+                }
+            }
+        }
         let mut set_up_first: HashMap<(usize, &str), bool> = HashMap::new();
         for use_ in context.graph.uses() {
             let name = use_.name.as_str();
@@ -256,6 +276,11 @@ impl<'a> SeenBy<'a> {
                         .is_some_and(|read| read.settings_only)
                 })
                 .collect();
+            value.item_reads = value
+                .cells
+                .iter()
+                .filter_map(|&cell| Some((cell, item_reads.get(&(cell, name))?.clone()?)))
+                .collect();
             for &cell in &value.cells {
                 let place = places.entry((cell, name)).or_insert_with(|| {
                     first_change(cell, name).and_then(|change| place(context, change))
@@ -284,7 +309,18 @@ impl<'a> SeenBy<'a> {
                         .then_some(target)
                 });
         }
-        Self::Readers { readers, targets }
+        let changed_items = changes
+            .iter()
+            .map(|(&key, changes)| {
+                let items = changes.iter().map(|change| change.items.as_slice());
+                (key, items.collect())
+            })
+            .collect();
+        Self::Readers {
+            readers,
+            targets,
+            changed_items,
+        }
     }
 
     /// Whether a cell other than the one that makes `mutation` reads what cell `defined_in`
@@ -295,27 +331,44 @@ impl<'a> SeenBy<'a> {
     /// A change that sets the value up anew from its arguments (`replacing`, a scikit-learn
     /// `fit`) leaves the settings as they were: a reader that only hands the value to a
     /// cloning utility (`cross_val_score(model, ..)`) sees the same either way.
+    ///
+    /// A reader that takes only other items of the value than every change of the cell
+    /// touches (`df["price"]` where the cell sets `df["day"]`) sees the same either way too.
     fn another_cell(&self, mutation: &CrossCellMutation, replacing: bool) -> bool {
         match self {
             Self::Anyone => true,
-            Self::Readers { readers, targets } => {
+            Self::Readers {
+                readers,
+                targets,
+                changed_items,
+            } => {
                 let name = mutation.name.as_str();
                 let Some(value) = readers.get(&(name, mutation.defined_in)) else {
                     return false;
                 };
-                let without_own = |cells: &[usize]| {
-                    cells.len() - usize::from(cells.binary_search(&mutation.cell).is_ok())
-                };
-                let mut others = without_own(&value.cells);
-                if replacing {
-                    others -= without_own(&value.only_settings);
-                }
                 let overwriting = targets
                     .get(&(mutation.cell, name))
                     .and_then(Option::as_ref)
                     .and_then(|target| value.assigning_first.get(target))
-                    .map_or(0, |cells| without_own(cells));
-                others > overwriting
+                    .map_or(&[][..], Vec::as_slice);
+                let changed = changed_items
+                    .get(&(mutation.cell, name))
+                    .map_or(&[][..], Vec::as_slice);
+                let apart = |cell: usize| {
+                    value.item_reads.get(&cell).is_some_and(|reads| {
+                        reads
+                            .iter()
+                            .all(|read| changed.iter().all(|change| ItemKey::apart(change, read)))
+                    })
+                };
+                // A reader sees this change unless it is the changing cell or one of those.
+                let unseeing = |cell: usize| {
+                    cell == mutation.cell
+                        || (replacing && value.only_settings.contains(&cell))
+                        || overwriting.contains(&cell)
+                        || apart(cell)
+                };
+                value.cells.iter().any(|&cell| !unseeing(cell))
             }
         }
     }

@@ -1915,3 +1915,76 @@ with lock:
         ]
     );
 }
+
+#[test]
+fn a_read_through_subscripts_notes_the_keys_it_takes() {
+    use nblint_facts::ItemKey::{Each, Index, Other, Text};
+    let text = |key: &str| Text(key.to_owned());
+    let source = "\
+df[\"a\"][0]
+df[[\"a\", \"b\"]]
+df[col]
+df[-1]
+df[0, 1]
+df.a[\"b\"]
+len(df)
+df[\"c\"] = df[\"a\"] * 2
+";
+    let facts = analyze(source);
+    let items: Vec<Vec<nblint_facts::ItemKey>> = facts
+        .uses
+        .iter()
+        .filter(|use_| use_.name == "df")
+        .map(|use_| use_.items.clone())
+        .collect();
+    assert_eq!(
+        items,
+        [
+            vec![text("a"), Index(0)],
+            vec![Each(vec![text("a"), text("b")])],
+            vec![Other],
+            vec![Other],
+            vec![Other],
+            // Through an attribute, or handed on whole: the whole value.
+            vec![],
+            vec![],
+            // The place stored into, then the value.
+            vec![text("c")],
+            vec![text("a")],
+        ]
+    );
+}
+
+#[test]
+fn a_change_of_an_item_notes_the_keys_of_the_place() {
+    use nblint_facts::ItemKey::{Index, Text};
+    let text = |key: &str| Text(key.to_owned());
+    let facts = analyze(
+        "\
+df[\"day\"] = df[\"date\"].dt.date
+data[1][\"yaxis\"] = \"y2\"
+counts[\"a\"] += 1
+del params[\"q\"]
+df[\"day\"].fillna(0, inplace=True)
+df.drop(columns=[\"day\"], inplace=True)
+frame.loc[0, \"a\"] = 1
+",
+    );
+    let items: Vec<(&str, Vec<nblint_facts::ItemKey>)> = facts
+        .mutations
+        .iter()
+        .map(|mutation| (mutation.name.as_str(), mutation.items.clone()))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("df", vec![text("day")]),
+            ("data", vec![Index(1), text("yaxis")]),
+            ("counts", vec![text("a")]),
+            ("params", vec![text("q")]),
+            ("df", vec![text("day")]),
+            ("df", vec![]),
+            ("frame", vec![]),
+        ]
+    );
+}
