@@ -556,6 +556,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     (
+        "NB206/triggers_python_xgboost_model_trained_on_from_its_fit",
+        3,
+        1,
+    ),
+    (
         "NB205/triggers_python_same_call_after_its_input_changed",
         3,
         1,

@@ -464,21 +464,44 @@ fn place(context: &Context<'_>, change: &CrossCellMutation) -> Option<String> {
 }
 
 /// Whether the change sets the whole value up anew from its arguments, keeping nothing it
-/// held: a scikit-learn estimator's `fit` or `fit_transform`, a PyTorch module's
-/// `load_state_dict`. (`compile` and `set_params` keep what was learnt: not these.)
+/// held: the `fit` or `fit_transform` of an estimator that keeps scikit-learn's contract, a
+/// PyTorch module's `load_state_dict`. (`compile` and `set_params` keep what was learnt: not
+/// these; nor a `fit` given a model to go on from, XGBoost's `xgb_model=`, LightGBM's and
+/// CatBoost's `init_model=`.)
 fn replaces_everything(context: &Context<'_>, mutation: &CrossCellMutation) -> bool {
     let MutationKind::MethodCall { method } = &mutation.kind else {
         return false;
     };
     match method.as_str() {
         "load_state_dict" => true,
-        "fit" | "fit_transform" => scikit_learn(context, last_definition(context, mutation)),
+        "fit" | "fit_transform" => {
+            let goes_on = context
+                .notebook
+                .cell(mutation.cell)
+                .and_then(|cell| cell.source.get(mutation.span.start..mutation.span.end))
+                .is_some_and(|text| text.contains("init_model") || text.contains("xgb_model"));
+            !goes_on && scikit_learn(context, last_definition(context, mutation))
+        }
         _ => false,
     }
 }
 
-/// Whether the definition's value is made by a callable imported from scikit-learn
-/// (`LogisticRegression(..)`, `make_pipeline(..)`, `sklearn.svm.SVC(..)`).
+/// The libraries whose estimators keep scikit-learn's contract that `fit` learns anew from
+/// the data it is given, forgetting any earlier fit: scikit-learn itself, imbalanced-learn,
+/// XGBoost's, LightGBM's and CatBoost's scikit-learn classes, and skforecast's forecasters.
+/// (Keras' `fit` trains on from where it stopped: not among them.)
+const REFITTING_LIBRARIES: &[&str] = &[
+    "sklearn",
+    "imblearn",
+    "xgboost",
+    "lightgbm",
+    "catboost",
+    "skforecast",
+];
+
+/// Whether the definition's value is made by a callable imported from a library of
+/// [`REFITTING_LIBRARIES`] (`LogisticRegression(..)`, `make_pipeline(..)`,
+/// `sklearn.svm.SVC(..)`, `xgb.XGBRegressor(..)`).
 fn scikit_learn(context: &Context<'_>, definition: Option<&nblint_facts::Definition>) -> bool {
     let Some(callee) = definition
         .and_then(|definition| definition.value.as_ref())
@@ -492,7 +515,10 @@ fn scikit_learn(context: &Context<'_>, definition: Option<&nblint_facts::Definit
         .into_iter()
         .flatten()
         .filter_map(|name| imported_from(context, name.trim()))
-        .any(|path| path == "sklearn" || path.starts_with("sklearn."))
+        .any(|path| {
+            let root = path.split('.').next().unwrap_or(&path);
+            REFITTING_LIBRARIES.contains(&root)
+        })
 }
 
 /// The place and the value of an assignment's text with spacing removed (`df["a"]=f(x)`),
