@@ -361,11 +361,12 @@ impl<'a> SeenBy<'a> {
                             .all(|read| changed.iter().all(|change| ItemKey::apart(change, read)))
                     })
                 };
-                // A reader sees this change unless it is the changing cell or one of those.
+                // A reader sees this change unless it is the changing cell or one of those
+                // (each list is sorted, as `value.cells` is).
                 let unseeing = |cell: usize| {
                     cell == mutation.cell
-                        || (replacing && value.only_settings.contains(&cell))
-                        || overwriting.contains(&cell)
+                        || (replacing && value.only_settings.binary_search(&cell).is_ok())
+                        || overwriting.binary_search(&cell).is_ok()
                         || apart(cell)
                 };
                 value.cells.iter().any(|&cell| !unseeing(cell))
