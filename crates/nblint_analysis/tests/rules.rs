@@ -561,6 +561,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     (
+        "NB206/triggers_python_key_added_that_the_display_lacks",
+        3,
+        1,
+    ),
+    (
         "NB205/triggers_python_same_call_after_its_input_changed",
         3,
         1,

@@ -111,6 +111,11 @@ pub struct Definition {
     /// mutate with (`add`) needs (see [`Mutation::requires_container`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<Container>,
+    /// The keys of the set or dict display the name is bound to, when every one is a string
+    /// or a non-negative integer literal (Python's `{"water", "ethanol"}`, `{"a": 1, "c": 3}`):
+    /// adding one of them again changes nothing (see [`Mutation::adds`]). Empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held_keys: Vec<ItemKey>,
     /// The binding gives the name back a copy of the value it held when the cell began
     /// (`X_bk = deepcopy(X)`, .., `X = deepcopy(X_bk)`), or binds it only where it is missing
     /// (`if 'X' not in globals(): X = ..`): a cell whose last binding of the name is one
@@ -376,6 +381,7 @@ impl Definition {
             read_by_function: false,
             value: None,
             container: None,
+            held_keys: Vec::new(),
             restores: false,
             copies: None,
             loads: None,
@@ -735,6 +741,11 @@ pub struct Mutation {
     /// (`df.drop(..)`, `x.a[0] = 1`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<ItemKey>,
+    /// The literal key the change puts in, when it only adds one where it is missing: a
+    /// `set.add("ethanol")` or a `dict.setdefault("c", ..)`. On a value whose display already
+    /// holds it ([`Definition::held_keys`]) the change leaves the value as it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adds: Option<ItemKey>,
 }
 
 /// The key of one subscript (`"day"` in `df["day"]`, `0` in `x[0]`), as far as its text

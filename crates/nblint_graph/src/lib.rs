@@ -77,6 +77,8 @@ pub struct CrossCellMutation {
     pub guard: Option<BranchGuard>,
     /// The items of the value the change touches ([`Mutation::items`]); empty for the whole.
     pub items: Vec<ItemKey>,
+    /// The literal key the change adds where it is missing ([`Mutation::adds`]).
+    pub adds: Option<ItemKey>,
 }
 
 /// A top-level definition, located.
@@ -456,6 +458,7 @@ impl Graph {
                     span: mutation.span,
                     guard: mutation.guard.clone(),
                     items: mutation.items.clone(),
+                    adds: mutation.adds.clone(),
                 });
             }
         }

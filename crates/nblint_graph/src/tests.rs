@@ -54,6 +54,7 @@ impl CellFrontend for Toy {
                         requires_container: None,
                         raises_on: None,
                         items: Vec::new(),
+                        adds: None,
                     });
                 }
                 _ => {}

@@ -1581,6 +1581,7 @@ impl<'src> Analyzer<'src> {
                 read_by_function: false,
                 value: None,
                 container: None,
+                held_keys: Vec::new(),
                 restores: false,
                 copies: None,
                 loads: None,
@@ -2137,6 +2138,7 @@ impl<'src> Analyzer<'src> {
                 raises_on: None,
                 guard: None,
                 items: Vec::new(),
+                adds: None,
             });
         }
     }
@@ -2270,6 +2272,20 @@ impl<'src> Analyzer<'src> {
             );
             // `df["day"].fillna(0, inplace=True)` changes that column.
             self.note_changed_items(&attribute.value, noted);
+            // `compounds.add("ethanol")`, `config.setdefault("c", 3)`: a key put in only where
+            // it is missing.
+            let adds = match (method, call.arguments.args.first()) {
+                ("add", Some(key)) if call.arguments.args.len() == 1 => Some(key),
+                ("setdefault", Some(key)) => Some(key),
+                _ => None,
+            }
+            .map(item_key)
+            .filter(|key| matches!(key, ItemKey::Text(_) | ItemKey::Index(_)));
+            if call.arguments.keywords.is_empty() {
+                for mutation in &mut self.facts.mutations[noted..] {
+                    mutation.adds.clone_from(&adds);
+                }
+            }
         }
     }
 
@@ -3662,6 +3678,7 @@ impl<'src> Analyzer<'src> {
                 {
                     let container = self.container_of(&assignment.value);
                     self.facts.defines[defined].container = container;
+                    self.facts.defines[defined].held_keys = held_keys(&assignment.value);
                     if matches!(&*assignment.value, Expr::Call(call)
                         if seeded_with_a_constant(call) || deterministic_estimator(call))
                     {
@@ -5038,6 +5055,29 @@ fn subscripted_name(mut place: &Expr) -> Option<(&ast::ExprName, Vec<ItemKey>)> 
     };
     keys.reverse();
     Some((name, keys))
+}
+
+/// The keys of a set or dict display when each is a string or a non-negative integer literal
+/// (see [`Definition::held_keys`]); none for anything else, or a display that unpacks another
+/// (`{**base, "a": 1}`).
+fn held_keys(value: &Expr) -> Vec<ItemKey> {
+    let keys: Vec<ItemKey> = match value {
+        Expr::Set(set) => set.elts.iter().map(item_key).collect(),
+        Expr::Dict(dict) => dict
+            .items
+            .iter()
+            .map(|item| item.key.as_ref().map_or(ItemKey::Other, item_key))
+            .collect(),
+        _ => return Vec::new(),
+    };
+    if keys
+        .iter()
+        .all(|key| matches!(key, ItemKey::Text(_) | ItemKey::Index(_)))
+    {
+        keys
+    } else {
+        Vec::new()
+    }
 }
 
 /// What a subscript's key shows of the item it names (see [`ItemKey`]).

@@ -169,6 +169,7 @@ impl<N: Borrow<str> + Hash + Eq + Clone> Binder<N> {
             raises_on: None,
             guard: None,
             items: Vec::new(),
+            adds: None,
         });
     }
 

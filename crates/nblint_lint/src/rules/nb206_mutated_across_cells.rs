@@ -93,6 +93,12 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }) {
             continue;
         }
+        // `compounds.add("ethanol")` on `compounds = {"water", "ethanol"}`: the key is there.
+        if definition
+            .is_some_and(|definition| only_adds_what_it_holds(&mutations, mutation, definition))
+        {
+            continue;
+        }
         // A change no other cell can see (a scikit-learn model fitted in the last cell that
         // reads it, a column set in a frame nothing reads again, items appended to a list
         // only this cell prints) makes no other cell's result depend on whether this cell
@@ -552,6 +558,31 @@ fn split_assignment(text: &str) -> Option<(&str, &str)> {
         }
     }
     None
+}
+
+/// Whether every change `mutation`'s cell makes of the value adds a key the display it was
+/// bound to already holds ([`nblint_facts::Mutation::adds`],
+/// [`nblint_facts::Definition::held_keys`]), the defining cell left the value as the display
+/// made it, and every other cell's change of it only adds keys too: no cell takes one out, so
+/// the key is there whatever ran, and the cell changes nothing.
+fn only_adds_what_it_holds(
+    mutations: &[CrossCellMutation],
+    mutation: &CrossCellMutation,
+    definition: &nblint_facts::Definition,
+) -> bool {
+    !definition.held_keys.is_empty()
+        && definition
+            .value
+            .as_ref()
+            .is_some_and(|value| !value.changed)
+        && mutations
+            .iter()
+            .filter(|other| other.name == mutation.name && other.defined_in == mutation.defined_in)
+            .all(|other| {
+                other.adds.as_ref().is_some_and(|key| {
+                    other.cell != mutation.cell || definition.held_keys.contains(key)
+                })
+            })
 }
 
 /// The definition of the changed name that cell `defined_in` leaves: its last.

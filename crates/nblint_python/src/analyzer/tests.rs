@@ -1988,3 +1988,45 @@ frame.loc[0, \"a\"] = 1
         ]
     );
 }
+
+#[test]
+fn a_display_notes_its_literal_keys_and_an_add_the_key_it_puts_in() {
+    use nblint_facts::ItemKey::{Index, Text};
+    let text = |key: &str| Text(key.to_owned());
+    let facts = analyze(
+        "\
+compounds = {\"water\", \"ethanol\"}
+sample = {\"a\": 1, 0: 2}
+mixed = {\"a\", x}
+merged = {**sample, \"b\": 2}
+",
+    );
+    let held: Vec<(&str, Vec<nblint_facts::ItemKey>)> = facts
+        .defines
+        .iter()
+        .map(|definition| (definition.name.as_str(), definition.held_keys.clone()))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            ("compounds", vec![text("water"), text("ethanol")]),
+            ("sample", vec![text("a"), Index(0)]),
+            ("mixed", vec![]),
+            ("merged", vec![]),
+        ]
+    );
+    let facts = analyze(
+        "\
+compounds.add(\"ethanol\")
+sample.setdefault(\"c\", 3)
+compounds.add(name)
+sample.pop(\"c\")
+",
+    );
+    let adds: Vec<Option<nblint_facts::ItemKey>> = facts
+        .mutations
+        .iter()
+        .map(|mutation| mutation.adds.clone())
+        .collect();
+    assert_eq!(adds, [Some(text("ethanol")), Some(text("c")), None, None]);
+}
