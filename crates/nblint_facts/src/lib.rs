@@ -766,6 +766,11 @@ pub enum ItemKey {
 }
 
 impl ItemKey {
+    /// Whether the key is one literal ([`Self::Text`] or [`Self::Index`]).
+    pub fn is_literal(&self) -> bool {
+        matches!(self, Self::Text(_) | Self::Index(_))
+    }
+
     /// The literals this key names, if it names only literals of one kind (texts or indexes):
     /// `(true, [..])` for texts.
     fn literals(&self) -> Option<(bool, Vec<&ItemKey>)> {

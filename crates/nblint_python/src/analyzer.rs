@@ -2280,7 +2280,7 @@ impl<'src> Analyzer<'src> {
                 _ => None,
             }
             .map(item_key)
-            .filter(|key| matches!(key, ItemKey::Text(_) | ItemKey::Index(_)));
+            .filter(ItemKey::is_literal);
             if call.arguments.keywords.is_empty() {
                 for mutation in &mut self.facts.mutations[noted..] {
                     mutation.adds.clone_from(&adds);
@@ -5070,10 +5070,7 @@ fn held_keys(value: &Expr) -> Vec<ItemKey> {
             .collect(),
         _ => return Vec::new(),
     };
-    if keys
-        .iter()
-        .all(|key| matches!(key, ItemKey::Text(_) | ItemKey::Index(_)))
-    {
+    if keys.iter().all(ItemKey::is_literal) {
         keys
     } else {
         Vec::new()
@@ -5090,10 +5087,7 @@ fn item_key(key: &Expr) -> ItemKey {
         }) => index.as_u64().map_or(ItemKey::Other, ItemKey::Index),
         Expr::List(list) if !list.elts.is_empty() => {
             let keys: Vec<ItemKey> = list.elts.iter().map(item_key).collect();
-            if keys
-                .iter()
-                .all(|key| matches!(key, ItemKey::Text(_) | ItemKey::Index(_)))
-            {
+            if keys.iter().all(ItemKey::is_literal) {
                 ItemKey::Each(keys)
             } else {
                 ItemKey::Other

@@ -233,21 +233,6 @@ impl<'a> SeenBy<'a> {
             })
             .collect();
         let mut readers: HashMap<(&str, usize), Readers> = HashMap::new();
-        // Each cell's reads of each name, by the items they take, for the cells that read
-        // the name only through subscripts.
-        let mut item_reads: HashMap<(usize, &str), Option<Vec<&[ItemKey]>>> = HashMap::new();
-        for (index, facts) in context.facts.cells.iter().enumerate() {
-            for read in facts.iter().flat_map(|facts| &facts.uses) {
-                let items = item_reads
-                    .entry((index + 1, read.name.as_str()))
-                    .or_insert_with(|| Some(Vec::new()));
-                if read.items.is_empty() {
-                    *items = None;
-                } else if let Some(items) = items {
-                    items.push(&read.items);
-                }
-            }
-        }
         let mut set_up_first: HashMap<(usize, &str), bool> = HashMap::new();
         for use_ in context.graph.uses() {
             let name = use_.name.as_str();
@@ -285,7 +270,7 @@ impl<'a> SeenBy<'a> {
             value.item_reads = value
                 .cells
                 .iter()
-                .filter_map(|&cell| Some((cell, item_reads.get(&(cell, name))?.clone()?)))
+                .filter_map(|&cell| Some((cell, first.get(&(cell, name))?.item_reads.clone()?)))
                 .collect();
             for &cell in &value.cells {
                 let place = places.entry((cell, name)).or_insert_with(|| {
@@ -382,8 +367,7 @@ impl<'a> SeenBy<'a> {
 }
 
 /// How a cell first reads a name, and where its other reads of it are.
-#[derive(Clone, Copy)]
-struct FirstRead {
+struct FirstRead<'a> {
     /// Where the first read starts.
     start: usize,
     /// It is made whenever the cell runs: in its top-level code, in no block or guarded
@@ -398,9 +382,12 @@ struct FirstRead {
     /// ([`NameUse::settings_only`], `cross_val_score(model, ..)`, `print(model)`): a fit keeps
     /// them, whatever it learnt.
     settings_only: bool,
+    /// The items each read of the name in the cell takes, when every read takes items of the
+    /// value through subscripts (`df["price"]`, [`nblint_facts::NameUse::items`]).
+    item_reads: Option<Vec<&'a [ItemKey]>>,
 }
 
-impl FirstRead {
+impl FirstRead<'_> {
     /// Whether `change`, made by this read, comes before every other read of the name in the
     /// cell on every path that makes them: the cell's top level makes it before all that
     /// follows; a block's body before the reads after it there, when the cell reads the name
@@ -420,7 +407,7 @@ impl FirstRead {
 }
 
 /// How each cell reads each name: its first read, by byte offset, and the others.
-fn first_reads<'a>(context: &Context<'a>) -> HashMap<(usize, &'a str), FirstRead> {
+fn first_reads<'a>(context: &Context<'a>) -> HashMap<(usize, &'a str), FirstRead<'a>> {
     let mut first: HashMap<(usize, &str), Vec<&nblint_facts::NameUse>> = HashMap::new();
     for (index, facts) in context.facts.cells.iter().enumerate() {
         for use_ in facts.iter().flat_map(|facts| &facts.uses) {
@@ -449,6 +436,10 @@ fn first_reads<'a>(context: &Context<'a>) -> HashMap<(usize, &'a str), FirstRead
                 in_block_until: use_.suite_end.filter(|_| !use_.deferred),
                 others,
                 settings_only: uses.iter().all(|use_| use_.settings_only),
+                item_reads: uses
+                    .iter()
+                    .map(|use_| (!use_.items.is_empty()).then_some(use_.items.as_slice()))
+                    .collect(),
             };
             Some((key, read))
         })
@@ -487,7 +478,7 @@ fn replaces_everything(context: &Context<'_>, mutation: &CrossCellMutation) -> b
                 .cell(mutation.cell)
                 .and_then(|cell| cell.source.get(mutation.span.start..mutation.span.end))
                 .is_some_and(|text| text.contains("init_model") || text.contains("xgb_model"));
-            !goes_on && scikit_learn(context, last_definition(context, mutation))
+            !goes_on && keeps_scikit_learn_contract(context, last_definition(context, mutation))
         }
         _ => false,
     }
@@ -509,7 +500,10 @@ const REFITTING_LIBRARIES: &[&str] = &[
 /// Whether the definition's value is made by a callable imported from a library of
 /// [`REFITTING_LIBRARIES`] (`LogisticRegression(..)`, `make_pipeline(..)`,
 /// `sklearn.svm.SVC(..)`, `xgb.XGBRegressor(..)`).
-fn scikit_learn(context: &Context<'_>, definition: Option<&nblint_facts::Definition>) -> bool {
+fn keeps_scikit_learn_contract(
+    context: &Context<'_>,
+    definition: Option<&nblint_facts::Definition>,
+) -> bool {
     let Some(callee) = definition
         .and_then(|definition| definition.value.as_ref())
         .and_then(|value| value.text.split('(').next())
