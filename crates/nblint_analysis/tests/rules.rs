@@ -164,6 +164,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     ("NB205/triggers_python_columns_renamed_in_a_chain", 3, 1),
+    (
+        "NB205/triggers_python_columns_labelled_from_their_own_labels",
+        3,
+        1,
+    ),
     ("NB205/triggers_python_where_with_another_value", 3, 1),
     ("NB205/triggers_python_image_filtered_again", 3, 1),
     ("NB205/triggers_python_resampled_then_counted", 3, 1),

@@ -12,7 +12,8 @@ use super::{is_inplace, passes_true, repeatable, root_name};
 /// again: conversions to a type, device or layout (`astype`, `to`, `cuda`, `float`,
 /// `contiguous`), reshapes to a fixed shape, clean-ups that leave nothing more to do
 /// (`dropna`, `drop_duplicates`, `sort_values`, `lower`, `interpolate`, `clip`, `bfill`,
-/// `ffill`), a time series put on a fixed frequency (`asfreq`), Hugging Face datasets'
+/// `ffill`), labels set anew (pandas' `set_axis`), a time series put on a fixed frequency
+/// (`asfreq`), Hugging Face datasets'
 /// `cast_column` (the same feature type again), paths made
 /// whole (`expanduser`, `resolve`), wradlib's `georeference`, fixed rows or columns
 /// (`reindex`), and the first or last rows (`head`, `tail`). Not `squeeze(0)` nor `T` (a second one undoes or goes further), nor `numpy` (an
@@ -62,6 +63,7 @@ const IDEMPOTENT_METHODS: &[&str] = &[
     "reshape",
     "resolve",
     "rstrip",
+    "set_axis",
     "set_crs",
     "sort_index",
     "sort_values",
