@@ -566,6 +566,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     (
+        "NB206/triggers_python_model_fitted_again_on_another_split",
+        6,
+        4,
+    ),
+    (
         "NB206/triggers_python_key_added_that_the_display_lacks",
         3,
         1,

@@ -879,7 +879,7 @@ fn changed_between(
 }
 
 /// How deep [`same_value`] follows the inputs of inputs.
-const SAME_VALUE_DEPTH: usize = 4;
+pub(super) const SAME_VALUE_DEPTH: usize = 4;
 
 /// Whether `name` holds the same value at two points, in cells `points.0 <= points.1`
 /// (`first` and `second` are the bindings in force there): nothing changes it in place from
@@ -887,7 +887,7 @@ const SAME_VALUE_DEPTH: usize = 4;
 /// import, or two bindings of the same repeatable expression whose own inputs hold the same
 /// values at each (followed `depth` levels). A binding under a condition is never the
 /// same, unless it imports the same thing: whether it ran is not known.
-fn same_value(
+pub(super) fn same_value(
     context: &Context<'_>,
     index: &NameIndex<'_>,
     name: &str,

@@ -99,6 +99,20 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         {
             continue;
         }
+        // `logreg.fit(X_train, y_train)` again, where the defining cell made a model whose
+        // fit draws no random numbers and fitted it the same way on the same data: the
+        // model ends as that cell left it.
+        if definition.is_some_and(|definition| {
+            repeats_the_defining_fit(
+                context,
+                index.get_or_insert_with(|| NameIndex::of(context.facts)),
+                &mutations,
+                mutation,
+                definition,
+            )
+        }) {
+            continue;
+        }
         // A change no other cell can see (a scikit-learn model fitted in the last cell that
         // reads it, a column set in a frame nothing reads again, items appended to a list
         // only this cell prints) makes no other cell's result depend on whether this cell
@@ -577,6 +591,71 @@ fn only_adds_what_it_holds(
                     other.cell != mutation.cell || definition.held_keys.contains(key)
                 })
             })
+}
+
+/// Whether `mutation` is a `fit` that repeats, token for token, the fit with which cell
+/// `defined_in` finished making the value (`logreg = LogisticRegression(C=1.)`, then
+/// `logreg.fit(features_train, target_train)`): the model is one whose fit repeats
+/// (a scikit-learn estimator that draws no random numbers, or one given a constant seed,
+/// [`nblint_facts::BoundValue`]'s `|`-joined text), every change any cell makes of it is such
+/// a fit (no `set_params` between), and each name the fit reads holds the same value here as
+/// where the defining cell read it (the same binding, or the same split made again:
+/// `train_test_split(.., random_state=0)`). The fit then leaves the model as the defining
+/// cell did.
+fn repeats_the_defining_fit(
+    context: &Context<'_>,
+    index: &NameIndex<'_>,
+    mutations: &[CrossCellMutation],
+    mutation: &CrossCellMutation,
+    definition: &nblint_facts::Definition,
+) -> bool {
+    let Some(value) = definition.value.as_ref().filter(|value| !value.changed) else {
+        return false;
+    };
+    let Some((_, defining_fit)) = value.text.rsplit_once('|') else {
+        return false;
+    };
+    let Some(text) = context
+        .notebook
+        .cell(mutation.cell)
+        .and_then(|cell| cell.source.get(mutation.span.start..mutation.span.end))
+    else {
+        return false;
+    };
+    let text: String = text.split_whitespace().collect();
+    if text != defining_fit
+        || mutation.defined_in >= mutation.cell
+        || !mutations
+            .iter()
+            .filter(|other| other.name == mutation.name && other.defined_in == mutation.defined_in)
+            .all(|other| replaces_everything(context, other))
+    {
+        return false;
+    }
+    // The names the defining cell's value and fit read, each as it is bound where this cell
+    // fits (its own binding above the fit included: `X_train, .. = train_test_split(..,
+    // random_state=1)`, then `model.fit(X_train, ..)`) and where the defining cell did.
+    value.reads.iter().all(|name| {
+        // Bound in the defining cell after the value (between it and its fit, perhaps): not
+        // followed. Above it (`from sklearn.linear_model import LogisticRegression`): the
+        // binding the value and its fit read.
+        let before = index.binding_before(name, mutation.defined_in, None);
+        if before.is_some_and(|(cell, bound)| {
+            cell == mutation.defined_in && bound.span.start > definition.span.start
+        }) {
+            return false;
+        }
+        let here = index.binding_before(name, mutation.cell, Some(mutation.span.start));
+        super::nb205_redefined_across_cells::same_value(
+            context,
+            index,
+            name,
+            (mutation.defined_in, mutation.cell),
+            before,
+            here,
+            super::nb205_redefined_across_cells::SAME_VALUE_DEPTH,
+        )
+    })
 }
 
 /// The definition of the changed name that cell `defined_in` leaves: its last.
