@@ -570,6 +570,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         6,
         4,
     ),
+    ("NB207/triggers_rusoto_type_import_not_a_trait", 3, 2),
     (
         "NB206/triggers_python_key_added_that_the_display_lacks",
         3,

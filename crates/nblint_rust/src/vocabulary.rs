@@ -76,6 +76,10 @@ const METHOD_TRAITS: &[&str] = &[
     "FromIterator",
     "FromPrimitive",
     "FromStr",
+    // image's traits for pixels and images (`img.dimensions()`, `img.get_pixel(..)` on a
+    // `DynamicImage`, `img.put_pixel(..)`, `pixel.to_rgb()`).
+    "GenericImage",
+    "GenericImageView",
     "Hash",
     "Hasher",
     "ImageDisplay",
@@ -97,6 +101,7 @@ const METHOD_TRAITS: &[&str] = &[
     "ParallelIterator",
     "ParallelSlice",
     "ParallelSliceMut",
+    "Pixel",
     "Product",
     "Read",
     "RelativeEq",
@@ -129,10 +134,20 @@ const TRAIT_MODULES: &[&str] = &[
     "smartcore::linalg::traits",
 ];
 
-/// Whether the import of `name` from `path` is a trait known by its path.
+/// Whether the import of `name` from `path` is a trait known by its path, or by rusoto's
+/// convention that each service crate's trait is named for the service
+/// (`rusoto_s3::S3`, `rusoto_dynamodb::DynamoDb`: the methods of `S3Client`).
 fn is_trait_path(path: &str, name: &str) -> bool {
     let path = path.strip_prefix("::").unwrap_or(path);
+    let service = path
+        .split("::")
+        .next()
+        .and_then(|krate| krate.strip_prefix("rusoto_"))
+        .filter(|service| *service != "core");
     TRAIT_PATHS.contains(&path)
+        || service.is_some_and(|service| {
+            service.replace('_', "") == name.to_ascii_lowercase() && path.ends_with(name)
+        })
         || (name.starts_with(|c: char| c.is_ascii_uppercase())
             && TRAIT_MODULES.iter().any(|module| {
                 path.strip_prefix(module)
@@ -158,7 +173,18 @@ fn snake_case(name: &str) -> String {
 
 /// Whether an imported name may be a trait used only through its methods.
 fn may_be_trait(name: &str) -> bool {
-    name.ends_with("Ext") || METHOD_TRAITS.binary_search(&name).is_ok()
+    has_ext_word(name) || METHOD_TRAITS.binary_search(&name).is_ok()
+}
+
+/// Whether `Ext` is one of the words of a capitalised name (`StreamExt`, `SliceExtKth`,
+/// `IteratorExt`): extension traits are named so. Not `Extent` or `Text`.
+fn has_ext_word(name: &str) -> bool {
+    name.match_indices("Ext").any(|(at, _)| {
+        name[at + 3..]
+            .chars()
+            .next()
+            .is_none_or(|next| next.is_ascii_uppercase() || next.is_ascii_digit())
+    })
 }
 
 #[cfg(test)]
@@ -169,6 +195,12 @@ mod tests {
     fn trait_list_is_sorted() {
         assert!(METHOD_TRAITS.windows(2).all(|pair| pair[0] < pair[1]));
         assert!(may_be_trait("Write") && may_be_trait("StreamExt") && !may_be_trait("HashMap"));
+        assert!(may_be_trait("SliceExtKth") && may_be_trait("GenericImageView"));
+        assert!(!may_be_trait("Extent") && !may_be_trait("PlainText") && !may_be_trait("Extra"));
+        assert!(is_trait_path("rusoto_s3::S3", "S3"));
+        assert!(is_trait_path("rusoto_dynamodb::DynamoDb", "DynamoDb"));
+        assert!(!is_trait_path("rusoto_s3::S3Client", "S3Client"));
+        assert!(!is_trait_path("rusoto_core::Region", "Region"));
         assert!(is_trait_path(
             "smartcore::linalg::basic::arrays::MutArray",
             "MutArray"
