@@ -92,6 +92,28 @@ fn python_notebook_becomes_a_package() {
     assert_contains(&stderr(&bad), "Python package name");
 }
 
+/// An output folder that cannot be made is an input error that names it and gives the
+/// system's reason once, for a crate and for a package alike.
+#[test]
+fn unwritable_output_folder_is_an_input_error_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("taken");
+    std::fs::write(&file, "a file, not a folder").unwrap();
+    let out = file.join("out");
+    for (notebook, args) in [
+        (fixture("dep_forms.ipynb"), &["--no-check"][..]),
+        (fixture("python_notebook.ipynb"), &["--no-run"][..]),
+    ] {
+        let output = extract(&notebook, &out, args);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let text = stderr(&output);
+        assert_contains(&text, "taken");
+        let reason = std::io::Error::from(std::io::ErrorKind::NotADirectory).to_string();
+        let said = text.matches("os error 20").count();
+        assert_eq!(said, 1, "the reason is given once ({reason}): {text}");
+    }
+}
+
 #[test]
 fn missing_notebook_and_bad_name_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();

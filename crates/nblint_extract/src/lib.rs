@@ -41,19 +41,19 @@ pub enum ExtractError {
     #[error(transparent)]
     Manifest(#[from] manifest::ManifestError),
     /// A scratch file could not be written.
-    #[error("writing {}: {source}", path.display())]
+    #[error("writing {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
+        /// The cause, which an error report gives after the message (the error's source).
         source: std::io::Error,
     },
     /// cargo could not be started.
-    #[error("running cargo ({}): {source}", program.display())]
+    #[error("running cargo ({})", program.display())]
     Cargo {
         /// The program.
         program: PathBuf,
-        /// The cause.
+        /// The cause, which an error report gives after the message (the error's source).
         source: std::io::Error,
     },
     /// No code cell is left to extract: an empty crate would be no extraction at all.

@@ -194,11 +194,11 @@ pub enum ExtractError {
         warnings: Vec<String>,
     },
     /// A file could not be written.
-    #[error("writing {}: {source}", path.display())]
+    #[error("writing {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
+        /// The cause, which an error report gives after the message (the error's source).
         source: std::io::Error,
     },
 }
