@@ -53,6 +53,11 @@ pub struct ExtractArgs {
     /// Python notebooks: stop the run check after this many seconds
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub run_timeout: u64,
+    /// Python notebooks: run the check in the notebook's folder, as Jupyter ran the notebook,
+    /// so relative paths find its data files (what the notebook writes is written there too);
+    /// by default it runs in the package's `src` folder and changes nothing outside the package
+    #[arg(long, conflicts_with = "no_run")]
+    pub run_in_notebook_folder: bool,
 }
 
 /// Extracts one notebook into a crate.

@@ -139,9 +139,96 @@ fn help_describes_every_option() {
         "--no-check",
         "--no-run",
         "--run-timeout",
+        "--run-in-notebook-folder",
     ] {
         assert!(text.contains(option), "{option} missing from:\n{text}");
     }
+}
+
+/// A function that reads a name when it is called, which a later cell binds (again), may
+/// compute in the package what the notebook did not: the extraction says where, and with
+/// nothing run to settle it, exits 1. A module imported after the function is no such case.
+#[test]
+fn late_bound_reads_are_reported_and_unsettled_without_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let again = extract(
+        &fixture("python_late_bound_read.ipynb"),
+        &dir.path().join("again"),
+        &["--no-run"],
+    );
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    let text = stderr(&again);
+    assert_contains(
+        &text,
+        "cell 3's `scaled` reads `rate` when it is called, and cell 4 binds `rate` again before \
+         cell 5 uses `scaled`",
+    );
+    assert_contains(&text, "--no-run left it unchecked");
+    assert!(dir.path().join("again/pyproject.toml").exists());
+
+    let after = extract(
+        &fixture("python_read_of_a_name_bound_after_the_function.ipynb"),
+        &dir.path().join("after"),
+        &["--no-run"],
+    );
+    assert_eq!(after.status.code(), Some(1), "{}", stderr(&after));
+    assert_contains(
+        &stderr(&after),
+        "`rate` when it is called, which only cell 3, after it, binds, before cell 4 uses \
+         `scaled`",
+    );
+
+    let import = extract(
+        &fixture("python_module_imported_after_the_function.ipynb"),
+        &dir.path().join("import"),
+        &["--no-run"],
+    );
+    assert_eq!(import.status.code(), Some(0), "{}", stderr(&import));
+    assert_lacks(&stderr(&import), "when it is called");
+}
+
+/// The run that checks a late-bound read settles it: the package printed something else
+/// than the notebook, so the extraction exits 1 and says so.
+#[test]
+fn late_bound_read_shows_in_the_run_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = extract(
+        &fixture("python_late_bound_read.ipynb"),
+        &dir.path().join("package"),
+        &[],
+    );
+    let text = stderr(&output);
+    if text.contains("not run:") {
+        return skipped("late_bound_read_shows_in_the_run_check (no python3)");
+    }
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert_contains(&text, "output differs from the notebook's");
+}
+
+/// The run check runs in the package's `src` folder unless asked to run where the notebook
+/// ran; a relative file it cannot find there, but the notebook's folder holds, is named with
+/// the way to run it there.
+#[test]
+fn run_check_in_the_notebook_folder_finds_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let notebook = fixture("python_reads_a_file_beside_it.ipynb");
+    let default = extract(&notebook, &dir.path().join("default"), &[]);
+    let text = stderr(&default);
+    if text.contains("not run:") {
+        return skipped("run_check_in_the_notebook_folder_finds_its_files (no python3)");
+    }
+    assert_eq!(default.status.code(), Some(1), "{text}");
+    assert_contains(&text, "`numbers.txt` is in the notebook's folder");
+    assert_contains(&text, "--run-in-notebook-folder");
+
+    let there = extract(
+        &notebook,
+        &dir.path().join("there"),
+        &["--run-in-notebook-folder"],
+    );
+    let text = stderr(&there);
+    assert_eq!(there.status.code(), Some(0), "{text}");
+    assert_contains(&text, "printed what the notebook printed");
 }
 
 #[test]

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use nblint_extract::naming::{NameTable, snake_case};
-use nblint_facts::{CellFrontend, DefinitionKind};
+use nblint_facts::{CellFacts, CellFrontend, DefinitionKind};
 use nblint_notebook::{CellKind, Notebook};
 
 pub use project::{Dependencies, distribution_of, is_stdlib};
@@ -240,6 +240,12 @@ pub struct Extraction {
     pub dependencies: Dependencies,
     /// The notebook had stored outputs to compare with (false for a stripped notebook).
     pub has_outputs: bool,
+    /// Where the package may compute what the notebook did not: a function that reads a
+    /// notebook name when called, called after a later cell binds that name again (the step
+    /// function keeps the value its own cell saw), or a function that binds a name with
+    /// `global` (in the package, its module's name, which no step reads). Each is also in
+    /// [`Self::warnings`]; a run whose output matches the notebook's settles them.
+    pub late_bound: Vec<String>,
 }
 
 /// Whether `name` can be the package's import name: a Python identifier that is no keyword.
@@ -1103,6 +1109,8 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
     warnings.extend(reads_of_skipped_cells(
         notebook, &prepared, &order, &skipped,
     ));
+    let late_bound = late_bound_reads(&prepared, &order);
+    warnings.extend(late_bound.iter().cloned());
 
     // Step names.
     let mut function_names = NameTable::with_reserved(reserved.iter().map(String::as_str));
@@ -1379,7 +1387,112 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
         expected,
         dependencies,
         has_outputs,
+        late_bound,
     })
+}
+
+/// Where a function defined in a kept cell reads a notebook name when it is called, as the
+/// kernel does, while the package gives it the value its own cell saw (a step's parameter or
+/// local, which its closure keeps): a later cell (in run order) binds the name again and the
+/// function is read from that cell on (`def scaled(x): return x * rate`, then `rate = 0.2`,
+/// then `scaled(10)`). And where a function binds a name with `global`: in the package that
+/// is its module's name, which no step passes on. One message each, naming the cells.
+fn late_bound_reads(prepared: &[Prepared], order: &[usize]) -> Vec<String> {
+    let facts_of = |index: usize| match &prepared[index].body {
+        Body::Python { facts, .. } => Some(facts.as_ref()),
+        Body::Generated { .. } => None,
+    };
+    let mut found = Vec::new();
+    let mut reported: HashSet<(String, String)> = HashSet::new();
+    for (position, &index) in order.iter().enumerate() {
+        let Some(facts) = facts_of(index) else {
+            continue;
+        };
+        let number = prepared[index].number;
+        for definition in facts.defines.iter().filter(|d| d.in_function) {
+            let read_elsewhere = order.iter().any(|&other| {
+                other != index
+                    && facts_of(other)
+                        .is_some_and(|f| f.uses.iter().any(|u| u.name == definition.name))
+            });
+            if read_elsewhere && reported.insert((String::new(), definition.name.clone())) {
+                found.push(format!(
+                    "cell {number} binds `{}` inside a function with `global`: in the package \
+                     that binds its module's `{}`, which the other steps do not see",
+                    definition.name, definition.name
+                ));
+            }
+        }
+        for read in facts.uses.iter().filter(|u| u.deferred) {
+            let Some(function) = read.function.as_deref() else {
+                continue;
+            };
+            let name = read.name.as_str();
+            if reported.contains(&(function.to_owned(), name.to_owned())) {
+                continue;
+            }
+            // The binding the function sees where it is defined: the name's last binding up
+            // to its cell, and the module it imports there, if it is an import (`import numpy
+            // as np` again later binds the same module: no new value).
+            let earlier = order[..=position].iter().rev().find_map(|&other| {
+                let f = facts_of(other)?;
+                f.defines.iter().any(|d| d.name == name).then(|| {
+                    f.imports
+                        .iter()
+                        .find(|import| import.binding.as_deref() == Some(name))
+                        .map(|import| import.path.as_str())
+                })
+            });
+            // The first later cell that binds the name anew: with another value, or, where the
+            // function saw none, with a value the package keeps local to that cell's step (an
+            // import there goes to its module's top, where the function finds it).
+            let binds_anew = |f: &CellFacts| {
+                let imports: Vec<&str> = f
+                    .imports
+                    .iter()
+                    .filter(|import| import.binding.as_deref() == Some(name))
+                    .map(|import| import.path.as_str())
+                    .collect();
+                let bound = f.defines.iter().any(|d| d.name == name && !d.in_function);
+                match earlier {
+                    Some(Some(path)) => bound && !imports.contains(&path),
+                    Some(None) => bound,
+                    None => bound && imports.is_empty(),
+                }
+            };
+            let Some(rebinding) = order[position + 1..]
+                .iter()
+                .position(|&other| facts_of(other).is_some_and(binds_anew))
+            else {
+                continue;
+            };
+            let rebinding = position + 1 + rebinding;
+            let caller = order[rebinding..].iter().find(|&&other| {
+                facts_of(other).is_some_and(|f| f.uses.iter().any(|u| u.name == function))
+            });
+            if let Some(&caller) = caller {
+                reported.insert((function.to_owned(), name.to_owned()));
+                let (rebinding, caller) =
+                    (prepared[order[rebinding]].number, prepared[caller].number);
+                found.push(if earlier.is_some() {
+                    format!(
+                        "cell {number}'s `{function}` reads `{name}` when it is called, and cell \
+                         {rebinding} binds `{name}` again before cell {caller} uses `{function}`: \
+                         the notebook's `{function}` then reads the new `{name}`, the package's \
+                         keeps the one cell {number} saw"
+                    )
+                } else {
+                    format!(
+                        "cell {number}'s `{function}` reads `{name}` when it is called, which \
+                         only cell {rebinding}, after it, binds, before cell {caller} uses \
+                         `{function}`: in the package `{name}` stays local to cell {rebinding}'s \
+                         step and `{function}` does not find it"
+                    )
+                });
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! addresses (`at 0x7f3a...`), the timing lines of `%time` / `%timeit`, and trailing blanks.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,8 +16,11 @@ use crate::ExpectedOutput;
 pub struct RunOptions {
     /// The Python interpreter.
     pub python: PathBuf,
-    /// The package's `src` folder (the working folder of the run).
+    /// The package's `src` folder, put first on `PYTHONPATH` so `python -m` finds the package.
     pub src_dir: PathBuf,
+    /// The folder the run starts in: `src_dir` itself, or the notebook's folder, where
+    /// relative paths find what the notebook read.
+    pub work_dir: PathBuf,
     /// The package's import name.
     pub package: String,
     /// Third-party modules that must import for the run to make sense.
@@ -69,6 +72,16 @@ pub struct RunCheck {
     pub matches: bool,
 }
 
+/// `PYTHONPATH` with the package's `src` folder first, then whatever the environment had.
+fn python_path(src_dir: &Path) -> std::ffi::OsString {
+    let src = std::path::absolute(src_dir).unwrap_or_else(|_| src_dir.to_path_buf());
+    let mut paths = vec![src];
+    if let Some(existing) = std::env::var_os("PYTHONPATH") {
+        paths.extend(std::env::split_paths(&existing));
+    }
+    std::env::join_paths(paths).unwrap_or_else(|_| src_dir.as_os_str().to_owned())
+}
+
 /// Runs the package and compares its stdout with `expected`.
 pub fn run_check(options: &RunOptions, expected: &[ExpectedOutput]) -> RunCheck {
     let mut check = RunCheck {
@@ -84,7 +97,8 @@ pub fn run_check(options: &RunOptions, expected: &[ExpectedOutput]) -> RunCheck 
             let probe = Command::new(&options.python)
                 .arg("-c")
                 .arg(format!("import {module}"))
-                .current_dir(&options.src_dir)
+                .current_dir(&options.work_dir)
+                .env("PYTHONPATH", python_path(&options.src_dir))
                 .env("MPLBACKEND", "Agg")
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -107,7 +121,8 @@ pub fn run_check(options: &RunOptions, expected: &[ExpectedOutput]) -> RunCheck 
     let child = Command::new(&options.python)
         .arg("-m")
         .arg(&options.package)
-        .current_dir(&options.src_dir)
+        .current_dir(&options.work_dir)
+        .env("PYTHONPATH", python_path(&options.src_dir))
         .env("MPLBACKEND", "Agg")
         .env("PYTHONHASHSEED", "0")
         .env("PYTHONIOENCODING", "utf-8")

@@ -81,15 +81,33 @@ pub fn run(args: &ExtractArgs, notebook: &Notebook) -> Result<ExitStatus> {
         args.out.display(),
         src.display()
     );
+    // A function that reads a name later cells bind again may compute, in the package,
+    // what the notebook did not: only a run whose output matches settles it.
+    let unsettled = |why: &str| {
+        if extraction.late_bound.is_empty() {
+            return ExitStatus::Success;
+        }
+        eprintln!(
+            "error: {shown}: the package may compute other values than the notebook where a \
+             function reads a name a later cell binds (warnings above), and {why}"
+        );
+        ExitStatus::Findings
+    };
     if args.no_run {
-        return Ok(ExitStatus::Success);
+        return Ok(unsettled("--no-run left it unchecked"));
     }
     let python =
         std::env::var_os("NBLINT_PYTHON").map_or_else(|| PathBuf::from("python3"), PathBuf::from);
+    let folder = notebook_folder(&args.notebook);
+    let work_dir = match &folder {
+        Some(folder) if args.run_in_notebook_folder => folder.clone(),
+        _ => src.clone(),
+    };
     let check = nblint_extract_python::run_check(
         &RunOptions {
             python: python.clone(),
-            src_dir: src,
+            src_dir: src.clone(),
+            work_dir,
             package: package.clone(),
             imports: extraction.dependencies.imported.clone(),
             timeout: Duration::from_secs(args.run_timeout),
@@ -104,11 +122,11 @@ pub fn run(args: &ExtractArgs, notebook: &Notebook) -> Result<ExitStatus> {
                 modules.join(", "),
                 python.display()
             );
-            return Ok(ExitStatus::Success);
+            return Ok(unsettled("the package was not run"));
         }
         RunOutcome::NoPython(message) => {
             eprintln!("note: {shown}: not run: cannot start Python ({message})");
-            return Ok(ExitStatus::Success);
+            return Ok(unsettled("the package was not run"));
         }
         RunOutcome::TimedOut | RunOutcome::Exited(_) => {}
     }
@@ -121,15 +139,15 @@ pub fn run(args: &ExtractArgs, notebook: &Notebook) -> Result<ExitStatus> {
             );
             Ok(ExitStatus::Findings)
         }
-        RunOutcome::Exited(Some(0)) if check.matches || !extraction.has_outputs => {
+        RunOutcome::Exited(Some(0)) if !extraction.has_outputs => {
             eprintln!(
-                "run check: python -m {package} {}",
-                if extraction.has_outputs {
-                    "printed what the notebook printed"
-                } else {
-                    "ran (the notebook stores no output to compare with)"
-                }
+                "run check: python -m {package} ran (the notebook stores no output to compare \
+                 with)"
             );
+            Ok(unsettled("the notebook stores no output to compare with"))
+        }
+        RunOutcome::Exited(Some(0)) if check.matches => {
+            eprintln!("run check: python -m {package} printed what the notebook printed");
             Ok(ExitStatus::Success)
         }
         RunOutcome::Exited(Some(0)) => {
@@ -142,9 +160,53 @@ pub fn run(args: &ExtractArgs, notebook: &Notebook) -> Result<ExitStatus> {
         _ => {
             eprintln!("{}", check.stderr_tail);
             eprintln!("error: {shown}: python -m {package} failed (its stderr above)");
+            if !args.run_in_notebook_folder
+                && let Some(missing) = missing_relative_file(&check.stderr_tail)
+                && let Some(folder) = &folder
+                && folder.join(&missing).exists()
+            {
+                eprintln!(
+                    "note: `{missing}` is in the notebook's folder, where Jupyter ran it; the run \
+                     check ran in the package's `src` folder, which changes nothing outside the \
+                     package. --run-in-notebook-folder runs it where the notebook ran (cd {} && \
+                     PYTHONPATH={} python -m {package})",
+                    folder.display(),
+                    std::path::absolute(&src)
+                        .unwrap_or_else(|_| src.clone())
+                        .display()
+                );
+            }
             Ok(ExitStatus::Findings)
         }
     }
+}
+
+/// The relative path a run failed to open, from the last line of its stderr (`FileNotFoundError:
+/// [Errno 2] No such file or directory: 'sample.txt'`).
+fn missing_relative_file(stderr_tail: &str) -> Option<String> {
+    let line = stderr_tail
+        .lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())?;
+    let rest = line
+        .trim()
+        .strip_prefix("FileNotFoundError: [Errno 2] No such file or directory: ")?;
+    let quote = rest
+        .chars()
+        .next()
+        .filter(|quote| matches!(quote, '\'' | '"'))?;
+    let path = rest.strip_prefix(quote)?.strip_suffix(quote)?;
+    (!path.is_empty() && Path::new(path).is_relative()).then(|| path.to_owned())
+}
+
+/// The folder holding the notebook, where Jupyter runs it.
+fn notebook_folder(notebook: &Path) -> Option<PathBuf> {
+    let folder = notebook.parent()?;
+    Some(if folder.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        folder.to_path_buf()
+    })
 }
 
 /// The per-cell table of the run check, on stderr (stdout stays free for pipes).
