@@ -572,6 +572,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB207/triggers_rusoto_type_import_not_a_trait", 3, 2),
     (
+        "NB206/triggers_python_cobra_change_outside_a_with_block",
+        3,
+        1,
+    ),
+    (
         "NB206/triggers_python_key_added_that_the_display_lacks",
         3,
         1,

@@ -746,6 +746,11 @@ pub struct Mutation {
     /// holds it ([`Definition::held_keys`]) the change leaves the value as it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adds: Option<ItemKey>,
+    /// The change is made inside a `with` block whose context manager is the changed name
+    /// itself (Python's `with model: model.objective = ..`): a library whose objects undo, when
+    /// the block ends, what was changed inside (cobra's models) leaves the value as it was.
+    #[serde(skip_serializing_if = "is_false")]
+    pub in_own_context: bool,
 }
 
 /// The key of one subscript (`"day"` in `df["day"]`, `0` in `x[0]`), as far as its text

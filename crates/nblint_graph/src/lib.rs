@@ -79,6 +79,8 @@ pub struct CrossCellMutation {
     pub items: Vec<ItemKey>,
     /// The literal key the change adds where it is missing ([`Mutation::adds`]).
     pub adds: Option<ItemKey>,
+    /// Made inside `with NAME:` of the changed name itself ([`Mutation::in_own_context`]).
+    pub in_own_context: bool,
 }
 
 /// A top-level definition, located.
@@ -459,6 +461,7 @@ impl Graph {
                     guard: mutation.guard.clone(),
                     items: mutation.items.clone(),
                     adds: mutation.adds.clone(),
+                    in_own_context: mutation.in_own_context,
                 });
             }
         }

@@ -54,6 +54,7 @@ impl CellFrontend for Toy {
                         requires_container: None,
                         raises_on: None,
                         items: Vec::new(),
+                        in_own_context: false,
                         adds: None,
                     });
                 }

@@ -431,6 +431,9 @@ struct Analyzer<'src> {
     /// How many of the blocks counted in `block_depth` are `with` bodies, which run unless
     /// something fails: a save or load in one happens when the cell runs.
     with_depth: usize,
+    /// The names whose own value is the context manager of a `with` block around this point
+    /// (`with model:`; see [`Mutation::in_own_context`]).
+    own_contexts: Vec<String>,
     /// How many statements enclose the current node (1 inside a top-level statement).
     statement_depth: usize,
     /// The module-level function or class whose body is being walked (see
@@ -510,6 +513,7 @@ impl<'src> Analyzer<'src> {
             file_handles: HashMap::new(),
             records: HashMap::new(),
             with_depth: 0,
+            own_contexts: Vec::new(),
             statement_depth: 0,
             top_function: None,
             parameters: None,
@@ -2139,6 +2143,7 @@ impl<'src> Analyzer<'src> {
                 guard: None,
                 items: Vec::new(),
                 adds: None,
+                in_own_context: self.own_contexts.iter().any(|context| context == name),
             });
         }
     }
@@ -3500,11 +3505,23 @@ impl<'src> Analyzer<'src> {
                     .items
                     .iter()
                     .any(|item| swallows_exceptions(&item.context_expr));
+                // `with model:`: the value is its own context manager.
+                let contexts: Vec<String> = with
+                    .items
+                    .iter()
+                    .filter_map(|item| match &item.context_expr {
+                        Expr::Name(name) => Some(name.id.as_str().to_owned()),
+                        _ => None,
+                    })
+                    .collect();
+                let outer_contexts = self.own_contexts.len();
+                self.own_contexts.extend(contexts);
                 self.block(|analyzer| {
                     analyzer.with_depth += usize::from(runs_once);
                     visitor::walk_stmt(analyzer, statement);
                     analyzer.with_depth -= usize::from(runs_once);
                 });
+                self.own_contexts.truncate(outer_contexts);
                 for (name, outer) in handles.into_iter().rev() {
                     match outer {
                         Some(outer) => self.file_handles.insert(name, outer),

@@ -170,6 +170,7 @@ impl<N: Borrow<str> + Hash + Eq + Clone> Binder<N> {
             guard: None,
             items: Vec::new(),
             adds: None,
+            in_own_context: false,
         });
     }
 

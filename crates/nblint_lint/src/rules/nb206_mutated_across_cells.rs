@@ -63,6 +63,17 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         {
             continue;
         }
+        // `with model: model.objective = ..` on a cobra model: cobra undoes, when the block
+        // ends, what was changed inside it.
+        if mutation.in_own_context
+            && made_by(
+                context,
+                last_definition(context, mutation),
+                UNDOING_CONTEXT_LIBRARIES,
+            )
+        {
+            continue;
+        }
         if !reported.insert((mutation.cell, mutation.name.clone())) {
             continue;
         }
@@ -511,12 +522,28 @@ const REFITTING_LIBRARIES: &[&str] = &[
     "skforecast",
 ];
 
+/// Libraries whose objects, used as their own context manager (`with model:`), undo when the
+/// block ends every change made inside it: cobra's models (its "context manager" for
+/// temporary changes to objectives, bounds, knock-outs).
+const UNDOING_CONTEXT_LIBRARIES: &[&str] = &["cobra"];
+
 /// Whether the definition's value is made by a callable imported from a library of
 /// [`REFITTING_LIBRARIES`] (`LogisticRegression(..)`, `make_pipeline(..)`,
 /// `sklearn.svm.SVC(..)`, `xgb.XGBRegressor(..)`).
 fn keeps_scikit_learn_contract(
     context: &Context<'_>,
     definition: Option<&nblint_facts::Definition>,
+) -> bool {
+    made_by(context, definition, REFITTING_LIBRARIES)
+}
+
+/// Whether the definition's value is made by a callable imported from one of `libraries`
+/// (their root module names): the callable itself (`from cobra.io import load_model`) or the
+/// module it is reached through (`import cobra`, then `cobra.io.load_model(..)`).
+fn made_by(
+    context: &Context<'_>,
+    definition: Option<&nblint_facts::Definition>,
+    libraries: &[&str],
 ) -> bool {
     let Some(callee) = definition
         .and_then(|definition| definition.value.as_ref())
@@ -532,7 +559,7 @@ fn keeps_scikit_learn_contract(
         .filter_map(|name| imported_from(context, name.trim()))
         .any(|path| {
             let root = path.split('.').next().unwrap_or(&path);
-            REFITTING_LIBRARIES.contains(&root)
+            libraries.contains(&root)
         })
 }
 

@@ -2030,3 +2030,32 @@ sample.pop(\"c\")
         .collect();
     assert_eq!(adds, [Some(text("ethanol")), Some(text("c")), None, None]);
 }
+
+#[test]
+fn a_change_inside_with_of_the_value_itself_notes_its_own_context() {
+    let facts = analyze(
+        "\
+with model:
+    model.objective = \"ATPM\"
+    with other:
+        model.solver = \"glpk\"
+with open(path) as handle:
+    model.tolerance = 1e-9
+model.objective = \"ACALD\"
+",
+    );
+    let own: Vec<(&str, bool)> = facts
+        .mutations
+        .iter()
+        .map(|mutation| (mutation.name.as_str(), mutation.in_own_context))
+        .collect();
+    assert_eq!(
+        own,
+        [
+            ("model", true),
+            ("model", true),
+            ("model", false),
+            ("model", false)
+        ]
+    );
+}
