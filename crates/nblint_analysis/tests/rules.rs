@@ -576,6 +576,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         3,
         1,
     ),
+    ("NB206/triggers_python_numpy_array_item_assigned", 4, 1),
     (
         "NB206/triggers_python_key_added_that_the_display_lacks",
         3,

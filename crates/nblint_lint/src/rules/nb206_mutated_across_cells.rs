@@ -74,6 +74,16 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         {
             continue;
         }
+        // `a[5] = 100` on a JAX array raises `TypeError`: JAX arrays cannot be changed.
+        if stores_into_an_item(context, mutation)
+            && made_by(
+                context,
+                last_definition(context, mutation),
+                IMMUTABLE_ARRAY_LIBRARIES,
+            )
+        {
+            continue;
+        }
         if !reported.insert((mutation.cell, mutation.name.clone())) {
             continue;
         }
@@ -526,6 +536,23 @@ const REFITTING_LIBRARIES: &[&str] = &[
 /// block ends every change made inside it: cobra's models (its "context manager" for
 /// temporary changes to objectives, bounds, knock-outs).
 const UNDOING_CONTEXT_LIBRARIES: &[&str] = &["cobra"];
+
+/// Libraries whose arrays cannot be changed in place: assigning to an item raises
+/// (`TypeError: JAX arrays are immutable`), and `x.at[i].set(v)` gives a new array.
+const IMMUTABLE_ARRAY_LIBRARIES: &[&str] = &["jax"];
+
+/// Whether the change assigns to an item of the name itself (`a[5] = 100`, `a[0] += 1`).
+fn stores_into_an_item(context: &Context<'_>, mutation: &CrossCellMutation) -> bool {
+    matches!(
+        mutation.kind,
+        MutationKind::Assign | MutationKind::CompoundAssign
+    ) && context
+        .notebook
+        .cell(mutation.cell)
+        .and_then(|cell| cell.source.get(mutation.span.start..mutation.span.end))
+        .and_then(|text| text.trim_start().strip_prefix(mutation.name.as_str()))
+        .is_some_and(|rest| rest.trim_start().starts_with('['))
+}
 
 /// Whether the definition's value is made by a callable imported from a library of
 /// [`REFITTING_LIBRARIES`] (`LogisticRegression(..)`, `make_pipeline(..)`,
