@@ -193,6 +193,36 @@ fn dep_crates(facts: &CellFacts) -> Vec<String> {
         .collect()
 }
 
+/// Why a Rust part that does not parse may be no Rust at all, said after the parser's
+/// message: its first line is a `#` comment (Python's; Rust's is `//`, and evcxr's command
+/// block ends at it), an IPython magic, or Python's `import`/`from`/`def`.
+fn not_rust_hint(rust: &str) -> Option<&'static str> {
+    let first = rust
+        .lines()
+        .map(str::trim_start)
+        .find(|line| !line.is_empty())?;
+    if first.starts_with('%') {
+        Some("`%` magics are IPython's; the evcxr kernel does not run them")
+    } else if first.starts_with('#') && !first.starts_with("#[") && !first.starts_with("#![") {
+        Some("a `#` line is no comment in Rust, `//` starts one")
+    } else if ["import ", "from ", "def "]
+        .iter()
+        .any(|start| first.starts_with(start))
+    {
+        Some("it reads as Python, and the notebook's kernel is Rust")
+    } else {
+        None
+    }
+}
+
+/// The parser's message, with [`not_rust_hint`] after it where one applies.
+fn with_hint(message: String, rust: &str) -> String {
+    match not_rust_hint(rust) {
+        Some(hint) => format!("{message} ({hint})"),
+        None => message,
+    }
+}
+
 fn analyze_rust(source: &str, rust_start: usize, facts: &mut CellFacts) {
     let rust = &source[rust_start..];
     let tokens: proc_macro2::TokenStream = match rust.parse() {
@@ -200,7 +230,7 @@ fn analyze_rust(source: &str, rust_start: usize, facts: &mut CellFacts) {
         Err(error) => {
             let range = error.span().byte_range();
             facts.errors.push(SyntaxError {
-                message: lex_message(&error.to_string()),
+                message: with_hint(lex_message(&error.to_string()), rust),
                 span: Span::new(rust_start + range.start, rust_start + range.end),
             });
             forget_spans();
@@ -252,7 +282,7 @@ fn analyze_rust(source: &str, rust_start: usize, facts: &mut CellFacts) {
             Err(error) => {
                 let range = error.span().byte_range();
                 facts.errors.push(SyntaxError {
-                    message: error.to_string(),
+                    message: with_hint(error.to_string(), rust),
                     span: Span::new(rust_start + range.start, rust_start + range.end),
                 });
             }

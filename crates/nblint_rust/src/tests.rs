@@ -413,3 +413,37 @@ fn rust_2018_bare_trait_objects_parse_and_real_errors_stay() {
     assert_eq!(broken.errors.len(), 1, "{:?}", broken.errors);
     assert!(broken.defines.is_empty());
 }
+
+#[test]
+fn a_cell_of_another_language_says_why_it_is_no_rust() {
+    let message = |source: &str| {
+        analyze(source)
+            .errors
+            .first()
+            .map(|error| error.message.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        message("# run this once\n!apt install rustc\n")
+            .ends_with("(a `#` line is no comment in Rust, `//` starts one)")
+    );
+    assert!(
+        message("%%writefile hello.rs\nfn main() {}\n")
+            .ends_with("(`%` magics are IPython's; the evcxr kernel does not run them)")
+    );
+    assert!(
+        message("import random\nimport time\n")
+            .ends_with("(it reads as Python, and the notebook's kernel is Rust)")
+    );
+    // Rust with a mistake, or under an attribute, gets the parser's message alone.
+    for source in ["let x = 1\nlet y = 2;\n", "#[derive(Debug)]\nstruct S {\n"] {
+        let rust = message(source);
+        assert!(
+            !rust.is_empty()
+                && !["no comment", "IPython", "reads as Python"]
+                    .iter()
+                    .any(|hint| rust.contains(hint)),
+            "{rust}"
+        );
+    }
+}
