@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""agreement.py: how the second, independent reading of the NB206 double-read sample agrees
-with the first (key.tsv: id, first verdict; dr_reads_N.tsv: id, verdict, cause)."""
-import csv, glob, os, collections
+"""agreement.py [FOLDER]: how the second, independent reading of an NB206 double-read sample
+agrees with the first (FOLDER/key.tsv: id, first verdict; FOLDER/dr_reads_N.tsv: id, verdict,
+cause). FOLDER defaults to this one (sets AX to BL); `../double_read_bm` holds BM's."""
+import csv, glob, os, sys, collections
 
-here = os.path.dirname(os.path.abspath(__file__))
+here = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
 first = {r['id']: r['first'] for r in csv.DictReader(open(os.path.join(here, 'key.tsv')), delimiter='\t')}
 second = {}
 for f in sorted(glob.glob(os.path.join(here, 'dr_reads_*.tsv'))):
