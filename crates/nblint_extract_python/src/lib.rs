@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use nblint_extract::naming::{NameTable, snake_case};
-use nblint_facts::{CellFacts, CellFrontend, DefinitionKind};
+use nblint_facts::{CellFrontend, DefinitionKind};
 use nblint_notebook::{CellKind, Notebook};
 
 pub use project::{Dependencies, distribution_of, is_stdlib};
@@ -1398,10 +1398,50 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
 /// then `scaled(10)`). And where a function binds a name with `global`: in the package that
 /// is its module's name, which no step passes on. One message each, naming the cells.
 fn late_bound_reads(prepared: &[Prepared], order: &[usize]) -> Vec<String> {
+    /// One cell's bindings of a name: where it is in run order, whether it binds the name
+    /// outside a function (not only through `global`), and the modules it imports as it.
+    struct Binds<'a> {
+        position: usize,
+        outside_function: bool,
+        imports: Vec<&'a str>,
+    }
     let facts_of = |index: usize| match &prepared[index].body {
         Body::Python { facts, .. } => Some(facts.as_ref()),
         Body::Generated { .. } => None,
     };
+    // Per name, the cells that bind it and the cells that read it, in run order: each
+    // question below is a search in these lists, not a walk over every cell.
+    let mut binds: HashMap<&str, Vec<Binds>> = HashMap::new();
+    let mut reads: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (position, &index) in order.iter().enumerate() {
+        let Some(facts) = facts_of(index) else {
+            continue;
+        };
+        let mut names: Vec<&str> = facts.defines.iter().map(|d| d.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            binds.entry(name).or_default().push(Binds {
+                position,
+                outside_function: facts
+                    .defines
+                    .iter()
+                    .any(|d| d.name == name && !d.in_function),
+                imports: facts
+                    .imports
+                    .iter()
+                    .filter(|import| import.binding.as_deref() == Some(name))
+                    .map(|import| import.path.as_str())
+                    .collect(),
+            });
+        }
+        for read in &facts.uses {
+            let cells = reads.entry(read.name.as_str()).or_default();
+            if cells.last() != Some(&position) {
+                cells.push(position);
+            }
+        }
+    }
     let mut found = Vec::new();
     let mut reported: HashSet<(String, String)> = HashSet::new();
     for (position, &index) in order.iter().enumerate() {
@@ -1410,11 +1450,9 @@ fn late_bound_reads(prepared: &[Prepared], order: &[usize]) -> Vec<String> {
         };
         let number = prepared[index].number;
         for definition in facts.defines.iter().filter(|d| d.in_function) {
-            let read_elsewhere = order.iter().any(|&other| {
-                other != index
-                    && facts_of(other)
-                        .is_some_and(|f| f.uses.iter().any(|u| u.name == definition.name))
-            });
+            let read_elsewhere = reads
+                .get(definition.name.as_str())
+                .is_some_and(|cells| cells.iter().any(|&cell| cell != position));
             if read_elsewhere && reported.insert((String::new(), definition.name.clone())) {
                 found.push(format!(
                     "cell {number} binds `{}` inside a function with `global`: in the package \
@@ -1431,49 +1469,38 @@ fn late_bound_reads(prepared: &[Prepared], order: &[usize]) -> Vec<String> {
             if reported.contains(&(function.to_owned(), name.to_owned())) {
                 continue;
             }
-            // The binding the function sees where it is defined: the name's last binding up
-            // to its cell, and the module it imports there, if it is an import (`import numpy
-            // as np` again later binds the same module: no new value).
-            let earlier = order[..=position].iter().rev().find_map(|&other| {
-                let f = facts_of(other)?;
-                f.defines.iter().any(|d| d.name == name).then(|| {
-                    f.imports
-                        .iter()
-                        .find(|import| import.binding.as_deref() == Some(name))
-                        .map(|import| import.path.as_str())
-                })
-            });
+            let Some(bindings) = binds.get(name) else {
+                continue;
+            };
+            let later = bindings.partition_point(|binding| binding.position <= position);
+            // The binding the function sees where it is defined, and the module it imports
+            // there, if it is an import (`import numpy as np` again later binds the same
+            // module: no new value).
+            let earlier = later
+                .checked_sub(1)
+                .map(|at| bindings[at].imports.first().copied());
             // The first later cell that binds the name anew: with another value, or, where the
             // function saw none, with a value the package keeps local to that cell's step (an
             // import there goes to its module's top, where the function finds it).
-            let binds_anew = |f: &CellFacts| {
-                let imports: Vec<&str> = f
-                    .imports
-                    .iter()
-                    .filter(|import| import.binding.as_deref() == Some(name))
-                    .map(|import| import.path.as_str())
-                    .collect();
-                let bound = f.defines.iter().any(|d| d.name == name && !d.in_function);
-                match earlier {
-                    Some(Some(path)) => bound && !imports.contains(&path),
-                    Some(None) => bound,
-                    None => bound && imports.is_empty(),
-                }
+            let binds_anew = |binding: &Binds| match earlier {
+                Some(Some(path)) => binding.outside_function && !binding.imports.contains(&path),
+                Some(None) => binding.outside_function,
+                None => binding.outside_function && binding.imports.is_empty(),
             };
-            let Some(rebinding) = order[position + 1..]
-                .iter()
-                .position(|&other| facts_of(other).is_some_and(binds_anew))
-            else {
+            let Some(rebinding) = bindings[later..].iter().find(|b| binds_anew(b)) else {
                 continue;
             };
-            let rebinding = position + 1 + rebinding;
-            let caller = order[rebinding..].iter().find(|&&other| {
-                facts_of(other).is_some_and(|f| f.uses.iter().any(|u| u.name == function))
+            // A cell from there on that reads the function.
+            let caller = reads.get(function).and_then(|cells| {
+                let from = cells.partition_point(|&cell| cell < rebinding.position);
+                cells.get(from).copied()
             });
-            if let Some(&caller) = caller {
+            if let Some(caller) = caller {
                 reported.insert((function.to_owned(), name.to_owned()));
-                let (rebinding, caller) =
-                    (prepared[order[rebinding]].number, prepared[caller].number);
+                let (rebinding, caller) = (
+                    prepared[order[rebinding.position]].number,
+                    prepared[order[caller]].number,
+                );
                 found.push(if earlier.is_some() {
                     format!(
                         "cell {number}'s `{function}` reads `{name}` when it is called, and cell \
