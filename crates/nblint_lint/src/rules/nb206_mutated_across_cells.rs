@@ -63,24 +63,14 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         {
             continue;
         }
+        let definition = last_definition(context, mutation);
         // `with model: model.objective = ..` on a cobra model: cobra undoes, when the block
         // ends, what was changed inside it.
-        if mutation.in_own_context
-            && made_by(
-                context,
-                last_definition(context, mutation),
-                UNDOING_CONTEXT_LIBRARIES,
-            )
-        {
+        if mutation.in_own_context && made_by(context, definition, UNDOING_CONTEXT_LIBRARIES) {
             continue;
         }
         // `a[5] = 100` on a JAX array raises `TypeError`: JAX arrays cannot be changed.
-        if stores_into_an_item(context, mutation)
-            && made_by(
-                context,
-                last_definition(context, mutation),
-                IMMUTABLE_ARRAY_LIBRARIES,
-            )
+        if stores_into_an_item(mutation) && made_by(context, definition, IMMUTABLE_ARRAY_LIBRARIES)
         {
             continue;
         }
@@ -106,7 +96,6 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         {
             continue;
         }
-        let definition = last_definition(context, mutation);
         // A definition from the line where its cell stops on never happened: there is no
         // value of cell D to change.
         if definition.is_some_and(|definition| {
@@ -152,12 +141,11 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         }) {
             continue;
         }
-        let source = context
-            .notebook
-            .cell(mutation.cell)
-            .map_or("", |cell| cell.source.as_str());
-        let text = source.get(mutation.span.start..mutation.span.end);
-        let what = evidence(&mutation.name, &mutation.kind, text);
+        let what = evidence(
+            &mutation.name,
+            &mutation.kind,
+            change_text(context, mutation),
+        );
         let name = &mutation.name;
         let defined_in = mutation.defined_in;
         let place = if defined_in > mutation.cell {
@@ -481,17 +469,22 @@ fn first_reads<'a>(context: &Context<'a>) -> HashMap<(usize, &'a str), FirstRead
         .collect()
 }
 
+/// The source text of a change: the assignment, borrow or call in its cell.
+fn change_text<'a>(context: &Context<'a>, change: &CrossCellMutation) -> Option<&'a str> {
+    context
+        .notebook
+        .cell(change.cell)?
+        .source
+        .get(change.span.start..change.span.end)
+}
+
 /// The place an assignment change sets (`submission["target"]`, spacing removed), when its
 /// value does not read that place (`df["a"] = df["a"] * 2` builds on what it held).
 fn place(context: &Context<'_>, change: &CrossCellMutation) -> Option<String> {
     if change.kind != MutationKind::Assign {
         return None;
     }
-    let source = &context.notebook.cell(change.cell)?.source;
-    let text: String = source
-        .get(change.span.start..change.span.end)?
-        .split_whitespace()
-        .collect();
+    let text: String = change_text(context, change)?.split_whitespace().collect();
     let (place, value) = split_assignment(&text)?;
     (!value.contains(place)).then(|| place.to_owned())
 }
@@ -508,10 +501,7 @@ fn replaces_everything(context: &Context<'_>, mutation: &CrossCellMutation) -> b
     match method.as_str() {
         "load_state_dict" => true,
         "fit" | "fit_transform" => {
-            let goes_on = context
-                .notebook
-                .cell(mutation.cell)
-                .and_then(|cell| cell.source.get(mutation.span.start..mutation.span.end))
+            let goes_on = change_text(context, mutation)
                 .is_some_and(|text| text.contains("init_model") || text.contains("xgb_model"));
             !goes_on && keeps_scikit_learn_contract(context, last_definition(context, mutation))
         }
@@ -541,17 +531,13 @@ const UNDOING_CONTEXT_LIBRARIES: &[&str] = &["cobra"];
 /// (`TypeError: JAX arrays are immutable`), and `x.at[i].set(v)` gives a new array.
 const IMMUTABLE_ARRAY_LIBRARIES: &[&str] = &["jax"];
 
-/// Whether the change assigns to an item of the name itself (`a[5] = 100`, `a[0] += 1`).
-fn stores_into_an_item(context: &Context<'_>, mutation: &CrossCellMutation) -> bool {
+/// Whether the change assigns to an item of the name itself (`a[5] = 100`, `a[0] += 1`): an
+/// assignment whose place starts with a subscript of the name ([`CrossCellMutation::items`]).
+fn stores_into_an_item(mutation: &CrossCellMutation) -> bool {
     matches!(
         mutation.kind,
         MutationKind::Assign | MutationKind::CompoundAssign
-    ) && context
-        .notebook
-        .cell(mutation.cell)
-        .and_then(|cell| cell.source.get(mutation.span.start..mutation.span.end))
-        .and_then(|text| text.trim_start().strip_prefix(mutation.name.as_str()))
-        .is_some_and(|rest| rest.trim_start().starts_with('['))
+    ) && !mutation.items.is_empty()
 }
 
 /// Whether the definition's value is made by a callable imported from a library of
@@ -669,11 +655,7 @@ fn repeats_the_defining_fit(
     let Some((_, defining_fit)) = value.text.rsplit_once('|') else {
         return false;
     };
-    let Some(text) = context
-        .notebook
-        .cell(mutation.cell)
-        .and_then(|cell| cell.source.get(mutation.span.start..mutation.span.end))
-    else {
+    let Some(text) = change_text(context, mutation) else {
         return false;
     };
     let text: String = text.split_whitespace().collect();
