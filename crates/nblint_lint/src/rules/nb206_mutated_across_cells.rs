@@ -695,17 +695,42 @@ fn repeats_the_defining_fit(
 }
 
 /// The definition of the changed name that cell `defined_in` leaves: its last.
+///
+/// `with model as model:` binds the name to what entering the value gave, most often the
+/// value itself (a cobra model returns itself): the definition behind it, earlier in the cell,
+/// is the one that says what the value is.
 fn last_definition<'a>(
     context: &Context<'a>,
     mutation: &CrossCellMutation,
 ) -> Option<&'a nblint_facts::Definition> {
-    context.facts.cell(mutation.defined_in).and_then(|facts| {
-        facts
-            .defines
-            .iter()
-            .rev()
-            .find(|definition| definition.name == mutation.name)
-    })
+    let facts = context.facts.cell(mutation.defined_in)?;
+    let source = context
+        .notebook
+        .cell(mutation.defined_in)
+        .map(|cell| cell.source.as_str());
+    let mut definitions = facts
+        .defines
+        .iter()
+        .rev()
+        .filter(|definition| definition.name == mutation.name);
+    let last = definitions.next()?;
+    match source {
+        Some(source) if entered_as_itself(source, last) => definitions.next().or(Some(last)),
+        _ => Some(last),
+    }
+}
+
+/// Whether a definition is the target of `with NAME as NAME` (the context is the name itself).
+fn entered_as_itself(source: &str, definition: &nblint_facts::Definition) -> bool {
+    let Some(before) = source.get(..definition.span.start) else {
+        return false;
+    };
+    let line = before.rsplit('\n').next().unwrap_or(before);
+    let words: Vec<&str> = line.split_whitespace().collect();
+    matches!(
+        words.as_slice(),
+        [.., "with", context, "as"] if *context == definition.name
+    )
 }
 
 /// The module path a name was imported from in any cell (`Logit` →
