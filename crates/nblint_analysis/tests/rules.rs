@@ -205,6 +205,7 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         2,
     ),
     ("NB207/triggers_python_import_repeated_before_any_use", 2, 1),
+    ("NB207/triggers_python_import_only_tried_elsewhere", 3, 1),
     (
         "NB202/triggers_python_name_given_to_another_decorator",
         4,

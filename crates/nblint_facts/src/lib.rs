@@ -171,6 +171,11 @@ pub struct Definition {
     /// raise NotImplementedError(..)`, then `x = step(..)`).
     #[serde(skip_serializing_if = "is_false")]
     pub unreached: bool,
+    /// An import made only to see whether the module is installed (Python's `try: import x`
+    /// / `except ImportError:`), which does its job by running: [`Self::used_in_cell`] is
+    /// set, but no read of the name came of it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub probe: bool,
     /// For a class with no decorator and no base but `object`, the names its body binds once,
     /// to a literal, as (name, the literal's text, spacing removed) (Python's `class CFG:
     /// model = "bert"`): a class constant, unless some cell sets that attribute
@@ -392,6 +397,7 @@ impl Definition {
             identifies: None,
             definition_fingerprint: None,
             unreached: false,
+            probe: false,
             constants: Vec::new(),
         }
     }

@@ -1596,6 +1596,7 @@ impl<'src> Analyzer<'src> {
                 identifies: None,
                 definition_fingerprint: None,
                 unreached: false,
+                probe: false,
                 constants: Vec::new(),
             });
             Some(self.facts.defines.len() - 1)
@@ -4045,6 +4046,7 @@ impl<'src> Analyzer<'src> {
         if try_.handlers.iter().any(catches_import_error) {
             for definition in &mut self.facts.defines[first..] {
                 if definition.kind == DefinitionKind::Import {
+                    definition.probe |= !definition.used_in_cell;
                     definition.used_in_cell = true;
                 }
             }

@@ -191,13 +191,14 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
         // Read elsewhere, from another binding (`std_dpi` read in cells 36 to 41, bound again
         // in cell 55): "never used" would read as wrong beside those reads.
         // A cell reading its own binding of the name (`import os` then `os.environ[..]` in
-        // cell 6) reads it from another one too.
+        // cell 6) reads it from another one too; one that only tries the import (`try:
+        // import penzai` / `except ImportError:`) reads nothing.
         let own = own_readers
             .get_or_insert_with(|| {
                 let mut own: HashMap<&str, Vec<Reader>> = HashMap::new();
                 for (index, facts) in context.facts.cells.iter().enumerate() {
                     for other in facts.iter().flat_map(|facts| &facts.defines) {
-                        if other.used_in_cell {
+                        if other.used_in_cell && !other.probe {
                             own.entry(other.name.as_str())
                                 .or_default()
                                 .push((index + 1, Some(index + 1)));
