@@ -207,6 +207,36 @@ mod tests {
     }
 
     #[test]
+    fn imports_whose_distribution_is_named_otherwise() {
+        let deps = dependencies(
+            &[],
+            &[
+                "umap".into(),
+                "osgeo.gdal".into(),
+                "Bio.SeqIO".into(),
+                "google.cloud.bigquery".into(),
+                "matplotlib.pyplot".into(),
+                "pylab".into(),
+                "ee".into(),
+            ],
+        );
+        assert_eq!(
+            deps.requirements,
+            [
+                "umap-learn",
+                "GDAL",
+                "biopython",
+                "google-cloud-bigquery",
+                "matplotlib",
+                "earthengine-api"
+            ]
+        );
+        assert!(deps.unknown.is_empty());
+        // `from google.cloud import bigquery` names no product: not guessed.
+        assert_eq!(distribution_of("google.cloud"), None);
+    }
+
+    #[test]
     fn python_versions() {
         assert_eq!(requires_python(Some("3.11.4")).as_deref(), Some(">=3.11"));
         assert_eq!(requires_python(Some("3.8")).as_deref(), Some(">=3.8"));
