@@ -193,6 +193,20 @@ pub enum ExtractError {
         /// The notes gathered on the way.
         warnings: Vec<String>,
     },
+    /// A module nblint wrote does not parse as Python: a bug in nblint, caught before
+    /// anything is written.
+    #[error(
+        "nblint generated `{file}` with a syntax error at line {line} ({message}): this is a \
+         bug in nblint, please report it; nothing was written"
+    )]
+    Generated {
+        /// The file, relative to the output folder.
+        file: String,
+        /// The line (1-based).
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
     /// A file could not be written.
     #[error("writing {}", path.display())]
     Io {
@@ -1381,6 +1395,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             title.as_deref(),
         ),
     );
+    check_generated(&files)?;
     Ok(Extraction {
         files,
         warnings,
@@ -1389,6 +1404,30 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
         has_outputs,
         late_bound,
     })
+}
+
+/// Parses every Python file of the package: one that does not parse is nblint's mistake, and
+/// the package must not be written (nor, with `--no-run`, handed over as if it were sound).
+fn check_generated(files: &BTreeMap<String, String>) -> Result<(), ExtractError> {
+    let python = |file: &&String| {
+        Path::new(file.as_str())
+            .extension()
+            .is_some_and(|extension| extension == "py")
+    };
+    for (file, text) in files.iter().filter(|(file, _)| python(file)) {
+        if let Err(error) = ruff_python_parser::parse_module(text) {
+            let offset = usize::from(error.location.start()).min(text.len());
+            let line = text
+                .get(..offset)
+                .map_or(1, |before| before.matches('\n').count() + 1);
+            return Err(ExtractError::Generated {
+                file: file.clone(),
+                line,
+                message: error.error.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Where a function defined in a kept cell reads a notebook name when it is called, as the
@@ -1525,6 +1564,28 @@ fn late_bound_reads(prepared: &[Prepared], order: &[usize]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_generated_module_that_does_not_parse_is_refused() {
+        let mut files = BTreeMap::new();
+        files.insert("README.md".to_owned(), "not python (".to_owned());
+        files.insert(
+            "src/pkg/step.py".to_owned(),
+            "def f():\n    return R(\n        shown=a, b,\n        a=a,\n    )\n".to_owned(),
+        );
+        match check_generated(&files) {
+            Err(ExtractError::Generated { file, line, .. }) => {
+                assert_eq!(file, "src/pkg/step.py");
+                assert_eq!(line, 3);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        files.insert(
+            "src/pkg/step.py".to_owned(),
+            "def f():\n    return R(\n        shown=(a, b),\n        a=a,\n    )\n".to_owned(),
+        );
+        assert!(check_generated(&files).is_ok());
+    }
 
     #[test]
     fn names_imports_bind() {

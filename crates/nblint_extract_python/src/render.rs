@@ -189,15 +189,20 @@ pub(crate) fn build_step(
         (Some(span), true) => {
             if many {
                 let rest: Vec<String> = returns.iter().map(|n| format!("{n}={n}")).collect();
+                // `a.shape, b.shape` as a keyword argument would end at its first comma.
+                let (open, close) = match text.get(span.start..span.end) {
+                    Some(expression) if !needs_parentheses(expression) => ("", ""),
+                    _ => ("(", ")"),
+                };
                 edits.push(Edit {
                     start: span.start,
                     end: span.start,
-                    text: format!("{keep}return {class_name}(\n    {shown_name}="),
+                    text: format!("{keep}return {class_name}(\n    {shown_name}={open}"),
                 });
                 edits.push(Edit {
                     start: span.end,
                     end: span.end,
-                    text: format!(",\n    {},\n)", rest.join(",\n    ")),
+                    text: format!("{close},\n    {},\n)", rest.join(",\n    ")),
                 });
             } else if returns.is_empty() {
                 edits.push(Edit {
@@ -654,6 +659,19 @@ pub(crate) fn readme(
         }
     }
     out
+}
+
+/// Whether an expression's text needs parentheses to be one argument of a call: a tuple
+/// written without them (`a.shape, b.shape`), or text that does not parse as one expression
+/// on its own (a continued line).
+fn needs_parentheses(expression: &str) -> bool {
+    match ruff_python_parser::parse_expression(expression.trim()) {
+        Ok(parsed) => matches!(
+            parsed.expr(),
+            ruff_python_ast::Expr::Tuple(tuple) if !tuple.parenthesized
+        ),
+        Err(_) => true,
+    }
 }
 
 #[cfg(test)]

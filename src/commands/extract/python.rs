@@ -50,6 +50,10 @@ pub fn run(args: &ExtractArgs, notebook: &Notebook) -> Result<ExitStatus> {
             eprintln!("error: {shown}: {error}");
             return Ok(ExitStatus::Error);
         }
+        Err(error @ ExtractError::Generated { .. }) => {
+            eprintln!("error: {shown}: {error}");
+            return Ok(ExitStatus::Findings);
+        }
         Err(error) => return Err(error).with_context(|| format!("extracting {shown}")),
     };
     nblint_extract_python::write_files(&extraction.files, &args.out)
