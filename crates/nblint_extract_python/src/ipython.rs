@@ -188,52 +188,255 @@ pub fn string_literal(text: &str) -> String {
     out
 }
 
-/// A shell command line as a Python expression: an f-string when it expands Python values
-/// the way IPython does (`$name`, `{expression}`), a plain string otherwise.
+/// A shell command line as a Python expression, expanded as IPython expands it: `$name` and
+/// `{expression}` become the values they name (an f-string), `$$` and `{{` stand for `$` and
+/// `{`. IPython runs the command as written when any of them fails to evaluate; one that
+/// cannot even parse as Python (`awk '{print $1}'`, JSON in `--data '{ "a": 1 }'`, a
+/// `{` left open) is such a failure that is sure, so the command is a plain string then.
 fn shell_command(command: &str) -> String {
-    let expands = command.contains('{') || has_dollar_name(command);
-    if !expands {
-        return string_literal(command);
+    match shell_pieces(command) {
+        Some(pieces)
+            if pieces
+                .iter()
+                .any(|piece| matches!(piece, Piece::Field { .. })) =>
+        {
+            render_pieces(&pieces)
+        }
+        // Only `{{`, `}}` and `$$` to undo.
+        Some(pieces) => string_literal(
+            &pieces
+                .iter()
+                .map(|piece| match piece {
+                    Piece::Text(text) => text.as_str(),
+                    Piece::Field { .. } => "",
+                })
+                .collect::<String>(),
+        ),
+        None => string_literal(command),
     }
-    // `$name` becomes `{name}`; `$$` is a literal `$`; braces stay (they are IPython's own
-    // expression syntax).
-    let mut text = String::new();
-    let mut chars = command.chars().peekable();
-    while let Some(ch) = chars.next() {
-        if ch == '$' {
-            if chars.peek() == Some(&'$') {
-                chars.next();
-                text.push('$');
-                continue;
+}
+
+/// A piece of a shell command as IPython's `DollarFormatter` reads it.
+#[derive(Debug, PartialEq, Eq)]
+enum Piece {
+    /// Text passed on as it is.
+    Text(String),
+    /// A Python expression whose value, converted (`!r`, `!s`, `!a`) and formatted, is put in.
+    Field {
+        expression: String,
+        conversion: Option<char>,
+    },
+}
+
+/// The pieces of a shell command, or `None` when IPython's formatter would fail on it for
+/// sure (a lone `}` or an unclosed `{`, a bad conversion, a field that is not a Python
+/// expression): IPython then runs the command as written.
+fn shell_pieces(command: &str) -> Option<Vec<Piece>> {
+    let chars: Vec<char> = command.chars().collect();
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '{' if chars.get(i + 1) == Some(&'{') => {
+                literal.push('{');
+                i += 2;
             }
-            let mut name = String::new();
-            while let Some(&next) = chars.peek() {
-                if next.is_alphanumeric() || next == '_' {
-                    name.push(next);
-                    chars.next();
-                } else {
+            '}' if chars.get(i + 1) == Some(&'}') => {
+                literal.push('}');
+                i += 2;
+            }
+            '}' => return None,
+            '{' => {
+                dollar_pieces(&std::mem::take(&mut literal), &mut pieces);
+                let (field, next) = format_field(&chars, i + 1)?;
+                pieces.push(field);
+                i = next;
+            }
+            c => {
+                literal.push(c);
+                i += 1;
+            }
+        }
+    }
+    dollar_pieces(&literal, &mut pieces);
+    pieces
+        .iter()
+        .all(|piece| match piece {
+            Piece::Text(_) => true,
+            Piece::Field { expression, .. } => {
+                ruff_python_parser::parse_expression(expression.trim()).is_ok()
+            }
+        })
+        .then_some(pieces)
+}
+
+/// The field after a `{` at `start` (Python's `string.Formatter.parse`: the name runs to a
+/// `!` or `:` outside brackets, the format spec to the matching `}`), with the index after
+/// its `}`. IPython evaluates the name and the spec joined by `:` as one expression.
+fn format_field(chars: &[char], start: usize) -> Option<(Piece, usize)> {
+    let mut depth = 1;
+    let mut end = start;
+    while end < chars.len() {
+        match chars[end] {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
                     break;
                 }
             }
-            if name.is_empty() {
-                text.push('$');
-            } else {
-                text.push('{');
-                text.push_str(&name);
-                text.push('}');
-            }
-        } else {
-            text.push(ch);
+            _ => {}
         }
+        end += 1;
     }
-    format!("f{}", string_literal(&text))
+    if end >= chars.len() {
+        return None;
+    }
+    let inner = &chars[start..end];
+    let mut name_end = 0;
+    let mut in_brackets = false;
+    while name_end < inner.len() {
+        match inner[name_end] {
+            '[' => in_brackets = true,
+            ']' => in_brackets = false,
+            '!' | ':' if !in_brackets => break,
+            _ => {}
+        }
+        name_end += 1;
+    }
+    let mut expression: String = inner[..name_end].iter().collect();
+    let mut conversion = None;
+    let mut rest = &inner[name_end..];
+    if rest.first() == Some(&'!') {
+        let converter = *rest.get(1)?;
+        if !matches!(converter, 'r' | 's' | 'a') || !matches!(rest.get(2), None | Some(':')) {
+            return None;
+        }
+        conversion = Some(converter);
+        rest = &rest[2..];
+    }
+    if rest.first() == Some(&':') && rest.len() > 1 {
+        expression.push(':');
+        expression.extend(&rest[1..]);
+    }
+    Some((
+        Piece::Field {
+            expression,
+            conversion,
+        },
+        end + 1,
+    ))
 }
 
-fn has_dollar_name(command: &str) -> bool {
-    command
-        .as_bytes()
-        .windows(2)
-        .any(|pair| pair[0] == b'$' && (pair[1].is_ascii_alphabetic() || pair[1] == b'_'))
+/// Splits literal text at IPython's `$name` fields (`$` and a run of word characters and
+/// dots, outside single quotes: an even number of `'` follows it in the text), `$$name`
+/// standing for `$name`.
+fn dollar_pieces(text: &str, pieces: &mut Vec<Piece>) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut literal = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '$' {
+            let doubled = chars.get(i + 1) == Some(&'$');
+            let from = i + 1 + usize::from(doubled);
+            let mut end = from;
+            while end < chars.len()
+                && (chars[end].is_alphanumeric() || matches!(chars[end], '_' | '.'))
+            {
+                end += 1;
+            }
+            let quotes_after = chars[end..].iter().filter(|&&c| c == '\'').count();
+            if end > from && quotes_after % 2 == 0 {
+                let name: String = chars[from..end].iter().collect();
+                if doubled {
+                    literal.push('$');
+                    literal.push_str(&name);
+                } else {
+                    if !literal.is_empty() {
+                        pieces.push(Piece::Text(std::mem::take(&mut literal)));
+                    }
+                    pieces.push(Piece::Field {
+                        expression: name,
+                        conversion: None,
+                    });
+                }
+                i = end;
+                continue;
+            }
+        }
+        literal.push(chars[i]);
+        i += 1;
+    }
+    if !literal.is_empty() {
+        pieces.push(Piece::Text(literal));
+    }
+}
+
+/// The pieces as one Python expression: an f-string, or, when a field's text cannot sit in
+/// one (a quote, a backslash, a brace, a `#`), the pieces joined with `str()` (`repr()`,
+/// `ascii()` for `!r`, `!a`).
+fn render_pieces(pieces: &[Piece]) -> String {
+    let fits = pieces.iter().all(|piece| match piece {
+        Piece::Text(_) => true,
+        Piece::Field { expression, .. } => !expression
+            .chars()
+            .any(|c| matches!(c, '"' | '\'' | '\\' | '{' | '}' | '#' | '\n' | '\r')),
+    });
+    if fits {
+        let mut text = String::from("f\"");
+        for piece in pieces {
+            match piece {
+                Piece::Text(literal) => {
+                    let escaped = string_literal(literal);
+                    let inner = &escaped[1..escaped.len() - 1];
+                    text.push_str(&inner.replace('{', "{{").replace('}', "}}"));
+                }
+                Piece::Field {
+                    expression,
+                    conversion,
+                } => {
+                    let expression = expression.trim();
+                    let simple = expression
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.'));
+                    text.push('{');
+                    if simple {
+                        text.push_str(expression);
+                    } else {
+                        text.push('(');
+                        text.push_str(expression);
+                        text.push(')');
+                    }
+                    if let Some(conversion) = conversion {
+                        text.push('!');
+                        text.push(*conversion);
+                    }
+                    text.push('}');
+                }
+            }
+        }
+        text.push('"');
+        return text;
+    }
+    let parts: Vec<String> = pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(literal) => string_literal(literal),
+            Piece::Field {
+                expression,
+                conversion,
+            } => {
+                let function = match conversion {
+                    Some('r') => "repr",
+                    Some('a') => "ascii",
+                    _ => "str",
+                };
+                format!("{function}({})", expression.trim())
+            }
+        })
+        .collect();
+    format!("({})", parts.join(" + "))
 }
 
 /// The keywords of `subprocess.run` that capture a command's output as text, one per item:
@@ -557,6 +760,32 @@ mod tests {
         assert_eq!(shell_command("ls -l"), "\"ls -l\"");
         assert_eq!(shell_command("echo $name"), "f\"echo {name}\"");
         assert_eq!(shell_command("head {path}"), "f\"head {path}\"");
+        assert_eq!(shell_command("echo $$HOME {{x}}"), "\"echo $HOME {x}\"");
+        assert_eq!(shell_command("echo $$HOME $x"), "f\"echo $HOME {x}\"");
+        assert_eq!(shell_command("ls {paths[0]!r}"), "f\"ls {(paths[0])!r}\"");
+        assert_eq!(
+            shell_command("echo {d['key']}"),
+            "(\"echo \" + str(d['key']))"
+        );
+    }
+
+    #[test]
+    fn shell_commands_ipython_leaves_as_written() {
+        // A field that is no Python expression makes IPython's formatter fail: the command
+        // runs as written, `$` names and all.
+        for command in [
+            "awk '{print $1}' data.txt",
+            "curl -d '{ \"dimension\": 768 }' $URL",
+            "echo } $x",
+            "echo {x",
+            "echo {x!q}",
+            "echo $HOME.",
+        ] {
+            assert_eq!(shell_command(command), string_literal(command), "{command}");
+        }
+        // `$name` inside single quotes is the shell's.
+        assert_eq!(shell_command("grep '$HOME' f"), "\"grep '$HOME' f\"");
+        assert_eq!(shell_command("grep '$HOME' $f"), "f\"grep '$HOME' {f}\"");
     }
 
     #[test]
