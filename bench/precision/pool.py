@@ -33,7 +33,7 @@ def wilson(k, n, z=1.96):
     d = 1 + z * z / n
     c = p + z * z / (2 * n)
     m = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return ((c - m) / d * 100, (c + m) / d * 100)
+    return (max(0.0, (c - m) / d * 100), min(100.0, (c + m) / d * 100))
 
 
 print('sets:', ' '.join(sets))
