@@ -314,10 +314,16 @@ fn python_fixtures_print_what_the_notebooks_printed() {
             assert!(!out.exists(), "{name}: nothing may be written");
             continue;
         }
-        let needs_numpy = name == "pip_lines_to_dependencies";
-        if needs_numpy && !imports(&["numpy"]) {
+        let needs: &[&str] = match name.as_str() {
+            "pip_lines_to_dependencies" => &["numpy"],
+            "pylab_names" => &["numpy", "matplotlib"],
+            "pandas_wide_frame" => &["pandas"],
+            _ => &[],
+        };
+        if !needs.is_empty() && !imports(needs) {
             skipped(&format!(
-                "running {name} (numpy does not import with {})",
+                "running {name} ({} does not import with {})",
+                needs.join(" or "),
                 python()
             ));
             assert_eq!(output.status.code(), Some(0), "{name}: {text}");
@@ -518,6 +524,36 @@ fn python_cell_that_does_not_parse_is_an_input_error() {
     let text = stderr(&output);
     assert_contains(&text, "broken.ipynb: cell 2, line 3, column 1");
     assert_contains(&text, "not Python");
+    assert!(!out.exists());
+}
+
+/// A star import inside a block (`try: from vpython import *`) cannot go into a step's
+/// function and cannot move to the module alone: the extraction refuses, naming the cell and
+/// the line, and writes nothing.
+#[test]
+fn python_star_import_inside_a_block_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let notebook = dir.path().join("guarded.ipynb");
+    let text = nblint_testing::NotebookBuilder::python()
+        .markdown("# Guarded star import")
+        .code("try:\n    from math import *\nexcept ImportError:\n    pass\nprint(floor(2.5))")
+        .count(Some(1))
+        .build();
+    std::fs::write(&notebook, text).unwrap();
+    let out = dir.path().join("package");
+    let output = nblint(&[
+        "extract",
+        &notebook.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--no-run",
+    ]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert_contains(
+        &text,
+        "guarded.ipynb: cell 2, line 2: a `from .. import *` inside a block",
+    );
     assert!(!out.exists());
 }
 

@@ -412,6 +412,10 @@ pub(crate) fn prepare_python(
     number: usize,
     target: Target,
 ) -> Result<Body, ExtractError> {
+    // IPython's `import_pylab` then imports every name of pylab and NumPy, unless told not to.
+    let pylab_stars = text
+        .lines()
+        .any(|line| line.trim_start().starts_with("%pylab") && !line.contains("--no-import-all"));
     let text = pylab_imports(&join_escape_continuations(&text));
     let parsed = parse_unchecked(&text, ParseOptions::from(Mode::Ipython));
     if let Some(error) = parsed.errors().first() {
@@ -436,6 +440,23 @@ pub(crate) fn prepare_python(
             cell: number,
             line,
             reason: refusal.reason.clone(),
+        });
+    }
+    // A star import inside a block (`try: from vpython import *`) would land in the step's
+    // function, where Python allows none; one alone at the top level moves to the module.
+    let nested_star = module.body.iter().find_map(|statement| match statement {
+        Stmt::ImportFrom(_) => None,
+        _ => crate::star_import_in_function(std::slice::from_ref(statement), true),
+    });
+    if let Some(offset) = nested_star {
+        let (line, _) = line_column(&text, offset);
+        return Err(ExtractError::Refused {
+            cell: number,
+            line,
+            reason: "a `from .. import *` inside a block cannot go into the cell's function \
+                     (Python allows star imports only at a module's top level); move it to the \
+                     top level of its cell"
+                .to_owned(),
         });
     }
     let facts = nblint_python::PythonFrontend.analyze(&text);
@@ -568,6 +589,16 @@ pub(crate) fn prepare_python(
         .iter()
         .map(|(offset, why)| (line_column(&text, *offset).0, why.clone()))
         .collect();
+    if pylab_stars {
+        imports.push(ImportStatement {
+            cut: (0, 0),
+            leaves: vec![
+                (None, "from pylab import *".to_owned()),
+                (None, "from numpy import *".to_owned()),
+            ],
+            modules: vec!["matplotlib".to_owned(), "numpy".to_owned()],
+        });
+    }
     Ok(Body::Python {
         text,
         facts: Box::new(facts),

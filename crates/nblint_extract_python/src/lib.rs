@@ -152,6 +152,7 @@ const PYTHON_RESERVED: &[&str] = &[
     "main",
     "save_figures",
     "inline_figures",
+    "pandas_options",
     "dataclass",
     "subprocess",
     "os",
@@ -338,6 +339,22 @@ impl Module {
     /// Adds an import line unless the module has it, or has another line binding the same
     /// name (`import matplotlib.pyplot as plt` and `from matplotlib import pyplot as plt`):
     /// the first stays. `import a.b` and `import a.c` both bind `a` and are both kept.
+    /// Whether another import line of the module binds `line`'s name (`from math import sqrt
+    /// as root` where the line is `from cmath import sqrt as root`): [`Self::import`] would
+    /// keep the first and drop this one.
+    fn binds_otherwise(&self, line: &str) -> bool {
+        let plain = |l: &str| l.starts_with("import ") && !l.contains(" as ");
+        let marked = format!("{line}  # noqa: F401");
+        bound_name(line).is_some_and(|name| {
+            self.imports.iter().any(|l| {
+                l != line
+                    && *l != marked
+                    && bound_name(l).as_deref() == Some(name.as_str())
+                    && !(plain(l) && plain(line))
+            })
+        })
+    }
+
     fn import(&mut self, line: &str) {
         if self.imports.iter().any(|l| l == line) {
             return;
@@ -599,9 +616,15 @@ fn walk_values(
     let mut moved_once: HashSet<String> = HashSet::new();
     let mut import_modules: Vec<String> = Vec::new();
     let mut needs_display: BTreeSet<usize> = BTreeSet::new();
+    // `from math import *` binds names nobody lists: every module holding a step that runs
+    // after it imports them too, as the kernel's namespace held them.
+    let mut star_imports: Vec<String> = Vec::new();
     for &index in order {
         let p = &prepared[index];
         let module = p.section;
+        for line in &star_imports {
+            modules[module].import(line);
+        }
         let Body::Python {
             text,
             facts,
@@ -634,6 +657,15 @@ fn walk_values(
             .filter_map(|(bound, text)| bound.as_deref().map(|b| (b, text.as_str())))
             .collect();
         for statement in imports {
+            // Only IPython's `display`, which the stand-in replaces: no dependency.
+            if !user_display
+                && statement
+                    .leaves
+                    .iter()
+                    .all(|(_, line)| is_ipython_display_import(line))
+            {
+                continue;
+            }
             import_modules.extend(statement.modules.iter().cloned());
         }
 
@@ -805,13 +837,43 @@ fn walk_values(
         }
 
         // The cell's own imports: to the module top when used (or kept for their effect).
+        // One binding a name the cell also binds another way (`distance = ..` beside `from
+        // scipy.spatial import distance`), or that the module already imports from elsewhere
+        // (`from math import sqrt as root`, then `from cmath import sqrt as root`), stays in
+        // its step: at the top it would be shadowed by the cell's own binding, or dropped.
+        let mut kept_in_place: HashSet<&str> = HashSet::new();
         for statement in imports {
+            let named = statement.leaves.iter().all(|(bound, _)| bound.is_some());
+            let stays = named
+                && statement.leaves.iter().any(|(bound, line)| {
+                    bound.as_deref().is_some_and(|bound| {
+                        facts
+                            .defines
+                            .iter()
+                            .any(|d| d.name == bound && d.kind != DefinitionKind::Import)
+                            || modules[module].binds_otherwise(line)
+                    })
+                });
+            if stays {
+                kept_in_place.extend(statement.leaves.iter().filter_map(|(b, _)| b.as_deref()));
+                continue;
+            }
+            for (bound, line) in &statement.leaves {
+                if bound.is_none() && line.trim_end().ends_with("import *") {
+                    star_imports.push(line.clone());
+                }
+            }
+            // IPython's `display` gives way to the stand-in of `_notebook.py`.
+            let ipython_display = |line: &str| !user_display && is_ipython_display_import(line);
             steps[index].edits.push(Edit {
                 start: statement.cut.0,
                 end: statement.cut.1,
                 text: String::new(),
             });
             for (bound, line) in &statement.leaves {
+                if ipython_display(line) {
+                    continue;
+                }
                 let used = bound
                     .as_ref()
                     .is_none_or(|b| facts.defines.iter().any(|d| &d.name == b && d.used_in_cell));
@@ -869,6 +931,13 @@ fn walk_values(
                     name: version.clone(),
                 }
             } else if definition.kind == DefinitionKind::Import
+                && definition.name == "display"
+                && !user_display
+            {
+                // The stand-in: every module that calls it imports it.
+                continue;
+            } else if definition.kind == DefinitionKind::Import
+                && !kept_in_place.contains(definition.name.as_str())
                 && let Some(line) = import_bound.get(definition.name.as_str())
             {
                 let mut lines = vec![(*line).to_owned()];
@@ -1152,9 +1221,16 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
 
     // A notebook that defines its own `display` keeps it; IPython's is stood in for only
     // where no cell defines one.
+    // Importing IPython's own (`from IPython.display import display`) is no definition: outside
+    // IPython that function prints, where the kernel showed a rich output.
     let user_display = prepared.iter().any(|p| {
-        matches!(&p.body, Body::Python { facts, .. } if facts.defined_names().contains(&"display")
-            || facts.imports.iter().any(|i| i.binding.as_deref() == Some("display")))
+        matches!(&p.body, Body::Python { facts, .. }
+        if facts.defines.iter().any(|d| {
+            d.name == "display" && d.kind != DefinitionKind::Import
+        })
+        || facts.imports.iter().any(|i| {
+            i.binding.as_deref() == Some("display") && !is_ipython_display(&i.path)
+        }))
     });
     let (import_modules, needs_display) = walk_values(
         &prepared,
@@ -1282,6 +1358,9 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             )
         })
         .collect();
+    let uses_pandas = import_modules
+        .iter()
+        .any(|m| m == "pandas" || m.starts_with("pandas."));
     let uses_figures = import_modules.iter().any(|m| m.starts_with("matplotlib"))
         || import_modules.iter().any(|m| m.starts_with("seaborn"));
     for (m_index, module) in modules.iter_mut().enumerate() {
@@ -1326,7 +1405,7 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
             &order,
             options,
             has_outputs,
-            uses_figures,
+            (uses_figures, uses_pandas),
             (&shown_name, &values_name, &show_function),
         ),
     );
@@ -1406,6 +1485,22 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
     })
 }
 
+/// Whether an import line imports IPython's `display` function, and nothing else.
+fn is_ipython_display_import(line: &str) -> bool {
+    matches!(
+        line,
+        "from IPython.display import display" | "from IPython.core.display import display"
+    )
+}
+
+/// Whether an import path names IPython's `display` function.
+fn is_ipython_display(path: &str) -> bool {
+    matches!(
+        path,
+        "IPython.display.display" | "IPython.core.display.display"
+    )
+}
+
 /// Parses every Python file of the package: one that does not parse is nblint's mistake, and
 /// the package must not be written (nor, with `--no-run`, handed over as if it were sound).
 fn check_generated(files: &BTreeMap<String, String>) -> Result<(), ExtractError> {
@@ -1414,20 +1509,73 @@ fn check_generated(files: &BTreeMap<String, String>) -> Result<(), ExtractError>
             .extension()
             .is_some_and(|extension| extension == "py")
     };
+    let line_of = |text: &str, offset: usize| {
+        text.get(..offset.min(text.len()))
+            .map_or(1, |before| before.matches('\n').count() + 1)
+    };
     for (file, text) in files.iter().filter(|(file, _)| python(file)) {
-        if let Err(error) = ruff_python_parser::parse_module(text) {
-            let offset = usize::from(error.location.start()).min(text.len());
-            let line = text
-                .get(..offset)
-                .map_or(1, |before| before.matches('\n').count() + 1);
-            return Err(ExtractError::Generated {
-                file: file.clone(),
-                line,
-                message: error.error.to_string(),
-            });
+        match ruff_python_parser::parse_module(text) {
+            Err(error) => {
+                return Err(ExtractError::Generated {
+                    file: file.clone(),
+                    line: line_of(text, usize::from(error.location.start())),
+                    message: error.error.to_string(),
+                });
+            }
+            // The parser accepts what only the compiler refuses: `import *` in a function.
+            Ok(parsed) => {
+                if let Some(offset) = star_import_in_function(&parsed.syntax().body, false) {
+                    return Err(ExtractError::Generated {
+                        file: file.clone(),
+                        line: line_of(text, offset),
+                        message: "`import *` only allowed at module level".to_owned(),
+                    });
+                }
+            }
         }
     }
     Ok(())
+}
+
+/// Where a `from x import *` stands inside a function (or a class in one), if anywhere.
+pub(crate) fn star_import_in_function(
+    body: &[ruff_python_ast::Stmt],
+    in_function: bool,
+) -> Option<usize> {
+    use ruff_python_ast::Stmt;
+    use ruff_text_size::Ranged;
+    body.iter().find_map(|statement| match statement {
+        Stmt::ImportFrom(import)
+            if in_function && import.names.iter().any(|alias| alias.name.as_str() == "*") =>
+        {
+            Some(usize::from(import.range().start()))
+        }
+        Stmt::FunctionDef(function) => star_import_in_function(&function.body, true),
+        Stmt::ClassDef(class) => star_import_in_function(&class.body, in_function),
+        Stmt::If(statement) => {
+            star_import_in_function(&statement.body, in_function).or_else(|| {
+                statement
+                    .elif_else_clauses
+                    .iter()
+                    .find_map(|clause| star_import_in_function(&clause.body, in_function))
+            })
+        }
+        Stmt::For(statement) => star_import_in_function(&statement.body, in_function)
+            .or_else(|| star_import_in_function(&statement.orelse, in_function)),
+        Stmt::While(statement) => star_import_in_function(&statement.body, in_function)
+            .or_else(|| star_import_in_function(&statement.orelse, in_function)),
+        Stmt::With(statement) => star_import_in_function(&statement.body, in_function),
+        Stmt::Try(statement) => star_import_in_function(&statement.body, in_function)
+            .or_else(|| {
+                statement.handlers.iter().find_map(|handler| {
+                    let ruff_python_ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    star_import_in_function(&handler.body, in_function)
+                })
+            })
+            .or_else(|| star_import_in_function(&statement.orelse, in_function))
+            .or_else(|| star_import_in_function(&statement.finalbody, in_function)),
+        _ => None,
+    })
 }
 
 /// Where a function defined in a kept cell reads a notebook name when it is called, as the
@@ -1585,6 +1733,16 @@ mod tests {
             "def f():\n    return R(\n        shown=(a, b),\n        a=a,\n    )\n".to_owned(),
         );
         assert!(check_generated(&files).is_ok());
+        files.insert(
+            "src/pkg/cells.py".to_owned(),
+            "import math\n\n\ndef cell_2():\n    if True:\n        from math import *\n".to_owned(),
+        );
+        match check_generated(&files) {
+            Err(ExtractError::Generated { file, line, .. }) => {
+                assert_eq!((file.as_str(), line), ("src/pkg/cells.py", 6));
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
     }
 
     #[test]

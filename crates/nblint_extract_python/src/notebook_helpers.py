@@ -43,10 +43,14 @@ def _pretty_container(value, kind):
         items = [f"{_pretty(key)}: {_pretty(item)}" for key, item in value.items()]
         opening, closing = "{", "}"
     elif kind in (set, frozenset):
+        # IPython's order: sorted, else sorted by text (`{(1+2j), 1, 2.5, 'a'}`), else as is.
         try:
             elements = sorted(value)
-        except TypeError:
-            elements = list(value)
+        except Exception:
+            try:
+                elements = sorted(value, key=str)
+            except Exception:
+                elements = list(value)
         if not elements:
             return f"{kind.__name__}()"
         items = [_pretty(item) for item in elements]
@@ -80,6 +84,16 @@ def display(*objects, **options):
             path = OUTPUTS / f"display_{number}.html"
             path.write_text(text, encoding="utf-8")
         print(f"wrote {path}", file=sys.stderr)
+
+
+def pandas_options():
+    """Show DataFrames as the notebook's kernel did: there pandas shows up to 20 columns,
+    wrapped to 80 characters; in a script it would fit them to one line with `...`."""
+    try:
+        import pandas
+    except ImportError:
+        return
+    pandas.set_option("display.max_columns", 20)
 
 
 def inline_figures():

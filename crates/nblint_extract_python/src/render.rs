@@ -359,7 +359,13 @@ pub(crate) fn render_module(
     // A cell's names become locals of its function: one no later cell reads is "assigned
     // but never used" (F841), and the `;` that hid a cell's result is now redundant (E703).
     // Both are the notebook's text as written, kept on purpose.
-    out.push_str("\n# ruff: noqa: F841, E703\n");
+    // A star import the notebook made (`from math import *`, `%pylab`) is the notebook's too:
+    // ruff cannot tell which names it brings (F403, F405).
+    if module.imports.iter().any(|line| line.ends_with("import *")) {
+        out.push_str("\n# ruff: noqa: F841, E703, F403, F405\n");
+    } else {
+        out.push_str("\n# ruff: noqa: F841, E703\n");
+    }
     let header = out.len() - 1;
     let needs_dataclass = module.entries.iter().any(|entry| {
         matches!(entry, ModuleEntry::Step(i) if codes[*i].many && codes[*i].function.is_some())
@@ -499,7 +505,7 @@ pub(crate) fn render_main(
     order: &[usize],
     options: &ExtractOptions,
     has_outputs: bool,
-    uses_figures: bool,
+    (uses_figures, uses_pandas): (bool, bool),
     (shown, values, show): (&str, &str, &str),
 ) -> String {
     let mut out = format!(
@@ -518,6 +524,9 @@ pub(crate) fn render_main(
     // dpi before matplotlib-inline 0.1.3; matplotlib's 6.4x4.8 at 100 since): keep it.
     let old_inline = uses_figures && prepared.iter().any(|p| p.stored.old_inline_figures);
     let mut helpers: Vec<String> = Vec::new();
+    if uses_pandas {
+        helpers.push("pandas_options".to_owned());
+    }
     if old_inline {
         helpers.push("inline_figures".to_owned());
     }
@@ -554,6 +563,11 @@ pub(crate) fn render_main(
     }
     out.push_str("\n\ndef main():\n    \"\"\"Run every step in order.\"\"\"\n");
     let mut calls = 0;
+    // Before any step imports pandas' users: the kernel's column limit.
+    if uses_pandas {
+        out.push_str("    pandas_options()\n");
+        calls += 1;
+    }
     if old_inline {
         out.push_str("    inline_figures()\n");
         calls += 1;
