@@ -234,6 +234,9 @@ pub fn compare(expected: &[ExpectedOutput], stdout: &str) -> (Vec<CellCheck>, bo
     let whole_matches = normalise_output(&whole) == actual;
     let mut position = 0;
     let mut cells = Vec::new();
+    // Whether the last cell that printed in the notebook printed the same in the package: text
+    // found further on after one that did not is that cell's, not this one's.
+    let mut last_matched = true;
     for output in expected {
         let wanted = normalise_output(&output.text);
         let matches = if wanted.is_empty() {
@@ -243,10 +246,13 @@ pub fn compare(expected: &[ExpectedOutput], stdout: &str) -> (Vec<CellCheck>, bo
             true
         } else if let Some(at) = actual[position..].find(&wanted) {
             position += at + wanted.len();
-            false
+            !last_matched
         } else {
             false
         };
+        if !wanted.is_empty() {
+            last_matched = matches;
+        }
         cells.push(CellCheck {
             cell: output.cell,
             step: output.step.clone(),
@@ -289,5 +295,11 @@ mod tests {
         assert!(!whole);
         assert!(rows[0].matches);
         assert!(!rows[2].matches);
+        // Cell 1 printed something else: what follows it up to `b` is its own, and cell 3
+        // printed what the notebook printed.
+        let (rows, whole) = compare(&cells, "x\nb\n");
+        assert!(!whole);
+        assert!(!rows[0].matches);
+        assert!(rows[2].matches);
     }
 }
