@@ -4,12 +4,27 @@ The notebook showed rich output (HTML tables, figures) in its page; a script has
 so these write that output to files under ``outputs/`` and say so on stderr.
 """
 
+import inspect
 import itertools
 import sys
+import types
 from pathlib import Path
 
 OUTPUTS = Path("outputs")
 _NUMBERS = itertools.count(1)
+# The package these helpers belong to: the notebook's own code, which ran in `__main__`.
+_PACKAGE = __name__.rpartition(".")[0]
+
+
+def _module_name(module):
+    """`__main__` for a module of this package, as IPython named what the cells defined."""
+    if (
+        _PACKAGE
+        and module
+        and (module == _PACKAGE or module.startswith(_PACKAGE + "."))
+    ):
+        return "__main__"
+    return module
 
 
 def show(value):
@@ -21,20 +36,33 @@ def show(value):
 def _pretty(value):
     """IPython's text for a value.
 
-    A class prints as its dotted name, an object with the default repr as
-    ``<module.Class at 0x...>``, a list, tuple, set or dict item by item (sets sorted), one
+    A class prints as its dotted name, a function as ``<function module.name(signature)>``,
+    an object with the default repr as ``<module.Class at 0x...>`` (the notebook's own as
+    ``__main__``), a list, tuple, set or dict item by item (sets sorted), one
     item per line when it does not fit in 79 columns; anything else as its repr.
     """
     kind = type(value)
     if isinstance(value, type):
-        module = value.__module__
+        module = _module_name(value.__module__)
         if module == "builtins":
             return value.__qualname__
         return f"{module}.{value.__qualname__}"
     if kind in (list, tuple, set, frozenset, dict):
         return _pretty_container(value, kind)
+    if kind is types.FunctionType:
+        # IPython's `<function module.name(signature)>`.
+        name = getattr(value, "__qualname__", value.__name__)
+        module = _module_name(value.__module__)
+        if module and module not in ("__builtin__", "builtins", "exceptions"):
+            name = f"{module}.{name}"
+        try:
+            name += str(inspect.signature(value))
+        except (TypeError, ValueError):
+            pass
+        return f"<function {name}>"
     if kind.__repr__ is object.__repr__:
-        return f"<{kind.__module__}.{kind.__qualname__} at {hex(id(value))}>"
+        module = _module_name(kind.__module__)
+        return f"<{module}.{kind.__qualname__} at {hex(id(value))}>"
     return repr(value)
 
 
