@@ -3,7 +3,7 @@
 //! fixture under `fixtures/extract/python/` is extracted, run, and its stdout compared with the
 //! `*.expected.txt` next to it (see `python_fixtures_print_what_the_notebooks_printed`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use nblint_testing::run_ok;
@@ -527,6 +527,21 @@ fn python_cell_that_does_not_parse_is_an_input_error() {
     assert!(!out.exists());
 }
 
+/// Writes `text` as `notebook` and runs `nblint extract --no-run` on it into a folder beside
+/// it: the output and that folder.
+fn extract_without_run(notebook: &Path, text: &str) -> (std::process::Output, PathBuf) {
+    std::fs::write(notebook, text).unwrap();
+    let out = notebook.with_file_name("package");
+    let output = nblint(&[
+        "extract",
+        &notebook.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--no-run",
+    ]);
+    (output, out)
+}
+
 /// A star import inside a block (`try: from vpython import *`) cannot go into a step's
 /// function and cannot move to the module alone: the extraction refuses, naming the cell and
 /// the line, and writes nothing.
@@ -539,15 +554,7 @@ fn python_star_import_inside_a_block_is_refused() {
         .code("try:\n    from math import *\nexcept ImportError:\n    pass\nprint(floor(2.5))")
         .count(Some(1))
         .build();
-    std::fs::write(&notebook, text).unwrap();
-    let out = dir.path().join("package");
-    let output = nblint(&[
-        "extract",
-        &notebook.to_string_lossy(),
-        "--out",
-        &out.to_string_lossy(),
-        "--no-run",
-    ]);
+    let (output, out) = extract_without_run(&notebook, &text);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{text}");
     assert_contains(
@@ -572,15 +579,7 @@ fn reads_of_a_left_out_cell_are_reported() {
         .code("print(math.pi * radius * scale)")
         .count(Some(2))
         .build();
-    std::fs::write(&notebook, text).unwrap();
-    let out = dir.path().join("pkg");
-    let output = nblint(&[
-        "extract",
-        &notebook.to_string_lossy(),
-        "--out",
-        &out.to_string_lossy(),
-        "--no-run",
-    ]);
+    let (output, _) = extract_without_run(&notebook, &text);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert_contains(

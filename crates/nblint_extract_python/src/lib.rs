@@ -336,9 +336,6 @@ enum ModuleEntry {
 }
 
 impl Module {
-    /// Adds an import line unless the module has it, or has another line binding the same
-    /// name (`import matplotlib.pyplot as plt` and `from matplotlib import pyplot as plt`):
-    /// the first stays. `import a.b` and `import a.c` both bind `a` and are both kept.
     /// Whether another import line of the module binds `line`'s name (`from math import sqrt
     /// as root` where the line is `from cmath import sqrt as root`): [`Self::import`] would
     /// keep the first and drop this one.
@@ -355,6 +352,9 @@ impl Module {
         })
     }
 
+    /// Adds an import line unless the module has it, or has another line binding the same
+    /// name (`import matplotlib.pyplot as plt` and `from matplotlib import pyplot as plt`):
+    /// the first stays. `import a.b` and `import a.c` both bind `a` and are both kept.
     fn import(&mut self, line: &str) {
         if self.imports.iter().any(|l| l == line) {
             return;
@@ -365,12 +365,7 @@ impl Module {
             line.clone_into(existing);
             return;
         }
-        let plain = |l: &str| l.starts_with("import ") && !l.contains(" as ");
-        if let Some(name) = bound_name(line)
-            && self.imports.iter().any(|l| {
-                bound_name(l).as_deref() == Some(name.as_str()) && !(plain(l) && plain(line))
-            })
-        {
+        if self.binds_otherwise(line) {
             return;
         }
         // `from __future__` imports must come first in a module.
@@ -863,15 +858,14 @@ fn walk_values(
                     star_imports.push(line.clone());
                 }
             }
-            // IPython's `display` gives way to the stand-in of `_notebook.py`.
-            let ipython_display = |line: &str| !user_display && is_ipython_display_import(line);
             steps[index].edits.push(Edit {
                 start: statement.cut.0,
                 end: statement.cut.1,
                 text: String::new(),
             });
             for (bound, line) in &statement.leaves {
-                if ipython_display(line) {
+                // IPython's `display` gives way to the stand-in of `_notebook.py`.
+                if !user_display && is_ipython_display_import(line) {
                     continue;
                 }
                 let used = bound
@@ -1485,20 +1479,20 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
     })
 }
 
+/// The modules IPython's `display` function is imported from.
+const IPYTHON_DISPLAY_MODULES: [&str; 2] = ["IPython.display", "IPython.core.display"];
+
 /// Whether an import line imports IPython's `display` function, and nothing else.
 fn is_ipython_display_import(line: &str) -> bool {
-    matches!(
-        line,
-        "from IPython.display import display" | "from IPython.core.display import display"
-    )
+    IPYTHON_DISPLAY_MODULES
+        .iter()
+        .any(|module| line == format!("from {module} import display"))
 }
 
 /// Whether an import path names IPython's `display` function.
 fn is_ipython_display(path: &str) -> bool {
-    matches!(
-        path,
-        "IPython.display.display" | "IPython.core.display.display"
-    )
+    path.strip_suffix(".display")
+        .is_some_and(|module| IPYTHON_DISPLAY_MODULES.contains(&module))
 }
 
 /// Parses every Python file of the package: one that does not parse is nblint's mistake, and
