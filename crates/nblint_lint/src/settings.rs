@@ -312,6 +312,7 @@ mod tests {
         let nb205 = find_rule("NB205").unwrap();
         let nb201 = find_rule("NB201").unwrap();
         assert!(!nb205.in_default_selection);
+        assert!(!find_rule("NB206").unwrap().in_default_selection);
         assert!(!selection(&[], &[]).is_enabled(nb205));
         assert!(selection(&[], &[]).is_enabled(nb201));
         assert!(selection(&["NB205"], &[]).is_enabled(nb205));

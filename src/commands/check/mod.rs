@@ -41,7 +41,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Full)]
     pub output_format: Format,
     /// Rules to run: codes (NB201), prefixes (NB2), names (undefined-above) or ALL;
-    /// comma-separated or repeated. Default: every rule but NB205 (`nblint rule` says which
+    /// comma-separated or repeated. Default: every rule but NB205 and NB206 (`nblint rule` says which
     /// are outside the default selection)
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Vec<String>,

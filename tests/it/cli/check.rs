@@ -127,53 +127,51 @@ fn select_and_ignore_by_code_prefix_and_name() {
     assert_contains(&stderr(&unknown), "NB999");
 }
 
-/// NB205 is outside the default selection: a plain `check` leaves it out, and naming it with
-/// `--select`, `--extend-select` or the configuration's `extend-select` runs it.
+/// NB205 and NB206 are outside the default selection: a plain `check` leaves them out, and
+/// naming one with `--select`, `--extend-select` or the configuration's `extend-select` runs
+/// it; `rule --list` says so.
 #[test]
-fn redefined_across_cells_runs_only_when_selected() {
-    let fixture = "fixtures/rules/NB205/triggers_let_in_two_cells.ipynb";
-    let codes_with = |folder: &Path, args: &[&str]| {
-        let mut all = vec!["check", "--output-format", "json"];
-        all.extend_from_slice(args);
-        let output = nblint_in(folder, &all);
-        let diagnostics: Vec<serde_json::Value> = json(&output);
-        diagnostics
-            .iter()
-            .map(|diagnostic| diagnostic["code"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
-    let folder = tempfile::tempdir().unwrap();
-    std::fs::copy(root().join(fixture), folder.path().join("n.ipynb")).unwrap();
-    let has_nb205 = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.push("n.ipynb");
-        codes_with(folder.path(), &all)
-            .iter()
-            .any(|code| code == "NB205")
-    };
-    assert!(!has_nb205(&[]));
-    assert!(has_nb205(&["--extend-select", "NB205"]));
-    assert!(has_nb205(&["--select", "NB205"]));
-    assert!(has_nb205(&["--select", "ALL"]));
-    assert!(!has_nb205(&[
-        "--extend-select",
-        "NB205",
-        "--ignore",
-        "NB205"
-    ]));
+fn rules_outside_the_default_selection_run_only_when_selected() {
+    for (code, fixture) in [
+        (
+            "NB205",
+            "fixtures/rules/NB205/triggers_let_in_two_cells.ipynb",
+        ),
+        (
+            "NB206",
+            "fixtures/rules/NB206/triggers_push_to_earlier_vec.ipynb",
+        ),
+    ] {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::copy(root().join(fixture), folder.path().join("n.ipynb")).unwrap();
+        let reports = |args: &[&str]| {
+            let mut all = vec!["check", "--output-format", "json"];
+            all.extend_from_slice(args);
+            all.push("n.ipynb");
+            let diagnostics: Vec<serde_json::Value> = json(&nblint_in(folder.path(), &all));
+            diagnostics
+                .iter()
+                .any(|diagnostic| diagnostic["code"] == code)
+        };
+        assert!(!reports(&[]), "{code} ran unselected");
+        assert!(reports(&["--extend-select", code]));
+        assert!(reports(&["--select", code]));
+        assert!(reports(&["--select", "ALL"]));
+        assert!(!reports(&["--extend-select", code, "--ignore", code]));
 
-    std::fs::write(
-        folder.path().join("nblint.toml"),
-        "extend-select = [\"NB205\"]\n",
-    )
-    .unwrap();
-    assert!(has_nb205(&[]));
-    // --select replaces the configuration's selection, extend-select included.
-    assert!(!has_nb205(&["--select", "NB201"]));
+        std::fs::write(
+            folder.path().join("nblint.toml"),
+            format!("extend-select = [\"{code}\"]\n"),
+        )
+        .unwrap();
+        assert!(reports(&[]));
+        // --select replaces the configuration's selection, extend-select included.
+        assert!(!reports(&["--select", "NB201"]));
 
-    let list = stdout(&nblint(&["rule", "--list"]));
-    let line = list.lines().find(|line| line.starts_with("NB205")).unwrap();
-    assert_contains(line, "not in the default selection");
+        let list = stdout(&nblint(&["rule", "--list"]));
+        let line = list.lines().find(|line| line.starts_with(code)).unwrap();
+        assert_contains(line, "not in the default selection");
+    }
 }
 
 #[test]
