@@ -411,6 +411,7 @@ pub(crate) fn prepare_python(
     text: String,
     number: usize,
     target: Target,
+    names: &ipython::NotebookNames,
 ) -> Result<Body, ExtractError> {
     // IPython's `import_pylab` then imports every name of pylab and NumPy, unless told not to.
     let pylab_stars = text
@@ -433,7 +434,7 @@ pub(crate) fn prepare_python(
             needs: Vec::new(),
         });
     };
-    let rewrite = ipython::rewrite(&text, &module.body, target);
+    let rewrite = ipython::rewrite(&text, &module.body, target, names);
     if let Some(refusal) = &rewrite.refusal {
         let (line, _) = line_column(&text, refusal.offset);
         return Err(ExtractError::Refused {

@@ -3,11 +3,97 @@
 //! their captured form (`files = !ls`). Everything here is text edits on the cell's source:
 //! the cell's own text stays as written around them.
 
+use std::collections::HashSet;
+
+use nblint_facts::CellFrontend;
 use ruff_python_ast::visitor::{Visitor, walk_expr, walk_stmt};
 use ruff_python_ast::{Expr, IpyEscapeKind, Stmt};
 use ruff_text_size::Ranged;
 
 use crate::Target;
+
+/// The names a notebook's Python code mentions outside its shell commands. A shell line's
+/// `$NAME` or `{NAME}` whose name is none of these nor a builtin is a shell variable
+/// (`!echo $HOME`): IPython's formatter fails on it and runs the command as written.
+#[derive(Debug, Default)]
+pub struct NotebookNames(HashSet<String>);
+
+impl NotebookNames {
+    /// The names in the given code cells' sources: every identifier outside strings, in the
+    /// cells IPython runs as Python (no `%%bash` script), shell lines and comments left out
+    /// (`!ls $d`; the target of `files = !ls` kept). A name too many (a docstring's word)
+    /// only keeps a command expanded.
+    pub fn of<'a>(sources: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut names = HashSet::new();
+        for source in sources {
+            if !matches!(
+                cell_magic(source),
+                CellMagic::None | CellMagic::Python { .. }
+            ) {
+                continue;
+            }
+            for line in source.lines() {
+                let code = python_part(line);
+                names.extend(identifiers_outside_strings(code));
+            }
+        }
+        Self(names)
+    }
+
+    /// Whether `name` may be a Python value where a shell line reads it.
+    fn knows(&self, name: &str) -> bool {
+        self.0.contains(name) || nblint_python::PythonFrontend.is_builtin(name)
+    }
+}
+
+/// A line's Python: none for a shell line (`!ls`, `%sx ls`, `%system ls`), the part before
+/// the `!` of a captured one (`files = !ls`), the whole line otherwise.
+fn python_part(line: &str) -> &str {
+    let trimmed = line.trim_start();
+    if trimmed.starts_with('!') || trimmed.starts_with("%sx") || trimmed.starts_with("%system") {
+        return "";
+    }
+    if let Some((target, _)) = line.split_once('!')
+        && let Some(target) = target.trim_end().strip_suffix('=')
+        && !target.ends_with(['=', '<', '>'])
+        && target.chars().all(|c| {
+            c.is_alphanumeric() || matches!(c, '_' | ',' | ' ' | '\t' | '(' | ')' | '[' | ']')
+        })
+    {
+        return target;
+    }
+    line
+}
+
+/// The identifiers of a line of code outside its string literals (`"$HOME"` counts for none).
+fn identifiers_outside_strings(code: &str) -> impl Iterator<Item = String> + '_ {
+    let mut in_quote: Option<char> = None;
+    let mut current = String::new();
+    let mut out = Vec::new();
+    for c in code.chars().chain(std::iter::once(' ')) {
+        if let Some(quote) = in_quote {
+            if c == quote {
+                in_quote = None;
+            }
+            continue;
+        }
+        if c.is_alphanumeric() || c == '_' {
+            current.push(c);
+            continue;
+        }
+        if !current.is_empty() && !current.starts_with(|c: char| c.is_ascii_digit()) {
+            out.push(std::mem::take(&mut current));
+        }
+        current.clear();
+        if c == '#' {
+            break;
+        }
+        if matches!(c, '\'' | '"') {
+            in_quote = Some(c);
+        }
+    }
+    out.into_iter()
+}
 
 /// A replacement of `start..end` (byte offsets in the cell's Python text) by `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,15 +278,33 @@ pub fn string_literal(text: &str) -> String {
 /// `{expression}` become the values they name (an f-string), `$$` and `{{` stand for `$` and
 /// `{`. IPython runs the command as written when any of them fails to evaluate; one that
 /// cannot even parse as Python (`awk '{print $1}'`, JSON in `--data '{ "a": 1 }'`, a
-/// `{` left open) is such a failure that is sure, so the command is a plain string then.
-fn shell_command(command: &str) -> String {
+/// `{` left open) is such a failure that is sure, and so is a name no Python code of the
+/// notebook mentions (`$HOME`): the command is a plain string then.
+fn shell_command(command: &str, names: &NotebookNames) -> String {
     match shell_pieces(command) {
         Some(pieces)
             if pieces
                 .iter()
                 .any(|piece| matches!(piece, Piece::Field { .. })) =>
         {
-            render_pieces(&pieces)
+            let shell_variable = pieces.iter().any(|piece| match piece {
+                Piece::Field { expression, .. } => {
+                    let expression = expression.trim_start();
+                    let end = expression
+                        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .unwrap_or(expression.len());
+                    let root = &expression[..end];
+                    !root.is_empty()
+                        && !root.starts_with(|c: char| c.is_ascii_digit())
+                        && !names.knows(root)
+                }
+                Piece::Text(_) => false,
+            });
+            if shell_variable {
+                string_literal(command)
+            } else {
+                render_pieces(&pieces)
+            }
         }
         // Only `{{`, `}}` and `$$` to undo.
         Some(pieces) => string_literal(
@@ -465,13 +569,13 @@ pub(crate) fn capture_lines(target: Target) -> String {
 }
 
 /// `subprocess.run(...)` printing the command's output where IPython printed it.
-pub fn shell_statement(command: &str, target: Target) -> String {
+pub fn shell_statement(command: &str, target: Target, names: &NotebookNames) -> String {
     // Written the way ruff format lays it out, so an unformatted package is already stable
     // (at the function-body indentation of a cell's top level).
     let keywords = capture_lines(target);
     format!(
         "print(\n    subprocess.run(\n        {},\n        shell=True,\n{keywords}    ).stdout,\n    end=\"\",\n)",
-        shell_command(command)
+        shell_command(command, names)
     )
 }
 
@@ -492,12 +596,13 @@ pub fn installs_packages(command: &str) -> bool {
 }
 
 /// Finds the IPython escape commands of a parsed cell and the edits that make it Python.
-pub fn rewrite(text: &str, body: &[Stmt], target: Target) -> Rewrite {
+pub fn rewrite(text: &str, body: &[Stmt], target: Target, names: &NotebookNames) -> Rewrite {
     let mut finder = EscapeFinder {
         text,
         rewrite: Rewrite::default(),
         depth: 0,
         target,
+        names,
     };
     for statement in body {
         finder.visit_stmt(statement);
@@ -514,6 +619,8 @@ struct EscapeFinder<'t> {
     depth: usize,
     /// The Python the generated code must run on.
     target: Target,
+    /// The names the notebook's Python mentions, to tell shell variables in commands.
+    names: &'t NotebookNames,
 }
 
 impl EscapeFinder<'_> {
@@ -553,7 +660,11 @@ impl EscapeFinder<'_> {
                     ));
                 } else {
                     self.need("subprocess");
-                    self.replace(start, end, shell_statement(value.trim(), self.target));
+                    self.replace(
+                        start,
+                        end,
+                        shell_statement(value.trim(), self.target, self.names),
+                    );
                 }
             }
             IpyEscapeKind::Help | IpyEscapeKind::Help2 => {
@@ -639,7 +750,11 @@ impl EscapeFinder<'_> {
             }
             "sx" | "system" => {
                 self.need("subprocess");
-                self.replace(start, end, shell_statement(argument, self.target));
+                self.replace(
+                    start,
+                    end,
+                    shell_statement(argument, self.target, self.names),
+                );
             }
             _ => {
                 self.comment(start, end, "IPython magic: not extracted");
@@ -718,7 +833,7 @@ impl<'a> Visitor<'a> for EscapeFinder<'_> {
                         end,
                         format!(
                             "subprocess.run({}, shell=True, {}).stdout.splitlines()",
-                            shell_command(command.value.trim()),
+                            shell_command(command.value.trim(), self.names),
                             capture_keywords(self.target).join(", ")
                         ),
                     );
@@ -755,18 +870,24 @@ mod tests {
         }
     }
 
+    /// A shell command expanded in a notebook whose Python names every variable the tests
+    /// use.
+    fn expand(command: &str) -> String {
+        shell_command(
+            command,
+            &NotebookNames::of(["name = path = x = paths = d = f = URL = HOME = 1"]),
+        )
+    }
+
     #[test]
     fn shell_commands_expand_names() {
-        assert_eq!(shell_command("ls -l"), "\"ls -l\"");
-        assert_eq!(shell_command("echo $name"), "f\"echo {name}\"");
-        assert_eq!(shell_command("head {path}"), "f\"head {path}\"");
-        assert_eq!(shell_command("echo $$HOME {{x}}"), "\"echo $HOME {x}\"");
-        assert_eq!(shell_command("echo $$HOME $x"), "f\"echo $HOME {x}\"");
-        assert_eq!(shell_command("ls {paths[0]!r}"), "f\"ls {(paths[0])!r}\"");
-        assert_eq!(
-            shell_command("echo {d['key']}"),
-            "(\"echo \" + str(d['key']))"
-        );
+        assert_eq!(expand("ls -l"), "\"ls -l\"");
+        assert_eq!(expand("echo $name"), "f\"echo {name}\"");
+        assert_eq!(expand("head {path}"), "f\"head {path}\"");
+        assert_eq!(expand("echo $$HOME {{x}}"), "\"echo $HOME {x}\"");
+        assert_eq!(expand("echo $$HOME $x"), "f\"echo $HOME {x}\"");
+        assert_eq!(expand("ls {paths[0]!r}"), "f\"ls {(paths[0])!r}\"");
+        assert_eq!(expand("echo {d['key']}"), "(\"echo \" + str(d['key']))");
     }
 
     #[test]
@@ -781,11 +902,36 @@ mod tests {
             "echo {x!q}",
             "echo $HOME.",
         ] {
-            assert_eq!(shell_command(command), string_literal(command), "{command}");
+            assert_eq!(expand(command), string_literal(command), "{command}");
         }
         // `$name` inside single quotes is the shell's.
-        assert_eq!(shell_command("grep '$HOME' f"), "\"grep '$HOME' f\"");
-        assert_eq!(shell_command("grep '$HOME' $f"), "f\"grep '$HOME' {f}\"");
+        assert_eq!(expand("grep '$HOME' f"), "\"grep '$HOME' f\"");
+        assert_eq!(expand("grep '$HOME' $f"), "f\"grep '$HOME' {f}\"");
+    }
+
+    #[test]
+    fn shell_variables_leave_the_command_as_written() {
+        let names = NotebookNames::of([
+            "path = 'data'  # and $USER\n!echo $HOME $path\nfiles = !ls $TMP",
+            "%%bash\necho $SHELL_ONLY",
+            "def show(folder):\n    !ls {folder}",
+        ]);
+        let command = |text: &str| shell_command(text, &names);
+        assert_eq!(command("ls $path"), "f\"ls {path}\"");
+        assert_eq!(command("ls {len(path)}"), "f\"ls {(len(path))}\"");
+        assert_eq!(command("ls {folder}"), "f\"ls {folder}\"");
+        assert_eq!(command("ls $files"), "f\"ls {files}\"");
+        // A name only a shell line, a comment or a `%%bash` script mentions is the shell's,
+        // and IPython then runs the whole command as written.
+        for text in [
+            "echo $HOME",
+            "echo $HOME $path",
+            "ls $TMP",
+            "echo $USER",
+            "echo $SHELL_ONLY",
+        ] {
+            assert_eq!(command(text), string_literal(text), "{text}");
+        }
     }
 
     #[test]

@@ -418,6 +418,12 @@ fn read_cells(
     let mut prepared: Vec<Prepared> = Vec::new();
     let mut skipped: Vec<(usize, usize, String)> = Vec::new();
     let mut current: Option<usize> = None;
+    let names = ipython::NotebookNames::of(
+        cells
+            .iter()
+            .filter(|cell| cell.kind == CellKind::Code)
+            .map(|cell| cell.source.as_str()),
+    );
 
     for cell in cells {
         match cell.kind {
@@ -490,7 +496,9 @@ fn read_cells(
                     continue;
                 }
                 let body = match ipython::cell_magic(&cell.source) {
-                    CellMagic::None => prepare_python(cell.source.clone(), cell.number, target)?,
+                    CellMagic::None => {
+                        prepare_python(cell.source.clone(), cell.number, target, &names)?
+                    }
                     CellMagic::Python { header } => {
                         // The header line becomes a comment; the body is the cell's text.
                         let at = cell.source.find("%%").unwrap_or(0);
@@ -499,7 +507,7 @@ fn read_cells(
                             &cell.source[..at],
                             &cell.source[at + header.len()..]
                         );
-                        prepare_python(text, cell.number, target)?
+                        prepare_python(text, cell.number, target, &names)?
                     }
                     CellMagic::Shell { program, script } => {
                         if ipython::installs_packages(&script) {
