@@ -562,6 +562,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         1,
     ),
     (
+        "NB206/triggers_python_reader_takes_the_changed_attribute",
+        3,
+        1,
+    ),
+    (
         "NB206/triggers_python_xgboost_model_trained_on_from_its_fit",
         3,
         1,

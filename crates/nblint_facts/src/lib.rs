@@ -516,10 +516,12 @@ pub struct NameUse {
     /// whenever it runs. The Rust front end never sets it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suite_end: Option<usize>,
-    /// The subscripts applied to the name where it is read, outermost last (`["a", 0]` for
-    /// `df["a"][0]`), up to the first step that is not a subscript: the read sees those items,
-    /// not the whole value (see [`ItemKey::apart`]). Empty where the read takes the whole value
-    /// (`df`, `df.a`, `len(df)`). The Rust front end never sets it.
+    /// The subscripts and attributes applied to the name where it is read, outermost last
+    /// (`["a", 0]` for `df["a"][0]`, `[annotations, "x"]` for `record.annotations["x"]`), up to
+    /// the first step that is neither, and not the method a call takes (`df["a"].mean()` reads
+    /// `["a"]`): the read sees those items, not the whole value (see [`ItemKey::apart`]). Empty
+    /// where the read takes the whole value (`df`, `df.head()`, `len(df)`). The Rust front end
+    /// never sets it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<ItemKey>,
 }
@@ -740,11 +742,11 @@ pub struct Mutation {
     /// happens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guard: Option<BranchGuard>,
-    /// The subscripts of the place changed, from the name on (`["day"]` for `df["day"] = ..`
-    /// and `df["day"].fillna(0, inplace=True)`, `[1, "yaxis"]` for `data[1]["yaxis"] = ..`), up
-    /// to the first step that is not a subscript: the change leaves every other item as it
-    /// was (see [`ItemKey::apart`]). Empty where the change may touch the whole value
-    /// (`df.drop(..)`, `x.a[0] = 1`).
+    /// The subscripts and attributes of the place changed, from the name on (`["day"]` for
+    /// `df["day"] = ..` and `df["day"].fillna(0, inplace=True)`, `[1, "yaxis"]` for
+    /// `data[1]["yaxis"] = ..`, `[a, 0]` for `x.a[0] = 1`), up to the first step that is
+    /// neither: the change leaves every other item as it was (see [`ItemKey::apart`]). Empty
+    /// where the change may touch the whole value (`df.drop(..)`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<ItemKey>,
     /// The literal key the change puts in, when it only adds one where it is missing: a
@@ -771,6 +773,11 @@ pub enum ItemKey {
     Index(u64),
     /// A list of such literals (`df[["a", "b"]]`): each of those items.
     Each(Vec<ItemKey>),
+    /// An attribute (`annotations` in `record.annotations["evidence"]`): what the object
+    /// holds under that name. (An attribute that views the object's own data or describes
+    /// its whole, pandas' `loc` and `columns`, NumPy's `T` and `shape`, is [`Self::Other`]:
+    /// it may show any item.)
+    Attribute(String),
     /// Any other key: a variable, a slice, a mask, a tuple (NumPy's `x[0, 1]` is an item of
     /// row `0`), a negative or computed index.
     Other,
@@ -788,7 +795,7 @@ impl ItemKey {
         let keys: Vec<&ItemKey> = match self {
             Self::Text(_) | Self::Index(_) => vec![self],
             Self::Each(keys) => keys.iter().collect(),
-            Self::Other => return None,
+            Self::Attribute(_) | Self::Other => return None,
         };
         let text = keys.iter().all(|key| matches!(key, Self::Text(_)));
         let index = keys.iter().all(|key| matches!(key, Self::Index(_)));
@@ -796,9 +803,12 @@ impl ItemKey {
     }
 
     /// Whether the two keys surely name different items: literals of one kind with none in
-    /// common. (`df[0]` and `df["a"]` may be one column; a NumPy record's field `"a"` is part
-    /// of row `0`.)
+    /// common, or two attributes of different names. (`df[0]` and `df["a"]` may be one
+    /// column; a NumPy record's field `"a"` is part of row `0`; pandas' `df.a` is `df["a"]`.)
     pub fn distinct(&self, other: &ItemKey) -> bool {
+        if let (Self::Attribute(name), Self::Attribute(other_name)) = (self, other) {
+            return name != other_name;
+        }
         match (self.literals(), other.literals()) {
             (Some((text, keys)), Some((other_text, other_keys))) => {
                 text == other_text && keys.iter().all(|key| !other_keys.contains(key))
@@ -809,14 +819,21 @@ impl ItemKey {
 
     /// Whether a read of the items `read` sees nothing a change of the items `change` made:
     /// the change sets (or changes in place) one item of some container, and the read, made
-    /// through at least as many subscripts, takes another item of it (`df["day"] = ..` and
-    /// `df["price"].mean()`; `data[1]["yaxis"] = ..` and `data[i]["x"]`). A read of the whole
-    /// value (`df.head()`) or of an item holding the changed one (`data[1]`) sees it.
+    /// through at least as many steps, takes another item of it (`df["day"] = ..` and
+    /// `df["price"].mean()`; `data[1]["yaxis"] = ..` and `data[i]["x"]`), or takes another
+    /// attribute at some step of both paths (`record.annotations["evidence"] = ..` and
+    /// `record.id`). A read of the whole value (`df.head()`) or of an item holding the changed
+    /// one (`data[1]`, `record.annotations`) sees it, and so does one of another row of a
+    /// list of lists (`grid = [[0] * 3] * 3` holds one row three times), while two
+    /// attributes holding one object is left out.
     pub fn apart(change: &[ItemKey], read: &[ItemKey]) -> bool {
         let Some(at) = change.len().checked_sub(1) else {
             return false;
         };
         read.get(at).is_some_and(|taken| change[at].distinct(taken))
+            || change.iter().zip(read).any(|(changed, taken)| {
+                matches!(changed, Self::Attribute(_)) && changed.distinct(taken)
+            })
     }
 }
 
@@ -1226,6 +1243,24 @@ mod tests {
             &[text("a")],
             &[Each(vec![text("b"), Index(0)])]
         ));
+    }
+
+    #[test]
+    fn a_read_of_another_attribute_is_apart_from_the_change_of_one() {
+        use ItemKey::{Attribute, Other, Text};
+        let attribute = |name: &str| Attribute(name.to_owned());
+        // `record.annotations["evidence"] = ..`, then `record.id`, `record.seq.count("A")`.
+        let change = [attribute("annotations"), Text("evidence".to_owned())];
+        assert!(ItemKey::apart(&change, &[attribute("id")]));
+        assert!(ItemKey::apart(&[attribute("id")], &[attribute("seq")]));
+        // The same attribute, one holding the change, the whole value, an indexer.
+        assert!(!ItemKey::apart(&change, &[attribute("annotations")]));
+        assert!(!ItemKey::apart(&[attribute("id")], &[attribute("id")]));
+        assert!(!ItemKey::apart(&[attribute("id")], &[]));
+        assert!(!ItemKey::apart(&[Other], &[attribute("id")]));
+        // pandas' `df.a` is `df["a"]`.
+        assert!(!ItemKey::apart(&[Text("a".to_owned())], &[attribute("a")]));
+        assert!(!ItemKey::apart(&[attribute("b")], &[Text("a".to_owned())]));
     }
 
     /// `source` with the statement `needle` (its first occurrence) removed.

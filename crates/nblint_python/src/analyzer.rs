@@ -2163,8 +2163,8 @@ impl<'src> Analyzer<'src> {
     }
 
     /// Notes on the mutations noted from `noted` on the items of their value that `place`
-    /// changes, when it is a chain of subscripts of the name (`df["day"] = ..`, see
-    /// [`Mutation::items`]).
+    /// changes, when it is a chain of subscripts and attributes of the name (`df["day"] = ..`,
+    /// `record.annotations["x"] = ..`, see [`Mutation::items`]).
     fn note_changed_items(&mut self, place: &Expr, noted: usize) {
         if let Some((_, keys)) = subscripted_name(place) {
             for mutation in &mut self.facts.mutations[noted..] {
@@ -2173,13 +2173,21 @@ impl<'src> Analyzer<'src> {
         }
     }
 
-    /// Notes the keys a chain of subscripts of a name takes (`df["a"][0]`), for the read of
-    /// the name it starts with (see [`NameUse::items`]). The outermost subscript is walked
-    /// first, so the whole chain is kept.
+    /// Notes the keys a chain of subscripts and attributes of a name takes (`df["a"][0]`,
+    /// `record.annotations`), for the read of the name it starts with (see
+    /// [`NameUse::items`]). The outermost step is walked first, so the whole chain is kept.
     fn note_item_reads(&mut self, expression: &Expr) {
-        if let Expr::Subscript(_) = expression
-            && let Some((name, keys)) = subscripted_name(expression)
-        {
+        // `df.head()`, `record.seq.count("A")`: the method a call takes is no item; the call
+        // reads its receiver (the whole value, or `record.seq`).
+        let read = match expression {
+            Expr::Call(call) => match &*call.func {
+                Expr::Attribute(method) => &method.value,
+                _ => return,
+            },
+            Expr::Subscript(_) | Expr::Attribute(_) => expression,
+            _ => return,
+        };
+        if let Some((name, keys)) = subscripted_name(read) {
             let start = self.span(name.range()).start;
             self.item_reads.entry(start).or_insert(keys);
         }
@@ -5065,15 +5073,81 @@ fn callee_name(callee: &Expr) -> Option<&str> {
 /// anything but a name (`x.a[0]`, `f()[0]`).
 fn subscripted_name(mut place: &Expr) -> Option<(&ast::ExprName, Vec<ItemKey>)> {
     let mut keys = Vec::new();
-    while let Expr::Subscript(subscript) = place {
-        keys.push(item_key(&subscript.slice));
-        place = &subscript.value;
+    loop {
+        match place {
+            Expr::Subscript(subscript) => {
+                keys.push(item_key(&subscript.slice));
+                place = &subscript.value;
+            }
+            Expr::Attribute(attribute) => {
+                keys.push(attribute_key(attribute.attr.as_str()));
+                place = &attribute.value;
+            }
+            _ => break,
+        }
     }
     let Expr::Name(name) = place else {
         return None;
     };
     keys.reverse();
     Some((name, keys))
+}
+
+/// Attributes that view an object's own data or describe it whole (pandas' indexers, axes and
+/// accessors, NumPy's views and shape, xarray's coordinates): a change or read through one
+/// may touch any item, so they are [`ItemKey::Other`].
+const WHOLE_VALUE_ATTRIBUTES: &[&str] = &[
+    "loc",
+    "iloc",
+    "at",
+    "iat",
+    "ix",
+    "values",
+    "array",
+    "T",
+    "mT",
+    "H",
+    "flat",
+    "real",
+    "imag",
+    "base",
+    "data",
+    "columns",
+    "index",
+    "axes",
+    "dtypes",
+    "dtype",
+    "shape",
+    "size",
+    "ndim",
+    "empty",
+    "name",
+    "names",
+    "str",
+    "dt",
+    "cat",
+    "sparse",
+    "attrs",
+    "flags",
+    "style",
+    "plot",
+    "coords",
+    "dims",
+    "sizes",
+    "variables",
+    "data_vars",
+    "grad",
+    "__dict__",
+    "__class__",
+];
+
+/// What an attribute shows of the item it names (see [`ItemKey::Attribute`]).
+fn attribute_key(name: &str) -> ItemKey {
+    if WHOLE_VALUE_ATTRIBUTES.contains(&name) {
+        ItemKey::Other
+    } else {
+        ItemKey::Attribute(name.to_owned())
+    }
 }
 
 /// The keys of a set or dict display when each is a string or a non-negative integer literal

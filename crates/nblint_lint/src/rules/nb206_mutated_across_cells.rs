@@ -536,12 +536,16 @@ const UNDOING_CONTEXT_LIBRARIES: &[&str] = &["cobra"];
 const IMMUTABLE_ARRAY_LIBRARIES: &[&str] = &["jax"];
 
 /// Whether the change assigns to an item of the name itself (`a[5] = 100`, `a[0] += 1`): an
-/// assignment whose place starts with a subscript of the name ([`CrossCellMutation::items`]).
+/// assignment whose place starts with a subscript of the name ([`CrossCellMutation::items`]),
+/// not with an attribute (`a.meta = ..`).
 fn stores_into_an_item(mutation: &CrossCellMutation) -> bool {
     matches!(
         mutation.kind,
         MutationKind::Assign | MutationKind::CompoundAssign
-    ) && !mutation.items.is_empty()
+    ) && mutation
+        .items
+        .first()
+        .is_some_and(|key| !matches!(key, ItemKey::Attribute(_)))
 }
 
 /// Whether the definition's value is made by a callable imported from a library of

@@ -1918,8 +1918,9 @@ with lock:
 
 #[test]
 fn a_read_through_subscripts_notes_the_keys_it_takes() {
-    use nblint_facts::ItemKey::{Each, Index, Other, Text};
+    use nblint_facts::ItemKey::{Attribute, Each, Index, Other, Text};
     let text = |key: &str| Text(key.to_owned());
+    let attribute = |name: &str| Attribute(name.to_owned());
     let source = "\
 df[\"a\"][0]
 df[[\"a\", \"b\"]]
@@ -1928,6 +1929,10 @@ df[-1]
 df[0, 1]
 df.a[\"b\"]
 len(df)
+df.head()
+df[\"a\"].mean()
+df.loc[\"x\"]
+record.seq.count(\"A\")
 df[\"c\"] = df[\"a\"] * 2
 ";
     let facts = analyze(source);
@@ -1945,19 +1950,31 @@ df[\"c\"] = df[\"a\"] * 2
             vec![Other],
             vec![Other],
             vec![Other],
-            // Through an attribute, or handed on whole: the whole value.
+            // Through an attribute: that attribute's item.
+            vec![attribute("a"), text("b")],
+            // Handed on whole, or the receiver of a method: the whole value.
             vec![],
             vec![],
+            // A method of an item: that item; through an indexer: any item.
+            vec![text("a")],
+            vec![Other, text("x")],
             // The place stored into, then the value.
             vec![text("c")],
             vec![text("a")],
         ]
     );
+    let record: Vec<_> = facts
+        .uses
+        .iter()
+        .filter(|use_| use_.name == "record")
+        .map(|use_| use_.items.clone())
+        .collect();
+    assert_eq!(record, [vec![attribute("seq")]]);
 }
 
 #[test]
 fn a_change_of_an_item_notes_the_keys_of_the_place() {
-    use nblint_facts::ItemKey::{Index, Text};
+    use nblint_facts::ItemKey::{Attribute, Index, Other, Text};
     let text = |key: &str| Text(key.to_owned());
     let facts = analyze(
         "\
@@ -1968,6 +1985,7 @@ del params[\"q\"]
 df[\"day\"].fillna(0, inplace=True)
 df.drop(columns=[\"day\"], inplace=True)
 frame.loc[0, \"a\"] = 1
+record.annotations[\"evidence\"] = \"none\"
 ",
     );
     let items: Vec<(&str, Vec<nblint_facts::ItemKey>)> = facts
@@ -1984,7 +2002,12 @@ frame.loc[0, \"a\"] = 1
             ("params", vec![text("q")]),
             ("df", vec![text("day")]),
             ("df", vec![]),
-            ("frame", vec![]),
+            // pandas' indexer may reach any item.
+            ("frame", vec![Other, Other]),
+            (
+                "record",
+                vec![Attribute("annotations".to_owned()), text("evidence")]
+            ),
         ]
     );
 }
