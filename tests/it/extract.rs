@@ -527,6 +527,30 @@ fn python_cell_that_does_not_parse_is_an_input_error() {
     assert!(!out.exists());
 }
 
+/// A Python 2 notebook's `print x` is refused with the cell and line, and the error says
+/// what the statement is and what to do: port the notebook first.
+#[test]
+fn python2_statement_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let notebook = dir.path().join("old.ipynb");
+    let cells = serde_json::json!({
+        "cells": [
+            {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [],
+             "source": "x = 1\nprint x\n"},
+        ],
+        "metadata": {"kernelspec": {"language": "python", "name": "python2"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    });
+    let (output, out) = extract_without_run(&notebook, &cells.to_string());
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert_contains(&text, "old.ipynb: cell 1, line 2");
+    assert_contains(&text, "Python 2 syntax");
+    assert_contains(&text, "2to3");
+    assert!(!out.exists());
+}
+
 /// Writes `text` as `notebook` and runs `nblint extract --no-run` on it into a folder beside
 /// it: the output and that folder.
 fn extract_without_run(notebook: &Path, text: &str) -> (std::process::Output, PathBuf) {

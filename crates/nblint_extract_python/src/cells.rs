@@ -413,6 +413,9 @@ pub(crate) fn prepare_python(
     target: Target,
     names: &ipython::NotebookNames,
 ) -> Result<Body, ExtractError> {
+    // A cell pasted with its indentation or a session's prompts runs in IPython once its
+    // input transforms removed them: the package runs that text.
+    let text = nblint_python::text_ipython_runs(&text).unwrap_or(text);
     // IPython's `import_pylab` then imports every name of pylab and NumPy, unless told not to.
     let pylab_stars = text
         .lines()
@@ -421,11 +424,23 @@ pub(crate) fn prepare_python(
     let parsed = parse_unchecked(&text, ParseOptions::from(Mode::Ipython));
     if let Some(error) = parsed.errors().first() {
         let (line, column) = line_column(&text, error.location.start().to_usize());
+        let mut message = error.error.to_string();
+        // `print x` in a notebook that ran on Python 2: say what to do about it.
+        if text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .is_some_and(nblint_facts::is_python2_line)
+        {
+            message.push_str(
+                " (Python 2 syntax, and the package is Python 3: port the notebook first, \
+                 with `2to3` or by hand)",
+            );
+        }
         return Err(ExtractError::Syntax {
             cell: number,
             line,
             column,
-            message: error.error.to_string(),
+            message,
         });
     }
     let Mod::Module(module) = parsed.syntax() else {

@@ -83,34 +83,57 @@ enum Opener {
 }
 
 fn analyze_cell(source: &str, opener: Opener) -> CellFacts {
+    let (rewrites, facts) = read_cell(source, opener);
+    rewrites
+        .iter()
+        .rev()
+        .fold(facts, |facts, rewrite| rewrite.map_back(facts))
+}
+
+/// The text IPython runs for a cell whose text as written does not parse but does once
+/// IPython's input transforms have run (a pasted session's prompts removed, the first line's
+/// indentation removed from every line: see [`analyze`]); `None` when the cell runs as
+/// written, or does not parse either way.
+pub fn text_ipython_runs(source: &str) -> Option<String> {
+    let (rewrites, facts) = read_cell(source, Opener::Unregistered);
+    if !facts.parsed() {
+        return None;
+    }
+    rewrites.into_iter().last().map(|rewrite| rewrite.text)
+}
+
+/// How IPython reads a cell: the rewrites of its text that make it parse, in the order they
+/// apply (none when it parses as written, or parses no way), and the facts of the text they
+/// give, its spans in that text.
+fn read_cell(source: &str, opener: Opener) -> (Vec<LeadingIndent>, CellFacts) {
     // A pasted session's prompts go first, whether or not the cell parses with them
     // (`In [12]: x = 2` is an annotated assignment to `In[12]`).
     if let Some(stripped) = LeadingIndent::without_prompts(source) {
         let facts = analyze_as_written(&stripped.text, opener);
         if facts.parsed() {
-            return stripped.map_back(facts);
+            return (vec![stripped], facts);
         }
     }
     let facts = analyze_as_written(source, opener);
     if facts.parsed() {
-        return facts;
+        return (Vec::new(), facts);
     }
     let Some(dedented) = LeadingIndent::remove(source) else {
-        return facts;
+        return (Vec::new(), facts);
     };
     // IPython removes the indentation before the prompts: a docstring's example pasted as it
     // stands (`    >>> x = np.random.randn(200)`) runs.
     if let Some(stripped) = LeadingIndent::without_prompts(&dedented.text) {
         let stripped_facts = analyze_as_written(&stripped.text, opener);
         if stripped_facts.parsed() {
-            return dedented.map_back(stripped.map_back(stripped_facts));
+            return (vec![dedented, stripped], stripped_facts);
         }
     }
     let dedented_facts = analyze_as_written(&dedented.text, opener);
     if !dedented_facts.parsed() {
-        return facts;
+        return (Vec::new(), facts);
     }
-    dedented.map_back(dedented_facts)
+    (vec![dedented], dedented_facts)
 }
 
 /// A cell with IPython's leading indentation removed, and where each line came from.

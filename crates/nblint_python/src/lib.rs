@@ -26,6 +26,7 @@ mod vocabulary;
 
 use nblint_facts::{CellFacts, CellFrontend, Language};
 
+pub use analyzer::text_ipython_runs;
 pub use magics::run_target;
 
 /// The front end for Python cells as IPython (the `python3` kernel) runs them.

@@ -2082,3 +2082,23 @@ model.objective = \"ACALD\"
         ]
     );
 }
+
+#[test]
+fn the_text_ipython_runs_drops_pasted_indentation_and_prompts() {
+    use super::text_ipython_runs;
+    assert_eq!(
+        text_ipython_runs("  x = 2\n  print(x)\n").as_deref(),
+        Some("x = 2\nprint(x)\n")
+    );
+    assert_eq!(
+        text_ipython_runs(">>> y = [1,\n...      2]\n").as_deref(),
+        Some("y = [1,\n     2]\n")
+    );
+    assert_eq!(
+        text_ipython_runs("    >>> z = 1\n").as_deref(),
+        Some("z = 1\n")
+    );
+    // As written, or broken either way: nothing to rewrite.
+    assert_eq!(text_ipython_runs("x = 2\n"), None);
+    assert_eq!(text_ipython_runs("  x = (\n"), None);
+}
