@@ -161,9 +161,22 @@ pub(crate) const STRING_EVALUATORS: &[&str] = &["eval", "query", "evaluate"];
 /// The identifiers of an expression string (`"(x > 0.5) & (y < @limit)"` → x, y, limit).
 pub(crate) fn identifiers(expression: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    for (name, next) in identifier_tokens(expression, false) {
+        if next != '(' && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// The identifiers of some code outside its string literals (quoted with `'`, `"` or a
+/// backtick), each with the character after it (a space at the end), up to a `#` when
+/// `comments_end_it` (a line of Python, whose comment is no code).
+pub(crate) fn identifier_tokens(code: &str, comments_end_it: bool) -> Vec<(String, char)> {
+    let mut out = Vec::new();
     let mut current = String::new();
     let mut in_quote: Option<char> = None;
-    for ch in expression.chars().chain(std::iter::once(' ')) {
+    for ch in code.chars().chain(std::iter::once(' ')) {
         if let Some(quote) = in_quote {
             if ch == quote {
                 in_quote = None;
@@ -174,14 +187,13 @@ pub(crate) fn identifiers(expression: &str) -> Vec<String> {
             current.push(ch);
             continue;
         }
-        if !current.is_empty()
-            && !current.starts_with(|c: char| c.is_ascii_digit())
-            && ch != '('
-            && !out.contains(&current)
-        {
-            out.push(current.clone());
+        if !current.is_empty() && !current.starts_with(|c: char| c.is_ascii_digit()) {
+            out.push((std::mem::take(&mut current), ch));
         }
         current.clear();
+        if ch == '#' && comments_end_it {
+            break;
+        }
         if ch == '\'' || ch == '"' || ch == '`' {
             in_quote = Some(ch);
         }

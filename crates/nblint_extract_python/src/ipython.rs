@@ -33,8 +33,8 @@ impl NotebookNames {
                 continue;
             }
             for line in source.lines() {
-                let code = python_part(line);
-                names.extend(identifiers_outside_strings(code));
+                let tokens = crate::cells::identifier_tokens(python_part(line), true);
+                names.extend(tokens.into_iter().map(|(name, _)| name));
             }
         }
         Self(names)
@@ -63,36 +63,6 @@ fn python_part(line: &str) -> &str {
         return target;
     }
     line
-}
-
-/// The identifiers of a line of code outside its string literals (`"$HOME"` counts for none).
-fn identifiers_outside_strings(code: &str) -> impl Iterator<Item = String> + '_ {
-    let mut in_quote: Option<char> = None;
-    let mut current = String::new();
-    let mut out = Vec::new();
-    for c in code.chars().chain(std::iter::once(' ')) {
-        if let Some(quote) = in_quote {
-            if c == quote {
-                in_quote = None;
-            }
-            continue;
-        }
-        if c.is_alphanumeric() || c == '_' {
-            current.push(c);
-            continue;
-        }
-        if !current.is_empty() && !current.starts_with(|c: char| c.is_ascii_digit()) {
-            out.push(std::mem::take(&mut current));
-        }
-        current.clear();
-        if c == '#' {
-            break;
-        }
-        if matches!(c, '\'' | '"') {
-            in_quote = Some(c);
-        }
-    }
-    out.into_iter()
 }
 
 /// A replacement of `start..end` (byte offsets in the cell's Python text) by `text`.
