@@ -317,6 +317,9 @@ struct Step {
     edits: Vec<Edit>,
     /// Definitions (indices) moved to module level, with their versioned names.
     moved: Vec<(usize, String)>,
+    /// Names the step declares `global`: one name in the notebook for the step and the
+    /// functions that read or bind it (see [`share_module_names`]).
+    globals: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -1195,7 +1198,6 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
         notebook, &prepared, &order, &skipped,
     ));
     let late_bound = late_bound_reads(&prepared, &order);
-    warnings.extend(late_bound.iter().cloned());
 
     // Step names.
     let mut function_names = NameTable::with_reserved(reserved.iter().map(String::as_str));
@@ -1242,6 +1244,8 @@ pub fn extract(notebook: &Notebook, options: &ExtractOptions) -> Result<Extracti
         &reserved,
         user_display,
     );
+    let late_bound = share_module_names(&prepared, &mut steps, late_bound);
+    warnings.extend(late_bound.iter().cloned());
 
     // Expected output, dependencies, files.
     let has_outputs = has_counts;
@@ -1586,7 +1590,100 @@ pub(crate) fn star_import_in_function(
 /// function is read from that cell on (`def scaled(x): return x * rate`, then `rate = 0.2`,
 /// then `scaled(10)`). And where a function binds a name with `global`: in the package that
 /// is its module's name, which no step passes on. One message each, naming the cells.
-fn late_bound_reads(prepared: &[Prepared], order: &[usize]) -> Vec<String> {
+/// Makes one module name of each notebook name that a function reads or binds as the kernel
+/// does, where the package can, and returns the warnings of the rest ([`LateBound`]). A step
+/// declares `global` (in [`Step::globals`]):
+/// - a name its cell binds at its top level and a function of the same cell binds with
+///   `global` (`playing = []`, then `def play(n): global playing; playing = [True] * n`);
+/// - a name a function reads when it is called (`def get_cost(s): .. cost_to_go ..`) and a
+///   later cell binds (`cost_to_go = {}`), when every cell that binds it at its top level is
+///   in the function's module, binds it as a plain variable and does not take it as its
+///   step's parameter (nor does the function's cell): the steps that bind it then bind the
+///   module's name, which the function reads when called, as in the notebook.
+///
+/// (A step that keeps its variables for `eval` hands it the module's names too.)
+fn share_module_names(
+    prepared: &[Prepared],
+    steps: &mut [Step],
+    late_bound: Vec<LateBound>,
+) -> Vec<String> {
+    let facts_of = |index: usize| match &prepared[index].body {
+        Body::Python { facts, .. } => Some(facts.as_ref()),
+        Body::Generated { .. } => None,
+    };
+    let binds_at_top = |index: usize, name: &str| {
+        facts_of(index).is_some_and(|facts| {
+            facts
+                .defines
+                .iter()
+                .any(|d| d.name == name && !d.in_function)
+        })
+    };
+    let declare = |steps: &mut [Step], index: usize, name: &str| {
+        if !steps[index].globals.iter().any(|n| n == name) {
+            steps[index].globals.push(name.to_owned());
+        }
+    };
+    for index in 0..prepared.len() {
+        let Some(facts) = facts_of(index) else {
+            continue;
+        };
+        for definition in facts.defines.iter().filter(|d| !d.in_function) {
+            let name = definition.name.as_str();
+            if facts
+                .defines
+                .iter()
+                .any(|d| d.in_function && d.name == name)
+                && !steps[index].params.iter().any(|n| n == name)
+            {
+                declare(steps, index, name);
+            }
+        }
+    }
+    let mut left = Vec::new();
+    for late in late_bound {
+        let Some(name) = late.read.as_deref() else {
+            left.push(late.message);
+            continue;
+        };
+        let module = prepared[late.cell].section;
+        let binders: Vec<usize> = (0..prepared.len())
+            .filter(|&index| binds_at_top(index, name))
+            .collect();
+        let settled = !steps[late.cell].params.iter().any(|n| n == name)
+            && binders.iter().all(|&index| {
+                prepared[index].section == module
+                    && !steps[index].params.iter().any(|n| n == name)
+                    && facts_of(index).is_some_and(|facts| {
+                        facts.defines.iter().all(|d| {
+                            d.name != name || d.in_function || d.kind == DefinitionKind::Variable
+                        })
+                    })
+            });
+        if settled {
+            for &index in &binders {
+                declare(steps, index, name);
+            }
+        } else {
+            left.push(late.message);
+        }
+    }
+    left
+}
+
+/// A place where the package may compute what the notebook did not (see
+/// [`late_bound_reads`]).
+struct LateBound {
+    /// The cell (index into the prepared cells) whose function reads or binds the name.
+    cell: usize,
+    /// The name a function reads when called, bound again or for the first time by a later
+    /// cell; `None` for a name a function binds with `global` that other cells read.
+    read: Option<String>,
+    /// The warning.
+    message: String,
+}
+
+fn late_bound_reads(prepared: &[Prepared], order: &[usize]) -> Vec<LateBound> {
     /// One cell's bindings of a name: where it is in run order, whether it binds the name
     /// outside a function (not only through `global`), and the modules it imports as it.
     struct Binds<'a> {
@@ -1643,11 +1740,15 @@ fn late_bound_reads(prepared: &[Prepared], order: &[usize]) -> Vec<String> {
                 .get(definition.name.as_str())
                 .is_some_and(|cells| cells.iter().any(|&cell| cell != position));
             if read_elsewhere && reported.insert((String::new(), definition.name.clone())) {
-                found.push(format!(
-                    "cell {number} binds `{}` inside a function with `global`: in the package \
-                     that binds its module's `{}`, which the other steps do not see",
-                    definition.name, definition.name
-                ));
+                found.push(LateBound {
+                    cell: index,
+                    read: None,
+                    message: format!(
+                        "cell {number} binds `{}` inside a function with `global`: in the \
+                         package that binds its module's `{}`, which the other steps do not see",
+                        definition.name, definition.name
+                    ),
+                });
             }
         }
         for read in facts.uses.iter().filter(|u| u.deferred) {
@@ -1690,7 +1791,7 @@ fn late_bound_reads(prepared: &[Prepared], order: &[usize]) -> Vec<String> {
                     prepared[order[rebinding.position]].number,
                     prepared[order[caller]].number,
                 );
-                found.push(if earlier.is_some() {
+                let message = if earlier.is_some() {
                     format!(
                         "cell {number}'s `{function}` reads `{name}` when it is called, and cell \
                          {rebinding} binds `{name}` again before cell {caller} uses `{function}`: \
@@ -1704,6 +1805,11 @@ fn late_bound_reads(prepared: &[Prepared], order: &[usize]) -> Vec<String> {
                          `{function}`: in the package `{name}` stays local to cell {rebinding}'s \
                          step and `{function}` does not find it"
                     )
+                };
+                found.push(LateBound {
+                    cell: index,
+                    read: Some(name.to_owned()),
+                    message,
                 });
             }
         }

@@ -324,9 +324,8 @@ pub(crate) fn build_step(
     }
     doc.push(format!("Cell {} of {notebook_name}.", p.number));
     out.push_str(&text::docstring(&doc, "    ").unwrap_or_default());
-    let shared = shared_with_functions(p, step);
-    if !shared.is_empty() {
-        out.push_str(&format!("    global {}\n", shared.join(", ")));
+    if !step.globals.is_empty() {
+        out.push_str(&format!("    global {}\n", step.globals.join(", ")));
     }
     if !body.trim().is_empty() {
         out.push_str(body);
@@ -346,31 +345,6 @@ pub(crate) fn build_step(
         printed,
         many,
     }
-}
-
-/// The names a cell binds at its top level that a function of the same cell binds too, with
-/// `global` (`playing = []`, then `def play_game(n): global playing; playing = [True] * n`):
-/// in the notebook one name, so the step declares them `global` as well, and the function,
-/// the step and the functions that read them share its module's name. (Not a name the step
-/// takes as a parameter, which cannot be global.)
-fn shared_with_functions(p: &Prepared, step: &Step) -> Vec<String> {
-    let Body::Python { facts, .. } = &p.body else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = Vec::new();
-    for definition in facts.defines.iter().filter(|d| !d.in_function) {
-        let name = &definition.name;
-        if facts
-            .defines
-            .iter()
-            .any(|d| d.in_function && &d.name == name)
-            && !step.params.contains(name)
-            && !names.contains(name)
-        {
-            names.push(name.clone());
-        }
-    }
-    names
 }
 
 pub(crate) fn render_module(
