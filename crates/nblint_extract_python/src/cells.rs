@@ -89,6 +89,17 @@ pub(crate) struct Prepared {
     pub(crate) name_hint: Option<String>,
 }
 
+impl Prepared {
+    /// The facts of a cell kept as Python (none for generated code: a shell cell, a file
+    /// written).
+    pub(crate) fn facts(&self) -> Option<&CellFacts> {
+        match &self.body {
+            Body::Python { facts, .. } => Some(facts),
+            Body::Generated { .. } => None,
+        }
+    }
+}
+
 /// What the notebook stored for a cell.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Stored {

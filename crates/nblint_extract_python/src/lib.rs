@@ -1584,12 +1584,6 @@ pub(crate) fn star_import_in_function(
     })
 }
 
-/// Where a function defined in a kept cell reads a notebook name when it is called, as the
-/// kernel does, while the package gives it the value its own cell saw (a step's parameter or
-/// local, which its closure keeps): a later cell (in run order) binds the name again and the
-/// function is read from that cell on (`def scaled(x): return x * rate`, then `rate = 0.2`,
-/// then `scaled(10)`). And where a function binds a name with `global`: in the package that
-/// is its module's name, which no step passes on. One message each, naming the cells.
 /// Makes one module name of each notebook name that a function reads or binds as the kernel
 /// does, where the package can, and returns the warnings of the rest ([`LateBound`]). A step
 /// declares `global` (in [`Step::globals`]):
@@ -1607,10 +1601,7 @@ fn share_module_names(
     steps: &mut [Step],
     late_bound: Vec<LateBound>,
 ) -> Vec<String> {
-    let facts_of = |index: usize| match &prepared[index].body {
-        Body::Python { facts, .. } => Some(facts.as_ref()),
-        Body::Generated { .. } => None,
-    };
+    let facts_of = |index: usize| prepared[index].facts();
     let binds_at_top = |index: usize, name: &str| {
         facts_of(index).is_some_and(|facts| {
             facts
@@ -1683,6 +1674,12 @@ struct LateBound {
     message: String,
 }
 
+/// Where a function defined in a kept cell reads a notebook name when it is called, as the
+/// kernel does, while the package gives it the value its own cell saw (a step's parameter or
+/// local, which its closure keeps): a later cell (in run order) binds the name again and the
+/// function is read from that cell on (`def scaled(x): return x * rate`, then `rate = 0.2`,
+/// then `scaled(10)`). And where a function binds a name with `global`: in the package that
+/// is its module's name, which no step passes on. One message each, naming the cells.
 fn late_bound_reads(prepared: &[Prepared], order: &[usize]) -> Vec<LateBound> {
     /// One cell's bindings of a name: where it is in run order, whether it binds the name
     /// outside a function (not only through `global`), and the modules it imports as it.
@@ -1691,10 +1688,7 @@ fn late_bound_reads(prepared: &[Prepared], order: &[usize]) -> Vec<LateBound> {
         outside_function: bool,
         imports: Vec<&'a str>,
     }
-    let facts_of = |index: usize| match &prepared[index].body {
-        Body::Python { facts, .. } => Some(facts.as_ref()),
-        Body::Generated { .. } => None,
-    };
+    let facts_of = |index: usize| prepared[index].facts();
     // Per name, the cells that bind it and the cells that read it, in run order: each
     // question below is a search in these lists, not a walk over every cell.
     let mut binds: HashMap<&str, Vec<Binds>> = HashMap::new();

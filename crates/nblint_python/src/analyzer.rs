@@ -5091,9 +5091,9 @@ fn callee_name(callee: &Expr) -> Option<&str> {
     }
 }
 
-/// The name a chain of subscripts is taken of, and their keys, outermost last: `df` and
-/// `["a", 0]` for `df["a"][0]`, `x` and no keys for `x`; `None` when the chain starts at
-/// anything but a name (`x.a[0]`, `f()[0]`).
+/// The name a chain of subscripts and attributes is taken of, and their keys, outermost last:
+/// `df` and `["a", 0]` for `df["a"][0]`, `x` and `[a, 0]` for `x.a[0]` (see [`attribute_key`]),
+/// `x` and no keys for `x`; `None` when the chain starts at anything but a name (`f()[0]`).
 fn subscripted_name(mut place: &Expr) -> Option<(&ast::ExprName, Vec<ItemKey>)> {
     let mut keys = Vec::new();
     loop {
@@ -5116,57 +5116,15 @@ fn subscripted_name(mut place: &Expr) -> Option<(&ast::ExprName, Vec<ItemKey>)> 
     Some((name, keys))
 }
 
-/// Attributes that view an object's own data or describe it whole (pandas' indexers, axes and
-/// accessors, NumPy's views and shape, xarray's coordinates): a change or read through one
-/// may touch any item, so they are [`ItemKey::Other`].
-const WHOLE_VALUE_ATTRIBUTES: &[&str] = &[
-    "loc",
-    "iloc",
-    "at",
-    "iat",
-    "ix",
-    "values",
-    "array",
-    "T",
-    "mT",
-    "H",
-    "flat",
-    "real",
-    "imag",
-    "base",
-    "data",
-    "columns",
-    "index",
-    "axes",
-    "dtypes",
-    "dtype",
-    "shape",
-    "size",
-    "ndim",
-    "empty",
-    "name",
-    "names",
-    "str",
-    "dt",
-    "cat",
-    "sparse",
-    "attrs",
-    "flags",
-    "style",
-    "plot",
-    "coords",
-    "dims",
-    "sizes",
-    "variables",
-    "data_vars",
-    "grad",
-    "__dict__",
-    "__class__",
-];
+/// Attributes that view an object's own data or describe it whole
+/// (`whole_value_attributes.txt`, one a line): a change or read through one may touch any item,
+/// so they are [`ItemKey::Other`].
+static WHOLE_VALUE_ATTRIBUTES: std::sync::LazyLock<HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| method_list(include_str!("whole_value_attributes.txt")));
 
 /// What an attribute shows of the item it names (see [`ItemKey::Attribute`]).
 fn attribute_key(name: &str) -> ItemKey {
-    if WHOLE_VALUE_ATTRIBUTES.contains(&name) {
+    if WHOLE_VALUE_ATTRIBUTES.contains(name) {
         ItemKey::Other
     } else {
         ItemKey::Attribute(name.to_owned())
