@@ -206,6 +206,12 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB207/triggers_python_import_repeated_before_any_use", 2, 1),
     ("NB207/triggers_python_import_only_tried_elsewhere", 3, 1),
+    ("NB207/triggers_python_import_unused_beside_px_lines", 3, 2),
+    (
+        "NB202/triggers_python_px_result_read_without_its_output_name",
+        4,
+        1,
+    ),
     (
         "NB202/triggers_python_name_given_to_another_decorator",
         4,

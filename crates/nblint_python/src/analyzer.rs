@@ -3024,6 +3024,12 @@ impl<'src> Analyzer<'src> {
                     "%pinfo" | "%pinfo2" | "%pdoc" | "%pdef" | "%psource" | "%pfile" => {
                         self.read_inspected(argument_start, argument);
                     }
+                    // ipyparallel's `%px plot(x)` (or `%px_even ..` on a view activated with a
+                    // suffix) runs its whole line on the engines, unexpanded: it takes no
+                    // options.
+                    px if px == "%px" || px.starts_with("%px_") => {
+                        self.analyse_remote_fragment(argument_start, argument);
+                    }
                     _ => {
                         self.magic_arguments(&name, argument_start, argument);
                     }
@@ -3145,6 +3151,18 @@ impl<'src> Analyzer<'src> {
             self.offset = saved;
         }
         self.dispose(parsed);
+    }
+
+    /// Walks Python code that ipyparallel's `%px` runs on the engines, in their namespaces,
+    /// not the notebook's: what it binds stays there, and what it reads may be
+    /// the engines' own (`%px a = rand(2, 2)`, then `%px eigvals(a)`). Its reads are optional
+    /// uses: a name the notebook binds is used by it, as `with view.sync_imports(): from
+    /// numpy.random import rand` imports `rand` on the engines too; a name it does not bind
+    /// is no error.
+    fn analyse_remote_fragment(&mut self, start: usize, text: &str) {
+        self.optional_depth += 1;
+        self.analyse_fragment(start, text, true);
+        self.optional_depth -= 1;
     }
 
     /// Walks Python code that a magic runs (the code of `%time x = f(y)`), parsed on its own;

@@ -234,7 +234,8 @@ const BIGQUERY_OPTIONS_WITH_VALUE: &[&str] = &[
 
 /// The variable a magic stores its result in, named on its own line, with its byte offset in
 /// `argument`: `%%capture [options] NAME`, `%%bigquery [options] NAME` (google-cloud-bigquery)
-/// and `%%sql NAME <<` / `%sql NAME << ...` (ipython-sql, JupySQL). `None` when the magic
+/// `%%sql NAME <<` / `%sql NAME << ...` (ipython-sql, JupySQL) and `%%px -o NAME`
+/// (ipyparallel). `None` when the magic
 /// stores nothing or the word is no Python name.
 pub(crate) fn output_variable<'a>(magic: &str, argument: &'a str) -> Option<(usize, &'a str)> {
     let words = word_offsets(argument);
@@ -270,6 +271,17 @@ pub(crate) fn output_variable<'a>(magic: &str, argument: &'a str) -> Option<(usi
                 .map_or(0, |at| at + 1);
             Some((start, &before[start..]))
         }
+        // ipyparallel's `%%px -o NAME` (`--out NAME`) stores the computation's AsyncResult.
+        "%%px" => words
+            .windows(2)
+            .find(|pair| matches!(pair[0].1, "-o" | "--out"))
+            .map(|pair| pair[1])
+            .or_else(|| {
+                words.iter().find_map(|&(offset, word)| {
+                    let value = word.strip_prefix("--out=")?;
+                    Some((offset + word.len() - value.len(), value))
+                })
+            }),
         // Script magics store the script's output with `--out NAME` (or its errors with
         // `--err NAME`).
         "%%bash" | "%%sh" | "%%script" | "%%perl" | "%%ruby" | "%%python2" | "%%python3"
@@ -1495,6 +1507,9 @@ mod tests {
             ("%sql", "n << SELECT 1", Some("n")),
             ("%%sql", "SELECT 1", None),
             ("%%time", "x", None),
+            ("%%px", "--noblock -o ar", Some("ar")),
+            ("%%px", "--targets ::2 --out=result", Some("result")),
+            ("%%px", "--targets 1 --block", None),
         ] {
             let found = output_variable(magic, argument);
             assert_eq!(found.map(|(_, name)| name), expected, "{magic} {argument}");
