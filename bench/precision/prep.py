@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""prep.py GITDIR OUTDIR [--max N] [--seed S]: write the repo's Python .ipynb files (HEAD)
+"""prep.py GITDIR OUTDIR [--max N] [--seed S] [--commit SHA]: write the repo's Python .ipynb
+files (at SHA, the commit a set's projects.tsv names; HEAD by default)
 under OUTDIR/<owner+name>/<path>, at most N chosen at random (seeded), skipping files
 > 3 MB and non-Python kernels."""
 import sys, subprocess, os, json, random
@@ -7,9 +8,10 @@ args = sys.argv[1:]
 gitdir, out = args[0], args[1]
 mx = int(args[args.index('--max')+1]) if '--max' in args else 10**9
 seed = int(args[args.index('--seed')+1]) if '--seed' in args else 1
+commit = args[args.index('--commit')+1] if '--commit' in args else 'HEAD'
 # The project's folder: the mirror's `owner+name` part of GITDIR.
 proj = [p for p in gitdir.split('/') if '+' in p][0]
-ls = subprocess.run(['git', '--git-dir', gitdir, 'ls-tree', '-r', '-l', 'HEAD'], capture_output=True, text=True).stdout
+ls = subprocess.run(['git', '--git-dir', gitdir, 'ls-tree', '-r', '-l', commit], capture_output=True, text=True).stdout
 cands = []
 for line in ls.splitlines():
     meta, path = line.split('\t', 1)
