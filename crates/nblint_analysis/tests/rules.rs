@@ -208,6 +208,27 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB207/triggers_python_import_only_tried_elsewhere", 3, 1),
     ("NB207/triggers_python_import_unused_beside_px_lines", 3, 2),
     (
+        "NB001/triggers_python_automagic_line_beside_other_lines",
+        2,
+        2,
+    ),
+    (
+        "NB201/triggers_python_locals_write_inside_a_function_below_the_use",
+        4,
+        1,
+    ),
+    (
+        "NB201/triggers_python_use_above_after_store_r_of_another_name",
+        3,
+        1,
+    ),
+    ("NB202/triggers_python_name_store_r_does_not_restore", 3, 1),
+    (
+        "NB207/triggers_python_variable_only_deleted_from_the_store",
+        2,
+        3,
+    ),
+    (
         "NB202/triggers_python_px_result_read_without_its_output_name",
         4,
         1,

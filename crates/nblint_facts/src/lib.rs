@@ -968,6 +968,12 @@ pub struct CellFacts {
     /// import): after it, a name may hold what that code bound, not another cell's value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runs_unknown_code_at: Option<usize>,
+    /// The cell's one line written as the command it runs (`%pip install pyspark`), when
+    /// the kernel runs it as a command only because nothing else is in the cell (IPython's
+    /// automagics: `pip install pyspark`, `ls data`). A fix must not add a line to such a
+    /// cell, and a line moved out of it is written this way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alone_command: Option<String>,
 }
 
 impl CellFacts {

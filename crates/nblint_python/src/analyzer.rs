@@ -559,11 +559,14 @@ impl<'src> Analyzer<'src> {
     /// Parses and walks the whole cell.
     fn analyze_cell(&mut self, display: bool) {
         let mut parsed = parse_unchecked(self.source, ParseOptions::from(Mode::Ipython));
+        // What the cell's one line runs as when IPython's automagic makes it a magic.
+        let alone_command = || Some(format!("%{}", self.source.trim()));
         if parsed.errors().is_empty()
             && let Some(rewritten) = magics::single_line_automagic(self.source)
         {
             let reparsed = parse_unchecked(&rewritten, ParseOptions::from(Mode::Ipython));
             dispose_unwalked(std::mem::replace(&mut parsed, reparsed));
+            self.facts.alone_command = alone_command();
         }
         if parsed.errors().is_empty() {
             self.facts.seeded = matches!(parsed.syntax(), Mod::Module(module)
@@ -586,13 +589,32 @@ impl<'src> Analyzer<'src> {
             if let Some(rewritten) =
                 magics::ipython_rewrites(self.source, &escape_commands, &error_lines)
             {
+                let first = self.source.len() - self.source.trim_start().len();
+                if rewritten.as_bytes().get(first) == Some(&b'%')
+                    && self.source.as_bytes().get(first) != Some(&b'%')
+                {
+                    self.facts.alone_command = alone_command();
+                }
                 let reparsed = parse_unchecked(&rewritten, ParseOptions::from(Mode::Ipython));
                 dispose_unwalked(std::mem::replace(&mut parsed, reparsed));
             }
         }
         for error in parsed.errors() {
+            let mut message = error.error.to_string();
+            // `pip install x` beside other lines: IPython's automagic would have run it alone.
+            let start = usize::from(error.location.start());
+            let line = magics::line_span(self.source, start, start);
+            if let Some(word) = self
+                .source
+                .get(line.start..line.end)
+                .and_then(magics::automagic_line)
+            {
+                message.push_str(&format!(
+                    " (`{word}` runs as IPython's automagic only alone in a cell: write `%{word}`)"
+                ));
+            }
             self.facts.errors.push(SyntaxError {
-                message: error.error.to_string(),
+                message,
                 span: self.span(error.location),
             });
         }

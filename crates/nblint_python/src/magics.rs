@@ -174,9 +174,15 @@ pub(crate) fn binds_unknown_names(magic: &str, argument: &str) -> bool {
     match magic {
         // SingleStore's `%run_shared` runs a shared notebook as `%run` runs a file.
         "%run" | "%run_shared" | "%load" | "%pylab" => true,
-        "%store" => argument
-            .split_whitespace()
-            .any(|word| word == "-r" || word.starts_with("-r")),
+        // `%store -r` with no name restores every stored variable; `%store -r a b`, only
+        // those (see [`bridge_names`]).
+        "%store" => {
+            let words: Vec<&str> = argument.split_whitespace().collect();
+            words
+                .iter()
+                .any(|word| word.starts_with('-') && word.contains('r'))
+                && words.iter().all(|word| word.starts_with('-'))
+        }
         _ => false,
     }
 }
@@ -362,7 +368,7 @@ const BRIDGE_OPTIONS_WITH_VALUE: &[&str] = &[
 /// byte offsets in `argument`: `(read, bound)`. rpy2's `%%R`/`%R` (and oct2py's `%%octave`,
 /// pymatbridge's `%%matlab`, which copy its options) read `-i x,y` / `--input=x` from the
 /// notebook and bind `-o z` / `--output=z` (and R's `-d z` / `--dataframe=z`) in it;
-/// `%Rpush a b` reads, `%Rpull a b` binds.
+/// `%Rpush a b` reads, `%Rpull a b` binds; IPython's `%store a` reads, `%store -r a` binds.
 pub(crate) fn bridge_names<'a>(magic: &str, argument: &'a str) -> (NamesAt<'a>, NamesAt<'a>) {
     let words = word_offsets(argument);
     let mut read = Vec::new();
@@ -427,6 +433,32 @@ pub(crate) fn bridge_names<'a>(magic: &str, argument: &'a str) -> (NamesAt<'a>, 
                     break;
                 }
                 index += 1;
+            }
+        }
+        // IPython's `%store a b` saves `a` and `b` (reads them; `%store a >file.txt` too),
+        // `%store -r a b` restores them (binds them); `%store -r` alone restores every stored
+        // name (see [`binds_unknown_names`]); `-d` and `-z` delete from the store.
+        "%store" => {
+            let options: Vec<&str> = words
+                .iter()
+                .map(|&(_, word)| word)
+                .filter(|word| word.starts_with('-'))
+                .collect();
+            if options.iter().any(|option| option.contains(['d', 'z'])) {
+                return (read, bound);
+            }
+            let restore = options.iter().any(|option| option.contains('r'));
+            for &(offset, word) in &words {
+                if word.starts_with('>') {
+                    break;
+                }
+                if !word.starts_with('-') && is_identifier(word) {
+                    if restore {
+                        bound.push((offset, word));
+                    } else {
+                        read.push((offset, word));
+                    }
+                }
             }
         }
         _ => {}
@@ -1205,9 +1237,11 @@ pub(crate) fn single_line_automagic(source: &str) -> Option<String> {
 ///
 /// - An escape command whose brackets stay open continues on the next lines, as IPython
 ///   joins a logical line (`%timeit f(a,⏎ b)`): the line breaks inside become spaces.
-/// - A line that failed to parse (`error_lines` holds offsets inside such lines) and starts
-///   with an automagic name (`run script.py`) gets its first byte replaced by `%`; the
-///   command's text is later read from the original source, so its name stays `%run`.
+/// - In a cell of one line (IPython applies automagics only to a cell of one line; in a
+///   longer one the line is a syntax error), a line that failed to parse (`error_lines` holds
+///   offsets inside such lines) and starts with an automagic name (`run script.py`) gets its
+///   first byte replaced by `%`; the command's text is later read from the original source,
+///   so its name stays `%run`.
 pub(crate) fn ipython_rewrites(
     source: &str,
     escape_commands: &[(usize, usize)],
@@ -1215,6 +1249,7 @@ pub(crate) fn ipython_rewrites(
 ) -> Option<String> {
     let mut bytes = source.as_bytes().to_vec();
     let mut changed = false;
+    let one_line = !source.trim().contains(['\n', '\r']);
     for &(start, end) in escape_commands {
         let mut depth = bracket_balance(source.get(start..end).unwrap_or(""));
         let mut position = end;
@@ -1236,8 +1271,6 @@ pub(crate) fn ipython_rewrites(
         let line = line_span(source, offset, offset);
         let text = source.get(line.start..line.end).unwrap_or("");
         let indent = text.len() - text.trim_start().len();
-        let (word, rest) = split_word(text);
-        let next = rest.chars().next();
         let first_byte = line.start + indent;
         // `np.*arg*?`: IPython's wildcard search (`%psearch`), no Python.
         // The object searched (`np`) is kept as a read; the rest becomes spaces.
@@ -1259,11 +1292,8 @@ pub(crate) fn ipython_rewrites(
             changed = true;
             continue;
         }
-        if AUTOMAGICS.contains(&word)
-            && text[indent + word.len()..].starts_with([' ', '\t'])
-            // `ls {PATH}` is the alias with IPython's `{}` expansion (a name then a set
-            // display is no Python); `ls = ..`, `ls(..)`, `ls[0]`, `ls, x = ..` are Python.
-            && !next.is_some_and(|character| "=([,:;)]}".contains(character))
+        if one_line
+            && automagic_line(text).is_some()
             && bytes.get(first_byte).is_some_and(u8::is_ascii_alphabetic)
         {
             bytes[first_byte] = b'%';
@@ -1272,6 +1302,21 @@ pub(crate) fn ipython_rewrites(
     }
     // Only ASCII bytes were replaced by ASCII bytes, so the text is still UTF-8.
     changed.then(|| String::from_utf8(bytes).ok()).flatten()
+}
+
+/// The automagic a line starts with (`run` in `run script.py`, `pip` in `pip install x`),
+/// when the rest of the line is no Python: IPython runs such a line as the magic, but only
+/// in a cell of one line.
+pub(crate) fn automagic_line(line: &str) -> Option<&str> {
+    let text = line.trim_start();
+    let (word, rest) = split_word(text);
+    let next = rest.chars().next();
+    (AUTOMAGICS.contains(&word)
+        && text[word.len()..].starts_with([' ', '\t'])
+        // `ls {PATH}` is the alias with IPython's `{}` expansion (a name then a set
+        // display is no Python); `ls = ..`, `ls(..)`, `ls[0]`, `ls, x = ..` are Python.
+        && !next.is_some_and(|character| "=([,:;)]}".contains(character)))
+    .then_some(word)
 }
 
 /// Whether `line` is IPython's wildcard object search: a dotted name with `*` in it, with
@@ -1478,6 +1523,18 @@ mod tests {
             (vec!["a".into(), "b".into()], vec![])
         );
         assert_eq!(names("%Rpull", "c"), (vec![], vec!["c".into()]));
+        assert_eq!(
+            names("%store", "model results"),
+            (vec!["model".into(), "results".into()], vec![])
+        );
+        assert_eq!(names("%store", "-r model"), (vec![], vec!["model".into()]));
+        assert_eq!(
+            names("%store", "notes >notes.txt"),
+            (vec!["notes".into()], vec![])
+        );
+        assert_eq!(names("%store", "-d model"), (vec![], vec![]));
+        assert!(binds_unknown_names("%store", "-r"));
+        assert!(!binds_unknown_names("%store", "-r model"));
         assert_eq!(names("%%R", "-w 10"), (vec![], vec![]));
         assert_eq!(
             names("%%R", "-i datapy -d datar"),
@@ -1600,9 +1657,11 @@ mod tests {
         let source = "%timeit f(a,\n         b)\nx = 1\n";
         let rewritten = ipython_rewrites(source, &[(0, 12)], &[]).unwrap();
         assert_eq!(rewritten, "%timeit f(a,          b)\nx = 1\n");
+        let rewritten = ipython_rewrites("  run script.py;\n", &[], &[4]).unwrap();
+        assert_eq!(rewritten, "  %un script.py;\n");
+        // IPython applies automagics to a cell of one line only.
         let source = "x = 1\n  run script.py;\nrun(1)\n";
-        let rewritten = ipython_rewrites(source, &[], &[10, 24]).unwrap();
-        assert_eq!(rewritten, "x = 1\n  %un script.py;\nrun(1)\n");
+        assert_eq!(ipython_rewrites(source, &[], &[10, 24]), None);
         assert_eq!(ipython_rewrites("print x\n", &[], &[0]), None);
         assert_eq!(bracket_balance("f(')', [1, \"(\"]  # ("), 1);
     }

@@ -601,6 +601,18 @@ fn compare_python(found: &mut Found, number: Option<usize>, before: &str, after:
         );
         return;
     }
+    // `pip install x` alone in its cell runs as IPython's automagic `%pip`; with any other
+    // line in the cell IPython applies no automagic and the line is a syntax error.
+    if is_one_line_automagic(before) && after.trim() != before.trim() && !after.trim().is_empty() {
+        found.push(
+            number,
+            "1",
+            "a one-line automagic cell (run as a magic only while alone) was edited",
+            was,
+            now,
+        );
+        return;
+    }
     let Some((before_units, after_units)) = parse_both(
         found,
         number,
@@ -826,6 +838,7 @@ fn line_units(source: &str, language: Language) -> Vec<LineUnit> {
             Language::Python => {
                 (is_python_import_start(line) && !line.contains(';'))
                     || (!line.starts_with([' ', '\t']) && is_pip_line(line))
+                    || (is_one_line_automagic(source) && line.trim_start().starts_with("pip "))
             }
             Language::Rust => {
                 let trimmed = line.trim_end();
@@ -1343,6 +1356,26 @@ fn mask_python(source: &str) -> (String, Vec<MaskedSpan>) {
         offset += line.len();
     }
     (masked, spans)
+}
+
+/// A cell of one line that IPython runs as an automagic: a shell or install command word
+/// (`pip`, `conda`, `cd`, `ls`, ...), a space, and no Python after it (`ls = 3` is Python).
+fn is_one_line_automagic(source: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "cat", "cd", "conda", "cp", "ll", "ls", "mkdir", "mv", "pip", "popd", "pushd", "pwd", "rm",
+        "rmdir",
+    ];
+    let text = source.trim();
+    if text.contains('\n') {
+        return false;
+    }
+    let Some((word, rest)) = text.split_once([' ', '\t']) else {
+        return false;
+    };
+    WORDS.contains(&word)
+        && !rest
+            .trim_start()
+            .starts_with(['=', '(', '[', ',', ':', ';', ')', '.'])
 }
 
 fn is_ipython_line(body: &str) -> bool {

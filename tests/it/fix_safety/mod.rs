@@ -4,10 +4,6 @@
 //! so a bug in nblint's analysis cannot hide a bug in its fixes.
 //!
 //! `NBLINT_FIX_KEEP=folder` keeps every notebook before and after the fix for inspection.
-//!
-//! The tests that run `--fix` fail against the fixer of today, which is known to be unsafe,
-//! and are ignored until the safe fixer lands; run them with
-//! `cargo test --test it fix_safety -- --include-ignored` (the checker's own tests always run).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod checker;
@@ -321,7 +317,7 @@ fn fix_fixtures() -> BTreeMap<String, Vec<u8>> {
 fn fixtures_keep_invariants() {
     let fixtures = fix_fixtures();
     assert!(
-        fixtures.len() >= 18,
+        fixtures.len() >= 20,
         "fixtures/fix/ lost notebooks: {}",
         fixtures.len()
     );

@@ -75,7 +75,17 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                 })
             })
         };
-        if glob_above {
+        // So may code that binds names no one can list, run at or above the use: `%run
+        // helpers.py`, `exec(code)`, `%store -r`, a write through `globals()` or, at the top
+        // level, `locals()` (`for name in files: locals()[name] = pd.read_csv(..)`).
+        let unknown_above = (1..=use_.cell).any(|cell| {
+            context.facts.cell(cell).is_some_and(|facts| {
+                facts
+                    .runs_unknown_code_at
+                    .is_some_and(|at| cell < use_.cell || at < span.start)
+            })
+        });
+        if glob_above || unknown_above {
             continue;
         }
         let mut finding = Finding::new(

@@ -33,7 +33,8 @@ struct Target<'a> {
     use_at: usize,
     has_commands: bool,
     /// Whether statements may be put into the cell at all: not into a cell magic's body
-    /// (`%%writefile`, `%%bash`), nor into a cell that does not parse.
+    /// (`%%writefile`, `%%bash`), a cell that does not parse, or a cell whose one line runs
+    /// as a command only alone ([`CellFacts::alone_command`]).
     open: bool,
     /// The cell's stored output is an error: what it imports is not known to be in force.
     failed: bool,
@@ -51,7 +52,9 @@ impl<'a> Target<'a> {
             .commands
             .first()
             .is_some_and(|command| command.name.starts_with("%%"));
-        let open = !cell_magic && facts.parsed();
+        // Nor into a cell whose one line runs as a command only while it is alone there
+        // (IPython's automagic `pip install x`).
+        let open = !cell_magic && facts.parsed() && facts.alone_command.is_none();
         let failed = cell.has_error_output;
         match last_command {
             Some(span) => {
@@ -262,7 +265,13 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
     for (cell, facts) in late() {
         for dependency in &facts.dependencies {
             let line = without_line_break(context.notebook, cell.number, dependency.span);
-            let text = cell.source.get(line.start..line.end).unwrap_or("").trim();
+            // A line that runs as a command only alone in its cell moves as the command it
+            // runs (`pip install x` as `%pip install x`).
+            let text = facts
+                .alone_command
+                .as_deref()
+                .unwrap_or_else(|| cell.source.get(line.start..line.end).unwrap_or(""))
+                .trim();
             let already = first_facts
                 .dependencies
                 .iter()

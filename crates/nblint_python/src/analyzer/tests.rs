@@ -463,14 +463,14 @@ fn magics_and_shell_lines() {
         ),
         ("%timeit -n 10 tmp = f(x)", "uses: f x\ncommands: %timeit"),
         ("%run helpers.py", "commands: %run\nunknown names"),
-        // Automagic: IPython runs a magic without its `%` when the line is no Python.
+        // Automagic: IPython runs a magic without its `%` when the line is no Python and the
+        // cell has no other line.
+        ("run helpers.py", "commands: %run\nunknown names"),
+        // IPython applies automagics to a cell of one line only: beside another line,
+        // `run helpers.py` is a syntax error, and the message says to write `%run`.
         (
             "run helpers.py\nx = 1",
-            "defines: x\ncommands: %run\nunknown names",
-        ),
-        (
-            "cd ..\nprint x",
-            "uses: print x\ncommands: %cd\nerror: Simple statements must be separated by newlines or semicolons @ 12..13\ndisplay: x",
+            "defines: x\nuses: run helpers\nerror: Simple statements must be separated by newlines or semicolons (`run` runs as IPython's automagic only alone in a cell: write `%run`) @ 4..11",
         ),
         // A magic's open brackets continue it on the next lines.
         (
@@ -1077,6 +1077,22 @@ fn shell_aliases_run_as_automagic() {
     assert!(facts.parsed(), "{:?}", facts.errors);
     assert_eq!(facts.commands[0].name, "%ls");
     assert!(analyze("cat data/hello.txt").parsed());
+    assert_eq!(
+        analyze("pip install pyspark\n").alone_command.as_deref(),
+        Some("%pip install pyspark")
+    );
+    assert_eq!(analyze("ls -la").alone_command.as_deref(), Some("%ls -la"));
+    assert_eq!(analyze("%pip install pyspark").alone_command, None);
+    // Beside another line IPython runs no automagic: the line is a syntax error, and the
+    // message says what to write.
+    let facts = analyze("import os\npip install pyspark\n");
+    assert!(!facts.parsed());
+    assert!(
+        facts.errors[0].message.contains("write `%pip`"),
+        "{:?}",
+        facts.errors
+    );
+    assert_eq!(facts.alone_command, None);
 }
 
 #[test]
