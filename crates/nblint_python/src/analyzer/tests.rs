@@ -478,7 +478,10 @@ fn magics_and_shell_lines() {
             // (`np` is a module, so the graph ignores the call; see `bind_module`.)
             "defines: y\nuses: np x x\ncommands: %timeit",
         ),
-        ("%store -r model", "commands: %store\nunknown names"),
+        // `%store -r NAME` restores NAME; `%store -r` alone, every stored variable.
+        ("%store -r model", "defines: model\ncommands: %store"),
+        ("%store -r", "commands: %store\nunknown names"),
+        ("%store model", "uses: model\ncommands: %store"),
         (
             "%load_ext autoreload\n%autoreload 2",
             "commands: %load_ext %autoreload",
