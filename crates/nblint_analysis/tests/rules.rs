@@ -224,6 +224,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ),
     ("NB202/triggers_python_name_store_r_does_not_restore", 3, 1),
     (
+        "NB202/triggers_python_read_in_a_function_handed_on_as_a_value",
+        2,
+        2,
+    ),
+    (
         "NB207/triggers_python_variable_only_deleted_from_the_store",
         2,
         3,

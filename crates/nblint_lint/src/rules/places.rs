@@ -189,25 +189,54 @@ pub(crate) fn never_ran(context: &crate::registry::Context<'_>, cell: usize) -> 
     !python2_code
 }
 
-/// The names some cell may call: every name a cell reads (in its top-level code or a function
-/// body), calls of functions a cell defines itself, and names its functions read; and whether
-/// a cell calls names chosen when it runs (`globals()[name]`, `eval`, `%run`), which may be
-/// any of them.
+/// The names some cell may call: every name a cell's top-level code reads, calls of
+/// functions a cell defines itself, the functions a cell hands on as values, and, through
+/// them, what the functions those reach read in their bodies (a function only another
+/// function no cell calls would call, `export_slice` called only by an `export_all` whose call
+/// is commented out, is never called either); and whether a cell calls names chosen when it
+/// runs (`globals()[name]`, `eval`, `%run`), which may be any of them.
 pub(crate) struct CalledNames<'a> {
     names: HashSet<&'a str>,
     any: bool,
 }
 
 impl<'a> CalledNames<'a> {
-    /// Reads the notebook's cells once.
+    /// Reads the notebook's cells once: the names top-level code reaches, then what the
+    /// functions and classes so reached read, until nothing more is reached.
     pub(crate) fn of(facts: &'a NotebookFacts) -> Self {
-        let mut names = HashSet::new();
+        let mut names: HashSet<&'a str> = HashSet::new();
+        // For each module-level function or class, the names its body reads.
+        let mut reads_of: HashMap<&'a str, Vec<&'a str>> = HashMap::new();
         let mut any = false;
         for cell in facts.cells.iter().flatten() {
             any |= cell.reads_unknown_names || cell.binds_unknown_names;
-            names.extend(cell.uses.iter().map(|use_| use_.name.as_str()));
+            for use_ in &cell.uses {
+                match use_.function.as_deref().filter(|_| use_.deferred) {
+                    // A function's or class's reads of its own name (recursion,
+                    // `super(Encoder, self).__init__()` in a method) call nothing from
+                    // outside it.
+                    Some(function) if function == use_.name => {}
+                    Some(function) => reads_of.entry(function).or_default().push(&use_.name),
+                    None => {
+                        names.insert(&use_.name);
+                    }
+                }
+            }
             names.extend(cell.local_calls.iter().map(|(name, _)| name.as_str()));
-            names.extend(cell.function_reads.iter().map(|(_, name)| name.as_str()));
+            names.extend(cell.functions_handed_on.iter().map(String::as_str));
+            for (function, name) in &cell.function_reads {
+                if function != name {
+                    reads_of.entry(function).or_default().push(name);
+                }
+            }
+        }
+        let mut reached: Vec<&'a str> = names.iter().copied().collect();
+        while let Some(name) = reached.pop() {
+            for &read in reads_of.get(name).into_iter().flatten() {
+                if names.insert(read) {
+                    reached.push(read);
+                }
+            }
         }
         Self { names, any }
     }
