@@ -229,6 +229,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         2,
     ),
     (
+        "NB202/triggers_python_passed_on_parameter_a_call_gives_the_branch_value",
+        2,
+        4,
+    ),
+    (
         "NB207/triggers_python_variable_only_deleted_from_the_store",
         2,
         3,

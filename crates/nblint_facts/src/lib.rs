@@ -611,6 +611,87 @@ pub struct CallSite {
     /// so which value each parameter gets is not written.
     #[serde(skip_serializing_if = "is_false")]
     pub unpacked: bool,
+    /// The arguments that pass on, unchanged, a parameter of the module-level function the
+    /// call stands in (`def plot(df, color): .. scheme(color)`): what that function's calls
+    /// give the parameter is what this call passes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub passed_on: Vec<PassedOn>,
+}
+
+/// An argument of a [`CallSite`] that is a parameter of the calling function, passed on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PassedOn {
+    /// The argument's place among the positional ones, or `None` for a keyword argument.
+    pub position: Option<usize>,
+    /// The keyword, for a keyword argument.
+    pub keyword: Option<String>,
+    /// The parameter passed on, as a call of the calling function gives it.
+    pub parameter: ParameterSlot,
+}
+
+/// A parameter of a module-level function as its calls give it a value: by position, by
+/// name, or through its default.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ParameterSlot {
+    /// The function.
+    pub function: String,
+    /// The parameter's name.
+    pub name: String,
+    /// Its place among those a call may pass by position; `None` for a keyword-only one.
+    pub position: Option<usize>,
+    /// A call may pass it by its name (not positional-only).
+    pub keyword: bool,
+    /// The literal default value's text, spacing removed, when it has one.
+    pub default: Option<String>,
+}
+
+/// What a call gives a parameter (see [`CallSite::gives`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Given<'a> {
+    /// A literal, its text with spacing removed.
+    Literal(&'a str),
+    /// The calling function's own parameter, passed on.
+    PassedOn(&'a ParameterSlot),
+    /// Anything else, or nothing that can be read.
+    Unknown,
+}
+
+impl CallSite {
+    /// What this call gives the parameter at `position` (or named `keyword`, when a call may
+    /// pass it by name) whose literal default is `default`.
+    pub fn gives<'a>(
+        &'a self,
+        position: Option<usize>,
+        keyword: Option<&str>,
+        default: Option<&'a str>,
+    ) -> Given<'a> {
+        if self.unpacked {
+            return Given::Unknown;
+        }
+        let passed_on = |at_position: Option<usize>, at_keyword: Option<&str>| {
+            self.passed_on
+                .iter()
+                .find(|passed| {
+                    passed.position == at_position && passed.keyword.as_deref() == at_keyword
+                })
+                .map_or(Given::Unknown, |passed| Given::PassedOn(&passed.parameter))
+        };
+        if let Some(position) = position
+            && let Some(argument) = self.arguments.get(position)
+        {
+            return argument
+                .as_deref()
+                .map_or_else(|| passed_on(Some(position), None), Given::Literal);
+        }
+        if let Some(keyword) = keyword
+            && let Some((name, argument)) = self.keywords.iter().find(|(name, _)| name == keyword)
+        {
+            return argument
+                .as_deref()
+                .map_or_else(|| passed_on(None, Some(name)), Given::Literal);
+        }
+        default.map_or(Given::Unknown, Given::Literal)
+    }
 }
 
 // serde's `skip_serializing_if` passes the field by reference.
@@ -1210,6 +1291,38 @@ pub fn has_code(cell: &Cell) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_call_gives_a_literal_a_passed_on_parameter_or_its_default() {
+        let parameter = ParameterSlot {
+            function: "plot".to_owned(),
+            name: "color".to_owned(),
+            position: Some(1),
+            keyword: true,
+            default: None,
+        };
+        let call = CallSite {
+            function: "scheme".to_owned(),
+            arguments: vec![Some("1".to_owned()), None],
+            keywords: vec![("size".to_owned(), None)],
+            unpacked: false,
+            passed_on: vec![PassedOn {
+                position: Some(1),
+                keyword: None,
+                parameter: parameter.clone(),
+            }],
+        };
+        assert_eq!(call.gives(Some(0), None, None), Given::Literal("1"));
+        assert_eq!(call.gives(Some(1), None, None), Given::PassedOn(&parameter));
+        assert_eq!(call.gives(None, Some("size"), None), Given::Unknown);
+        assert_eq!(call.gives(Some(2), Some("dpi"), Some("72")), Given::Literal("72"));
+        let unpacked = CallSite {
+            unpacked: true,
+            ..call.clone()
+        };
+        assert_eq!(unpacked.gives(Some(0), None, None), Given::Unknown);
+    }
+
     use super::*;
 
     #[test]

@@ -1470,16 +1470,51 @@ impl<'src> Analyzer<'src> {
                 .then(|| self.source_of(argument.range()).map(without_spacing))
                 .flatten()
         };
+        // A parameter of the module-level function being walked, passed on as it came.
+        let parameter = |argument: &Expr| {
+            let Expr::Name(name) = argument else {
+                return None;
+            };
+            let parameters = self
+                .parameters
+                .as_ref()
+                .filter(|_| self.function_depth == 1)?;
+            let slot = parameters.slots.get(name.id.as_str())?;
+            Some(nblint_facts::ParameterSlot {
+                function: parameters.function.clone(),
+                name: name.id.as_str().to_owned(),
+                position: slot.position,
+                keyword: slot.keyword,
+                default: slot.default.clone(),
+            })
+        };
         let mut unpacked = false;
         let mut arguments = Vec::new();
-        for argument in &*call.arguments.args {
+        let mut passed_on = Vec::new();
+        for (position, argument) in call.arguments.args.iter().enumerate() {
             unpacked |= matches!(argument, Expr::Starred(_));
             arguments.push(literal(argument));
+            if let Some(parameter) = parameter(argument) {
+                passed_on.push(nblint_facts::PassedOn {
+                    position: Some(position),
+                    keyword: None,
+                    parameter,
+                });
+            }
         }
         let mut keywords = Vec::new();
         for keyword in &*call.arguments.keywords {
             match &keyword.arg {
-                Some(name) => keywords.push((name.as_str().to_owned(), literal(&keyword.value))),
+                Some(name) => {
+                    keywords.push((name.as_str().to_owned(), literal(&keyword.value)));
+                    if let Some(parameter) = parameter(&keyword.value) {
+                        passed_on.push(nblint_facts::PassedOn {
+                            position: None,
+                            keyword: Some(name.as_str().to_owned()),
+                            parameter,
+                        });
+                    }
+                }
                 None => unpacked = true,
             }
         }
@@ -1502,6 +1537,7 @@ impl<'src> Analyzer<'src> {
             arguments,
             keywords,
             unpacked,
+            passed_on,
         });
     }
 

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use nblint_facts::{
-    CallSite, DefinitionKind, NameUse, NotebookFacts, ParameterGuard, PassedLiterals,
+    CallSite, DefinitionKind, Given, NameUse, NotebookFacts, ParameterGuard, PassedLiterals,
 };
 
 /// How many times each name is bound, over every cell.
@@ -77,30 +77,64 @@ impl<'a> FunctionCalls<'a> {
                     return never;
                 }
                 let function = guard.function.as_str();
-                let never = self.bindings.get(function) == Some(&1)
-                    && !self.handed_on.contains(function)
-                    && {
-                        let slot = (
-                            function,
-                            guard.position,
-                            guard.keyword.then_some(guard.guard.name.as_str()),
-                            guard.default.as_deref(),
-                        );
-                        let calls = &self.calls;
-                        let passed = self.passed.entry(slot).or_insert_with(|| {
-                            let mut passed = PassedLiterals::default();
-                            for call in calls.get(function).into_iter().flatten() {
-                                passed.add(guard.passed(call));
-                            }
-                            passed
-                        });
-                        guard.guard.fails_for_every(passed)
-                    };
+                let never = self.only_called(function) && {
+                    let slot = (
+                        function,
+                        guard.position,
+                        guard.keyword.then_some(guard.guard.name.as_str()),
+                        guard.default.as_deref(),
+                    );
+                    if !self.passed.contains_key(&slot) {
+                        let mut passed = PassedLiterals::default();
+                        self.collect(slot, PASSED_ON_DEPTH, &mut passed);
+                        self.passed.insert(slot, passed);
+                    }
+                    self.passed
+                        .get(&slot)
+                        .is_some_and(|passed| guard.guard.fails_for_every(passed))
+                };
                 self.taken.insert(guard, never);
                 never
             })
     }
 }
+
+impl<'a> FunctionCalls<'a> {
+    /// Whether every call of `function` is one this reads: it is bound once in the notebook
+    /// and read nowhere but as a callee.
+    fn only_called(&self, function: &str) -> bool {
+        self.bindings.get(function) == Some(&1) && !self.handed_on.contains(function)
+    }
+
+    /// Adds to `passed` what every call of `slot`'s function gives that parameter; where a
+    /// call passes on a parameter of the function it stands in (`def plot(df, color):
+    /// scheme(color)`), what that function's own calls give it, up to `depth` calls deep.
+    fn collect(&self, slot: Slot<'a>, depth: usize, passed: &mut PassedLiterals) {
+        let (function, position, keyword, default) = slot;
+        for call in self.calls.get(function).into_iter().flatten() {
+            match call.gives(position, keyword, default) {
+                Given::Literal(text) => passed.add(Some(text)),
+                Given::PassedOn(parameter)
+                    if depth > 0
+                        && parameter.function != function
+                        && self.only_called(&parameter.function) =>
+                {
+                    let caller = (
+                        parameter.function.as_str(),
+                        parameter.position,
+                        parameter.keyword.then_some(parameter.name.as_str()),
+                        parameter.default.as_deref(),
+                    );
+                    self.collect(caller, depth - 1, passed);
+                }
+                _ => passed.add(None),
+            }
+        }
+    }
+}
+
+/// How many calls deep [`FunctionCalls::collect`] follows a parameter passed on.
+const PASSED_ON_DEPTH: usize = 3;
 
 /// The notebook's class constants: the literal each class attribute holds where nothing
 /// changes it (Python's `class CFG: model = "bert"`), for the branches they switch off (see
@@ -195,6 +229,7 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), Some((*v).to_owned())))
                 .collect(),
             unpacked: false,
+            passed_on: Vec::new(),
         }
     }
 
