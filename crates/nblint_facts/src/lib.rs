@@ -1315,7 +1315,10 @@ mod tests {
         assert_eq!(call.gives(Some(0), None, None), Given::Literal("1"));
         assert_eq!(call.gives(Some(1), None, None), Given::PassedOn(&parameter));
         assert_eq!(call.gives(None, Some("size"), None), Given::Unknown);
-        assert_eq!(call.gives(Some(2), Some("dpi"), Some("72")), Given::Literal("72"));
+        assert_eq!(
+            call.gives(Some(2), Some("dpi"), Some("72")),
+            Given::Literal("72")
+        );
         let unpacked = CallSite {
             unpacked: true,
             ..call.clone()
