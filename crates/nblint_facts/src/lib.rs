@@ -570,31 +570,6 @@ pub struct ParameterGuard {
     pub guard: BranchGuard,
 }
 
-impl ParameterGuard {
-    /// The constant's text `call` passes for the parameter: the argument at its position,
-    /// else the keyword argument of its name, else the default; `None` where that is not a
-    /// literal, the call unpacks arguments (`*args`, `**kwargs`), or nothing gives a value.
-    pub fn passed<'a>(&'a self, call: &'a CallSite) -> Option<&'a str> {
-        if call.unpacked {
-            return None;
-        }
-        if let Some(position) = self.position
-            && let Some(argument) = call.arguments.get(position)
-        {
-            return argument.as_deref();
-        }
-        if self.keyword
-            && let Some((_, argument)) = call
-                .keywords
-                .iter()
-                .find(|(keyword, _)| *keyword == self.guard.name)
-        {
-            return argument.as_deref();
-        }
-        self.default.as_deref()
-    }
-}
-
 /// A call of a plain name (see [`CellFacts::calls`]): what it passes, each argument's text
 /// (spacing removed) where it is a literal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1291,6 +1266,7 @@ pub fn has_code(cell: &Cell) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn a_call_gives_a_literal_a_passed_on_parameter_or_its_default() {
@@ -1325,8 +1301,6 @@ mod tests {
         };
         assert_eq!(unpacked.gives(Some(0), None, None), Given::Unknown);
     }
-
-    use super::*;
 
     #[test]
     fn a_read_of_another_item_is_apart_from_the_change_of_one() {

@@ -177,14 +177,26 @@ pub(crate) fn binds_unknown_names(magic: &str, argument: &str) -> bool {
         // `%store -r` with no name restores every stored variable; `%store -r a b`, only
         // those (see [`bridge_names`]).
         "%store" => {
-            let words: Vec<&str> = argument.split_whitespace().collect();
-            words
-                .iter()
-                .any(|word| word.starts_with('-') && word.contains('r'))
-                && words.iter().all(|word| word.starts_with('-'))
+            store_restores(argument)
+                && argument
+                    .split_whitespace()
+                    .all(|word| word.starts_with('-'))
         }
         _ => false,
     }
+}
+
+/// Whether IPython's `%store ARGUMENT` has an option holding one of `letters` (`-r`, `-d`,
+/// `-z`, or combined, `-rz`).
+fn store_option(argument: &str, letters: &[char]) -> bool {
+    argument
+        .split_whitespace()
+        .any(|word| word.starts_with('-') && word.contains(letters))
+}
+
+/// Whether `%store ARGUMENT` restores stored variables (`-r`) rather than save or delete.
+fn store_restores(argument: &str) -> bool {
+    store_option(argument, &['r']) && !store_option(argument, &['d', 'z'])
 }
 
 /// Whether `%run ARGUMENT` runs its file in the notebook's own namespace, where the file
@@ -439,15 +451,10 @@ pub(crate) fn bridge_names<'a>(magic: &str, argument: &'a str) -> (NamesAt<'a>, 
         // `%store -r a b` restores them (binds them); `%store -r` alone restores every stored
         // name (see [`binds_unknown_names`]); `-d` and `-z` delete from the store.
         "%store" => {
-            let options: Vec<&str> = words
-                .iter()
-                .map(|&(_, word)| word)
-                .filter(|word| word.starts_with('-'))
-                .collect();
-            if options.iter().any(|option| option.contains(['d', 'z'])) {
+            if store_option(argument, &['d', 'z']) {
                 return (read, bound);
             }
-            let restore = options.iter().any(|option| option.contains('r'));
+            let restore = store_restores(argument);
             for &(offset, word) in &words {
                 if word.starts_with('>') {
                     break;
