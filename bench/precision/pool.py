@@ -7,7 +7,7 @@ import sys, os, re, subprocess, collections, math
 
 here = os.path.dirname(os.path.abspath(__file__))
 WORK = os.environ.get('NBLINT_PRECISION_WORK', '/work/ext')
-binary = sys.argv[1]
+binary = os.path.abspath(sys.argv[1]) if os.sep in sys.argv[1] else sys.argv[1]
 sets = sys.argv[2:] or sorted(os.listdir(os.path.join(here, 'sets')))
 line = re.compile(r'^(NB\d+) before (\d+)/(\d+) .* after (\d+)/(\d+) .* gone F (\d+) T (\d+)')
 pooled = collections.defaultdict(lambda: [0, 0, 0, 0])

@@ -10,7 +10,7 @@ import sys, csv, json, subprocess, glob, os, collections, math
 # The folder holding the held-out folders and `measure/` (a set's files copied from
 # bench/precision/sets/NAME/ into measure/).
 WORK = os.environ.get('NBLINT_PRECISION_WORK', '/work/ext')
-binary = sys.argv[1]
+binary = os.path.abspath(sys.argv[1]) if os.sep in sys.argv[1] else sys.argv[1]
 rowsf = sys.argv[2] if len(sys.argv) > 2 else WORK + '/measure/ax_rows.tsv'
 os.chdir(WORK)
 prefix = os.path.basename(rowsf).split('_')[0]

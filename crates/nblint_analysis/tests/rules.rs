@@ -234,6 +234,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         4,
     ),
     (
+        "NB202/triggers_python_branch_a_call_of_the_name_again_may_take",
+        2,
+        6,
+    ),
+    (
         "NB207/triggers_python_variable_only_deleted_from_the_store",
         2,
         3,

@@ -69,7 +69,8 @@ impl<'a> FunctionCalls<'a> {
     /// Whether `use_` sits in a branch of its function's body that no call takes: a test of
     /// a parameter against a constant fails for what every call passes (`def predict(source):
     /// if source == "T5": model = t5_model`, called only as `predict("ProtBERT")`). The
-    /// function must be bound once in the notebook and read nowhere but as a callee.
+    /// function must be read nowhere but as a callee: then every call of it is a call of its
+    /// name, even where the name is bound again (each definition's calls are among them).
     pub(crate) fn never_taken(&mut self, use_: &'a NameUse) -> bool {
         !self.any
             && use_.parameter_guards.iter().any(|guard| {
@@ -100,10 +101,12 @@ impl<'a> FunctionCalls<'a> {
 }
 
 impl<'a> FunctionCalls<'a> {
-    /// Whether every call of `function` is one this reads: it is bound once in the notebook
-    /// and read nowhere but as a callee.
+    /// Whether every call of `function` is one this reads: the notebook binds it and reads
+    /// it nowhere but as a callee. Where the name is bound more than once (a function
+    /// written again in a later cell), the calls of the name include every call of each
+    /// definition; the others' calls only add values, so the test stays sound.
     fn only_called(&self, function: &str) -> bool {
-        self.bindings.get(function) == Some(&1) && !self.handed_on.contains(function)
+        self.bindings.contains_key(function) && !self.handed_on.contains(function)
     }
 
     /// Adds to `passed` what every call of `slot`'s function gives that parameter; where a
