@@ -239,6 +239,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         6,
     ),
     (
+        "NB202/triggers_python_stub_called_through_another_function_after_it",
+        6,
+        3,
+    ),
+    (
         "NB207/triggers_python_variable_only_deleted_from_the_store",
         2,
         3,

@@ -21,6 +21,7 @@ mod nb206_mutated_across_cells;
 mod nb207_unused_definition;
 mod nb208_conflicting_dependency;
 pub(crate) mod places;
+mod rebound_calls;
 mod value_text;
 
 pub use nb000_io_error::NB000_IO_ERROR;

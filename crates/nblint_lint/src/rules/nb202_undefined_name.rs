@@ -240,7 +240,7 @@ impl<'a> BranchIndexes<'a> {
             && self
                 .called
                 .get_or_insert_with(|| places::CalledNames::of(facts))
-                .never_read(use_))
+                .never_read(cell, use_))
             || (!use_.parameter_guards.is_empty()
                 && self
                     .calls

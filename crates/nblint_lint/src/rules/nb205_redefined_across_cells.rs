@@ -296,7 +296,7 @@ fn check(context: &Context<'_>, findings: &mut Vec<Finding>) {
                             .uses
                             .iter()
                             .filter(|use_| use_.name == name)
-                            .all(|use_| called.never_read(use_))
+                            .all(|use_| called.never_read(reader.cell, use_))
                     })
             }) else {
                 continue;

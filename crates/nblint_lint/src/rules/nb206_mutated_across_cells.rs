@@ -222,7 +222,7 @@ impl<'a> SeenBy<'a> {
         {
             return Self::Anyone;
         }
-        let called = places::CalledNames::of(context.facts);
+        let called = &places::CalledNames::of(context.facts);
         let first = first_reads(context);
         let mut changes: HashMap<(usize, &str), Vec<&CrossCellMutation>> = HashMap::new();
         for mutation in mutations {
@@ -255,7 +255,7 @@ impl<'a> SeenBy<'a> {
                 facts
                     .uses
                     .iter()
-                    .filter(|read| !called.never_read(read))
+                    .filter(move |read| !called.never_read(cell, read))
                     .map(move |read| (cell, read.name.as_str()))
             })
             .collect();

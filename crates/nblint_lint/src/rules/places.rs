@@ -198,6 +198,8 @@ pub(crate) fn never_ran(context: &crate::registry::Context<'_>, cell: usize) -> 
 pub(crate) struct CalledNames<'a> {
     names: HashSet<&'a str>,
     any: bool,
+    /// Which definition of a function bound in more than one cell the run calls.
+    rebound: Option<super::rebound_calls::ReboundCalls<'a>>,
 }
 
 impl<'a> CalledNames<'a> {
@@ -238,22 +240,34 @@ impl<'a> CalledNames<'a> {
                 }
             }
         }
-        Self { names, any }
+        let rebound = super::rebound_calls::ReboundCalls::of(facts);
+        Self {
+            names,
+            any,
+            rebound,
+        }
     }
 
-    /// Whether no cell calls or names `function` (an exercise's stub left as it was
-    /// given): what its body reads is never read.
-    pub(crate) fn never_called(&self, function: &str) -> bool {
-        !self.any && !self.names.contains(function)
+    /// Whether no cell calls or names `function` as cell `cell` defines it (an exercise's
+    /// stub left as it was given, or written after the last call of its name): what its body
+    /// reads is never read.
+    pub(crate) fn never_called(&self, function: &str, cell: usize) -> bool {
+        !self.any
+            && (!self.names.contains(function)
+                || self
+                    .rebound
+                    .as_ref()
+                    .is_some_and(|rebound| rebound.never_called(function, cell)))
     }
 
-    /// Whether `use_` is read only inside a function no cell calls ([`Self::never_called`]).
-    pub(crate) fn never_read(&self, use_: &NameUse) -> bool {
+    /// Whether `use_`, a read of cell `cell`, is made only inside a function no cell calls
+    /// ([`Self::never_called`]).
+    pub(crate) fn never_read(&self, cell: usize, use_: &NameUse) -> bool {
         use_.deferred
             && use_
                 .function
                 .as_deref()
-                .is_some_and(|function| self.never_called(function))
+                .is_some_and(|function| self.never_called(function, cell))
     }
 }
 
