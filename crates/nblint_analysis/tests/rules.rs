@@ -195,6 +195,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
     ("NB205/triggers_python_frame_merged_again_on_one_key", 3, 1),
     ("NB206/triggers_python_change_before_a_name_error", 3, 1),
     (
+        "NB206/triggers_python_reader_plots_the_changed_column",
+        5,
+        1,
+    ),
+    (
         "NB206/triggers_python_keras_model_compiled_and_trained_on",
         3,
         1,

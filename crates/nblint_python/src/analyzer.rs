@@ -2260,6 +2260,17 @@ impl<'src> Analyzer<'src> {
     fn note_item_reads(&mut self, expression: &Expr) {
         // `df.head()`, `record.seq.count("A")`: the method a call takes is no item; the call
         // reads its receiver (the whole value, or `record.seq`).
+        // `sns.lineplot(data=df, x="Time", y="Intensity")`: a plotting call that takes the
+        // frame whole reads the columns it names.
+        if let Expr::Call(call) = expression
+            && let Some((name, columns)) = plotted_columns(call)
+        {
+            let start = self.span(name.range()).start;
+            self.item_reads
+                .entry(start)
+                .or_insert_with(|| vec![ItemKey::Each(columns)]);
+            return;
+        }
         let read = match expression {
             Expr::Call(call) => match &*call.func {
                 Expr::Attribute(method) => &method.value,
@@ -5174,6 +5185,18 @@ fn subscripted_name(mut place: &Expr) -> Option<(&ast::ExprName, Vec<ItemKey>)> 
     let mut keys = Vec::new();
     loop {
         match place {
+            // pandas' `df.loc[rows, "col"]` and `df.at[row, "col"]` take rows of one column
+            // (or of the columns listed): that column is the item.
+            Expr::Subscript(subscript)
+                if let Expr::Attribute(indexer) = &*subscript.value
+                    && matches!(indexer.attr.as_str(), "loc" | "at")
+                    && let Expr::Tuple(key) = &*subscript.slice
+                    && let [_, column] = key.elts.as_slice()
+                    && item_key(column) != ItemKey::Other =>
+            {
+                keys.push(item_key(column));
+                place = &indexer.value;
+            }
             Expr::Subscript(subscript) => {
                 keys.push(item_key(&subscript.slice));
                 place = &subscript.value;
@@ -5190,6 +5213,157 @@ fn subscripted_name(mut place: &Expr) -> Option<(&ast::ExprName, Vec<ItemKey>)> 
     };
     keys.reverse();
     Some((name, keys))
+}
+
+/// Plotting functions that, given a frame as `data=` (seaborn's, and matplotlib's with
+/// string arguments), read only the columns their arguments name (not `pairplot` or
+/// `heatmap`, which read every column, nor the grids, `FacetGrid`, whose `map` names more).
+const DATA_KEYWORD_PLOTS: &[&str] = &[
+    "barplot",
+    "boxenplot",
+    "boxplot",
+    "catplot",
+    "countplot",
+    "displot",
+    "ecdfplot",
+    "histplot",
+    "jointplot",
+    "kdeplot",
+    "lineplot",
+    "lmplot",
+    "pointplot",
+    "regplot",
+    "relplot",
+    "residplot",
+    "rugplot",
+    "scatterplot",
+    "stripplot",
+    "swarmplot",
+    "violinplot",
+    // matplotlib's, where `data=` makes string arguments column names.
+    "bar",
+    "barh",
+    "errorbar",
+    "fill_between",
+    "hist",
+    "plot",
+    "scatter",
+    "step",
+    "stem",
+];
+
+/// plotly express' functions, which take the frame first and read the columns `x=`, `y=`,
+/// `color=` (..) name.
+const PLOTLY_EXPRESS_PLOTS: &[&str] = &[
+    "area",
+    "bar",
+    "box",
+    "density_contour",
+    "density_heatmap",
+    "ecdf",
+    "histogram",
+    "line",
+    "line_3d",
+    "scatter",
+    "scatter_3d",
+    "strip",
+    "violin",
+];
+
+/// Keywords of plotting calls whose value says how to draw, not which column to read: any
+/// value may be given (`ax=axes[0]`, `palette=colors`).
+const DRAWING_KEYWORDS: &[&str] = &[
+    "ax",
+    "cmap",
+    "color_discrete_map",
+    "color_discrete_sequence",
+    "figsize",
+    "palette",
+    "template",
+];
+
+/// The frame a plotting call takes whole and the columns it reads of it, when the call
+/// names them all as literals: seaborn's (and matplotlib's) `sns.lineplot(data=df,
+/// x="Time", y="Intensity")`, plotly express' `px.scatter(df, x="a", y="b")`, pandas'
+/// `df.plot(x="a", y="b")` and `df.plot.scatter(x="a", y="b")`. Every string and integer
+/// literal among the arguments counts as a column (some name a style: harmless, a column
+/// more). None where an argument is anything else (`hue=column`, `**style`), where no `x=`
+/// or `y=` (or, for matplotlib, positional column) is named (a wide-form plot draws every
+/// column), or where pandas' `plot` is not given both `x=` and `y=`.
+fn plotted_columns(call: &ast::ExprCall) -> Option<(&ast::ExprName, Vec<ItemKey>)> {
+    let (receiver, function) = match &*call.func {
+        Expr::Attribute(attribute) => (Some(&*attribute.value), attribute.attr.as_str()),
+        _ => return None,
+    };
+    let keyword = |name: &str| {
+        call.arguments
+            .keywords
+            .iter()
+            .find(|keyword| keyword.arg.as_ref().is_some_and(|arg| arg.as_str() == name))
+            .map(|keyword| &keyword.value)
+    };
+    let names_axis = keyword("x").is_some() || keyword("y").is_some();
+    let positional = call.arguments.args.as_ref();
+    let (frame, positional_columns): (&ast::ExprName, &[Expr]) = if let Some(Expr::Name(frame)) =
+        keyword("data")
+        && DATA_KEYWORD_PLOTS.contains(&function)
+    {
+        (frame, positional)
+    } else if PLOTLY_EXPRESS_PLOTS.contains(&function)
+        && matches!(receiver, Some(Expr::Name(module)) if module.id.as_str() == "px")
+        && let [Expr::Name(frame)] = positional
+    {
+        (frame, &[])
+    } else {
+        // `df.plot(x=.., y=..)`, `df.plot.scatter(x=.., y=..)`.
+        let frame = match receiver {
+            Some(Expr::Name(frame)) if function == "plot" => frame,
+            Some(Expr::Attribute(plot)) if plot.attr.as_str() == "plot" => match &*plot.value {
+                Expr::Name(frame) => frame,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        if !(positional.is_empty() && keyword("x").is_some() && keyword("y").is_some()) {
+            return None;
+        }
+        (frame, &[])
+    };
+    let mut columns = Vec::new();
+    for value in positional_columns {
+        column_literals(value, &mut columns)?;
+    }
+    for argument in &call.arguments.keywords {
+        let name = argument.arg.as_ref()?.as_str();
+        if matches!(name, "data") || DRAWING_KEYWORDS.contains(&name) {
+            continue;
+        }
+        column_literals(&argument.value, &mut columns)?;
+    }
+    (names_axis || !positional_columns.is_empty()).then_some(())?;
+    (!columns.is_empty()).then_some((frame, columns))
+}
+
+/// Adds the columns a plotting call's argument names (a string or integer literal, a list
+/// or tuple of them; a boolean, `None` or another number names none); `None` for anything
+/// else.
+fn column_literals(value: &Expr, columns: &mut Vec<ItemKey>) -> Option<()> {
+    match value {
+        Expr::StringLiteral(_) | Expr::NumberLiteral(_) => {
+            let key = item_key(value);
+            if key != ItemKey::Other {
+                columns.push(key);
+            }
+        }
+        Expr::BooleanLiteral(_) | Expr::NoneLiteral(_) => {}
+        Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
+            for element in elts {
+                column_literals(element, columns)?;
+            }
+        }
+        _ => return None,
+    }
+    Some(())
 }
 
 /// Attributes that view an object's own data or describe it whole

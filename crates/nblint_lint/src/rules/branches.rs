@@ -289,7 +289,7 @@ mod tests {
             ..call(&[], &[])
         };
         assert!(taken(vec![unpacked], nothing()));
-        // Handed on, bound twice, or names chosen at run time: any call may take it.
+        // Handed on, or names chosen at run time: any call may take it.
         let handed_on = CellFacts {
             functions_handed_on: vec!["predict".to_owned()],
             ..CellFacts::default()
@@ -300,7 +300,20 @@ mod tests {
             ..CellFacts::default()
         };
         assert!(taken(vec![call(&[Some("\"bert\"")], &[])], passed));
-        assert!(taken(vec![call(&[Some("\"bert\"")], &[])], definer.clone()));
+        // Bound twice (written again in a later cell): every call of the name is seen, and
+        // one passing the constant, meant for either definition, may take the branch.
+        assert!(!taken(
+            vec![call(&[Some("\"bert\"")], &[])],
+            definer.clone()
+        ));
+        let rewritten_and_called = CellFacts {
+            calls: vec![call(&[Some("\"T5\"")], &[])],
+            ..definer.clone()
+        };
+        assert!(taken(
+            vec![call(&[Some("\"bert\"")], &[])],
+            rewritten_and_called
+        ));
         let unknown = CellFacts {
             reads_unknown_names: true,
             ..CellFacts::default()

@@ -1953,6 +1953,17 @@ df[\"a\"].mean()
 df.loc[\"x\"]
 record.seq.count(\"A\")
 df[\"c\"] = df[\"a\"] * 2
+df.loc[rows, \"p\"]
+df.at[0, [\"p\", \"q\"]]
+df.loc[rows, col]
+sns.lineplot(data=df, x=\"t\", y=\"v\", ax=axes[0], legend=False)
+px.scatter(df, x=\"t\", y=[\"v\", \"w\"])
+df.plot(x=\"t\", y=\"v\")
+df.plot.scatter(x=\"t\", y=\"v\")
+sns.lineplot(data=df, x=\"t\", hue=col)
+sns.heatmap(data=df, x=\"t\")
+df.plot(y=\"v\")
+px.line(df)
 ";
     let facts = analyze(source);
     let items: Vec<Vec<nblint_facts::ItemKey>> = facts
@@ -1980,6 +1991,20 @@ df[\"c\"] = df[\"a\"] * 2
             // The place stored into, then the value.
             vec![text("c")],
             vec![text("a")],
+            // pandas' indexers given a row and a literal column: that column.
+            vec![text("p")],
+            vec![Each(vec![text("p"), text("q")])],
+            vec![Other, Other],
+            // A plotting call that names every column it reads, as literals.
+            vec![Each(vec![text("t"), text("v")])],
+            vec![Each(vec![text("t"), text("v"), text("w")])],
+            vec![Each(vec![text("t"), text("v")])],
+            vec![Each(vec![text("t"), text("v")])],
+            // A column in a variable, a plot of every column, a wide-form plot: whole.
+            vec![],
+            vec![],
+            vec![],
+            vec![],
         ]
     );
     let record: Vec<_> = facts
@@ -1993,7 +2018,7 @@ df[\"c\"] = df[\"a\"] * 2
 
 #[test]
 fn a_change_of_an_item_notes_the_keys_of_the_place() {
-    use nblint_facts::ItemKey::{Attribute, Index, Other, Text};
+    use nblint_facts::ItemKey::{Attribute, Index, Text};
     let text = |key: &str| Text(key.to_owned());
     let facts = analyze(
         "\
@@ -2021,8 +2046,8 @@ record.annotations[\"evidence\"] = \"none\"
             ("params", vec![text("q")]),
             ("df", vec![text("day")]),
             ("df", vec![]),
-            // pandas' indexer may reach any item.
-            ("frame", vec![Other, Other]),
+            // pandas' indexer given a row and a literal column: that column.
+            ("frame", vec![text("a")]),
             (
                 "record",
                 vec![Attribute("annotations".to_owned()), text("evidence")]
