@@ -249,6 +249,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         3,
     ),
     (
+        "NB202/triggers_python_call_of_an_automagic_name_beside_other_lines",
+        2,
+        2,
+    ),
+    (
         "NB207/triggers_python_variable_only_deleted_from_the_store",
         2,
         3,
@@ -468,6 +473,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         "NB207/triggers_python_import_marked_noqa_for_another_code",
         2,
         1,
+    ),
+    (
+        "NB207/triggers_python_import_with_a_comment_that_names_no_effect",
+        1,
+        2,
     ),
     (
         "NB207/triggers_python_rebound_by_a_loop_over_a_display",

@@ -3675,6 +3675,21 @@ impl<'src> Analyzer<'src> {
                 let outer = std::mem::replace(&mut self.settings_reads, Vec::from_iter(shown));
                 visitor::walk_stmt(self, statement);
                 self.settings_reads = outer;
+                // A cell of one line `timeit("np.add(a, b)", globals())`: IPython's automagic
+                // runs it as `%timeit (..)` unless a variable has the name, so the read of
+                // the name is a use where the notebook binds it and no error where not.
+                if let Expr::Call(call) = &*expression.value
+                    && let Expr::Name(callee) = &*call.func
+                    && magics::is_line_magic(callee.id.as_str())
+                    && !self.source.trim().contains(['\n', '\r'])
+                {
+                    let at = self.span(callee.range());
+                    for use_ in &mut self.facts.uses[uses_before..] {
+                        if use_.span == at {
+                            use_.optional = true;
+                        }
+                    }
+                }
                 // `df.sort_values("a", inplace=True)`: made again on its own result, the
                 // same change (NB205 lets a cell read its value so before binding it again).
                 if let Expr::Call(call) = &*expression.value
@@ -6052,11 +6067,19 @@ fn is_identifier_attribute(attribute: &str) -> bool {
 
 /// Whether the text after an import on its line marks it kept for its effect: a comment
 /// `# noqa` on its own or naming `F401` (`# noqa: F401`, `# noqa: E402, F401`), as ruff and
-/// flake8 read it.
+/// flake8 read it, or one that says so in words (`# import to apply monkey patch`, `# for
+/// its side effect`).
 fn marked_kept_for_effect(rest_of_line: &str) -> bool {
     let Some((_, comment)) = rest_of_line.split_once('#') else {
         return false;
     };
+    let words = comment.to_ascii_lowercase().replace(['-', '_'], " ");
+    if ["side effect", "monkey patch", "monkeypatch"]
+        .iter()
+        .any(|phrase| words.contains(phrase))
+    {
+        return true;
+    }
     let comment = comment.trim_start();
     let Some(after) = comment
         .get(..4)

@@ -669,7 +669,7 @@ fn methods_that_show_or_give_a_new_value_leave_the_value_comparable() {
 }
 
 #[test]
-fn an_import_marked_noqa_is_kept_for_its_effect() {
+fn an_import_marked_noqa_or_said_to_patch_is_kept_for_its_effect() {
     for (line, expected) in [
         ("  # noqa: F401", true),
         ("  # noqa", true),
@@ -678,6 +678,10 @@ fn an_import_marked_noqa_is_kept_for_its_effect() {
         ("  # noqa: E402", false),
         ("  # noqattention", false),
         ("  # registers the renderer", false),
+        ("  # import to apply monkey patch to multiprocess", true),
+        ("  # imported for its side-effect", true),
+        ("  # Monkey-patches Pool", true),
+        ("  # patches", false),
         ("", false),
     ] {
         assert_eq!(super::marked_kept_for_effect(line), expected, "{line}");
