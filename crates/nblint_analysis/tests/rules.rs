@@ -717,6 +717,11 @@ const TRIGGERS: &[(&str, usize, usize)] = &[
         3,
         2,
     ),
+    (
+        "NB001/triggers_rust_let_without_its_semicolon_beside_a_use_without_one",
+        2,
+        3,
+    ),
     ("NB002/triggers_allow_with_nothing_to_silence", 3, 1),
     ("NB002/triggers_unknown_rule_name", 3, 1),
     ("NB002/triggers_python_allow_with_nothing_to_silence", 3, 1),

@@ -239,17 +239,18 @@ fn parse_any_edition_with_line(rust: &str) -> Result<(Vec<Attribute>, Vec<Stmt>)
     }
 }
 
-/// Parses the Rust part; Rust 2018, which older kernels ran, accepted bare closure-trait
-/// objects (`Box<Fn(i32) -> i32>`); the crate is written in a newer edition, so they get
-/// `dyn`.
+/// Parses the Rust part as the kernel reads it: Rust 2018, which older kernels ran, accepted
+/// bare closure-trait objects (`Box<Fn(i32) -> i32>`), which get `dyn` as the crate is
+/// written in a newer edition, and evcxr runs a `use` without its `;` at the end of its line
+/// (see [`nblint_rust::as_the_kernel_reads`]).
 fn parse_any_edition(rust: &str) -> Result<(Vec<Attribute>, Vec<Stmt>), String> {
     let parsed = parse_cell
         .parse_str(rust)
         .map_err(|error| error.to_string());
     if parsed.is_err()
         && let Ok(tokens) = rust.parse::<proc_macro2::TokenStream>()
-        && let Some(with_dyn) = nblint_rust::with_dyn(tokens)
-        && let Ok(reparsed) = parse_cell.parse2(with_dyn)
+        && let Some(rewritten) = nblint_rust::as_the_kernel_reads(tokens)
+        && let Ok(reparsed) = parse_cell.parse2(rewritten)
     {
         return Ok(reparsed);
     }

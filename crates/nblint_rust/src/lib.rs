@@ -28,6 +28,7 @@ mod fast;
 mod macros;
 mod places;
 mod prelude;
+mod use_semicolons;
 mod values;
 mod vocabulary;
 mod walker;
@@ -36,7 +37,6 @@ use nblint_facts::{CellFacts, CellFrontend, Language, Span, SyntaxError};
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Block, Stmt};
 
-pub use edition2018::with_dyn;
 pub use prelude::is_builtin;
 
 /// The front end for Rust cells as the evcxr kernel runs them.
@@ -256,14 +256,14 @@ fn analyze_rust(source: &str, rust_start: usize, facts: &mut CellFacts) {
         return;
     }
     let run = || {
-        // Kept for a second try in Rust 2018's syntax (cloning shares the token trees).
+        // Kept for a second try as the kernel reads it (cloning shares the token trees).
         let written = tokens.clone();
         let parsed = parse_cell.parse2(tokens).or_else(|error| {
-            let Some(rewritten) = edition2018::with_dyn(written) else {
+            let Some(rewritten) = as_the_kernel_reads(written) else {
                 return Err(error);
             };
             // When the retry gets past the first error but fails further on, its error is
-            // the real one (the inserted `dyn`s carry their trait's position).
+            // the real one (the inserted tokens carry their neighbours' positions).
             parse_cell.parse2(rewritten).map_err(|retry| {
                 let at = |error: &syn::Error| error.span().byte_range().start;
                 if at(&retry) > at(&error) {
@@ -302,6 +302,22 @@ fn analyze_rust(source: &str, rust_start: usize, facts: &mut CellFacts) {
 /// inside it. The stack is reserved address space, committed only as it is used.
 pub fn with_cell_stack<R>(work: impl FnOnce() -> R) -> R {
     stacker::grow(depth::LARGE_STACK, work)
+}
+
+/// A cell's Rust tokens rewritten as the evcxr kernel reads what syn does not, or `None`
+/// when nothing needs it: a `use` without its `;` at the end of its line gets it (evcxr
+/// writes each import back itself, see `use_semicolons`), and a bare closure-trait object of
+/// Rust 2018 gets `dyn` (`Box<Fn(i32) -> i32>`, see `edition2018`). Only for a cell that
+/// does not parse as written.
+pub fn as_the_kernel_reads(tokens: proc_macro2::TokenStream) -> Option<proc_macro2::TokenStream> {
+    let (tokens, semicolons) = match use_semicolons::with_semicolons(tokens.clone()) {
+        Some(rewritten) => (rewritten, true),
+        None => (tokens, false),
+    };
+    match edition2018::with_dyn(tokens.clone()) {
+        Some(rewritten) => Some(rewritten),
+        None => semicolons.then_some(tokens),
+    }
 }
 
 /// The Rust part as evcxr reads it: inner attributes, then a function body.

@@ -124,12 +124,23 @@ const METHOD_TRAITS: &[&str] = &[
 ];
 
 /// Traits known by their full import path, whose short name other crates give to types
-/// (`ndarray::linalg::Dot` is a trait, `petgraph::dot::Dot` a struct).
-const TRAIT_PATHS: &[&str] = &["ndarray::linalg::Dot"];
+/// (`ndarray::linalg::Dot` is a trait, `petgraph::dot::Dot` a struct), or whose methods are
+/// not named after them: ndarray's `ShapeBuilder` (`(3, 4).f()`), ndarray-csv's
+/// `Array2Reader` (`reader.deserialize_array2(..)`), parquet's `FileReader`
+/// (`reader.get_row_iter(..)`), showata's `Showable` (`matrix.show()`).
+const TRAIT_PATHS: &[&str] = &[
+    "ndarray::linalg::Dot",
+    "ndarray::ShapeBuilder",
+    "ndarray_csv::Array2Reader",
+    "parquet::file::reader::FileReader",
+    "showata::Showable",
+];
 
 /// Modules whose capitalised names are all traits: smartcore's array and matrix traits
-/// (`Array2`, `MutArray`, `MatrixStats`, ...), unlike ndarray's `Array2`, a type.
+/// (`Array2`, `MutArray`, `MatrixStats`, ...), unlike ndarray's `Array2`, a type, and its
+/// estimator traits (`smartcore::api::SupervisedEstimator`, `Predictor`, `Transformer`).
 const TRAIT_MODULES: &[&str] = &[
+    "smartcore::api",
     "smartcore::linalg::basic::arrays",
     "smartcore::linalg::traits",
 ];

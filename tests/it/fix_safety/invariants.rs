@@ -1464,6 +1464,7 @@ pub fn rust_cell(source: &str) -> Result<RustCell, String> {
         }
         masked.push_str(line);
     }
+    let masked = with_use_semicolons(&masked);
     // A cell is the inside of a block, which may open with inner attributes (`#![allow]`).
     let parser = |input: syn::parse::ParseStream<'_>| {
         let inner = input.call(syn::Attribute::parse_inner)?;
@@ -1487,6 +1488,53 @@ pub fn rust_cell(source: &str) -> Result<RustCell, String> {
         code,
         bindings,
     })
+}
+
+/// The cell with a `;` after each `use` whose tree a line ends without one (`use
+/// std::path::Path`, then more code): the evcxr kernel writes each import back with its own
+/// `;`, so such cells run. A use tree over several lines ends where its braces close; one
+/// that goes on (`::`, `as` on the next line) is left alone.
+fn with_use_semicolons(source: &str) -> String {
+    let lines: Vec<&str> = source.split_inclusive('\n').collect();
+    let mut out = String::with_capacity(source.len() + 8);
+    let mut depth: Option<isize> = None;
+    for (index, line) in lines.iter().enumerate() {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let code = content.split("//").next().unwrap_or("").trim_end();
+        let trimmed = code.trim_start();
+        if depth.is_none()
+            && (trimmed.starts_with("use ") || trimmed.starts_with("pub use "))
+            && line.len() - line.trim_start().len() == 0
+        {
+            depth = Some(0);
+        }
+        let Some(open) = depth.as_mut() else {
+            out.push_str(line);
+            continue;
+        };
+        *open += code.matches('{').count() as isize - code.matches('}').count() as isize;
+        let next = lines[index + 1..]
+            .iter()
+            .map(|line| line.trim())
+            .find(|line| !line.is_empty() && !line.starts_with("//"));
+        let goes_on = next.is_some_and(|next| next.starts_with("::") || next.starts_with("as "))
+            || code.ends_with("::")
+            || code.ends_with(',');
+        if *open > 0 || goes_on {
+            out.push_str(line);
+            continue;
+        }
+        depth = None;
+        if code.ends_with(';') || code.is_empty() {
+            out.push_str(line);
+        } else {
+            out.push_str(code);
+            out.push(';');
+            out.push_str(&content[code.len()..]);
+            out.push_str(&line[content.len()..]);
+        }
+    }
+    out
 }
 
 /// Counts the names a `use` tree binds (`self` binds its parent's name; globs and `_` none).
