@@ -487,6 +487,11 @@ pub struct NameUse {
     /// [`CellFacts::calls`]).
     #[serde(skip_serializing_if = "is_false")]
     pub callee: bool,
+    /// The name of a macro called (Rust's `df![..]`): macros have a namespace of their own, so
+    /// what it reads is a macro or an import of that name, never a variable (`let df =
+    /// df![..]` reads no earlier `df`).
+    #[serde(skip_serializing_if = "is_false")]
+    pub macro_call: bool,
     /// The comparisons of its function's parameters with constants that the `if`s around
     /// this read, in the body of a module-level function, need to hold (Python's `def
     /// predict(source): if source == "T5": model = t5_model`): where every call of the
@@ -541,6 +546,7 @@ impl NameUse {
             function: None,
             reapplied_in_place: false,
             callee: false,
+            macro_call: false,
             parameter_guards: Vec::new(),
             attribute_guards: Vec::new(),
             settings_only: false,

@@ -136,6 +136,8 @@ impl Graph {
         let mut first_deferred_read: HashMap<String, usize> = HashMap::new();
         let mut uses = Vec::new();
         let mut pending_below: Vec<usize> = Vec::new();
+        // Those of them that are a macro's name (see `NameUse::macro_call`).
+        let mut macro_uses: HashSet<usize> = HashSet::new();
         let mut defined_names = Vec::with_capacity(cells.len());
         let mut used_names = Vec::with_capacity(cells.len());
         for (index, cell) in cells.iter().enumerate() {
@@ -162,8 +164,13 @@ impl Graph {
                     .or_insert(cell.number);
             }
             let mut names = Vec::new();
-            for (name, span) in first_uses(cell_facts) {
+            for (name, span, macro_call) in first_uses(cell_facts) {
                 let resolution = match reaching.get(name) {
+                    // `let df = ..` above `df![..]`: a variable is no macro, which comes from
+                    // where nblint cannot see (a glob import, a crate's prelude).
+                    Some(&from) if macro_call && !names_a_macro(facts, from, name) => {
+                        Resolution::Builtin
+                    }
                     Some(&from) => {
                         if let Some(earlier) = also_reaching.remove(name) {
                             also_used
@@ -173,6 +180,9 @@ impl Graph {
                     }
                     None if is_builtin(name) => Resolution::Builtin,
                     None => {
+                        if macro_call {
+                            macro_uses.insert(uses.len());
+                        }
                         pending_below.push(uses.len());
                         Resolution::Unresolved
                     }
@@ -232,7 +242,13 @@ impl Graph {
                 if let Some(waiting) = pending_by_cell.get(&cell.number) {
                     for &use_index in waiting {
                         if let Some(&from) = nearest_below.get(uses[use_index].name.as_str()) {
-                            uses[use_index].resolution = Resolution::Below(from);
+                            uses[use_index].resolution = if macro_uses.contains(&use_index)
+                                && !names_a_macro(facts, from, &uses[use_index].name)
+                            {
+                                Resolution::Builtin
+                            } else {
+                                Resolution::Below(from)
+                            };
                         }
                     }
                 }
@@ -511,14 +527,26 @@ impl Graph {
     }
 }
 
-/// The first use of each distinct name in a cell, in order.
-fn first_uses(facts: &CellFacts) -> impl Iterator<Item = (&str, Span)> {
+/// The first use of each distinct name in a cell, in order, apart for a macro's name and a
+/// value's (`df![..]` and `df`), with whether it is a macro's.
+fn first_uses(facts: &CellFacts) -> impl Iterator<Item = (&str, Span, bool)> {
     let mut seen = HashSet::new();
     facts
         .uses
         .iter()
-        .filter(move |use_| seen.insert(use_.name.as_str()))
-        .map(|use_| (use_.name.as_str(), use_.span))
+        .filter(move |use_| seen.insert((use_.name.as_str(), use_.macro_call)))
+        .map(|use_| (use_.name.as_str(), use_.span, use_.macro_call))
+}
+
+/// Whether the binding of `name` that cell `cell` leaves can be a macro: a `macro_rules!`
+/// item, or an import or crate (which may bring one in).
+fn names_a_macro(facts: &NotebookFacts, cell: usize, name: &str) -> bool {
+    last_definition(facts, cell, name).is_none_or(|definition| {
+        matches!(
+            definition.kind,
+            DefinitionKind::Macro | DefinitionKind::Import | DefinitionKind::Dependency
+        )
+    })
 }
 
 /// The last binding of `name` in `cell`: the one later cells see.

@@ -1,7 +1,7 @@
 //! Graph tests over a toy cell language, so they do not depend on any real front end:
 //! each line is `let NAME`, `let mut NAME`, `if let NAME` (a binding on some paths only),
-//! `fn NAME`, `use NAME`, `assign NAME` or `call NAME` (a method call that needs a mutable
-//! binding).
+//! `fn NAME`, `use NAME`, `macro NAME` (a macro called), `macro_rules NAME`, `assign NAME` or
+//! `call NAME` (a method call that needs a mutable binding).
 
 use super::*;
 use nblint_facts::{CellFrontend, Definition, Language, Mutation, NameUse};
@@ -37,6 +37,11 @@ impl CellFrontend for Toy {
                 ["let", name] => define(&mut facts, name, DefinitionKind::Variable, false),
                 ["fn", name] => define(&mut facts, name, DefinitionKind::Function, false),
                 ["use", name] => facts.uses.push(NameUse::new(*name, span)),
+                ["macro", name] => facts.uses.push(NameUse {
+                    macro_call: true,
+                    ..NameUse::new(*name, span)
+                }),
+                ["macro_rules", name] => define(&mut facts, name, DefinitionKind::Macro, false),
                 ["assign" | "call", name] => {
                     facts.uses.push(NameUse::new(*name, span));
                     facts.mutations.push(Mutation {
@@ -107,6 +112,21 @@ fn uses_take_the_nearest_definition_above() {
     );
     assert_eq!(graph.used_names(4), ["a", "b"], "builtins are left out");
     assert!(graph.runs_top_to_bottom());
+}
+
+#[test]
+fn a_macros_name_reaches_only_macros_and_imports() {
+    // `let df = df![..]` twice: the macro reads no variable `df`, above or below.
+    let (_, _, graph) = build(&["let df", "macro df\nlet df", "macro df"]);
+    assert_eq!(edges(&graph), vec![]);
+    let (_, _, graph) = build(&["macro df", "let df"]);
+    assert_eq!(edges(&graph), vec![]);
+    // A `macro_rules!` item of the name is what it reads.
+    let (_, _, graph) = build(&["macro_rules df", "let x", "macro df\nuse x"]);
+    assert_eq!(
+        edges(&graph),
+        vec![(1, 3, "df".into(), false), (2, 3, "x".into(), false)]
+    );
 }
 
 #[test]

@@ -1081,6 +1081,7 @@ impl<'src> Analyzer<'src> {
             function: deferred.then(|| self.top_function.clone()).flatten(),
             reapplied_in_place: false,
             callee: self.callee == Some(span),
+            macro_call: false,
             parameter_guards: if deferred {
                 self.parameter_guards.clone()
             } else {

@@ -129,6 +129,19 @@ impl<N: Borrow<str> + Hash + Eq + Clone> Binder<N> {
         push_use(facts, name, span());
     }
 
+    /// A call of the macro `name` (`df![..]`): a macro is named in a namespace of its own, so
+    /// no local or top-level `let` binds it; the cell's `use` leaves and `macro_rules!` items
+    /// do, or another cell's (a use marked [`NameUse::macro_call`]).
+    pub(crate) fn resolve_macro(&mut self, facts: &mut CellFacts, name: &str, span: Span) {
+        if self.use_hoisted(name) || self.crates.iter().any(|krate| krate == name) {
+            return;
+        }
+        facts.uses.push(NameUse {
+            macro_call: true,
+            ..NameUse::new(name, span)
+        });
+    }
+
     /// A read of `name` at the crate root (`crate::name`): only the cell's hoisted items and
     /// `use` leaves bind it there; otherwise it comes from another cell.
     pub(crate) fn resolve_in_crate_root(&mut self, facts: &mut CellFacts, name: &str, span: Span) {

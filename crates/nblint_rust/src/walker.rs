@@ -449,7 +449,15 @@ impl<'a> Walker<'a> {
     /// A macro call: its path is a use; its arguments are walked as expressions where they
     /// parse (format strings included), else their identifiers count as possible uses.
     pub fn walk_macro(&mut self, mac: &Macro) {
-        self.visit_path(&mac.path);
+        // `df![..]`: a macro's own name is looked up among macros and imports only.
+        match (&mac.path.leading_colon, mac.path.segments.first()) {
+            (None, Some(first)) if mac.path.segments.len() == 1 => {
+                let name = first.ident.unraw().to_string();
+                let span = self.span(first.ident.span());
+                self.binder.resolve_macro(self.facts, &name, span);
+            }
+            _ => self.visit_path(&mac.path),
+        }
         let name = mac
             .path
             .segments

@@ -106,6 +106,12 @@ impl<'w, 's> Walk<'w, 's> {
             .resolve_in_crate_root(self.facts, ident.name(), ident.span);
     }
 
+    /// `Walker`'s lookup of a macro's own name (`Binder::resolve_macro`).
+    fn resolve_macro(&mut self, ident: &Ident<'s>) {
+        self.binder
+            .resolve_macro(self.facts, ident.name(), ident.span);
+    }
+
     fn bind_local(&mut self, name: &'s str) {
         self.binder.bind_local(name);
     }
@@ -809,7 +815,12 @@ impl<'w, 's> Walk<'w, 's> {
 
     /// `Walker::walk_macro`.
     fn walk_macro(&mut self, mac: &Macro<'s>) -> R<()> {
-        self.visit_path(&mac.path)?;
+        // `df![..]`: a macro's own name is looked up among macros and imports only.
+        if !mac.path.leading_colon && mac.path.rest.is_empty() {
+            self.resolve_macro(&mac.path.first.ident);
+        } else {
+            self.visit_path(&mac.path)?;
+        }
         let name = mac.path.last().ident.text;
         match name {
             "cfg" | "stringify" | "concat_idents" | "include" | "include_str" | "include_bytes"
