@@ -3682,7 +3682,7 @@ impl<'src> Analyzer<'src> {
                 if let Expr::Call(call) = &*expression.value
                     && let Expr::Name(callee) = &*call.func
                     && magics::is_line_magic(callee.id.as_str())
-                    && !self.source.trim().contains(['\n', '\r'])
+                    && magics::is_one_line(self.source)
                 {
                     let at = self.span(callee.range());
                     for use_ in &mut self.facts.uses[uses_before..] {
@@ -5307,10 +5307,10 @@ const DRAWING_KEYWORDS: &[&str] = &[
 /// or `y=` (or, for matplotlib, positional column) is named (a wide-form plot draws every
 /// column), or where pandas' `plot` is not given both `x=` and `y=`.
 fn plotted_columns(call: &ast::ExprCall) -> Option<(&ast::ExprName, Vec<ItemKey>)> {
-    let (receiver, function) = match &*call.func {
-        Expr::Attribute(attribute) => (Some(&*attribute.value), attribute.attr.as_str()),
-        _ => return None,
+    let Expr::Attribute(attribute) = &*call.func else {
+        return None;
     };
+    let (receiver, function) = (&*attribute.value, attribute.attr.as_str());
     let keyword = |name: &str| {
         call.arguments
             .keywords
@@ -5326,15 +5326,15 @@ fn plotted_columns(call: &ast::ExprCall) -> Option<(&ast::ExprName, Vec<ItemKey>
     {
         (frame, positional)
     } else if PLOTLY_EXPRESS_PLOTS.contains(&function)
-        && matches!(receiver, Some(Expr::Name(module)) if module.id.as_str() == "px")
+        && matches!(receiver, Expr::Name(module) if module.id.as_str() == "px")
         && let [Expr::Name(frame)] = positional
     {
         (frame, &[])
     } else {
         // `df.plot(x=.., y=..)`, `df.plot.scatter(x=.., y=..)`.
         let frame = match receiver {
-            Some(Expr::Name(frame)) if function == "plot" => frame,
-            Some(Expr::Attribute(plot)) if plot.attr.as_str() == "plot" => match &*plot.value {
+            Expr::Name(frame) if function == "plot" => frame,
+            Expr::Attribute(plot) if plot.attr.as_str() == "plot" => match &*plot.value {
                 Expr::Name(frame) => frame,
                 _ => return None,
             },
@@ -5351,7 +5351,7 @@ fn plotted_columns(call: &ast::ExprCall) -> Option<(&ast::ExprName, Vec<ItemKey>
     }
     for argument in &call.arguments.keywords {
         let name = argument.arg.as_ref()?.as_str();
-        if matches!(name, "data") || DRAWING_KEYWORDS.contains(&name) {
+        if name == "data" || DRAWING_KEYWORDS.contains(&name) {
             continue;
         }
         column_literals(&argument.value, &mut columns)?;

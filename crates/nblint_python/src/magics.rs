@@ -1239,6 +1239,12 @@ pub(crate) fn single_line_automagic(source: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// Whether the cell is one line (blank lines around it aside): the only kind of cell IPython's
+/// prefilter, which runs automagics, reads.
+pub(crate) fn is_one_line(source: &str) -> bool {
+    !source.trim().contains(['\n', '\r'])
+}
+
 /// Rewrites what ruff's lexer reads differently from IPython, byte for byte in place so
 /// every offset stays the cell's own. `None` when nothing needs rewriting.
 ///
@@ -1256,7 +1262,7 @@ pub(crate) fn ipython_rewrites(
 ) -> Option<String> {
     let mut bytes = source.as_bytes().to_vec();
     let mut changed = false;
-    let one_line = !source.trim().contains(['\n', '\r']);
+    let one_line = is_one_line(source);
     for &(start, end) in escape_commands {
         let mut depth = bracket_balance(source.get(start..end).unwrap_or(""));
         let mut position = end;

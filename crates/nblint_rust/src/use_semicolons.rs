@@ -54,10 +54,10 @@ pub(crate) fn with_semicolons(tokens: TokenStream) -> Option<TokenStream> {
                 out.push(next.clone());
                 index += 1;
             }
+            // The cell ends with the tree (not with a bare `use`).
             if index == trees.len()
                 && let Some(last) = trees.last()
-                && !is_punct(last, ';')
-                && index > 1
+                && !is_ident(last, "use")
             {
                 out.push(semicolon(last));
                 changed = true;

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use nblint_facts::NotebookFacts;
+use nblint_facts::{DefinitionKind, NotebookFacts};
 
 /// A definition: the name and the cell (one-based) that binds it.
 type Instance<'a> = (&'a str, usize);
@@ -39,15 +39,35 @@ impl<'a> ReboundCalls<'a> {
         let mut body_reads: HashMap<Instance<'a>, Vec<(&'a str, bool)>> = HashMap::new();
         // The reads top-level code makes: (name, span of times a call through it is made).
         let mut roots: Vec<(&'a str, Times)> = Vec::new();
-        for (index, cell) in facts.cells.iter().enumerate() {
-            let Some(cell) = cell else { continue };
-            let number = index + 1;
+        let cells = || {
+            facts
+                .cells
+                .iter()
+                .enumerate()
+                .filter_map(|(index, cell)| Some((index + 1, cell.as_ref()?)))
+        };
+        // First the bindings alone: most notebooks write no function or class again, and
+        // then the reads need no second look.
+        let mut with_body: HashSet<&'a str> = HashSet::new();
+        for (number, cell) in cells() {
             for definition in &cell.defines {
                 let cells = bound_in.entry(definition.name.as_str()).or_default();
                 if cells.last() != Some(&number) {
                     cells.push(number);
                 }
+                if matches!(
+                    definition.kind,
+                    DefinitionKind::Function | DefinitionKind::Type
+                ) {
+                    with_body.insert(&definition.name);
+                }
             }
+        }
+        bound_in.retain(|_, cells| cells.len() > 1);
+        if !bound_in.keys().any(|name| with_body.contains(name)) {
+            return None;
+        }
+        for (number, cell) in cells() {
             for use_ in &cell.uses {
                 match use_.function.as_deref().filter(|_| use_.deferred) {
                     Some(function) if function == use_.name => {}
@@ -85,30 +105,36 @@ impl<'a> ReboundCalls<'a> {
                 }
             }
         }
-        bound_in.retain(|_, cells| cells.len() > 1);
-        if !bound_in
-            .keys()
-            .any(|name| body_reads.keys().any(|(function, _)| function == name))
-        {
+        // For each function or class, the cells whose definition of it has a body that reads.
+        let mut bodies: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        for &(function, cell) in body_reads.keys() {
+            bodies.entry(function).or_default().push(cell);
+        }
+        if !bound_in.keys().any(|name| bodies.contains_key(name)) {
             return None;
         }
-        let all_cells: Vec<usize> = Vec::new();
-        let live = |name: &'a str| -> Vec<(usize, Times)> {
-            let cells = bound_in.get(name).unwrap_or(&all_cells);
-            if cells.is_empty() {
-                // Bound once (or only in a cell's functions): one definition, any time.
-                return Vec::new();
+        // The definitions of `name` a call may reach, each with when it holds the name: a
+        // rebound name's from the cell that binds it to the next one that binds it again
+        // (calls in that cell may come before the new binding); otherwise its one body's,
+        // at any time.
+        let definitions = |name: &'a str| -> Vec<(usize, Times)> {
+            match bound_in.get(name) {
+                Some(cells) => cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &cell)| {
+                        let from = if i == 0 { 1 } else { cell };
+                        let to = cells.get(i + 1).copied().unwrap_or(usize::MAX);
+                        (cell, (from, to))
+                    })
+                    .collect(),
+                None => bodies
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .map(|&cell| (cell, (1, usize::MAX)))
+                    .collect(),
             }
-            cells
-                .iter()
-                .enumerate()
-                .map(|(i, &cell)| {
-                    let from = if i == 0 { 1 } else { cell };
-                    // Calls in the cell that binds it again may come before that binding.
-                    let to = cells.get(i + 1).copied().unwrap_or(usize::MAX);
-                    (cell, (from, to))
-                })
-                .collect()
         };
         let budget =
             STEPS_PER_READ * (roots.len() + body_reads.values().map(Vec::len).sum::<usize>() + 1);
@@ -121,18 +147,7 @@ impl<'a> ReboundCalls<'a> {
             if steps > budget {
                 return None;
             }
-            let definitions = live(name);
-            let instances: Vec<(usize, Times)> = if definitions.is_empty() {
-                // A name bound once: its one definition, wherever it is.
-                body_reads
-                    .keys()
-                    .filter(|(function, _)| *function == name)
-                    .map(|&(_, cell)| (cell, (1, usize::MAX)))
-                    .collect()
-            } else {
-                definitions
-            };
-            for (cell, (live_from, live_to)) in instances {
+            for (cell, (live_from, live_to)) in definitions(name) {
                 let span = (from.max(live_from), to.min(live_to));
                 if span.0 > span.1 {
                     continue;
@@ -160,10 +175,18 @@ impl<'a> ReboundCalls<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nblint_facts::{CellFacts, Definition, DefinitionKind, NameUse, Span};
+    use nblint_facts::{CellFacts, Definition, NameUse, Span};
 
-    fn define(name: &str) -> Definition {
-        Definition::new(name, DefinitionKind::Function, Span::new(0, 1))
+    /// A cell that defines the functions `defines` and makes the reads `uses`.
+    fn cell(defines: &[&str], uses: Vec<NameUse>) -> CellFacts {
+        CellFacts {
+            defines: defines
+                .iter()
+                .map(|name| Definition::new(*name, DefinitionKind::Function, Span::new(0, 1)))
+                .collect(),
+            uses,
+            ..CellFacts::default()
+        }
     }
 
     fn call(name: &str) -> NameUse {
@@ -192,19 +215,9 @@ mod tests {
     fn a_stub_written_after_the_last_call_is_never_called() {
         // 1: def grad (solution); 2: grad(); 3: def grad (stub reading `missing`).
         let facts = notebook(vec![
-            CellFacts {
-                defines: vec![define("grad")],
-                ..CellFacts::default()
-            },
-            CellFacts {
-                uses: vec![call("grad")],
-                ..CellFacts::default()
-            },
-            CellFacts {
-                defines: vec![define("grad")],
-                uses: vec![read_in("grad", "missing")],
-                ..CellFacts::default()
-            },
+            cell(&["grad"], vec![]),
+            cell(&[], vec![call("grad")]),
+            cell(&["grad"], vec![read_in("grad", "missing")]),
         ]);
         let calls = ReboundCalls::of(&facts).expect("a rebound function reads names");
         assert!(!calls.never_called("grad", 1));
@@ -215,29 +228,11 @@ mod tests {
     fn a_call_through_another_function_reaches_the_definition_bound_then() {
         // 1: def step, reading grad; 2: def grad; 3: step(); 4: def grad again; 5: step().
         let facts = notebook(vec![
-            CellFacts {
-                defines: vec![define("step")],
-                uses: vec![read_in("step", "grad")],
-                ..CellFacts::default()
-            },
-            CellFacts {
-                defines: vec![define("grad")],
-                uses: vec![read_in("grad", "a")],
-                ..CellFacts::default()
-            },
-            CellFacts {
-                uses: vec![call("step")],
-                ..CellFacts::default()
-            },
-            CellFacts {
-                defines: vec![define("grad")],
-                uses: vec![read_in("grad", "b")],
-                ..CellFacts::default()
-            },
-            CellFacts {
-                uses: vec![call("step")],
-                ..CellFacts::default()
-            },
+            cell(&["step"], vec![read_in("step", "grad")]),
+            cell(&["grad"], vec![read_in("grad", "a")]),
+            cell(&[], vec![call("step")]),
+            cell(&["grad"], vec![read_in("grad", "b")]),
+            cell(&[], vec![call("step")]),
         ]);
         let calls = ReboundCalls::of(&facts).expect("a rebound function reads names");
         assert!(!calls.never_called("grad", 2));
@@ -257,20 +252,9 @@ mod tests {
         // 1: def grad; 2: run = make(grad) hands it on; 3: def grad again.
         let handed = NameUse::new("grad", Span::new(0, 1));
         let facts = notebook(vec![
-            CellFacts {
-                defines: vec![define("grad")],
-                uses: vec![read_in("grad", "a")],
-                ..CellFacts::default()
-            },
-            CellFacts {
-                uses: vec![handed],
-                ..CellFacts::default()
-            },
-            CellFacts {
-                defines: vec![define("grad")],
-                uses: vec![read_in("grad", "b")],
-                ..CellFacts::default()
-            },
+            cell(&["grad"], vec![read_in("grad", "a")]),
+            cell(&[], vec![handed]),
+            cell(&["grad"], vec![read_in("grad", "b")]),
         ]);
         let calls = ReboundCalls::of(&facts).expect("a rebound function reads names");
         assert!(!calls.never_called("grad", 1));
